@@ -1,0 +1,55 @@
+# Comptoir — the two commands are `make run` and `make test`.
+# Everything else here is what those two need, plus a few conveniences.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+DEMO_DIR ?= .demo-data
+PORT   ?= 8787
+
+.PHONY: run test test-fast lint typecheck venv system-deps lock wheel clean bench
+
+# A stamp per lock file: the venv is rebuilt only when a pin changes.
+$(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(UV) pip install -q --python $(BIN)/python -r requirements/dev.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+venv: $(BIN)/.stamp-dev
+
+# Debian packages the tests drive for real (debootstrap, nftables, Chromium…).
+# Idempotent: apt is only asked when something on the list is missing.
+system-deps:
+	@bash tools/system-deps.sh
+
+run: venv
+	$(BIN)/comptoir demo --data-dir $(DEMO_DIR) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check appliance tests bench
+	$(BIN)/ruff format --check appliance tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv system-deps lint typecheck
+	$(BIN)/python -m pytest
+
+test-fast: venv lint typecheck
+	$(BIN)/python -m pytest -m "not slow"
+
+wheel: venv
+	rm -rf dist && $(BIN)/python -m pip wheel -q --no-deps -w dist .
+
+bench: venv
+	$(BIN)/python bench/checkout.py
+
+lock:
+	uv pip compile pyproject.toml -o requirements/runtime.txt --python-version 3.11 -q
+	uv pip compile pyproject.toml --extra dev --extra window -o requirements/dev.txt --python-version 3.11 -q
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

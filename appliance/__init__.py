@@ -1,0 +1,3 @@
+"""Comptoir: a point-of-sale appliance."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,93 @@
+"""Money is an integer count of a currency's minor units. No float comes near a price.
+
+Rounding rules are named, because a shop's accountant will ask which one we use:
+- HALF_UP ("commercial"): .5 goes away from zero. Canadian and most EU tax authorities.
+- HALF_EVEN ("banker's"): .5 goes to the even neighbour.
+Cash rounding (`round_cash`) is separate: where the smallest coin is gone (Canada's
+cent since 2013), a cash total goes to the nearest 5 cents; card totals are not rounded.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from fractions import Fraction
+
+from appliance.app.domain.errors import Invalid
+
+# ISO 4217 minor-unit exponents for the currencies a store may be set up with.
+EXPONENTS: dict[str, int] = {
+    "CAD": 2, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "UAH": 2, "PLN": 2, "AUD": 2,
+    "NZD": 2, "SEK": 2, "NOK": 2, "DKK": 2, "CZK": 2, "MXN": 2, "JPY": 0, "KRW": 0,
+    "HUF": 2, "RON": 2, "BHD": 3, "KWD": 3, "TND": 3,
+}
+
+MAX_AMOUNT = 10**12  # far above any real sale; stops absurd input before it overflows SQLite
+
+
+class Rounding(str, Enum):
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+
+
+def exponent(currency: str) -> int:
+    try:
+        return EXPONENTS[currency]
+    except KeyError:
+        raise Invalid(f"unsupported currency {currency!r}", "unknown_currency") from None
+
+
+def round_fraction(value: Fraction, rule: Rounding = Rounding.HALF_UP) -> int:
+    """Rounds an exact fraction of minor units to a whole minor unit by a named rule."""
+    floor = value.numerator // value.denominator
+    rest = value - floor
+    half = Fraction(1, 2)
+    if rest > half:
+        return floor + 1
+    if rest < half:
+        return floor
+    if rule is Rounding.HALF_EVEN:
+        return floor if floor % 2 == 0 else floor + 1
+    # HALF_UP: away from zero.
+    return floor + 1 if value > 0 else floor
+
+
+def round_cash(amount: int, increment: int) -> int:
+    """The nearest multiple of the smallest coin; ties cannot occur for odd increments,
+    and for even ones go up (e.g. 5-cent rounding: 1.02 → 1.00, 1.03 → 1.05)."""
+    if increment <= 1:
+        return amount
+    q, r = divmod(amount, increment)
+    return (q + (1 if 2 * r >= increment else 0)) * increment
+
+
+_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """'12.5' in CAD → 1250. Refuses more decimals than the currency has."""
+    cleaned = text.strip()
+    if not _AMOUNT.match(cleaned):
+        raise Invalid(f"{text!r} is not an amount", "invalid_amount")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise Invalid(f"{text!r} is not an amount", "invalid_amount") from None
+    scaled = value.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise Invalid(
+            f"{text!r} has more decimals than {currency} allows", "invalid_amount"
+        )
+    minor = int(scaled)
+    if abs(minor) > MAX_AMOUNT:
+        raise Invalid(f"{text!r} is out of range", "invalid_amount")
+    return minor
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """1250 in CAD → '12.50'; -5 → '-0.05'."""
+    exp = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 10**exp)
+    return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"

@@ -1,0 +1,116 @@
+"""A receipt is built once from a stored sale and then rendered: as text here, as ESC/POS
+bytes by the printer driver. Both renderings read the same `Receipt`, so the paper and the
+screen can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from appliance.app.domain.money import format_amount
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    quantity: int
+    unit_price: int
+    amount: int
+    sku: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiptTax:
+    name: str
+    rate: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class ReceiptTender:
+    method: str
+    amount: int
+    tendered: int
+    change: int
+    detail: str = ""  # e.g. "VISA •••• 1111": never more than the last four digits
+
+
+@dataclass(frozen=True)
+class Receipt:
+    store_name: str
+    header: tuple[str, ...]  # address, tax numbers…
+    terminal_id: str
+    receipt_no: int
+    completed_at: str  # local time, formatted for people
+    cashier: str
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[ReceiptLine, ...]
+    subtotal: int
+    taxes: tuple[ReceiptTax, ...]
+    total: int
+    tenders: tuple[ReceiptTender, ...]
+    footer: tuple[str, ...] = ()
+    copy: bool = False  # a reprint says so on the paper
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> str:
+        """What the barcode encodes and a return scans: terminal and receipt number."""
+        return f"{self.terminal_id}-{self.receipt_no:06d}"
+
+    @property
+    def change(self) -> int:
+        return sum(t.change for t in self.tenders)
+
+
+def _row(left: str, right: str, width: int) -> str:
+    room = width - len(right) - 1
+    if len(left) > room:
+        left = left[: max(room, 0)]
+    return f"{left}{' ' * (width - len(left) - len(right))}{right}"
+
+
+def _center(text: str, width: int) -> str:
+    return text[:width].center(width).rstrip()
+
+
+def render_text(receipt: Receipt, width: int = 42) -> str:
+    """The receipt as plain text, `width` columns (42 for 80 mm paper, 32 for 58 mm)."""
+    money = lambda amount: format_amount(amount, receipt.currency)  # noqa: E731
+    out: list[str] = []
+    if receipt.copy:
+        out.append(_center("*** COPY ***", width))
+    out.append(_center(receipt.store_name, width))
+    out.extend(_center(h, width) for h in receipt.header)
+    out.append("")
+    out.append(_row(f"Receipt {receipt.number}", receipt.completed_at, width))
+    out.append(f"Cashier: {receipt.cashier}")
+    out.append("-" * width)
+    for line in receipt.lines:
+        if line.quantity == 1:
+            out.append(_row(line.name, money(line.amount), width))
+        else:
+            out.append(line.name[:width])
+            out.append(_row(f"  {line.quantity} x {money(line.unit_price)}", money(line.amount), width))
+    out.append("-" * width)
+    label = "Subtotal (excl. tax)" if not receipt.prices_include_tax else "Net"
+    out.append(_row(label, money(receipt.subtotal), width))
+    for tax in receipt.taxes:
+        suffix = " incl." if receipt.prices_include_tax else ""
+        out.append(_row(f"{tax.name} {tax.rate}%{suffix}", money(tax.amount), width))
+    out.append(_row(f"TOTAL {receipt.currency}", money(receipt.total), width))
+    out.append("")
+    for tender in receipt.tenders:
+        name = tender.method.replace("_", " ").title()
+        if tender.detail:
+            name = f"{name} {tender.detail}"
+        out.append(_row(name, money(tender.tendered), width))
+    if receipt.change:
+        out.append(_row("Change", money(receipt.change), width))
+    if receipt.footer:
+        out.append("")
+        out.extend(_center(f, width) for f in receipt.footer)
+    if receipt.copy:
+        out.append(_center("*** COPY ***", width))
+    return "\n".join(out) + "\n"

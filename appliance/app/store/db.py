@@ -1,0 +1,247 @@
+"""The encrypted store: one SQLCipher 4 file, opened with a raw key from a key provider.
+
+Each thread gets its own connection (Starlette runs sync routes in a thread pool; WAL lets
+readers run beside the one writer). Writes go through `Database.transaction()`, which takes
+the write lock up front (BEGIN IMMEDIATE) so that two writers never deadlock on upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from appliance.security.keys import KeyError_, KeyFile, KeyProvider, new_key, write_key_file
+
+Connection = Any  # sqlcipher3's connection has no type stubs
+Row = sqlcipher.Row
+IntegrityError = sqlcipher.IntegrityError
+DB_FILE = "store.db"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used as it is. The message says why."""
+
+
+def _key_pragma(key: bytes) -> str:
+    # A raw key in the SQLCipher blob syntax skips PBKDF2: opening costs microseconds.
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _open(path: Path, key: bytes) -> Connection:
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(_key_pragma(key))
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError:
+        conn.close()
+        raise StoreError(f"{path} cannot be opened with this key (wrong key or not a store)") from None
+    conn.row_factory = sqlcipher.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def _pending_key_path(provider: KeyProvider) -> Path | None:
+    if isinstance(provider, KeyFile):
+        return provider.path.with_name(provider.path.name + ".next")
+    return None
+
+
+class Database:
+    def __init__(self, path: Path, provider: KeyProvider) -> None:
+        self.path = path
+        self.provider = provider
+        self._local = threading.local()
+        self._all: list[Connection] = []
+        self._lock = threading.Lock()
+        self._key = self._resolve_key()
+
+    def _resolve_key(self) -> bytes:
+        """The key that opens the file, finishing a rekey that a crash interrupted."""
+        try:
+            key = self.provider.load()
+        except KeyError_ as exc:
+            raise StoreError(str(exc)) from None
+        pending = _pending_key_path(self.provider)
+        if not self.path.exists():
+            return key
+        try:
+            _open(self.path, key).close()
+            if pending is not None and pending.exists():
+                pending.unlink()  # the rekey never reached the file: the old key stands
+            return key
+        except StoreError:
+            if pending is None or not pending.exists():
+                raise
+        # The file was rekeyed but the new key file was not yet moved into place.
+        assert isinstance(self.provider, KeyFile)
+        next_key = KeyFile(self.provider.name, pending).load()
+        _open(self.path, next_key).close()
+        os.replace(pending, self.provider.path)
+        return next_key
+
+    @property
+    def conn(self) -> Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _open(self.path, self._key)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """All or nothing: commits when the block ends, rolls back on any exception."""
+        conn = self.conn
+        if conn.in_transaction:
+            # A nested unit of work joins the outer one; the outer one decides.
+            yield conn
+            return
+        self._local.after_commit = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._local.after_commit = []
+            raise
+        conn.execute("COMMIT")
+        callbacks, self._local.after_commit = self._local.after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Runs callback once the current transaction has committed (never if it rolls back)."""
+        pending = getattr(self._local, "after_commit", None)
+        if pending is None or not self.conn.in_transaction:
+            callback()
+        else:
+            pending.append(callback)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- maintenance -------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Applies every migration newer than the recorded version; returns the version."""
+        conn = self.conn
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            # executescript would commit on its own; run statement by statement in one txn.
+            with self.transaction() as tx:
+                for statement in _statements(sql):
+                    tx.execute(statement)
+                tx.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                    (version, name),
+                )
+            current = version
+        return int(current)
+
+    def version(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        return int(row[0])
+
+    def verify(self) -> list[str]:
+        """Every page's HMAC checked (cipher_integrity_check) plus SQLite's own check."""
+        problems = [str(r[0]) for r in self.conn.execute("PRAGMA cipher_integrity_check")]
+        problems += [
+            str(r[0]) for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"
+        ]
+        return problems
+
+    def rekey(self) -> None:
+        """Re-encrypts the file under a fresh key without losing a row.
+
+        Order matters for a crash at any line: the new key is on disk (as `.next`) before
+        the file changes, the file changes in one transaction, and only then does the new
+        key replace the old. `_resolve_key` finishes whichever step was interrupted.
+        """
+        if not isinstance(self.provider, KeyFile):
+            raise StoreError(f"rekey needs a key file; this store uses {self.provider.describe()}")
+        pending = _pending_key_path(self.provider)
+        assert pending is not None
+        key = new_key()
+        write_key_file(pending, key)
+        conn = self.conn
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+        self.close()
+        os.replace(pending, self.provider.path)
+        _fsync_dir(self.provider.path.parent)
+        self._key = key
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered .sql files shipped with the package, in order."""
+    found = []
+    folder = importlib.resources.files("appliance.app.store") / "migrations"
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name[5:-4], entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise StoreError(f"two migrations share a number: {versions}")
+    return found
+
+
+def _statements(sql: str) -> Iterator[str]:
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlcipher.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise StoreError(f"incomplete SQL statement in a migration: {buffer[:60]!r}")
+
+
+def create(data_dir: Path) -> tuple[Database, KeyFile]:
+    """A new, empty, encrypted store in data_dir with a fresh key file beside it."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / DB_FILE
+    if path.exists():
+        raise StoreError(f"a store already exists in {data_dir}")
+    keyfile = KeyFile(name="store", path=data_dir / "store.key")
+    if keyfile.path.exists():
+        raise StoreError(f"{keyfile.path} exists without a store; move it away first")
+    keyfile.create()
+    db = Database(path, keyfile)
+    db.migrate()
+    return db, keyfile

@@ -1,0 +1,163 @@
+"""Staff accounts, sessions and one-time approvals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from appliance.app.store.db import Connection, Row
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    password_hash: str
+    must_change_password: bool
+    failed_attempts: int
+    locked_until: str | None
+    active: bool
+
+
+def _user(row: Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        role=row["role"],
+        password_hash=row["password_hash"],
+        must_change_password=bool(row["must_change_password"]),
+        failed_attempts=row["failed_attempts"],
+        locked_until=row["locked_until"],
+        active=bool(row["active"]),
+    )
+
+
+_COLUMNS = "id, username, role, password_hash, must_change_password, failed_attempts, locked_until, active"
+
+
+def by_name(conn: Connection, username: str) -> User | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,)).fetchone()  # noqa: S608
+    return _user(row) if row else None
+
+
+def by_id(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()  # noqa: S608
+    return _user(row) if row else None
+
+
+def all_users(conn: Connection) -> list[User]:
+    return [_user(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY username")]  # noqa: S608
+
+
+def insert(conn: Connection, username: str, role: str, password_hash: str, must_change: bool, now: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO users(username, role, password_hash, must_change_password, created_at, password_changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (username, role, password_hash, int(must_change), now, now),
+    )
+    return int(cur.lastrowid)
+
+
+def record_failure(conn: Connection, user_id: int, locked_until: str | None) -> int:
+    conn.execute(
+        "UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until) "
+        "WHERE id = ?",
+        (locked_until, user_id),
+    )
+    return int(conn.execute("SELECT failed_attempts FROM users WHERE id = ?", (user_id,)).fetchone()[0])
+
+
+def reset_failures(conn: Connection, user_id: int) -> None:
+    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (user_id,))
+
+
+def set_password(conn: Connection, user_id: int, password_hash: str, must_change: bool, now: str) -> None:
+    old = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,)).fetchone()
+    if old:
+        conn.execute(
+            "INSERT INTO password_history(user_id, password_hash, changed_at) VALUES (?, ?, ?)",
+            (user_id, old[0], now),
+        )
+    conn.execute(
+        "UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?",
+        (password_hash, int(must_change), now, user_id),
+    )
+
+
+def rehash(conn: Connection, user_id: int, password_hash: str) -> None:
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+def recent_hashes(conn: Connection, user_id: int, count: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY rowid DESC LIMIT ?",
+        (user_id, count),
+    )
+    return [r[0] for r in rows]
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    token_hash: str
+    user_id: int
+    csrf_hash: str
+    origin: str
+    last_seen: str
+    expires_at: str
+    ended_at: str | None
+
+
+def insert_session(
+    conn: Connection, token_hash: str, user_id: int, csrf_hash: str, origin: str, now: str, expires_at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO sessions(token_hash, user_id, csrf_hash, origin, created_at, last_seen, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (token_hash, user_id, csrf_hash, origin, now, now, expires_at),
+    )
+
+
+def session(conn: Connection, token_hash: str) -> Session | None:
+    row = conn.execute(
+        "SELECT token_hash, user_id, csrf_hash, origin, last_seen, expires_at, ended_at FROM sessions "
+        "WHERE token_hash = ?",
+        (token_hash,),
+    ).fetchone()
+    return Session(*row) if row else None
+
+
+def touch_session(conn: Connection, token_hash: str, now: str) -> None:
+    conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, token_hash))
+
+
+def end_session(conn: Connection, token_hash: str, now: str) -> None:
+    conn.execute("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL", (now, token_hash))
+
+
+def end_user_sessions(conn: Connection, user_id: int, now: str) -> None:
+    conn.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (now, user_id))
+
+
+def insert_approval(
+    conn: Connection, token_hash: str, approver_id: int, session_hash: str, permission: str, expires_at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO approvals(token_hash, approver_id, session_hash, permission, expires_at) VALUES (?, ?, ?, ?, ?)",
+        (token_hash, approver_id, session_hash, permission, expires_at),
+    )
+
+
+def use_approval(conn: Connection, token_hash: str, session_hash: str, permission: str, now: str) -> int | None:
+    """Marks a live approval used and returns its approver, or None when there is none."""
+    row = conn.execute(
+        "SELECT approver_id FROM approvals WHERE token_hash = ? AND session_hash = ? AND permission = ? "
+        "AND used_at IS NULL AND expires_at > ?",
+        (token_hash, session_hash, permission, now),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE approvals SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+    return int(row[0])

@@ -1,0 +1,124 @@
+"""One settings object for the process, from the data dir's comptoir.toml and the
+environment (environment wins), validated once at start.
+
+Store-wide settings a manager changes (store name, taxes, currency) live in the store
+itself, where changing them is audited; this file holds only what the machine needs to
+start: where the data is, where to listen, what hardware is plugged in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.app.domain.errors import Invalid
+from appliance.security.passwords import Argon2Params
+
+CONFIG_FILE = "comptoir.toml"
+DEFAULT_PORT = 8787
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    unix_socket: Path | None = None
+    terminal_id: str = "T01"
+    printer: str = "none"
+    gateway_url: str | None = None
+    argon2: Argon2Params = field(default_factory=Argon2Params)
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+    def validate(self) -> Config:
+        if not is_loopback(self.host):
+            raise ConfigError(
+                f"refusing to listen on {self.host}: Comptoir serves on loopback only "
+                "(127.0.0.1, ::1 or a UNIX socket)"
+            )
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"port {self.port} is out of range 1-65535")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", self.terminal_id):
+            raise ConfigError("terminal_id must be 1-16 letters, digits, - or _")
+        self.argon2.check_floor()
+        return self
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
+    """The config for data_dir (or $COMPTOIR_DATA_DIR); keyword overrides come from the CLI."""
+    raw_dir = data_dir or os.environ.get("COMPTOIR_DATA_DIR")
+    if not raw_dir:
+        raise ConfigError("no data dir: pass --data-dir DIR or set COMPTOIR_DATA_DIR")
+    directory = Path(raw_dir).expanduser().resolve()
+    values: dict[str, Any] = {}
+    path = directory / CONFIG_FILE
+    if path.exists():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8")).get("comptoir", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    env = {
+        "host": "COMPTOIR_HOST",
+        "port": "COMPTOIR_PORT",
+        "unix_socket": "COMPTOIR_SOCKET",
+        "terminal_id": "COMPTOIR_TERMINAL",
+        "printer": "COMPTOIR_PRINTER",
+        "gateway_url": "COMPTOIR_GATEWAY_URL",
+    }
+    for key, var in env.items():
+        if os.environ.get(var):
+            values[key] = os.environ[var]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {"host", "port", "unix_socket", "terminal_id", "printer", "gateway_url", "argon2"}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    argon = values.get("argon2", {})
+    cfg = Config(
+        data_dir=directory,
+        host=str(values.get("host", "127.0.0.1")),
+        port=_int(values.get("port", DEFAULT_PORT), "port"),
+        unix_socket=Path(values["unix_socket"]) if values.get("unix_socket") else None,
+        terminal_id=str(values.get("terminal_id", "T01")),
+        printer=str(values.get("printer", "none")),
+        gateway_url=values.get("gateway_url"),
+        argon2=Argon2Params(
+            time_cost=_int(argon.get("time_cost", 2), "argon2.time_cost"),
+            memory_kib=_int(argon.get("memory_kib", 19 * 1024), "argon2.memory_kib"),
+            parallelism=_int(argon.get("parallelism", 1), "argon2.parallelism"),
+        ),
+    )
+    try:
+        return cfg.validate()
+    except Invalid as exc:
+        raise ConfigError(exc.message) from None

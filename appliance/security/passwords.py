@@ -1,0 +1,84 @@
+"""Staff passwords: Argon2id at or above OWASP's floor, and the rules a new one must meet.
+
+The parameters are the floor (m=19 MiB, t=2, p=1) unless the store raises them; a hash
+made with weaker parameters is re-made at the next good login (`needs_rehash`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from appliance.app.domain.errors import Invalid
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256  # long enough for a passphrase, short enough not to be a DoS on Argon2
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    time_cost: int = 2
+    memory_kib: int = 19 * 1024
+    parallelism: int = 1
+
+    def check_floor(self) -> None:
+        floor = Argon2Params()
+        if (
+            self.time_cost < floor.time_cost
+            or self.memory_kib < floor.memory_kib
+            or self.parallelism < floor.parallelism
+        ):
+            raise Invalid("Argon2 parameters are below OWASP's floor (m=19 MiB, t=2, p=1)", "weak_kdf")
+
+
+class Passwords:
+    def __init__(self, params: Argon2Params | None = None) -> None:
+        self.params = params or Argon2Params()
+        self.params.check_floor()
+        self._hasher = PasswordHasher(
+            time_cost=self.params.time_cost,
+            memory_cost=self.params.memory_kib,
+            parallelism=self.params.parallelism,
+            type=Type.ID,
+        )
+        # Verifying against this keeps a login for an unknown user as slow as a real one.
+        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash or self._decoy, password) and stored_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(stored_hash)
+
+
+def check_strength(password: str, username: str = "") -> None:
+    """PCI DSS 8.3.6: at least 12 characters, letters and digits."""
+    if not isinstance(password, str):
+        raise Invalid("the password must be text", "weak_password")
+    if len(password) < MIN_LENGTH:
+        raise Invalid(f"the password must have at least {MIN_LENGTH} characters", "weak_password")
+    if len(password) > MAX_LENGTH:
+        raise Invalid(f"the password must have at most {MAX_LENGTH} characters", "weak_password")
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise Invalid("the password must contain letters and digits", "weak_password")
+    if username and username.lower() in password.lower():
+        raise Invalid("the password must not contain the user name", "weak_password")
+
+
+def one_time_password() -> str:
+    """A random password that meets the rules, for a first login that must change it."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(16))
+        if any(c.isalpha() for c in candidate) and any(c.isdigit() for c in candidate):
+            return candidate

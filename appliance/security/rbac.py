@@ -1,0 +1,66 @@
+"""Roles and what each may do. A permission names an action, not a screen."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from appliance.app.domain.errors import Forbidden, Invalid
+
+
+class Permission(str, Enum):
+    SELL = "sell"
+    VOID_LINE = "void_line"
+    REFUND = "refund"
+    PRICE_OVERRIDE = "price_override"
+    MANAGE_PRODUCTS = "manage_products"
+    MANAGE_USERS = "manage_users"
+    VIEW_REPORTS = "view_reports"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_SETTINGS = "manage_settings"
+
+
+# Least to most; auditor sits beside the line, it reads and changes nothing.
+ROLE_ORDER = ("customer", "cashier", "supervisor", "manager", "admin")
+ROLES = (*ROLE_ORDER, "auditor")
+STAFF_ROLES = ("cashier", "supervisor", "manager", "admin", "auditor")
+
+_P = Permission
+PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "customer": frozenset({_P.SELL}),
+    "cashier": frozenset({_P.SELL}),
+    "supervisor": frozenset({_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE}),
+    "manager": frozenset(
+        {_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.MANAGE_PRODUCTS, _P.MANAGE_USERS, _P.VIEW_REPORTS}
+    ),
+    "admin": frozenset(Permission),
+    "auditor": frozenset({_P.VIEW_REPORTS, _P.VIEW_AUDIT}),
+}
+
+
+def check_role(role: str) -> str:
+    if role not in STAFF_ROLES:
+        raise Invalid(f"unknown role {role!r}; one of {', '.join(STAFF_ROLES)}", "unknown_role")
+    return role
+
+
+def can(role: str, permission: Permission) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())
+
+
+def require(role: str, permission: Permission) -> None:
+    if not can(role, permission):
+        raise Forbidden(f"the {role} role may not {permission.value.replace('_', ' ')}", "forbidden")
+
+
+def may_grant(granter: str, role: str) -> bool:
+    """A manager makes staff below them; only an admin makes managers, admins and auditors."""
+    if granter == "admin":
+        return True
+    if granter == "manager":
+        return role in ("cashier", "supervisor")
+    return False
+
+
+def idle_timeout_minutes(role: str) -> int:
+    """PCI DSS 8.2.8: 15 idle minutes for anyone who can change what others did."""
+    return 15 if role in ("supervisor", "manager", "admin", "auditor") else 60

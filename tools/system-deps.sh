@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the test suite drives for real.
+# Each line of tools/apt-packages.txt is one package; comments start with #.
+# Quick when everything is there: apt is only called for what is missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/apt-packages.txt")
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "system-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system-deps: need root to install: ${missing[*]}" >&2
+  exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=120 update -q >/dev/null
+apt-get -o DPkg::Lock::Timeout=120 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
