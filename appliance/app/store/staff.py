@@ -58,13 +58,11 @@ def insert(conn: Connection, username: str, role: str, password_hash: str, must_
     return int(cur.lastrowid)
 
 
-def record_failure(conn: Connection, user_id: int, locked_until: str | None) -> int:
+def record_failure(conn: Connection, user_id: int, failures: int, locked_until: str | None) -> None:
     conn.execute(
-        "UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until) "
-        "WHERE id = ?",
-        (locked_until, user_id),
+        "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+        (failures, locked_until, user_id),
     )
-    return int(conn.execute("SELECT failed_attempts FROM users WHERE id = ?", (user_id,)).fetchone()[0])
 
 
 def reset_failures(conn: Connection, user_id: int) -> None:

@@ -1,0 +1,71 @@
+"""Serving the app with uvicorn, on loopback or a UNIX socket only."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+import uvicorn
+
+from appliance.app.services.shop import Shop, open_shop
+from appliance.app.web.app import create_app
+from appliance.config import Config
+
+log = logging.getLogger("comptoir")
+
+
+def build(cfg: Config) -> tuple[Shop, uvicorn.Server]:
+    shop = open_shop(cfg)
+    app = create_app(shop)
+    options: dict[str, object] = {
+        "log_level": os.environ.get("COMPTOIR_LOG_LEVEL", "warning"),
+        "server_header": False,
+        "proxy_headers": False,  # nothing sits in front of us; a forwarded header is a lie
+        "access_log": False,
+        "timeout_graceful_shutdown": 5,
+    }
+    if cfg.unix_socket:
+        uv_config = uvicorn.Config(app, uds=str(cfg.unix_socket), **options)  # type: ignore[arg-type]
+    else:
+        uv_config = uvicorn.Config(app, host=cfg.host, port=cfg.port, **options)  # type: ignore[arg-type]
+    return shop, uvicorn.Server(uv_config)
+
+
+def serve(cfg: Config) -> int:
+    shop, server = build(cfg)
+    where = f"unix:{cfg.unix_socket}" if cfg.unix_socket else cfg.url
+    print(f"Comptoir is serving {shop.settings.store_name} on {where}/ (Ctrl-C stops it)", flush=True)
+    try:
+        server.run()
+    finally:
+        shop.close()
+        if cfg.unix_socket:
+            # uvicorn leaves the socket file behind on SIGTERM.
+            with contextlib.suppress(FileNotFoundError):
+                cfg.unix_socket.unlink()
+    return 0 if not server.started or server.should_exit else 1
+
+
+@contextlib.contextmanager
+def in_thread(cfg: Config) -> Iterator[uvicorn.Server]:
+    """Runs the server in a background thread (the window needs the main thread)."""
+    shop, server = build(cfg)
+    server.config.install_signal_handlers = False  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        shop.close()
+
+
+def main() -> None:  # pragma: no cover - convenience for `python -m appliance.app.server`
+    from appliance.config import load
+
+    sys.exit(serve(load()))

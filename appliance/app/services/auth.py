@@ -1,0 +1,212 @@
+"""Logging in and out, sessions, password changes and a supervisor's one-time approval.
+
+PCI DSS v4.0: 8.3.4 lockout after 10 bad tries for 30 minutes; 8.2.8 idle timeout of
+15 minutes; 8.3.6 12+ characters with letters and digits; 8.3.7 not one of the last 4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
+from appliance.app.services import audit_log
+from appliance.app.services.shop import Actor, Shop, iso, parse_iso
+from appliance.app.store import staff
+from appliance.security.passwords import check_strength
+from appliance.security.rbac import Permission, can, idle_timeout_minutes
+
+MAX_FAILURES = 10
+LOCKOUT = dt.timedelta(minutes=30)
+SESSION_LIFETIME = dt.timedelta(hours=12)
+APPROVAL_LIFETIME = dt.timedelta(minutes=2)
+PASSWORD_HISTORY = 4
+TOUCH_EVERY = dt.timedelta(seconds=30)  # last_seen need not be written on every request
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class OriginThrottle:
+    """Refuses logins from an origin after too many failures in a minute (HTTP 429), so
+    nobody can walk the user list locking every account."""
+
+    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, origin: str) -> None:
+        with self._lock:
+            times = self._failures.get(origin)
+            now = time.monotonic()
+            while times and now - times[0] > self.window:
+                times.popleft()
+            if times and len(times) >= self.limit:
+                raise TooManyAttempts("too many failed logins from here; wait a minute", "too_many_attempts")
+
+    def failed(self, origin: str) -> None:
+        with self._lock:
+            self._failures.setdefault(origin, deque()).append(time.monotonic())
+
+
+throttle = OriginThrottle()
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    csrf_token: str
+    expires_at: str
+    actor: Actor
+
+
+def _check_credentials(shop: Shop, username: str, password: str, origin: str, action: str) -> staff.User:
+    """Verifies a password with lockout; returns the user or raises (and audits) why not."""
+    throttle.check(origin)
+    user = staff.by_name(shop.db.conn, username)
+    now = shop.clock()
+    if user is not None and user.locked_until and parse_iso(user.locked_until) > now:
+        audit_log.record(shop, actor=username, action=action, outcome="locked", origin=origin, object=f"user:{username}")
+        raise Locked(f"the account is locked until {user.locked_until[:16].replace('T', ' ')} UTC", "account_locked")
+    # Verify outside any transaction: Argon2 takes tens of milliseconds.
+    good = shop.passwords.verify(user.password_hash if user else None, password)
+    if good and user is not None and user.active:
+        with shop.db.transaction() as tx:
+            if user.failed_attempts or user.locked_until:
+                staff.reset_failures(tx, user.id)
+            if shop.passwords.needs_rehash(user.password_hash):
+                staff.rehash(tx, user.id, shop.passwords.hash(password))
+        return user
+    throttle.failed(origin)
+    with shop.db.transaction() as tx:
+        if user is not None:
+            fresh = staff.by_id(tx, user.id)
+            assert fresh is not None
+            # A lockout that has run out starts a fresh count.
+            expired = fresh.locked_until is not None and parse_iso(fresh.locked_until) <= now
+            failures = 1 if expired else fresh.failed_attempts + 1
+            until = iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
+            staff.record_failure(tx, user.id, failures, until)
+            if until:
+                audit_log.record(
+                    shop, actor=username, action="lockout", outcome="locked", origin=origin,
+                    object=f"user:{username}", details={"failures": failures, "until": until},
+                )
+        audit_log.record(
+            shop, actor=username[:64] or "?", action=action, outcome="failure", origin=origin,
+            object=f"user:{username[:64]}", details={"reason": "bad credentials" if user else "unknown user"},
+        )
+    raise Unauthenticated("wrong user name or password", "bad_credentials")
+
+
+def login(shop: Shop, username: str, password: str, origin: str) -> Login:
+    user = _check_credentials(shop, username, password, origin, "login")
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    now = shop.clock()
+    expires = iso(now + SESSION_LIFETIME)
+    with shop.db.transaction() as tx:
+        staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
+        audit_log.record(shop, actor=user.username, action="login", origin=origin, object=f"user:{user.username}")
+    actor = Actor(user.id, user.username, user.role, origin, token_hash(token), user.must_change_password)
+    return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
+
+
+def authenticate(shop: Shop, token: str, origin: str) -> Actor:
+    """The actor behind a session token, or Unauthenticated when it ended or idled out."""
+    digest = token_hash(token)
+    found = staff.session(shop.db.conn, digest)
+    now = shop.clock()
+    if found is None or found.ended_at is not None:
+        raise Unauthenticated("no session; log in", "no_session")
+    user = staff.by_id(shop.db.conn, found.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("no session; log in", "no_session")
+    idle = dt.timedelta(minutes=idle_timeout_minutes(user.role))
+    last_seen = parse_iso(found.last_seen)
+    if parse_iso(found.expires_at) <= now or now - last_seen > idle:
+        with shop.db.transaction() as tx:
+            staff.end_session(tx, digest, iso(now))
+        raise Unauthenticated("the session expired; log in again", "session_expired")
+    if now - last_seen > TOUCH_EVERY:
+        with shop.db.transaction() as tx:
+            staff.touch_session(tx, digest, iso(now))
+    return Actor(user.id, user.username, user.role, origin, digest, user.must_change_password)
+
+
+def check_csrf(shop: Shop, actor: Actor, csrf_token: str | None) -> None:
+    found = staff.session(shop.db.conn, actor.session)
+    if not csrf_token or found is None or not secrets.compare_digest(found.csrf_hash, token_hash(csrf_token)):
+        raise Forbidden("missing or wrong CSRF token", "csrf_failed")
+
+
+def logout(shop: Shop, actor: Actor) -> None:
+    with shop.db.transaction() as tx:
+        staff.end_session(tx, actor.session, shop.now())
+        audit_log.record(shop, actor=actor, action="logout", object=f"user:{actor.username}")
+
+
+def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
+    user = staff.by_id(shop.db.conn, actor.user_id)
+    assert user is not None
+    if not shop.passwords.verify(user.password_hash, current):
+        audit_log.record(shop, actor=actor, action="password_change", outcome="failure", object=f"user:{user.username}")
+        raise Invalid("the current password is wrong", "bad_credentials")
+    check_strength(new, user.username)
+    history = [user.password_hash, *staff.recent_hashes(shop.db.conn, user.id, PASSWORD_HISTORY - 1)]
+    if any(shop.passwords.verify(old, new) for old in history):
+        raise Invalid(f"the password must differ from the last {PASSWORD_HISTORY}", "password_reused")
+    new_hash = shop.passwords.hash(new)
+    with shop.db.transaction() as tx:
+        staff.set_password(tx, user.id, new_hash, False, shop.now())
+        audit_log.record(shop, actor=actor, action="password_change", object=f"user:{user.username}")
+
+
+def approve(shop: Shop, actor: Actor, username: str, password: str, permission: Permission) -> str:
+    """A supervisor's credentials typed on a cashier's screen: a one-time token for one
+    action in this session, valid two minutes."""
+    approver = _check_credentials(shop, username, password, actor.origin, "approval")
+    if not can(approver.role, permission):
+        audit_log.record(
+            shop, actor=approver.username, action="approval", outcome="denied", origin=actor.origin,
+            object=f"session_of:{actor.username}", details={"permission": permission.value},
+        )
+        raise Forbidden(f"{approver.username} may not approve {permission.value}", "forbidden")
+    token = secrets.token_urlsafe(24)
+    with shop.db.transaction() as tx:
+        staff.insert_approval(
+            tx, token_hash(token), approver.id, actor.session, permission.value, iso(shop.clock() + APPROVAL_LIFETIME)
+        )
+        audit_log.record(
+            shop, actor=approver.username, action="approval", origin=actor.origin,
+            object=f"session_of:{actor.username}", details={"permission": permission.value},
+        )
+    return token
+
+
+def require(shop: Shop, actor: Actor, permission: Permission, approval: str | None = None) -> str | None:
+    """Passes when the actor's role holds the permission, or a live approval for it is
+    given (used up here, inside the caller's transaction). Returns the approver's name."""
+    if actor.must_change_password:
+        raise Forbidden("change your password first", "password_change_required")
+    if can(actor.role, permission):
+        return None
+    if approval:
+        approver_id = staff.use_approval(
+            shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now()
+        )
+        if approver_id is not None:
+            approver = staff.by_id(shop.db.conn, approver_id)
+            return approver.username if approver else "?"
+    raise Forbidden(
+        f"the {actor.role} role may not {permission.value.replace('_', ' ')}; a supervisor can approve it",
+        "forbidden",
+    )

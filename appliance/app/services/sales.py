@@ -1,0 +1,394 @@
+"""Selling: open a sale, scan, change quantities, void, take cash, complete, refund.
+
+Each function is one thing a cashier does and one transaction: it commits whole or not
+at all. Completion takes the receipt number, freezes the taxes, moves the stock and
+queues the receipt for the printer in that same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from appliance.app.domain.barcode import normalise
+from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
+from appliance.app.domain.sale import COMPLETED, Sale, check_quantity
+from appliance.app.domain.tax import compute_totals
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import catalog as catalog_store
+from appliance.app.store import sales as sales_store
+from appliance.app.store.db import Connection
+from appliance.security.rbac import Permission
+
+TENDER_METHODS = ("cash", "card", "gift_card", "loyalty")
+
+
+def _load(conn: Connection, sale_id: int) -> Sale:
+    sale = sales_store.load(conn, sale_id)
+    if sale is None:
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    return sale
+
+
+def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, Any]:
+    """The sale as the API shows it."""
+    conn = conn or shop.db.conn
+    sale = _load(conn, sale_id)
+    head = sales_store.header(conn, sale_id)
+    assert head is not None
+    totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+    taxes = (
+        sales_store.stored_taxes(conn, sale_id) if sale.status == COMPLETED else list(totals.taxes.taxes)
+    )
+    payments = sales_store.payments(conn, sale_id)
+    return {
+        "id": sale.id,
+        "status": sale.status,
+        "currency": sale.currency,
+        "prices_include_tax": sale.prices_include_tax,
+        "terminal_id": head["terminal_id"],
+        "receipt_no": sale.receipt_no,
+        "receipt_number": f"{head['terminal_id']}-{sale.receipt_no:06d}" if sale.receipt_no else None,
+        "cashier": head["cashier"],
+        "opened_at": head["opened_at"],
+        "completed_at": head["completed_at"],
+        "lines": [
+            {
+                "line": ln.line_no,
+                "sku": ln.sku,
+                "name": ln.name,
+                "barcode": ln.barcode,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "amount": ln.unit_price * ln.quantity,
+                "tax_class": ln.tax_class,
+                "voided": ln.voided,
+                "refunded_quantity": ln.refunded_qty,
+            }
+            for ln in sale.lines
+        ],
+        "totals": {
+            "subtotal": totals.subtotal,
+            "tax": totals.tax,
+            "total": totals.total,
+            "paid": totals.paid,
+            "due": max(totals.due, 0),
+        },
+        "taxes": [{"name": t.name, "rate": t.rate, "amount": t.amount} for t in taxes],
+        "payments": [
+            {
+                "id": p["id"],
+                "method": p["method"],
+                "amount": p["amount"],
+                "tendered": p["tendered"],
+                "change": p["change"],
+            }
+            for p in payments
+        ],
+        "change": sum(p["change"] for p in payments),
+    }
+
+
+def open_sale(shop: Shop, actor: Actor) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale_id = sales_store.insert(
+            tx,
+            terminal_id=shop.config.terminal_id,
+            cashier_id=actor.user_id,
+            currency=shop.settings.currency,
+            prices_include_tax=shop.settings.prices_include_tax,
+            now=shop.now(),
+        )
+        return view(shop, sale_id, tx)
+
+
+def get_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    return view(shop, sale_id)
+
+
+def add_item(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    *,
+    barcode: str | None = None,
+    sku: str | None = None,
+    quantity: int = 1,
+) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    if (barcode is None) == (sku is None):
+        raise Invalid("give either a barcode or a sku", "barcode_or_sku")
+    check_quantity(quantity)
+    with shop.db.transaction() as tx:
+        if barcode is not None:
+            code = normalise(barcode)
+            product = catalog_store.by_barcode(tx, code)
+            if product is None:
+                raise Invalid(f"unknown barcode {code}", "unknown_barcode")
+        else:
+            code = None
+            product = catalog_store.by_sku(tx, str(sku))
+            if product is None:
+                raise Invalid(f"unknown sku {sku}", "unknown_sku")
+        if not product.active:
+            raise Invalid(f"{product.name} is no longer sold", "product_inactive")
+        sale = _load(tx, sale_id)
+        line = sale.add_item(
+            product_id=product.id,
+            sku=product.sku,
+            name=product.name,
+            unit_price=product.price,
+            tax_class=product.tax_class,
+            quantity=quantity,
+            barcode=code,
+        )
+        sales_store.save_line(tx, sale_id, line)
+        return view(shop, sale_id, tx)
+
+
+def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        line = sale.set_quantity(line_no, quantity)
+        sales_store.save_line(tx, sale_id, line)
+        return view(shop, sale_id, tx)
+
+
+def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> dict[str, Any]:
+    with shop.db.transaction() as tx:
+        approver = require(shop, actor, Permission.VOID_LINE, approval)
+        sale = _load(tx, sale_id)
+        line = sale.void_line(line_no)
+        sales_store.save_line(tx, sale_id, line)
+        sales_store.mark_voided_by(tx, sale_id, line_no, actor.user_id)
+        audit_log.record(
+            shop, actor=actor, action="void_line", object=f"sale:{sale_id}/line:{line_no}",
+            details={"sku": line.sku, "quantity": line.quantity, "amount": line.unit_price * line.quantity,
+                     "approved_by": approver},
+        )
+        return view(shop, sale_id, tx)
+
+
+def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        sale.cancel()
+        sales_store.cancel(tx, sale_id)
+        audit_log.record(shop, actor=actor, action="sale_cancel", object=f"sale:{sale_id}",
+                         details={"lines": len([ln for ln in sale.lines if not ln.voided])})
+        return view(shop, sale_id, tx)
+
+
+def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, Any]:
+    """Cash tender: the change comes back in the answer; the sale completes when nothing is due."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding)
+        sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
+        completed = _complete_if_settled(shop, tx, sale)
+        result = view(shop, sale_id, tx)
+    if completed:
+        for callback in shop.on_receipt:
+            callback(sale_id)
+    return result
+
+
+def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
+    if not sale.is_settled(shop.tax_classes, shop.settings.tax_rounding):
+        return False
+    totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+    receipt_no = sales_store.next_receipt_no(tx, shop.config.terminal_id)
+    sale.complete(receipt_no)
+    sales_store.complete(
+        tx, sale.id, receipt_no, totals.subtotal, totals.tax, totals.total, totals.taxes.taxes, shop.now()
+    )
+    for line in sale.lines:
+        if not line.voided:
+            catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
+    if shop.config.printer != "none":
+        from appliance.app.services import printing
+
+        printing.queue_receipt(shop, tx, sale.id)
+    return True
+
+
+def receipt(shop: Shop, actor: Actor, sale_id: int, *, copy: bool = False) -> Receipt:
+    require(shop, actor, Permission.SELL)
+    return build_receipt(shop, shop.db.conn, sale_id, copy=copy)
+
+
+def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = False) -> Receipt:
+    """The receipt of a completed sale, from what was stored when it completed."""
+    sale = _load(conn, sale_id)
+    if sale.status != COMPLETED or sale.receipt_no is None:
+        raise Conflict(f"sale {sale_id} is {sale.status}; a receipt needs a completed sale", "sale_not_completed")
+    head = sales_store.header(conn, sale_id)
+    assert head is not None
+    settings = shop.settings
+    return Receipt(
+        store_name=settings.store_name,
+        header=settings.header,
+        terminal_id=head["terminal_id"],
+        receipt_no=sale.receipt_no,
+        completed_at=_local_time(head["completed_at"], settings.timezone),
+        cashier=head["cashier"],
+        currency=sale.currency,
+        prices_include_tax=sale.prices_include_tax,
+        lines=tuple(
+            ReceiptLine(name=ln.name, quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount, sku=ln.sku)
+            for ln in sale.lines
+            if not ln.voided
+        ),
+        subtotal=head["subtotal"],
+        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
+        total=head["total"],
+        tenders=tuple(
+            ReceiptTender(method=p["method"], amount=p["amount"], tendered=p["tendered"], change=p["change"],
+                          detail=_tender_detail(p))
+            for p in sales_store.payments(conn, sale_id)
+        ),
+        footer=settings.footer,
+        copy=copy,
+    )
+
+
+def _tender_detail(payment: dict[str, Any]) -> str:
+    import json
+
+    details = json.loads(payment.get("details") or "{}")
+    if details.get("brand") and details.get("last4"):
+        return f"{details['brand'].upper()} **** {details['last4']}"
+    return ""
+
+
+def _local_time(utc_text: str, timezone: str) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from appliance.app.services.shop import parse_iso
+
+    moment = parse_iso(utc_text)
+    try:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def refund(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    lines: list[dict[str, int]],
+    reason: str,
+    approval: str | None = None,
+) -> dict[str, Any]:
+    """Returns some lines of a completed sale; the money goes back to the sale's tenders,
+    newest first; the stock comes back. The sale itself is never changed but for the
+    refunded quantities it records."""
+    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
+        raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
+    if not lines:
+        raise Invalid("name at least one line to refund", "no_lines")
+    with shop.db.transaction() as tx:
+        approver = require(shop, actor, Permission.REFUND, approval)
+        sale = _load(tx, sale_id)
+        if sale.status != COMPLETED:
+            raise Conflict(f"sale {sale_id} is {sale.status}; only a completed sale can be refunded", "sale_not_completed")
+        wanted: dict[int, int] = {}
+        for item in lines:
+            line_no, qty = item.get("line"), item.get("quantity")
+            if not isinstance(line_no, int) or isinstance(line_no, bool):
+                raise Invalid("each refund line needs a line number", "invalid_line")
+            line = sale.line(line_no)
+            quantity = line.quantity - line.refunded_qty if qty is None else check_quantity(qty)
+            if line.voided:
+                raise Conflict(f"line {line_no} was voided", "line_voided")
+            if quantity + wanted.get(line_no, 0) > line.quantity - line.refunded_qty:
+                raise Invalid(
+                    f"line {line_no}: {quantity} is more than the {line.quantity - line.refunded_qty} left to refund",
+                    "refund_exceeds_sold",
+                )
+            if quantity < 1:
+                raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
+            wanted[line_no] = wanted.get(line_no, 0) + quantity
+        returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
+        totals = compute_totals(
+            ((ln.tax_class, ln.amount) for ln in returned),
+            shop.tax_classes,
+            prices_include_tax=sale.prices_include_tax,
+            rounding=shop.settings.tax_rounding,
+        )
+        head = sales_store.header(tx, sale_id)
+        assert head is not None
+        already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
+        everything = all(
+            ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines
+        )
+        # The last refund takes what is left, so rounding never leaves a cent behind.
+        amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
+        cur = tx.execute(
+            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now()),
+        )
+        refund_id = int(cur.lastrowid)
+        for ln in returned:
+            tx.execute(
+                "INSERT INTO refund_lines(refund_id, line_id, quantity, amount) "
+                "SELECT ?, id, ?, ? FROM sale_lines WHERE sale_id = ? AND line_no = ?",
+                (refund_id, ln.quantity, ln.amount, sale_id, ln.line_no),
+            )
+            tx.execute(
+                "UPDATE sale_lines SET refunded_qty = refunded_qty + ? WHERE sale_id = ? AND line_no = ?",
+                (ln.quantity, sale_id, ln.line_no),
+            )
+            catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
+        back = _allocate_refund(tx, sale_id, amount)
+        for payment_id, method, part in back:
+            tx.execute(
+                "INSERT INTO refund_tenders(refund_id, payment_id, method, amount) VALUES (?, ?, ?, ?)",
+                (refund_id, payment_id, method, part),
+            )
+        audit_log.record(
+            shop, actor=actor, action="refund", object=f"sale:{sale_id}",
+            details={"refund": refund_id, "amount": amount, "lines": wanted, "reason": reason.strip(),
+                     "approved_by": approver},
+        )
+        return {
+            "id": refund_id,
+            "sale_id": sale_id,
+            "amount": amount,
+            "tax": totals.tax,
+            "currency": sale.currency,
+            "tenders": [{"method": m, "amount": a} for _, m, a in back],
+            "sale": view(shop, sale_id, tx),
+        }
+
+
+def _allocate_refund(tx: Connection, sale_id: int, amount: int) -> list[tuple[int, str, int]]:
+    """Spreads a refund over the sale's tenders, the last taken first, none past what it paid."""
+    rows = tx.execute(
+        "SELECT p.id, p.method, p.amount - coalesce((SELECT sum(rt.amount) FROM refund_tenders rt "
+        "WHERE rt.payment_id = p.id), 0) AS left FROM payments p WHERE p.sale_id = ? ORDER BY p.id DESC",
+        (sale_id,),
+    ).fetchall()
+    out: list[tuple[int, str, int]] = []
+    remaining = amount
+    for row in rows:
+        if remaining <= 0:
+            break
+        part = min(remaining, row["left"])
+        if part > 0:
+            out.append((row["id"], row["method"], part))
+            remaining -= part
+    if remaining > 0:
+        raise Conflict("the refund is more than the sale's tenders have left", "refund_exceeds_paid")
+    return out

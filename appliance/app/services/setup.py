@@ -1,0 +1,65 @@
+"""A new store: its settings, its tax classes and its first admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from appliance.app.domain.money import exponent
+from appliance.app.domain.tax import Tax, TaxClass, parse_rate
+from appliance.app.services import audit_log, users
+from appliance.app.services.shop import Shop, open_shop
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import create
+from appliance.config import Config, load
+
+
+@dataclass(frozen=True)
+class NewStore:
+    store_name: str = "Comptoir"
+    currency: str = "CAD"
+    prices_include_tax: bool = False
+    taxes: tuple[tuple[str, str], ...] = (("GST", "5"), ("QST", "9.975"))
+    timezone: str = "America/Montreal"
+    header: tuple[str, ...] = ()
+
+
+def parse_taxes(text: str) -> tuple[tuple[str, str], ...]:
+    """'GST=5,QST=9.975' → (('GST', '5'), ('QST', '9.975'))."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, rate = part.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"tax {part!r} must look like NAME=RATE, e.g. GST=5")
+        out.append((name.strip(), parse_rate(rate)))
+    return tuple(out)
+
+
+def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]:
+    """Creates the store and key in data_dir; returns the shop and the admin's one-time password."""
+    exponent(new.currency)  # refuses an unknown currency before anything is written
+    taxes = tuple(Tax(name, parse_rate(rate)) for name, rate in new.taxes)
+    db, _ = create(data_dir)
+    db.close()
+    cfg: Config = load(data_dir, **config)
+    shop = open_shop(cfg)
+    with shop.db.transaction() as tx:
+        for key, value in {
+            "store_name": new.store_name,
+            "currency": new.currency,
+            "prices_include_tax": new.prices_include_tax,
+            "tax_rounding": "half_up",
+            "timezone": new.timezone,
+            "header": list(new.header),
+            "footer": ["Thank you!"],
+        }.items():
+            settings_store.put(tx, key, value)
+        settings_store.put_tax_class(tx, TaxClass("standard", "Standard", taxes))
+        settings_store.put_tax_class(tx, TaxClass("exempt", "Exempt", ()))
+        audit_log.record(shop, actor="cli", action="store_init", object="store",
+                         details={"currency": new.currency, "taxes": [list(t) for t in new.taxes]})
+    shop.forget_settings()
+    password = users.add_user(shop, None, "admin", "admin", None)
+    assert password is not None
+    return shop, password

@@ -1,0 +1,122 @@
+"""The shop as the services see it: its store, its settings, its clock and its devices.
+
+One `Shop` per process. Services are plain functions taking the shop and the acting
+person (`Actor`); each owns its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.app.domain.money import Rounding
+from appliance.app.domain.tax import TaxClass
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Database
+from appliance.config import Config
+from appliance.security.keys import provider_for
+from appliance.security.passwords import Passwords
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a manager sets for the whole store (kept in the store, changes audited)."""
+
+    store_name: str
+    header: tuple[str, ...]
+    footer: tuple[str, ...]
+    currency: str
+    prices_include_tax: bool
+    tax_rounding: Rounding
+    timezone: str
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> StoreSettings:
+        return cls(
+            store_name=str(values.get("store_name", "Comptoir")),
+            header=tuple(values.get("header", ())),
+            footer=tuple(values.get("footer", ("Thank you!",))),
+            currency=str(values.get("currency", "CAD")),
+            prices_include_tax=bool(values.get("prices_include_tax", False)),
+            tax_rounding=Rounding(values.get("tax_rounding", Rounding.HALF_UP.value)),
+            timezone=str(values.get("timezone", "UTC")),
+        )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, with which role, from where. `session` is the session's hash."""
+
+    user_id: int
+    username: str
+    role: str
+    origin: str
+    session: str = ""
+    must_change_password: bool = False
+
+
+SYSTEM_ORIGIN = "cli"
+
+
+@dataclass
+class Shop:
+    config: Config
+    db: Database
+    passwords: Passwords
+    clock: Callable[[], dt.datetime] = utc_now
+    _settings: StoreSettings | None = field(default=None, repr=False)
+    _tax_classes: dict[str, TaxClass] | None = field(default=None, repr=False)
+    on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @property
+    def settings(self) -> StoreSettings:
+        if self._settings is None:
+            self._settings = StoreSettings.from_mapping(settings_store.get_all(self.db.conn))
+        return self._settings
+
+    @property
+    def tax_classes(self) -> dict[str, TaxClass]:
+        if self._tax_classes is None:
+            self._tax_classes = settings_store.tax_classes(self.db.conn)
+        return self._tax_classes
+
+    def forget_settings(self) -> None:
+        """Called after a settings change commits, so the next read sees it."""
+        self._settings = None
+        self._tax_classes = None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now) -> Shop:
+    from appliance.app.store.db import DB_FILE, StoreError
+
+    path = config.data_dir / DB_FILE
+    if not path.exists():
+        raise StoreError(f"no store in {config.data_dir}: run 'comptoir init --data-dir {config.data_dir}' first")
+    db = Database(path, provider_for("store", config.data_dir))
+    db.migrate()
+    return Shop(config=config, db=db, passwords=Passwords(config.argon2), clock=clock)

@@ -1,0 +1,468 @@
+"""The JSON API under /api/v1: one table of endpoints, from which both the routing and the
+OpenAPI description are made, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from appliance.app.domain.errors import Invalid
+from appliance.app.domain.receipt import render_text
+from appliance.app.services import audit_log, auth, catalog, idempotency, reports, sales, users
+from appliance.app.services.shop import iso
+from appliance.app.store.catalog import Product
+from appliance.app.web.http import (
+    MAX_UPLOAD,
+    SESSION_COOKIE,
+    BadRequest,
+    actor,
+    call,
+    int_param,
+    json_body,
+    origin_of,
+    read_body,
+    shop_of,
+)
+from appliance.security.rbac import Permission
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+# -- request schemas (also the OpenAPI request bodies) ---------------------------------------
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+LOGIN = {
+    "type": "object",
+    "properties": {"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 256}},
+    "required": ["username", "password"],
+    "additionalProperties": False,
+}
+PASSWORD = {
+    "type": "object",
+    "properties": {"current": {"type": "string", "maxLength": 256}, "new": {"type": "string", "maxLength": 256}},
+    "required": ["current", "new"],
+    "additionalProperties": False,
+}
+APPROVE = {
+    "type": "object",
+    "properties": {
+        "username": {"type": "string", "maxLength": 64},
+        "password": {"type": "string", "maxLength": 256},
+        "permission": {"type": "string", "enum": [p.value for p in Permission]},
+    },
+    "required": ["username", "password", "permission"],
+    "additionalProperties": False,
+}
+PRODUCT = {
+    "type": "object",
+    "properties": {
+        "sku": STR,
+        "name": STR,
+        "price": INT,
+        "tax_class": STR,
+        "barcodes": {"type": "array", "items": STR, "maxItems": 20},
+        "stock": INT,
+    },
+    "required": ["sku", "name", "price"],
+    "additionalProperties": False,
+}
+EMPTY = {"type": ["object", "null"], "properties": {}, "additionalProperties": False}
+ADD_ITEM = {
+    "type": "object",
+    "properties": {"barcode": STR, "sku": STR, "quantity": INT},
+    "additionalProperties": False,
+}
+SET_QUANTITY = {
+    "type": "object",
+    "properties": {"quantity": INT},
+    "required": ["quantity"],
+    "additionalProperties": False,
+}
+PAYMENT = {
+    "type": "object",
+    "properties": {
+        "method": {"type": "string", "enum": list(sales.TENDER_METHODS)},
+        "amount": INT,
+        "card": {
+            "type": "object",
+            "properties": {"number": STR, "exp_month": INT, "exp_year": INT},
+            "required": ["number", "exp_month", "exp_year"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["method", "amount"],
+    "additionalProperties": False,
+}
+REFUND = {
+    "type": "object",
+    "properties": {
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            "items": {
+                "type": "object",
+                "properties": {"line": INT, "quantity": INT},
+                "required": ["line"],
+                "additionalProperties": False,
+            },
+        },
+        "reason": STR,
+    },
+    "required": ["lines", "reason"],
+    "additionalProperties": False,
+}
+NEW_USER = {
+    "type": "object",
+    "properties": {"username": STR, "role": STR, "password": {"type": "string", "maxLength": 256}},
+    "required": ["username", "role"],
+    "additionalProperties": False,
+}
+
+
+def product_json(p: Product) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "sku": p.sku,
+        "name": p.name,
+        "price": p.price,
+        "tax_class": p.tax_class,
+        "barcodes": list(p.barcodes),
+        "stock": p.stock_on_hand,
+    }
+
+
+def ok(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def with_currency(shop_currency: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "currency": body.get("currency", shop_currency)}
+
+
+# -- auth --------------------------------------------------------------------------------------
+
+
+async def login(request: Request) -> Response:
+    body = await json_body(request, LOGIN)
+    shop = shop_of(request)
+    done = await call(auth.login, shop, body["username"], body["password"], origin_of(request))
+    answer = {
+        "token": done.token,
+        "csrf_token": done.csrf_token,
+        "expires_at": done.expires_at,
+        "user": {
+            "username": done.actor.username,
+            "role": done.actor.role,
+            "must_change_password": done.actor.must_change_password,
+        },
+    }
+    response = ok(answer)
+    response.set_cookie(
+        SESSION_COOKIE, done.token, httponly=True, samesite="strict", path="/",
+        secure=False,  # loopback http; the cookie never leaves the box
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    who = await actor(request)
+    await call(auth.logout, shop_of(request), who)
+    response = ok({"status": "logged_out"})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def me(request: Request) -> Response:
+    who = await actor(request)
+    return ok({"username": who.username, "role": who.role, "must_change_password": who.must_change_password,
+               "permissions": sorted(p.value for p in Permission if auth.can(who.role, p))})
+
+
+async def change_password(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, PASSWORD)
+    await call(auth.change_password, shop_of(request), who, body["current"], body["new"])
+    return ok({"status": "password_changed"})
+
+
+async def approve(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, APPROVE)
+    token = await call(
+        auth.approve, shop_of(request), who, body["username"], body["password"], Permission(body["permission"])
+    )
+    return ok({"approval": token, "permission": body["permission"], "expires_in": 120})
+
+
+# -- catalogue ----------------------------------------------------------------------------------
+
+
+async def list_products(request: Request) -> Response:
+    who = await actor(request)
+    barcode = request.query_params.get("barcode")
+    text = request.query_params.get("q")
+    found = await call(catalog.find, shop_of(request), who, barcode=barcode, text=text)
+    return ok({"products": [product_json(p) for p in found]})
+
+
+async def create_product(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, PRODUCT)
+    product = await call(catalog.create_product, shop_of(request), who, body)
+    return ok(product_json(product), 201)
+
+
+async def import_products(request: Request) -> Response:
+    who = await actor(request)
+    raw = await read_body(request, MAX_UPLOAD)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("the CSV must be UTF-8", "malformed_csv") from None
+    count = await call(catalog.import_csv, shop_of(request), who, text)
+    return ok({"imported": count}, 201)
+
+
+# -- sales ----------------------------------------------------------------------------------------
+
+
+def _sale_id(request: Request) -> int:
+    return int_param(request.path_params["sale_id"], "sale id")
+
+
+def _line(request: Request) -> int:
+    return int_param(request.path_params["line"], "line")
+
+
+async def open_sale(request: Request) -> Response:
+    who = await actor(request)
+    await json_body(request, EMPTY)
+    return ok(await call(sales.open_sale, shop_of(request), who), 201)
+
+
+async def get_sale(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(sales.get_sale, shop_of(request), who, _sale_id(request)))
+
+
+async def add_item(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    body = await json_body(request, ADD_ITEM)
+    return ok(
+        await call(
+            sales.add_item, shop_of(request), who, sale_id,
+            barcode=body.get("barcode"), sku=body.get("sku"), quantity=body.get("quantity", 1),
+        )
+    )
+
+
+async def set_quantity(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, line = _sale_id(request), _line(request)
+    body = await json_body(request, SET_QUANTITY)
+    return ok(await call(sales.set_quantity, shop_of(request), who, sale_id, line, body["quantity"]))
+
+
+async def void_line(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, line = _sale_id(request), _line(request)
+    approval = request.headers.get("x-approval")
+    return ok(await call(sales.void_line, shop_of(request), who, sale_id, line, approval))
+
+
+async def cancel_sale(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    await json_body(request, EMPTY)
+    return ok(await call(sales.cancel_sale, shop_of(request), who, sale_id))
+
+
+async def add_payment(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    body = await json_body(request, PAYMENT)
+    shop = shop_of(request)
+
+    def pay() -> tuple[int, dict[str, Any]]:
+        if body["method"] == "cash":
+            return 201, sales.pay_cash(shop, who, sale_id, body["amount"])
+        from appliance.app.services import payments
+
+        return 201, payments.pay(shop, who, sale_id, body)
+
+    # The idempotency record is keyed on the request without the card number in it.
+    keyed = {k: v for k, v in body.items() if k != "card"}
+    status, answer = await call(
+        idempotency.run_once, shop, who, request.headers.get("idempotency-key"),
+        f"payments:{sale_id}", keyed, pay,
+    )
+    return ok(answer, status)
+
+
+async def get_receipt(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    fmt = request.query_params.get("format", "text")
+    copy = request.query_params.get("copy", "false") in ("1", "true", "yes")
+    if fmt not in ("text", "escpos"):
+        raise BadRequest("format must be text or escpos", "invalid_request")
+    shop = shop_of(request)
+    found = await call(sales.receipt, shop, who, sale_id, copy=copy)
+    if fmt == "text":
+        return PlainTextResponse(render_text(found))
+    from appliance.app.services import printing
+
+    return Response(printing.receipt_bytes(shop, found), media_type="application/octet-stream")
+
+
+async def refund(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    body = await json_body(request, REFUND)
+    shop = shop_of(request)
+    approval = request.headers.get("x-approval")
+    status, answer = await call(
+        idempotency.run_once, shop, who, request.headers.get("idempotency-key"), f"refunds:{sale_id}", body,
+        lambda: (201, sales.refund(shop, who, sale_id, body["lines"], body["reason"], approval)),
+    )
+    return ok(answer, status)
+
+
+# -- staff, reports, audit ------------------------------------------------------------------------
+
+
+async def list_users(request: Request) -> Response:
+    who = await actor(request)
+    return ok({"users": await call(users.list_users, shop_of(request), who)})
+
+
+async def create_user(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, NEW_USER)
+    one_time = await call(
+        users.add_user, shop_of(request), who, body["username"], body["role"], body.get("password")
+    )
+    answer: dict[str, Any] = {"username": body["username"], "role": body["role"]}
+    if one_time:
+        answer["one_time_password"] = one_time
+    return ok(answer, 201)
+
+
+async def unlock_user(request: Request) -> Response:
+    who = await actor(request)
+    await json_body(request, EMPTY)
+    await call(users.unlock, shop_of(request), who, request.path_params["username"])
+    return ok({"status": "unlocked"})
+
+
+def _day_bound(text: str | None, default: dt.datetime, name: str) -> str:
+    if not text:
+        return iso(default)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be a date or an ISO 8601 time", "invalid_date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return iso(moment)
+
+
+async def sales_report(request: Request) -> Response:
+    who = await actor(request)
+    shop = shop_of(request)
+    now = shop.clock()
+    start = _day_bound(request.query_params.get("from"), now.replace(hour=0, minute=0, second=0, microsecond=0), "from")
+    end = _day_bound(request.query_params.get("to"), now + dt.timedelta(seconds=1), "to")
+    return ok(await call(reports.sales_report, shop, who, start, end))
+
+
+async def audit(request: Request) -> Response:
+    who = await actor(request)
+    shop = shop_of(request)
+    after = int_param(request.query_params.get("after", "0"), "after")
+    limit = min(int_param(request.query_params.get("limit", "500"), "limit"), 5000)
+
+    def read() -> list[dict[str, Any]]:
+        auth.require(shop, who, Permission.VIEW_AUDIT)
+        return audit_log.entries(shop, after, limit)
+
+    return ok({"entries": await call(read)})
+
+
+async def store_settings(request: Request) -> Response:
+    await actor(request)
+    s = shop_of(request).settings
+    return ok({"store_name": s.store_name, "currency": s.currency, "prices_include_tax": s.prices_include_tax,
+               "terminal_id": shop_of(request).config.terminal_id})
+
+
+# -- the table ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    who: str  # who may call it, for people reading the OpenAPI description
+    body: dict[str, Any] | None = None
+    query: tuple[tuple[str, str], ...] = ()
+    statuses: tuple[int, ...] = (200,)
+    headers: tuple[str, ...] = ()
+    content: str = "application/json"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("POST", "/auth/login", login, "Log in; returns a bearer token and sets the session cookie", "anyone",
+             LOGIN, statuses=(200, 400, 401, 423, 429)),
+    Endpoint("POST", "/auth/logout", logout, "End the session", "session", statuses=(200, 401)),
+    Endpoint("GET", "/auth/me", me, "Who is logged in, with their permissions", "session", statuses=(200, 401)),
+    Endpoint("POST", "/auth/password", change_password, "Change one's own password", "session", PASSWORD,
+             statuses=(200, 400, 401, 422)),
+    Endpoint("POST", "/auth/approve", approve, "A supervisor approves one action on this session", "session",
+             APPROVE, statuses=(200, 401, 403, 423)),
+    Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session"),
+    Endpoint("GET", "/products", list_products, "Find products by barcode or text", "cashier+",
+             query=(("barcode", "exact barcode"), ("q", "text in name or sku")), statuses=(200, 401, 422)),
+    Endpoint("POST", "/products", create_product, "Create a product", "manage_products", PRODUCT,
+             statuses=(201, 400, 401, 403, 409, 422)),
+    Endpoint("POST", "/products/import", import_products, "Import a catalogue CSV: all rows or none",
+             "manage_products", statuses=(201, 401, 403, 422), content="text/csv"),
+    Endpoint("POST", "/sales", open_sale, "Open a sale", "cashier+", statuses=(201, 401, 403)),
+    Endpoint("GET", "/sales/{sale_id}", get_sale, "A sale with lines, totals, taxes and payments", "cashier+",
+             statuses=(200, 401, 404)),
+    Endpoint("POST", "/sales/{sale_id}/items", add_item, "Add an item by barcode or sku", "cashier+", ADD_ITEM,
+             statuses=(200, 400, 401, 404, 409, 422)),
+    Endpoint("PATCH", "/sales/{sale_id}/items/{line}", set_quantity, "Change a line's quantity", "cashier+",
+             SET_QUANTITY, statuses=(200, 400, 401, 404, 409, 422)),
+    Endpoint("DELETE", "/sales/{sale_id}/items/{line}", void_line, "Void a line (audited)", "void_line",
+             statuses=(200, 401, 403, 404, 409), headers=("X-Approval",)),
+    Endpoint("POST", "/sales/{sale_id}/cancel", cancel_sale, "Cancel an open sale with no payment (audited)",
+             "cashier+", statuses=(200, 401, 404, 409)),
+    Endpoint("POST", "/sales/{sale_id}/payments", add_payment, "Take a tender; the sale completes when due is 0",
+             "cashier+", PAYMENT, statuses=(201, 400, 401, 404, 409, 422), headers=("Idempotency-Key",)),
+    Endpoint("GET", "/sales/{sale_id}/receipt", get_receipt, "The receipt as text or ESC/POS bytes", "cashier+",
+             query=(("format", "text or escpos"), ("copy", "true for a reprint marked COPY")),
+             statuses=(200, 401, 404, 409), content="text/plain"),
+    Endpoint("POST", "/sales/{sale_id}/refunds", refund, "Refund lines of a completed sale to its tenders",
+             "refund", REFUND, statuses=(201, 400, 401, 403, 404, 409, 422), headers=("Idempotency-Key", "X-Approval")),
+    Endpoint("GET", "/users", list_users, "Staff accounts", "manage_users", statuses=(200, 401, 403)),
+    Endpoint("POST", "/users", create_user, "Create a staff account (one-time password when none given)",
+             "manage_users", NEW_USER, statuses=(201, 400, 401, 403, 409, 422)),
+    Endpoint("POST", "/users/{username}/unlock", unlock_user, "Unlock a locked-out account", "manage_users",
+             statuses=(200, 401, 403, 404)),
+    Endpoint("GET", "/reports/sales", sales_report, "Totals, by tender, by tax, top products", "view_reports",
+             query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
+             statuses=(200, 401, 403, 422)),
+    Endpoint("GET", "/audit", audit, "Audit entries with their hash chain", "view_audit",
+             query=(("after", "entry id to start after"), ("limit", "at most 5000")), statuses=(200, 401, 403)),
+)

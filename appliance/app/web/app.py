@@ -1,0 +1,121 @@
+"""The Starlette application: routes, security headers, trusted hosts, errors."""
+
+from __future__ import annotations
+
+import importlib.resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from starlette.exceptions import HTTPException
+
+from appliance.app.domain.errors import DomainError
+from appliance.app.services.shop import Shop
+from appliance.app.web import pages
+from appliance.app.web.api import ENDPOINTS
+from appliance.app.web.http import BadRequest, handle_errors
+from appliance.app.web.openapi import describe
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the headers to every response; API answers are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = scope["path"].startswith("/api/")
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", [])) + HEADERS
+                if no_store:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+async def healthz(request: Request) -> Response:
+    shop: Shop | None = getattr(request.app.state, "shop", None)
+    if shop is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(request.app.state.openapi)
+
+
+def routes() -> list[BaseRoute]:
+    table: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/api/v1/openapi.json", openapi, methods=["GET"]),
+    ]
+    by_path: dict[str, dict[str, Any]] = {}
+    for ep in ENDPOINTS:
+        by_path.setdefault(ep.path, {})[ep.method] = ep.handler
+    for path, methods in by_path.items():
+        table.append(Route("/api/v1" + path, _dispatch(methods), methods=list(methods)))
+    table += pages.routes()
+    static = importlib.resources.files("appliance.app.web") / "static"
+    table.append(Mount("/static", app=StaticFiles(directory=str(static)), name="static"))
+    return table
+
+
+def _dispatch(methods: dict[str, Any]) -> Any:
+    if len(methods) == 1:
+        return next(iter(methods.values()))
+
+    async def endpoint(request: Request) -> Response:
+        handler = methods[request.method]
+        response: Response = await handler(request)
+        return response
+
+    return endpoint
+
+
+def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None) -> Starlette:
+    hosts = list(allowed_hosts or shop.config.allowed_hosts)
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+        ],
+        exception_handlers={
+            DomainError: handle_errors,
+            BadRequest: handle_errors,
+            HTTPException: handle_errors,
+            Exception: handle_errors,
+        },
+    )
+    app.state.shop = shop
+    app.state.openapi = describe()
+    return app

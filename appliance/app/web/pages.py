@@ -1,0 +1,28 @@
+"""The screens: plain HTML shells whose scripts talk to the JSON API (no inline script, so
+the CSP can forbid it)."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+PAGES = {"/": "cashier.html", "/manager": "manager.html"}
+
+
+def _page(name: str) -> str:
+    return (importlib.resources.files("appliance.app.web") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _serve(name: str) -> object:
+    async def page(request: Request) -> Response:
+        return HTMLResponse(_page(name))
+
+    page.__name__ = name.replace(".", "_")
+    return page
+
+
+def routes() -> list[BaseRoute]:
+    return [Route(path, _serve(name), methods=["GET"]) for path, name in PAGES.items()]  # type: ignore[arg-type]

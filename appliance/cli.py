@@ -1,0 +1,328 @@
+"""`comptoir`: every command a person types.
+
+Bad usage exits 2 with one line saying what is wrong; a command that finds a problem it
+was asked to look for (a broken audit chain, a damaged store) exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.resources
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from appliance import __version__
+from appliance.app.domain.errors import DomainError
+from appliance.config import Config, ConfigError, load
+from appliance.security.keys import KeyError_
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Exit 2 with this message."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _config(args: argparse.Namespace, **overrides: Any) -> Config:
+    return load(getattr(args, "data_dir", None), **overrides)
+
+
+def _shop(args: argparse.Namespace, **overrides: Any) -> Any:
+    from appliance.app.services.shop import open_shop
+
+    return open_shop(_config(args, **overrides))
+
+
+# -- store ----------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from appliance.app.services.setup import NewStore, init_store, parse_taxes
+
+    data_dir = args.data_dir or os.environ.get("COMPTOIR_DATA_DIR")
+    if not data_dir:
+        raise UsageError("init needs --data-dir DIR (or COMPTOIR_DATA_DIR)")
+    try:
+        taxes = parse_taxes(args.taxes)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    new = NewStore(
+        store_name=args.store_name,
+        currency=args.currency.upper(),
+        prices_include_tax=args.prices_include_tax,
+        taxes=taxes,
+        timezone=args.timezone,
+    )
+    shop, password = init_store(Path(data_dir), new, terminal_id=args.terminal)
+    directory = shop.data_dir
+    _write_config(directory, args.terminal)
+    shop.close()
+    print(f"New store in {directory} (key: {directory / 'store.key'}, mode 0600).")
+    print("Admin account: admin")
+    print(f"One-time password: {password}")
+    print("It is shown once and must be changed at first login.")
+    return 0
+
+
+def _write_config(directory: Path, terminal: str) -> None:
+    path = directory / "comptoir.toml"
+    if not path.exists():
+        path.write_text(
+            "# Settings of this machine; the store's own settings live in the store.\n"
+            "[comptoir]\n"
+            f'terminal_id = "{terminal}"\n'
+            'host = "127.0.0.1"\n'
+            "port = 8787\n"
+            'printer = "none"   # or /dev/usb/lp0, tcp://192.0.2.10:9100, usb:04b8:0202, serial:/dev/ttyUSB0\n',
+            encoding="utf-8",
+        )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from appliance.app.server import serve
+
+    cfg = _config(args, host=args.host, port=args.port, unix_socket=args.socket)
+    return serve(cfg)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from appliance.shell import run
+
+    cfg = _config(args, host=args.host, port=args.port)
+    return run(cfg)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`make run`: a demo store (made on first start) served, with a window when there is a display."""
+    from appliance.app.services import catalog
+    from appliance.app.services.setup import NewStore, init_store
+    from appliance.shell import run
+
+    directory = Path(args.data_dir or ".demo-data").resolve()
+    if not (directory / "store.db").exists():
+        shop, password = init_store(directory, NewStore(store_name="Comptoir Demo Market",
+                                                        header=("123 Rue Saint-Denis, Montréal",)))
+        _write_config(directory, "T01")
+        demo = (importlib.resources.files("appliance.app") / "demo" / "catalog.csv").read_text(encoding="utf-8")
+        count = catalog.import_csv(shop, None, demo)
+        shop.close()
+        print(f"Demo store created in {directory} with {count} products.")
+        print("Log in as: admin")
+        print(f"One-time password: {password}   (shown once; you will choose a new one)")
+    else:
+        print(f"Using the demo store in {directory} (delete it to start over).")
+    return run(load(directory, port=args.port))
+
+
+# -- users ------------------------------------------------------------------------------------------
+
+
+def _read_password_stdin() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("--password-stdin: nothing on standard input")
+    return line.rstrip("\r\n")
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from appliance.app.services import users
+
+    password = _read_password_stdin() if args.password_stdin else None
+    shop = _shop(args)
+    one_time = users.add_user(shop, None, args.name, args.role, password, must_change=args.must_change)
+    print(f"User {args.name} ({args.role}) created.")
+    if one_time:
+        print(f"One-time password: {one_time}  (must be changed at first login)")
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from appliance.app.services import users
+
+    users.unlock(_shop(args), None, args.name)
+    print(f"User {args.name} unlocked.")
+    return 0
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from appliance.app.services import users
+
+    password = users.reset_password(_shop(args), None, args.name)
+    print(f"One-time password for {args.name}: {password}  (must be changed at first login)")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from appliance.app.store import staff
+
+    shop = _shop(args)
+    for user in staff.all_users(shop.db.conn):
+        flags = [f for f, on in (("locked", bool(user.locked_until)), ("must-change", user.must_change_password)) if on]
+        print(f"{user.username:<20} {user.role:<11} {' '.join(flags)}")
+    return 0
+
+
+# -- catalogue, db, audit ----------------------------------------------------------------------------
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from appliance.app.services import catalog
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    count = catalog.import_csv(_shop(args), None, text)
+    print(f"Imported {count} products from {path}.")
+    return 0
+
+
+def cmd_db_verify(args: argparse.Namespace) -> int:
+    shop = _shop(args)
+    problems = shop.db.verify()
+    if problems:
+        for problem in problems:
+            print(f"damaged: {problem}")
+        return 1
+    print(f"{shop.db.path}: every page verified (SQLCipher HMAC and SQLite integrity), schema v{shop.db.version()}.")
+    return 0
+
+
+def cmd_db_rekey(args: argparse.Namespace) -> int:
+    from appliance.app.services import audit_log
+
+    shop = _shop(args)
+    shop.db.rekey()
+    audit_log.record(shop, actor="cli", action="key_rotation", object="store.key")
+    print(f"Store re-encrypted under a new key ({shop.db.provider.describe()}).")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from appliance.app.services import audit_log
+
+    count, problems = audit_log.verify(_shop(args))
+    if problems:
+        for problem in problems:
+            print(f"TAMPERED: {problem}")
+        return 1
+    print(f"Audit log intact: {count} entries, hash chain and head verified.")
+    return 0
+
+
+# -- the parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="comptoir", description="Comptoir point of sale")
+    parser.add_argument("--version", action="version", version=f"comptoir {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    def command(name: str, fn: Command, help_text: str, group: Any = sub) -> Parser:
+        p: Parser = group.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=fn)
+        return p
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
+
+    p = command("init", cmd_init, "create a new encrypted store and its admin")
+    data_dir(p)
+    p.add_argument("--store-name", default="Comptoir")
+    p.add_argument("--currency", default="CAD", help="ISO 4217 code (default CAD)")
+    p.add_argument("--taxes", default="GST=5,QST=9.975", help="standard taxes as NAME=RATE,… (default GST=5,QST=9.975)")
+    p.add_argument("--prices-include-tax", action="store_true", help="shelf prices include tax (Europe)")
+    p.add_argument("--timezone", default="America/Montreal")
+    p.add_argument("--terminal", default="T01", help="this terminal's id, printed on receipts")
+
+    for name, fn, text in (("serve", cmd_serve, "serve the POS on loopback"),
+                           ("run", cmd_run, "serve and open the kiosk window")):
+        p = command(name, fn, text)
+        data_dir(p)
+        p.add_argument("--host", help="127.0.0.1 (default) or another loopback address")
+        p.add_argument("--port", type=int)
+        if name == "serve":
+            p.add_argument("--socket", help="serve on this UNIX socket instead of TCP")
+
+    p = command("demo", cmd_demo, "create (once) and run the demo store")
+    data_dir(p)
+    p.add_argument("--port", type=int, default=8787)
+
+    users = command("user", lambda a: 2, "staff accounts")
+    usub = users.add_subparsers(dest="user_command", metavar="ACTION", parser_class=Parser)
+    usub.required = True
+    p = command("add", cmd_user_add, "add a staff account", usub)
+    data_dir(p)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=("cashier", "supervisor", "manager", "admin", "auditor"))
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--must-change", action="store_true", help="force a change at first login")
+    p = command("unlock", cmd_user_unlock, "unlock a locked-out account", usub)
+    data_dir(p)
+    p.add_argument("name")
+    p = command("reset-password", cmd_user_reset, "give a user a new one-time password", usub)
+    data_dir(p)
+    p.add_argument("name")
+    p = command("list", cmd_user_list, "list staff accounts", usub)
+    data_dir(p)
+
+    cat = command("catalog", lambda a: 2, "the product catalogue")
+    csub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", parser_class=Parser)
+    csub.required = True
+    p = command("import", cmd_catalog_import, "import products from CSV: all rows or none", csub)
+    data_dir(p)
+    p.add_argument("file")
+
+    db = command("db", lambda a: 2, "the encrypted store")
+    dsub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=Parser)
+    dsub.required = True
+    data_dir(command("verify", cmd_db_verify, "check every page of the store", dsub))
+    data_dir(command("rekey", cmd_db_rekey, "re-encrypt the store under a new key", dsub))
+
+    audit = command("audit", lambda a: 2, "the audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=Parser)
+    asub.required = True
+    data_dir(command("verify", cmd_audit_verify, "check the audit log's hash chain", asub))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    os.umask(0o077)  # the store, its WAL, keys and logs are nobody else's business
+    try:
+        result: int = args.func(args)
+        return result
+    except (UsageError, ConfigError, KeyError_) as exc:
+        print(f"comptoir: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"comptoir: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from appliance.app.store.db import StoreError
+
+        if isinstance(exc, StoreError):
+            print(f"comptoir: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(BrokenPipeError):
+        raise SystemExit(main())
