@@ -1,0 +1,374 @@
+"""Card-data discovery (PCI DSS v4.0 12.5.2, A3.2.5): find card numbers where none may be.
+
+Looks through files and folders (recursively) and through the decrypted store (every table,
+every column: text, blobs and numbers) for:
+
+- `pan`: a run of 13–19 digits, bare or grouped by single spaces or dashes the way cards
+  are printed (4-4-4-4, 4-6-5, …), that passes the Luhn check, starts with a payment-card
+  digit (2–6: Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard/Maestro,
+  Discover/UnionPay/Maestro) and is not one digit repeated. A longer digit run is not a
+  card number: the run must be bounded by non-digits on both sides;
+- `track1` / `track2`: such a number inside magnetic-stripe data (`%B…^NAME^YYMM…`,
+  `;…=YYMM…`, or the chip's track-2 equivalent `…DYYMM…`).
+
+Leading 1 is left out on purpose: 13-digit Unix millisecond timestamps and 19-digit
+nanosecond ones start with 1 and would make every log a false positive; the only cards
+lost by it are airline UATP cards, which this POS does not take.
+
+Findings show at most the first six and last four digits (PCI DSS 3.4.1); a full number is
+never kept in a finding, printed or logged. Nothing is skipped silently: unreadable files,
+symlinks (not followed inside folders) and special files are listed in the report.
+
+Speed: one compiled regex over bytes (a file is mapped with mmap, not copied), with the
+few candidate matches checked in Python; see bench/pan_scan.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mmap
+import os
+import re
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.app.domain.card import detect_brand, luhn_ok, mask
+
+# Digit runs of 13+ (checked for 13–19 below), or groups of digits split by one space or
+# dash, the same separator throughout. The first digit 2–6 is part of the pattern so that
+# the regex engine rejects most positions without entering Python.
+_CANDIDATE = re.compile(rb"[2-6][0-9]{3}(?:[0-9]{9,}|([ -])[0-9]{3,6}(?:\1[0-9]{3,6}){1,3})")
+# What follows the number in track data: separator, YYMM, then service code and
+# discretionary data, whose digits belong to the track and are not a second number.
+_TRACK2_AFTER = re.compile(rb"[=D][0-9]{4}[0-9]*")
+_TRACK1_AFTER = re.compile(rb"\^[^^\r\n]{2,26}\^[0-9]{4}[0-9]*")
+_DIGIT = frozenset(b"0123456789")
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str  # a path, or "db:table.column#rowid"
+    offset: int  # bytes from the start of the file or of the value
+    kind: str  # pan | track1 | track2
+    masked: str  # first six and last four at most
+    brand: str | None
+
+    def __str__(self) -> str:
+        brand = f" ({self.brand})" if self.brand else ""
+        return f"{self.where}:{self.offset}: {self.kind} {self.masked}{brand}"
+
+
+@dataclass
+class ScanReport:
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    files: int = 0
+    rows: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def merge(self, other: ScanReport) -> None:
+        self.findings += other.findings
+        self.unreadable += other.unreadable
+        self.skipped += other.skipped
+        self.files += other.files
+        self.rows += other.rows
+        self.bytes += other.bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [asdict(f) for f in self.findings],
+            "unreadable": [{"where": w, "why": y} for w, y in self.unreadable],
+            "skipped": [{"where": w, "why": y} for w, y in self.skipped],
+            "files": self.files,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _is_pan(digits: str) -> bool:
+    return (
+        13 <= len(digits) <= 19
+        and digits[0] in "23456"
+        and digits.count(digits[0]) != len(digits)
+        and luhn_ok(digits)
+    )
+
+
+def _pan_in(text: bytes) -> tuple[str, int] | None:
+    """The card number in a candidate match and its length in bytes, or None.
+
+    A grouped match may run on into a following number ("4111 1111 1111 1111 2030"), so
+    shorter prefixes made of whole groups are tried too, longest first.
+    """
+    if len(text) >= 13 and text.isdigit():
+        digits = text.decode("ascii")
+        return (digits, len(text)) if _is_pan(digits) else None
+    groups = re.split(rb"[ -]", text)
+    for count in range(len(groups), 2, -1):
+        digits = b"".join(groups[:count]).decode("ascii")
+        if _is_pan(digits):
+            return digits, sum(len(g) for g in groups[:count]) + count - 1
+    return None
+
+
+def _kind(data: Any, start: int, end: int) -> tuple[str, int]:
+    """pan, track1 or track2, and where the track data ends."""
+    if start >= 1 and data[start - 1 : start] == b"B":
+        track = _TRACK1_AFTER.match(data, end)
+        if track:
+            return "track1", track.end()
+    track = _TRACK2_AFTER.match(data, end)
+    if track:
+        return "track2", track.end()
+    return "pan", end
+
+
+def scan_bytes(data: Any, where: str, base: int = 0) -> list[Finding]:
+    """Findings in a bytes-like object (bytes, bytearray, mmap)."""
+    found: list[Finding] = []
+    size = len(data)
+    inside_track = 0
+    for match in _CANDIDATE.finditer(data):
+        start, end = match.span()
+        if start < inside_track or (start > 0 and data[start - 1] in _DIGIT):
+            continue  # the tail of a longer number
+        result = _pan_in(match.group())
+        if result is None:
+            continue
+        digits, length = result
+        end = start + length
+        if end < size and data[end] in _DIGIT:
+            continue
+        brand = detect_brand(digits)
+        kind, inside_track = _kind(data, start, end)
+        found.append(
+            Finding(
+                where=where,
+                offset=base + start,
+                kind=kind,
+                masked=mask(digits, first=6, last=4),
+                brand=brand.code if brand else None,
+            )
+        )
+    return found
+
+
+def scan_file(path: Path) -> tuple[list[Finding], int]:
+    """Findings in one regular file and its size; OSError when it cannot be read."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            # Size 0 may still have content (/proc, some FUSE files): read it plainly.
+            data = handle.read()
+            return scan_bytes(data, str(path)), len(data)
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if hasattr(mapped, "madvise"):
+                mapped.madvise(mmap.MADV_SEQUENTIAL)
+            return scan_bytes(mapped, str(path)), size
+
+
+def _walk(root: Path, report: ScanReport) -> Iterator[Path]:
+    """Every regular file under root; everything else goes into the report with a reason."""
+    try:
+        st = root.stat()  # a path given by name is followed even if it is a symlink
+    except OSError as exc:
+        report.unreadable.append((str(root), exc.strerror or str(exc)))
+        return
+    if stat.S_ISREG(st.st_mode):
+        yield root
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        report.skipped.append((str(root), "not a regular file or folder"))
+        return
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            report.unreadable.append((str(folder), exc.strerror or str(exc)))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    report.skipped.append((str(path), "symlink not followed"))
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield path
+                else:
+                    report.skipped.append((str(path), "not a regular file"))
+            except OSError as exc:
+                report.unreadable.append((str(path), exc.strerror or str(exc)))
+
+
+def _scan_one(path: Path) -> ScanReport:
+    report = ScanReport()
+    try:
+        findings, size = scan_file(path)
+    except (OSError, ValueError) as exc:  # ValueError: mmap of a file that shrank
+        report.unreadable.append((str(path), getattr(exc, "strerror", None) or str(exc)))
+        return report
+    report.findings = findings
+    report.files = 1
+    report.bytes = size
+    return report
+
+
+def scan_paths(paths: Iterable[Path], *, jobs: int = 1) -> ScanReport:
+    """Files and folders, recursively; with jobs > 1, files are spread over processes."""
+    started = time.perf_counter()
+    report = ScanReport()
+    files = [f for root in paths for f in _walk(Path(root), report)]
+    if jobs > 1 and len(files) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for part in pool.map(_scan_one, files, chunksize=max(1, len(files) // (jobs * 8))):
+                report.merge(part)
+    else:
+        for path in files:
+            report.merge(_scan_one(path))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def scan_database(db: Any) -> ScanReport:
+    """Every value of every table of an open `Database` (decrypted through its connection)."""
+    started = time.perf_counter()
+    report = ScanReport()
+    conn = db.conn
+    tables = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        ).fetchall()
+    ]
+    for table in tables:
+        columns = [str(r[1]) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+        if not columns:
+            report.skipped.append((f"db:{table}", "virtual table: its shadow tables are read"))
+            continue
+        select = ", ".join(_quote(c) for c in columns)
+        try:
+            cursor = conn.execute(f"SELECT rowid, {select} FROM {_quote(table)}")  # noqa: S608
+            numbered = False
+        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables have no rowid: number them
+            cursor = conn.execute(f"SELECT {select} FROM {_quote(table)}")  # noqa: S608
+            numbered = True
+        for index, row in enumerate(cursor):
+            values = tuple(row)
+            rowid = index if numbered else values[0]
+            if not numbered:
+                values = values[1:]
+            report.rows += 1
+            for column, value in zip(columns, values, strict=True):
+                if value is None:
+                    continue
+                if isinstance(value, bytes | bytearray | memoryview):
+                    raw = bytes(value)
+                elif isinstance(value, str):
+                    raw = value.encode("utf-8", "surrogatepass")
+                else:  # a PAN kept as an INTEGER or REAL is still a PAN
+                    raw = repr(value).encode("ascii")
+                report.bytes += len(raw)
+                report.findings += scan_bytes(raw, f"db:{table}.{column}#{rowid}")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="a store's data dir: its decrypted store and its files (default: COMPTOIR_DATA_DIR)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for files (default 1)")
+    parser.add_argument("paths", nargs="*", type=Path, help="more files or folders to search")
+
+
+def run_pan_scan(args: argparse.Namespace) -> int:
+    """`comptoir pan-scan`: 1 when card data is found, 0 when clean, 2 for bad usage."""
+    data_dir: Path | None = args.data_dir
+    if data_dir is None and os.environ.get("COMPTOIR_DATA_DIR"):
+        data_dir = Path(os.environ["COMPTOIR_DATA_DIR"])
+    paths: list[Path] = list(args.paths)
+    if data_dir is None and not paths:
+        print("pan-scan: give --data-dir, set COMPTOIR_DATA_DIR, or name paths", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("pan-scan: --jobs is 1 or more", file=sys.stderr)
+        return 2
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            print(f"pan-scan: {path} does not exist", file=sys.stderr)
+            return 2
+    started = time.perf_counter()
+    report = ScanReport()
+    if data_dir is not None:
+        store_report = _scan_store(data_dir)
+        if store_report is None:
+            return 2
+        report.merge(store_report)
+        paths.insert(0, data_dir)
+    report.merge(scan_paths(paths, jobs=args.jobs))
+    report.seconds = time.perf_counter() - started
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report)
+    return 1 if report.findings else 0
+
+
+def _scan_store(data_dir: Path) -> ScanReport | None:
+    from appliance.app.store.db import DB_FILE, Database, StoreError
+    from appliance.security.keys import provider_for
+
+    path = data_dir / DB_FILE
+    if not path.exists():
+        print(f"pan-scan: no store in {data_dir} ({DB_FILE} is missing)", file=sys.stderr)
+        return None
+    try:
+        db = Database(path, provider_for("store", data_dir))
+    except StoreError as exc:
+        print(f"pan-scan: {exc}", file=sys.stderr)
+        return None
+    try:
+        return scan_database(db)
+    finally:
+        db.close()
+
+
+def _print_report(report: ScanReport) -> None:
+    for finding in report.findings:
+        print(finding)
+    for where, why in report.unreadable:
+        print(f"{where}: unreadable: {why}")
+    for where, why in report.skipped:
+        print(f"{where}: skipped: {why}")
+    mb = report.bytes / 1e6
+    verdict = f"{len(report.findings)} finding(s)" if report.findings else "no card data found"
+    print(
+        f"pan-scan: {verdict}; {report.files} files, {report.rows} rows, {mb:.1f} MB "
+        f"in {report.seconds:.2f} s; {len(report.unreadable)} unreadable, "
+        f"{len(report.skipped)} skipped",
+        file=sys.stderr,
+    )

@@ -1,0 +1,76 @@
+"""The PAN detector on bytes: what it must find, what it must leave, what it may show."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.security.pan_scan import scan_bytes
+
+
+def _kinds(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, f.masked) for f in scan_bytes(text.encode(), "t")]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("card=4111111111111111;", "411111******1111"),
+        ("4111 1111 1111 1111", "411111******1111"),
+        ("4111-1111-1111-1111", "411111******1111"),
+        ("amex 3782 822463 10005 ok", "378282*****0005"),
+        ("5555555555554444", "555555******4444"),
+        ("x2223003122003222y", "222300******3222"),
+        ("6011111111111117\n", "601111******1117"),
+        ("diners 36227206271667.", "**********1667"),
+        ("4222222222222", "*********2222"),
+        ("4111 1111 1111 1111 2030", "411111******1111"),  # a year after the number
+        ('{"number": "4111111111111111"}', "411111******1111"),
+    ],
+)
+def test_finds_pans(text: str, masked: str) -> None:
+    assert _kinds(text) == [("pan", masked)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111111111111112",  # Luhn fails
+        "14111111111111111",  # inside a longer run
+        "41111111111111110",
+        "order 12345678901234567890",
+        "2222222222222222",  # one digit repeated
+        "1732333440123",  # a millisecond timestamp (starts with 1)
+        "1732333440123456789",  # nanoseconds
+        "2025-06-15 12:30:45.123 total=1234 tendered=2000",
+        "4111 11 11 1111 1111",  # not grouped like a card
+        "4111 1111-1111 1111",  # mixed separators
+        "0000000000000000",
+        "",
+    ],
+)
+def test_leaves_non_pans(text: str) -> None:
+    assert _kinds(text) == []
+
+
+def test_track_data() -> None:
+    track1 = "%B4111111111111111^DOE/JOHN^2512101000000000000000?"
+    track2 = ";4111111111111111=25121010000000000000?"
+    emv57 = "57 13 4111111111111111D25121010000000000F"
+    assert _kinds(track1) == [("track1", "411111******1111")]
+    assert _kinds(track2) == [("track2", "411111******1111")]
+    assert _kinds(emv57) == [("track2", "411111******1111")]
+    assert _kinds("4111111111111111=2512") == [("track2", "411111******1111")]
+
+
+def test_offsets_and_no_full_number_in_a_finding() -> None:
+    data = b"a" * 100 + b" 5555555555554444 " + b"b" * 100 + b" 4111111111111111"
+    findings = scan_bytes(data, "log")
+    assert [f.offset for f in findings] == [101, 219]
+    for f in findings:
+        text = f"{f} {f!r}"
+        assert "5555555555554444" not in text and "4111111111111111" not in text
+
+
+def test_many_in_a_row() -> None:
+    text = "\n".join(["4111111111111111", "5555555555554444", "378282246310005"] * 50)
+    assert len(scan_bytes(text.encode(), "t")) == 150
