@@ -160,7 +160,8 @@ def test_capture_void_refund(gateway: HttpGateway) -> None:
     assert gateway.capture(auth.reference).captured_amount == 5000  # idempotent
     rk = key()
     refund = gateway.refund(auth.reference, 1200, rk)
-    assert (refund.status, refund.amount, refund.authorisation) == ("refunded", 1200, auth.reference)
+    assert (refund.status, refund.amount) == ("refunded", 1200)
+    assert refund.authorisation == auth.reference
     assert gateway.refund(auth.reference, 1200, rk).reference == refund.reference  # once
     with pytest.raises(GatewayRejected):
         gateway.refund(auth.reference, 3801, key())  # more than is left
