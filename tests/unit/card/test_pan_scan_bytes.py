@@ -74,3 +74,13 @@ def test_offsets_and_no_full_number_in_a_finding() -> None:
 def test_many_in_a_row() -> None:
     text = "\n".join(["4111111111111111", "5555555555554444", "378282246310005"] * 50)
     assert len(scan_bytes(text.encode(), "t")) == 150
+
+
+def test_barcodes_are_not_cards() -> None:
+    # A 13-digit number that passes both Luhn and the GS1 check is read as an EAN-13.
+    from appliance.app.domain.barcode import gtin_check_digit
+    from appliance.app.domain.card import luhn_ok
+
+    both = next(n for n in (f"4{i:011d}" + str(gtin_check_digit(f"4{i:011d}")) for i in range(10_000)) if luhn_ok(n))
+    assert _kinds(both) == []
+    assert _kinds(f"ean {both} qty 2") == []
