@@ -222,6 +222,35 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from appliance.app.services import audit_log
+    from appliance.security.vault import TokenVault
+
+    shop = _shop(args)
+    result = TokenVault.open(shop.db, shop.data_dir).rotate()
+    audit_log.record(
+        shop,
+        actor="cli",
+        action="key_rotation",
+        object="vault.key",
+        details={"rewrapped": result.rewrapped},
+    )
+    print(f"Card vault: new key-encryption key, {result.rewrapped} keys re-wrapped.")
+    return 0
+
+
+def cmd_pan_scan(args: argparse.Namespace) -> int:
+    from appliance.security.pan_scan import run_pan_scan
+
+    return run_pan_scan(args)
+
+
+def cmd_acquirer_serve(args: argparse.Namespace) -> int:
+    from appliance.drivers.acquirer_sim import run_acquirer_serve
+
+    return run_acquirer_serve(args)
+
+
 # -- the parser ------------------------------------------------------------------------------------
 
 
@@ -296,6 +325,19 @@ def build_parser() -> Parser:
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=Parser)
     asub.required = True
     data_dir(command("verify", cmd_audit_verify, "check the audit log's hash chain", asub))
+
+    from appliance.drivers import acquirer_sim
+    from appliance.security import pan_scan
+
+    keys = command("keys", lambda a: 2, "keys outside the store")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=Parser)
+    ksub.required = True
+    data_dir(command("rotate", cmd_keys_rotate, "new card-vault key, data keys re-wrapped", ksub))
+    pan_scan.add_arguments(command("pan-scan", cmd_pan_scan, "search for card numbers at rest"))
+    acq = command("acquirer", lambda a: 2, "the simulated card acquirer (development, tests)")
+    qsub = acq.add_subparsers(dest="acquirer_command", metavar="ACTION", parser_class=Parser)
+    qsub.required = True
+    acquirer_sim.add_arguments(command("serve", cmd_acquirer_serve, "serve it on loopback", qsub))
     return parser
 
 

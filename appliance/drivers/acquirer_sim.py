@@ -35,16 +35,16 @@ import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from typing import TYPE_CHECKING, Any
 
 from appliance.app.domain.card import detect_brand, luhn_ok
+
+# Starlette and uvicorn are imported where they are used, so that `comptoir` (which builds
+# its parser from add_arguments below) does not pay for them on every command.
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
 
 DEFAULT_HANG_SECONDS = 30.0
 
@@ -131,6 +131,8 @@ class Acquirer:
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
+    from starlette.responses import JSONResponse
+
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
@@ -156,9 +158,7 @@ def _expired(month: int, year: int) -> bool:
     return (year, month) < (today.year, today.month)
 
 
-def _decide(
-    last_four: str, amount: int, expired: bool, allow_partial: bool
-) -> tuple[str, int, str | None]:
+def _decide(last_four: str, amount: int, expired: bool, allow_partial: bool) -> tuple[str, int, str | None]:
     """(status, approved amount, decline code) for a card ending in last_four."""
     if expired:
         return "declined", 0, "expired_card"
@@ -174,26 +174,32 @@ def _decide(
 _TRANSPORTS: dict[tuple[str, int], asyncio.Transport] = {}
 
 
-class _DroppableH11Protocol(H11Protocol):
+def _droppable_protocol() -> type[asyncio.Protocol]:
     """uvicorn's HTTP/1.1 protocol, remembering each connection's transport by peer address,
     so that the "connection drops" card can close the socket without sending an answer.
     ASGI itself has no way to say "no response at all".
     """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        peer = transport.get_extra_info("peername")
-        if isinstance(peer, tuple):
-            _TRANSPORTS[(str(peer[0]), int(peer[1]))] = transport
+    class DroppableH11Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            peer = transport.get_extra_info("peername")
+            if isinstance(peer, tuple):
+                _TRANSPORTS[(str(peer[0]), int(peer[1]))] = transport
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        for peer, transport in list(_TRANSPORTS.items()):
-            if transport is self.transport:
-                del _TRANSPORTS[peer]
-        super().connection_lost(exc)
+        def connection_lost(self, exc: Exception | None) -> None:
+            for peer, transport in list(_TRANSPORTS.items()):
+                if transport is self.transport:
+                    del _TRANSPORTS[peer]
+            super().connection_lost(exc)
+
+    return DroppableH11Protocol
 
 
 async def _drop_connection(request: Request) -> Response:
+    from starlette.responses import Response
+
     client = request.scope.get("client")
     transport = _TRANSPORTS.get((str(client[0]), int(client[1]))) if client else None
     if transport is None:
@@ -205,6 +211,10 @@ async def _drop_connection(request: Request) -> Response:
 
 
 def create_app(acquirer: Acquirer) -> Starlette:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
     async def authorise(request: Request) -> Response:
         body = await _json_body(request)
         if body is None:
@@ -403,9 +413,11 @@ def serve(
     sock.bind((host, port))
     sock.listen(128)  # connections made before uvicorn starts wait instead of being refused
     bound = sock.getsockname()[1]
+    import uvicorn
+
     config = uvicorn.Config(
         create_app(acquirer),
-        http=_DroppableH11Protocol,
+        http=_droppable_protocol(),
         lifespan="off",
         log_level="warning",
         access_log=False,
