@@ -109,8 +109,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     directory = Path(args.data_dir or ".demo-data").resolve()
     if not (directory / "store.db").exists():
-        shop, password = init_store(directory, NewStore(store_name="Comptoir Demo Market",
-                                                        header=("123 Rue Saint-Denis, Montréal",)))
+        shop, password = init_store(
+            directory,
+            NewStore(store_name="Comptoir Demo Market", header=("123 Rue Saint-Denis, Montréal",)),
+        )
         _write_config(directory, "T01")
         demo = (importlib.resources.files("appliance.app") / "demo" / "catalog.csv").read_text(encoding="utf-8")
         count = catalog.import_csv(shop, None, demo)
@@ -166,7 +168,14 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
     shop = _shop(args)
     for user in staff.all_users(shop.db.conn):
-        flags = [f for f, on in (("locked", bool(user.locked_until)), ("must-change", user.must_change_password)) if on]
+        flags = [
+            f
+            for f, on in (
+                ("locked", bool(user.locked_until)),
+                ("must-change", user.must_change_password),
+            )
+            if on
+        ]
         print(f"{user.username:<20} {user.role:<11} {' '.join(flags)}")
     return 0
 
@@ -272,13 +281,19 @@ def build_parser() -> Parser:
     data_dir(p)
     p.add_argument("--store-name", default="Comptoir")
     p.add_argument("--currency", default="CAD", help="ISO 4217 code (default CAD)")
-    p.add_argument("--taxes", default="GST=5,QST=9.975", help="standard taxes as NAME=RATE,… (default GST=5,QST=9.975)")
+    p.add_argument(
+        "--taxes",
+        default="GST=5,QST=9.975",
+        help="standard taxes as NAME=RATE,… (default GST=5,QST=9.975)",
+    )
     p.add_argument("--prices-include-tax", action="store_true", help="shelf prices include tax (Europe)")
     p.add_argument("--timezone", default="America/Montreal")
     p.add_argument("--terminal", default="T01", help="this terminal's id, printed on receipts")
 
-    for name, fn, text in (("serve", cmd_serve, "serve the POS on loopback"),
-                           ("run", cmd_run, "serve and open the kiosk window")):
+    for name, fn, text in (
+        ("serve", cmd_serve, "serve the POS on loopback"),
+        ("run", cmd_run, "serve and open the kiosk window"),
+    ):
         p = command(name, fn, text)
         data_dir(p)
         p.add_argument("--host", help="127.0.0.1 (default) or another loopback address")

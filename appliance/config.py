@@ -44,6 +44,7 @@ class Config:
     unix_socket: Path | None = None
     terminal_id: str = "T01"
     printer: str = "none"
+    printer_profile: str = "80mm"
     gateway_url: str | None = None
     argon2: Argon2Params = field(default_factory=Argon2Params)
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -51,8 +52,7 @@ class Config:
     def validate(self) -> Config:
         if not is_loopback(self.host):
             raise ConfigError(
-                f"refusing to listen on {self.host}: Comptoir serves on loopback only "
-                "(127.0.0.1, ::1 or a UNIX socket)"
+                f"refusing to listen on {self.host}: Comptoir serves on loopback only (127.0.0.1, ::1 or a UNIX socket)"
             )
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is out of range 1-65535")
@@ -93,13 +93,14 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "unix_socket": "COMPTOIR_SOCKET",
         "terminal_id": "COMPTOIR_TERMINAL",
         "printer": "COMPTOIR_PRINTER",
+        "printer_profile": "COMPTOIR_PRINTER_PROFILE",
         "gateway_url": "COMPTOIR_GATEWAY_URL",
     }
     for key, var in env.items():
         if os.environ.get(var):
             values[key] = os.environ[var]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {"host", "port", "unix_socket", "terminal_id", "printer", "gateway_url", "argon2"}
+    known = {"host", "port", "unix_socket", "terminal_id", "printer", "printer_profile", "gateway_url", "argon2"}
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -111,6 +112,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         unix_socket=Path(values["unix_socket"]) if values.get("unix_socket") else None,
         terminal_id=str(values.get("terminal_id", "T01")),
         printer=str(values.get("printer", "none")),
+        printer_profile=str(values.get("printer_profile", "80mm")),
         gateway_url=values.get("gateway_url"),
         argon2=Argon2Params(
             time_cost=_int(argon.get("time_cost", 2), "argon2.time_cost"),

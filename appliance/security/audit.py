@@ -32,9 +32,7 @@ class ChainProblem:
         return f"audit entry {self.entry_id}: {self.reason}"
 
 
-def verify_chain(
-    entries: Iterable[Mapping[str, Any]], head: tuple[int, str] | None = None
-) -> list[ChainProblem]:
+def verify_chain(entries: Iterable[Mapping[str, Any]], head: tuple[int, str] | None = None) -> list[ChainProblem]:
     """Walks the chain in id order and names the first entry that does not fit, and why."""
     prev_hash = GENESIS
     prev_id = 0

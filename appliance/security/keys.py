@@ -40,8 +40,7 @@ def _check_mode(path: Path) -> None:
     st = path.stat()
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyError_(
-            f"key file {path} is readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
-            f"run: chmod 600 {path}"
+            f"key file {path} is readable by others (mode {stat.S_IMODE(st.st_mode):04o}); run: chmod 600 {path}"
         )
 
 

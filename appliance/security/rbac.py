@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from appliance.app.domain.errors import Forbidden, Invalid
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     SELL = "sell"
     VOID_LINE = "void_line"
     REFUND = "refund"
@@ -30,7 +30,15 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
     "cashier": frozenset({_P.SELL}),
     "supervisor": frozenset({_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE}),
     "manager": frozenset(
-        {_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.MANAGE_PRODUCTS, _P.MANAGE_USERS, _P.VIEW_REPORTS}
+        {
+            _P.SELL,
+            _P.VOID_LINE,
+            _P.REFUND,
+            _P.PRICE_OVERRIDE,
+            _P.MANAGE_PRODUCTS,
+            _P.MANAGE_USERS,
+            _P.VIEW_REPORTS,
+        }
     ),
     "admin": frozenset(Permission),
     "auditor": frozenset({_P.VIEW_REPORTS, _P.VIEW_AUDIT}),

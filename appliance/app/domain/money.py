@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 from appliance.app.domain.errors import Invalid
 
 # ISO 4217 minor-unit exponents for the currencies a store may be set up with.
 EXPONENTS: dict[str, int] = {
-    "CAD": 2, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "UAH": 2, "PLN": 2, "AUD": 2,
-    "NZD": 2, "SEK": 2, "NOK": 2, "DKK": 2, "CZK": 2, "MXN": 2, "JPY": 0, "KRW": 0,
-    "HUF": 2, "RON": 2, "BHD": 3, "KWD": 3, "TND": 3,
+    "CAD": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "UAH": 2,
+    "PLN": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "CZK": 2,
+    "MXN": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "HUF": 2,
+    "RON": 2,
+    "BHD": 3,
+    "KWD": 3,
+    "TND": 3,
 }
 
 MAX_AMOUNT = 10**12  # far above any real sale; stops absurd input before it overflows SQLite
 
 
-class Rounding(str, Enum):
+class Rounding(StrEnum):
     HALF_UP = "half_up"
     HALF_EVEN = "half_even"
 
@@ -76,9 +94,7 @@ def parse_amount(text: str, currency: str) -> int:
         raise Invalid(f"{text!r} is not an amount", "invalid_amount") from None
     scaled = value.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
-        raise Invalid(
-            f"{text!r} has more decimals than {currency} allows", "invalid_amount"
-        )
+        raise Invalid(f"{text!r} has more decimals than {currency} allows", "invalid_amount")
     minor = int(scaled)
     if abs(minor) > MAX_AMOUNT:
         raise Invalid(f"{text!r} is out of range", "invalid_amount")

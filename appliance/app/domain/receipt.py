@@ -77,7 +77,10 @@ def _center(text: str, width: int) -> str:
 
 def render_text(receipt: Receipt, width: int = 42) -> str:
     """The receipt as plain text, `width` columns (42 for 80 mm paper, 32 for 58 mm)."""
-    money = lambda amount: format_amount(amount, receipt.currency)  # noqa: E731
+
+    def money(amount: int) -> str:
+        return format_amount(amount, receipt.currency)
+
     out: list[str] = []
     if receipt.copy:
         out.append(_center("*** COPY ***", width))

@@ -163,7 +163,9 @@ class Sale:
             taxes=taxes,
         )
 
-    def take_cash(self, tendered: int, classes: Mapping[str, TaxClass], rounding: Rounding = Rounding.HALF_UP) -> Tender:
+    def take_cash(
+        self, tendered: int, classes: Mapping[str, TaxClass], rounding: Rounding = Rounding.HALF_UP
+    ) -> Tender:
         """Cash against what is due: applies at most the due, gives the rest back as change."""
         due = self._due_for_tender(classes, rounding)
         if tendered <= 0 or tendered > MAX_AMOUNT:

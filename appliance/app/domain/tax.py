@@ -110,9 +110,6 @@ def compute_totals(
             slot[1] = round_fraction(slot[0] * Fraction(Decimal(rate)) / 100, rounding)
         tax_total = sum(slot[1] for slot in per_tax.values())
         gross_total = net_total + tax_total
-    lines = tuple(
-        TaxLine(name=name, rate=rate, base=slot[0], amount=slot[1])
-        for (name, rate), slot in per_tax.items()
-    )
+    lines = tuple(TaxLine(name=name, rate=rate, base=slot[0], amount=slot[1]) for (name, rate), slot in per_tax.items())
     tax_total = sum(t.amount for t in lines)
     return Totals(subtotal=net_total, tax=tax_total, total=gross_total, taxes=lines)

@@ -24,7 +24,7 @@ def record(
     actor: Actor | str,
     action: str,
     outcome: str = "success",
-    object: str = "",  # noqa: A002 - the audit field's own name
+    object: str = "",
     details: dict[str, Any] | None = None,
     origin: str | None = None,
 ) -> None:

@@ -74,8 +74,18 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
     user = staff.by_name(shop.db.conn, username)
     now = shop.clock()
     if user is not None and user.locked_until and parse_iso(user.locked_until) > now:
-        audit_log.record(shop, actor=username, action=action, outcome="locked", origin=origin, object=f"user:{username}")
-        raise Locked(f"the account is locked until {user.locked_until[:16].replace('T', ' ')} UTC", "account_locked")
+        audit_log.record(
+            shop,
+            actor=username,
+            action=action,
+            outcome="locked",
+            origin=origin,
+            object=f"user:{username}",
+        )
+        raise Locked(
+            f"the account is locked until {user.locked_until[:16].replace('T', ' ')} UTC",
+            "account_locked",
+        )
     # Verify outside any transaction: Argon2 takes tens of milliseconds.
     good = shop.passwords.verify(user.password_hash if user else None, password)
     if good and user is not None and user.active:
@@ -97,12 +107,22 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
             staff.record_failure(tx, user.id, failures, until)
             if until:
                 audit_log.record(
-                    shop, actor=username, action="lockout", outcome="locked", origin=origin,
-                    object=f"user:{username}", details={"failures": failures, "until": until},
+                    shop,
+                    actor=username,
+                    action="lockout",
+                    outcome="locked",
+                    origin=origin,
+                    object=f"user:{username}",
+                    details={"failures": failures, "until": until},
                 )
         audit_log.record(
-            shop, actor=username[:64] or "?", action=action, outcome="failure", origin=origin,
-            object=f"user:{username[:64]}", details={"reason": "bad credentials" if user else "unknown user"},
+            shop,
+            actor=username[:64] or "?",
+            action=action,
+            outcome="failure",
+            origin=origin,
+            object=f"user:{username[:64]}",
+            details={"reason": "bad credentials" if user else "unknown user"},
         )
     raise Unauthenticated("wrong user name or password", "bad_credentials")
 
@@ -158,10 +178,19 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     user = staff.by_id(shop.db.conn, actor.user_id)
     assert user is not None
     if not shop.passwords.verify(user.password_hash, current):
-        audit_log.record(shop, actor=actor, action="password_change", outcome="failure", object=f"user:{user.username}")
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="password_change",
+            outcome="failure",
+            object=f"user:{user.username}",
+        )
         raise Invalid("the current password is wrong", "bad_credentials")
     check_strength(new, user.username)
-    history = [user.password_hash, *staff.recent_hashes(shop.db.conn, user.id, PASSWORD_HISTORY - 1)]
+    history = [
+        user.password_hash,
+        *staff.recent_hashes(shop.db.conn, user.id, PASSWORD_HISTORY - 1),
+    ]
     if any(shop.passwords.verify(old, new) for old in history):
         raise Invalid(f"the password must differ from the last {PASSWORD_HISTORY}", "password_reused")
     new_hash = shop.passwords.hash(new)
@@ -176,18 +205,32 @@ def approve(shop: Shop, actor: Actor, username: str, password: str, permission: 
     approver = _check_credentials(shop, username, password, actor.origin, "approval")
     if not can(approver.role, permission):
         audit_log.record(
-            shop, actor=approver.username, action="approval", outcome="denied", origin=actor.origin,
-            object=f"session_of:{actor.username}", details={"permission": permission.value},
+            shop,
+            actor=approver.username,
+            action="approval",
+            outcome="denied",
+            origin=actor.origin,
+            object=f"session_of:{actor.username}",
+            details={"permission": permission.value},
         )
         raise Forbidden(f"{approver.username} may not approve {permission.value}", "forbidden")
     token = secrets.token_urlsafe(24)
     with shop.db.transaction() as tx:
         staff.insert_approval(
-            tx, token_hash(token), approver.id, actor.session, permission.value, iso(shop.clock() + APPROVAL_LIFETIME)
+            tx,
+            token_hash(token),
+            approver.id,
+            actor.session,
+            permission.value,
+            iso(shop.clock() + APPROVAL_LIFETIME),
         )
         audit_log.record(
-            shop, actor=approver.username, action="approval", origin=actor.origin,
-            object=f"session_of:{actor.username}", details={"permission": permission.value},
+            shop,
+            actor=approver.username,
+            action="approval",
+            origin=actor.origin,
+            object=f"session_of:{actor.username}",
+            details={"permission": permission.value},
         )
     return token
 

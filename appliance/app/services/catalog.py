@@ -74,8 +74,13 @@ def create_product(shop: Shop, actor: Actor, data: dict[str, Any]) -> Product:
     product = check_product(shop, data)
     with shop.db.transaction() as tx:
         product_id = _insert(shop, tx, product)
-        audit_log.record(shop, actor=actor, action="product_create", object=f"product:{product.sku}",
-                         details={"price": product.price, "tax_class": product.tax_class})
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="product_create",
+            object=f"product:{product.sku}",
+            details={"price": product.price, "tax_class": product.tax_class},
+        )
     found = catalog_store.by_id(shop.db.conn, product_id)
     assert found is not None
     return found
@@ -162,8 +167,13 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
                 errors.append(RowError(line, exc.message))
         if errors:
             raise ImportRejected(errors)  # rolls the whole file back
-        audit_log.record(shop, actor=actor or "cli", action="catalog_import", object="catalog",
-                         details={"products": len(products)})
+        audit_log.record(
+            shop,
+            actor=actor or "cli",
+            action="catalog_import",
+            object="catalog",
+            details={"products": len(products)},
+        )
     return len(products)
 
 

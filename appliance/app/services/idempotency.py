@@ -35,7 +35,10 @@ def run_once(shop: Shop, actor: Actor, key: str | None, route: str, body: Any, a
         ).fetchone()
         if row is not None:
             if row["request_hash"] != request_hash:
-                raise Conflict("this Idempotency-Key was used for a different request", "idempotency_key_reused")
+                raise Conflict(
+                    "this Idempotency-Key was used for a different request",
+                    "idempotency_key_reused",
+                )
             return int(row["status"]), json.loads(row["response"])
         status, answer = action()
         tx.execute(

@@ -20,7 +20,8 @@ def sales_report(shop: Shop, actor: Actor, start: str, end: str, top: int = 10) 
         period,
     ).fetchone()
     refunds = conn.execute(
-        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE created_at >= ? AND created_at < ?", period
+        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE created_at >= ? AND created_at < ?",
+        period,
     ).fetchone()
     by_tender = conn.execute(
         "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "

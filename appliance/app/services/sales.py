@@ -40,9 +40,7 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, 
     head = sales_store.header(conn, sale_id)
     assert head is not None
     totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
-    taxes = (
-        sales_store.stored_taxes(conn, sale_id) if sale.status == COMPLETED else list(totals.taxes.taxes)
-    )
+    taxes = sales_store.stored_taxes(conn, sale_id) if sale.status == COMPLETED else list(totals.taxes.taxes)
     payments = sales_store.payments(conn, sale_id)
     return {
         "id": sale.id,
@@ -168,9 +166,16 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
         sales_store.save_line(tx, sale_id, line)
         sales_store.mark_voided_by(tx, sale_id, line_no, actor.user_id)
         audit_log.record(
-            shop, actor=actor, action="void_line", object=f"sale:{sale_id}/line:{line_no}",
-            details={"sku": line.sku, "quantity": line.quantity, "amount": line.unit_price * line.quantity,
-                     "approved_by": approver},
+            shop,
+            actor=actor,
+            action="void_line",
+            object=f"sale:{sale_id}/line:{line_no}",
+            details={
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "amount": line.unit_price * line.quantity,
+                "approved_by": approver,
+            },
         )
         return view(shop, sale_id, tx)
 
@@ -181,8 +186,13 @@ def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
         sale = _load(tx, sale_id)
         sale.cancel()
         sales_store.cancel(tx, sale_id)
-        audit_log.record(shop, actor=actor, action="sale_cancel", object=f"sale:{sale_id}",
-                         details={"lines": len([ln for ln in sale.lines if not ln.voided])})
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="sale_cancel",
+            object=f"sale:{sale_id}",
+            details={"lines": len([ln for ln in sale.lines if not ln.voided])},
+        )
         return view(shop, sale_id, tx)
 
 
@@ -208,15 +218,22 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
     receipt_no = sales_store.next_receipt_no(tx, shop.config.terminal_id)
     sale.complete(receipt_no)
     sales_store.complete(
-        tx, sale.id, receipt_no, totals.subtotal, totals.tax, totals.total, totals.taxes.taxes, shop.now()
+        tx,
+        sale.id,
+        receipt_no,
+        totals.subtotal,
+        totals.tax,
+        totals.total,
+        totals.taxes.taxes,
+        shop.now(),
     )
     for line in sale.lines:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
     if shop.config.printer != "none":
-        from appliance.app.services import printing
+        from appliance.app.services import printing as receipts_printing
 
-        printing.queue_receipt(shop, tx, sale.id)
+        receipts_printing.queue_receipt(shop, tx, sale.id)
     return True
 
 
@@ -229,7 +246,10 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
     """The receipt of a completed sale, from what was stored when it completed."""
     sale = _load(conn, sale_id)
     if sale.status != COMPLETED or sale.receipt_no is None:
-        raise Conflict(f"sale {sale_id} is {sale.status}; a receipt needs a completed sale", "sale_not_completed")
+        raise Conflict(
+            f"sale {sale_id} is {sale.status}; a receipt needs a completed sale",
+            "sale_not_completed",
+        )
     head = sales_store.header(conn, sale_id)
     assert head is not None
     settings = shop.settings
@@ -243,7 +263,13 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         currency=sale.currency,
         prices_include_tax=sale.prices_include_tax,
         lines=tuple(
-            ReceiptLine(name=ln.name, quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount, sku=ln.sku)
+            ReceiptLine(
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                amount=ln.amount,
+                sku=ln.sku,
+            )
             for ln in sale.lines
             if not ln.voided
         ),
@@ -251,8 +277,13 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
         total=head["total"],
         tenders=tuple(
-            ReceiptTender(method=p["method"], amount=p["amount"], tendered=p["tendered"], change=p["change"],
-                          detail=_tender_detail(p))
+            ReceiptTender(
+                method=p["method"],
+                amount=p["amount"],
+                tendered=p["tendered"],
+                change=p["change"],
+                detail=_tender_detail(p),
+            )
             for p in sales_store.payments(conn, sale_id)
         ),
         footer=settings.footer,
@@ -302,7 +333,10 @@ def refund(
         approver = require(shop, actor, Permission.REFUND, approval)
         sale = _load(tx, sale_id)
         if sale.status != COMPLETED:
-            raise Conflict(f"sale {sale_id} is {sale.status}; only a completed sale can be refunded", "sale_not_completed")
+            raise Conflict(
+                f"sale {sale_id} is {sale.status}; only a completed sale can be refunded",
+                "sale_not_completed",
+            )
         wanted: dict[int, int] = {}
         for item in lines:
             line_no, qty = item.get("line"), item.get("quantity")
@@ -330,9 +364,7 @@ def refund(
         head = sales_store.header(tx, sale_id)
         assert head is not None
         already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
-        everything = all(
-            ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines
-        )
+        everything = all(ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines)
         # The last refund takes what is left, so rounding never leaves a cent behind.
         amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
         cur = tx.execute(
@@ -358,9 +390,17 @@ def refund(
                 (refund_id, payment_id, method, part),
             )
         audit_log.record(
-            shop, actor=actor, action="refund", object=f"sale:{sale_id}",
-            details={"refund": refund_id, "amount": amount, "lines": wanted, "reason": reason.strip(),
-                     "approved_by": approver},
+            shop,
+            actor=actor,
+            action="refund",
+            object=f"sale:{sale_id}",
+            details={
+                "refund": refund_id,
+                "amount": amount,
+                "lines": wanted,
+                "reason": reason.strip(),
+                "approved_by": approver,
+            },
         )
         return {
             "id": refund_id,

@@ -57,8 +57,13 @@ def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]
             settings_store.put(tx, key, value)
         settings_store.put_tax_class(tx, TaxClass("standard", "Standard", taxes))
         settings_store.put_tax_class(tx, TaxClass("exempt", "Exempt", ()))
-        audit_log.record(shop, actor="cli", action="store_init", object="store",
-                         details={"currency": new.currency, "taxes": [list(t) for t in new.taxes]})
+        audit_log.record(
+            shop,
+            actor="cli",
+            action="store_init",
+            object="store",
+            details={"currency": new.currency, "taxes": [list(t) for t in new.taxes]},
+        )
     shop.forget_settings()
     password = users.add_user(shop, None, "admin", "admin", None)
     assert password is not None

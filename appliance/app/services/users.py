@@ -49,7 +49,11 @@ def add_user(
             raise Conflict(f"user {username} already exists", "user_exists")
         staff.insert(tx, username, role, password_hash, must_change, shop.now())
         audit_log.record(
-            shop, actor=actor or "cli", action="user_create", object=f"user:{username}", details={"role": role}
+            shop,
+            actor=actor or "cli",
+            action="user_create",
+            object=f"user:{username}",
+            details={"role": role},
         )
     return generated
 

@@ -17,7 +17,7 @@ def append(
     action: str,
     outcome: str,
     origin: str,
-    object: str,  # noqa: A002 - the audit field's own name
+    object: str,
     details: dict[str, Any],
 ) -> tuple[int, str]:
     last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()

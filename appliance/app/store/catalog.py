@@ -92,9 +92,7 @@ def insert(
         (sku, name, price, tax_class, stock, now, now),
     )
     product_id = int(cur.lastrowid)
-    conn.executemany(
-        "INSERT INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in barcodes]
-    )
+    conn.executemany("INSERT INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in barcodes])
     return product_id
 
 

@@ -167,10 +167,11 @@ class Database:
 
     def verify(self) -> list[str]:
         """Every page's HMAC checked (cipher_integrity_check) plus SQLite's own check."""
-        problems = [str(r[0]) for r in self.conn.execute("PRAGMA cipher_integrity_check")]
-        problems += [
-            str(r[0]) for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"
-        ]
+        try:
+            problems = [str(r[0]) for r in self.conn.execute("PRAGMA cipher_integrity_check")]
+            problems += [str(r[0]) for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        except sqlcipher.DatabaseError as exc:
+            problems = [f"the store cannot be read: {exc}"]
         return problems
 
     def rekey(self) -> None:

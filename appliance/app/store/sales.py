@@ -10,7 +10,15 @@ from appliance.app.domain.tax import TaxLine
 from appliance.app.store.db import Connection
 
 
-def insert(conn: Connection, *, terminal_id: str, cashier_id: int, currency: str, prices_include_tax: bool, now: str) -> int:
+def insert(
+    conn: Connection,
+    *,
+    terminal_id: str,
+    cashier_id: int,
+    currency: str,
+    prices_include_tax: bool,
+    now: str,
+) -> int:
     conn.execute("INSERT OR IGNORE INTO terminals(id) VALUES (?)", (terminal_id,))
     cur = conn.execute(
         "INSERT INTO sales(terminal_id, status, cashier_id, currency, prices_include_tax, opened_at) "
@@ -30,7 +38,8 @@ def header(conn: Connection, sale_id: int) -> dict[str, Any] | None:
 
 def load(conn: Connection, sale_id: int) -> Sale | None:
     row = conn.execute(
-        "SELECT id, status, currency, prices_include_tax, receipt_no FROM sales WHERE id = ?", (sale_id,)
+        "SELECT id, status, currency, prices_include_tax, receipt_no FROM sales WHERE id = ?",
+        (sale_id,),
     ).fetchone()
     if row is None:
         return None
@@ -50,7 +59,13 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
         for r in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,))
     ]
     tenders = [
-        Tender(method=r["method"], amount=r["amount"], tendered=r["tendered"], change=r["change"], reference=r["reference"])
+        Tender(
+            method=r["method"],
+            amount=r["amount"],
+            tendered=r["tendered"],
+            change=r["change"],
+            reference=r["reference"],
+        )
         for r in conn.execute("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", (sale_id,))
     ]
     return Sale(
@@ -70,23 +85,48 @@ def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(sale_id, line_no) DO UPDATE SET quantity = excluded.quantity, voided = excluded.voided",
         (
-            sale_id, line.line_no, line.product_id, line.sku, line.name, line.barcode,
-            line.unit_price, line.quantity, line.tax_class, int(line.voided),
+            sale_id,
+            line.line_no,
+            line.product_id,
+            line.sku,
+            line.name,
+            line.barcode,
+            line.unit_price,
+            line.quantity,
+            line.tax_class,
+            int(line.voided),
         ),
     )
 
 
 def mark_voided_by(conn: Connection, sale_id: int, line_no: int, user_id: int) -> None:
-    conn.execute("UPDATE sale_lines SET voided_by = ? WHERE sale_id = ? AND line_no = ?", (user_id, sale_id, line_no))
+    conn.execute(
+        "UPDATE sale_lines SET voided_by = ? WHERE sale_id = ? AND line_no = ?",
+        (user_id, sale_id, line_no),
+    )
 
 
-def insert_payment(conn: Connection, sale_id: int, tender: Tender, user_id: int, now: str, details: dict[str, Any] | None = None) -> int:
+def insert_payment(
+    conn: Connection,
+    sale_id: int,
+    tender: Tender,
+    user_id: int,
+    now: str,
+    details: dict[str, Any] | None = None,
+) -> int:
     cur = conn.execute(
         "INSERT INTO payments(sale_id, method, amount, tendered, change, reference, details, created_at, user_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            sale_id, tender.method, tender.amount, tender.tendered, tender.change, tender.reference,
-            json.dumps(details or {}), now, user_id,
+            sale_id,
+            tender.method,
+            tender.amount,
+            tender.tendered,
+            tender.change,
+            tender.reference,
+            json.dumps(details or {}),
+            now,
+            user_id,
         ),
     )
     return int(cur.lastrowid)
@@ -106,7 +146,14 @@ def next_receipt_no(conn: Connection, terminal_id: str) -> int:
 
 
 def complete(
-    conn: Connection, sale_id: int, receipt_no: int, subtotal: int, tax: int, total: int, taxes: tuple[TaxLine, ...], now: str
+    conn: Connection,
+    sale_id: int,
+    receipt_no: int,
+    subtotal: int,
+    tax: int,
+    total: int,
+    taxes: tuple[TaxLine, ...],
+    now: str,
 ) -> None:
     conn.execute(
         "UPDATE sales SET status = 'completed', receipt_no = ?, completed_at = ?, subtotal = ?, tax = ?, total = ? "
@@ -126,5 +173,8 @@ def cancel(conn: Connection, sale_id: int) -> None:
 def stored_taxes(conn: Connection, sale_id: int) -> list[TaxLine]:
     return [
         TaxLine(r["name"], r["rate"], r["base"], r["amount"])
-        for r in conn.execute("SELECT name, rate, base, amount FROM sale_taxes WHERE sale_id = ? ORDER BY rowid", (sale_id,))
+        for r in conn.execute(
+            "SELECT name, rate, base, amount FROM sale_taxes WHERE sale_id = ? ORDER BY rowid",
+            (sale_id,),
+        )
     ]

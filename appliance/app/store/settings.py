@@ -15,8 +15,7 @@ def get_all(conn: Connection) -> dict[str, Any]:
 
 def put(conn: Connection, key: str, value: Any) -> None:
     conn.execute(
-        "INSERT INTO settings(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, json.dumps(value)),
     )
 
@@ -33,8 +32,7 @@ def tax_classes(conn: Connection) -> dict[str, TaxClass]:
 
 def put_tax_class(conn: Connection, tax_class: TaxClass) -> None:
     conn.execute(
-        "INSERT INTO tax_classes(code, name) VALUES (?, ?) "
-        "ON CONFLICT(code) DO UPDATE SET name = excluded.name",
+        "INSERT INTO tax_classes(code, name) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name",
         (tax_class.code, tax_class.name),
     )
     conn.execute("DELETE FROM taxes WHERE tax_class = ?", (tax_class.code,))

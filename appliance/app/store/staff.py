@@ -109,7 +109,13 @@ class Session:
 
 
 def insert_session(
-    conn: Connection, token_hash: str, user_id: int, csrf_hash: str, origin: str, now: str, expires_at: str
+    conn: Connection,
+    token_hash: str,
+    user_id: int,
+    csrf_hash: str,
+    origin: str,
+    now: str,
+    expires_at: str,
 ) -> None:
     conn.execute(
         "INSERT INTO sessions(token_hash, user_id, csrf_hash, origin, created_at, last_seen, expires_at) "
@@ -132,7 +138,10 @@ def touch_session(conn: Connection, token_hash: str, now: str) -> None:
 
 
 def end_session(conn: Connection, token_hash: str, now: str) -> None:
-    conn.execute("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL", (now, token_hash))
+    conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+        (now, token_hash),
+    )
 
 
 def end_user_sessions(conn: Connection, user_id: int, now: str) -> None:
@@ -140,7 +149,12 @@ def end_user_sessions(conn: Connection, user_id: int, now: str) -> None:
 
 
 def insert_approval(
-    conn: Connection, token_hash: str, approver_id: int, session_hash: str, permission: str, expires_at: str
+    conn: Connection,
+    token_hash: str,
+    approver_id: int,
+    session_hash: str,
+    permission: str,
+    expires_at: str,
 ) -> None:
     conn.execute(
         "INSERT INTO approvals(token_hash, approver_id, session_hash, permission, expires_at) VALUES (?, ?, ?, ?, ?)",

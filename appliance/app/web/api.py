@@ -28,7 +28,7 @@ from appliance.app.web.http import (
     read_body,
     shop_of,
 )
-from appliance.security.rbac import Permission
+from appliance.security.rbac import Permission, can
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -38,13 +38,19 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 LOGIN = {
     "type": "object",
-    "properties": {"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 256}},
+    "properties": {
+        "username": {"type": "string", "maxLength": 64},
+        "password": {"type": "string", "maxLength": 256},
+    },
     "required": ["username", "password"],
     "additionalProperties": False,
 }
 PASSWORD = {
     "type": "object",
-    "properties": {"current": {"type": "string", "maxLength": 256}, "new": {"type": "string", "maxLength": 256}},
+    "properties": {
+        "current": {"type": "string", "maxLength": 256},
+        "new": {"type": "string", "maxLength": 256},
+    },
     "required": ["current", "new"],
     "additionalProperties": False,
 }
@@ -164,7 +170,11 @@ async def login(request: Request) -> Response:
     }
     response = ok(answer)
     response.set_cookie(
-        SESSION_COOKIE, done.token, httponly=True, samesite="strict", path="/",
+        SESSION_COOKIE,
+        done.token,
+        httponly=True,
+        samesite="strict",
+        path="/",
         secure=False,  # loopback http; the cookie never leaves the box
     )
     return response
@@ -180,8 +190,14 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     who = await actor(request)
-    return ok({"username": who.username, "role": who.role, "must_change_password": who.must_change_password,
-               "permissions": sorted(p.value for p in Permission if auth.can(who.role, p))})
+    return ok(
+        {
+            "username": who.username,
+            "role": who.role,
+            "must_change_password": who.must_change_password,
+            "permissions": sorted(p.value for p in Permission if can(who.role, p)),
+        }
+    )
 
 
 async def change_password(request: Request) -> Response:
@@ -195,7 +211,12 @@ async def approve(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, APPROVE)
     token = await call(
-        auth.approve, shop_of(request), who, body["username"], body["password"], Permission(body["permission"])
+        auth.approve,
+        shop_of(request),
+        who,
+        body["username"],
+        body["password"],
+        Permission(body["permission"]),
     )
     return ok({"approval": token, "permission": body["permission"], "expires_in": 120})
 
@@ -257,8 +278,13 @@ async def add_item(request: Request) -> Response:
     body = await json_body(request, ADD_ITEM)
     return ok(
         await call(
-            sales.add_item, shop_of(request), who, sale_id,
-            barcode=body.get("barcode"), sku=body.get("sku"), quantity=body.get("quantity", 1),
+            sales.add_item,
+            shop_of(request),
+            who,
+            sale_id,
+            barcode=body.get("barcode"),
+            sku=body.get("sku"),
+            quantity=body.get("quantity", 1),
         )
     )
 
@@ -293,15 +319,21 @@ async def add_payment(request: Request) -> Response:
     def pay() -> tuple[int, dict[str, Any]]:
         if body["method"] == "cash":
             return 201, sales.pay_cash(shop, who, sale_id, body["amount"])
-        from appliance.app.services import payments
-
-        return 201, payments.pay(shop, who, sale_id, body)
+        raise Invalid(
+            f"{body['method'].replace('_', ' ')} payments are not set up on this till",
+            "tender_unavailable",
+        )
 
     # The idempotency record is keyed on the request without the card number in it.
     keyed = {k: v for k, v in body.items() if k != "card"}
     status, answer = await call(
-        idempotency.run_once, shop, who, request.headers.get("idempotency-key"),
-        f"payments:{sale_id}", keyed, pay,
+        idempotency.run_once,
+        shop,
+        who,
+        request.headers.get("idempotency-key"),
+        f"payments:{sale_id}",
+        keyed,
+        pay,
     )
     return ok(answer, status)
 
@@ -329,7 +361,12 @@ async def refund(request: Request) -> Response:
     shop = shop_of(request)
     approval = request.headers.get("x-approval")
     status, answer = await call(
-        idempotency.run_once, shop, who, request.headers.get("idempotency-key"), f"refunds:{sale_id}", body,
+        idempotency.run_once,
+        shop,
+        who,
+        request.headers.get("idempotency-key"),
+        f"refunds:{sale_id}",
+        body,
         lambda: (201, sales.refund(shop, who, sale_id, body["lines"], body["reason"], approval)),
     )
     return ok(answer, status)
@@ -346,9 +383,7 @@ async def list_users(request: Request) -> Response:
 async def create_user(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, NEW_USER)
-    one_time = await call(
-        users.add_user, shop_of(request), who, body["username"], body["role"], body.get("password")
-    )
+    one_time = await call(users.add_user, shop_of(request), who, body["username"], body["role"], body.get("password"))
     answer: dict[str, Any] = {"username": body["username"], "role": body["role"]}
     if one_time:
         answer["one_time_password"] = one_time
@@ -378,7 +413,11 @@ async def sales_report(request: Request) -> Response:
     who = await actor(request)
     shop = shop_of(request)
     now = shop.clock()
-    start = _day_bound(request.query_params.get("from"), now.replace(hour=0, minute=0, second=0, microsecond=0), "from")
+    start = _day_bound(
+        request.query_params.get("from"),
+        now.replace(hour=0, minute=0, second=0, microsecond=0),
+        "from",
+    )
     end = _day_bound(request.query_params.get("to"), now + dt.timedelta(seconds=1), "to")
     return ok(await call(reports.sales_report, shop, who, start, end))
 
@@ -399,8 +438,14 @@ async def audit(request: Request) -> Response:
 async def store_settings(request: Request) -> Response:
     await actor(request)
     s = shop_of(request).settings
-    return ok({"store_name": s.store_name, "currency": s.currency, "prices_include_tax": s.prices_include_tax,
-               "terminal_id": shop_of(request).config.terminal_id})
+    return ok(
+        {
+            "store_name": s.store_name,
+            "currency": s.currency,
+            "prices_include_tax": s.prices_include_tax,
+            "terminal_id": shop_of(request).config.terminal_id,
+        }
+    )
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -422,47 +467,178 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("POST", "/auth/login", login, "Log in; returns a bearer token and sets the session cookie", "anyone",
-             LOGIN, statuses=(200, 400, 401, 423, 429)),
+    Endpoint(
+        "POST",
+        "/auth/login",
+        login,
+        "Log in; returns a bearer token and sets the session cookie",
+        "anyone",
+        LOGIN,
+        statuses=(200, 400, 401, 423, 429),
+    ),
     Endpoint("POST", "/auth/logout", logout, "End the session", "session", statuses=(200, 401)),
-    Endpoint("GET", "/auth/me", me, "Who is logged in, with their permissions", "session", statuses=(200, 401)),
-    Endpoint("POST", "/auth/password", change_password, "Change one's own password", "session", PASSWORD,
-             statuses=(200, 400, 401, 422)),
-    Endpoint("POST", "/auth/approve", approve, "A supervisor approves one action on this session", "session",
-             APPROVE, statuses=(200, 401, 403, 423)),
+    Endpoint(
+        "GET",
+        "/auth/me",
+        me,
+        "Who is logged in, with their permissions",
+        "session",
+        statuses=(200, 401),
+    ),
+    Endpoint(
+        "POST",
+        "/auth/password",
+        change_password,
+        "Change one's own password",
+        "session",
+        PASSWORD,
+        statuses=(200, 400, 401, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/auth/approve",
+        approve,
+        "A supervisor approves one action on this session",
+        "session",
+        APPROVE,
+        statuses=(200, 401, 403, 423),
+    ),
     Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session"),
-    Endpoint("GET", "/products", list_products, "Find products by barcode or text", "cashier+",
-             query=(("barcode", "exact barcode"), ("q", "text in name or sku")), statuses=(200, 401, 422)),
-    Endpoint("POST", "/products", create_product, "Create a product", "manage_products", PRODUCT,
-             statuses=(201, 400, 401, 403, 409, 422)),
-    Endpoint("POST", "/products/import", import_products, "Import a catalogue CSV: all rows or none",
-             "manage_products", statuses=(201, 401, 403, 422), content="text/csv"),
+    Endpoint(
+        "GET",
+        "/products",
+        list_products,
+        "Find products by barcode or text",
+        "cashier+",
+        query=(("barcode", "exact barcode"), ("q", "text in name or sku")),
+        statuses=(200, 401, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/products",
+        create_product,
+        "Create a product",
+        "manage_products",
+        PRODUCT,
+        statuses=(201, 400, 401, 403, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/products/import",
+        import_products,
+        "Import a catalogue CSV: all rows or none",
+        "manage_products",
+        statuses=(201, 401, 403, 422),
+        content="text/csv",
+    ),
     Endpoint("POST", "/sales", open_sale, "Open a sale", "cashier+", statuses=(201, 401, 403)),
-    Endpoint("GET", "/sales/{sale_id}", get_sale, "A sale with lines, totals, taxes and payments", "cashier+",
-             statuses=(200, 401, 404)),
-    Endpoint("POST", "/sales/{sale_id}/items", add_item, "Add an item by barcode or sku", "cashier+", ADD_ITEM,
-             statuses=(200, 400, 401, 404, 409, 422)),
-    Endpoint("PATCH", "/sales/{sale_id}/items/{line}", set_quantity, "Change a line's quantity", "cashier+",
-             SET_QUANTITY, statuses=(200, 400, 401, 404, 409, 422)),
-    Endpoint("DELETE", "/sales/{sale_id}/items/{line}", void_line, "Void a line (audited)", "void_line",
-             statuses=(200, 401, 403, 404, 409), headers=("X-Approval",)),
-    Endpoint("POST", "/sales/{sale_id}/cancel", cancel_sale, "Cancel an open sale with no payment (audited)",
-             "cashier+", statuses=(200, 401, 404, 409)),
-    Endpoint("POST", "/sales/{sale_id}/payments", add_payment, "Take a tender; the sale completes when due is 0",
-             "cashier+", PAYMENT, statuses=(201, 400, 401, 404, 409, 422), headers=("Idempotency-Key",)),
-    Endpoint("GET", "/sales/{sale_id}/receipt", get_receipt, "The receipt as text or ESC/POS bytes", "cashier+",
-             query=(("format", "text or escpos"), ("copy", "true for a reprint marked COPY")),
-             statuses=(200, 401, 404, 409), content="text/plain"),
-    Endpoint("POST", "/sales/{sale_id}/refunds", refund, "Refund lines of a completed sale to its tenders",
-             "refund", REFUND, statuses=(201, 400, 401, 403, 404, 409, 422), headers=("Idempotency-Key", "X-Approval")),
+    Endpoint(
+        "GET",
+        "/sales/{sale_id}",
+        get_sale,
+        "A sale with lines, totals, taxes and payments",
+        "cashier+",
+        statuses=(200, 401, 404),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/items",
+        add_item,
+        "Add an item by barcode or sku",
+        "cashier+",
+        ADD_ITEM,
+        statuses=(200, 400, 401, 404, 409, 422),
+    ),
+    Endpoint(
+        "PATCH",
+        "/sales/{sale_id}/items/{line}",
+        set_quantity,
+        "Change a line's quantity",
+        "cashier+",
+        SET_QUANTITY,
+        statuses=(200, 400, 401, 404, 409, 422),
+    ),
+    Endpoint(
+        "DELETE",
+        "/sales/{sale_id}/items/{line}",
+        void_line,
+        "Void a line (audited)",
+        "void_line",
+        statuses=(200, 401, 403, 404, 409),
+        headers=("X-Approval",),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/cancel",
+        cancel_sale,
+        "Cancel an open sale with no payment (audited)",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/payments",
+        add_payment,
+        "Take a tender; the sale completes when due is 0",
+        "cashier+",
+        PAYMENT,
+        statuses=(201, 400, 401, 404, 409, 422),
+        headers=("Idempotency-Key",),
+    ),
+    Endpoint(
+        "GET",
+        "/sales/{sale_id}/receipt",
+        get_receipt,
+        "The receipt as text or ESC/POS bytes",
+        "cashier+",
+        query=(("format", "text or escpos"), ("copy", "true for a reprint marked COPY")),
+        statuses=(200, 401, 404, 409),
+        content="text/plain",
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/refunds",
+        refund,
+        "Refund lines of a completed sale to its tenders",
+        "refund",
+        REFUND,
+        statuses=(201, 400, 401, 403, 404, 409, 422),
+        headers=("Idempotency-Key", "X-Approval"),
+    ),
     Endpoint("GET", "/users", list_users, "Staff accounts", "manage_users", statuses=(200, 401, 403)),
-    Endpoint("POST", "/users", create_user, "Create a staff account (one-time password when none given)",
-             "manage_users", NEW_USER, statuses=(201, 400, 401, 403, 409, 422)),
-    Endpoint("POST", "/users/{username}/unlock", unlock_user, "Unlock a locked-out account", "manage_users",
-             statuses=(200, 401, 403, 404)),
-    Endpoint("GET", "/reports/sales", sales_report, "Totals, by tender, by tax, top products", "view_reports",
-             query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
-             statuses=(200, 401, 403, 422)),
-    Endpoint("GET", "/audit", audit, "Audit entries with their hash chain", "view_audit",
-             query=(("after", "entry id to start after"), ("limit", "at most 5000")), statuses=(200, 401, 403)),
+    Endpoint(
+        "POST",
+        "/users",
+        create_user,
+        "Create a staff account (one-time password when none given)",
+        "manage_users",
+        NEW_USER,
+        statuses=(201, 400, 401, 403, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/users/{username}/unlock",
+        unlock_user,
+        "Unlock a locked-out account",
+        "manage_users",
+        statuses=(200, 401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
+        "/reports/sales",
+        sales_report,
+        "Totals, by tender, by tax, top products",
+        "view_reports",
+        query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
+        statuses=(200, 401, 403, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/audit",
+        audit,
+        "Audit entries with their hash chain",
+        "view_audit",
+        query=(("after", "entry id to start after"), ("limit", "at most 5000")),
+        statuses=(200, 401, 403),
+    ),
 )

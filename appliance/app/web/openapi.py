@@ -21,10 +21,18 @@ ERROR = {
 }
 
 REASONS = {
-    200: "OK", 201: "Created", 400: "Malformed request", 401: "No or expired session",
-    403: "The role lacks the permission", 404: "Not found", 409: "State conflict",
-    413: "Body too large", 415: "Unsupported media type", 422: "Well-formed but invalid",
-    423: "Account locked", 429: "Too many attempts",
+    200: "OK",
+    201: "Created",
+    400: "Malformed request",
+    401: "No or expired session",
+    403: "The role lacks the permission",
+    404: "Not found",
+    409: "State conflict",
+    413: "Body too large",
+    415: "Unsupported media type",
+    422: "Well-formed but invalid",
+    423: "Account locked",
+    429: "Too many attempts",
 }
 
 
@@ -34,7 +42,10 @@ def describe() -> dict[str, Any]:
             "get": {
                 "summary": "Health: ok once the store is open",
                 "security": [],
-                "responses": {"200": {"description": "OK"}, "503": {"description": "Store not open"}},
+                "responses": {
+                    "200": {"description": "OK"},
+                    "503": {"description": "Store not open"},
+                },
             }
         }
     }
@@ -50,21 +61,38 @@ def describe() -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", ep.path)
         ]
-        params += [{"name": q, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
-                   for q, d in ep.query]
+        params += [
+            {
+                "name": q,
+                "in": "query",
+                "required": False,
+                "description": d,
+                "schema": {"type": "string"},
+            }
+            for q, d in ep.query
+        ]
         params += [{"name": h, "in": "header", "required": False, "schema": {"type": "string"}} for h in ep.headers]
         if params:
             op["parameters"] = params
         if ep.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ep.body}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ep.body}},
+            }
         elif ep.content == "text/csv":
-            op["requestBody"] = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
         if ep.path == "/auth/login":
             op["security"] = []
         for status in ep.statuses:
             if status < 400:
                 media = ep.content if ep.content != "text/csv" else "application/json"
-                op["responses"][str(status)] = {"description": REASONS[status], "content": {media: {}}}
+                op["responses"][str(status)] = {
+                    "description": REASONS[status],
+                    "content": {media: {}},
+                }
             else:
                 op["responses"][str(status)] = {
                     "description": REASONS[status],

@@ -1,0 +1,340 @@
+/* Comptoir screens: what the cashier and manager screens share.
+ *
+ * Plain browser JavaScript, no build step. The CSP forbids inline script and style, so
+ * everything here works on elements found by id and toggles the `hidden` attribute or
+ * classes; nothing sets element.style.
+ *
+ * Sessions: login sets the HttpOnly cookie; the bearer token in the answer is dropped on
+ * the floor (never stored). The CSRF token is kept in sessionStorage so that a reload, or
+ * moving between the till and the back office, keeps the session.
+ */
+"use strict";
+
+const Comptoir = (() => {
+  const CSRF_KEY = "comptoir.csrf";
+  const EXPONENTS = {
+    CAD: 2, USD: 2, EUR: 2, GBP: 2, CHF: 2, UAH: 2, PLN: 2, AUD: 2, NZD: 2, SEK: 2, NOK: 2,
+    DKK: 2, CZK: 2, MXN: 2, JPY: 0, KRW: 0, HUF: 2, RON: 2, BHD: 3, KWD: 3, TND: 3,
+  };
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  /* -- money: integers of minor units, formatted with the currency's exponent --------- */
+
+  function exponent(currency) {
+    if (Object.prototype.hasOwnProperty.call(EXPONENTS, currency)) return EXPONENTS[currency];
+    try {
+      return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+        .maximumFractionDigits;
+    } catch (e) {
+      return 2;
+    }
+  }
+
+  /** 1250 CAD → "12.50" (no float: string arithmetic on the integer). */
+  function formatAmount(minor, currency) {
+    const exp = exponent(currency);
+    const sign = minor < 0 ? "-" : "";
+    const digits = String(Math.abs(minor)).padStart(exp + 1, "0");
+    if (exp === 0) return sign + groupThousands(digits);
+    const whole = digits.slice(0, digits.length - exp);
+    return sign + groupThousands(whole) + "." + digits.slice(digits.length - exp);
+  }
+
+  function groupThousands(whole) {
+    return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  /** "$ 12.50" style with the currency code, for totals people read aloud. */
+  function money(minor, currency) {
+    return formatAmount(minor, currency) + " " + currency;
+  }
+
+  /** "12.5" in CAD → 1250; null when it is not an amount or has too many decimals. */
+  function parseAmount(text, currency) {
+    const exp = exponent(currency);
+    const cleaned = String(text).trim().replace(/,/g, "");
+    const m = /^(\d{1,10})(?:\.(\d*))?$/.exec(cleaned) || /^()\.(\d+)$/.exec(cleaned);
+    if (!m) return null;
+    const frac = m[2] || "";
+    if (frac.length > exp) return null;
+    const whole = m[1] || "0";
+    const minor = Number(whole + frac.padEnd(exp, "0"));
+    return Number.isSafeInteger(minor) ? minor : null;
+  }
+
+  /* -- the API ------------------------------------------------------------------------- */
+
+  const handlers = { expired: null, mustChange: null };
+
+  function csrf() {
+    try {
+      return sessionStorage.getItem(CSRF_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function setCsrf(token) {
+    try {
+      if (token) sessionStorage.setItem(CSRF_KEY, token);
+      else sessionStorage.removeItem(CSRF_KEY);
+    } catch (e) {
+      /* private mode: the session lasts this page only */
+    }
+  }
+
+  /**
+   * api("POST", "/sales", {json: {...}, headers: {...}, body, contentType, text: true})
+   * Resolves with the parsed answer; rejects with ApiError carrying the API's own message.
+   * A 401 that means "no session" goes to the expired handler; a 403 password_change_required
+   * to the must-change handler. Both still reject, so callers stop what they were doing.
+   */
+  async function api(method, path, opts = {}) {
+    const headers = Object.assign({ Accept: opts.text ? "text/plain" : "application/json" }, opts.headers);
+    let body = opts.body;
+    if (opts.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(opts.json);
+    } else if (opts.contentType) {
+      headers["Content-Type"] = opts.contentType;
+    }
+    if (method !== "GET" && method !== "HEAD") {
+      const token = csrf();
+      if (token) headers["X-CSRF-Token"] = token;
+    }
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method, headers, body, credentials: "same-origin", cache: "no-store",
+      });
+    } catch (e) {
+      throw new ApiError(0, "network", "The till cannot reach the Comptoir service. Check it is running and try again.");
+    }
+    if (response.ok) {
+      if (opts.text) return response.text();
+      return response.json();
+    }
+    let code = "http_" + response.status;
+    let message = "The request failed (HTTP " + response.status + ").";
+    try {
+      const data = await response.json();
+      if (data && data.error) {
+        code = data.error.code || code;
+        message = data.error.message || message;
+      }
+    } catch (e) {
+      /* not JSON: keep the generic words */
+    }
+    const err = new ApiError(response.status, code, sentence(message));
+    if (response.status === 401 && code !== "bad_credentials" && !opts.noExpiry) {
+      setCsrf(null);
+      if (handlers.expired) handlers.expired(err);
+    } else if (response.status === 403 && code === "password_change_required" && handlers.mustChange) {
+      handlers.mustChange(err);
+    } else if (response.status === 403 && code === "csrf_failed") {
+      setCsrf(null);
+      if (handlers.expired) handlers.expired(new ApiError(401, code, "Please log in again."));
+    }
+    throw err;
+  }
+
+  function sentence(message) {
+    const text = String(message || "").trim();
+    if (!text) return text;
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  /* -- small DOM helpers ------------------------------------------------------------------ */
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  /** Shows a message in a role="alert" element (an empty message clears it). */
+  function say(node, message) {
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** Opens a <dialog> modally and remembers what had focus, to give it back on close. */
+  function openDialog(dialog, focus) {
+    if (!dialog.open) dialog.showModal();
+    const target = focus || dialog.querySelector("[autofocus], input, button");
+    if (target) target.focus();
+  }
+
+  function closeDialog(dialog) {
+    if (dialog.open) dialog.close();
+  }
+
+  /* -- login and the forced password change (both screens have the same two forms) ---- */
+
+  /**
+   * Wires #login-form and #password-form. `onReady(me, settings)` runs once someone is
+   * logged in with a usable password. Returns {start, logout}.
+   */
+  function session({ onReady, onLoggedOut }) {
+    const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
+    const loginForm = $("login-form");
+    const loginError = $("login-error");
+    const passwordForm = $("password-form");
+    const passwordError = $("password-error");
+    const userBox = $("user-box");
+    let busy = false;
+
+    function showView(name) {
+      for (const [key, node] of Object.entries(views)) show(node, key === name);
+      show(userBox, name !== "login");
+      if (name === "login") {
+        passwordForm.reset();
+        $("login-password").value = "";
+        $("login-username").focus();
+      } else if (name === "password") {
+        $("password-current").focus();
+      }
+    }
+
+    async function enter() {
+      const me = await api("GET", "/auth/me");
+      $("user-name").textContent = me.username + " (" + me.role + ")";
+      if (me.must_change_password) {
+        showView("password");
+        return;
+      }
+      const settings = await api("GET", "/settings");
+      const store = $("store-name");
+      if (store) store.textContent = settings.store_name;
+      document.title = settings.store_name + " — " + document.title.replace(/^.* — /, "");
+      showView("app");
+      onReady(me, settings);
+    }
+
+    loginForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      say(loginError, "");
+      const submit = loginForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      try {
+        const answer = await api("POST", "/auth/login", {
+          json: { username: $("login-username").value.trim(), password: $("login-password").value },
+          noExpiry: true,
+        });
+        setCsrf(answer.csrf_token);
+        $("login-password").value = "";
+        await enter();
+      } catch (err) {
+        say(loginError, err.message);
+        $("login-password").value = "";
+        $("login-password").focus();
+      } finally {
+        busy = false;
+        submit.disabled = false;
+      }
+    });
+
+    passwordForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      say(passwordError, "");
+      const current = $("password-current").value;
+      const fresh = $("password-new").value;
+      if (fresh !== $("password-confirm").value) {
+        say(passwordError, "The two new passwords are not the same.");
+        $("password-confirm").focus();
+        return;
+      }
+      busy = true;
+      try {
+        await api("POST", "/auth/password", { json: { current, new: fresh } });
+        passwordForm.reset();
+        await enter();
+      } catch (err) {
+        say(passwordError, err.message);
+      } finally {
+        busy = false;
+      }
+    });
+
+    async function logout() {
+      try {
+        await api("POST", "/auth/logout", { noExpiry: true });
+      } catch (e) {
+        /* the session may be gone already; the screen still goes back to login */
+      }
+      setCsrf(null);
+      if (onLoggedOut) onLoggedOut();
+      showView("login");
+    }
+
+    const logoutButton = $("logout");
+    if (logoutButton) logoutButton.addEventListener("click", logout);
+    const cancelPassword = $("password-logout");
+    if (cancelPassword) cancelPassword.addEventListener("click", logout);
+
+    handlers.expired = (err) => {
+      for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+      if (onLoggedOut) onLoggedOut();
+      showView("login");
+      say(loginError, err.message || "The session ended; log in again.");
+    };
+    handlers.mustChange = () => showView("password");
+
+    async function start() {
+      if (!csrf()) {
+        showView("login");
+        return;
+      }
+      try {
+        await enter();
+      } catch (err) {
+        if (err.status !== 401 && err.status !== 403) {
+          showView("login");
+          say(loginError, err.message);
+        }
+      }
+    }
+
+    return { start, logout, showView };
+  }
+
+  return {
+    ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session,
+    exponent, formatAmount, money, parseAmount, setCsrf,
+  };
+})();

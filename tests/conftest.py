@@ -1,0 +1,97 @@
+"""Fixtures shared by the integration and end-to-end tests: a real encrypted store in a
+temporary folder, the real app behind Starlette's TestClient, and people to act as."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from appliance.app.services import auth, catalog, users
+from appliance.app.services.setup import NewStore, init_store
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.web.app import create_app
+
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path(__file__).parent.parent / "build" / "escpos-cache"))
+
+PASSWORD = "Sesame-2026-open"  # meets the rules; test accounts only
+
+CATALOG = """sku,name,price,tax_class,barcodes,stock
+APL,Apple,1.25,standard,4006381333931,100
+BRD,Bread,3.49,exempt,96385074,20
+MLK,Milk 2 L,5.29,standard,036000291452,10
+GUM,Gum,0.99,standard,,5
+"""
+
+
+@dataclass
+class Store:
+    shop: Shop
+    admin_password: str
+    path: Path
+
+    def actor(self, username: str) -> Actor:
+        return auth.login(self.shop, username, PASSWORD, "127.0.0.1").actor
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A new store (GST 5% + QST 9.975%, CAD, prices before tax) with one user per role
+    and a small catalogue."""
+    shop, admin_password = init_store(tmp_path / "data", NewStore(store_name="Test Market"))
+    for role in ("cashier", "supervisor", "manager", "auditor"):
+        users.add_user(shop, None, role, role, PASSWORD)
+    users.add_user(shop, None, "boss", "admin", PASSWORD)
+    catalog.import_csv(shop, None, CATALOG)
+    auth.throttle._failures.clear()
+    yield Store(shop, admin_password, tmp_path / "data")
+    shop.close()
+
+
+class Api:
+    """A TestClient speaking as one person (bearer token)."""
+
+    def __init__(self, client: TestClient, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.client.get(path, headers=self._headers(headers), **kw)
+
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.client.post(path, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self.client.patch(path, json=json, headers=self._headers(headers))
+
+    def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self.client.delete(path, headers=self._headers(headers))
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[TestClient]:
+    app = create_app(store.shop)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def as_role(client: TestClient) -> Any:
+    """as_role("cashier") → an Api logged in as that role's test user."""
+
+    def login(username: str) -> Api:
+        answer = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        client.cookies.clear()  # these tests speak with bearer tokens
+        return Api(client, answer.json()["token"])
+
+    return login

@@ -1,0 +1,176 @@
+"""The `comptoir` command as a person types it: real processes, real files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "Till-Password-77"
+
+
+def comptoir(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "appliance", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    directory = tmp_path / "store"
+    done = comptoir("init", "--data-dir", str(directory), "--store-name", "Corner Shop")
+    assert done.returncode == 0, done.stderr
+    assert "One-time password:" in done.stdout
+    return directory
+
+
+def test_init_prints_a_one_time_admin_password_and_makes_a_private_key(data: Path) -> None:
+    assert (data / "store.key").stat().st_mode & 0o777 == 0o600
+    assert (data / "store.db").read_bytes()[:16] != b"SQLite format 3\x00"
+    again = comptoir("init", "--data-dir", str(data))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_user_add_with_password_on_stdin_and_unlock(data: Path) -> None:
+    added = comptoir(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin=PASSWORD + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    weak = comptoir(
+        "user",
+        "add",
+        "bob",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin="short\n",
+    )
+    assert weak.returncode == 2 and "at least 12" in weak.stderr
+    role = comptoir("user", "add", "carol", "--role", "wizard", "--data-dir", str(data))
+    assert role.returncode == 2 and "invalid choice" in role.stderr
+    assert comptoir("user", "unlock", "alice", "--data-dir", str(data)).returncode == 0
+    missing = comptoir("user", "unlock", "nobody", "--data-dir", str(data))
+    assert missing.returncode == 2 and "no user nobody" in missing.stderr
+
+
+def test_data_dir_from_the_environment(data: Path) -> None:
+    done = comptoir("db", "verify", env={"COMPTOIR_DATA_DIR": str(data)})
+    assert done.returncode == 0 and "every page verified" in done.stdout
+    none = comptoir("db", "verify", env={"COMPTOIR_DATA_DIR": ""})
+    assert none.returncode == 2 and "--data-dir" in none.stderr
+
+
+def test_catalog_import_reports_bad_rows_by_line_and_imports_none(data: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,name,price,barcodes\nA,Apple,1.00,4006381333931\nB,Bad,abc,\nC,Code,1.00,4006381333932\n")
+    done = comptoir("catalog", "import", str(bad), "--data-dir", str(data))
+    assert done.returncode == 2
+    assert "line 3" in done.stderr and "line 4" in done.stderr and "nothing imported" in done.stderr
+    good = tmp_path / "good.csv"
+    good.write_text("sku,name,price,barcodes\nA,Apple,1.00,4006381333931\n")
+    assert comptoir("catalog", "import", str(good), "--data-dir", str(data)).returncode == 0
+    missing = comptoir("catalog", "import", str(tmp_path / "nope.csv"), "--data-dir", str(data))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_a_world_readable_key_stops_the_start(data: Path) -> None:
+    os.chmod(data / "store.key", 0o644)
+    done = comptoir("db", "verify", "--data-dir", str(data))
+    assert done.returncode == 2
+    assert "readable by others" in done.stderr and "chmod 600" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_rekey_then_verify(data: Path) -> None:
+    before = (data / "store.key").read_bytes()
+    assert comptoir("db", "rekey", "--data-dir", str(data)).returncode == 0
+    assert (data / "store.key").read_bytes() != before
+    assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
+    verify = comptoir("audit", "verify", "--data-dir", str(data))
+    assert verify.returncode == 0 and "intact" in verify.stdout
+
+
+def test_audit_verify_names_a_tampered_entry(data: Path) -> None:
+    from appliance.app.store.db import Database
+    from appliance.security.keys import KeyFile
+
+    comptoir(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin=PASSWORD + "\n",
+    )
+    db = Database(data / "store.db", KeyFile("store", data / "store.key"))
+    with db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1
+    assert "audit entry 2" in done.stdout and "changed" in done.stdout
+
+
+def test_audit_verify_finds_entries_cut_off_the_end(data: Path) -> None:
+    from appliance.app.store.db import Database
+    from appliance.security.keys import KeyFile
+
+    comptoir(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin=PASSWORD + "\n",
+    )
+    db = Database(data / "store.db", KeyFile("store", data / "store.key"))
+    with db.transaction() as tx:
+        last = tx.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        tx.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1 and f"audit entry {last}" in done.stdout and "missing" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--host", "0.0.0.0"],
+        ["serve", "--port", "99999"],
+        ["serve", "--port", "abc"],
+        ["nonsense"],
+        [],
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(data: Path, args: list[str]) -> None:
+    extra = ["--data-dir", str(data)] if args and args[0] == "serve" else []
+    done = comptoir(*args, *extra)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len([ln for ln in done.stderr.splitlines() if ln.startswith("comptoir")]) == 1
