@@ -25,9 +25,7 @@ class DrawerKick:
             raise ValueError(f"a cash drawer is wired to pin 2 or pin 5, not pin {self.pin}")
         for label, ms in (("on", self.on_ms), ("off", self.off_ms)):
             if not _UNIT_MS <= ms <= _MAX_MS:
-                raise ValueError(
-                    f"drawer pulse {label} time must be {_UNIT_MS} to {_MAX_MS} ms, not {ms}"
-                )
+                raise ValueError(f"drawer pulse {label} time must be {_UNIT_MS} to {_MAX_MS} ms, not {ms}")
 
     def command(self) -> bytes:
         """ESC p m t1 t2: m is 0 for pin 2 and 1 for pin 5; times in 2 ms units."""

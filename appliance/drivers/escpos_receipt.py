@@ -159,9 +159,7 @@ class _Page:
         return bytes(self._printer.output)
 
 
-def render_escpos(
-    receipt: Receipt, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None
-) -> bytes:
+def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None) -> bytes:
     """The receipt as one ESC/POS job; with `open_drawer`, the drawer opens as it prints."""
 
     def money(amount: int) -> str:

@@ -152,7 +152,7 @@ class Paper:
         raise AssertionError(f"no line with {fragment!r} on paper:\n{self.text}")
 
     def is_blank(self) -> bool:
-        return not self.items and not self.pulses
+        return not (self.items or self.pulses or self.unknown)
 
 
 def _gtin_check(body: str) -> str:
@@ -263,9 +263,7 @@ class VirtualPrinter:
     def wait_for_cuts(self, count: int, timeout: float = 5.0) -> list[Paper]:
         with self._changed:
             if not self._changed.wait_for(lambda: len(self.papers) >= count, timeout):
-                raise AssertionError(
-                    f"expected {count} cut papers within {timeout} s, got {len(self.papers)}"
-                )
+                raise AssertionError(f"expected {count} cut papers within {timeout} s, got {len(self.papers)}")
             return list(self.papers)
 
     # -- the byte stream -----------------------------------------------------------------

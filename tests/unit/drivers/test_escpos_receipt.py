@@ -88,9 +88,7 @@ def test_a_copy_says_so_at_top_and_bottom_and_an_original_never_does() -> None:
     [(DrawerKick(pin=2, on_ms=100, off_ms=100), (2, 100, 100)),
      (DrawerKick(pin=5, on_ms=50, off_ms=200), (5, 50, 200))],
 )  # fmt: skip
-def test_drawer_opens_first_on_the_pin_and_pulse_from_config(
-    kick: DrawerKick, expected: tuple[int, int, int]
-) -> None:
+def test_drawer_opens_first_on_the_pin_and_pulse_from_config(kick: DrawerKick, expected: tuple[int, int, int]) -> None:
     data = render_escpos(cafe_receipt(), PAPER_80MM, open_drawer=kick)
     assert data.startswith(b"\x1b@" + kick.command())
     paper = printed(data)
@@ -190,9 +188,7 @@ def test_importing_leaves_no_temp_folder_and_keeps_logging_unconfigured(tmp_path
         "print(len(logging.root.handlers))\n"
     )
     for _ in range(2):
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "0", "python-escpos's basicConfig() was left in place"
         assert out.stderr == ""
     assert list(tmp.iterdir()) == []
