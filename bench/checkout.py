@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.datagen import PASSWORD, barcode, build  # noqa: E402
+from bench.datagen import PASSWORD, barcode, build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,12 @@ def pct(samples: list[float], p: float) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"p50_ms": pct(samples, 0.50), "p99_ms": pct(samples, 0.99), "mean_ms": round(statistics.mean(samples) * 1000, 2),
-            "n": len(samples)}
+    return {
+        "p50_ms": pct(samples, 0.50),
+        "p99_ms": pct(samples, 0.99),
+        "mean_ms": round(statistics.mean(samples) * 1000, 2),
+        "n": len(samples),
+    }
 
 
 def free_port() -> int:
@@ -62,7 +66,8 @@ def start_server(data: Path, port: int) -> tuple[subprocess.Popen[bytes], float]
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "appliance", "serve", "--data-dir", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}/healthz"
     while True:
@@ -111,12 +116,18 @@ def over_http(data: Path, products: int, sales: int) -> dict[str, object]:
                 scans.append(time.perf_counter() - t)
                 assert answer.status_code == 200, answer.text
             due = answer.json()["totals"]["due"]
-            paid = client.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": due + 1000},
-                               headers={"Idempotency-Key": f"bench-{os.getpid()}-{n}"})
+            paid = client.post(
+                f"/api/v1/sales/{sale['id']}/payments",
+                json={"method": "cash", "amount": due + 1000},
+                headers={"Idempotency-Key": f"bench-{os.getpid()}-{n}"},
+            )
             assert paid.json()["status"] == "completed", paid.text
             whole.append(time.perf_counter() - t0)
         return {
-            "cold_start_to_healthz": {"runs_s": [round(c, 3) for c in cold], "median_s": round(statistics.median(cold), 3)},
+            "cold_start_to_healthz": {
+                "runs_s": [round(c, 3) for c in cold],
+                "median_s": round(statistics.median(cold), 3),
+            },
             "login": summary(logins),
             "scan_to_line": summary(scans),
             "cash_sale_5_lines": summary(whole),
@@ -133,7 +144,6 @@ def floor(data: Path, products: int, sales: int) -> dict[str, object]:
     from appliance.security.keys import KeyFile
 
     db = Database(data / "store.db", KeyFile("store", data / "store.key"))
-    conn = db.conn
     scans: list[float] = []
     whole: list[float] = []
     step = max(products // 991, 1)
@@ -149,14 +159,23 @@ def floor(data: Path, products: int, sales: int) -> dict[str, object]:
             item = (item + step) % products + 1
             t = time.perf_counter()
             with db.transaction() as tx:
-                row = tx.execute("SELECT p.id, sku, name, price FROM barcodes b JOIN products p ON p.id = b.product_id "
-                                 "WHERE b.code = ?", (barcode(item),)).fetchone()
-                tx.execute("INSERT INTO sale_lines(sale_id, line_no, product_id, sku, name, unit_price, quantity, "
-                           "tax_class) VALUES (?, ?, ?, ?, ?, ?, 1, 'standard')", (sale_id, n, row[0], row[1], row[2], row[3]))
+                row = tx.execute(
+                    "SELECT p.id, sku, name, price FROM barcodes b JOIN products p ON p.id = b.product_id "
+                    "WHERE b.code = ?",
+                    (barcode(item),),
+                ).fetchone()
+                tx.execute(
+                    "INSERT INTO sale_lines(sale_id, line_no, product_id, sku, name, unit_price, quantity, "
+                    "tax_class) VALUES (?, ?, ?, ?, ?, ?, 1, 'standard')",
+                    (sale_id, n, row[0], row[1], row[2], row[3]),
+                )
             scans.append(time.perf_counter() - t)
         with db.transaction() as tx:
-            tx.execute("INSERT INTO payments(sale_id, method, amount, tendered, created_at, user_id) "
-                       "VALUES (?, 'cash', 1, 1, 'now', 1)", (sale_id,))
+            tx.execute(
+                "INSERT INTO payments(sale_id, method, amount, tendered, created_at, user_id) "
+                "VALUES (?, 'cash', 1, 1, 'now', 1)",
+                (sale_id,),
+            )
             tx.execute("UPDATE sales SET status = 'cancelled' WHERE id = ?", (sale_id,))
         whole.append(time.perf_counter() - t0)
     db.close()
@@ -171,8 +190,11 @@ def main() -> None:
     args = parser.parse_args()
     data = store_for(args.products, args.lines)
     result = {
-        "store": {"products": args.products, "past_sale_lines": args.lines,
-                  "size_mb": round((data / "store.db").stat().st_size / 1e6, 1)},
+        "store": {
+            "products": args.products,
+            "past_sale_lines": args.lines,
+            "size_mb": round((data / "store.db").stat().st_size / 1e6, 1),
+        },
         "http": over_http(data, args.products, args.sales),
         "sqlcipher_floor": floor(data, args.products, args.sales),
         "targets": {"scan_to_line_p99_ms": 15, "cash_sale_p99_ms": 60, "cold_start_s": 2},

@@ -34,8 +34,9 @@ def build(data_dir: Path, products: int, lines: int, seed: int = 7) -> Shop:
                 for i in range(1, products + 1)
             ),
         )
-        tx.executemany("INSERT INTO barcodes(code, product_id) VALUES (?, ?)",
-                       ((barcode(i), i) for i in range(1, products + 1)))
+        tx.executemany(
+            "INSERT INTO barcodes(code, product_id) VALUES (?, ?)", ((barcode(i), i) for i in range(1, products + 1))
+        )
     cashier_id = shop.db.conn.execute("SELECT id FROM users WHERE username = 'cashier'").fetchone()[0]
     start = dt.datetime(2025, 11, 1, 8, tzinfo=dt.UTC)
     sale_id = 0
@@ -66,8 +67,8 @@ def build(data_dir: Path, products: int, lines: int, seed: int = 7) -> Shop:
                 payments.append((sale_id, "cash" if sale_id % 3 else "card", subtotal + tax, subtotal + tax, at))
             tx.executemany(
                 "INSERT INTO sales(id, terminal_id, status, cashier_id, currency, prices_include_tax, receipt_no, "
-                f"opened_at, completed_at, subtotal, tax, total) VALUES (?, 'T01', 'completed', {cashier_id}, 'CAD', 0, "
-                "?, ?, ?, ?, ?, ?)",
+                "opened_at, completed_at, subtotal, tax, total) "
+                f"VALUES (?, 'T01', 'completed', {cashier_id}, 'CAD', 0, ?, ?, ?, ?, ?, ?)",
                 sales,
             )
             tx.executemany(

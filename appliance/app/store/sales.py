@@ -81,7 +81,8 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
 
 def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
     conn.execute(
-        "INSERT INTO sale_lines(sale_id, line_no, product_id, sku, name, barcode, unit_price, quantity, tax_class, voided) "
+        "INSERT INTO sale_lines"
+        "(sale_id, line_no, product_id, sku, name, barcode, unit_price, quantity, tax_class, voided) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(sale_id, line_no) DO UPDATE SET quantity = excluded.quantity, voided = excluded.voided",
         (
