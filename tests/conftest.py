@@ -4,13 +4,18 @@ temporary folder, the real app behind Starlette's TestClient, and people to act 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():
+    # Starlette 1.10 nudges TestClient users toward httpx2; httpx 0.28 is what we pin.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 from appliance.app.services import auth, catalog, users
 from appliance.app.services.setup import NewStore, init_store
