@@ -14,7 +14,7 @@ import pytest
 
 with warnings.catch_warnings():
     # Starlette 1.10 nudges TestClient users toward httpx2; httpx 0.28 is what we pin.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from appliance.app.services import auth, catalog, users
