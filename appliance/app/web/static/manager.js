@@ -1,0 +1,331 @@
+/* The back office: products, CSV import, staff, sales report, audit log.
+ * Sections show by the URL's hash (#products, #import, …) and by the role's permissions. */
+"use strict";
+
+(() => {
+  const C = Comptoir;
+  const { $, api, el, say } = C;
+  const state = { me: null, currency: "CAD", auditAfter: 0 };
+
+  const fmt = (minor) => C.formatAmount(minor, state.currency);
+  const can = (permission) => !!state.me && state.me.permissions.includes(permission);
+
+  /* -- sections ----------------------------------------------------------------------- */
+
+  function sections() {
+    return Array.from(document.querySelectorAll(".office-main > section[data-needs]"));
+  }
+
+  function route() {
+    if (!state.me) return;
+    const allowed = sections().filter((s) => can(s.dataset.needs));
+    C.show($("nothing"), allowed.length === 0);
+    const wanted = location.hash.slice(1);
+    const current = allowed.find((s) => s.id === wanted) || allowed[0];
+    for (const s of sections()) C.show(s, s === current);
+    for (const link of document.querySelectorAll(".office-nav a")) {
+      if (current && link.getAttribute("href") === "#" + current.id) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    if (!current) return;
+    const loaders = { products: searchProducts, staff: loadStaff, audit: loadAudit };
+    if (loaders[current.id] && !current.dataset.loaded) {
+      current.dataset.loaded = "1";
+      loaders[current.id]();
+    }
+  }
+  window.addEventListener("hashchange", route);
+
+  /* -- products ----------------------------------------------------------------------- */
+
+  async function searchProducts() {
+    const q = $("search-q").value.trim();
+    say($("search-error"), "");
+    try {
+      const found = await api("GET", "/products?" + new URLSearchParams({ q }));
+      const body = $("product-body");
+      body.replaceChildren();
+      for (const p of found.products) {
+        body.append(el("tr", {},
+          el("td", {}, p.sku), el("td", {}, p.name), el("td", { class: "num" }, fmt(p.price)),
+          el("td", {}, p.tax_class), el("td", {}, p.barcodes.join(", ")), el("td", { class: "num" }, String(p.stock))));
+      }
+      if (!found.products.length) {
+        body.append(el("tr", {}, el("td", { colspan: "6" }, q ? `No product matches “${q}”.` : "No products yet.")));
+      }
+      $("product-caption").textContent = q
+        ? `Products matching “${q}” (${found.products.length}${found.products.length >= 50 ? ", first 50" : ""})`
+        : `Products (${found.products.length}${found.products.length >= 50 ? ", first 50 by name" : ""})`;
+    } catch (err) {
+      say($("search-error"), err.message);
+    }
+  }
+
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    searchProducts();
+  });
+
+  $("product-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    say($("product-error"), "");
+    say($("product-done"), "");
+    const priceText = $("p-price").value.trim();
+    const price = C.parseAmount(priceText, state.currency);
+    const exp = C.exponent(state.currency);
+    if (price === null) {
+      say($("product-error"), `The price “${priceText}” is not an amount in ${state.currency}` +
+        (exp ? ` (at most ${exp} decimals).` : " (whole units)."));
+      $("p-price").focus();
+      return;
+    }
+    const stockText = $("p-stock").value.trim() || "0";
+    if (!/^-?\d{1,9}$/.test(stockText)) {
+      say($("product-error"), "Stock must be a whole number.");
+      $("p-stock").focus();
+      return;
+    }
+    const body = {
+      sku: $("p-sku").value.trim(),
+      name: $("p-name").value.trim(),
+      price,
+      tax_class: $("p-tax").value,
+      barcodes: $("p-barcodes").value.split(/[\s,;|]+/).filter(Boolean),
+      stock: Number(stockText),
+    };
+    try {
+      const made = await api("POST", "/products", { json: body });
+      event.target.reset();
+      say($("product-done"), `Created ${made.sku} — ${made.name} at ${C.money(made.price, state.currency)}.`);
+      $("search-q").value = made.sku;
+      searchProducts();
+    } catch (err) {
+      say($("product-error"), err.message);
+    }
+  });
+
+  /* -- CSV import ------------------------------------------------------------------------- */
+
+  function showImportError(message) {
+    const box = $("import-error");
+    box.replaceChildren();
+    // "nothing imported, 2 bad row(s): line 3: …; line 5: …" → one item per row.
+    const m = /^(.*?bad row\(s\)):\s*(.*)$/s.exec(message);
+    if (m) {
+      const rows = m[2].split(/;\s*(?=line \d+:)/);
+      box.append(el("p", {}, m[1].charAt(0).toUpperCase() + m[1].slice(1) + ":"));
+      box.append(el("ul", { class: "row-errors" }, ...rows.map((r) => el("li", {}, r))));
+    } else {
+      box.append(el("p", {}, message));
+    }
+    box.hidden = false;
+  }
+
+  $("import-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errorBox = $("import-error");
+    errorBox.replaceChildren();
+    errorBox.hidden = true;
+    say($("import-done"), "");
+    const file = $("import-file").files[0];
+    if (!file) {
+      showImportError("Choose a CSV file first.");
+      return;
+    }
+    const button = event.target.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await api("POST", "/products/import", { body: file, contentType: "text/csv" });
+      say($("import-done"), `Imported ${answer.imported} product${answer.imported === 1 ? "" : "s"} from ${file.name}.`);
+      $("import-file").value = "";
+      const products = document.getElementById("products");
+      delete products.dataset.loaded;
+    } catch (err) {
+      showImportError(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  /* -- staff ---------------------------------------------------------------------------- */
+
+  async function loadStaff() {
+    say($("staff-error"), "");
+    try {
+      const answer = await api("GET", "/users");
+      const body = $("staff-body");
+      body.replaceChildren();
+      for (const u of answer.users) {
+        const states = [];
+        if (!u.active) states.push("inactive");
+        if (u.locked) states.push("locked");
+        if (u.must_change_password) states.push("must change password");
+        const unlock = u.locked
+          ? el("button", { type: "button", "data-user": u.username, "aria-label": `Unlock ${u.username}` }, "Unlock")
+          : null;
+        if (unlock) unlock.addEventListener("click", () => unlockUser(u.username));
+        body.append(el("tr", {}, el("td", {}, u.username), el("td", {}, u.role),
+          el("td", {}, states.join(", ") || "active"), el("td", {}, unlock)));
+      }
+    } catch (err) {
+      say($("staff-error"), err.message);
+    }
+  }
+
+  async function unlockUser(username) {
+    say($("staff-done"), "");
+    try {
+      await api("POST", `/users/${encodeURIComponent(username)}/unlock`, { json: {} });
+      say($("staff-done"), `${username} is unlocked.`);
+      loadStaff();
+    } catch (err) {
+      say($("staff-error"), err.message);
+    }
+  }
+
+  $("user-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    say($("user-error"), "");
+    C.show($("user-secret"), false);
+    const body = { username: $("u-name").value.trim(), role: $("u-role").value };
+    const password = $("u-password").value;
+    if (password) body.password = password;
+    try {
+      const made = await api("POST", "/users", { json: body });
+      event.target.reset();
+      if (made.one_time_password) {
+        $("secret-user").textContent = made.username;
+        $("secret-password").textContent = made.one_time_password;
+        C.show($("user-secret"), true);
+        $("secret-done").focus();
+      } else {
+        say($("staff-done"), `Account ${made.username} (${made.role}) created.`);
+      }
+      loadStaff();
+    } catch (err) {
+      say($("user-error"), err.message);
+    }
+  });
+
+  $("secret-done").addEventListener("click", () => {
+    $("secret-password").textContent = "";
+    C.show($("user-secret"), false);
+    $("u-name").focus();
+  });
+
+  /* -- sales report ------------------------------------------------------------------------ */
+
+  const pad = (n) => String(n).padStart(2, "0");
+  const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+  /** Local midnight of a YYYY-MM-DD day as an ISO time with this till's UTC offset. */
+  function localMidnight(day, addDays = 0) {
+    const [y, m, d] = day.split("-").map(Number);
+    const at = new Date(y, m - 1, d + addDays, 0, 0, 0);
+    const offset = -at.getTimezoneOffset();
+    const sign = offset >= 0 ? "+" : "-";
+    const abs = Math.abs(offset);
+    return `${isoDay(at)}T00:00:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  }
+
+  function figures(pairs) {
+    return el("dl", { class: "figures" },
+      ...pairs.map(([label, value]) => el("div", {}, el("dt", {}, label), el("dd", {}, value))));
+  }
+
+  function table(caption, heads, rows, numeric) {
+    return el("table", { class: "data" },
+      el("caption", {}, caption),
+      el("thead", {}, el("tr", {}, ...heads.map((h, i) => el("th", { scope: "col", class: numeric[i] ? "num" : null }, h)))),
+      el("tbody", {}, ...(rows.length
+        ? rows.map((r) => el("tr", {}, ...r.map((c, i) => el("td", { class: numeric[i] ? "num" : null }, c))))
+        : [el("tr", {}, el("td", { colspan: String(heads.length) }, "None in this period."))])));
+  }
+
+  $("report-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    say($("report-error"), "");
+    const from = $("r-from").value;
+    const to = $("r-to").value;
+    if (!from || !to) {
+      say($("report-error"), "Choose both days.");
+      return;
+    }
+    if (to < from) {
+      say($("report-error"), "The last day comes before the first.");
+      return;
+    }
+    const out = $("report-out");
+    try {
+      const r = await api("GET", "/reports/sales?" + new URLSearchParams({
+        from: localMidnight(from), to: localMidnight(to, 1),
+      }));
+      const cur = r.currency || state.currency;
+      const m = (v) => C.formatAmount(v, cur);
+      out.replaceChildren(
+        el("h2", {}, from === to ? `Sales on ${from}` : `Sales from ${from} to ${to}`),
+        figures([
+          ["Sales", String(r.sales)], [`Before tax (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
+          [`Total (${cur})`, m(r.total)], ["Refunds", `${r.refunds.count} · ${m(r.refunds.amount)}`],
+        ]),
+        table("By tender", ["Method", "Payments", `Amount (${cur})`],
+          r.by_tender.map((t) => [t.method.replace("_", " "), String(t.count), m(t.amount)]), [0, 1, 1]),
+        table("By tax", ["Tax", "Rate", `Base (${cur})`, `Amount (${cur})`],
+          r.by_tax.map((t) => [t.name, `${t.rate}%`, m(t.base), m(t.amount)]), [0, 1, 1, 1]),
+        table("Top products", ["SKU", "Name", "Quantity", `Amount (${cur})`],
+          r.top_products.map((p) => [p.sku, p.name, String(p.quantity), m(p.amount)]), [0, 0, 1, 1]),
+      );
+    } catch (err) {
+      out.replaceChildren();
+      say($("report-error"), err.message);
+    }
+  });
+
+  /* -- audit ------------------------------------------------------------------------------ */
+
+  async function loadAudit() {
+    say($("audit-error"), "");
+    try {
+      const answer = await api("GET", `/audit?after=${state.auditAfter}&limit=200`);
+      const body = $("audit-body");
+      for (const e of answer.entries) {
+        const details = e.details && typeof e.details === "object" ? JSON.stringify(e.details) : (e.details || "");
+        body.append(el("tr", {},
+          el("td", { class: "num" }, String(e.id)), el("td", {}, String(e.at).replace("T", " ")),
+          el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.outcome || ""),
+          el("td", {}, e.object || ""), el("td", { class: "mono" }, details),
+          el("td", { class: "mono", title: e.hash }, String(e.hash || "").slice(0, 12) + "…")));
+        state.auditAfter = Math.max(state.auditAfter, e.id);
+      }
+      $("audit-more").textContent = answer.entries.length ? "Load newer entries" : "No newer entries — check again";
+    } catch (err) {
+      say($("audit-error"), err.message);
+    }
+  }
+  $("audit-more").addEventListener("click", loadAudit);
+
+  /* -- start -------------------------------------------------------------------------------- */
+
+  const session = C.session({
+    onReady(me, settings) {
+      state.me = me;
+      state.currency = settings.currency;
+      for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
+      const exp = C.exponent(settings.currency);
+      $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
+      for (const item of document.querySelectorAll(".office-nav li[data-needs]")) C.show(item, can(item.dataset.needs));
+      const today = isoDay(new Date());
+      if (!$("r-from").value) $("r-from").value = today;
+      if (!$("r-to").value) $("r-to").value = today;
+      for (const s of sections()) delete s.dataset.loaded;
+      $("audit-body").replaceChildren();
+      state.auditAfter = 0;
+      route();
+    },
+    onLoggedOut() {
+      state.me = null;
+      for (const s of sections()) C.show(s, false);
+    },
+  });
+  session.start();
+})();

@@ -1,0 +1,152 @@
+"""End-to-end fixtures: the real app served by uvicorn on loopback, and Debian's Chromium
+driven by Playwright.
+
+- `live_app` (module scope): a fresh store served on a free port; gives the base URL, the
+  admin's one-time password and the data dir.
+- `make_live_app` (module scope): the same, with a `seed(shop)` callable run on the open
+  store before it is served (add products and staff through the services).
+- `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
+  missing (`make test` installs it through tools/apt-packages.txt). Never `playwright install`.
+- `page` (function scope): a fresh context (no cookies, no storage) at 1280×800.
+- `screenshot(page, name)` fixture: saves test-artifacts/screens/NAME.png.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appliance.app.services.setup import NewStore, init_store
+from appliance.app.services.shop import Shop
+from appliance.config import load
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    url: str
+    admin_password: str
+    data_dir: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url}/healthz did not answer within {timeout} s")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serve_store(data_dir: Path, seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None) -> Iterator[LiveApp]:
+    from appliance.app.server import in_thread
+
+    shop, password = init_store(data_dir, new or NewStore())
+    try:
+        if seed is not None:
+            seed(shop)
+    finally:
+        shop.close()
+    port = free_port()
+    cfg = load(data_dir, port=port)
+    with in_thread(cfg):
+        _wait_healthy(cfg.url)
+        yield LiveApp(url=cfg.url, admin_password=password, data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveApp]]:
+    with contextlib.ExitStack() as stack:
+
+        def make(seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None) -> LiveApp:
+            return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, new))
+
+        yield make
+
+
+@pytest.fixture(scope="module")
+def live_app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
+    return make_live_app()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (make test does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh context; fails the test on a script error or a CSP refusal in the page
+    (a 4xx answer logged by the browser as "Failed to load resource" is expected)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA")
+    context.set_default_timeout(5000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    tab.on(
+        "console",
+        lambda msg: problems.append(f"console: {msg.text}")
+        if msg.type == "error" and "Failed to load resource" not in msg.text
+        else None,
+    )
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not problems, "the page logged errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """screenshot(page, "name") saves test-artifacts/screens/name.png (git-ignored)."""
+
+    def take(tab: Any, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
