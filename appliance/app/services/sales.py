@@ -7,6 +7,7 @@ queues the receipt for the printer in that same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -203,6 +204,36 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, A
         sale = _load(tx, sale_id)
         tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding)
         sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
+        completed = _complete_if_settled(shop, tx, sale)
+        result = view(shop, sale_id, tx)
+    if completed:
+        for callback in shop.on_receipt:
+            callback(sale_id)
+    return result
+
+
+def pay_tender(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    method: str,
+    amount: int,
+    *,
+    reference: str | None = None,
+    details: dict[str, Any] | None = None,
+    charge: Callable[[Connection, int], None] | None = None,
+) -> dict[str, Any]:
+    """A non-cash tender (gift card, loyalty points…) that is settled inside the store:
+    `charge` debits its source in the same transaction as the payment row, so the two
+    commit together or not at all. Card payments, which wait on a gateway, go through
+    the card payment service instead."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        tender = sale.take_tender(method, amount, shop.tax_classes, shop.settings.tax_rounding, reference)
+        if charge is not None:
+            charge(tx, tender.amount)
+        sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now(), details)
         completed = _complete_if_settled(shop, tx, sale)
         result = view(shop, sale_id, tx)
     if completed:

@@ -4,8 +4,6 @@ OpenAPI description are made, so the two cannot drift apart."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -13,9 +11,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.receipt import render_text
-from appliance.app.services import audit_log, auth, catalog, idempotency, reports, sales, users
+from appliance.app.services import audit_log, auth, catalog, idempotency, reports, sales, tenders, users
 from appliance.app.services.shop import iso
 from appliance.app.store.catalog import Product
+from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
     MAX_UPLOAD,
     SESSION_COOKIE,
@@ -29,8 +28,6 @@ from appliance.app.web.http import (
     shop_of,
 )
 from appliance.security.rbac import Permission, can
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 # -- request schemas (also the OpenAPI request bodies) ---------------------------------------
 
@@ -317,12 +314,7 @@ async def add_payment(request: Request) -> Response:
     shop = shop_of(request)
 
     def pay() -> tuple[int, dict[str, Any]]:
-        if body["method"] == "cash":
-            return 201, sales.pay_cash(shop, who, sale_id, body["amount"])
-        raise Invalid(
-            f"{body['method'].replace('_', ' ')} payments are not set up on this till",
-            "tender_unavailable",
-        )
+        return 201, tenders.pay(shop, who, sale_id, body)
 
     # The idempotency record is keyed on the request without the card number in it.
     keyed = {k: v for k, v in body.items() if k != "card"}
@@ -449,21 +441,6 @@ async def store_settings(request: Request) -> Response:
 
 
 # -- the table ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    who: str  # who may call it, for people reading the OpenAPI description
-    body: dict[str, Any] | None = None
-    query: tuple[tuple[str, str], ...] = ()
-    statuses: tuple[int, ...] = (200,)
-    headers: tuple[str, ...] = ()
-    content: str = "application/json"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (

@@ -18,9 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from appliance.app.domain.errors import DomainError
 from appliance.app.services.shop import Shop
 from appliance.app.web import pages
-from appliance.app.web.api import ENDPOINTS
 from appliance.app.web.http import BadRequest, handle_errors
 from appliance.app.web.openapi import describe
+from appliance.app.web.routes import all_endpoints
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -78,7 +78,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
     ]
     by_path: dict[str, dict[str, Any]] = {}
-    for ep in ENDPOINTS:
+    for ep in all_endpoints():
         by_path.setdefault(ep.path, {})[ep.method] = ep.handler
     for path, methods in by_path.items():
         table.append(Route("/api/v1" + path, _dispatch(methods), methods=list(methods)))

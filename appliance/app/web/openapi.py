@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from appliance import __version__
-from appliance.app.web.api import ENDPOINTS
+from appliance.app.web.routes import all_endpoints
 
 ERROR = {
     "type": "object",
@@ -49,7 +49,7 @@ def describe() -> dict[str, Any]:
             }
         }
     }
-    for ep in ENDPOINTS:
+    for ep in all_endpoints():
         path = "/api/v1" + ep.path
         op: dict[str, Any] = {
             "summary": ep.summary,

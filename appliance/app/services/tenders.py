@@ -1,0 +1,17 @@
+"""Which service takes which tender. Each method's service owns its own checks (a gift
+card's balance, a card's gateway); this only routes the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.app.domain.errors import Invalid
+from appliance.app.services import sales
+from appliance.app.services.shop import Actor, Shop
+
+
+def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    method = body["method"]
+    if method == "cash":
+        return sales.pay_cash(shop, actor, sale_id, body["amount"])
+    raise Invalid(f"{method.replace('_', ' ')} payments are not set up on this till", "tender_unavailable")

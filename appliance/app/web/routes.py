@@ -1,0 +1,11 @@
+"""Every API endpoint, from each area's table. The routing and the OpenAPI description are
+both made from this one list, so they cannot drift apart."""
+
+from __future__ import annotations
+
+from appliance.app.web import api
+from appliance.app.web.endpoint import Endpoint
+
+
+def all_endpoints() -> tuple[Endpoint, ...]:
+    return (*api.ENDPOINTS,)
