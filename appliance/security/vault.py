@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.app.domain.card import Card, detect_brand
 from appliance.app.domain.errors import Forbidden, NotFound
-from appliance.app.store.db import Connection, Database
+from appliance.app.store.db import Connection, Database, _fsync_dir, _pending_key_path
 from appliance.security.keys import (
     KeyError_,
     KeyFile,
@@ -103,23 +103,7 @@ def _wrap(kek: bytes, key: bytes, key_id: int, purpose: str) -> bytes:
 
 
 def _unwrap(kek: bytes, wrapped: bytes, key_id: int, purpose: str) -> bytes:
-    return AESGCM(kek).decrypt(
-        wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _key_aad(key_id, purpose)
-    )
-
-
-def _pending_path(provider: KeyProvider) -> Path | None:
-    if isinstance(provider, KeyFile):
-        return provider.path.with_name(provider.path.name + ".next")
-    return None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _key_aad(key_id, purpose))
 
 
 class TokenVault:
@@ -140,7 +124,7 @@ class TokenVault:
         provider = provider_for(KEY_NAME, data_dir)
         if isinstance(provider, KeyFile) and not provider.path.exists():
             has_keys = db.conn.execute("SELECT count(*) FROM vault_keys").fetchone()[0]
-            pending = _pending_path(provider)
+            pending = _pending_key_path(provider)
             if not has_keys and not (pending is not None and pending.exists()):
                 provider.create()
         return cls(db, provider)
@@ -157,7 +141,7 @@ class TokenVault:
         rows = self.db.conn.execute(
             "SELECT id, purpose, wrapped, kek_id, active FROM vault_keys ORDER BY id"
         ).fetchall()
-        pending = _pending_path(self.provider)
+        pending = _pending_key_path(self.provider)
         if not rows:
             self._kek = self._load_kek()
             self._create_first_keys()
@@ -192,10 +176,7 @@ class TokenVault:
         return not (isinstance(self.provider, KeyFile) and not self.provider.path.exists())
 
     def _wrong_key_message(self) -> str:
-        return (
-            f"the vault key ({self.provider.describe()}) does not open this store's card "
-            "vault: wrong or missing key"
-        )
+        return f"the vault key ({self.provider.describe()}) does not open this store's card vault: wrong or missing key"
 
     def _remember(self, key_id: int, purpose: str, key: bytes, active: bool) -> None:
         self._raw_keys[key_id] = (purpose, key)
@@ -243,23 +224,18 @@ class TokenVault:
         fp = self.fingerprint(card.number)
         now = _now()
         with self.db.transaction() as tx:
-            row = tx.execute(
-                "SELECT token FROM card_tokens WHERE fingerprint = ?", (fp,)
-            ).fetchone()
+            row = tx.execute("SELECT token FROM card_tokens WHERE fingerprint = ?", (fp,)).fetchone()
             if row is not None:
                 token = str(row["token"])
                 tx.execute(
-                    "UPDATE card_tokens SET exp_month = ?, exp_year = ?, last_used_at = ? "
-                    "WHERE token = ?",
+                    "UPDATE card_tokens SET exp_month = ?, exp_year = ?, last_used_at = ? WHERE token = ?",
                     (card.exp_month, card.exp_year, now, token),
                 )
             else:
                 token = TOKEN_PREFIX + secrets.token_urlsafe(16)
                 key_id = self._active_data_key
                 nonce = secrets.token_bytes(NONCE_BYTES)
-                ciphertext = self._data_keys[key_id].encrypt(
-                    nonce, card.number.encode("ascii"), token.encode("ascii")
-                )
+                ciphertext = self._data_keys[key_id].encrypt(nonce, card.number.encode("ascii"), token.encode("ascii"))
                 tx.execute(
                     "INSERT INTO card_tokens (token, data_key_id, nonce, ciphertext, fingerprint,"
                     " brand, last_four, exp_month, exp_year, created_at, last_used_at)"
@@ -283,8 +259,7 @@ class TokenVault:
     def find(self, pan: str) -> TokenInfo | None:
         """The token already held for this PAN, found by fingerprint without decrypting."""
         row = self.db.conn.execute(
-            "SELECT token, brand, last_four, exp_month, exp_year FROM card_tokens "
-            "WHERE fingerprint = ?",
+            "SELECT token, brand, last_four, exp_month, exp_year FROM card_tokens WHERE fingerprint = ?",
             (self.fingerprint(pan),),
         ).fetchone()
         return None if row is None else _info(row)
@@ -310,8 +285,7 @@ class TokenVault:
             audit("vault.detokenise", "denied", token, details)
             raise Forbidden("card numbers are revealed only to the payment service", "forbidden")
         row = self.db.conn.execute(
-            "SELECT data_key_id, nonce, ciphertext, exp_month, exp_year, last_four "
-            "FROM card_tokens WHERE token = ?",
+            "SELECT data_key_id, nonce, ciphertext, exp_month, exp_year, last_four FROM card_tokens WHERE token = ?",
             (token,),
         ).fetchone()
         if row is None:
@@ -322,9 +296,7 @@ class TokenVault:
         try:
             if aead is None:
                 raise InvalidTag
-            pan = aead.decrypt(
-                bytes(row["nonce"]), bytes(row["ciphertext"]), token.encode("ascii")
-            ).decode("ascii")
+            pan = aead.decrypt(bytes(row["nonce"]), bytes(row["ciphertext"]), token.encode("ascii")).decode("ascii")
         except InvalidTag:
             audit("vault.detokenise", "failure", token, details)
             raise VaultError("the card behind this token cannot be decrypted") from None
@@ -345,10 +317,8 @@ class TokenVault:
         that a data key's use is bounded in time (cryptoperiod, PCI DSS 3.6.1.3).
         """
         if not isinstance(self.provider, KeyFile):
-            raise VaultError(
-                f"rotate needs a key file; this vault's key comes from {self.provider.describe()}"
-            )
-        pending = _pending_path(self.provider)
+            raise VaultError(f"rotate needs a key file; this vault's key comes from {self.provider.describe()}")
+        pending = _pending_key_path(self.provider)
         assert pending is not None
         kek = new_key()
         write_key_file(pending, kek)
@@ -358,8 +328,7 @@ class TokenVault:
                 now = _now()
                 for key_id, (purpose, key) in sorted(self._raw_keys.items()):
                     tx.execute(
-                        "UPDATE vault_keys SET wrapped = ?, kek_id = ?, wrapped_at = ? "
-                        "WHERE id = ?",
+                        "UPDATE vault_keys SET wrapped = ?, kek_id = ?, wrapped_at = ? WHERE id = ?",
                         (_wrap(kek, key, key_id, purpose), kek_id(kek), now, key_id),
                     )
                 rewrapped = len(self._raw_keys)
