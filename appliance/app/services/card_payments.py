@@ -277,23 +277,25 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
 
 
 def _answer(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any]:
-    result = view(shop, attempt["sale_id"])
-    result["card"] = {
-        "status": attempt["status"],
-        "amount": attempt["amount"],
-        "approved_amount": attempt["approved_amount"] or 0,
-        "decline_code": attempt["decline_code"],
-        "last4": shop.db.conn.execute(
-            "SELECT last_four FROM card_tokens WHERE token = ?", (attempt["token"],)
-        ).fetchone()[0],
-    }
     if attempt["status"] == "declined":
         raise Invalid(f"the card was declined ({attempt['decline_code']})", "card_declined")
     if attempt["status"] == "failed":
         raise Conflict("the card payment did not go through; nothing was charged", "card_failed")
     if attempt["status"] == "voided":
         raise Conflict("the sale could not take this payment; it was reversed", "card_reversed")
+    result = view(shop, attempt["sale_id"])
+    result["card"] = {
+        "status": attempt["status"],
+        "amount": attempt["amount"],
+        "approved_amount": attempt["approved_amount"] or 0,
+        "last4": _last_four(shop, attempt["token"]),
+    }
     return result
+
+
+def _last_four(shop: Shop, token: str) -> str:
+    row = shop.db.conn.execute("SELECT last_four FROM card_tokens WHERE token = ?", (token,))
+    return str(row.fetchone()[0])
 
 
 def resolve_pending(shop: Shop, desk: CardDesk, *, older_than: str | None = None) -> list[str]:
