@@ -16,7 +16,7 @@ from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
 from appliance.app.domain.sale import COMPLETED, Sale, check_quantity
 from appliance.app.domain.tax import compute_totals
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, hooks
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -150,6 +150,36 @@ def add_item(
         return view(shop, sale_id, tx)
 
 
+def add_priced_line(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    *,
+    sku: str,
+    unit_price: int,
+    name: str | None = None,
+    quantity: int = 1,
+) -> dict[str, Any]:
+    """A line whose price is set at the till, not on the shelf (a gift card's value, say):
+    the product gives the name and tax class, the caller the price."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        product = catalog_store.by_sku(tx, sku)
+        if product is None:
+            raise Invalid(f"unknown sku {sku}", "unknown_sku")
+        sale = _load(tx, sale_id)
+        line = sale.add_item(
+            product_id=product.id,
+            sku=product.sku,
+            name=name or product.name,
+            unit_price=unit_price,
+            tax_class=product.tax_class,
+            quantity=quantity,
+        )
+        sales_store.save_line(tx, sale_id, line)
+        return view(shop, sale_id, tx)
+
+
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -261,6 +291,7 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
     for line in sale.lines:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
+    hooks.on_sale_completed(shop, tx, sale.id)
     if shop.config.printer != "none":
         from appliance.app.services import printing as receipts_printing
 
