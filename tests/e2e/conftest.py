@@ -61,7 +61,7 @@ def _wait_healthy(url: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -72,7 +72,9 @@ def _wait_healthy(url: str, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def serve_store(data_dir: Path, seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None) -> Iterator[LiveApp]:
+def serve_store(
+    data_dir: Path, seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None
+) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
     shop, password = init_store(data_dir, new or NewStore())
@@ -128,9 +130,11 @@ def page(browser: Any) -> Iterator[Any]:
     tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
     tab.on(
         "console",
-        lambda msg: problems.append(f"console: {msg.text}")
-        if msg.type == "error" and "Failed to load resource" not in msg.text
-        else None,
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
     )
     try:
         yield tab

@@ -51,7 +51,7 @@
         class: "line-pick",
         "aria-pressed": chosen ? "true" : "false",
         "data-line": String(line.line),
-      }, line.name, line.voided ? el("span", { class: "badge" }, "voided") : null);
+      }, el("span", { class: "name" }, line.name), line.voided ? el("span", { class: "badge" }, "voided") : null);
       const row = el("tr", {
         class: (chosen ? "selected " : "") + (line.voided ? "voided" : ""),
         "data-line": String(line.line),
@@ -201,7 +201,10 @@
     const input = $("scan-input");
     const text = input.value.trim();
     input.value = "";
-    if (!text) return;
+    if (!text) {
+      if (state.done) newSale(); // Enter on the receipt screen starts the next sale
+      return;
+    }
     if (state.done) newSale({ keepFocus: true });
     state.queue.push(text);
     runQueue();
@@ -411,10 +414,9 @@
     const quick = $("quick-cash");
     quick.replaceChildren();
     const addQuick = (amount, label) => {
-      const button = el("button", {
-        type: "button", class: "quick", "data-amount": String(amount),
-        "aria-label": label ? `${label}: ${C.money(amount, state.currency)}` : `Cash ${C.money(amount, state.currency)}`,
-      }, label ? el("span", { class: "quick-label" }, label) : null, fmt(amount));
+      const button = el("button", { type: "button", class: "quick", "data-amount": String(amount) },
+        label ? el("span", { class: "quick-label" }, label + " ") : null,
+        el("span", {}, fmt(amount), el("span", { class: "sr-only" }, " " + state.currency)));
       button.addEventListener("click", () => tender(amount));
       quick.append(button);
     };
@@ -477,7 +479,8 @@
     state.done = true;
     state.selected = null;
     setSale(sale);
-    $("change-amount").textContent = C.money(sale.change, state.currency);
+    $("change-amount").textContent = fmt(sale.change);
+    $("change-currency").textContent = state.currency;
     const tendered = sale.payments.reduce((sum, p) => sum + p.tendered, 0);
     $("change-note").textContent = `Cash received ${fmt(tendered)} · Total ${fmt(sale.totals.total)}`;
     C.show($("change-box"), true);

@@ -5,7 +5,7 @@
 (() => {
   const C = Comptoir;
   const { $, api, el, say } = C;
-  const state = { me: null, currency: "CAD", auditAfter: 0 };
+  const state = { me: null, currency: "CAD", timezone: null, auditAfter: 0 };
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
   const can = (permission) => !!state.me && state.me.permissions.includes(permission);
@@ -218,14 +218,28 @@
   const pad = (n) => String(n).padStart(2, "0");
   const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
-  /** Local midnight of a YYYY-MM-DD day as an ISO time with this till's UTC offset. */
-  function localMidnight(day, addDays = 0) {
+  /** Minutes east of UTC in time zone `tz` at the instant `ms`. */
+  function zoneOffset(ms, tz) {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(ms));
+    const get = (type) => Number(parts.find((p) => p.type === type).value);
+    const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+    return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60000);
+  }
+
+  /** The instant a YYYY-MM-DD day starts, as UTC ISO time: in the store's time zone when the
+   * API tells it, else in this till's. */
+  function dayStart(day, addDays = 0) {
     const [y, m, d] = day.split("-").map(Number);
-    const at = new Date(y, m - 1, d + addDays, 0, 0, 0);
-    const offset = -at.getTimezoneOffset();
-    const sign = offset >= 0 ? "+" : "-";
-    const abs = Math.abs(offset);
-    return `${isoDay(at)}T00:00:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+    if (state.timezone) {
+      const guess = Date.UTC(y, m - 1, d + addDays);
+      let at = guess - zoneOffset(guess, state.timezone) * 60000;
+      at = guess - zoneOffset(at, state.timezone) * 60000;
+      return new Date(at).toISOString();
+    }
+    return new Date(y, m - 1, d + addDays).toISOString();
   }
 
   function figures(pairs) {
@@ -258,7 +272,7 @@
     const out = $("report-out");
     try {
       const r = await api("GET", "/reports/sales?" + new URLSearchParams({
-        from: localMidnight(from), to: localMidnight(to, 1),
+        from: dayStart(from), to: dayStart(to, 1),
       }));
       const cur = r.currency || state.currency;
       const m = (v) => C.formatAmount(v, cur);
@@ -283,18 +297,34 @@
 
   /* -- audit ------------------------------------------------------------------------------ */
 
+  /** {"role":"cashier","n":[1,2]} → "role: cashier; n: 1, 2" */
+  function describeDetails(details) {
+    let value = details;
+    if (typeof value === "string") {
+      try {
+        value = JSON.parse(value);
+      } catch (e) {
+        return value;
+      }
+    }
+    if (!value || typeof value !== "object") return value === null || value === undefined ? "" : String(value);
+    const show = (v) => (Array.isArray(v) ? v.map(show).join(", ") : v && typeof v === "object" ? JSON.stringify(v) : String(v));
+    return Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${show(v)}`).join("; ");
+  }
+
   async function loadAudit() {
     say($("audit-error"), "");
     try {
       const answer = await api("GET", `/audit?after=${state.auditAfter}&limit=200`);
       const body = $("audit-body");
       for (const e of answer.entries) {
-        const details = e.details && typeof e.details === "object" ? JSON.stringify(e.details) : (e.details || "");
+        const details = describeDetails(e.details);
         body.append(el("tr", {},
-          el("td", { class: "num" }, String(e.id)), el("td", {}, String(e.at).replace("T", " ")),
+          el("td", { class: "num" }, String(e.id)),
+          el("td", { class: "nowrap" }, String(e.at).replace("T", " ").replace(/(:\d\d)\.\d+/, "$1").replace(/Z$|\+00:00$/, "")),
           el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.outcome || ""),
           el("td", {}, e.object || ""), el("td", { class: "mono" }, details),
-          el("td", { class: "mono", title: e.hash }, String(e.hash || "").slice(0, 12) + "…")));
+          el("td", { class: "mono nowrap", title: e.hash }, String(e.hash || "").slice(0, 10) + "…")));
         state.auditAfter = Math.max(state.auditAfter, e.id);
       }
       $("audit-more").textContent = answer.entries.length ? "Load newer entries" : "No newer entries — check again";
@@ -310,11 +340,25 @@
     onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
+      state.timezone = null;
+      if (settings.timezone) {
+        try {
+          zoneOffset(Date.now(), settings.timezone);
+          state.timezone = settings.timezone;
+        } catch (e) {
+          state.timezone = null; // a zone this browser does not know: fall back to its own
+        }
+      }
+      $("report-zone").textContent = state.timezone
+        ? `Days run midnight to midnight in the store's time zone (${state.timezone}).`
+        : "Days run midnight to midnight on this till's clock.";
       for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
       const exp = C.exponent(settings.currency);
       $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
       for (const item of document.querySelectorAll(".office-nav li[data-needs]")) C.show(item, can(item.dataset.needs));
-      const today = isoDay(new Date());
+      const today = state.timezone
+        ? new Intl.DateTimeFormat("en-CA", { timeZone: state.timezone }).format(new Date())
+        : isoDay(new Date());
       if (!$("r-from").value) $("r-from").value = today;
       if (!$("r-to").value) $("r-to").value = today;
       for (const s of sections()) delete s.dataset.loaded;
