@@ -162,6 +162,8 @@ class PrintWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # One job on the wire at a time: printers take one connection, USB one claimant.
+        self._sending = threading.Lock()
 
     def start(self) -> None:
         # After a restart, what was waiting prints now rather than after its old pause.
@@ -174,6 +176,13 @@ class PrintWorker:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
         self._thread.start()
+
+    def send_now(self, data: bytes) -> None:
+        """Sends at once, not queued, between jobs; raises PrinterError. For what is only
+        worth doing now, like opening the drawer on "no sale": a drawer that springs open
+        half a minute later, once the paper is in, is worse than one that does not."""
+        with self._sending:
+            self.printer.send(data)
 
     def wake(self, _: object = None) -> None:
         self._wake.set()
@@ -208,7 +217,8 @@ class PrintWorker:
         if wait > 0:
             return wait
         try:
-            self.printer.send(job.payload)
+            with self._sending:
+                self.printer.send(job.payload)
         except PrinterError as exc:
             return self._failed(job, exc)
         with self.db.transaction() as tx:

@@ -263,3 +263,20 @@ def test_a_real_sale_reprinted_through_the_service(store: Any, server: VirtualPr
     assert paper.line_with("Apple").text.endswith("1.25")
     with pytest.raises(Conflict):
         print_queue.reprint(shop, sales.open_sale(shop, cashier)["id"])
+
+
+def test_no_sale_opens_the_drawer_now_or_says_why_not(
+    db: Database, server: VirtualPrinterServer, worker: PrintWorker
+) -> None:
+    from appliance.drivers.drawer import DrawerKick
+    from appliance.drivers.printer import PAPER_OUT, PrinterError
+
+    worker.start()
+    worker.send_now(DrawerKick(pin=2, on_ms=100).command())
+    until(lambda: server.printer.pulses)
+    assert statuses(db) == [], "not a queued job"
+    server.printer.paper_out = True
+    with pytest.raises(PrinterError) as caught:
+        worker.send_now(DrawerKick().command())
+    assert caught.value.reason == PAPER_OUT
+    assert len(server.printer.pulses) == 1
