@@ -76,7 +76,14 @@ def test_admin_first_login_forces_a_password_change(app: LiveApp, page: Any, scr
     page.locator("#scan-input").wait_for()
     assert page.evaluate("document.activeElement.id") == "scan-input"
     assert "admin" in page.locator("#user-name").inner_text()
-    assert page.get_by_role("link", name="Back office").is_visible()
+
+    # The admin reaches the back office from the till, and reads the audit log there.
+    page.get_by_role("link", name="Back office").click()
+    page.get_by_role("link", name="Audit log").click()
+    page.locator("#audit-body tr", has_text="password_change").first.wait_for()
+    screenshot(page, "12-manager-audit")
+    page.get_by_role("link", name="Till").click()
+    page.locator("#scan-input").wait_for()
 
 
 def test_a_bad_password_is_refused_in_words(app: LiveApp, page: Any, screenshot: Any) -> None:
@@ -231,3 +238,20 @@ def test_a_manager_adds_staff_and_reads_the_report(app: LiveApp, page: Any, scre
     page.get_by_role("heading", name=re.compile("^Sales on ")).wait_for()
     screenshot(page, "11-manager-report")
     assert not page.get_by_role("link", name="Audit log").is_visible()  # managers do not read the audit log
+
+
+def test_an_ended_session_goes_back_to_login_and_logout_works(app: LiveApp, page: Any) -> None:
+    login(page, app.url, CASHIER)
+    page.locator("#scan-input").wait_for()
+    page.context.clear_cookies()  # the session is gone, as after an idle timeout
+    scan(page, COFFEE)
+    page.locator("#login-form").wait_for()
+    assert page.locator("#login-error").inner_text()  # says why, in the API's words
+    assert not page.locator("#app-view").is_visible()
+
+    login(page, app.url, CASHIER)
+    page.locator("#scan-input").wait_for()
+    page.get_by_role("button", name="Log out").click()
+    page.locator("#login-form").wait_for()
+    page.reload()
+    page.locator("#login-form").wait_for()  # the session stays ended after a reload
