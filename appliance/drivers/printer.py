@@ -40,7 +40,8 @@ def is_status_byte(value: int) -> bool:
     return value & _FIXED_MASK == _FIXED_BITS
 
 
-# Reasons a print failed. The queue retries all but BAD_CONFIG and REFUSED.
+# Reasons a print failed, for the screen to pick its words. The queue retries every one:
+# even a wrong permission gets fixed by a person while the receipt waits.
 OFFLINE = "offline"
 PAPER_OUT = "paper_out"
 COVER_OPEN = "cover_open"
