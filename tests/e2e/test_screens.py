@@ -255,3 +255,12 @@ def test_an_ended_session_goes_back_to_login_and_logout_works(app: LiveApp, page
     page.locator("#login-form").wait_for()
     page.reload()
     page.locator("#login-form").wait_for()  # the session stays ended after a reload
+
+
+def test_a_cashier_finds_no_back_office(app: LiveApp, page: Any) -> None:
+    login(page, app.url + "/manager", CASHIER)
+    page.get_by_role("heading", name="Nothing here for your role").wait_for()
+    assert not page.get_by_role("navigation", name="Back office").get_by_role("link").first.is_visible()
+    page.get_by_role("link", name="Till", exact=True).click()
+    page.locator("#scan-input").wait_for()
+    assert not page.get_by_role("link", name="Back office").is_visible()

@@ -308,7 +308,10 @@
       }
     }
     if (!value || typeof value !== "object") return value === null || value === undefined ? "" : String(value);
-    const show = (v) => (Array.isArray(v) ? v.map(show).join(", ") : v && typeof v === "object" ? JSON.stringify(v) : String(v));
+    const show = (v) => {
+      if (Array.isArray(v)) return v.map((x) => (Array.isArray(x) ? x.join(" ") : show(x))).join(", ");
+      return v && typeof v === "object" ? JSON.stringify(v) : String(v);
+    };
     return Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${show(v)}`).join("; ");
   }
 
@@ -323,7 +326,7 @@
           el("td", { class: "num" }, String(e.id)),
           el("td", { class: "nowrap" }, String(e.at).replace("T", " ").replace(/(:\d\d)\.\d+/, "$1").replace(/Z$|\+00:00$/, "")),
           el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.outcome || ""),
-          el("td", {}, e.object || ""), el("td", { class: "mono" }, details),
+          el("td", {}, e.object || ""), el("td", { class: "details" }, details),
           el("td", { class: "mono nowrap", title: e.hash }, String(e.hash || "").slice(0, 10) + "…")));
         state.auditAfter = Math.max(state.auditAfter, e.id);
       }
