@@ -1,0 +1,98 @@
+"""systemd units, read from unit folders and their .wants/.requires links (no systemctl)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from appliance.security.compliance.checks.base import NAMES, as_list, check
+from appliance.security.compliance.model import Evidence, Outcome, Status
+from appliance.security.compliance.target import Target
+
+# Highest priority first, as systemd reads them (a unit in /etc hides the vendor's).
+UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system"]
+
+
+def masked(target: Target, unit: str) -> str | None:
+    """Where the unit is masked (a link to /dev/null or an empty file named like it), or None."""
+    for folder in UNIT_DIRS[:2]:
+        path = f"{folder}/{unit}"
+        link = target.readlink(path)
+        if link == "/dev/null":
+            return path
+        if link is None and target.exists(path) and target.stat(path).st_size == 0:
+            return path
+    return None
+
+
+def unit_file(target: Target, unit: str) -> str | None:
+    candidates = [unit]
+    if "@" in unit and not unit.split("@", 1)[1].startswith("."):
+        candidates.append(unit.split("@", 1)[0] + "@." + unit.rsplit(".", 1)[1])
+    for folder in UNIT_DIRS:
+        for name in candidates:
+            if target.exists(f"{folder}/{name}"):
+                return f"{folder}/{name}"
+    return None
+
+
+def wanted_by(target: Target, unit: str) -> list[str]:
+    """The .wants/.requires links that pull the unit in (`systemctl enable` writes them)."""
+    links: list[str] = []
+    for folder in UNIT_DIRS:
+        for entry in target.listdir(folder):
+            if entry.endswith((".wants", ".requires")) and unit in target.listdir(f"{folder}/{entry}"):
+                links.append(f"{folder}/{entry}/{unit}")
+    return links
+
+
+@check("unit_enabled", {"unit": NAMES}, ["unit"])
+def unit_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
+    """Each unit has a unit file, is pulled in by a .wants/.requires link, and is not masked."""
+    outcome = Outcome(Status.PASS)
+    for unit in as_list(p["unit"]):
+        mask = masked(target, unit)
+        links = wanted_by(target, unit)
+        source = unit_file(target, unit)
+        if mask:
+            found, ok = f"masked ({mask} → /dev/null)", False
+        elif source is None:
+            found, ok = "no unit file", False
+        elif not links:
+            found, ok = f"{source} present, but no .wants/.requires link: disabled", False
+        else:
+            found, ok = f"enabled: {', '.join(links)}", True
+        if not ok:
+            outcome.status = Status.FAIL
+        outcome.evidence.append(Evidence(unit, "enabled", found))
+    return outcome
+
+
+@check("unit_masked", {"unit": NAMES}, ["unit"])
+def unit_masked(target: Target, p: Mapping[str, Any]) -> Outcome:
+    """Each unit is masked (linked to /dev/null in /etc/systemd/system), so nothing can start it."""
+    outcome = Outcome(Status.PASS)
+    for unit in as_list(p["unit"]):
+        mask = masked(target, unit)
+        if mask is None:
+            outcome.status = Status.FAIL
+            source = unit_file(target, unit)
+            found = f"not masked ({'unit file ' + source if source else 'no unit file'})"
+        else:
+            found = f"{mask} → /dev/null"
+        outcome.evidence.append(Evidence(unit, "masked", found))
+    return outcome
+
+
+@check("unit_not_enabled", {"unit": NAMES}, ["unit"])
+def unit_not_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
+    """No unit of the list is pulled in at boot (absent, disabled or masked all pass)."""
+    outcome = Outcome(Status.PASS)
+    for unit in as_list(p["unit"]):
+        links = [] if masked(target, unit) else wanted_by(target, unit)
+        if links:
+            outcome.status = Status.FAIL
+        outcome.evidence.append(
+            Evidence(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled")
+        )
+    return outcome
