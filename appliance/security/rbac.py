@@ -17,6 +17,11 @@ class Permission(StrEnum):
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
     MANAGE_SETTINGS = "manage_settings"
+    MANAGE_STOCK = "manage_stock"
+    SERVE_CUSTOMERS = "serve_customers"  # find, enrol and attach a customer at the till
+    MANAGE_CUSTOMERS = "manage_customers"  # edit, erase, adjust points
+    MANAGE_GIFT_CARDS = "manage_gift_cards"  # list and void cards (selling one is `sell`)
+    CLOCK_IN = "clock_in"
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -27,8 +32,10 @@ STAFF_ROLES = ("cashier", "supervisor", "manager", "admin", "auditor")
 _P = Permission
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customer": frozenset({_P.SELL}),
-    "cashier": frozenset({_P.SELL}),
-    "supervisor": frozenset({_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE}),
+    "cashier": frozenset({_P.SELL, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}),
+    "supervisor": frozenset(
+        {_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}
+    ),
     "manager": frozenset(
         {
             _P.SELL,
@@ -38,6 +45,11 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.MANAGE_PRODUCTS,
             _P.MANAGE_USERS,
             _P.VIEW_REPORTS,
+            _P.MANAGE_STOCK,
+            _P.SERVE_CUSTOMERS,
+            _P.MANAGE_CUSTOMERS,
+            _P.MANAGE_GIFT_CARDS,
+            _P.CLOCK_IN,
         }
     ),
     "admin": frozenset(Permission),

@@ -14,4 +14,14 @@ def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[st
     method = body["method"]
     if method == "cash":
         return sales.pay_cash(shop, actor, sale_id, body["amount"])
+    if method == "gift_card":
+        from appliance.app.services import gift_cards
+
+        if not body.get("gift_card"):
+            raise Invalid("give the gift card's number", "gift_card_required")
+        return gift_cards.redeem(shop, actor, sale_id, body["amount"], body["gift_card"])
+    if method == "loyalty":
+        from appliance.app.services import customers
+
+        return customers.pay_with_points(shop, actor, sale_id, body["amount"], body.get("customer"))
     raise Invalid(f"{method.replace('_', ' ')} payments are not set up on this till", "tender_unavailable")

@@ -97,6 +97,8 @@ PAYMENT = {
             "required": ["number", "exp_month", "exp_year"],
             "additionalProperties": False,
         },
+        "gift_card": {"type": "string", "maxLength": 40},
+        "customer": INT,
     },
     "required": ["method", "amount"],
     "additionalProperties": False,

@@ -1,0 +1,384 @@
+"""Customers and their loyalty points.
+
+Only what loyalty needs is kept: a name, and an email or phone if the customer gives one,
+with their consent to be contacted. Erasing a customer (on their request) blanks those in
+place: the row stays, so every sale that names it stays whole and no total moves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from appliance.app.domain import loyalty
+from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.money import exponent
+from appliance.app.domain.sale import COMPLETED
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection, IntegrityError
+from appliance.security.rbac import Permission
+
+ERASED_NAME = "(erased)"
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
+
+
+def rules(conn: Connection) -> loyalty.LoyaltyRules:
+    return loyalty.LoyaltyRules.from_settings(settings_store.get_all(conn))
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 80:
+        raise Invalid("a customer's name is 1 to 80 characters", "invalid_name")
+    return " ".join(value.split())
+
+
+def _email(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.match(value.strip()):
+        raise Invalid("that is not an email address", "invalid_email")
+    return value.strip().lower()
+
+
+def _phone(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 32 or not re.fullmatch(r"\+?[\d\s().-]+", value.strip()):
+        raise Invalid("a phone number is digits, with an optional leading +", "invalid_phone")
+    digits = re.sub(r"\D", "", value)
+    if not 6 <= len(digits) <= 15:
+        raise Invalid("a phone number has 6 to 15 digits", "invalid_phone")
+    return ("+" if value.strip().startswith("+") else "") + digits
+
+
+def _flag(value: object) -> int:
+    return int(bool(value))
+
+
+def _row(conn: Connection, customer_id: object) -> Any:
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+        raise Invalid("a customer is named by its id", "invalid_customer")
+    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no customer {customer_id}", "customer_not_found")
+    return row
+
+
+def _json(row: Any, conn: Connection) -> dict[str, Any]:
+    r = rules(conn)
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "consent": bool(row["consent"]),
+        "points": row["points"],
+        "points_value": loyalty.value_of(r, row["points"]),
+        "created_at": row["created_at"],
+        "erased": row["erased_at"] is not None,
+    }
+
+
+def _unique(exc: IntegrityError) -> Conflict:
+    which = "email" if "email" in str(exc) else "phone"
+    return Conflict(f"another customer has that {which}", f"customer_{which}_exists")
+
+
+def create(
+    shop: Shop, actor: Actor, name: str, email: str | None = None, phone: str | None = None, consent: bool = False
+) -> dict[str, Any]:
+    require(shop, actor, Permission.SERVE_CUSTOMERS)
+    values = (_name(name), _email(email), _phone(phone), int(bool(consent)))
+    with shop.db.transaction() as tx:
+        try:
+            cur = tx.execute(
+                "INSERT INTO customers(name, email, phone, consent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (*values, shop.now(), shop.now()),
+            )
+        except IntegrityError as exc:
+            raise _unique(exc) from None
+        customer_id = int(cur.lastrowid)
+        # Personal data: who created the record is on file, the data itself is not copied.
+        audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
+        return _json(_row(tx, customer_id), tx)
+
+
+def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]:
+    """By exact email or phone, or by the start of a name; erased customers never show."""
+    require(shop, actor, Permission.SERVE_CUSTOMERS)
+    conn = shop.db.conn
+    text = (text or "").strip()[:120]
+    if not text:
+        rows = conn.execute(
+            "SELECT * FROM customers WHERE erased_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+    elif "@" in text:
+        rows = conn.execute("SELECT * FROM customers WHERE email = ? AND erased_at IS NULL", (text.lower(),)).fetchall()
+    elif re.fullmatch(r"\+?[\d\s().-]{6,}", text):
+        phone = _phone(text)
+        rows = conn.execute("SELECT * FROM customers WHERE phone = ? AND erased_at IS NULL", (phone,)).fetchall()
+    else:
+        like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = conn.execute(
+            "SELECT * FROM customers WHERE erased_at IS NULL AND (name LIKE ? ESCAPE '\\' "
+            "OR name LIKE ? ESCAPE '\\') ORDER BY name LIMIT ?",
+            (like, "% " + like, limit),
+        ).fetchall()
+    return {"customers": [_json(r, conn) for r in rows]}
+
+
+def get(shop: Shop, actor: Actor, customer_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.SERVE_CUSTOMERS)
+    return _json(_row(shop.db.conn, customer_id), shop.db.conn)
+
+
+def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_CUSTOMERS)
+    checks: dict[str, Callable[[object], object]] = {"name": _name, "email": _email, "phone": _phone, "consent": _flag}
+    sets = {key: checks[key](value) for key, value in changes.items() if key in checks}
+    if not sets:
+        raise Invalid("nothing to change", "nothing_to_change")
+    with shop.db.transaction() as tx:
+        if _row(tx, customer_id)["erased_at"] is not None:
+            raise Conflict("this customer was erased", "customer_erased")
+        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from `checks` only
+        try:
+            tx.execute(
+                f"UPDATE customers SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*sets.values(), shop.now(), customer_id),
+            )
+        except IntegrityError as exc:
+            raise _unique(exc) from None
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="customer_update",
+            object=f"customer:{customer_id}",
+            details={"fields": sorted(sets)},
+        )
+        return _json(_row(tx, customer_id), tx)
+
+
+def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's request") -> dict[str, Any]:
+    """The right to erasure: the person's data goes, their points are forfeited, the record
+    (and so every sale that names it) stays."""
+    require(shop, actor, Permission.MANAGE_CUSTOMERS)
+    with shop.db.transaction() as tx:
+        row = _row(tx, customer_id)
+        if row["erased_at"] is not None:
+            raise Conflict("this customer was already erased", "customer_erased")
+        if row["points"]:
+            tx.execute(
+                "INSERT INTO loyalty_entries(customer_id, kind, points, user_id, reason, at) "
+                "VALUES (?, 'adjust', ?, ?, 'erased', ?)",
+                (customer_id, -row["points"], actor.user_id, shop.now()),
+            )
+        tx.execute(
+            "UPDATE customers SET name = ?, email = NULL, phone = NULL, consent = 0, points = 0, "
+            "erased_at = ?, updated_at = ? WHERE id = ?",
+            (ERASED_NAME, shop.now(), shop.now(), customer_id),
+        )
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="customer_erase",
+            object=f"customer:{customer_id}",
+            details={"reason": str(reason)[:200], "points_forfeited": row["points"]},
+        )
+        return _json(_row(tx, customer_id), tx)
+
+
+def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> dict[str, Any]:
+    require(shop, actor, Permission.SERVE_CUSTOMERS)
+    conn = shop.db.conn
+    _row(conn, customer_id)
+    rows = conn.execute(
+        "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, "
+        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
+        "coalesce((SELECT sum(points) FROM loyalty_entries e WHERE e.sale_id = s.id AND e.kind = 'earn'), 0) AS earned "
+        "FROM sale_customers c JOIN sales s ON s.id = c.sale_id WHERE c.customer_id = ? AND s.status = 'completed' "
+        "ORDER BY s.completed_at DESC LIMIT ?",
+        (customer_id, max(1, min(limit, 500))),
+    ).fetchall()
+    return {
+        "customer_id": customer_id,
+        "currency": shop.settings.currency,
+        "purchases": [
+            {
+                "sale_id": r["id"],
+                "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}",
+                "completed_at": r["completed_at"],
+                "total": r["total"],
+                "lines": r["lines"],
+                "points_earned": r["earned"],
+            }
+            for r in rows
+        ],
+    }
+
+
+def adjust_points(shop: Shop, actor: Actor, customer_id: int, points: int, reason: str) -> dict[str, Any]:
+    """A manager's correction of a balance (a goodwill gesture, a mistake put right)."""
+    require(shop, actor, Permission.MANAGE_CUSTOMERS)
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0 or abs(points) > 10**7:
+        raise Invalid("an adjustment is a whole number of points, not 0", "invalid_points")
+    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
+        raise Invalid("give a reason of 3 to 200 characters", "reason_required")
+    with shop.db.transaction() as tx:
+        row = _row(tx, customer_id)
+        if row["erased_at"] is not None:
+            raise Conflict("this customer was erased", "customer_erased")
+        if row["points"] + points < 0:
+            raise Invalid(f"the customer has only {row['points']} points", "insufficient_points")
+        _entry(shop, tx, customer_id, "adjust", points, user_id=actor.user_id, reason=reason.strip())
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="loyalty_adjust",
+            object=f"customer:{customer_id}",
+            details={"points": points, "reason": reason.strip()},
+        )
+        return _json(_row(tx, customer_id), tx)
+
+
+def _entry(
+    shop: Shop,
+    tx: Connection,
+    customer_id: int,
+    kind: str,
+    points: int,
+    *,
+    sale_id: int | None = None,
+    user_id: int | None = None,
+    reason: str = "",
+) -> None:
+    tx.execute("UPDATE customers SET points = points + ? WHERE id = ?", (points, customer_id))
+    tx.execute(
+        "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, reason, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (customer_id, kind, points, sale_id, user_id, reason, shop.now()),
+    )
+
+
+# -- at the till ----------------------------------------------------------------------------------
+
+
+def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | None) -> dict[str, Any]:
+    """Names the customer of an open sale (None takes them off), so it earns them points."""
+    from appliance.app.services import sales
+
+    require(shop, actor, Permission.SELL)
+    require(shop, actor, Permission.SERVE_CUSTOMERS)
+    with shop.db.transaction() as tx:
+        sale = tx.execute("SELECT status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        if sale is None:
+            raise NotFound(f"no sale {sale_id}", "sale_not_found")
+        if sale["status"] != "open":
+            raise Conflict(f"sale {sale_id} is {sale['status']}", f"sale_{sale['status']}")
+        redeemed = tx.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)).fetchone()
+        if redeemed:
+            raise Conflict("points were already redeemed on this sale", "loyalty_redeemed")
+        if customer_id is None:
+            tx.execute("DELETE FROM sale_customers WHERE sale_id = ?", (sale_id,))
+        else:
+            if _row(tx, customer_id)["erased_at"] is not None:
+                raise Conflict("this customer was erased", "customer_erased")
+            tx.execute(
+                "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) "
+                "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id",
+                (sale_id, customer_id),
+            )
+        answer = sales.view(shop, sale_id, tx)
+        answer["customer"] = sale_customer(tx, sale_id)
+        return answer
+
+
+def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)
+    ).fetchone()
+    return None if row is None else _json(row, conn)
+
+
+def pay_with_points(
+    shop: Shop, actor: Actor, sale_id: int, amount: int, customer_id: int | None = None
+) -> dict[str, Any]:
+    """Points as a tender: the sale's customer (or the one named, who is then attached) pays
+    `amount` with points, debited in the payment's own transaction."""
+    from appliance.app.services import sales
+
+    require(shop, actor, Permission.SELL)
+    conn = shop.db.conn
+    attached = conn.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    if customer_id is None:
+        if attached is None:
+            raise Invalid("name the customer whose points pay", "customer_required")
+        customer_id = int(attached[0])
+    elif attached is not None and attached[0] != customer_id:
+        raise Conflict("the sale is for another customer", "customer_mismatch")
+    taken: dict[str, int] = {}
+
+    def charge(tx: Connection, applied: int) -> None:
+        row = _row(tx, customer_id)
+        if row["erased_at"] is not None:
+            raise Conflict("this customer was erased", "customer_erased")
+        points = loyalty.redeem(rules(tx), row["points"], applied)
+        # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
+        done = tx.execute(
+            "UPDATE customers SET points = points - ? WHERE id = ? AND points >= ?", (points, customer_id, points)
+        ).rowcount
+        if done != 1:
+            raise Conflict("the points were spent meanwhile", "insufficient_points")
+        tx.execute(
+            "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, at) "
+            "VALUES (?, 'redeem', ?, ?, ?, ?)",
+            (customer_id, -points, sale_id, actor.user_id, shop.now()),
+        )
+        tx.execute(
+            "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) ON CONFLICT(sale_id) DO NOTHING",
+            (sale_id, customer_id),
+        )
+        taken["points"] = points
+
+    return sales.pay_tender(
+        shop,
+        actor,
+        sale_id,
+        "loyalty",
+        amount,
+        reference=f"customer:{customer_id}",
+        details={"customer_id": customer_id},
+        charge=charge,
+    )
+
+
+def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
+    """Called as the sale completes: points on what the customer spent, less gift cards
+    bought (money moved onto a card is not spent yet) and less what points paid."""
+    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    if row is None:
+        return
+    customer = _row(tx, int(row[0]))
+    if customer["erased_at"] is not None:
+        return
+    head = tx.execute("SELECT total, currency, status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    if head is None or head["status"] != COMPLETED:
+        return
+    from appliance.app.services import gift_cards
+
+    gift = tx.execute(
+        "SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM sale_lines l JOIN products p ON p.id = l.product_id "
+        "WHERE l.sale_id = ? AND NOT l.voided AND p.sku = ?",
+        (sale_id, gift_cards.PRODUCT_SKU),
+    ).fetchone()[0]
+    by_points = tx.execute(
+        "SELECT coalesce(sum(amount), 0) FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)
+    ).fetchone()[0]
+    spent = head["total"] - gift - by_points
+    points = loyalty.points_earned(rules(tx), spent, exponent(head["currency"]))
+    if points > 0:
+        _entry(shop, tx, customer["id"], "earn", points, sale_id=sale_id)

@@ -1,0 +1,264 @@
+"""Gift cards: sold and topped up as an untaxed sale line, active once that sale completes,
+redeemed as a tender, with a balance enquiry, expiry by store setting, and the liability
+the store carries for what is still on them.
+
+Redemption debits the card inside the payment's own transaction, which takes the store's
+write lock first (BEGIN IMMEDIATE): two tills redeeming one card at the same moment are
+served one after the other, and the second sees what the first left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from appliance.app.domain import gift_card as card_rules
+from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop, iso, parse_iso
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection, IntegrityError
+from appliance.security.rbac import Permission
+
+PRODUCT_SKU = "GIFT-CARD"
+PRODUCT_NAME = "Gift card"
+
+
+def expiry_days(conn: Connection) -> int | None:
+    value = settings_store.get_all(conn).get("gift_card_expiry_days")
+    return int(value) if value else None
+
+
+def ensure_product(tx: Connection, now: str) -> None:
+    """The product a gift card line is sold as: exempt from tax (the tax is due when the card
+    is spent on goods, not when money is loaded), not kept in stock, and inactive so that
+    nobody can scan it at the shelf price; only this service puts it on a sale."""
+    if tx.execute("SELECT 1 FROM products WHERE sku = ?", (PRODUCT_SKU,)).fetchone():
+        return
+    tx.execute("INSERT OR IGNORE INTO tax_classes(code, name) VALUES ('exempt', 'Exempt')")
+    tx.execute(
+        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, active, stock_tracked, created_at, "
+        "updated_at) VALUES (?, ?, 0, 'exempt', 0, 0, 0, ?, ?)",
+        (PRODUCT_SKU, PRODUCT_NAME, now, now),
+    )
+
+
+def _card(conn: Connection, code: str) -> Any:
+    row = conn.execute("SELECT * FROM gift_cards WHERE code = ?", (card_rules.normalise(code),)).fetchone()
+    if row is None:
+        raise NotFound("no gift card with that number", "gift_card_not_found")
+    return row
+
+
+def _expires(row: Any) -> dt.datetime | None:
+    return parse_iso(row["expires_at"]) if row["expires_at"] else None
+
+
+def _json(row: Any, *, full_code: bool = False) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "code": card_rules.display(row["code"]) if full_code else card_rules.masked(row["code"]),
+        "status": row["status"],
+        "balance": row["balance"],
+        "currency": row["currency"],
+        "activated_at": row["activated_at"],
+        "expires_at": row["expires_at"],
+    }
+
+
+# -- selling and topping up -----------------------------------------------------------------------
+
+
+def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> dict[str, Any]:
+    """Puts a gift card on an open sale: a new card (no code) or a top-up of a live one.
+    The money reaches the card only when the sale completes."""
+    from appliance.app.services import sales
+
+    require(shop, actor, Permission.SELL)
+    value = card_rules.check_value(amount)
+    with shop.db.transaction() as tx:
+        ensure_product(tx, shop.now())
+        if code is None:
+            card_id, new_code = _new_card(shop, tx)
+            kind, name = "issue", f"{PRODUCT_NAME} {card_rules.masked(new_code)}"
+        else:
+            row = _card(tx, code)
+            if row["status"] != "active":
+                raise Conflict("only an active gift card can be topped up", "gift_card_inactive")
+            expires = _expires(row)
+            if expires is not None and expires <= shop.clock():
+                raise Invalid("this gift card has expired", "gift_card_expired")
+            if row["balance"] + value > card_rules.MAX_CARD_VALUE:
+                raise Invalid("that would put more on the card than it may hold", "invalid_amount")
+            card_id, new_code = row["id"], row["code"]
+            kind, name = "top_up", f"{PRODUCT_NAME} top-up {card_rules.masked(new_code)}"
+        view = sales.add_priced_line(shop, actor, sale_id, sku=PRODUCT_SKU, unit_price=value, name=name)
+        # add_priced_line adds to the last live line of the same product and price: that line.
+        line_no = max(
+            ln["line"]
+            for ln in view["lines"]
+            if ln["sku"] == PRODUCT_SKU and ln["unit_price"] == value and not ln["voided"]
+        )
+        tx.execute(
+            "INSERT INTO gift_card_pending(sale_id, line_no, card_id, kind, amount) VALUES (?, ?, ?, ?, ?)",
+            (sale_id, line_no, card_id, kind, value),
+        )
+        view["gift_card"] = {"code": card_rules.display(new_code), "kind": kind, "amount": value, "line": line_no}
+        return view
+
+
+def _new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
+    for _ in range(5):  # 75 random bits: a clash is all but impossible, but never fatal
+        code = card_rules.new_code(secrets.randbelow)
+        try:
+            cur = tx.execute(
+                "INSERT INTO gift_cards(code, status, balance, currency, created_at) VALUES (?, 'pending', 0, ?, ?)",
+                (code, shop.settings.currency, shop.now()),
+            )
+        except IntegrityError:
+            continue
+        return int(cur.lastrowid), code
+    raise Conflict("could not draw a fresh gift card number; try again", "gift_card_retry")  # pragma: no cover
+
+
+def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
+    """Called as the sale completes: every card sold or topped up on a live line gets its
+    money; cards on voided lines (or beyond a line's final quantity) are voided, unused."""
+    pending = tx.execute(
+        "SELECT g.id, g.line_no, g.card_id, g.kind, g.amount, l.quantity, l.voided, l.unit_price "
+        "FROM gift_card_pending g LEFT JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no "
+        "WHERE g.sale_id = ? AND NOT g.applied ORDER BY g.id",
+        (sale_id,),
+    ).fetchall()
+    if not pending:
+        return
+    now = shop.clock()
+    expires = card_rules.expiry(now, expiry_days(tx))
+    used: dict[int, int] = {}
+    for p in pending:
+        live = p["quantity"] is not None and not p["voided"] and p["unit_price"] == p["amount"]
+        if live and used.get(p["line_no"], 0) < p["quantity"]:
+            used[p["line_no"]] = used.get(p["line_no"], 0) + 1
+            if p["kind"] == "issue":
+                tx.execute(
+                    "UPDATE gift_cards SET status = 'active', balance = balance + ?, activated_at = ?, expires_at = ? "
+                    "WHERE id = ?",
+                    (p["amount"], iso(now), iso(expires) if expires else None, p["card_id"]),
+                )
+            else:
+                tx.execute("UPDATE gift_cards SET balance = balance + ? WHERE id = ?", (p["amount"], p["card_id"]))
+            balance = tx.execute("SELECT balance FROM gift_cards WHERE id = ?", (p["card_id"],)).fetchone()[0]
+            tx.execute(
+                "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (p["card_id"], p["kind"], p["amount"], balance, sale_id, iso(now)),
+            )
+        elif p["kind"] == "issue":
+            tx.execute("UPDATE gift_cards SET status = 'void' WHERE id = ? AND status = 'pending'", (p["card_id"],))
+        tx.execute("UPDATE gift_card_pending SET applied = 1 WHERE id = ?", (p["id"],))
+
+
+# -- redeeming --------------------------------------------------------------------------------------
+
+
+def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> dict[str, Any]:
+    from appliance.app.services import sales
+
+    require(shop, actor, Permission.SELL)
+    normal = card_rules.normalise(code)
+
+    def charge(tx: Connection, applied: int) -> None:
+        row = _card(tx, normal)
+        card_rules.check_redeemable(row["status"], row["balance"], _expires(row), shop.clock(), applied)
+        # The balance guard in SQL is the last word: never below zero, whatever raced us.
+        done = tx.execute(
+            "UPDATE gift_cards SET balance = balance - ? WHERE id = ? AND status = 'active' AND balance >= ?",
+            (applied, row["id"], applied),
+        ).rowcount
+        if done != 1:
+            raise Conflict("the gift card was used meanwhile", "gift_card_insufficient")
+        tx.execute(
+            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
+            "VALUES (?, 'redeem', ?, ?, ?, ?, ?)",
+            (row["id"], -applied, row["balance"] - applied, sale_id, actor.user_id, shop.now()),
+        )
+
+    return sales.pay_tender(
+        shop,
+        actor,
+        sale_id,
+        "gift_card",
+        amount,
+        reference=card_rules.masked(normal),
+        details={"gift_card": card_rules.masked(normal)},
+        charge=charge,
+    )
+
+
+def balance(shop: Shop, actor: Actor, code: str) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    row = _card(shop.db.conn, code)
+    answer = _json(row)
+    expires = _expires(row)
+    answer["expired"] = expires is not None and expires <= shop.clock()
+    return answer
+
+
+def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_GIFT_CARDS)
+    if status is not None and status not in ("pending", "active", "void"):
+        raise Invalid("status is pending, active or void", "invalid_status")
+    rows = shop.db.conn.execute(
+        "SELECT * FROM gift_cards WHERE ? IS NULL OR status = ? ORDER BY id DESC LIMIT ?",
+        (status, status, max(1, min(limit, 1000))),
+    ).fetchall()
+    return {"gift_cards": [_json(r) for r in rows]}
+
+
+def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> dict[str, Any]:
+    """Takes a card out of use (lost and replaced, fraud): its balance leaves the liability."""
+    require(shop, actor, Permission.MANAGE_GIFT_CARDS)
+    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
+        raise Invalid("give a reason of 3 to 200 characters", "reason_required")
+    with shop.db.transaction() as tx:
+        row = tx.execute("SELECT * FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no gift card {card_id}", "gift_card_not_found")
+        if row["status"] == "void":
+            raise Conflict("this gift card is already void", "gift_card_void")
+        tx.execute("UPDATE gift_cards SET status = 'void', balance = 0 WHERE id = ?", (card_id,))
+        tx.execute(
+            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, user_id, at) VALUES (?, 'void', ?, 0, ?, ?)",
+            (card_id, -row["balance"], actor.user_id, shop.now()),
+        )
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="gift_card_void",
+            object=f"gift_card:{card_id}",
+            details={"balance": row["balance"], "reason": reason.strip()},
+        )
+        return _json(tx.execute("SELECT * FROM gift_cards WHERE id = ?", (card_id,)).fetchone())
+
+
+def liability(shop: Shop, actor: Actor) -> dict[str, Any]:
+    """What the store owes on live cards, and what sits on expired ones (kept apart: whether
+    it may be taken as income depends on the law where the store is)."""
+    require(shop, actor, Permission.VIEW_REPORTS)
+    now = shop.now()
+    rows = shop.db.conn.execute(
+        "SELECT CASE WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 'expired' ELSE 'outstanding' END AS state, "
+        "count(*), coalesce(sum(balance), 0) FROM gift_cards WHERE status = 'active' AND balance > 0 GROUP BY 1",
+        (now,),
+    ).fetchall()
+    found = {r[0]: {"cards": r[1], "balance": r[2]} for r in rows}
+    outstanding = found.get("outstanding", {"cards": 0, "balance": 0})
+    expired = found.get("expired", {"cards": 0, "balance": 0})
+    return {
+        "currency": shop.settings.currency,
+        "at": now,
+        "columns": ["state", "cards", "balance"],
+        "rows": [{"state": "outstanding", **outstanding}, {"state": "expired", **expired}],
+        "totals": {"liability": outstanding["balance"], "expired_balance": expired["balance"]},
+    }

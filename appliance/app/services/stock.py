@@ -1,0 +1,493 @@
+"""Stock: adjustments and counts with reasons, suppliers, purchase orders and receiving,
+reorder points, the low-stock list and the draft orders suggested from it.
+
+Sales and refunds move on-hand themselves (services/sales.py); everything here is the
+other ways it moves, each one a `stock_movements` row and an audit entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.app.domain import stock as rules
+from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store.db import Connection, IntegrityError
+from appliance.security.rbac import Permission
+
+_LEVEL = (
+    "SELECT p.id, p.sku, p.name, p.stock_on_hand, p.reorder_point, p.reorder_quantity, p.supplier_id, p.cost, "
+    "p.price, coalesce((SELECT sum(l.quantity_ordered - l.quantity_received) FROM purchase_order_lines l "
+    "JOIN purchase_orders o ON o.id = l.po_id WHERE l.product_id = p.id "
+    "AND o.status IN ('draft', 'ordered', 'partial')), 0) AS on_order FROM products p"
+)
+
+
+def _product(conn: Connection, sku: object) -> Any:
+    if not isinstance(sku, str) or not 1 <= len(sku) <= 64:
+        raise Invalid("give the product's sku", "invalid_sku")
+    row = conn.execute(
+        "SELECT id, sku, name, stock_on_hand, cost, stock_tracked FROM products WHERE sku = ?", (sku,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no product with sku {sku}", "product_not_found")
+    if not row["stock_tracked"]:
+        raise Invalid(f"{row['name']} is not kept in stock", "not_stocked")
+    return row
+
+
+def _level(row: Any) -> rules.StockLevel:
+    return rules.StockLevel(
+        product_id=row["id"],
+        sku=row["sku"],
+        name=row["name"],
+        on_hand=row["stock_on_hand"],
+        reorder_point=row["reorder_point"],
+        reorder_quantity=row["reorder_quantity"],
+        on_order=row["on_order"],
+        supplier_id=row["supplier_id"],
+        cost=row["cost"],
+    )
+
+
+def _level_json(level: rules.StockLevel) -> dict[str, Any]:
+    return {
+        "product_id": level.product_id,
+        "sku": level.sku,
+        "name": level.name,
+        "on_hand": level.on_hand,
+        "on_order": level.on_order,
+        "reorder_point": level.reorder_point,
+        "reorder_quantity": level.reorder_quantity,
+        "supplier_id": level.supplier_id,
+        "cost": level.cost,
+        "low": rules.is_low(level),
+        "suggested": rules.suggested_quantity(level),
+    }
+
+
+def _move(
+    shop: Shop, tx: Connection, actor: Actor, product_id: int, kind: str, delta: int, reason: str, ref: str | None
+) -> int:
+    tx.execute("UPDATE products SET stock_on_hand = stock_on_hand + ? WHERE id = ?", (delta, product_id))
+    on_hand = int(tx.execute("SELECT stock_on_hand FROM products WHERE id = ?", (product_id,)).fetchone()[0])
+    if abs(on_hand) > rules.MAX_ON_HAND:
+        raise Invalid("that would take on-hand out of range", "invalid_quantity")
+    tx.execute(
+        "INSERT INTO stock_movements(product_id, kind, quantity, on_hand, reason, reference, user_id, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now()),
+    )
+    return on_hand
+
+
+# -- levels ------------------------------------------------------------------------------------
+
+
+def levels(shop: Shop, actor: Actor, *, text: str = "", low_only: bool = False, limit: int = 100) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    limit = max(1, min(limit, 1000))
+    if low_only:
+        return {"products": [_level_json(lv) for lv in _low(shop.db.conn)][:limit]}
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = shop.db.conn.execute(
+        _LEVEL + " WHERE p.stock_tracked AND p.active AND (p.name LIKE ? ESCAPE '\\' OR p.sku LIKE ? ESCAPE '\\') "
+        "ORDER BY p.name LIMIT ?",
+        (like, like, limit),
+    ).fetchall()
+    return {"products": [_level_json(_level(r)) for r in rows]}
+
+
+def _low(conn: Connection) -> list[rules.StockLevel]:
+    # The reorder point is checked in SQL first so only candidates pay for the on-order sum.
+    rows = conn.execute(
+        _LEVEL + " WHERE p.stock_tracked AND p.active AND p.reorder_point IS NOT NULL "
+        "AND p.stock_on_hand <= p.reorder_point ORDER BY p.supplier_id, p.name"
+    ).fetchall()
+    return [lv for lv in map(_level, rows) if rules.is_low(lv)]
+
+
+def low_stock(shop: Shop, actor: Actor) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    return {"products": [_level_json(lv) for lv in _low(shop.db.conn)]}
+
+
+def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """A product's cost, reorder point, reorder quantity and supplier."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    with shop.db.transaction() as tx:
+        product = _product(tx, sku)
+        sets: dict[str, Any] = {}
+        if "cost" in changes:
+            sets["cost"] = rules.check_cost(changes["cost"])
+        for key in ("reorder_point", "reorder_quantity"):
+            if key in changes:
+                value = changes[key]
+                if value is not None:
+                    value = rules.check_count(value)
+                sets[key] = value
+        if "supplier_id" in changes:
+            supplier = changes["supplier_id"]
+            if supplier is not None:
+                _supplier(tx, supplier)
+            sets["supplier_id"] = supplier
+        if not sets:
+            raise Invalid("nothing to change", "nothing_to_change")
+        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from the fixed list above
+        tx.execute(f"UPDATE products SET {assignments} WHERE id = ?", (*sets.values(), product["id"]))  # noqa: S608
+        audit_log.record(shop, actor=actor, action="stock_rules", object=f"product:{product['sku']}", details=sets)
+        row = tx.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+        return _level_json(_level(row))
+
+
+# -- adjustments and counts ---------------------------------------------------------------------
+
+
+def adjust(shop: Shop, actor: Actor, sku: str, quantity: int, reason: str, note: str = "") -> dict[str, Any]:
+    """Damaged, stolen, found…: on-hand goes up or down by `quantity`, with a reason."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    delta = rules.check_adjustment(quantity)
+    why = rules.check_reason(reason, rules.ADJUSTMENT_REASONS)
+    text = f"{why}: {note.strip()[:200]}" if note and note.strip() else why
+    with shop.db.transaction() as tx:
+        product = _product(tx, sku)
+        on_hand = _move(shop, tx, actor, product["id"], "adjustment", delta, text, None)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="stock_adjust",
+            object=f"product:{product['sku']}",
+            details={"quantity": delta, "reason": text, "on_hand": on_hand},
+        )
+    return {"sku": product["sku"], "quantity": delta, "on_hand": on_hand, "reason": text}
+
+
+def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) -> dict[str, Any]:
+    """A physical count: each product's on-hand becomes what was counted; the difference is
+    recorded as a movement. All lines or none."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    why = rules.check_reason(reason)
+    if not lines:
+        raise Invalid("count at least one product", "no_lines")
+    if len(lines) > 5000:
+        raise Invalid("at most 5000 products per count", "too_many_lines")
+    out = []
+    with shop.db.transaction() as tx:
+        seen: set[str] = set()
+        for item in lines:
+            sku, counted = item.get("sku"), rules.check_count(item.get("counted"))
+            if sku in seen:
+                raise Invalid(f"{sku} is counted twice", "duplicate_line")
+            seen.add(str(sku))
+            product = _product(tx, sku)
+            variance = counted - product["stock_on_hand"]
+            if variance:
+                _move(shop, tx, actor, product["id"], "count", variance, why, None)
+            out.append(
+                {
+                    "sku": product["sku"],
+                    "expected": product["stock_on_hand"],
+                    "counted": counted,
+                    "variance": variance,
+                    "variance_value": variance * product["cost"],
+                }
+            )
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="stock_count",
+            object="stock",
+            details={
+                "reason": why,
+                "lines": len(out),
+                "variances": {o["sku"]: o["variance"] for o in out if o["variance"]},
+            },
+        )
+    return {"reason": why, "lines": out, "variance_value": sum(o["variance_value"] for o in out)}
+
+
+def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    conn = shop.db.conn
+    limit = max(1, min(limit, 1000))
+    query = (
+        "SELECT m.id, p.sku, p.name, m.kind, m.quantity, m.on_hand, m.reason, m.reference, u.username, m.at "
+        "FROM stock_movements m JOIN products p ON p.id = m.product_id JOIN users u ON u.id = m.user_id "
+    )
+    if sku:
+        product = _product(conn, sku)
+        rows = conn.execute(query + "WHERE m.product_id = ? ORDER BY m.id DESC LIMIT ?", (product["id"], limit))
+    else:
+        rows = conn.execute(query + "ORDER BY m.id DESC LIMIT ?", (limit,))
+    keys = ("id", "sku", "name", "kind", "quantity", "on_hand", "reason", "reference", "user", "at")
+    return {"movements": [dict(zip(keys, tuple(r), strict=True)) for r in rows]}
+
+
+# -- suppliers ----------------------------------------------------------------------------------
+
+
+def _supplier(conn: Connection, supplier_id: object) -> Any:
+    if isinstance(supplier_id, bool) or not isinstance(supplier_id, int):
+        raise Invalid("a supplier is named by its id", "invalid_supplier")
+    row = conn.execute("SELECT * FROM suppliers WHERE id = ?", (supplier_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no supplier {supplier_id}", "supplier_not_found")
+    return row
+
+
+def add_supplier(
+    shop: Shop, actor: Actor, name: str, email: str | None = None, phone: str | None = None
+) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 120:
+        raise Invalid("a supplier's name is 1 to 120 characters", "invalid_name")
+    with shop.db.transaction() as tx:
+        try:
+            cur = tx.execute(
+                "INSERT INTO suppliers(name, email, phone, created_at) VALUES (?, ?, ?, ?)",
+                (name, (email or "").strip()[:120] or None, (phone or "").strip()[:40] or None, shop.now()),
+            )
+        except IntegrityError:
+            raise Conflict(f"a supplier named {name} exists", "supplier_exists") from None
+        audit_log.record(shop, actor=actor, action="supplier_add", object=f"supplier:{cur.lastrowid}")
+        return dict(_supplier(tx, int(cur.lastrowid)))
+
+
+def suppliers(shop: Shop, actor: Actor) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    return {"suppliers": [dict(r) for r in shop.db.conn.execute("SELECT * FROM suppliers ORDER BY name")]}
+
+
+# -- purchase orders ----------------------------------------------------------------------------
+
+
+def _order(conn: Connection, po_id: int) -> Any:
+    row = conn.execute(
+        "SELECT o.*, s.name AS supplier FROM purchase_orders o JOIN suppliers s ON s.id = o.supplier_id WHERE o.id = ?",
+        (po_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no purchase order {po_id}", "purchase_order_not_found")
+    return row
+
+
+def order_view(conn: Connection, po_id: int) -> dict[str, Any]:
+    head = _order(conn, po_id)
+    lines = conn.execute(
+        "SELECT p.sku, p.name, l.quantity_ordered, l.quantity_received, l.unit_cost FROM purchase_order_lines l "
+        "JOIN products p ON p.id = l.product_id WHERE l.po_id = ? ORDER BY l.id",
+        (po_id,),
+    ).fetchall()
+    return {
+        "id": head["id"],
+        "supplier_id": head["supplier_id"],
+        "supplier": head["supplier"],
+        "status": head["status"],
+        "note": head["note"],
+        "created_at": head["created_at"],
+        "ordered_at": head["ordered_at"],
+        "closed_at": head["closed_at"],
+        "lines": [
+            {
+                "sku": r["sku"],
+                "name": r["name"],
+                "ordered": r["quantity_ordered"],
+                "received": r["quantity_received"],
+                "outstanding": r["quantity_ordered"] - r["quantity_received"],
+                "unit_cost": r["unit_cost"],
+            }
+            for r in lines
+        ],
+        "value": sum(r["quantity_ordered"] * r["unit_cost"] for r in lines),
+    }
+
+
+def _insert_order(shop: Shop, tx: Connection, actor: Actor, supplier_id: int, note: str) -> int:
+    cur = tx.execute(
+        "INSERT INTO purchase_orders(supplier_id, status, note, created_by, created_at) VALUES (?, 'draft', ?, ?, ?)",
+        (supplier_id, note, actor.user_id, shop.now()),
+    )
+    return int(cur.lastrowid)
+
+
+def create_order(
+    shop: Shop, actor: Actor, supplier_id: int, lines: list[dict[str, Any]], note: str = ""
+) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    if not lines:
+        raise Invalid("an order needs at least one line", "no_lines")
+    if len(lines) > 1000:
+        raise Invalid("at most 1000 lines per order", "too_many_lines")
+    with shop.db.transaction() as tx:
+        _supplier(tx, supplier_id)
+        po_id = _insert_order(shop, tx, actor, supplier_id, (note or "").strip()[:200])
+        for item in lines:
+            product = _product(tx, item.get("sku"))
+            qty = rules.check_positive(item.get("quantity"))
+            cost = rules.check_cost(item.get("unit_cost", product["cost"]))
+            try:
+                tx.execute(
+                    "INSERT INTO purchase_order_lines(po_id, product_id, quantity_ordered, unit_cost) "
+                    "VALUES (?, ?, ?, ?)",
+                    (po_id, product["id"], qty, cost),
+                )
+            except IntegrityError:
+                raise Invalid(f"{product['sku']} is on the order twice", "duplicate_line") from None
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="purchase_order_create",
+            object=f"purchase_order:{po_id}",
+            details={"supplier": supplier_id, "lines": len(lines)},
+        )
+        return order_view(tx, po_id)
+
+
+def suggest_orders(shop: Shop, actor: Actor) -> dict[str, Any]:
+    """Draft orders, one per supplier, for every low product not already covered by an open
+    order. Products with no supplier are listed, not ordered."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    with shop.db.transaction() as tx:
+        grouped = rules.suggestions(_low(tx))
+        created = []
+        for supplier_id, items in grouped.items():
+            if supplier_id is None:
+                continue
+            po_id = _insert_order(shop, tx, actor, supplier_id, "suggested from the low-stock list")
+            tx.executemany(
+                "INSERT INTO purchase_order_lines(po_id, product_id, quantity_ordered, unit_cost) VALUES (?, ?, ?, ?)",
+                [(po_id, level.product_id, qty, level.cost) for level, qty in items],
+            )
+            created.append(po_id)
+        if created:
+            audit_log.record(
+                shop, actor=actor, action="purchase_order_suggest", object="stock", details={"orders": created}
+            )
+        return {
+            "orders": [order_view(tx, po_id) for po_id in created],
+            "without_supplier": [
+                {"sku": level.sku, "name": level.name, "suggested": qty} for level, qty in grouped.get(None, [])
+            ],
+        }
+
+
+def orders(shop: Shop, actor: Actor, status: str | None = None) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    conn = shop.db.conn
+    if status is not None and status not in ("draft", "ordered", "partial", "received", "cancelled"):
+        raise Invalid("unknown status", "invalid_status")
+    rows = conn.execute(
+        "SELECT o.id, o.status, o.created_at, o.ordered_at, s.name AS supplier, "
+        "(SELECT count(*) FROM purchase_order_lines l WHERE l.po_id = o.id) AS lines, "
+        "(SELECT coalesce(sum(quantity_ordered * unit_cost), 0) FROM purchase_order_lines l WHERE l.po_id = o.id) "
+        "AS value FROM purchase_orders o JOIN suppliers s ON s.id = o.supplier_id "
+        "WHERE ? IS NULL OR o.status = ? ORDER BY o.id DESC LIMIT 500",
+        (status, status),
+    ).fetchall()
+    return {"orders": [dict(r) for r in rows]}
+
+
+def get_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    return order_view(shop.db.conn, po_id)
+
+
+def mark_ordered(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+    """The draft was sent to the supplier: its lines can no longer change."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    with shop.db.transaction() as tx:
+        if _order(tx, po_id)["status"] != "draft":
+            raise Conflict("only a draft order can be sent", "purchase_order_not_draft")
+        tx.execute("UPDATE purchase_orders SET status = 'ordered', ordered_at = ? WHERE id = ?", (shop.now(), po_id))
+        audit_log.record(shop, actor=actor, action="purchase_order_send", object=f"purchase_order:{po_id}")
+        return order_view(tx, po_id)
+
+
+def cancel_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_STOCK)
+    with shop.db.transaction() as tx:
+        if _order(tx, po_id)["status"] not in ("draft", "ordered"):
+            raise Conflict("goods were received on this order, or it is closed", "purchase_order_closed")
+        tx.execute("UPDATE purchase_orders SET status = 'cancelled', closed_at = ? WHERE id = ?", (shop.now(), po_id))
+        audit_log.record(shop, actor=actor, action="purchase_order_cancel", object=f"purchase_order:{po_id}")
+        return order_view(tx, po_id)
+
+
+def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Goods arrived against an order, perhaps only some: on-hand goes up, the product's
+    cost becomes the weighted average, the order is partial until every line is in."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    if not lines:
+        raise Invalid("receive at least one line", "no_lines")
+    with shop.db.transaction() as tx:
+        order = _order(tx, po_id)
+        if order["status"] not in ("ordered", "partial", "draft"):
+            raise Conflict(f"purchase order {po_id} is {order['status']}", "purchase_order_closed")
+        received = {}
+        for item in lines:
+            product = _product(tx, item.get("sku"))
+            line = tx.execute(
+                "SELECT id, quantity_ordered, quantity_received, unit_cost FROM purchase_order_lines "
+                "WHERE po_id = ? AND product_id = ?",
+                (po_id, product["id"]),
+            ).fetchone()
+            if line is None:
+                raise Invalid(f"{product['sku']} is not on purchase order {po_id}", "not_on_order")
+            qty = rules.receivable(line["quantity_ordered"], line["quantity_received"], item.get("quantity"))
+            unit_cost = rules.check_cost(item.get("unit_cost", line["unit_cost"]))
+            new_cost = rules.average_cost(product["stock_on_hand"], product["cost"], qty, unit_cost)
+            tx.execute(
+                "UPDATE purchase_order_lines SET quantity_received = quantity_received + ?, unit_cost = ? WHERE id = ?",
+                (qty, unit_cost, line["id"]),
+            )
+            tx.execute("UPDATE products SET cost = ? WHERE id = ?", (new_cost, product["id"]))
+            _move(shop, tx, actor, product["id"], "receipt", qty, "received", f"po:{po_id}")
+            received[product["sku"]] = qty
+        outstanding = tx.execute(
+            "SELECT coalesce(sum(quantity_ordered - quantity_received), 0) FROM purchase_order_lines WHERE po_id = ?",
+            (po_id,),
+        ).fetchone()[0]
+        status = "received" if outstanding == 0 else "partial"
+        tx.execute(
+            "UPDATE purchase_orders SET status = ?, ordered_at = coalesce(ordered_at, ?), closed_at = ? WHERE id = ?",
+            (status, shop.now(), shop.now() if status == "received" else None, po_id),
+        )
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="stock_receive",
+            object=f"purchase_order:{po_id}",
+            details={"received": received, "status": status},
+        )
+        return order_view(tx, po_id)
+
+
+# -- stock value ----------------------------------------------------------------------------------
+
+
+def stock_value(shop: Shop, actor: Actor, limit: int | None = 200) -> dict[str, Any]:
+    """What the goods on the shelf cost (on-hand × cost) and would sell for; products with
+    nothing on hand are left out, stock below zero counts as none."""
+    require(shop, actor, Permission.VIEW_REPORTS)
+    conn = shop.db.conn
+    totals = conn.execute(
+        "SELECT count(*), coalesce(sum(stock_on_hand), 0), coalesce(sum(stock_on_hand * cost), 0), "
+        "coalesce(sum(stock_on_hand * price), 0) FROM products WHERE stock_tracked AND stock_on_hand > 0"
+    ).fetchone()
+    query = (
+        "SELECT sku, name, stock_on_hand, cost, stock_on_hand * cost AS value, stock_on_hand * price AS retail "
+        "FROM products WHERE stock_tracked AND stock_on_hand > 0 ORDER BY value DESC, sku"
+    )
+    rows = conn.execute(query + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+    return {
+        "currency": shop.settings.currency,
+        "columns": ["sku", "name", "on_hand", "cost", "value", "retail_value"],
+        "rows": [
+            {"sku": r[0], "name": r[1], "on_hand": r[2], "cost": r[3], "value": r[4], "retail_value": r[5]}
+            for r in rows
+        ],
+        "totals": {"products": totals[0], "units": totals[1], "value": totals[2], "retail_value": totals[3]},
+    }

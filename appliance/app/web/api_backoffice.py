@@ -1,0 +1,629 @@
+"""The back office's part of the JSON API: stock and purchase orders, customers and
+loyalty, gift cards, the time clock, the store rules they use, and the reports (JSON, or
+CSV with ?format=csv). Same conventions as api.py: one table of endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from appliance.app.services import customers, gift_cards, period_reports, stock, store_rules, time_clock
+from appliance.app.web.endpoint import Endpoint
+from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
+
+# -- request schemas ------------------------------------------------------------------------------
+
+STR = {"type": "string", "maxLength": 200}
+SKU = {"type": "string", "minLength": 1, "maxLength": 64}
+INT = {"type": "integer"}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+STOCK_RULES = _object(
+    {"cost": INT, "reorder_point": NULLABLE_INT, "reorder_quantity": NULLABLE_INT, "supplier_id": NULLABLE_INT}
+)
+ADJUSTMENT = _object({"sku": SKU, "quantity": INT, "reason": STR, "note": STR}, ["sku", "quantity", "reason"])
+COUNT = _object(
+    {
+        "reason": STR,
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 5000,
+            "items": _object({"sku": SKU, "counted": INT}, ["sku", "counted"]),
+        },
+    },
+    ["reason", "lines"],
+)
+SUPPLIER = _object({"name": STR, "email": STR, "phone": STR}, ["name"])
+ORDER_LINES = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1000,
+    "items": _object({"sku": SKU, "quantity": INT, "unit_cost": INT}, ["sku", "quantity"]),
+}
+PURCHASE_ORDER = _object({"supplier_id": INT, "lines": ORDER_LINES, "note": STR}, ["supplier_id", "lines"])
+RECEIPT = _object({"lines": ORDER_LINES}, ["lines"])
+EMPTY = {"type": ["object", "null"], "properties": {}, "additionalProperties": False}
+CUSTOMER = _object(
+    {
+        "name": STR,
+        "email": {"type": ["string", "null"], "maxLength": 254},
+        "phone": {"type": ["string", "null"], "maxLength": 32},
+        "consent": {"type": "boolean"},
+    },
+    ["name"],
+)
+CUSTOMER_CHANGE = _object(
+    {
+        "name": STR,
+        "email": {"type": ["string", "null"], "maxLength": 254},
+        "phone": {"type": ["string", "null"], "maxLength": 32},
+        "consent": {"type": "boolean"},
+    }
+)
+ERASE = _object({"reason": STR})
+POINTS = _object({"points": INT, "reason": STR}, ["points", "reason"])
+SALE_CUSTOMER = _object({"customer_id": NULLABLE_INT}, ["customer_id"])
+GIFT_CARD_SALE = _object({"amount": INT, "code": {"type": "string", "maxLength": 40}}, ["amount"])
+GIFT_CARD_CODE = _object({"code": {"type": "string", "maxLength": 40}}, ["code"])
+REASON = _object({"reason": STR}, ["reason"])
+CLOCK = _object(
+    {"action": {"type": "string", "enum": ["clock_in", "clock_out", "break_start", "break_end"]}}, ["action"]
+)
+RULES = _object(
+    {
+        "loyalty_enabled": {"type": "boolean"},
+        "loyalty_points_per_unit": INT,
+        "loyalty_point_value": INT,
+        "gift_card_expiry_days": INT,
+    }
+)
+
+
+def ok(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def _id(request: Request, name: str) -> int:
+    return int_param(request.path_params[name], name.replace("_", " "))
+
+
+def _limit(request: Request, default: int) -> int:
+    return min(int_param(request.query_params.get("limit", str(default)), "limit"), 1000) or 1
+
+
+# -- stock -----------------------------------------------------------------------------------------
+
+
+async def stock_levels(request: Request) -> Response:
+    who = await actor(request)
+    low = request.query_params.get("low", "false") in ("1", "true", "yes")
+    q = request.query_params.get("q", "")[:64]
+    return ok(await call(stock.levels, shop_of(request), who, text=q, low_only=low, limit=_limit(request, 100)))
+
+
+async def low_stock(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(stock.low_stock, shop_of(request), who))
+
+
+async def stock_rules(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, STOCK_RULES)
+    return ok(await call(stock.set_rules, shop_of(request), who, request.path_params["sku"], body))
+
+
+async def stock_adjustment(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, ADJUSTMENT)
+    shop = shop_of(request)
+    return ok(
+        await call(stock.adjust, shop, who, body["sku"], body["quantity"], body["reason"], body.get("note", "")), 201
+    )
+
+
+async def stock_count(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, COUNT)
+    return ok(await call(stock.count, shop_of(request), who, body["lines"], body["reason"]), 201)
+
+
+async def stock_movements(request: Request) -> Response:
+    who = await actor(request)
+    sku = request.query_params.get("sku") or None
+    return ok(await call(stock.movements, shop_of(request), who, sku, _limit(request, 200)))
+
+
+async def list_suppliers(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(stock.suppliers, shop_of(request), who))
+
+
+async def add_supplier(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, SUPPLIER)
+    return ok(
+        await call(stock.add_supplier, shop_of(request), who, body["name"], body.get("email"), body.get("phone")), 201
+    )
+
+
+async def list_orders(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(stock.orders, shop_of(request), who, request.query_params.get("status") or None))
+
+
+async def create_order(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, PURCHASE_ORDER)
+    shop = shop_of(request)
+    return ok(await call(stock.create_order, shop, who, body["supplier_id"], body["lines"], body.get("note", "")), 201)
+
+
+async def suggest_orders(request: Request) -> Response:
+    who = await actor(request)
+    await json_body(request, EMPTY)
+    return ok(await call(stock.suggest_orders, shop_of(request), who), 201)
+
+
+async def get_order(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(stock.get_order, shop_of(request), who, _id(request, "po_id")))
+
+
+async def send_order(request: Request) -> Response:
+    who = await actor(request)
+    po_id = _id(request, "po_id")
+    await json_body(request, EMPTY)
+    return ok(await call(stock.mark_ordered, shop_of(request), who, po_id))
+
+
+async def cancel_order(request: Request) -> Response:
+    who = await actor(request)
+    po_id = _id(request, "po_id")
+    await json_body(request, EMPTY)
+    return ok(await call(stock.cancel_order, shop_of(request), who, po_id))
+
+
+async def receive_order(request: Request) -> Response:
+    who = await actor(request)
+    po_id = _id(request, "po_id")
+    body = await json_body(request, RECEIPT)
+    return ok(await call(stock.receive, shop_of(request), who, po_id, body["lines"]), 201)
+
+
+# -- customers --------------------------------------------------------------------------------------
+
+
+async def find_customers(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(customers.find, shop_of(request), who, request.query_params.get("q", "")))
+
+
+async def create_customer(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, CUSTOMER)
+    return ok(
+        await call(
+            customers.create,
+            shop_of(request),
+            who,
+            body["name"],
+            body.get("email"),
+            body.get("phone"),
+            body.get("consent", False),
+        ),
+        201,
+    )
+
+
+async def get_customer(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(customers.get, shop_of(request), who, _id(request, "customer_id")))
+
+
+async def update_customer(request: Request) -> Response:
+    who = await actor(request)
+    customer_id = _id(request, "customer_id")
+    body = await json_body(request, CUSTOMER_CHANGE)
+    return ok(await call(customers.update, shop_of(request), who, customer_id, body))
+
+
+async def erase_customer(request: Request) -> Response:
+    who = await actor(request)
+    customer_id = _id(request, "customer_id")
+    body = await json_body(request, ERASE)
+    return ok(
+        await call(customers.erase, shop_of(request), who, customer_id, body.get("reason") or "customer's request")
+    )
+
+
+async def customer_purchases(request: Request) -> Response:
+    who = await actor(request)
+    customer_id = _id(request, "customer_id")
+    return ok(await call(customers.purchases, shop_of(request), who, customer_id, _limit(request, 100)))
+
+
+async def adjust_points(request: Request) -> Response:
+    who = await actor(request)
+    customer_id = _id(request, "customer_id")
+    body = await json_body(request, POINTS)
+    shop = shop_of(request)
+    return ok(await call(customers.adjust_points, shop, who, customer_id, body["points"], body["reason"]))
+
+
+async def sale_customer(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _id(request, "sale_id")
+    body = await json_body(request, SALE_CUSTOMER)
+    return ok(await call(customers.attach_to_sale, shop_of(request), who, sale_id, body["customer_id"]))
+
+
+# -- gift cards --------------------------------------------------------------------------------------
+
+
+async def sell_gift_card(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _id(request, "sale_id")
+    body = await json_body(request, GIFT_CARD_SALE)
+    return ok(await call(gift_cards.sell, shop_of(request), who, sale_id, body["amount"], body.get("code")))
+
+
+async def gift_card_balance(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, GIFT_CARD_CODE)
+    return ok(await call(gift_cards.balance, shop_of(request), who, body["code"]))
+
+
+async def list_gift_cards(request: Request) -> Response:
+    who = await actor(request)
+    status = request.query_params.get("status") or None
+    return ok(await call(gift_cards.cards, shop_of(request), who, status, _limit(request, 200)))
+
+
+async def void_gift_card(request: Request) -> Response:
+    who = await actor(request)
+    card_id = _id(request, "card_id")
+    body = await json_body(request, REASON)
+    return ok(await call(gift_cards.void, shop_of(request), who, card_id, body["reason"]))
+
+
+# -- time clock and rules -----------------------------------------------------------------------------
+
+
+async def clock_status(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(time_clock.status, shop_of(request), who))
+
+
+async def clock(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, CLOCK)
+    return ok(await call(time_clock.act, shop_of(request), who, body["action"]))
+
+
+async def get_rules(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(store_rules.get, shop_of(request), who))
+
+
+async def put_rules(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, RULES)
+    return ok(await call(store_rules.put, shop_of(request), who, body))
+
+
+# -- reports --------------------------------------------------------------------------------------------
+
+
+def _report(name: str) -> Any:
+    async def report(request: Request) -> Response:
+        who = await actor(request)
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "csv"):
+            raise BadRequest("format must be json or csv", "invalid_request")
+        start, end = request.query_params.get("from"), request.query_params.get("to")
+        found = await call(period_reports.run, shop_of(request), who, name, start, end, csv_rows=fmt == "csv")
+        if fmt == "json":
+            return ok(found)
+        filename = f"{name}-{found['from'][:10]}-{found['to'][:10]}.csv"
+        return Response(
+            period_reports.to_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+
+    report.__name__ = "report_" + name.replace("-", "_")
+    return report
+
+
+REPORT_QUERY = (
+    ("from", "a day (YYYY-MM-DD, the store's calendar) or an ISO 8601 time"),
+    ("to", "a day, included, or an ISO 8601 time, excluded"),
+    ("format", "json (default) or csv"),
+)
+
+_R = period_reports.REPORTS
+
+# -- the table ---------------------------------------------------------------------------------------------
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "GET",
+        "/stock",
+        stock_levels,
+        "Stock levels, by text or only the low ones",
+        "manage_stock",
+        query=(
+            ("q", "text in name or sku"),
+            ("low", "true: only at or under the reorder point"),
+            ("limit", "at most 1000"),
+        ),
+        statuses=(200, 400, 401, 403),
+    ),
+    Endpoint(
+        "GET",
+        "/stock/low",
+        low_stock,
+        "Products at or under their reorder point",
+        "manage_stock",
+        statuses=(200, 401, 403),
+    ),
+    Endpoint(
+        "PATCH",
+        "/stock/products/{sku}",
+        stock_rules,
+        "A product's cost, reorder point and supplier",
+        "manage_stock",
+        STOCK_RULES,
+        statuses=(200, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/stock/adjustments",
+        stock_adjustment,
+        "Adjust on-hand with a reason (audited)",
+        "manage_stock",
+        ADJUSTMENT,
+        statuses=(201, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/stock/counts",
+        stock_count,
+        "A physical count sets on-hand; variances recorded (audited)",
+        "manage_stock",
+        COUNT,
+        statuses=(201, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/stock/movements",
+        stock_movements,
+        "Adjustments, counts and receipts, newest first",
+        "manage_stock",
+        query=(("sku", "one product"), ("limit", "at most 1000")),
+        statuses=(200, 400, 401, 403, 404),
+    ),
+    Endpoint("GET", "/suppliers", list_suppliers, "Suppliers", "manage_stock", statuses=(200, 401, 403)),
+    Endpoint(
+        "POST",
+        "/suppliers",
+        add_supplier,
+        "Add a supplier",
+        "manage_stock",
+        SUPPLIER,
+        statuses=(201, 400, 401, 403, 409, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/purchase-orders",
+        list_orders,
+        "Purchase orders, newest first",
+        "manage_stock",
+        query=(("status", "draft, ordered, partial, received or cancelled"),),
+        statuses=(200, 401, 403, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/purchase-orders",
+        create_order,
+        "A draft purchase order",
+        "manage_stock",
+        PURCHASE_ORDER,
+        statuses=(201, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/purchase-orders/suggest",
+        suggest_orders,
+        "Draft orders, one per supplier, from the low-stock list",
+        "manage_stock",
+        statuses=(201, 400, 401, 403),
+    ),
+    Endpoint(
+        "GET",
+        "/purchase-orders/{po_id}",
+        get_order,
+        "A purchase order with its lines",
+        "manage_stock",
+        statuses=(200, 400, 401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        "/purchase-orders/{po_id}/send",
+        send_order,
+        "Mark a draft as sent to the supplier",
+        "manage_stock",
+        statuses=(200, 400, 401, 403, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/purchase-orders/{po_id}/cancel",
+        cancel_order,
+        "Cancel an order nothing was received on",
+        "manage_stock",
+        statuses=(200, 400, 401, 403, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/purchase-orders/{po_id}/receipts",
+        receive_order,
+        "Receive goods against an order, all or some (audited)",
+        "manage_stock",
+        RECEIPT,
+        statuses=(201, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/customers",
+        find_customers,
+        "Find customers by email, phone or name",
+        "serve_customers",
+        query=(("q", "an email, a phone number or the start of a name"),),
+        statuses=(200, 401, 403, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/customers",
+        create_customer,
+        "Enrol a customer (minimum data, consent flag)",
+        "serve_customers",
+        CUSTOMER,
+        statuses=(201, 400, 401, 403, 409, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/customers/{customer_id}",
+        get_customer,
+        "A customer with their points",
+        "serve_customers",
+        statuses=(200, 400, 401, 403, 404),
+    ),
+    Endpoint(
+        "PATCH",
+        "/customers/{customer_id}",
+        update_customer,
+        "Correct a customer's details (audited)",
+        "manage_customers",
+        CUSTOMER_CHANGE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/customers/{customer_id}/erase",
+        erase_customer,
+        "Erase a customer's personal data on request; sales stay whole (audited)",
+        "manage_customers",
+        ERASE,
+        statuses=(200, 400, 401, 403, 404, 409),
+    ),
+    Endpoint(
+        "GET",
+        "/customers/{customer_id}/purchases",
+        customer_purchases,
+        "A customer's purchase history",
+        "serve_customers",
+        query=(("limit", "at most 500"),),
+        statuses=(200, 400, 401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        "/customers/{customer_id}/points",
+        adjust_points,
+        "Adjust a customer's points (audited)",
+        "manage_customers",
+        POINTS,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "PUT",
+        "/sales/{sale_id}/customer",
+        sale_customer,
+        "Name (or clear) the customer of an open sale",
+        "serve_customers",
+        SALE_CUSTOMER,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/gift-cards",
+        sell_gift_card,
+        "Sell a new gift card or top one up, as an untaxed line; active when the sale completes",
+        "cashier+",
+        GIFT_CARD_SALE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/gift-cards/balance",
+        gift_card_balance,
+        "A gift card's balance (number in the body)",
+        "cashier+",
+        GIFT_CARD_CODE,
+        statuses=(200, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/gift-cards",
+        list_gift_cards,
+        "Gift cards, numbers masked",
+        "manage_gift_cards",
+        query=(("status", "pending, active or void"), ("limit", "at most 1000")),
+        statuses=(200, 400, 401, 403, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/gift-cards/{card_id}/void",
+        void_gift_card,
+        "Void a gift card (audited)",
+        "manage_gift_cards",
+        REASON,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "GET", "/time-clock", clock_status, "Am I clocked in, on a break, or off?", "clock_in", statuses=(200, 401, 403)
+    ),
+    Endpoint(
+        "POST",
+        "/time-clock",
+        clock,
+        "Clock in or out, start or end a break",
+        "clock_in",
+        CLOCK,
+        statuses=(200, 400, 401, 403, 409),
+    ),
+    Endpoint(
+        "GET", "/settings/rules", get_rules, "Loyalty rules and gift card expiry", "cashier+", statuses=(200, 401, 403)
+    ),
+    Endpoint(
+        "PUT",
+        "/settings/rules",
+        put_rules,
+        "Change loyalty rules or gift card expiry (audited)",
+        "manage_settings",
+        RULES,
+        statuses=(200, 400, 401, 403, 422),
+    ),
+    *(
+        Endpoint(
+            "GET",
+            f"/reports/{name}",
+            _report(name),
+            f"{summary} (JSON, or CSV with format=csv)",
+            "view_reports",
+            query=REPORT_QUERY,
+            statuses=(200, 400, 401, 403, 422),
+        )
+        for name, (_, summary) in _R.items()
+    ),
+)

@@ -1,0 +1,39 @@
+"""Helpers for the back office tests: sales made through the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def new_sale(api: Any, *codes: str) -> dict[str, Any]:
+    sale = api.post("/api/v1/sales").json()
+    for code in codes:
+        answer = api.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": code})
+        assert answer.status_code == 200, answer.text
+        sale = answer.json()
+    return sale
+
+
+def pay_cash(api: Any, sale: dict[str, Any]) -> dict[str, Any]:
+    due = api.get(f"/api/v1/sales/{sale['id']}").json()["totals"]["due"]
+    answer = api.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": due})
+    assert answer.status_code == 201, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["status"] == "completed"
+    return body
+
+
+def code_of(answer: Any) -> tuple[int, str]:
+    return answer.status_code, answer.json()["error"]["code"]
+
+
+@pytest.fixture
+def manager(as_role: Any) -> Any:
+    return as_role("manager")
+
+
+@pytest.fixture
+def cashier(as_role: Any) -> Any:
+    return as_role("cashier")
