@@ -27,6 +27,7 @@ def ansible_env() -> dict[str, str]:
         ANSIBLE_CONFIG=str(PROVISIONING / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
         PATH=f"{VENV_BIN}:{env.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
     )
     return env

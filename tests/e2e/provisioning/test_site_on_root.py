@@ -1,0 +1,275 @@
+"""site.yml applied to a bare debootstrap root: every role's promises hold, a
+second run changes nothing, and check mode reports no change.
+
+The tests share one provisioned root (session fixture) and run in file order:
+promises first, then the second run, then check mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import CLAMAV_MIRROR, GATEWAY, HEAD_OFFICE, Provisioned
+from .helpers import REPO, installed_packages, processes_in_root, run_playbook
+
+pytestmark = pytest.mark.slow
+
+
+def read(root: Path, path: str) -> str:
+    return (root / path.lstrip("/")).read_text()
+
+
+def rules(root: Path, path: str) -> str:
+    """The file without its comment lines."""
+    return "\n".join(line for line in read(root, path).splitlines() if not line.lstrip().startswith("#"))
+
+
+def enabled(root: Path, unit: str) -> bool:
+    """systemctl enable made a link for the unit in some *.wants folder."""
+    # The links point into the root's /lib: test the link itself, not its target.
+    return any((wants / unit).is_symlink() for wants in (root / "etc/systemd/system").glob("*.wants"))
+
+
+def masked(root: Path, unit: str) -> bool:
+    link = root / "etc/systemd/system" / unit
+    return link.is_symlink() and os.readlink(link) == "/dev/null"
+
+
+def shadow_entry(root: Path, user: str) -> list[str]:
+    for line in read(root, "/etc/shadow").splitlines():
+        if line.split(":", 1)[0] == user:
+            return line.split(":")
+    raise AssertionError(f"{user} not in /etc/shadow")
+
+
+def passwd_entry(root: Path, user: str) -> list[str]:
+    for line in read(root, "/etc/passwd").splitlines():
+        if line.split(":", 1)[0] == user:
+            return line.split(":")
+    raise AssertionError(f"{user} not in /etc/passwd")
+
+
+def group_members(root: Path, group: str) -> list[str]:
+    for line in read(root, "/etc/group").splitlines():
+        fields = line.split(":")
+        if fields[0] == group:
+            return [m for m in fields[3].split(",") if m]
+    return []
+
+
+def test_first_run_succeeds_and_starts_nothing(provisioned: Provisioned) -> None:
+    run = provisioned.first
+    assert run.returncode == 0, run.tail()
+    assert run.recap.get("failed", 0) == 0, run.tail()
+    assert run.recap.get("changed", 0) > 0
+    assert processes_in_root(provisioned.root) == [], "a process runs inside the root"
+    assert not (provisioned.root / "proc/self").exists(), "/proc is mounted in the root"
+
+
+def test_kiosk_base(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    packages = installed_packages(root)
+    for package in ("systemd", "systemd-sysv", "systemd-timesyncd", "udev", "locales"):
+        assert package in packages, package
+    assert read(root, "/etc/hostname") == "kiosk-under-test\n"
+    assert os.readlink(root / "etc/localtime") == "/usr/share/zoneinfo/Etc/UTC"
+    assert "LANG=en_US.UTF-8" in read(root, "/etc/default/locale")
+    assert (root / "usr/lib/locale/locale-archive").exists()
+    timesyncd = read(root, "/etc/systemd/timesyncd.conf.d/50-comptoir.conf")
+    assert f"NTP={GATEWAY}" in timesyncd
+    assert enabled(root, "systemd-timesyncd.service")
+    assert "Storage=persistent" in read(root, "/etc/systemd/journald.conf.d/50-comptoir.conf")
+    assert (root / "var/log/journal").is_dir()
+
+
+def test_updates(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    assert "unattended-upgrades" in installed_packages(root)
+    assert not (root / "etc/apt/sources.list").exists()
+    sources = read(root, "/etc/apt/sources.list.d/debian.sources")
+    assert "Suites: bookworm-security" in sources
+    assert sources.count("Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg") == 2
+    assert 'AllowUnauthenticated "false"' in read(root, "/etc/apt/apt.conf.d/50comptoir-signed")
+    assert 'Unattended-Upgrade "1"' in read(root, "/etc/apt/apt.conf.d/20auto-upgrades")
+    unattended = read(root, "/etc/apt/apt.conf.d/52comptoir-unattended-upgrades")
+    assert "label=Debian-Security" in unattended
+    window = read(root, "/etc/systemd/system/apt-daily-upgrade.timer.d/50-comptoir.conf")
+    assert "OnCalendar=*-*-* 03:00" in window
+    assert enabled(root, "apt-daily-upgrade.timer")
+
+
+def test_accounts(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    faillock = read(root, "/etc/security/faillock.conf")
+    assert re.search(r"^deny = 10$", faillock, re.M)
+    assert re.search(r"^unlock_time = 1800$", faillock, re.M)
+    assert re.search(r"^minlen = 12$", read(root, "/etc/security/pwquality.conf"), re.M)
+    auth = rules(root, "/etc/pam.d/common-auth")
+    assert "pam_faillock.so preauth" in auth
+    assert "pam_faillock.so authfail" in auth
+    assert "nullok" not in auth
+    assert "pam_faillock.so" in read(root, "/etc/pam.d/common-account")
+    password = rules(root, "/etc/pam.d/common-password")
+    assert "pam_pwquality.so" in password
+    assert "pam_pwhistory.so remember=4" in password
+    assert "nullok" not in password
+    assert "TMOUT=900" in read(root, "/etc/profile.d/comptoir-timeout.sh")
+    for line in read(root, "/etc/shadow").splitlines():
+        assert line.split(":")[1] != "", f"empty password: {line.split(':')[0]}"
+    assert (root / "usr/lib/x86_64-linux-gnu/security/pam_faillock.so").exists()
+    assert (root / "usr/lib/x86_64-linux-gnu/security/pam_pwquality.so").exists()
+
+
+def test_no_remote_access(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    packages = installed_packages(root)
+    for package in ("openssh-server", "x11vnc", "xrdp", "telnetd", "avahi-daemon"):
+        assert package not in packages, package
+    for unit in ("ssh.service", "ssh.socket", "xrdp.service"):
+        assert masked(root, unit), unit
+
+
+def test_firewall(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    assert "nftables" in installed_packages(root)
+    ruleset = read(root, "/etc/nftables.conf")
+    for hook in ("input", "output", "forward"):
+        assert re.search(rf"type filter hook {hook} priority filter; policy drop;", ruleset), hook
+    assert 'log prefix "comptoir-drop out: "' in ruleset
+    assert f"ip daddr {GATEWAY} tcp dport {{ 443 }} accept" in ruleset
+    assert f"ip daddr {HEAD_OFFICE} tcp dport {{ 8443 }} accept" in ruleset
+    assert enabled(root, "nftables.service")
+
+
+def test_usb(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    assert "usbguard" in installed_packages(root)
+    rules = root / "etc/usbguard/rules.conf"
+    assert rules.stat().st_mode & 0o777 == 0o600
+    assert 'allow id 04b8:0202 label "receipt printer"' in rules.read_text()
+    assert "ImplicitPolicyTarget=block" in read(root, "/etc/usbguard/usbguard-daemon.conf")
+    assert enabled(root, "usbguard.service")
+    modprobe = read(root, "/etc/modprobe.d/comptoir-usb.conf")
+    for module in ("usb_storage", "bluetooth"):
+        assert f"install {module} /bin/false" in modprobe
+
+
+def test_pos_app(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    user = passwd_entry(root, "comptoir")
+    assert int(user[2]) < 1000, "comptoir is not a system user"
+    assert user[6] == "/usr/sbin/nologin"
+    assert (root / "opt/comptoir/bin/comptoir").exists()
+    version = subprocess.run(
+        [
+            "chroot",
+            str(root),
+            "/opt/comptoir/bin/python",
+            "-c",
+            "import importlib.metadata as m, appliance; print(m.version('comptoir'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+    )
+    assert version.stdout.strip() == "0.1.0"
+    unit = read(root, "/etc/systemd/system/comptoir.service")
+    for line in (
+        "User=comptoir",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "StateDirectory=comptoir",
+        "LoadCredentialEncrypted=comptoir-store-key:/etc/credstore.encrypted/comptoir-store-key",
+        "ExecStart=/opt/comptoir/bin/comptoir serve --data-dir /var/lib/comptoir --host 127.0.0.1 --port 8787",
+    ):
+        assert line in unit.splitlines(), line
+    assert enabled(root, "comptoir.service")
+    assert enabled(root, "comptoir-store-key.service")
+    assert "systemd-creds encrypt" in read(root, "/usr/local/sbin/comptoir-store-key")
+    assert not (root / "etc/credstore.encrypted/comptoir-store-key").exists(), (
+        "the key must be made on the box at first boot, not baked into the root"
+    )
+    udev = read(root, "/etc/udev/rules.d/70-comptoir-devices.rules")
+    assert 'ATTR{idVendor}=="04b8", ATTR{idProduct}=="0202"' in udev
+    assert 'GROUP="comptoir"' in udev
+    if shutil.which("systemd-analyze"):
+        security = subprocess.run(
+            ["systemd-analyze", "security", "--offline=yes", f"--root={root}", "comptoir.service"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = re.search(r"Overall exposure level for comptoir.service: ([0-9.]+)", security.stdout)
+        assert found, security.stdout[-2000:] + security.stderr
+        assert float(found.group(1)) < 2.5, security.stdout[-3000:]
+
+
+def test_kiosk_session(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    assert "cage" in installed_packages(root)
+    assert shadow_entry(root, "kiosk")[1].startswith("!"), "kiosk password is not locked"
+    assert passwd_entry(root, "kiosk")[6] == "/usr/sbin/nologin"
+    assert "kiosk" not in group_members(root, "sudo")
+    assert not any("kiosk" in p.read_text() for p in (root / "etc/sudoers.d").glob("*"))
+    unit = read(root, "/etc/systemd/system/comptoir-kiosk.service")
+    assert "ExecStart=/usr/bin/cage -d -- /opt/comptoir/bin/comptoir run" in unit.splitlines()
+    assert " -s " not in unit, "cage -s would allow VT switching"
+    for line in ("User=kiosk", "Restart=always", "TTYPath=/dev/tty1", "PAMName=comptoir-kiosk"):
+        assert line in unit.splitlines(), line
+    assert enabled(root, "comptoir-kiosk.service")
+    assert os.readlink(root / "etc/systemd/system/default.target").endswith("graphical.target")
+    for unit_name in [f"getty@tty{n}.service" for n in range(1, 7)] + ["ctrl-alt-del.target"]:
+        assert masked(root, unit_name), unit_name
+    assert "NAutoVTs=0" in read(root, "/etc/systemd/logind.conf.d/50-comptoir-kiosk.conf")
+    assert "CtrlAltDelBurstAction=none" in read(root, "/etc/systemd/system.conf.d/50-comptoir-kiosk.conf")
+    assert read(root, "/etc/sysctl.d/90-comptoir-kiosk.conf").split() == ["kernel.sysrq=0"]
+    assert "consoleblank - - - - 0" in read(root, "/etc/tmpfiles.d/comptoir-consoleblank.conf")
+
+
+def test_audit(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    packages = installed_packages(root)
+    for package in ("auditd", "aide", "clamav", "clamav-freshclam"):
+        assert package in packages, package
+    rules = read(root, "/etc/audit/rules.d/50-comptoir.rules")
+    for key in ("identity", "logins", "time-change", "perm_mod", "modules", "comptoir"):
+        assert f"-k {key}" in rules, key
+    assert "-w /var/lib/comptoir -p wa -k comptoir" in rules
+    assert rules.rstrip().endswith("-e 2")
+    assert enabled(root, "auditd.service")
+    assert f"PrivateMirror {CLAMAV_MIRROR}" in read(root, "/etc/clamav/freshclam.conf").splitlines()
+    assert enabled(root, "clamav-freshclam.service")
+    assert enabled(root, "comptoir-aide-check.timer")
+    assert "OnCalendar=Sun *-*-* 02:30" in read(root, "/etc/systemd/system/comptoir-aide-check.timer")
+    assert not enabled(root, "dailyaidecheck.timer")
+    assert enabled(root, "comptoir-clamscan.timer")
+    assert not any((root / "var/lib/clamav").glob("*.c[lv]d")), "no signature download in a test"
+
+
+def test_compliance(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    policies = sorted(p.name for p in (REPO / "policies").glob("*.yml"))
+    deployed = sorted(p.name for p in (root / "etc/comptoir/policies").glob("*.yml"))
+    assert deployed == policies
+    assert enabled(root, "comptoir-compliance.timer") == bool(policies)
+
+
+def test_second_run_changes_nothing(provisioned: Provisioned) -> None:
+    run = run_playbook(provisioned.inventory)
+    assert run.returncode == 0, run.tail()
+    assert run.recap.get("changed") == 0, f"changed: {run.changed_tasks()}\n{run.tail()}"
+    assert processes_in_root(provisioned.root) == []
+
+
+def test_check_mode_reports_no_change(provisioned: Provisioned) -> None:
+    run = run_playbook(provisioned.inventory, "--check")
+    assert run.returncode == 0, run.tail()
+    assert run.recap.get("changed") == 0, f"changed: {run.changed_tasks()}\n{run.tail()}"
