@@ -33,9 +33,7 @@ _P = Permission
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customer": frozenset({_P.SELL}),
     "cashier": frozenset({_P.SELL, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}),
-    "supervisor": frozenset(
-        {_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}
-    ),
+    "supervisor": frozenset({_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}),
     "manager": frozenset(
         {
             _P.SELL,
