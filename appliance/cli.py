@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import importlib.resources
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -122,7 +123,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"One-time password: {password}   (shown once; you will choose a new one)")
     else:
         print(f"Using the demo store in {directory} (delete it to start over).")
-    return run(load(directory, port=args.port))
+    acquirer, gateway_url = _demo_acquirer(directory, args.port + 1)
+    try:
+        return run(load(directory, port=args.port, gateway_url=gateway_url))
+    finally:
+        if acquirer is not None:
+            acquirer.terminate()
+            acquirer.wait(5)
+
+
+def _demo_acquirer(directory: Path, port: int) -> tuple[subprocess.Popen[bytes] | None, str | None]:
+    """The simulated card acquirer beside the demo store, so a newcomer can pay by card
+    (test cards: docs/acquirer-protocol.md). A real gateway in the environment wins."""
+    if os.environ.get("COMPTOIR_GATEWAY_URL"):
+        return None, None
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "appliance",
+            "acquirer",
+            "serve",
+            "--port",
+            str(port),
+            "--state",
+            str(directory / "acquirer-state.json"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    from appliance.shell import wait_healthy
+
+    if not wait_healthy(url, timeout=10):
+        proc.terminate()
+        print("The simulated card acquirer did not start; card payments are off.")
+        return None, None
+    print(f"Simulated card acquirer on {url}: pay with its test cards (docs/acquirer-protocol.md).")
+    return proc, url
 
 
 # -- users ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from appliance.app.domain.money import format_amount
-from appliance.app.domain.receipt import Receipt
+from appliance.app.domain.receipt import Receipt, line_rows
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
 
@@ -179,12 +179,14 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
     page.line(f"Cashier: {receipt.cashier}")
     page.rule()
     for item in receipt.lines:
-        if item.quantity == 1:
-            page.row(item.name, money(item.amount))
-        else:
-            page.line(item.name)
-            page.row(f"  {item.quantity} x {money(item.unit_price)}", money(item.amount))
+        for left, right in line_rows(item, money):
+            if right:
+                page.row(left, right)
+            else:
+                page.line(left)
     page.rule()
+    if receipt.discount:
+        page.row("You saved", money(receipt.discount))
     label = "Subtotal (excl. tax)" if not receipt.prices_include_tax else "Net"
     page.row(label, money(receipt.subtotal))
     for tax in receipt.taxes:

@@ -114,9 +114,7 @@ class PaymentGateway(Protocol):
 
     def refund(self, reference: str, amount: int, idempotency_key: str) -> Refund: ...
 
-    def lookup(
-        self, *, reference: str | None = None, idempotency_key: str | None = None
-    ) -> Authorisation | None:
+    def lookup(self, *, reference: str | None = None, idempotency_key: str | None = None) -> Authorisation | None:
         """The acquirer's record, or None when it never saw the request."""
         ...
 
@@ -176,9 +174,7 @@ class HttpGateway:
             headers["Authorization"] = f"Bearer {config.api_key}"
         self._client = httpx.Client(
             base_url=config.url.rstrip("/"),
-            timeout=httpx.Timeout(
-                config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout
-            ),
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=config.connect_timeout),
             headers=headers,
             transport=transport,
             follow_redirects=False,
@@ -293,9 +289,7 @@ class HttpGateway:
         assert data is not None
         return _refund(data)
 
-    def lookup(
-        self, *, reference: str | None = None, idempotency_key: str | None = None
-    ) -> Authorisation | None:
+    def lookup(self, *, reference: str | None = None, idempotency_key: str | None = None) -> Authorisation | None:
         if (reference is None) == (idempotency_key is None):
             raise ValueError("look up by reference or by idempotency key, one of the two")
         if reference is not None:

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     MANAGE_CUSTOMERS = "manage_customers"  # edit, erase, adjust points
     MANAGE_GIFT_CARDS = "manage_gift_cards"  # list and void cards (selling one is `sell`)
     CLOCK_IN = "clock_in"
+    DISCOUNT_OVER_LIMIT = "discount_over_limit"
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -33,7 +34,17 @@ _P = Permission
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customer": frozenset({_P.SELL}),
     "cashier": frozenset({_P.SELL, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}),
-    "supervisor": frozenset({_P.SELL, _P.VOID_LINE, _P.REFUND, _P.PRICE_OVERRIDE, _P.SERVE_CUSTOMERS, _P.CLOCK_IN}),
+    "supervisor": frozenset(
+        {
+            _P.SELL,
+            _P.VOID_LINE,
+            _P.REFUND,
+            _P.PRICE_OVERRIDE,
+            _P.DISCOUNT_OVER_LIMIT,
+            _P.SERVE_CUSTOMERS,
+            _P.CLOCK_IN,
+        }
+    ),
     "manager": frozenset(
         {
             _P.SELL,
@@ -43,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.MANAGE_PRODUCTS,
             _P.MANAGE_USERS,
             _P.VIEW_REPORTS,
+            _P.DISCOUNT_OVER_LIMIT,
             _P.MANAGE_STOCK,
             _P.SERVE_CUSTOMERS,
             _P.MANAGE_CUSTOMERS,

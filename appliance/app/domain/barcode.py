@@ -7,6 +7,7 @@ scanner set to either finds the product.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from appliance.app.domain.errors import Invalid
 
@@ -37,3 +38,65 @@ def normalise(code: str) -> str:
 
 def with_check_digit(body: str) -> str:
     return body + str(gtin_check_digit(body))
+
+
+# -- variable-measure barcodes (EAN-13 with a 2x prefix) -------------------------------------
+
+# Layout of the 13 digits: P prefix, I item, C price check digit, V value, K EAN check.
+DEFAULT_LAYOUT = "PPIIIIICVVVVK"
+DEFAULT_PREFIXES = {"20": "price", "21": "price", "22": "price", "23": "weight", "24": "weight", "25": "weight"}
+
+# GS1 weighting tables for the price check digit (General Specifications 7.9.3).
+_W2MINUS = (0, 2, 4, 6, 8, 9, 1, 3, 5, 7)
+_W3 = (0, 3, 6, 9, 2, 5, 8, 1, 4, 7)
+_W5MINUS = (0, 5, 9, 4, 8, 3, 7, 2, 6, 1)
+
+
+def price_check_digit(value: str) -> int:
+    """The check digit GS1 puts before a 4-digit price or weight."""
+    if len(value) != 4 or not value.isdigit():
+        raise ValueError("the price check digit covers exactly 4 digits")
+    d = [int(c) for c in value]
+    total = _W2MINUS[d[0]] + _W2MINUS[d[1]] + _W3[d[2]] + _W5MINUS[d[3]]
+    return (total * 3) % 10
+
+
+def check_layout(layout: str) -> str:
+    valid = (
+        len(layout) == 13
+        and layout.startswith("PP")
+        and layout.endswith("K")
+        and set(layout) <= set("PICVK")
+        and layout.count("P") == 2
+        and layout.count("K") == 1
+        and layout.count("I") >= 4
+        and layout.count("V") in (4, 5)
+        and layout.count("C") <= 1
+        and (layout.count("C") == 0 or layout.count("V") == 4)
+    )
+    if not valid:
+        raise Invalid("a layout is 13 of P (2), I (4+), optional C, V (4 or 5, 4 with C) and K last", "invalid_layout")
+    return layout
+
+
+@dataclass(frozen=True)
+class VariableMeasure:
+    item_key: str  # prefix + item digits: the barcode the product is filed under
+    kind: str  # "price" (value in minor units) or "weight" (value in grams)
+    value: int
+
+
+def read_variable_measure(
+    code: str, prefixes: dict[str, str] | None = None, layout: str = DEFAULT_LAYOUT
+) -> VariableMeasure | None:
+    """What a scale's label barcode carries, or None when the code is an ordinary GTIN.
+    Raises Invalid when the embedded price check digit is wrong."""
+    prefixes = DEFAULT_PREFIXES if prefixes is None else prefixes
+    if len(code) != 13 or not code.isdigit() or code[:2] not in prefixes:
+        return None
+    parts: dict[str, str] = {"P": "", "I": "", "C": "", "V": "", "K": ""}
+    for digit, role in zip(code, layout, strict=True):
+        parts[role] += digit
+    if parts["C"] and price_check_digit(parts["V"]) != int(parts["C"]):
+        raise Invalid(f"the price check digit of {code} is wrong", "bad_price_check_digit")
+    return VariableMeasure(item_key=parts["P"] + parts["I"], kind=prefixes[code[:2]], value=int(parts["V"]))

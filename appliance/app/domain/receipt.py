@@ -5,6 +5,7 @@ screen can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from appliance.app.domain.money import format_amount
@@ -17,6 +18,10 @@ class ReceiptLine:
     unit_price: int
     amount: int
     sku: str = ""
+    discount: int = 0  # taken off this line in all (promotion, line and order discounts)
+    promotion: str | None = None
+    measure: str = ""  # "0.512 kg @ 19.99/kg"
+    original_price: int | None = None  # shelf price when overridden
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Receipt:
     total: int
     tenders: tuple[ReceiptTender, ...]
     footer: tuple[str, ...] = ()
+    discount: int = 0
     copy: bool = False  # a reprint says so on the paper
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -62,6 +68,22 @@ class Receipt:
     @property
     def change(self) -> int:
         return sum(t.change for t in self.tenders)
+
+
+def line_rows(line: ReceiptLine, money: Callable[[int], str]) -> list[tuple[str, str]]:
+    """The rows one sale line takes on paper, (left, right): shared by every renderer."""
+    rows: list[tuple[str, str]] = []
+    if line.measure:
+        rows += [(line.name, ""), (f"  {line.measure}", money(line.amount))]
+    elif line.quantity == 1:
+        rows.append((line.name, money(line.amount)))
+    else:
+        rows += [(line.name, ""), (f"  {line.quantity} x {money(line.unit_price)}", money(line.amount))]
+    if line.original_price is not None:
+        rows.append((f"  price changed from {money(line.original_price)}", ""))
+    if line.discount:
+        rows.append((f"  {line.promotion or 'Discount'}", money(-line.discount)))
+    return rows
 
 
 def _row(left: str, right: str, width: int) -> str:
@@ -91,12 +113,11 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     out.append(f"Cashier: {receipt.cashier}")
     out.append("-" * width)
     for line in receipt.lines:
-        if line.quantity == 1:
-            out.append(_row(line.name, money(line.amount), width))
-        else:
-            out.append(line.name[:width])
-            out.append(_row(f"  {line.quantity} x {money(line.unit_price)}", money(line.amount), width))
+        for left, right in line_rows(line, money):
+            out.append(_row(left, right, width) if right else left[:width])
     out.append("-" * width)
+    if receipt.discount:
+        out.append(_row("You saved", money(receipt.discount), width))
     label = "Subtotal (excl. tax)" if not receipt.prices_include_tax else "Net"
     out.append(_row(label, money(receipt.subtotal), width))
     for tax in receipt.taxes:

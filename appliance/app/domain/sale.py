@@ -7,11 +7,13 @@ bought after money changed hands is a refund, not an edit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, Rounding
+from appliance.app.domain.pricing import Discount, Promotion, allocate, best_promotion
 from appliance.app.domain.tax import TaxClass, Totals, compute_totals
 
 MAX_QUANTITY = 9999  # more than this of one item at a till is a typo, not a sale
@@ -34,10 +36,35 @@ class SaleLine:
     barcode: str | None = None
     voided: bool = False
     refunded_qty: int = 0
+    category: str | None = None
+    discount: Discount | None = None  # the cashier's, on this line
+    original_price: int | None = None  # the shelf price, when the price was overridden
+    override_reason: str = ""
+    measure: str = ""  # "0.512 kg @ 19.99/kg" for a weighed item
 
     @property
     def amount(self) -> int:
+        """Before any discount."""
         return 0 if self.voided else self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line with everything taken off it: what the customer pays for it is `net`."""
+
+    line: SaleLine
+    promotion: str | None
+    promotion_off: int
+    line_off: int
+    order_off: int
+
+    @property
+    def discount(self) -> int:
+        return self.promotion_off + self.line_off + self.order_off
+
+    @property
+    def net(self) -> int:
+        return self.line.amount - self.discount
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,8 @@ class SaleTotals:
     paid: int
     due: int
     taxes: Totals
+    discount: int = 0
+    lines: tuple[PricedLine, ...] = ()
 
 
 @dataclass
@@ -68,12 +97,18 @@ class Sale:
     lines: list[SaleLine] = field(default_factory=list)
     tenders: list[Tender] = field(default_factory=list)
     receipt_no: int | None = None
+    order_discount: Discount | None = None
+    business_day: dt.date | None = None  # the shop's date when it opened: promotions follow it
+    promotions: tuple[Promotion, ...] = ()
+    parked: bool = False
 
     # -- lines ---------------------------------------------------------------------------
 
     def _require_open(self) -> None:
         if self.status != OPEN:
             raise Conflict(f"sale {self.id} is {self.status}", f"sale_{self.status}")
+        if self.parked:
+            raise Conflict(f"sale {self.id} is parked; resume it first", "sale_parked")
 
     def _require_editable(self) -> None:
         self._require_open()
@@ -96,13 +131,22 @@ class Sale:
         tax_class: str,
         quantity: int = 1,
         barcode: str | None = None,
+        category: str | None = None,
+        measure: str = "",
     ) -> SaleLine:
         """Adds a line, or adds to the last live line of the same product (a second scan)."""
         self._require_editable()
         check_quantity(quantity)
         for i in range(len(self.lines) - 1, -1, -1):
             existing = self.lines[i]
-            if existing.product_id == product_id and not existing.voided and existing.unit_price == unit_price:
+            if (
+                existing.product_id == product_id
+                and not existing.voided
+                and existing.unit_price == unit_price
+                and existing.original_price is None
+                and not existing.measure
+                and not measure
+            ):
                 merged = check_quantity(existing.quantity + quantity)
                 self.lines[i] = replace(existing, quantity=merged)
                 return self.lines[i]
@@ -117,6 +161,8 @@ class Sale:
             quantity=quantity,
             tax_class=tax_class,
             barcode=barcode,
+            category=category,
+            measure=measure,
         )
         self.lines.append(new)
         return new
@@ -144,11 +190,78 @@ class Sale:
         self._require_editable()
         self.status = CANCELLED
 
+    def set_line_discount(self, line_no: int, discount: Discount | None) -> SaleLine:
+        self._require_editable()
+        line = self.line(line_no)
+        if line.voided:
+            raise Conflict(f"line {line_no} is voided", "line_voided")
+        updated = replace(line, discount=discount)
+        self.lines[self.lines.index(line)] = updated
+        return updated
+
+    def set_order_discount(self, discount: Discount | None) -> None:
+        self._require_editable()
+        self.order_discount = discount
+
+    def override_price(self, line_no: int, price: int, reason: str) -> SaleLine:
+        self._require_editable()
+        if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
+            raise Invalid("the price must be a whole number of minor units, 0 or more", "invalid_price")
+        if not 3 <= len(reason.strip()) <= 200:
+            raise Invalid("a price override needs a reason of 3 to 200 characters", "reason_required")
+        line = self.line(line_no)
+        if line.voided:
+            raise Conflict(f"line {line_no} is voided", "line_voided")
+        shelf = line.original_price if line.original_price is not None else line.unit_price
+        updated = replace(line, unit_price=price, original_price=shelf, override_reason=reason.strip())
+        self.lines[self.lines.index(line)] = updated
+        return updated
+
+    def park(self) -> None:
+        self._require_editable()
+        if not any(not ln.voided for ln in self.lines):
+            raise Conflict("an empty sale need not be parked", "sale_empty")
+        self.parked = True
+
+    def resume(self) -> None:
+        if not self.parked:
+            raise Conflict(f"sale {self.id} is not parked", "sale_not_parked")
+        self.parked = False
+
+    # -- prices ----------------------------------------------------------------------------
+
+    def priced_lines(self, rounding: Rounding = Rounding.HALF_UP) -> tuple[PricedLine, ...]:
+        live = [ln for ln in self.lines if not ln.voided]
+        day = self.business_day or dt.date.min
+        staged: list[tuple[SaleLine, str | None, int, int]] = []
+        for ln in live:
+            promotion, promo_off = (None, 0)
+            if ln.original_price is None:  # an overridden price is already the deal
+                promotion, promo_off = best_promotion(
+                    self.promotions,
+                    product_id=ln.product_id,
+                    category=ln.category,
+                    unit_price=ln.unit_price,
+                    quantity=ln.quantity,
+                    day=day,
+                )
+            after_promo = ln.amount - promo_off
+            line_off = ln.discount.amount_off(after_promo, rounding) if ln.discount else 0
+            staged.append((ln, promotion.name if promotion else None, promo_off, line_off))
+        remaining = [ln.amount - p - d for ln, _, p, d in staged]
+        order_total = self.order_discount.amount_off(sum(remaining), rounding) if self.order_discount else 0
+        shares = allocate(order_total, remaining)
+        return tuple(
+            PricedLine(line=ln, promotion=name, promotion_off=p, line_off=d, order_off=share)
+            for (ln, name, p, d), share in zip(staged, shares, strict=True)
+        )
+
     # -- money ---------------------------------------------------------------------------
 
     def totals(self, classes: Mapping[str, TaxClass], rounding: Rounding = Rounding.HALF_UP) -> SaleTotals:
+        priced = self.priced_lines(rounding)
         taxes = compute_totals(
-            ((ln.tax_class, ln.amount) for ln in self.lines if not ln.voided),
+            ((p.line.tax_class, p.net) for p in priced),
             classes,
             prices_include_tax=self.prices_include_tax,
             rounding=rounding,
@@ -161,6 +274,8 @@ class Sale:
             paid=paid,
             due=taxes.total - paid,
             taxes=taxes,
+            discount=sum(p.discount for p in priced),
+            lines=priced,
         )
 
     def take_cash(

@@ -243,13 +243,17 @@ def require(shop: Shop, actor: Actor, permission: Permission, approval: str | No
     if can(actor.role, permission):
         return None
     if approval:
-        approver_id = staff.use_approval(
-            shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now()
-        )
-        if approver_id is not None:
-            approver = staff.by_id(shop.db.conn, approver_id)
-            return approver.username if approver else "?"
+        return approved_by(shop, actor, permission, approval)
     raise Forbidden(
         f"the {actor.role} role may not {permission.value.replace('_', ' ')}; a supervisor can approve it",
         "forbidden",
     )
+
+
+def approved_by(shop: Shop, actor: Actor, permission: Permission, approval: str) -> str:
+    """Uses up a supervisor's approval of `permission` on this session; names the approver."""
+    approver_id = staff.use_approval(shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now())
+    approver = staff.by_id(shop.db.conn, approver_id) if approver_id is not None else None
+    if approver is None:
+        raise Forbidden("the approval is unknown, used or expired; ask again", "approval_invalid")
+    return approver.username

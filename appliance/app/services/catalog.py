@@ -28,6 +28,8 @@ class NewProduct:
     tax_class: str
     barcodes: tuple[str, ...]
     stock: int
+    category: str | None = None
+    sold_by: str = "unit"
 
 
 def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
@@ -48,7 +50,13 @@ def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     stock = data.get("stock", 0)
     if isinstance(stock, bool) or not isinstance(stock, int) or not -MAX_STOCK <= stock <= MAX_STOCK:
         raise Invalid("stock must be a whole number", "invalid_stock")
-    return NewProduct(sku, name, price, tax_class, codes, stock)
+    category = data.get("category") or None
+    if category is not None and (not isinstance(category, str) or not 1 <= len(category.strip()) <= 40):
+        raise Invalid("category must be 1-40 characters", "invalid_category")
+    sold_by = data.get("sold_by") or "unit"
+    if sold_by not in ("unit", "weight"):
+        raise Invalid("sold_by is unit or weight (price per kilogram)", "invalid_sold_by")
+    return NewProduct(sku, name, price, tax_class, codes, stock, category.strip() if category else None, sold_by)
 
 
 def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
@@ -66,6 +74,8 @@ def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
         barcodes=product.barcodes,
         stock=product.stock,
         now=shop.now(),
+        category=product.category,
+        sold_by=product.sold_by,
     )
 
 
@@ -105,7 +115,7 @@ class ImportRejected(DomainError):
         self.errors = errors
 
 
-CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock")
+CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock", "category", "sold_by")
 
 
 def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
@@ -143,6 +153,8 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
                     "tax_class": values.get("tax_class") or "standard",
                     "barcodes": values.get("barcodes", "").replace("|", " ").split(),
                     "stock": int(stock_text),
+                    "category": values.get("category") or None,
+                    "sold_by": values.get("sold_by") or "unit",
                 },
             )
             if product.sku in seen_skus:

@@ -7,20 +7,27 @@ queues the receipt for the printer in that same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from appliance.app.domain.barcode import normalise
-from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.barcode import normalise, read_variable_measure
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.money import format_amount, round_fraction
+from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
 from appliance.app.domain.sale import COMPLETED, Sale, check_quantity
 from appliance.app.domain.tax import compute_totals
 from appliance.app.services import audit_log, hooks
-from appliance.app.services.auth import require
+from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
+from appliance.app.store import staff
+from appliance.app.store.catalog import Product
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
@@ -35,17 +42,41 @@ def _load(conn: Connection, sale_id: int) -> Sale:
 
 
 def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, Any]:
-    """The sale as the API shows it."""
+    """The sale as the API shows it. A completed sale shows what was frozen when it
+    completed; an open one is priced now."""
     conn = conn or shop.db.conn
     sale = _load(conn, sale_id)
     head = sales_store.header(conn, sale_id)
     assert head is not None
-    totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
-    taxes = sales_store.stored_taxes(conn, sale_id) if sale.status == COMPLETED else list(totals.taxes.taxes)
     payments = sales_store.payments(conn, sale_id)
+    if sale.status == COMPLETED:
+        taxes = sales_store.stored_taxes(conn, sale_id)
+        frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
+        paid = sum(p["amount"] for p in payments)
+        totals = {
+            "subtotal": head["subtotal"],
+            "discount": head["discount"],
+            "tax": head["tax"],
+            "total": head["total"],
+            "paid": paid,
+            "due": max(head["total"] - paid, 0),
+        }
+    else:
+        live = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+        taxes = list(live.taxes.taxes)
+        frozen = {p.line.line_no: (p.discount, p.promotion) for p in live.lines}
+        totals = {
+            "subtotal": live.subtotal,
+            "discount": live.discount,
+            "tax": live.tax,
+            "total": live.total,
+            "paid": live.paid,
+            "due": max(live.due, 0),
+        }
     return {
         "id": sale.id,
         "status": sale.status,
+        "parked": sale.parked,
         "currency": sale.currency,
         "prices_include_tax": sale.prices_include_tax,
         "terminal_id": head["terminal_id"],
@@ -63,19 +94,20 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, 
                 "quantity": ln.quantity,
                 "unit_price": ln.unit_price,
                 "amount": ln.unit_price * ln.quantity,
+                "discount": frozen.get(ln.line_no, (0, None))[0],
+                "net": ln.unit_price * ln.quantity - frozen.get(ln.line_no, (0, None))[0] if not ln.voided else 0,
+                "promotion": frozen.get(ln.line_no, (0, None))[1],
+                "line_discount": _discount_json(ln.discount),
+                "original_price": ln.original_price,
+                "measure": ln.measure or None,
                 "tax_class": ln.tax_class,
                 "voided": ln.voided,
                 "refunded_quantity": ln.refunded_qty,
             }
             for ln in sale.lines
         ],
-        "totals": {
-            "subtotal": totals.subtotal,
-            "tax": totals.tax,
-            "total": totals.total,
-            "paid": totals.paid,
-            "due": max(totals.due, 0),
-        },
+        "order_discount": _discount_json(sale.order_discount),
+        "totals": totals,
         "taxes": [{"name": t.name, "rate": t.rate, "amount": t.amount} for t in taxes],
         "payments": [
             {
@@ -91,6 +123,20 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, 
     }
 
 
+def _discount_json(discount: Discount | None) -> dict[str, Any] | None:
+    if discount is None:
+        return None
+    return {"kind": discount.kind, "value": discount.value, "reason": discount.reason}
+
+
+def business_day(shop: Shop) -> dt.date:
+    """Today on the shop's own calendar: promotions start and end by it."""
+    try:
+        return shop.clock().astimezone(ZoneInfo(shop.settings.timezone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return shop.clock().date()
+
+
 def open_sale(shop: Shop, actor: Actor) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -101,6 +147,7 @@ def open_sale(shop: Shop, actor: Actor) -> dict[str, Any]:
             currency=shop.settings.currency,
             prices_include_tax=shop.settings.prices_include_tax,
             now=shop.now(),
+            business_day=business_day(shop).isoformat(),
         )
         return view(shop, sale_id, tx)
 
@@ -124,16 +171,19 @@ def add_item(
         raise Invalid("give either a barcode or a sku", "barcode_or_sku")
     check_quantity(quantity)
     with shop.db.transaction() as tx:
+        measure = ""
         if barcode is not None:
             code = normalise(barcode)
-            product = catalog_store.by_barcode(tx, code)
-            if product is None:
-                raise Invalid(f"unknown barcode {code}", "unknown_barcode")
+            product, unit_price, measure = _scan(shop, tx, code, quantity)
         else:
             code = None
-            product = catalog_store.by_sku(tx, str(sku))
-            if product is None:
+            found = catalog_store.by_sku(tx, str(sku))
+            if found is None:
                 raise Invalid(f"unknown sku {sku}", "unknown_sku")
+            product = found
+            if product.sold_by == "weight":
+                raise Invalid(f"{product.name} is sold by weight: scan the scale's label", "weigh_item")
+            unit_price = product.price
         if not product.active:
             raise Invalid(f"{product.name} is no longer sold", "product_inactive")
         sale = _load(tx, sale_id)
@@ -141,13 +191,44 @@ def add_item(
             product_id=product.id,
             sku=product.sku,
             name=product.name,
-            unit_price=product.price,
+            unit_price=unit_price,
             tax_class=product.tax_class,
             quantity=quantity,
             barcode=code,
+            category=product.category,
+            measure=measure,
         )
         sales_store.save_line(tx, sale_id, line)
         return view(shop, sale_id, tx)
+
+
+def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product, int, str]:
+    """The product behind a scanned code and its price; a scale label (EAN-13 with a 2x
+    prefix) carries the item and its weight or price in the code itself."""
+    product = catalog_store.by_barcode(tx, code)
+    if product is not None:
+        if product.sold_by == "weight":
+            raise Invalid(f"{product.name} is sold by weight: scan the scale's label", "weigh_item")
+        return product, product.price, ""
+    settings = shop.settings
+    measured = read_variable_measure(code, settings.variable_measure_prefixes, settings.variable_measure_layout)
+    if measured is None:
+        raise Invalid(f"unknown barcode {code}", "unknown_barcode")
+    product = catalog_store.by_barcode(tx, measured.item_key)
+    if product is None:
+        raise Invalid(f"unknown item {measured.item_key} in scale label {code}", "unknown_barcode")
+    if quantity != 1:
+        raise Invalid("a weighed or priced label is one item; scan it again for another", "invalid_quantity")
+    currency = settings.currency
+    if measured.kind == "price":
+        return product, measured.value, ""
+    if product.sold_by != "weight":
+        raise Invalid(f"{product.name} is not sold by weight", "not_weighed")
+    if measured.value <= 0:
+        raise Invalid("the label weighs nothing", "invalid_weight")
+    price = round_fraction(Fraction(product.price * measured.value, 1000), settings.tax_rounding)
+    kilos = f"{measured.value / 1000:.3f}"
+    return product, price, f"{kilos} kg @ {format_amount(product.price, currency)}/kg"
 
 
 def add_priced_line(
@@ -209,6 +290,141 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
             },
         )
         return view(shop, sale_id, tx)
+
+
+def _check_limit(
+    shop: Shop, actor: Actor, discount: Discount, granted: int, base: int, approval: str | None
+) -> str | None:
+    """A discount above the role's own limit needs a supervisor's approval; the approver's
+    limit must cover it too. Returns the approver, if one was needed. A percentage is
+    judged as given (10 % is 10 % even when a cent of rounding makes it 10.03 %)."""
+    share = Fraction(discount.value, 100) if discount.kind == PERCENT else percent_of(granted, base)
+    limits = shop.settings.discount_limits
+    if share <= limits.get(actor.role, 0):
+        return None
+    if not approval:
+        raise Forbidden(
+            f"a {float(share):.1f} % discount is over the {actor.role}'s limit of {limits.get(actor.role, 0)} %; "
+            "a supervisor can approve it",
+            "discount_needs_approval",
+        )
+    approver = approved_by(shop, actor, Permission.DISCOUNT_OVER_LIMIT, approval)
+    approver_user = staff.by_name(shop.db.conn, approver)
+    if approver_user is None or share > limits.get(approver_user.role, 0):
+        raise Forbidden(f"{approver} may not approve a {float(share):.1f} % discount", "forbidden")
+    return approver
+
+
+def discount_line(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    line_no: int,
+    discount: Discount | None,
+    approval: str | None = None,
+) -> dict[str, Any]:
+    """Sets (or with None, removes) the cashier's discount on one line."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        line = sale.set_line_discount(line_no, discount)
+        priced = next(p for p in sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines if p.line == line)
+        approver = None
+        if discount is not None:
+            approver = _check_limit(
+                shop, actor, discount, priced.line_off, line.amount - priced.promotion_off, approval
+            )
+        sales_store.save_line(tx, sale_id, line)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="discount_line" if discount else "discount_line_removed",
+            object=f"sale:{sale_id}/line:{line_no}",
+            details={"discount": _discount_json(discount), "amount_off": priced.line_off, "approved_by": approver},
+        )
+        return view(shop, sale_id, tx)
+
+
+def discount_order(
+    shop: Shop, actor: Actor, sale_id: int, discount: Discount | None, approval: str | None = None
+) -> dict[str, Any]:
+    """Sets (or removes) a discount on the whole sale, spread over its lines."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        sale.set_order_discount(discount)
+        priced = sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines
+        off = sum(p.order_off for p in priced)
+        approver = None
+        if discount is not None:
+            approver = _check_limit(shop, actor, discount, off, sum(p.net + p.order_off for p in priced), approval)
+        sales_store.save_order_discount(tx, sale_id, discount)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="discount_order" if discount else "discount_order_removed",
+            object=f"sale:{sale_id}",
+            details={"discount": _discount_json(discount), "amount_off": off, "approved_by": approver},
+        )
+        return view(shop, sale_id, tx)
+
+
+def override_price(
+    shop: Shop, actor: Actor, sale_id: int, line_no: int, price: int, reason: str, approval: str | None = None
+) -> dict[str, Any]:
+    """Charges another price than the shelf's for one line (permission, reason, audited)."""
+    with shop.db.transaction() as tx:
+        approver = require(shop, actor, Permission.PRICE_OVERRIDE, approval)
+        sale = _load(tx, sale_id)
+        before = sale.line(line_no).unit_price
+        line = sale.override_price(line_no, price, reason)
+        sales_store.save_line(tx, sale_id, line)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="price_override",
+            object=f"sale:{sale_id}/line:{line_no}",
+            details={
+                "sku": line.sku,
+                "from": before,
+                "to": price,
+                "shelf": line.original_price,
+                "reason": line.override_reason,
+                "approved_by": approver,
+            },
+        )
+        return view(shop, sale_id, tx)
+
+
+def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+    """Sets a sale aside so that the next customer can be served on this lane."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        head = sales_store.header(tx, sale_id)
+        assert head is not None
+        sale.park()
+        sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
+        return view(shop, sale_id, tx)
+
+
+def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+    """Takes a parked sale back up, on the lane where it was parked."""
+    require(shop, actor, Permission.SELL)
+    with shop.db.transaction() as tx:
+        sale = _load(tx, sale_id)
+        head = sales_store.header(tx, sale_id)
+        assert head is not None
+        if head["terminal_id"] != shop.config.terminal_id:
+            raise Conflict(f"sale {sale_id} was parked on lane {head['terminal_id']}", "parked_elsewhere")
+        sale.resume()
+        sales_store.set_parked(tx, sale_id, None, None)
+        return view(shop, sale_id, tx)
+
+
+def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+    require(shop, actor, Permission.SELL)
+    return sales_store.parked(shop.db.conn, shop.config.terminal_id)
 
 
 def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
@@ -287,6 +503,8 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
         totals.total,
         totals.taxes.taxes,
         shop.now(),
+        discount=totals.discount,
+        line_discounts=tuple((p.line.line_no, p.discount, p.promotion) for p in totals.lines),
     )
     for line in sale.lines:
         if not line.voided:
@@ -315,6 +533,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
     head = sales_store.header(conn, sale_id)
     assert head is not None
     settings = shop.settings
+    frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
     return Receipt(
         store_name=settings.store_name,
         header=settings.header,
@@ -331,10 +550,15 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
                 unit_price=ln.unit_price,
                 amount=ln.amount,
                 sku=ln.sku,
+                discount=frozen.get(ln.line_no, (0, None))[0],
+                promotion=frozen.get(ln.line_no, (0, None))[1],
+                measure=ln.measure,
+                original_price=ln.original_price,
             )
             for ln in sale.lines
             if not ln.voided
         ),
+        discount=head["discount"],
         subtotal=head["subtotal"],
         taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
         total=head["total"],
@@ -417,8 +641,15 @@ def refund(
                 raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
             wanted[line_no] = wanted.get(line_no, 0) + quantity
         returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
+        # What the customer paid for those units: the frozen discount goes back pro rata.
+        frozen = {r["line_no"]: r["discount"] for r in sales_store.line_discounts(tx, sale_id)}
+        paid_for = {
+            ln.line_no: ln.amount
+            - round_fraction(Fraction(frozen.get(ln.line_no, 0) * ln.quantity, sale.line(ln.line_no).quantity))
+            for ln in returned
+        }
         totals = compute_totals(
-            ((ln.tax_class, ln.amount) for ln in returned),
+            ((ln.tax_class, paid_for[ln.line_no]) for ln in returned),
             shop.tax_classes,
             prices_include_tax=sale.prices_include_tax,
             rounding=shop.settings.tax_rounding,
@@ -438,7 +669,7 @@ def refund(
             tx.execute(
                 "INSERT INTO refund_lines(refund_id, line_id, quantity, amount) "
                 "SELECT ?, id, ?, ? FROM sale_lines WHERE sale_id = ? AND line_no = ?",
-                (refund_id, ln.quantity, ln.amount, sale_id, ln.line_no),
+                (refund_id, ln.quantity, paid_for[ln.line_no], sale_id, ln.line_no),
             )
             tx.execute(
                 "UPDATE sale_lines SET refunded_qty = refunded_qty + ? WHERE sale_id = ? AND line_no = ?",
@@ -494,3 +725,42 @@ def _allocate_refund(tx: Connection, sale_id: int, amount: int) -> list[tuple[in
     if remaining > 0:
         raise Conflict("the refund is more than the sale's tenders have left", "refund_exceeds_paid")
     return out
+
+
+def find_sales(
+    shop: Shop,
+    actor: Actor,
+    *,
+    receipt: str | None = None,
+    day: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
+    `T01-000042`), by day, or the parked ones of this lane."""
+    require(shop, actor, Permission.SELL)
+    conn = shop.db.conn
+    if status == "parked":
+        return sales_store.parked(conn, shop.config.terminal_id)
+    if receipt is not None:
+        terminal, sep, number = receipt.strip().rpartition("-")
+        if not sep or not number.isdigit() or not terminal:
+            raise Invalid("a receipt number looks like T01-000042", "invalid_receipt_number")
+        row = conn.execute(
+            "SELECT id FROM sales WHERE terminal_id = ? AND receipt_no = ?", (terminal, int(number))
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no receipt {receipt}", "receipt_not_found")
+        return [view(shop, int(row[0]))]
+    if day is not None:
+        try:
+            date = dt.date.fromisoformat(day)
+        except ValueError:
+            raise Invalid("day must be a date YYYY-MM-DD", "invalid_date") from None
+        rows = conn.execute(
+            "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, u.username AS cashier "
+            "FROM sales s JOIN users u ON u.id = s.cashier_id "
+            "WHERE s.status = 'completed' AND s.business_day = ? ORDER BY s.completed_at LIMIT 500",
+            (date.isoformat(),),
+        )
+        return [{**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"} for r in rows]
+    raise Invalid("find sales by receipt, day or status=parked", "missing_query")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
 from appliance.app.domain.money import Rounding
 from appliance.app.domain.tax import TaxClass
 from appliance.app.store import settings as settings_store
@@ -33,6 +34,9 @@ def parse_iso(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
+DEFAULT_DISCOUNT_LIMITS = {"cashier": 10, "supervisor": 50, "manager": 100, "admin": 100}
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """What a manager sets for the whole store (kept in the store, changes audited)."""
@@ -44,6 +48,9 @@ class StoreSettings:
     prices_include_tax: bool
     tax_rounding: Rounding
     timezone: str
+    discount_limits: dict[str, int] = field(default_factory=dict)  # percent a role may give alone
+    variable_measure_prefixes: dict[str, str] = field(default_factory=dict)
+    variable_measure_layout: str = DEFAULT_LAYOUT
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> StoreSettings:
@@ -55,6 +62,9 @@ class StoreSettings:
             prices_include_tax=bool(values.get("prices_include_tax", False)),
             tax_rounding=Rounding(values.get("tax_rounding", Rounding.HALF_UP.value)),
             timezone=str(values.get("timezone", "UTC")),
+            discount_limits={str(k): int(v) for k, v in values.get("discount_limits", DEFAULT_DISCOUNT_LIMITS).items()},
+            variable_measure_prefixes=dict(values.get("variable_measure_prefixes", DEFAULT_PREFIXES)),
+            variable_measure_layout=str(values.get("variable_measure_layout", DEFAULT_LAYOUT)),
         )
 
 
@@ -82,6 +92,7 @@ class Shop:
     _settings: StoreSettings | None = field(default=None, repr=False)
     _tax_classes: dict[str, TaxClass] | None = field(default=None, repr=False)
     on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
+    devices: Any = field(default=None, repr=False)  # services.devices.Devices once started
 
     @property
     def data_dir(self) -> Path:
@@ -108,6 +119,9 @@ class Shop:
         self._tax_classes = None
 
     def close(self) -> None:
+        if self.devices is not None:
+            self.devices.close()
+            self.devices = None
         self.db.close()
 
 

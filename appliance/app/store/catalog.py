@@ -18,9 +18,11 @@ class Product:
     stock_on_hand: int
     barcodes: tuple[str, ...]
     active: bool = True
+    category: str | None = None
+    sold_by: str = "unit"  # or "weight": price per kilogram
 
 
-_COLUMNS = "id, sku, name, price, tax_class, stock_on_hand, active"
+_COLUMNS = "id, sku, name, price, tax_class, stock_on_hand, active, category, sold_by"
 
 
 def _product(conn: Connection, row: Row) -> Product:
@@ -36,6 +38,8 @@ def _product(conn: Connection, row: Row) -> Product:
         stock_on_hand=row["stock_on_hand"],
         barcodes=codes,
         active=bool(row["active"]),
+        category=row["category"],
+        sold_by=row["sold_by"],
     )
 
 
@@ -85,11 +89,13 @@ def insert(
     barcodes: Iterable[str],
     stock: int,
     now: str,
+    category: str | None = None,
+    sold_by: str = "unit",
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (sku, name, price, tax_class, stock, now, now),
+        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at, category, sold_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sku, name, price, tax_class, stock, now, now, category, sold_by),
     )
     product_id = int(cur.lastrowid)
     conn.executemany("INSERT INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in barcodes])

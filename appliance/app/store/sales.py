@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from appliance.app.domain.pricing import Discount, Promotion
 from appliance.app.domain.sale import Sale, SaleLine, Tender
 from appliance.app.domain.tax import TaxLine
 from appliance.app.store.db import Connection
@@ -18,12 +20,13 @@ def insert(
     currency: str,
     prices_include_tax: bool,
     now: str,
+    business_day: str | None = None,
 ) -> int:
     conn.execute("INSERT OR IGNORE INTO terminals(id) VALUES (?)", (terminal_id,))
     cur = conn.execute(
-        "INSERT INTO sales(terminal_id, status, cashier_id, currency, prices_include_tax, opened_at) "
-        "VALUES (?, 'open', ?, ?, ?, ?)",
-        (terminal_id, cashier_id, currency, int(prices_include_tax), now),
+        "INSERT INTO sales(terminal_id, status, cashier_id, currency, prices_include_tax, opened_at, business_day) "
+        "VALUES (?, 'open', ?, ?, ?, ?, ?)",
+        (terminal_id, cashier_id, currency, int(prices_include_tax), now, business_day),
     )
     return int(cur.lastrowid)
 
@@ -36,13 +39,43 @@ def header(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def _discount(kind: str | None, value: int | None, reason: str | None) -> Discount | None:
+    return Discount(kind, int(value), reason or "") if kind and value else None
+
+
+def live_promotions(conn: Connection, day: dt.date) -> tuple[Promotion, ...]:
+    rows = conn.execute(
+        "SELECT * FROM promotions WHERE active AND starts <= ? AND ends >= ? ORDER BY id",
+        (day.isoformat(), day.isoformat()),
+    )
+    return tuple(promotion(r) for r in rows)
+
+
+def promotion(r: Any) -> Promotion:
+    return Promotion(
+        id=r["id"],
+        name=r["name"],
+        kind=r["kind"],
+        starts=dt.date.fromisoformat(r["starts"]),
+        ends=dt.date.fromisoformat(r["ends"]),
+        product_id=r["product_id"],
+        category=r["category"],
+        quantity=r["quantity"],
+        price=r["price"],
+        percent=r["percent"],
+    )
+
+
 def load(conn: Connection, sale_id: int) -> Sale | None:
+    """The sale with what prices it: the promotions live on its business day."""
     row = conn.execute(
-        "SELECT id, status, currency, prices_include_tax, receipt_no FROM sales WHERE id = ?",
+        "SELECT id, status, currency, prices_include_tax, receipt_no, business_day, parked_at, "
+        "order_discount_kind, order_discount_value, order_discount_reason FROM sales WHERE id = ?",
         (sale_id,),
     ).fetchone()
     if row is None:
         return None
+    day = dt.date.fromisoformat(row["business_day"]) if row["business_day"] else None
     lines = [
         SaleLine(
             line_no=r["line_no"],
@@ -55,6 +88,11 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
             barcode=r["barcode"],
             voided=bool(r["voided"]),
             refunded_qty=r["refunded_qty"],
+            category=r["category"],
+            discount=_discount(r["discount_kind"], r["discount_value"], r["discount_reason"]),
+            original_price=r["original_price"],
+            override_reason=r["override_reason"],
+            measure=r["measure"],
         )
         for r in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,))
     ]
@@ -76,15 +114,23 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
         lines=lines,
         tenders=tenders,
         receipt_no=row["receipt_no"],
+        order_discount=_discount(row["order_discount_kind"], row["order_discount_value"], row["order_discount_reason"]),
+        business_day=day,
+        promotions=live_promotions(conn, day) if day else (),
+        parked=row["parked_at"] is not None,
     )
 
 
 def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
     conn.execute(
         "INSERT INTO sale_lines"
-        "(sale_id, line_no, product_id, sku, name, barcode, unit_price, quantity, tax_class, voided) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(sale_id, line_no) DO UPDATE SET quantity = excluded.quantity, voided = excluded.voided",
+        "(sale_id, line_no, product_id, sku, name, barcode, unit_price, quantity, tax_class, voided, category, "
+        "discount_kind, discount_value, discount_reason, original_price, override_reason, measure) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(sale_id, line_no) DO UPDATE SET quantity = excluded.quantity, voided = excluded.voided, "
+        "unit_price = excluded.unit_price, discount_kind = excluded.discount_kind, "
+        "discount_value = excluded.discount_value, discount_reason = excluded.discount_reason, "
+        "original_price = excluded.original_price, override_reason = excluded.override_reason",
         (
             sale_id,
             line.line_no,
@@ -96,8 +142,42 @@ def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
             line.quantity,
             line.tax_class,
             int(line.voided),
+            line.category,
+            line.discount.kind if line.discount else None,
+            line.discount.value if line.discount else None,
+            line.discount.reason if line.discount else "",
+            line.original_price,
+            line.override_reason,
+            line.measure,
         ),
     )
+
+
+def save_order_discount(conn: Connection, sale_id: int, discount: Discount | None) -> None:
+    conn.execute(
+        "UPDATE sales SET order_discount_kind = ?, order_discount_value = ?, order_discount_reason = ? WHERE id = ?",
+        (
+            discount.kind if discount else None,
+            discount.value if discount else None,
+            discount.reason if discount else "",
+            sale_id,
+        ),
+    )
+
+
+def set_parked(conn: Connection, sale_id: int, user_id: int | None, now: str | None) -> None:
+    conn.execute("UPDATE sales SET parked_at = ?, parked_by = ? WHERE id = ?", (now, user_id, sale_id))
+
+
+def parked(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT s.id, s.parked_at, u.username AS parked_by, "
+        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines "
+        "FROM sales s LEFT JOIN users u ON u.id = s.parked_by "
+        "WHERE s.terminal_id = ? AND s.parked_at IS NOT NULL AND s.status = 'open' ORDER BY s.parked_at",
+        (terminal_id,),
+    )
+    return [dict(r) for r in rows]
 
 
 def mark_voided_by(conn: Connection, sale_id: int, line_no: int, user_id: int) -> None:
@@ -155,11 +235,19 @@ def complete(
     total: int,
     taxes: tuple[TaxLine, ...],
     now: str,
+    discount: int = 0,
+    line_discounts: tuple[tuple[int, int, str | None], ...] = (),
 ) -> None:
+    """Freezes what the sale came to: totals, taxes, and each line's discount and promotion
+    (so a promotion ended later changes no past receipt or report)."""
     conn.execute(
-        "UPDATE sales SET status = 'completed', receipt_no = ?, completed_at = ?, subtotal = ?, tax = ?, total = ? "
-        "WHERE id = ? AND status = 'open'",
-        (receipt_no, now, subtotal, tax, total, sale_id),
+        "UPDATE sales SET status = 'completed', receipt_no = ?, completed_at = ?, subtotal = ?, tax = ?, total = ?, "
+        "discount = ? WHERE id = ? AND status = 'open'",
+        (receipt_no, now, subtotal, tax, total, discount, sale_id),
+    )
+    conn.executemany(
+        "UPDATE sale_lines SET discount = ?, promotion = ? WHERE sale_id = ? AND line_no = ?",
+        [(off, promo, sale_id, line_no) for line_no, off, promo in line_discounts],
     )
     conn.executemany(
         "INSERT INTO sale_taxes(sale_id, name, rate, base, amount) VALUES (?, ?, ?, ?, ?)",
@@ -179,3 +267,8 @@ def stored_taxes(conn: Connection, sale_id: int) -> list[TaxLine]:
             (sale_id,),
         )
     ]
+
+
+def line_discounts(conn: Connection, sale_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT line_no, discount, promotion FROM sale_lines WHERE sale_id = ?", (sale_id,))
+    return [dict(r) for r in rows]

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.receipt import render_text
-from appliance.app.services import audit_log, auth, catalog, idempotency, reports, sales, tenders, users
+from appliance.app.services import audit_log, auth, card_payments, catalog, idempotency, reports, sales, tenders, users
 from appliance.app.services.shop import iso
 from appliance.app.store.catalog import Product
 from appliance.app.web.endpoint import Endpoint
@@ -70,6 +70,8 @@ PRODUCT = {
         "tax_class": STR,
         "barcodes": {"type": "array", "items": STR, "maxItems": 20},
         "stock": INT,
+        "category": STR,
+        "sold_by": {"type": "string", "enum": ["unit", "weight"]},
     },
     "required": ["sku", "name", "price"],
     "additionalProperties": False,
@@ -139,6 +141,8 @@ def product_json(p: Product) -> dict[str, Any]:
         "tax_class": p.tax_class,
         "barcodes": list(p.barcodes),
         "stock": p.stock_on_hand,
+        "category": p.category,
+        "sold_by": p.sold_by,
     }
 
 
@@ -314,22 +318,32 @@ async def add_payment(request: Request) -> Response:
     sale_id = _sale_id(request)
     body = await json_body(request, PAYMENT)
     shop = shop_of(request)
+    key = request.headers.get("idempotency-key")
+    if body["method"] == "card":
+        # A card payment commits its attempt before it calls the gateway, so it cannot run
+        # inside the idempotency transaction: it keeps the key with the attempt itself.
+        if key is not None:
+            idempotency.check_key(key)
+        desk = devices_of(shop).cards
+        if desk is None:
+            raise Invalid("card payments are not set up on this till (no gateway configured)", "tender_unavailable")
+        card = body.get("card")
+        if card is None:
+            raise Invalid("a card payment needs card: {number, exp_month, exp_year}", "card_required")
+        answer = await call(card_payments.pay_card, shop, who, desk, sale_id, body["amount"], card, key)
+        return ok(answer, 201)
 
     def pay() -> tuple[int, dict[str, Any]]:
         return 201, tenders.pay(shop, who, sale_id, body)
 
-    # The idempotency record is keyed on the request without the card number in it.
-    keyed = {k: v for k, v in body.items() if k != "card"}
-    status, answer = await call(
-        idempotency.run_once,
-        shop,
-        who,
-        request.headers.get("idempotency-key"),
-        f"payments:{sale_id}",
-        keyed,
-        pay,
-    )
+    status, answer = await call(idempotency.run_once, shop, who, key, f"payments:{sale_id}", body, pay)
     return ok(answer, status)
+
+
+def devices_of(shop: Any) -> Any:
+    from appliance.app.services.devices import Devices
+
+    return shop.devices or Devices()
 
 
 async def get_receipt(request: Request) -> Response:
@@ -363,6 +377,11 @@ async def refund(request: Request) -> Response:
         body,
         lambda: (201, sales.refund(shop, who, sale_id, body["lines"], body["reason"], approval)),
     )
+    desk = devices_of(shop).cards
+    if desk is not None and any(t["method"] == "card" for t in answer["tenders"]):
+        # The refund is committed; the card part goes back through its authorisation now
+        # (and again at the next start if the gateway does not answer).
+        answer = {**answer, "card_refunds": await call(card_payments.send_card_refunds, shop, desk, answer["id"])}
     return ok(answer, status)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -16,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from appliance.app.domain.errors import DomainError
+from appliance.app.services import devices
 from appliance.app.services.shop import Shop
 from appliance.app.web import pages
 from appliance.app.web.http import BadRequest, handle_errors
@@ -100,9 +104,20 @@ def _dispatch(methods: dict[str, Any]) -> Any:
     return endpoint
 
 
-def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None) -> Starlette:
+def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None, *, start_devices: bool = True) -> Starlette:
     hosts = list(allowed_hosts or shop.config.allowed_hosts)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if start_devices and shop.devices is None:
+            await run_in_threadpool(devices.start, shop)
+        yield
+        if shop.devices is not None:
+            await run_in_threadpool(shop.devices.close)
+            shop.devices = None
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes(),
         middleware=[
             Middleware(SecurityHeaders),

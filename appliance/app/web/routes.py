@@ -3,12 +3,13 @@ both made from this one list, so they cannot drift apart."""
 
 from __future__ import annotations
 
-from appliance.app.web import api, api_backoffice
+from appliance.app.web import api, api_backoffice, api_selling
 from appliance.app.web.endpoint import Endpoint
 
 
 def all_endpoints() -> tuple[Endpoint, ...]:
     return (
         *api.ENDPOINTS,
+        *api_selling.ENDPOINTS,
         *api_backoffice.ENDPOINTS,
     )

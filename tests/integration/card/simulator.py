@@ -12,9 +12,7 @@ from pathlib import Path
 
 
 @contextmanager
-def running_simulator(
-    *, state: Path | None = None, hang_seconds: float = 30.0, port: int = 0
-) -> Iterator[str]:
+def running_simulator(*, state: Path | None = None, hang_seconds: float = 30.0, port: int = 0) -> Iterator[str]:
     """Yields the simulator's base URL once it listens."""
     cmd = [
         sys.executable,

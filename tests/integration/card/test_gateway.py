@@ -89,9 +89,7 @@ def test_partial_approval(gateway: HttpGateway) -> None:
     result = gateway.authorise(1001, "CAD", card("4000000000000010"), key())
     assert result.status == "partial" and result.approved
     assert (result.requested_amount, result.approved_amount) == (1001, 500)
-    no_partial = gateway.authorise(
-        1001, "CAD", card("4000000000000010"), key(), allow_partial=False
-    )
+    no_partial = gateway.authorise(1001, "CAD", card("4000000000000010"), key(), allow_partial=False)
     assert no_partial.status == "declined"
 
 

@@ -63,9 +63,7 @@ def test_same_card_same_token_found_by_fingerprint(vault: TokenVault) -> None:
     assert other.token != first.token
 
 
-def test_detokenise_refuses_other_purposes_and_audits(
-    vault: TokenVault, audit: AuditRecorder
-) -> None:
+def test_detokenise_refuses_other_purposes_and_audits(vault: TokenVault, audit: AuditRecorder) -> None:
     token = vault.tokenise(_card("4111111111111111")).token
     with pytest.raises(Forbidden):
         vault.detokenise(token, purpose="report", actor="mgr", audit=audit)
@@ -113,17 +111,13 @@ def test_vault_key_is_separate_from_the_store_key(vault: TokenVault, data_dir: P
     assert os.stat(data_dir / "vault.key").st_mode & 0o077 == 0
 
 
-def test_swapped_ciphertext_does_not_decrypt(
-    vault: TokenVault, database: store.Database, audit: AuditRecorder
-) -> None:
+def test_swapped_ciphertext_does_not_decrypt(vault: TokenVault, database: store.Database, audit: AuditRecorder) -> None:
     a = vault.tokenise(_card("4111111111111111")).token
     b = vault.tokenise(_card("5555555555554444")).token
     with database.transaction() as tx:
         row = tx.execute("SELECT nonce, ciphertext FROM card_tokens WHERE token = ?", (b,))
         nonce, ct = row.fetchone()
-        tx.execute(
-            "UPDATE card_tokens SET nonce = ?, ciphertext = ? WHERE token = ?", (nonce, ct, a)
-        )
+        tx.execute("UPDATE card_tokens SET nonce = ?, ciphertext = ? WHERE token = ?", (nonce, ct, a))
     with pytest.raises(VaultError):
         vault.detokenise(a, purpose="authorise", actor="pos", audit=audit)
     assert audit.entries[-1][1] == "failure"
@@ -156,9 +150,7 @@ def test_rotate_rewraps_and_old_tokens_work(database: store.Database, data_dir: 
     assert reopened.find("4111111111111111") is not None  # fingerprints survive rotation
     reopened.rotate()
     _assert_all_readable(TokenVault.open(database, data_dir), tokens)
-    data_keys = database.conn.execute(
-        "SELECT count(*) FROM vault_keys WHERE purpose = 'data'"
-    ).fetchone()[0]
+    data_keys = database.conn.execute("SELECT count(*) FROM vault_keys WHERE purpose = 'data'").fetchone()[0]
     assert data_keys == 3
 
 

@@ -21,7 +21,7 @@ def test_scan_pay_cash_get_change_and_receipt(as_role: Any, store: Store) -> Non
     sale = new_sale(cashier, "4006381333931", "4006381333931", "96385074")
     assert [(ln["sku"], ln["quantity"]) for ln in sale["lines"]] == [("APL", 2), ("BRD", 1)]
     # Apple 2 x 1.25 taxed (GST 5% + QST 9.975%), bread exempt.
-    assert sale["totals"] == {"subtotal": 599, "tax": 13 + 25, "total": 637, "paid": 0, "due": 637}
+    assert sale["totals"] == {"subtotal": 599, "discount": 0, "tax": 13 + 25, "total": 637, "paid": 0, "due": 637}
     assert sale["taxes"] == [
         {"name": "GST", "rate": "5", "amount": 13},
         {"name": "QST", "rate": "9.975", "amount": 25},

@@ -1,0 +1,55 @@
+"""The shop's connections to the world beyond the store: the receipt printer's worker and
+the card desk (vault + gateway). Made once at start-up, closed at shutdown."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from appliance.app.services.card_payments import CardDesk, resolve_pending, send_card_refunds
+from appliance.app.services.print_queue import PrintWorker
+from appliance.app.services.shop import Shop
+from appliance.drivers.payment import GatewayConfig, HttpGateway
+from appliance.drivers.printer import printer_from_spec
+from appliance.security.vault import TokenVault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Devices:
+    printer: PrintWorker | None = None
+    cards: CardDesk | None = None
+
+    def close(self) -> None:
+        if self.printer is not None:
+            self.printer.stop()
+        if self.cards is not None and isinstance(self.cards.gateway, HttpGateway):
+            self.cards.gateway.close()
+
+
+def start(shop: Shop) -> Devices:
+    """Starts what the config names, and finishes what a crash left in flight: pending
+    card payments are looked up at the gateway, pending receipts print."""
+    devices = Devices()
+    if shop.config.printer != "none":
+        worker = PrintWorker(shop.db, printer_from_spec(shop.config.printer))
+        worker.start()
+        shop.on_receipt.append(worker.wake)
+        devices.printer = worker
+    gateway = GatewayConfig.from_env(shop.config.gateway_url)
+    if gateway is not None:
+        devices.cards = CardDesk(vault=TokenVault.open(shop.db, shop.data_dir), gateway=HttpGateway(gateway))
+        try:
+            outcomes = resolve_pending(shop, devices.cards)
+            if outcomes:
+                log.warning("card payments in flight at the last stop were resolved: %s", outcomes)
+            waiting = shop.db.conn.execute(
+                "SELECT DISTINCT refund_id FROM card_refunds WHERE status = 'pending' ORDER BY refund_id"
+            ).fetchall()
+            for row in waiting:
+                send_card_refunds(shop, devices.cards, int(row[0]))
+        except Exception:
+            log.exception("could not resolve card payments in flight; will retry at next start")
+    shop.devices = devices
+    return devices

@@ -1,0 +1,101 @@
+"""The shop's own offers: N for a price, buy N get one, a percentage off a category for a
+while. They apply by themselves at the till; the best one for a line wins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from appliance.app.domain.errors import Invalid, NotFound
+from appliance.app.domain.pricing import Promotion, check_promotion
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import catalog as catalog_store
+from appliance.app.store import sales as sales_store
+from appliance.security.rbac import Permission
+
+
+def _date(text: Any, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise Invalid(f"{name} must be a date YYYY-MM-DD", "invalid_date") from None
+
+
+def promotion_json(p: Promotion) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind,
+        "sku": None,
+        "product_id": p.product_id,
+        "category": p.category,
+        "quantity": p.quantity,
+        "price": p.price,
+        "percent": p.percent,
+        "starts": p.starts.isoformat(),
+        "ends": p.ends.isoformat(),
+    }
+
+
+def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    product_id = None
+    if data.get("sku"):
+        product = catalog_store.by_sku(shop.db.conn, str(data["sku"]))
+        if product is None:
+            raise Invalid(f"unknown sku {data['sku']}", "unknown_sku")
+        product_id = product.id
+    promotion = check_promotion(
+        Promotion(
+            id=0,
+            name=str(data.get("name", "")).strip(),
+            kind=str(data.get("kind", "")),
+            starts=_date(data.get("starts"), "starts"),
+            ends=_date(data.get("ends"), "ends"),
+            product_id=product_id,
+            category=data.get("category"),
+            quantity=int(data.get("quantity", 0)),
+            price=int(data.get("price", 0)),
+            percent=int(data.get("percent", 0)),
+        )
+    )
+    with shop.db.transaction() as tx:
+        cur = tx.execute(
+            "INSERT INTO promotions(name, kind, product_id, category, quantity, price, percent, starts, ends, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                promotion.name,
+                promotion.kind,
+                promotion.product_id,
+                promotion.category,
+                promotion.quantity,
+                promotion.price,
+                promotion.percent,
+                promotion.starts.isoformat(),
+                promotion.ends.isoformat(),
+                shop.now(),
+            ),
+        )
+        promotion_id = int(cur.lastrowid)
+        audit_log.record(
+            shop, actor=actor, action="promotion_create", object=f"promotion:{promotion_id}", details=dict(data)
+        )
+    return {**promotion_json(promotion), "id": promotion_id, "sku": data.get("sku")}
+
+
+def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+    require(shop, actor, Permission.SELL)
+    rows = shop.db.conn.execute("SELECT * FROM promotions WHERE active ORDER BY starts, id").fetchall()
+    return [promotion_json(sales_store.promotion(r)) for r in rows]
+
+
+def end(shop: Shop, actor: Actor, promotion_id: int) -> None:
+    """Ends an offer now. Sales already completed keep the price they were given."""
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    with shop.db.transaction() as tx:
+        done = tx.execute("UPDATE promotions SET active = 0 WHERE id = ? AND active", (promotion_id,)).rowcount
+        if not done:
+            raise NotFound(f"no running promotion {promotion_id}", "promotion_not_found")
+        audit_log.record(shop, actor=actor, action="promotion_end", object=f"promotion:{promotion_id}")

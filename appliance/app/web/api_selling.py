@@ -1,0 +1,227 @@
+"""API for the till's finer points: discounts, price overrides, parked sales, finding a
+sale again, promotions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appliance.app.domain.pricing import check_discount
+from appliance.app.services import promotions, sales
+from appliance.app.web.api import EMPTY, INT, STR, _line, _sale_id, ok
+from appliance.app.web.endpoint import Endpoint
+from appliance.app.web.http import actor, call, int_param, json_body, shop_of
+
+DISCOUNT = {
+    "type": "object",
+    "description": "kind percent: value in basis points (1250 = 12.5 %); kind amount: value in minor units",
+    "properties": {
+        "kind": {"type": "string", "enum": ["percent", "amount"]},
+        "value": INT,
+        "reason": {"type": "string", "maxLength": 200},
+    },
+    "required": ["kind", "value"],
+    "additionalProperties": False,
+}
+PRICE = {
+    "type": "object",
+    "properties": {"price": INT, "reason": {"type": "string", "maxLength": 200}},
+    "required": ["price", "reason"],
+    "additionalProperties": False,
+}
+PROMOTION = {
+    "type": "object",
+    "description": "multi_price: sku, quantity N, price for N; buy_n_get_one: sku, quantity N; "
+    "category_percent: category, percent in basis points. Dates are the shop's calendar, inclusive.",
+    "properties": {
+        "name": STR,
+        "kind": {"type": "string", "enum": ["multi_price", "buy_n_get_one", "category_percent"]},
+        "sku": STR,
+        "category": STR,
+        "quantity": INT,
+        "price": INT,
+        "percent": INT,
+        "starts": {"type": "string", "format": "date"},
+        "ends": {"type": "string", "format": "date"},
+    },
+    "required": ["name", "kind", "starts", "ends"],
+    "additionalProperties": False,
+}
+
+
+async def discount_line(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, line = _sale_id(request), _line(request)
+    shop = shop_of(request)
+    approval = request.headers.get("x-approval")
+    if request.method == "DELETE":
+        return ok(await call(sales.discount_line, shop, who, sale_id, line, None))
+    body = await json_body(request, DISCOUNT)
+    discount = check_discount(body["kind"], body["value"], body.get("reason", ""))
+    return ok(await call(sales.discount_line, shop, who, sale_id, line, discount, approval))
+
+
+async def discount_order(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    shop = shop_of(request)
+    approval = request.headers.get("x-approval")
+    if request.method == "DELETE":
+        return ok(await call(sales.discount_order, shop, who, sale_id, None))
+    body = await json_body(request, DISCOUNT)
+    discount = check_discount(body["kind"], body["value"], body.get("reason", ""))
+    return ok(await call(sales.discount_order, shop, who, sale_id, discount, approval))
+
+
+async def override_price(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, line = _sale_id(request), _line(request)
+    body = await json_body(request, PRICE)
+    return ok(
+        await call(
+            sales.override_price,
+            shop_of(request),
+            who,
+            sale_id,
+            line,
+            body["price"],
+            body["reason"],
+            request.headers.get("x-approval"),
+        )
+    )
+
+
+async def park(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    await json_body(request, EMPTY)
+    return ok(await call(sales.park, shop_of(request), who, sale_id))
+
+
+async def resume(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    await json_body(request, EMPTY)
+    return ok(await call(sales.resume, shop_of(request), who, sale_id))
+
+
+async def find_sales(request: Request) -> Response:
+    who = await actor(request)
+    q = request.query_params
+    found = await call(
+        sales.find_sales, shop_of(request), who, receipt=q.get("receipt"), day=q.get("day"), status=q.get("status")
+    )
+    return ok({"sales": found})
+
+
+async def list_promotions(request: Request) -> Response:
+    who = await actor(request)
+    return ok({"promotions": await call(promotions.list_active, shop_of(request), who)})
+
+
+async def create_promotion(request: Request) -> Response:
+    who = await actor(request)
+    body: dict[str, Any] = await json_body(request, PROMOTION)
+    return ok(await call(promotions.create, shop_of(request), who, body), 201)
+
+
+async def end_promotion(request: Request) -> Response:
+    who = await actor(request)
+    promotion_id = int_param(request.path_params["promotion_id"], "promotion id")
+    await call(promotions.end, shop_of(request), who, promotion_id)
+    return ok({"status": "ended"})
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "GET",
+        "/sales",
+        find_sales,
+        "Find sales: ?receipt=T01-000042, ?day=YYYY-MM-DD or ?status=parked",
+        "cashier+",
+        query=(("receipt", "the receipt number"), ("day", "business day"), ("status", "parked")),
+        statuses=(200, 401, 404, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/items/{line}/discount",
+        discount_line,
+        "Discount one line; over the role's limit needs X-Approval",
+        "cashier+",
+        DISCOUNT,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+        headers=("X-Approval",),
+    ),
+    Endpoint(
+        "DELETE",
+        "/sales/{sale_id}/items/{line}/discount",
+        discount_line,
+        "Remove a line's discount",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/discount",
+        discount_order,
+        "Discount the whole sale; over the role's limit needs X-Approval",
+        "cashier+",
+        DISCOUNT,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+        headers=("X-Approval",),
+    ),
+    Endpoint(
+        "DELETE",
+        "/sales/{sale_id}/discount",
+        discount_order,
+        "Remove the sale's discount",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/items/{line}/price",
+        override_price,
+        "Override a line's price (reason, audited)",
+        "price_override",
+        PRICE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+        headers=("X-Approval",),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/park",
+        park,
+        "Park a sale to serve the next customer",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/resume",
+        resume,
+        "Resume a parked sale on its lane",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+    ),
+    Endpoint("GET", "/promotions", list_promotions, "Running promotions", "cashier+", statuses=(200, 401)),
+    Endpoint(
+        "POST",
+        "/promotions",
+        create_promotion,
+        "Create a promotion",
+        "manage_products",
+        PROMOTION,
+        statuses=(201, 400, 401, 403, 422),
+    ),
+    Endpoint(
+        "DELETE",
+        "/promotions/{promotion_id}",
+        end_promotion,
+        "End a promotion now",
+        "manage_products",
+        statuses=(200, 401, 403, 404),
+    ),
+)
