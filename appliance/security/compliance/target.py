@@ -97,10 +97,8 @@ class Target:
         return [str(PurePosixPath(base, m.relative_to(host_base))) for m in matches]
 
     def exists(self, path: str, *, follow_last: bool = True) -> bool:
-        try:
-            host = self.resolve(path, follow_last=follow_last)
-        except Unreadable:
-            return False
+        """Whether the path is there; a link loop raises Unreadable (an error, not "missing")."""
+        host = self.resolve(path, follow_last=follow_last)
         return host.is_symlink() or host.exists()
 
     def lstat(self, path: str) -> os.stat_result:

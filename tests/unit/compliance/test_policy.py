@@ -1,0 +1,127 @@
+"""The shipped policies are valid and cover the guidance; bad files are refused with file,
+line and reason."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from appliance.security.compliance import coverage
+from appliance.security.compliance.policy import PolicyError, load_policies, load_policy
+from appliance.security.compliance.sources import TA14_002A_ITEMS
+
+REPO = Path(__file__).resolve().parents[3]
+POLICIES = REPO / "policies"
+ROLES = REPO / "provisioning/roles"
+GOOD = """policy: {id: test, title: Test, source: Comptoir}
+controls:
+  - id: T-1
+    title: A file exists
+    rationale: Because it must be there.
+    severity: low
+    references: [{source: PCI-DSS-4.0, item: "8.3.4"}]
+    check: {type: file_present, path: /etc/x}
+    remediation: {role: accounts, tag: accounts_faillock, text: The accounts role writes it.}
+"""
+
+
+def shipped() -> list:
+    return load_policies([POLICIES])
+
+
+def test_the_shipped_policies_load_with_at_least_50_controls() -> None:
+    policies = shipped()
+    assert {p.id for p in policies} == {"us-cert-ta14-002a", "us-cert-ta14-212a", "pci-dss-4", "kiosk-baseline"}
+    assert sum(len(p.controls) for p in policies) >= 50
+
+
+def test_every_ta14_002a_recommendation_and_every_pci_area_is_covered() -> None:
+    table = coverage.rows(shipped())
+    covered = {(r.item.source, r.item.item) for r in table if r.controls}
+    assert all(("TA14-002A", i.item) in covered for i in TA14_002A_ITEMS)
+    pci = {item for source, item in covered if source == "PCI-DSS-4.0"}
+    areas = ["1.3", "1.4", "2.2", "3.3", "3.4", "3.5", "3.6", "3.7", "5.2", "5.3", "6.3.3", "8.2", "8.3"]
+    areas += ["10.2", "10.3", "10.5", "10.6", "11.5"]
+    for area in areas:
+        assert any(i == area or i.startswith(area + ".") for i in pci), f"PCI DSS {area} has no control"
+
+
+def test_every_remediation_names_a_tag_its_role_really_has() -> None:
+    if not ROLES.is_dir():
+        pytest.skip("no provisioning/ in this checkout")
+    for policy in shipped():
+        for control in policy.controls:
+            role, tag = control.remediation.role, control.remediation.tag
+            tasks = "\n".join(p.read_text() for p in (ROLES / role / "tasks").glob("*.yml"))
+            tags = set(re.findall(r"[a-z0-9_]+", " ".join(re.findall(r"tags:\s*\[([^\]]*)\]", tasks))))
+            assert tag == role or tag in tags, f"{control.id}: role {role} has no tag {tag}"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "reason"),
+    [
+        (("severity: low", "severity: dire"), 6, "'dire' is not one of low, medium, high, critical"),
+        (
+            ("    check: {type: file_present, path: /etc/x}", "    check: {type: file_present, path: /etc/x, mode: 1}"),
+            8,
+            "unknown key ('mode' was unexpected)",
+        ),
+        (
+            ("type: file_present, path: /etc/x", "type: file_contains, path: /etc/x, pattern: '(unclosed'"),
+            8,
+            "is not a 'regex'",
+        ),
+        (("type: file_present, path: /etc/x", "type: file_presence, path: /etc/x"), 8, "'file_presence' is not one of"),
+        (('item: "8.3.4"', 'item: "8.3.44"'), 7, "PCI-DSS-4.0 has no item '8.3.44'"),
+        (("role: accounts,", "role: acounts,"), 9, "'acounts' is not one of"),
+        (("    rationale: Because it must be there.\n", ""), 3, "'rationale' is a required property"),
+        (("title: A file exists", "title: [unclosed"), 5, "YAML"),
+    ],
+)
+def test_a_bad_policy_is_refused_with_its_line(tmp_path: Path, change: tuple[str, str], line: int, reason: str) -> None:
+    path = tmp_path / "bad.yaml"
+    assert change[0] in GOOD
+    path.write_text(GOOD.replace(change[0], change[1]))
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    first = caught.value.problems[0]
+    assert (first.file, first.line) == (str(path), line), str(caught.value)
+    assert reason in first.reason
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_a_bad_check_inside_all_of_points_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        GOOD.replace(
+            "    check: {type: file_present, path: /etc/x}",
+            "    check:\n      type: all_of\n      checks:\n        - {type: file_present, path: /etc/x}\n"
+            "        - {type: setting, path: /etc/y, key: k, op: around}",
+        )
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert caught.value.problems[0].line == 12
+    assert "controls[0].check.checks[1].op" in caught.value.problems[0].reason
+
+
+def test_duplicate_ids_across_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD.replace("id: test", "id: other"))
+    with pytest.raises(PolicyError, match=r"b\.yaml:3: duplicate control id T-1 \(first at .*a\.yaml:3\)"):
+        load_policies([tmp_path])
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(GOOD.replace("    severity: low\n", "    severity: low\n    severity: high\n"))
+    with pytest.raises(PolicyError, match=r"dup\.yaml:7: YAML: duplicate key 'severity'"):
+        load_policy(path)
+
+
+def test_coverage_lists_uncovered_items_apart_from_procedural_ones() -> None:
+    text = coverage.to_text(coverage.rows(shipped()))
+    assert "procedural: a duty of people" in text
+    assert re.search(r"\d+ of \d+ items covered; \d+ procedural; \d+ uncovered", text)
