@@ -43,8 +43,13 @@ class Config:
     port: int = DEFAULT_PORT
     unix_socket: Path | None = None
     terminal_id: str = "T01"
+    mode: str = "staffed"  # or "self_service": a customer alone at the screen
     printer: str = "none"
     printer_profile: str = "80mm"
+    drawer_pin: int = 2  # the printer's drawer port pin the drawer is wired to: 2 or 5
+    drawer_pulse_ms: int = 100  # how long the solenoid is driven; some drawers need longer
+    scanners: tuple[str, ...] = ()  # e.g. ("evdev:/dev/input/by-id/…-event-kbd", "serial:/dev/ttyACM0")
+    pole_display: str = "none"  # e.g. "serial:/dev/ttyUSB1?baud=9600"
     gateway_url: str | None = None
     argon2: Argon2Params = field(default_factory=Argon2Params)
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -56,8 +61,15 @@ class Config:
             )
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is out of range 1-65535")
+        if self.mode not in ("staffed", "self_service"):
+            raise ConfigError(f"mode must be staffed or self_service, not {self.mode!r}")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", self.terminal_id):
             raise ConfigError("terminal_id must be 1-16 letters, digits, - or _")
+        if self.drawer_pin not in (2, 5):
+            raise ConfigError(f"drawer_pin must be 2 or 5 (the printer's drawer port pins), not {self.drawer_pin}")
+        if not 2 <= self.drawer_pulse_ms <= 510:
+            # ESC p counts in 2 ms units in one byte: 2-510 ms is all a printer can be told.
+            raise ConfigError(f"drawer_pulse_ms must be 2-510, not {self.drawer_pulse_ms}")
         self.argon2.check_floor()
         return self
 
@@ -72,6 +84,15 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _specs(value: Any, name: str) -> tuple[str, ...]:
+    """A list in the file, or comma-separated in the environment (device paths hold no commas)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{name} must be a list of device specs, got {value!r}")
+    return tuple(v.strip() for v in value if v.strip())
 
 
 def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
@@ -92,15 +113,30 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "port": "COMPTOIR_PORT",
         "unix_socket": "COMPTOIR_SOCKET",
         "terminal_id": "COMPTOIR_TERMINAL",
+        "mode": "COMPTOIR_MODE",
         "printer": "COMPTOIR_PRINTER",
         "printer_profile": "COMPTOIR_PRINTER_PROFILE",
         "gateway_url": "COMPTOIR_GATEWAY_URL",
+        "drawer_pin": "COMPTOIR_DRAWER_PIN",
+        "drawer_pulse_ms": "COMPTOIR_DRAWER_PULSE_MS",
+        "scanners": "COMPTOIR_SCANNERS",
+        "pole_display": "COMPTOIR_POLE_DISPLAY",
     }
     for key, var in env.items():
         if os.environ.get(var):
             values[key] = os.environ[var]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {"host", "port", "unix_socket", "terminal_id", "printer", "printer_profile", "gateway_url", "argon2"}
+    known = {
+        "mode",
+        "host",
+        "port",
+        "unix_socket",
+        "terminal_id",
+        "printer",
+        "printer_profile",
+        "gateway_url",
+        "argon2",
+    }
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -111,9 +147,14 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         port=_int(values.get("port", DEFAULT_PORT), "port"),
         unix_socket=Path(values["unix_socket"]) if values.get("unix_socket") else None,
         terminal_id=str(values.get("terminal_id", "T01")),
+        mode=str(values.get("mode", "staffed")),
         printer=str(values.get("printer", "none")),
         printer_profile=str(values.get("printer_profile", "80mm")),
         gateway_url=values.get("gateway_url"),
+        drawer_pin=_int(values.get("drawer_pin", 2), "drawer_pin"),
+        drawer_pulse_ms=_int(values.get("drawer_pulse_ms", 100), "drawer_pulse_ms"),
+        scanners=_specs(values.get("scanners", ()), "scanners"),
+        pole_display=str(values.get("pole_display", "none")),
         argon2=Argon2Params(
             time_cost=_int(argon.get("time_cost", 2), "argon2.time_cost"),
             memory_kib=_int(argon.get("memory_kib", 19 * 1024), "argon2.memory_kib"),

@@ -22,7 +22,10 @@ class Permission(StrEnum):
     MANAGE_CUSTOMERS = "manage_customers"  # edit, erase, adjust points
     MANAGE_GIFT_CARDS = "manage_gift_cards"  # list and void cards (selling one is `sell`)
     CLOCK_IN = "clock_in"
+    NO_SALE = "no_sale"  # open the cash drawer without a sale
+    REPRINT = "reprint"  # reprint a receipt (marked COPY), or cancel a print job that is stuck
     DISCOUNT_OVER_LIMIT = "discount_over_limit"
+    APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -41,8 +44,11 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.REFUND,
             _P.PRICE_OVERRIDE,
             _P.DISCOUNT_OVER_LIMIT,
+            _P.APPROVE_RESTRICTED,
             _P.SERVE_CUSTOMERS,
             _P.CLOCK_IN,
+            _P.NO_SALE,
+            _P.REPRINT,
         }
     ),
     "manager": frozenset(
@@ -55,11 +61,14 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.MANAGE_USERS,
             _P.VIEW_REPORTS,
             _P.DISCOUNT_OVER_LIMIT,
+            _P.APPROVE_RESTRICTED,
             _P.MANAGE_STOCK,
             _P.SERVE_CUSTOMERS,
             _P.MANAGE_CUSTOMERS,
             _P.MANAGE_GIFT_CARDS,
             _P.CLOCK_IN,
+            _P.NO_SALE,
+            _P.REPRINT,
         }
     ),
     "admin": frozenset(Permission),

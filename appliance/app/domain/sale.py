@@ -41,6 +41,8 @@ class SaleLine:
     original_price: int | None = None  # the shelf price, when the price was overridden
     override_reason: str = ""
     measure: str = ""  # "0.512 kg @ 19.99/kg" for a weighed item
+    restricted: bool = False  # age-restricted: someone of staff must have checked
+    restricted_approved_by: str | None = None
 
     @property
     def amount(self) -> int:
@@ -133,6 +135,8 @@ class Sale:
         barcode: str | None = None,
         category: str | None = None,
         measure: str = "",
+        restricted: bool = False,
+        restricted_approved_by: str | None = None,
     ) -> SaleLine:
         """Adds a line, or adds to the last live line of the same product (a second scan)."""
         self._require_editable()
@@ -163,6 +167,8 @@ class Sale:
             barcode=barcode,
             category=category,
             measure=measure,
+            restricted=restricted,
+            restricted_approved_by=restricted_approved_by,
         )
         self.lines.append(new)
         return new
@@ -216,6 +222,19 @@ class Sale:
         updated = replace(line, unit_price=price, original_price=shelf, override_reason=reason.strip())
         self.lines[self.lines.index(line)] = updated
         return updated
+
+    def awaiting_approval(self) -> list[SaleLine]:
+        """Age-restricted lines nobody of staff has approved yet."""
+        return [ln for ln in self.lines if ln.restricted and not ln.voided and ln.restricted_approved_by is None]
+
+    def approve_restricted(self, approver: str) -> list[SaleLine]:
+        self._require_open()
+        waiting = self.awaiting_approval()
+        if not waiting:
+            raise Conflict("nothing on this sale waits for approval", "nothing_to_approve")
+        for line in waiting:
+            self.lines[self.lines.index(line)] = replace(line, restricted_approved_by=approver)
+        return waiting
 
     def park(self) -> None:
         self._require_editable()
@@ -312,6 +331,8 @@ class Sale:
         self._require_open()
         if not any(not ln.voided for ln in self.lines):
             raise Conflict("the sale has no items", "sale_empty")
+        if self.awaiting_approval():
+            raise Conflict("an attendant must approve the age-restricted items first", "attendant_approval_needed")
         due = self.totals(classes, rounding).due
         if due <= 0:
             raise Conflict("nothing is due on this sale", "sale_paid")

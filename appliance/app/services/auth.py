@@ -140,6 +140,28 @@ def login(shop: Shop, username: str, password: str, origin: str) -> Login:
     return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
 
 
+def kiosk_session(shop: Shop, origin: str) -> Login:
+    """A customer's session at a self-service till: no password, the `customer` role, which
+    may only sell (and only see its own sales). Only a till set up for self-service gives one."""
+    if shop.config.mode != "self_service":
+        raise Forbidden("this till is not set up for self-service", "not_self_service")
+    username = f"kiosk-{shop.config.terminal_id.lower()}"
+    with shop.db.transaction() as tx:
+        user = staff.by_name(tx, username)
+        if user is None:
+            # Nobody logs in as this account: its password is random and never shown.
+            staff.insert(tx, username, "customer", shop.passwords.hash(secrets.token_urlsafe(32)), False, shop.now())
+            user = staff.by_name(tx, username)
+            assert user is not None
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        now = shop.clock()
+        expires = iso(now + SESSION_LIFETIME)
+        staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
+    actor = Actor(user.id, user.username, "customer", origin, token_hash(token))
+    return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
+
+
 def authenticate(shop: Shop, token: str, origin: str) -> Actor:
     """The actor behind a session token, or Unauthenticated when it ended or idled out."""
     digest = token_hash(token)

@@ -30,6 +30,7 @@ class NewProduct:
     stock: int
     category: str | None = None
     sold_by: str = "unit"
+    age_restricted: bool = False
 
 
 def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
@@ -56,7 +57,12 @@ def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     sold_by = data.get("sold_by") or "unit"
     if sold_by not in ("unit", "weight"):
         raise Invalid("sold_by is unit or weight (price per kilogram)", "invalid_sold_by")
-    return NewProduct(sku, name, price, tax_class, codes, stock, category.strip() if category else None, sold_by)
+    restricted = data.get("age_restricted", False)
+    if not isinstance(restricted, bool):
+        raise Invalid("age_restricted is true or false", "invalid_age_restricted")
+    return NewProduct(
+        sku, name, price, tax_class, codes, stock, category.strip() if category else None, sold_by, restricted
+    )
 
 
 def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
@@ -76,6 +82,7 @@ def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
         now=shop.now(),
         category=product.category,
         sold_by=product.sold_by,
+        age_restricted=product.age_restricted,
     )
 
 
@@ -115,7 +122,7 @@ class ImportRejected(DomainError):
         self.errors = errors
 
 
-CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock", "category", "sold_by")
+CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock", "category", "sold_by", "age_restricted")
 
 
 def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
@@ -155,6 +162,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
                     "stock": int(stock_text),
                     "category": values.get("category") or None,
                     "sold_by": values.get("sold_by") or "unit",
+                    "age_restricted": _yes(values.get("age_restricted", "")),
                 },
             )
             if product.sku in seen_skus:
@@ -187,6 +195,14 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
             details={"products": len(products)},
         )
     return len(products)
+
+
+def _yes(text: str) -> bool:
+    if text.strip().lower() in ("", "0", "no", "false", "n"):
+        return False
+    if text.strip().lower() in ("1", "yes", "true", "y"):
+        return True
+    raise Invalid(f"age_restricted {text!r} is not yes or no")
 
 
 def find(shop: Shop, actor: Actor, *, barcode: str | None = None, text: str | None = None) -> list[Product]:

@@ -34,10 +34,15 @@ from appliance.security.rbac import Permission
 TENDER_METHODS = ("cash", "card", "gift_card", "loyalty")
 
 
-def _load(conn: Connection, sale_id: int) -> Sale:
+def _load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
     sale = sales_store.load(conn, sale_id)
     if sale is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    if actor is not None and actor.role == "customer":
+        # A customer at a self-service till sees and touches only the sales of that till's session.
+        head = sales_store.header(conn, sale_id)
+        if head is None or head["cashier_id"] != actor.user_id:
+            raise NotFound(f"no sale {sale_id}", "sale_not_found")
     return sale
 
 
@@ -45,6 +50,8 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, 
     """The sale as the API shows it. A completed sale shows what was frozen when it
     completed; an open one is priced now."""
     conn = conn or shop.db.conn
+    if conn.in_transaction and shop.on_sale_change:  # a change: the customer display hears of it once committed
+        shop.db.after_commit(lambda: shop.sale_changed(lambda: view(shop, sale_id)))
     sale = _load(conn, sale_id)
     head = sales_store.header(conn, sale_id)
     assert head is not None
@@ -100,6 +107,8 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, 
                 "line_discount": _discount_json(ln.discount),
                 "original_price": ln.original_price,
                 "measure": ln.measure or None,
+                "age_restricted": ln.restricted,
+                "awaiting_approval": ln.restricted and not ln.voided and ln.restricted_approved_by is None,
                 "tax_class": ln.tax_class,
                 "voided": ln.voided,
                 "refunded_quantity": ln.refunded_qty,
@@ -154,6 +163,7 @@ def open_sale(shop: Shop, actor: Actor) -> dict[str, Any]:
 
 def get_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
+    _load(shop.db.conn, sale_id, actor)
     return view(shop, sale_id)
 
 
@@ -186,7 +196,7 @@ def add_item(
             unit_price = product.price
         if not product.active:
             raise Invalid(f"{product.name} is no longer sold", "product_inactive")
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         line = sale.add_item(
             product_id=product.id,
             sku=product.sku,
@@ -197,6 +207,9 @@ def add_item(
             barcode=code,
             category=product.category,
             measure=measure,
+            restricted=product.age_restricted,
+            # At a staffed till the cashier is the one who checks; a customer alone needs an attendant.
+            restricted_approved_by=None if actor.role == "customer" else actor.username,
         )
         sales_store.save_line(tx, sale_id, line)
         return view(shop, sale_id, tx)
@@ -248,7 +261,7 @@ def add_priced_line(
         product = catalog_store.by_sku(tx, sku)
         if product is None:
             raise Invalid(f"unknown sku {sku}", "unknown_sku")
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         line = sale.add_item(
             product_id=product.id,
             sku=product.sku,
@@ -264,7 +277,7 @@ def add_priced_line(
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         line = sale.set_quantity(line_no, quantity)
         sales_store.save_line(tx, sale_id, line)
         return view(shop, sale_id, tx)
@@ -273,7 +286,7 @@ def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity:
 def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> dict[str, Any]:
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.VOID_LINE, approval)
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         line = sale.void_line(line_no)
         sales_store.save_line(tx, sale_id, line)
         sales_store.mark_voided_by(tx, sale_id, line_no, actor.user_id)
@@ -326,7 +339,7 @@ def discount_line(
     """Sets (or with None, removes) the cashier's discount on one line."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         line = sale.set_line_discount(line_no, discount)
         priced = next(p for p in sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines if p.line == line)
         approver = None
@@ -351,7 +364,7 @@ def discount_order(
     """Sets (or removes) a discount on the whole sale, spread over its lines."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         sale.set_order_discount(discount)
         priced = sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines
         off = sum(p.order_off for p in priced)
@@ -375,7 +388,7 @@ def override_price(
     """Charges another price than the shelf's for one line (permission, reason, audited)."""
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.PRICE_OVERRIDE, approval)
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         before = sale.line(line_no).unit_price
         line = sale.override_price(line_no, price, reason)
         sales_store.save_line(tx, sale_id, line)
@@ -396,11 +409,29 @@ def override_price(
         return view(shop, sale_id, tx)
 
 
+def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> dict[str, Any]:
+    """An attendant approves the age-restricted items on a self-service sale (audited)."""
+    with shop.db.transaction() as tx:
+        approver = require(shop, actor, Permission.APPROVE_RESTRICTED, approval) or actor.username
+        sale = _load(tx, sale_id, actor)
+        approved = sale.approve_restricted(approver)
+        for line in approved:
+            sales_store.save_line(tx, sale_id, sale.line(line.line_no))
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="approve_restricted",
+            object=f"sale:{sale_id}",
+            details={"approved_by": approver, "lines": [ln.line_no for ln in approved]},
+        )
+        return view(shop, sale_id, tx)
+
+
 def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     """Sets a sale aside so that the next customer can be served on this lane."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         head = sales_store.header(tx, sale_id)
         assert head is not None
         sale.park()
@@ -412,7 +443,7 @@ def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     """Takes a parked sale back up, on the lane where it was parked."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         head = sales_store.header(tx, sale_id)
         assert head is not None
         if head["terminal_id"] != shop.config.terminal_id:
@@ -430,7 +461,7 @@ def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
 def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         sale.cancel()
         sales_store.cancel(tx, sale_id)
         audit_log.record(
@@ -447,7 +478,7 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, A
     """Cash tender: the change comes back in the answer; the sale completes when nothing is due."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding)
         sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
         completed = _complete_if_settled(shop, tx, sale)
@@ -475,7 +506,7 @@ def pay_tender(
     the card payment service instead."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         tender = sale.take_tender(method, amount, shop.tax_classes, shop.settings.tax_rounding, reference)
         if charge is not None:
             charge(tx, tender.amount)
@@ -519,6 +550,7 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
 
 def receipt(shop: Shop, actor: Actor, sale_id: int, *, copy: bool = False) -> Receipt:
     require(shop, actor, Permission.SELL)
+    _load(shop.db.conn, sale_id, actor)
     return build_receipt(shop, shop.db.conn, sale_id, copy=copy)
 
 
@@ -617,7 +649,7 @@ def refund(
         raise Invalid("name at least one line to refund", "no_lines")
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.REFUND, approval)
-        sale = _load(tx, sale_id)
+        sale = _load(tx, sale_id, actor)
         if sale.status != COMPLETED:
             raise Conflict(
                 f"sale {sale_id} is {sale.status}; only a completed sale can be refunded",
@@ -738,6 +770,8 @@ def find_sales(
     """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
     `T01-000042`), by day, or the parked ones of this lane."""
     require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise Forbidden("a self-service session cannot look up sales", "forbidden")
     conn = shop.db.conn
     if status == "parked":
         return sales_store.parked(conn, shop.config.terminal_id)

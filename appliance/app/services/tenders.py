@@ -12,6 +12,8 @@ from appliance.app.services.shop import Actor, Shop
 
 def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[str, Any]:
     method = body["method"]
+    if method == "cash" and actor.role == "customer":
+        raise Invalid("cash is taken at a staffed till; please pay by card here", "tender_unavailable")
     if method == "cash":
         return sales.pay_cash(shop, actor, sale_id, body["amount"])
     if method == "gift_card":

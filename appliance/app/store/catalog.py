@@ -20,9 +20,10 @@ class Product:
     active: bool = True
     category: str | None = None
     sold_by: str = "unit"  # or "weight": price per kilogram
+    age_restricted: bool = False
 
 
-_COLUMNS = "id, sku, name, price, tax_class, stock_on_hand, active, category, sold_by"
+_COLUMNS = "id, sku, name, price, tax_class, stock_on_hand, active, category, sold_by, age_restricted"
 
 
 def _product(conn: Connection, row: Row) -> Product:
@@ -40,6 +41,7 @@ def _product(conn: Connection, row: Row) -> Product:
         active=bool(row["active"]),
         category=row["category"],
         sold_by=row["sold_by"],
+        age_restricted=bool(row["age_restricted"]),
     )
 
 
@@ -91,11 +93,12 @@ def insert(
     now: str,
     category: str | None = None,
     sold_by: str = "unit",
+    age_restricted: bool = False,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at, category, sold_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (sku, name, price, tax_class, stock, now, now, category, sold_by),
+        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at, category, sold_by, "
+        "age_restricted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sku, name, price, tax_class, stock, now, now, category, sold_by, int(age_restricted)),
     )
     product_id = int(cur.lastrowid)
     conn.executemany("INSERT INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in barcodes])

@@ -93,6 +93,8 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
             original_price=r["original_price"],
             override_reason=r["override_reason"],
             measure=r["measure"],
+            restricted=bool(r["restricted"]),
+            restricted_approved_by=r["restricted_approved_by"],
         )
         for r in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,))
     ]
@@ -125,12 +127,13 @@ def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
     conn.execute(
         "INSERT INTO sale_lines"
         "(sale_id, line_no, product_id, sku, name, barcode, unit_price, quantity, tax_class, voided, category, "
-        "discount_kind, discount_value, discount_reason, original_price, override_reason, measure) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "discount_kind, discount_value, discount_reason, original_price, override_reason, measure, restricted, "
+        "restricted_approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(sale_id, line_no) DO UPDATE SET quantity = excluded.quantity, voided = excluded.voided, "
         "unit_price = excluded.unit_price, discount_kind = excluded.discount_kind, "
         "discount_value = excluded.discount_value, discount_reason = excluded.discount_reason, "
-        "original_price = excluded.original_price, override_reason = excluded.override_reason",
+        "original_price = excluded.original_price, override_reason = excluded.override_reason, "
+        "restricted_approved_by = excluded.restricted_approved_by",
         (
             sale_id,
             line.line_no,
@@ -149,6 +152,8 @@ def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
             line.original_price,
             line.override_reason,
             line.measure,
+            int(line.restricted),
+            line.restricted_approved_by,
         ),
     )
 

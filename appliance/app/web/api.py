@@ -72,6 +72,7 @@ PRODUCT = {
         "stock": INT,
         "category": STR,
         "sold_by": {"type": "string", "enum": ["unit", "weight"]},
+        "age_restricted": {"type": "boolean"},
     },
     "required": ["sku", "name", "price"],
     "additionalProperties": False,
@@ -143,6 +144,7 @@ def product_json(p: Product) -> dict[str, Any]:
         "stock": p.stock_on_hand,
         "category": p.category,
         "sold_by": p.sold_by,
+        "age_restricted": p.age_restricted,
     }
 
 
@@ -180,6 +182,21 @@ async def login(request: Request) -> Response:
         path="/",
         secure=False,  # loopback http; the cookie never leaves the box
     )
+    return response
+
+
+async def kiosk_login(request: Request) -> Response:
+    """A self-service till's customer session: no password, role `customer`."""
+    await json_body(request, EMPTY)
+    done = await call(auth.kiosk_session, shop_of(request), origin_of(request))
+    answer = {
+        "token": done.token,
+        "csrf_token": done.csrf_token,
+        "expires_at": done.expires_at,
+        "user": {"username": done.actor.username, "role": "customer", "must_change_password": False},
+    }
+    response = ok(answer)
+    response.set_cookie(SESSION_COOKIE, done.token, httponly=True, samesite="strict", path="/", secure=False)
     return response
 
 
@@ -457,6 +474,8 @@ async def store_settings(request: Request) -> Response:
             "currency": s.currency,
             "prices_include_tax": s.prices_include_tax,
             "terminal_id": shop_of(request).config.terminal_id,
+            "mode": shop_of(request).config.mode,
+            "timezone": s.timezone,
         }
     )
 
@@ -473,6 +492,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "anyone",
         LOGIN,
         statuses=(200, 400, 401, 423, 429),
+    ),
+    Endpoint(
+        "POST",
+        "/auth/kiosk",
+        kiosk_login,
+        "A customer session at a self-service till (only when the till's mode is self_service)",
+        "anyone at a self-service till",
+        statuses=(200, 403),
     ),
     Endpoint("POST", "/auth/logout", logout, "End the session", "session", statuses=(200, 401)),
     Endpoint(

@@ -93,6 +93,13 @@ async def override_price(request: Request) -> Response:
     )
 
 
+async def approve_restricted(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    await json_body(request, EMPTY)
+    return ok(await call(sales.approve_restricted, shop_of(request), who, sale_id, request.headers.get("x-approval")))
+
+
 async def park(request: Request) -> Response:
     who = await actor(request)
     sale_id = _sale_id(request)
@@ -188,6 +195,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "price_override",
         PRICE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        headers=("X-Approval",),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/approve",
+        approve_restricted,
+        "An attendant approves the sale's age-restricted items (X-Approval from a customer's screen)",
+        "approve_restricted",
+        statuses=(200, 401, 403, 404, 409),
         headers=("X-Approval",),
     ),
     Endpoint(
