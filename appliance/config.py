@@ -136,6 +136,10 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "printer_profile",
         "gateway_url",
         "argon2",
+        "drawer_pin",
+        "drawer_pulse_ms",
+        "scanners",
+        "pole_display",
     }
     unknown = set(values) - known
     if unknown:

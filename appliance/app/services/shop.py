@@ -7,6 +7,7 @@ person (`Actor`); each owns its transaction.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from appliance.app.store.db import Database
 from appliance.config import Config
 from appliance.security.keys import provider_for
 from appliance.security.passwords import Passwords
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
@@ -92,6 +95,8 @@ class Shop:
     _settings: StoreSettings | None = field(default=None, repr=False)
     _tax_classes: dict[str, TaxClass] | None = field(default=None, repr=False)
     on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
+    # Called with the sale's view after a change to it commits (the customer display).
+    on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
     devices: Any = field(default=None, repr=False)  # services.devices.Devices once started
 
     @property
@@ -112,6 +117,20 @@ class Shop:
         if self._tax_classes is None:
             self._tax_classes = settings_store.tax_classes(self.db.conn)
         return self._tax_classes
+
+    def sale_changed(self, read: Callable[[], dict[str, Any]]) -> None:
+        """Tells the listeners, with the sale as `read()` sees it now. Runs after the commit,
+        so a failure here is logged and never turns a sale that went through into an error."""
+        try:
+            sale = read()
+        except Exception:
+            log.exception("could not read a changed sale for its listeners")
+            return
+        for callback in list(self.on_sale_change):
+            try:
+                callback(sale)
+            except Exception:
+                log.exception("a sale-change listener failed")
 
     def forget_settings(self) -> None:
         """Called after a settings change commits, so the next read sees it."""
