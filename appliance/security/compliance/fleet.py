@@ -19,7 +19,8 @@ class FleetError(Exception):
 
 @dataclass
 class HostReport:
-    host: str
+    host: str  # the report's file name: the playbook names it after the inventory host
+    hostname: str  # what the scanned system calls itself
     file: str
     summary: dict[str, int]
     statuses: dict[str, str]  # control id → status
@@ -57,7 +58,7 @@ def _host(file: Path) -> HostReport:
     try:
         data: Any = json.loads(file.read_text(encoding="utf-8"))
         results = data["results"]
-        host = str(data.get("target", {}).get("hostname") or file.stem)
+        hostname = str(data.get("target", {}).get("hostname") or "")
         statuses = {str(r["id"]): str(r["status"]) for r in results}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise FleetError(f"{file}: not a compliance scan report ({type(exc).__name__}: {exc})") from None
@@ -67,7 +68,7 @@ def _host(file: Path) -> HostReport:
         raise FleetError(f"{file}: unknown status {', '.join(odd)}")
     failing = sorted(i for i, s in statuses.items() if s in (Status.FAIL, Status.ERROR))
     summary = {str(s): sum(v == s for v in statuses.values()) for s in Status}
-    return HostReport(host, str(file), summary, statuses, failing)
+    return HostReport(file.stem, hostname, str(file), summary, statuses, failing)
 
 
 def load(paths: list[Path]) -> Fleet:
@@ -143,12 +144,13 @@ def to_html(fleet: Fleet) -> str:
             css = status if status in _SHORT and status != "missing" else "not_applicable"
             cells += f'<td><span class="s {css}" title="{e(status)}">{_SHORT.get(status, "?")}</span></td>'
         rows.append(f"<tr><td><code>{e(cid)}</code><div class='muted'>{e(meta['title'])}</div></td>{cells}</tr>")
-    summary = "".join(
-        f"<tr><td>{e(h.host)}</td><td>{_SHORT['fail'] + ' failing' if h.failing else _SHORT['pass'] + ' passing'}</td>"
-        f"<td>{h.summary.get('pass', 0)}</td><td>{h.summary.get('fail', 0)}</td><td>{h.summary.get('error', 0)}</td>"
-        f"<td>{h.summary.get('waived', 0)}</td><td>{h.summary.get('not_applicable', 0)}</td></tr>"
-        for h in fleet.hosts
-    )
+    summary = ""
+    for h in fleet.hosts:
+        state = '<span class="s fail">failing</span>' if h.failing else '<span class="s pass">passing</span>'
+        counts = "".join(
+            f"<td>{h.summary.get(s, 0)}</td>" for s in ("pass", "fail", "error", "waived", "not_applicable")
+        )
+        summary += f"<tr><td>{e(h.host)}<div class='muted'>{e(h.hostname)}</div></td><td>{state}</td>{counts}</tr>"
     body = (
         f"<h1>Fleet compliance: {len(fleet.hosts)} host(s), {len(fleet.failing_hosts)} failing</h1>"
         "<h2>Hosts</h2><table><tr><th>host</th><th>state</th><th>pass</th><th>fail</th><th>error</th>"

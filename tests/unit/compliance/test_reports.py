@@ -174,16 +174,16 @@ def test_fleet_report(root: Root, policy_file: Path, tmp_path: Path, capsys: pyt
     root.write("/etc/motd", "bonjour\n")
     (reports / "nantes-2.json").write_text(report.to_json(run(root, policy_file)))
     loaded = fleet.load([reports])
-    assert [h.host for h in loaded.hosts] == ["lyon-1", "nantes-<2>"]
-    assert loaded.failing_hosts == ["nantes-<2>"] and loaded.exit_code() == 1
+    assert [(h.host, h.hostname) for h in loaded.hosts] == [("lyon-1", "lyon-1"), ("nantes-2", "nantes-<2>")]
+    assert loaded.failing_hosts == ["nantes-2"] and loaded.exit_code() == 1
     data = json.loads(fleet.to_json(loaded))
     assert data["matrix"]["lyon-1"]["T-PRESENT"] == "pass"
-    assert data["controls"]["T-PRESENT"]["failing_hosts"] == ["nantes-<2>"]
+    assert data["controls"]["T-PRESENT"]["failing_hosts"] == ["nantes-2"]
     page = fleet.to_html(loaded)
     assert "nantes-&lt;2&gt;" in page and "nantes-<2>" not in page
     html_out, json_out = tmp_path / "fleet.html", tmp_path / "fleet.json"
     assert main(["compliance", "fleet-report", str(reports), "--html", str(html_out), "--json", str(json_out)]) == 1
-    assert html_out.exists() and json.loads(json_out.read_text())["failing_hosts"] == ["nantes-<2>"]
+    assert html_out.exists() and json.loads(json_out.read_text())["failing_hosts"] == ["nantes-2"]
     (reports / "junk.json").write_text("{not json")
     capsys.readouterr()
     assert main(["compliance", "fleet-report", str(reports)]) == 2
