@@ -25,6 +25,7 @@ class Permission(StrEnum):
     NO_SALE = "no_sale"  # open the cash drawer without a sale
     REPRINT = "reprint"  # reprint a receipt (marked COPY), or cancel a print job that is stuck
     DISCOUNT_OVER_LIMIT = "discount_over_limit"
+    APPROVE_VARIANCE = "approve_variance"  # close a shift whose count is off by more than the limit
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
 
 
@@ -62,6 +63,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.VIEW_REPORTS,
             _P.DISCOUNT_OVER_LIMIT,
             _P.APPROVE_RESTRICTED,
+            _P.APPROVE_VARIANCE,
             _P.MANAGE_STOCK,
             _P.SERVE_CUSTOMERS,
             _P.MANAGE_CUSTOMERS,

@@ -693,8 +693,9 @@ def refund(
         # The last refund takes what is left, so rounding never leaves a cent behind.
         amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
         cur = tx.execute(
-            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now()),
+            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now(), shop.config.terminal_id),
         )
         refund_id = int(cur.lastrowid)
         for ln in returned:

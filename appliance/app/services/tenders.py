@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
-from appliance.app.services import sales
+from appliance.app.services import sales, shifts
 from appliance.app.services.shop import Actor, Shop
 
 
@@ -15,6 +15,7 @@ def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[st
     if method == "cash" and actor.role == "customer":
         raise Invalid("cash is taken at a staffed till; please pay by card here", "tender_unavailable")
     if method == "cash":
+        shifts.check_drawer(shop, actor, shop.db.conn)
         return sales.pay_cash(shop, actor, sale_id, body["amount"])
     if method == "gift_card":
         from appliance.app.services import gift_cards

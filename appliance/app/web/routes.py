@@ -3,7 +3,8 @@ both made from this one list, so they cannot drift apart."""
 
 from __future__ import annotations
 
-from appliance.app.web import api, api_backoffice, api_selling
+from appliance.app.web import api, api_backoffice, api_selling, api_shifts
+from appliance.app.web import api_devices
 from appliance.app.web.endpoint import Endpoint
 
 
@@ -11,5 +12,7 @@ def all_endpoints() -> tuple[Endpoint, ...]:
     return (
         *api.ENDPOINTS,
         *api_selling.ENDPOINTS,
+        *api_shifts.ENDPOINTS,
         *api_backoffice.ENDPOINTS,
+        *api_devices.ENDPOINTS,
     )

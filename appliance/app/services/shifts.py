@@ -1,0 +1,256 @@
+"""Shifts and cash-up: open a drawer with a counted float, pay in and out, read an X
+report mid-shift, close with a blind count and a Z report.
+
+One drawer (terminal), one operator at a time. The expected cash is never shown to the
+person counting before they have counted; a variance over the store's limit needs a
+manager to close the shift.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.services import audit_log
+from appliance.app.services.auth import approved_by, require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection, IntegrityError
+from appliance.security.rbac import Permission, can
+
+DEFAULT_VARIANCE_LIMIT = 500  # minor units: 5.00
+
+
+def variance_limit(conn: Connection) -> int:
+    return int(settings_store.get_all(conn).get("variance_limit", DEFAULT_VARIANCE_LIMIT))
+
+
+def open_row(conn: Connection, terminal_id: str) -> Any:
+    return conn.execute("SELECT * FROM shifts WHERE terminal_id = ? AND closed_at IS NULL", (terminal_id,)).fetchone()
+
+
+def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
+    """Before cash moves at this till: the drawer is the actor's, or nobody's when the store
+    does not require shifts. Returns the open shift's id, if any."""
+    row = open_row(conn, shop.config.terminal_id)
+    if row is None:
+        if settings_store.get_all(conn).get("cash_requires_shift", False):
+            raise Conflict("open a shift on this drawer before taking cash", "no_open_shift")
+        return None
+    if row["user_id"] != actor.user_id:
+        raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+    return int(row["id"])
+
+
+def _reason(reason: str) -> str:
+    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
+        raise Invalid("give a reason of 3 to 200 characters", "reason_required")
+    return reason.strip()
+
+
+def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise Forbidden("a self-service till has no drawer", "forbidden")
+    opening = count_total(count, shop.settings.currency)
+    try:
+        with shop.db.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO shifts(terminal_id, user_id, opened_at, opening_float, opening_count) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)),
+            )
+            shift_id = int(cur.lastrowid)
+            audit_log.record(
+                shop, actor=actor, action="shift_open", object=f"shift:{shift_id}", details={"float": opening}
+            )
+    except IntegrityError:
+        raise Conflict("a shift is already open on this drawer", "drawer_in_use") from None
+    return current(shop, actor)
+
+
+def _shift(shop: Shop, actor: Actor, conn: Connection) -> Any:
+    row = open_row(conn, shop.config.terminal_id)
+    if row is None:
+        raise NotFound("no shift is open on this drawer", "no_open_shift")
+    if row["user_id"] != actor.user_id and not can(actor.role, Permission.VIEW_REPORTS):
+        raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+    return row
+
+
+def current(shop: Shop, actor: Actor) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    row = _shift(shop, actor, shop.db.conn)
+    operator = shop.db.conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    return {
+        "id": row["id"],
+        "terminal_id": row["terminal_id"],
+        "operator": operator,
+        "opened_at": row["opened_at"],
+        "opening_float": row["opening_float"],
+        "currency": shop.settings.currency,
+        "denominations": list(denominations(shop.settings.currency)),
+    }
+
+
+def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> dict[str, Any]:
+    """Paid in (change brought from the safe) or paid out (a delivery paid from the till)."""
+    require(shop, actor, Permission.SELL)
+    if kind not in ("paid_in", "paid_out"):
+        raise Invalid("kind is paid_in or paid_out", "invalid_kind")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= 10**9:
+        raise Invalid("the amount must be more than zero", "invalid_amount")
+    why = _reason(reason)
+    with shop.db.transaction() as tx:
+        row = _shift(shop, actor, tx)
+        if row["user_id"] != actor.user_id:
+            raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+        tx.execute(
+            "INSERT INTO cash_movements(shift_id, kind, amount, reason, user_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (row["id"], kind, amount, why, actor.user_id, shop.now()),
+        )
+        audit_log.record(
+            shop, actor=actor, action=kind, object=f"shift:{row['id']}", details={"amount": amount, "reason": why}
+        )
+    return {"shift": row["id"], "kind": kind, "amount": amount, "reason": why}
+
+
+def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
+    window = (row["terminal_id"], row["opened_at"], until)
+    cash_sales = conn.execute(
+        "SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN sales s ON s.id = p.sale_id "
+        "WHERE p.method = 'cash' AND s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ?",
+        window,
+    ).fetchone()[0]
+    cash_refunds = conn.execute(
+        "SELECT coalesce(sum(t.amount), 0) FROM refund_tenders t JOIN refunds r ON r.id = t.refund_id "
+        "WHERE t.method = 'cash' AND r.terminal_id = ? AND r.created_at >= ? AND r.created_at <= ?",
+        window,
+    ).fetchone()[0]
+    moved = dict(
+        conn.execute(
+            "SELECT kind, sum(amount) FROM cash_movements WHERE shift_id = ? GROUP BY kind", (row["id"],)
+        ).fetchall()
+    )
+    return DrawerBalance(
+        opening_float=row["opening_float"],
+        cash_sales=int(cash_sales),
+        cash_refunds=int(cash_refunds),
+        paid_in=int(moved.get("paid_in", 0)),
+        paid_out=int(moved.get("paid_out", 0)),
+    )
+
+
+def _report(conn: Connection, row: Any, until: str, currency: str) -> dict[str, Any]:
+    window = (row["terminal_id"], row["opened_at"], until)
+    sales = conn.execute(
+        "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(tax), 0), coalesce(sum(discount), 0) FROM sales "
+        "WHERE status = 'completed' AND terminal_id = ? AND completed_at >= ? AND completed_at <= ?",
+        window,
+    ).fetchone()
+    tenders = conn.execute(
+        "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
+        "WHERE s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ? GROUP BY p.method ORDER BY p.method",
+        window,
+    ).fetchall()
+    refunds = conn.execute(
+        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE terminal_id = ? AND created_at >= ? "
+        "AND created_at <= ?",
+        window,
+    ).fetchone()
+    voids = conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'void_line' AND at >= ? AND at <= ?", window[1:]
+    ).fetchone()[0]
+    balance = _balance(conn, row, until)
+    return {
+        "shift": row["id"],
+        "terminal_id": row["terminal_id"],
+        "opened_at": row["opened_at"],
+        "until": until,
+        "currency": currency,
+        "sales": {"count": sales[0], "total": sales[1], "tax": sales[2], "discount": sales[3]},
+        "tenders": [{"method": t[0], "count": t[1], "amount": t[2]} for t in tenders],
+        "refunds": {"count": refunds[0], "amount": refunds[1]},
+        "voids": voids,
+        "cash": {
+            "opening_float": balance.opening_float,
+            "sales": balance.cash_sales,
+            "refunds": balance.cash_refunds,
+            "paid_in": balance.paid_in,
+            "paid_out": balance.paid_out,
+            "expected": balance.expected,
+        },
+    }
+
+
+def x_report(shop: Shop, actor: Actor) -> dict[str, Any]:
+    """Mid-shift figures. The expected cash is left out for the person who will count it."""
+    require(shop, actor, Permission.SELL)
+    row = _shift(shop, actor, shop.db.conn)
+    report = _report(shop.db.conn, row, shop.now(), shop.settings.currency)
+    if not can(actor.role, Permission.VIEW_REPORTS):
+        report["cash"] = {k: v for k, v in report["cash"].items() if k != "expected"}
+    return {**report, "kind": "X"}
+
+
+def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str | None = None) -> dict[str, Any]:
+    """The blind count: the answer gives the variance only now. Over the store's limit, a
+    manager's approval (X-Approval, permission approve_variance) is needed to close."""
+    require(shop, actor, Permission.SELL)
+    counted = count_total(count, shop.settings.currency)
+    now = shop.now()
+    with shop.db.transaction() as tx:
+        row = _shift(shop, actor, tx)
+        tx.execute(
+            "INSERT INTO shift_counts(shift_id, count, counted, user_id, at) VALUES (?, ?, ?, ?, ?)",
+            (row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now),
+        )
+        report = _report(tx, row, now, shop.settings.currency)
+        expected = report["cash"]["expected"]
+        off = variance(counted, expected)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="shift_count",
+            object=f"shift:{row['id']}",
+            details={"counted": counted, "expected": expected, "variance": off},
+        )
+    limit = variance_limit(shop.db.conn)
+    approver = None
+    if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
+        if not approval:
+            raise Forbidden(
+                f"counted {counted}, expected {expected}: a variance of {off} is over the limit of {limit}; "
+                "a manager must approve the close",
+                "variance_needs_manager",
+            )
+    with shop.db.transaction() as tx:
+        if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
+            approver = approved_by(shop, actor, Permission.APPROVE_VARIANCE, approval or "")
+        z = {**report, "kind": "Z", "counted": counted, "count": count, "variance": off, "approved_by": approver}
+        done = tx.execute(
+            "UPDATE shifts SET closed_at = ?, closing_count = ?, counted = ?, expected = ?, variance = ?, "
+            "approved_by = ?, z_report = ? WHERE id = ? AND closed_at IS NULL",
+            (now, json.dumps(count, sort_keys=True), counted, expected, off, approver, json.dumps(z), row["id"]),
+        ).rowcount
+        if not done:
+            raise Conflict("the shift was closed meanwhile", "shift_closed")
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="shift_close",
+            object=f"shift:{row['id']}",
+            details={"counted": counted, "expected": expected, "variance": off, "approved_by": approver},
+        )
+    return z
+
+
+def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.VIEW_REPORTS)
+    row = shop.db.conn.execute("SELECT z_report FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+    if row is None or row[0] is None:
+        raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
+    report: dict[str, Any] = json.loads(row[0])
+    return report

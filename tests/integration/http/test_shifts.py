@@ -1,0 +1,91 @@
+"""A drawer's day: counted float, sales, paid in/out, X report, blind count, Z report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.app.store import settings as settings_store
+from tests.conftest import PASSWORD, Store
+
+FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}  # 100 + 50 + 20 + 20 + 10 + 5 = 205.00
+
+
+def test_a_shift_from_float_to_z_report(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    opened = cashier.post("/api/v1/shifts", json={"count": FLOAT})
+    assert opened.status_code == 201 and opened.json()["opening_float"] == 20500
+    sale = cashier.post("/api/v1/sales").json()["id"]
+    cashier.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
+    cashier.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 2000})  # 3.49 stays
+    assert (
+        cashier.post("/api/v1/shifts/current/paid-out", json={"amount": 1500, "reason": "window cleaner"}).status_code
+        == 201
+    )
+    assert (
+        cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 500, "reason": "coins from safe"}).status_code
+        == 201
+    )
+    x = cashier.get("/api/v1/shifts/current/x-report").json()
+    assert x["kind"] == "X" and x["sales"]["count"] == 1 and x["sales"]["total"] == 349
+    assert "expected" not in x["cash"]  # the counter counts blind
+    assert (
+        as_role("manager").get("/api/v1/shifts/current/x-report").json()["cash"]["expected"] == 20500 + 349 - 1500 + 500
+    )
+    expected = 20500 + 349 - 1500 + 500  # 198.49
+    count = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 8, "25": 2}  # 198.50: one cent over
+    closed = cashier.post("/api/v1/shifts/current/close", json={"count": count})
+    assert closed.status_code == 200, closed.text
+    z = closed.json()
+    assert z["kind"] == "Z" and z["cash"]["expected"] == expected and z["counted"] == 19850
+    assert z["variance"] == 1
+    assert as_role("manager").get(f"/api/v1/shifts/{z['shift']}/z-report").json() == z
+    assert cashier.get("/api/v1/shifts/current").status_code == 404
+
+
+def test_a_variance_over_the_limit_needs_a_manager(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    cashier.post("/api/v1/shifts", json={"count": {"2000": 5}})
+    short = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}})
+    assert short.status_code == 403 and short.json()["error"]["code"] == "variance_needs_manager"
+    assert "-2000" in short.json()["error"]["message"]  # shown now that the count is in
+    approval = cashier.post(
+        "/api/v1/auth/approve", json={"username": "manager", "password": PASSWORD, "permission": "approve_variance"}
+    ).json()["approval"]
+    closed = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}}, headers={"X-Approval": approval})
+    assert closed.status_code == 200 and closed.json()["approved_by"] == "manager"
+    assert closed.json()["variance"] == -2000
+
+
+def test_one_drawer_one_operator(as_role: Any, store: Store) -> None:
+    cashier = as_role("cashier")
+    cashier.post("/api/v1/shifts", json={"count": {"2000": 5}})
+    supervisor = as_role("supervisor")
+    again = supervisor.post("/api/v1/shifts", json={"count": {"2000": 5}})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "drawer_in_use"
+    sale = supervisor.post("/api/v1/sales").json()["id"]
+    supervisor.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
+    taken = supervisor.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 500})
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "drawer_in_use"
+    assert supervisor.post("/api/v1/shifts/current/paid-out", json={"amount": 1, "reason": "sneaky"}).status_code == 409
+
+
+def test_a_store_can_require_a_shift_for_cash(as_role: Any, store: Store) -> None:
+    with store.shop.db.transaction() as tx:
+        settings_store.put(tx, "cash_requires_shift", True)
+    cashier = as_role("cashier")
+    sale = cashier.post("/api/v1/sales").json()["id"]
+    cashier.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
+    refused = cashier.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 500})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "no_open_shift"
+
+
+def test_bad_counts_and_movements(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    assert cashier.post("/api/v1/shifts", json={"count": {"300": 1}}).status_code == 422  # no 3.00 note
+    assert cashier.post("/api/v1/shifts", json={"count": {"2000": -1}}).status_code == 422
+    assert cashier.post("/api/v1/shifts", json={"count": {"2000": "5"}}).status_code == 400
+    assert cashier.post("/api/v1/shifts", json={"count": {}}).status_code == 422
+    assert cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 100, "reason": "x y"}).status_code == 404
+    cashier.post("/api/v1/shifts", json={"count": {"2000": 1}})
+    assert cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 0, "reason": "zero"}).status_code == 422
+    assert cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 100, "reason": ""}).status_code == 422
