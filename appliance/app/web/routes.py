@@ -4,7 +4,6 @@ both made from this one list, so they cannot drift apart."""
 from __future__ import annotations
 
 from appliance.app.web import api, api_backoffice, api_selling, api_shifts
-from appliance.app.web import api_devices
 from appliance.app.web.endpoint import Endpoint
 
 
@@ -14,5 +13,4 @@ def all_endpoints() -> tuple[Endpoint, ...]:
         *api_selling.ENDPOINTS,
         *api_shifts.ENDPOINTS,
         *api_backoffice.ENDPOINTS,
-        *api_devices.ENDPOINTS,
     )
