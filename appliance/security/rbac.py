@@ -25,6 +25,8 @@ class Permission(StrEnum):
     NO_SALE = "no_sale"  # open the cash drawer without a sale
     REPRINT = "reprint"  # reprint a receipt (marked COPY), or cancel a print job that is stuck
     DISCOUNT_OVER_LIMIT = "discount_over_limit"
+    RETURN_WITHOUT_RECEIPT = "return_without_receipt"
+    STORE_CREDIT = "store_credit"  # refund onto a gift card instead of the original tenders
     APPROVE_VARIANCE = "approve_variance"  # close a shift whose count is off by more than the limit
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
 
@@ -46,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.PRICE_OVERRIDE,
             _P.DISCOUNT_OVER_LIMIT,
             _P.APPROVE_RESTRICTED,
+            _P.RETURN_WITHOUT_RECEIPT,
             _P.SERVE_CUSTOMERS,
             _P.CLOCK_IN,
             _P.NO_SALE,
@@ -64,6 +67,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.DISCOUNT_OVER_LIMIT,
             _P.APPROVE_RESTRICTED,
             _P.APPROVE_VARIANCE,
+            _P.RETURN_WITHOUT_RECEIPT,
+            _P.STORE_CREDIT,
             _P.MANAGE_STOCK,
             _P.SERVE_CUSTOMERS,
             _P.MANAGE_CUSTOMERS,

@@ -124,6 +124,59 @@ def _columns(conn: Connection, table: str) -> set[str]:
     return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}  # table names are ours, never input
 
 
+# -- completed sales in a period, read by sale id ---------------------------------------------------
+#
+# Joining every completed sale of a year to its lines, taxes or payments costs one index
+# probe per sale (a second for a million lines here). Sale ids grow with time, so the sales
+# completed in a period are nearly all of the ids between the first and the last of them:
+# the detail rows of that id range are read in one sequential pass of a covering index, and
+# the few sales in the range that do not belong (cancelled, still open, completed outside
+# the period) are taken back out.
+
+
+def _id_range(conn: Connection, start: str, end: str) -> tuple[int, int, int] | None:
+    row = conn.execute(
+        "SELECT min(rowid), max(rowid), count(*) FROM sales "
+        "WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?",
+        (start, end),
+    ).fetchone()
+    return None if not row[2] else (row[0], row[1], row[2])
+
+
+_OUTSIDERS = (
+    "SELECT id FROM sales INDEXED BY sales_state WHERE id BETWEEN ? AND ? "
+    "AND NOT (status = 'completed' AND completed_at >= ? AND completed_at < ?)"
+)
+
+
+def _sums(
+    conn: Connection, table: str, key: str, values: str, start: str, end: str, extra: str = ""
+) -> dict[Any, list[int]]:
+    """{key: [sums…]} over the detail rows of the sales completed in [start, end).
+    `table`, `key`, `values` and `extra` are fixed strings of this module, never input."""
+    found = _id_range(conn, start, end)
+    if found is None:
+        return {}
+    lo, hi, _ = found
+    plain = table.split(" INDEXED BY ")[0]  # the few outsiders are found by sale id, not by a full scan
+    out: dict[Any, list[int]] = {}
+    whole = conn.execute(
+        f"SELECT {key}, {values} FROM {table} WHERE sale_id BETWEEN ? AND ? {extra} GROUP BY 1",  # noqa: S608
+        (lo, hi),
+    )
+    for row in whole:
+        out[row[0]] = [v or 0 for v in tuple(row)[1:]]
+    less = conn.execute(
+        f"SELECT {key}, {values} FROM {plain} WHERE sale_id IN ({_OUTSIDERS}) {extra} GROUP BY 1",  # noqa: S608
+        (lo, hi, start, end),
+    )
+    for row in less:
+        acc = out[row[0]]
+        for i, v in enumerate(tuple(row)[1:]):
+            acc[i] -= v or 0
+    return {k: v for k, v in out.items() if any(v)}
+
+
 # -- sales --------------------------------------------------------------------------------------------
 
 _COMPLETED = "FROM sales WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?"
@@ -181,11 +234,7 @@ def by_employee(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
 def by_tender(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    taken = conn.execute(
-        "SELECT p.method, count(*), sum(p.amount) FROM sales s JOIN payments p ON p.sale_id = s.id "
-        "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? GROUP BY p.method",
-        p.bounds,
-    ).fetchall()
+    taken = [(m, *v) for m, v in _sums(conn, "payments", "method", "count(*), sum(amount)", *p.bounds).items()]
     back = dict(
         conn.execute(
             "SELECT t.method, sum(t.amount) FROM refunds r JOIN refund_tenders t ON t.refund_id = r.id "
@@ -210,12 +259,8 @@ def by_tender(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
 
 def by_tax(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     require(shop, actor, Permission.VIEW_REPORTS)
-    rows = shop.db.conn.execute(
-        "SELECT t.name, t.rate, sum(t.base), sum(t.amount) FROM sales s JOIN sale_taxes t ON t.sale_id = s.id "
-        "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? GROUP BY t.name, t.rate "
-        "ORDER BY t.name, t.rate",
-        p.bounds,
-    ).fetchall()
+    sums = _sums(shop.db.conn, "sale_taxes", "name || char(31) || rate", "sum(base), sum(amount)", *p.bounds)
+    rows = sorted((*k.split("\x1f"), *v) for k, v in sums.items())
     out = [{"tax": r[0], "rate": r[1], "base": r[2], "amount": r[3]} for r in rows]
     return _report("by_tax", shop, p, ["tax", "rate", "base", "amount"], out, totals=_sum(out, skip=("rate", "base")))
 
@@ -225,13 +270,15 @@ def by_tax(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
 
 def _sold(conn: Connection, p: Period) -> dict[int, tuple[int, int]]:
     """Quantity and amount sold per product over the period (voided lines left out)."""
-    rows = conn.execute(
-        "SELECT l.product_id, sum(l.quantity), sum(l.quantity * l.unit_price) FROM sales s "
-        "JOIN sale_lines l ON l.sale_id = s.id AND l.voided = 0 "
-        "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? GROUP BY l.product_id",
-        p.bounds,
+    sums = _sums(
+        conn,
+        "sale_lines INDEXED BY sale_lines_by_product",
+        "product_id",
+        "sum(quantity), sum(quantity * unit_price)",
+        *p.bounds,
+        "AND voided = 0",
     )
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {k: (v[0], v[1]) for k, v in sums.items()}
 
 
 _PRODUCT_COLUMNS = ["sku", "name", "quantity", "amount", "on_hand"]
@@ -269,9 +316,7 @@ def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> dict[
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     sold = _sold(conn, p)
-    candidates = conn.execute(
-        "SELECT id, stock_on_hand FROM products WHERE active AND stock_tracked AND created_at < ?", (iso(p.end),)
-    ).fetchall()
+    candidates = conn.execute("SELECT id, stock_on_hand FROM products WHERE active AND stock_tracked").fetchall()
     ranked = sorted(candidates, key=lambda r: (sold.get(r[0], (0, 0))[0], -r[1], r[0]))[: max(1, min(limit, 500))]
     picked = [(r[0], sold.get(r[0], (0, 0))) for r in ranked]
     return _report("slow_products", shop, p, _PRODUCT_COLUMNS, _product_rows(conn, picked))
@@ -281,35 +326,43 @@ def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> dict[
 
 
 def discounts_given(conn: Connection, p: Period) -> list[dict[str, Any]]:
-    """Discounts per employee, read from the discount columns the pricing migration adds to
-    sales and sale_lines (the lead's 0004); none when they are not there yet."""
-    if "discount" not in _columns(conn, "sales") or "discount" not in _columns(conn, "sale_lines"):
+    """Discounts per employee, from the sale's total discount that the pricing migration (the
+    lead's 0004) adds as sales.discount, frozen at completion; none when it is not there yet."""
+    if "discount" not in _columns(conn, "sales"):
         return []
-    rows = conn.execute(
-        "SELECT u.username, count(*), sum(s.discount + coalesce((SELECT sum(l.discount) FROM sale_lines l "
-        "WHERE l.sale_id = s.id AND l.voided = 0), 0)) AS given FROM sales s JOIN users u ON u.id = s.cashier_id "
-        "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? "
-        "AND (s.discount > 0 OR EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.discount > 0)) "
-        "GROUP BY u.username",
-        p.bounds,
-    ).fetchall()
+    names = {r[0]: r[1] for r in conn.execute("SELECT id, username FROM users")}
+    rows = [
+        (names.get(r[0], "?"), r[1], r[2])
+        for r in conn.execute(
+            "SELECT cashier_id, count(*), sum(discount) FROM sales WHERE status = 'completed' "
+            "AND completed_at >= ? AND completed_at < ? AND discount > 0 GROUP BY 1",
+            p.bounds,
+        )
+    ]
     return [{"employee": r[0], "kind": "discount", "count": r[1], "amount": r[2]} for r in rows]
 
 
 def voids_and_discounts(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    voided = conn.execute(
-        "SELECT coalesce(u.username, c.username), count(*), sum(l.quantity * l.unit_price) FROM sale_lines l "
-        "JOIN sales s ON s.id = l.sale_id JOIN users c ON c.id = s.cashier_id LEFT JOIN users u ON u.id = l.voided_by "
-        "WHERE l.voided = 1 AND s.opened_at >= ? AND s.opened_at < ? GROUP BY 1",
-        p.bounds,
-    ).fetchall()
-    cancelled = conn.execute(
-        "SELECT u.username, count(*) FROM sales s JOIN users u ON u.id = s.cashier_id "
-        "WHERE s.status = 'cancelled' AND s.opened_at >= ? AND s.opened_at < ? GROUP BY 1",
-        p.bounds,
-    ).fetchall()
+    names = {r[0]: r[1] for r in conn.execute("SELECT id, username FROM users")}
+    voided = [
+        (names.get(r[0], "?"), r[1], r[2])
+        for r in conn.execute(
+            "SELECT coalesce(l.voided_by, s.cashier_id), count(*), sum(l.quantity * l.unit_price) "
+            "FROM sale_lines l INDEXED BY sale_lines_voided JOIN sales s ON s.id = l.sale_id "
+            "WHERE l.voided = 1 AND s.opened_at >= ? AND s.opened_at < ? GROUP BY 1",
+            p.bounds,
+        )
+    ]
+    cancelled = [
+        (names.get(r[0], "?"), r[1])
+        for r in conn.execute(
+            "SELECT cashier_id, count(*) FROM sales WHERE status = 'cancelled' AND opened_at >= ? AND opened_at < ? "
+            "GROUP BY 1",
+            p.bounds,
+        )
+    ]
     out = [{"employee": r[0], "kind": "voided_line", "count": r[1], "amount": r[2]} for r in voided]
     out += [{"employee": r[0], "kind": "cancelled_sale", "count": r[1], "amount": 0} for r in cancelled]
     out += discounts_given(conn, p)
@@ -414,11 +467,15 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     q = QUARTER.format(col="s.completed_at")
     where = "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? GROUP BY 1, 2"
     head = f"SELECT {q}, '', sum(s.total), sum(s.tax) FROM sales s {where}"  # noqa: S608
-    by_tax = f"SELECT {q}, t.name, sum(t.amount) FROM sales s JOIN sale_taxes t ON t.sale_id = s.id {where}"  # noqa: S608
-    by_tender = f"SELECT {q}, t.method, sum(t.amount) FROM sales s JOIN payments t ON t.sale_id = s.id {where}"  # noqa: S608
     sales_ = _by_day(conn.execute(head, p.bounds), p.zone, 2)
-    taxes = _by_day(conn.execute(by_tax, p.bounds), p.zone, 1)
-    tenders = _by_day(conn.execute(by_tender, p.bounds), p.zone, 1)
+    taxes: dict[tuple[str, str], list[int]] = {}
+    tenders: dict[tuple[str, str], list[int]] = {}
+    for day, begin, finish in p.days():
+        bounds = (iso(begin), iso(finish))
+        for name, sums in _sums(conn, "sale_taxes", "name", "sum(amount)", *bounds).items():
+            taxes[(day, name)] = sums
+        for method, sums in _sums(conn, "payments", "method", "sum(amount)", *bounds).items():
+            tenders[(day, method)] = sums
     qe = QUARTER.format(col="at")
     cards = _by_day(
         conn.execute(

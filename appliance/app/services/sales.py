@@ -639,16 +639,21 @@ def refund(
     lines: list[dict[str, int]],
     reason: str,
     approval: str | None = None,
+    refund_to: str = "original",
 ) -> dict[str, Any]:
     """Returns some lines of a completed sale; the money goes back to the sale's tenders,
-    newest first; the stock comes back. The sale itself is never changed but for the
-    refunded quantities it records."""
+    newest first (or, with the store_credit permission, onto a new gift card); the stock
+    comes back. The sale itself is never changed but for the refunded quantities it records."""
+    if refund_to not in ("original", "gift_card"):
+        raise Invalid("refund_to is original or gift_card", "invalid_refund_to")
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.REFUND, approval)
+        if refund_to == "gift_card":
+            require(shop, actor, Permission.STORE_CREDIT)
         sale = _load(tx, sale_id, actor)
         if sale.status != COMPLETED:
             raise Conflict(
@@ -709,7 +714,20 @@ def refund(
                 (ln.quantity, sale_id, ln.line_no),
             )
             catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
-        back = _allocate_refund(tx, sale_id, amount)
+        credit = None
+        if refund_to == "gift_card":
+            from appliance.app.domain import gift_card as card_rules
+            from appliance.app.services.returns import issue_credit
+
+            card_id, code = issue_credit(shop, tx, amount, sale_id, actor)
+            tx.execute(
+                "INSERT INTO store_credits(refund_id, gift_card_id, amount) VALUES (?, ?, ?)",
+                (refund_id, card_id, amount),
+            )
+            credit = {"code": card_rules.display(code), "balance": amount}
+            back = []
+        else:
+            back = _allocate_refund(tx, sale_id, amount)
         for payment_id, method, part in back:
             tx.execute(
                 "INSERT INTO refund_tenders(refund_id, payment_id, method, amount) VALUES (?, ?, ?, ?)",
@@ -726,6 +744,7 @@ def refund(
                 "lines": wanted,
                 "reason": reason.strip(),
                 "approved_by": approver,
+                "refund_to": refund_to,
             },
         )
         return {
@@ -735,6 +754,7 @@ def refund(
             "tax": totals.tax,
             "currency": sale.currency,
             "tenders": [{"method": m, "amount": a} for _, m, a in back],
+            "gift_card": credit,
             "sale": view(shop, sale_id, tx),
         }
 

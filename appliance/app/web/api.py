@@ -121,6 +121,7 @@ REFUND = {
             },
         },
         "reason": STR,
+        "refund_to": {"type": "string", "enum": ["original", "gift_card"]},
     },
     "required": ["lines", "reason"],
     "additionalProperties": False,
@@ -392,7 +393,12 @@ async def refund(request: Request) -> Response:
         request.headers.get("idempotency-key"),
         f"refunds:{sale_id}",
         body,
-        lambda: (201, sales.refund(shop, who, sale_id, body["lines"], body["reason"], approval)),
+        lambda: (
+            201,
+            sales.refund(
+                shop, who, sale_id, body["lines"], body["reason"], approval, body.get("refund_to", "original")
+            ),
+        ),
     )
     desk = devices_of(shop).cards
     if desk is not None and any(t["method"] == "card" for t in answer["tenders"]):

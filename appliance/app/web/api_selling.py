@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from appliance.app.domain.pricing import check_discount
-from appliance.app.services import promotions, sales
+from appliance.app.services import idempotency, promotions, returns, sales
 from appliance.app.web.api import EMPTY, INT, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import actor, call, int_param, json_body, shop_of
@@ -93,6 +93,47 @@ async def override_price(request: Request) -> Response:
     )
 
 
+RETURN = {
+    "type": "object",
+    "properties": {
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {"barcode": STR, "sku": STR, "quantity": INT, "unit_price": INT},
+                "additionalProperties": False,
+            },
+        },
+        "reason": {"type": "string", "maxLength": 200},
+        "refund_to": {"type": "string", "enum": ["cash", "gift_card"]},
+    },
+    "required": ["lines", "reason"],
+    "additionalProperties": False,
+}
+
+
+async def return_without_receipt(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, RETURN)
+    shop = shop_of(request)
+    approval = request.headers.get("x-approval")
+    status, answer = await call(
+        idempotency.run_once,
+        shop,
+        who,
+        request.headers.get("idempotency-key"),
+        "returns",
+        body,
+        lambda: (
+            201,
+            returns.without_receipt(shop, who, body["lines"], body["reason"], body.get("refund_to", "cash"), approval),
+        ),
+    )
+    return ok(answer, status)
+
+
 async def approve_restricted(request: Request) -> Response:
     who = await actor(request)
     sale_id = _sale_id(request)
@@ -142,6 +183,16 @@ async def end_promotion(request: Request) -> Response:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST",
+        "/returns",
+        return_without_receipt,
+        "Take goods back without a receipt (permission, reason; cash or store credit on a gift card)",
+        "return_without_receipt",
+        RETURN,
+        statuses=(201, 400, 401, 403, 409, 422),
+        headers=("Idempotency-Key", "X-Approval"),
+    ),
     Endpoint(
         "GET",
         "/sales",

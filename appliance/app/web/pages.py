@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-PAGES = {"/": "cashier.html", "/manager": "manager.html"}
+PAGES = {"/": "cashier.html", "/manager": "manager.html", "/backoffice": "backoffice.html"}
 
 
 def _page(name: str) -> str:

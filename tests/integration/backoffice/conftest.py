@@ -37,3 +37,8 @@ def manager(as_role: Any) -> Any:
 @pytest.fixture
 def cashier(as_role: Any) -> Any:
     return as_role("cashier")
+
+
+def put(api: Any, path: str, json: Any) -> Any:
+    """The shared Api helper has no PUT; the same bearer token through its client."""
+    return api.client.put(path, json=json, headers=api._headers(None))

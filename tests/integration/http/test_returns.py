@@ -1,0 +1,85 @@
+"""Returns: by receipt to the original tenders or as store credit, and without a receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import PASSWORD
+
+
+def paid_sale(api: Any, *skus: str) -> dict[str, Any]:
+    sale_id = api.post("/api/v1/sales").json()["id"]
+    for sku in skus:
+        api.post(f"/api/v1/sales/{sale_id}/items", json={"sku": sku})
+    done: dict[str, Any] = api.post(f"/api/v1/sales/{sale_id}/payments", json={"method": "cash", "amount": 5000}).json()
+    return done
+
+
+def stock(api: Any, sku: str) -> int:
+    found = api.get(f"/api/v1/products?q={sku}").json()["products"]
+    return int(next(p["stock"] for p in found if p["sku"] == sku))
+
+
+def test_a_return_found_by_its_receipt_barcode_goes_back_as_store_credit(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = paid_sale(cashier, "BRD", "MLK")
+    manager = as_role("manager")
+    found = manager.get(f"/api/v1/sales?receipt={sale['receipt_number']}").json()["sales"][0]
+    line = next(ln for ln in found["lines"] if ln["sku"] == "MLK")
+    supervisor = as_role("supervisor")
+    refused = supervisor.post(
+        f"/api/v1/sales/{found['id']}/refunds",
+        json={"lines": [{"line": line["line"]}], "reason": "leaking", "refund_to": "gift_card"},
+    )
+    assert refused.status_code == 403  # store credit is a manager's call
+    done = manager.post(
+        f"/api/v1/sales/{found['id']}/refunds",
+        json={"lines": [{"line": line["line"]}], "reason": "leaking", "refund_to": "gift_card"},
+    )
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["tenders"] == [] and body["gift_card"]["balance"] == body["amount"] == 529 + 26 + 53
+    again = manager.post(
+        f"/api/v1/sales/{found['id']}/refunds", json={"lines": [{"line": line["line"]}], "reason": "leaking"}
+    )
+    assert again.status_code == 422 and again.json()["error"]["code"] == "refund_exceeds_sold"
+
+
+def test_a_return_without_a_receipt_needs_permission_and_a_reason(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    before = stock(cashier, "BRD")
+    item = {"lines": [{"sku": "BRD", "quantity": 2}], "reason": "no receipt, regular customer"}
+    assert cashier.post("/api/v1/returns", json=item).status_code == 403
+    approval = cashier.post(
+        "/api/v1/auth/approve",
+        json={"username": "supervisor", "password": PASSWORD, "permission": "return_without_receipt"},
+    ).json()["approval"]
+    done = cashier.post("/api/v1/returns", json=item, headers={"X-Approval": approval})
+    assert done.status_code == 201, done.text
+    assert done.json()["amount"] == 2 * 349 and done.json()["refund_to"] == "cash"
+    assert stock(cashier, "BRD") == before + 2
+    supervisor = as_role("supervisor")
+    assert supervisor.post("/api/v1/returns", json={**item, "reason": ""}).status_code == 422
+    higher = supervisor.post("/api/v1/returns", json={"lines": [{"sku": "BRD", "unit_price": 9999}], "reason": "x y z"})
+    assert higher.status_code == 422
+    unknown = supervisor.post("/api/v1/returns", json={"lines": [{"sku": "NOPE"}], "reason": "x y z"})
+    assert unknown.status_code == 422
+    entries = as_role("auditor").get("/api/v1/audit").json()["entries"]
+    made = [e for e in entries if e["action"] == "return_without_receipt"]
+    assert made and made[-1]["actor"] == "cashier" and '"approved_by":"supervisor"' in made[-1]["details"]
+
+
+def test_a_refund_of_more_than_was_sold_is_refused(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = paid_sale(cashier, "BRD")
+    supervisor = as_role("supervisor")
+    answer = supervisor.post(
+        f"/api/v1/sales/{sale['id']}/refunds", json={"lines": [{"line": 1, "quantity": 2}], "reason": "two?"}
+    )
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "refund_exceeds_sold"
+    assert (
+        supervisor.post(
+            f"/api/v1/sales/{sale['id']}/refunds", json={"lines": [{"line": 9}], "reason": "no such line"}
+        ).status_code
+        == 404
+    )
