@@ -1,0 +1,281 @@
+"""The kiosk image: built by image/build.py (cached between runs when its inputs are
+unchanged), booted under qemu with OVMF (TCG, no KVM), checked from its serial console;
+its root scanned by the compliance scanner; Lynis run inside the root booted by
+systemd-nspawn (private network, private mount namespace).
+
+Nothing here changes the host: the image is made without mounting anything, qemu has no
+network device, nspawn runs with --private-network inside `unshare -m`, on a volatile
+overlay of the root (the built root is not modified).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(5400)]
+
+REPO = Path(__file__).resolve().parents[3]
+BUILD = REPO / "build" / "image"
+ROOTFS = BUILD / "provision" / "rootfs"
+DISK = BUILD / "disk" / "comptoir.img"
+ARTIFACTS = REPO / "test-artifacts" / "image"
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+BOOT_TIMEOUT = 1200  # seconds, TCG on a busy 2-core machine
+MARK = "COMPTOIR-SELFTEST "
+
+
+def _require(*tools: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("building the image needs root")
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} missing: run `make system-deps`")
+
+
+@dataclass
+class Image:
+    disk: Path
+    rootfs: Path
+    layout: dict[str, object]
+    build_seconds: float
+
+
+@pytest.fixture(scope="session")
+def image() -> Image:
+    _require("mmdebstrap", "mkfs.vfat", "mcopy", "sfdisk", "mkfs.ext4", "unshare")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    log = ARTIFACTS / "build.log"
+    with open(log, "w") as f:
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "image/build.py")],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=4800,
+            check=False,
+        )
+    seconds = time.monotonic() - started
+    text = log.read_text()
+    print(f"\nimage build ({seconds:.0f} s):\n{text}")
+    assert proc.returncode == 0, f"image/build.py failed:\n{text[-4000:]}"
+    layout = json.loads((BUILD / "disk/layout.json").read_text())
+    return Image(disk=DISK, rootfs=ROOTFS, layout=layout, build_seconds=seconds)
+
+
+@dataclass
+class Boot:
+    console: str
+    seconds: float
+    results: list[str] = field(default_factory=list)
+
+    def values(self, key: str) -> list[str]:
+        return [line[len(key) + 1 :].strip() for line in self.results if line.startswith(key + " ") or line == key]
+
+    def value(self, key: str) -> str:
+        found = self.values(key)
+        assert found, f"the self-test printed no {key!r}; console tail:\n{self.console[-3000:]}"
+        return found[-1]
+
+
+def _selftest_copy(image: Image, dest: Path) -> None:
+    """A sparse copy of the disk whose loader entry adds comptoir.selftest to the kernel command
+    line (rewritten with mtools inside the copy's ESP, nothing mounted)."""
+    subprocess.run(["cp", "--sparse=always", str(image.disk), str(dest)], check=True)
+    entry = dest.with_suffix(".conf")
+    entry.write_text(
+        "title Comptoir (self-test)\nlinux /comptoir/vmlinuz\ninitrd /comptoir/initrd.img\n"
+        f"options {image.layout['options']} comptoir.selftest\n"
+    )
+    esp = f"{dest}@@{image.layout['esp_offset']}"
+    subprocess.run(
+        ["mcopy", "-o", "-i", esp, str(entry), "::/loader/entries/comptoir.conf"],
+        check=True,
+        env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
+    )
+
+
+@pytest.fixture(scope="session")
+def boot(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Boot]:
+    _require("qemu-system-x86_64", "mcopy")
+    if not OVMF_CODE.exists():
+        pytest.skip("OVMF missing: run `make system-deps`")
+    work = tmp_path_factory.mktemp("qemu")
+    disk = work / "disk.img"
+    _selftest_copy(image, disk)
+    vars_copy = work / "OVMF_VARS.fd"
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    serial = ARTIFACTS / "serial.log"
+    started = time.monotonic()
+    qemu = subprocess.Popen(
+        [
+            "qemu-system-x86_64",
+            "-machine",
+            "q35",
+            "-accel",
+            "tcg",
+            "-smp",
+            "2",
+            "-m",
+            "2048",
+            "-nographic",
+            "-monitor",
+            "none",
+            "-serial",
+            f"file:{serial}",
+            "-nic",
+            "none",
+            "-no-reboot",
+            "-drive",
+            f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive",
+            f"if=pflash,format=raw,unit=1,file={vars_copy}",
+            "-drive",
+            f"if=virtio,format=raw,file={disk}",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        qemu.wait(timeout=BOOT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        qemu.kill()
+        qemu.wait()
+    seconds = time.monotonic() - started
+    console = serial.read_text(errors="replace") if serial.exists() else ""
+    results = [line.split(MARK, 1)[1].strip() for line in console.splitlines() if MARK in line]
+    print(f"\nqemu (TCG, OVMF) boot to self-test end and power-off: {seconds:.0f} s")
+    print("\n".join(results))
+    yield Boot(console=console, seconds=seconds, results=results)
+
+
+def test_boot_reaches_multi_user_without_failed_units(boot: Boot) -> None:
+    assert "end" in boot.results, f"the self-test did not finish; console tail:\n{boot.console[-4000:]}"
+    assert boot.value("multi-user") == "active"
+    assert boot.values("failed-unit") == [], f"failed units: {boot.values('failed-unit')}"
+    assert boot.value("system-state") == "running"
+
+
+def test_first_boot_made_the_store_and_sealed_its_key(boot: Boot) -> None:
+    assert boot.value("unit comptoir-firstboot.service") == "active"
+    assert re.search(r"One-time password: \S{8,}", boot.console), "no one-time password on the console"
+    assert boot.value("password-in-journal") == "0", "the one-time password reached the journal"
+    assert re.search(r"600:root:/etc/credstore\.encrypted/comptoir-store-key", boot.value("credential"))
+
+
+def test_the_pos_answers_healthz_inside_the_guest(boot: Boot) -> None:
+    assert boot.value("unit comptoir.service") == "active"
+    assert boot.value("healthz") == "200"
+
+
+def test_the_firewall_ruleset_is_loaded_and_drops_by_default(boot: Boot) -> None:
+    assert boot.value("unit nftables.service") == "active"
+    assert int(boot.value("nft-tables")) >= 1
+    chains = boot.values("nft-chain")
+    for hook in ("input", "output"):
+        assert any(f"hook {hook}" in c and "policy drop" in c for c in chains), chains
+
+
+def test_nothing_listens_beyond_loopback_and_no_sshd(boot: Boot) -> None:
+    listeners = boot.values("listen")
+    for entry in listeners:
+        _proto, address = entry.split(" ", 1)
+        host = address.rsplit(":", 1)[0]
+        assert host in ("127.0.0.1", "[::1]", "::1") or host.startswith("127."), f"listens beyond loopback: {entry}"
+    assert any(entry.endswith("127.0.0.1:8787") for entry in listeners), listeners
+    assert boot.value("sshd-processes") == "0"
+    assert boot.value("sshd-binary") == "absent"
+
+
+# -- the root, read without running it ---------------------------------------------------------------
+
+
+def test_compliance_scan_of_the_image_root(image: Image) -> None:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "comptoir"),
+            "compliance",
+            "scan",
+            "--root",
+            str(image.rootfs),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    assert proc.returncode in (0, 1), proc.stderr
+    (ARTIFACTS / "compliance.json").write_text(proc.stdout)
+    report = json.loads(proc.stdout)
+    controls = report["results"]
+    print(f"\ncompliance scan of the image root in {seconds:.1f} s: {report['summary']}")
+    bad = [c for c in controls if c["status"] in ("fail", "error")]
+    for c in bad:
+        print(f"  {c['status'].upper()} {c['id']}: {c['title']}\n    {c['evidence']}")
+    assert not bad, f"{len(bad)} controls fail on the image root: {[c['id'] for c in bad]}"
+
+
+def test_lynis_inside_the_booted_root(image: Image, tmp_path: Path) -> None:
+    """Lynis (the host's, bound read-only) run by systemd.run in the root booted by nspawn on a
+    volatile overlay; the hardening index is printed."""
+    _require("systemd-nspawn", "lynis", "unshare")
+    out = tmp_path / "lynis"
+    out.mkdir()
+    command = (
+        "/usr/sbin/lynis audit system --quick --no-colors --skip-plugins "
+        "--logfile /lynis-out/lynis.log --report-file /lynis-out/report.dat"
+    )
+    script = (
+        "set -e; mkdir -p /run/systemd/nspawn; mount -t tmpfs tmpfs /run/systemd/nspawn; "
+        'exec systemd-nspawn --quiet --boot --register=no --keep-unit --private-network --volatile=overlay -D "$0" '
+        "--bind-ro=/usr/sbin/lynis --bind-ro=/usr/share/lynis --bind-ro=/etc/lynis "
+        f'--bind="$1":/lynis-out -- "systemd.run={command}" '
+        "systemd.run_success_action=poweroff systemd.run_failure_action=poweroff"
+    )
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(image.rootfs), str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        console, _ = proc.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        console, _ = proc.communicate()
+    seconds = time.monotonic() - started
+    (ARTIFACTS / "nspawn-lynis.log").write_text(console)
+    report = out / "report.dat"
+    assert report.exists(), f"Lynis wrote no report; nspawn output:\n{console[-3000:]}"
+    shutil.copyfile(report, ARTIFACTS / "lynis-report.dat")
+    if (out / "lynis.log").exists():
+        shutil.copyfile(out / "lynis.log", ARTIFACTS / "lynis.log")
+    text = report.read_text(errors="replace")
+    index = re.search(r"^hardening_index=(\d+)", text, re.M)
+    warnings = re.findall(r"^warning\[\]=(.*)$", text, re.M)
+    tests = re.search(r"^lynis_tests_done=(\d+)", text, re.M)
+    assert index, "no hardening_index in Lynis's report"
+    print(
+        f"\nLynis hardening index (inside the nspawn-booted image root): {index.group(1)} "
+        f"({tests.group(1) if tests else '?'} tests, {len(warnings)} warnings, {seconds:.0f} s)"
+    )
+    for w in warnings:
+        print(f"  warning: {w}")
