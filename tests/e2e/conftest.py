@@ -4,7 +4,10 @@ driven by Playwright.
 - `live_app` (module scope): a fresh store served on a free port; gives the base URL, the
   admin's one-time password and the data dir.
 - `make_live_app` (module scope): the same, with a `seed(shop)` callable run on the open
-  store before it is served (add products and staff through the services).
+  store before it is served (add products and staff through the services), and optionally
+  a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments.
+- `acquirer` (module scope): the simulated card acquirer (`comptoir acquirer serve`) as a
+  subprocess on a free loopback port; gives its URL. Test cards: docs/acquirer-protocol.md.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
   missing (`make test` installs it through tools/apt-packages.txt). Never `playwright install`.
 - `page` (function scope): a fresh context (no cookies, no storage) at 1280×800.
@@ -14,8 +17,12 @@ driven by Playwright.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -73,7 +80,10 @@ def _wait_healthy(url: str, timeout: float = 15.0) -> None:
 
 @contextlib.contextmanager
 def serve_store(
-    data_dir: Path, seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None
+    data_dir: Path,
+    seed: Callable[[Shop], Any] | None = None,
+    new: NewStore | None = None,
+    gateway_url: str | None = None,
 ) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
@@ -84,7 +94,7 @@ def serve_store(
     finally:
         shop.close()
     port = free_port()
-    cfg = load(data_dir, port=port)
+    cfg = load(data_dir, port=port, **({"gateway_url": gateway_url} if gateway_url else {}))
     with in_thread(cfg):
         _wait_healthy(cfg.url)
         yield LiveApp(url=cfg.url, admin_password=password, data_dir=data_dir)
@@ -94,8 +104,10 @@ def serve_store(
 def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveApp]]:
     with contextlib.ExitStack() as stack:
 
-        def make(seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None) -> LiveApp:
-            return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, new))
+        def make(
+            seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None, gateway_url: str | None = None
+        ) -> LiveApp:
+            return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, new, gateway_url))
 
         yield make
 
@@ -103,6 +115,34 @@ def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
 @pytest.fixture(scope="module")
 def live_app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
     return make_live_app()
+
+
+@pytest.fixture(scope="module")
+def acquirer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`comptoir acquirer serve --port 0` as the card terminal's stand-in; yields its URL."""
+    state = tmp_path_factory.mktemp("acquirer") / "state.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "appliance", "acquirer", "serve", "--port", "0", "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().rsplit(" ", 1)[-1].strip()
+        assert url.startswith("http://127.0.0.1:"), f"the acquirer said {url!r}"
+        out = proc.stdout
+        threading.Thread(target=lambda: [None for _ in out], daemon=True).start()  # never a full pipe
+        _wait_healthy(url)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 @pytest.fixture(scope="session")

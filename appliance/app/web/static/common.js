@@ -71,6 +71,20 @@ const Comptoir = (() => {
     return Number.isSafeInteger(minor) ? minor : null;
   }
 
+  /** Basis points as a person reads a percentage: 1250 → "12.5", 1000 → "10". */
+  function formatPercent(basisPoints) {
+    const whole = Math.trunc(basisPoints / 100);
+    const frac = String(Math.abs(basisPoints % 100)).padStart(2, "0").replace(/0+$/, "");
+    return frac ? `${whole}.${frac}` : String(whole);
+  }
+
+  /** "12.5" → 1250 basis points; null when it is not a percentage with at most two decimals. */
+  function parsePercent(text) {
+    const m = /^(\d{1,3})(?:[.,](\d{0,2}))?\s*%?$/.exec(String(text).trim());
+    if (!m) return null;
+    return Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
+  }
+
   /* -- the API ------------------------------------------------------------------------- */
 
   const handlers = { expired: null, mustChange: null };
@@ -335,6 +349,6 @@ const Comptoir = (() => {
 
   return {
     ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session,
-    exponent, formatAmount, money, parseAmount, setCsrf,
+    exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
   };
 })();

@@ -1,0 +1,272 @@
+"""The cashier screen, complete: split cash + card tenders through the simulated acquirer,
+discounts (within the role's limit and over it, with a supervisor's approval), a price
+override, park and resume, a return found by the receipt number, and a sale done with the
+keyboard only. Debian's Chromium, headless, against the real app on loopback.
+
+Screenshots land in test-artifacts/screens/ (names start with `till-`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.app.services import catalog, users
+from appliance.app.services.shop import Shop
+from tests.e2e.conftest import LiveApp
+
+pytestmark = pytest.mark.slow
+
+CASHIER = ("lea", "Till-pass-2024")
+SUPERVISOR = ("sam", "Super-pass-2024")
+
+COFFEE = "5901234123457"  # 18.99, standard tax (GST 5 % + QST 9.975 %)
+BREAD = "4006381333931"  # 3.50, exempt
+CATALOG = f"""sku,name,price,tax_class,barcodes,stock
+COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
+BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
+"""
+VISA_OK = "4111111111111111"  # docs/acquirer-protocol.md: approved
+VISA_DECLINED = "4000000000000002"  # declined do_not_honor
+
+
+def seed(shop: Shop) -> None:
+    catalog.import_csv(shop, None, CATALOG)
+    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
+    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+
+
+@pytest.fixture(scope="module")
+def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
+    return make_live_app(seed=seed, gateway_url=acquirer)
+
+
+def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
+    page.goto(url)
+    form = page.locator("#login-form")
+    form.get_by_label("User name").fill(who[0])
+    form.get_by_label("Password").fill(who[1])
+    form.get_by_role("button", name="Log in").click()
+    expect(page.locator("#scan-input")).to_be_focused()
+
+
+def scan(page: Any, code: str) -> None:
+    """A keyboard-wedge scanner: digits typed fast, then Enter."""
+    page.keyboard.type(code, delay=2)
+    page.keyboard.press("Enter")
+
+
+def lines(page: Any) -> Any:
+    return page.locator("#lines-body tr")
+
+
+def approve(dialog: Any, who: tuple[str, str] = SUPERVISOR) -> None:
+    dialog.get_by_label("Supervisor user name").fill(who[0])
+    dialog.get_by_label("Supervisor password").fill(who[1])
+
+
+def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "ok")
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    expect(lines(page)).to_have_count(2)
+    expect(page.locator("#t-total")).to_have_text("25.33")
+
+    # 20.00 in cash first: the sale stays open with 5.33 due.
+    page.keyboard.press("F2")
+    cash = page.get_by_role("dialog", name="Pay cash")
+    cash.get_by_label("Cash received").fill("20")
+    cash.get_by_role("button", name="Take cash").click()
+    expect(cash.get_by_role("alert")).to_contain_text("5.33 CAD still due")
+    cash.get_by_role("button", name="Rest by card").click()
+
+    card = page.get_by_role("dialog", name="Pay by card")
+    expect(card.get_by_label("Amount on the card")).to_have_value("5.33")
+    card.get_by_label("Card number").fill(VISA_DECLINED)
+    card.get_by_label("Expiry month").fill("12")
+    card.get_by_label("Expiry year").fill("2030")
+    screenshot(page, "till-04-pay-card")
+    card.get_by_role("button", name="Charge card").click()
+    alert = card.get_by_role("alert")
+    expect(alert).to_contain_text("Card declined")
+    expect(alert).to_contain_text("do not honour")
+    screenshot(page, "till-05-card-declined")
+    assert page.locator("#t-due").inner_text() == "5.33"  # nothing was charged
+
+    card.get_by_label("Card number").fill(VISA_OK)
+    card.get_by_role("button", name="Charge card").click()
+    expect(page.locator("#change-box")).to_be_visible()
+    expect(page.locator("#change-note")).to_have_text("Cash received 20.00 · Card 5.33 · Total 25.33")
+    receipt = page.locator("#receipt-text")
+    expect(receipt).to_contain_text("TOTAL CAD")
+    text = receipt.inner_text()
+    assert VISA_OK not in text and "1111" in text  # the last four only
+    assert re.search(r"T01-\d{6}", page.locator("#receipt-number").inner_text())
+    expect(page.locator("#scan-input")).to_be_focused()  # the next scan starts the next sale
+    screenshot(page, "till-06-receipt-split")
+
+
+def test_discounts_within_the_limit_and_over_it(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    expect(lines(page)).to_have_count(2)
+
+    # 10 % off the coffee: within a cashier's own limit.
+    lines(page).filter(has_text="Coffee beans").click()
+    page.keyboard.press("F7")
+    dialog = page.get_by_role("dialog", name="Discount this line")
+    dialog.get_by_label("Discount", exact=True).fill("10")
+    dialog.get_by_label("Reason").fill("Dented bag")
+    screenshot(page, "till-07-discount")
+    dialog.get_by_role("button", name="Apply discount").click()
+    expect(dialog).to_be_hidden()
+    coffee = lines(page).filter(has_text="Coffee beans")
+    expect(coffee).to_contain_text("Discount 10 % (Dented bag)")
+    expect(coffee.locator(".amount")).to_contain_text("17.09")  # 18.99 − 1.90
+    expect(page.locator("#t-discount")).to_have_text("−1.90")
+
+    # 25 % off the whole sale: over the cashier's 10 %, a supervisor approves.
+    page.keyboard.press("Alt+d")
+    dialog = page.get_by_role("dialog", name="Discount the whole sale")
+    dialog.get_by_label("Discount", exact=True).fill("25")
+    dialog.get_by_label("Reason").fill("Loyal customer")
+    dialog.get_by_role("button", name="Apply discount").click()
+    expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()
+    expect(dialog.locator("#discount-approval-why")).to_contain_text("over the cashier's limit")
+    approve(dialog)
+    screenshot(page, "till-08-discount-approval")
+    dialog.get_by_role("button", name="Apply discount").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#t-discount-label")).to_have_text("Discounts (incl. sale)")
+    # (17.09 + 3.50) × 0.75 = 15.44 before tax, the coffee's part taxed
+    assert page.locator("#t-discount").inner_text() != "−1.90"
+
+    # The discount comes off again.
+    page.keyboard.press("Alt+d")
+    dialog = page.get_by_role("dialog", name="Discount the whole sale")
+    expect(dialog.get_by_label("Discount", exact=True)).to_have_value("25")
+    dialog.get_by_role("button", name="Remove discount").click()
+    expect(page.locator("#t-discount")).to_have_text("−1.90")
+
+
+def test_a_price_override_needs_a_supervisor_for_a_cashier(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    scan(page, BREAD)
+    expect(lines(page)).to_have_count(1)
+    page.keyboard.press("Alt+p")
+    dialog = page.get_by_role("dialog", name="Override the price")
+    expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()
+    dialog.get_by_label("New unit price (CAD)").fill("2.75")
+    dialog.get_by_label("Reason").fill("Day-old bread")
+    approve(dialog, (SUPERVISOR[0], "not-the-password"))
+    dialog.get_by_role("button", name="Set price").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Wrong user name or password")
+    approve(dialog)
+    screenshot(page, "till-09-price-override")
+    dialog.get_by_role("button", name="Set price").click()
+    expect(dialog).to_be_hidden()
+    bread = lines(page).filter(has_text="Bread loaf")
+    expect(bread).to_contain_text("Price changed from 3.50")
+    expect(page.locator("#t-total")).to_have_text("2.75")
+
+
+def test_park_serve_another_and_resume(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    scan(page, COFFEE)
+    scan(page, "2*" + BREAD)
+    expect(page.locator("#t-total")).to_have_text("28.83")
+    page.keyboard.press("F10")
+    expect(page.locator("#lines-empty")).to_be_visible()
+    expect(page.locator("#parked-count")).to_have_text("1")
+
+    # The next customer: one loaf, exact cash.
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    page.keyboard.press("F2")
+    page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
+    expect(page.locator("#change-amount")).to_have_text("0.00")
+    page.keyboard.press("F9")
+
+    page.keyboard.press("Alt+l")
+    dialog = page.get_by_role("dialog", name="Parked sales")
+    row = dialog.locator("#parked-body tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("lea")
+    screenshot(page, "till-10-parked")
+    row.get_by_role("button", name=re.compile("^Resume sale")).click()
+    expect(dialog).to_be_hidden()
+    expect(lines(page)).to_have_count(2)
+    expect(page.locator("#t-total")).to_have_text("28.83")
+    expect(page.locator("#parked-count")).to_be_hidden()
+
+
+def test_a_return_of_one_line_found_by_the_receipt_number(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("25.33")
+    page.keyboard.press("F2")
+    page.get_by_role("dialog", name="Pay cash").get_by_role("button", name="30.00 CAD", exact=True).click()
+    number = page.locator("#receipt-number")
+    expect(number).to_have_text(re.compile(r"^T01-\d{6}$"))
+    receipt = number.inner_text()
+    page.keyboard.press("F9")
+
+    # The receipt's barcode scanned at the till opens the return with the sale found.
+    scan(page, receipt)
+    dialog = page.get_by_role("dialog", name="Return items")
+    expect(dialog.locator("#refund-sale")).to_contain_text(f"Receipt {receipt}")
+    dialog.get_by_label("Quantity of Bread loaf to return").fill("1")
+    dialog.get_by_label("Reason").fill("Stale")
+    expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()  # a cashier may not refund
+    approve(dialog)
+    screenshot(page, "till-11-refund")
+    dialog.get_by_role("button", name="Refund").click()
+    done = dialog.get_by_role("status")
+    expect(done).to_have_text("Refunded 3.50 CAD: 3.50 to cash.")
+    expect(dialog.locator("#refund-body tr").filter(has_text="Bread loaf").locator("td").nth(3)).to_have_text("0")
+    screenshot(page, "till-12-refund-done")
+
+    # The same receipt typed by hand: the loaf cannot come back twice.
+    dialog.get_by_label("Receipt number").fill(receipt.lower())
+    dialog.get_by_role("button", name="Find sale").click()
+    expect(dialog.get_by_label("Quantity of Bread loaf to return")).to_be_disabled()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#scan-input")).to_be_focused()
+
+
+def test_a_sale_with_the_keyboard_only(app: LiveApp, page: Any, screenshot: Any) -> None:
+    login(page, app.url)
+    kb = page.keyboard
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    expect(lines(page)).to_have_count(2)
+    kb.press("ArrowUp")  # the coffee line
+    expect(lines(page).filter(has_text="Coffee beans")).to_have_class(re.compile("selected"))
+    kb.press("F3")
+    expect(page.get_by_role("dialog", name="Quantity")).to_be_visible()
+    kb.type("2")
+    kb.press("Enter")
+    expect(page.locator("#t-total")).to_have_text("47.17")
+    kb.press("Alt+k")
+    keys = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(keys).to_be_visible()
+    screenshot(page, "till-13-shortcuts")
+    kb.press("Escape")
+    expect(keys).to_be_hidden()
+    kb.press("F2")
+    expect(page.locator("#pay-input")).to_be_focused()
+    kb.type("50")
+    kb.press("Enter")
+    expect(page.locator("#change-amount")).to_have_text("2.83")
+    expect(page.locator("#scan-input")).to_be_focused()  # the next scan starts the next sale
+    kb.press("F9")
+    expect(page.locator("#lines-empty")).to_be_visible()
+    expect(page.locator("#scan-input")).to_be_focused()
