@@ -640,16 +640,41 @@ def refund(
     reason: str,
     approval: str | None = None,
     refund_to: str = "original",
+    exchange_into: int | None = None,
 ) -> dict[str, Any]:
     """Returns some lines of a completed sale; the money goes back to the sale's tenders,
-    newest first (or, with the store_credit permission, onto a new gift card); the stock
-    comes back. The sale itself is never changed but for the refunded quantities it records."""
-    if refund_to not in ("original", "gift_card"):
-        raise Invalid("refund_to is original or gift_card", "invalid_refund_to")
+    newest first (or, with the store_credit permission, onto a new gift card; or, for an
+    exchange, as a tender on the open sale `exchange_into`, any rest to the original
+    tenders); the stock comes back. The sale itself is never changed but for the refunded
+    quantities it records."""
+    if refund_to not in ("original", "gift_card", "exchange"):
+        raise Invalid("refund_to is original, gift_card or exchange", "invalid_refund_to")
+    if (refund_to == "exchange") != (exchange_into is not None):
+        raise Invalid("an exchange names the new sale (exchange_into), and only an exchange does", "invalid_exchange")
+    if exchange_into == sale_id:
+        raise Invalid("a sale cannot be exchanged into itself", "invalid_exchange")
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
+    answer = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    if answer.pop("_completed_exchange", None) is not None:
+        for callback in shop.on_receipt:
+            callback(int(exchange_into or 0))
+    return answer
+
+
+def _refund(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    lines: list[dict[str, int]],
+    reason: str,
+    approval: str | None,
+    refund_to: str,
+    exchange_into: int | None,
+) -> dict[str, Any]:
+    completed_exchange: int | None = None
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.REFUND, approval)
         if refund_to == "gift_card":
@@ -726,6 +751,21 @@ def refund(
             )
             credit = {"code": card_rules.display(code), "balance": amount}
             back = []
+        elif exchange_into is not None:
+            into = _load(tx, exchange_into, actor)
+            due = into.totals(shop.tax_classes, shop.settings.tax_rounding).due
+            applied = min(amount, max(due, 0))
+            if applied > 0:
+                tender = into.take_tender(
+                    "exchange", applied, shop.tax_classes, shop.settings.tax_rounding, reference=f"refund:{refund_id}"
+                )
+                sales_store.insert_payment(
+                    tx, exchange_into, tender, actor.user_id, shop.now(), {"refund": refund_id, "from_sale": sale_id}
+                )
+                if _complete_if_settled(shop, tx, into):
+                    completed_exchange = exchange_into
+            # Whatever the new goods do not use up goes back the way it came.
+            back = _allocate_refund(tx, sale_id, amount - applied) if amount > applied else []
         else:
             back = _allocate_refund(tx, sale_id, amount)
         for payment_id, method, part in back:
@@ -756,6 +796,8 @@ def refund(
             "tenders": [{"method": m, "amount": a} for _, m, a in back],
             "gift_card": credit,
             "sale": view(shop, sale_id, tx),
+            "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,
+            "_completed_exchange": completed_exchange,
         }
 
 

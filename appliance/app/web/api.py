@@ -121,7 +121,8 @@ REFUND = {
             },
         },
         "reason": STR,
-        "refund_to": {"type": "string", "enum": ["original", "gift_card"]},
+        "refund_to": {"type": "string", "enum": ["original", "gift_card", "exchange"]},
+        "exchange_into": INT,
     },
     "required": ["lines", "reason"],
     "additionalProperties": False,
@@ -396,7 +397,14 @@ async def refund(request: Request) -> Response:
         lambda: (
             201,
             sales.refund(
-                shop, who, sale_id, body["lines"], body["reason"], approval, body.get("refund_to", "original")
+                shop,
+                who,
+                sale_id,
+                body["lines"],
+                body["reason"],
+                approval,
+                body.get("refund_to", "original"),
+                body.get("exchange_into"),
             ),
         ),
     )

@@ -83,3 +83,27 @@ def test_a_refund_of_more_than_was_sold_is_refused(as_role: Any) -> None:
         ).status_code
         == 404
     )
+
+
+def test_an_exchange_pays_the_new_goods_with_the_returned_ones(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    old = paid_sale(cashier, "MLK")  # 5.29 + GST 0.26 + QST 0.53 = 6.08
+    supervisor = as_role("supervisor")
+    new = supervisor.post("/api/v1/sales").json()["id"]
+    supervisor.post(f"/api/v1/sales/{new}/items", json={"sku": "BRD"})  # 3.49, exempt
+    done = supervisor.post(
+        f"/api/v1/sales/{old['id']}/refunds",
+        json={"lines": [{"line": 1}], "reason": "wrong size", "refund_to": "exchange", "exchange_into": new},
+    )
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["amount"] == 608
+    assert body["exchange_sale"]["status"] == "completed"
+    assert body["exchange_sale"]["payments"][0]["method"] == "exchange"
+    assert body["exchange_sale"]["payments"][0]["amount"] == 349
+    assert body["tenders"] == [{"method": "cash", "amount": 608 - 349}]  # the rest back in cash
+    bad = supervisor.post(
+        f"/api/v1/sales/{old['id']}/refunds",
+        json={"lines": [{"line": 1}], "reason": "again", "refund_to": "exchange"},
+    )
+    assert bad.status_code == 422
