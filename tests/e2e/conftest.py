@@ -5,7 +5,8 @@ driven by Playwright.
   admin's one-time password and the data dir.
 - `make_live_app` (module scope): the same, with a `seed(shop)` callable run on the open
   store before it is served (add products and staff through the services), and optionally
-  a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments.
+  a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments, and
+  `config` overrides for `load` (e.g. `{"mode": "self_service"}`).
 - `acquirer` (module scope): the simulated card acquirer (`comptoir acquirer serve`) as a
   subprocess on a free loopback port; gives its URL. Test cards: docs/acquirer-protocol.md.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
@@ -84,6 +85,7 @@ def serve_store(
     seed: Callable[[Shop], Any] | None = None,
     new: NewStore | None = None,
     gateway_url: str | None = None,
+    config: dict[str, Any] | None = None,
 ) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
@@ -94,7 +96,8 @@ def serve_store(
     finally:
         shop.close()
     port = free_port()
-    cfg = load(data_dir, port=port, **({"gateway_url": gateway_url} if gateway_url else {}))
+    overrides = {**(config or {}), **({"gateway_url": gateway_url} if gateway_url else {})}
+    cfg = load(data_dir, port=port, **overrides)
     with in_thread(cfg):
         _wait_healthy(cfg.url)
         yield LiveApp(url=cfg.url, admin_password=password, data_dir=data_dir)
@@ -105,9 +108,13 @@ def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
     with contextlib.ExitStack() as stack:
 
         def make(
-            seed: Callable[[Shop], Any] | None = None, new: NewStore | None = None, gateway_url: str | None = None
+            seed: Callable[[Shop], Any] | None = None,
+            new: NewStore | None = None,
+            gateway_url: str | None = None,
+            config: dict[str, Any] | None = None,
         ) -> LiveApp:
-            return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, new, gateway_url))
+            store = tmp_path_factory.mktemp("store")
+            return stack.enter_context(serve_store(store, seed, new, gateway_url, config))
 
         yield make
 

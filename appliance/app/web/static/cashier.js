@@ -1061,20 +1061,35 @@
     }
   }
 
+  /** GET /printer: {configured, running, pending, problem, jobs}. A build without the route
+   * (404) hides the printer's status. */
   async function checkPrinter() {
     if (!state.printer) return;
     try {
       const p = await api("GET", "/printer");
-      const okay = p.online !== false && !p.error && p.status !== "offline" && !p.paper_out && !p.cover_open;
-      const words = p.message || p.status || (okay ? "ready" : "needs attention");
-      setStatus("printer-status", "printer-text", okay ? "ok" : "bad", `Printer: ${String(words).replace(/_/g, " ")}`);
+      let words = "ready";
+      let mood = "ok";
+      if (p.configured === false) {
+        words = "none set up";
+        mood = "unknown";
+      } else if (p.problem) {
+        words = String(p.problem);
+        mood = "bad";
+      } else if (p.pending > 0) {
+        words = `${p.pending} receipt${p.pending === 1 ? "" : "s"} waiting`;
+        mood = "warn";
+      } else if (p.running === false) {
+        words = "not running";
+        mood = "bad";
+      }
+      setStatus("printer-status", "printer-text", mood, `Printer: ${words}`);
       C.show($("printer-status"), true);
     } catch (err) {
       if (err.status === 404 || err.status === 405) {
         state.printer = false; // this build has no printer route
         C.show($("printer-status"), false);
       } else if (err.status !== 401) {
-        setStatus("printer-status", "printer-text", "bad", "Printer: unknown");
+        setStatus("printer-status", "printer-text", "bad", "Printer: status unknown");
         C.show($("printer-status"), true);
       }
     }

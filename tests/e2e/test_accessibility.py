@@ -1,0 +1,334 @@
+"""WCAG 2.2 AA as axe-core measures it, on every state of every screen: zero violations.
+
+axe-core comes from npm (tests/e2e/package.json, `npm ci --prefix tests/e2e`), never from a
+download at test time. It is injected into the page with Playwright's add_script_tag, which
+the app's CSP refuses: so these runs, and only these, use a context with the CSP bypassed.
+Every other e2e test runs under the real CSP.
+
+Screenshots of each state land in test-artifacts/screens/ (names start with `a11y-`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.app.services import catalog, users
+from appliance.app.services.shop import Shop
+from tests.e2e.conftest import ARTIFACTS, VIEWPORT, LiveApp
+
+pytestmark = pytest.mark.slow
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+TEMPLATES = Path(__file__).resolve().parents[2] / "appliance" / "app" / "web" / "templates"
+
+CASHIER = ("lea", "Till-pass-2024")
+SUPERVISOR = ("sam", "Super-pass-2024")
+MANAGER = ("mona", "Manage-pass-2024")
+ADMIN = ("ada", "Admin-pass-2024")
+COFFEE = "5901234123457"
+BREAD = "4006381333931"
+CATALOG = f"""sku,name,price,tax_class,barcodes,stock
+COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
+BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
+"""
+
+
+def seed(shop: Shop) -> None:
+    catalog.import_csv(shop, None, CATALOG)
+    for (name, password), role in (
+        (CASHIER, "cashier"),
+        (SUPERVISOR, "supervisor"),
+        (MANAGER, "manager"),
+        (ADMIN, "admin"),
+    ):
+        users.add_user(shop, None, name, role, password)
+
+
+@pytest.fixture(scope="module")
+def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
+    return make_live_app(seed=seed, gateway_url=acquirer)
+
+
+class Axe:
+    """Runs axe on a page and keeps every violation by the state it was found in."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[dict[str, Any]]] = {}
+
+    def check(self, page: Any, state: str) -> None:
+        page.wait_for_timeout(50)  # let a dialog's open and the last render settle
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary)})))",
+            TAGS,
+        )
+        self.found[state] = result
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"a11y-{state}.png"))
+
+    def assert_clean(self) -> None:
+        bad = {state: v for state, v in self.found.items() if v}
+        assert self.found, "axe ran on nothing"
+        assert not bad, "axe-core violations (WCAG 2.2 AA):\n" + json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+@pytest.fixture
+def axe_page(browser: Any) -> Iterator[Any]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA", bypass_csp=True)
+    context.set_default_timeout(5000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def login(page: Any, url: str, who: tuple[str, str]) -> None:
+    page.goto(url)
+    form = page.locator("#login-form")
+    form.get_by_label("User name").fill(who[0])
+    form.get_by_label("Password").fill(who[1])
+    form.get_by_role("button", name="Log in").click()
+
+
+def scan(page: Any, code: str) -> None:
+    page.keyboard.type(code, delay=2)
+    page.keyboard.press("Enter")
+
+
+def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None:
+    page, axe = axe_page, Axe()
+
+    # Login, empty and refused; the forced password change.
+    page.goto(app.url)
+    page.locator("#login-form").wait_for()
+    axe.check(page, "till-login")
+    login(page, app.url, (CASHIER[0], "not-the-password-1"))
+    expect(page.locator("#login-error")).to_be_visible()
+    axe.check(page, "till-login-error")
+    login(page, app.url, ("admin", app.admin_password))
+    page.get_by_role("heading", name="Choose a new password").wait_for()
+    axe.check(page, "till-password-change")
+    page.locator("#password-logout").click()
+    page.locator("#login-form").wait_for()
+
+    login(page, app.url, CASHIER)
+    expect(page.locator("#scan-input")).to_be_focused()
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "ok")
+    axe.check(page, "till-empty")
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    scan(page, "999")
+    expect(page.locator("#sale-error")).to_be_visible()
+    lines = page.locator("#lines-body tr")
+    expect(lines).to_have_count(2)
+
+    # A discount within the limit (the line shows its notes), then the sale-wide one over it.
+    lines.first.click()
+    page.keyboard.press("F7")
+    dialog = page.get_by_role("dialog", name="Discount this line")
+    axe.check(page, "till-discount")
+    dialog.get_by_label("Discount", exact=True).fill("10")
+    dialog.get_by_role("button", name="Apply discount").click()
+    expect(dialog).to_be_hidden()
+    axe.check(page, "till-sale-with-lines")
+    page.keyboard.press("Alt+d")
+    dialog = page.get_by_role("dialog", name="Discount the whole sale")
+    dialog.get_by_label("Discount", exact=True).fill("30")
+    dialog.get_by_role("button", name="Apply discount").click()
+    expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()
+    axe.check(page, "till-discount-approval")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("F3")
+    page.get_by_role("dialog", name="Quantity").wait_for()
+    axe.check(page, "till-quantity")
+    page.keyboard.press("Escape")
+    page.keyboard.press("F4")
+    void = page.get_by_role("dialog")
+    void.get_by_role("heading", name="Supervisor approval needed").wait_for()
+    void.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
+    void.get_by_label("Supervisor password").fill("wrong-password-9")
+    void.get_by_role("button", name="Approve and void").click()
+    expect(void.get_by_role("alert")).to_be_visible()
+    axe.check(page, "till-void-approval")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+p")
+    page.get_by_role("dialog", name="Override the price").wait_for()
+    axe.check(page, "till-price-override")
+    page.keyboard.press("Escape")
+    page.keyboard.press("F8")
+    page.get_by_role("dialog", name="Cancel this sale?").wait_for()
+    axe.check(page, "till-cancel")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+k")
+    page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
+    axe.check(page, "till-shortcuts")
+    page.keyboard.press("Escape")
+
+    # Park it; the parked list.
+    page.keyboard.press("F10")
+    expect(page.locator("#parked-count")).to_have_text("1")
+    page.keyboard.press("Alt+l")
+    page.get_by_role("dialog", name="Parked sales").locator("#parked-body tr").wait_for()
+    axe.check(page, "till-parked")
+    page.keyboard.press("Escape")
+
+    # Tenders: cash (part), card (declined, then approved), the receipt.
+    scan(page, COFFEE)
+    expect(page.locator("#t-total")).to_have_text("21.83")
+    page.keyboard.press("F2")
+    cash = page.get_by_role("dialog", name="Pay cash")
+    axe.check(page, "till-tender-cash")
+    cash.get_by_label("Cash received").fill("10")
+    cash.get_by_role("button", name="Take cash").click()
+    expect(cash.get_by_role("alert")).to_contain_text("still due")
+    axe.check(page, "till-tender-cash-part")
+    cash.get_by_role("button", name="Rest by card").click()
+    card = page.get_by_role("dialog", name="Pay by card")
+    card.get_by_label("Card number").fill("4000000000000002")
+    card.get_by_label("Expiry month").fill("12")
+    card.get_by_label("Expiry year").fill("30")
+    axe.check(page, "till-tender-card")
+    card.get_by_role("button", name="Charge card").click()
+    expect(card.get_by_role("alert")).to_contain_text("declined")
+    axe.check(page, "till-tender-card-declined")
+    card.get_by_label("Card number").fill("4111111111111111")
+    card.get_by_role("button", name="Charge card").click()
+    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+    axe.check(page, "till-receipt")
+    receipt = page.locator("#receipt-number").inner_text()
+
+    # A return, found by the receipt number, with the supervisor's fields.
+    page.keyboard.press("Alt+r")
+    refund = page.get_by_role("dialog", name="Return items")
+    axe.check(page, "till-refund-find")
+    refund.get_by_label("Receipt number").fill(receipt)
+    refund.get_by_role("button", name="Find sale").click()
+    refund.get_by_label(re.compile("^Quantity of Coffee")).fill("1")
+    refund.get_by_label("Reason").fill("Wrong grind")
+    refund.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
+    refund.get_by_label("Supervisor password").fill(SUPERVISOR[1])
+    axe.check(page, "till-refund")
+    refund.get_by_role("button", name="Refund").click()
+    expect(refund.get_by_role("status")).to_contain_text("Refunded")
+    axe.check(page, "till-refund-done")
+    page.keyboard.press("Escape")
+
+    # The same screen at 800×600 (a small panel).
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.keyboard.press("F9")
+    scan(page, BREAD)
+    expect(page.locator("#lines-body tr")).to_have_count(1)
+    axe.check(page, "till-small-screen")
+    page.set_viewport_size(VIEWPORT)
+    axe.assert_clean()
+
+
+def test_every_manager_section_has_no_violations(app: LiveApp, axe_page: Any) -> None:
+    page, axe = axe_page, Axe()
+    login(page, app.url + "/manager", ADMIN)
+    page.get_by_role("heading", name="Products", exact=True).wait_for()
+    page.locator("#product-body tr").first.wait_for()
+    axe.check(page, "manager-products")
+    page.locator("#product-form").get_by_role("button", name="Create product").click()
+    expect(page.locator("#product-error")).to_be_visible()
+    axe.check(page, "manager-product-error")
+
+    page.get_by_role("link", name="Import CSV").click()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"sku,name,price\nB-1,,1.00\n"}]
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-error li")).to_have_count(1)
+    axe.check(page, "manager-import-error")
+
+    page.get_by_role("link", name="Staff").click()
+    page.locator("#staff-body tr").first.wait_for()
+    form = page.locator("#user-form")
+    form.get_by_label("User name").fill("noor")
+    form.get_by_role("button", name="Create account").click()
+    expect(page.locator("#secret-password")).to_be_visible()
+    axe.check(page, "manager-staff")
+
+    page.get_by_role("link", name="Sales report").click()
+    page.get_by_role("button", name="Show report").click()
+    page.get_by_role("heading", name=re.compile("^Sales on ")).wait_for()
+    axe.check(page, "manager-report")
+
+    page.get_by_role("link", name="Audit log").click()
+    page.locator("#audit-body tr").first.wait_for()
+    axe.check(page, "manager-audit")
+
+    page.get_by_role("button", name="Log out").click()
+    login(page, app.url + "/manager", CASHIER)
+    page.get_by_role("heading", name="Nothing here for your role").wait_for()
+    axe.check(page, "manager-nothing-for-role")
+    axe.assert_clean()
+
+
+@pytest.mark.skipif(not (TEMPLATES / "backoffice.html").exists(), reason="no /backoffice screen in this build yet")
+def test_the_back_office_has_no_violations(app: LiveApp, axe_page: Any) -> None:
+    """Each section the admin's navigation offers, as it first shows."""
+    page, axe = axe_page, Axe()
+    login(page, app.url + "/backoffice", ADMIN)
+    page.locator("#app-view").wait_for()
+    page.wait_for_load_state("networkidle")
+    axe.check(page, "backoffice")
+    links = page.locator("nav a[href^='#']")
+    for i in range(links.count()):
+        link = links.nth(i)
+        if not link.is_visible():
+            continue
+        target = (link.get_attribute("href") or "#x")[1:]
+        link.click()
+        page.wait_for_load_state("networkidle")
+        axe.check(page, f"backoffice-{target}")
+    axe.assert_clean()
+
+
+@pytest.mark.skipif(not (TEMPLATES / "selfservice.html").exists(), reason="no /selfservice screen in this build yet")
+def test_the_self_service_screen_has_no_violations(
+    make_live_app: Callable[..., LiveApp], acquirer: str, axe_page: Any
+) -> None:
+    """A self-service till's states: attract, a sale with a line, the touch menu, the card
+    payment, and French. (Its own e2e tests drive the rest of the flow.)"""
+    app = make_live_app(seed=seed, gateway_url=acquirer, config={"mode": "self_service"})
+    page, axe = axe_page, Axe()
+    page.goto(app.url + "/selfservice")
+    page.locator("#start-button").wait_for()
+    page.wait_for_load_state("networkidle")
+    axe.check(page, "selfservice-attract")
+    page.locator("#start-button").click()
+    page.keyboard.type(BREAD, delay=2)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pay-button")).to_be_enabled()
+    axe.check(page, "selfservice-sale")
+    page.locator("#menu-button").click()
+    expect(page.locator("#menu-dialog")).to_be_visible()
+    axe.check(page, "selfservice-menu")
+    page.keyboard.press("Escape")
+    page.locator("#pay-button").click()
+    expect(page.locator("#pay-dialog")).to_be_visible()
+    axe.check(page, "selfservice-pay")
+    page.keyboard.press("Escape")
+    page.locator(".ss-lang[data-lang=fr]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    axe.check(page, "selfservice-french")
+    axe.assert_clean()
