@@ -7,7 +7,9 @@ import logging
 from dataclasses import dataclass
 
 from appliance.app.services.card_payments import CardDesk, resolve_pending, send_card_refunds
+from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
+from appliance.app.services.scanners import ScannerHub
 from appliance.app.services.shop import Shop
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.drivers.printer import printer_from_spec
@@ -20,8 +22,13 @@ log = logging.getLogger(__name__)
 class Devices:
     printer: PrintWorker | None = None
     cards: CardDesk | None = None
+    scans: ScannerHub | None = None
+    display: CustomerDisplay | None = None
 
     def close(self) -> None:
+        for part in (self.scans, self.display):
+            if part is not None:
+                part.stop()  # their threads, and the screens' event streams with them
         if self.printer is not None:
             self.printer.stop()
         if self.cards is not None and isinstance(self.cards.gateway, HttpGateway):
@@ -37,6 +44,8 @@ def start(shop: Shop) -> Devices:
         worker.start()
         shop.on_receipt.append(worker.wake)
         devices.printer = worker
+    devices.scans = ScannerHub(shop.config.scanners).start()
+    devices.display = start_display(shop)
     gateway = GatewayConfig.from_env(shop.config.gateway_url)
     if gateway is not None:
         devices.cards = CardDesk(vault=TokenVault.open(shop.db, shop.data_dir), gateway=HttpGateway(gateway))

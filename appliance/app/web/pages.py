@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 PAGES = {"/": "cashier.html", "/manager": "manager.html", "/backoffice": "backoffice.html"}
+PAGES["/display"] = "display.html"  # the customer display: a second window facing the customer
 
 
 def _page(name: str) -> str:

@@ -3,7 +3,7 @@ both made from this one list, so they cannot drift apart."""
 
 from __future__ import annotations
 
-from appliance.app.web import api, api_backoffice, api_selling, api_shifts
+from appliance.app.web import api, api_backoffice, api_devices, api_selling, api_shifts
 from appliance.app.web.endpoint import Endpoint
 
 
@@ -13,4 +13,5 @@ def all_endpoints() -> tuple[Endpoint, ...]:
         *api_selling.ENDPOINTS,
         *api_shifts.ENDPOINTS,
         *api_backoffice.ENDPOINTS,
+        *api_devices.ENDPOINTS,
     )

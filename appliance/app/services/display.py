@@ -1,0 +1,159 @@
+"""The customer display: what the customer sees of the sale, live.
+
+A second browser window (`/display`) listens on `GET /api/v1/display/stream`; a serial pole
+display, when configured, shows the last item and the total. Both are fed after a sale's
+change commits (`Shop.on_sale_change`) and when a sale completes (`Shop.on_receipt`, which
+also covers card payments finished outside the sale's own transaction). Only what the
+customer may see goes out: item names, quantities, amounts, totals — no cashier, no ids
+of payments.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from appliance.app.domain.money import format_amount
+from appliance.app.services.broadcast import Broadcast
+from appliance.app.services.shop import Shop
+from appliance.drivers.pole_display import PoleDisplay, PoleDisplayError, pole_display_from_spec, row
+
+log = logging.getLogger(__name__)
+
+SHOWN = ("open", "completed")  # a parked or cancelled sale leaves the screen to the welcome
+
+
+def customer_view(sale: dict[str, Any], store_name: str) -> dict[str, Any]:
+    """The sale as the customer sees it, with amounts already written in the shop's money."""
+    currency = sale["currency"]
+    totals = sale["totals"]
+
+    def money(amount: int) -> str:
+        return format_amount(amount, currency)
+
+    tendered = sum(p["tendered"] for p in sale["payments"])
+    if sale["status"] not in SHOWN or sale.get("parked"):
+        return {"idle": True, "store_name": store_name}
+    lines = [
+        {
+            "name": line["name"],
+            "quantity": line["quantity"],
+            "measure": line.get("measure"),
+            "amount": line["net"],
+            "amount_text": money(line["net"]),
+            "discount_text": money(line["discount"]) if line["discount"] else None,
+        }
+        for line in sale["lines"]
+        if not line["voided"]
+    ]
+    return {
+        "idle": False,
+        "store_name": store_name,
+        "sale": sale["id"],
+        "status": sale["status"],
+        "currency": currency,
+        "lines": lines,
+        "count": sum(1 for _ in lines),
+        "total": totals["total"],
+        "total_text": money(totals["total"]),
+        "discount_text": money(totals["discount"]) if totals.get("discount") else None,
+        "tax_text": money(totals["tax"]),
+        # What the customer handed over (5.00 for a 3.49 sale), beside the change it gave.
+        "paid_text": money(tendered) if tendered else None,
+        "due_text": money(totals["due"]),
+        "change_text": money(sale["change"]) if sale["change"] else None,
+    }
+
+
+def pole_lines(view: dict[str, Any]) -> tuple[str, str]:
+    """Two lines of 20: the last item and the total; after payment, the change."""
+    if view["idle"]:
+        return row(view["store_name"]), row("Welcome")
+    if view["status"] == "completed":
+        if view["change_text"]:
+            return row("TOTAL", view["total_text"]), row("CHANGE", view["change_text"])
+        return row("TOTAL", view["total_text"]), row("Thank you!")
+    last = view["lines"][-1] if view["lines"] else None
+    top = row(last["name"], last["amount_text"]) if last else row(view["store_name"])
+    return top, row("TOTAL", view["total_text"])
+
+
+class CustomerDisplay:
+    def __init__(self, shop: Shop, pole: PoleDisplay | None = None) -> None:
+        self.shop = shop
+        self.pole = pole
+        self.pole_problem: str | None = None
+        self.feed = Broadcast(keep=8, replay=1)  # a window that opens sees the sale at once
+        # The pole is written from its own thread: a sale must never wait on a serial port.
+        self._pending: tuple[str, str] | None = None
+        self._wake = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> CustomerDisplay:
+        self.feed.publish({"idle": True, "store_name": self.shop.settings.store_name})
+        self.shop.on_sale_change.append(self.sale_changed)
+        self.shop.on_receipt.append(self.sale_completed)
+        if self.pole is not None:
+            self._pending = pole_lines({"idle": True, "store_name": self.shop.settings.store_name})
+            self._thread = threading.Thread(target=self._drive_pole, name="pole-display", daemon=True)
+            self._thread.start()
+        return self
+
+    def sale_changed(self, sale: dict[str, Any]) -> None:
+        if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
+            return  # another lane's sale (a back-office lookup) is not this customer's
+        view = customer_view(sale, self.shop.settings.store_name)
+        self.feed.publish(view)
+        if self.pole is not None:
+            with self._wake:
+                self._pending = pole_lines(view)
+                self._wake.notify()
+
+    def sale_completed(self, sale_id: int) -> None:
+        from appliance.app.services.sales import view
+
+        try:  # called straight after the payment's commit: a failure here must not undo its answer
+            self.sale_changed(view(self.shop, sale_id))
+        except Exception:
+            log.exception("customer display: could not show completed sale %d", sale_id)
+
+    def _drive_pole(self) -> None:
+        assert self.pole is not None
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._stop or self._pending is not None)
+                if self._stop:
+                    return
+                lines, self._pending = self._pending, None
+            assert lines is not None
+            try:
+                self.pole.show(*lines)
+                self.pole_problem = None
+            except PoleDisplayError as exc:
+                if self.pole_problem != str(exc):
+                    log.warning("%s", exc)
+                self.pole_problem = str(exc)
+
+    def stop(self) -> None:
+        for hooks, fn in ((self.shop.on_sale_change, self.sale_changed), (self.shop.on_receipt, self.sale_completed)):
+            if fn in hooks:
+                hooks.remove(fn)  # type: ignore[arg-type]
+        with self._wake:
+            self._stop = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        if self.pole is not None:
+            self.pole.close()
+        self.feed.close()
+
+
+def start_display(shop: Shop) -> CustomerDisplay:
+    pole: PoleDisplay | None = None
+    try:
+        pole = pole_display_from_spec(shop.config.pole_display)
+    except ValueError as exc:
+        log.error("%s", exc)  # the browser display still works; `devices list` shows the fault
+    return CustomerDisplay(shop, pole).start()
