@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.datagen import PASSWORD, barcode, build
+from bench.datagen import DATA_VERSION, PASSWORD, barcode, build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def free_port() -> int:
 
 
 def store_for(products: int, lines: int) -> Path:
-    base = ROOT / "build" / "bench" / f"store-{products}-{lines}"
+    base = ROOT / "build" / "bench" / f"store-{products}-{lines}-v{DATA_VERSION}"
     if (base / "data" / "store.db").exists():
         return base / "data"
     shutil.rmtree(base, ignore_errors=True)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from appliance.app.services import auth, period_reports
 from appliance.app.services.shop import Shop, iso, open_shop
 from appliance.config import load
-from bench.datagen import PASSWORD, build
+from bench.datagen import DATA_VERSION, PASSWORD, build
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.datetime(2025, 11, 1, 8, tzinfo=dt.UTC)
@@ -85,7 +85,7 @@ def extras(shop: Shop, products: int, seed: int = 11) -> None:
 
 
 def store_for(products: int, lines: int) -> Path:
-    base = ROOT / "build" / "bench" / f"reports-store-{products}-{lines}"
+    base = ROOT / "build" / "bench" / f"reports-store-{products}-{lines}-v{DATA_VERSION}"
     if (base / "data" / "store.db").exists() and (base / "ready").exists():
         return base / "data"
     shutil.rmtree(base, ignore_errors=True)

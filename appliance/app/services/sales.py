@@ -773,6 +773,7 @@ def _refund(
                 "INSERT INTO refund_tenders(refund_id, payment_id, method, amount) VALUES (?, ?, ?, ?)",
                 (refund_id, payment_id, method, part),
             )
+            _give_back(shop, tx, actor, sale_id, payment_id, method, part)
         audit_log.record(
             shop,
             actor=actor,
@@ -799,6 +800,41 @@ def _refund(
             "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,
             "_completed_exchange": completed_exchange,
         }
+
+
+def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_id: int, method: str, part: int) -> None:
+    """Money refunded to a tender settled inside the store goes back where it came from: the
+    gift card that paid is credited, the points that paid are returned. (Cash leaves the
+    drawer; a card goes back through the gateway after the commit.)"""
+    if method == "gift_card":
+        card = tx.execute(
+            "SELECT card_id FROM gift_card_entries WHERE sale_id = ? AND kind = 'redeem' ORDER BY id LIMIT 1",
+            (sale_id,),
+        ).fetchone()
+        if card is None:
+            raise Conflict("the gift card that paid this sale is not on record", "gift_card_missing")
+        tx.execute("UPDATE gift_cards SET balance = balance + ? WHERE id = ?", (part, card[0]))
+        balance = tx.execute("SELECT balance FROM gift_cards WHERE id = ?", (card[0],)).fetchone()[0]
+        tx.execute(
+            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
+            "VALUES (?, 'top_up', ?, ?, ?, ?, ?)",
+            (card[0], part, balance, sale_id, actor.user_id, shop.now()),
+        )
+    elif method == "loyalty":
+        from appliance.app.domain import loyalty
+        from appliance.app.services.customers import rules
+
+        reference = tx.execute("SELECT reference FROM payments WHERE id = ?", (payment_id,)).fetchone()[0] or ""
+        _, _, customer = reference.partition("customer:")
+        if not customer.isdigit():
+            raise Conflict("the customer whose points paid is not on record", "customer_missing")
+        points = loyalty.points_to_pay(rules(tx), part)
+        tx.execute("UPDATE customers SET points = points + ? WHERE id = ?", (points, int(customer)))
+        tx.execute(
+            "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, payment_id, user_id, reason, at) "
+            "VALUES (?, 'adjust', ?, ?, ?, ?, 'refund', ?)",
+            (int(customer), points, sale_id, payment_id, actor.user_id, shop.now()),
+        )
 
 
 def _allocate_refund(tx: Connection, sale_id: int, amount: int) -> list[tuple[int, str, int]]:

@@ -146,9 +146,12 @@ class Database:
             "CREATE TABLE IF NOT EXISTS schema_version "
             "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        # Every missing number runs, not only those above the highest: a store made by a build
+        # that had 0010 but not yet 0005 still gets 0005 when it arrives.
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_version")}
+        current = max(applied, default=0)
         for version, name, sql in migrations():
-            if version <= current:
+            if version in applied:
                 continue
             # executescript would commit on its own; run statement by statement in one txn.
             with self.transaction() as tx:
@@ -158,7 +161,7 @@ class Database:
                     "INSERT INTO schema_version VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
                     (version, name),
                 )
-            current = version
+            current = max(current, version)
         return int(current)
 
     def version(self) -> int:

@@ -107,3 +107,24 @@ def test_an_exchange_pays_the_new_goods_with_the_returned_ones(as_role: Any) -> 
         json={"lines": [{"line": 1}], "reason": "again", "refund_to": "exchange"},
     )
     assert bad.status_code == 422
+
+
+def test_a_refund_to_a_gift_card_tender_puts_the_money_back_on_that_card(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = cashier.post("/api/v1/sales").json()
+    sold = cashier.post(f"/api/v1/sales/{sale['id']}/gift-cards", json={"amount": 1000}).json()
+    code = sold["gift_card"]["code"]
+    cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 1000})
+    bought = cashier.post("/api/v1/sales").json()["id"]
+    cashier.post(f"/api/v1/sales/{bought}/items", json={"sku": "BRD"})
+    paid = cashier.post(
+        f"/api/v1/sales/{bought}/payments", json={"method": "gift_card", "amount": 349, "gift_card": code}
+    )
+    assert paid.json()["status"] == "completed"
+    left = cashier.post("/api/v1/gift-cards/balance", json={"code": code}).json()["balance"]
+    assert left == 651
+    done = as_role("supervisor").post(
+        f"/api/v1/sales/{bought}/refunds", json={"lines": [{"line": 1}], "reason": "stale bread"}
+    )
+    assert done.status_code == 201 and done.json()["tenders"] == [{"method": "gift_card", "amount": 349}]
+    assert cashier.post("/api/v1/gift-cards/balance", json={"code": code}).json()["balance"] == 1000

@@ -135,3 +135,18 @@ def test_a_crash_before_rekey_keeps_the_old_key(tmp_path: Path) -> None:
     db.close()
     Database(db.path, key)
     assert key.load() == old and not pending.exists()
+
+
+def test_a_migration_numbered_below_the_highest_still_runs(tmp_path: Path) -> None:
+    db, _ = new_store(tmp_path)
+    latest = migrations()[-1][0]
+    # As if this store was made by a build that had the newest migration but not 0005 yet.
+    with db.transaction() as tx:
+        tx.execute("DELETE FROM schema_version WHERE version = 5")
+    db.conn.execute("ALTER TABLE products RENAME COLUMN age_restricted TO _gone")
+    db.conn.execute("ALTER TABLE sale_lines RENAME COLUMN restricted TO _gone_a")
+    db.conn.execute("ALTER TABLE sale_lines RENAME COLUMN restricted_approved_by TO _gone_b")
+    assert db.migrate() == latest
+    assert 5 in {r[0] for r in db.conn.execute("SELECT version FROM schema_version")}
+    columns = {r[1] for r in db.conn.execute("PRAGMA table_info(products)")}
+    assert "age_restricted" in columns
