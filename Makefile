@@ -8,7 +8,7 @@ UV     := $(BIN)/uv
 DEMO_DIR ?= .demo-data
 PORT   ?= 8787
 
-.PHONY: run test test-fast lint typecheck venv system-deps lock wheel clean bench
+.PHONY: run test test-fast lint typecheck venv system-deps js-deps js-test lock wheel clean bench image
 
 # A stamp per lock file: the venv is rebuilt only when a pin changes.
 $(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml
@@ -25,6 +25,17 @@ venv: $(BIN)/.stamp-dev
 system-deps:
 	@bash tools/system-deps.sh
 
+# axe-core for the accessibility tests, from npm (pinned by tests/e2e/package-lock.json).
+tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	@touch $@
+
+js-deps: tests/e2e/node_modules/.stamp
+
+# The screens' own logic that runs without a browser (scanner detection…), with node's runner.
+js-test:
+	node --test tests/js/
+
 run: venv
 	$(BIN)/comptoir demo --data-dir $(DEMO_DIR) --port $(PORT)
 
@@ -35,10 +46,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv system-deps lint typecheck
+test: venv system-deps js-deps lint typecheck js-test
 	$(BIN)/python -m pytest
 
-test-fast: venv lint typecheck
+test-fast: venv lint typecheck js-test
 	$(BIN)/python -m pytest -m "not slow"
 
 wheel: venv
