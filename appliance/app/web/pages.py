@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 PAGES = {"/": "cashier.html", "/manager": "manager.html", "/backoffice": "backoffice.html"}
+PAGES["/selfservice"] = "selfservice.html"  # a customer alone at a self-service till
 PAGES["/display"] = "display.html"  # the customer display: a second window facing the customer
 
 

@@ -4,6 +4,7 @@ both made from this one list, so they cannot drift apart."""
 from __future__ import annotations
 
 from appliance.app.web import api, api_backoffice, api_devices, api_selling, api_shifts
+from appliance.app.web import api_selfservice
 from appliance.app.web.endpoint import Endpoint
 
 
@@ -13,5 +14,6 @@ def all_endpoints() -> tuple[Endpoint, ...]:
         *api_selling.ENDPOINTS,
         *api_shifts.ENDPOINTS,
         *api_backoffice.ENDPOINTS,
+        *api_selfservice.ENDPOINTS,
         *api_devices.ENDPOINTS,
     )

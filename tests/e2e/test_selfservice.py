@@ -1,0 +1,258 @@
+"""The self-service screen in a real browser (Debian's Chromium through Playwright) against
+the real app on loopback in self-service mode, paying through the simulated card acquirer
+run as a real subprocess (`comptoir acquirer serve`).
+
+Screenshots land in test-artifacts/screens/selfservice-*.png.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.app.services import catalog, users
+from appliance.app.services.setup import NewStore, init_store
+from appliance.config import load
+from tests.e2e.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+SUPERVISOR = ("sam", "approve2024pass")  # lower case and digits: typed on the on-screen keyboard
+ADMIN = ("ada", "Admin-pass-2024")  # store settings and the audit log are the admin's
+
+COFFEE = "5901234123457"  # 18.99, standard tax
+BREAD = "4006381333931"  # 3.50, exempt
+WINE = "3761042500213"  # 14.00, age-restricted
+CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category,age_restricted
+COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40,Grocery,no
+BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12,Bakery,no
+WIN-RED,Red wine 750 ml,14.00,standard,{WINE},12,Wine,yes
+CRO-1,Croissant,1.85,exempt,,50,Bakery,no
+BAG-1,Baguette,2.95,exempt,,50,Bakery,no
+APL-1,Apple (each),0.60,exempt,,200,Fruit,no
+"""
+APPROVED_CARD = "4111111111111111"
+DECLINED_CARD = "4000000000000002"
+
+
+def _healthy(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@pytest.fixture(scope="module")
+def acquirer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    state = tmp_path_factory.mktemp("acquirer") / "state.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "appliance", "acquirer", "serve", "--port", str(port), "--state", str(state)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _healthy(url)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory: pytest.TempPathFactory, acquirer: str) -> Iterator[str]:
+    from appliance.app.server import in_thread
+
+    data_dir = tmp_path_factory.mktemp("selfservice")
+    shop, _ = init_store(data_dir, NewStore(store_name="Marché Libre"))
+    try:
+        catalog.import_csv(shop, None, CATALOG)
+        users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+        users.add_user(shop, None, ADMIN[0], "admin", ADMIN[1])
+    finally:
+        shop.close()
+    cfg = load(data_dir, port=free_port(), mode="self_service", gateway_url=acquirer)
+    with in_thread(cfg):
+        _healthy(cfg.url)
+        yield cfg.url
+
+
+def staff_api(url: str, method: str, path: str, body: Any = None, who: tuple[str, str] = ADMIN) -> Any:
+    """The API as a staff member with a bearer token (no browser, no CSRF)."""
+
+    def send(method: str, path: str, body: Any, token: str | None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url + "/api/v1" + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310 - loopback
+            return json.loads(answer.read())
+
+    token = send("POST", "/auth/login", {"username": who[0], "password": who[1]}, None)["token"]
+    return send(method, path, body, token)
+
+
+def open_kiosk(page: Any, url: str) -> None:
+    page.goto(url + "/selfservice")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def scan(page: Any, code: str) -> None:
+    """A keyboard-wedge scanner: digits typed fast then Enter, into whatever has the focus."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def keypad(page: Any, digits: str) -> None:
+    pad = page.locator("#card-keypad")
+    for digit in digits:
+        pad.get_by_role("button", name=digit, exact=True).click()
+
+
+def osk(page: Any, text: str) -> None:
+    board = page.locator("#osk")
+    for ch in text:
+        board.get_by_role("button", name=ch, exact=True).click()
+
+
+def enter_card(page: Any, number: str, month: str = "12", year: str = "30") -> None:
+    keypad(page, number)
+    page.locator("#card-keypad").get_by_role("button", name="Next").click()
+    keypad(page, month + year)  # the month field moves on to the year by itself
+
+
+def test_card_sale_declined_then_approved(kiosk: str, page: Any, screenshot: Any) -> None:
+    open_kiosk(page, kiosk)
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+    expect(page.locator("#scan-input")).to_be_focused()
+    screenshot(page, "selfservice-attract")
+
+    scan(page, COFFEE)  # the first scan starts the sale from the attract screen
+    expect(page.locator("#lines-body tr")).to_have_count(1)
+    page.get_by_role("button", name="Items without barcode").click()
+    menu = page.locator("#menu-dialog")
+    expect(menu.get_by_role("heading", name="Bakery")).to_be_visible()
+    screenshot(page, "selfservice-menu")
+    menu.get_by_role("button", name="Croissant").click()
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    expect(page.locator("#scan-input")).to_be_focused()
+    # 18.99 + 5 % + 9.975 % = 21.83, plus the croissant (exempt) 1.85
+    expect(page.locator("#t-due")).to_have_text("23.68\u00a0CAD")
+    screenshot(page, "selfservice-sale")
+
+    page.get_by_role("button", name="Pay by card").click()
+    enter_card(page, DECLINED_CARD)
+    expect(page.locator("#card-year")).to_have_value("30")
+    screenshot(page, "selfservice-card-entry")
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.locator("#pay-error")).to_have_text("The card was declined. Try another card.")
+    for field in ("#card-number", "#card-month", "#card-year"):
+        expect(page.locator(field)).to_have_value("")
+    screenshot(page, "selfservice-declined")
+
+    enter_card(page, APPROVED_CARD)
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    receipt = page.locator("#receipt-text")
+    expect(receipt).to_contain_text("23.68")
+    expect(receipt).to_contain_text("1111")
+    assert APPROVED_CARD not in receipt.inner_text()
+    assert APPROVED_CARD not in page.content()
+    screenshot(page, "selfservice-receipt")
+
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+
+
+def test_restricted_item_needs_an_attendant(kiosk: str, page: Any, screenshot: Any) -> None:
+    open_kiosk(page, kiosk)
+    scan(page, WINE)
+    expect(page.locator("#restricted-box")).to_be_visible()
+    expect(page.locator(".ss-tag-wait")).to_have_text("Age check")
+
+    page.get_by_role("button", name="Pay by card").click()  # not yet: the approval opens instead
+    dialog = page.locator("#approve-dialog")
+    expect(dialog.get_by_role("heading", name="Attendant approval")).to_be_visible()
+    expect(page.locator("#approve-username")).to_be_focused()
+    osk(page, SUPERVISOR[0])
+    dialog.get_by_role("button", name="Next").click()
+    osk(page, "wrong1")
+    dialog.get_by_role("button", name="Approve").click()
+    expect(page.locator("#approve-error")).to_be_visible()
+    expect(page.locator("#approve-password")).to_have_value("")
+    osk(page, SUPERVISOR[1])
+    screenshot(page, "selfservice-approval")
+    dialog.get_by_role("button", name="Approve").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#restricted-box")).to_be_hidden()
+    expect(page.locator(".ss-tag-wait")).to_have_count(0)
+
+    page.get_by_role("button", name="Pay by card").click()
+    enter_card(page, APPROVED_CARD)
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    expect(page.locator("#receipt-text")).to_contain_text("Red wine")
+
+
+def test_idle_warning_then_the_sale_is_cancelled(kiosk: str, page: Any, screenshot: Any) -> None:
+    staff_api(kiosk, "PUT", "/selfservice/config", {"idle_seconds": 2, "countdown_seconds": 3})
+    try:
+        open_kiosk(page, kiosk)
+        scan(page, BREAD)
+        expect(page.locator("#lines-body tr")).to_have_count(1)
+        idle = page.locator("#idle-dialog")
+        expect(idle.get_by_role("heading", name="Are you still there?")).to_be_visible(timeout=5000)
+        screenshot(page, "selfservice-idle")
+        idle.get_by_role("button", name="I'm still here").click()  # a touch keeps the sale
+        expect(idle).to_be_hidden()
+        expect(page.locator("#lines-body tr")).to_have_count(1)
+        expect(idle).to_be_visible(timeout=5000)
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=6000)
+        expect(page.locator("#lines-body tr")).to_have_count(0)
+    finally:
+        staff_api(kiosk, "PUT", "/selfservice/config", {"idle_seconds": 45, "countdown_seconds": 20})
+    entries = staff_api(kiosk, "GET", "/audit?after=0")["entries"]
+    assert any(e["action"] == "sale_cancel" and e["actor"].startswith("kiosk-") for e in entries)
+
+
+def test_language_switch_and_calling_an_attendant(kiosk: str, page: Any, screenshot: Any) -> None:
+    open_kiosk(page, kiosk)
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", name="Bienvenue")).to_be_visible()
+    expect(page.get_by_role("button", name="Français")).to_have_attribute("aria-pressed", "true")
+    scan(page, BREAD)
+    expect(page.get_by_role("button", name="Payer par carte")).to_be_visible()
+    expect(page.locator("#t-due")).to_have_text("3,50\u00a0CAD")
+    screenshot(page, "selfservice-sale-fr")
+
+    page.get_by_role("button", name="Українська").click()
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    expect(page.get_by_role("heading", name="Ваші товари")).to_be_visible()
+    expect(page.get_by_role("button", name="Оплатити карткою")).to_be_visible()
+    page.get_by_role("button", name="Покликати працівника").click()
+    expect(page.get_by_role("heading", name="Працівник уже йде.")).to_be_visible()
+    screenshot(page, "selfservice-attendant-uk")
+    calls = staff_api(kiosk, "GET", "/selfservice/attendant", who=SUPERVISOR)["calls"]
+    assert calls and calls[0]["reason"] == "help"
+    page.get_by_role("button", name="Гаразд").click()
+
+    page.get_by_role("button", name="Скасувати й почати знову").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the next customer starts in English
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+    expect(page.locator("#scan-input")).to_be_focused()
