@@ -291,6 +291,12 @@ def cmd_pan_scan(args: argparse.Namespace) -> int:
     return run_pan_scan(args)
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    from appliance.app.services import device_commands
+
+    return device_commands.run(args, _config(args), lambda: _shop(args))
+
+
 def cmd_acquirer_serve(args: argparse.Namespace) -> int:
     from appliance.drivers.acquirer_sim import run_acquirer_serve
 
@@ -394,6 +400,17 @@ def build_parser() -> Parser:
     from appliance.security.compliance import cli as compliance_cli
 
     compliance_cli.register(command)
+
+    dev = command("devices", lambda a: 2, "the printer, drawer, scanners and displays")
+    vsub = dev.add_subparsers(dest="devices_command", metavar="ACTION", parser_class=Parser)
+    vsub.required = True
+    p = command("list", cmd_devices, "what is configured and what is plugged in", vsub)
+    data_dir(p)
+    p.add_argument("--no-status", action="store_true", help="do not ask the printer how it is")
+    data_dir(command("test-print", cmd_devices, "print a test page now (stop the server first for USB)", vsub))
+    p = command("open-drawer", cmd_devices, "open the cash drawer now (audited)", vsub)
+    data_dir(p)
+    p.add_argument("--reason", required=True, help="why, for the audit log")
     return parser
 
 
