@@ -99,7 +99,14 @@ def to_json(fleet: Fleet) -> str:
         json.dumps(
             {
                 "hosts": [
-                    {"host": h.host, "report": h.file, "summary": h.summary, "failing": h.failing} for h in fleet.hosts
+                    {
+                        "host": h.host,
+                        "hostname": h.hostname,
+                        "report": h.file,
+                        "summary": h.summary,
+                        "failing": h.failing,
+                    }
+                    for h in fleet.hosts
                 ],
                 "controls": {
                     cid: {

@@ -43,9 +43,9 @@ def hardened_root(request: pytest.FixtureRequest) -> Path:
     return done.root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hardened_copy(hardened_root: Path) -> Iterator[Path]:
-    """A `cp -a` copy of the provisioned root that the undo cases may change."""
+    """A `cp -a` copy of the provisioned root that tests may change (and put back)."""
     work = ROOTS / f"compliance-undo-{os.getpid()}"
     remove_root(work)
     work.mkdir(parents=True)

@@ -178,6 +178,7 @@ def test_fleet_report(root: Root, policy_file: Path, tmp_path: Path, capsys: pyt
     assert loaded.failing_hosts == ["nantes-2"] and loaded.exit_code() == 1
     data = json.loads(fleet.to_json(loaded))
     assert data["matrix"]["lyon-1"]["T-PRESENT"] == "pass"
+    assert [h["hostname"] for h in data["hosts"]] == ["lyon-1", "nantes-<2>"]
     assert data["controls"]["T-PRESENT"]["failing_hosts"] == ["nantes-2"]
     page = fleet.to_html(loaded)
     assert "nantes-&lt;2&gt;" in page and "nantes-<2>" not in page
