@@ -52,6 +52,10 @@ test: venv system-deps js-deps lint typecheck js-test
 test-fast: venv lint typecheck js-test
 	$(BIN)/python -m pytest -m "not slow"
 
+# The kiosk image (not part of the two quick-start commands): see image/README.md.
+image: venv system-deps
+	$(BIN)/python image/build.py
+
 wheel: venv
 	rm -rf dist && $(BIN)/python -m pip wheel -q --no-deps -w dist .
 
