@@ -190,6 +190,7 @@ def test_park_serve_another_and_resume(app: LiveApp, page: Any, screenshot: Any)
     expect(page.locator("#t-total")).to_have_text("3.50")
     page.keyboard.press("F2")
     page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
+    expect(page.locator("#change-box")).to_be_visible()
     expect(page.locator("#change-amount")).to_have_text("0.00")
     page.keyboard.press("F9")
 

@@ -847,6 +847,7 @@
     state.refundKey = null;
     refundApproval.reset();
     C.show($("refund-form"), false);
+    C.show($("refund-submit"), false);
     say($("refund-done"), "");
     $("refund-receipt").value = receipt || "";
     $("refund-reason").value = "";
@@ -868,6 +869,7 @@
       showRefundSale(found.sales[0]);
     } catch (err) {
       C.show($("refund-form"), false);
+      C.show($("refund-submit"), false);
       say($("refund-error"), err.message);
     }
   }
@@ -895,6 +897,7 @@
         el("td", { class: "num" }, input)));
     }
     C.show($("refund-form"), sale.status === "completed");
+    C.show($("refund-submit"), sale.status === "completed");
     if (sale.status !== "completed") {
       say($("refund-error"), `This sale is ${sale.status}; only a completed sale can be returned.`);
       return;
@@ -948,6 +951,7 @@
     refundApproval.reset();
     showRefundSale(answer.sale);
     C.show($("refund-form"), false);
+    C.show($("refund-submit"), false);
     say($("refund-done"), `Refunded ${C.money(answer.amount, answer.currency || state.currency)}: ${back}.`);
     announce(`Refunded ${C.money(answer.amount, answer.currency || state.currency)}.`);
   });
@@ -1030,7 +1034,10 @@
         say($("card-progress"), `${fmt(got)} approved${last4}; ${C.money(sale.totals.due, state.currency)} still due.`);
       }
     } catch (err) {
-      if (err.status !== 0) state.tender = null; // a real answer: the next try is a new payment
+      if (err.status !== 0) {
+        state.tender = null; // a real answer: the next try is a new payment
+        $("card-number").value = ""; // no card number left on screen
+      }
       say($("card-progress"), "");
       say($("card-error"), cardWords(err));
       if (err.code === "sale_paid") await reload();
@@ -1209,7 +1216,7 @@
       state.cards = true; // until a card tender says the till has no gateway
       state.printer = true;
       for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
-      const office = ["manage_stock", "manage_customers", "manage_gift_cards", "view_reports"]
+      const office = ["clock_in", "manage_stock", "serve_customers", "view_reports"]
         .some((p) => me.permissions.includes(p));
       C.show($("to-backoffice"), false);
       if (office) probeBackOffice();

@@ -337,6 +337,20 @@
   }
   $("audit-more").addEventListener("click", loadAudit);
 
+  /** The newer screen for stock, customers, gift cards, the time clock and period reports:
+   * linked once the app serves it, for a role that can use it. */
+  async function showBackOffice() {
+    const link = $("to-backoffice");
+    C.show(link, false);
+    if (!["clock_in", "manage_stock", "serve_customers", "view_reports"].some(can)) return;
+    try {
+      const answer = await fetch("/backoffice", { method: "HEAD", cache: "no-store" });
+      C.show(link, answer.ok);
+    } catch (e) {
+      C.show(link, false);
+    }
+  }
+
   /* -- start -------------------------------------------------------------------------------- */
 
   const session = C.session({
@@ -359,6 +373,7 @@
       const exp = C.exponent(settings.currency);
       $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
       for (const item of document.querySelectorAll(".office-nav li[data-needs]")) C.show(item, can(item.dataset.needs));
+      showBackOffice();
       const today = state.timezone
         ? new Intl.DateTimeFormat("en-CA", { timeZone: state.timezone }).format(new Date())
         : isoDay(new Date());
