@@ -62,12 +62,14 @@ def store_for(products: int, lines: int) -> Path:
     return base / "data"
 
 
-def start_server(data: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:
+def start_server(data: Path, port: int, gateway: str | None = None) -> tuple[subprocess.Popen[bytes], float]:
     started = time.perf_counter()
+    env = {**os.environ, **({"COMPTOIR_GATEWAY_URL": gateway} if gateway else {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "appliance", "serve", "--data-dir", str(data), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/healthz"
     while True:
@@ -83,6 +85,21 @@ def start_server(data: Path, port: int) -> tuple[subprocess.Popen[bytes], float]
         time.sleep(0.01)
 
 
+def start_acquirer() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "appliance", "acquirer", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "listening on" not in line:
+        raise SystemExit(f"acquirer did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1].strip()
+
+
 def over_http(data: Path, products: int, sales: int) -> dict[str, object]:
     port = free_port()
     cold = []
@@ -91,7 +108,8 @@ def over_http(data: Path, products: int, sales: int) -> dict[str, object]:
         cold.append(took)
         proc.terminate()
         proc.wait(10)
-    proc, _ = start_server(data, port)
+    acquirer, gateway = start_acquirer()
+    proc, _ = start_server(data, port, gateway)
     try:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
         logins = []
@@ -123,7 +141,24 @@ def over_http(data: Path, products: int, sales: int) -> dict[str, object]:
             )
             assert paid.json()["status"] == "completed", paid.text
             whole.append(time.perf_counter() - t0)
+        cards: list[float] = []
+        for n in range(max(sales // 4, 10)):
+            t0 = time.perf_counter()
+            sale = client.post("/api/v1/sales").json()
+            item = (item + step) % products + 1
+            due = client.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": barcode(item)}).json()["totals"][
+                "due"
+            ]
+            card = {"number": "4111" + "1" * 12, "exp_month": 12, "exp_year": time.gmtime().tm_year + 2}
+            paid = client.post(
+                f"/api/v1/sales/{sale['id']}/payments",
+                json={"method": "card", "amount": due, "card": card},
+                headers={"Idempotency-Key": f"bench-card-{os.getpid()}-{n}"},
+            )
+            assert paid.json()["status"] == "completed", paid.text
+            cards.append(time.perf_counter() - t0)
         return {
+            "card_sale_1_line_via_acquirer": summary(cards),
             "cold_start_to_healthz": {
                 "runs_s": [round(c, 3) for c in cold],
                 "median_s": round(statistics.median(cold), 3),
@@ -135,6 +170,8 @@ def over_http(data: Path, products: int, sales: int) -> dict[str, object]:
     finally:
         proc.terminate()
         proc.wait(10)
+        acquirer.terminate()
+        acquirer.wait(10)
 
 
 def floor(data: Path, products: int, sales: int) -> dict[str, object]:
