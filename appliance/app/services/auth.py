@@ -13,6 +13,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
 from appliance.app.services import audit_log
@@ -129,13 +130,18 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
 
 def login(shop: Shop, username: str, password: str, origin: str) -> Login:
     user = _check_credentials(shop, username, password, origin, "login")
+    with shop.db.transaction() as tx:
+        done = _open_session(shop, tx, user, origin)
+        audit_log.record(shop, actor=user.username, action="login", origin=origin, object=f"user:{user.username}")
+    return done
+
+
+def _open_session(shop: Shop, tx: Any, user: staff.User, origin: str) -> Login:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     now = shop.clock()
     expires = iso(now + SESSION_LIFETIME)
-    with shop.db.transaction() as tx:
-        staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
-        audit_log.record(shop, actor=user.username, action="login", origin=origin, object=f"user:{user.username}")
+    staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
     actor = Actor(user.id, user.username, user.role, origin, token_hash(token), user.must_change_password)
     return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
 
@@ -153,13 +159,7 @@ def kiosk_session(shop: Shop, origin: str) -> Login:
             staff.insert(tx, username, "customer", shop.passwords.hash(secrets.token_urlsafe(32)), False, shop.now())
             user = staff.by_name(tx, username)
             assert user is not None
-        token = secrets.token_urlsafe(32)
-        csrf = secrets.token_urlsafe(24)
-        now = shop.clock()
-        expires = iso(now + SESSION_LIFETIME)
-        staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
-    actor = Actor(user.id, user.username, "customer", origin, token_hash(token))
-    return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
+        return _open_session(shop, tx, user, origin)
 
 
 def authenticate(shop: Shop, token: str, origin: str) -> Actor:

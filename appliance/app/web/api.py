@@ -161,21 +161,21 @@ def with_currency(shop_currency: str, body: dict[str, Any]) -> dict[str, Any]:
 # -- auth --------------------------------------------------------------------------------------
 
 
-async def login(request: Request) -> Response:
-    body = await json_body(request, LOGIN)
-    shop = shop_of(request)
-    done = await call(auth.login, shop, body["username"], body["password"], origin_of(request))
-    answer = {
-        "token": done.token,
-        "csrf_token": done.csrf_token,
-        "expires_at": done.expires_at,
-        "user": {
-            "username": done.actor.username,
-            "role": done.actor.role,
-            "must_change_password": done.actor.must_change_password,
-        },
-    }
-    response = ok(answer)
+def _session_answer(done: auth.Login) -> Response:
+    """The login answer: the bearer token for API clients, the same session as an HttpOnly,
+    SameSite=Strict cookie for the browser screens."""
+    response = ok(
+        {
+            "token": done.token,
+            "csrf_token": done.csrf_token,
+            "expires_at": done.expires_at,
+            "user": {
+                "username": done.actor.username,
+                "role": done.actor.role,
+                "must_change_password": done.actor.must_change_password,
+            },
+        }
+    )
     response.set_cookie(
         SESSION_COOKIE,
         done.token,
@@ -187,19 +187,16 @@ async def login(request: Request) -> Response:
     return response
 
 
+async def login(request: Request) -> Response:
+    body = await json_body(request, LOGIN)
+    done = await call(auth.login, shop_of(request), body["username"], body["password"], origin_of(request))
+    return _session_answer(done)
+
+
 async def kiosk_login(request: Request) -> Response:
     """A self-service till's customer session: no password, role `customer`."""
     await json_body(request, EMPTY)
-    done = await call(auth.kiosk_session, shop_of(request), origin_of(request))
-    answer = {
-        "token": done.token,
-        "csrf_token": done.csrf_token,
-        "expires_at": done.expires_at,
-        "user": {"username": done.actor.username, "role": "customer", "must_change_password": False},
-    }
-    response = ok(answer)
-    response.set_cookie(SESSION_COOKIE, done.token, httponly=True, samesite="strict", path="/", secure=False)
-    return response
+    return _session_answer(await call(auth.kiosk_session, shop_of(request), origin_of(request)))
 
 
 async def logout(request: Request) -> Response:
