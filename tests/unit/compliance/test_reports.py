@@ -164,6 +164,15 @@ def test_cli_exit_codes(root: Root, policy_file: Path, tmp_path: Path, capsys: p
     assert "TA14-002A" in capsys.readouterr().out
 
 
+def test_the_compliance_roles_timer_command_works(root: Root, policy_file: Path, tmp_path: Path) -> None:
+    """provisioning/roles/compliance runs `scan --root / --policies DIR --report-dir DIR`."""
+    root.write("/etc/motd", "welcome\n")
+    reports = tmp_path / "reports"
+    argv = ["compliance", "scan", "--root", str(root.path), "--policies", str(policy_file.parent)]
+    assert main([*argv, "--report-dir", str(reports)]) == 0
+    assert sorted(p.suffix for p in reports.iterdir()) == [".html", ".json"]
+
+
 def test_fleet_report(root: Root, policy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reports = tmp_path / "fleet"
     reports.mkdir()
