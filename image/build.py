@@ -124,6 +124,18 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def share_debs(src: Path, dest: Path) -> None:
+    """Hard-link the .deb files of src into dest (same file system: no copy)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for deb in src.glob("*.deb"):
+        target = dest / deb.name
+        if not target.exists():
+            try:
+                os.link(deb, target)
+            except OSError:
+                shutil.copy2(deb, target)
+
+
 @dataclass
 class Stage:
     """A cached stage: its output lives in a folder holding a .key of its inputs."""
@@ -246,16 +258,22 @@ class Build:
         started = time.monotonic()
         out = stage.begin()
         progress("wheels", "the Comptoir wheel and the wheelhouse of its pinned dependencies")
-        # The provisioning tests keep the same wheelhouse (same key): reuse it rather than download again.
+        # The wheelhouse is kept by its lock file's hash (build/image/wheelhouse/deps-KEY), apart from the
+        # app's wheel; the provisioning tests keep the same one in build/wheelhouse: reuse either.
+        deps = self.out / "wheelhouse" / f"deps-{deps_key}"
         shared = REPO / "build/wheelhouse" / f"deps-{deps_key}"
-        if shared.is_dir():
-            shutil.copytree(shared, out / "deps")
-        else:
+        if not deps.is_dir() and shared.is_dir():
+            shutil.copytree(shared, deps)
+        if not deps.is_dir():
+            tmp = deps.with_name(deps.name + ".tmp")
+            remove_tree(tmp)
             run(
-                [sys.executable, "-m", "pip", "wheel", "-q", "-w", out / "deps", "-r", runtime, *window],
+                [sys.executable, "-m", "pip", "wheel", "-q", "-w", tmp, "-r", runtime, *window],
                 env=self.env(),
                 timeout=900,
             )
+            tmp.rename(deps)
+        shutil.copytree(deps, out / "deps", copy_function=os.link)
         # A clean copy of the sources, so that no stale build/ folder of the checkout leaks into the wheel.
         src = out / "src"
         shutil.copytree(REPO / "appliance", src / "appliance", ignore=shutil.ignore_patterns("__pycache__"))
@@ -290,6 +308,15 @@ class Build:
         rootfs = out / "rootfs"
         progress("provision", "copy of the base root")
         run(["cp", "-a", "--reflink=auto", root.out / "rootfs", rootfs])
+        # Name resolution and package lists for apt inside the root (mmdebstrap leaves neither);
+        # finish_root removes both.
+        resolv = rootfs / "etc/resolv.conf"
+        resolv.unlink(missing_ok=True)
+        shutil.copyfile("/etc/resolv.conf", resolv)
+        self.chroot(rootfs, "apt-get", "-q", "-o", "Acquire::Retries=3", "update")
+        # .deb files kept from earlier builds: apt takes them instead of downloading again.
+        archives = rootfs / "var/cache/apt/archives"
+        share_debs(self.out / "apt-archives", archives)
         (app_wheel,) = sorted((wheels.out / "app").glob("comptoir-*.whl"))
         progress("provision", f"site.yml through the chroot connection ({app_wheel.name})")
         cmd: list[str | Path] = [
@@ -322,6 +349,7 @@ class Build:
         if proc.returncode != 0:
             tail = "\n".join(log.read_text().splitlines()[-40:])
             raise BuildError(f"provision: site.yml failed (full log {log}):\n{tail}")
+        share_debs(archives, self.out / "apt-archives")
         progress("provision", "first-boot unit, self-test unit, clean-up for a read-only root")
         self.install_image_files(rootfs)
         self.finish_root(rootfs)
@@ -345,7 +373,11 @@ class Build:
 
     def chroot(self, rootfs: Path, *cmd: str) -> None:
         # No /proc, /sys or /dev is mounted: the commands used here need none of them.
-        run(["chroot", rootfs, *cmd], env={**self.env(), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        run(
+            ["chroot", rootfs, *cmd],
+            env={**self.env(), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+            stdout=subprocess.DEVNULL,
+        )
 
     def finish_root(self, rootfs: Path) -> None:
         """Leave no build-time state and nothing that differs between two builds."""
@@ -408,6 +440,8 @@ class Build:
                 if path.name in ("lock", "partial", "auxfiles"):
                     continue
                 remove_tree(path)
+        # The build host's resolver goes; the box gets its own (DHCP) at boot.
+        (rootfs / "etc/resolv.conf").unlink(missing_ok=True)
         # Services may start at boot again.
         (rootfs / "usr/sbin/policy-rc.d").unlink()
         # fstab: the root by its file system label (the disk stage names it); the ESP is not mounted.
