@@ -23,9 +23,13 @@ class Evidence:
     where: str
     expected: str
     found: str
+    ok: bool | None = None  # this one item's verdict, when a control reads several
 
-    def to_dict(self) -> dict[str, str]:
-        return {"where": self.where, "expected": self.expected, "found": self.found}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"where": self.where, "expected": self.expected, "found": self.found}
+        if self.ok is not None:
+            out["ok"] = self.ok
+        return out
 
 
 @dataclass
@@ -35,15 +39,15 @@ class Outcome:
 
     @classmethod
     def passed(cls, where: str, expected: str, found: str) -> Outcome:
-        return cls(Status.PASS, [Evidence(where, expected, found)])
+        return cls(Status.PASS, [Evidence(where, expected, found, True)])
 
     @classmethod
     def failed(cls, where: str, expected: str, found: str) -> Outcome:
-        return cls(Status.FAIL, [Evidence(where, expected, found)])
+        return cls(Status.FAIL, [Evidence(where, expected, found, False)])
 
     @classmethod
     def error(cls, where: str, expected: str, reason: str) -> Outcome:
-        return cls(Status.ERROR, [Evidence(where, expected, f"error: {reason}")])
+        return cls(Status.ERROR, [Evidence(where, expected, f"error: {reason}", False)])
 
     @classmethod
     def not_applicable(cls, where: str, expected: str, reason: str) -> Outcome:
@@ -51,7 +55,7 @@ class Outcome:
 
     @classmethod
     def verdict(cls, ok: bool, where: str, expected: str, found: str) -> Outcome:
-        return cls(Status.PASS if ok else Status.FAIL, [Evidence(where, expected, found)])
+        return cls(Status.PASS if ok else Status.FAIL, [Evidence(where, expected, found, ok)])
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ _LABEL = {
 }
 
 
+_MARK = {True: "✓", False: "✗", None: "·"}
+
+
 def _refs(result: Result) -> str:
     return ", ".join(str(r) for r in result.control.references)
 
@@ -52,7 +55,7 @@ def to_text(report: ScanReport) -> str:
             continue
         lines.append(f"       refs: {_refs(result)}")
         for e in result.evidence:
-            lines.append(f"       {e.where}: expected {e.expected}; found {e.found}")
+            lines.append(f"       {_MARK[e.ok]} {e.where}: expected {e.expected}; found {e.found}")
         if result.waiver:
             lines.append(f"       waiver: {result.waiver['reason']} (until {result.waiver['expires']})")
         lines.append(f"       fix: role {c.remediation.role}, tag {c.remediation.tag}: {c.remediation.text}")
@@ -146,7 +149,7 @@ def _row(result: Result, full: bool) -> str:
     if full:
         body += f'<div class="muted">{e(c.rationale)}</div>'
         body += "".join(
-            f'<div class="ev">{e(v.where)}\n  expected: {e(v.expected)}\n  found: {e(v.found)}</div>'
+            f'<div class="ev">{_MARK[v.ok]} {e(v.where)}\n  expected: {e(v.expected)}\n  found: {e(v.found)}</div>'
             for v in result.evidence
         )
         if result.waiver:

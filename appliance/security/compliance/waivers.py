@@ -96,7 +96,7 @@ def apply(results: list[Result], waivers: list[Waiver], today: dt.date) -> None:
             record["expired"] = "true"
             result.status = Status.FAIL
             result.evidence.append(
-                Evidence(record["where"], f"a waiver valid on {today}", f"waiver expired on {record['expires']}")
+                Evidence(record["where"], f"a waiver valid on {today}", f"waiver expired on {record['expires']}", False)
             )
         elif result.status in (Status.FAIL, Status.ERROR):
             result.status = Status.WAIVED

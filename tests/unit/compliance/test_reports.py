@@ -128,6 +128,7 @@ def test_json_junit_html(root: Root, policy_file: Path) -> None:
         "where": "/etc/motd",
         "expected": "a line matching /welcome/",
         "found": "no matching line",
+        "ok": False,
     }
     suites = ET.fromstring(report.to_junit(result))
     assert (suites.get("tests"), suites.get("failures"), suites.get("skipped")) == ("3", "1", "1")

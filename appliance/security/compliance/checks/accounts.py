@@ -78,12 +78,12 @@ def user(target: Target, p: Mapping[str, Any]) -> Outcome:
     row = next((r for r in target.table(PASSWD) if r[0] == name), None)
     if row is None:
         return Outcome.verdict(p.get("missing") == "pass", PASSWD, f"user {name}", "no such user")
-    outcome = Outcome(Status.PASS, [Evidence(PASSWD, f"user {name}", f"uid {row[2] if len(row) > 2 else '?'}")])
+    outcome = Outcome(Status.PASS, [Evidence(PASSWD, f"user {name}", f"uid {row[2] if len(row) > 2 else '?'}", True)])
 
     def add(ok: bool, where: str, expected: str, found: str) -> None:
         if not ok:
             outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(where, expected, found))
+        outcome.evidence.append(Evidence(where, expected, found, ok))
 
     if p.get("locked"):
         shadow = next((r for r in target.table(SHADOW) if r[0] == name), None)

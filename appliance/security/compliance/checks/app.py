@@ -80,14 +80,16 @@ def app_store_encrypted(target: Target, p: Mapping[str, Any]) -> Outcome:
             head = _head(target, path)
         except Unreadable as exc:
             outcome.status = Status.ERROR if outcome.status is Status.PASS else outcome.status
-            outcome.evidence.append(Evidence(path, expected, f"error: {exc}"))
+            outcome.evidence.append(Evidence(path, expected, f"error: {exc}", False))
             continue
         if head is None:
             continue
         plain = head == SQLITE_MAGIC
         if plain:
             outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(path, expected, "plain SQLite header" if plain else "no SQLite header"))
+        outcome.evidence.append(
+            Evidence(path, expected, "plain SQLite header" if plain else "no SQLite header", not plain)
+        )
     return outcome
 
 
@@ -161,12 +163,12 @@ def app_argon2(target: Target, p: Mapping[str, Any]) -> Outcome:
     for name in ARGON2_FIELDS:
         if name not in values:
             outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(app, f"{name} ≥ {floor[name]}", "not found in the app"))
+            outcome.evidence.append(Evidence(app, f"{name} ≥ {floor[name]}", "not found in the app", False))
             continue
         value, where = values[name]
         if value < floor[name]:
             outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(where, f"{name} ≥ {floor[name]}", f"{name} = {value}"))
+        outcome.evidence.append(Evidence(where, f"{name} ≥ {floor[name]}", f"{name} = {value}", value >= floor[name]))
     return outcome
 
 
@@ -221,14 +223,15 @@ def app_auth_rules(target: Target, p: Mapping[str, Any]) -> Outcome:
         constants = _constants(_module(target, path))
         if name not in constants:
             outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(path, expected, f"{name} not found"))
+            outcome.evidence.append(Evidence(path, expected, f"{name} not found", False))
             continue
         node, line = constants[name]
         value = evaluate(node)
-        if not ok(value):
+        good = ok(value)
+        if not good:
             outcome.status = Status.FAIL
         shown = f"{value:g} minutes" if key == "min_lockout_minutes" else f"{value}"
-        outcome.evidence.append(Evidence(f"{path}:{line}", expected, f"{name} = {shown}"))
+        outcome.evidence.append(Evidence(f"{path}:{line}", expected, f"{name} = {shown}", good))
     return outcome
 
 
@@ -256,13 +259,15 @@ def app_pan_scan(target: Target, p: Mapping[str, Any]) -> Outcome:
         outcome = Outcome(Status.FAIL)
         for finding in report.findings[:20]:
             found = f"{finding.kind} {finding.masked}" + (f" ({finding.brand})" if finding.brand else "")
-            outcome.evidence.append(Evidence(f"{shown(finding.where)}:{finding.offset}", expected, found))
+            outcome.evidence.append(Evidence(f"{shown(finding.where)}:{finding.offset}", expected, found, False))
         if len(report.findings) > 20:
-            outcome.evidence.append(Evidence(", ".join(host.values()), expected, f"{len(report.findings) - 20} more"))
+            outcome.evidence.append(
+                Evidence(", ".join(host.values()), expected, f"{len(report.findings) - 20} more", False)
+            )
         return outcome
     if report.unreadable:
         outcome = Outcome(Status.ERROR)
         for where, why in report.unreadable[:20]:
-            outcome.evidence.append(Evidence(shown(where), expected, f"error: unreadable: {why}"))
+            outcome.evidence.append(Evidence(shown(where), expected, f"error: unreadable: {why}", False))
         return outcome
     return Outcome.passed(", ".join(host.values()), expected, f"no card data; {summary}")

@@ -69,7 +69,7 @@ def run_check(target: Target, spec: Mapping[str, Any]) -> Outcome:
         return kind.fn(target, spec)
     except Unreadable as exc:
         return Outcome.error(str(spec.get("path", kind.name)), "a readable target", str(exc))
-    except (OSError, ValueError, re.error, UnicodeError, LookupError) as exc:
+    except (OSError, ValueError, TypeError, re.error, UnicodeError, LookupError) as exc:
         return Outcome.error(str(spec.get("path", kind.name)), "a check that completes", f"{type(exc).__name__}: {exc}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from appliance.security.compliance.checks.base import REGISTRY, CheckType, run_check
@@ -14,7 +15,9 @@ _RANK = [Status.FAIL, Status.ERROR, Status.PASS, Status.NOT_APPLICABLE]
 
 
 def _combine(outcomes: list[Outcome], need_all: bool) -> Outcome:
-    evidence = [e for o in outcomes for e in o.evidence]
+    # Each line keeps its own verdict, so a reader sees which part of the control failed.
+    verdict = {Status.PASS: True, Status.FAIL: False, Status.ERROR: False}
+    evidence = [e if e.ok is not None else replace(e, ok=verdict.get(o.status)) for o in outcomes for e in o.evidence]
     statuses = [o.status for o in outcomes]
     applicable = [s for s in statuses if s is not Status.NOT_APPLICABLE]
     if not applicable:

@@ -61,7 +61,7 @@ def file_mode(target: Target, p: Mapping[str, Any]) -> Outcome:
         if extra:
             outcome.status = Status.FAIL
         outcome.evidence.append(
-            Evidence(path, expected, f"mode {mode:04o}" + (f" (extra {extra:04o})" if extra else ""))
+            Evidence(path, expected, f"mode {mode:04o}" + (f" (extra {extra:04o})" if extra else ""), not extra)
         )
     return outcome
 
@@ -77,9 +77,10 @@ def file_owner(target: Target, p: Mapping[str, Any]) -> Outcome:
     for path in paths:
         st = target.stat(path)
         owner, group = target.user_name(st.st_uid), target.group_name(st.st_gid)
-        if p.get("owner", owner) != owner or p.get("group", group) != group:
+        right = p.get("owner", owner) == owner and p.get("group", group) == group
+        if not right:
             outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(path, expected, f"owner {owner}:{group}"))
+        outcome.evidence.append(Evidence(path, expected, f"owner {owner}:{group}", right))
     return outcome
 
 
@@ -134,11 +135,11 @@ def file_not_contains(target: Target, p: Mapping[str, Any]) -> Outcome:
         match = regex.search(text)
         if match:
             outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(path, expected, _first_line(text, match)))
+            outcome.evidence.append(Evidence(path, expected, _first_line(text, match), False))
         else:
-            outcome.evidence.append(Evidence(path, expected, "no matching line"))
+            outcome.evidence.append(Evidence(path, expected, "no matching line", True))
     if not outcome.evidence:
-        outcome.evidence.append(Evidence(", ".join(as_list(p["path"])), expected, "no such file"))
+        outcome.evidence.append(Evidence(", ".join(as_list(p["path"])), expected, "no such file", True))
     return outcome
 
 

@@ -61,9 +61,11 @@ def live_listeners(target: Target, p: Mapping[str, Any]) -> Outcome:
         if any(pt.search(shown) for pt in patterns):
             continue
         outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(str(target.proc / "net"), expected, f"listening: {shown}"))
+        outcome.evidence.append(Evidence(str(target.proc / "net"), expected, f"listening: {shown}", False))
     if outcome.status is Status.PASS:
-        outcome.evidence.append(Evidence(str(target.proc / "net"), expected, f"{len(sockets)} socket(s), none exposed"))
+        outcome.evidence.append(
+            Evidence(str(target.proc / "net"), expected, f"{len(sockets)} socket(s), none exposed", True)
+        )
     return outcome
 
 

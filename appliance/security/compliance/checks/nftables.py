@@ -62,7 +62,7 @@ def _chain_policy(chains: list[Chain], policy: str, hook: str) -> Outcome:
         found = f"policy {chain.policy or 'accept (default)'}"
         if blanket:
             found += f"; unconditional accept at line {blanket[0].line}"
-        outcome.evidence.append(Evidence(f"{chain.source}:{chain.line} ({chain.label})", expected, found))
+        outcome.evidence.append(Evidence(f"{chain.source}:{chain.line} ({chain.label})", expected, found, ok))
     return outcome
 
 
@@ -99,9 +99,11 @@ def _no_port(chains: list[Chain], ports: list[int | str]) -> Outcome:
             hit = _ports(rule.words) & banned
             if rule.verdict == "accept" and hit:
                 outcome.status = Status.FAIL
-                outcome.evidence.append(Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text))
+                outcome.evidence.append(
+                    Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False)
+                )
     if outcome.status is Status.PASS:
-        outcome.evidence.append(Evidence(", ".join(c.label for c in chains), expected, "none found"))
+        outcome.evidence.append(Evidence(", ".join(c.label for c in chains), expected, "none found", True))
     return outcome
 
 
@@ -120,10 +122,10 @@ def _named_destinations(chains: list[Chain], exempt: list[str]) -> Outcome:
             if "daddr" in rule.words or any(p.search(rule.text) for p in patterns):
                 continue
             outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text))
+            outcome.evidence.append(Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False))
     if outcome.status is Status.PASS:
         outcome.evidence.append(
-            Evidence(", ".join(c.label for c in chains), expected, f"{count} accept rule(s), all named")
+            Evidence(", ".join(c.label for c in chains), expected, f"{count} accept rule(s), all named", True)
         )
     return outcome
 

@@ -64,7 +64,7 @@ def unit_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
             found, ok = f"enabled: {', '.join(links)}", True
         if not ok:
             outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(unit, "enabled", found))
+        outcome.evidence.append(Evidence(unit, "enabled", found, ok))
     return outcome
 
 
@@ -80,7 +80,7 @@ def unit_masked(target: Target, p: Mapping[str, Any]) -> Outcome:
             found = f"not masked ({'unit file ' + source if source else 'no unit file'})"
         else:
             found = f"{mask} → /dev/null"
-        outcome.evidence.append(Evidence(unit, "masked", found))
+        outcome.evidence.append(Evidence(unit, "masked", found, mask is not None))
     return outcome
 
 
@@ -93,6 +93,6 @@ def unit_not_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
         if links:
             outcome.status = Status.FAIL
         outcome.evidence.append(
-            Evidence(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled")
+            Evidence(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled", not links)
         )
     return outcome
