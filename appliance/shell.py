@@ -216,8 +216,17 @@ class Kiosk:
     def _on_signal(self, signum: int) -> bool:
         _say(f"signal {signum}: closing")
         self.stopping.set()
-        self.window.native.destroy()
+        # pywebview's destroy waits on the GTK loop: call it from another thread, never this one.
+        threading.Thread(target=self._close, name="close", daemon=True).start()
         return False
+
+    def _close(self) -> None:
+        self.window.destroy()
+        time.sleep(5)
+        # Still here: the GUI loop did not end. systemd would SIGKILL us after its timeout
+        # anyway; leaving now with 0 says "stopped on purpose". The store is crash-safe (WAL).
+        _say("the window did not close in 5 s; leaving")
+        os._exit(EXIT_OK)
 
     # -- WebKit hooks (GTK thread) ------------------------------------------------------------
 

@@ -121,7 +121,7 @@ class Outside:
         hits = self.hits = []  # type: list[str]
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
