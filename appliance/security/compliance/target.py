@@ -34,7 +34,8 @@ def _live(root: Path) -> bool:
 class Target:
     root: Path
     live: bool = False
-    proc: Path = Path("/proc")
+    proc: Path = Path("/proc")  # of the running host (live checks only)
+    sys: Path = Path("/sys")  # likewise
     _cache: dict[str, str] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -46,3 +46,25 @@ def test_processes(root: Root, tmp_path: Path) -> None:
     target = Target(root=root.path, live=True, proc=base)
     outcome = run_check(target, {"type": "live_processes_absent", "names": ["sshd", "x11vnc"]})
     assert outcome.status is Status.FAIL and outcome.evidence[0].found == "sshd (pid 42)"
+
+
+def test_units_running_from_their_cgroups(root: Root, tmp_path: Path) -> None:
+    system = tmp_path / "sys/fs/cgroup/system.slice"
+    for unit, populated in (("auditd.service", 1), ("ssh.service", 1), ("usbguard.service", 0)):
+        (system / unit).mkdir(parents=True)
+        (system / unit / "cgroup.events").write_text(f"populated {populated}\nfrozen 0\n")
+    target = Target(root=root.path, live=True, sys=tmp_path / "sys")
+    spec = {
+        "type": "live_units",
+        "active": ["auditd.service", "usbguard.service"],
+        "inactive": ["ssh.service", "xrdp.service"],
+    }
+    outcome = run_check(target, spec)
+    assert outcome.status is Status.FAIL
+    assert [(e.expected, e.found, e.ok) for e in outcome.evidence] == [
+        ("auditd.service running", "running", True),
+        ("usbguard.service running", "not running", False),
+        ("ssh.service not running", "running", False),
+        ("xrdp.service not running", "not running", True),
+    ]
+    assert root.check(spec).status is Status.NOT_APPLICABLE

@@ -90,3 +90,34 @@ def live_processes_absent(target: Target, p: Mapping[str, Any]) -> Outcome:
         if name in banned:
             running.append(f"{name} (pid {entry.name})")
     return Outcome.verdict(not running, str(target.proc), expected, ", ".join(running) or "none running")
+
+
+@check(
+    "live_units",
+    {
+        "active": {"type": "array", "items": {"type": "string"}},
+        "inactive": {"type": "array", "items": {"type": "string"}},
+    },
+    [],
+    live_only=True,
+)
+def live_units(target: Target, p: Mapping[str, Any]) -> Outcome:
+    """Services with processes running now (or not), from their cgroup: systemd puts each
+    service in /sys/fs/cgroup/system.slice/UNIT, whose cgroup.events says `populated 1`
+    while a process lives there. systemd's /run/systemd/units files are not an API."""
+    slice_dir = target.sys / "fs/cgroup/system.slice"
+    outcome = Outcome(Status.PASS)
+    wanted = [(u, True) for u in p.get("active", [])] + [(u, False) for u in p.get("inactive", [])]
+    for unit, want in wanted:
+        events = slice_dir / unit / "cgroup.events"
+        try:
+            running = "populated 1" in events.read_text()
+        except FileNotFoundError:
+            running = False
+        if running != want:
+            outcome.status = Status.FAIL
+        expected = f"{unit} {'running' if want else 'not running'}"
+        outcome.evidence.append(
+            Evidence(str(events), expected, "running" if running else "not running", running == want)
+        )
+    return outcome
