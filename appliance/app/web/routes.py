@@ -3,8 +3,7 @@ both made from this one list, so they cannot drift apart."""
 
 from __future__ import annotations
 
-from appliance.app.web import api, api_backoffice, api_devices, api_selling, api_shifts
-from appliance.app.web import api_selfservice
+from appliance.app.web import api, api_backoffice, api_devices, api_selfservice, api_selling, api_shifts
 from appliance.app.web.endpoint import Endpoint
 
 
