@@ -5,8 +5,15 @@
  * The barcode field keeps the focus: a keyboard-wedge scanner types digits then Enter, so
  * any printable key typed while no field or dialog has the focus goes into it. Scans are
  * queued and sent one at a time, because each answer is the whole sale.
+ *
+ * A scanner's burst is also caught whatever has the focus (scanner.js, in the capture phase:
+ * its digits never land in a dialog's field), and the till's own HID/serial scanners arrive
+ * over GET /scans/stream. The drawer: shifts (counted float, paid in/out, X report, blind
+ * close, Z report), "no sale", reprints marked COPY, the printer's queue; and the time clock.
+ *
+ * A module (for scanner.js's export); strict by itself.
  */
-"use strict";
+import { createWedgeDetector } from "/static/scanner.js";
 
 (() => {
   const C = Comptoir;
@@ -246,13 +253,7 @@
       if (state.done) newSale(); // Enter on the receipt screen starts the next sale
       return;
     }
-    if (RECEIPT_NUMBER.test(text) && !state.scanning && !state.queue.length) {
-      openRefund(text.toUpperCase()); // a receipt's barcode scanned at the till: a return
-      return;
-    }
-    if (state.done) newSale({ keepFocus: true });
-    state.queue.push(text);
-    runQueue();
+    acceptScan(text); // a receipt's barcode opens the return; anything else is an item
   });
 
   /* -- selecting a line ---------------------------------------------------------------- */
@@ -513,7 +514,8 @@
       }
     } catch (err) {
       if (err.status && err.status !== 0) state.tender = null; // a real answer: the next try is new
-      say($("pay-error"), err.message);
+      say($("pay-error"), words(err));
+      if (err.code === "no_open_shift" || err.code === "drawer_in_use") refreshShift();
       if (err.code === "sale_paid") await reload();
     } finally {
       state.busy = false;
@@ -523,6 +525,7 @@
 
   async function completed(sale) {
     state.done = true;
+    rememberLast(sale);
     state.selected = null;
     setSale(sale);
     $("change-amount").textContent = fmt(sale.change);
@@ -1039,7 +1042,7 @@
         $("card-number").value = ""; // no card number left on screen
       }
       say($("card-progress"), "");
-      say($("card-error"), cardWords(err));
+      say($("card-error"), SHIFT_WORDS[err.code] || cardWords(err));
       if (err.code === "sale_paid") await reload();
     } finally {
       state.busy = false;
@@ -1074,6 +1077,10 @@
     if (!state.printer) return;
     try {
       const p = await api("GET", "/printer");
+      state.printerInfo = p;
+      const waiting = (p.jobs || []).length;
+      $("printer-count").textContent = String(waiting);
+      C.show($("printer-button"), waiting > 0 || !!p.problem);
       let words = "ready";
       let mood = "ok";
       if (p.configured === false) {
@@ -1119,6 +1126,663 @@
     announce(message);
   }
 
+  /* -- shifts and cash-up ------------------------------------------------------------------ */
+
+  const SHIFT_WORDS = {
+    drawer_in_use: "This drawer is in another operator's shift: they (or a manager) must close it before you take cash here.",
+    no_open_shift: "No shift is open on this drawer: open one (Shift, Alt+S) with a counted float before taking cash.",
+    shift_closed: "The shift was closed meanwhile.",
+  };
+
+  /** An API error in the till's words (the shift and drawer ones are spelt out). */
+  function words(err) {
+    return SHIFT_WORDS[err.code] || err.message;
+  }
+
+  const countApproval = approvalBox("count");
+
+  /** GET /shifts/current → state.shift: {open, mine, operator, …} or {open: false} or {inUse}. */
+  async function refreshShift() {
+    let shift;
+    try {
+      const s = await api("GET", "/shifts/current");
+      shift = { ...s, open: true, mine: state.me && s.operator === state.me.username };
+    } catch (err) {
+      if (err.code === "no_open_shift") shift = { open: false };
+      else if (err.code === "drawer_in_use") shift = { open: true, mine: false, operator: null };
+      else shift = { unknown: true, message: err.message };
+    }
+    state.shift = shift;
+    if (shift.denominations) state.denominations = shift.denominations;
+    let text = "Shift: unknown";
+    let mood = "unknown";
+    if (shift.open && shift.mine) {
+      text = `Shift: open (${shift.operator})`;
+      mood = "ok";
+    } else if (shift.open) {
+      text = shift.operator ? `Shift: ${shift.operator}'s` : "Shift: another operator's";
+      mood = "warn";
+    } else if (shift.open === false) {
+      text = "Shift: none open";
+    }
+    setStatus("shift-button", "shift-text", mood, text);
+    return shift;
+  }
+
+  function shiftPane(name) {
+    state.shiftPane = name;
+    const titles = {
+      menu: "Shift", open: "Open a shift", close: "Close the shift: count the drawer", paid_in: "Paid in",
+      paid_out: "Paid out", x: "X report", z: "Z report", busy: "Shift",
+    };
+    $("shift-title").textContent = titles[name] || "Shift";
+    C.show($("shift-menu"), name === "menu");
+    C.show($("count-form"), name === "open" || name === "close");
+    C.show($("count-submit"), name === "open" || name === "close");
+    C.show($("move-form"), name === "paid_in" || name === "paid_out");
+    C.show($("move-submit"), name === "paid_in" || name === "paid_out");
+    C.show($("report-view"), name === "x" || name === "z");
+    C.show($("shift-back"), ["paid_in", "paid_out", "x", "close"].includes(name));
+    say($("shift-error"), "");
+    if (name !== "z" && name !== "menu") say($("shift-done"), "");
+  }
+
+  function shiftSummary(shift) {
+    if (shift.unknown) return `The shift could not be read: ${shift.message}`;
+    if (!shift.open) return "No shift is open on this drawer. Count the float to open one.";
+    if (!shift.operator) return SHIFT_WORDS.drawer_in_use;
+    const since = clock(shift.opened_at);
+    const who = shift.mine ? "you" : shift.operator;
+    return `Shift ${shift.id}, opened by ${who} at ${since} with a float of ${C.money(shift.opening_float, state.currency)}.`;
+  }
+
+  /** The currency's notes and coins. GET /shifts/current gives them only while a shift is
+   * open; before one, a count that cannot be valid ({"0": 0}) is refused with the list in
+   * its message, and nothing is written. Without a list, the count is one amount ("total"). */
+  async function loadDenominations() {
+    if (state.denominations) return state.denominations;
+    try {
+      await api("POST", "/shifts", { json: { count: { 0: 0 } } });
+    } catch (err) {
+      const m = /\(([\d, ]+)\)\s*$/.exec(err.message);
+      if (err.code === "invalid_count") state.denominations = m ? m[1].split(",").map((d) => Number(d.trim())) : [];
+    }
+    return state.denominations || [];
+  }
+
+  async function openShift() {
+    if (state.busy) return;
+    say($("shift-done"), "");
+    C.openDialog($("shift-dialog"), $("shift-dialog").querySelector(".close-dialog"));
+    shiftPane("busy");
+    $("shift-summary").textContent = "Reading the drawer's shift…";
+    const shift = await refreshShift();
+    $("shift-summary").textContent = shiftSummary(shift);
+    if (shift.unknown || (shift.open && !shift.operator)) {
+      shiftPane("busy");
+      return;
+    }
+    if (!shift.open) {
+      await loadDenominations();
+      startCount("open");
+      return;
+    }
+    shiftPane("menu");
+    $("shift-paid-in").focus();
+  }
+
+  /** The count by denomination, as pieces; a currency without a list takes one amount. */
+  function startCount(kind) {
+    shiftPane(kind);
+    countApproval.reset();
+    const grid = $("count-grid");
+    grid.replaceChildren();
+    const list = state.denominations || [];
+    if (list.length) {
+      for (const d of list) {
+        const id = `count-${d}`;
+        grid.append(el("div", { class: "count-cell" },
+          el("label", { for: id }, `${fmt(d)} ×`, el("span", { class: "sr-only" }, ` pieces of ${fmt(d)} ${state.currency}`)),
+          el("input", { id, inputmode: "numeric", autocomplete: "off", maxlength: "5", "data-denomination": String(d), value: "" })));
+      }
+    } else {
+      grid.append(el("div", { class: "count-cell" },
+        el("label", { for: "count-total-amount" }, `Cash counted (${state.currency})`),
+        el("input", { id: "count-total-amount", inputmode: "decimal", autocomplete: "off", maxlength: "14", "data-total": "1" })));
+    }
+    $("count-hint").textContent = kind === "open"
+      ? "Count the float in the drawer: how many of each note and coin."
+      : "Count the cash in the drawer: how many of each note and coin. The expected amount is shown only after you count.";
+    $("count-submit").textContent = kind === "open" ? "Open shift" : "Count and close";
+    $("count-submit").className = kind === "open" ? "primary big" : "danger big";
+    updateCountTotal();
+    const first = grid.querySelector("input");
+    if (first) first.focus();
+  }
+
+  /** {count, total} from the grid; null (with the error said) when a field is not a number. */
+  function readCount() {
+    const count = {};
+    let total = 0;
+    for (const input of $("count-grid").querySelectorAll("input")) {
+      const text = input.value.trim();
+      if (input.dataset.total) {
+        const amount = text ? C.parseAmount(text, state.currency) : 0;
+        if (amount === null) return null;
+        count.total = amount;
+        total += amount;
+        continue;
+      }
+      if (text && !/^\d{1,5}$/.test(text)) return null;
+      const pieces = Number(text || "0");
+      count[input.dataset.denomination] = pieces;
+      total += pieces * Number(input.dataset.denomination);
+    }
+    return { count, total };
+  }
+
+  function updateCountTotal() {
+    const read = readCount();
+    $("count-total").textContent = read ? C.money(read.total, state.currency) : "—";
+  }
+  $("count-grid").addEventListener("input", updateCountTotal);
+
+  /** "counted 1200, expected 2000: a variance of -800 is over the limit of 500; …" in money. */
+  function varianceWords(message) {
+    const m = /counted (-?\d+), expected (-?\d+): a variance of (-?\d+) is over the limit of (\d+)/i.exec(message);
+    if (!m) return message;
+    const [counted, expected, off, limit] = m.slice(1).map(Number);
+    const side = off < 0 ? "short" : "over";
+    return `Counted ${C.money(counted, state.currency)}, expected ${C.money(expected, state.currency)}: ` +
+      `${C.money(Math.abs(off), state.currency)} ${side}, more than the limit of ${C.money(limit, state.currency)}. ` +
+      "A manager must approve the close.";
+  }
+
+  $("count-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const read = readCount();
+    if (!read) {
+      say($("shift-error"), "Type each count as a whole number of pieces (or leave it empty for none).");
+      return;
+    }
+    const kind = state.shiftPane;
+    state.busy = true;
+    say($("shift-error"), "");
+    try {
+      if (kind === "open") {
+        const shift = await api("POST", "/shifts", { json: { count: read.count } });
+        await refreshShift();
+        $("shift-summary").textContent = shiftSummary(state.shift);
+        shiftPane("menu");
+        say($("shift-done"), `Shift open with a float of ${C.money(shift.opening_float, state.currency)}.`);
+        announce("Shift open.");
+        $("shift-paid-in").focus();
+        return;
+      }
+      let headers = {};
+      if (countApproval.asked) headers = await countApproval.headers("approve_variance");
+      const z = await api("POST", "/shifts/current/close", { json: { count: read.count }, headers });
+      countApproval.reset();
+      showReport(z);
+      await refreshShift();
+      $("shift-summary").textContent = `Shift ${z.shift} closed.`;
+      announce("Shift closed. The Z report is on screen.");
+    } catch (err) {
+      if (err.code === "variance_needs_manager" && !countApproval.asked) {
+        for (const input of $("count-grid").querySelectorAll("input")) input.readOnly = true; // the count stands
+        countApproval.ask(varianceWords(err.message));
+        $("count-submit").textContent = "Approve and close";
+      } else {
+        const refused = err.code === "forbidden" && countApproval.asked;
+        say($("shift-error"), refused ? `${$("count-approval-username").value.trim()} may not approve a variance: ask a manager.` : words(err));
+        if (countApproval.asked) countApproval.focusPassword();
+        if (err.code === "no_open_shift" || err.code === "drawer_in_use") refreshShift();
+      }
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  function startMove(kind) {
+    shiftPane(kind);
+    $("move-amount").value = "";
+    $("move-reason").value = "";
+    $("move-submit").textContent = kind === "paid_in" ? "Record paid in" : "Record paid out";
+    $("move-amount").focus();
+  }
+
+  $("move-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const kind = state.shiftPane;
+    const text = $("move-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    if (amount === null || amount <= 0) {
+      say($("shift-error"), `“${text}” is not an amount in ${state.currency}.`);
+      $("move-amount").focus();
+      return;
+    }
+    const reason = $("move-reason").value.trim();
+    if (reason.length < 3) {
+      say($("shift-error"), "Say what the cash was for (3 characters or more).");
+      $("move-reason").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      await api("POST", `/shifts/current/${kind === "paid_in" ? "paid-in" : "paid-out"}`, { json: { amount, reason } });
+      shiftPane("menu");
+      say($("shift-done"), `${kind === "paid_in" ? "Paid in" : "Paid out"} ${C.money(amount, state.currency)}: ${reason}.`);
+      $("shift-paid-in").focus();
+    } catch (err) {
+      say($("shift-error"), words(err));
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  async function startX() {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      const x = await api("GET", "/shifts/current/x-report");
+      showReport(x);
+    } catch (err) {
+      say($("shift-error"), words(err));
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  const TENDER_NAMES = { cash: "Cash", card: "Card", gift_card: "Gift card", loyalty: "Points", store_credit: "Store credit", exchange: "Exchange" };
+
+  /** The X (mid-shift) or Z (close) report as a table. The X report never shows the
+   * expected cash, whatever the API gives: the person reading it may count next. */
+  function showReport(r) {
+    const z = r.kind === "Z";
+    shiftPane(z ? "z" : "x");
+    const money = (v) => C.money(v || 0, r.currency || state.currency);
+    const body = $("report-body");
+    body.replaceChildren();
+    const group = (title) => body.append(el("tr", { class: "group" }, el("th", { scope: "colgroup", colspan: "2" }, title)));
+    const row = (label, value, strong) => body.append(el("tr", { class: strong ? "strong" : "" },
+      el("th", { scope: "row" }, label), el("td", { class: "num" }, value)));
+    $("report-caption").textContent = `${z ? "Z" : "X"} report, shift ${r.shift}: ${clock(r.opened_at)} to ${clock(r.until)}`;
+    if (z) {
+      group("Cash count");
+      row("Counted", money(r.counted), true);
+      row("Expected", money(r.cash.expected), true);
+      const off = r.variance || 0;
+      row("Variance", off === 0 ? "none" : `${money(Math.abs(off))} ${off < 0 ? "short" : "over"}`, true);
+      if (r.approved_by) row("Approved by", r.approved_by);
+    }
+    group("Sales");
+    row("Completed sales", String(r.sales.count));
+    row("Sales total", money(r.sales.total));
+    row("Tax", money(r.sales.tax));
+    row("Discounts", money(r.sales.discount));
+    row(`Refunds (${r.refunds.count})`, money(r.refunds.amount));
+    row("Voided lines", String(r.voids));
+    group("Tenders");
+    if (!r.tenders.length) row("No payments", "—");
+    for (const t of r.tenders) row(`${TENDER_NAMES[t.method] || t.method.replace(/_/g, " ")} (${t.count})`, money(t.amount));
+    group("Cash in the drawer");
+    row("Opening float", money(r.cash.opening_float));
+    row("Cash sales", money(r.cash.sales));
+    row("Cash refunds", money(r.cash.refunds));
+    row("Paid in", money(r.cash.paid_in));
+    row("Paid out", money(r.cash.paid_out));
+    $("report-note").textContent = z
+      ? "The Z report is stored with the shift; a manager can read it again in the back office. " +
+        "Printing it is not offered: this till's API has no route to print a shift report yet."
+      : "Mid-shift figures. The expected cash is left out: it shows only after the closing count.";
+    $("shift-dialog").querySelector(".close-dialog").focus();
+  }
+
+  $("shift-paid-in").addEventListener("click", () => startMove("paid_in"));
+  $("shift-paid-out").addEventListener("click", () => startMove("paid_out"));
+  $("shift-x").addEventListener("click", startX);
+  $("shift-close").addEventListener("click", () => startCount("close"));
+  $("shift-back").addEventListener("click", () => {
+    shiftPane("menu");
+    $("shift-paid-in").focus();
+  });
+
+  /* -- no sale, reprint, the printer's queue ------------------------------------------------ */
+
+  const nosaleApproval = approvalBox("nosale");
+  const reprintApproval = approvalBox("reprint");
+  const printerApproval = approvalBox("printer");
+  const LAST_KEY = "comptoir.last-receipt";
+
+  function openNoSale() {
+    if (state.busy) return;
+    nosaleApproval.reset();
+    $("nosale-reason").value = "";
+    say($("nosale-done"), "");
+    $("nosale-submit").disabled = false;
+    C.openDialog($("nosale-dialog"), $("nosale-reason"));
+    if (state.me && !state.me.permissions.includes("no_sale")) {
+      nosaleApproval.ask(`The ${state.me.role} role may not open the drawer without a sale; a supervisor can approve it.`);
+      $("nosale-reason").focus();
+    }
+  }
+
+  $("nosale-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const reason = $("nosale-reason").value.trim();
+    if (reason.length < 3) {
+      say($("nosale-error"), "Say why the drawer opens (3 characters or more).");
+      $("nosale-reason").focus();
+      return;
+    }
+    state.busy = true;
+    say($("nosale-error"), "");
+    const answer = await withApproval(nosaleApproval, "no_sale", $("nosale-error"),
+      (headers) => api("POST", "/drawer/open", { json: { reason }, headers }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    nosaleApproval.reset();
+    const by = answer.approved_by ? `, approved by ${answer.approved_by}` : "";
+    say($("nosale-done"), `Drawer opened${by}.`);
+    announce("Drawer opened.");
+    $("nosale-dialog").querySelector(".close-dialog").focus();
+  });
+
+  function rememberLast(sale) {
+    state.lastSale = sale ? { id: sale.id, receipt: sale.receipt_number || "" } : null;
+    try {
+      if (state.lastSale) sessionStorage.setItem(LAST_KEY, JSON.stringify(state.lastSale));
+    } catch (e) {
+      /* kept for this page only */
+    }
+    $("reprint-button").disabled = !state.lastSale;
+  }
+
+  function openReprint() {
+    if (state.busy || !state.lastSale) return;
+    reprintApproval.reset();
+    say($("reprint-done"), "");
+    $("reprint-sale").textContent = `Receipt ${state.lastSale.receipt || "of sale " + state.lastSale.id}`;
+    C.openDialog($("reprint-dialog"), $("reprint-submit"));
+    if (state.me && !state.me.permissions.includes("reprint")) {
+      reprintApproval.ask(`The ${state.me.role} role may not reprint receipts; a supervisor can approve it.`);
+    }
+  }
+
+  $("reprint-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.lastSale) return;
+    state.busy = true;
+    say($("reprint-error"), "");
+    const answer = await withApproval(reprintApproval, "reprint", $("reprint-error"),
+      (headers) => api("POST", `/sales/${state.lastSale.id}/reprint`, { json: {}, headers }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    reprintApproval.reset();
+    say($("reprint-done"), `A copy of receipt ${state.lastSale.receipt} is printing (job ${answer.job}).`);
+    announce("Copy sent to the printer.");
+    $("reprint-dialog").querySelector(".close-dialog").focus();
+    checkPrinter();
+  });
+
+  const JOB_KINDS = { receipt: "Receipt", copy: "Receipt copy", report: "Report", test: "Test page" };
+
+  function renderPrinterJobs() {
+    const info = state.printerInfo || { jobs: [] };
+    $("printer-problem").textContent = info.problem ? `Printer problem: ${info.problem}` :
+      info.pending ? `${info.pending} waiting to print.` : "The printer is ready.";
+    const body = $("printer-body");
+    body.replaceChildren();
+    for (const job of info.jobs || []) {
+      const button = el("button", { type: "button", class: "danger", "aria-label": `Cancel print job ${job.id}` }, "Cancel stuck job");
+      button.addEventListener("click", () => cancelJob(job.id));
+      body.append(el("tr", {},
+        el("td", {}, String(job.id)),
+        el("td", {}, `${JOB_KINDS[job.kind] || job.kind}${job.sale_id ? ` (sale ${job.sale_id})` : ""}`),
+        el("td", { class: "num" }, String(job.attempts)),
+        el("td", {}, job.last_error || "—"),
+        el("td", {}, button)));
+    }
+    const any = (info.jobs || []).length > 0;
+    C.show($("printer-table"), any);
+    C.show($("printer-empty"), !any);
+  }
+
+  async function openPrinterQueue() {
+    if (state.busy) return;
+    printerApproval.reset();
+    say($("printer-done"), "");
+    await checkPrinter();
+    renderPrinterJobs();
+    C.openDialog($("printer-dialog"), $("printer-body").querySelector("button") || $("printer-dialog").querySelector(".close-dialog"));
+    if (state.me && !state.me.permissions.includes("reprint") && (state.printerInfo || {}).pending) {
+      printerApproval.ask(`Only a supervisor may cancel a print job; the ${state.me.role} role needs their approval.`);
+    }
+  }
+
+  async function cancelJob(id) {
+    if (state.busy) return;
+    state.busy = true;
+    say($("printer-error"), "");
+    const answer = await withApproval(printerApproval, "reprint", $("printer-error"),
+      (headers) => api("POST", `/print-jobs/${id}/cancel`, { json: {}, headers }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    printerApproval.reset();
+    say($("printer-done"), `Print job ${answer.job} cancelled.`);
+    await checkPrinter();
+    renderPrinterJobs();
+    $("printer-dialog").querySelector(".close-dialog").focus();
+  }
+
+  /* -- time clock ---------------------------------------------------------------------------- */
+
+  const CLOCK_WORDS = { off: "not clocked in", working: "working", on_break: "on a break" };
+  const CLOCK_SHORT = { off: "off", working: "working", on_break: "on break" };
+
+  function showClock(status) {
+    state.clock = status;
+    const since = status.since ? ` since ${clock(status.since)}` : "";
+    $("clock-state").textContent = `${status.user}: ${CLOCK_WORDS[status.state] || status.state}${since}.`;
+    $("clock-label").textContent = `Clock: ${CLOCK_SHORT[status.state] || status.state}`;
+    $("clock-in").disabled = status.state !== "off";
+    $("break-start").disabled = status.state !== "working";
+    $("break-end").disabled = status.state !== "on_break";
+    $("clock-out").disabled = status.state === "off";
+  }
+
+  async function refreshClock() {
+    if (!state.me || !state.me.permissions.includes("clock_in")) {
+      C.show($("clock-button"), false);
+      return;
+    }
+    try {
+      showClock(await api("GET", "/time-clock"));
+      C.show($("clock-button"), true);
+    } catch (err) {
+      C.show($("clock-button"), err.status !== 404 && err.status !== 403);
+    }
+  }
+
+  async function openClock() {
+    if ($("clock-button").hidden || state.busy) return;
+    say($("clock-error"), "");
+    C.openDialog($("clock-dialog"), $("clock-dialog").querySelector(".close-dialog"));
+    await refreshClock();
+    const next = $("clock-dialog").querySelector("[data-action]:not([disabled])");
+    if (next) next.focus();
+  }
+
+  for (const button of document.querySelectorAll("#clock-dialog [data-action]")) {
+    button.addEventListener("click", async () => {
+      if (state.busy) return;
+      state.busy = true;
+      say($("clock-error"), "");
+      try {
+        showClock(await api("POST", "/time-clock", { json: { action: button.dataset.action } }));
+        announce($("clock-state").textContent);
+        const next = $("clock-dialog").querySelector("[data-action]:not([disabled])");
+        if (next) next.focus();
+      } catch (err) {
+        say($("clock-error"), err.message);
+      } finally {
+        state.busy = false;
+      }
+    });
+  }
+
+  /* -- scanners: the keyboard wedge (whatever has the focus) and the backend's stream --------- */
+
+  /** A code from a scanner: an item for the sale, or a receipt to return from. */
+  function acceptScan(code) {
+    const text = String(code).trim();
+    if (!text) return;
+    const dialogOpen = document.querySelector("dialog[open]");
+    if (RECEIPT_NUMBER.test(text)) {
+      if ($("refund-dialog").open) {
+        $("refund-receipt").value = text.toUpperCase();
+        findRefund();
+        return;
+      }
+      if (!dialogOpen && !state.scanning && !state.queue.length) {
+        openRefund(text.toUpperCase());
+        return;
+      }
+    }
+    if (state.done) newSale({ keepFocus: !!dialogOpen });
+    state.queue.push(text);
+    runQueue();
+  }
+
+  const wedge = createWedgeDetector();
+  const WEDGE_WAIT = 36; // ms: the detector's gap, after which held keys were a person's
+  const wedgeState = { target: null, timer: null };
+
+  function isTextField(node) {
+    if (node instanceof HTMLTextAreaElement) return true;
+    return node instanceof HTMLInputElement && !["radio", "checkbox", "button", "submit", "reset"].includes(node.type);
+  }
+
+  /** Card numbers and passwords are never taken for barcodes: the wedge stands aside. */
+  function wedgeApplies(target) {
+    if ($("app-view").hidden) return false;
+    if ($("card-dialog").open) return false;
+    return !(target instanceof HTMLInputElement && target.type === "password");
+  }
+
+  /** Held keys that were a person's go where they were typed, none lost. */
+  function typeKeys(keys, target) {
+    if (!keys.length) return;
+    let field = target && target.isConnected && isTextField(target) && !target.disabled && !target.readOnly ? target : null;
+    if (!field) {
+      if (document.querySelector("dialog[open]")) return; // keys on a dialog's button type nothing
+      field = $("scan-input");
+      field.focus();
+    }
+    const text = keys.join("");
+    try {
+      const start = field.selectionStart ?? field.value.length;
+      const end = field.selectionEnd ?? start;
+      field.setRangeText(text, start, end, "end");
+    } catch (e) {
+      field.value += text;
+    }
+    if (field.maxLength > 0 && field.value.length > field.maxLength) field.value = field.value.slice(0, field.maxLength);
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function armWedgeTimer() {
+    clearTimeout(wedgeState.timer);
+    wedgeState.timer = setTimeout(() => {
+      typeKeys(wedge.expire(performance.now()), wedgeState.target);
+      if (wedge.pending) armWedgeTimer();
+    }, WEDGE_WAIT);
+  }
+
+  function flushWedge() {
+    clearTimeout(wedgeState.timer);
+    typeKeys(wedge.reset(), wedgeState.target);
+  }
+
+  function hold(event) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+
+  // Capture phase, on the window: before any field or the till's own keys see the key.
+  window.addEventListener("keydown", (event) => {
+    if (!wedgeApplies(event.target)) {
+      if (wedge.pending) flushWedge();
+      return;
+    }
+    const key = event.key;
+    if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) {
+      if (wedge.pending) flushWedge();
+      return;
+    }
+    if (key === "Shift" || key === "CapsLock") return; // scanners shift for capitals
+    if (key.length !== 1 && key !== "Enter") {
+      if (wedge.pending) flushWedge(); // Backspace, Tab, arrows: after the keys typed before them
+      return;
+    }
+    if (key === " " && !wedge.pending && !isTextField(event.target)) return; // Space presses a button
+    if (!wedge.pending) wedgeState.target = event.target;
+    const answer = wedge.feed({ key, time: event.timeStamp });
+    if (answer.action === "hold") {
+      hold(event);
+      armWedgeTimer();
+    } else if (answer.action === "scan") {
+      hold(event);
+      clearTimeout(wedgeState.timer);
+      let code = answer.code;
+      const scanInput = $("scan-input");
+      if (wedgeState.target === scanInput && scanInput.value.trim()) {
+        code = scanInput.value.trim() + code; // "3*" typed, then the item scanned
+        scanInput.value = "";
+      }
+      acceptScan(code);
+    } else if (answer.action === "type") {
+      typeKeys(answer.keys, wedgeState.target);
+      if (answer.pass) {
+        clearTimeout(wedgeState.timer);
+      } else {
+        hold(event);
+        wedgeState.target = event.target;
+        armWedgeTimer();
+      }
+    }
+  }, true);
+
+  /** Scans from the till's own HID and serial scanners (GET /scans/stream, event `scan`). */
+  function startScanStream() {
+    if (state.scanStream || typeof EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/scans/stream");
+    source.addEventListener("scan", (event) => {
+      let data = null;
+      try {
+        data = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (data && typeof data.code === "string" && state.me) acceptScan(data.code);
+    });
+    source.addEventListener("error", () => {
+      if (source.readyState === EventSource.CLOSED && state.scanStream === source) state.scanStream = null;
+    });
+    state.scanStream = source;
+  }
+
+  function stopScanStream() {
+    if (state.scanStream) state.scanStream.close();
+    state.scanStream = null;
+  }
+
   /* -- buttons and keys ---------------------------------------------------------------- */
 
   $("pay-button").addEventListener("click", openPay);
@@ -1133,6 +1797,11 @@
   $("refund-button").addEventListener("click", () => openRefund());
   $("keys-button").addEventListener("click", () => C.openDialog($("keys-dialog")));
   $("cancel-sale-button").addEventListener("click", openCancel);
+  $("shift-button").addEventListener("click", openShift);
+  $("nosale-button").addEventListener("click", openNoSale);
+  $("reprint-button").addEventListener("click", openReprint);
+  $("clock-button").addEventListener("click", openClock);
+  $("printer-button").addEventListener("click", openPrinterQueue);
   $("new-sale-button").addEventListener("click", () => newSale());
   $("pay-card-rest").addEventListener("click", () => {
     if (state.busy) return;
@@ -1161,6 +1830,7 @@
       const alt = {
         l: openParked, r: () => openRefund(), d: () => openDiscount(true), p: openPrice,
         k: () => C.openDialog($("keys-dialog")),
+        s: openShift, n: openNoSale, c: openReprint, t: openClock,
       };
       const act = alt[event.key.toLowerCase()];
       if (act) {
@@ -1222,6 +1892,15 @@
       if (office) probeBackOffice();
       startStatus();
       refreshParked();
+      refreshShift();
+      refreshClock();
+      startScanStream();
+      try {
+        const last = JSON.parse(sessionStorage.getItem(LAST_KEY) || "null");
+        rememberLast(last && Number.isInteger(last.id) ? { id: last.id, receipt_number: last.receipt } : null);
+      } catch (e) {
+        rememberLast(null);
+      }
       newSale({ keepFocus: true });
       let resume = null;
       try {
@@ -1241,6 +1920,9 @@
     },
     onLoggedOut() {
       state.me = null;
+      stopScanStream();
+      state.shift = null;
+      setStatus("shift-button", "shift-text", "unknown", "Shift");
       newSale({ keepFocus: true });
     },
   });
