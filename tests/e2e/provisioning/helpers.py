@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -96,7 +95,7 @@ def remove_root(path: Path) -> None:
     busy = mounts_under(path)
     if busy:
         raise RuntimeError(f"refusing to remove {path}: mounted inside: {busy}")
-    shutil.rmtree(path)
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=True)
 
 
 def processes_in_root(root: Path) -> list[int]:

@@ -256,10 +256,17 @@ def test_audit(provisioned: Provisioned) -> None:
 
 def test_compliance(provisioned: Provisioned) -> None:
     root = provisioned.root
-    policies = sorted(p.name for p in (REPO / "policies").glob("*.yml"))
-    deployed = sorted(p.name for p in (root / "etc/comptoir/policies").glob("*.yml"))
+
+    def names(folder: Path) -> list[str]:
+        return sorted(p.name for p in folder.glob("*.y*ml"))
+
+    policies = names(REPO / "policies")
+    deployed = names(root / "etc/comptoir/policies")
     assert deployed == policies
     assert enabled(root, "comptoir-compliance.timer") == bool(policies)
+    if policies:
+        unit = read(root, "/etc/systemd/system/comptoir-compliance.service")
+        assert "comptoir compliance scan --root /" in unit
 
 
 def test_second_run_changes_nothing(provisioned: Provisioned) -> None:
