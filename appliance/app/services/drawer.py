@@ -18,7 +18,7 @@ def open_drawer(shop: Shop, actor: Actor, reason: str, approval: str | None = No
     reason = reason.strip()
     if not reason:
         raise Invalid("say why the drawer is opened (change for the float, a check…)", "reason_required")
-    worker = getattr(shop.devices, "printer", None)
+    worker = shop.devices.printer if shop.devices else None
     if worker is None:
         raise Conflict("this till has no receipt printer, so the drawer cannot be opened from here", "no_printer")
     kick = drawer_kick(shop.config)

@@ -14,7 +14,7 @@ from appliance.security.rbac import Permission
 
 
 def _worker(shop: Shop) -> Any:
-    return getattr(shop.devices, "printer", None)
+    return shop.devices.printer if shop.devices else None
 
 
 def state(shop: Shop, actor: Actor) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
 from appliance.app.domain.money import Rounding
@@ -23,6 +23,10 @@ from appliance.security.keys import provider_for
 from appliance.security.passwords import Passwords
 
 log = logging.getLogger(__name__)
+
+
+if TYPE_CHECKING:  # the devices module imports this one
+    from appliance.app.services.devices import Devices
 
 
 def utc_now() -> dt.datetime:
@@ -97,7 +101,7 @@ class Shop:
     on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
     # Called with the sale's view after a change to it commits (the customer display).
     on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
-    devices: Any = field(default=None, repr=False)  # services.devices.Devices once started
+    devices: Devices | None = field(default=None, repr=False)  # once the app has started them
 
     @property
     def data_dir(self) -> Path:

@@ -340,7 +340,7 @@ async def add_payment(request: Request) -> Response:
         # inside the idempotency transaction: it keeps the key with the attempt itself.
         if key is not None:
             idempotency.check_key(key)
-        desk = devices_of(shop).cards
+        desk = shop.devices.cards if shop.devices else None
         if desk is None:
             raise Invalid("card payments are not set up on this till (no gateway configured)", "tender_unavailable")
         card = body.get("card")
@@ -354,12 +354,6 @@ async def add_payment(request: Request) -> Response:
 
     status, answer = await call(idempotency.run_once, shop, who, key, f"payments:{sale_id}", body, pay)
     return ok(answer, status)
-
-
-def devices_of(shop: Any) -> Any:
-    from appliance.app.services.devices import Devices
-
-    return shop.devices or Devices()
 
 
 async def get_receipt(request: Request) -> Response:
@@ -405,7 +399,7 @@ async def refund(request: Request) -> Response:
             ),
         ),
     )
-    desk = devices_of(shop).cards
+    desk = shop.devices.cards if shop.devices else None
     if desk is not None and any(t["method"] == "card" for t in answer["tenders"]):
         # The refund is committed; the card part goes back through its authorisation now
         # (and again at the next start if the gateway does not answer).
