@@ -27,6 +27,7 @@ IMAGE_NOT_APPLICABLE = {
     "TA14-002A-6.4",  # listeners
     "TA14-002A-6.5",  # processes
     "PCI-1.3.2-FIREWALL-LIVE",  # the loaded ruleset
+    "PCI-10.2.1-SERVICES-LIVE",  # running services
     "PCI-3.5.1-STORE-ENCRYPTED",  # no store before the first start
 }
 # A Luhn-valid Visa test number.
