@@ -9,9 +9,12 @@ class DomainError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, details: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # Facts a screen can use as they are (the figures of a refused close, each bad CSV row),
+        # so that nobody has to parse the sentence.
+        self.details = details or {}
         if code is not None:
             self.code = code
 

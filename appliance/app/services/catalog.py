@@ -118,7 +118,10 @@ class ImportRejected(DomainError):
     def __init__(self, errors: list[RowError]) -> None:
         shown = "; ".join(str(e) for e in errors[:20])
         more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        super().__init__(f"nothing imported, {len(errors)} bad row(s): {shown}{more}")
+        super().__init__(
+            f"nothing imported, {len(errors)} bad row(s): {shown}{more}",
+            details={"rows": [{"line": e.line, "message": e.message} for e in errors]},
+        )
         self.errors = errors
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.money import format_amount
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
@@ -40,8 +41,13 @@ def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
             raise Conflict("open a shift on this drawer before taking cash", "no_open_shift")
         return None
     if row["user_id"] != actor.user_id:
-        raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+        raise _in_use(conn, row)
     return int(row["id"])
+
+
+def _in_use(conn: Connection, row: Any) -> Conflict:
+    name = conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    return Conflict(f"this drawer is in {name}'s shift", "drawer_in_use", {"operator": name})
 
 
 def _reason(reason: str) -> str:
@@ -76,7 +82,7 @@ def _shift(shop: Shop, actor: Actor, conn: Connection) -> Any:
     if row is None:
         raise NotFound("no shift is open on this drawer", "no_open_shift")
     if row["user_id"] != actor.user_id and not can(actor.role, Permission.VIEW_REPORTS):
-        raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+        raise _in_use(conn, row)
     return row
 
 
@@ -106,7 +112,7 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
     with shop.db.transaction() as tx:
         row = _shift(shop, actor, tx)
         if row["user_id"] != actor.user_id:
-            raise Conflict("this drawer belongs to another operator's shift", "drawer_in_use")
+            raise _in_use(tx, row)
         tx.execute(
             "INSERT INTO cash_movements(shift_id, kind, amount, reason, user_id, at) VALUES (?, ?, ?, ?, ?, ?)",
             (row["id"], kind, amount, why, actor.user_id, shop.now()),
@@ -225,6 +231,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
                 f"counted {counted}, expected {expected}: a variance of {off} is over the limit of {limit}; "
                 "a manager must approve the close",
                 "variance_needs_manager",
+                {"counted": counted, "expected": expected, "variance": off, "limit": limit},
             )
     with shop.db.transaction() as tx:
         if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
@@ -254,3 +261,53 @@ def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
         raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
     report: dict[str, Any] = json.loads(row[0])
     return report
+
+
+def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """An X or Z report as label/amount rows for paper (a row without amount is a heading)."""
+    currency = report["currency"]
+
+    def money(amount: int) -> str:
+        return format_amount(amount, currency)
+
+    rows: list[tuple[str, str]] = [("Sales", ""), ("  count", str(report["sales"]["count"]))]
+    rows += [("  total", money(report["sales"]["total"])), ("  tax", money(report["sales"]["tax"]))]
+    rows += [("  discounts", money(report["sales"]["discount"])), ("Tenders", "")]
+    rows += [(f"  {t['method'].replace('_', ' ')} ({t['count']})", money(t["amount"])) for t in report["tenders"]]
+    rows += [("Refunds", money(report["refunds"]["amount"])), ("Voided lines", str(report["voids"])), ("Cash", "")]
+    rows += [(f"  {k.replace('_', ' ')}", money(v)) for k, v in report["cash"].items()]
+    if report.get("kind") == "Z":
+        rows += [("Counted", money(report["counted"])), ("Variance", money(report["variance"]))]
+        if report.get("approved_by"):
+            rows.append(("Approved by", str(report["approved_by"])))
+    return rows
+
+
+def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, Any]:
+    """Queues the X report of the open shift (shift_id None) or a closed shift's Z report."""
+    if shop.config.printer == "none":
+        raise Conflict("no receipt printer is set up on this till", "no_printer")
+    report = x_report(shop, actor) if shift_id is None else z_report(shop, actor, shift_id)
+    from appliance.app.services import print_queue
+    from appliance.drivers.escpos_receipt import render_report
+    from appliance.drivers.profiles import profile_named
+
+    title = f"{report['kind']} report"
+    heading = (
+        shop.settings.store_name,
+        f"Till {report['terminal_id']} · shift {report['shift']}",
+        f"{report['opened_at'][:16]} → {report['until'][:16]} UTC",
+    )
+    payload = render_report(title, report_rows(report), profile_named(shop.config.printer_profile), heading=heading)
+    with shop.db.transaction() as tx:
+        job = print_queue.enqueue(tx, "report", payload, now=shop.now())
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="print_report",
+            object=f"shift:{report['shift']}",
+            details={"kind": report["kind"], "job": job},
+        )
+    if shop.devices is not None and shop.devices.printer is not None:
+        shop.devices.printer.wake()
+    return {"job": job, "kind": report["kind"], "shift": report["shift"]}

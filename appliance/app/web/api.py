@@ -9,7 +9,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from appliance.app.domain.cashup import denominations
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import exponent
 from appliance.app.domain.receipt import render_text
 from appliance.app.services import audit_log, auth, card_payments, catalog, idempotency, reports, sales, tenders, users
 from appliance.app.services.shop import iso
@@ -481,6 +483,9 @@ async def store_settings(request: Request) -> Response:
             "terminal_id": shop_of(request).config.terminal_id,
             "mode": shop_of(request).config.mode,
             "timezone": s.timezone,
+            "currency_exponent": exponent(s.currency),
+            "denominations": list(denominations(s.currency)),
+            "discount_limits": s.discount_limits,
         }
     )
 

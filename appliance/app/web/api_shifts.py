@@ -67,6 +67,17 @@ async def close(request: Request) -> Response:
     return ok(await call(shifts.close_shift, shop_of(request), who, body["count"], approval))
 
 
+async def print_x(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(shifts.print_report, shop_of(request), who, None), 201)
+
+
+async def print_z(request: Request) -> Response:
+    who = await actor(request)
+    shift_id = int_param(request.path_params["shift_id"], "shift id")
+    return ok(await call(shifts.print_report, shop_of(request), who, shift_id), 201)
+
+
 async def z_report(request: Request) -> Response:
     who = await actor(request)
     shift_id = int_param(request.path_params["shift_id"], "shift id")
@@ -119,6 +130,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         CLOSE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+    ),
+    Endpoint(
+        "POST",
+        "/shifts/current/x-report/print",
+        print_x,
+        "Print the X report on the till's printer",
+        "cashier+",
+        statuses=(201, 401, 404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/shifts/{shift_id}/z-report/print",
+        print_z,
+        "Print a closed shift's Z report",
+        "view_reports",
+        statuses=(201, 401, 403, 404, 409),
     ),
     Endpoint(
         "GET",

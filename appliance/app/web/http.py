@@ -53,15 +53,24 @@ class BadRequest(Exception):
         self.code = code
 
 
-def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+def error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: dict[str, object] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def domain_error(exc: DomainError) -> JSONResponse:
     for kind, status in STATUS:
         if isinstance(exc, kind):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return error(status, exc.code, exc.message, headers)
+            return error(status, exc.code, exc.message, headers, exc.details)
     return error(422, exc.code, exc.message)  # pragma: no cover - DomainError is last above
 
 

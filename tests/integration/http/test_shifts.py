@@ -89,3 +89,43 @@ def test_bad_counts_and_movements(as_role: Any) -> None:
     cashier.post("/api/v1/shifts", json={"count": {"2000": 1}})
     assert cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 0, "reason": "zero"}).status_code == 422
     assert cashier.post("/api/v1/shifts/current/paid-in", json={"amount": 100, "reason": ""}).status_code == 422
+
+
+def test_a_refused_close_carries_its_figures_and_the_z_report_prints(store: Store, as_role: Any) -> None:
+    import dataclasses
+
+    from appliance.app.services.print_queue import pending_jobs
+    from tests.fakes.escpos_printer import VirtualPrinter
+
+    cashier = as_role("cashier")
+    settings = cashier.get("/api/v1/settings").json()
+    assert settings["denominations"][0] == 10000 and settings["currency_exponent"] == 2
+    assert settings["discount_limits"]["cashier"] == 10
+    cashier.post("/api/v1/shifts", json={"count": {"2000": 5}})
+    refused = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}})
+    assert refused.json()["error"]["details"] == {"counted": 8000, "expected": 10000, "variance": -2000, "limit": 500}
+    assert as_role("supervisor").get("/api/v1/shifts/current").json()["error"]["details"] == {"operator": "cashier"}
+    manager = as_role("manager")
+    # The manager closes it (their role may approve the variance themselves) once the cashier is gone.
+    with store.shop.db.transaction() as tx:
+        tx.execute("UPDATE shifts SET user_id = (SELECT id FROM users WHERE username = 'manager')")
+    z = manager.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}}).json()
+    assert manager.post(f"/api/v1/shifts/{z['shift']}/z-report/print").status_code == 409  # no printer here
+    store.shop.config = dataclasses.replace(store.shop.config, printer="tcp://127.0.0.1:9")
+    assert manager.post(f"/api/v1/shifts/{z['shift']}/z-report/print").status_code == 201
+    (job,) = [j for j in pending_jobs(store.shop.db.conn) if j.kind == "report"]
+    printer = VirtualPrinter()
+    printer.feed(job.payload)
+    (paper,) = printer.cut_papers()
+    assert paper.line_with("Z report").bold
+    assert paper.line_with("Variance").text.endswith("-20.00")
+    assert paper.line_with("Counted").text.endswith("80.00")
+
+
+def test_import_errors_carry_each_row(as_role: Any) -> None:
+    bad = "sku,name,price\nOK1,Fine,1.00\nBAD,Broken,1.999\n"
+    answer = as_role("manager").post(
+        "/api/v1/products/import", content=bad.encode(), headers={"content-type": "text/csv"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"]["rows"][0]["line"] == 3
