@@ -127,7 +127,8 @@ def to_json(fleet: Fleet) -> str:
 def to_text(fleet: Fleet) -> str:
     lines = [f"{len(fleet.hosts)} host(s), {len(fleet.controls)} control(s); failing: {len(fleet.failing_hosts)}"]
     for h in fleet.hosts:
-        state = f"FAIL ({', '.join(h.failing)})" if h.failing else "PASS"
+        shown = ", ".join(h.failing[:8]) + (f" and {len(h.failing) - 8} more" if len(h.failing) > 8 else "")
+        state = f"FAIL, {len(h.failing)} control(s): {shown}" if h.failing else "PASS"
         lines.append(f"  {h.host}: {state}")
     return "\n".join(lines) + "\n"
 
