@@ -5,6 +5,10 @@ a separate `comptoir serve` process that the test stops and starts again.
 The shell is run through `appliance.shell.run` with a probe thread (`then=`) that tries to
 leave the app the way a page could: location changes, a target=_blank link, window.open, a
 file: URL, and a link a (synthetic) user clicks with the mouse through xdotool.
+
+The staffed mode (the default) is driven as a cashier would: keystrokes through X only
+(xdotool), from the login to a cash sale and a parked one; the test looks at the page through
+a console on the shell's stdin (never acting with it) and checks the sales on the server.
 Screenshots: test-artifacts/screens/shell-*.png.
 """
 
@@ -22,10 +26,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from appliance.app.services import catalog
+from appliance.app.services import catalog, users
 from appliance.app.services.setup import NewStore, init_store
 from tests.e2e.conftest import ARTIFACTS, free_port
 
@@ -180,10 +185,14 @@ def display() -> Iterator[str]:
                 proc.kill()
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path, port: int, mode: str | None = "self_service") -> subprocess.Popen[bytes]:
+    """`comptoir serve` in `mode` (None: the default, staffed)."""
+    env = {**os.environ, "COMPTOIR_MODE": mode or ""}
+    if mode is None:
+        del env["COMPTOIR_MODE"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "appliance", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-        env={**os.environ, "COMPTOIR_MODE": "self_service"},
+        env=env,
         stdout=subprocess.DEVNULL,
     )
     from appliance.shell import wait_healthy
@@ -291,3 +300,224 @@ def test_the_shell_is_fullscreen_locked_and_waits_for_the_server(
             _stop(shell)
         _stop(server)
         outside.close()
+
+
+# Runs in the shell process: a console on stdin for the test to look at the page (never to
+# act on it: every action goes through X as keystrokes). One JSON-encoded script a line,
+# "url" for the window's URL; each answer is printed as `console N: <json>`.
+CONSOLE = r"""
+import json, sys
+from appliance import shell
+from appliance.config import load
+
+def console(window):
+    window.events.loaded.wait(20)
+    print("console: ready", flush=True)
+    for n, line in enumerate(sys.stdin):
+        script = json.loads(line)
+        try:
+            value = window.get_current_url() if script == "url" else window.run_js(script)
+        except Exception as exc:
+            value = "error: %s" % exc
+        print("console %d: %s" % (n, json.dumps(value)), flush=True)
+
+sys.exit(shell.run(load(sys.argv[1], port=int(sys.argv[2])), then=console))
+"""
+
+CASHIER = ("lea", "Till-pass-2024")
+MANAGER = ("max", "Boss-pass-2024")
+BREAD = "4006381333931"  # 3.50, exempt
+COFFEE = "5901234123457"  # 18.99, standard tax
+
+
+class Console:
+    """The test's side of CONSOLE: ask the page a question, wait for its answer."""
+
+    def __init__(self, proc: subprocess.Popen[str], out: Lines) -> None:
+        self.proc, self.out, self.asked = proc, out, 0
+
+    def ask(self, script: str) -> Any:
+        assert self.proc.stdin is not None
+        n, self.asked = self.asked, self.asked + 1
+        self.proc.stdin.write(json.dumps(script) + "\n")
+        self.proc.stdin.flush()
+        _, line = self.out.wait_for(rf"^console {n}: ", 10)
+        return json.loads(line.split(": ", 1)[1])
+
+    def until(self, script: str, expected: Any, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.ask(script)
+            if value == expected:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{script} is {value!r}, not {expected!r}, after {timeout} s")
+            time.sleep(0.1)
+
+
+FOCUS = "document.activeElement ? document.activeElement.id : ''"
+TOTAL = 'document.getElementById("t-total").textContent'
+
+
+def _pixel(display: str, x: int, y: int) -> tuple[int, int, int]:
+    """The colour of one pixel of the screen, as X has it (what a person would see)."""
+    text = subprocess.run(
+        ["import", "-display", display, "-window", "root", "-crop", f"1x1+{x}+{y}", "-depth", "8", "txt:-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=20,
+    ).stdout
+    found = re.search(r"\((\d+),(\d+),(\d+)", text.splitlines()[-1])
+    assert found, text
+    r, g, b = (int(v) for v in found.groups())
+    return r, g, b
+
+
+def _greenish(rgb: tuple[int, int, int]) -> bool:
+    r, g, b = rgb
+    return g > r + 40 and g > b + 20
+
+
+def _toplevels(display: str) -> list[str]:
+    """The mapped windows on the screen (a GTK menu or popup would be one more)."""
+    return sorted(_xdo(display, "search", "--onlyvisible", "--maxdepth", "1", "--name", "").split())
+
+
+def _parked(origin: str) -> list[dict[str, Any]]:
+    """The lane's parked sales, as the API gives them to a manager."""
+    import httpx
+
+    with httpx.Client(base_url=origin + "/api/v1", timeout=10) as api:
+        login = api.post("/auth/login", json={"username": MANAGER[0], "password": MANAGER[1]})
+        assert login.status_code == 200, login.text
+        found = api.get(
+            "/sales", params={"status": "parked"}, headers={"Authorization": "Bearer " + login.json()["token"]}
+        )
+        assert found.status_code == 200, found.text
+        answer: list[dict[str, Any]] = found.json()["sales"]
+        return answer
+
+
+def _sales(data_dir: Path) -> list[tuple[str, bool, str | None]]:
+    """(status, parked, cashier) of every sale, read from the store after the fact."""
+    from appliance.app.services.shop import open_shop
+    from appliance.config import load
+
+    shop = open_shop(load(data_dir))
+    try:
+        rows = shop.db.conn.execute(
+            "SELECT s.status, s.parked_at IS NOT NULL, u.username FROM sales s "
+            "LEFT JOIN users u ON u.id = s.cashier_id ORDER BY s.id"
+        ).fetchall()
+        return [(str(r[0]), bool(r[1]), r[2]) for r in rows]
+    finally:
+        shop.close()
+
+
+def test_a_cashier_sells_with_the_keyboard_in_the_shell(display: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Staffed mode (the default): the shell opens the till on `/`; a cashier logs in, scans
+    two items, pays cash, starts the next sale and parks it — keystrokes through X only."""
+    data_dir = tmp_path_factory.mktemp("shelltill")
+    shop, _ = init_store(data_dir, NewStore(store_name="Corner Till"))
+    catalog.import_csv(
+        shop,
+        None,
+        f"sku,name,price,tax_class,barcodes\nBRD,Bread loaf,3.50,exempt,{BREAD}\n"
+        f"COF,Coffee beans 1 kg,18.99,standard,{COFFEE}\n",
+    )
+    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
+    users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
+    shop.close()
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    server = _serve(data_dir, port, mode=None)
+    env = {**os.environ, "DISPLAY": display, "GDK_BACKEND": "x11", "NO_AT_BRIDGE": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("COMPTOIR_MODE", None)
+    shell = subprocess.Popen(
+        [sys.executable, "-c", CONSOLE, str(data_dir), str(port)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    out = Lines(shell)
+    page = Console(shell, out)
+
+    def keys(*names: str) -> None:
+        _xdo(display, "key", "--delay", "5", *names)
+
+    def typed(text: str) -> None:
+        _xdo(display, "type", "--delay", "20", text)
+
+    def scan(code: str) -> None:
+        keys(*code, "Return")  # a wedge scanner's burst: digits a few ms apart, then Enter
+
+    try:
+        out.wait_for(rf"shell: showing {re.escape(origin)}/$", 30)
+        out.wait_for(r"console: ready", 10)
+        windows = _xdo(display, "search", "--sync", "--onlyvisible", "--name", "Comptoir").split()
+        assert len(windows) == 1, windows
+        window = windows[0]
+        geometry = _xdo(display, "getwindowgeometry", window)
+        assert "Position: 0,0" in geometry and f"Geometry: {SCREEN[0]}x{SCREEN[1]}" in geometry, geometry
+
+        # Login: the page puts the focus in the user name field; the keys come through X.
+        page.until(FOCUS, "login-username", 15)
+        assert _xdo(display, "getwindowfocus").strip() == window
+        page.ask("window.kioskMark = 1; 'ok'")  # gone if anything reloads the page
+        typed(CASHIER[0])
+        keys("Tab")
+        typed(CASHIER[1])
+        keys("Return")
+        page.until(FOCUS, "scan-input", 10)
+
+        # Two scans, then cash with F2: 30 typed into the amount, Enter.
+        scan(BREAD)
+        page.until(TOTAL, "3.50")
+        scan(COFFEE)
+        page.until('document.querySelectorAll("#lines-body tr").length', 2)
+        page.until(TOTAL, "25.33")
+        keys("F2")
+        page.until(FOCUS, "pay-input")
+        typed("30")
+        keys("Return")
+        page.until('document.getElementById("change-box").hidden', False)
+        assert page.ask('document.getElementById("change-amount").textContent') == "4.67"
+        assert _sales(data_dir) == [("completed", False, "lea")]
+        # …and the screen shows it: WebKit paints behind the DOM (a second or two on a busy box).
+        deadline = time.monotonic() + 10
+        while not _greenish(_pixel(display, 915, 400)):  # inside the green "Change" box
+            assert time.monotonic() < deadline, f"the change box never showed: {_pixel(display, 915, 400)}"
+            time.sleep(0.2)
+        _shoot(display, "shell-cashier")
+
+        # F9 starts the next sale; F-keys a browser or GTK would act on do nothing here.
+        keys("F9")
+        page.until('document.getElementById("lines-empty").hidden', False)
+        page.until(FOCUS, "scan-input")
+        scan(BREAD)
+        page.until(TOTAL, "3.50")
+        shown = _toplevels(display)
+        keys("F1", "F5", "F11", "F12", "ctrl+r", "F10")  # F10: park (and, in GTK, the menu bar key)
+        page.until('document.getElementById("parked-count").textContent', "1")
+        page.until('document.getElementById("lines-empty").hidden', False)
+        assert page.ask("String(window.kioskMark)") == "1", "the page was reloaded"
+        assert page.ask("url") == f"{origin}/"
+        assert _xdo(display, "getwindowfocus").strip() == window  # no menu took the keyboard
+        assert _toplevels(display) == shown  # …and no menu or other window opened
+        # …and the keys still reach the page: the next scan lands in the next sale.
+        scan(COFFEE)
+        page.until(TOTAL, "21.83")
+        assert _sales(data_dir) == [("completed", False, "lea"), ("open", True, "lea"), ("open", False, "lea")]
+        assert [p["parked_by"] for p in _parked(origin)] == ["lea"]
+        assert not [ln for ln in out.lines if "refused" in ln], out.lines
+
+        shell.send_signal(signal.SIGTERM)
+        assert shell.wait(15) == 0, "\n".join(out.lines)
+    finally:
+        if shell.poll() is None:
+            _stop(shell)
+        _stop(server)
