@@ -405,13 +405,17 @@ class Build:
             "/usr/lib/python3.11",
             "/opt/comptoir/lib",
         )
-        # Shadow's "last change" of every account, as of SOURCE_DATE_EPOCH.
+        # Shadow's "last change" of every account, as of SOURCE_DATE_EPOCH. An account without a password
+        # (locked: "!" or "*") gets no maximum age: useradd copied login.defs' PASS_MAX_DAYS onto the kiosk
+        # user, whose "password" then expires 90 days after the build and PAM refuses its autologin session.
         shadow = rootfs / "etc/shadow"
         lines = []
         for line in shadow.read_text().splitlines():
             parts = line.split(":")
-            if len(parts) > 2 and parts[2]:
+            if len(parts) > 4 and parts[2]:
                 parts[2] = str(epoch_day)
+                if parts[1].startswith(("!", "*")) and parts[4]:
+                    parts[3], parts[4], parts[5] = "", "", ""
             lines.append(":".join(parts))
         shadow.write_text("\n".join(lines) + "\n")
         # Caches, logs and lists that the box rebuilds (apt update) or writes again.

@@ -32,6 +32,11 @@ DISK = BUILD / "disk" / "comptoir.img"
 ARTIFACTS = REPO / "test-artifacts" / "image"
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+# The audit role's first-boot AIDE baseline (comptoir-aide-init.service, a oneshot wanted by
+# multi-user.target) hashes the whole root before multi-user is reached: more than 6 minutes
+# under TCG here. The test masks it on its own copy's command line to keep CI within budget;
+# the real first boot runs it.
+SELFTEST_OPTIONS = "systemd.mask=comptoir-aide-init.service"
 BOOT_TIMEOUT = 1200  # seconds, TCG on a busy 2-core machine
 MARK = "COMPTOIR-SELFTEST "
 # Controls that need a store's own settings, which a generic image does not carry (image/build.py
@@ -105,7 +110,7 @@ def _selftest_copy(image: Image, dest: Path) -> None:
     entry = dest.with_suffix(".conf")
     entry.write_text(
         "title Comptoir (self-test)\nlinux /comptoir/vmlinuz\ninitrd /comptoir/initrd.img\n"
-        f"options {image.layout['options']} comptoir.selftest\n"
+        f"options {image.layout['options']} comptoir.selftest {SELFTEST_OPTIONS}\n"
     )
     esp = f"{dest}@@{image.layout['esp_offset']}"
     subprocess.run(
