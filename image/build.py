@@ -62,7 +62,7 @@ ROOT_PACKAGES = [
 ROOT_RECIPE = "root-1"
 PROVISION_RECIPE = "provision-1"
 TAR_RECIPE = "tar-1"
-DISK_RECIPE = "disk-1"
+DISK_RECIPE = "disk-2"
 
 # GPT type GUIDs (UEFI spec; Discoverable Partitions Specification for the x86-64 root).
 ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
@@ -493,8 +493,8 @@ class Build:
 
     # -- disk ---------------------------------------------------------------------------------------
 
-    def disk(self, prov: Stage) -> Stage:
-        stage = self.stage("disk", [DISK_RECIPE, prov.key, str(ESP_MIB), KERNEL_OPTIONS], ["comptoir.img"])
+    def disk(self, prov: Stage, tar: Stage) -> Stage:
+        stage = self.stage("disk", [DISK_RECIPE, tar.key, str(ESP_MIB), KERNEL_OPTIONS], ["comptoir.img"])
         if self.skip(stage):
             return stage
         started = time.monotonic()
@@ -539,8 +539,15 @@ class Build:
             run(["mcopy", "-m", "-i", esp, src, dest], env=mtools_env)
         shutil.rmtree(loader)
 
-        progress("disk", "ext4 root from the root folder (mkfs.ext4 -d, nothing mounted)")
-        used = int(run(["du", "-s", "--block-size=1M", rootfs], capture_output=True).stdout.split()[0])
+        # mkfs.ext4 -d takes files in readdir order, which follows creation order in small folders: the
+        # root is unpacked from the sorted tar first, so that the file system (inode numbers, folder
+        # layout) depends only on the tar, like the tar depends only on the inputs.
+        progress("disk", "ext4 root from the unpacked tar (mkfs.ext4 -d, nothing mounted)")
+        staging = out / "staging"
+        staging.mkdir()
+        unpack = ["--numeric-owner", "--same-permissions", "--xattrs", "--xattrs-include=security.capability"]
+        run(["tar", "--extract", "--file", tar.out / "comptoir-root.tar", "--directory", staging, *unpack])
+        used = int(run(["du", "-s", "--block-size=1M", staging], capture_output=True).stdout.split()[0])
         root_mib = int(used * 1.25) + 512
         rootimg = out / "root.ext4"
         run(
@@ -554,12 +561,13 @@ class Build:
                 "-E",
                 f"hash_seed={derived_uuid(seed, 'hash-seed')},root_owner=0:0",
                 "-d",
-                rootfs,
+                staging,
                 rootimg,
                 f"{root_mib}M",
             ],
             env={**self.env(), "E2FSPROGS_FAKE_TIME": str(self.epoch)},
         )
+        shutil.rmtree(staging)
 
         progress("disk", f"GPT disk: ESP {ESP_MIB} MiB + root {root_mib} MiB (sfdisk on a file)")
         disk = out / "comptoir.img"
@@ -675,7 +683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         wheels = build.wheels()
         prov = build.provision(root, wheels)
         tar = build.tar(prov)
-        disk = build.disk(prov)
+        disk = build.disk(prov, tar)
         build.manifest(prov, tar, disk)
     except BuildError as exc:
         print(f"image/build.py: {exc}", file=sys.stderr)
