@@ -150,6 +150,10 @@ def boot(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Boo
             f"file:{serial}",
             "-nic",
             "none",
+            # A USB controller, as every kiosk has: without one usbcore never loads, /sys/bus/usb is
+            # missing and USBGuard exits.
+            "-device",
+            "qemu-xhci",
             "-no-reboot",
             "-drive",
             f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
