@@ -440,10 +440,10 @@ class Build:
             "var/lib/systemd/credential.secret",
             "var/lib/aide/aide.db*",
         ):
-            for path in rootfs.glob(pattern):
-                if path.name in ("lock", "partial", "auxfiles"):
+            for found in rootfs.glob(pattern):
+                if found.name in ("lock", "partial", "auxfiles"):
                     continue
-                remove_tree(path)
+                remove_tree(found)
         # The build host's resolver goes; the box gets its own (DHCP) at boot.
         (rootfs / "etc/resolv.conf").unlink(missing_ok=True)
         # Services may start at boot again.
