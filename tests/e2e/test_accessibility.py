@@ -383,7 +383,9 @@ def test_the_till_drawer_and_time_states_have_no_violations(app: LiveApp, axe_pa
     page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
     expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
     page.keyboard.press("Alt+c")
-    page.get_by_role("dialog", name="Reprint the last receipt").get_by_role("group", name="Supervisor approval").wait_for()
+    page.get_by_role("dialog", name="Reprint the last receipt").get_by_role(
+        "group", name="Supervisor approval"
+    ).wait_for()
     axe.check(page, "till-reprint")
     page.keyboard.press("Escape")
 

@@ -67,9 +67,7 @@ def scanner_port() -> Iterator[tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def app(
-    make_live_app: Callable[..., LiveApp], printer: VirtualPrinterServer, scanner_port: tuple[int, str]
-) -> LiveApp:
+def app(make_live_app: Callable[..., LiveApp], printer: VirtualPrinterServer, scanner_port: tuple[int, str]) -> LiveApp:
     return make_live_app(
         seed=seed, config={"printer": printer.spec, "scanners": [f"serial:{scanner_port[1]}?baud=9600"]}
     )
