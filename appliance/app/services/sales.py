@@ -432,8 +432,6 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
         sale = _load(tx, sale_id, actor)
-        head = sales_store.header(tx, sale_id)
-        assert head is not None
         sale.park()
         sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
         return view(shop, sale_id, tx)
