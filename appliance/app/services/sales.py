@@ -46,13 +46,19 @@ def _load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
     return sale
 
 
-def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> dict[str, Any]:
+def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | None = None) -> dict[str, Any]:
     """The sale as the API shows it. A completed sale shows what was frozen when it
-    completed; an open one is priced now."""
+    completed; an open one is priced now. `sale` is the caller's copy when it just changed
+    and saved it (no second read on the till's hot path)."""
     conn = conn or shop.db.conn
-    if conn.in_transaction and shop.on_sale_change:  # a change: the customer display hears of it once committed
-        shop.db.after_commit(lambda: shop.sale_changed(lambda: view(shop, sale_id)))
-    sale = _load(conn, sale_id)
+    answer = _view(shop, sale_id, conn, sale or _load(conn, sale_id))
+    if conn.in_transaction and shop.on_sale_change:
+        # A change: the customer display hears of it once committed, as it was answered.
+        shop.db.after_commit(lambda: shop.sale_changed(lambda: answer))
+    return answer
+
+
+def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, Any]:
     head = sales_store.header(conn, sale_id)
     assert head is not None
     payments = sales_store.payments(conn, sale_id)
@@ -212,7 +218,7 @@ def add_item(
             restricted_approved_by=None if actor.role == "customer" else actor.username,
         )
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product, int, str]:
@@ -271,7 +277,7 @@ def add_priced_line(
             quantity=quantity,
         )
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> dict[str, Any]:
@@ -280,7 +286,7 @@ def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity:
         sale = _load(tx, sale_id, actor)
         line = sale.set_quantity(line_no, quantity)
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> dict[str, Any]:
@@ -302,7 +308,7 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
                 "approved_by": approver,
             },
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def _check_limit(
@@ -355,7 +361,7 @@ def discount_line(
             object=f"sale:{sale_id}/line:{line_no}",
             details={"discount": _discount_json(discount), "amount_off": priced.line_off, "approved_by": approver},
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def discount_order(
@@ -379,7 +385,7 @@ def discount_order(
             object=f"sale:{sale_id}",
             details={"discount": _discount_json(discount), "amount_off": off, "approved_by": approver},
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def override_price(
@@ -406,7 +412,7 @@ def override_price(
                 "approved_by": approver,
             },
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> dict[str, Any]:
@@ -424,7 +430,7 @@ def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | N
             object=f"sale:{sale_id}",
             details={"approved_by": approver, "lines": [ln.line_no for ln in approved]},
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
@@ -434,7 +440,7 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
         sale = _load(tx, sale_id, actor)
         sale.park()
         sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
@@ -448,7 +454,7 @@ def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
             raise Conflict(f"sale {sale_id} was parked on lane {head['terminal_id']}", "parked_elsewhere")
         sale.resume()
         sales_store.set_parked(tx, sale_id, None, None)
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
@@ -469,7 +475,7 @@ def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
             object=f"sale:{sale_id}",
             details={"lines": len([ln for ln in sale.lines if not ln.voided])},
         )
-        return view(shop, sale_id, tx)
+        return view(shop, sale_id, tx, sale)
 
 
 def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, Any]:
@@ -480,7 +486,7 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, A
         tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding)
         sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
         completed = _complete_if_settled(shop, tx, sale)
-        result = view(shop, sale_id, tx)
+        result = view(shop, sale_id, tx, sale)
     if completed:
         for callback in shop.on_receipt:
             callback(sale_id)
@@ -510,7 +516,7 @@ def pay_tender(
             charge(tx, tender.amount)
         sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now(), details)
         completed = _complete_if_settled(shop, tx, sale)
-        result = view(shop, sale_id, tx)
+        result = view(shop, sale_id, tx, sale)
     if completed:
         for callback in shop.on_receipt:
             callback(sale_id)
