@@ -67,7 +67,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory = shop.data_dir
     _write_config(directory, args.terminal)
     shop.close()
-    print(f"New store in {directory} (key: {directory / 'store.key'}, mode 0600).")
+    key = directory / "store.key"
+    print(f"New store in {directory} (key: {key if key.exists() else 'the systemd credential'}).")
     print("Admin account: admin")
     print(f"One-time password: {password}")
     print("It is shown once and must be changed at first login.")

@@ -19,6 +19,12 @@ log = logging.getLogger("comptoir")
 
 
 def build(cfg: Config) -> tuple[Shop, uvicorn.Server]:
+    from appliance.app.services.setup import first_start
+
+    made = first_start(cfg)
+    if made is not None:
+        log.warning("first start: the store was created; the admin's one-time password is in %s", made)
+        print(f"First start: store created. The admin's one-time password is in {made} (root/service only).")
     shop = open_shop(cfg)
     app = create_app(shop)
     options: dict[str, object] = {

@@ -17,7 +17,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
 from appliance.app.services import audit_log
-from appliance.app.services.shop import Actor, Shop, iso, parse_iso
+from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
 from appliance.app.store import staff
 from appliance.security.passwords import check_strength
 from appliance.security.rbac import Permission, can, idle_timeout_minutes
@@ -219,6 +219,8 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     with shop.db.transaction() as tx:
         staff.set_password(tx, user.id, new_hash, False, shop.now())
         audit_log.record(shop, actor=actor, action="password_change", object=f"user:{user.username}")
+    # A first start's one-time password is spent: its file goes.
+    (shop.data_dir / FIRST_PASSWORD_FILE).unlink(missing_ok=True)
 
 
 def approve(shop: Shop, actor: Actor, username: str, password: str, permission: Permission) -> str:

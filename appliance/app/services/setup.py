@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 from appliance.app.domain.money import exponent
 from appliance.app.domain.tax import Tax, TaxClass, parse_rate
 from appliance.app.services import audit_log, users
-from appliance.app.services.shop import Shop, open_shop
+from appliance.app.services.shop import FIRST_PASSWORD_FILE, Shop, open_shop
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import create
 from appliance.config import Config, load
+from appliance.security.keys import SystemdCredential, provider_for
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]
     """Creates the store and key in data_dir; returns the shop and the admin's one-time password."""
     exponent(new.currency)  # refuses an unknown currency before anything is written
     taxes = tuple(Tax(name, parse_rate(rate)) for name, rate in new.taxes)
-    db, _ = create(data_dir)
+    # A service started by systemd with the store key as a credential makes its store under
+    # that key; anywhere else the store gets a key file of its own.
+    provider = provider_for("store", data_dir)
+    db, _ = create(data_dir, provider if isinstance(provider, SystemdCredential) else None)
     db.close()
     cfg: Config = load(data_dir, **config)
     shop = open_shop(cfg)
@@ -68,3 +73,22 @@ def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]
     password = users.add_user(shop, None, "admin", "admin", None)
     assert password is not None
     return shop, password
+
+
+def first_start(cfg: Config) -> Path | None:
+    """A box provisioned with the store key as a systemd credential but no store yet (the
+    fleet's first start of the service): makes the store under that key, and leaves the admin's
+    one-time password in a 0600 file for IT rather than in the journal. Returns that file."""
+    if (cfg.data_dir / "store.db").exists():
+        return None
+    if not isinstance(provider_for("store", cfg.data_dir), SystemdCredential):
+        return None
+    shop, password = init_store(cfg.data_dir, NewStore(), terminal_id=cfg.terminal_id)
+    shop.close()
+    path = cfg.data_dir / FIRST_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (password + "\n").encode())
+    finally:
+        os.close(fd)
+    return path

@@ -88,6 +88,8 @@ class Actor:
 
 
 SYSTEM_ORIGIN = "cli"
+# Where a first start by the service leaves the admin's one-time password (a file name, not a secret).
+FIRST_PASSWORD_FILE = "admin-one-time-password"  # noqa: S105
 
 
 @dataclass

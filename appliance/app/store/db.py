@@ -236,12 +236,17 @@ def _statements(sql: str) -> Iterator[str]:
         raise StoreError(f"incomplete SQL statement in a migration: {buffer[:60]!r}")
 
 
-def create(data_dir: Path) -> tuple[Database, KeyFile]:
-    """A new, empty, encrypted store in data_dir with a fresh key file beside it."""
+def create(data_dir: Path, provider: KeyProvider | None = None) -> tuple[Database, KeyProvider]:
+    """A new, empty, encrypted store in data_dir: under the given key (a systemd credential),
+    or with a fresh key file beside it."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / DB_FILE
     if path.exists():
         raise StoreError(f"a store already exists in {data_dir}")
+    if provider is not None:
+        db = Database(path, provider)
+        db.migrate()
+        return db, provider
     keyfile = KeyFile(name="store", path=data_dir / "store.key")
     if keyfile.path.exists():
         raise StoreError(f"{keyfile.path} exists without a store; move it away first")

@@ -1,0 +1,53 @@
+"""A box provisioned by the fleet run: systemd hands the service its store key as a
+credential and there is no store yet. The first start makes the store under that key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from appliance.app.services import auth
+from appliance.app.services.setup import first_start
+from appliance.app.services.shop import FIRST_PASSWORD_FILE, open_shop
+from appliance.config import load
+from appliance.security.keys import new_key
+
+
+def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    credentials = tmp_path / "creds"
+    credentials.mkdir()
+    key = new_key()
+    (credentials / "comptoir-store-key").write_text(key.hex())
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    data = tmp_path / "var-lib-comptoir"
+    cfg = load(data)
+    made = first_start(cfg)
+    assert made == cfg.data_dir / FIRST_PASSWORD_FILE
+    assert made.stat().st_mode & 0o777 == 0o600
+    assert not (cfg.data_dir / "store.key").exists()  # the key stays systemd's
+    assert first_start(cfg) is None  # once only
+    shop = open_shop(cfg)
+    try:
+        password = made.read_text().strip()
+        actor = auth.login(shop, "admin", password, "127.0.0.1").actor
+        assert actor.must_change_password
+        auth.change_password(shop, actor, password, "Store-Keeper-2026")
+        assert not made.exists()  # spent, so gone
+    finally:
+        shop.close()
+    # The store opens only with the credential's key.
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY")
+    (data / "store.key").write_text(new_key().hex())
+    os.chmod(data / "store.key", 0o600)
+    from appliance.app.store.db import StoreError
+
+    with pytest.raises(StoreError):
+        open_shop(load(data))
+
+
+def test_no_credential_no_first_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    assert first_start(load(tmp_path / "data")) is None
+    assert not (tmp_path / "data" / "store.db").exists()
