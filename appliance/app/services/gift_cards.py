@@ -81,7 +81,7 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
     with shop.db.transaction() as tx:
         ensure_product(tx, shop.now())
         if code is None:
-            card_id, new_code = _new_card(shop, tx)
+            card_id, new_code = new_card(shop, tx)
             kind, name = "issue", f"{PRODUCT_NAME} {card_rules.masked(new_code)}"
         else:
             row = _card(tx, code)
@@ -109,7 +109,7 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
         return view
 
 
-def _new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
+def new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
     for _ in range(5):  # 75 random bits: a clash is all but impossible, but never fatal
         code = card_rules.new_code(secrets.randbelow)
         try:

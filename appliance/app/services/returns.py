@@ -4,19 +4,18 @@ return is a new record; stock comes back."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.barcode import normalise
-from appliance.app.domain.errors import Conflict, Invalid
+from appliance.app.domain.errors import Invalid
 from appliance.app.domain.sale import check_quantity
 from appliance.app.domain.tax import compute_totals
-from appliance.app.services import audit_log, shifts
+from appliance.app.services import audit_log, gift_cards, shifts
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import catalog as catalog_store
-from appliance.app.store.db import Connection, IntegrityError
+from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 REFUND_TO = ("cash", "gift_card")
@@ -30,24 +29,17 @@ def _reason(reason: str) -> str:
 
 def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, actor: Actor) -> tuple[int, str]:
     """A new, active gift card holding `amount` of store credit, in the caller's transaction."""
-    for _ in range(5):
-        code = card_rules.new_code(secrets.randbelow)
-        try:
-            cur = tx.execute(
-                "INSERT INTO gift_cards(code, status, balance, currency, created_at, activated_at) "
-                "VALUES (?, 'active', ?, ?, ?, ?)",
-                (code, amount, shop.settings.currency, shop.now(), shop.now()),
-            )
-        except IntegrityError:
-            continue
-        card_id = int(cur.lastrowid)
-        tx.execute(
-            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
-            "VALUES (?, 'issue', ?, ?, ?, ?, ?)",
-            (card_id, amount, amount, sale_id, actor.user_id, iso(shop.clock())),
-        )
-        return card_id, code
-    raise Conflict("could not draw a fresh gift card number; try again", "gift_card_retry")  # pragma: no cover
+    card_id, code = gift_cards.new_card(shop, tx)
+    tx.execute(
+        "UPDATE gift_cards SET status = 'active', balance = ?, activated_at = ? WHERE id = ?",
+        (amount, shop.now(), card_id),
+    )
+    tx.execute(
+        "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
+        "VALUES (?, 'issue', ?, ?, ?, ?, ?)",
+        (card_id, amount, amount, sale_id, actor.user_id, iso(shop.clock())),
+    )
+    return card_id, code
 
 
 def without_receipt(
