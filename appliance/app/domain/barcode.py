@@ -7,6 +7,7 @@ scanner set to either finds the product.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appliance.app.domain.errors import Invalid
@@ -77,6 +78,21 @@ def check_layout(layout: str) -> str:
     if not valid:
         raise Invalid("a layout is 13 of P (2), I (4+), optional C, V (4 or 5, 4 with C) and K last", "invalid_layout")
     return layout
+
+
+MEASURE_KINDS = ("price", "weight")
+_PREFIX = re.compile(r"2[0-9]")
+
+
+def check_prefixes(prefixes: Mapping[str, str]) -> dict[str, str]:
+    """A store's scale-label prefixes: each two digits 20 to 29 (GS1's in-store range), each
+    carrying a price or a weight. An empty map reads no code as a scale label."""
+    for prefix, kind in prefixes.items():
+        if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+            raise Invalid(f"a scale-label prefix is two digits 20 to 29, not {str(prefix)[:16]!r}", "invalid_prefix")
+        if kind not in MEASURE_KINDS:
+            raise Invalid(f"prefix {prefix} carries a price or a weight, not {str(kind)[:16]!r}", "invalid_prefix")
+    return dict(sorted(prefixes.items()))
 
 
 @dataclass(frozen=True)

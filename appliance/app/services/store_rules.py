@@ -1,36 +1,78 @@
-"""The back office's store settings: loyalty rules and gift card expiry (changes audited)."""
+"""The back office's store settings: loyalty rules, gift card expiry and how the scale's
+labels are read (changes audited)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from appliance.app.domain import loyalty
+from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, StoreSettings
 from appliance.app.store import settings as settings_store
 from appliance.security.rbac import Permission
 
 MAX_EXPIRY_DAYS = 3650
+RULES = (
+    "loyalty_enabled",
+    "loyalty_points_per_unit",
+    "loyalty_point_value",
+    "gift_card_expiry_days",
+    "variable_measure_prefixes",
+    "variable_measure_layout",
+)
 
 
 def get(shop: Shop, actor: Actor) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     values = settings_store.get_all(shop.db.conn)
     rules = loyalty.LoyaltyRules.from_settings(values)
+    labels = StoreSettings.from_mapping(values)  # the same defaults the till reads labels with
     return {
         "loyalty_enabled": rules.enabled,
         "loyalty_points_per_unit": rules.points_per_unit,
         "loyalty_point_value": rules.point_value,
         "gift_card_expiry_days": int(values.get("gift_card_expiry_days") or 0),
+        "variable_measure_prefixes": dict(sorted(labels.variable_measure_prefixes.items())),
+        "variable_measure_layout": labels.variable_measure_layout,
     }
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 20 else text[:20] + "…")
+
+
+def _scale_labels(changes: dict[str, Any]) -> dict[str, Any]:
+    """The scale-label settings as the till will read them, or Invalid: a layout or prefix
+    map that read_variable_measure cannot use is never stored."""
+    checked = dict(changes)
+    if "variable_measure_layout" in changes:
+        layout = changes["variable_measure_layout"]
+        if not isinstance(layout, str):
+            raise Invalid("the scale-label layout is 13 letters, e.g. PPIIIIICVVVVK", "invalid_layout")
+        try:
+            checked["variable_measure_layout"] = check_layout(layout.strip().upper())
+        except Invalid as exc:
+            raise Invalid(f"scale-label layout {_shown(layout)} refused: {exc.message}", exc.code) from None
+    if "variable_measure_prefixes" in changes:
+        prefixes = changes["variable_measure_prefixes"]
+        if not isinstance(prefixes, dict):
+            raise Invalid('scale-label prefixes map each prefix to its kind, e.g. {"20": "price"}', "invalid_prefix")
+        checked["variable_measure_prefixes"] = check_prefixes(prefixes)
+    return checked
 
 
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     require(shop, actor, Permission.MANAGE_SETTINGS)
     if not changes:
         raise Invalid("nothing to change", "nothing_to_change")
+    unknown = sorted(set(changes) - set(RULES))
+    if unknown:
+        raise Invalid(f"no store rule {', '.join(unknown)}; one of {', '.join(RULES)}", "unknown_rule")
+    changes = _scale_labels(changes)
     with shop.db.transaction() as tx:
         current = get(shop, actor)
         merged = {**current, **changes}
@@ -45,5 +87,5 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
         for key, value in changes.items():
             settings_store.put(tx, key, value)
         audit_log.record(shop, actor=actor, action="settings_change", object="settings", details=changes)
-    shop.forget_settings()
+    shop.forget_settings()  # the till reads the new rules (and label layout) at its next scan
     return get(shop, actor)

@@ -86,6 +86,19 @@ RULES = _object(
         "loyalty_points_per_unit": INT,
         "loyalty_point_value": INT,
         "gift_card_expiry_days": INT,
+        "variable_measure_prefixes": {
+            "type": "object",
+            "description": 'scale labels: EAN-13 prefix 20-29 → "price" (minor units) or "weight" (grams); '
+            "the whole map is replaced, {} reads no code as a scale label",
+            "maxProperties": 100,
+            "additionalProperties": {"type": "string", "maxLength": 20},
+        },
+        "variable_measure_layout": {
+            "type": "string",
+            "description": "the label's 13 digits: P prefix (2), I item (4+), C price check (optional), "
+            "V value (4 or 5; 4 with C), K check digit last; e.g. PPIIIIICVVVVK",
+            "maxLength": 64,
+        },
     }
 )
 
@@ -603,13 +616,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         statuses=(200, 400, 401, 403, 409),
     ),
     Endpoint(
-        "GET", "/settings/rules", get_rules, "Loyalty rules and gift card expiry", "cashier+", statuses=(200, 401, 403)
+        "GET",
+        "/settings/rules",
+        get_rules,
+        "Loyalty rules, gift card expiry and how scale labels are read",
+        "cashier+",
+        statuses=(200, 401, 403),
     ),
     Endpoint(
         "PUT",
         "/settings/rules",
         put_rules,
-        "Change loyalty rules or gift card expiry (audited)",
+        "Change loyalty rules, gift card expiry or the scale-label prefixes and layout (audited)",
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),
