@@ -23,6 +23,9 @@ from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
 
 ERASED_NAME = "(erased)"
+# Reasons on the points ledger for what refunds set off.
+TAKEN_BACK = "earned on goods returned"
+OWED_SETTLED = "owed from a return"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 
 
@@ -78,6 +81,7 @@ def _json(row: Any, conn: Connection) -> dict[str, Any]:
         "consent": bool(row["consent"]),
         "points": row["points"],
         "points_value": loyalty.value_of(r, row["points"]),
+        "points_owed": row["points_owed"],
         "created_at": row["created_at"],
         "erased": row["erased_at"] is not None,
     }
@@ -178,7 +182,7 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
                 (customer_id, -row["points"], actor.user_id, shop.now()),
             )
         tx.execute(
-            "UPDATE customers SET name = ?, email = NULL, phone = NULL, consent = 0, points = 0, "
+            "UPDATE customers SET name = ?, email = NULL, phone = NULL, consent = 0, points = 0, points_owed = 0, "
             "erased_at = ?, updated_at = ? WHERE id = ?",
             (ERASED_NAME, shop.now(), shop.now(), customer_id),
         )
@@ -382,3 +386,46 @@ def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     points = loyalty.points_earned(rules(tx), spent, exponent(head["currency"]))
     if points > 0:
         _entry(shop, tx, customer["id"], "earn", points, sale_id=sale_id)
+        settled = min(points, customer["points_owed"])
+        if settled:
+            _entry(shop, tx, customer["id"], "adjust", -settled, sale_id=sale_id, reason=OWED_SETTLED)
+            tx.execute("UPDATE customers SET points_owed = points_owed - ? WHERE id = ?", (settled, customer["id"]))
+
+
+def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, refund_id: int) -> dict[str, int]:
+    """Called as a refund is recorded: the points the sale earned go back in the share of its
+    total refunded so far (all of them once everything is back; until then the customer keeps
+    the fraction of a point). Points already spent are taken as far as the balance goes and
+    the rest is owed, paid off by the customer's next earnings."""
+    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    nothing = {"points_taken_back": 0, "points_short": 0}
+    if row is None:
+        return nothing
+    customer = _row(tx, int(row[0]))
+    if customer["erased_at"] is not None:
+        return nothing  # erasure forfeited every point already
+    earned = tx.execute(
+        "SELECT coalesce(sum(points), 0) FROM loyalty_entries WHERE sale_id = ? AND customer_id = ? AND kind = 'earn'",
+        (sale_id, customer["id"]),
+    ).fetchone()[0]
+    if not earned:
+        return nothing
+    total = tx.execute("SELECT total FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+    refunded = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
+    due = earned if refunded >= total else earned * refunded // total
+    before = tx.execute(
+        "SELECT coalesce(sum(taken + owed), 0) FROM loyalty_take_backs WHERE sale_id = ?", (sale_id,)
+    ).fetchone()[0]
+    wanted = due - before
+    if wanted <= 0:
+        return nothing
+    take = min(wanted, customer["points"])
+    short = wanted - take
+    if take:
+        _entry(shop, tx, customer["id"], "adjust", -take, sale_id=sale_id, user_id=actor.user_id, reason=TAKEN_BACK)
+    tx.execute("UPDATE customers SET points_owed = points_owed + ? WHERE id = ?", (short, customer["id"]))
+    tx.execute(
+        "INSERT INTO loyalty_take_backs(refund_id, sale_id, customer_id, taken, owed) VALUES (?, ?, ?, ?, ?)",
+        (refund_id, sale_id, customer["id"], take, short),
+    )
+    return {"points_taken_back": take, "points_short": short}

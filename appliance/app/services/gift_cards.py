@@ -15,6 +15,7 @@ from typing import Any
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.money import format_amount
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
@@ -139,7 +140,8 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     used: dict[int, int] = {}
     for p in pending:
         live = p["quantity"] is not None and not p["voided"] and p["unit_price"] == p["amount"]
-        if live and used.get(p["line_no"], 0) < p["quantity"]:
+        live_used = live and used.get(p["line_no"], 0) < p["quantity"]
+        if live_used:
             used[p["line_no"]] = used.get(p["line_no"], 0) + 1
             if p["kind"] == "issue":
                 tx.execute(
@@ -156,7 +158,46 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
             )
         elif p["kind"] == "issue":
             tx.execute("UPDATE gift_cards SET status = 'void' WHERE id = ? AND status = 'pending'", (p["card_id"],))
-        tx.execute("UPDATE gift_card_pending SET applied = 1 WHERE id = ?", (p["id"],))
+        tx.execute("UPDATE gift_card_pending SET applied = 1, activated = ? WHERE id = ?", (int(live_used), p["id"]))
+
+
+def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, lines: dict[int, int]) -> int:
+    """Called as a refund returns `lines` (line number: quantity): the money the gift cards sold on them got
+    comes off them again (a card sold on the line is voided; a top-up leaves the card live).
+    A card that no longer holds that money was spent: the return is refused, since the
+    customer would otherwise have the goods it bought and the money back. Gives the total
+    taken off."""
+    rows = [
+        row
+        for line_no, quantity in sorted(lines.items())
+        for row in tx.execute(
+            "SELECT g.id, g.card_id, g.kind, g.amount, c.status, c.balance, c.code FROM gift_card_pending g "
+            "JOIN gift_cards c ON c.id = g.card_id "
+            "WHERE g.sale_id = ? AND g.line_no = ? AND g.activated AND NOT g.returned ORDER BY g.id LIMIT ?",
+            (sale_id, line_no, quantity),
+        ).fetchall()
+    ]
+    taken = 0
+    for r in rows:
+        if r["status"] != "active" or r["balance"] < r["amount"]:
+            left = r["balance"] if r["status"] == "active" else 0
+            raise Conflict(
+                f"gift card {card_rules.masked(r['code'])} holds {format_amount(left, shop.settings.currency)} "
+                f"of the {format_amount(r['amount'], shop.settings.currency)} put on it: it was spent or voided, "
+                "so it cannot be returned for money",
+                "gift_card_spent",
+            )
+        status = "void" if r["kind"] == "issue" else "active"
+        balance = r["balance"] - r["amount"]
+        tx.execute("UPDATE gift_cards SET balance = ?, status = ? WHERE id = ?", (balance, status, r["card_id"]))
+        tx.execute(
+            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
+            "VALUES (?, 'void', ?, ?, ?, ?, ?)",
+            (r["card_id"], -r["amount"], balance, sale_id, actor.user_id, shop.now()),
+        )
+        tx.execute("UPDATE gift_card_pending SET returned = 1 WHERE id = ?", (r["id"],))
+        taken += r["amount"]
+    return taken
 
 
 # -- redeeming --------------------------------------------------------------------------------------

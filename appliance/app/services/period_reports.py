@@ -486,6 +486,16 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         p.zone,
         1,
     )
+    # Cards sold on a sale and taken back by its refund: that money was liability, not sales.
+    returned_cards = _by_day(
+        conn.execute(
+            f"SELECT {qe}, '', -sum(amount) FROM gift_card_entries WHERE kind = 'void' AND sale_id IS NOT NULL "  # noqa: S608
+            "AND at >= ? AND at < ? GROUP BY 1, 2",
+            p.bounds,
+        ),
+        p.zone,
+        1,
+    )
     qr = QUARTER.format(col="r.created_at")
     refunds = _by_day(
         conn.execute(
@@ -524,7 +534,9 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
             if d == day:
                 line(day, f"Tax payable: {name}", 0, amount, f"{name} collected")
         refunded, refunded_tax = refunds.get((day, ""), [0, 0])
-        line(day, "Sales returns", refunded - refunded_tax, 0, "refunds before tax")
+        cards_back = returned_cards.get((day, ""), [0])[0]
+        line(day, "Gift card liability", cards_back, 0, "gift cards returned")
+        line(day, "Sales returns", refunded - refunded_tax - cards_back, 0, "refunds before tax")
         line(day, "Tax refunded", refunded_tax, 0, "tax given back on refunds")
         for (d, method), (amount,) in sorted(refund_tenders.items()):
             if d == day:

@@ -69,6 +69,11 @@ def without_receipt(
             )
             if product is None:
                 raise Invalid(f"unknown item {code or sku}", "unknown_item")
+            if product.sku == gift_cards.PRODUCT_SKU:
+                # Its money is on a card only its sale can name; see gift_cards.take_back_on_refund.
+                raise Invalid(
+                    "a gift card is returned on its sale's receipt, not without one", "gift_card_needs_receipt"
+                )
             quantity = check_quantity(item.get("quantity", 1))
             price = item.get("unit_price", product.price)
             if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= product.price:

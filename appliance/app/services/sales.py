@@ -743,6 +743,7 @@ def _refund(
                 (ln.quantity, sale_id, ln.line_no),
             )
             catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
+        undone = hooks.on_refund(shop, tx, actor, sale_id, refund_id, wanted)
         credit = None
         if refund_to == "gift_card":
             from appliance.app.domain import gift_card as card_rules
@@ -790,9 +791,11 @@ def _refund(
                 "reason": reason.strip(),
                 "approved_by": approver,
                 "refund_to": refund_to,
+                **undone,
             },
         )
         return {
+            **undone,
             "id": refund_id,
             "sale_id": sale_id,
             "amount": amount,
