@@ -87,8 +87,11 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
 
 def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
     require(shop, actor, Permission.SELL)
-    rows = shop.db.conn.execute("SELECT * FROM promotions WHERE active ORDER BY starts, id").fetchall()
-    return [promotion_json(sales_store.promotion(r)) for r in rows]
+    rows = shop.db.conn.execute(
+        "SELECT p.*, products.sku AS product_sku FROM promotions p LEFT JOIN products ON products.id = p.product_id "
+        "WHERE p.active ORDER BY p.starts, p.id"
+    ).fetchall()
+    return [{**promotion_json(sales_store.promotion(r)), "sku": r["product_sku"]} for r in rows]
 
 
 def end(shop: Shop, actor: Actor, promotion_id: int) -> None:
