@@ -814,9 +814,12 @@ def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_i
     gift card that paid is credited, the points that paid are returned. (Cash leaves the
     drawer; a card goes back through the gateway after the commit.)"""
     if method == "gift_card":
+        # Each gift card payment debited its card in its own transaction, in order: the n-th
+        # gift card payment of the sale is its n-th redemption.
         card = tx.execute(
-            "SELECT card_id FROM gift_card_entries WHERE sale_id = ? AND kind = 'redeem' ORDER BY id LIMIT 1",
-            (sale_id,),
+            "SELECT card_id FROM gift_card_entries WHERE sale_id = ? AND kind = 'redeem' ORDER BY id LIMIT 1 OFFSET "
+            "(SELECT count(*) FROM payments WHERE sale_id = ? AND method = 'gift_card' AND id < ?)",
+            (sale_id, sale_id, payment_id),
         ).fetchone()
         if card is None:
             raise Conflict("the gift card that paid this sale is not on record", "gift_card_missing")

@@ -134,3 +134,18 @@ def test_a_gift_card_cannot_come_back_without_its_receipt(cashier: Any, manager:
         "/api/v1/returns", json={"lines": [{"sku": "GIFT-CARD", "unit_price": 0}], "reason": "found in a drawer"}
     )
     assert code_of(answer) == (422, "gift_card_needs_receipt")
+
+
+def test_a_sale_paid_with_two_gift_cards_gives_each_card_back_its_own_part(cashier: Any, manager: Any) -> None:
+    _, first = sell_card(cashier, 200)
+    _, second = sell_card(cashier, 1000)
+    sale = new_sale(cashier, "96385074")  # bread 3.49
+    for code, amount in ((first, 200), (second, 149)):
+        paid = cashier.post(
+            f"/api/v1/sales/{sale['id']}/payments", json={"method": "gift_card", "amount": amount, "gift_card": code}
+        )
+        assert paid.status_code == 201, paid.text
+    assert (balance(cashier, first)["balance"], balance(cashier, second)["balance"]) == (0, 851)
+    back = refund(manager, sale["id"], {"line": 1})
+    assert back.status_code == 201, back.text
+    assert (balance(cashier, first)["balance"], balance(cashier, second)["balance"]) == (200, 1000)
