@@ -214,6 +214,9 @@ def test_nothing_listens_beyond_loopback_and_no_sshd(boot: Boot) -> None:
         assert host in ("127.0.0.1", "[::1]", "::1") or host.startswith("127."), f"listens beyond loopback: {entry}"
     assert any(entry.endswith("127.0.0.1:8787") for entry in listeners), listeners
     assert boot.value("sshd-processes") == "0"
+    # The kernel line names ttyS0 as a console; no login prompt may sit on it.
+    assert boot.value("getty-processes") == "0"
+    assert boot.value("serial-getty") == "masked"
     assert boot.value("sshd-binary") == "absent"
 
 
