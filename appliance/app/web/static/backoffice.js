@@ -1,11 +1,13 @@
-/* Running the shop: time clock, stock, customers, gift card balance, reports with CSV.
- * Sections show by the URL's hash and by the role's permissions, like the back office. */
+/* Running the shop: time clock; stock (levels, adjustments, rules, counts, movements),
+ * suppliers and purchase orders; customers and their points; gift cards; reports with CSV.
+ * Sections show by the URL's hash and by the role's permissions, like the back office;
+ * inside a section, an element with data-needs shows only to a role that holds it. */
 "use strict";
 
 (() => {
   const C = Comptoir;
   const { $, api, el, say } = C;
-  const state = { me: null, currency: "CAD" };
+  const state = { me: null, currency: "CAD", suppliers: [], suppliersLoaded: false };
   const MONEY = new Set(["subtotal", "tax", "total", "average", "amount", "taken", "refunded", "net", "base",
     "cost", "value", "retail_value", "balance", "liability", "expired_balance", "debit", "credit"]);
   const REPORTS = [
@@ -30,11 +32,20 @@
     const current = allowed.find((s) => s.id === location.hash.slice(1)) || allowed[0];
     for (const s of sections()) C.show(s, s === current);
     for (const item of document.querySelectorAll(".office-nav li")) C.show(item, can(item.dataset.needs));
+    for (const part of document.querySelectorAll(".office-main section [data-needs]")) C.show(part, can(part.dataset.needs));
     for (const link of document.querySelectorAll(".office-nav a")) {
       if (current && link.getAttribute("href") === "#" + current.id) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    const loaders = { clock: loadClock, stock: () => loadStock(""), customers: () => findCustomers("") };
+    const loaders = {
+      clock: loadClock,
+      stock: () => loadStock(""),
+      movements: () => loadMovements(""),
+      suppliers: loadSuppliers,
+      orders: () => { loadSuppliers(); loadOrders(); },
+      customers: () => findCustomers(""),
+      giftcards: () => { if (can("manage_gift_cards")) loadCards(); },
+    };
     if (current && loaders[current.id] && !current.dataset.loaded) {
       current.dataset.loaded = "1";
       loaders[current.id]();
@@ -72,7 +83,111 @@
     });
   }
 
+  /* -- shared bits: words, times, numbers, editable lines ----------------------------------- */
+
+  /** On-hand moved: the stock and movements screens read afresh the next time they show. */
+  function stockMoved() {
+    delete $("stock").dataset.loaded;
+    delete $("movements").dataset.loaded;
+  }
+
+  const when = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : "");
+  const signed = (n) => (n > 0 ? "+" + n : String(n));
+  const WHOLE = /^\d{1,9}$/;
+
+  /** A whole number typed by a person: "12", "+3", "-3" or "−3" (the typographic minus). */
+  function parseWhole(text, signs) {
+    const cleaned = String(text).trim().replace(/^−/, "-");
+    if (!(signs ? /^[+-]?\d{1,9}$/ : WHOLE).test(cleaned)) return null;
+    return Number(cleaned);
+  }
+
+  /** A visually hidden label for an input that sits in a table cell. */
+  function cellInput(id, label, attrs) {
+    return [el("label", { for: id, class: "sr-only" }, label),
+      el("input", Object.assign({ id, autocomplete: "off", spellcheck: "false" }, attrs))];
+  }
+
+  /**
+   * Rows of inputs in a form's table (a count, a new order). Enter moves to the next field,
+   * then to a new line, so a scanner's Enter never submits half a list; the submit button does.
+   * fields: [{key, label, attrs}]. Returns {add, values, reset}.
+   */
+  function lineEditor(body, fields) {
+    let made = 0;
+
+    function relabel() {
+      Array.from(body.rows).forEach((row, i) => {
+        for (const label of row.querySelectorAll("label")) label.textContent = `${label.dataset.field}, line ${i + 1}`;
+        row.querySelector("button .sr-only").textContent = ` line ${i + 1}`;
+      });
+    }
+
+    function add(values = {}) {
+      made += 1;
+      const row = el("tr", {});
+      for (const f of fields) {
+        const [label, input] = cellInput(`${body.id}-${f.key}-${made}`, f.label, Object.assign({ "data-key": f.key }, f.attrs));
+        label.dataset.field = f.label;
+        if (values[f.key] !== undefined) input.value = values[f.key];
+        row.append(el("td", { class: f.attrs && f.attrs.class === "qty-input" ? "num" : null }, label, input));
+      }
+      row.append(el("td", {}, el("button", {
+        type: "button",
+        onclick: () => {
+          const next = row.nextElementSibling || row.previousElementSibling;
+          row.remove();
+          if (!body.rows.length) add();
+          relabel();
+          (next && next.isConnected ? next : body.rows[0]).querySelector("input").focus();
+        },
+      }, "Remove", el("span", { class: "sr-only" }))));
+      body.append(row);
+      relabel();
+      return row;
+    }
+
+    body.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" || e.target.tagName !== "INPUT") return;
+      e.preventDefault();
+      const inputs = Array.from(e.target.closest("tr").querySelectorAll("input"));
+      const i = inputs.indexOf(e.target);
+      if (i < inputs.length - 1) inputs[i + 1].focus();
+      else (e.target.closest("tr").nextElementSibling || add()).querySelector("input").focus();
+    });
+
+    /** The filled rows as [{line, key: text…}]; rows left wholly empty are skipped. */
+    function values() {
+      const out = [];
+      Array.from(body.rows).forEach((row, i) => {
+        const item = { line: i + 1 };
+        for (const input of row.querySelectorAll("input")) item[input.dataset.key] = input.value.trim();
+        if (fields.some((f) => item[f.key])) out.push(item);
+      });
+      return out;
+    }
+
+    function reset() {
+      body.replaceChildren();
+      add();
+    }
+
+    return { add, values, reset };
+  }
+
+  /** A button for one row of a table: visible words, plus whose row it is for a screen reader. */
+  function rowButton(words, whose, onclick, cls) {
+    return el("button", { type: "button", class: cls || null, onclick }, words, el("span", { class: "sr-only" }, " " + whose));
+  }
+
   /* -- stock ------------------------------------------------------------------------------ */
+
+  let stockView = () => loadStock("");
+
+  function supplierName(id) {
+    const found = state.suppliers.find((s) => s.id === id);
+    return found ? found.name : "";
+  }
 
   function stockRows(products, caption) {
     const body = $("stock-body");
@@ -80,35 +195,53 @@
     for (const p of products) {
       body.append(el("tr", {}, el("td", {}, p.sku), el("td", {}, p.name), el("td", { class: "num" }, String(p.on_hand)),
         el("td", { class: "num" }, String(p.on_order)), el("td", { class: "num" }, p.reorder_point === null ? "—" : String(p.reorder_point)),
-        el("td", { class: "num" }, fmt(p.cost)), el("td", { class: "num" }, p.suggested ? String(p.suggested) : "")));
+        el("td", { class: "num" }, fmt(p.cost)), el("td", { class: "num" }, p.suggested ? String(p.suggested) : ""),
+        el("td", {}, p.supplier_id === null ? "" : supplierName(p.supplier_id)),
+        el("td", { class: "nowrap" }, rowButton("Rules", "of " + p.sku, () => editRules(p)),
+          rowButton("Movements", "of " + p.sku, () => showMovementsOf(p.sku)))));
     }
-    if (!products.length) body.append(el("tr", {}, el("td", { colspan: "7" }, "Nothing to show.")));
+    if (!products.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "Nothing to show.")));
     $("stock-caption").textContent = caption;
   }
 
   async function loadStock(q) {
     say($("stock-error"), "");
+    stockView = () => loadStock(q);
     try {
+      if (!state.suppliersLoaded) await loadSuppliers();
       stockRows((await api("GET", "/stock?" + new URLSearchParams({ q }))).products, q ? `Matching “${q}”` : "Stock");
     } catch (err) {
       say($("stock-error"), err.message);
     }
   }
 
-  $("stock-search").addEventListener("submit", (e) => { e.preventDefault(); loadStock($("stock-q").value.trim()); });
-  $("stock-low").addEventListener("click", async () => {
+  async function loadLow() {
+    say($("stock-error"), "");
+    stockView = loadLow;
     try {
       stockRows((await api("GET", "/stock/low")).products, "At or under the reorder point");
     } catch (err) {
       say($("stock-error"), err.message);
     }
-  });
+  }
+
+  $("stock-search").addEventListener("submit", (e) => { e.preventDefault(); loadStock($("stock-q").value.trim()); });
+  $("stock-low").addEventListener("click", loadLow);
   $("stock-suggest").addEventListener("click", async () => {
+    say($("stock-error"), "");
     say($("stock-done"), "");
     try {
       const made = await api("POST", "/purchase-orders/suggest", { json: {} });
-      const without = made.without_supplier.length ? ` ${made.without_supplier.length} low product(s) have no supplier.` : "";
-      say($("stock-done"), `${made.orders.length} draft order(s) made.` + without);
+      const without = made.without_supplier.length
+        ? " Low but with no supplier, so not ordered: " + made.without_supplier.map((p) => `${p.sku} (${p.suggested})`).join(", ") + "."
+        : "";
+      if (!made.orders.length) {
+        say($("stock-done"), "No draft order made: nothing low is left uncovered by an open order." + without);
+        return;
+      }
+      const names = made.orders.map((o) => `#${o.id} (${o.supplier})`).join(", ");
+      goToOrders("draft", `${made.orders.length} draft order(s) suggested from the low-stock list: ${names}.` + without,
+        made.orders.length === 1 ? made.orders[0] : null);
     } catch (err) {
       say($("stock-error"), err.message);
     }
@@ -117,8 +250,8 @@
     e.preventDefault();
     say($("stock-error"), "");
     say($("stock-done"), "");
-    const quantity = Number($("adj-qty").value.trim());
-    if (!Number.isInteger(quantity) || quantity === 0) {
+    const quantity = parseWhole($("adj-qty").value, true);
+    if (quantity === null || quantity === 0) {
       say($("stock-error"), "The change is a whole number, up or down, not 0.");
       return;
     }
@@ -127,12 +260,393 @@
         json: { sku: $("adj-sku").value.trim(), quantity, reason: $("adj-reason").value },
       });
       say($("stock-done"), `${done.sku}: on hand now ${done.on_hand}.`);
+      delete $("movements").dataset.loaded;
+      stockView();
     } catch (err) {
       say($("stock-error"), err.message);
     }
   });
 
+  /* -- stock rules: cost, reorder point and quantity, supplier ------------------------------- */
+
+  let rulesOf = null; // the product whose rules the form shows, as the API last gave them
+
+  function editRules(p) {
+    rulesOf = p;
+    $("rule-sku").value = p.sku;
+    $("rule-cost").value = C.formatAmount(p.cost, state.currency).replace(/,/g, "");
+    $("rule-point").value = p.reorder_point === null ? "" : String(p.reorder_point);
+    $("rule-qty").value = p.reorder_quantity === null ? "" : String(p.reorder_quantity);
+    $("rule-supplier").value = p.supplier_id === null ? "" : String(p.supplier_id);
+    say($("rules-error"), "");
+    say($("rules-done"), "");
+    $("rule-cost").focus();
+  }
+
+  /** The product with exactly this SKU, from the stock list; null when there is none. */
+  async function stockedProduct(sku) {
+    const found = await api("GET", "/stock?" + new URLSearchParams({ q: sku, limit: "50" }));
+    return found.products.find((p) => p.sku === sku) || null;
+  }
+
+  $("rule-sku").addEventListener("change", async () => {
+    const sku = $("rule-sku").value.trim();
+    if (!sku || (rulesOf && rulesOf.sku === sku)) return;
+    rulesOf = null;
+    try {
+      const p = await stockedProduct(sku);
+      if (p) editRules(p);
+      else say($("rules-error"), `No stocked product has the SKU ${sku}.`);
+    } catch (err) {
+      say($("rules-error"), err.message);
+    }
+  });
+
+  $("rules-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("rules-error"), "");
+    say($("rules-done"), "");
+    const sku = $("rule-sku").value.trim();
+    try {
+      if (!rulesOf || rulesOf.sku !== sku) {
+        const p = sku ? await stockedProduct(sku) : null;
+        if (!p) {
+          say($("rules-error"), sku ? `No stocked product has the SKU ${sku}.` : "Give the product's SKU.");
+          return;
+        }
+        editRules(p);
+        say($("rules-done"), `These are ${sku}'s rules now; change what you need, then save.`);
+        return;
+      }
+      const cost = C.parseAmount($("rule-cost").value, state.currency);
+      if (cost === null) {
+        say($("rules-error"), `The cost is an amount in ${state.currency}, like 4.20.`);
+        return;
+      }
+      const counts = {};
+      for (const [key, id, words] of [["reorder_point", "rule-point", "reorder point"], ["reorder_quantity", "rule-qty", "reorder quantity"]]) {
+        const text = $(id).value.trim();
+        counts[key] = text === "" ? null : parseWhole(text, false);
+        if (counts[key] === null && text !== "") {
+          say($("rules-error"), `The ${words} is a whole number, 0 or more, or empty for none.`);
+          return;
+        }
+      }
+      const supplier = $("rule-supplier").value === "" ? null : Number($("rule-supplier").value);
+      const wanted = Object.assign({ cost, supplier_id: supplier }, counts);
+      const changes = {};
+      for (const [key, value] of Object.entries(wanted)) if (rulesOf[key] !== value) changes[key] = value;
+      if (!Object.keys(changes).length) {
+        say($("rules-done"), "Nothing changed.");
+        return;
+      }
+      const saved = await api("PATCH", `/stock/products/${encodeURIComponent(sku)}`, { json: changes });
+      editRules(saved);
+      say($("rules-done"), `${saved.sku}: rules saved.`);
+      stockView();
+    } catch (err) {
+      say($("rules-error"), err.message);
+    }
+  });
+
+  /* -- stock count ---------------------------------------------------------------------------- */
+
+  const countLines = lineEditor($("count-lines"), [
+    { key: "sku", label: "SKU", attrs: { autocapitalize: "none" } },
+    { key: "counted", label: "Counted", attrs: { inputmode: "numeric", class: "qty-input" } },
+  ]);
+
+  $("count-add").addEventListener("click", () => countLines.add().querySelector("input").focus());
+
+  $("count-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("count-error"), "");
+    const lines = [];
+    for (const item of countLines.values()) {
+      const counted = parseWhole(item.counted, false);
+      if (!item.sku) return say($("count-error"), `Line ${item.line} has no SKU.`);
+      if (counted === null) return say($("count-error"), `The count on line ${item.line} is a whole number, 0 or more.`);
+      lines.push({ sku: item.sku, counted });
+    }
+    if (!lines.length) return say($("count-error"), "Count at least one product.");
+    try {
+      const done = await api("POST", "/stock/counts", { json: { reason: $("count-reason").value.trim(), lines } });
+      const off = done.lines.filter((l) => l.variance !== 0);
+      $("count-done").textContent = `Count saved: ${done.lines.length} product(s), ${off.length} with a variance, `
+        + `worth ${fmt(done.variance_value)} ${state.currency}.`;
+      const body = $("count-result-body");
+      body.replaceChildren(...done.lines.map((l) => el("tr", {}, el("td", {}, l.sku), el("td", { class: "num" }, String(l.expected)),
+        el("td", { class: "num" }, String(l.counted)), el("td", { class: "num" }, signed(l.variance)),
+        el("td", { class: "num" }, fmt(l.variance_value)))));
+      C.show($("count-result"), true);
+      stockMoved();
+      countLines.reset();
+      $("count-reason").value = "";
+    } catch (err) {
+      say($("count-error"), err.message);
+    }
+  });
+
+  /* -- stock movements -------------------------------------------------------------------------- */
+
+  const KINDS = { adjustment: "Adjustment", count: "Count", receipt: "Receipt" };
+
+  async function loadMovements(sku) {
+    say($("movements-error"), "");
+    try {
+      const found = await api("GET", "/stock/movements?" + new URLSearchParams(sku ? { sku } : {}));
+      const body = $("movements-body");
+      body.replaceChildren();
+      for (const m of found.movements) {
+        const po = /^po:(\d+)$/.exec(m.reference || "");
+        body.append(el("tr", {}, el("td", { class: "nowrap" }, when(m.at)), el("td", {}, m.sku), el("td", {}, m.name),
+          el("td", {}, KINDS[m.kind] || m.kind), el("td", { class: "num" }, signed(m.quantity)),
+          el("td", { class: "num" }, String(m.on_hand)), el("td", {}, m.reason),
+          el("td", {}, po ? `Purchase order #${po[1]}` : m.reference || ""), el("td", {}, m.user)));
+      }
+      if (!found.movements.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "No movement yet.")));
+      $("movements-caption").textContent = sku ? `Movements of ${sku}, newest first` : "Adjustments, counts and receipts, newest first";
+    } catch (err) {
+      say($("movements-error"), err.message);
+    }
+  }
+
+  function showMovementsOf(sku) {
+    $("movements-sku").value = sku;
+    $("movements").dataset.loaded = "1";
+    location.hash = "#movements";
+    loadMovements(sku);
+  }
+
+  $("movements-form").addEventListener("submit", (e) => { e.preventDefault(); loadMovements($("movements-sku").value.trim()); });
+
+  /* -- suppliers ------------------------------------------------------------------------------------ */
+
+  async function loadSuppliers() {
+    say($("suppliers-error"), "");
+    try {
+      state.suppliers = (await api("GET", "/suppliers")).suppliers;
+      state.suppliersLoaded = true;
+    } catch (err) {
+      say($("suppliers-error"), err.message);
+      return;
+    }
+    const body = $("suppliers-body");
+    body.replaceChildren(...state.suppliers.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.email || ""),
+      el("td", {}, s.phone || ""))));
+    if (!state.suppliers.length) body.append(el("tr", {}, el("td", { colspan: "3" }, "No supplier yet.")));
+    for (const select of document.querySelectorAll(".supplier-select")) {
+      const keep = select.value;
+      select.replaceChildren(el("option", { value: "" }, select.dataset.empty),
+        ...state.suppliers.map((s) => el("option", { value: String(s.id) }, s.name)));
+      select.value = keep;
+      if (select.value !== keep) select.value = "";
+    }
+  }
+
+  $("supplier-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("supplier-add-error"), "");
+    say($("supplier-add-done"), "");
+    const json = { name: $("s-name").value.trim() };
+    if ($("s-email").value.trim()) json.email = $("s-email").value.trim();
+    if ($("s-phone").value.trim()) json.phone = $("s-phone").value.trim();
+    try {
+      const made = await api("POST", "/suppliers", { json });
+      $("supplier-form").reset();
+      say($("supplier-add-done"), `Added ${made.name}.`);
+      await loadSuppliers();
+    } catch (err) {
+      say($("supplier-add-error"), err.message);
+    }
+  });
+
+  /* -- purchase orders ---------------------------------------------------------------------------- */
+
+  const ORDER_WORDS = { draft: "Draft", ordered: "Ordered", partial: "Partly received", received: "Received", cancelled: "Cancelled" };
+  const RECEIVABLE = ["draft", "ordered", "partial"];
+  let order = null; // the order open below the list
+
+  async function loadOrders() {
+    say($("orders-error"), "");
+    const status = $("orders-status").value;
+    try {
+      const found = await api("GET", "/purchase-orders?" + new URLSearchParams(status ? { status } : {}));
+      const body = $("orders-body");
+      body.replaceChildren();
+      for (const o of found.orders) {
+        body.append(el("tr", {}, el("td", {}, "#" + o.id), el("td", {}, o.supplier), el("td", {}, ORDER_WORDS[o.status] || o.status),
+          el("td", { class: "nowrap" }, when(o.created_at)), el("td", { class: "nowrap" }, when(o.ordered_at)),
+          el("td", { class: "num" }, String(o.lines)), el("td", { class: "num" }, fmt(o.value)),
+          el("td", {}, rowButton("Open", "order #" + o.id, () => openOrder(o.id)))));
+      }
+      if (!found.orders.length) body.append(el("tr", {}, el("td", { colspan: "8" }, "No purchase order.")));
+      $("orders-caption").textContent = status ? `${ORDER_WORDS[status]} orders, newest first` : "Purchase orders, newest first";
+    } catch (err) {
+      say($("orders-error"), err.message);
+    }
+  }
+
+  function showOrder(o, focus) {
+    order = o;
+    const open = RECEIVABLE.includes(o.status);
+    $("order-title").textContent = `Purchase order #${o.id} — ${o.supplier}`;
+    const parts = [`Status: ${ORDER_WORDS[o.status] || o.status}.`, `Value ${fmt(o.value)} ${state.currency}.`,
+      `Created ${when(o.created_at)}.`];
+    if (o.ordered_at) parts.push(`Ordered ${when(o.ordered_at)}.`);
+    if (o.closed_at) parts.push(`Closed ${when(o.closed_at)}.`);
+    if (o.note) parts.push(`Note: ${o.note}`);
+    $("order-meta").textContent = parts.join(" ");
+    const body = $("order-lines");
+    body.replaceChildren();
+    for (const l of o.lines) {
+      const receiving = el("td", { class: "num receive-col" });
+      if (open && l.outstanding > 0) {
+        receiving.append(...cellInput(`receive-${o.id}-${l.sku}`, `Receiving now of ${l.sku}`,
+          { inputmode: "numeric", class: "qty-input", "data-sku": l.sku, "data-outstanding": String(l.outstanding) }));
+      }
+      body.append(el("tr", {}, el("td", {}, l.sku), el("td", {}, l.name), el("td", { class: "num" }, String(l.ordered)),
+        el("td", { class: "num" }, String(l.received)), el("td", { class: "num" }, String(l.outstanding)),
+        el("td", { class: "num" }, fmt(l.unit_cost)), receiving));
+    }
+    $("order-caption").textContent = `Lines of order #${o.id}`;
+    for (const node of document.querySelectorAll("#order-view .receive-col")) C.show(node, open);
+    C.show($("order-send"), o.status === "draft");
+    C.show($("order-cancel"), o.status === "draft" || o.status === "ordered");
+    C.show($("order-view"), true);
+    if (focus) $("order-title").focus();
+  }
+
+  async function openOrder(id) {
+    say($("order-error"), "");
+    say($("order-done"), "");
+    try {
+      showOrder(await api("GET", `/purchase-orders/${id}`), true);
+    } catch (err) {
+      say($("orders-error"), err.message);
+    }
+  }
+
+  /** Shows the orders screen filtered by status, with a word at the top and perhaps one order open. */
+  function goToOrders(status, notice, open) {
+    $("orders-status").value = status;
+    $("orders").dataset.loaded = "1";
+    location.hash = "#orders";
+    route();
+    if (!state.suppliersLoaded) loadSuppliers();
+    if (!$("po-lines").rows.length) poLines.reset();
+    say($("orders-done"), notice);
+    loadOrders();
+    if (open) {
+      say($("order-error"), "");
+      say($("order-done"), "");
+      showOrder(open, false);
+    } else {
+      C.show($("order-view"), false);
+    }
+  }
+
+  async function orderAction(path, done) {
+    say($("order-error"), "");
+    say($("order-done"), "");
+    try {
+      showOrder(await api("POST", `/purchase-orders/${order.id}/${path}`, { json: {} }), false);
+      say($("order-done"), done);
+      loadOrders();
+    } catch (err) {
+      say($("order-error"), err.message);
+    }
+  }
+
+  $("orders-filter").addEventListener("submit", (e) => { e.preventDefault(); say($("orders-done"), ""); loadOrders(); });
+  $("order-send").addEventListener("click", () => orderAction("send", `Order #${order.id} is marked as ordered.`));
+  $("order-cancel").addEventListener("click", () => {
+    if (!window.confirm(`Cancel purchase order #${order.id} to ${order.supplier}?`)) return;
+    orderAction("cancel", `Order #${order.id} is cancelled.`);
+  });
+  $("order-fill").addEventListener("click", () => {
+    for (const input of document.querySelectorAll("#order-lines input")) input.value = input.dataset.outstanding;
+  });
+
+  $("receive-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("order-error"), "");
+    say($("order-done"), "");
+    const lines = [];
+    for (const input of document.querySelectorAll("#order-lines input")) {
+      if (!input.value.trim()) continue;
+      const quantity = parseWhole(input.value, false);
+      if (!quantity) {
+        say($("order-error"), `What arrived of ${input.dataset.sku} is a whole number, 1 or more (or leave it empty).`);
+        input.focus();
+        return;
+      }
+      lines.push({ sku: input.dataset.sku, quantity });
+    }
+    if (!lines.length) {
+      say($("order-error"), "Type how many arrived on at least one line, or fill in everything still expected.");
+      return;
+    }
+    try {
+      const after = await api("POST", `/purchase-orders/${order.id}/receipts`, { json: { lines } });
+      showOrder(after, false);
+      stockMoved();
+      const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+      say($("order-done"), `Received ${units} unit(s) on order #${after.id}; it is now ${ORDER_WORDS[after.status].toLowerCase()}.`);
+      loadOrders();
+    } catch (err) {
+      say($("order-error"), err.message);
+    }
+  });
+
+  const poLines = lineEditor($("po-lines"), [
+    { key: "sku", label: "SKU", attrs: { autocapitalize: "none" } },
+    { key: "quantity", label: "Quantity", attrs: { inputmode: "numeric", class: "qty-input" } },
+    { key: "cost", label: "Unit cost", attrs: { inputmode: "decimal", class: "qty-input" } },
+  ]);
+
+  $("po-add").addEventListener("click", () => poLines.add().querySelector("input").focus());
+
+  $("po-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("po-error"), "");
+    const supplier = $("po-supplier").value;
+    if (!supplier) {
+      say($("po-error"), "Choose a supplier.");
+      $("po-supplier").focus();
+      return;
+    }
+    const lines = [];
+    for (const item of poLines.values()) {
+      const quantity = parseWhole(item.quantity, false);
+      if (!item.sku) return say($("po-error"), `Line ${item.line} has no SKU.`);
+      if (!quantity) return say($("po-error"), `The quantity on line ${item.line} is a whole number, 1 or more.`);
+      const line = { sku: item.sku, quantity };
+      if (item.cost) {
+        line.unit_cost = C.parseAmount(item.cost, state.currency);
+        if (line.unit_cost === null) return say($("po-error"), `The unit cost on line ${item.line} is not an amount in ${state.currency}.`);
+      }
+      lines.push(line);
+    }
+    if (!lines.length) return say($("po-error"), "An order needs at least one line.");
+    const json = { supplier_id: Number(supplier), lines };
+    if ($("po-note").value.trim()) json.note = $("po-note").value.trim();
+    try {
+      const made = await api("POST", "/purchase-orders", { json });
+      $("po-form").reset();
+      poLines.reset();
+      say($("orders-done"), "");
+      showOrder(made, true);
+      say($("order-done"), `Draft order #${made.id} created; mark it as ordered once it is sent to ${made.supplier}.`);
+      loadOrders();
+    } catch (err) {
+      say($("po-error"), err.message);
+    }
+  });
+
   /* -- customers --------------------------------------------------------------------------- */
+
+  let customer = null; // the one open for changes
 
   async function findCustomers(q) {
     say($("customer-error"), "");
@@ -141,44 +655,114 @@
       const body = $("customer-body");
       body.replaceChildren();
       for (const c of found.customers) {
-        const actions = el("td", {}, el("button", { type: "button", onclick: () => history(c) }, "Purchases"));
+        const actions = el("td", { class: "nowrap" }, rowButton("Purchases", "of " + c.name, () => history(c)));
         if (can("manage_customers")) {
-          actions.append(el("button", { type: "button", class: "danger", onclick: () => erase(c) }, "Erase"));
+          actions.append(rowButton("Edit", c.name, () => editCustomer(c)),
+            rowButton("Erase", c.name, () => erase(c), "danger"));
         }
         body.append(el("tr", {}, el("td", {}, c.name), el("td", {}, c.email || ""), el("td", {}, c.phone || ""),
-          el("td", { class: "num" }, String(c.points)), actions));
+          el("td", { class: "num" }, String(c.points)), el("td", { class: "num" }, fmt(c.points_value)), actions));
       }
-      if (!found.customers.length) body.append(el("tr", {}, el("td", { colspan: "5" }, "No customer found.")));
+      if (!found.customers.length) body.append(el("tr", {}, el("td", { colspan: "6" }, "No customer found.")));
     } catch (err) {
       say($("customer-error"), err.message);
     }
   }
 
-  async function history(customer) {
+  async function history(c) {
     try {
-      const found = await api("GET", `/customers/${customer.id}/purchases`);
-      $("history-title").textContent = "Purchases of " + customer.name;
+      const found = await api("GET", `/customers/${c.id}/purchases`);
+      $("history-title").textContent = "Purchases of " + c.name;
       const body = $("history-body");
       body.replaceChildren();
       for (const p of found.purchases) {
-        body.append(el("tr", {}, el("td", {}, p.receipt_number), el("td", {}, p.completed_at.slice(0, 16).replace("T", " ")),
+        body.append(el("tr", {}, el("td", {}, p.receipt_number), el("td", {}, when(p.completed_at)),
           el("td", { class: "num" }, fmt(p.total)), el("td", { class: "num" }, String(p.points_earned))));
       }
+      if (!found.purchases.length) body.append(el("tr", {}, el("td", { colspan: "4" }, "No purchase yet.")));
       C.show($("history"), true);
     } catch (err) {
       say($("customer-error"), err.message);
     }
   }
 
-  async function erase(customer) {
-    if (!window.confirm(`Erase ${customer.name}'s personal data? Their sales stay; their points are lost.`)) return;
+  async function erase(c) {
+    if (!window.confirm(`Erase ${c.name}'s personal data? Their sales stay; their points are lost.`)) return;
     try {
-      await api("POST", `/customers/${customer.id}/erase`, { json: { reason: "customer's request" } });
+      await api("POST", `/customers/${c.id}/erase`, { json: { reason: "customer's request" } });
+      if (customer && customer.id === c.id) C.show($("customer-edit"), false);
       findCustomers($("customer-q").value.trim());
     } catch (err) {
       say($("customer-error"), err.message);
     }
   }
+
+  function showCustomer(c) {
+    customer = c;
+    $("customer-edit-title").textContent = c.name;
+    $("customer-edit-points").textContent = `${c.points} point(s), worth ${fmt(c.points_value)} ${state.currency}.`;
+  }
+
+  function editCustomer(c) {
+    showCustomer(c);
+    $("e-name").value = c.name;
+    $("e-email").value = c.email || "";
+    $("e-phone").value = c.phone || "";
+    $("e-consent").checked = c.consent;
+    $("points-form").reset();
+    say($("customer-edit-error"), "");
+    say($("customer-edit-done"), "");
+    C.show($("customer-edit"), true);
+    $("customer-edit-title").focus();
+  }
+
+  $("customer-edit-close").addEventListener("click", () => {
+    C.show($("customer-edit"), false);
+    $("customer-q").focus();
+  });
+
+  $("details-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("customer-edit-error"), "");
+    say($("customer-edit-done"), "");
+    const wanted = {
+      name: $("e-name").value.trim(), email: $("e-email").value.trim() || null,
+      phone: $("e-phone").value.trim() || null, consent: $("e-consent").checked,
+    };
+    const changes = {};
+    for (const [key, value] of Object.entries(wanted)) if (value !== customer[key]) changes[key] = value;
+    if (!Object.keys(changes).length) return say($("customer-edit-done"), "Nothing changed.");
+    try {
+      showCustomer(await api("PATCH", `/customers/${customer.id}`, { json: changes }));
+      say($("customer-edit-done"), "Details saved.");
+      findCustomers($("customer-q").value.trim());
+    } catch (err) {
+      say($("customer-edit-error"), err.message);
+    }
+  });
+
+  $("points-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("customer-edit-error"), "");
+    say($("customer-edit-done"), "");
+    const points = parseWhole($("p-points").value, true);
+    if (!points) {
+      say($("customer-edit-error"), "The adjustment is a whole number of points, up or down, not 0.");
+      $("p-points").focus();
+      return;
+    }
+    try {
+      const after = await api("POST", `/customers/${customer.id}/points`, {
+        json: { points, reason: $("p-reason").value.trim() },
+      });
+      showCustomer(after);
+      $("points-form").reset();
+      say($("customer-edit-done"), `Points adjusted by ${signed(points)}: ${after.points} now, worth ${fmt(after.points_value)} ${state.currency}.`);
+      findCustomers($("customer-q").value.trim());
+    } catch (err) {
+      say($("customer-edit-error"), err.message);
+    }
+  });
 
   $("customer-search").addEventListener("submit", (e) => { e.preventDefault(); findCustomers($("customer-q").value.trim()); });
   $("enrol-form").addEventListener("submit", async (e) => {
@@ -213,6 +797,60 @@
       say($("gc-error"), err.message);
     }
   });
+
+  const CARD_WORDS = { pending: "Pending", active: "Active", void: "Void" };
+  let voiding = null; // {card, back: what had the focus}
+
+  async function loadCards() {
+    say($("cards-error"), "");
+    const status = $("cards-status").value;
+    try {
+      const found = await api("GET", "/gift-cards?" + new URLSearchParams(status ? { status } : {}));
+      const body = $("cards-body");
+      body.replaceChildren();
+      for (const card of found.gift_cards) {
+        body.append(el("tr", {}, el("td", { class: "mono" }, card.code), el("td", {}, CARD_WORDS[card.status] || card.status),
+          el("td", { class: "num" }, C.formatAmount(card.balance, card.currency)), el("td", { class: "nowrap" }, when(card.activated_at)),
+          el("td", { class: "nowrap" }, when(card.expires_at)),
+          el("td", {}, card.status === "void" ? "" : rowButton("Void", "card " + card.code, () => askVoid(card), "danger"))));
+      }
+      if (!found.gift_cards.length) body.append(el("tr", {}, el("td", { colspan: "6" }, "No gift card.")));
+      $("cards-caption").textContent = status ? `${CARD_WORDS[status]} gift cards, newest first` : "Gift cards, newest first";
+    } catch (err) {
+      say($("cards-error"), err.message);
+    }
+  }
+
+  function askVoid(card) {
+    voiding = { card, back: document.activeElement };
+    $("void-card").textContent = `Card ${card.code}, balance ${C.money(card.balance, card.currency)}.`;
+    $("void-reason").value = "";
+    say($("void-error"), "");
+    C.openDialog($("void-dialog"), $("void-reason"));
+  }
+
+  $("void-dialog").addEventListener("close", () => {
+    const back = voiding && voiding.back;
+    voiding = null;
+    if (back && back.isConnected) back.focus();
+    else $("cards-title").focus();
+  });
+  $("void-keep").addEventListener("click", () => C.closeDialog($("void-dialog")));
+  $("void-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!voiding) return;
+    say($("void-error"), "");
+    const card = voiding.card;
+    try {
+      await api("POST", `/gift-cards/${card.id}/void`, { json: { reason: $("void-reason").value.trim() } });
+      C.closeDialog($("void-dialog"));
+      say($("cards-done"), `Card ${card.code} is void; ${C.money(card.balance, card.currency)} left the liability.`);
+      await loadCards();
+    } catch (err) {
+      say($("void-error"), err.message);
+    }
+  });
+  $("cards-filter").addEventListener("submit", (e) => { e.preventDefault(); say($("cards-done"), ""); loadCards(); });
 
   /* -- reports ---------------------------------------------------------------------------------- */
 
@@ -261,10 +899,14 @@
   /* -- start ------------------------------------------------------------------------------------ */
 
   setUpReports();
+  countLines.reset();
+  poLines.reset();
   const session = C.session({
     onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
+      for (const node of document.querySelectorAll(".currency")) node.textContent = settings.currency;
+      state.suppliersLoaded = false;
       for (const s of sections()) delete s.dataset.loaded;
       route();
     },
