@@ -102,10 +102,12 @@
     return Number(cleaned);
   }
 
-  /** A visually hidden label for an input that sits in a table cell. */
+  /* Inputs and buttons in table rows are named with aria-label, not a .sr-only element: an
+   * absolutely placed element low in a long section would make the whole page scroll. */
+
+  /** An input that sits in a table cell, named for a screen reader. */
   function cellInput(id, label, attrs) {
-    return [el("label", { for: id, class: "sr-only" }, label),
-      el("input", Object.assign({ id, autocomplete: "off", spellcheck: "false" }, attrs))];
+    return el("input", Object.assign({ id, "aria-label": label, autocomplete: "off", spellcheck: "false" }, attrs));
   }
 
   /**
@@ -118,8 +120,8 @@
 
     function relabel() {
       Array.from(body.rows).forEach((row, i) => {
-        for (const label of row.querySelectorAll("label")) label.textContent = `${label.dataset.field}, line ${i + 1}`;
-        row.querySelector("button .sr-only").textContent = ` line ${i + 1}`;
+        for (const input of row.querySelectorAll("input")) input.setAttribute("aria-label", `${input.dataset.field}, line ${i + 1}`);
+        row.querySelector("button").setAttribute("aria-label", `Remove line ${i + 1}`);
       });
     }
 
@@ -127,10 +129,10 @@
       made += 1;
       const row = el("tr", {});
       for (const f of fields) {
-        const [label, input] = cellInput(`${body.id}-${f.key}-${made}`, f.label, Object.assign({ "data-key": f.key }, f.attrs));
-        label.dataset.field = f.label;
+        const input = cellInput(`${body.id}-${f.key}-${made}`, f.label,
+          Object.assign({ "data-key": f.key, "data-field": f.label }, f.attrs));
         if (values[f.key] !== undefined) input.value = values[f.key];
-        row.append(el("td", { class: f.attrs && f.attrs.class === "qty-input" ? "num" : null }, label, input));
+        row.append(el("td", { class: f.attrs && f.attrs.class === "qty-input" ? "num" : null }, input));
       }
       row.append(el("td", {}, el("button", {
         type: "button",
@@ -141,7 +143,7 @@
           relabel();
           (next && next.isConnected ? next : body.rows[0]).querySelector("input").focus();
         },
-      }, "Remove", el("span", { class: "sr-only" }))));
+      }, "Remove")));
       body.append(row);
       relabel();
       return row;
@@ -175,9 +177,9 @@
     return { add, values, reset };
   }
 
-  /** A button for one row of a table: visible words, plus whose row it is for a screen reader. */
+  /** A button for one row of a table: visible words; its name also says whose row it is. */
   function rowButton(words, whose, onclick, cls) {
-    return el("button", { type: "button", class: cls || null, onclick }, words, el("span", { class: "sr-only" }, " " + whose));
+    return el("button", { type: "button", class: cls || null, "aria-label": `${words} ${whose}`, onclick }, words);
   }
 
   /* -- stock ------------------------------------------------------------------------------ */
@@ -277,7 +279,9 @@
     $("rule-cost").value = C.formatAmount(p.cost, state.currency).replace(/,/g, "");
     $("rule-point").value = p.reorder_point === null ? "" : String(p.reorder_point);
     $("rule-qty").value = p.reorder_quantity === null ? "" : String(p.reorder_quantity);
-    $("rule-supplier").value = p.supplier_id === null ? "" : String(p.supplier_id);
+    const pick = () => { $("rule-supplier").value = p.supplier_id === null ? "" : String(p.supplier_id); };
+    pick();
+    if (!state.suppliersLoaded) loadSuppliers().then(() => { if (rulesOf === p) pick(); });
     say($("rules-error"), "");
     say($("rules-done"), "");
     $("rule-cost").focus();
@@ -332,8 +336,10 @@
           return;
         }
       }
-      const supplier = $("rule-supplier").value === "" ? null : Number($("rule-supplier").value);
-      const wanted = Object.assign({ cost, supplier_id: supplier }, counts);
+      const wanted = Object.assign({ cost }, counts);
+      // The supplier only when the list it is chosen from holds the product's own: never cleared by accident.
+      const known = rulesOf.supplier_id === null || state.suppliers.some((x) => x.id === rulesOf.supplier_id);
+      if (known) wanted.supplier_id = $("rule-supplier").value === "" ? null : Number($("rule-supplier").value);
       const changes = {};
       for (const [key, value] of Object.entries(wanted)) if (rulesOf[key] !== value) changes[key] = value;
       if (!Object.keys(changes).length) {
@@ -502,7 +508,7 @@
     for (const l of o.lines) {
       const receiving = el("td", { class: "num receive-col" });
       if (open && l.outstanding > 0) {
-        receiving.append(...cellInput(`receive-${o.id}-${l.sku}`, `Receiving now of ${l.sku}`,
+        receiving.append(cellInput(`receive-${o.id}-${l.sku}`, `Receiving now of ${l.sku}`,
           { inputmode: "numeric", class: "qty-input", "data-sku": l.sku, "data-outstanding": String(l.outstanding) }));
       }
       body.append(el("tr", {}, el("td", {}, l.sku), el("td", {}, l.name), el("td", { class: "num" }, String(l.ordered)),
