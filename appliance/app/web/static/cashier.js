@@ -1,6 +1,9 @@
 /* The till: scan, quantities, voids, discounts and price overrides (with a supervisor's
- * approval when the role's own rights stop), cash and card tenders (split as needed), park
- * and resume, returns found by the receipt number, printer and network status.
+ * approval when the role's own rights stop), cash, card, gift card and points tenders (split
+ * as needed), park and resume, returns found by the receipt number or the day (to the
+ * original tenders or to store credit) and returns without a receipt, the customer on the
+ * sale (found or enrolled, their points), gift cards sold and topped up, printer and network
+ * status.
  *
  * The barcode field keeps the focus: a keyboard-wedge scanner types digits then Enter, so
  * any printable key typed while no field or dialog has the focus goes into it. Scans are
@@ -19,6 +22,8 @@ import { createWedgeDetector } from "/static/scanner.js";
   const C = Comptoir;
   const { $, api, el, say } = C;
   const SALE_KEY = "comptoir.sale";
+  const EXTRAS_KEY = "comptoir.sale-extras"; // per sale id: its customer and the gift cards sold on it
+  const GIFT_SKU = "GIFT-CARD"; // the product a gift card line is sold as (gift_cards.PRODUCT_SKU)
   const RECEIPT_NUMBER = /^[A-Za-z0-9_]{1,16}-\d{6}$/;
   const DECLINES = {
     do_not_honor: "the bank refused it (do not honour); ask for another card",
@@ -41,6 +46,11 @@ import { createWedgeDetector } from "/static/scanner.js";
     discountFor: null, // {line} or {order: true}
     refundSale: null, // the sale being returned
     refundKey: null, // Idempotency-Key of the refund on screen
+    customer: null, // the customer named on the sale on screen, as the API last gave them
+    giftCards: [], // gift cards sold or topped up on the sale on screen: {code, kind, amount, line}
+    extrasFor: null, // the sale id that `customer` and `giftCards` belong to
+    noreceipt: [], // the items of a return without a receipt: {product, quantity}
+    noreceiptKey: null,
   };
 
   /* -- formatting -------------------------------------------------------------------- */
@@ -129,12 +139,19 @@ import { createWedgeDetector } from "/static/scanner.js";
     const line = selectedLine();
     const live = liveLines(sale).length > 0;
     const editable = open && line && !line.voided && totals.paid === 0;
-    $("pay-button").disabled = !(open && live && totals.due > 0);
-    $("card-button").disabled = !(open && live && totals.due > 0 && state.cards);
-    $("qty-button").disabled = !editable || !!line.measure;
+    const giftLine = !!line && line.sku === GIFT_SKU; // its value is the card's: no quantity, price or discount
+    const payable = open && live && totals.due > 0;
+    $("pay-button").disabled = !payable;
+    $("card-button").disabled = !(payable && state.cards);
+    $("gift-button").disabled = !payable;
+    $("points-button").disabled = !(payable && state.customer);
+    $("qty-button").disabled = !editable || !!line.measure || giftLine;
     $("void-button").disabled = !editable;
-    $("discount-button").disabled = !editable;
-    $("price-button").disabled = !editable || !!line.measure;
+    $("discount-button").disabled = !editable || giftLine;
+    $("price-button").disabled = !editable || !!line.measure || giftLine;
+    $("customer-button").disabled = !(state.me && state.me.permissions.includes("serve_customers"));
+    $("giftsell-button").disabled = !!(open && totals.paid > 0);
+    renderCustomer();
     $("order-discount-button").disabled = !(open && live && totals.paid === 0) || state.done;
     $("park-button").disabled = !(open && live && totals.paid === 0);
     $("cancel-sale-button").disabled = !(open && totals.paid === 0 && sale.lines.length > 0);
@@ -146,6 +163,12 @@ import { createWedgeDetector } from "/static/scanner.js";
 
   function setSale(sale, { select } = {}) {
     state.sale = sale;
+    if (sale && state.extrasFor !== sale.id) {
+      const extras = loadExtras(sale.id); // a resumed or reloaded sale gets its customer back
+      state.customer = extras.customer || null;
+      state.giftCards = extras.cards || [];
+      state.extrasFor = sale.id;
+    }
     try {
       if (sale && sale.status === "open") sessionStorage.setItem(SALE_KEY, String(sale.id));
       else sessionStorage.removeItem(SALE_KEY);
@@ -539,7 +562,9 @@ import { createWedgeDetector } from "/static/scanner.js";
     $("receipt-number").textContent = sale.receipt_number || "";
     $("receipt-text").textContent = "Loading the receipt…";
     announce(`Sale complete. Change ${C.money(sale.change, state.currency)}.`);
+    showCardsIssued(sale);
     $("new-sale-button").focus();
+    showPointsEarned(sale);
     try {
       $("receipt-text").textContent = await api("GET", `/sales/${sale.id}/receipt?format=text`, { text: true });
     } catch (err) {
@@ -549,10 +574,16 @@ import { createWedgeDetector } from "/static/scanner.js";
   }
 
   function newSale({ keepFocus } = {}) {
+    if (state.done && state.sale) forgetExtras(state.sale.id);
     state.sale = null;
     state.selected = null;
     state.done = false;
     state.tender = null;
+    state.customer = null;
+    state.giftCards = [];
+    state.extrasFor = null;
+    C.show($("loyalty-note"), false);
+    C.show($("cards-issued"), false);
     try {
       sessionStorage.removeItem(SALE_KEY);
     } catch (e) {
@@ -854,6 +885,12 @@ import { createWedgeDetector } from "/static/scanner.js";
     say($("refund-done"), "");
     $("refund-receipt").value = receipt || "";
     $("refund-reason").value = "";
+    $("refund-day").value = today();
+    $("refund-day-body").replaceChildren();
+    C.show($("refund-day-box"), false);
+    C.show($("refund-day-empty"), false);
+    $("refund-to-original").checked = true;
+    creditChoice("refund-to-credit", "refund-to-hint");
     C.openDialog($("refund-dialog"), $("refund-receipt"));
     if (receipt) findRefund();
   }
@@ -917,6 +954,65 @@ import { createWedgeDetector } from "/static/scanner.js";
     findRefund();
   });
 
+  /** Today on the shop's own calendar (its time zone, as its business days are): YYYY-MM-DD. */
+  function today() {
+    const d = new Date();
+    try {
+      const parts = new Intl.DateTimeFormat("en-CA", {
+        timeZone: state.timezone || undefined, year: "numeric", month: "2-digit", day: "2-digit",
+      }).formatToParts(d);
+      const get = (type) => (parts.find((p) => p.type === type) || {}).value;
+      if (get("year") && get("month") && get("day")) return `${get("year")}-${get("month")}-${get("day")}`;
+    } catch (e) {
+      /* an unknown zone: this screen's own calendar */
+    }
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  }
+
+  /** GET /sales?day=…: the day's completed sales; one is opened by its receipt number. */
+  $("refund-day-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const day = $("refund-day").value;
+    say($("refund-error"), "");
+    say($("refund-done"), "");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      say($("refund-error"), "Choose the day of the sale.");
+      $("refund-day").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      const found = await api("GET", "/sales?" + new URLSearchParams({ day }));
+      const body = $("refund-day-body");
+      body.replaceChildren();
+      for (const s of found.sales) {
+        const open = el("button", { type: "button", "aria-label": `Open receipt ${s.receipt_number}` }, "Open");
+        open.addEventListener("click", () => {
+          $("refund-receipt").value = s.receipt_number;
+          C.show($("refund-day-box"), false);
+          findRefund();
+        });
+        body.append(el("tr", {},
+          el("td", {}, s.receipt_number),
+          el("td", {}, s.completed_at ? clock(s.completed_at) : "—"),
+          el("td", {}, s.cashier || ""),
+          el("td", { class: "num" }, fmt(s.total)),
+          el("td", {}, open)));
+      }
+      C.show($("refund-form"), false);
+      C.show($("refund-submit"), false);
+      C.show($("refund-day-box"), found.sales.length > 0);
+      C.show($("refund-day-empty"), found.sales.length === 0);
+      const first = body.querySelector("button");
+      if (first) first.focus();
+    } catch (err) {
+      say($("refund-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  });
+
   $("refund-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const sale = state.refundSale;
@@ -941,11 +1037,13 @@ import { createWedgeDetector } from "/static/scanner.js";
       $("refund-reason").focus();
       return;
     }
+    const json = { lines, reason };
+    if ($("refund-to-credit").checked) json.refund_to = "gift_card";
     state.busy = true;
     say($("refund-error"), "");
     const answer = await withApproval(refundApproval, "refund", $("refund-error"),
       (headers) => api("POST", `/sales/${sale.id}/refunds`, {
-        json: { lines, reason }, headers: { ...headers, "Idempotency-Key": state.refundKey },
+        json, headers: { ...headers, "Idempotency-Key": state.refundKey },
       }),
       (err) => err.code === "forbidden");
     state.busy = false;
@@ -955,8 +1053,12 @@ import { createWedgeDetector } from "/static/scanner.js";
     showRefundSale(answer.sale);
     C.show($("refund-form"), false);
     C.show($("refund-submit"), false);
-    say($("refund-done"), `Refunded ${C.money(answer.amount, answer.currency || state.currency)}: ${back}.`);
-    announce(`Refunded ${C.money(answer.amount, answer.currency || state.currency)}.`);
+    const amount = C.money(answer.amount, answer.currency || state.currency);
+    const done = answer.gift_card
+      ? `Store credit of ${amount} on gift card ${answer.gift_card.code}. Give the customer this number.`
+      : `Refunded ${amount}: ${back}.`;
+    say($("refund-done"), done);
+    announce(done);
   });
 
   /* -- card ----------------------------------------------------------------------------- */
@@ -1048,6 +1150,627 @@ import { createWedgeDetector } from "/static/scanner.js";
       state.busy = false;
       for (const b of $("card-dialog").querySelectorAll("button")) b.disabled = false;
     }
+  });
+
+  /* -- the customer on the sale ------------------------------------------------------------ */
+
+  /** The customer and gift cards of a sale live on this screen (the sale's view does not
+   * carry them): kept per sale id in sessionStorage, so a reload or a resume finds them. */
+  function loadExtras(id) {
+    try {
+      const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}");
+      return (all && all[id]) || {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function saveExtras() {
+    if (!state.sale) return;
+    try {
+      const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}") || {};
+      all[state.sale.id] = { customer: state.customer, cards: state.giftCards };
+      const ids = Object.keys(all).map(Number).sort((a, b) => a - b);
+      for (const old of ids.slice(0, Math.max(ids.length - 20, 0))) delete all[old]; // parked sales are few
+      sessionStorage.setItem(EXTRAS_KEY, JSON.stringify(all));
+    } catch (e) {
+      /* kept for this page only */
+    }
+  }
+
+  function forgetExtras(id) {
+    try {
+      const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}") || {};
+      delete all[id];
+      sessionStorage.setItem(EXTRAS_KEY, JSON.stringify(all));
+    } catch (e) {
+      /* nothing kept */
+    }
+  }
+
+  function pointsWords(c) {
+    return `${c.points} point${c.points === 1 ? "" : "s"}, worth ${C.money(c.points_value, state.currency)}`;
+  }
+
+  function renderCustomer() {
+    const c = state.customer;
+    C.show($("customer-box"), !!c && !state.done); // on the receipt screen, the points note says it
+    if (!c) return;
+    $("customer-name").textContent = c.name;
+    $("customer-points").textContent = pointsWords(c);
+  }
+
+  function setCustomer(customer) {
+    state.customer = customer || null;
+    if (state.sale) state.extrasFor = state.sale.id;
+    saveExtras();
+    render();
+  }
+
+  /** The customer's points as they stand now (after a redemption, or the sale's earning). */
+  async function refreshCustomer() {
+    if (!state.customer) return null;
+    try {
+      const fresh = await api("GET", `/customers/${state.customer.id}`);
+      if (state.customer && state.customer.id === fresh.id) setCustomer(fresh);
+      return fresh;
+    } catch (e) {
+      return null; // the points on screen stay as they were
+    }
+  }
+
+  function openCustomer() {
+    if (state.busy || $("customer-button").disabled) return;
+    if (state.done) newSale({ keepFocus: true }); // the customer of the next sale
+    say($("customer-done"), "");
+    $("customer-q").value = "";
+    $("customer-body").replaceChildren();
+    C.show($("customer-table"), false);
+    C.show($("customer-none"), false);
+    showEnrol(false);
+    renderCustomerCurrent();
+    C.openDialog($("customer-dialog"), $("customer-q"));
+  }
+
+  function renderCustomerCurrent() {
+    const c = state.customer;
+    C.show($("customer-current"), !!c);
+    if (c) $("customer-current-text").textContent = `On this sale: ${c.name}, ${pointsWords(c)}.`;
+  }
+
+  function showEnrol(open) {
+    C.show($("customer-new-form"), open);
+    $("customer-new-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) return;
+    const q = $("customer-q").value.trim();
+    $("customer-new-name").value = q && !/[@\d]/.test(q) ? q : "";
+    $("customer-new-email").value = q.includes("@") ? q : "";
+    $("customer-new-phone").value = /^\+?[\d\s().-]{6,}$/.test(q) ? q : "";
+    $("customer-new-consent").checked = false;
+    $("customer-new-name").focus();
+  }
+
+  $("customer-new-toggle").addEventListener("click", () => showEnrol($("customer-new-form").hidden));
+
+  $("customer-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const q = $("customer-q").value.trim();
+    say($("customer-error"), "");
+    say($("customer-done"), "");
+    if (!q) {
+      say($("customer-error"), "Type a phone number, an email or the start of a name.");
+      $("customer-q").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      const found = await api("GET", "/customers?" + new URLSearchParams({ q }));
+      const body = $("customer-body");
+      body.replaceChildren();
+      for (const c of found.customers) {
+        const pick = el("button", { type: "button", class: "primary", "aria-label": `Name ${c.name} on the sale` }, "Choose");
+        pick.addEventListener("click", () => attachCustomer(c.id, c.name));
+        body.append(el("tr", {},
+          el("td", {}, c.name),
+          el("td", {}, [c.phone, c.email].filter(Boolean).join(" · ") || "—"),
+          el("td", { class: "num" }, String(c.points)),
+          el("td", {}, pick)));
+      }
+      const any = found.customers.length > 0;
+      C.show($("customer-table"), any);
+      C.show($("customer-none"), !any);
+      const first = body.querySelector("button");
+      if (first) first.focus();
+    } catch (err) {
+      say($("customer-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  /** PUT /sales/{id}/customer: names (or, with null, clears) the customer of the open sale. */
+  async function attachCustomer(id, name) {
+    if (state.busy) return;
+    state.busy = true;
+    say($("customer-error"), "");
+    try {
+      const sale = await ensureSale();
+      const answer = await api("PUT", `/sales/${sale.id}/customer`, { json: { customer_id: id } });
+      const customer = answer.customer || null;
+      delete answer.customer;
+      setSale(answer);
+      setCustomer(customer);
+      C.closeDialog($("customer-dialog"));
+      announce(customer ? `${customer.name} named on the sale: ${pointsWords(customer)}.` : `${name || "The customer"} taken off the sale.`);
+    } catch (err) {
+      say($("customer-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  $("customer-clear").addEventListener("click", () => {
+    if (state.customer) attachCustomer(null, state.customer.name);
+  });
+
+  $("customer-new-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const name = $("customer-new-name").value.trim();
+    if (!name) {
+      say($("customer-error"), "Type the customer's name.");
+      $("customer-new-name").focus();
+      return;
+    }
+    state.busy = true;
+    say($("customer-error"), "");
+    let created = null;
+    try {
+      created = await api("POST", "/customers", {
+        json: {
+          name,
+          email: $("customer-new-email").value.trim() || null,
+          phone: $("customer-new-phone").value.trim() || null,
+          consent: $("customer-new-consent").checked,
+        },
+      });
+    } catch (err) {
+      say($("customer-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+    if (created) await attachCustomer(created.id, created.name);
+  });
+
+  /** After the sale: the points it earned the customer (from their purchase history). */
+  async function showPointsEarned(sale) {
+    const c = state.customer;
+    if (!c) return;
+    const still = () => state.done && state.sale && state.sale.id === sale.id;
+    try {
+      const history = await api("GET", `/customers/${c.id}/purchases?limit=20`);
+      const fresh = await api("GET", `/customers/${c.id}`);
+      if (!still()) return;
+      const mine = history.purchases.find((p) => p.sale_id === sale.id);
+      const earned = mine ? mine.points_earned : 0;
+      setCustomer(fresh);
+      $("loyalty-note").textContent = `${fresh.name} earned ${earned} point${earned === 1 ? "" : "s"}; ` +
+        `balance ${pointsWords(fresh)}.`;
+      C.show($("loyalty-note"), true);
+      announce(`${fresh.name} earned ${earned} points.`);
+    } catch (e) {
+      if (still()) {
+        $("loyalty-note").textContent = `Points for ${c.name} could not be read: ${e.message}`;
+        C.show($("loyalty-note"), true);
+      }
+    }
+  }
+
+  /* -- gift cards: sold or topped up on the sale; the new numbers at the end -------------- */
+
+  function openGiftSell() {
+    if (state.busy || $("giftsell-button").disabled) return;
+    if (state.done) newSale({ keepFocus: true });
+    $("giftsell-new").checked = true;
+    $("giftsell-code").value = "";
+    $("giftsell-amount").value = "";
+    giftSellKind();
+    C.openDialog($("giftsell-dialog"), $("giftsell-amount"));
+  }
+
+  function giftSellKind() {
+    const topUp = $("giftsell-topup").checked;
+    C.show($("giftsell-code-box"), topUp);
+    $("giftsell-title").textContent = topUp ? "Top up a gift card" : "Sell a gift card";
+  }
+  for (const radio of document.querySelectorAll("input[name=giftsell-kind]")) {
+    radio.addEventListener("change", () => {
+      giftSellKind();
+      if ($("giftsell-topup").checked) $("giftsell-code").focus();
+    });
+  }
+
+  $("giftsell-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const topUp = $("giftsell-topup").checked;
+    const code = $("giftsell-code").value.trim();
+    const text = $("giftsell-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    if (topUp && !code) {
+      say($("giftsell-error"), "Type or scan the number of the card to top up.");
+      $("giftsell-code").focus();
+      return;
+    }
+    if (amount === null || amount <= 0) {
+      say($("giftsell-error"), `“${text}” is not an amount in ${state.currency}.`);
+      $("giftsell-amount").focus();
+      return;
+    }
+    state.busy = true;
+    say($("giftsell-error"), "");
+    try {
+      const sale = await ensureSale();
+      const answer = await api("POST", `/sales/${sale.id}/gift-cards`, { json: topUp ? { amount, code } : { amount } });
+      const card = answer.gift_card;
+      delete answer.gift_card;
+      setSale(answer, { select: card ? card.line : state.selected });
+      if (card) {
+        state.giftCards.push(card);
+        saveExtras();
+      }
+      C.closeDialog($("giftsell-dialog"));
+      announce(`${topUp ? "Gift card top-up" : "Gift card"} of ${fmt(amount)} added. Total ${fmt(answer.totals.total)}.`);
+    } catch (err) {
+      say($("giftsell-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  /** The numbers of the cards this sale sold or topped up (lines voided since are left out). */
+  function showCardsIssued(sale) {
+    const live = new Set(sale.lines.filter((l) => !l.voided).map((l) => l.line));
+    const cards = state.giftCards.filter((c) => live.has(c.line));
+    const list = $("cards-issued-list");
+    list.replaceChildren();
+    for (const c of cards) {
+      list.append(el("li", {}, c.kind === "top_up" ? "Topped up " : "New card ",
+        el("strong", { class: "card-code" }, c.code), `: ${C.money(c.amount, state.currency)} loaded`));
+    }
+    C.show($("cards-issued"), cards.length > 0);
+  }
+
+  /* -- gift card and points tenders -------------------------------------------------------- */
+
+  /** One Idempotency-Key per tender attempt; a retry of the same one after a failure with no
+   * answer (the network) reuses it, any real answer makes the next try a new payment. */
+  function tenderKey(method, amount, extra) {
+    const t = state.tender;
+    if (!t || t.amount !== amount || t.sale !== state.sale.id || t.method !== method || t.extra !== extra) {
+      state.tender = { amount, sale: state.sale.id, method, extra, key: C.uuid() };
+    }
+    return state.tender.key;
+  }
+
+  /** The API's refusals of a gift card or points, with its minor units read as money. */
+  function tenderWords(err) {
+    const m = (text) => C.money(Number(text), state.currency);
+    if (err.code === "gift_card_insufficient") {
+      return err.message.replace(/holds only (\d+)/, (_, v) => `holds only ${m(v)}`);
+    }
+    if (err.code === "insufficient_points") {
+      return err.message
+        .replace(/^(\d+) needs/, (_, v) => `${m(v)} needs`)
+        .replace(/\(worth (\d+)\)/, (_, v) => `(worth ${m(v)})`);
+    }
+    return words(err);
+  }
+
+  async function payOther(dialog, method, amount, json, extra, onPart) {
+    state.busy = true;
+    const buttons = dialog.querySelectorAll("button");
+    for (const b of buttons) b.disabled = true;
+    const errorNode = dialog.querySelector("[role=alert]");
+    say(errorNode, "");
+    try {
+      const sale = await api("POST", `/sales/${state.sale.id}/payments`, {
+        json: { method, amount, ...json },
+        headers: { "Idempotency-Key": tenderKey(method, amount, extra) },
+      });
+      state.tender = null;
+      if (sale.status === "completed") {
+        C.closeDialog(dialog);
+        await completed(sale);
+      } else {
+        setSale(sale);
+        await onPart(sale);
+      }
+      return true;
+    } catch (err) {
+      if (err.status !== 0) state.tender = null;
+      say(errorNode, tenderWords(err));
+      if (err.code === "sale_paid") await reload();
+      return false;
+    } finally {
+      state.busy = false;
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+
+  function openGift() {
+    if ($("gift-button").disabled || state.busy) return;
+    const due = state.sale.totals.due;
+    $("gift-due").textContent = C.money(due, state.currency);
+    $("gift-amount").value = C.formatAmount(due, state.currency).replace(/,/g, "");
+    $("gift-code").value = "";
+    say($("gift-balance"), "");
+    C.openDialog($("gift-dialog"), $("gift-code"));
+  }
+
+  async function checkGiftBalance() {
+    const code = $("gift-code").value.trim();
+    say($("gift-error"), "");
+    if (!code) {
+      say($("gift-error"), "Type or scan the gift card's number.");
+      $("gift-code").focus();
+      return;
+    }
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      const card = await api("POST", "/gift-cards/balance", { json: { code } });
+      let note = `Card ${card.code}: balance ${C.money(card.balance, card.currency || state.currency)}`;
+      if (card.expired) note += " (expired)";
+      else if (card.status !== "active") note += ` (${card.status === "pending" ? "not active yet" : card.status})`;
+      say($("gift-balance"), note + ".");
+      const due = state.sale ? state.sale.totals.due : 0;
+      if (card.status === "active" && !card.expired && card.balance > 0) {
+        $("gift-amount").value = C.formatAmount(Math.min(due, card.balance), state.currency).replace(/,/g, "");
+      }
+    } catch (err) {
+      say($("gift-balance"), "");
+      say($("gift-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  }
+  $("gift-check").addEventListener("click", checkGiftBalance);
+
+  $("gift-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.sale) return;
+    const code = $("gift-code").value.trim();
+    const text = $("gift-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    const due = state.sale.totals.due;
+    if (!code) {
+      say($("gift-error"), "Type or scan the gift card's number.");
+      $("gift-code").focus();
+      return;
+    }
+    if (amount === null || amount <= 0 || amount > due) {
+      say($("gift-error"), `The amount must be more than 0 and at most ${C.money(due, state.currency)}.`);
+      $("gift-amount").focus();
+      return;
+    }
+    await payOther($("gift-dialog"), "gift_card", amount, { gift_card: code }, code, (sale) => {
+      $("gift-due").textContent = C.money(sale.totals.due, state.currency);
+      $("gift-amount").value = C.formatAmount(sale.totals.due, state.currency).replace(/,/g, "");
+      $("gift-code").value = "";
+      say($("gift-balance"), `${fmt(amount)} taken from the card; ${C.money(sale.totals.due, state.currency)} still due.`);
+      $("gift-code").focus();
+    });
+  });
+
+  async function openPoints() {
+    if (state.busy || !state.sale || state.done) return;
+    if (!state.customer) {
+      if (state.sale.status === "open" && state.sale.totals.due > 0) {
+        showError("Name the customer on the sale first (Customer, Alt+U): the points are theirs.");
+      }
+      return;
+    }
+    if ($("points-button").disabled) return;
+    const due = state.sale.totals.due;
+    $("points-due").textContent = C.money(due, state.currency);
+    $("points-balance").textContent = `${state.customer.name}: ${pointsWords(state.customer)}.`;
+    $("points-amount").value = "";
+    C.openDialog($("points-dialog"), $("points-amount"));
+    const fresh = await refreshCustomer();
+    if (fresh && $("points-dialog").open) {
+      $("points-balance").textContent = `${fresh.name}: ${pointsWords(fresh)}.`;
+      if (!$("points-amount").value) {
+        $("points-amount").value = C.formatAmount(Math.min(due, fresh.points_value), state.currency).replace(/,/g, "");
+        $("points-amount").select();
+      }
+    }
+  }
+
+  $("points-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.sale || !state.customer) return;
+    const text = $("points-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    const due = state.sale.totals.due;
+    if (amount === null || amount <= 0 || amount > due) {
+      say($("points-error"), `The amount must be more than 0 and at most ${C.money(due, state.currency)}.`);
+      $("points-amount").focus();
+      return;
+    }
+    const ok = await payOther($("points-dialog"), "loyalty", amount, {}, String(state.customer.id), async (sale) => {
+      $("points-due").textContent = C.money(sale.totals.due, state.currency);
+      C.closeDialog($("points-dialog"));
+      announce(`${fmt(amount)} paid with points; ${C.money(sale.totals.due, state.currency)} still due.`);
+    });
+    if (ok) await refreshCustomer();
+    else $("points-amount").focus();
+  });
+
+  /* -- returns without a receipt ------------------------------------------------------------ */
+
+  const noreceiptApproval = approvalBox("noreceipt");
+
+  function creditChoice(radio, hint) {
+    const allowed = !!(state.me && state.me.permissions.includes("store_credit"));
+    $(radio).disabled = !allowed;
+    $(hint).textContent = allowed ? "" : `The ${state.me ? state.me.role : ""} role may not give store credit; a manager can.`;
+    C.show($(hint), !allowed);
+  }
+
+  function openNoReceipt() {
+    if (state.busy) return;
+    C.closeDialog($("refund-dialog"));
+    state.noreceipt = [];
+    state.noreceiptKey = null;
+    noreceiptApproval.reset();
+    renderNoReceipt();
+    $("noreceipt-code").value = "";
+    $("noreceipt-qty").value = "1";
+    $("noreceipt-reason").value = "";
+    $("noreceipt-to-cash").checked = true;
+    creditChoice("noreceipt-to-credit", "noreceipt-to-hint");
+    say($("noreceipt-done"), "");
+    $("noreceipt-submit").disabled = false;
+    C.openDialog($("noreceipt-dialog"), $("noreceipt-code"));
+    if (state.me && !state.me.permissions.includes("return_without_receipt")) {
+      noreceiptApproval.ask(`The ${state.me.role} role may not take returns without a receipt; a supervisor can approve it.`);
+      $("noreceipt-code").focus();
+    }
+  }
+
+  function renderNoReceipt() {
+    const body = $("noreceipt-body");
+    body.replaceChildren();
+    state.noreceipt.forEach((item, i) => {
+      const price = el("input", {
+        class: "qty-input price-input", inputmode: "decimal", autocomplete: "off", maxlength: "12",
+        value: C.formatAmount(item.price, state.currency).replace(/,/g, ""),
+        "aria-label": `Refund price of ${item.product.name} (${state.currency})`,
+      });
+      price.addEventListener("input", () => {
+        item.priceText = price.value;
+      });
+      if (item.priceText !== undefined) price.value = item.priceText;
+      const drop = el("button", { type: "button", class: "ghost", "aria-label": `Remove ${item.product.name}` }, "Remove");
+      drop.addEventListener("click", () => {
+        state.noreceipt.splice(i, 1);
+        renderNoReceipt();
+        $("noreceipt-code").focus();
+      });
+      body.append(el("tr", {},
+        el("td", {}, item.product.name, el("span", { class: "sku" }, " " + item.product.sku)),
+        el("td", { class: "num" }, String(item.quantity)),
+        el("td", { class: "num" }, fmt(item.product.price)),
+        el("td", { class: "num" }, price),
+        el("td", {}, drop)));
+    });
+    C.show($("noreceipt-table"), state.noreceipt.length > 0);
+  }
+
+  async function findProduct(code) {
+    if (/^\d+$/.test(code)) {
+      const byBarcode = await api("GET", "/products?" + new URLSearchParams({ barcode: code }));
+      if (byBarcode.products.length) return byBarcode.products[0];
+    }
+    const found = await api("GET", "/products?" + new URLSearchParams({ q: code }));
+    const exact = found.products.find((p) => p.sku.toUpperCase() === code.toUpperCase());
+    return exact || (found.products.length === 1 ? found.products[0] : null);
+  }
+
+  $("noreceipt-add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const code = $("noreceipt-code").value.trim();
+    const qtyText = $("noreceipt-qty").value.trim() || "1";
+    say($("noreceipt-error"), "");
+    if (!code) {
+      say($("noreceipt-error"), "Scan or type the item's barcode or SKU.");
+      $("noreceipt-code").focus();
+      return;
+    }
+    if (!/^\d{1,5}$/.test(qtyText) || Number(qtyText) < 1) {
+      say($("noreceipt-error"), "The quantity is a whole number, 1 or more.");
+      $("noreceipt-qty").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      const product = await findProduct(code);
+      if (!product) {
+        say($("noreceipt-error"), `No item has the code ${code}.`);
+        return;
+      }
+      state.noreceipt.push({ product, quantity: Number(qtyText), price: product.price });
+      renderNoReceipt();
+      $("noreceipt-code").value = "";
+      $("noreceipt-qty").value = "1";
+    } catch (err) {
+      say($("noreceipt-error"), err.message);
+    } finally {
+      state.busy = false;
+      $("noreceipt-code").focus();
+    }
+  });
+
+  $("noreceipt-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    if (!state.noreceipt.length) {
+      say($("noreceipt-error"), "Add the items that come back first.");
+      $("noreceipt-code").focus();
+      return;
+    }
+    const lines = [];
+    for (const item of state.noreceipt) {
+      const text = item.priceText === undefined ? null : item.priceText.trim();
+      const price = text === null ? item.product.price : C.parseAmount(text, state.currency);
+      if (price === null || price > item.product.price) {
+        say($("noreceipt-error"), `${item.product.name}: the refund price is an amount up to the shelf price ${fmt(item.product.price)}.`);
+        return;
+      }
+      const line = { sku: item.product.sku, quantity: item.quantity };
+      if (price !== item.product.price) line.unit_price = price;
+      lines.push(line);
+    }
+    const reason = $("noreceipt-reason").value.trim();
+    if (reason.length < 3) {
+      say($("noreceipt-error"), "Say why the items come back (3 characters or more).");
+      $("noreceipt-reason").focus();
+      return;
+    }
+    const refundTo = $("noreceipt-to-credit").checked ? "gift_card" : "cash";
+    if (!state.noreceiptKey) state.noreceiptKey = C.uuid();
+    state.busy = true;
+    say($("noreceipt-error"), "");
+    let answer = null;
+    try {
+      answer = await withApproval(noreceiptApproval, "return_without_receipt", $("noreceipt-error"),
+        (headers) => api("POST", "/returns", {
+          json: { lines, reason, refund_to: refundTo },
+          headers: { ...headers, "Idempotency-Key": state.noreceiptKey },
+        }).catch((err) => {
+          if (err.status !== 0) state.noreceiptKey = null; // a real answer: the next try is new
+          throw err;
+        }),
+        (err) => err.code === "forbidden");
+    } finally {
+      state.busy = false;
+    }
+    if (!answer) return;
+    state.noreceiptKey = null;
+    noreceiptApproval.reset();
+    state.noreceipt = [];
+    renderNoReceipt();
+    const amount = C.money(answer.amount, answer.currency || state.currency);
+    const done = answer.gift_card
+      ? `Store credit of ${amount} on gift card ${answer.gift_card.code}. Give the customer this number.`
+      : `Refunded ${amount} in cash.`;
+    say($("noreceipt-done"), done);
+    announce(done);
+    $("noreceipt-submit").disabled = true;
+    $("noreceipt-dialog").querySelector(".close-dialog").focus();
   });
 
   /* -- status: the network (this screen's reach of the service) and the printer ---------- */
@@ -1644,6 +2367,13 @@ import { createWedgeDetector } from "/static/scanner.js";
     const text = String(code).trim();
     if (!text) return;
     const dialogOpen = document.querySelector("dialog[open]");
+    const field = document.activeElement;
+    if (dialogOpen && field instanceof HTMLInputElement && field.dataset.takesScan && dialogOpen.contains(field)) {
+      field.value = text; // a gift card's number, or an item coming back without a receipt
+      if (field === $("noreceipt-code")) $("noreceipt-add").requestSubmit();
+      else if (field === $("gift-code")) checkGiftBalance();
+      return;
+    }
     if (RECEIPT_NUMBER.test(text)) {
       if ($("refund-dialog").open) {
         $("refund-receipt").value = text.toUpperCase();
@@ -1803,6 +2533,11 @@ import { createWedgeDetector } from "/static/scanner.js";
   $("clock-button").addEventListener("click", openClock);
   $("printer-button").addEventListener("click", openPrinterQueue);
   $("new-sale-button").addEventListener("click", () => newSale());
+  $("customer-button").addEventListener("click", openCustomer);
+  $("giftsell-button").addEventListener("click", openGiftSell);
+  $("gift-button").addEventListener("click", openGift);
+  $("points-button").addEventListener("click", openPoints);
+  $("refund-noreceipt").addEventListener("click", openNoReceipt);
   $("pay-card-rest").addEventListener("click", () => {
     if (state.busy) return;
     C.closeDialog($("pay-dialog"));
@@ -1831,11 +2566,16 @@ import { createWedgeDetector } from "/static/scanner.js";
         l: openParked, r: () => openRefund(), d: () => openDiscount(true), p: openPrice,
         k: () => C.openDialog($("keys-dialog")),
         s: openShift, n: openNoSale, c: openReprint, t: openClock,
+        u: openCustomer, i: openGiftSell, w: openNoReceipt,
       };
-      const act = alt[event.key.toLowerCase()];
+      const sale = { g: openGift, o: openPoints }; // tenders: not on the receipt screen
+      const key = event.key.toLowerCase();
+      const act = alt[key] || sale[key];
       if (act) {
         event.preventDefault();
-        if (!dialogOpen) act();
+        // The return dialog's own "No receipt" key works from inside it.
+        if (key === "w" && dialogOpen === $("refund-dialog")) act();
+        else if (!dialogOpen && !(sale[key] && state.done)) act();
         return;
       }
     }
@@ -1880,6 +2620,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     async onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
+      state.timezone = settings.timezone;
       const backOffice = ["manage_products", "manage_users", "view_reports", "view_audit"]
         .some((p) => me.permissions.includes(p));
       C.show($("to-manager"), backOffice);
