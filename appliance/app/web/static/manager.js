@@ -1,11 +1,11 @@
-/* The back office: products, CSV import, staff, sales report, audit log.
+/* The back office: products, CSV import, promotions, staff, store rules, sales report, audit log.
  * Sections show by the URL's hash (#products, #import, …) and by the role's permissions. */
 "use strict";
 
 (() => {
   const C = Comptoir;
   const { $, api, el, say } = C;
-  const state = { me: null, currency: "CAD", timezone: null, auditAfter: 0 };
+  const state = { me: null, currency: "CAD", timezone: null, auditAfter: 0, rules: null };
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
   const can = (permission) => !!state.me && state.me.permissions.includes(permission);
@@ -28,13 +28,32 @@
       else link.removeAttribute("aria-current");
     }
     if (!current) return;
-    const loaders = { products: searchProducts, staff: loadStaff, audit: loadAudit };
+    const loaders = {
+      products: searchProducts, promotions: loadPromotions, staff: loadStaff, rules: loadRules, audit: loadAudit,
+    };
     if (loaders[current.id] && !current.dataset.loaded) {
       current.dataset.loaded = "1";
       loaders[current.id]();
     }
   }
   window.addEventListener("hashchange", route);
+
+  /** "The price “3,9x” is not an amount in CAD (at most 2 decimals)." */
+  function notAnAmount(what, text) {
+    const exp = C.exponent(state.currency);
+    return `${what} “${text}” is not an amount in ${state.currency}` +
+      (exp ? ` (at most ${exp} decimals).` : " (whole units).");
+  }
+
+  /** Marks the field a message is about (aria-invalid) and puts the focus on it. */
+  function blame(field) {
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  }
+
+  function clearBlame(form) {
+    for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
+  }
 
   /* -- products ----------------------------------------------------------------------- */
 
@@ -72,10 +91,8 @@
     say($("product-done"), "");
     const priceText = $("p-price").value.trim();
     const price = C.parseAmount(priceText, state.currency);
-    const exp = C.exponent(state.currency);
     if (price === null) {
-      say($("product-error"), `The price “${priceText}” is not an amount in ${state.currency}` +
-        (exp ? ` (at most ${exp} decimals).` : " (whole units)."));
+      say($("product-error"), notAnAmount("The price", priceText));
       $("p-price").focus();
       return;
     }
@@ -147,6 +164,128 @@
     }
   });
 
+  /* -- promotions ------------------------------------------------------------------------ */
+
+  function describeOffer(p) {
+    if (p.kind === "multi_price") return `${p.quantity} for ${C.money(p.price, state.currency)}`;
+    if (p.kind === "buy_n_get_one") return `Buy ${p.quantity}, get 1 free`;
+    return `${C.formatPercent(p.percent)} % off`;
+  }
+
+  async function loadPromotions() {
+    say($("promo-list-error"), "");
+    try {
+      const answer = await api("GET", "/promotions");
+      const today = storeToday();
+      // Still "active" but past their last day: they no longer apply, so not listed.
+      const shown = answer.promotions.filter((p) => p.ends >= today);
+      const body = $("promo-body");
+      body.replaceChildren();
+      for (const p of shown) {
+        const running = p.starts <= today;
+        const verb = running ? "End now" : "Remove";
+        const button = el("button", { type: "button", class: "danger", "aria-label": `${verb}: ${p.name}` }, verb);
+        button.addEventListener("click", () => endPromotion(p, running));
+        body.append(el("tr", {},
+          el("td", {}, p.name), el("td", {}, describeOffer(p)),
+          el("td", {}, p.kind === "category_percent" ? `Category ${p.category}` : p.sku || `Product #${p.product_id}`),
+          el("td", { class: "nowrap" }, p.starts), el("td", { class: "nowrap" }, p.ends),
+          el("td", {}, running ? "Running" : "Planned"), el("td", {}, button)));
+      }
+      if (!shown.length) body.append(el("tr", {}, el("td", { colspan: "7" }, "No promotion running or planned.")));
+      $("promo-caption").textContent = `Running and planned promotions (${shown.length})`;
+    } catch (err) {
+      say($("promo-list-error"), err.message);
+    }
+  }
+
+  async function endPromotion(p, running) {
+    say($("promo-done"), "");
+    say($("promo-list-error"), "");
+    try {
+      await api("DELETE", `/promotions/${encodeURIComponent(p.id)}`);
+      say($("promo-done"), running
+        ? `“${p.name}” has ended. Sales already made keep the price they had.`
+        : `“${p.name}” is removed.`);
+    } catch (err) {
+      say($("promo-list-error"), err.message);
+    }
+    await loadPromotions();
+    const next = $("promo-body").querySelector("button");
+    (next || $("pr-name")).focus();
+  }
+
+  function showKindFields() {
+    const kind = $("pr-kind").value;
+    for (const box of $("promo-form").querySelectorAll("[data-kinds]")) {
+      C.show(box, box.dataset.kinds.split(" ").includes(kind));
+    }
+    $("pr-quantity-hint").textContent = kind === "buy_n_get_one"
+      ? "e.g. 2 for “buy 2, get a 3rd free”"
+      : "e.g. 3 for “3 for 5.00”";
+  }
+  $("pr-kind").addEventListener("change", showKindFields);
+
+  function promotionDays() {
+    const today = storeToday();
+    if (!$("pr-starts").value) $("pr-starts").value = today;
+    if (!$("pr-ends").value) $("pr-ends").value = today;
+  }
+
+  $("promo-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    clearBlame(form);
+    say($("promo-error"), "");
+    say($("promo-done"), "");
+    const fail = (message, field) => {
+      say($("promo-error"), message);
+      blame(field);
+    };
+    const kind = $("pr-kind").value;
+    const body = { name: $("pr-name").value.trim(), kind, starts: $("pr-starts").value, ends: $("pr-ends").value };
+    if (!body.name) return fail("Give the promotion a name; the receipt prints it.", $("pr-name"));
+    if (kind === "category_percent") {
+      body.category = $("pr-category").value.trim();
+      if (!body.category) return fail("Say which category the offer is on.", $("pr-category"));
+      const percent = C.parsePercent($("pr-percent").value);
+      if (percent === null) return fail("The percentage is a number such as 15 or 12.5.", $("pr-percent"));
+      body.percent = percent;
+    } else {
+      body.sku = $("pr-sku").value.trim();
+      if (!body.sku) return fail("Give the SKU of the product the offer is on.", $("pr-sku"));
+      const quantity = $("pr-quantity").value.trim();
+      if (!/^\d{1,6}$/.test(quantity)) return fail("The quantity N is a whole number, e.g. 3.", $("pr-quantity"));
+      body.quantity = Number(quantity);
+      if (kind === "multi_price") {
+        const priceText = $("pr-price").value.trim();
+        body.price = C.parseAmount(priceText, state.currency);
+        if (body.price === null) return fail(notAnAmount("The price for N", priceText), $("pr-price"));
+      }
+    }
+    if (!body.starts) return fail("Choose the first day.", $("pr-starts"));
+    if (!body.ends) return fail("Choose the last day.", $("pr-ends"));
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const made = await api("POST", "/promotions", { json: body });
+      form.reset(); // the kind and the days stay: the next offer is often of the same sort
+      $("pr-kind").value = kind;
+      $("pr-starts").value = body.starts;
+      $("pr-ends").value = body.ends;
+      showKindFields();
+      say($("promo-done"), `Created “${made.name}”: ${describeOffer(made)}, ${made.starts} to ${made.ends}.`);
+      await loadPromotions();
+      $("pr-name").focus();
+    } catch (err) {
+      say($("promo-error"), err.message);
+      const field = { unknown_sku: "pr-sku", invalid_date: "pr-starts" }[err.code];
+      if (field) blame($(field));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   /* -- staff ---------------------------------------------------------------------------- */
 
   async function loadStaff() {
@@ -213,10 +352,149 @@
     $("u-name").focus();
   });
 
+  /* -- store rules ------------------------------------------------------------------------ */
+
+  const PREFIXES = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"];
+
+  /** A value the screen cannot send, and the field it is in. */
+  class Problem {
+    constructor(message, field) {
+      this.message = message;
+      this.field = field;
+    }
+  }
+
+  /** The three parts of the rules, each its own form: what it shows, and what it would save. */
+  const RULE_PARTS = {
+    loyalty: {
+      show(r) {
+        $("ru-loyalty").checked = !!r.loyalty_enabled;
+        $("ru-points").value = String(r.loyalty_points_per_unit);
+        $("ru-value").value = C.formatAmount(r.loyalty_point_value, state.currency);
+      },
+      wanted() {
+        const points = $("ru-points").value.trim();
+        if (!/^\d{1,9}$/.test(points)) throw new Problem("Points per unit is a whole number, e.g. 1.", $("ru-points"));
+        const valueText = $("ru-value").value.trim();
+        const value = C.parseAmount(valueText, state.currency);
+        if (value === null) throw new Problem(notAnAmount("The value of a point", valueText), $("ru-value"));
+        return {
+          loyalty_enabled: $("ru-loyalty").checked,
+          loyalty_points_per_unit: Number(points),
+          loyalty_point_value: value,
+        };
+      },
+      field: (err) => (/value/.test(err.message) ? "ru-value" : "ru-points"),
+    },
+    expiry: {
+      show(r) {
+        $("ru-expiry").value = String(r.gift_card_expiry_days);
+      },
+      wanted() {
+        const days = $("ru-expiry").value.trim();
+        if (!/^\d{1,9}$/.test(days)) {
+          throw new Problem("Gift card expiry is a whole number of days; 0 for never.", $("ru-expiry"));
+        }
+        return { gift_card_expiry_days: Number(days) };
+      },
+      field: () => "ru-expiry",
+    },
+    labels: {
+      show(r) {
+        $("ru-layout").value = r.variable_measure_layout;
+        const grid = $("ru-prefixes");
+        grid.replaceChildren();
+        for (const prefix of PREFIXES) {
+          const select = el("select", { id: `ru-prefix-${prefix}` },
+            el("option", { value: "" }, "Not a scale label"),
+            el("option", { value: "price" }, "A price"),
+            el("option", { value: "weight" }, "A weight (grams)"));
+          select.value = r.variable_measure_prefixes[prefix] || "";
+          grid.append(el("div", {}, el("label", { for: select.id }, `Prefix ${prefix}`), select));
+        }
+      },
+      wanted() {
+        return {
+          variable_measure_layout: $("ru-layout").value.trim(),
+          variable_measure_prefixes: Object.fromEntries(
+            PREFIXES.map((p) => [p, $(`ru-prefix-${p}`).value]).filter(([, kind]) => kind)),
+        };
+      },
+      field(err) {
+        if (err.code !== "invalid_prefix") return "ru-layout";
+        const m = /prefix (2\d)\b/.exec(err.message);
+        return m ? `ru-prefix-${m[1]}` : "ru-prefix-20";
+      },
+    },
+  };
+
+  async function loadRules() {
+    say($("rules-load-error"), "");
+    try {
+      const rules = await api("GET", "/settings/rules");
+      state.rules = rules;
+      for (const part of Object.values(RULE_PARTS)) part.show(rules);
+    } catch (err) {
+      say($("rules-load-error"), err.message);
+    }
+  }
+
+  for (const [name, part] of Object.entries(RULE_PARTS)) {
+    $(`${name}-form`).addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target;
+      const error = $(`${name}-error`);
+      const done = $(`${name}-done`);
+      clearBlame(form);
+      say(error, "");
+      say(done, "");
+      if (!state.rules) {
+        await loadRules();
+        return;
+      }
+      let wanted;
+      try {
+        wanted = part.wanted();
+      } catch (problem) {
+        if (!(problem instanceof Problem)) throw problem;
+        say(error, problem.message);
+        blame(problem.field);
+        return;
+      }
+      // Only what changed, so that the audit log says what was changed.
+      const changes = Object.fromEntries(Object.entries(wanted)
+        .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(state.rules[key])));
+      if (!Object.keys(changes).length) {
+        say(done, "Nothing to save: these are the rules in force.");
+        return;
+      }
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const saved = await api("PUT", "/settings/rules", { json: changes });
+        state.rules = saved;
+        part.show(saved);
+        say(done, "Saved. The tills use it from their next sale or scan.");
+      } catch (err) {
+        say(error, err.message);
+        if (err.status === 422) blame($(part.field(err)));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   /* -- sales report ------------------------------------------------------------------------ */
 
   const pad = (n) => String(n).padStart(2, "0");
   const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+  /** Today as YYYY-MM-DD in the store's time zone when the API tells it, else on this till's clock. */
+  function storeToday() {
+    return state.timezone
+      ? new Intl.DateTimeFormat("en-CA", { timeZone: state.timezone }).format(new Date())
+      : isoDay(new Date());
+  }
 
   /** Minutes east of UTC in time zone `tz` at the instant `ms`. */
   function zoneOffset(ms, tz) {
@@ -374,11 +652,12 @@
       $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
       for (const item of document.querySelectorAll(".office-nav li[data-needs]")) C.show(item, can(item.dataset.needs));
       showBackOffice();
-      const today = state.timezone
-        ? new Intl.DateTimeFormat("en-CA", { timeZone: state.timezone }).format(new Date())
-        : isoDay(new Date());
+      const today = storeToday();
       if (!$("r-from").value) $("r-from").value = today;
       if (!$("r-to").value) $("r-to").value = today;
+      promotionDays();
+      showKindFields();
+      state.rules = null;
       for (const s of sections()) delete s.dataset.loaded;
       $("audit-body").replaceChildren();
       state.auditAfter = 0;
