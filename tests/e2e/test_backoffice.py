@@ -274,7 +274,7 @@ def test_a_manager_corrects_a_customer_and_adjusts_points(app: LiveApp, api: htt
     card = page.locator("#customer-edit")
     expect(card.get_by_role("heading", name="Ada Lovelace")).to_be_focused()
 
-    card.get_by_label("Points (+ to give, − to take)").fill("150")
+    card.get_by_label("Points (+ or −)").fill("150")
     card.get_by_label("Reason").fill("goodwill, late delivery")
     card.get_by_role("button", name="Adjust points").click()
     expect(page.locator("#customer-edit-done")).to_contain_text("150 now, worth 1.50 CAD")
@@ -283,7 +283,7 @@ def test_a_manager_corrects_a_customer_and_adjusts_points(app: LiveApp, api: htt
     expect(row.locator("td").nth(4)).to_have_text("1.50")
 
     # Taking more than the balance: the API refuses and the screen says why.
-    card.get_by_label("Points (+ to give, − to take)").fill("−200")
+    card.get_by_label("Points (+ or −)").fill("−200")
     card.get_by_label("Reason").fill("mistake")
     card.get_by_role("button", name="Adjust points").click()
     expect(card.get_by_role("alert")).to_have_text("The customer has only 150 points")
@@ -361,3 +361,56 @@ def test_a_supervisor_sees_no_stock_no_void_and_no_customer_changes(app: LiveApp
     page.goto(app.url + "/backoffice#orders")  # typed by hand: the first allowed section shows instead
     expect(page.get_by_role("heading", name="Time clock")).to_be_visible()
     expect(page.get_by_role("heading", name="Purchase orders")).to_be_hidden()
+
+
+def test_the_screens_opened_states_have_no_axe_violations(app: LiveApp, api: httpx.Client, browser: Any) -> None:
+    """test_accessibility checks each section as it first shows; these are the states it never
+    opens: an order with its receiving column, a count's variances, a customer being changed
+    (with an error showing), and the void dialog."""
+    from tests.e2e.test_accessibility import AXE, Axe
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
+    supplier = call(api, "POST", "/suppliers", {"name": "Axe Supplies"})
+    order = call(
+        api, "POST", "/purchase-orders", {"supplier_id": supplier["id"], "lines": [{"sku": "RICE-1KG", "quantity": 2}]}
+    )
+    call(api, "POST", "/customers", {"name": "Alan Turing"})
+    sell_card(api, 1000)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA", bypass_csp=True)
+    context.set_default_timeout(5000)
+    page, axe = context.new_page(), Axe()
+    try:
+        login(page, app.url + "/backoffice#orders", MANAGER)
+        page.locator("#orders-body tr", has_text=f"#{order['id']}").get_by_role("button", name="Open").click()
+        page.get_by_role("button", name="Receive goods").click()
+        expect(page.locator("#order-error")).to_be_visible()
+        axe.check(page, "backoffice-order-open")
+
+        nav(page, "Stock count")
+        count = page.locator("#count-form")
+        count.get_by_label("SKU, line 1").fill("RICE-1KG")
+        count.get_by_label("Counted, line 1").fill("3")
+        count.get_by_label("Reason").fill("spot check")
+        page.get_by_role("button", name="Save the count").click()
+        expect(page.locator("#count-result")).to_be_visible()
+        axe.check(page, "backoffice-count-result")
+
+        nav(page, "Stock")
+        page.locator("#stock-body tr", has_text="RICE-1KG").get_by_role("button", name="Rules").click()
+        axe.check(page, "backoffice-rules")
+
+        nav(page, "Customers")
+        page.locator("#customer-body tr", has_text="Alan Turing").get_by_role("button", name="Edit").click()
+        page.get_by_label("Points (+ or −)").fill("0")
+        page.get_by_role("button", name="Adjust points").click()
+        expect(page.locator("#customer-edit-error")).to_be_visible()
+        axe.check(page, "backoffice-customer-edit")
+
+        nav(page, "Gift cards")
+        page.locator("#cards-body tr").first.get_by_role("button", name="Void").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        axe.check(page, "backoffice-void-dialog")
+    finally:
+        context.close()
+    axe.assert_clean()
