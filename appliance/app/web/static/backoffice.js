@@ -849,6 +849,7 @@
     const card = voiding.card;
     try {
       await api("POST", `/gift-cards/${card.id}/void`, { json: { reason: $("void-reason").value.trim() } });
+      voiding.back = $("cards-title"); // its row and button are about to go
       C.closeDialog($("void-dialog"));
       say($("cards-done"), `Card ${card.code} is void; ${C.money(card.balance, card.currency)} left the liability.`);
       await loadCards();
