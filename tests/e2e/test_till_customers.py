@@ -210,6 +210,19 @@ def test_a_gift_card_sold_then_spent(app: LiveApp, page: Any, screenshot: Any) -
     pay_exact_cash(page)
     expect(page.locator("#change-note")).to_have_text("Gift card 25.00 · Cash received 18.67 · Total 43.67")
 
+    # The spent card topped up again: the same number, 10.00 more on it.
+    page.keyboard.press("F9")
+    page.keyboard.press("Alt+i")
+    page.get_by_role("dialog", name="Sell a gift card").get_by_label("Top up a card").check()
+    dialog = page.get_by_role("dialog", name="Top up a gift card")
+    dialog.get_by_label("Gift card number").fill(code)
+    dialog.get_by_label("Amount to load (CAD)").fill("10")
+    dialog.get_by_role("button", name="Add to sale").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#lines-body tr")).to_contain_text("Gift card top-up ****-****-****-" + code[-4:])
+    pay_exact_cash(page)
+    expect(issued).to_contain_text(f"Topped up {code}: 10.00 CAD loaded")
+
 
 def test_a_return_to_store_credit_found_by_day(app: LiveApp, page: Any, screenshot: Any) -> None:
     login(page, app.url, MANAGER)
@@ -268,3 +281,32 @@ def test_a_return_without_a_receipt_needs_a_supervisor_for_a_cashier(app: LiveAp
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator("#scan-input")).to_be_focused()
+
+
+def test_the_customer_and_points_with_the_keyboard_only(app: LiveApp, page: Any) -> None:
+    login(page, app.url)
+    kb = page.keyboard
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    kb.press("Alt+u")
+    expect(page.get_by_label("Phone, email or name")).to_be_focused()
+    kb.type("Paul", delay=80)  # a person typing, not a scanner
+    kb.press("Enter")
+    expect(page.get_by_role("button", name="Name Paul Roy on the sale")).to_be_focused()
+    kb.press("Enter")
+    expect(page.locator("#customer-name")).to_have_text("Paul Roy")
+    expect(page.locator("#scan-input")).to_be_focused()
+
+    kb.press("Alt+o")
+    amount = page.get_by_label("Amount paid with points (CAD)")
+    expect(amount).to_be_focused()
+    expect(amount).to_have_value("1.00")  # all the 100 points are worth
+    kb.press("Enter")
+    expect(page.locator("#t-due")).to_have_text("2.50")
+    expect(page.locator("#customer-points")).to_have_text("0 points, worth 0.00 CAD")
+    expect(page.locator("#scan-input")).to_be_focused()
+    kb.press("F2")
+    expect(page.locator("#pay-input")).to_be_focused()
+    kb.type("2.50", delay=80)
+    kb.press("Enter")
+    expect(page.locator("#loyalty-note")).to_have_text("Paul Roy earned 2 points; balance 2 points, worth 0.02 CAD.")

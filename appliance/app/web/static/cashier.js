@@ -451,6 +451,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     state.busy = true;
     try {
       await api("POST", `/sales/${state.sale.id}/cancel`, { json: {} });
+      forgetExtras(state.sale.id);
       C.closeDialog($("cancel-dialog"));
       newSale();
       announce("Sale cancelled.");
@@ -2372,6 +2373,7 @@ import { createWedgeDetector } from "/static/scanner.js";
       field.value = text; // a gift card's number, or an item coming back without a receipt
       if (field === $("noreceipt-code")) $("noreceipt-add").requestSubmit();
       else if (field === $("gift-code")) checkGiftBalance();
+      else if (field === $("customer-q")) $("customer-find").requestSubmit(); // a loyalty card's barcode
       return;
     }
     if (RECEIPT_NUMBER.test(text)) {
