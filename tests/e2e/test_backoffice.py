@@ -215,6 +215,24 @@ def test_a_count_records_its_variances(app: LiveApp, api: httpx.Client, page: An
     expect(movement.locator("td").nth(4)).to_have_text("-3")
 
 
+def test_an_adjustment_with_a_note_shows_in_the_movements(app: LiveApp, api: httpx.Client, page: Any) -> None:
+    login(page, app.url + "/backoffice#stock", MANAGER)
+    form = page.locator("#adjust-form")
+    form.get_by_label("SKU").fill("TEA-100")
+    form.get_by_label("Change (+ or −)").fill("−2")
+    form.get_by_label("Reason").select_option("damaged")
+    form.get_by_label("Note (optional)").fill("box crushed in the stock room")
+    before = on_hand(api, "TEA-100")
+    form.get_by_role("button", name="Adjust").click()
+    page.get_by_role("status").filter(has_text=f"TEA-100: on hand now {before - 2}").wait_for()
+    assert on_hand(api, "TEA-100") == before - 2
+    page.locator("#stock-body tr", has_text="TEA-100").get_by_role("button", name="Movements").click()
+    latest = page.locator("#movements-body tr").first
+    expect(latest).to_contain_text("damaged: box crushed in the stock room")
+    expect(latest.locator("td").nth(4)).to_have_text("-2")
+    expect(latest).to_contain_text(MANAGER[0])
+
+
 def test_low_stock_leads_to_suggested_drafts(app: LiveApp, api: httpx.Client, page: Any, screenshot: Any) -> None:
     call(api, "POST", "/suppliers", {"name": "Jam Co"})
     call(api, "PATCH", "/stock/products/RICE-1KG", {"reorder_point": 4})  # low, but nobody to order it from

@@ -258,9 +258,11 @@
       return;
     }
     try {
-      const done = await api("POST", "/stock/adjustments", {
-        json: { sku: $("adj-sku").value.trim(), quantity, reason: $("adj-reason").value },
-      });
+      const json = { sku: $("adj-sku").value.trim(), quantity, reason: $("adj-reason").value };
+      if ($("adj-note").value.trim()) json.note = $("adj-note").value.trim();
+      const done = await api("POST", "/stock/adjustments", { json });
+      $("adj-qty").value = "";
+      $("adj-note").value = "";
       say($("stock-done"), `${done.sku}: on hand now ${done.on_hand}.`);
       delete $("movements").dataset.loaded;
       stockView();
