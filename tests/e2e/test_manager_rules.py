@@ -105,7 +105,8 @@ def test_promotions_made_on_screen_price_the_next_sale(
     assert not page.locator("#pr-price").is_visible()
     new_promotion(page, "Coffee week", "% off a category", **{"Category": "coffee", "Percentage off": "12.5"})
     expect(page.locator("#promo-done")).to_contain_text("12.5 % off")
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    today = dt.date.fromisoformat(page.locator("#pr-starts").input_value())  # the store's day, as the screen has it
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
     page.locator("#pr-starts").fill(tomorrow)
     page.locator("#pr-ends").fill(tomorrow)
     new_promotion(page, "Fruit tomorrow", "% off a category", **{"Category": "fruit", "Percentage off": "50"})
