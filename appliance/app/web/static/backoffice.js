@@ -85,7 +85,7 @@
 
   /* -- shared bits: words, times, numbers, editable lines ----------------------------------- */
 
-  /** On-hand moved: the stock and movements screens read afresh the next time they show. */
+  /** On-hand or on-order moved: the stock and movements screens read afresh the next time they show. */
   function stockMoved() {
     delete $("stock").dataset.loaded;
     delete $("movements").dataset.loaded;
@@ -206,25 +206,27 @@
     $("stock-caption").textContent = caption;
   }
 
-  async function loadStock(q) {
+  let stockAsked = 0; // only the answer to the latest question fills the table
+
+  async function showStock(view, path, caption) {
     say($("stock-error"), "");
-    stockView = () => loadStock(q);
+    stockView = view;
+    const mine = ++stockAsked;
     try {
       if (!state.suppliersLoaded) await loadSuppliers();
-      stockRows((await api("GET", "/stock?" + new URLSearchParams({ q }))).products, q ? `Matching “${q}”` : "Stock");
+      const found = await api("GET", path);
+      if (mine === stockAsked) stockRows(found.products, caption);
     } catch (err) {
-      say($("stock-error"), err.message);
+      if (mine === stockAsked) say($("stock-error"), err.message);
     }
   }
 
-  async function loadLow() {
-    say($("stock-error"), "");
-    stockView = loadLow;
-    try {
-      stockRows((await api("GET", "/stock/low")).products, "At or under the reorder point");
-    } catch (err) {
-      say($("stock-error"), err.message);
-    }
+  function loadStock(q) {
+    return showStock(() => loadStock(q), "/stock?" + new URLSearchParams({ q }), q ? `Matching “${q}”` : "Stock");
+  }
+
+  function loadLow() {
+    return showStock(loadLow, "/stock/low", "At or under the reorder point");
   }
 
   $("stock-search").addEventListener("submit", (e) => { e.preventDefault(); loadStock($("stock-q").value.trim()); });
@@ -241,6 +243,7 @@
         say($("stock-done"), "No draft order made: nothing low is left uncovered by an open order." + without);
         return;
       }
+      stockMoved();
       const names = made.orders.map((o) => `#${o.id} (${o.supplier})`).join(", ");
       goToOrders("draft", `${made.orders.length} draft order(s) suggested from the low-stock list: ${names}.` + without,
         made.orders.length === 1 ? made.orders[0] : null);
@@ -559,6 +562,7 @@
     say($("order-done"), "");
     try {
       showOrder(await api("POST", `/purchase-orders/${order.id}/${path}`, { json: {} }), false);
+      stockMoved();
       say($("order-done"), done);
       loadOrders();
     } catch (err) {
@@ -641,6 +645,7 @@
     if ($("po-note").value.trim()) json.note = $("po-note").value.trim();
     try {
       const made = await api("POST", "/purchase-orders", { json });
+      stockMoved();
       $("po-form").reset();
       poLines.reset();
       say($("orders-done"), "");
