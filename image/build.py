@@ -444,8 +444,12 @@ class Build:
                 if found.name in ("lock", "partial", "auxfiles"):
                     continue
                 remove_tree(found)
-        # The build host's resolver goes; the box gets its own (DHCP) at boot.
-        (rootfs / "etc/resolv.conf").unlink(missing_ok=True)
+        # The build host's resolver goes; dhcpcd writes the box's own from its lease at boot
+        # (into this very file: its unit leaves /etc read-only but for it).
+        resolv = rootfs / "etc/resolv.conf"
+        resolv.unlink(missing_ok=True)
+        resolv.write_text("")
+        resolv.chmod(0o644)
         # Services may start at boot again.
         (rootfs / "usr/sbin/policy-rc.d").unlink()
         # fstab: the root by its file system label (the disk stage names it); the ESP is not mounted.

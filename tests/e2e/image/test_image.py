@@ -193,6 +193,11 @@ def test_first_boot_made_the_store_and_sealed_its_key(boot: Boot) -> None:
     assert re.search(r"600:root:/etc/credstore\.encrypted/comptoir-store-key", boot.value("credential"))
 
 
+def test_dhcpcd_waits_for_a_network(boot: Boot) -> None:
+    # The guest has no network card: dhcpcd runs all the same, ready for one.
+    assert boot.value("unit dhcpcd.service") == "active"
+
+
 def test_the_pos_answers_healthz_inside_the_guest(boot: Boot) -> None:
     assert boot.value("unit comptoir.service") == "active"
     assert boot.value("healthz") == "200"

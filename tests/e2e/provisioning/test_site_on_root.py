@@ -86,6 +86,13 @@ def test_kiosk_base(provisioned: Provisioned) -> None:
     assert enabled(root, "systemd-timesyncd.service")
     assert "Storage=persistent" in read(root, "/etc/systemd/journald.conf.d/50-comptoir.conf")
     assert (root / "var/log/journal").is_dir()
+    # A bare root has no ifupdown stanza: dhcpcd brings the network up, keeping our host name.
+    assert "dhcpcd" in packages
+    assert enabled(root, "dhcpcd.service")
+    dhcpcd = rules(root, "/etc/dhcpcd.conf").split("\n")
+    assert "allowinterfaces en* eth* wl*" in dhcpcd and "noipv4ll" in dhcpcd
+    assert not any("host_name" in line for line in dhcpcd)
+    assert (root / "etc/resolv.conf").is_file()
 
 
 def test_updates(provisioned: Provisioned) -> None:
