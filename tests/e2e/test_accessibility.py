@@ -276,6 +276,12 @@ def test_every_manager_section_has_no_violations(app: LiveApp, axe_page: Any) ->
     page.locator("#audit-body tr").first.wait_for()
     axe.check(page, "manager-audit")
 
+    for link, heading in (("Promotions", "Promotions"), ("Store rules", "Store rules")):
+        page.get_by_role("link", name=link).click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        page.wait_for_load_state("networkidle")
+        axe.check(page, f"manager-{link.lower().replace(' ', '-')}")
+
     page.get_by_role("button", name="Log out").click()
     login(page, app.url + "/manager", CASHIER)
     page.get_by_role("heading", name="Nothing here for your role").wait_for()

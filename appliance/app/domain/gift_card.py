@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from appliance.app.domain.errors import Conflict, Invalid
+from appliance.app.domain.money import money_words
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASE = len(ALPHABET)
@@ -68,7 +69,9 @@ def expiry(activated: dt.datetime, days: int | None) -> dt.datetime | None:
     return activated + dt.timedelta(days=days)
 
 
-def check_redeemable(status: str, balance: int, expires_at: dt.datetime | None, now: dt.datetime, amount: int) -> None:
+def check_redeemable(
+    status: str, balance: int, expires_at: dt.datetime | None, now: dt.datetime, amount: int, currency: str
+) -> None:
     """Refuses a redemption the card cannot cover; the caller debits only after this."""
     if amount <= 0:
         raise Invalid("the amount must be positive", "invalid_amount")
@@ -79,7 +82,7 @@ def check_redeemable(status: str, balance: int, expires_at: dt.datetime | None, 
     if expires_at is not None and expires_at <= now:
         raise Invalid(f"this gift card expired on {expires_at:%Y-%m-%d}", "gift_card_expired")
     if amount > balance:
-        raise Invalid(f"the gift card holds only {balance}", "gift_card_insufficient")
+        raise Invalid(f"the gift card holds only {money_words(balance, currency)}", "gift_card_insufficient")
 
 
 MAX_CARD_VALUE = 10**8  # a million in a two-decimal currency: above that it is a typo

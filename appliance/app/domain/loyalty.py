@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import money_words
 
 MAX_POINTS_PER_UNIT = 1000
 MAX_POINT_VALUE = 10**6
@@ -56,14 +57,15 @@ def points_to_pay(rules: LoyaltyRules, amount: int) -> int:
     return -(-amount // rules.point_value)
 
 
-def redeem(rules: LoyaltyRules, balance: int, amount: int) -> int:
+def redeem(rules: LoyaltyRules, balance: int, amount: int, currency: str) -> int:
     """The points a redemption of `amount` takes, or Invalid when the balance is short."""
     if not rules.enabled:
         raise Invalid("loyalty points are not in use in this store", "loyalty_disabled")
     needed = points_to_pay(rules, amount)
     if needed > balance:
         raise Invalid(
-            f"{amount} needs {needed} points; the customer has {balance} (worth {balance * rules.point_value})",
+            f"{money_words(amount, currency)} needs {needed} points; the customer has {balance} "
+            f"(worth {money_words(value_of(rules, balance), currency)})",
             "insufficient_points",
         )
     return needed

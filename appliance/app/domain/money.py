@@ -107,3 +107,8 @@ def format_amount(amount: int, currency: str) -> str:
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), 10**exp)
     return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
+
+
+def money_words(amount: int, currency: str) -> str:
+    """1250 in CAD → '12.50 CAD', as messages to staff put an amount."""
+    return f"{format_amount(amount, currency)} {currency}"

@@ -301,6 +301,26 @@ def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | No
         return answer
 
 
+def on_sale(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT c.id, c.name, c.points, c.points_owed, "
+        "(SELECT coalesce(sum(e.points), 0) FROM loyalty_entries e WHERE e.sale_id = s.sale_id AND e.kind = 'earn' "
+        "AND e.customer_id = c.id) AS earned "
+        "FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
+        (sale_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "points": row["points"],
+        "points_value": loyalty.value_of(rules(conn), row["points"]),
+        "points_owed": row["points_owed"],
+        "points_earned": row["earned"],
+    }
+
+
 def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)
@@ -330,7 +350,7 @@ def pay_with_points(
         row = _row(tx, customer_id)
         if row["erased_at"] is not None:
             raise Conflict("this customer was erased", "customer_erased")
-        points = loyalty.redeem(rules(tx), row["points"], applied)
+        points = loyalty.redeem(rules(tx), row["points"], applied, shop.settings.currency)
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
         done = tx.execute(
             "UPDATE customers SET points = points - ? WHERE id = ? AND points >= ?", (points, customer_id, points)

@@ -15,7 +15,7 @@ from typing import Any
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.domain.money import format_amount
+from appliance.app.domain.money import money_words
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
@@ -182,8 +182,8 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
         if r["status"] != "active" or r["balance"] < r["amount"]:
             left = r["balance"] if r["status"] == "active" else 0
             raise Conflict(
-                f"gift card {card_rules.masked(r['code'])} holds {format_amount(left, shop.settings.currency)} "
-                f"of the {format_amount(r['amount'], shop.settings.currency)} put on it: it was spent or voided, "
+                f"gift card {card_rules.masked(r['code'])} holds {money_words(left, shop.settings.currency)} "
+                f"of the {money_words(r['amount'], shop.settings.currency)} put on it: it was spent or voided, "
                 "so it cannot be returned for money",
                 "gift_card_spent",
             )
@@ -211,7 +211,9 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> di
 
     def charge(tx: Connection, applied: int) -> None:
         row = _card(tx, normal)
-        card_rules.check_redeemable(row["status"], row["balance"], _expires(row), shop.clock(), applied)
+        card_rules.check_redeemable(
+            row["status"], row["balance"], _expires(row), shop.clock(), applied, shop.settings.currency
+        )
         # The balance guard in SQL is the last word: never below zero, whatever raced us.
         done = tx.execute(
             "UPDATE gift_cards SET balance = balance - ? WHERE id = ? AND status = 'active' AND balance >= ?",

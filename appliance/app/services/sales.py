@@ -135,7 +135,16 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
             for p in payments
         ],
         "change": sum(p["change"] for p in payments),
+        "customer": _customer(conn, sale_id),
     }
+
+
+def _customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+    """The sale's customer as the till needs them: who, their points, and what this sale
+    earned them. No contact details: the customer display hears every sale view."""
+    from appliance.app.services.customers import on_sale
+
+    return on_sale(conn, sale_id)
 
 
 def _discount_json(discount: Discount | None) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from appliance.app.services import customers, gift_cards, period_reports, stock, store_rules, time_clock
+from appliance.app.services import customers, gift_cards, idempotency, period_reports, stock, store_rules, time_clock
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -288,7 +288,18 @@ async def sell_gift_card(request: Request) -> Response:
     who = await actor(request)
     sale_id = _id(request, "sale_id")
     body = await json_body(request, GIFT_CARD_SALE)
-    return ok(await call(gift_cards.sell, shop_of(request), who, sale_id, body["amount"], body.get("code")))
+    shop = shop_of(request)
+    # A retry after a lost answer must not put a second card on the sale.
+    status, answer = await call(
+        idempotency.run_once,
+        shop,
+        who,
+        request.headers.get("idempotency-key"),
+        f"gift-cards:{sale_id}",
+        body,
+        lambda: (200, gift_cards.sell(shop, who, sale_id, body["amount"], body.get("code"))),
+    )
+    return ok(answer, status)
 
 
 async def gift_card_balance(request: Request) -> Response:
@@ -575,6 +586,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         GIFT_CARD_SALE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        headers=("Idempotency-Key",),
     ),
     Endpoint(
         "POST",

@@ -161,3 +161,25 @@ def test_loyalty_rules_are_store_settings(as_role: Any, cashier: Any, manager: A
     pay_cash(cashier, sale)
     assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points"] == 34
     assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points_value"] == 68
+
+
+def test_the_sale_names_its_customer_without_their_contact_details(cashier: Any) -> None:
+    ada = enrol(cashier, email="ada@example.org", phone="+15145550101")
+    sale = new_sale(cashier, "036000291452")
+    assert sale["customer"] is None
+    put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": ada["id"]})
+    # Every view of the sale (a reload, a resume on another till) carries the customer...
+    scanned = cashier.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": "036000291452"}).json()
+    again = cashier.get(f"/api/v1/sales/{sale['id']}").json()
+    for view in (scanned, again):
+        assert view["customer"] == {
+            "id": ada["id"],
+            "name": "Ada Lovelace",
+            "points": 0,
+            "points_value": 0,
+            "points_owed": 0,
+            "points_earned": 0,
+        }
+    # ...and the completed sale what it earned them.
+    done = pay_cash(cashier, again)
+    assert (done["customer"]["points_earned"], done["customer"]["points"]) == (12, 12)

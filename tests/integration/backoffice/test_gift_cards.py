@@ -212,3 +212,15 @@ def test_two_sessions_racing_over_http(as_role: Any) -> None:
         t.join(30)
     assert sorted(a.status_code for a in answers) == [201, 422]
     assert balance(one, code)["balance"] == 0
+
+
+def test_a_retried_gift_card_sale_puts_one_card_on_the_sale(cashier: Any) -> None:
+    sale = cashier.post("/api/v1/sales").json()
+    key = {"Idempotency-Key": "7b0c1d4e-2f3a-4b5c-8d6e-9f0a1b2c3d4e"}
+    first = cashier.post(f"/api/v1/sales/{sale['id']}/gift-cards", json={"amount": 2000}, headers=key)
+    again = cashier.post(f"/api/v1/sales/{sale['id']}/gift-cards", json={"amount": 2000}, headers=key)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["gift_card"]["code"] == first.json()["gift_card"]["code"]
+    assert len(cashier.get(f"/api/v1/sales/{sale['id']}").json()["lines"]) == 1
+    other = cashier.post(f"/api/v1/sales/{sale['id']}/gift-cards", json={"amount": 3000}, headers=key)
+    assert code_of(other) == (409, "idempotency_key_reused")

@@ -75,17 +75,17 @@ def test_a_code_never_looks_like_a_card_number() -> None:
 
 def test_redemption_rules() -> None:
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    gc.check_redeemable("active", 500, None, now, 500)
-    with pytest.raises(Invalid, match="holds only"):
-        gc.check_redeemable("active", 500, None, now, 501)
+    gc.check_redeemable("active", 500, None, now, 500, "CAD")
+    with pytest.raises(Invalid, match=r"holds only 5\.00 CAD"):
+        gc.check_redeemable("active", 500, None, now, 501, "CAD")
     with pytest.raises(Invalid, match="expired"):
-        gc.check_redeemable("active", 500, now, now, 1)
+        gc.check_redeemable("active", 500, now, now, 1, "CAD")
     with pytest.raises(Conflict):
-        gc.check_redeemable("pending", 500, None, now, 1)
+        gc.check_redeemable("pending", 500, None, now, 1, "CAD")
     with pytest.raises(Conflict):
-        gc.check_redeemable("void", 500, None, now, 1)
+        gc.check_redeemable("void", 500, None, now, 1, "CAD")
     with pytest.raises(Invalid):
-        gc.check_redeemable("active", 500, None, now, 0)
+        gc.check_redeemable("active", 500, None, now, 0, "CAD")
 
 
 def test_expiry_follows_the_store_setting() -> None:

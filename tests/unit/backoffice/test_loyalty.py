@@ -25,24 +25,26 @@ def test_paying_takes_whole_points_rounded_up() -> None:
     rules = LoyaltyRules(point_value=5)  # a point is worth 5 cents
     assert points_to_pay(rules, 10) == 2
     assert points_to_pay(rules, 11) == 3
-    assert redeem(rules, 3, 11) == 3
+    assert redeem(rules, 3, 11, "CAD") == 3
 
 
 def test_a_redemption_above_the_balance_is_refused() -> None:
     with pytest.raises(Invalid) as caught:
-        redeem(RULES, 100, 101)
+        redeem(RULES, 100, 101, "CAD")
     assert caught.value.code == "insufficient_points"
+    # Amounts in the shop's money, as the cashier reads them.
+    assert str(caught.value.message) == "1.01 CAD needs 101 points; the customer has 100 (worth 1.00 CAD)"
 
 
 @pytest.mark.parametrize("amount", [0, -5])
 def test_nothing_or_less_cannot_be_paid_with_points(amount: int) -> None:
     with pytest.raises(Invalid):
-        redeem(RULES, 100, amount)
+        redeem(RULES, 100, amount, "CAD")
 
 
 def test_disabled_loyalty_cannot_be_redeemed() -> None:
     with pytest.raises(Invalid) as caught:
-        redeem(LoyaltyRules(enabled=False), 100, 1)
+        redeem(LoyaltyRules(enabled=False), 100, 1, "CAD")
     assert caught.value.code == "loyalty_disabled"
 
 

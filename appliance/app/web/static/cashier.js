@@ -46,6 +46,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     discountFor: null, // {line} or {order: true}
     refundSale: null, // the sale being returned
     refundKey: null, // Idempotency-Key of the refund on screen
+    giftSellKey: null, // {what, key}: the Idempotency-Key of the gift card being put on the sale
     customer: null, // the customer named on the sale on screen, as the API last gave them
     giftCards: [], // gift cards sold or topped up on the sale on screen: {code, kind, amount, line}
     extrasFor: null, // the sale id that `customer` and `giftCards` belong to
@@ -169,6 +170,8 @@ import { createWedgeDetector } from "/static/scanner.js";
       state.giftCards = extras.cards || [];
       state.extrasFor = sale.id;
     }
+    // The sale names its customer itself (a sale resumed on another till, too).
+    if (sale && sale.customer !== undefined) state.customer = sale.customer;
     try {
       if (sale && sale.status === "open") sessionStorage.setItem(SALE_KEY, String(sale.id));
       else sessionStorage.removeItem(SALE_KEY);
@@ -1413,7 +1416,15 @@ import { createWedgeDetector } from "/static/scanner.js";
     say($("giftsell-error"), "");
     try {
       const sale = await ensureSale();
-      const answer = await api("POST", `/sales/${sale.id}/gift-cards`, { json: topUp ? { amount, code } : { amount } });
+      // The same card pressed again after a lost answer is the same request: the key makes sure
+      // the sale gets one card, not two.
+      const what = JSON.stringify([sale.id, amount, topUp ? code : null]);
+      if (!state.giftSellKey || state.giftSellKey.what !== what) state.giftSellKey = { what, key: C.uuid() };
+      const answer = await api("POST", `/sales/${sale.id}/gift-cards`, {
+        json: topUp ? { amount, code } : { amount },
+        headers: { "Idempotency-Key": state.giftSellKey.key },
+      });
+      state.giftSellKey = null;
       const card = answer.gift_card;
       delete answer.gift_card;
       setSale(answer, { select: card ? card.line : state.selected });
@@ -1455,20 +1466,6 @@ import { createWedgeDetector } from "/static/scanner.js";
     return state.tender.key;
   }
 
-  /** The API's refusals of a gift card or points, with its minor units read as money. */
-  function tenderWords(err) {
-    const m = (text) => C.money(Number(text), state.currency);
-    if (err.code === "gift_card_insufficient") {
-      return err.message.replace(/holds only (\d+)/, (_, v) => `holds only ${m(v)}`);
-    }
-    if (err.code === "insufficient_points") {
-      return err.message
-        .replace(/^(\d+) needs/, (_, v) => `${m(v)} needs`)
-        .replace(/\(worth (\d+)\)/, (_, v) => `(worth ${m(v)})`);
-    }
-    return words(err);
-  }
-
   async function payOther(dialog, method, amount, json, extra, onPart) {
     state.busy = true;
     const buttons = dialog.querySelectorAll("button");
@@ -1491,7 +1488,7 @@ import { createWedgeDetector } from "/static/scanner.js";
       return true;
     } catch (err) {
       if (err.status !== 0) state.tender = null;
-      say(errorNode, tenderWords(err));
+      say(errorNode, words(err));
       if (err.code === "sale_paid") await reload();
       return false;
     } finally {
