@@ -12,6 +12,7 @@ driven by Playwright.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
   missing (`make test` installs it through tools/apt-packages.txt). Never `playwright install`.
 - `page` (function scope): a fresh context (no cookies, no storage) at 1280×800.
+- `axe_page` (function scope): the same with the CSP bypassed, for axe runs (tests/e2e/axe.py).
 - `screenshot(page, name)` fixture: saves test-artifacts/screens/NAME.png.
 """
 
@@ -188,6 +189,26 @@ def page(browser: Any) -> Iterator[Any]:
     finally:
         context.close()
     assert not problems, "the page logged errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def axe_page(browser: Any) -> Iterator[Any]:
+    """A fresh context for axe runs (tests/e2e/axe.py): axe is injected, which the app's CSP
+    refuses, so this context alone bypasses it. Fails the test on a script error."""
+    from tests.e2e.axe import AXE  # axe.py reads this module's ARTIFACTS
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA", bypass_csp=True)
+    context.set_default_timeout(5000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture

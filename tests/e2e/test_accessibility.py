@@ -10,9 +10,8 @@ Screenshots of each state land in test-artifacts/screens/ (names start with `a11
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,13 @@ from playwright.sync_api import expect
 
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
-from tests.e2e.conftest import ARTIFACTS, VIEWPORT, LiveApp
+from tests.e2e.axe import Axe
+from tests.e2e.conftest import VIEWPORT, LiveApp
+from tests.e2e.screens import log_in as login
+from tests.e2e.screens import scan
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "appliance" / "app" / "web" / "templates"
 
 CASHIER = ("lea", "Till-pass-2024")
@@ -55,61 +55,6 @@ def seed(shop: Shop) -> None:
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
     return make_live_app(seed=seed, gateway_url=acquirer)
-
-
-class Axe:
-    """Runs axe on a page and keeps every violation by the state it was found in."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[dict[str, Any]]] = {}
-
-    def check(self, page: Any, state: str) -> None:
-        page.wait_for_timeout(50)  # let a dialog's open and the last render settle
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
-            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-            " nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary)})))",
-            TAGS,
-        )
-        self.found[state] = result
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"a11y-{state}.png"))
-
-    def assert_clean(self) -> None:
-        bad = {state: v for state, v in self.found.items() if v}
-        assert self.found, "axe ran on nothing"
-        assert not bad, "axe-core violations (WCAG 2.2 AA):\n" + json.dumps(bad, indent=1, ensure_ascii=False)
-
-
-@pytest.fixture
-def axe_page(browser: Any) -> Iterator[Any]:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
-    context = browser.new_context(viewport=VIEWPORT, locale="en-CA", bypass_csp=True)
-    context.set_default_timeout(5000)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
-
-
-def login(page: Any, url: str, who: tuple[str, str]) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
-
-
-def scan(page: Any, code: str) -> None:
-    page.keyboard.type(code, delay=2)
-    page.keyboard.press("Enter")
 
 
 def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None:

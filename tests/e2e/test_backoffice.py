@@ -16,7 +16,9 @@ from playwright.sync_api import expect
 
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
+from tests.e2e.axe import AXE, Axe
 from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in, staff_api
 
 pytestmark = pytest.mark.slow
 
@@ -47,10 +49,7 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
 @pytest.fixture(scope="module")
 def api(app: LiveApp) -> Iterator[httpx.Client]:
     """The manager, speaking to the API with a bearer token (no cookie, no CSRF)."""
-    with httpx.Client(base_url=app.url + "/api/v1", timeout=10) as client:
-        answer = client.post("/auth/login", json={"username": MANAGER[0], "password": MANAGER[1]})
-        assert answer.status_code == 200, answer.text
-        client.headers["authorization"] = f"Bearer {answer.json()['token']}"
+    with staff_api(app.url, MANAGER) as client:
         yield client
 
 
@@ -70,11 +69,7 @@ def on_hand(api: httpx.Client, sku: str) -> int:
 
 
 def login(page: Any, url: str, who: tuple[str, str]) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
+    log_in(page, url, who)
     page.locator("#app-view").wait_for()
 
 
@@ -385,7 +380,6 @@ def test_the_screens_opened_states_have_no_axe_violations(app: LiveApp, api: htt
     """test_accessibility checks each section as it first shows; these are the states it never
     opens: an order with its receiving column, a count's variances, a customer being changed
     (with an error showing), and the void dialog."""
-    from tests.e2e.test_accessibility import AXE, Axe
 
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")

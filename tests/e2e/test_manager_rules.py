@@ -19,8 +19,10 @@ from playwright.sync_api import expect
 from appliance.app.domain.barcode import with_check_digit
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
-from tests.e2e.conftest import VIEWPORT, LiveApp
-from tests.e2e.test_accessibility import AXE, Axe
+from tests.e2e.axe import AXE, Axe
+from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in as login
+from tests.e2e.screens import staff_api
 
 pytestmark = pytest.mark.slow
 
@@ -49,19 +51,8 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
 @pytest.fixture
 def till(app: LiveApp) -> Iterator[httpx.Client]:
     """The API as a cashier's till speaks it (bearer token)."""
-    with httpx.Client(base_url=app.url + "/api/v1", timeout=10) as client:
-        answer = client.post("/auth/login", json={"username": CASHIER[0], "password": CASHIER[1]})
-        assert answer.status_code == 200, answer.text
-        client.headers["authorization"] = f"Bearer {answer.json()['token']}"
+    with staff_api(app.url, CASHIER) as client:
         yield client
-
-
-def login(page: Any, url: str, who: tuple[str, str]) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
 
 
 def sell(till: httpx.Client, *items: tuple[str, int]) -> dict[str, Any]:
@@ -219,21 +210,6 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
         entries = auditor.get("/audit?limit=1000", headers={"authorization": f"Bearer {token}"}).json()["entries"]
     changes = [json.dumps(e["details"]) for e in entries if e["action"] == "settings_change"]
     assert len(changes) == 3 and "PPIIIIIVVVVVK" in changes[-1]  # one a save; the refused ones left none
-
-
-@pytest.fixture
-def axe_page(browser: Any) -> Iterator[Any]:
-    """As test_accessibility's: axe is injected, so this context bypasses the CSP."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-CA", bypass_csp=True)
-    context.set_default_timeout(5000)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 def test_the_new_manager_sections_have_no_axe_violations(app: LiveApp, axe_page: Any) -> None:

@@ -16,6 +16,8 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in as login
+from tests.e2e.screens import scan
 
 pytestmark = pytest.mark.slow
 
@@ -41,20 +43,6 @@ def seed(shop: Shop) -> None:
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
     return make_live_app(seed=seed)
-
-
-def login(page: Any, url: str, who: tuple[str, str]) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
-
-
-def scan(page: Any, code: str) -> None:
-    """A keyboard-wedge scanner: digits typed fast, then Enter, into whatever has the focus."""
-    page.keyboard.type(code, delay=5)
-    page.keyboard.press("Enter")
 
 
 def test_admin_first_login_forces_a_password_change(app: LiveApp, page: Any, screenshot: Any) -> None:

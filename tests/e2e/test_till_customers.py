@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, customers, users
 from appliance.app.services.shop import Actor, Shop
 from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
 
 pytestmark = pytest.mark.slow
 
@@ -55,25 +56,7 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
-    expect(page.locator("#scan-input")).to_be_focused()
-
-
-def scan(page: Any, code: str) -> None:
-    """A keyboard-wedge scanner: digits typed fast, then Enter."""
-    page.keyboard.type(code, delay=2)
-    page.keyboard.press("Enter")
-
-
-def pay_exact_cash(page: Any) -> None:
-    page.keyboard.press("F2")
-    page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
-    # The till is busy until the receipt is on screen; keys pressed before then are dropped.
-    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+    log_in_at_till(page, url, who)
 
 
 def name_customer(page: Any, query: str, name: str) -> None:

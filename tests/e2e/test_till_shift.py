@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
 from tests.fakes.escpos_printer import VirtualPrinterServer
 
 pytestmark = pytest.mark.slow
@@ -74,24 +75,7 @@ def app(make_live_app: Callable[..., LiveApp], printer: VirtualPrinterServer, sc
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
-    page.goto(url)
-    form = page.locator("#login-form")
-    form.get_by_label("User name").fill(who[0])
-    form.get_by_label("Password").fill(who[1])
-    form.get_by_role("button", name="Log in").click()
-    expect(page.locator("#scan-input")).to_be_focused()
-
-
-def scan(page: Any, code: str) -> None:
-    page.keyboard.type(code, delay=2)
-    page.keyboard.press("Enter")
-
-
-def pay_exact(page: Any) -> None:
-    page.keyboard.press("F2")
-    pay = page.get_by_role("dialog", name="Pay cash")
-    pay.locator("#quick-cash button").first.click()
-    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+    log_in_at_till(page, url, who)
 
 
 def count(dialog: Any, pieces: dict[str, str]) -> None:
@@ -128,7 +112,7 @@ def test_a_shift_from_the_float_to_the_z_report(app: LiveApp, page: Any, screens
 
     scan(page, BREAD)
     expect(page.locator("#t-total")).to_have_text("3.50")
-    pay_exact(page)
+    pay_exact_cash(page)
 
     # Paid out, with a reason.
     page.keyboard.press("Alt+s")
@@ -213,7 +197,7 @@ def test_no_sale_reprint_and_a_stuck_job_on_the_printer(
     before = len(paper.cut_papers())
     scan(page, COFFEE)
     expect(page.locator("#t-total")).to_have_text("21.83")
-    pay_exact(page)
+    pay_exact_cash(page)
     receipt = page.locator("#receipt-number").inner_text()
     paper.wait_for_cuts(before + 1)
 

@@ -40,7 +40,6 @@ import { createWedgeDetector } from "/static/scanner.js";
     done: false, // the sale completed; the receipt is on screen
     queue: [],
     scanning: false,
-    busy: false,
     tender: null, // {amount, key}: reused if the same tender is retried after a failure
     voidApproval: false,
     discountFor: null, // {line} or {order: true}
@@ -52,7 +51,24 @@ import { createWedgeDetector } from "/static/scanner.js";
     extrasFor: null, // the sale id that `customer` and `giftCards` belong to
     noreceipt: [], // the items of a return without a receipt: {product, quantity}
     noreceiptKey: null,
+    keyWhileBusy: null, // the last shortcut pressed while the till was busy, played once it is not
   };
+
+  // `busy` is set by every call that must finish before the next act (a payment, a refund…).
+  // A shortcut pressed meanwhile (F9 for the next sale as the payment goes through) is kept
+  // and played when the till is free again, instead of being lost.
+  let busy = false;
+  Object.defineProperty(state, "busy", {
+    get: () => busy,
+    set: (value) => {
+      busy = !!value;
+      if (!busy && state.keyWhileBusy) {
+        const kept = state.keyWhileBusy;
+        state.keyWhileBusy = null;
+        setTimeout(() => onKey(kept), 0);
+      }
+    },
+  });
 
   /* -- formatting -------------------------------------------------------------------- */
 
@@ -2543,8 +2559,26 @@ import { createWedgeDetector } from "/static/scanner.js";
     openCard();
   });
 
+  const FKEYS = new Set(["F2", "F3", "F4", "F6", "F7", "F8", "F9", "F10"]);
+
+  function isShortcut(event) {
+    if (FKEYS.has(event.key)) return true;
+    return event.altKey && !event.ctrlKey && !event.metaKey && /^[a-z]$/i.test(event.key);
+  }
+
   document.addEventListener("keydown", (event) => {
+    if (state.busy && !$("app-view").hidden && isShortcut(event)) {
+      event.preventDefault();
+      state.keyWhileBusy = { key: event.key, altKey: event.altKey, ctrlKey: false, metaKey: false };
+      return;
+    }
+    onKey(event);
+  });
+
+  /** The till's keys; `event` is a keydown, or one kept while the till was busy. */
+  function onKey(event) {
     if ($("app-view").hidden) return;
+    if (!event.target) event = { ...event, target: document.activeElement, preventDefault() {} };
     const dialogOpen = document.querySelector("dialog[open]");
     const fkeys = {
       F2: openPay, F3: openQuantity, F4: openVoid, F6: () => openCard(), F7: () => openDiscount(false),
@@ -2593,7 +2627,7 @@ import { createWedgeDetector } from "/static/scanner.js";
       input.focus();
       input.value += event.key;
     }
-  });
+  }
 
   // Keep the scan field focused when a tap lands on nothing that takes focus.
   document.addEventListener("click", (event) => {

@@ -1,0 +1,50 @@
+"""What the end-to-end tests do on every screen: log in, scan, pay cash, and speak to the API
+as a member of staff (bearer token, as a till or an integrator would)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+
+def log_in(page: Any, url: str, who: tuple[str, str]) -> None:
+    """Opens `url` and logs in through its form; waits for nothing after (a forced password
+    change, a refusal and a screen are all things a test may want to see next)."""
+    page.goto(url)
+    form = page.locator("#login-form")
+    form.get_by_label("User name").fill(who[0])
+    form.get_by_label("Password").fill(who[1])
+    form.get_by_role("button", name="Log in").click()
+
+
+def log_in_at_till(page: Any, url: str, who: tuple[str, str]) -> None:
+    """The till is ready when its scan field has the focus."""
+    log_in(page, url, who)
+    expect(page.locator("#scan-input")).to_be_focused()
+
+
+def scan(page: Any, code: str, delay: float = 2) -> None:
+    """A keyboard-wedge scanner: digits typed fast, then Enter, into whatever has the focus."""
+    page.keyboard.type(code, delay=delay)
+    page.keyboard.press("Enter")
+
+
+def pay_exact_cash(page: Any) -> None:
+    page.keyboard.press("F2")
+    page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
+    # The till is busy until the receipt is on screen; keys pressed before then are dropped.
+    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+
+
+@contextlib.contextmanager
+def staff_api(url: str, who: tuple[str, str]) -> Iterator[httpx.Client]:
+    """The API at `url` (the app's base) as `who`, with a bearer token: no cookie, no CSRF."""
+    with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
+        answer = client.post("/auth/login", json={"username": who[0], "password": who[1]})
+        assert answer.status_code == 200, answer.text
+        client.headers["authorization"] = f"Bearer {answer.json()['token']}"
+        yield client
