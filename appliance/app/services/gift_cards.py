@@ -242,10 +242,7 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> di
 def balance(shop: Shop, actor: Actor, code: str) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     row = _card(shop.db.conn, code)
-    answer = _json(row)
-    expires = _expires(row)
-    answer["expired"] = expires is not None and expires <= shop.clock()
-    return answer
+    return {**_json(row), "expired": _expired(row, shop.clock())}
 
 
 def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> dict[str, Any]:
@@ -256,7 +253,13 @@ def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200)
         "SELECT * FROM gift_cards WHERE ? IS NULL OR status = ? ORDER BY id DESC LIMIT ?",
         (status, status, max(1, min(limit, 1000))),
     ).fetchall()
-    return {"gift_cards": [_json(r) for r in rows]}
+    now = shop.clock()
+    return {"gift_cards": [{**_json(r), "expired": _expired(r, now)} for r in rows]}
+
+
+def _expired(row: Any, now: dt.datetime) -> bool:
+    expires = _expires(row)
+    return expires is not None and expires <= now
 
 
 def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> dict[str, Any]:

@@ -86,10 +86,15 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+    """Offers running today or planned, by the shop's calendar; one past its last day prices
+    nothing any more and is left out (its sales keep the price they were given)."""
+    from appliance.app.services.sales import business_day
+
     require(shop, actor, Permission.SELL)
     rows = shop.db.conn.execute(
         "SELECT p.*, products.sku AS product_sku FROM promotions p LEFT JOIN products ON products.id = p.product_id "
-        "WHERE p.active ORDER BY p.starts, p.id"
+        "WHERE p.active AND p.ends >= ? ORDER BY p.starts, p.id",
+        (business_day(shop).isoformat(),),
     ).fetchall()
     return [{**promotion_json(sales_store.promotion(r)), "sku": r["product_sku"]} for r in rows]
 

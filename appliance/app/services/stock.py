@@ -114,6 +114,14 @@ def low_stock(shop: Shop, actor: Actor) -> dict[str, Any]:
     return {"products": [_level_json(lv) for lv in _low(shop.db.conn)]}
 
 
+def level(shop: Shop, actor: Actor, sku: str) -> dict[str, Any]:
+    """One product's stock and its rules, by its exact sku."""
+    require(shop, actor, Permission.MANAGE_STOCK)
+    product = _product(shop.db.conn, sku)
+    row = shop.db.conn.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+    return _level_json(_level(row))
+
+
 def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> dict[str, Any]:
     """A product's cost, reorder point, reorder quantity and supplier."""
     require(shop, actor, Permission.MANAGE_STOCK)

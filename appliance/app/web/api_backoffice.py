@@ -130,6 +130,11 @@ async def low_stock(request: Request) -> Response:
     return ok(await call(stock.low_stock, shop_of(request), who))
 
 
+async def stock_level(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(stock.level, shop_of(request), who, request.path_params["sku"]))
+
+
 async def stock_rules(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, STOCK_RULES)
@@ -401,6 +406,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Products at or under their reorder point",
         "manage_stock",
         statuses=(200, 401, 403),
+    ),
+    Endpoint(
+        "GET",
+        "/stock/products/{sku}",
+        stock_level,
+        "One product's stock, on order and stock rules, by its exact sku",
+        "manage_stock",
+        statuses=(200, 401, 403, 404, 422),
     ),
     Endpoint(
         "PATCH",

@@ -116,6 +116,8 @@ def test_an_expired_card_cannot_pay(store: Store, cashier: Any, as_role: Any) ->
     with store.shop.db.transaction() as tx:
         tx.execute("UPDATE gift_cards SET expires_at = '2000-01-01T00:00:00.000000Z'")
     assert balance(cashier, code)["expired"] is True
+    listed = as_role("manager").get("/api/v1/gift-cards?status=active").json()["gift_cards"]
+    assert [c["expired"] for c in listed] == [True]
     sale = new_sale(cashier, "96385074")
     answer = cashier.post(
         f"/api/v1/sales/{sale['id']}/payments", json={"method": "gift_card", "amount": 100, "gift_card": code}

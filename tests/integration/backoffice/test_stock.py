@@ -155,3 +155,12 @@ def test_stock_value_at_cost(manager: Any, as_role: Any) -> None:
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0] == "sku,name,on_hand,cost,value,retail_value"
     assert as_role("auditor").get("/api/v1/reports/stock-value").status_code == 200
+
+
+def test_one_product_by_its_exact_sku(manager: Any, cashier: Any) -> None:
+    assert manager.patch("/api/v1/stock/products/MLK", json={"cost": 300, "reorder_point": 4}).status_code == 200
+    milk = manager.get("/api/v1/stock/products/MLK")
+    assert milk.status_code == 200, milk.text
+    assert (milk.json()["sku"], milk.json()["cost"], milk.json()["reorder_point"]) == ("MLK", 300, 4)
+    assert code_of(manager.get("/api/v1/stock/products/NOPE")) == (404, "product_not_found")
+    assert cashier.get("/api/v1/stock/products/MLK").status_code == 403

@@ -292,10 +292,14 @@
     $("rule-cost").focus();
   }
 
-  /** The product with exactly this SKU, from the stock list; null when there is none. */
+  /** The stocked product with exactly this SKU; null when there is none. */
   async function stockedProduct(sku) {
-    const found = await api("GET", "/stock?" + new URLSearchParams({ q: sku, limit: "50" }));
-    return found.products.find((p) => p.sku === sku) || null;
+    try {
+      return await api("GET", `/stock/products/${encodeURIComponent(sku)}`);
+    } catch (err) {
+      if (err.code === "product_not_found" || err.code === "not_stocked") return null;
+      throw err;
+    }
   }
 
   $("rule-sku").addEventListener("change", async () => {
@@ -822,7 +826,7 @@
       const body = $("cards-body");
       body.replaceChildren();
       for (const card of found.gift_cards) {
-        body.append(el("tr", {}, el("td", { class: "mono" }, card.code), el("td", {}, CARD_WORDS[card.status] || card.status),
+        body.append(el("tr", {}, el("td", { class: "mono" }, card.code), el("td", {}, card.expired && card.status === "active" ? "Expired" : CARD_WORDS[card.status] || card.status),
           el("td", { class: "num" }, C.formatAmount(card.balance, card.currency)), el("td", { class: "nowrap" }, when(card.activated_at)),
           el("td", { class: "nowrap" }, when(card.expires_at)),
           el("td", {}, card.status === "void" ? "" : rowButton("Void", "card " + card.code, () => askVoid(card), "danger"))));
