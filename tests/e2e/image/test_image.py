@@ -214,8 +214,10 @@ def test_the_firewall_ruleset_is_loaded_and_drops_by_default(boot: Boot) -> None
 def test_nothing_listens_beyond_loopback_and_no_sshd(boot: Boot) -> None:
     listeners = boot.values("listen")
     for entry in listeners:
-        _proto, address = entry.split(" ", 1)
-        host = address.rsplit(":", 1)[0]
+        proto, address = entry.split(" ", 1)
+        host, port = address.rsplit(":", 1)
+        if proto == "udp" and port in ("68", "546"):
+            continue  # dhcpcd's client sockets (DHCP, DHCPv6), as policy TA14-002A allows
         assert host in ("127.0.0.1", "[::1]", "::1") or host.startswith("127."), f"listens beyond loopback: {entry}"
     assert any(entry.endswith("127.0.0.1:8787") for entry in listeners), listeners
     assert boot.value("sshd-processes") == "0"
