@@ -231,14 +231,27 @@ def test_a_return_to_store_credit_found_by_day(app: LiveApp, page: Any, screensh
     screenshot(page, "till-cust-08-store-credit-done")
 
 
-def test_a_cashier_may_not_give_store_credit(app: LiveApp, page: Any) -> None:
+def test_a_cashier_s_store_credit_takes_a_manager_s_approval(app: LiveApp, page: Any) -> None:
     login(page, app.url)
-    page.keyboard.press("Alt+r")
-    dialog = page.get_by_role("dialog", name="Return items")
-    dialog.get_by_role("button", name="No receipt").click()
+    page.keyboard.press("Alt+w")
     dialog = page.get_by_role("dialog", name="Return without a receipt")
-    expect(dialog.get_by_label("Store credit on a gift card")).to_be_disabled()
-    expect(dialog.locator("#noreceipt-to-hint")).to_contain_text("a manager can")
+    dialog.get_by_label("Barcode or SKU").fill(BREAD)
+    dialog.get_by_role("button", name="Add item").click()
+    expect(dialog.locator("#noreceipt-body tr")).to_contain_text("Bread loaf")
+    dialog.get_by_label("Reason").fill("Gift, no receipt")
+    dialog.get_by_label("Store credit on a gift card").check()
+    expect(dialog.locator("#noreceipt-to-hint")).to_contain_text("needs a manager's approval")
+    # A supervisor may take goods back without a receipt, not give store credit for them.
+    dialog.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
+    dialog.get_by_label("Supervisor password").fill(SUPERVISOR[1])
+    dialog.get_by_role("button", name="Refund").click()
+    expect(dialog.get_by_role("alert")).to_be_visible()
+    dialog.get_by_label("Supervisor user name").fill(MANAGER[0])
+    dialog.get_by_label("Supervisor password").fill(MANAGER[1])
+    dialog.get_by_role("button", name="Refund").click()
+    done = dialog.get_by_role("status")
+    expect(done).to_contain_text("3.50 CAD")
+    assert GIFT_CODE.search(done.inner_text()), done.inner_text()
 
 
 def test_a_return_without_a_receipt_needs_a_supervisor_for_a_cashier(app: LiveApp, page: Any, screenshot: Any) -> None:

@@ -274,6 +274,27 @@ def require(shop: Shop, actor: Actor, permission: Permission, approval: str | No
     )
 
 
+def require_all(
+    shop: Shop, actor: Actor, permissions: tuple[Permission, ...], approval: str | None = None
+) -> str | None:
+    """One act that takes several permissions (a refund onto store credit): the actor's role
+    holds them all, or one approval covers those it lacks. `permissions` go strongest first;
+    the approval is for the first one lacking, and its approver must hold every one lacking."""
+    if actor.must_change_password:
+        raise Forbidden("change your password first", "password_change_required")
+    missing = [p for p in permissions if not can(actor.role, p)]
+    if not missing:
+        return None
+    approver = require(shop, actor, missing[0], approval)
+    user = staff.by_name(shop.db.conn, approver or "")
+    beyond = [p for p in missing[1:] if user is None or not can(user.role, p)]
+    if beyond:
+        raise Forbidden(
+            f"{approver} may not {beyond[0].value.replace('_', ' ')}: a manager must approve this", "approval_invalid"
+        )
+    return approver
+
+
 def approved_by(shop: Shop, actor: Actor, permission: Permission, approval: str) -> str:
     """Uses up a supervisor's approval of `permission` on this session; names the approver."""
     approver_id = staff.use_approval(shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now())

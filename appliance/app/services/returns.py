@@ -12,7 +12,7 @@ from appliance.app.domain.errors import Invalid
 from appliance.app.domain.sale import check_quantity
 from appliance.app.domain.tax import compute_totals
 from appliance.app.services import audit_log, gift_cards, shifts
-from appliance.app.services.auth import require
+from appliance.app.services.auth import require_all
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store.db import Connection
@@ -58,9 +58,10 @@ def without_receipt(
     if not lines or len(lines) > 100:
         raise Invalid("return 1 to 100 lines", "no_lines")
     with shop.db.transaction() as tx:
-        approver = require(shop, actor, Permission.RETURN_WITHOUT_RECEIPT, approval)
+        needs: tuple[Permission, ...] = (Permission.RETURN_WITHOUT_RECEIPT,)
         if refund_to == "gift_card":
-            require(shop, actor, Permission.STORE_CREDIT)
+            needs = (Permission.STORE_CREDIT, *needs)  # one manager's approval of the credit covers both
+        approver = require_all(shop, actor, needs, approval)
         returned = []
         for item in lines:
             code, sku = item.get("barcode"), item.get("sku")

@@ -22,7 +22,7 @@ from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, Recei
 from appliance.app.domain.sale import COMPLETED, Sale, check_quantity
 from appliance.app.domain.tax import compute_totals
 from appliance.app.services import audit_log, hooks
-from appliance.app.services.auth import approved_by, require
+from appliance.app.services.auth import approved_by, require, require_all
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
@@ -689,9 +689,9 @@ def _refund(
 ) -> dict[str, Any]:
     completed_exchange: int | None = None
     with shop.db.transaction() as tx:
-        approver = require(shop, actor, Permission.REFUND, approval)
-        if refund_to == "gift_card":
-            require(shop, actor, Permission.STORE_CREDIT)
+        # Store credit is the stronger permission: one manager's approval of it covers the refund.
+        needs = (Permission.STORE_CREDIT, Permission.REFUND) if refund_to == "gift_card" else (Permission.REFUND,)
+        approver = require_all(shop, actor, needs, approval)
         sale = _load(tx, sale_id, actor)
         if sale.status != COMPLETED:
             raise Conflict(

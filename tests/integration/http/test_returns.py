@@ -128,3 +128,38 @@ def test_a_refund_to_a_gift_card_tender_puts_the_money_back_on_that_card(as_role
     )
     assert done.status_code == 201 and done.json()["tenders"] == [{"method": "gift_card", "amount": 349}]
     assert cashier.post("/api/v1/gift-cards/balance", json={"code": code}).json()["balance"] == 1000
+
+
+def approval(api: Any, who: str, permission: str) -> dict[str, str]:
+    answer = api.post("/api/v1/auth/approve", json={"username": who, "password": PASSWORD, "permission": permission})
+    assert answer.status_code == 200, answer.text
+    return {"X-Approval": answer.json()["approval"]}
+
+
+def test_store_credit_at_a_cashier_s_till_takes_one_manager_approval(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = paid_sale(cashier, "BRD")
+    body = {"lines": [{"line": 1}], "reason": "stale", "refund_to": "gift_card"}
+    url = f"/api/v1/sales/{sale['id']}/refunds"
+    # A supervisor may approve the refund, but not the store credit it would be.
+    refused = cashier.post(
+        "/api/v1/auth/approve", json={"username": "supervisor", "password": PASSWORD, "permission": "store_credit"}
+    )
+    assert refused.status_code == 403
+    assert cashier.post(url, json=body, headers=approval(cashier, "supervisor", "refund")).status_code == 403
+    done = cashier.post(url, json=body, headers=approval(cashier, "manager", "store_credit"))
+    assert done.status_code == 201, done.text
+    assert done.json()["gift_card"]["balance"] == 349
+    entries = as_role("auditor").get("/api/v1/audit").json()["entries"]
+    refund = [e for e in entries if e["action"] == "refund"][-1]
+    assert refund["actor"] == "cashier" and '"approved_by":"manager"' in refund["details"]
+
+
+def test_a_receiptless_return_as_store_credit_takes_one_manager_approval(as_role: Any) -> None:
+    supervisor = as_role("supervisor")
+    item = {"lines": [{"sku": "BRD"}], "reason": "a gift, no receipt", "refund_to": "gift_card"}
+    # The supervisor may take it back without a receipt, but not give store credit for it.
+    assert supervisor.post("/api/v1/returns", json=item).status_code == 403
+    done = supervisor.post("/api/v1/returns", json=item, headers=approval(supervisor, "manager", "store_credit"))
+    assert done.status_code == 201, done.text
+    assert done.json()["refund_to"] == "gift_card"

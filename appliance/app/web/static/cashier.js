@@ -1061,7 +1061,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     if ($("refund-to-credit").checked) json.refund_to = "gift_card";
     state.busy = true;
     say($("refund-error"), "");
-    const answer = await withApproval(refundApproval, "refund", $("refund-error"),
+    const answer = await withApproval(refundApproval, returnPermission(!!json.refund_to, "refund"), $("refund-error"),
       (headers) => api("POST", `/sales/${sale.id}/refunds`, {
         json, headers: { ...headers, "Idempotency-Key": state.refundKey },
       }),
@@ -1626,11 +1626,18 @@ import { createWedgeDetector } from "/static/scanner.js";
 
   const noreceiptApproval = approvalBox("noreceipt");
 
+  const mayGiveCredit = () => !!(state.me && state.me.permissions.includes("store_credit"));
+
   function creditChoice(radio, hint) {
-    const allowed = !!(state.me && state.me.permissions.includes("store_credit"));
-    $(radio).disabled = !allowed;
-    $(hint).textContent = allowed ? "" : `The ${state.me ? state.me.role : ""} role may not give store credit; a manager can.`;
+    const allowed = mayGiveCredit();
+    $(radio).disabled = false;
+    $(hint).textContent = allowed ? "" : "Store credit needs a manager's approval at this till.";
     C.show($(hint), !allowed);
+  }
+
+  /** The approval to ask for: a manager's for store credit covers the return it is. */
+  function returnPermission(credit, plain) {
+    return credit && !mayGiveCredit() ? "store_credit" : plain;
   }
 
   function openNoReceipt() {
@@ -1760,7 +1767,8 @@ import { createWedgeDetector } from "/static/scanner.js";
     say($("noreceipt-error"), "");
     let answer = null;
     try {
-      answer = await withApproval(noreceiptApproval, "return_without_receipt", $("noreceipt-error"),
+      answer = await withApproval(noreceiptApproval, returnPermission(refundTo === "gift_card", "return_without_receipt"),
+        $("noreceipt-error"),
         (headers) => api("POST", "/returns", {
           json: { lines, reason, refund_to: refundTo },
           headers: { ...headers, "Idempotency-Key": state.noreceiptKey },
