@@ -12,7 +12,9 @@ every column: text, blobs and numbers) for:
   `;…=YYMM…`, or the chip's track-2 equivalent `…DYYMM…`).
 
 13- and 14-digit runs count only when they fall in a brand's range for that length and are
-not valid GS1 barcodes (EAN-13, GTIN-14), which a catalogue is full of.
+not valid GS1 barcodes (EAN-13, GTIN-14), which a catalogue is full of. Nor does a bare run
+count inside a hex digest (a whole hex word 32, 40, 64, 96 or 128 characters long): hashes
+are everywhere and a few in thousands hold a Luhn-valid run of digits.
 
 Leading 1 is left out on purpose: 13-digit Unix millisecond timestamps and 19-digit
 nanosecond ones start with 1 and would make every log a false positive; the only cards
@@ -57,6 +59,9 @@ _CANDIDATE = re.compile(rb"[2-6][0-9]{3}(?:[0-9]{9,}|([ -])[0-9]{3,6}(?:\1[0-9]{
 _TRACK2_AFTER = re.compile(rb"[=D][0-9]{4}[0-9]*")
 _TRACK1_AFTER = re.compile(rb"\^[^^\r\n]{2,26}\^[0-9]{4}[0-9]*")
 _DIGIT = frozenset(b"0123456789")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+# MD5, SHA-1, SHA-256, SHA-384, SHA-512 in hex (32 is also a UUID without its dashes).
+_DIGEST_LENGTHS = frozenset({32, 40, 64, 96, 128})
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,18 @@ def _kind(data: Any, start: int, end: int) -> tuple[str, int]:
     return "pan", end
 
 
+def _in_digest(data: Any, start: int, end: int) -> bool:
+    """Whether digits at start:end lie in a hex digest or token: a whole hex word, bounded by
+    non-hex, of a digest's length. One in a few thousand SHA-256 hashes holds a Luhn-valid
+    run of 16 digits; a store keeps thousands of them (sessions, approvals, the audit chain)."""
+    left, right = start, end
+    while left > 0 and data[left - 1] in _HEX and start - left <= 128:
+        left -= 1
+    while right < len(data) and data[right] in _HEX and right - end <= 128:
+        right += 1
+    return right - left in _DIGEST_LENGTHS
+
+
 def scan_bytes(data: Any, where: str, base: int = 0) -> list[Finding]:
     """Findings in a bytes-like object (bytes, bytearray, mmap)."""
     found: list[Finding] = []
@@ -165,8 +182,11 @@ def scan_bytes(data: Any, where: str, base: int = 0) -> list[Finding]:
         end = start + length
         if end < size and data[end] in _DIGIT:
             continue
+        kind, track_end = _kind(data, start, end)
+        if kind == "pan" and length == len(digits) and _in_digest(data, start, end):
+            continue
+        inside_track = track_end
         brand = detect_brand(digits)
-        kind, inside_track = _kind(data, start, end)
         found.append(
             Finding(
                 where=where,

@@ -84,3 +84,23 @@ def test_barcodes_are_not_cards() -> None:
     both = next(n for n in (f"4{i:011d}" + str(gtin_check_digit(f"4{i:011d}")) for i in range(10_000)) if luhn_ok(n))
     assert _kinds(both) == []
     assert _kinds(f"ean {both} qty 2") == []
+
+
+@pytest.mark.parametrize("width", [32, 40, 64, 128])
+def test_digits_inside_a_hex_digest_are_not_a_card(width: int) -> None:
+    """A SHA-256 of a session token once held '…e5658491234567893701a…': a run of digits that
+    passes Luhn, inside a digest. A digest is a whole hex word of a digest's length."""
+    pan = "4111111111111111"
+    word = ("ab" * 64)[:10] + pan + ("cd" * 64)[: width - 10 - len(pan)]
+    assert len(word) == width
+    assert _kinds(f"token_hash={word};") == []
+    assert _kinds(word) == []
+
+
+def test_a_card_number_in_hex_shaped_text_of_another_length_is_still_found() -> None:
+    # Hex around it, but not a digest's length: reported.
+    assert _kinds("ffee4111111111111111aabb0011") == [("pan", "411111******1111")]
+    assert _kinds("ref abc4111111111111111def") == [("pan", "411111******1111")]
+    # Track-2 equivalent data after the number is never taken for a digest.
+    track = "4111111111111111D" + "2512" + "1" * 43  # 64 hex characters in a row
+    assert [k for k, _ in _kinds(track)] == ["track2"]
