@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from appliance.app.domain.gift_card import SLIP_TITLES, Slip, display
 from appliance.app.domain.money import format_amount
 from appliance.app.domain.receipt import Receipt, line_rows
 from appliance.drivers.drawer import DrawerKick
@@ -209,6 +210,31 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
         page.centred("*** COPY ***", bold=True)
     page.line()
     page.barcode(receipt.number)
+    return page.finish()
+
+
+def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
+    """A gift card's own slip: its whole number, large, and as a barcode the till scans."""
+
+    def money(amount: int) -> str:
+        return format_amount(amount, slip.currency)
+
+    page = _Page(profile)
+    page.centred(slip.store_name, bold=True, tall=True)
+    page.centred(SLIP_TITLES[slip.kind], bold=True)
+    page.rule()
+    page.centred(display(slip.code), bold=True, tall=True)
+    page.barcode(slip.code)
+    page.rule()
+    page.row(f"Loaded {slip.currency}", money(slip.loaded))
+    page.row(f"Balance {slip.currency}", money(slip.balance), bold=True)
+    if slip.expires_on:
+        page.row("Valid until", slip.expires_on)
+    else:
+        page.line("Does not expire")
+    page.line()
+    page.centred("Keep this slip: the number is the card.")
+    page.centred(slip.printed_at)
     return page.finish()
 
 

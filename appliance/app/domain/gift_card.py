@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.domain.money import money_words
@@ -92,3 +93,21 @@ def check_value(amount: int) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= MAX_CARD_VALUE:
         raise Invalid(f"a gift card value must be between 1 and {MAX_CARD_VALUE} minor units", "invalid_amount")
     return amount
+
+
+SLIP_TITLES = {"issue": "GIFT CARD", "top_up": "GIFT CARD TOP-UP", "store_credit": "STORE CREDIT"}
+
+
+@dataclass(frozen=True)
+class Slip:
+    """What the customer takes away for a card sold, topped up or given as store credit: the
+    one paper that carries its whole number (a receipt shows only the last four)."""
+
+    store_name: str
+    code: str  # as stored: 16 characters, no dashes
+    kind: str  # a key of SLIP_TITLES
+    loaded: int  # minor units put on the card now
+    balance: int  # minor units on it after
+    currency: str
+    expires_on: str | None  # YYYY-MM-DD on the store's calendar; None: never
+    printed_at: str  # as the receipt shows its time

@@ -114,6 +114,10 @@ def without_receipt(
             card_id, code = issue_credit(shop, tx, totals.total, None, actor)
             tx.execute("UPDATE receiptless_returns SET gift_card_id = ? WHERE id = ?", (card_id, return_id))
             answer["gift_card"] = {"code": card_rules.display(code), "balance": totals.total}
+            if shop.config.printer != "none":
+                from appliance.app.services import printing
+
+                printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", totals.total, None)
         audit_log.record(
             shop,
             actor=actor,

@@ -558,6 +558,7 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
         from appliance.app.services import printing as receipts_printing
 
         receipts_printing.queue_receipt(shop, tx, sale.id)
+        receipts_printing.queue_gift_card_slips(shop, tx, sale.id)
     return True
 
 
@@ -765,6 +766,10 @@ def _refund(
             )
             credit = {"code": card_rules.display(code), "balance": amount}
             back = []
+            if shop.config.printer != "none":
+                from appliance.app.services import printing
+
+                printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", amount, sale_id)
         elif exchange_into is not None:
             into = _load(tx, exchange_into, actor)
             due = into.totals(shop.tax_classes, shop.settings.tax_rounding).due

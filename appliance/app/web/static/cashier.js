@@ -2275,7 +2275,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     checkPrinter();
   });
 
-  const JOB_KINDS = { receipt: "Receipt", copy: "Receipt copy", report: "Report", test: "Test page" };
+  const JOB_KINDS = { receipt: "Receipt", copy: "Receipt copy", report: "Report", test: "Test page", gift_card: "Gift card slip" };
 
   function renderPrinterJobs() {
     const info = state.printerInfo || { jobs: [] };
