@@ -889,9 +889,13 @@ def find_sales(
     receipt: str | None = None,
     day: str | None = None,
     status: str | None = None,
+    terminal: str | None = None,
+    offset: int = 0,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
-    `T01-000042`), by day, or the parked ones of this lane."""
+    `T01-000042`), by day (a page of it: `offset`, `limit`; one till's with `terminal`), or
+    the parked ones of this lane."""
     require(shop, actor, Permission.SELL)
     if actor.role == "customer":
         raise Forbidden("a self-service session cannot look up sales", "forbidden")
@@ -916,8 +920,9 @@ def find_sales(
         rows = conn.execute(
             "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, u.username AS cashier "
             "FROM sales s JOIN users u ON u.id = s.cashier_id "
-            "WHERE s.status = 'completed' AND s.business_day = ? ORDER BY s.completed_at LIMIT 500",
-            (date.isoformat(),),
+            "WHERE s.status = 'completed' AND s.business_day = ? AND (? IS NULL OR s.terminal_id = ?) "
+            "ORDER BY s.completed_at, s.id LIMIT ? OFFSET ?",
+            (date.isoformat(), terminal, terminal, max(1, min(limit, 1000)), max(0, offset)),
         )
         return [{**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"} for r in rows]
     raise Invalid("find sales by receipt, day or status=parked", "missing_query")

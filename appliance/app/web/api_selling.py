@@ -158,10 +158,21 @@ async def resume(request: Request) -> Response:
 async def find_sales(request: Request) -> Response:
     who = await actor(request)
     q = request.query_params
+    offset = int_param(q.get("offset", "0"), "offset")
+    limit = min(int_param(q.get("limit", "500"), "limit"), 500) or 1
     found = await call(
-        sales.find_sales, shop_of(request), who, receipt=q.get("receipt"), day=q.get("day"), status=q.get("status")
+        sales.find_sales,
+        shop_of(request),
+        who,
+        receipt=q.get("receipt"),
+        day=q.get("day"),
+        status=q.get("status"),
+        terminal=q.get("terminal") or None,
+        offset=offset,
+        limit=limit + 1,  # one more says whether a next page exists
     )
-    return ok({"sales": found})
+    more = q.get("day") is not None and len(found) > limit
+    return ok({"sales": found[:limit], "next_offset": offset + limit if more else None})
 
 
 async def list_promotions(request: Request) -> Response:
@@ -197,10 +208,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/sales",
         find_sales,
-        "Find sales: ?receipt=T01-000042, ?day=YYYY-MM-DD or ?status=parked",
+        "Find sales: ?receipt=T01-000042, ?day=YYYY-MM-DD (paged; next_offset) or ?status=parked",
         "cashier+",
-        query=(("receipt", "the receipt number"), ("day", "business day"), ("status", "parked")),
-        statuses=(200, 401, 404, 422),
+        query=(
+            ("receipt", "the receipt number"),
+            ("day", "business day"),
+            ("terminal", "with day: one till's sales"),
+            ("offset", "with day: where the page starts"),
+            ("limit", "with day: at most 500 a page"),
+            ("status", "parked"),
+        ),
+        statuses=(200, 400, 401, 404, 422),
     ),
     Endpoint(
         "POST",

@@ -187,3 +187,25 @@ def test_find_a_sale_by_its_receipt_barcode_or_day(as_role: Any, store: Store) -
     assert [s["receipt_number"] for s in listed] == [done["receipt_number"]]
     assert cashier.get("/api/v1/sales?day=2001-01-01").json()["sales"] == []
     assert cashier.get("/api/v1/sales?day=someday").status_code == 422
+
+
+def test_a_busy_day_comes_in_pages_and_by_till(as_role: Any, store: Store) -> None:
+    cashier = as_role("cashier")
+    receipts = []
+    for _ in range(5):
+        sale_id = sale_with(cashier, "BRD")
+        done = cashier.post(f"/api/v1/sales/{sale_id}/payments", json={"method": "cash", "amount": 500}).json()
+        receipts.append(done["receipt_number"])
+    today = sales.business_day(store.shop).isoformat()
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = cashier.get(f"/api/v1/sales?day={today}&limit=2&offset={offset}").json()
+        assert len(page["sales"]) <= 2
+        seen += [s["receipt_number"] for s in page["sales"]]
+        offset = page["next_offset"]
+    assert seen == receipts  # every sale once, in the order they completed
+    till = store.shop.config.terminal_id
+    assert len(cashier.get(f"/api/v1/sales?day={today}&terminal={till}").json()["sales"]) == 5
+    assert cashier.get(f"/api/v1/sales?day={today}&terminal=T99").json()["sales"] == []
+    assert cashier.get(f"/api/v1/sales?day={today}&offset=x").status_code == 400

@@ -1003,7 +1003,13 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
     state.busy = true;
     try {
-      const found = await api("GET", "/sales?" + new URLSearchParams({ day }));
+      // A busy day is more than one page: all of it, so the last sales are there too.
+      const found = { sales: [] };
+      for (let offset = 0; offset != null && found.sales.length < 5000;) {
+        const page = await api("GET", "/sales?" + new URLSearchParams({ day, offset: String(offset) }));
+        found.sales.push(...page.sales);
+        offset = page.next_offset;
+      }
       const body = $("refund-day-body");
       body.replaceChildren();
       for (const s of found.sales) {
