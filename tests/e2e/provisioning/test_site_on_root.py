@@ -21,6 +21,15 @@ from .helpers import REPO, installed_packages, processes_in_root, run_playbook
 pytestmark = pytest.mark.slow
 
 
+def _host_network_sysctls() -> list[str]:
+    names = ("conf/all/rp_filter", "conf/all/accept_redirects", "conf/all/log_martians")
+    return [Path("/proc/sys/net/ipv4", name).read_text().strip() for name in names]
+
+
+# Read as this module loads, before the session's provisioning run.
+HOST_NETWORK_SYSCTLS = _host_network_sysctls()
+
+
 def read(root: Path, path: str) -> str:
     return (root / path.lstrip("/")).read_text()
 
@@ -152,6 +161,11 @@ def test_firewall(provisioned: Provisioned) -> None:
     assert f"ip daddr {GATEWAY} tcp dport {{ 443 }} accept" in ruleset
     assert f"ip daddr {HEAD_OFFICE} tcp dport {{ 8443 }} accept" in ruleset
     assert enabled(root, "nftables.service")
+    # Written for systemd-sysctl at boot; the build host's kernel is left alone.
+    network = rules(root, "/etc/sysctl.d/60-comptoir-network.conf").split("\n")
+    for setting in ("net.ipv4.conf.all.rp_filter = 1", "net.ipv4.conf.all.accept_redirects = 0"):
+        assert setting in network, setting
+    assert _host_network_sysctls() == HOST_NETWORK_SYSCTLS, "provisioning a root changed this machine's kernel"
 
 
 def test_usb(provisioned: Provisioned) -> None:
