@@ -53,7 +53,7 @@ def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
 def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, loaded: int, sale_id: int | None) -> int:
     """The card's slip, printed once: a copy of a receipt never carries the number, and
     nothing reprints a slip."""
-    from appliance.app.services.sales import _local_time
+    from appliance.app.services.sales import local_time
 
     zone = shop.settings.timezone
     card = tx.execute("SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
@@ -64,8 +64,8 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
         loaded=loaded,
         balance=card["balance"],
         currency=card["currency"],
-        expires_on=_local_time(card["expires_at"], zone)[:10] if card["expires_at"] else None,
-        printed_at=_local_time(shop.now(), zone),
+        expires_on=local_time(card["expires_at"], zone)[:10] if card["expires_at"] else None,
+        printed_at=local_time(shop.now(), zone),
     )
     payload = render_gift_card_slip(slip, profile_named(shop.config.printer_profile))
     return print_queue.enqueue(tx, "gift_card", payload, sale_id, now=shop.now())

@@ -28,7 +28,8 @@ def _reason(reason: str) -> str:
 
 
 def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, actor: Actor) -> tuple[int, str]:
-    """A new, active gift card holding `amount` of store credit, in the caller's transaction."""
+    """A new, active gift card holding `amount` of store credit, in the caller's transaction,
+    with its slip queued (when the till has a printer): the slip is where its number goes."""
     card_id, code = gift_cards.new_card(shop, tx)
     tx.execute(
         "UPDATE gift_cards SET status = 'active', balance = ?, activated_at = ? WHERE id = ?",
@@ -39,6 +40,10 @@ def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, a
         "VALUES (?, 'issue', ?, ?, ?, ?, ?)",
         (card_id, amount, amount, sale_id, actor.user_id, iso(shop.clock())),
     )
+    if shop.config.printer != "none":
+        from appliance.app.services import printing
+
+        printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", amount, sale_id)
     return card_id, code
 
 
@@ -114,10 +119,6 @@ def without_receipt(
             card_id, code = issue_credit(shop, tx, totals.total, None, actor)
             tx.execute("UPDATE receiptless_returns SET gift_card_id = ? WHERE id = ?", (card_id, return_id))
             answer["gift_card"] = {"code": card_rules.display(code), "balance": totals.total}
-            if shop.config.printer != "none":
-                from appliance.app.services import printing
-
-                printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", totals.total, None)
         audit_log.record(
             shop,
             actor=actor,

@@ -585,7 +585,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         header=settings.header,
         terminal_id=head["terminal_id"],
         receipt_no=sale.receipt_no,
-        completed_at=_local_time(head["completed_at"], settings.timezone),
+        completed_at=local_time(head["completed_at"], settings.timezone),
         cashier=head["cashier"],
         currency=sale.currency,
         prices_include_tax=sale.prices_include_tax,
@@ -632,7 +632,7 @@ def _tender_detail(payment: dict[str, Any]) -> str:
     return ""
 
 
-def _local_time(utc_text: str, timezone: str) -> str:
+def local_time(utc_text: str, timezone: str) -> str:
     import datetime as dt
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -766,10 +766,6 @@ def _refund(
             )
             credit = {"code": card_rules.display(code), "balance": amount}
             back = []
-            if shop.config.printer != "none":
-                from appliance.app.services import printing
-
-                printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", amount, sale_id)
         elif exchange_into is not None:
             into = _load(tx, exchange_into, actor)
             due = into.totals(shop.tax_classes, shop.settings.tax_rounding).due

@@ -910,7 +910,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     C.show($("refund-day-box"), false);
     C.show($("refund-day-empty"), false);
     $("refund-to-original").checked = true;
-    creditChoice("refund-to-credit", "refund-to-hint");
+    creditHint("refund-to-hint");
     C.openDialog($("refund-dialog"), $("refund-receipt"));
     if (receipt) findRefund();
   }
@@ -1634,9 +1634,8 @@ import { createWedgeDetector } from "/static/scanner.js";
 
   const mayGiveCredit = () => !!(state.me && state.me.permissions.includes("store_credit"));
 
-  function creditChoice(radio, hint) {
+  function creditHint(hint) {
     const allowed = mayGiveCredit();
-    $(radio).disabled = false;
     $(hint).textContent = allowed ? "" : "Store credit needs a manager's approval at this till.";
     C.show($(hint), !allowed);
   }
@@ -1657,7 +1656,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     $("noreceipt-qty").value = "1";
     $("noreceipt-reason").value = "";
     $("noreceipt-to-cash").checked = true;
-    creditChoice("noreceipt-to-credit", "noreceipt-to-hint");
+    creditHint("noreceipt-to-hint");
     say($("noreceipt-done"), "");
     $("noreceipt-submit").disabled = false;
     C.openDialog($("noreceipt-dialog"), $("noreceipt-code"));
