@@ -1,18 +1,22 @@
 # Comptoir — the two commands are `make run` and `make test`.
 # Everything else here is what those two need, plus a few conveniences.
 
-PYTHON ?= python3.11
+# Debian's interpreter, whose system site packages hold python3-gi (not a pyenv or other build).
+PYTHON ?= /usr/bin/python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 DEMO_DIR ?= .demo-data
 PORT   ?= 8787
 
-.PHONY: run test test-fast lint typecheck venv system-deps js-deps js-test lock wheel clean bench image
+.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run js-deps js-test lock wheel clean bench image
 
-# A stamp per lock file: the venv is rebuilt only when a pin changes.
-$(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# A stamp per lock file: the venv is rebuilt only when a pin changes. The Debian packages come
+# first (order-only): the window's GTK bindings are Debian's python3-gi, which the venv sees
+# through its system site packages, as on the appliance; a venv made without them is made anew.
+$(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml | system-deps-run
+	@grep -qs '^include-system-site-packages = true' $(VENV)/pyvenv.cfg || rm -rf $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv --system-site-packages $(VENV)
 	@test -x $(UV) || $(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 	$(UV) pip install -q --python $(BIN)/python -r requirements/dev.txt
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
@@ -20,9 +24,12 @@ $(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml
 
 venv: $(BIN)/.stamp-dev
 
-# Debian packages the tests drive for real (debootstrap, nftables, Chromium…).
-# Idempotent: apt is only asked when something on the list is missing.
-system-deps:
+# Debian packages: those `make run` needs, and those the tests drive for real (debootstrap,
+# nftables, Chromium…). Idempotent: apt is only asked when something on the list is missing.
+system-deps-run:
+	@bash tools/system-deps.sh run
+
+system-deps: system-deps-run
 	@bash tools/system-deps.sh
 
 # axe-core for the accessibility tests, from npm (pinned by tests/e2e/package-lock.json).
@@ -46,7 +53,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv system-deps js-deps lint typecheck js-test
+test: system-deps venv js-deps lint typecheck js-test
 	$(BIN)/python -m pytest
 
 test-fast: venv lint typecheck js-test

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the test suite drives for real.
-# Each line of tools/apt-packages.txt is one package; comments start with #.
+# Installs the Debian packages that Comptoir needs: `system-deps.sh run` those of `make run`
+# (tools/apt-packages-run.txt), `system-deps.sh` those too and what the test suite drives for real
+# (tools/apt-packages.txt). Each line is one package; comments start with #.
 # Quick when everything is there: apt is only called for what is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$here/apt-packages.txt" | sort -u)
+lists=("$here/apt-packages-run.txt")
+[ "${1:-all}" = run ] || lists+=("$here/apt-packages.txt")
+mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "${lists[@]}" | sort -u)
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
