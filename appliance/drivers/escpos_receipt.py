@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -76,6 +77,26 @@ def code128_data(text: str) -> str | None:
     return _CODE128_SET_B + text.replace("{", "{{")  # a literal brace is sent doubled
 
 
+def printable(text: str) -> str:
+    """`text` with nothing a printer would read as a command.
+
+    Names, notes and store text come from people and imports: an ESC p or GS V inside a
+    product name would open the drawer or cut the paper on every receipt that shows it,
+    with no "no sale" in the audit log. Control characters (C0, DEL, C1) become "?", so a
+    line keeps its width; format, surrogate and unassigned code points go; a tab is a space.
+    """
+    out = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if ch == "\t":
+            out.append(" ")
+        elif kind == "Cc":
+            out.append("?")
+        elif not kind.startswith("C"):
+            out.append(ch)
+    return "".join(out)
+
+
 def _row(left: str, right: str, width: int) -> str:
     room = width - len(right) - 1
     if len(left) > room:
@@ -107,16 +128,17 @@ class _Page:
             self._printer.set(align=align)
             self._align = align
 
+    # Every text on paper passes line() or centred(): the one place data becomes bytes.
     def line(self, text: str = "", *, bold: bool = False, tall: bool = False) -> None:
         self._style("left", bold, tall)
-        self._printer.textln(text[: self.width])
+        self._printer.textln(printable(text)[: self.width])
 
     def centred(self, text: str, *, bold: bool = False, tall: bool = False) -> None:
         self._style("center", bold, tall)
-        self._printer.textln(text[: self.width].strip())
+        self._printer.textln(printable(text)[: self.width].strip())
 
     def row(self, left: str, right: str, *, bold: bool = False, tall: bool = False) -> None:
-        self.line(_row(left, right, self.width), bold=bold, tall=tall)
+        self.line(_row(printable(left), printable(right), self.width), bold=bold, tall=tall)
 
     def rule(self) -> None:
         self.line("-" * self.width)
