@@ -9,7 +9,7 @@ UV     := $(BIN)/uv
 DEMO_DIR ?= .demo-data
 PORT   ?= 8787
 
-.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run js-deps js-test lock wheel clean bench image
+.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run js-deps js-test lock wheel clean bench image api-doc
 
 # A stamp per lock file: the venv is rebuilt only when a pin changes. The Debian packages come
 # first (order-only): the window's GTK bindings are Debian's python3-gi, which the venv sees
@@ -65,6 +65,10 @@ image: venv system-deps
 
 wheel: venv
 	rm -rf dist && $(BIN)/python -m pip wheel -q --no-deps -w dist .
+
+# docs/api.md's route tables, from the endpoint tables (a test fails when they disagree).
+api-doc: venv
+	$(BIN)/python -m appliance.app.web.api_doc docs/api.md
 
 bench: venv
 	$(BIN)/python bench/checkout.py
