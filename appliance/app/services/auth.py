@@ -34,31 +34,57 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class OriginThrottle:
-    """Refuses logins from an origin after too many failures in a minute (HTTP 429), so
-    nobody can walk the user list locking every account."""
+class Throttle:
+    """Refuses an act after too many of it in a window (HTTP 429), counted per key.
 
-    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
+    Logins are counted per account, not per address: every client of a server on loopback
+    is 127.0.0.1, so a count per address let 30 bad logins for anyone lock everyone out. An
+    account's own lockout (10 failures, 30 minutes) still stands behind this; the throttle
+    slows guessing at names that do not exist, which never lock."""
+
+    def __init__(self, limit: int, window: float = 60.0, message: str = "too many tries; wait a minute") -> None:
         self.limit = limit
         self.window = window
+        self.message = message
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, origin: str) -> None:
+    def _live(self, key: str, now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        while times and now - times[0] > self.window:
+            times.popleft()
+        return times
+
+    def check(self, key: str) -> None:
         with self._lock:
-            times = self._failures.get(origin)
-            now = time.monotonic()
-            while times and now - times[0] > self.window:
-                times.popleft()
+            times = self._live(key, time.monotonic())
             if times and len(times) >= self.limit:
-                raise TooManyAttempts("too many failed logins from here; wait a minute", "too_many_attempts")
+                raise TooManyAttempts(self.message, "too_many_attempts")
 
-    def failed(self, origin: str) -> None:
+    def failed(self, key: str) -> None:
         with self._lock:
-            self._failures.setdefault(origin, deque()).append(time.monotonic())
+            now = time.monotonic()
+            if len(self._failures) > 10_000:
+                # Names that were tried once and not since: forget them, so a flood of
+                # made-up names cannot grow this without end.
+                for stale in [k for k in self._failures if not self._live(k, now)]:
+                    del self._failures[stale]
+            self._failures.setdefault(key, deque()).append(now)
+
+    def take(self, key: str) -> None:
+        """Counts one act and refuses it past the limit (for acts that are not failures)."""
+        self.check(key)
+        self.failed(key)
 
 
-throttle = OriginThrottle()
+# Above MAX_FAILURES, so that a real account meets its lockout (423) first.
+throttle = Throttle(limit=2 * MAX_FAILURES, message="too many failed logins for this account; wait a minute")
+# A self-service kiosk needs no login, so what it may do anonymously is rate-limited per till.
+kiosk_throttle = Throttle(limit=30, message="too many requests from this kiosk; wait a minute")
+
+
+def _account_key(username: str) -> str:
+    return username[:64].casefold()
 
 
 @dataclass(frozen=True)
@@ -71,22 +97,10 @@ class Login:
 
 def _check_credentials(shop: Shop, username: str, password: str, origin: str, action: str) -> staff.User:
     """Verifies a password with lockout; returns the user or raises (and audits) why not."""
-    throttle.check(origin)
     user = staff.by_name(shop.db.conn, username)
-    now = shop.clock()
-    if user is not None and user.locked_until and parse_iso(user.locked_until) > now:
-        audit_log.record(
-            shop,
-            actor=username,
-            action=action,
-            outcome="locked",
-            origin=origin,
-            object=f"user:{username}",
-        )
-        raise Locked(
-            f"the account is locked until {user.locked_until[:16].replace('T', ' ')} UTC",
-            "account_locked",
-        )
+    if user is not None:
+        _refuse_if_locked(shop, user, origin, action)
+    throttle.check(_account_key(username))
     # Verify outside any transaction: Argon2 takes tens of milliseconds.
     good = shop.passwords.verify(user.password_hash if user else None, password)
     if good and user is not None and user.active:
@@ -96,26 +110,10 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
             if shop.passwords.needs_rehash(user.password_hash):
                 staff.rehash(tx, user.id, shop.passwords.hash(password))
         return user
-    throttle.failed(origin)
+    throttle.failed(_account_key(username))
     with shop.db.transaction() as tx:
         if user is not None:
-            fresh = staff.by_id(tx, user.id)
-            assert fresh is not None
-            # A lockout that has run out starts a fresh count.
-            expired = fresh.locked_until is not None and parse_iso(fresh.locked_until) <= now
-            failures = 1 if expired else fresh.failed_attempts + 1
-            until = iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
-            staff.record_failure(tx, user.id, failures, until)
-            if until:
-                audit_log.record(
-                    shop,
-                    actor=username,
-                    action="lockout",
-                    outcome="locked",
-                    origin=origin,
-                    object=f"user:{username}",
-                    details={"failures": failures, "until": until},
-                )
+            _count_failure(shop, tx, user, origin)
         audit_log.record(
             shop,
             actor=username[:64] or "?",
@@ -126,6 +124,44 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
             details={"reason": "bad credentials" if user else "unknown user"},
         )
     raise Unauthenticated("wrong user name or password", "bad_credentials")
+
+
+def _refuse_if_locked(shop: Shop, user: staff.User, origin: str, action: str) -> None:
+    if user.locked_until and parse_iso(user.locked_until) > shop.clock():
+        audit_log.record(
+            shop,
+            actor=user.username,
+            action=action,
+            outcome="locked",
+            origin=origin,
+            object=f"user:{user.username}",
+        )
+        raise Locked(
+            f"the account is locked until {user.locked_until[:16].replace('T', ' ')} UTC",
+            "account_locked",
+        )
+
+
+def _count_failure(shop: Shop, tx: Any, user: staff.User, origin: str) -> None:
+    """One more wrong secret for `user` (inside the caller's transaction); the tenth locks."""
+    now = shop.clock()
+    fresh = staff.by_id(tx, user.id)
+    assert fresh is not None
+    # A lockout that has run out starts a fresh count.
+    expired = fresh.locked_until is not None and parse_iso(fresh.locked_until) <= now
+    failures = 1 if expired else fresh.failed_attempts + 1
+    until = iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
+    staff.record_failure(tx, user.id, failures, until)
+    if until:
+        audit_log.record(
+            shop,
+            actor=user.username,
+            action="lockout",
+            outcome="locked",
+            origin=origin,
+            object=f"user:{user.username}",
+            details={"failures": failures, "until": until},
+        )
 
 
 def login(shop: Shop, username: str, password: str, origin: str) -> Login:
@@ -151,6 +187,7 @@ def kiosk_session(shop: Shop, origin: str) -> Login:
     may only sell (and only see its own sales). Only a till set up for self-service gives one."""
     if shop.config.mode != "self_service":
         raise Forbidden("this till is not set up for self-service", "not_self_service")
+    kiosk_throttle.take(f"{shop.data_dir}|{shop.config.terminal_id}")
     username = f"kiosk-{shop.config.terminal_id.lower()}"
     with shop.db.transaction() as tx:
         user = staff.by_name(tx, username)
@@ -197,16 +234,24 @@ def logout(shop: Shop, actor: Actor) -> None:
 
 
 def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
+    """Changes one's own password. A wrong current password counts toward the lockout like a
+    wrong login (a stolen session must not become a free guessing oracle), and the change
+    ends every other session of the user: whoever else held one must log in anew."""
     user = staff.by_id(shop.db.conn, actor.user_id)
     assert user is not None
+    _refuse_if_locked(shop, user, actor.origin, "password_change")
+    throttle.check(_account_key(user.username))
     if not shop.passwords.verify(user.password_hash, current):
-        audit_log.record(
-            shop,
-            actor=actor,
-            action="password_change",
-            outcome="failure",
-            object=f"user:{user.username}",
-        )
+        throttle.failed(_account_key(user.username))
+        with shop.db.transaction() as tx:
+            _count_failure(shop, tx, user, actor.origin)
+            audit_log.record(
+                shop,
+                actor=actor,
+                action="password_change",
+                outcome="failure",
+                object=f"user:{user.username}",
+            )
         raise Invalid("the current password is wrong", "bad_credentials")
     check_strength(new, user.username)
     history = [
@@ -218,7 +263,14 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     new_hash = shop.passwords.hash(new)
     with shop.db.transaction() as tx:
         staff.set_password(tx, user.id, new_hash, False, shop.now())
-        audit_log.record(shop, actor=actor, action="password_change", object=f"user:{user.username}")
+        ended = staff.end_user_sessions(tx, user.id, shop.now(), keep=actor.session)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="password_change",
+            object=f"user:{user.username}",
+            details={"other_sessions_ended": ended},
+        )
     # A first start's one-time password is spent: its file goes.
     (shop.data_dir / FIRST_PASSWORD_FILE).unlink(missing_ok=True)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.services import audit_log
-from appliance.app.services.auth import require
+from appliance.app.services.auth import Throttle, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import settings as settings_store
 from appliance.security.rbac import Permission
@@ -72,6 +72,9 @@ def set_timings(shop: Shop, actor: Actor, idle_seconds: int, countdown_seconds: 
     return timings(shop)
 
 
+# A customer's screen needs no login: without a limit one page could write hundreds of audit
+# rows a second. Six calls a minute from one till is more than anyone waiting would press.
+attendant_throttle = Throttle(limit=6, message="an attendant has been called; they are on their way")
 _calls: dict[str, list[dict[str, Any]]] = {}  # per store (tests run several in one process)
 _calls_lock = threading.Lock()
 
@@ -82,6 +85,7 @@ def call_attendant(shop: Shop, actor: Actor, reason: str, sale_id: int | None) -
     require(shop, actor, Permission.SELL)
     if reason not in REASONS:
         raise Invalid(f"reason must be one of {', '.join(REASONS)}", "invalid_request")
+    attendant_throttle.take(f"{shop.data_dir}|{shop.config.terminal_id}")
     at = shop.now()
     call = {"terminal_id": shop.config.terminal_id, "reason": reason, "sale": sale_id, "at": at}
     audit_log.record(shop, actor=actor, action="attendant_call", object=f"sale:{sale_id or 0}", details=call)

@@ -42,6 +42,9 @@ def add_user(
     if password is None:
         generated = password = one_time_password()
         must_change = True
+    elif actor is not None:
+        # Someone else chose it, so someone else knows it: it only opens the first login.
+        must_change = True
     check_strength(password, username)
     password_hash = shop.passwords.hash(password)
     with shop.db.transaction() as tx:
@@ -65,6 +68,9 @@ def unlock(shop: Shop, actor: Actor | None, username: str) -> None:
         user = staff.by_name(tx, username)
         if user is None:
             raise NotFound(f"no user {username}", "user_not_found")
+        # Unlocking hands back guesses: only over accounts the actor could have made.
+        if actor is not None and not may_grant(actor.role, user.role):
+            raise Forbidden(f"a {actor.role} may not unlock a {user.role}", "forbidden")
         staff.reset_failures(tx, user.id)
         audit_log.record(shop, actor=actor or "cli", action="user_unlock", object=f"user:{username}")
 

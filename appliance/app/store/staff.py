@@ -144,8 +144,13 @@ def end_session(conn: Connection, token_hash: str, now: str) -> None:
     )
 
 
-def end_user_sessions(conn: Connection, user_id: int, now: str) -> None:
-    conn.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (now, user_id))
+def end_user_sessions(conn: Connection, user_id: int, now: str, keep: str | None = None) -> int:
+    """Ends the user's live sessions, all but `keep` (a token hash); says how many ended."""
+    found = conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND token_hash IS NOT ?",
+        (now, user_id, keep),
+    )
+    return int(found.rowcount)
 
 
 def insert_approval(
