@@ -8,12 +8,13 @@ bought after money changed hands is a refund, not an edit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, Rounding
-from appliance.app.domain.pricing import Discount, Promotion, allocate, best_promotion
+from appliance.app.domain.pricing import Discount, Promotion, allocate, best_promotion, percent_of
 from appliance.app.domain.tax import TaxClass, Totals, compute_totals
 
 MAX_QUANTITY = 9999  # more than this of one item at a till is a typo, not a sale
@@ -355,3 +356,15 @@ def check_quantity(quantity: int) -> int:
     if quantity > MAX_QUANTITY:
         raise Invalid(f"the quantity must be at most {MAX_QUANTITY}", "invalid_quantity")
     return quantity
+
+
+def stacked_share(priced: Sequence[PricedLine]) -> Fraction:
+    """What the cashier's line and sale discounts take off together, as a percentage of what
+    the lines cost after promotions; 0 unless both kinds are on the sale (alone, each is
+    judged as given). Each discount may round up by a minor unit: that is not held against it."""
+    if not any(p.line_off for p in priced) or not any(p.order_off for p in priced):
+        return Fraction(0)
+    off = sum(p.line_off + p.order_off for p in priced)
+    rounding = sum(1 for p in priced if p.line_off) + sum(1 for p in priced if p.order_off)
+    base = sum(p.net + p.line_off + p.order_off for p in priced)
+    return percent_of(max(off - rounding, 0), base)

@@ -7,25 +7,29 @@ place: the row stays, so every sale that names it stays whole and no total moves
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
 from appliance.app.domain import loyalty
-from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, iso
+from appliance.app.store import customers as customers_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
-from appliance.security.rbac import Permission
+from appliance.security.rbac import Permission, can
 
 ERASED_NAME = "(erased)"
 # Reasons on the points ledger for what refunds set off.
 TAKEN_BACK = "earned on goods returned"
 OWED_SETTLED = "owed from a return"
+MIN_SEARCH = 3  # characters a till's customer search needs
+TILL_RESULTS = 20  # a till's search shows at most this many
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 
 
@@ -71,13 +75,29 @@ def _row(conn: Connection, customer_id: object) -> Any:
     return row
 
 
-def _json(row: Any, conn: Connection) -> dict[str, Any]:
+def _manages(actor: Actor) -> bool:
+    return can(actor.role, Permission.MANAGE_CUSTOMERS)
+
+
+def contact_hint(email: str | None, phone: str | None) -> str | None:
+    """Enough to tell two Jean Tremblays apart at the till, not enough to reach either."""
+    if phone:
+        return "•••• " + phone[-2:]
+    if email:
+        return email[0] + "•••@" + email.rpartition("@")[2]
+    return None
+
+
+def _json(row: Any, conn: Connection, *, contact: bool = True) -> dict[str, Any]:
+    """A customer as the API shows them; without `contact`, email and phone are withheld
+    (a cashier serves customers, the back office keeps in touch with them)."""
     r = rules(conn)
     return {
         "id": row["id"],
         "name": row["name"],
-        "email": row["email"],
-        "phone": row["phone"],
+        "email": row["email"] if contact else None,
+        "phone": row["phone"] if contact else None,
+        "contact_hint": contact_hint(row["email"], row["phone"]),
         "consent": bool(row["consent"]),
         "points": row["points"],
         "points_value": loyalty.value_of(r, row["points"]),
@@ -108,14 +128,25 @@ def create(
         customer_id = int(cur.lastrowid)
         # Personal data: who created the record is on file, the data itself is not copied.
         audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
-        return _json(_row(tx, customer_id), tx)
+        return _json(_row(tx, customer_id), tx, contact=_manages(actor))
 
 
 def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]:
-    """By exact email or phone, or by the start of a name; erased customers never show."""
+    """By exact email or phone, or by the start of a name; erased customers never show.
+
+    Only the back office lists customers without a search: at the till a search takes three
+    characters at least, so that nobody pages through the customer list from a cashier's
+    session."""
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
     text = (text or "").strip()[:120]
+    manages = _manages(actor)
+    if not manages:
+        if len(text) < MIN_SEARCH:
+            raise Invalid(
+                f"type at least {MIN_SEARCH} characters of a name, or a phone number or email", "search_too_short"
+            )
+        limit = min(limit, TILL_RESULTS)
     if not text:
         rows = conn.execute(
             "SELECT * FROM customers WHERE erased_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
@@ -132,12 +163,24 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
             "OR name LIKE ? ESCAPE '\\') ORDER BY name LIMIT ?",
             (like, "% " + like, limit),
         ).fetchall()
-    return {"customers": [_json(r, conn) for r in rows]}
+    return {"customers": [_json(r, conn, contact=manages) for r in rows]}
+
+
+def _within_reach(shop: Shop, actor: Actor, customer_id: int) -> None:
+    """At the till a customer is read by id only once they are on a sale of this till in the
+    last day (found, enrolled or named on it); otherwise ids would walk the whole list."""
+    if _manages(actor):
+        return
+    since = iso(shop.clock() - dt.timedelta(days=1))
+    if not customers_store.on_a_recent_sale(shop.db.conn, customer_id, shop.config.terminal_id, since):
+        raise Forbidden("find the customer by name, phone or email first", "customer_search_required")
 
 
 def get(shop: Shop, actor: Actor, customer_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.SERVE_CUSTOMERS)
-    return _json(_row(shop.db.conn, customer_id), shop.db.conn)
+    row = _row(shop.db.conn, customer_id)
+    _within_reach(shop, actor, customer_id)
+    return _json(row, shop.db.conn, contact=_manages(actor))
 
 
 def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +243,7 @@ def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> d
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
     _row(conn, customer_id)
+    _within_reach(shop, actor, customer_id)
     rows = conn.execute(
         "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, "
         "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
@@ -325,7 +369,8 @@ def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)
     ).fetchone()
-    return None if row is None else _json(row, conn)
+    # The till's answer: the sale shows who, never how to reach them.
+    return None if row is None else _json(row, conn, contact=False)
 
 
 def pay_with_points(
@@ -336,6 +381,10 @@ def pay_with_points(
     from appliance.app.services import sales
 
     require(shop, actor, Permission.SELL)
+    if customer_id is not None:
+        # Naming a customer by id is a search: a self-service kiosk, which may not look
+        # customers up, could otherwise spend anyone's points by walking the ids.
+        require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
     attached = conn.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
     if customer_id is None:

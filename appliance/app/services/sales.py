@@ -19,7 +19,7 @@ from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
-from appliance.app.domain.sale import COMPLETED, Sale, check_quantity
+from appliance.app.domain.sale import COMPLETED, Sale, check_quantity, stacked_share
 from appliance.app.domain.tax import compute_totals
 from appliance.app.services import audit_log, hooks
 from appliance.app.services.auth import approved_by, require, require_all
@@ -321,12 +321,15 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
 
 
 def _check_limit(
-    shop: Shop, actor: Actor, discount: Discount, granted: int, base: int, approval: str | None
+    shop: Shop, actor: Actor, discount: Discount, granted: int, base: int, approval: str | None, stacked: Fraction
 ) -> str | None:
     """A discount above the role's own limit needs a supervisor's approval; the approver's
     limit must cover it too. Returns the approver, if one was needed. A percentage is
-    judged as given (10 % is 10 % even when a cent of rounding makes it 10.03 %)."""
+    judged as given (10 % is 10 % even when a cent of rounding makes it 10.03 %). The limit
+    holds for the sale as a whole too: `stacked` is what its line and sale discounts take
+    off together, so 10 % on a line and 10 % on the sale is judged as the 19 % it is."""
     share = Fraction(discount.value, 100) if discount.kind == PERCENT else percent_of(granted, base)
+    share = max(share, stacked)
     limits = shop.settings.discount_limits
     if share <= limits.get(actor.role, 0):
         return None
@@ -356,11 +359,18 @@ def discount_line(
     with shop.db.transaction() as tx:
         sale = _load(tx, sale_id, actor)
         line = sale.set_line_discount(line_no, discount)
-        priced = next(p for p in sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines if p.line == line)
+        lines = sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines
+        priced = next(p for p in lines if p.line == line)
         approver = None
         if discount is not None:
             approver = _check_limit(
-                shop, actor, discount, priced.line_off, line.amount - priced.promotion_off, approval
+                shop,
+                actor,
+                discount,
+                priced.line_off,
+                line.amount - priced.promotion_off,
+                approval,
+                stacked_share(lines),
             )
         sales_store.save_line(tx, sale_id, line)
         audit_log.record(
@@ -385,7 +395,9 @@ def discount_order(
         off = sum(p.order_off for p in priced)
         approver = None
         if discount is not None:
-            approver = _check_limit(shop, actor, discount, off, sum(p.net + p.order_off for p in priced), approval)
+            approver = _check_limit(
+                shop, actor, discount, off, sum(p.net + p.order_off for p in priced), approval, stacked_share(priced)
+            )
         sales_store.save_order_discount(tx, sale_id, discount)
         audit_log.record(
             shop,

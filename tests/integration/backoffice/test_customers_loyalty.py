@@ -18,9 +18,17 @@ def enrol(api: Any, name: str = "Ada Lovelace", **extra: Any) -> dict[str, Any]:
     return body
 
 
-def test_a_customer_earns_a_point_per_dollar_on_a_completed_sale(cashier: Any) -> None:
+def test_a_customer_earns_a_point_per_dollar_on_a_completed_sale(cashier: Any, manager: Any) -> None:
     ada = enrol(cashier, email="Ada@Example.org", phone="+1 514 555 0101", consent=True)
-    assert (ada["email"], ada["phone"], ada["consent"], ada["points"]) == ("ada@example.org", "+15145550101", True, 0)
+    # The till sees who, not how to reach them; the back office keeps the contact details.
+    assert (ada["email"], ada["phone"], ada["contact_hint"]) == (None, None, "•••• 01")
+    kept = manager.get(f"/api/v1/customers/{ada['id']}").json()
+    assert (kept["email"], kept["phone"], kept["consent"], kept["points"]) == (
+        "ada@example.org",
+        "+15145550101",
+        True,
+        0,
+    )
     sale = new_sale(cashier, "036000291452", "036000291452")  # milk 2 x 5.29 + tax = 12.17
     attached = put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": ada["id"]})
     assert attached.status_code == 200 and attached.json()["customer"]["id"] == ada["id"]

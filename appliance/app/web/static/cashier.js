@@ -1299,7 +1299,8 @@ import { createWedgeDetector } from "/static/scanner.js";
         pick.addEventListener("click", () => attachCustomer(c.id, c.name));
         body.append(el("tr", {},
           el("td", {}, c.name),
-          el("td", {}, [c.phone, c.email].filter(Boolean).join(" · ") || "—"),
+          // The till gets a hint (the phone's last digits), never the contact details themselves.
+          el("td", {}, c.contact_hint || "—"),
           el("td", { class: "num" }, String(c.points)),
           el("td", {}, pick)));
       }
