@@ -75,9 +75,13 @@ def check_strength(password: str, username: str = "") -> None:
         raise Invalid("the password must not contain the user name", "weak_password")
 
 
+# Read off a screen or a slip and typed on a till: no 0/O/o, 1/l/I, 5/S/s, 2/Z/z, 8/B, u/v.
+UNAMBIGUOUS = "".join(c for c in string.ascii_letters + string.digits if c not in "0Oo1lIi5Ss2Zz8BuvUV")
+
+
 def one_time_password() -> str:
     """A random password that meets the rules, for a first login that must change it."""
-    alphabet = string.ascii_letters + string.digits
+    alphabet = UNAMBIGUOUS
     while True:
         candidate = "".join(secrets.choice(alphabet) for _ in range(16))
         if any(c.isalpha() for c in candidate) and any(c.isdigit() for c in candidate):

@@ -24,6 +24,12 @@ def test_one_time_passwords_meet_the_rules() -> None:
         check_strength(one_time_password())
 
 
+def test_one_time_passwords_have_no_look_alike_characters() -> None:
+    seen = "".join(one_time_password() for _ in range(300))
+    assert not set(seen) & set("0Oo1lIi5Ss2Zz8BuvUV")
+    assert len(set(seen)) > 40, "still drawn from a wide alphabet"
+
+
 def test_argon2id_at_the_owasp_floor_and_rehash_when_raised() -> None:
     weak = Passwords()
     stored = weak.hash("Correct-horse-9")
