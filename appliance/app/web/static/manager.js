@@ -31,7 +31,9 @@
     }
     if (!current) return;
     const loaders = {
-      products: () => Promise.all([loadCategories(), searchProducts()]), promotions: loadPromotions, staff: loadStaff, rules: loadRules, audit: loadAudit,
+      products: () => Promise.all([loadCategories(), searchProducts()]),
+      promotions: () => Promise.all([loadCategories(), loadPromotions()]),
+      staff: loadStaff, rules: loadRules, audit: loadAudit,
     };
     if (loaders[current.id] && !current.dataset.loaded) {
       current.dataset.loaded = "1";
@@ -125,6 +127,7 @@
         ...state.categories.map((name) => el("option", { value: name }, name)));
       select.value = state.categories.includes(kept) ? kept : "";
     }
+    $("category-names").replaceChildren(...state.categories.map((name) => el("option", { value: name })));
     $("category-list").textContent = state.categories.length
       ? `${state.categories.length} ${state.categories.length === 1 ? "category" : "categories"}: ${state.categories.join(", ")}.`
       : "No category yet.";
@@ -477,7 +480,7 @@
       $("pr-name").focus();
     } catch (err) {
       say($("promo-error"), err.message);
-      const field = { unknown_sku: "pr-sku", invalid_date: "pr-starts" }[err.code];
+      const field = { unknown_sku: "pr-sku", invalid_date: "pr-starts", unknown_category: "pr-category" }[err.code];
       if (field) blame($(field));
     } finally {
       button.disabled = false;
