@@ -12,7 +12,7 @@ from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, parse_amount
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -208,6 +208,7 @@ def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) 
     Prices are read when an item is scanned: a line already on a sale, open or paid, keeps
     the price it was scanned at, and so do its receipt and its refunds.
 
+    A line scanned before a withdrawal stays on its open sale (the cashier may void it).
     Audited with only what changed, before and after; a change to nothing is no entry."""
     require(shop, actor, Permission.MANAGE_PRODUCTS)
     unknown = set(changes) - set(PRODUCT_FIELDS)
@@ -234,6 +235,10 @@ def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) 
         wanted["category"] = check_category_name(changes["category"])
     with shop.db.transaction() as tx:
         before = _product(tx, sku)
+        if before.sku == gift_cards.PRODUCT_SKU:
+            # Never on sale by itself (a scan would sell a card at the shelf price): the gift
+            # card service alone puts it on a sale, at the amount loaded.
+            raise Conflict("the gift card product is the till's own and cannot be changed", "product_reserved")
         category: Category | None = None
         if "category" in wanted:
             category = _category(shop, tx, wanted["category"])

@@ -333,3 +333,15 @@ def test_free_text_categories_become_rows_when_the_store_is_migrated(tmp_path: P
     assert offer[0] == "Cheese"
     assert "category" not in {r[1] for r in conn.execute("PRAGMA table_info(products)")}
     db.close()
+
+
+def test_the_gift_card_product_cannot_be_put_on_sale_or_changed(as_role: Any, store: Store) -> None:
+    from appliance.app.services import gift_cards
+
+    with store.shop.db.transaction() as tx:
+        gift_cards.ensure_product(tx, store.shop.now())
+    manager = as_role("manager")
+    for body in ({"active": True}, {"price": 100}):
+        refused = manager.patch(f"/api/v1/products/{gift_cards.PRODUCT_SKU}", json=body)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "product_reserved")
+    assert product(manager, gift_cards.PRODUCT_SKU)["active"] is False
