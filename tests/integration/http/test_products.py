@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from appliance.app.store import db as db_module
 from appliance.app.store.db import create
@@ -345,3 +347,32 @@ def test_the_gift_card_product_cannot_be_put_on_sale_or_changed(as_role: Any, st
         refused = manager.patch(f"/api/v1/products/{gift_cards.PRODUCT_SKU}", json=body)
         assert (refused.status_code, refused.json()["error"]["code"]) == (409, "product_reserved")
     assert product(manager, gift_cards.PRODUCT_SKU)["active"] is False
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=10,
+)
+CHANGES = st.dictionaries(
+    st.sampled_from(["name", "price", "tax_class", "barcodes", "category", "cost", "active", "sku", "extra"]),
+    JSONISH,
+    max_size=4,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=CHANGES | JSONISH, sku=st.sampled_from(["BRD", "GUM", "NOPE", "%20", "a/b"]))
+def test_no_change_to_a_product_gets_a_500(as_role: Any, body: Any, sku: str) -> None:
+    api = as_role.cached if hasattr(as_role, "cached") else None
+    if api is None:
+        api = as_role.cached = as_role("manager")
+    answer = api.client.request(
+        "PATCH",
+        f"/api/v1/products/{sku}",
+        content=json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {api.token}", "content-type": "application/json"},
+    )
+    assert answer.status_code < 500, (sku, body, answer.text)
+    if answer.status_code >= 400:
+        assert answer.json()["error"]["message"]
