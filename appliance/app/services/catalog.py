@@ -1,4 +1,5 @@
-"""The catalogue: create products, import a CSV, look things up."""
+"""The catalogue: create, change and withdraw products, import a CSV, look things up;
+the categories products and offers are in."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
-from appliance.app.domain.errors import Conflict, DomainError, Invalid
+from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, parse_amount
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
-from appliance.app.store.catalog import Product
+from appliance.app.store.catalog import Category, Owner, Product
+from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 MAX_STOCK = 10**9
+MAX_BARCODES = 20
 
 
 @dataclass(frozen=True)
@@ -31,46 +35,113 @@ class NewProduct:
     category: str | None = None
     sold_by: str = "unit"
     age_restricted: bool = False
+    cost: int = 0
+
+
+# -- one rule per field: the same for a new product, a CSV row and a change --------------------
+
+
+def check_name(value: Any) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if not 1 <= len(name) <= 120:
+        raise Invalid("name must be 1-120 characters", "invalid_name")
+    return name
+
+
+def check_price(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise Invalid("price must be a whole number of minor units, 0 or more", "invalid_price")
+    return value
+
+
+def check_tax_class(shop: Shop, value: Any) -> str:
+    tax_class = value or "standard"
+    if tax_class not in shop.tax_classes:
+        raise Invalid(f"unknown tax class {tax_class!r}", "unknown_tax_class")
+    return str(tax_class)
+
+
+def check_barcodes(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list | tuple) or not all(isinstance(c, str) for c in values):
+        raise Invalid("barcodes is a list of codes", "invalid_barcode")
+    codes = tuple(dict.fromkeys(normalise(c) for c in values))
+    if len(codes) > MAX_BARCODES:
+        raise Invalid(f"a product has at most {MAX_BARCODES} barcodes", "invalid_barcode")
+    return codes
+
+
+def check_category_name(value: Any) -> str | None:
+    """A category's name as given (None or empty: no category)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 40:
+        raise Invalid("category must be 1-40 characters", "invalid_category")
+    return value.strip()
+
+
+def check_cost(value: Any) -> int:
+    return stock_rules.check_cost(value)
+
+
+def check_active(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("active is true (on sale) or false (withdrawn)", "invalid_active")
+    return value
 
 
 def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     """Validates one product as given through the API or a CSV row."""
     sku = str(data.get("sku", "")).strip()
-    name = str(data.get("name", "")).strip()
     if not 1 <= len(sku) <= 64 or any(c.isspace() for c in sku):
         raise Invalid("sku must be 1-64 characters without spaces", "invalid_sku")
-    if not 1 <= len(name) <= 120:
-        raise Invalid("name must be 1-120 characters", "invalid_name")
-    price = data.get("price")
-    if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
-        raise Invalid("price must be a whole number of minor units, 0 or more", "invalid_price")
-    tax_class = data.get("tax_class") or "standard"
-    if tax_class not in shop.tax_classes:
-        raise Invalid(f"unknown tax class {tax_class!r}", "unknown_tax_class")
-    codes = tuple(dict.fromkeys(normalise(str(c)) for c in data.get("barcodes") or ()))
+    name = check_name(str(data.get("name", "")))
+    price = check_price(data.get("price"))
+    tax_class = check_tax_class(shop, data.get("tax_class"))
+    codes = check_barcodes(list(data.get("barcodes") or ()))
     stock = data.get("stock", 0)
     if isinstance(stock, bool) or not isinstance(stock, int) or not -MAX_STOCK <= stock <= MAX_STOCK:
         raise Invalid("stock must be a whole number", "invalid_stock")
-    category = data.get("category") or None
-    if category is not None and (not isinstance(category, str) or not 1 <= len(category.strip()) <= 40):
-        raise Invalid("category must be 1-40 characters", "invalid_category")
+    category = check_category_name(data.get("category"))
     sold_by = data.get("sold_by") or "unit"
     if sold_by not in ("unit", "weight"):
         raise Invalid("sold_by is unit or weight (price per kilogram)", "invalid_sold_by")
     restricted = data.get("age_restricted", False)
     if not isinstance(restricted, bool):
         raise Invalid("age_restricted is true or false", "invalid_age_restricted")
-    return NewProduct(
-        sku, name, price, tax_class, codes, stock, category.strip() if category else None, sold_by, restricted
+    cost = check_cost(data.get("cost", 0))
+    return NewProduct(sku, name, price, tax_class, codes, stock, category, sold_by, restricted, cost)
+
+
+def _barcodes_taken(owners: list[Owner]) -> Conflict:
+    """ "Barcode 123 already belongs to APL (Apple)": who has it, so the person can go and look."""
+    shown = ", ".join(f"{o.code} already belongs to {o.sku} ({o.name})" for o in owners)
+    return Conflict(
+        f"barcode {shown}",
+        "barcode_exists",
+        details={"barcodes": [{"barcode": o.code, "sku": o.sku, "name": o.name} for o in owners]},
     )
 
 
-def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
+def _category(shop: Shop, tx: Connection, name: str | None, *, create: bool = False) -> Category | None:
+    """The category of that name (any case); a CSV import makes the ones it names, the API
+    asks for them to be made first."""
+    if name is None:
+        return None
+    found = catalog_store.category_named(tx, name)
+    if found is None:
+        if not create:
+            raise Invalid(f"no category {name!r}: add it to the categories first", "unknown_category")
+        found = catalog_store.insert_category(tx, name, shop.now())
+    return found
+
+
+def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = False) -> int:
     if catalog_store.by_sku(tx, product.sku) is not None:
         raise Conflict(f"sku {product.sku} already exists", "sku_exists")
-    taken = catalog_store.taken_barcodes(tx, product.barcodes)
-    if taken:
-        raise Conflict(f"barcode {', '.join(sorted(taken))} already belongs to a product", "barcode_exists")
+    owners = catalog_store.barcode_owners(tx, product.barcodes)
+    if owners:
+        raise _barcodes_taken(owners)
+    category = _category(shop, tx, product.category, create=new_categories)
     return catalog_store.insert(
         tx,
         sku=product.sku,
@@ -80,9 +151,10 @@ def _insert(shop: Shop, tx: Any, product: NewProduct) -> int:
         barcodes=product.barcodes,
         stock=product.stock,
         now=shop.now(),
-        category=product.category,
+        category_id=category.id if category else None,
         sold_by=product.sold_by,
         age_restricted=product.age_restricted,
+        cost=product.cost,
     )
 
 
@@ -96,11 +168,139 @@ def create_product(shop: Shop, actor: Actor, data: dict[str, Any]) -> Product:
             actor=actor,
             action="product_create",
             object=f"product:{product.sku}",
-            details={"price": product.price, "tax_class": product.tax_class},
+            details={
+                "price": product.price,
+                "tax_class": product.tax_class,
+                **({"category": product.category} if product.category else {}),
+            },
         )
     found = catalog_store.by_id(shop.db.conn, product_id)
     assert found is not None
     return found
+
+
+def get_product(shop: Shop, actor: Actor, sku: str) -> Product:
+    """One product by its exact sku, on sale or withdrawn (the manager's form)."""
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    return _product(shop.db.conn, sku)
+
+
+def _product(conn: Connection, sku: str) -> Product:
+    found = catalog_store.by_sku(conn, sku)
+    if found is None:
+        raise NotFound(f"no product with sku {sku}", "product_not_found")
+    return found
+
+
+PRODUCT_FIELDS = ("name", "price", "tax_class", "barcodes", "category", "cost", "active")
+
+
+def _as_audited(product: Product, field: str) -> Any:
+    value = getattr(product, field)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> Product:
+    """Changes any of name, price, tax class, barcodes, category, cost and active; what is not
+    given stays as it is. `active: false` withdraws the product from sale (it can no longer be
+    scanned or sold; its sales, reports and history keep it), `active: true` puts it back.
+
+    Prices are read when an item is scanned: a line already on a sale, open or paid, keeps
+    the price it was scanned at, and so do its receipt and its refunds.
+
+    A line scanned before a withdrawal stays on its open sale (the cashier may void it).
+    Audited with only what changed, before and after; a change to nothing is no entry."""
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise Invalid(f"a product's {', '.join(sorted(unknown))} cannot be changed here", "not_changeable")
+    if not changes:
+        raise Invalid(f"nothing to change: give any of {', '.join(PRODUCT_FIELDS)}", "nothing_to_change")
+    wanted: dict[str, Any] = {}
+    if "name" in changes:
+        wanted["name"] = check_name(changes["name"])
+    if "price" in changes:
+        wanted["price"] = check_price(changes["price"])
+    if "tax_class" in changes:
+        if not changes["tax_class"]:
+            raise Invalid("tax_class cannot be empty", "unknown_tax_class")
+        wanted["tax_class"] = check_tax_class(shop, changes["tax_class"])
+    if "barcodes" in changes:
+        wanted["barcodes"] = check_barcodes(changes["barcodes"])
+    if "cost" in changes:
+        wanted["cost"] = check_cost(changes["cost"])
+    if "active" in changes:
+        wanted["active"] = check_active(changes["active"])
+    if "category" in changes:
+        wanted["category"] = check_category_name(changes["category"])
+    with shop.db.transaction() as tx:
+        before = _product(tx, sku)
+        if before.sku == gift_cards.PRODUCT_SKU:
+            # Never on sale by itself (a scan would sell a card at the shelf price): the gift
+            # card service alone puts it on a sale, at the amount loaded.
+            raise Conflict("the gift card product is the till's own and cannot be changed", "product_reserved")
+        category: Category | None = None
+        if "category" in wanted:
+            category = _category(shop, tx, wanted["category"])
+            wanted["category"] = category.name if category else None  # the name as the shop spelt it first
+        if "barcodes" in wanted:
+            owners = catalog_store.barcode_owners(tx, wanted["barcodes"], besides=before.id)
+            if owners:
+                raise _barcodes_taken(owners)
+            wanted["barcodes"] = tuple(sorted(wanted["barcodes"]))
+        changed = [f for f in PRODUCT_FIELDS if f in wanted and wanted[f] != getattr(before, f)]
+        if not changed:
+            return before
+        columns = {f: wanted[f] for f in changed if f in catalog_store.CHANGEABLE}
+        if "category" in columns:
+            columns["category"] = category.id if category else None
+        catalog_store.update(
+            tx,
+            before.id,
+            now=shop.now(),
+            fields=columns,
+            barcodes=wanted["barcodes"] if "barcodes" in changed else None,
+        )
+        after = catalog_store.by_id(tx, before.id)
+        assert after is not None
+        action = "product_change"
+        if "active" in changed:
+            action = "product_reactivate" if after.active else "product_withdraw"
+        audit_log.record(
+            shop,
+            actor=actor,
+            action=action,
+            object=f"product:{before.sku}",
+            details={
+                "before": {f: _as_audited(before, f) for f in changed},
+                "after": {f: _as_audited(after, f) for f in changed},
+            },
+        )
+    return after
+
+
+# -- categories ---------------------------------------------------------------------------------
+
+
+def list_categories(shop: Shop, actor: Actor) -> list[Category]:
+    require(shop, actor, Permission.SELL)
+    return catalog_store.categories(shop.db.conn)
+
+
+def create_category(shop: Shop, actor: Actor, name: Any) -> Category:
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    wanted = check_category_name(name)
+    if wanted is None:
+        raise Invalid("a category needs a name of 1-40 characters", "invalid_category")
+    with shop.db.transaction() as tx:
+        found = catalog_store.category_named(tx, wanted)
+        if found is not None:
+            raise Conflict(f"there is already a category {found.name!r}", "category_exists")
+        made = catalog_store.insert_category(tx, wanted, shop.now())
+        audit_log.record(
+            shop, actor=actor, action="category_create", object=f"category:{made.id}", details={"name": made.name}
+        )
+    return made
 
 
 @dataclass(frozen=True)
@@ -183,9 +383,10 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
     if not products:
         raise Invalid("the file has no products", "import_rejected")
     with shop.db.transaction() as tx:
+        had = {c.name for c in catalog_store.categories(tx)}
         for line, product in products:
             try:
-                _insert(shop, tx, product)
+                _insert(shop, tx, product, new_categories=True)
             except DomainError as exc:
                 errors.append(RowError(line, exc.message))
         if errors:
@@ -195,7 +396,10 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
             actor=actor or "cli",
             action="catalog_import",
             object="catalog",
-            details={"products": len(products)},
+            details={
+                "products": len(products),
+                "new_categories": sorted({c.name for c in catalog_store.categories(tx)} - had),
+            },
         )
     return len(products)
 
@@ -208,10 +412,19 @@ def _yes(text: str) -> bool:
     raise Invalid(f"age_restricted {text!r} is not yes or no")
 
 
-def find(shop: Shop, actor: Actor, *, barcode: str | None = None, text: str | None = None) -> list[Product]:
+def find(
+    shop: Shop,
+    actor: Actor,
+    *,
+    barcode: str | None = None,
+    text: str | None = None,
+    withdrawn: bool = False,
+) -> list[Product]:
+    """By barcode (on sale or withdrawn: `active` says which), or by text in the name or sku
+    (products on sale; withdrawn ones too when asked)."""
     require(shop, actor, Permission.SELL)
     conn = shop.db.conn
     if barcode is not None:
         found = catalog_store.by_barcode(conn, normalise(barcode))
         return [found] if found else []
-    return catalog_store.search(conn, text or "")
+    return catalog_store.search(conn, text or "", withdrawn=withdrawn)

@@ -47,6 +47,12 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         if product is None:
             raise Invalid(f"unknown sku {data['sku']}", "unknown_sku")
         product_id = product.id
+    category = None
+    if data.get("category") is not None:
+        name = str(data["category"]).strip()
+        category = catalog_store.category_named(shop.db.conn, name) if name else None
+        if name and category is None:
+            raise Invalid(f"no category {name!r}: add it to the categories first", "unknown_category")
     promotion = check_promotion(
         Promotion(
             id=0,
@@ -55,7 +61,7 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
             starts=_date(data.get("starts"), "starts"),
             ends=_date(data.get("ends"), "ends"),
             product_id=product_id,
-            category=data.get("category"),
+            category=category.name if category else None,
             quantity=int(data.get("quantity", 0)),
             price=int(data.get("price", 0)),
             percent=int(data.get("percent", 0)),
@@ -63,13 +69,13 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     )
     with shop.db.transaction() as tx:
         cur = tx.execute(
-            "INSERT INTO promotions(name, kind, product_id, category, quantity, price, percent, starts, ends, "
+            "INSERT INTO promotions(name, kind, product_id, category_id, quantity, price, percent, starts, ends, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 promotion.name,
                 promotion.kind,
                 promotion.product_id,
-                promotion.category,
+                category.id if category else None,
                 promotion.quantity,
                 promotion.price,
                 promotion.percent,
@@ -92,7 +98,8 @@ def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
 
     require(shop, actor, Permission.SELL)
     rows = shop.db.conn.execute(
-        "SELECT p.*, products.sku AS product_sku FROM promotions p LEFT JOIN products ON products.id = p.product_id "
+        "SELECT p.*, products.sku AS product_sku, c.name AS category FROM promotions p "
+        "LEFT JOIN products ON products.id = p.product_id LEFT JOIN categories c ON c.id = p.category_id "
         "WHERE p.active AND p.ends >= ? ORDER BY p.starts, p.id",
         (business_day(shop).isoformat(),),
     ).fetchall()

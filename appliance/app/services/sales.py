@@ -210,7 +210,7 @@ def add_item(
                 raise Invalid(f"{product.name} is sold by weight: scan the scale's label", "weigh_item")
             unit_price = product.price
         if not product.active:
-            raise Invalid(f"{product.name} is no longer sold", "product_inactive")
+            raise Invalid(f"product withdrawn: {product.name} ({product.sku}) is no longer sold", "product_withdrawn")
         sale = _load(tx, sale_id, actor)
         line = sale.add_item(
             product_id=product.id,

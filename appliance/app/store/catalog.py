@@ -21,9 +21,32 @@ class Product:
     category: str | None = None
     sold_by: str = "unit"  # or "weight": price per kilogram
     age_restricted: bool = False
+    cost: int = 0  # what one costs the shop, minor units
 
 
-_COLUMNS = "id, sku, name, price, tax_class, stock_on_hand, active, category, sold_by, age_restricted"
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The product a barcode belongs to, as a refusal names it."""
+
+    code: str
+    sku: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.sku} {self.name})"
+
+
+_COLUMNS = (
+    "p.id, p.sku, p.name, p.price, p.tax_class, p.stock_on_hand, p.active, c.name AS category, p.sold_by, "
+    "p.age_restricted, p.cost"
+)
+_FROM = "products p LEFT JOIN categories c ON c.id = p.category_id"
 
 
 def _product(conn: Connection, row: Row) -> Product:
@@ -42,42 +65,49 @@ def _product(conn: Connection, row: Row) -> Product:
         category=row["category"],
         sold_by=row["sold_by"],
         age_restricted=bool(row["age_restricted"]),
+        cost=row["cost"],
     )
 
 
 def by_barcode(conn: Connection, code: str) -> Product | None:
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM products WHERE id = (SELECT product_id FROM barcodes WHERE code = ?)",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = (SELECT product_id FROM barcodes WHERE code = ?)",  # noqa: S608
         (code,),
     ).fetchone()
     return _product(conn, row) if row else None
 
 
 def by_sku(conn: Connection, sku: str) -> Product | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM products WHERE sku = ?", (sku,)).fetchone()  # noqa: S608
+    row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.sku = ?", (sku,)).fetchone()  # noqa: S608
     return _product(conn, row) if row else None
 
 
 def by_id(conn: Connection, product_id: int) -> Product | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM products WHERE id = ?", (product_id,)).fetchone()  # noqa: S608
+    row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = ?", (product_id,)).fetchone()  # noqa: S608
     return _product(conn, row) if row else None
 
 
-def search(conn: Connection, text: str, limit: int = 50) -> list[Product]:
+def search(conn: Connection, text: str, limit: int = 50, withdrawn: bool = False) -> list[Product]:
+    """Products on sale whose name or sku holds `text`; withdrawn ones too when asked."""
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM products WHERE active AND (name LIKE ? ESCAPE '\\' OR sku LIKE ? ESCAPE '\\') "  # noqa: S608
-        "ORDER BY name LIMIT ?",
-        (like, like, limit),
+        f"SELECT {_COLUMNS} FROM {_FROM} WHERE (p.active OR ?) "  # noqa: S608
+        "AND (p.name LIKE ? ESCAPE '\\' OR p.sku LIKE ? ESCAPE '\\') ORDER BY p.name LIMIT ?",
+        (int(withdrawn), like, like, limit),
     ).fetchall()
     return [_product(conn, r) for r in rows]
 
 
-def taken_barcodes(conn: Connection, codes: Iterable[str]) -> set[str]:
-    found: set[str] = set()
+def barcode_owners(conn: Connection, codes: Iterable[str], besides: int | None = None) -> list[Owner]:
+    """Which of `codes` already belong to a product (other than product `besides`), and to which."""
+    found: list[Owner] = []
     for code in codes:
-        if conn.execute("SELECT 1 FROM barcodes WHERE code = ?", (code,)).fetchone():
-            found.add(code)
+        row = conn.execute(
+            "SELECT p.id, p.sku, p.name FROM barcodes b JOIN products p ON p.id = b.product_id WHERE b.code = ?",
+            (code,),
+        ).fetchone()
+        if row is not None and row["id"] != besides:
+            found.append(Owner(code, row["sku"], row["name"]))
     return found
 
 
@@ -91,14 +121,15 @@ def insert(
     barcodes: Iterable[str],
     stock: int,
     now: str,
-    category: str | None = None,
+    category_id: int | None = None,
     sold_by: str = "unit",
     age_restricted: bool = False,
+    cost: int = 0,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at, category, sold_by, "
-        "age_restricted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (sku, name, price, tax_class, stock, now, now, category, sold_by, int(age_restricted)),
+        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, created_at, updated_at, category_id, "
+        "sold_by, age_restricted, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sku, name, price, tax_class, stock, now, now, category_id, sold_by, int(age_restricted), cost),
     )
     product_id = int(cur.lastrowid)
     conn.executemany("INSERT INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in barcodes])
@@ -107,3 +138,59 @@ def insert(
 
 def adjust_stock(conn: Connection, product_id: int, delta: int) -> None:
     conn.execute("UPDATE products SET stock_on_hand = stock_on_hand + ? WHERE id = ?", (delta, product_id))
+
+
+# The columns a change may set, by the name the API gives them (a category by its id).
+CHANGEABLE = {
+    "name": "name",
+    "price": "price",
+    "tax_class": "tax_class",
+    "cost": "cost",
+    "active": "active",
+    "category": "category_id",
+}
+
+
+def update(
+    conn: Connection,
+    product_id: int,
+    *,
+    now: str,
+    fields: dict[str, object],
+    barcodes: Iterable[str] | None = None,
+) -> None:
+    """Sets the given fields (keys of CHANGEABLE); barcodes None leaves them as they are,
+    else they become exactly these."""
+    sets = {CHANGEABLE[k]: v for k, v in fields.items()}
+    sets["updated_at"] = now
+    assignments = ", ".join(f"{column} = ?" for column in sets)  # columns from the fixed map above
+    conn.execute(f"UPDATE products SET {assignments} WHERE id = ?", (*sets.values(), product_id))  # noqa: S608
+    if barcodes is not None:
+        codes = list(barcodes)
+        marks = ", ".join("?" for _ in codes)
+        conn.execute(
+            f"DELETE FROM barcodes WHERE product_id = ? AND code NOT IN ({marks})",  # noqa: S608
+            (product_id, *codes),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO barcodes(code, product_id) VALUES (?, ?)", [(c, product_id) for c in codes]
+        )
+
+
+# -- categories -------------------------------------------------------------------------------
+
+
+def categories(conn: Connection) -> list[Category]:
+    rows = conn.execute("SELECT id, name FROM categories ORDER BY name COLLATE NOCASE").fetchall()
+    return [Category(r["id"], r["name"]) for r in rows]
+
+
+def category_named(conn: Connection, name: str) -> Category | None:
+    """The category of that name, whatever its case."""
+    row = conn.execute("SELECT id, name FROM categories WHERE name = ?", (name,)).fetchone()
+    return Category(row["id"], row["name"]) if row else None
+
+
+def insert_category(conn: Connection, name: str, now: str) -> Category:
+    cur = conn.execute("INSERT INTO categories(name, created_at) VALUES (?, ?)", (name, now))
+    return Category(int(cur.lastrowid), name)

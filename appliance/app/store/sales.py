@@ -43,9 +43,13 @@ def _discount(kind: str | None, value: int | None, reason: str | None) -> Discou
     return Discount(kind, int(value), reason or "") if kind and value else None
 
 
+# A promotion's row with its category's name (what a sale line carries from the scan).
+PROMOTIONS = "SELECT p.*, c.name AS category FROM promotions p LEFT JOIN categories c ON c.id = p.category_id"
+
+
 def live_promotions(conn: Connection, day: dt.date) -> tuple[Promotion, ...]:
     rows = conn.execute(
-        "SELECT * FROM promotions WHERE active AND starts <= ? AND ends >= ? ORDER BY id",
+        PROMOTIONS + " WHERE p.active AND p.starts <= ? AND p.ends >= ? ORDER BY p.id",
         (day.isoformat(), day.isoformat()),
     )
     return tuple(promotion(r) for r in rows)

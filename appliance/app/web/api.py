@@ -75,8 +75,30 @@ PRODUCT = {
         "category": STR,
         "sold_by": {"type": "string", "enum": ["unit", "weight"]},
         "age_restricted": {"type": "boolean"},
+        "cost": INT,
     },
     "required": ["sku", "name", "price"],
+    "additionalProperties": False,
+}
+PRODUCT_CHANGE = {
+    "type": "object",
+    "description": "Only what changes; what is left out stays as it is. barcodes replaces the whole list; "
+    "category null takes the product out of its category; active false withdraws it from sale, true puts it back.",
+    "properties": {
+        "name": STR,
+        "price": INT,
+        "tax_class": STR,
+        "barcodes": {"type": "array", "items": STR, "maxItems": 20},
+        "category": {"type": ["string", "null"]},
+        "cost": INT,
+        "active": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+CATEGORY = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "maxLength": 200}},
+    "required": ["name"],
     "additionalProperties": False,
 }
 EMPTY = {"type": ["object", "null"], "properties": {}, "additionalProperties": False}
@@ -149,7 +171,13 @@ def product_json(p: Product) -> dict[str, Any]:
         "category": p.category,
         "sold_by": p.sold_by,
         "age_restricted": p.age_restricted,
+        "active": p.active,
     }
+
+
+def managed_product_json(p: Product) -> dict[str, Any]:
+    """What the catalogue's managers see of a product: with its cost."""
+    return {**product_json(p), "cost": p.cost}
 
 
 def ok(body: Any, status: int = 200) -> JSONResponse:
@@ -249,7 +277,10 @@ async def list_products(request: Request) -> Response:
     who = await actor(request)
     barcode = request.query_params.get("barcode")
     text = request.query_params.get("q")
-    found = await call(catalog.find, shop_of(request), who, barcode=barcode, text=text)
+    withdrawn = request.query_params.get("withdrawn", "false")
+    if withdrawn not in ("true", "false"):
+        raise BadRequest("withdrawn must be true or false", "invalid_request")
+    found = await call(catalog.find, shop_of(request), who, barcode=barcode, text=text, withdrawn=withdrawn == "true")
     return ok({"products": [product_json(p) for p in found]})
 
 
@@ -257,7 +288,33 @@ async def create_product(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, PRODUCT)
     product = await call(catalog.create_product, shop_of(request), who, body)
-    return ok(product_json(product), 201)
+    return ok(managed_product_json(product), 201)
+
+
+async def get_product(request: Request) -> Response:
+    who = await actor(request)
+    product = await call(catalog.get_product, shop_of(request), who, request.path_params["sku"])
+    return ok(managed_product_json(product))
+
+
+async def change_product(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, PRODUCT_CHANGE)
+    product = await call(catalog.change_product, shop_of(request), who, request.path_params["sku"], body)
+    return ok(managed_product_json(product))
+
+
+async def list_categories(request: Request) -> Response:
+    who = await actor(request)
+    found = await call(catalog.list_categories, shop_of(request), who)
+    return ok({"categories": [{"id": c.id, "name": c.name} for c in found]})
+
+
+async def create_category(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, CATEGORY)
+    made = await call(catalog.create_category, shop_of(request), who, body["name"])
+    return ok({"id": made.id, "name": made.name}, 201)
 
 
 async def import_products(request: Request) -> Response:
@@ -543,10 +600,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/products",
         list_products,
-        "Find products by barcode or text",
+        "Find products by barcode (on sale or withdrawn: see active) or text (on sale only unless withdrawn=true)",
         "cashier+",
-        query=(("barcode", "exact barcode"), ("q", "text in name or sku")),
-        statuses=(200, 401, 422),
+        query=(
+            ("barcode", "exact barcode"),
+            ("q", "text in name or sku"),
+            ("withdrawn", "true to list withdrawn products too"),
+        ),
+        statuses=(200, 400, 401, 422),
     ),
     Endpoint(
         "POST",
@@ -565,6 +626,37 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         statuses=(201, 401, 403, 422),
         content="text/csv",
+    ),
+    Endpoint(
+        "GET",
+        "/products/{sku}",
+        get_product,
+        "One product by its exact sku, on sale or withdrawn, with its cost",
+        "manage_products",
+        statuses=(200, 401, 403, 404),
+    ),
+    Endpoint(
+        "PATCH",
+        "/products/{sku}",
+        change_product,
+        "Change a product (any of name, price, tax_class, barcodes, category, cost, active); active false "
+        "withdraws it from sale, true puts it back; audited with before and after. Lines already scanned, "
+        "on open or completed sales, keep the price they were scanned at",
+        "manage_products",
+        PRODUCT_CHANGE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "GET", "/categories", list_categories, "The product categories, by name", "cashier+", statuses=(200, 401, 403)
+    ),
+    Endpoint(
+        "POST",
+        "/categories",
+        create_category,
+        "Add a category (names are unique whatever their case)",
+        "manage_products",
+        CATEGORY,
+        statuses=(201, 400, 401, 403, 409, 422),
     ),
     Endpoint("POST", "/sales", open_sale, "Open a sale", "cashier+", statuses=(201, 401, 403)),
     Endpoint(

@@ -17,6 +17,7 @@ def test_the_list_gives_the_sku_and_loses_an_ended_offer(as_role: Any) -> None:
         "/api/v1/promotions",
         json={"name": "Apples 3 for 3.00", "kind": "multi_price", "sku": "APL", "quantity": 3, "price": 300, **common},
     )
+    assert manager.post("/api/v1/categories", json={"name": "dairy"}).status_code == 201  # offers name a real one
     dairy = manager.post(
         "/api/v1/promotions",
         json={"name": "Dairy 10 %", "kind": "category_percent", "category": "dairy", "percent": 1000, **common},

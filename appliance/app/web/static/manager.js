@@ -5,7 +5,9 @@
 (() => {
   const C = Comptoir;
   const { $, api, el, say } = C;
-  const state = { me: null, currency: "CAD", timezone: null, auditAfter: 0, rules: null };
+  const state = {
+    me: null, currency: "CAD", timezone: null, auditAfter: 0, rules: null, categories: [], editing: null,
+  };
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
   const can = (permission) => !!state.me && state.me.permissions.includes(permission);
@@ -29,7 +31,9 @@
     }
     if (!current) return;
     const loaders = {
-      products: searchProducts, promotions: loadPromotions, staff: loadStaff, rules: loadRules, audit: loadAudit,
+      products: () => Promise.all([loadCategories(), searchProducts()]),
+      promotions: () => Promise.all([loadCategories(), loadPromotions()]),
+      staff: loadStaff, rules: loadRules, audit: loadAudit,
     };
     if (loaders[current.id] && !current.dataset.loaded) {
       current.dataset.loaded = "1";
@@ -55,26 +59,48 @@
     for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
   }
 
+  /** A value the screen cannot send, and the field it is in. */
+  class Problem {
+    constructor(message, field) {
+      this.message = message;
+      this.field = field;
+    }
+  }
+
   /* -- products ----------------------------------------------------------------------- */
+
+  /** Amounts as the shop types them, in one place for every product field: a locale-aware
+   * reader can replace these two without touching the forms. */
+  const readAmount = (text) => C.parseAmount(text, state.currency);
+  const showAmount = (minor) => C.formatAmount(minor, state.currency);
+
+  const splitCodes = (text) => text.split(/[\s,;|]+/).filter(Boolean);
+  const productState = (p) => (p.active ? "On sale" : "Withdrawn");
 
   async function searchProducts() {
     const q = $("search-q").value.trim();
+    const withdrawn = $("search-withdrawn").checked;
     say($("search-error"), "");
     try {
-      const found = await api("GET", "/products?" + new URLSearchParams({ q }));
+      const found = await api("GET", "/products?" + new URLSearchParams({ q, withdrawn: String(withdrawn) }));
       const body = $("product-body");
       body.replaceChildren();
       for (const p of found.products) {
+        const edit = el("button", { type: "button", class: "link-button", "data-sku": p.sku },
+          el("span", { class: "sr-only" }, "Change "), p.name);
+        edit.addEventListener("click", () => editProduct(p.sku));
         body.append(el("tr", {},
-          el("td", {}, p.sku), el("td", {}, p.name), el("td", { class: "num" }, fmt(p.price)),
-          el("td", {}, p.tax_class), el("td", {}, p.barcodes.join(", ")), el("td", { class: "num" }, String(p.stock))));
+          el("td", {}, p.sku), el("td", {}, edit), el("td", { class: "num" }, fmt(p.price)),
+          el("td", {}, p.tax_class), el("td", {}, p.category || ""), el("td", {}, p.barcodes.join(", ")),
+          el("td", { class: "num" }, String(p.stock)), el("td", {}, productState(p))));
       }
       if (!found.products.length) {
-        body.append(el("tr", {}, el("td", { colspan: "6" }, q ? `No product matches “${q}”.` : "No products yet.")));
+        body.append(el("tr", {}, el("td", { colspan: "8" }, q ? `No product matches “${q}”.` : "No products yet.")));
       }
+      const some = withdrawn ? "Products, withdrawn ones too" : "Products on sale";
       $("product-caption").textContent = q
-        ? `Products matching “${q}” (${found.products.length}${found.products.length >= 50 ? ", first 50" : ""})`
-        : `Products (${found.products.length}${found.products.length >= 50 ? ", first 50 by name" : ""})`;
+        ? `${some} matching “${q}” (${found.products.length}${found.products.length >= 50 ? ", first 50" : ""})`
+        : `${some} (${found.products.length}${found.products.length >= 50 ? ", first 50 by name" : ""})`;
     } catch (err) {
       say($("search-error"), err.message);
     }
@@ -85,12 +111,186 @@
     searchProducts();
   });
 
+  /* Categories: the selects of both product forms and the list under them. */
+
+  async function loadCategories() {
+    try {
+      const answer = await api("GET", "/categories");
+      state.categories = answer.categories.map((c) => c.name);
+    } catch (err) {
+      say($("category-error"), err.message);
+      return;
+    }
+    for (const select of document.querySelectorAll(".category-select")) {
+      const kept = select.value;
+      select.replaceChildren(el("option", { value: "" }, "None"),
+        ...state.categories.map((name) => el("option", { value: name }, name)));
+      select.value = state.categories.includes(kept) ? kept : "";
+    }
+    $("category-names").replaceChildren(...state.categories.map((name) => el("option", { value: name })));
+    $("category-list").textContent = state.categories.length
+      ? `${state.categories.length} ${state.categories.length === 1 ? "category" : "categories"}: ${state.categories.join(", ")}.`
+      : "No category yet.";
+  }
+
+  $("category-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearBlame(event.target);
+    say($("category-error"), "");
+    say($("category-done"), "");
+    const name = $("c-name").value.trim();
+    if (!name) {
+      say($("category-error"), "Give the category a name.");
+      blame($("c-name"));
+      return;
+    }
+    try {
+      const made = await api("POST", "/categories", { json: { name } });
+      $("c-name").value = "";
+      await loadCategories();
+      say($("category-done"), `Category “${made.name}” added.`);
+    } catch (err) {
+      say($("category-error"), err.message);
+      blame($("c-name"));
+    }
+  });
+
+  /* Changing a product: the form shows it as it is; only what differs is sent, so that the
+   * audit log says what was changed. */
+
+  function showProduct(p) {
+    state.editing = p;
+    $("edit-title").textContent = `Change ${p.sku} — ${p.name}`;
+    $("edit-state").textContent = p.active
+      ? "On sale."
+      : "Withdrawn: the tills refuse it; its past sales and reports keep it.";
+    $("e-name").value = p.name;
+    $("e-price").value = showAmount(p.price);
+    $("e-tax").value = p.tax_class;
+    const category = $("e-category");
+    if (p.category && !state.categories.includes(p.category)) {
+      category.append(el("option", { value: p.category }, p.category));
+    }
+    category.value = p.category || "";
+    $("e-cost").value = showAmount(p.cost);
+    $("e-barcodes").value = p.barcodes.join(" ");
+    $("edit-withdraw").textContent = p.active ? "Withdraw from sale" : "Put back on sale";
+    $("edit-withdraw").className = p.active ? "danger" : "";
+  }
+
+  async function editProduct(sku) {
+    say($("search-error"), "");
+    say($("product-list-done"), "");
+    try {
+      const p = await api("GET", `/products/${encodeURIComponent(sku)}`);
+      clearBlame($("edit-form"));
+      say($("edit-error"), "");
+      say($("edit-done"), "");
+      showProduct(p);
+      C.show($("edit-card"), true);
+      $("e-name").focus();
+    } catch (err) {
+      say($("search-error"), err.message);
+    }
+  }
+
+  /** What the form would change, or a Problem with the field it is about. */
+  function productChanges() {
+    const p = state.editing;
+    const wanted = {};
+    const name = $("e-name").value.trim();
+    if (!name) throw new Problem("Give the product a name.", $("e-name"));
+    wanted.name = name;
+    const priceText = $("e-price").value.trim();
+    const price = readAmount(priceText);
+    if (price === null) throw new Problem(notAnAmount("The price", priceText), $("e-price"));
+    wanted.price = price;
+    const costText = $("e-cost").value.trim() || "0";
+    const cost = readAmount(costText);
+    if (cost === null) throw new Problem(notAnAmount("The cost", costText), $("e-cost"));
+    wanted.cost = cost;
+    wanted.tax_class = $("e-tax").value;
+    wanted.category = $("e-category").value || null;
+    const codes = splitCodes($("e-barcodes").value);
+    if ([...codes].sort().join(" ") !== [...p.barcodes].sort().join(" ")) wanted.barcodes = codes;
+    return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => key === "barcodes" || value !== p[key]));
+  }
+
+  const EDIT_FIELDS = {
+    invalid_name: "e-name", invalid_price: "e-price", invalid_cost: "e-cost", unknown_tax_class: "e-tax",
+    unknown_category: "e-category", invalid_category: "e-category", invalid_barcode: "e-barcodes",
+    bad_check_digit: "e-barcodes", barcode_exists: "e-barcodes",
+  };
+
+  async function saveProduct(changes, done) {
+    const p = state.editing;
+    const form = $("edit-form");
+    const buttons = form.querySelectorAll("button");
+    for (const b of buttons) b.disabled = true;
+    try {
+      const saved = await api("PATCH", `/products/${encodeURIComponent(p.sku)}`, { json: changes });
+      showProduct(saved);
+      say($("edit-done"), done(saved));
+      searchProducts();
+      return true;
+    } catch (err) {
+      say($("edit-error"), err.message);
+      const field = EDIT_FIELDS[err.code];
+      if (field) blame($(field));
+      return false;
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+
+  $("edit-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearBlame(event.target);
+    say($("edit-error"), "");
+    say($("edit-done"), "");
+    let changes;
+    try {
+      changes = productChanges();
+    } catch (problem) {
+      if (!(problem instanceof Problem)) throw problem;
+      say($("edit-error"), problem.message);
+      blame(problem.field);
+      return;
+    }
+    if (!Object.keys(changes).length) {
+      say($("edit-done"), "Nothing to save: the product is as shown.");
+      return;
+    }
+    await saveProduct(changes, (saved) =>
+      `Saved ${saved.sku} — ${saved.name} at ${C.money(saved.price, state.currency)}. ` +
+      "The tills use it from their next scan; sales already made keep their price.");
+  });
+
+  $("edit-withdraw").addEventListener("click", async () => {
+    clearBlame($("edit-form"));
+    say($("edit-error"), "");
+    say($("edit-done"), "");
+    const active = !state.editing.active;
+    const ok = await saveProduct({ active }, (saved) => (saved.active
+      ? `${saved.name} is back on sale.`
+      : `${saved.name} is withdrawn: the tills refuse it from now on. Its past sales keep it.`));
+    if (ok) $("edit-withdraw").focus();
+  });
+
+  $("edit-close").addEventListener("click", () => {
+    const sku = state.editing && state.editing.sku;
+    C.show($("edit-card"), false);
+    state.editing = null;
+    const row = sku && $("product-body").querySelector(`button[data-sku="${CSS.escape(sku)}"]`);
+    (row || $("search-q")).focus();
+  });
+
   $("product-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     say($("product-error"), "");
     say($("product-done"), "");
     const priceText = $("p-price").value.trim();
-    const price = C.parseAmount(priceText, state.currency);
+    const price = readAmount(priceText);
     if (price === null) {
       say($("product-error"), notAnAmount("The price", priceText));
       $("p-price").focus();
@@ -107,9 +307,10 @@
       name: $("p-name").value.trim(),
       price,
       tax_class: $("p-tax").value,
-      barcodes: $("p-barcodes").value.split(/[\s,;|]+/).filter(Boolean),
+      barcodes: splitCodes($("p-barcodes").value),
       stock: Number(stockText),
     };
+    if ($("p-category").value) body.category = $("p-category").value;
     try {
       const made = await api("POST", "/products", { json: body });
       event.target.reset();
@@ -279,7 +480,7 @@
       $("pr-name").focus();
     } catch (err) {
       say($("promo-error"), err.message);
-      const field = { unknown_sku: "pr-sku", invalid_date: "pr-starts" }[err.code];
+      const field = { unknown_sku: "pr-sku", invalid_date: "pr-starts", unknown_category: "pr-category" }[err.code];
       if (field) blame($(field));
     } finally {
       button.disabled = false;
@@ -355,14 +556,6 @@
   /* -- store rules ------------------------------------------------------------------------ */
 
   const PREFIXES = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"];
-
-  /** A value the screen cannot send, and the field it is in. */
-  class Problem {
-    constructor(message, field) {
-      this.message = message;
-      this.field = field;
-    }
-  }
 
   /** The three parts of the rules, each its own form: what it shows, and what it would save. */
   const RULE_PARTS = {
@@ -658,6 +851,8 @@
       promotionDays();
       showKindFields();
       state.rules = null;
+      state.editing = null;
+      C.show($("edit-card"), false);
       for (const s of sections()) delete s.dataset.loaded;
       $("audit-body").replaceChildren();
       state.auditAfter = 0;
