@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.config import load
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import LiveApp, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -255,3 +255,12 @@ def test_language_switch_and_calling_an_attendant(kiosk: str, page: Any, screens
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the next customer starts in English
     expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
     expect(page.locator("#scan-input")).to_be_focused()
+
+
+def test_a_staffed_till_says_what_to_set_for_self_service(live_app: LiveApp, page: Any, screenshot: Any) -> None:
+    page.goto(live_app.url + "/selfservice")
+    message = page.locator("#attract-error")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text('mode = "self_service"')
+    expect(message).not_to_contain_text("Something went wrong")
+    screenshot(page, "selfservice-on-a-staffed-till")

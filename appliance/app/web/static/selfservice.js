@@ -36,6 +36,9 @@
       approval_needed: "An attendant must approve the age-restricted items first.",
       approved: "Approved. You can pay now.", partial: "Part of the amount was paid. Pay the rest with another card.",
       error: "Something went wrong. Please call an attendant.", offline: "The till is not answering. Please wait.",
+      not_self_service: "This till is set up as a staffed till, so it cannot serve customers on its own. " +
+        "To make it a self-service till, set mode = \"self_service\" in its comptoir.toml " +
+        "(or COMPTOIR_MODE=self_service) and restart it.",
       cancelled: "The sale was cancelled.", more: "More", approval_bad: "The user name or password is not right.",
     },
     fr: {
@@ -66,6 +69,9 @@
       approved: "Approuvé. Vous pouvez payer.",
       partial: "Une partie du montant a été payée. Payez le reste avec une autre carte.",
       error: "Un problème est survenu. Appelez un employé.", offline: "La caisse ne répond pas. Veuillez patienter.",
+      not_self_service: "Cette caisse est réglée comme caisse avec caissier : elle ne peut pas servir les clients " +
+        "seuls. Pour en faire une caisse libre-service, mettez mode = \"self_service\" dans son comptoir.toml " +
+        "(ou COMPTOIR_MODE=self_service) et redémarrez-la.",
       cancelled: "L'achat a été annulé.", more: "Plus", approval_bad: "Le nom d'utilisateur ou le mot de passe est incorrect.",
     },
     uk: {
@@ -94,6 +100,9 @@
       approval_needed: "Спершу працівник має схвалити товари з перевіркою віку.",
       approved: "Схвалено. Можете сплатити.", partial: "Частину суми сплачено. Сплатіть решту іншою карткою.",
       error: "Сталася помилка. Покличте працівника.", offline: "Каса не відповідає. Зачекайте, будь ласка.",
+      not_self_service: "Ця каса налаштована як каса з касиром і не може обслуговувати покупців самостійно. " +
+        "Щоб зробити її касою самообслуговування, вкажіть mode = \"self_service\" у її comptoir.toml " +
+        "(або COMPTOIR_MODE=self_service) і перезапустіть її.",
       cancelled: "Покупку скасовано.", more: "Ще", approval_bad: "Ім'я користувача або пароль неправильні.",
     },
   };
@@ -316,6 +325,7 @@
 
   function describe(err) {
     if (err.status === 0) return t("offline");
+    if (err.code === "not_self_service") return t("not_self_service"); // a set-up matter, said plainly
     return t("error");
   }
 
