@@ -448,6 +448,9 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     with shop.db.transaction() as tx:
         sale = _load(tx, sale_id, actor)
         sale.park()
+        if sales_store.card_pending(tx, sale_id):
+            # Parked, its card's approval could not land on it and would be given back.
+            raise Conflict("a card payment on this sale waits for its answer; park it after", "payment_pending")
         sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
         return view(shop, sale_id, tx, sale)
 
@@ -496,8 +499,8 @@ def park_on_logout(shop: Shop, tx: Connection, actor: Actor) -> list[int]:
     if actor.role == "customer":
         return parked  # a self-service session's sale is the kiosk's to time out
     for row in sales_store.left_open(tx, shop.config.terminal_id, actor.user_id):
-        if not row["lines"]:
-            continue
+        if not row["lines"] or sales_store.card_pending(tx, int(row["id"])):
+            continue  # nothing on it; or a card's answer still to land on it (it stays listed as open)
         sale = _load(tx, int(row["id"]))
         sale.park()
         sales_store.set_parked(tx, sale.id, actor.user_id, shop.now())

@@ -202,6 +202,14 @@ def left_open(conn: Connection, terminal_id: str, cashier_id: int | None = None)
     return [dict(r) for r in rows]
 
 
+def card_pending(conn: Connection, sale_id: int) -> bool:
+    """Whether a card payment on the sale waits for the terminal's or the gateway's answer."""
+    row = conn.execute(
+        "SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending' LIMIT 1", (sale_id,)
+    ).fetchone()
+    return row is not None
+
+
 def open_with_payments(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
     """Open sales of a till (parked or not) that hold money: what they hold, and in cash."""
     rows = conn.execute(

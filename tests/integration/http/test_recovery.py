@@ -132,3 +132,24 @@ def test_a_shift_does_not_close_over_an_open_sale_holding_cash(as_role: Any) -> 
     closed = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 5, "200": 1, "100": 1, "25": 2}})
     assert closed.status_code == 200, closed.text
     assert closed.json()["cash"]["expected"] == 10000 + BRD
+
+
+def test_a_sale_whose_card_payment_waits_for_its_answer_is_not_parked(as_role: Any, store: Store) -> None:
+    cashier = as_role("cashier")
+    sale_id = part_paid(cashier)
+    conn = store.shop.db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")  # a pending attempt as a crash mid-payment leaves it, token and all
+    with store.shop.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO payment_attempts(sale_id, user_id, idempotency_key, token, amount, currency, status, "
+            "created_at) SELECT ?, id, 'cmp-test-1', 'tok-test', 149, 'CAD', 'pending', '2026-01-01T00:00:00Z' "
+            "FROM users WHERE username = 'cashier'",
+            (sale_id,),
+        )
+    conn.execute("PRAGMA foreign_keys = ON")
+    refused = cashier.post(f"/api/v1/sales/{sale_id}/park")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_pending"
+    # Logging out leaves it open, where the next login finds it, rather than park it: parked,
+    # the card's approval could not land on it and would be given back.
+    assert cashier.post("/api/v1/auth/logout").json()["parked_sales"] == []
+    assert [s["id"] for s in as_role("cashier").get("/api/v1/sales?status=open").json()["sales"]] == [sale_id]
