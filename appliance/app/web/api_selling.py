@@ -314,7 +314,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/sales/{sale_id}/park",
         park,
-        "Park a sale to serve the next customer",
+        "Park a sale to serve the next customer (a part-paid one too; 409 payment_pending while a card's "
+        "answer is awaited)",
         "cashier+",
         statuses=(200, 401, 404, 409),
     ),
