@@ -11,7 +11,7 @@ Screenshots of each state land in test-artifacts/screens/ (names start with `a11
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
+from tests.e2e.screens import leave_the_till_empty, scan
 from tests.e2e.screens import log_in as login
-from tests.e2e.screens import scan
 
 pytestmark = pytest.mark.slow
 
@@ -55,6 +55,13 @@ def seed(shop: Shop) -> None:
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
     return make_live_app(seed=seed, gateway_url=acquirer)
+
+
+@pytest.fixture(autouse=True)
+def empty_till(app: LiveApp) -> Iterator[None]:
+    """Each test starts on a till with no sale left open (the till would take it up)."""
+    yield
+    leave_the_till_empty(app.url, CASHIER)
 
 
 def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till, scan
+from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +45,13 @@ def seed(shop: Shop) -> None:
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
     return make_live_app(seed=seed, gateway_url=acquirer)
+
+
+@pytest.fixture(autouse=True)
+def empty_till(app: LiveApp) -> Iterator[None]:
+    """Each test starts on a till with no sale left open (the till would take it up)."""
+    yield
+    leave_the_till_empty(app.url, SUPERVISOR)
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:

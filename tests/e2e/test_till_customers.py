@@ -10,7 +10,7 @@ Screenshots land in test-artifacts/screens/ (names start with `till-cust-`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, customers, users
 from appliance.app.services.shop import Actor, Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
+from tests.e2e.screens import leave_the_till_empty, log_in_at_till, pay_exact_cash, scan
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,13 @@ def seed(shop: Shop) -> None:
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
     return make_live_app(seed=seed)
+
+
+@pytest.fixture(autouse=True)
+def empty_till(app: LiveApp) -> Iterator[None]:
+    """Each test starts on a till with no sale left open (the till would take it up)."""
+    yield
+    leave_the_till_empty(app.url, SUPERVISOR)
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:

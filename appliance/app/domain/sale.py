@@ -238,7 +238,9 @@ class Sale:
         return waiting
 
     def park(self) -> None:
-        self._require_editable()
+        """Sets the sale aside; one holding a payment too (its money stays on it and the
+        parked list shows it until someone resumes and finishes it)."""
+        self._require_open()
         if not any(not ln.voided for ln in self.lines):
             raise Conflict("an empty sale need not be parked", "sale_empty")
         self.parked = True

@@ -27,3 +27,12 @@ def on_refund(
 
     cards = gift_cards.take_back_on_refund(shop, tx, actor, sale_id, lines)
     return {"gift_cards_taken_back": cards, **customers.take_back_on_refund(shop, tx, actor, sale_id, refund_id)}
+
+
+def on_logout(shop: Shop, tx: Connection, actor: Actor) -> dict[str, Any]:
+    """Called inside the logout's transaction, before the session ends; what it answers
+    joins the logout's audit entry (the sales it parked)."""
+    from appliance.app.services import sales
+
+    parked = sales.park_on_logout(shop, tx, actor)
+    return {"parked_sales": parked} if parked else {}

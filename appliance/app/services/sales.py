@@ -460,6 +460,9 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
     with shop.db.transaction() as tx:
         sale = _load(tx, sale_id, actor)
         sale.park()
+        if sales_store.card_pending(tx, sale_id):
+            # Parked, its card's approval could not land on it and would be given back.
+            raise Conflict("a card payment on this sale waits for its answer; park it after", "payment_pending")
         sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
         return view(shop, sale_id, tx, sale)
 
@@ -480,7 +483,41 @@ def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
 
 def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
     require(shop, actor, Permission.SELL)
-    return sales_store.parked(shop.db.conn, shop.config.terminal_id)
+    return _with_totals(shop, sales_store.parked(shop.db.conn, shop.config.terminal_id))
+
+
+def left_open(shop: Shop, actor: Actor, terminal: str | None = None) -> list[dict[str, Any]]:
+    """The open, unparked sales of a till (this one unless `terminal` names another): after a
+    reload, a crash of the browser or a new login the till shows the one it finds, or lets
+    the cashier pick when there are several. Each with its total, what was paid and is due."""
+    require(shop, actor, Permission.SELL)
+    return _with_totals(shop, sales_store.left_open(shop.db.conn, terminal or shop.config.terminal_id))
+
+
+def _with_totals(shop: Shop, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        sale = _load(shop.db.conn, int(row["id"]))
+        totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+        out.append({**row, "currency": sale.currency, "total": totals.total, "due": max(totals.due, 0)})
+    return out
+
+
+def park_on_logout(shop: Shop, tx: Connection, actor: Actor) -> list[int]:
+    """A cashier logging out parks the open sales they opened on this till (inside the
+    logout's transaction), so the next person finds them in the parked list, payments and
+    all. An empty one is left as it is: it holds nothing, and the next login takes it up."""
+    parked: list[int] = []
+    if actor.role == "customer":
+        return parked  # a self-service session's sale is the kiosk's to time out
+    for row in sales_store.left_open(tx, shop.config.terminal_id, actor.user_id):
+        if not row["lines"] or sales_store.card_pending(tx, int(row["id"])):
+            continue  # nothing on it; or a card's answer still to land on it (it stays listed as open)
+        sale = _load(tx, int(row["id"]))
+        sale.park()
+        sales_store.set_parked(tx, sale.id, actor.user_id, shop.now())
+        parked.append(sale.id)
+    return parked
 
 
 def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
@@ -902,14 +939,18 @@ def find_sales(
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
-    `T01-000042`), by day (a page of it: `offset`, `limit`; one till's with `terminal`), or
-    the parked ones of this lane."""
+    `T01-000042`), by day (a page of it: `offset`, `limit`; one till's with `terminal`), the
+    parked ones of this lane, or the open ones no one parked (this lane's, or `terminal`'s)."""
     require(shop, actor, Permission.SELL)
     if actor.role == "customer":
         raise Forbidden("a self-service session cannot look up sales", "forbidden")
     conn = shop.db.conn
+    if status not in (None, "parked", "open"):
+        raise Invalid("status is open or parked", "invalid_status")
     if status == "parked":
-        return sales_store.parked(conn, shop.config.terminal_id)
+        return parked_sales(shop, actor)
+    if status == "open":
+        return left_open(shop, actor, terminal)
     if receipt is not None:
         terminal, sep, number = receipt.strip().rpartition("-")
         if not sep or not number.isdigit() or not terminal:
@@ -933,4 +974,4 @@ def find_sales(
             (date.isoformat(), terminal, terminal, max(1, min(limit, 1000)), max(0, offset)),
         )
         return [{**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"} for r in rows]
-    raise Invalid("find sales by receipt, day or status=parked", "missing_query")
+    raise Invalid("find sales by receipt, day, status=parked or status=open", "missing_query")

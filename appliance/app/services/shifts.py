@@ -13,10 +13,11 @@ from typing import Any
 
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import format_amount
+from appliance.app.domain.money import format_amount, money_words
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
@@ -192,13 +193,39 @@ def _report(conn: Connection, row: Any, until: str, currency: str) -> dict[str, 
 
 
 def x_report(shop: Shop, actor: Actor) -> dict[str, Any]:
-    """Mid-shift figures. The expected cash is left out for the person who will count it."""
+    """Mid-shift figures. The expected cash is left out for the person who will count it.
+    `open_sales` warns of the sales still open on this till that hold money: the shift
+    cannot close over them."""
     require(shop, actor, Permission.SELL)
     row = _shift(shop, actor, shop.db.conn)
     report = _report(shop.db.conn, row, shop.now(), shop.settings.currency)
     if not can(actor.role, Permission.VIEW_REPORTS):
         report["cash"] = {k: v for k, v in report["cash"].items() if k != "expected"}
-    return {**report, "kind": "X"}
+    open_sales = sales_store.open_with_payments(shop.db.conn, shop.config.terminal_id)
+    return {**report, "kind": "X", "open_sales": open_sales}
+
+
+def _refuse_open_sales(shop: Shop, conn: Connection) -> None:
+    """A shift never closes over a sale still open on its till with money on it (cash in the
+    drawer for goods not yet sold, or a card already charged): 409 naming each."""
+    holding = sales_store.open_with_payments(conn, shop.config.terminal_id)
+    if not holding:
+        return
+    currency = shop.settings.currency
+
+    def held(s: dict[str, Any]) -> str:
+        paid = money_words(s["paid"], currency)
+        if s["cash"] == s["paid"]:
+            paid += " in cash"
+        elif s["cash"]:
+            paid += f", {money_words(s['cash'], currency)} of it in cash"
+        return f"sale {s['id']} ({'parked' if s['parked'] else 'open'}) holds {paid}"
+
+    raise Conflict(
+        "finish these sales before closing the shift: " + "; ".join(held(s) for s in holding),
+        "open_sales_hold_payments",
+        {"sales": holding},
+    )
 
 
 def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str | None = None) -> dict[str, Any]:
@@ -209,6 +236,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
     now = shop.now()
     with shop.db.transaction() as tx:
         row = _shift(shop, actor, tx)
+        _refuse_open_sales(shop, tx)
         tx.execute(
             "INSERT INTO shift_counts(shift_id, count, counted, user_id, at) VALUES (?, ?, ?, ?, ?)",
             (row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now),

@@ -181,12 +181,49 @@ def set_parked(conn: Connection, sale_id: int, user_id: int | None, now: str | N
 def parked(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT s.id, s.parked_at, u.username AS parked_by, "
-        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines "
+        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
+        "(SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.sale_id = s.id) AS paid "
         "FROM sales s LEFT JOIN users u ON u.id = s.parked_by "
         "WHERE s.terminal_id = ? AND s.parked_at IS NOT NULL AND s.status = 'open' ORDER BY s.parked_at",
         (terminal_id,),
     )
     return [dict(r) for r in rows]
+
+
+def left_open(conn: Connection, terminal_id: str, cashier_id: int | None = None) -> list[dict[str, Any]]:
+    """The open sales of a till that are not parked: the one its screen shows, and any a
+    reload, a crash or a session that ended left behind (oldest first); with `cashier_id`,
+    only those that person opened."""
+    rows = conn.execute(
+        "SELECT s.id, s.terminal_id, s.opened_at, u.username AS cashier, "
+        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
+        "(SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.sale_id = s.id) AS paid "
+        "FROM sales s JOIN users u ON u.id = s.cashier_id "
+        "WHERE s.terminal_id = ? AND s.status = 'open' AND s.parked_at IS NULL "
+        "AND (? IS NULL OR s.cashier_id = ?) ORDER BY s.opened_at, s.id",
+        (terminal_id, cashier_id, cashier_id),
+    )
+    return [dict(r) for r in rows]
+
+
+def card_pending(conn: Connection, sale_id: int) -> bool:
+    """Whether a card payment on the sale waits for the terminal's or the gateway's answer."""
+    row = conn.execute(
+        "SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending' LIMIT 1", (sale_id,)
+    ).fetchone()
+    return row is not None
+
+
+def open_with_payments(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
+    """Open sales of a till (parked or not) that hold money: what they hold, and in cash."""
+    rows = conn.execute(
+        "SELECT s.id, s.parked_at IS NOT NULL AS parked, sum(p.amount) AS paid, "
+        "sum(CASE WHEN p.method = 'cash' THEN p.amount ELSE 0 END) AS cash "
+        "FROM sales s JOIN payments p ON p.sale_id = s.id "
+        "WHERE s.terminal_id = ? AND s.status = 'open' GROUP BY s.id ORDER BY s.id",
+        (terminal_id,),
+    )
+    return [{**dict(r), "parked": bool(r["parked"])} for r in rows]
 
 
 def mark_voided_by(conn: Connection, sale_id: int, line_no: int, user_id: int) -> None:

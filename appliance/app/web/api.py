@@ -231,8 +231,8 @@ async def kiosk_login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     who = await actor(request)
-    await call(auth.logout, shop_of(request), who)
-    response = ok({"status": "logged_out"})
+    parked = await call(auth.logout, shop_of(request), who)
+    response = ok({"status": "logged_out", "parked_sales": parked})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -354,17 +354,22 @@ async def add_item(request: Request) -> Response:
     who = await actor(request)
     sale_id = _sale_id(request)
     body = await json_body(request, ADD_ITEM)
-    return ok(
-        await call(
-            sales.add_item,
-            shop_of(request),
+    shop = shop_of(request)
+
+    def add() -> tuple[int, dict[str, Any]]:
+        return 200, sales.add_item(
+            shop,
             who,
             sale_id,
             barcode=body.get("barcode"),
             sku=body.get("sku"),
             quantity=body.get("quantity", 1),
         )
-    )
+
+    # A scan re-sent after a lost answer (same Idempotency-Key) adds its item once.
+    key = request.headers.get("idempotency-key")
+    status, answer = await call(idempotency.run_once, shop, who, key, f"items:{sale_id}", body, add)
+    return ok(answer, status)
 
 
 async def set_quantity(request: Request) -> Response:
@@ -568,7 +573,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "anyone at a self-service till",
         statuses=(200, 403),
     ),
-    Endpoint("POST", "/auth/logout", logout, "End the session", "session", statuses=(200, 401)),
+    Endpoint(
+        "POST",
+        "/auth/logout",
+        logout,
+        "End the session; the open sales its user left on this till are parked (parked_sales: their ids)",
+        "session",
+        statuses=(200, 401),
+        response={
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["logged_out"]},
+                "parked_sales": {"type": "array", "items": INT},
+            },
+            "required": ["status", "parked_sales"],
+        },
+    ),
     Endpoint(
         "GET",
         "/auth/me",
@@ -671,10 +691,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/sales/{sale_id}/items",
         add_item,
-        "Add an item by barcode or sku",
+        "Add an item by barcode or sku; a retry with the same Idempotency-Key adds it once",
         "cashier+",
         ADD_ITEM,
         statuses=(200, 400, 401, 404, 409, 422),
+        headers=("Idempotency-Key",),
     ),
     Endpoint(
         "PATCH",

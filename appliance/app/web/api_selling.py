@@ -51,6 +51,38 @@ PROMOTION = {
 }
 
 
+FOUND_SALES = {
+    "type": "object",
+    "description": "by receipt: the whole sale; by day: completed sales; by status: what the till lists "
+    "to resume (money in minor units)",
+    "properties": {
+        "sales": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": INT,
+                    "terminal_id": STR,
+                    "receipt_number": {"type": ["string", "null"]},
+                    "opened_at": {"type": "string", "description": "status=open"},
+                    "cashier": {"type": "string", "description": "who opened it (status=open)"},
+                    "parked_at": {"type": "string", "description": "status=parked"},
+                    "parked_by": {"type": ["string", "null"], "description": "status=parked"},
+                    "lines": {"type": ["integer", "array"], "description": "status: how many live lines"},
+                    "total": INT,
+                    "paid": {"type": "integer", "description": "status: what its payments hold"},
+                    "due": INT,
+                    "currency": STR,
+                },
+                "required": ["id"],
+            },
+        },
+        "next_offset": {"type": ["integer", "null"]},
+    },
+    "required": ["sales", "next_offset"],
+}
+
+
 async def discount_line(request: Request) -> Response:
     who = await actor(request)
     sale_id, line = _sale_id(request), _line(request)
@@ -208,17 +240,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/sales",
         find_sales,
-        "Find sales: ?receipt=T01-000042, ?day=YYYY-MM-DD (paged; next_offset) or ?status=parked",
+        "Find sales: ?receipt=T01-000042, ?day=YYYY-MM-DD (paged; next_offset), ?status=parked (this till's "
+        "parked sales) or ?status=open (this till's open sales nobody parked: what its screen shows again after "
+        "a reload, a crash or a new login)",
         "cashier+",
         query=(
             ("receipt", "the receipt number"),
             ("day", "business day"),
-            ("terminal", "with day: one till's sales"),
+            ("terminal", "with day: one till's sales; with status=open: that till's (this one by default)"),
             ("offset", "with day: where the page starts"),
             ("limit", "with day: at most 500 a page"),
-            ("status", "parked"),
+            ("status", "parked or open"),
         ),
         statuses=(200, 400, 401, 404, 422),
+        response=FOUND_SALES,
     ),
     Endpoint(
         "POST",
@@ -279,7 +314,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/sales/{sale_id}/park",
         park,
-        "Park a sale to serve the next customer",
+        "Park a sale to serve the next customer (a part-paid one too; 409 payment_pending while a card's "
+        "answer is awaited)",
         "cashier+",
         statuses=(200, 401, 404, 409),
     ),

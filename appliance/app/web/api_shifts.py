@@ -117,7 +117,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/shifts/current/x-report",
         x_report,
-        "Mid-shift figures (no expected cash for the counter)",
+        "Mid-shift figures (no expected cash for the counter); open_sales: sales still open on this till that "
+        "hold money, which the shift cannot close over",
         "cashier+",
         statuses=(200, 401, 404, 409),
     ),
@@ -125,7 +126,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/shifts/current/close",
         close,
-        "Blind count and close; a variance over the limit needs a manager (X-Approval approve_variance)",
+        "Blind count and close; a variance over the limit needs a manager (X-Approval approve_variance); "
+        "409 open_sales_hold_payments while a sale open on this till holds money (details.sales names them)",
         "cashier+",
         CLOSE,
         statuses=(200, 400, 401, 403, 404, 409, 422),

@@ -24,4 +24,5 @@ class Endpoint:
     statuses: tuple[int, ...] = (200,)
     headers: tuple[str, ...] = ()
     content: str = "application/json"
+    response: dict[str, Any] | None = None  # the JSON schema of a success's body, when described
     extra: dict[str, Any] = field(default_factory=dict)

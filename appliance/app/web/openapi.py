@@ -91,7 +91,7 @@ def describe() -> dict[str, Any]:
                 media = ep.content if ep.content != "text/csv" else "application/json"
                 op["responses"][str(status)] = {
                     "description": REASONS[status],
-                    "content": {media: {}},
+                    "content": {media: {"schema": ep.response} if ep.response and media == "application/json" else {}},
                 }
             else:
                 op["responses"][str(status)] = {

@@ -129,6 +129,19 @@ def test_a_parked_sale_takes_nothing_until_resumed() -> None:
     sale.take_cash(10_000, CLASSES)
 
 
+def test_a_sale_holding_a_payment_can_be_parked_but_not_cancelled() -> None:
+    from appliance.app.domain.errors import Conflict
+
+    sale = sale_with()
+    sale.take_cash(500, CLASSES)
+    with pytest.raises(Conflict, match="tender"):
+        sale.cancel()
+    sale.park()  # its 5.00 stays on it, in the parked list
+    sale.resume()
+    sale.take_cash(10_000, CLASSES)
+    assert sale.is_settled(CLASSES)
+
+
 # -- scale labels --------------------------------------------------------------------------------
 
 

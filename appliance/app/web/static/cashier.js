@@ -170,7 +170,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     $("giftsell-button").disabled = !!(open && totals.paid > 0);
     renderCustomer();
     $("order-discount-button").disabled = !(open && live && totals.paid === 0) || state.done;
-    $("park-button").disabled = !(open && live && totals.paid === 0);
+    $("park-button").disabled = !(open && live); // a part-paid sale too: the parked list shows what it holds
     $("cancel-sale-button").disabled = !(open && totals.paid === 0 && sale.lines.length > 0);
     C.show($("sale-actions"), !state.done);
     C.show($("done-actions"), state.done);
@@ -247,6 +247,19 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
   }
 
+  /** Adds one scan; its Idempotency-Key makes a re-send after a lost answer (the network
+   * failed, not the API) add the item once. */
+  async function postItem(saleId, body, key) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await api("POST", `/sales/${saleId}/items`, { json: body, headers: { "Idempotency-Key": key } });
+      } catch (err) {
+        if (err.status !== 0 || attempt >= 3) throw err;
+        await new Promise((done) => setTimeout(done, 400 * attempt));
+      }
+    }
+  }
+
   async function addItem(text) {
     const { quantity, code } = parseScan(text);
     try {
@@ -254,13 +267,14 @@ import { createWedgeDetector } from "/static/scanner.js";
       const known = new Set(sale.lines.map((l) => l.line + ":" + l.quantity));
       const body = /^\d+$/.test(code) ? { barcode: code } : { sku: code };
       if (quantity !== 1) body.quantity = quantity;
+      const key = C.uuid();
       let answer;
       try {
-        answer = await api("POST", `/sales/${sale.id}/items`, { json: body });
+        answer = await postItem(sale.id, body, key);
       } catch (err) {
         // A numeric SKU that is not a barcode: try it as a SKU before giving up.
         if (err.code === "unknown_barcode") {
-          answer = await api("POST", `/sales/${sale.id}/items`, { json: { ...body, barcode: undefined, sku: code } })
+          answer = await postItem(sale.id, { ...body, barcode: undefined, sku: code }, key + "-sku")
             .catch(() => { throw err; });
         } else {
           throw err;
@@ -826,14 +840,19 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
   }
 
+  /** The sales of this till not on screen: parked ones, and open ones nobody parked (a
+   * reload, a closed window or a session that ended left them). An empty open sale holds
+   * nothing and is left out. Returns {parked, open}, or null when they could not be read. */
   async function refreshParked() {
     try {
-      const found = await api("GET", "/sales?status=parked");
-      const n = found.sales.length;
+      const [parked, open] = await Promise.all([api("GET", "/sales?status=parked"), api("GET", "/sales?status=open")]);
+      const onScreen = state.sale && state.sale.status === "open" ? state.sale.id : null;
+      const left = open.sales.filter((s) => s.id !== onScreen && (s.lines > 0 || s.paid > 0));
+      const n = parked.sales.length + left.length;
       $("parked-count").textContent = n ? String(n) : "";
       C.show($("parked-count"), n > 0);
-      $("parked-button").setAttribute("aria-label", `Parked sales (${n})`);
-      return found.sales;
+      $("parked-button").setAttribute("aria-label", left.length ? `Parked sales (${n}, ${left.length} left open)` : `Parked sales (${n})`);
+      return { parked: parked.sales, open: left };
     } catch (err) {
       return null;
     }
@@ -844,50 +863,111 @@ import { createWedgeDetector } from "/static/scanner.js";
     return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  async function openParked() {
+  /** The parked sales and those left open, each with a button to take it up. `intro` says
+   * why the list opened by itself (several sales were left open at the start). */
+  async function openParked({ intro = false } = {}) {
     if (state.busy) return;
     say($("parked-error"), "");
+    C.show($("parked-intro"), intro);
     C.openDialog($("parked-dialog"), $("parked-dialog").querySelector(".close-dialog"));
-    const sales = await refreshParked();
+    const found = await refreshParked();
     const body = $("parked-body");
+    const openBody = $("open-body");
     body.replaceChildren();
-    if (sales === null) {
+    openBody.replaceChildren();
+    if (found === null) {
       say($("parked-error"), "The parked sales could not be read; try again.");
       return;
     }
-    C.show($("parked-empty"), sales.length === 0);
-    C.show($("parked-table"), sales.length > 0);
-    for (const p of sales) {
+    C.show($("parked-empty"), found.parked.length === 0);
+    C.show($("parked-table"), found.parked.length > 0);
+    for (const p of found.parked) {
       const button = el("button", { type: "button", class: "primary", "aria-label": `Resume sale ${p.id}` }, "Resume");
       button.addEventListener("click", () => resume(p.id));
       body.append(el("tr", {}, el("td", {}, `Sale ${p.id}`), el("td", {}, clock(p.parked_at)),
-        el("td", {}, p.parked_by || ""), el("td", { class: "num" }, String(p.lines)), el("td", {}, button)));
+        el("td", {}, p.parked_by || ""), el("td", { class: "num" }, String(p.lines)),
+        el("td", { class: "num" }, p.paid ? fmt(p.paid) : ""), el("td", {}, button)));
     }
-    const first = body.querySelector("button");
+    C.show($("open-section"), found.open.length > 0);
+    for (const o of found.open) {
+      const button = el("button", { type: "button", class: "primary", "aria-label": `Take up sale ${o.id}` }, "Take up");
+      button.addEventListener("click", () => takeUp(o.id));
+      openBody.append(el("tr", {}, el("td", {}, `Sale ${o.id}`), el("td", {}, clock(o.opened_at)),
+        el("td", {}, o.cashier || ""), el("td", { class: "num" }, String(o.lines)),
+        el("td", { class: "num" }, o.paid ? fmt(o.paid) : ""), el("td", { class: "num" }, fmt(o.due)),
+        el("td", {}, button)));
+    }
+    const first = $("parked-dialog").querySelector("tbody button");
     if (first) first.focus();
+  }
+
+  /** A sale on screen with items must be parked or finished before another comes up. */
+  function screenIsBusy() {
+    const current = state.sale;
+    return !!(current && current.status === "open" && liveLines(current).length && !state.done);
+  }
+
+  function showTakenUp(sale, words) {
+    state.done = false;
+    state.tender = null;
+    C.show($("change-box"), false);
+    showError("");
+    setSale(sale, { select: null });
+    C.closeDialog($("parked-dialog"));
+    const paid = sale.totals.paid ? ` Paid ${fmt(sale.totals.paid)}, ${fmt(sale.totals.due)} due.` : "";
+    announce(`${words} Total ${fmt(sale.totals.total)}.${paid}`);
+    refreshParked();
   }
 
   async function resume(id) {
     if (state.busy) return;
-    const current = state.sale;
-    if (current && current.status === "open" && liveLines(current).length && !state.done) {
+    if (screenIsBusy()) {
       say($("parked-error"), "Park or finish the sale on screen first.");
       return;
     }
     state.busy = true;
     try {
-      const sale = await api("POST", `/sales/${id}/resume`, { json: {} });
-      state.done = false;
-      C.show($("change-box"), false);
-      showError("");
-      setSale(sale, { select: null });
-      C.closeDialog($("parked-dialog"));
-      announce(`Sale ${id} resumed. Total ${fmt(sale.totals.total)}.`);
-      refreshParked();
+      showTakenUp(await api("POST", `/sales/${id}/resume`, { json: {} }), `Sale ${id} resumed.`);
     } catch (err) {
       say($("parked-error"), err.message);
     } finally {
       state.busy = false;
+    }
+  }
+
+  /** Puts a sale left open (not parked) back on screen, as it is on the server. */
+  async function takeUp(id) {
+    if (state.busy) return;
+    if (screenIsBusy()) {
+      say($("parked-error"), "Park or finish the sale on screen first.");
+      return;
+    }
+    state.busy = true;
+    try {
+      const sale = await api("GET", `/sales/${id}`);
+      if (sale.status !== "open" || sale.parked) {
+        say($("parked-error"), `Sale ${id} is no longer left open.`);
+        refreshParked();
+        return;
+      }
+      showTakenUp(sale, `Sale ${id} is back on screen.`);
+    } catch (err) {
+      say($("parked-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  /** At the start (a reload, a crash, a new login): the sale this tab had on screen if it
+   * is still open, else the one sale left open on this till; several: the list to pick from. */
+  async function recoverOpenSale(remembered) {
+    const found = await refreshParked();
+    if (found === null) return;
+    const pick = found.open.find((s) => String(s.id) === remembered) || (found.open.length === 1 ? found.open[0] : null);
+    if (pick) {
+      await takeUp(pick.id);
+    } else if (found.open.length > 1) {
+      await openParked({ intro: true });
     }
   }
 
@@ -2552,7 +2632,7 @@ import { createWedgeDetector } from "/static/scanner.js";
   $("order-discount-button").addEventListener("click", () => openDiscount(true));
   $("price-button").addEventListener("click", openPrice);
   $("park-button").addEventListener("click", park);
-  $("parked-button").addEventListener("click", openParked);
+  $("parked-button").addEventListener("click", () => openParked());
   $("refund-button").addEventListener("click", () => openRefund());
   $("keys-button").addEventListener("click", () => C.openDialog($("keys-dialog")));
   $("cancel-sale-button").addEventListener("click", openCancel);
@@ -2610,7 +2690,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
     if (event.altKey && !event.ctrlKey && !event.metaKey) {
       const alt = {
-        l: openParked, r: () => openRefund(), d: () => openDiscount(true), p: openPrice,
+        l: () => openParked(), r: () => openRefund(), d: () => openDiscount(true), p: openPrice,
         k: () => C.openDialog($("keys-dialog")),
         s: openShift, n: openNoSale, c: openReprint, t: openClock,
         u: openCustomer, i: openGiftSell, w: openNoReceipt,
@@ -2679,7 +2759,6 @@ import { createWedgeDetector } from "/static/scanner.js";
       C.show($("to-backoffice"), false);
       if (office) probeBackOffice();
       startStatus();
-      refreshParked();
       refreshShift();
       refreshClock();
       startScanStream();
@@ -2689,22 +2768,23 @@ import { createWedgeDetector } from "/static/scanner.js";
       } catch (e) {
         rememberLast(null);
       }
-      newSale({ keepFocus: true });
-      let resume = null;
+      let remembered = null; // the sale this tab had on screen before a reload
       try {
-        resume = sessionStorage.getItem(SALE_KEY);
+        remembered = sessionStorage.getItem(SALE_KEY);
       } catch (e) {
-        resume = null;
+        remembered = null;
       }
-      if (resume && /^\d+$/.test(resume)) {
-        try {
-          const sale = await api("GET", `/sales/${resume}`);
-          if (sale.status === "open") setSale(sale);
-        } catch (e) {
-          /* gone: start fresh */
-        }
-      }
+      newSale({ keepFocus: true });
+      // A sale is never lost by the screen: what is open on this till comes back.
+      await recoverOpenSale(remembered);
       focusScan();
+    },
+    async beforeLogout() {
+      // The server parks the sales this user opened; one taken up from someone else too.
+      const sale = state.sale;
+      if (sale && sale.status === "open" && !sale.parked && liveLines(sale).length && !state.done) {
+        await api("POST", `/sales/${sale.id}/park`, { json: {} });
+      }
     },
     onLoggedOut() {
       state.me = null;

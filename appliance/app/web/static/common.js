@@ -219,9 +219,10 @@ const Comptoir = (() => {
 
   /**
    * Wires #login-form and #password-form. `onReady(me, settings)` runs once someone is
-   * logged in with a usable password. Returns {start, logout}.
+   * logged in with a usable password; `beforeLogout()`, if given, is awaited before the
+   * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
-  function session({ onReady, onLoggedOut }) {
+  function session({ onReady, onLoggedOut, beforeLogout }) {
     const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
     const loginForm = $("login-form");
     const loginError = $("login-error");
@@ -306,6 +307,13 @@ const Comptoir = (() => {
     });
 
     async function logout() {
+      if (beforeLogout) {
+        try {
+          await beforeLogout();
+        } catch (e) {
+          /* what it could not do, the server's own logout still does for the user's sales */
+        }
+      }
       try {
         await api("POST", "/auth/logout", { noExpiry: true });
       } catch (e) {
