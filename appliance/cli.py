@@ -286,6 +286,18 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vault_sweep(args: argparse.Namespace) -> int:
+    from appliance.app.services import audit_log, card_vault
+
+    shop = _shop(args)
+    count = card_vault.sweep(shop)
+    if count:
+        audit_log.record(shop, actor="cli", action="vault.forget", object="card_tokens", details={"forgotten": count})
+    held = shop.db.conn.execute("SELECT count(*) FROM card_tokens WHERE ciphertext IS NOT NULL").fetchone()[0]
+    print(f"Card vault: {count} settled card number(s) erased; {held} kept for payments not yet settled.")
+    return 0
+
+
 def cmd_pan_scan(args: argparse.Namespace) -> int:
     from appliance.security.pan_scan import run_pan_scan
 
@@ -392,6 +404,10 @@ def build_parser() -> Parser:
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=Parser)
     ksub.required = True
     data_dir(command("rotate", cmd_keys_rotate, "new card-vault key, data keys re-wrapped", ksub))
+    vault = command("vault", lambda a: 2, "the card token vault")
+    tsub = vault.add_subparsers(dest="vault_command", metavar="ACTION", parser_class=Parser)
+    tsub.required = True
+    data_dir(command("sweep", cmd_vault_sweep, "erase every card number no payment still needs", tsub))
     pan_scan.add_arguments(command("pan-scan", cmd_pan_scan, "search for card numbers at rest"))
     acq = command("acquirer", lambda a: 2, "the simulated card acquirer (development, tests)")
     qsub = acq.add_subparsers(dest="acquirer_command", metavar="ACTION", parser_class=Parser)

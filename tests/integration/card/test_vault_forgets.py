@@ -271,3 +271,22 @@ def test_a_store_made_before_the_rule_is_swept_by_its_migration(
         assert card_back.number == DECLINED
     finally:
         db.close()
+
+
+def test_comptoir_vault_sweep_erases_what_a_payment_left(
+    shop: Shop,
+    cashier: Actor,
+    desk: CardDesk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(card_vault, "forget_settled", lambda *a: 0)  # as a build before this rule
+    sale_id = new_sale(shop, cashier)
+    card_payments.pay_card(shop, cashier, desk, sale_id, 1000, card(APPROVED), "sweep-1")
+    monkeypatch.undo()
+    assert [status for _, status in held_numbers(shop)] == ["approved"]
+    assert cli.main(["vault", "sweep", "--data-dir", str(shop.data_dir)]) == 0
+    assert "1 settled card number(s) erased; 0 kept" in capsys.readouterr().out
+    assert held_numbers(shop) == []
+    last = shop.db.conn.execute("SELECT action, actor FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert tuple(last) == ("vault.forget", "cli")
