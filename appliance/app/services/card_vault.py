@@ -41,14 +41,38 @@ def forget_settled(shop: Shop, vault: TokenVault) -> int:
     """Erases every number no attempt still needs. Never raises: the payment it follows has
     committed, and a number left behind now is erased by the next call or at start-up."""
     try:
-        return vault.forget_settled(kept_since=_kept_since(shop))
+        count = vault.forget_settled(kept_since=_kept_since(shop))
+        if count:
+            drop_old_pages(shop)
+        return count
     except Exception:
         log.exception("the card vault could not forget settled card numbers; retried at the next payment")
         return 0
+
+
+def drop_old_pages(shop: Shop) -> bool:
+    """Copies the write-ahead log into the store and empties it, so that the log's older
+    copies of the pages that held a number go too (the store's own pages were zeroed by
+    secure_delete). It never waits: with a reader in the way it leaves the log to the next
+    call (or SQLite's own checkpoints, which overwrite it in time). True when emptied."""
+    conn = shop.db.conn
+    if conn.in_transaction:
+        return False
+    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except Exception:  # noqa: BLE001 - locked right now: the next call tries again
+        busy = 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {waited}")
+    return not busy
 
 
 def sweep(shop: Shop) -> int:
     """The start-up sweep (and `comptoir vault sweep`): needs no key, so it runs whether or
     not this till has a gateway or its vault key at hand. Raises what the store raises."""
     count, _ = vault_module.forget_settled(shop.db, kept_since=_kept_since(shop))
+    if count:
+        drop_old_pages(shop)
     return count
