@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.resources
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def _shop(args: argparse.Namespace, **overrides: Any) -> Any:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from appliance.app.services.setup import NewStore, init_store, parse_taxes
+    from appliance.security.keys import SystemdCredential, key_dir_for, provider_for
 
     data_dir = args.data_dir or os.environ.get("COMPTOIR_DATA_DIR")
     if not data_dir:
@@ -63,28 +65,45 @@ def cmd_init(args: argparse.Namespace) -> int:
         taxes=taxes,
         timezone=args.timezone,
     )
-    shop, password = init_store(Path(data_dir), new, terminal_id=args.terminal)
+    directory = Path(os.path.abspath(Path(data_dir).expanduser()))
+    if args.key_dir:
+        key_dir = Path(os.path.abspath(Path(args.key_dir).expanduser()))
+        if key_dir == directory or key_dir.is_relative_to(directory):
+            raise UsageError(f"--key-dir {key_dir} is inside the data dir: keys are kept apart from the store")
+        if (directory / "store.db").exists():
+            raise UsageError(f"a store already exists in {directory}")
+        if (directory / "comptoir.toml").exists():
+            raise UsageError(f"{directory / 'comptoir.toml'} exists: set key_dir in it instead of --key-dir")
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_config(directory, args.terminal, key_dir)
+    shop, password = init_store(directory, new, terminal_id=args.terminal)
     directory = shop.data_dir
     _write_config(directory, args.terminal)
     shop.close()
-    key = directory / "store.key"
-    print(f"New store in {directory} (key: {key if key.exists() else 'the systemd credential'}).")
+    keys = key_dir_for(directory)
+    where = {name: provider_for(name, directory) for name in ("store", "vault")}
+    if all(isinstance(p, SystemdCredential) for p in where.values()):
+        print(f"New store in {directory} (keys: the systemd credentials).")
+    else:
+        print(f"New store in {directory} (keys in {keys}, apart from the store; keep them out of its backups).")
     print("Admin account: admin")
     print(f"One-time password: {password}")
     print("It is shown once and must be changed at first login.")
     return 0
 
 
-def _write_config(directory: Path, terminal: str) -> None:
+def _write_config(directory: Path, terminal: str, key_dir: Path | None = None) -> None:
     path = directory / "comptoir.toml"
     if not path.exists():
+        where = f"key_dir = {json.dumps(str(key_dir))}\n" if key_dir is not None else ""
         path.write_text(
             "# Settings of this machine; the store's own settings live in the store.\n"
             "[comptoir]\n"
             f'terminal_id = "{terminal}"\n'
             'host = "127.0.0.1"\n'
             "port = 8787\n"
-            'printer = "none"   # or /dev/usb/lp0, tcp://192.0.2.10:9100, usb:04b8:0202, serial:/dev/ttyUSB0\n',
+            'printer = "none"   # or /dev/usb/lp0, tcp://192.0.2.10:9100, usb:04b8:0202, serial:/dev/ttyUSB0\n'
+            f"{where}",
             encoding="utf-8",
         )
 
@@ -286,6 +305,18 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vault_sweep(args: argparse.Namespace) -> int:
+    from appliance.app.services import audit_log, card_vault
+
+    shop = _shop(args)
+    count = card_vault.sweep(shop)
+    if count:
+        audit_log.record(shop, actor="cli", action="vault.forget", object="card_tokens", details={"forgotten": count})
+    held = shop.db.conn.execute("SELECT count(*) FROM card_tokens WHERE ciphertext IS NOT NULL").fetchone()[0]
+    print(f"Card vault: {count} settled card number(s) erased; {held} kept for payments not yet settled.")
+    return 0
+
+
 def cmd_pan_scan(args: argparse.Namespace) -> int:
     from appliance.security.pan_scan import run_pan_scan
 
@@ -323,6 +354,12 @@ def build_parser() -> Parser:
 
     p = command("init", cmd_init, "create a new encrypted store and its admin")
     data_dir(p)
+    p.add_argument(
+        "--key-dir",
+        help="the folder for the store's and the card vault's key files, apart from the data dir"
+        " (default: $COMPTOIR_KEY_DIR, else the data dir's sibling DIR-keys); not used for keys"
+        " systemd hands over as credentials",
+    )
     p.add_argument("--store-name", default="Comptoir")
     p.add_argument("--currency", default="CAD", help="ISO 4217 code (default CAD)")
     p.add_argument(
@@ -392,6 +429,10 @@ def build_parser() -> Parser:
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=Parser)
     ksub.required = True
     data_dir(command("rotate", cmd_keys_rotate, "new card-vault key, data keys re-wrapped", ksub))
+    vault = command("vault", lambda a: 2, "the card token vault")
+    tsub = vault.add_subparsers(dest="vault_command", metavar="ACTION", parser_class=Parser)
+    tsub.required = True
+    data_dir(command("sweep", cmd_vault_sweep, "erase every card number no payment still needs", tsub))
     pan_scan.add_arguments(command("pan-scan", cmd_pan_scan, "search for card numbers at rest"))
     acq = command("acquirer", lambda a: 2, "the simulated card acquirer (development, tests)")
     qsub = acq.add_subparsers(dest="acquirer_command", metavar="ACTION", parser_class=Parser)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.security.keys import key_dir_for
 from appliance.security.passwords import Argon2Params
 
 CONFIG_FILE = "comptoir.toml"
@@ -53,6 +54,9 @@ class Config:
     gateway_url: str | None = None
     argon2: Argon2Params = field(default_factory=Argon2Params)
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+    # Where key files live when systemd does not hand the keys over: apart from data_dir
+    # (security/keys.py: $COMPTOIR_KEY_DIR, key_dir here, else the sibling <data dir>-keys).
+    key_dir: Path | None = None
 
     def validate(self) -> Config:
         if not is_loopback(self.host):
@@ -65,6 +69,10 @@ class Config:
             raise ConfigError(f"mode must be staffed or self_service, not {self.mode!r}")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", self.terminal_id):
             raise ConfigError("terminal_id must be 1-16 letters, digits, - or _")
+        if self.key_dir is not None and self.key_dir.is_relative_to(self.data_dir):
+            raise ConfigError(
+                f"key_dir {self.key_dir} is inside the data dir: keys are kept apart from the store they open"
+            )
         if self.drawer_pin not in (2, 5):
             raise ConfigError(f"drawer_pin must be 2 or 5 (the printer's drawer port pins), not {self.drawer_pin}")
         if not 2 <= self.drawer_pulse_ms <= 510:
@@ -140,6 +148,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "drawer_pulse_ms",
         "scanners",
         "pole_display",
+        "key_dir",
     }
     unknown = set(values) - known
     if unknown:
@@ -159,6 +168,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         drawer_pulse_ms=_int(values.get("drawer_pulse_ms", 100), "drawer_pulse_ms"),
         scanners=_specs(values.get("scanners", ()), "scanners"),
         pole_display=str(values.get("pole_display", "none")),
+        key_dir=key_dir_for(directory),
         argon2=Argon2Params(
             time_cost=_int(argon.get("time_cost", 2), "argon2.time_cost"),
             memory_kib=_int(argon.get("memory_kib", 19 * 1024), "argon2.memory_kib"),

@@ -178,9 +178,9 @@ def floor(data: Path, products: int, sales: int) -> dict[str, object]:
     """The same writes as a 5-line sale, straight on one SQLCipher connection: no HTTP, no
     services, one transaction per step as the services use."""
     from appliance.app.store.db import Database
-    from appliance.security.keys import KeyFile
+    from appliance.security.keys import provider_for
 
-    db = Database(data / "store.db", KeyFile("store", data / "store.key"))
+    db = Database(data / "store.db", provider_for("store", data))
     scans: list[float] = []
     whole: list[float] = []
     step = max(products // 991, 1)

@@ -16,7 +16,13 @@ record (at once, even for the slow and dropping cards); with a different request
 
 State lives in memory and, with `--state FILE`, in a JSON file written after each change,
 so that a restarted POS (or a restarted simulator) can look records up. Neither holds a
-card number: only brand, last four and a keyed digest used to compare retried requests.
+card number, nor anything a number can be recovered from: a record keeps brand, last four
+and a digest of the request *without* the number (amount, currency, last four, expiry,
+capture). A retried request is also matched on its number, but through an HMAC under a key
+made for this run and never written anywhere: that digest lives in memory only, so a state
+file (or a copy of it) cannot be searched for the number, and after a restart a retry is
+matched on the rest of the request. A state file written before this (with a "secret" and
+digests of numbers) loses both the first time it is read.
 """
 
 from __future__ import annotations
@@ -91,16 +97,31 @@ class Acquirer:
         self.records: dict[str, Record] = {}
         self.by_key: dict[str, str] = {}
         self.refunds_by_key: dict[str, tuple[str, int]] = {}  # key -> (auth id, index)
-        self.secret = secrets.token_bytes(32)
+        # This run's key for the card digests below: in memory only, never saved.
+        self.run_key = secrets.token_bytes(32)
+        self.card_digests: dict[str, str] = {}  # idempotency key -> HMAC(run_key, number)
         if state_file is not None and state_file.exists():
             self._load(state_file)
 
     def _load(self, path: Path) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
-        self.secret = bytes.fromhex(data["secret"])
+        legacy = "secret" in data
         for raw in data["records"]:
             record = Record(**raw)
+            if legacy:
+                record.request_digest = ""  # a digest of the number: dropped, never compared
             self._index(record)
+        if legacy:
+            self.save()  # the old secret and digests of numbers leave the disk now
+
+    def same_request(self, record: Record, key: str, request: str, card: str) -> bool:
+        """Whether a request under a used key is the one first recorded."""
+        known = self.card_digests.get(key)
+        if known is not None and not hmac.compare_digest(known, card):
+            return False
+        if record.request_digest:
+            return hmac.compare_digest(record.request_digest, request)
+        return True  # from a state file of an older simulator: what it kept matched already
 
     def _index(self, record: Record) -> None:
         self.records[record.id] = record
@@ -111,12 +132,7 @@ class Acquirer:
     def save(self) -> None:
         if self.state_file is None:
             return
-        # The digest key is a simulator secret that protects nothing real; it is kept so that
-        # a restarted simulator still recognises a retried request.
-        data = {
-            "secret": self.secret.hex(),
-            "records": [asdict(r) for r in self.records.values()],
-        }
+        data = {"records": [asdict(r) for r in self.records.values()]}
         tmp = self.state_file.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -125,9 +141,15 @@ class Acquirer:
             os.fsync(handle.fileno())
         os.replace(tmp, self.state_file)
 
-    def digest(self, *parts: object) -> str:
-        text = "|".join(str(p) for p in parts).encode()
-        return hmac.new(self.secret, text, hashlib.sha256).hexdigest()
+    def card_digest(self, number: str) -> str:
+        """The number under this run's key: kept in memory, to tell a retry from another card."""
+        return hmac.new(self.run_key, number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def request_digest(amount: int, currency: str, last_four: str, month: int, year: int, capture: bool) -> str:
+    """What a retried request must repeat, without the card number: safe to save."""
+    text = f"{amount}|{currency}|{last_four}|{month}|{year}|{capture}".encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -245,15 +267,16 @@ def create_app(acquirer: Acquirer) -> Starlette:
         merchant_reference = str(body["reference"])[:64] if body.get("reference") else None
         capture = bool(body.get("capture", False))
         allow_partial = bool(body.get("allow_partial", True))
-        digest = acquirer.digest(amount, currency, number, month, year, capture)
         last_four = number[-4:]
+        digest = request_digest(amount, currency, last_four, month, year, capture)
+        card_digest = acquirer.card_digest(number)
         brand = detect_brand(number)
         del number, card, body  # nothing below needs the number
 
         existing = acquirer.by_key.get(key)
         if existing is not None:
             record = acquirer.records[existing]
-            if record.request_digest != digest:
+            if not acquirer.same_request(record, key, digest, card_digest):
                 return _error(409, "idempotency_conflict", "this key was used for another request")
             return JSONResponse(record.public())
         if last_four == UNAVAILABLE:
@@ -277,6 +300,7 @@ def create_app(acquirer: Acquirer) -> Starlette:
         )
         if capture and approved:
             record.captured_amount = approved
+        acquirer.card_digests[key] = card_digest
         acquirer._index(record)
         acquirer.save()
         if last_four == DROP:

@@ -12,9 +12,17 @@ every column: text, blobs and numbers) for:
   `;…=YYMM…`, or the chip's track-2 equivalent `…DYYMM…`).
 
 13- and 14-digit runs count only when they fall in a brand's range for that length and are
-not valid GS1 barcodes (EAN-13, GTIN-14), which a catalogue is full of. Nor does a bare run
-count inside a hex digest (a whole hex word 32, 40, 64, 96 or 128 characters long): hashes
-are everywhere and a few in thousands hold a Luhn-valid run of digits.
+not valid GS1 barcodes (EAN-13, GTIN-14), which a catalogue is full of — unless they stand
+where a card number stands: after a label like card, pan, cc_num, acct or account (a JSON
+key, `card_number=`, an XML tag: `"card": {"number": "…"}` counts), next to an expiry
+(`12/30`, or an `exp…` field just after), or in a store column so named. A card number
+that happens to be a valid GTIN is still a card number there. Nor does a bare run count
+inside a hex digest (a whole hex word 32, 40, 64, 96 or 128 characters long): hashes are
+everywhere and a few in thousands hold a Luhn-valid run of digits.
+
+Text in UTF-16 (little or big endian, with or without a byte-order mark: Windows exports,
+PowerShell logs, some receipt printers' spools) is searched too: a run of digits each beside
+a zero byte is read as the characters it is, with what stands before it for context.
 
 Leading 1 is left out on purpose: 13-digit Unix millisecond timestamps and 19-digit
 nanosecond ones start with 1 and would make every log a false positive; the only cards
@@ -41,7 +49,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,6 +70,18 @@ _DIGIT = frozenset(b"0123456789")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 # MD5, SHA-1, SHA-256, SHA-384, SHA-512 in hex (32 is also a UUID without its dashes).
 _DIGEST_LENGTHS = frozenset({32, 40, 64, 96, 128})
+# Names that say "a card number stands here": the last one before the digits, with no digit
+# and at most 32 bytes between (quotes, colon, brace, another key like "number").
+_CARD_LABEL = re.compile(rb"(?i)(?:card|(?<![a-z])pan(?![a-z])|cc[_-]?num|acct|account)")
+_CARD_NAME = re.compile(r"(?i)(?:card|(?<![a-z])pan(?![a-z])|cc[_-]?num|acct|account)")
+_LABEL_GAP = 32
+_LABEL_WORDS = (b"card", b"pan", b"cc", b"acct", b"account")
+# An expiry just after the number: 12/30, 12-2030, or a field named exp… within 32 bytes.
+_EXPIRY_AFTER = re.compile(rb"(?i)[^0-9]{0,8}(?:0[1-9]|1[0-2]) ?[/-] ?(?:20)?[0-9]{2}(?![0-9])|[^0-9]{0,32}?exp")
+# UTF-16: a digit and a zero byte, then digits or separators each with a zero byte. Read
+# from an odd offset the same pattern finds big-endian text (zero byte first).
+_UTF16_RUN = re.compile(rb"[0-9]\x00(?:[0-9 -]\x00){11,}[0-9]")
+_UTF16_CONTEXT = 96  # bytes of UTF-16 read before a run (48 characters) for its label
 
 
 @dataclass(frozen=True)
@@ -107,7 +127,24 @@ class ScanReport:
         }
 
 
-def _is_pan(digits: str) -> bool:
+def _card_place(data: Any, start: int, end: int) -> bool:
+    """Whether digits at start:end stand where a card number stands: after a card label, or
+    just before an expiry. Plain substring tests first: a catalogue calls this for every
+    barcode that passes Luhn."""
+    before = bytes(data[max(0, start - 64) : start]).lower()
+    if any(word in before for word in _LABEL_WORDS):
+        labels = list(_CARD_LABEL.finditer(before))
+        if labels:
+            gap = before[labels[-1].end() :]
+            if len(gap) <= _LABEL_GAP and not any(b in _DIGIT for b in gap):
+                return True
+    after = bytes(data[end : end + 40])
+    if b"/" in after or b"-" in after or b"exp" in after.lower():
+        return _EXPIRY_AFTER.match(after) is not None
+    return False
+
+
+def _is_pan(digits: str, card_place: Callable[[], bool] | None = None) -> bool:
     if not (
         13 <= len(digits) <= 19 and digits[0] in "23456" and digits.count(digits[0]) != len(digits) and luhn_ok(digits)
     ):
@@ -121,11 +158,12 @@ def _is_pan(digits: str) -> bool:
         if brand is None or len(digits) not in brand.lengths:
             return False
         if gtin_check_digit(digits[:-1]) == int(digits[-1]):
-            return False
+            # A valid GTIN too: a barcode, unless it stands where a card number stands.
+            return card_place is not None and card_place()
     return True
 
 
-def _pan_in(text: bytes) -> tuple[str, int] | None:
+def _pan_in(text: bytes, card_place: Callable[[], bool] | None = None) -> tuple[str, int] | None:
     """The card number in a candidate match and its length in bytes, or None.
 
     A grouped match may run on into a following number ("4111 1111 1111 1111 2030"), so
@@ -133,11 +171,11 @@ def _pan_in(text: bytes) -> tuple[str, int] | None:
     """
     if len(text) >= 13 and text.isdigit():
         digits = text.decode("ascii")
-        return (digits, len(text)) if _is_pan(digits) else None
+        return (digits, len(text)) if _is_pan(digits, card_place) else None
     groups = re.split(rb"[ -]", text)
     for count in range(len(groups), 2, -1):
         digits = b"".join(groups[:count]).decode("ascii")
-        if _is_pan(digits):
+        if _is_pan(digits, card_place):
             return digits, sum(len(g) for g in groups[:count]) + count - 1
     return None
 
@@ -166,16 +204,29 @@ def _in_digest(data: Any, start: int, end: int) -> bool:
     return right - left in _DIGEST_LENGTHS
 
 
-def scan_bytes(data: Any, where: str, base: int = 0) -> list[Finding]:
-    """Findings in a bytes-like object (bytes, bytearray, mmap)."""
+def scan_bytes(data: Any, where: str, base: int = 0, *, card_place: bool = False) -> list[Finding]:
+    """Findings in a bytes-like object (bytes, bytearray, mmap), in ASCII/UTF-8 and in UTF-16.
+    `card_place`: the whole value stands where a card number does (a column named card…)."""
+    return _scan_ascii(data, where, base, card_place=card_place) + _scan_utf16(data, where, base)
+
+
+def _scan_ascii(
+    data: Any, where: str, base: int = 0, *, card_place: bool = False, within: tuple[int, int] | None = None
+) -> list[Finding]:
     found: list[Finding] = []
     size = len(data)
     inside_track = 0
     for match in _CANDIDATE.finditer(data):
         start, end = match.span()
+        if within is not None and not within[0] <= start < within[1]:
+            continue  # context read around a UTF-16 run, not the run itself
         if start < inside_track or (start > 0 and data[start - 1] in _DIGIT):
             continue  # the tail of a longer number
-        result = _pan_in(match.group())
+
+        def place(start: int = start, end: int = end) -> bool:
+            return card_place or _card_place(data, start, end)
+
+        result = _pan_in(match.group(), place)
         if result is None:
             continue
         digits, length = result
@@ -196,6 +247,32 @@ def scan_bytes(data: Any, where: str, base: int = 0) -> list[Finding]:
                 brand=brand.code if brand else None,
             )
         )
+    return found
+
+
+def _scan_utf16(data: Any, where: str, base: int) -> list[Finding]:
+    """Card numbers in UTF-16 text, either byte order: each run of digits beside zero bytes is
+    read one byte in two (the characters' low bytes), with up to 48 characters before it for
+    a label and 20 after for an expiry; offsets are given in the original bytes."""
+    found: list[Finding] = []
+    size = len(data)
+    for match in _UTF16_RUN.finditer(data):
+        start, end = match.span()
+        low = max(start - _UTF16_CONTEXT, start % 2)  # the same parity as the run
+        high = min(end + 40, size)
+        text = bytes(data[low:high:2])
+        first = (start - low) // 2
+        for finding in _scan_ascii(text, f"{where} (UTF-16)", within=(first, first + (end - start) // 2)):
+            offset = low + 2 * finding.offset
+            found.append(
+                Finding(
+                    where=finding.where,
+                    offset=base + offset,
+                    kind=finding.kind,
+                    masked=finding.masked,
+                    brand=finding.brand,
+                )
+            )
     return found
 
 
@@ -336,7 +413,8 @@ def scan_database(db: Any) -> ScanReport:
                 else:  # a PAN kept as an INTEGER or REAL is still a PAN
                     raw = repr(value).encode("ascii")
                 report.bytes += len(raw)
-                report.findings += scan_bytes(raw, f"db:{table}.{column}#{rowid}")
+                place = _CARD_NAME.search(column) is not None
+                report.findings += scan_bytes(raw, f"db:{table}.{column}#{rowid}", card_place=place)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -13,6 +13,15 @@ Three layers of keys, so that no single file gives the PANs away (PCI DSS v4.0 3
 Beside each token the vault keeps brand, last four and expiry: what a receipt may show.
 Track data, CVV and PIN have no parameter anywhere here: they are never stored (3.3.1).
 
+A number is kept only while a payment needs it (3.2.1): `forget_settled` erases the number
+(ciphertext, nonce and fingerprint) of every token whose payment attempts the acquirer has
+all answered definitively (approved, declined, voided, failed), and deletes a retired data
+key once no number is left under it. The token row stays, with brand, last four and expiry,
+as the reference receipts and payments use. A declined number is never kept; an approved
+one at most for the store rule `card_number_keep_minutes` (0, at once, by default); a
+pending attempt keeps its number until it is settled. Refunds go back through the
+acquirer's reference to the authorisation and never need the number.
+
 Detokenising returns the PAN for the payment service only; every call goes through the
 caller's audit callable before the number leaves, and no PAN is ever logged.
 
@@ -57,6 +66,11 @@ NONCE_BYTES = 12
 
 # Why a PAN may leave the vault. Anything else is refused (and audited as denied).
 PURPOSES = frozenset({"authorise", "resolve"})
+# Attempt statuses the acquirer has answered for good: the number is no longer needed.
+# Any other status (pending, or one a later change adds for an unknown outcome) keeps it.
+SETTLED = ("approved", "declined", "voided", "failed")
+# Settled for good and never worth keeping, whatever the store's rule says.
+NEVER_KEPT = ("declined",)
 
 Audit = Callable[[str, str, str, dict[str, Any]], None]
 
@@ -257,7 +271,8 @@ class TokenVault:
         return TokenInfo(token, card.brand.code, card.last_four, card.exp_month, card.exp_year)
 
     def find(self, pan: str) -> TokenInfo | None:
-        """The token already held for this PAN, found by fingerprint without decrypting."""
+        """The token already held for this PAN, found by fingerprint without decrypting.
+        A token whose number was forgotten has no fingerprint left: it is never found."""
         row = self.db.conn.execute(
             "SELECT token, brand, last_four, exp_month, exp_year FROM card_tokens WHERE fingerprint = ?",
             (self.fingerprint(pan),),
@@ -292,6 +307,9 @@ class TokenVault:
             audit("vault.detokenise", "not_found", token, details)
             raise NotFound("no such card token", "card_token_not_found")
         details["last_four"] = str(row["last_four"])
+        if row["ciphertext"] is None:
+            audit("vault.detokenise", "forgotten", token, details)
+            raise NotFound("the number behind this card token was erased once its payment settled", "card_forgotten")
         aead = self._data_keys.get(int(row["data_key_id"]))
         try:
             if aead is None:
@@ -306,6 +324,26 @@ class TokenVault:
             raise VaultError("the card behind this token has no known brand")
         audit("vault.detokenise", "success", token, details)
         return Card(pan, int(row["exp_month"]), int(row["exp_year"]), brand)
+
+    # -- forgetting ---------------------------------------------------------------------
+
+    def held(self) -> list[str]:
+        """Tokens whose number the vault still holds (for the tests and `comptoir`)."""
+        rows = self.db.conn.execute("SELECT token FROM card_tokens WHERE ciphertext IS NOT NULL ORDER BY token")
+        return [str(r[0]) for r in rows.fetchall()]
+
+    def forget_settled(self, *, kept_since: str | None = None) -> int:
+        """`forget_settled` on this vault's store; retired data keys leave memory too."""
+        count, retired = forget_settled(self.db, kept_since=kept_since)
+
+        def drop() -> None:
+            with self._lock:
+                for key_id in retired:
+                    self._data_keys.pop(key_id, None)
+                    self._raw_keys.pop(key_id, None)
+
+        self.db.after_commit(drop)
+        return count
 
     # -- rotation -----------------------------------------------------------------------
 
@@ -357,6 +395,56 @@ def _info(row: Any) -> TokenInfo:
         int(row["exp_month"]),
         int(row["exp_year"]),
     )
+
+
+_HELD_AND_SETTLED = (
+    "SELECT t.token FROM card_tokens t WHERE t.ciphertext IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.token = t.token"
+    " AND a.status NOT IN ('approved', 'declined', 'voided', 'failed'))"
+)
+_NOT_KEPT = (
+    " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.token = t.token"
+    " AND a.status <> 'declined' AND coalesce(a.resolved_at, a.created_at) > ?)"
+)
+
+
+def forget_settled(db: Database, *, kept_since: str | None = None) -> tuple[int, list[int]]:
+    """Erases the number of every token no payment attempt still needs: (how many, the ids of
+    the data keys retired). Needs no key: erasing is plain SQL, so a store whose vault key is
+    lost can still be cleaned.
+
+    A token's number goes when every attempt on it is settled (`SETTLED`) and none of them
+    that may be kept was settled after `kept_since` (an ISO UTC time, the start of the store's
+    keep window; None keeps nothing). Declined attempts are never kept. A token with no
+    attempt at all has nothing to wait for. It runs in one transaction (or joins the
+    caller's): a token reused by a new attempt is either seen pending here, or forgotten
+    before that attempt's tokenise looks for it (and then it gets a new token).
+    """
+    # The statuses are those of SETTLED and NEVER_KEPT (a test holds them equal).
+    query = _HELD_AND_SETTLED if kept_since is None else _HELD_AND_SETTLED + _NOT_KEPT
+    params: tuple[str, ...] = () if kept_since is None else (kept_since,)
+    with db.transaction() as tx:
+        tokens = [str(r[0]) for r in tx.execute(query, params).fetchall()]
+        now = _now()
+        for token in tokens:
+            tx.execute(
+                "UPDATE card_tokens SET ciphertext = NULL, nonce = NULL, fingerprint = NULL,"
+                " data_key_id = NULL, forgotten_at = ? WHERE token = ?",
+                (now, token),
+            )
+        # A data key new numbers are no longer written under, with no number left under it,
+        # protects nothing: its wrapped copy goes too, so that nothing the store's pages might
+        # still hold of the numbers it encrypted can ever be decrypted again.
+        retired = [
+            int(r[0])
+            for r in tx.execute(
+                "SELECT id FROM vault_keys WHERE purpose = 'data' AND active = 0 AND NOT EXISTS"
+                " (SELECT 1 FROM card_tokens t WHERE t.data_key_id = vault_keys.id)"
+            ).fetchall()
+        ]
+        for key_id in retired:
+            tx.execute("DELETE FROM vault_keys WHERE id = ?", (key_id,))
+    return len(tokens), retired
 
 
 def run_keys_rotate(data_dir: Path, db: Database) -> Rotation:

@@ -25,6 +25,11 @@ def comptoir(
     )
 
 
+def keys(data: Path) -> Path:
+    """The data dir's key folder: its sibling, apart from the store."""
+    return data.parent / (data.name + "-keys")
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     directory = tmp_path / "store"
@@ -35,10 +40,55 @@ def data(tmp_path: Path) -> Path:
 
 
 def test_init_prints_a_one_time_admin_password_and_makes_a_private_key(data: Path) -> None:
-    assert (data / "store.key").stat().st_mode & 0o777 == 0o600
+    assert (keys(data) / "store.key").stat().st_mode & 0o777 == 0o600
     assert (data / "store.db").read_bytes()[:16] != b"SQLite format 3\x00"
     again = comptoir("init", "--data-dir", str(data))
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_init_keeps_the_keys_apart_from_the_store(data: Path) -> None:
+    assert keys(data).stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in keys(data).iterdir()) == ["store.key", "vault.key"]
+    assert all((keys(data) / k).stat().st_mode & 0o777 == 0o600 for k in ("store.key", "vault.key"))
+    assert not list(data.glob("*.key*"))  # a copy of the data dir opens nothing
+    assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
+
+
+def test_init_with_a_key_dir_of_ones_own(tmp_path: Path) -> None:
+    data, chosen = tmp_path / "store", tmp_path / "etc" / "comptoir-keys"
+    done = comptoir("init", "--data-dir", str(data), "--key-dir", str(chosen))
+    assert done.returncode == 0, done.stderr
+    assert f"keys in {chosen}" in done.stdout
+    assert sorted(p.name for p in chosen.iterdir()) == ["store.key", "vault.key"]
+    assert chosen.stat().st_mode & 0o777 == 0o700 and not keys(data).exists()
+    assert f'key_dir = "{chosen}"' in (data / "comptoir.toml").read_text()
+    assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
+    inside = comptoir("init", "--data-dir", str(tmp_path / "b"), "--key-dir", str(tmp_path / "b" / "keys"))
+    assert inside.returncode == 2 and "inside the data dir" in inside.stderr
+
+
+def test_keys_beside_an_older_store_are_moved_apart(data: Path) -> None:
+    for key in ("store.key", "vault.key"):
+        os.replace(keys(data) / key, data / key)  # the layout init made before
+    keys(data).rmdir()
+    done = comptoir("db", "verify", "--data-dir", str(data))
+    assert done.returncode == 0, done.stderr
+    assert "moved store.key" in done.stderr and "kept apart from the store" in done.stderr
+    assert (keys(data) / "store.key").exists() and not (data / "store.key").exists()
+    rotated = comptoir("keys", "rotate", "--data-dir", str(data))
+    assert rotated.returncode == 0, rotated.stderr
+    assert "moved vault.key" in rotated.stderr
+    assert not list(data.glob("*.key*")) and keys(data).stat().st_mode & 0o777 == 0o700
+
+
+def test_keys_that_cannot_be_moved_still_open_the_store_with_a_warning(data: Path, tmp_path: Path) -> None:
+    os.replace(keys(data) / "store.key", data / "store.key")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    done = comptoir("db", "verify", "--data-dir", str(data), env={"COMPTOIR_KEY_DIR": str(blocked / "keys")})
+    assert done.returncode == 0, done.stderr
+    assert "store.key is still in the data dir" in done.stderr and "comptoir-store-key" in done.stderr
+    assert (data / "store.key").exists()
 
 
 def test_user_add_with_password_on_stdin_and_unlock(data: Path) -> None:
@@ -94,7 +144,7 @@ def test_catalog_import_reports_bad_rows_by_line_and_imports_none(data: Path, tm
 
 
 def test_a_world_readable_key_stops_the_start(data: Path) -> None:
-    os.chmod(data / "store.key", 0o644)
+    os.chmod(keys(data) / "store.key", 0o644)
     done = comptoir("db", "verify", "--data-dir", str(data))
     assert done.returncode == 2
     assert "readable by others" in done.stderr and "chmod 600" in done.stderr
@@ -102,9 +152,9 @@ def test_a_world_readable_key_stops_the_start(data: Path) -> None:
 
 
 def test_rekey_then_verify(data: Path) -> None:
-    before = (data / "store.key").read_bytes()
+    before = (keys(data) / "store.key").read_bytes()
     assert comptoir("db", "rekey", "--data-dir", str(data)).returncode == 0
-    assert (data / "store.key").read_bytes() != before
+    assert (keys(data) / "store.key").read_bytes() != before
     assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
     verify = comptoir("audit", "verify", "--data-dir", str(data))
     assert verify.returncode == 0 and "intact" in verify.stdout
@@ -125,7 +175,7 @@ def test_audit_verify_names_a_tampered_entry(data: Path) -> None:
         str(data),
         stdin=PASSWORD + "\n",
     )
-    db = Database(data / "store.db", KeyFile("store", data / "store.key"))
+    db = Database(data / "store.db", KeyFile("store", keys(data) / "store.key"))
     with db.transaction() as tx:
         tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
     db.close()
@@ -149,7 +199,7 @@ def test_audit_verify_finds_entries_cut_off_the_end(data: Path) -> None:
         str(data),
         stdin=PASSWORD + "\n",
     )
-    db = Database(data / "store.db", KeyFile("store", data / "store.key"))
+    db = Database(data / "store.db", KeyFile("store", keys(data) / "store.key"))
     with db.transaction() as tx:
         last = tx.execute("SELECT max(id) FROM audit_log").fetchone()[0]
         tx.execute("DELETE FROM audit_log WHERE id = ?", (last,))

@@ -51,3 +51,29 @@ def test_no_credential_no_first_start(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     assert first_start(load(tmp_path / "data")) is None
     assert not (tmp_path / "data" / "store.db").exists()
+
+
+def test_with_both_credentials_no_key_file_is_ever_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The appliance's layout (provisioning/roles/pos_app): systemd hands over the store key and
+    the card vault's key; the store is made under one, the vault under the other, and neither
+    the data dir nor a key folder beside it ever holds a key."""
+    from appliance.security.vault import KEY_NAME, TokenVault, kek_id
+
+    credentials = tmp_path / "creds"
+    credentials.mkdir()
+    vault_key = new_key()
+    (credentials / "comptoir-store-key").write_text(new_key().hex())
+    (credentials / "comptoir-vault-key").write_text(vault_key.hex())
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    data = tmp_path / "var-lib-comptoir"
+    cfg = load(data)
+    assert first_start(cfg) is not None
+    shop = open_shop(cfg)
+    try:
+        wrapped_by = shop.db.conn.execute("SELECT DISTINCT kek_id FROM vault_keys").fetchall()
+        assert [r[0] for r in wrapped_by] == [kek_id(vault_key)]
+        assert TokenVault.open(shop.db, data).provider.describe() == f"systemd credential comptoir-{KEY_NAME}-key"
+    finally:
+        shop.close()
+    assert not list(data.glob("*.key*"))
+    assert not (tmp_path / "var-lib-comptoir-keys").exists()

@@ -18,6 +18,9 @@ take it); not found, nothing was charged. So a sale ends paid once, or not paid.
 Refunds go back through the original authorisation (never a re-entered number):
 `send_card_refunds` after `sales.refund` has committed the refund and its card tenders.
 
+Once an attempt is settled its number leaves the vault (`card_vault.forget_settled`, after
+each payment and each resolve); a pending one keeps it until it is settled.
+
 These functions call the network: they must not run inside an open transaction (the
 attempt must be committed before the call), and they say so if they are.
 """
@@ -31,7 +34,7 @@ from typing import Any
 
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.sales import _complete_if_settled, _load, view
 from appliance.app.services.shop import Actor, Shop
@@ -142,7 +145,10 @@ def pay_card(
     elif existing["sale_id"] != sale_id or existing["amount"] != amount:
         raise Conflict("this Idempotency-Key was used for another payment", "idempotency_key_reused")
     if existing["status"] == "pending":
-        existing = _authorise(shop, actor, desk, existing)
+        try:
+            existing = _authorise(shop, actor, desk, existing)
+        finally:
+            card_vault.forget_settled(shop, desk.vault)
     return _answer(shop, existing)
 
 
@@ -329,6 +335,7 @@ def resolve_pending(shop: Shop, desk: CardDesk, *, older_than: str | None = None
             desk.gateway.void(str(row[0]))
         except GatewayError:
             pass
+    card_vault.forget_settled(shop, desk.vault)
     return outcomes
 
 

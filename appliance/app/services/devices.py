@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from appliance.app.services import card_vault
 from appliance.app.services.card_payments import CardDesk, resolve_pending, send_card_refunds
 from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
@@ -37,8 +38,15 @@ class Devices:
 
 def start(shop: Shop) -> Devices:
     """Starts what the config names, and finishes what a crash left in flight: pending
-    card payments are looked up at the gateway, pending receipts print."""
+    card payments are looked up at the gateway, pending receipts print, and the card vault
+    forgets every number no payment still needs (gateway or not)."""
     devices = Devices()
+    try:
+        forgotten = card_vault.sweep(shop)
+        if forgotten:
+            log.warning("the card vault erased %d card number(s) whose payments had settled", forgotten)
+    except Exception:
+        log.exception("the card vault could not sweep settled card numbers; will retry after the next payment")
     if shop.config.printer != "none":
         worker = PrintWorker(shop.db, printer_from_spec(shop.config.printer))
         worker.start()

@@ -15,6 +15,7 @@ from appliance.app.store import settings as settings_store
 from appliance.app.store.db import create
 from appliance.config import Config, load
 from appliance.security.keys import SystemdCredential, provider_for
+from appliance.security.vault import KEY_NAME, TokenVault
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]
     shop.forget_settings()
     password = users.add_user(shop, None, "admin", "admin", None)
     assert password is not None
+    # The card vault's key is made now, beside the store's in the key folder, so that whoever
+    # seals or backs up the keys finds both; a vault key systemd hands over is used as it is.
+    # With the store key a credential and no vault credential, the vault waits for its first card.
+    vault_key = provider_for(KEY_NAME, data_dir)
+    if not isinstance(provider, SystemdCredential) or isinstance(vault_key, SystemdCredential):
+        TokenVault.open(shop.db, data_dir)
     return shop, password
 
 

@@ -1,5 +1,5 @@
-"""The back office's store settings: loyalty rules, gift card expiry and how the scale's
-labels are read (changes audited)."""
+"""The back office's store settings: loyalty rules, gift card expiry, how the scale's
+labels are read and how long the card vault may keep a settled card number (changes audited)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
 from appliance.app.store import settings as settings_store
@@ -22,6 +22,7 @@ RULES = (
     "gift_card_expiry_days",
     "variable_measure_prefixes",
     "variable_measure_layout",
+    card_vault.KEEP_RULE,
 )
 
 
@@ -37,6 +38,7 @@ def get(shop: Shop, actor: Actor) -> dict[str, Any]:
         "gift_card_expiry_days": int(values.get("gift_card_expiry_days") or 0),
         "variable_measure_prefixes": dict(sorted(labels.variable_measure_prefixes.items())),
         "variable_measure_layout": labels.variable_measure_layout,
+        card_vault.KEEP_RULE: int(values.get(card_vault.KEEP_RULE) or 0),
     }
 
 
@@ -84,6 +86,13 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
         days = merged["gift_card_expiry_days"]
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_EXPIRY_DAYS:
             raise Invalid(f"gift card expiry is 0 (never) to {MAX_EXPIRY_DAYS} days", "invalid_expiry")
+        keep = merged[card_vault.KEEP_RULE]
+        if isinstance(keep, bool) or not isinstance(keep, int) or not 0 <= keep <= card_vault.MAX_KEEP_MINUTES:
+            raise Invalid(
+                f"a settled card number is kept 0 (not at all) to {card_vault.MAX_KEEP_MINUTES} minutes;"
+                " a declined one never",
+                "invalid_keep",
+            )
         for key, value in changes.items():
             settings_store.put(tx, key, value)
         audit_log.record(shop, actor=actor, action="settings_change", object="settings", details=changes)

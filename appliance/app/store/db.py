@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from appliance.security.keys import KeyError_, KeyFile, KeyProvider, new_key, write_key_file
+from appliance.security.keys import KeyError_, KeyFile, KeyProvider, key_dir_for, new_key, write_key_file
 
 Connection = Any  # sqlcipher3's connection has no type stubs
 Row = sqlcipher.Row
@@ -47,6 +47,9 @@ def _open(path: Path, key: bytes) -> Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted or overwritten content is zeroed, not left in free pages: a card number the
+    # vault forgets must not be readable from the file afterwards (PCI DSS 3.2.1).
+    conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -238,7 +241,7 @@ def _statements(sql: str) -> Iterator[str]:
 
 def create(data_dir: Path, provider: KeyProvider | None = None) -> tuple[Database, KeyProvider]:
     """A new, empty, encrypted store in data_dir: under the given key (a systemd credential),
-    or with a fresh key file beside it."""
+    or with a fresh key file in the data dir's key folder (`keys.key_dir_for`), apart from it."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / DB_FILE
     if path.exists():
@@ -247,10 +250,14 @@ def create(data_dir: Path, provider: KeyProvider | None = None) -> tuple[Databas
         db = Database(path, provider)
         db.migrate()
         return db, provider
-    keyfile = KeyFile(name="store", path=data_dir / "store.key")
-    if keyfile.path.exists():
-        raise StoreError(f"{keyfile.path} exists without a store; move it away first")
-    keyfile.create()
+    keyfile = KeyFile(name="store", path=key_dir_for(data_dir) / "store.key")
+    for found in (keyfile.path, data_dir / "store.key"):
+        if found.exists():
+            raise StoreError(f"{found} exists without a store; move it away first")
+    try:
+        keyfile.create()
+    except KeyError_ as exc:
+        raise StoreError(str(exc)) from None
     db = Database(path, keyfile)
     db.migrate()
     return db, keyfile

@@ -99,6 +99,11 @@ RULES = _object(
             "V value (4 or 5; 4 with C), K check digit last; e.g. PPIIIIICVVVVK",
             "maxLength": 64,
         },
+        "card_number_keep_minutes": {
+            "type": "integer",
+            "description": "how long the card vault keeps an approved card number once the acquirer has "
+            "answered: 0 (default) erases it at once, at most 60; a declined number is never kept",
+        },
     }
 )
 

@@ -12,7 +12,7 @@ import httpx
 
 from appliance.app.domain.card import parse_card
 from appliance.app.store.db import Database
-from appliance.security.keys import provider_for
+from appliance.security.keys import key_dir_for, provider_for
 from appliance.security.vault import TokenVault
 
 PAN = "4111111111111111"
@@ -46,11 +46,11 @@ def test_keys_rotate_keeps_tokens_and_is_audited(tmp_path: Path) -> None:
     db, vault = _open(directory)
     token = vault.tokenise(parse_card(PAN, 12, 2030, date(2025, 1, 1))).token
     db.close()
-    old = (directory / "vault.key").read_bytes()
+    old = (key_dir_for(directory) / "vault.key").read_bytes()
     done = comptoir("keys", "rotate", "--data-dir", str(directory))
     assert done.returncode == 0, done.stderr
     assert "re-wrapped" in done.stdout
-    assert (directory / "vault.key").read_bytes() != old
+    assert (key_dir_for(directory) / "vault.key").read_bytes() != old
     db, vault = _open(directory)
     seen: list[str] = []
     card = vault.detokenise(token, purpose="resolve", actor="t", audit=lambda a, o, ob, d: seen.append(o))

@@ -138,3 +138,18 @@ def test_command_exit_codes_and_output(
     assert run_pan_scan(_args(None, as_json=True)) == 1
     out, _ = capsys.readouterr()
     assert PAN not in out and '"kind": "pan"' in out
+
+
+def test_finds_a_gtin_valid_pan_in_a_card_column_and_utf16_in_a_blob(database: store.Database) -> None:
+    gtin_pan = "4000000000006"  # a Visa number and a valid EAN-13
+    with database.transaction() as tx:
+        tx.execute("CREATE TABLE legacy_export (barcode TEXT, card_number TEXT, note BLOB)")
+        tx.execute(
+            "INSERT INTO legacy_export VALUES (?, ?, ?)",
+            (gtin_pan, gtin_pan, f"paid with {PAN}".encode("utf-16")),
+        )
+    found = {(f.where.split("#")[0], f.where.endswith("(UTF-16)"), f.masked) for f in scan_database(database).findings}
+    assert found == {
+        ("db:legacy_export.card_number", False, "*********0006"),
+        ("db:legacy_export.note", True, "411111******1111"),
+    }

@@ -13,7 +13,7 @@ from appliance.app.domain.card import Card, parse_card
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
 from appliance.app.store import db as store
 from appliance.security import vault as vault_module
-from appliance.security.keys import KeyFile
+from appliance.security.keys import KeyFile, key_dir_for
 from appliance.security.pan_scan import scan_database
 from appliance.security.vault import TokenVault, VaultError
 
@@ -93,7 +93,7 @@ def test_no_cvv_or_track_data_accepted(vault: TokenVault) -> None:
 def test_wrong_kek_fails_clearly(database: store.Database, data_dir: Path) -> None:
     vault = TokenVault.open(database, data_dir)
     vault.tokenise(_card("4111111111111111"))
-    key_path = data_dir / "vault.key"
+    key_path = key_dir_for(data_dir) / "vault.key"
     key_path.unlink()
     KeyFile("vault", key_path).create()  # another key: must not open, must not be replaced
     with pytest.raises(VaultError, match="does not open"):
@@ -105,10 +105,10 @@ def test_wrong_kek_fails_clearly(database: store.Database, data_dir: Path) -> No
 
 
 def test_vault_key_is_separate_from_the_store_key(vault: TokenVault, data_dir: Path) -> None:
-    store_key = KeyFile("store", data_dir / "store.key").load()
-    vault_key = KeyFile("vault", data_dir / "vault.key").load()
+    store_key = KeyFile("store", key_dir_for(data_dir) / "store.key").load()
+    vault_key = KeyFile("vault", key_dir_for(data_dir) / "vault.key").load()
     assert store_key != vault_key
-    assert os.stat(data_dir / "vault.key").st_mode & 0o077 == 0
+    assert os.stat(key_dir_for(data_dir) / "vault.key").st_mode & 0o077 == 0
 
 
 def test_swapped_ciphertext_does_not_decrypt(vault: TokenVault, database: store.Database, audit: AuditRecorder) -> None:
@@ -136,10 +136,10 @@ def _assert_all_readable(vault: TokenVault, tokens: dict[str, str]) -> None:
 def test_rotate_rewraps_and_old_tokens_work(database: store.Database, data_dir: Path) -> None:
     vault = TokenVault.open(database, data_dir)
     tokens = _tokenise_all(vault)
-    old_key = (data_dir / "vault.key").read_bytes()
+    old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
     result = vault.rotate()
-    assert (data_dir / "vault.key").read_bytes() != old_key
-    assert not (data_dir / "vault.key.next").exists()
+    assert (key_dir_for(data_dir) / "vault.key").read_bytes() != old_key
+    assert not (key_dir_for(data_dir) / "vault.key.next").exists()
     assert result.rewrapped == 2 and result.new_data_key_id is not None
     _assert_all_readable(vault, tokens)
     newer = vault.tokenise(_card("6200000000000005"))
@@ -159,7 +159,7 @@ def test_crash_during_rewrap_leaves_everything_readable(
 ) -> None:
     vault = TokenVault.open(database, data_dir)
     tokens = _tokenise_all(vault)
-    old_key = (data_dir / "vault.key").read_bytes()
+    old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
     real_wrap = vault_module._wrap
     calls = 0
 
@@ -174,7 +174,7 @@ def test_crash_during_rewrap_leaves_everything_readable(
     with pytest.raises(RuntimeError):
         vault.rotate()
     monkeypatch.undo()
-    assert (data_dir / "vault.key").read_bytes() == old_key
+    assert (key_dir_for(data_dir) / "vault.key").read_bytes() == old_key
     _assert_all_readable(vault, tokens)
     _assert_all_readable(TokenVault.open(database, data_dir), tokens)
 
@@ -184,7 +184,7 @@ def test_crash_after_commit_before_key_swap_is_finished_on_open(
 ) -> None:
     vault = TokenVault.open(database, data_dir)
     tokens = _tokenise_all(vault)
-    old_key = (data_dir / "vault.key").read_bytes()
+    old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
 
     def crash(pending: Path, path: Path) -> None:
         raise RuntimeError("power cut after commit")
@@ -194,11 +194,11 @@ def test_crash_after_commit_before_key_swap_is_finished_on_open(
         vault.rotate()
     monkeypatch.undo()
     # The store is already under the new KEK, which sits in vault.key.next.
-    assert (data_dir / "vault.key").read_bytes() == old_key
-    assert (data_dir / "vault.key.next").exists()
+    assert (key_dir_for(data_dir) / "vault.key").read_bytes() == old_key
+    assert (key_dir_for(data_dir) / "vault.key.next").exists()
     reopened = TokenVault.open(database, data_dir)
-    assert (data_dir / "vault.key").read_bytes() != old_key
-    assert not (data_dir / "vault.key.next").exists()
+    assert (key_dir_for(data_dir) / "vault.key").read_bytes() != old_key
+    assert not (key_dir_for(data_dir) / "vault.key.next").exists()
     _assert_all_readable(reopened, tokens)
 
 
@@ -206,9 +206,9 @@ def test_leftover_pending_key_from_an_uncommitted_rotation_is_dropped(
     vault: TokenVault, database: store.Database, data_dir: Path
 ) -> None:
     tokens = _tokenise_all(vault)
-    KeyFile("vault", data_dir / "vault.key.next").create()
+    KeyFile("vault", key_dir_for(data_dir) / "vault.key.next").create()
     reopened = TokenVault.open(database, data_dir)
-    assert not (data_dir / "vault.key.next").exists()
+    assert not (key_dir_for(data_dir) / "vault.key.next").exists()
     _assert_all_readable(reopened, tokens)
 
 

@@ -1,0 +1,78 @@
+"""How long the card vault keeps a number: only while a payment needs it.
+
+`forget_settled` is called after each card payment settles and by `resolve_pending`; `sweep`
+at start-up (also for stores made before numbers were forgotten) and by `comptoir vault
+sweep`. The store rule `card_number_keep_minutes` (0 by default: at once) may keep an
+approved number a little longer; a declined one is never kept, a pending one always is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from appliance.app.services.shop import Shop
+from appliance.app.store import settings as settings_store
+from appliance.security import vault as vault_module
+from appliance.security.vault import TokenVault
+
+log = logging.getLogger(__name__)
+
+KEEP_RULE = "card_number_keep_minutes"
+MAX_KEEP_MINUTES = 60
+
+
+def keep_minutes(shop: Shop) -> int:
+    value = settings_store.get_all(shop.db.conn).get(KEEP_RULE, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KEEP_MINUTES:
+        return 0  # a damaged rule keeps nothing rather than too much
+    return value
+
+
+def _kept_since(shop: Shop) -> str | None:
+    minutes = keep_minutes(shop)
+    if minutes == 0:
+        return None
+    moment = shop.clock() - dt.timedelta(minutes=minutes)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def forget_settled(shop: Shop, vault: TokenVault) -> int:
+    """Erases every number no attempt still needs. Never raises: the payment it follows has
+    committed, and a number left behind now is erased by the next call or at start-up."""
+    try:
+        count = vault.forget_settled(kept_since=_kept_since(shop))
+        if count:
+            drop_old_pages(shop)
+        return count
+    except Exception:
+        log.exception("the card vault could not forget settled card numbers; retried at the next payment")
+        return 0
+
+
+def drop_old_pages(shop: Shop) -> bool:
+    """Copies the write-ahead log into the store and empties it, so that the log's older
+    copies of the pages that held a number go too (the store's own pages were zeroed by
+    secure_delete). It never waits: with a reader in the way it leaves the log to the next
+    call (or SQLite's own checkpoints, which overwrite it in time). True when emptied."""
+    conn = shop.db.conn
+    if conn.in_transaction:
+        return False
+    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except Exception:  # noqa: BLE001 - locked right now: the next call tries again
+        busy = 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {waited}")
+    return not busy
+
+
+def sweep(shop: Shop) -> int:
+    """The start-up sweep (and `comptoir vault sweep`): needs no key, so it runs whether or
+    not this till has a gateway or its vault key at hand. Raises what the store raises."""
+    count, _ = vault_module.forget_settled(shop.db, kept_since=_kept_since(shop))
+    if count:
+        drop_old_pages(shop)
+    return count
