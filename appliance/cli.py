@@ -307,12 +307,13 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 def cmd_vault_sweep(args: argparse.Namespace) -> int:
     from appliance.app.services import audit_log, card_vault
+    from appliance.security.vault import count_held
 
     shop = _shop(args)
     count = card_vault.sweep(shop)
     if count:
         audit_log.record(shop, actor="cli", action="vault.forget", object="card_tokens", details={"forgotten": count})
-    held = shop.db.conn.execute("SELECT count(*) FROM card_tokens WHERE ciphertext IS NOT NULL").fetchone()[0]
+    held = count_held(shop.db)
     print(f"Card vault: {count} settled card number(s) erased; {held} kept for payments not yet settled.")
     return 0
 

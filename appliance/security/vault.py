@@ -408,6 +408,11 @@ _NOT_KEPT = (
 )
 
 
+def count_held(db: Database) -> int:
+    """How many numbers the vault holds (for `comptoir vault sweep`); needs no key."""
+    return int(db.conn.execute("SELECT count(*) FROM card_tokens WHERE ciphertext IS NOT NULL").fetchone()[0])
+
+
 def forget_settled(db: Database, *, kept_since: str | None = None) -> tuple[int, list[int]]:
     """Erases the number of every token no payment attempt still needs: (how many, the ids of
     the data keys retired). Needs no key: erasing is plain SQL, so a store whose vault key is

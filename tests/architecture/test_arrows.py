@@ -114,7 +114,9 @@ SQL_DEBT = {
     "appliance.app.services.stock": 29,
     "appliance.app.services.time_clock": 4,
     "appliance.security.pan_scan": 4,
-    "appliance.security.vault": 12,
+    # The vault's own tables (tokens, data keys); forgetting numbers added six queries while
+    # this test was being written: the vault's SQL is to move into a store module of its own.
+    "appliance.security.vault": 18,
 }
 
 

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Protocol
 
-from appliance.app.services.shop import Shop
 from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Database, truncate_log
 from appliance.security import vault as vault_module
 from appliance.security.vault import TokenVault
 
 log = logging.getLogger(__name__)
+
+class Shop(Protocol):
+    """What forgetting needs of the shop: its store and its clock. A protocol rather than
+    the services' Shop, so that the payment, device and CLI code that call this module do
+    not pull it into the services' import cycle."""
+
+    @property
+    def db(self) -> Database: ...
+
+    def clock(self) -> dt.datetime: ...
+
 
 KEEP_RULE = "card_number_keep_minutes"
 MAX_KEEP_MINUTES = 60
@@ -51,22 +63,9 @@ def forget_settled(shop: Shop, vault: TokenVault) -> int:
 
 
 def drop_old_pages(shop: Shop) -> bool:
-    """Copies the write-ahead log into the store and empties it, so that the log's older
-    copies of the pages that held a number go too (the store's own pages were zeroed by
-    secure_delete). It never waits: with a reader in the way it leaves the log to the next
-    call (or SQLite's own checkpoints, which overwrite it in time). True when emptied."""
-    conn = shop.db.conn
-    if conn.in_transaction:
-        return False
-    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    except Exception:  # noqa: BLE001 - locked right now: the next call tries again
-        busy = 1
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {waited}")
-    return not busy
+    """Empties the write-ahead log once numbers are erased (the store's own pages were zeroed
+    by secure_delete), so that its older copies of those pages go too."""
+    return truncate_log(shop.db.conn)
 
 
 def sweep(shop: Shop) -> int:

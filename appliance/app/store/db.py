@@ -202,6 +202,24 @@ class Database:
         self._key = key
 
 
+def truncate_log(conn: Connection) -> bool:
+    """Copies the write-ahead log into the store and empties it, without waiting: with a
+    reader in the way it leaves the log to a later call (or SQLite's own checkpoints, which
+    overwrite it in time). True when emptied. Used after secrets are erased, so that the
+    log's older copies of their pages go too."""
+    if conn.in_transaction:
+        return False
+    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except Exception:  # noqa: BLE001 - locked right now: the next call tries again
+        busy = 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {waited}")
+    return not busy
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
