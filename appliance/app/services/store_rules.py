@@ -1,13 +1,15 @@
-"""The back office's store settings: loyalty rules, gift card expiry and how the scale's
-labels are read (changes audited)."""
+"""The back office's store settings: loyalty rules, gift card expiry, how the scale's
+labels are read, cash rounding and the store's locale (changes audited)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
@@ -22,7 +24,11 @@ RULES = (
     "gift_card_expiry_days",
     "variable_measure_prefixes",
     "variable_measure_layout",
+    "cash_rounding",
+    "locale",
 )
+# A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
 
 
 def get(shop: Shop, actor: Actor) -> dict[str, Any]:
@@ -37,6 +43,8 @@ def get(shop: Shop, actor: Actor) -> dict[str, Any]:
         "gift_card_expiry_days": int(values.get("gift_card_expiry_days") or 0),
         "variable_measure_prefixes": dict(sorted(labels.variable_measure_prefixes.items())),
         "variable_measure_layout": labels.variable_measure_layout,
+        "cash_rounding": labels.cash_rounding,
+        "locale": labels.locale,
     }
 
 
@@ -65,6 +73,22 @@ def _scale_labels(changes: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
+def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
+    """Cash rounding is one of the named rules the currency has coins for; the locale is a
+    tag the screens can format and read amounts with."""
+    if "cash_rounding" in changes:
+        rule = changes["cash_rounding"]
+        if rule not in CASH_ROUNDINGS:
+            raise Invalid(
+                f"cash rounding {_shown(rule)} refused: one of {', '.join(CASH_ROUNDINGS)}", "invalid_cash_rounding"
+            )
+        cash_increment(rule, shop.settings.currency)
+    if "locale" in changes:
+        tag = changes["locale"]
+        if not isinstance(tag, str) or not _LOCALE.match(tag):
+            raise Invalid(f"locale {_shown(tag)} refused: a language tag such as fr-CA or en-CA", "invalid_locale")
+
+
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     require(shop, actor, Permission.MANAGE_SETTINGS)
     if not changes:
@@ -73,6 +97,7 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise Invalid(f"no store rule {', '.join(unknown)}; one of {', '.join(RULES)}", "unknown_rule")
     changes = _scale_labels(changes)
+    _money_rules(shop, changes)
     with shop.db.transaction() as tx:
         current = get(shop, actor)
         merged = {**current, **changes}
