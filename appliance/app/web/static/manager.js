@@ -40,6 +40,8 @@
 
   /** "The price “3,9x” is not an amount in CAD (at most 2 decimals)." */
   function notAnAmount(what, text) {
+    const why = C.readAmount(text, state.currency).error;
+    if (why) return `${what}: ${why.charAt(0) === "“" ? why : why.charAt(0).toLowerCase() + why.slice(1)}`;
     const exp = C.exponent(state.currency);
     return `${what} “${text}” is not an amount in ${state.currency}` +
       (exp ? ` (at most ${exp} decimals).` : " (whole units).");
@@ -364,13 +366,13 @@
     }
   }
 
-  /** The three parts of the rules, each its own form: what it shows, and what it would save. */
+  /** The parts of the rules, each its own form: what it shows, and what it would save. */
   const RULE_PARTS = {
     loyalty: {
       show(r) {
         $("ru-loyalty").checked = !!r.loyalty_enabled;
         $("ru-points").value = String(r.loyalty_points_per_unit);
-        $("ru-value").value = C.formatAmount(r.loyalty_point_value, state.currency);
+        $("ru-value").value = C.formatLocal(r.loyalty_point_value, state.currency);
       },
       wanted() {
         const points = $("ru-points").value.trim();
@@ -398,6 +400,25 @@
         return { gift_card_expiry_days: Number(days) };
       },
       field: () => "ru-expiry",
+    },
+    cash: {
+      show(r) {
+        $("ru-rounding").value = r.cash_rounding;
+        $("ru-locale").value = r.locale;
+        C.setLocale(r.locale); // this screen writes amounts the new way at once
+      },
+      wanted() {
+        const tag = $("ru-locale").value.trim();
+        let known = [];
+        try {
+          known = Intl.NumberFormat.supportedLocalesOf([tag]);
+        } catch (e) {
+          known = [];
+        }
+        if (!known.length) throw new Problem(`“${tag}” is not a language this screen knows, e.g. fr-CA.`, $("ru-locale"));
+        return { cash_rounding: $("ru-rounding").value, locale: tag };
+      },
+      field: (err) => (err.code === "invalid_locale" ? "ru-locale" : "ru-rounding"),
     },
     labels: {
       show(r) {
