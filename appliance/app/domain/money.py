@@ -127,7 +127,11 @@ def settle_cash(due: int, tendered: int, increment: int) -> CashSettlement:
     rounded due and still settles (6.53 due, 6.53 handed: 6.53, no change of a cent), and
     gives the rest back. A tender that leaves something due is applied as it is: a
     partial cash tender is never rounded, and the card or cash that follows pays the rest.
-    With increment 1 this is plain cash: at most the due applied, the rest is change."""
+    With increment 1 this is plain cash: at most the due applied, the rest is change.
+
+    Cash comes in whole coins, so the change does too. An amount no coins make (typed to
+    the cent through the API: 6.51 on 6.51 due) is settled the same way: the drawer keeps
+    6.50 and 0.01 is change, so that what the drawer should hold stays countable."""
     if increment < 1:
         raise Invalid("the cash rounding increment must be at least one minor unit", "invalid_cash_rounding")
     if tendered < due and round_cash(due - tendered, increment) > 0:
