@@ -22,6 +22,7 @@ from tests.e2e.screens import log_in_at_till, scan, staff_api
 pytestmark = pytest.mark.slow
 
 CASHIER = ("lea", "Till-pass-2024")
+SUPERVISOR = ("sam", "Super-pass-2024")
 CROISSANTS = "4006381333931"  # 6.51, exempt: the issue's sale
 CAKE = "5901234123457"  # 9.15, exempt
 CATALOG = f"""sku,name,price,tax_class,barcodes,stock
@@ -33,6 +34,7 @@ GAT-1,Gâteau,9.15,exempt,{CAKE},50
 def seed(shop: Shop) -> None:
     catalog.import_csv(shop, None, CATALOG)
     users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
+    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +144,21 @@ def test_quick_cash_follows_what_is_still_due_after_a_partial_payment(app: LiveA
     expect(page.locator("#change-amount")).to_have_text("0,00")
     expect(page.locator("#change-note")).to_have_text("Cash received 9,15 · Total 9,15")
     next_sale(page)
+
+
+def test_a_cash_refund_says_what_leaves_the_drawer(app: LiveApp, page: Any, screenshot: Any) -> None:
+    log_in_at_till(page, app.url, SUPERVISOR)
+    scan(page, CROISSANTS)
+    cash = pay_dialog(page)
+    cash.locator("#quick-cash button").first.click()  # Exact: 6,50
+    expect(page.locator("#change-amount")).to_have_text("0,00")
+    receipt = page.locator("#receipt-number").inner_text()
+    next_sale(page)
+    scan(page, receipt)  # the receipt's barcode opens the return
+    dialog = page.get_by_role("dialog", name="Return items")
+    expect(dialog.locator("#refund-sale")).to_contain_text(f"Receipt {receipt}")
+    dialog.get_by_label("Quantity of Six croissants to return").fill("1")
+    dialog.get_by_label("Reason").fill("Burnt")
+    dialog.get_by_role("button", name="Refund").click()
+    expect(dialog.get_by_role("status")).to_have_text("Refunded 6.51 CAD: 6.50 to cash (6.51 rounded).")
+    screenshot(page, "till-cash-04-refund-rounded")

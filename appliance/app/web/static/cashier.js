@@ -1122,7 +1122,10 @@ import { createWedgeDetector } from "/static/scanner.js";
       (err) => err.code === "forbidden");
     state.busy = false;
     if (!answer) return;
-    const back = answer.tenders.map((t) => `${fmt(t.amount)} to ${t.method.replace("_", " ")}`).join(", ");
+    // Cash goes back in whole coins: a cash tender's rounding says what leaves the drawer.
+    const back = answer.tenders.map((t) => (t.rounding
+      ? `${fmt(t.amount + t.rounding)} to cash (${fmt(t.amount)} rounded)`
+      : `${fmt(t.amount)} to ${t.method.replace("_", " ")}`)).join(", ");
     refundApproval.reset();
     showRefundSale(answer.sale);
     C.show($("refund-form"), false);
