@@ -580,6 +580,7 @@
         figures([
           ["Sales", String(r.sales)], [`Before tax (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
           [`Total (${cur})`, m(r.total)], ["Refunds", `${r.refunds.count} · ${m(r.refunds.amount)}`],
+          ...(r.cash_rounding ? [[`Cash rounding (${cur})`, m(r.cash_rounding)]] : []),
         ]),
         table("By tender", ["Method", "Payments", `Amount (${cur})`],
           r.by_tender.map((t) => [t.method.replace("_", " "), String(t.count), m(t.amount)]), [0, 1, 1]),
