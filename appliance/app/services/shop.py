@@ -41,9 +41,10 @@ def parse_iso(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
-# A store's locale unless set (the store rule `locale`): where the currency says where the shop
-# is. A Canadian store reads fr-CA, which also takes 4.50 as English Canada writes it.
-DEFAULT_LOCALE = {"CAD": "fr-CA", "USD": "en-US", "GBP": "en-GB", "EUR": "fr-FR", "CHF": "fr-CH"}
+# A store's locale unless set (the store rule `locale`), where the currency says where the shop
+# is; a currency of several languages (EUR, CHF) gets plain "en" until a manager says. A
+# Canadian store reads fr-CA, which also takes 4.50 as English Canada writes it.
+DEFAULT_LOCALE = {"CAD": "fr-CA", "USD": "en-US", "GBP": "en-GB"}
 
 DEFAULT_DISCOUNT_LIMITS = {"cashier": 10, "supervisor": 50, "manager": 100, "admin": 100}
 
