@@ -216,6 +216,9 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
         suffix = " incl." if receipt.prices_include_tax else ""
         page.row(f"{tax.name} {tax.rate}%{suffix}", money(tax.amount))
     page.row(f"TOTAL {receipt.currency}", money(receipt.total), bold=True, tall=True)
+    if receipt.rounding:
+        page.row("Rounding", money(receipt.rounding))
+        page.row("Total paid", money(receipt.total + receipt.rounding), bold=True)
     page.line()
     for tender in receipt.tenders:
         name = tender.method.replace("_", " ").title()

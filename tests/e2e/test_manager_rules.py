@@ -114,9 +114,12 @@ def test_promotions_made_on_screen_price_the_next_sale(
     )
     expect(page.locator("#promo-error")).to_contain_text("Unknown sku NOPE")
     expect(page.locator("#pr-sku")).to_have_attribute("aria-invalid", "true")
-    page.locator("#pr-price").fill("1.999")
+    page.locator("#pr-price").fill("1,9999")
     page.locator("#promo-form").get_by_role("button", name="Create promotion").click()
-    expect(page.locator("#promo-error")).to_contain_text("not an amount in CAD")
+    expect(page.locator("#promo-error")).to_contain_text("more decimals than CAD allows")
+    page.locator("#pr-price").fill("1.999")  # a thousand or too many decimals: fr-CA cannot tell
+    page.locator("#promo-form").get_by_role("button", name="Create promotion").click()
+    expect(page.locator("#promo-error")).to_contain_text("ambiguous")
 
     # A sale through the till's API gets the three running offers, not the planned one.
     sale = sell(till, ("APL", 3), ("BRD", 3), ("COF", 1))
@@ -141,7 +144,9 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     page.get_by_role("link", name="Store rules").click()
     page.get_by_role("heading", name="Store rules", exact=True).wait_for()
     expect(page.get_by_label("Points per CAD spent")).to_have_value("1")
-    expect(page.get_by_label("Value of a point (CAD)")).to_have_value("0.01")
+    expect(page.get_by_label("Value of a point (CAD)")).to_have_value("0,01")  # fr-CA, a CAD store's default
+    expect(page.get_by_label("Cash rounding")).to_have_value("0.05")
+    expect(page.get_by_label("How amounts are written")).to_have_value("fr-CA")
     expect(page.get_by_label("Layout of the 13 digits")).to_have_value("PPIIIIICVVVVK")
     expect(page.get_by_label("Prefix 23")).to_have_value("weight")
     loyalty, labels = page.locator("#loyalty-form"), page.locator("#labels-form")
@@ -184,6 +189,18 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     assert (rules["loyalty_points_per_unit"], rules["loyalty_point_value"]) == (5, 2)
     assert rules["gift_card_expiry_days"] == 365
     assert rules["variable_measure_layout"] == "PPIIIIIVVVVVK"
+
+    # Cash and amounts: a language tag the screen cannot use is refused there; a good one saved.
+    cash = page.locator("#cash-form")
+    page.get_by_label("How amounts are written").fill("français")
+    cash.get_by_role("button", name="Save cash rules").click()
+    expect(cash.get_by_role("alert")).to_contain_text("not a language")
+    page.get_by_label("How amounts are written").fill("en-CA")
+    page.get_by_label("Cash rounding").select_option("0.10")
+    cash.get_by_role("button", name="Save cash rules").click()
+    expect(page.locator("#cash-done")).to_contain_text("Saved")
+    money_rules = till.get("/settings/rules").json()
+    assert (money_rules["cash_rounding"], money_rules["locale"]) == ("0.10", "en-CA")
     assert rules["variable_measure_prefixes"] == {
         "20": "price",
         "22": "price",
@@ -203,13 +220,15 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     page.get_by_role("heading", name="Store rules", exact=True).wait_for()
     expect(page.get_by_label("Customers earn and spend points")).not_to_be_checked()
     expect(page.get_by_label("Prefix 21")).to_have_value("")
+    expect(page.get_by_label("Value of a point (CAD)")).to_have_value("0.02")  # en-CA now
     loyalty.get_by_role("button", name="Save loyalty rules").click()
     expect(page.locator("#loyalty-done")).to_contain_text("Nothing to save")
     with httpx.Client(base_url=app.url + "/api/v1", timeout=10) as auditor:
         token = auditor.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).json()["token"]
         entries = auditor.get("/audit?limit=1000", headers={"authorization": f"Bearer {token}"}).json()["entries"]
     changes = [json.dumps(e["details"]) for e in entries if e["action"] == "settings_change"]
-    assert len(changes) == 3 and "PPIIIIIVVVVVK" in changes[-1]  # one a save; the refused ones left none
+    assert len(changes) == 4 and "PPIIIIIVVVVVK" in changes[-2]  # one a save; the refused ones left none
+    assert "cash_rounding" in changes[-1] and "en-CA" in changes[-1]
 
 
 def test_the_new_manager_sections_have_no_axe_violations(app: LiveApp, axe_page: Any) -> None:

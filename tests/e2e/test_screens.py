@@ -116,11 +116,11 @@ def test_a_cashier_sells_for_cash_and_sees_change_and_receipt(app: LiveApp, page
     quick = pay.locator("#quick-cash button")
     assert quick.nth(0).inner_text().replace("\n", " ").startswith("EXACT")
     screenshot(page, "04-pay-cash")
-    pay.get_by_role("button", name="80.00 CAD", exact=True).dblclick()  # a double tap pays once
+    pay.get_by_role("button", name="80,00 CAD", exact=True).dblclick()  # a double tap pays once
 
     change = page.locator("#change-amount")
     change.wait_for()
-    assert change.inner_text() == "11.00"
+    assert change.inner_text() == "11,00"  # fr-CA, the CAD store's default
     assert page.locator("#change-box").inner_text().startswith("Change CAD")
     receipt = page.locator("#receipt-text")
     expect(receipt).to_contain_text("TOTAL CAD")

@@ -50,14 +50,18 @@ def count_total(count: Mapping[str, int], currency: str) -> int:
 @dataclass(frozen=True)
 class DrawerBalance:
     opening_float: int
-    cash_sales: int  # cash kept from sales (tendered less change)
-    cash_refunds: int
+    cash_sales: int  # cash applied to sales (tendered less change, less rounding)
+    cash_refunds: int  # cash refunds' amounts, before their rounding
     paid_in: int
     paid_out: int
+    # Cash rounding, net: what sales' cash kept beyond what it applied (money.settle_cash),
+    # less what cash refunds handed back beyond their amount. 6.51 paid with 10.00 and
+    # 3.50 back: cash_sales 6.51, rounding -0.01, and the drawer holds 6.50 more.
+    rounding: int = 0
 
     @property
     def expected(self) -> int:
-        return self.opening_float + self.cash_sales - self.cash_refunds + self.paid_in - self.paid_out
+        return self.opening_float + self.cash_sales + self.rounding - self.cash_refunds + self.paid_in - self.paid_out
 
 
 def variance(counted: int, expected: int) -> int:

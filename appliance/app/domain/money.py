@@ -3,13 +3,15 @@
 Rounding rules are named, because a shop's accountant will ask which one we use:
 - HALF_UP ("commercial"): .5 goes away from zero. Canadian and most EU tax authorities.
 - HALF_EVEN ("banker's"): .5 goes to the even neighbour.
-Cash rounding (`round_cash`) is separate: where the smallest coin is gone (Canada's
-cent since 2013), a cash total goes to the nearest 5 cents; card totals are not rounded.
+Cash rounding (`round_cash`, `settle_cash`) is separate: where the smallest coin is gone
+(Canada's cent since 2013), what cash settles goes to the nearest 5 cents ("Swedish
+rounding"); card totals and a partial cash tender are not rounded.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
@@ -73,11 +75,69 @@ def round_fraction(value: Fraction, rule: Rounding = Rounding.HALF_UP) -> int:
 
 def round_cash(amount: int, increment: int) -> int:
     """The nearest multiple of the smallest coin; ties cannot occur for odd increments,
-    and for even ones go up (e.g. 5-cent rounding: 1.02 → 1.00, 1.03 → 1.05)."""
+    and for even ones go up (e.g. 5-cent rounding: 1.02 → 1.00, 1.03 → 1.05; 10-cent:
+    1.05 → 1.10)."""
     if increment <= 1:
         return amount
     q, r = divmod(amount, increment)
     return (q + (1 if 2 * r >= increment else 0)) * increment
+
+
+# The cash rounding rules a store may choose, by name, as increments of the currency's
+# major unit; a currency without coins that small cannot take the rule (JPY and "0.05").
+CASH_ROUNDINGS = ("none", "0.05", "0.10", "1.00")
+# Where a currency's smallest coin is gone, its default; every other currency: none.
+DEFAULT_CASH_ROUNDING: dict[str, str] = {"CAD": "0.05", "CHF": "0.05", "AUD": "0.05", "NZD": "0.10"}
+
+
+def cash_increment(rule: str, currency: str) -> int:
+    """The rule's increment in minor units: "0.05" in CAD → 5; "none" → 1 (no rounding)."""
+    if rule not in CASH_ROUNDINGS:
+        raise Invalid(f"cash rounding is one of {', '.join(CASH_ROUNDINGS)}", "invalid_cash_rounding")
+    if rule == "none":
+        return 1
+    try:
+        return parse_amount(rule, currency)
+    except Invalid:
+        raise Invalid(f"{currency} has no coin as small as {rule}", "invalid_cash_rounding") from None
+
+
+@dataclass(frozen=True)
+class CashSettlement:
+    """What one cash tender does to a sale: `applied` comes off what is due, `change` goes
+    back to the customer, `rounding` is what the drawer keeps beyond `applied` (negative
+    when it keeps less): tendered − change = applied + rounding, always."""
+
+    applied: int
+    change: int
+    rounding: int
+
+    @property
+    def kept(self) -> int:
+        """What stays in the drawer."""
+        return self.applied + self.rounding
+
+
+def settle_cash(due: int, tendered: int, increment: int) -> CashSettlement:
+    """Cash `tendered` against `due`, the store's cash rounding to `increment` minor units.
+
+    The rounding is applied only when this tender settles the sale, that is when what
+    would be left due rounds to nothing (6.51 due: 6.50 or more settles it). Then the
+    drawer keeps the rounded due (6.50), or what was handed over if that is less than the
+    rounded due and still settles (6.53 due, 6.53 handed: 6.53, no change of a cent), and
+    gives the rest back. A tender that leaves something due is applied as it is: a
+    partial cash tender is never rounded, and the card or cash that follows pays the rest.
+    With increment 1 this is plain cash: at most the due applied, the rest is change.
+
+    Cash comes in whole coins, so the change does too. An amount no coins make (typed to
+    the cent through the API: 6.51 on 6.51 due) is settled the same way: the drawer keeps
+    6.50 and 0.01 is change, so that what the drawer should hold stays countable."""
+    if increment < 1:
+        raise Invalid("the cash rounding increment must be at least one minor unit", "invalid_cash_rounding")
+    if tendered < due and round_cash(due - tendered, increment) > 0:
+        return CashSettlement(applied=tendered, change=0, rounding=0)
+    kept = min(tendered, round_cash(due, increment))
+    return CashSettlement(applied=due, change=tendered - kept, rounding=kept - due)
 
 
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")

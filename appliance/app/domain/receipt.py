@@ -57,6 +57,7 @@ class Receipt:
     tenders: tuple[ReceiptTender, ...]
     footer: tuple[str, ...] = ()
     discount: int = 0
+    rounding: int = 0  # cash rounding: what the cash paid beyond the total (negative: less)
     copy: bool = False  # a reprint says so on the paper
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -124,6 +125,9 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
         suffix = " incl." if receipt.prices_include_tax else ""
         out.append(_row(f"{tax.name} {tax.rate}%{suffix}", money(tax.amount), width))
     out.append(_row(f"TOTAL {receipt.currency}", money(receipt.total), width))
+    if receipt.rounding:
+        out.append(_row("Rounding", money(receipt.rounding), width))
+        out.append(_row("Total paid", money(receipt.total + receipt.rounding), width))
     out.append("")
     for tender in receipt.tenders:
         name = tender.method.replace("_", " ").title()

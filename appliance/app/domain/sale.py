@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.domain.money import MAX_AMOUNT, Rounding
+from appliance.app.domain.money import MAX_AMOUNT, Rounding, settle_cash
 from appliance.app.domain.pricing import Discount, Promotion, allocate, best_promotion, percent_of
 from appliance.app.domain.tax import TaxClass, Totals, compute_totals
 
@@ -77,6 +77,7 @@ class Tender:
     tendered: int  # handed over
     change: int = 0
     reference: str | None = None
+    rounding: int = 0  # cash only: what the drawer kept beyond `amount` (tendered - change - amount)
 
 
 @dataclass(frozen=True)
@@ -301,14 +302,27 @@ class Sale:
         )
 
     def take_cash(
-        self, tendered: int, classes: Mapping[str, TaxClass], rounding: Rounding = Rounding.HALF_UP
+        self,
+        tendered: int,
+        classes: Mapping[str, TaxClass],
+        rounding: Rounding = Rounding.HALF_UP,
+        cash_increment: int = 1,
     ) -> Tender:
-        """Cash against what is due: applies at most the due, gives the rest back as change."""
+        """Cash against what is due: applies at most the due, gives the rest back as change.
+        When this cash settles the sale, what the drawer keeps is the due rounded to the
+        store's smallest coin (`cash_increment`, minor units) and the difference is the
+        tender's rounding (money.settle_cash); a partial cash tender is not rounded."""
         due = self._due_for_tender(classes, rounding)
-        if tendered <= 0 or tendered > MAX_AMOUNT:
+        if isinstance(tendered, bool) or not isinstance(tendered, int) or tendered <= 0 or tendered > MAX_AMOUNT:
             raise Invalid("the cash amount must be positive", "invalid_amount")
-        applied = min(tendered, due)
-        tender = Tender(method="cash", amount=applied, tendered=tendered, change=tendered - applied)
+        settled = settle_cash(due, tendered, cash_increment)
+        tender = Tender(
+            method="cash",
+            amount=settled.applied,
+            tendered=tendered,
+            change=settled.change,
+            rounding=settled.rounding,
+        )
         self.tenders.append(tender)
         return tender
 
@@ -340,6 +354,11 @@ class Sale:
         if due <= 0:
             raise Conflict("nothing is due on this sale", "sale_paid")
         return due
+
+    @property
+    def cash_rounding(self) -> int:
+        """What cash rounding added to (or, negative, took off) the money taken."""
+        return sum(t.rounding for t in self.tenders)
 
     def is_settled(self, classes: Mapping[str, TaxClass], rounding: Rounding = Rounding.HALF_UP) -> bool:
         return self.totals(classes, rounding).due <= 0 and bool(self.tenders)

@@ -19,6 +19,7 @@ from appliance.security.vault import TokenVault
 
 log = logging.getLogger(__name__)
 
+
 class Shop(Protocol):
     """What forgetting needs of the shop: its store and its clock. A protocol rather than
     the services' Shop, so that the payment, device and CLI code that call this module do

@@ -63,6 +63,8 @@ def customer_view(sale: dict[str, Any], store_name: str) -> dict[str, Any]:
         "paid_text": money(tendered) if tendered else None,
         "due_text": money(totals["due"]),
         "change_text": money(sale["change"]) if sale["change"] else None,
+        # Cash rounding (6.51 paid in cash is 6.50): the customer sees why the change is what it is.
+        "rounding_text": money(sale["rounding"]) if sale.get("rounding") else None,
     }
 
 

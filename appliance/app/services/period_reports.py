@@ -24,6 +24,7 @@ from appliance.app.domain.errors import Invalid
 from appliance.app.services import gift_cards, stock, time_clock
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso
+from appliance.app.store import reports as reports_store
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
@@ -461,13 +462,14 @@ def _by_day(rows: Iterable[Any], zone: ZoneInfo, width: int) -> dict[tuple[str, 
 def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     """The day's takings as balanced journal lines an accountant can import: tenders
     debited; sales, gift cards sold and each tax credited; refunds the other way round;
-    cash over/short from the shifts. Debits equal credits on every day."""
+    cash rounding on its own account; cash over/short from the shifts. Debits equal
+    credits on every day."""
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     q = QUARTER.format(col="s.completed_at")
     where = "WHERE s.status = 'completed' AND s.completed_at >= ? AND s.completed_at < ? GROUP BY 1, 2"
-    head = f"SELECT {q}, '', sum(s.total), sum(s.tax) FROM sales s {where}"  # noqa: S608
-    sales_ = _by_day(conn.execute(head, p.bounds), p.zone, 2)
+    head = f"SELECT {q}, '', sum(s.total), sum(s.tax), sum(s.cash_rounding) FROM sales s {where}"  # noqa: S608
+    sales_ = _by_day(conn.execute(head, p.bounds), p.zone, 3)
     taxes: dict[tuple[str, str], list[int]] = {}
     tenders: dict[tuple[str, str], list[int]] = {}
     for day, begin, finish in p.days():
@@ -515,6 +517,7 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         p.zone,
         1,
     )
+    refunds_rounding = _by_day(reports_store.cash_refund_rounding(conn, qr, p.bounds), p.zone, 1)
     over_short = cash_over_short(conn, p)
     rows: list[dict[str, Any]] = []
 
@@ -526,7 +529,7 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         for (d, method), (amount,) in sorted(tenders.items()):
             if d == day:
                 line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), amount, 0, f"{method} taken")
-        total, tax = sales_.get((day, ""), [0, 0])
+        total, tax, sales_rounding = sales_.get((day, ""), [0, 0, 0])
         sold_cards = cards.get((day, ""), [0])[0]
         line(day, "Sales", 0, total - tax - sold_cards, "sales before tax")
         line(day, "Gift card liability", 0, sold_cards, "gift cards sold and topped up")
@@ -541,6 +544,11 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         for (d, method), (amount,) in sorted(refund_tenders.items()):
             if d == day:
                 line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), 0, amount, f"{method} refunded")
+        # Cash rounding: the tenders above are what was applied to the sales; the drawer took
+        # (or, refunding, gave) that much more, booked against its own account.
+        rounded = sales_rounding - refunds_rounding.get((day, ""), [0])[0]
+        line(day, "Cash", max(rounded, 0), max(-rounded, 0), "cash rounding")
+        line(day, "Cash rounding", max(-rounded, 0), max(rounded, 0), "cash rounding")
         if over_short is not None and over_short.get(day):
             variance = over_short[day]
             line(day, "Cash", max(variance, 0), max(-variance, 0), "drawer counted against expected")

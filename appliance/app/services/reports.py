@@ -15,8 +15,9 @@ def sales_report(shop: Shop, actor: Actor, start: str, end: str, top: int = 10) 
     conn = shop.db.conn
     period = (start, end)
     head = conn.execute(
-        "SELECT count(*), coalesce(sum(subtotal), 0), coalesce(sum(tax), 0), coalesce(sum(total), 0) "
-        "FROM sales WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?",
+        "SELECT count(*), coalesce(sum(subtotal), 0), coalesce(sum(tax), 0), coalesce(sum(total), 0), "
+        "coalesce(sum(cash_rounding), 0) FROM sales "
+        "WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?",
         period,
     ).fetchone()
     refunds = conn.execute(
@@ -49,6 +50,7 @@ def sales_report(shop: Shop, actor: Actor, start: str, end: str, top: int = 10) 
         "subtotal": head[1],
         "tax": head[2],
         "total": head[3],
+        "cash_rounding": head[4],  # what cash paid beyond the totals (negative: less)
         "refunds": {"count": refunds[0], "amount": refunds[1]},
         "by_tender": [{"method": r[0], "count": r[1], "amount": r[2]} for r in by_tender],
         "by_tax": [{"name": r[0], "rate": r[1], "base": r[2], "amount": r[3]} for r in by_tax],

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.app.domain.barcode import normalise, read_variable_measure
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import format_amount, round_fraction
+from appliance.app.domain.money import format_amount, round_cash, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
 from appliance.app.domain.sale import COMPLETED, Sale, check_quantity, stacked_share
@@ -73,6 +73,7 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
             "total": head["total"],
             "paid": paid,
             "due": max(head["total"] - paid, 0),
+            "cash_due": 0,
         }
     else:
         live = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
@@ -85,6 +86,8 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
             "total": live.total,
             "paid": live.paid,
             "due": max(live.due, 0),
+            # What cash settles the sale with now: the due rounded to the store's smallest coin.
+            "cash_due": max(round_cash(live.due, shop.settings.cash_increment), 0),
         }
     return {
         "id": sale.id,
@@ -131,10 +134,13 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
                 "amount": p["amount"],
                 "tendered": p["tendered"],
                 "change": p["change"],
+                "rounding": p["rounding"],
             }
             for p in payments
         ],
         "change": sum(p["change"] for p in payments),
+        # Cash rounding: what the drawer kept beyond the total (negative: less), minor units.
+        "rounding": sum(p["rounding"] for p in payments),
         "customer": _customer(conn, sale_id),
     }
 
@@ -537,11 +543,13 @@ def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
 
 
 def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, Any]:
-    """Cash tender: the change comes back in the answer; the sale completes when nothing is due."""
+    """Cash tender: the change and the cash rounding come back in the answer (`change`,
+    `rounding`); the sale completes when nothing is due. Cash that settles the sale is
+    rounded to the store's smallest coin (rule cash_rounding); a partial tender is not."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
         sale = _load(tx, sale_id, actor)
-        tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding)
+        tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding, shop.settings.cash_increment)
         sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
         completed = _complete_if_settled(shop, tx, sale)
         result = view(shop, sale_id, tx, sale)
@@ -598,6 +606,7 @@ def _complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
         shop.now(),
         discount=totals.discount,
         line_discounts=tuple((p.line.line_no, p.discount, p.promotion) for p in totals.lines),
+        cash_rounding=sale.cash_rounding,
     )
     for line in sale.lines:
         if not line.voided:
@@ -657,6 +666,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         subtotal=head["subtotal"],
         taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
         total=head["total"],
+        rounding=head["cash_rounding"],
         tenders=tuple(
             ReceiptTender(
                 method=p["method"],
@@ -832,12 +842,16 @@ def _refund(
             back = _allocate_refund(tx, sale_id, amount - applied) if amount > applied else []
         else:
             back = _allocate_refund(tx, sale_id, amount)
+        given: list[dict[str, Any]] = []
         for payment_id, method, part in back:
+            # Cash leaves the drawer in whole coins: the part rounds as a sale's cash does.
+            rounding = round_cash(part, shop.settings.cash_increment) - part if method == "cash" else 0
             tx.execute(
-                "INSERT INTO refund_tenders(refund_id, payment_id, method, amount) VALUES (?, ?, ?, ?)",
-                (refund_id, payment_id, method, part),
+                "INSERT INTO refund_tenders(refund_id, payment_id, method, amount, rounding) VALUES (?, ?, ?, ?, ?)",
+                (refund_id, payment_id, method, part, rounding),
             )
             _give_back(shop, tx, actor, sale_id, payment_id, method, part)
+            given.append({"method": method, "amount": part, **({"rounding": rounding} if method == "cash" else {})})
         audit_log.record(
             shop,
             actor=actor,
@@ -860,7 +874,8 @@ def _refund(
             "amount": amount,
             "tax": totals.tax,
             "currency": sale.currency,
-            "tenders": [{"method": m, "amount": a} for _, m, a in back],
+            # A cash tender's `rounding`: what is handed back is amount + rounding.
+            "tenders": given,
             "gift_card": credit,
             "sale": view(shop, sale_id, tx),
             "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,

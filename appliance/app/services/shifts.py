@@ -126,16 +126,18 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
 
 def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
     window = (row["terminal_id"], row["opened_at"], until)
-    cash_sales = conn.execute(
-        "SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN sales s ON s.id = p.sale_id "
+    cash_sales, sales_rounding = conn.execute(
+        "SELECT coalesce(sum(p.amount), 0), coalesce(sum(p.rounding), 0) FROM payments p "
+        "JOIN sales s ON s.id = p.sale_id "
         "WHERE p.method = 'cash' AND s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ?",
         window,
-    ).fetchone()[0]
-    cash_refunds = conn.execute(
-        "SELECT coalesce(sum(t.amount), 0) FROM refund_tenders t JOIN refunds r ON r.id = t.refund_id "
+    ).fetchone()
+    cash_refunds, refunds_rounding = conn.execute(
+        "SELECT coalesce(sum(t.amount), 0), coalesce(sum(t.rounding), 0) FROM refund_tenders t "
+        "JOIN refunds r ON r.id = t.refund_id "
         "WHERE t.method = 'cash' AND r.terminal_id = ? AND r.created_at >= ? AND r.created_at <= ?",
         window,
-    ).fetchone()[0]
+    ).fetchone()
     moved = dict(
         conn.execute(
             "SELECT kind, sum(amount) FROM cash_movements WHERE shift_id = ? GROUP BY kind", (row["id"],)
@@ -147,6 +149,7 @@ def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
         cash_refunds=int(cash_refunds),
         paid_in=int(moved.get("paid_in", 0)),
         paid_out=int(moved.get("paid_out", 0)),
+        rounding=int(sales_rounding) - int(refunds_rounding),
     )
 
 
@@ -187,6 +190,7 @@ def _report(conn: Connection, row: Any, until: str, currency: str) -> dict[str, 
             "refunds": balance.cash_refunds,
             "paid_in": balance.paid_in,
             "paid_out": balance.paid_out,
+            "rounding": balance.rounding,
             "expected": balance.expected,
         },
     }

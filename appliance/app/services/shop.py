@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
-from appliance.app.domain.money import Rounding
+from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Rounding, cash_increment
 from appliance.app.domain.tax import TaxClass
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Database
@@ -41,6 +41,11 @@ def parse_iso(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
+# A store's locale unless set (the store rule `locale`), where the currency says where the shop
+# is; a currency of several languages (EUR, CHF) gets plain "en" until a manager says. A
+# Canadian store reads fr-CA, which also takes 4.50 as English Canada writes it.
+DEFAULT_LOCALE = {"CAD": "fr-CA", "USD": "en-US", "GBP": "en-GB"}
+
 DEFAULT_DISCOUNT_LIMITS = {"cashier": 10, "supervisor": 50, "manager": 100, "admin": 100}
 
 
@@ -58,20 +63,30 @@ class StoreSettings:
     discount_limits: dict[str, int] = field(default_factory=dict)  # percent a role may give alone
     variable_measure_prefixes: dict[str, str] = field(default_factory=dict)
     variable_measure_layout: str = DEFAULT_LAYOUT
+    cash_rounding: str = "none"  # one of money.CASH_ROUNDINGS; the currency's default when unset
+    locale: str = "en"  # how people here write and read amounts (BCP 47: fr-CA), the screens' Intl locale
+
+    @property
+    def cash_increment(self) -> int:
+        """The cash rounding in minor units (5 for CAD's 0.05); 1 means none."""
+        return cash_increment(self.cash_rounding, self.currency)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> StoreSettings:
+        currency = str(values.get("currency", "CAD"))
         return cls(
             store_name=str(values.get("store_name", "Comptoir")),
             header=tuple(values.get("header", ())),
             footer=tuple(values.get("footer", ("Thank you!",))),
-            currency=str(values.get("currency", "CAD")),
+            currency=currency,
             prices_include_tax=bool(values.get("prices_include_tax", False)),
             tax_rounding=Rounding(values.get("tax_rounding", Rounding.HALF_UP.value)),
             timezone=str(values.get("timezone", "UTC")),
             discount_limits={str(k): int(v) for k, v in values.get("discount_limits", DEFAULT_DISCOUNT_LIMITS).items()},
             variable_measure_prefixes=dict(values.get("variable_measure_prefixes", DEFAULT_PREFIXES)),
             variable_measure_layout=str(values.get("variable_measure_layout", DEFAULT_LAYOUT)),
+            cash_rounding=str(values.get("cash_rounding") or DEFAULT_CASH_ROUNDING.get(currency, "none")),
+            locale=str(values.get("locale") or DEFAULT_LOCALE.get(currency, "en")),
         )
 
 

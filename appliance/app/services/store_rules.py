@@ -1,13 +1,16 @@
 """The back office's store settings: loyalty rules, gift card expiry, how the scale's
-labels are read and how long the card vault may keep a settled card number (changes audited)."""
+labels are read, cash rounding and the store's locale, and how long the card vault may keep a settled
+card number (changes audited)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
@@ -23,7 +26,11 @@ RULES = (
     "variable_measure_prefixes",
     "variable_measure_layout",
     card_vault.KEEP_RULE,
+    "cash_rounding",
+    "locale",
 )
+# A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
 
 
 def get(shop: Shop, actor: Actor) -> dict[str, Any]:
@@ -39,6 +46,8 @@ def get(shop: Shop, actor: Actor) -> dict[str, Any]:
         "variable_measure_prefixes": dict(sorted(labels.variable_measure_prefixes.items())),
         "variable_measure_layout": labels.variable_measure_layout,
         card_vault.KEEP_RULE: int(values.get(card_vault.KEEP_RULE) or 0),
+        "cash_rounding": labels.cash_rounding,
+        "locale": labels.locale,
     }
 
 
@@ -67,6 +76,22 @@ def _scale_labels(changes: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
+def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
+    """Cash rounding is one of the named rules the currency has coins for; the locale is a
+    tag the screens can format and read amounts with."""
+    if "cash_rounding" in changes:
+        rule = changes["cash_rounding"]
+        if rule not in CASH_ROUNDINGS:
+            raise Invalid(
+                f"cash rounding {_shown(rule)} refused: one of {', '.join(CASH_ROUNDINGS)}", "invalid_cash_rounding"
+            )
+        cash_increment(rule, shop.settings.currency)
+    if "locale" in changes:
+        tag = changes["locale"]
+        if not isinstance(tag, str) or not _LOCALE.match(tag):
+            raise Invalid(f"locale {_shown(tag)} refused: a language tag such as fr-CA or en-CA", "invalid_locale")
+
+
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     require(shop, actor, Permission.MANAGE_SETTINGS)
     if not changes:
@@ -75,6 +100,7 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise Invalid(f"no store rule {', '.join(unknown)}; one of {', '.join(RULES)}", "unknown_rule")
     changes = _scale_labels(changes)
+    _money_rules(shop, changes)
     with shop.db.transaction() as tx:
         current = get(shop, actor)
         merged = {**current, **changes}

@@ -109,6 +109,7 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
             tendered=r["tendered"],
             change=r["change"],
             reference=r["reference"],
+            rounding=r["rounding"],
         )
         for r in conn.execute("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", (sale_id,))
     ]
@@ -242,14 +243,15 @@ def insert_payment(
     details: dict[str, Any] | None = None,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO payments(sale_id, method, amount, tendered, change, reference, details, created_at, user_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO payments(sale_id, method, amount, tendered, change, rounding, reference, details, created_at, "
+        "user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             sale_id,
             tender.method,
             tender.amount,
             tender.tendered,
             tender.change,
+            tender.rounding,
             tender.reference,
             json.dumps(details or {}),
             now,
@@ -283,13 +285,14 @@ def complete(
     now: str,
     discount: int = 0,
     line_discounts: tuple[tuple[int, int, str | None], ...] = (),
+    cash_rounding: int = 0,
 ) -> None:
     """Freezes what the sale came to: totals, taxes, and each line's discount and promotion
-    (so a promotion ended later changes no past receipt or report)."""
+    (so a promotion ended later changes no past receipt or report), and its cash rounding."""
     conn.execute(
         "UPDATE sales SET status = 'completed', receipt_no = ?, completed_at = ?, subtotal = ?, tax = ?, total = ?, "
-        "discount = ? WHERE id = ? AND status = 'open'",
-        (receipt_no, now, subtotal, tax, total, discount, sale_id),
+        "discount = ?, cash_rounding = ? WHERE id = ? AND status = 'open'",
+        (receipt_no, now, subtotal, tax, total, discount, cash_rounding, sale_id),
     )
     conn.executemany(
         "UPDATE sale_lines SET discount = ?, promotion = ? WHERE sale_id = ? AND line_no = ?",

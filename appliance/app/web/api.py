@@ -548,6 +548,9 @@ async def store_settings(request: Request) -> Response:
             "currency_exponent": exponent(s.currency),
             "denominations": list(denominations(s.currency)),
             "discount_limits": s.discount_limits,
+            "locale": s.locale,
+            "cash_rounding": s.cash_rounding,
+            "cash_increment": s.cash_increment,
         }
     )
 

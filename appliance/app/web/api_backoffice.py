@@ -104,6 +104,16 @@ RULES = _object(
             "description": "how long the card vault keeps an approved card number once the acquirer has "
             "answered: 0 (default) erases it at once, at most 60; a declined number is never kept",
         },
+        "cash_rounding": {
+            "type": "string",
+            "enum": ["none", "0.05", "0.10", "1.00"],
+            "description": "what cash that settles a sale rounds to (Swedish rounding; cards never round)",
+        },
+        "locale": {
+            "type": "string",
+            "description": "how the store writes amounts, a BCP 47 tag such as fr-CA or en-CA",
+            "maxLength": 35,
+        },
     }
 )
 
@@ -649,7 +659,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/settings/rules",
         get_rules,
-        "Loyalty rules, gift card expiry and how scale labels are read",
+        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding and the store's locale",
         "cashier+",
         statuses=(200, 401, 403),
     ),
@@ -657,7 +667,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PUT",
         "/settings/rules",
         put_rules,
-        "Change loyalty rules, gift card expiry or the scale-label prefixes and layout (audited)",
+        "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding or the "
+        "store's locale (audited)",
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),

@@ -121,4 +121,5 @@ def test_the_customer_display_follows_the_sale(server: str) -> None:
             f"{server}/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 500}, headers=headers
         )
         done = next(stream)["data"]
-        assert done["status"] == "completed" and done["change_text"] == "1.51" and done["paid_text"] == "5.00"
+        assert done["status"] == "completed" and done["change_text"] == "1.50" and done["paid_text"] == "5.00"
+        assert done["rounding_text"] == "0.01"  # 3.49 is 3.50 in cash

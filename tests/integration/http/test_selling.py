@@ -21,7 +21,15 @@ def test_scan_pay_cash_get_change_and_receipt(as_role: Any, store: Store) -> Non
     sale = new_sale(cashier, "4006381333931", "4006381333931", "96385074")
     assert [(ln["sku"], ln["quantity"]) for ln in sale["lines"]] == [("APL", 2), ("BRD", 1)]
     # Apple 2 x 1.25 taxed (GST 5% + QST 9.975%), bread exempt.
-    assert sale["totals"] == {"subtotal": 599, "discount": 0, "tax": 13 + 25, "total": 637, "paid": 0, "due": 637}
+    assert sale["totals"] == {
+        "subtotal": 599,
+        "discount": 0,
+        "tax": 13 + 25,
+        "total": 637,
+        "paid": 0,
+        "due": 637,
+        "cash_due": 635,  # a Canadian store rounds cash to 0.05
+    }
     assert sale["taxes"] == [
         {"name": "GST", "rate": "5", "amount": 13},
         {"name": "QST", "rate": "9.975", "amount": 25},
@@ -29,11 +37,13 @@ def test_scan_pay_cash_get_change_and_receipt(as_role: Any, store: Store) -> Non
     paid = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 1000})
     assert paid.status_code == 201
     body = paid.json()
-    assert body["status"] == "completed" and body["change"] == 363 and body["totals"]["due"] == 0
+    assert body["status"] == "completed" and body["change"] == 365 and body["totals"]["due"] == 0
+    assert body["rounding"] == -2 and body["payments"][0]["rounding"] == -2
     assert body["receipt_number"] == "T01-000001"
     text = cashier.get(f"/api/v1/sales/{sale['id']}/receipt?format=text").text
     assert "Test Market" in text and "Receipt T01-000001" in text
-    assert "TOTAL CAD" in text and "6.37" in text and "3.63" in text
+    assert "TOTAL CAD" in text and "6.37" in text and "3.65" in text
+    assert "Rounding" in text and "-0.02" in text and "6.35" in text
 
 
 def test_stock_moves_only_when_the_sale_completes(as_role: Any, store: Store) -> None:
@@ -67,7 +77,9 @@ def test_split_cash_tenders(as_role: Any) -> None:
     first = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 200}).json()
     assert first["status"] == "open" and first["totals"]["due"] == 149
     second = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 200}).json()
-    assert second["status"] == "completed" and second["change"] == 51
+    # The second cash settles the sale: 1.49 due rounds to 1.50 in cash; the first, partial, did not round.
+    assert second["status"] == "completed" and second["change"] == 50 and second["rounding"] == 1
+    assert [p["rounding"] for p in second["payments"]] == [0, 1]
 
 
 def test_a_second_payment_on_a_paid_sale_is_a_conflict(as_role: Any) -> None:
@@ -149,7 +161,8 @@ def test_refund_returns_money_to_the_tenders_and_stock_to_the_shelf(as_role: Any
         json={"lines": [{"line": 1, "quantity": 1}], "reason": "stale"},
     )
     assert done.status_code == 201
-    assert done.json()["amount"] == 349 and done.json()["tenders"] == [{"method": "cash", "amount": 349}]
+    # 3.49 refunded in cash is 3.50 out of the drawer, as it came in.
+    assert done.json()["amount"] == 349 and done.json()["tenders"] == [{"method": "cash", "amount": 349, "rounding": 1}]
     assert cashier.get("/api/v1/products?barcode=96385074").json()["products"][0]["stock"] == 19
 
 

@@ -16,7 +16,7 @@ def test_a_shift_from_float_to_z_report(as_role: Any) -> None:
     assert opened.status_code == 201 and opened.json()["opening_float"] == 20500
     sale = cashier.post("/api/v1/sales").json()["id"]
     cashier.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
-    cashier.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 2000})  # 3.49 stays
+    cashier.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 2000})  # 3.50 stays
     assert (
         cashier.post("/api/v1/shifts/current/paid-out", json={"amount": 1500, "reason": "window cleaner"}).status_code
         == 201
@@ -28,16 +28,16 @@ def test_a_shift_from_float_to_z_report(as_role: Any) -> None:
     x = cashier.get("/api/v1/shifts/current/x-report").json()
     assert x["kind"] == "X" and x["sales"]["count"] == 1 and x["sales"]["total"] == 349
     assert "expected" not in x["cash"]  # the counter counts blind
-    assert (
-        as_role("manager").get("/api/v1/shifts/current/x-report").json()["cash"]["expected"] == 20500 + 349 - 1500 + 500
-    )
-    expected = 20500 + 349 - 1500 + 500  # 198.49
-    count = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 8, "25": 2}  # 198.50: one cent over
+    manager_x = as_role("manager").get("/api/v1/shifts/current/x-report").json()["cash"]
+    assert manager_x["sales"] == 349 and manager_x["rounding"] == 1  # the sale's 3.49 was 3.50 in cash
+    assert manager_x["expected"] == 20500 + 349 + 1 - 1500 + 500
+    expected = 20500 + 349 + 1 - 1500 + 500  # 198.50
+    count = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 8, "25": 2}  # 198.50
     closed = cashier.post("/api/v1/shifts/current/close", json={"count": count})
     assert closed.status_code == 200, closed.text
     z = closed.json()
     assert z["kind"] == "Z" and z["cash"]["expected"] == expected and z["counted"] == 19850
-    assert z["variance"] == 1
+    assert z["variance"] == 0  # no cent variance: there is no cent
     assert as_role("manager").get(f"/api/v1/shifts/{z['shift']}/z-report").json() == z
     assert cashier.get("/api/v1/shifts/current").status_code == 404
 

@@ -48,3 +48,14 @@ def test_narrow_paper_and_copy_marking() -> None:
     text = render_text(receipt(copy=True), width=32)
     assert all(len(line) <= 32 for line in text.splitlines())
     assert text.count("*** COPY ***") == 2
+
+
+def test_cash_rounding_has_its_own_line_and_the_total_paid() -> None:
+    from dataclasses import replace
+
+    rounded = replace(receipt(), total=651, tenders=(ReceiptTender("cash", 651, 1000, 350),), rounding=-1)
+    lines = render_text(rounded, width=42).splitlines()
+    assert any(line.startswith("Rounding") and line.endswith("-0.01") for line in lines)
+    assert any(line.startswith("Total paid") and line.endswith("6.50") for line in lines)
+    assert any(line.startswith("Change") and line.endswith("3.50") for line in lines)
+    assert not any(line.startswith("Rounding") for line in render_text(receipt()).splitlines())

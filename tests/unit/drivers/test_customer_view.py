@@ -39,7 +39,14 @@ def test_completed_cash_sale_shows_the_change() -> None:
     done = sale("completed", payments=[{"tendered": 1000}], change=331)
     view = customer_view(done, "Test Market")
     assert view["paid_text"] == "10.00" and view["change_text"] == "3.31"
+    assert view["rounding_text"] is None
     assert pole_lines(view) == ("TOTAL           6.69", "CHANGE          3.31")
+
+
+def test_a_rounded_cash_sale_shows_the_rounding_beside_the_change() -> None:
+    done = sale("completed", payments=[{"tendered": 1000}], change=330, rounding=1)  # 6.69 is 6.70 in cash
+    view = customer_view(done, "Test Market")
+    assert (view["rounding_text"], view["change_text"]) == ("0.01", "3.30")
 
 
 def test_parked_or_cancelled_leaves_the_welcome() -> None:

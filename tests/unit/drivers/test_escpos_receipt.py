@@ -42,8 +42,8 @@ def inked(lines: list[str]) -> list[str]:
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
 @pytest.mark.parametrize(
     "receipt",
-    [cafe_receipt(), cafe_receipt(copy=True), hardware_receipt()],
-    ids=["cafe", "cafe-copy", "hardware"],
+    [cafe_receipt(), cafe_receipt(copy=True), hardware_receipt(), hardware_receipt(rounding=-2)],
+    ids=["cafe", "cafe-copy", "hardware", "hardware-cash-rounding"],
 )
 def test_paper_says_what_the_screen_says(receipt: Receipt, profile: PrinterProfile) -> None:
     paper = printed(render_escpos(receipt, profile), profile)
@@ -63,6 +63,13 @@ def test_store_name_is_centred_and_emphasised_and_the_total_stands_out() -> None
     assert paper.line_with("Change").text.endswith("1.95")
     assert not paper.line_with("Croissant").bold
     assert paper.line_with("Croissant").align == "left"
+
+
+def test_cash_rounding_is_printed_on_its_own_line() -> None:
+    paper = printed(render_escpos(hardware_receipt(rounding=-2), PAPER_80MM))
+    assert paper.line_with("Rounding").text.endswith("-0.02")
+    total = hardware_receipt().total
+    assert paper.line_with("Total paid").text.endswith(f"{(total - 2) // 100}.{(total - 2) % 100:02d}")
 
 
 def test_receipt_number_is_a_code128_barcode_and_the_paper_is_cut() -> None:

@@ -333,7 +333,7 @@
       }
       const cost = C.parseAmount($("rule-cost").value, state.currency);
       if (cost === null) {
-        say($("rules-error"), `The cost is an amount in ${state.currency}, like 4.20.`);
+        say($("rules-error"), `The cost: ${C.readAmount($("rule-cost").value, state.currency).error}`);
         return;
       }
       const counts = {};
@@ -640,7 +640,7 @@
       const line = { sku: item.sku, quantity };
       if (item.cost) {
         line.unit_cost = C.parseAmount(item.cost, state.currency);
-        if (line.unit_cost === null) return say($("po-error"), `The unit cost on line ${item.line} is not an amount in ${state.currency}.`);
+        if (line.unit_cost === null) return say($("po-error"), `The unit cost on line ${item.line}: ${C.readAmount(item.cost, state.currency).error}`);
       }
       lines.push(line);
     }

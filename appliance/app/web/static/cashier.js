@@ -41,6 +41,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     queue: [],
     scanning: false,
     tender: null, // {amount, key}: reused if the same tender is retried after a failure
+    confirmCash: null, // an outsized cash amount shown once for the cashier to confirm
     voidApproval: false,
     discountFor: null, // {line} or {order: true}
     refundSale: null, // the sale being returned
@@ -497,6 +498,18 @@ import { createWedgeDetector } from "/static/scanner.js";
 
   /* -- cash ------------------------------------------------------------------------- */
 
+  /** What cash settles the sale with now: the due rounded to the store's smallest coin
+   *  (the server's totals.cash_due), the due itself where the store does not round. */
+  function cashDue(sale) {
+    const t = sale.totals;
+    return typeof t.cash_due === "number" ? t.cash_due : t.due;
+  }
+
+  /** Why a typed amount is refused, in the shop's words (common.js readAmount). */
+  function amountError(text) {
+    return C.readAmount(text, state.currency).error || `“${text}” is not an amount in ${state.currency}.`;
+  }
+
   /** Exact, then the next round amounts a customer is likely to hand over. */
   function quickAmounts(due) {
     const exp = C.exponent(state.currency);
@@ -510,23 +523,40 @@ import { createWedgeDetector } from "/static/scanner.js";
     return out.sort((a, b) => a - b).slice(0, 4);
   }
 
-  function openPay() {
-    if ($("pay-button").disabled) return;
-    const due = state.sale.totals.due;
-    $("pay-due").textContent = C.money(due, state.currency);
-    $("pay-input").value = "";
+  /** The due and the quick-cash buttons, from what is still due now (after every tender):
+   *  Exact is the due rounded for cash, the notes the next round amounts above it. */
+  function showCashDue(sale) {
+    const due = sale.totals.due;
+    const cash = cashDue(sale);
+    $("pay-due").textContent = C.moneyLocal(due, state.currency) +
+      (cash !== due ? ` (cash ${C.formatLocal(cash, state.currency)})` : "");
     const quick = $("quick-cash");
     quick.replaceChildren();
     const addQuick = (amount, label) => {
       const button = el("button", { type: "button", class: "quick", "data-amount": String(amount) },
         label ? el("span", { class: "quick-label" }, label + " ") : null,
-        el("span", {}, fmt(amount), el("span", { class: "sr-only" }, " " + state.currency)));
+        el("span", {}, C.formatLocal(amount, state.currency), el("span", { class: "sr-only" }, " " + state.currency)));
       button.addEventListener("click", () => tender(amount));
       quick.append(button);
     };
-    addQuick(due, "Exact");
-    for (const amount of quickAmounts(due)) addQuick(amount);
+    if (cash > 0) addQuick(cash, "Exact");
+    for (const amount of quickAmounts(cash)) addQuick(amount);
+  }
+
+  function openPay() {
+    if ($("pay-button").disabled) return;
+    showCashDue(state.sale);
+    $("pay-input").value = "";
+    state.confirmCash = null;
     C.openDialog($("pay-dialog"), $("pay-input"));
+  }
+
+  /** Cash far beyond what the sale needs is a typing slip more often than a big note: above
+   *  ten times the cash due and above the largest note, the cashier confirms it first. */
+  function outsized(amount) {
+    const notes = C.settings().denominations || state.denominations || [];
+    const largest = notes.length ? Math.max(...notes) : 100 * 10 ** C.exponent(state.currency);
+    return amount > 10 * cashDue(state.sale) && amount > largest;
   }
 
   $("pay-form").addEventListener("submit", (event) => {
@@ -538,10 +568,25 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
     const amount = C.parseAmount(text, state.currency);
     if (amount === null || amount <= 0) {
-      say($("pay-error"), `“${text}” is not an amount in ${state.currency}.`);
+      say($("pay-error"), amount === 0 ? "The cash received must be more than 0." : amountError(text));
       return;
     }
+    if (outsized(amount) && state.confirmCash !== amount) {
+      state.confirmCash = amount;
+      say($("pay-error"), `Cash received ${C.moneyLocal(amount, state.currency)} for ` +
+        `${C.moneyLocal(cashDue(state.sale), state.currency)} due: is that right? ` +
+        "Press Take cash again to take it, or correct the amount.");
+      $("pay-input").focus();
+      return;
+    }
+    state.confirmCash = null;
     tender(amount);
+  });
+  $("pay-input").addEventListener("input", () => {
+    if (state.confirmCash !== null) {
+      state.confirmCash = null;
+      say($("pay-error"), "");
+    }
   });
 
   async function tender(amount) {
@@ -564,9 +609,10 @@ import { createWedgeDetector } from "/static/scanner.js";
         await completed(sale);
       } else {
         setSale(sale);
-        $("pay-due").textContent = C.money(sale.totals.due, state.currency);
+        showCashDue(sale); // Exact and the notes follow what is still due
         $("pay-input").value = "";
-        say($("pay-error"), `${fmt(amount)} taken; ${C.money(sale.totals.due, state.currency)} still due.`);
+        say($("pay-error"), `${C.formatLocal(amount, state.currency)} taken; ` +
+          `${C.moneyLocal(sale.totals.due, state.currency)} still due.`);
         $("pay-input").focus();
       }
     } catch (err) {
@@ -585,17 +631,19 @@ import { createWedgeDetector } from "/static/scanner.js";
     rememberLast(sale);
     state.selected = null;
     setSale(sale);
-    $("change-amount").textContent = fmt(sale.change);
+    const local = (v) => C.formatLocal(v, state.currency);
+    $("change-amount").textContent = local(sale.change);
     $("change-currency").textContent = state.currency;
     const byMethod = new Map();
     for (const p of sale.payments) byMethod.set(p.method, (byMethod.get(p.method) || 0) + p.tendered);
     const names = { cash: "Cash received", card: "Card", gift_card: "Gift card", loyalty: "Points" };
-    const parts = Array.from(byMethod, ([m, v]) => `${names[m] || m} ${fmt(v)}`);
-    $("change-note").textContent = [...parts, `Total ${fmt(sale.totals.total)}`].join(" · ");
+    const parts = Array.from(byMethod, ([m, v]) => `${names[m] || m} ${local(v)}`);
+    const rounding = sale.rounding ? [`Rounding ${local(sale.rounding)}`] : [];
+    $("change-note").textContent = [...parts, `Total ${local(sale.totals.total)}`, ...rounding].join(" · ");
     C.show($("change-box"), true);
     $("receipt-number").textContent = sale.receipt_number || "";
     $("receipt-text").textContent = "Loading the receipt…";
-    announce(`Sale complete. Change ${C.money(sale.change, state.currency)}.`);
+    announce(`Sale complete. Change ${C.moneyLocal(sale.change, state.currency)}.`);
     showCardsIssued(sale);
     $("new-sale-button").focus();
     showPointsEarned(sale);
@@ -742,7 +790,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     if (value === null || value <= 0 || (kind === "percent" && value > 10000)) {
       say($("discount-error"), kind === "percent"
         ? `“${text}” is not a percentage between 0 and 100 (at most two decimals).`
-        : `“${text}” is not an amount in ${state.currency}.`);
+        : value === 0 ? "The discount must be more than 0." : amountError(text));
       $("discount-value").focus();
       return;
     }
@@ -800,7 +848,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     const text = $("price-value").value.trim();
     const price = C.parseAmount(text, state.currency);
     if (price === null) {
-      say($("price-error"), `“${text}” is not an amount in ${state.currency}.`);
+      say($("price-error"), amountError(text));
       $("price-value").focus();
       return;
     }
@@ -1154,7 +1202,10 @@ import { createWedgeDetector } from "/static/scanner.js";
       (err) => err.code === "forbidden");
     state.busy = false;
     if (!answer) return;
-    const back = answer.tenders.map((t) => `${fmt(t.amount)} to ${t.method.replace("_", " ")}`).join(", ");
+    // Cash goes back in whole coins: a cash tender's rounding says what leaves the drawer.
+    const back = answer.tenders.map((t) => (t.rounding
+      ? `${fmt(t.amount + t.rounding)} to cash (${fmt(t.amount)} rounded)`
+      : `${fmt(t.amount)} to ${t.method.replace("_", " ")}`)).join(", ");
     refundApproval.reset();
     showRefundSale(answer.sale);
     C.show($("refund-form"), false);
@@ -1196,7 +1247,8 @@ import { createWedgeDetector } from "/static/scanner.js";
     const amount = C.parseAmount(amountText, state.currency);
     const due = state.sale.totals.due;
     if (amount === null || amount <= 0 || amount > due) {
-      say($("card-error"), `The card amount must be more than 0 and at most ${C.money(due, state.currency)}.`);
+      say($("card-error"), amount === null ? amountError(amountText)
+        : `The card amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
       $("card-amount").focus();
       return;
     }
@@ -1511,7 +1563,7 @@ import { createWedgeDetector } from "/static/scanner.js";
       return;
     }
     if (amount === null || amount <= 0) {
-      say($("giftsell-error"), `“${text}” is not an amount in ${state.currency}.`);
+      say($("giftsell-error"), amount === 0 ? "The amount must be more than 0." : amountError(text));
       $("giftsell-amount").focus();
       return;
     }
@@ -1652,7 +1704,8 @@ import { createWedgeDetector } from "/static/scanner.js";
       return;
     }
     if (amount === null || amount <= 0 || amount > due) {
-      say($("gift-error"), `The amount must be more than 0 and at most ${C.money(due, state.currency)}.`);
+      say($("gift-error"), amount === null ? amountError(text)
+        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
       $("gift-amount").focus();
       return;
     }
@@ -1696,7 +1749,8 @@ import { createWedgeDetector } from "/static/scanner.js";
     const amount = C.parseAmount(text, state.currency);
     const due = state.sale.totals.due;
     if (amount === null || amount <= 0 || amount > due) {
-      say($("points-error"), `The amount must be more than 0 and at most ${C.money(due, state.currency)}.`);
+      say($("points-error"), amount === null ? amountError(text)
+        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
       $("points-amount").focus();
       return;
     }
@@ -2190,7 +2244,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     const text = $("move-amount").value.trim();
     const amount = C.parseAmount(text, state.currency);
     if (amount === null || amount <= 0) {
-      say($("shift-error"), `“${text}” is not an amount in ${state.currency}.`);
+      say($("shift-error"), amount === 0 ? "The amount must be more than 0." : amountError(text));
       $("move-amount").focus();
       return;
     }
@@ -2262,6 +2316,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     row("Opening float", money(r.cash.opening_float));
     row("Cash sales", money(r.cash.sales));
     row("Cash refunds", money(r.cash.refunds));
+    if (r.cash.rounding) row("Cash rounding", money(r.cash.rounding));
     row("Paid in", money(r.cash.paid_in));
     row("Paid out", money(r.cash.paid_out));
     $("report-note").textContent = z

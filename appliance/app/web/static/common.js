@@ -58,17 +58,151 @@ const Comptoir = (() => {
     return formatAmount(minor, currency) + " " + currency;
   }
 
-  /** "12.5" in CAD → 1250; null when it is not an amount or has too many decimals. */
-  function parseAmount(text, currency) {
+  /* -- amounts as the shop writes them ------------------------------------------------------
+   *
+   * The store's locale (GET /settings → locale, e.g. fr-CA) says how people here write and
+   * read amounts; setLocale() is called once the settings are in. Reading (readAmount):
+   *
+   * - "." and "," are both decimal marks when they can only be one: 4,50 and 4.50 are 4.50
+   *   in every locale, and so are ,50 (0.50) and 4, (4.00).
+   * - Thousands are grouped by spaces (also no-break and narrow no-break ones, as fr-CA
+   *   prints them), by an apostrophe (de-CH), or by "." or "," when the other mark is the
+   *   decimal one (1,234.50 and 1.234,50 are both 1234.50) or when the same mark comes
+   *   more than once (1,234,567). Groups after the first have three digits exactly.
+   * - A single "." or "," followed by exactly three digits (1,234 or 1.234) is either a
+   *   thousand or a decimal amount with too many decimals for the currency. It is read as
+   *   thousands only where the locale groups thousands with that very mark (1,234 in en-CA,
+   *   1.234 in de-DE), as decimals only where that mark is the locale's decimal one and the
+   *   currency has three decimals (BHD); anywhere else it is refused as ambiguous, with a
+   *   message saying how to write it: fr-CA refuses both 1,234 and 1.234.
+   * - More decimals than the currency has, a sign, letters, or more than 10^12 minor units
+   *   (the API's limit): refused, with a message. A leading or trailing "$" or the
+   *   currency's code is allowed and ignored.
+   *
+   * Writing (formatLocal): Intl.NumberFormat in the store's locale, from the exact decimal
+   * string (no float), so 1234567 CAD reads 12 345,67 in fr-CA and 12,345.67 in en-CA.
+   */
+
+  const MAX_MINOR = 10 ** 12;
+  let storeLocale = "en";
+  let storeSettings = {};
+
+  /** GET /settings as the session last read it (currency, locale, denominations…). */
+  function settings() {
+    return storeSettings;
+  }
+
+  function setLocale(locale) {
+    try {
+      storeLocale = Intl.NumberFormat.supportedLocalesOf([locale]).length ? locale : "en";
+    } catch (e) {
+      storeLocale = "en";
+    }
+    return storeLocale;
+  }
+
+  function locale() {
+    return storeLocale;
+  }
+
+  /** The locale's decimal and grouping marks, e.g. fr-CA → {decimal: ",", group: " "}. */
+  function marks(loc) {
+    const parts = new Intl.NumberFormat(loc || storeLocale, { numberingSystem: "latn" }).formatToParts(12345.6);
+    const find = (type, fallback) => (parts.find((p) => p.type === type) || { value: fallback }).value;
+    return { decimal: find("decimal", "."), group: find("group", ",") };
+  }
+
+  const SPACES = /[\s\u00a0\u2007\u2009\u202f'\u2019]/;
+
+  /**
+   * readAmount("4,50", "CAD", "fr-CA") → {minor: 450}; a refusal is {error: "…"} saying why.
+   * The locale defaults to the store's (setLocale).
+   */
+  function readAmount(text, currency, loc) {
     const exp = exponent(currency);
-    const cleaned = String(text).trim().replace(/,/g, "");
-    const m = /^(\d{1,10})(?:\.(\d*))?$/.exec(cleaned) || /^()\.(\d+)$/.exec(cleaned);
-    if (!m) return null;
-    const frac = m[2] || "";
-    if (frac.length > exp) return null;
-    const whole = m[1] || "0";
-    const minor = Number(whole + frac.padEnd(exp, "0"));
-    return Number.isSafeInteger(minor) ? minor : null;
+    const shown = String(text === null || text === undefined ? "" : text).trim();
+    const refuse = (why) => ({ error: `“${shown}” ${why}` });
+    if (!shown) return { error: "Type an amount." };
+    let body = shown;
+    const code = String(currency || "").toUpperCase();
+    body = body.replace(/^\$\s*/, "").replace(/\s*\$$/, "");
+    if (code && body.toUpperCase().endsWith(code)) body = body.slice(0, -code.length).trim();
+    if (code && body.toUpperCase().startsWith(code)) body = body.slice(code.length).trim();
+    if (/^[-\u2212]/.test(body)) return refuse("is negative: type the amount without a sign.");
+    if (!/^[\d.,\s\u00a0\u2007\u2009\u202f'\u2019]+$/.test(body) || !/\d/.test(body)) {
+      return refuse(`is not an amount in ${currency}.`);
+    }
+    const { decimal: localeDecimal, group: localeGroup } = marks(loc);
+    const dots = (body.match(/\./g) || []).length;
+    const commas = (body.match(/,/g) || []).length;
+    let decimalAt = -1; // index of the decimal mark in body, -1 for none
+    if (dots && commas) {
+      const last = Math.max(body.lastIndexOf("."), body.lastIndexOf(","));
+      const mark = body[last];
+      if ((mark === "." ? dots : commas) > 1) return refuse("has two decimal marks.");
+      decimalAt = last;
+    } else if (dots + commas === 1) {
+      const at = body.search(/[.,]/);
+      const mark = body[at];
+      const after = body.slice(at + 1);
+      const digitsAfter = after.replace(SPACES, "").length;
+      if (/^\d{3}$/.test(after) && /\d/.test(body.slice(0, at))) {
+        if (mark === localeGroup) decimalAt = -1;
+        else if (mark === localeDecimal && exp === 3) decimalAt = at;
+        else {
+          const whole = body.slice(0, at).replace(new RegExp(SPACES.source, "g"), "");
+          const thousands = formatLocal(Number(whole + after) * 10 ** exp, currency, loc);
+          return refuse(`is ambiguous here: type ${thousands} if that is what you mean, ` +
+            `or at most ${exp} decimal${exp === 1 ? "" : "s"}.`);
+        }
+      } else {
+        if (digitsAfter > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+        decimalAt = at;
+      }
+    }
+    // Several of one mark and none of the other: thousands (1,234,567).
+    const wholeText = decimalAt < 0 ? body : body.slice(0, decimalAt);
+    const fracText = decimalAt < 0 ? "" : body.slice(decimalAt + 1);
+    if (!/^\d*$/.test(fracText)) return refuse("has something after its decimals.");
+    if (fracText.length > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+    const groups = wholeText.split(/[.,\s\u00a0\u2007\u2009\u202f'\u2019]/);
+    if (groups.length > 1) {
+      const [first, ...rest] = groups;
+      if (!/^\d{1,3}$/.test(first) || rest.some((g) => !/^\d{3}$/.test(g))) {
+        return refuse("is not an amount: thousands are groups of three digits (1 234,50).");
+      }
+    }
+    const whole = groups.join("") || "0";
+    if (!/^\d+$/.test(whole)) return refuse(`is not an amount in ${currency}.`);
+    const digits = (whole + fracText.padEnd(exp, "0")).replace(/^0+(?=\d)/, "");
+    if (digits.length > 13 || Number(digits) > MAX_MINOR) return refuse("is too large an amount.");
+    return { minor: Number(digits) };
+  }
+
+  /** "12.5" or "12,5" in CAD → 1250; null when it is not an amount (readAmount says why). */
+  function parseAmount(text, currency, loc) {
+    const read = readAmount(text, currency, loc);
+    return read.error ? null : read.minor;
+  }
+
+  /** 1250 CAD → "12,50" in fr-CA, "12.50" in en-CA: Intl's digits, from the exact decimal. */
+  function formatLocal(minor, currency, loc) {
+    const exp = exponent(currency);
+    const sign = minor < 0 ? "-" : "";
+    const digits = String(Math.abs(minor)).padStart(exp + 1, "0");
+    const exact = exp ? `${sign}${digits.slice(0, -exp)}.${digits.slice(-exp)}` : sign + digits;
+    // Latin digits whatever the locale: what a till's keyboard types and readAmount reads.
+    const options = { minimumFractionDigits: exp, maximumFractionDigits: exp, numberingSystem: "latn" };
+    try {
+      return new Intl.NumberFormat(loc || storeLocale, options).format(exact);
+    } catch (e) {
+      return formatAmount(minor, currency);
+    }
+  }
+
+  /** "12,50 CAD": a local amount with the currency's code, for what people read aloud. */
+  function moneyLocal(minor, currency, loc) {
+    return formatLocal(minor, currency, loc) + " " + currency;
   }
 
   /** Basis points as a person reads a percentage: 1250 → "12.5", 1000 → "10". */
@@ -251,6 +385,8 @@ const Comptoir = (() => {
         return;
       }
       const settings = await api("GET", "/settings");
+      setLocale(settings.locale || "en"); // amounts are typed and shown the store's way from now on
+      storeSettings = settings;
       const store = $("store-name");
       if (store) store.textContent = settings.store_name;
       document.title = settings.store_name + " — " + document.title.replace(/^.* — /, "");
@@ -358,5 +494,9 @@ const Comptoir = (() => {
   return {
     ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session,
     exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
+    readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
   };
 })();
+
+// node --test (tests/js) reads the amount rules without a browser; a page ignores this.
+if (typeof module === "object" && module && module.exports) module.exports = Comptoir;

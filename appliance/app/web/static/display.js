@@ -41,6 +41,7 @@ export function render(view) {
   setText("tax", view.tax_text);
   show("discount-row", view.discount_text, "discount");
   show("paid-row", view.paid_text, "paid");
+  show("rounding-row", view.rounding_text, "rounding");
   show("change-row", view.change_text, "change");
   $("thanks").hidden = view.status !== "completed";
 }

@@ -44,6 +44,8 @@
 
   /** "The price “3,9x” is not an amount in CAD (at most 2 decimals)." */
   function notAnAmount(what, text) {
+    const why = C.readAmount(text, state.currency).error;
+    if (why) return `${what}: ${why.charAt(0) === "“" ? why : why.charAt(0).toLowerCase() + why.slice(1)}`;
     const exp = C.exponent(state.currency);
     return `${what} “${text}” is not an amount in ${state.currency}` +
       (exp ? ` (at most ${exp} decimals).` : " (whole units).");
@@ -557,13 +559,21 @@
 
   const PREFIXES = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"];
 
-  /** The three parts of the rules, each its own form: what it shows, and what it would save. */
+  /** A value the screen cannot send, and the field it is in. */
+  class Problem {
+    constructor(message, field) {
+      this.message = message;
+      this.field = field;
+    }
+  }
+
+  /** The parts of the rules, each its own form: what it shows, and what it would save. */
   const RULE_PARTS = {
     loyalty: {
       show(r) {
         $("ru-loyalty").checked = !!r.loyalty_enabled;
         $("ru-points").value = String(r.loyalty_points_per_unit);
-        $("ru-value").value = C.formatAmount(r.loyalty_point_value, state.currency);
+        $("ru-value").value = C.formatLocal(r.loyalty_point_value, state.currency);
       },
       wanted() {
         const points = $("ru-points").value.trim();
@@ -591,6 +601,25 @@
         return { gift_card_expiry_days: Number(days) };
       },
       field: () => "ru-expiry",
+    },
+    cash: {
+      show(r) {
+        $("ru-rounding").value = r.cash_rounding;
+        $("ru-locale").value = r.locale;
+        C.setLocale(r.locale); // this screen writes amounts the new way at once
+      },
+      wanted() {
+        const tag = $("ru-locale").value.trim();
+        let known = [];
+        try {
+          known = Intl.NumberFormat.supportedLocalesOf([tag]);
+        } catch (e) {
+          known = [];
+        }
+        if (!known.length) throw new Problem(`“${tag}” is not a language this screen knows, e.g. fr-CA.`, $("ru-locale"));
+        return { cash_rounding: $("ru-rounding").value, locale: tag };
+      },
+      field: (err) => (err.code === "invalid_locale" ? "ru-locale" : "ru-rounding"),
     },
     labels: {
       show(r) {
@@ -752,6 +781,7 @@
         figures([
           ["Sales", String(r.sales)], [`Before tax (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
           [`Total (${cur})`, m(r.total)], ["Refunds", `${r.refunds.count} · ${m(r.refunds.amount)}`],
+          ...(r.cash_rounding ? [[`Cash rounding (${cur})`, m(r.cash_rounding)]] : []),
         ]),
         table("By tender", ["Method", "Payments", `Amount (${cur})`],
           r.by_tender.map((t) => [t.method.replace("_", " "), String(t.count), m(t.amount)]), [0, 1, 1]),
