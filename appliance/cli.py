@@ -262,11 +262,25 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     count, problems = audit_log.verify(_shop(args))
     if problems:
+        named = sorted({i for p in problems for i in p.entry_ids()})
+        which = f"entries {_id_runs(named)} differ from what the till wrote" if named else "its anchor is wrong"
+        print(f"TAMPERED: audit log of {count} entries: {which}.")
         for problem in problems:
             print(f"TAMPERED: {problem}")
         return 1
-    print(f"Audit log intact: {count} entries, hash chain and head verified.")
+    print(f"Audit log intact: {count} entries, keyed chain, numbering and anchor verified.")
     return 0
+
+
+def _id_runs(ids: list[int]) -> str:
+    """[2, 5, 6, 7] → '2, 5-7'."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
@@ -383,7 +397,7 @@ def build_parser() -> Parser:
     audit = command("audit", lambda a: 2, "the audit log")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=Parser)
     asub.required = True
-    data_dir(command("verify", cmd_audit_verify, "check the audit log's hash chain", asub))
+    data_dir(command("verify", cmd_audit_verify, "check the audit log: keyed chain, numbering, anchor", asub))
 
     from appliance.drivers import acquirer_sim
     from appliance.security import pan_scan
