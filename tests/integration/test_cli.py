@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,6 +159,108 @@ def test_audit_verify_finds_entries_cut_off_the_end(data: Path) -> None:
     db.close()
     done = comptoir("audit", "verify", "--data-dir", str(data))
     assert done.returncode == 1 and f"audit entry {last}" in done.stdout and "missing" in done.stdout
+
+
+# -- the audit log under attack: only SQL with the store key, the files and the command itself,
+# so that each of these also shows what the build before keyed links let through.
+
+
+def _store(data: Path) -> Any:
+    from appliance.app.store.db import Database
+    from appliance.security.keys import KeyFile
+
+    return Database(data / "store.db", KeyFile("store", data / "store.key"))
+
+
+def _relink_plain(tx: Any, data: Path, start: int) -> None:
+    """What an attacker with the store key but not the audit key can do after an edit: the
+    links from entry `start` on recomputed as a plain SHA-256 chain, and the head file beside
+    the store to match."""
+    before = tx.execute("SELECT hash FROM audit_log WHERE id = ?", (start - 1,)).fetchone()
+    prev = before[0] if before else "0" * 64
+    fields = ("id", "at", "actor", "action", "outcome", "origin", "object", "details")
+    rows = tx.execute(f"SELECT {', '.join(fields)} FROM audit_log WHERE id >= ? ORDER BY id", (start,)).fetchall()
+    for row in rows:
+        body = json.dumps([row[f] for f in fields], separators=(",", ":"), ensure_ascii=False)
+        link = hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+        tx.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, link, row["id"]))
+        prev = link
+    head = data / "audit.head"
+    words = head.read_text().split()
+    head.write_text(" ".join([*words[:-2], str(rows[-1]["id"]), prev]) + "\n")
+
+
+def _unlock(data: Path, times: int = 1) -> None:
+    for _ in range(times):  # each one audited
+        assert comptoir("user", "unlock", "admin", "--data-dir", str(data)).returncode == 0
+
+
+def test_audit_verify_finds_a_cut_tail_after_later_entries(data: Path) -> None:
+    _unlock(data)
+    db = _store(data)
+    with db.transaction() as tx:
+        last = tx.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        tx.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+    db.close()
+    _unlock(data, 2)
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert f"audit entry {last}: missing" in done.stdout
+
+
+def test_audit_verify_finds_a_chain_recomputed_without_the_key(data: Path) -> None:
+    _unlock(data)
+    db = _store(data)
+    with db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
+        _relink_plain(tx, data, 2)
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert "audit entry 2:" in done.stdout and "without the audit key" in done.stdout
+
+
+def test_audit_verify_names_every_edited_entry(data: Path) -> None:
+    _unlock(data, 2)
+    db = _store(data)
+    with db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
+        tx.execute("UPDATE audit_log SET outcome = 'failure' WHERE id = 4")
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert "audit entry 2: changed" in done.stdout and "audit entry 4: changed" in done.stdout
+    assert "entries 2, 4 differ" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_audit_verify_names_an_entry_put_in(data: Path) -> None:
+    _unlock(data, 2)
+    db = _store(data)
+    with db.transaction() as tx:
+        # A refund slipped in as entry 3: the entries after it renumbered, the chain relinked.
+        count = tx.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        tx.execute("UPDATE audit_log SET id = -id WHERE id >= 3")
+        tx.execute("UPDATE audit_log SET id = 1 - id WHERE id < 0")
+        tx.execute(
+            "INSERT INTO audit_log(id, at, actor, action, outcome, origin, object, details, prev_hash, hash) "
+            "VALUES (3, '2026-01-01T00:00:00.000000Z', 'admin', 'refund', 'success', 'cli', 'sale:1', '{}', '', '')"
+        )
+        _relink_plain(tx, data, 3)
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert f"entries 3-{count + 1} differ" in done.stdout
+    assert "audit entry 3:" in done.stdout
+
+
+def test_a_missing_audit_key_is_a_clear_error(data: Path) -> None:
+    (data / "audit.key").unlink()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 2
+    assert "audit key" in done.stderr and "missing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (data / "audit.key").exists()
 
 
 @pytest.mark.parametrize(
