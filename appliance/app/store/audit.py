@@ -11,9 +11,10 @@ from appliance.security.audit import GENESIS, entry_mac
 # The entry now last (its number and link) and the table's AUTOINCREMENT sequence, which
 # survives deletes: the next number is past both, so a number is never given twice.
 _LAST = (
-    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), last.id, last.hash "
-    "FROM (SELECT 1) LEFT JOIN (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) AS last"
+    "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), id, hash "
+    "FROM audit_log ORDER BY id DESC LIMIT 1"
 )
+_SEQ = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0)"
 
 
 def append(
@@ -30,9 +31,12 @@ def append(
 ) -> tuple[int, str, int, str]:
     """Writes one entry linked with the audit key; returns its number and link, and the number
     and link of the entry it follows (0 and GENESIS for the first)."""
-    seq, prev_id, prev_link = conn.execute(_LAST).fetchone()
-    prev_id, prev_link = (int(prev_id), str(prev_link)) if prev_id is not None else (0, GENESIS)
-    entry_id = max(int(seq), prev_id) + 1
+    last = conn.execute(_LAST).fetchone()
+    if last is not None:
+        seq, prev_id, prev_link = int(last[0] or 0), int(last[1]), str(last[2])
+    else:  # no entry (yet, or any longer: the sequence remembers)
+        seq, prev_id, prev_link = int(conn.execute(_SEQ).fetchone()[0]), 0, GENESIS
+    entry_id = max(seq, prev_id) + 1
     entry = {
         "id": entry_id,
         "at": at,
