@@ -67,8 +67,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory = shop.data_dir
     _write_config(directory, args.terminal)
     shop.close()
-    key = directory / "store.key"
+    key, audit_key = directory / "store.key", directory / "audit.key"
     print(f"New store in {directory} (key: {key if key.exists() else 'the systemd credential'}).")
+    print(
+        f"Audit log key: {audit_key if audit_key.exists() else 'the systemd credential'}"
+        " (without it the audit log can be neither checked nor extended)."
+    )
     print("Admin account: admin")
     print(f"One-time password: {password}")
     print("It is shown once and must be changed at first login.")

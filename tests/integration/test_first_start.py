@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.services import auth
+from appliance.app.services import audit_log, auth
 from appliance.app.services.setup import first_start
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, open_shop
 from appliance.config import load
@@ -27,9 +27,11 @@ def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, mo
     assert made == cfg.data_dir / FIRST_PASSWORD_FILE
     assert made.stat().st_mode & 0o777 == 0o600
     assert not (cfg.data_dir / "store.key").exists()  # the key stays systemd's
+    assert (cfg.data_dir / "audit.key").stat().st_mode & 0o777 == 0o600  # none handed over: made
     assert first_start(cfg) is None  # once only
     shop = open_shop(cfg)
     try:
+        assert audit_log.verify(shop)[1] == []
         password = made.read_text().strip()
         actor = auth.login(shop, "admin", password, "127.0.0.1").actor
         assert actor.must_change_password
