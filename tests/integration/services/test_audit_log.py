@@ -4,8 +4,12 @@ links carried over with their old entries still checked."""
 
 from __future__ import annotations
 
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,3 +182,36 @@ def test_writing_an_entry_is_one_read_and_one_insert(shop: Shop) -> None:
         inside = list(statements)
     shop.db.conn.set_trace_callback(None)
     assert [s.split()[0] for s in inside] == ["SELECT", "INSERT"]
+
+
+def test_the_anchor_reaches_the_disk_before_it_counts(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Synced as a file, renamed over the old one, and the rename synced in its folder."""
+    steps: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        steps.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        steps.append(f"rename {Path(src).name} {Path(dst).name}")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    note(shop, "a")
+    assert steps == ["fsync file", "rename audit.head.tmp audit.head", "fsync folder"]
+
+
+def test_writers_in_several_threads_leave_the_anchor_on_the_last_entry(shop: Shop) -> None:
+    def write(n: int) -> None:
+        for i in range(15):
+            note(shop, f"{n}.{i}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (shop.data_dir / "audit.head").read_text().split()[1] == str(ids(shop)[-1])
+    assert audit_log.verify(shop)[1] == []
