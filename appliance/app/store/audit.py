@@ -57,8 +57,10 @@ def append(
 
 
 def keyed_from(conn: Connection) -> int:
-    """The first entry number whose link is keyed (migration 0017)."""
-    return int(conn.execute("SELECT keyed_from FROM audit_chain WHERE id = 1").fetchone()[0])
+    """The first entry number whose link is keyed (migration 0017). Without its row, every
+    link is held to be keyed: the strictest reading, so old plain links show as changed."""
+    row = conn.execute("SELECT keyed_from FROM audit_chain WHERE id = 1").fetchone()
+    return int(row[0]) if row else 1
 
 
 def last_id(conn: Connection) -> int:

@@ -215,3 +215,15 @@ def test_writers_in_several_threads_leave_the_anchor_on_the_last_entry(shop: Sho
         t.join()
     assert (shop.data_dir / "audit.head").read_text().split()[1] == str(ids(shop)[-1])
     assert audit_log.verify(shop)[1] == []
+
+
+def test_a_removed_switch_point_holds_every_link_to_the_key(shop: Shop) -> None:
+    make_it_old(shop)
+    again = open_shop(load(shop.data_dir))
+    try:
+        switch = next(e["id"] for e in audit_log.entries(again) if e["action"] == "audit_chain_keyed")
+        with again.db.transaction() as tx:
+            tx.execute("DELETE FROM audit_chain")
+        assert named(again) == list(range(1, switch))  # the old plain links no longer pass
+    finally:
+        again.close()
