@@ -71,6 +71,11 @@ def load_key(data_dir: Path, *, may_create: bool) -> bytes:
         raise KeyError_(f"audit key: {exc}") from None
 
 
+def _same(a: str, b: str) -> bool:
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a stored link may hold anything.
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class Anchor:
     """The head of the chain as last written outside the store: its number and link.
@@ -139,7 +144,7 @@ def verify_chain(
             problems.append(ChainProblem(last_id + 1, "missing: removed (entry numbers are never reused)", eid - 1))
         stored_prev, stored = str(entry["prev_hash"]), str(entry["hash"])
         if eid >= keyed_from:
-            intact = hmac.compare_digest(entry_mac(key, stored_prev, entry), stored)
+            intact = _same(entry_mac(key, stored_prev, entry), stored)
             if not intact:
                 recomputed = entry_hash(stored_prev, entry) == stored
                 problems.append(
@@ -200,6 +205,6 @@ def _check_anchor(
                 anchor.entry_id,
             )
         ]
-    if anchored_link is not None and not hmac.compare_digest(anchored_link, anchor.link):
+    if anchored_link is not None and not _same(anchored_link, anchor.link):
         return [ChainProblem(anchor.entry_id, "does not match the anchor outside the store: rewritten")]
     return []

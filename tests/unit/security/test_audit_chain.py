@@ -71,6 +71,12 @@ def test_a_chain_recomputed_without_the_key_is_found_and_each_rewritten_entry_na
     assert all("without the audit key" in p.reason for p in problems)
 
 
+def test_a_link_of_any_text_is_named_not_a_crash() -> None:
+    entries = chain(3)
+    entries[1]["hash"] = "é" * 64
+    assert 2 in named(verify_chain(entries, KEY, anchor=Anchor(2, "é" * 64)))
+
+
 def test_a_chain_relinked_under_another_key_is_found() -> None:
     entries = chain(4)
     entries[0]["actor"] = "mallory"
