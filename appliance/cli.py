@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from appliance import __version__
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
-from appliance.security.keys import KeyError_
+from appliance.security.keys import KeyError_, provider_for
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -67,12 +67,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory = shop.data_dir
     _write_config(directory, args.terminal)
     shop.close()
-    key, audit_key = directory / "store.key", directory / "audit.key"
+    key = directory / "store.key"
     print(f"New store in {directory} (key: {key if key.exists() else 'the systemd credential'}).")
-    print(
-        f"Audit log key: {audit_key if audit_key.exists() else 'the systemd credential'}"
-        " (without it the audit log can be neither checked nor extended)."
-    )
+    audit_key = provider_for("audit", directory).describe()
+    print(f"Audit log key: {audit_key} (without it the audit log can be neither checked nor extended).")
     print("Admin account: admin")
     print(f"One-time password: {password}")
     print("It is shown once and must be changed at first login.")

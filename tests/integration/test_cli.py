@@ -167,9 +167,9 @@ def test_audit_verify_finds_entries_cut_off_the_end(data: Path) -> None:
 
 def _store(data: Path) -> Any:
     from appliance.app.store.db import Database
-    from appliance.security.keys import KeyFile
+    from appliance.security.keys import provider_for
 
-    return Database(data / "store.db", KeyFile("store", data / "store.key"))
+    return Database(data / "store.db", provider_for("store", data))
 
 
 def _relink_plain(tx: Any, data: Path, start: int) -> None:
@@ -188,6 +188,14 @@ def _relink_plain(tx: Any, data: Path, start: int) -> None:
     head = data / "audit.head"
     words = head.read_text().split()
     head.write_text(" ".join([*words[:-2], str(rows[-1]["id"]), prev]) + "\n")
+
+
+def _audit_key_file(data: Path) -> Path:
+    from appliance.security.keys import KeyFile, provider_for
+
+    provider = provider_for("audit", data)
+    assert isinstance(provider, KeyFile)
+    return provider.path
 
 
 def _unlock(data: Path, times: int = 1) -> None:
@@ -255,12 +263,13 @@ def test_audit_verify_names_an_entry_put_in(data: Path) -> None:
 
 
 def test_a_missing_audit_key_is_a_clear_error(data: Path) -> None:
-    (data / "audit.key").unlink()
+    key = _audit_key_file(data)
+    key.unlink()
     done = comptoir("audit", "verify", "--data-dir", str(data))
     assert done.returncode == 2
     assert "audit key" in done.stderr and "missing" in done.stderr
     assert "Traceback" not in done.stderr
-    assert not (data / "audit.key").exists()
+    assert not key.exists()
 
 
 @pytest.mark.parametrize(

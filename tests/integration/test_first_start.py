@@ -12,7 +12,7 @@ from appliance.app.services import audit_log, auth
 from appliance.app.services.setup import first_start
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, open_shop
 from appliance.config import load
-from appliance.security.keys import new_key
+from appliance.security.keys import KeyFile, new_key, provider_for
 
 
 def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,7 +27,8 @@ def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, mo
     assert made == cfg.data_dir / FIRST_PASSWORD_FILE
     assert made.stat().st_mode & 0o777 == 0o600
     assert not (cfg.data_dir / "store.key").exists()  # the key stays systemd's
-    assert (cfg.data_dir / "audit.key").stat().st_mode & 0o777 == 0o600  # none handed over: made
+    audit_key = provider_for("audit", cfg.data_dir)  # none handed over: a key file is made
+    assert isinstance(audit_key, KeyFile) and audit_key.path.stat().st_mode & 0o777 == 0o600
     assert first_start(cfg) is None  # once only
     shop = open_shop(cfg)
     try:

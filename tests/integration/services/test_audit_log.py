@@ -18,7 +18,7 @@ from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop, open_shop
 from appliance.config import load
 from appliance.security.audit import GENESIS, entry_hash
-from appliance.security.keys import KeyError_, new_key
+from appliance.security.keys import KeyError_, KeyFile, SystemdCredential, new_key, provider_for
 
 
 @pytest.fixture
@@ -26,6 +26,13 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
     made, _ = init_store(tmp_path / "data", NewStore())
     yield made
     made.close()
+
+
+def key_file(data_dir: Path) -> Path:
+    """Where the audit key's file is (or would be) for this store, as the key provider says."""
+    provider = provider_for("audit", data_dir)
+    assert isinstance(provider, KeyFile)
+    return provider.path
 
 
 def note(shop: Shop, what: str) -> None:
@@ -41,10 +48,10 @@ def named(shop: Shop) -> list[int]:
 
 
 def test_the_key_is_made_with_the_store_apart_from_it_and_every_link_is_keyed(shop: Shop) -> None:
-    key_file = shop.data_dir / "audit.key"
-    assert key_file.stat().st_mode & 0o777 == 0o600
-    assert key_file.read_text().strip() == shop.audit_key.hex()
-    assert shop.audit_key.hex() != (shop.data_dir / "store.key").read_text().strip()
+    path = key_file(shop.data_dir)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.read_text().strip() == shop.audit_key.hex()
+    assert shop.audit_key != provider_for("store", shop.data_dir).load()
     count, problems = audit_log.verify(shop)
     assert count >= 2 and problems == []
     first = audit_log.entries(shop)[0]
@@ -99,11 +106,11 @@ def test_an_anchor_that_lags_catches_up(shop: Shop) -> None:
 
 
 def test_a_lost_audit_key_stops_the_start_with_a_clear_error(shop: Shop) -> None:
-    (shop.data_dir / "audit.key").unlink()
+    key_file(shop.data_dir).unlink()
     shop.close()
     with pytest.raises(KeyError_, match=r"audit key .* is missing"):
         open_shop(load(shop.data_dir))
-    assert not (shop.data_dir / "audit.key").exists()  # never replaced by a new one
+    assert not key_file(shop.data_dir).exists()  # never replaced by a new one
 
 
 def test_the_key_comes_from_a_systemd_credential_when_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +122,8 @@ def test_the_key_comes_from_a_systemd_credential_when_given(tmp_path: Path, monk
     made, _ = init_store(tmp_path / "data", NewStore())
     try:
         assert made.audit_key == key
-        assert not (made.data_dir / "audit.key").exists()
+        assert isinstance(provider_for("audit", made.data_dir), SystemdCredential)
+        assert not list(tmp_path.rglob("audit.key"))  # no key file anywhere
         assert audit_log.verify(made)[1] == []
     finally:
         made.close()
@@ -133,7 +141,7 @@ def make_it_old(shop: Shop) -> None:
         tx.execute("DROP TABLE audit_chain")
         tx.execute("DELETE FROM schema_version WHERE version = 17")
     (shop.data_dir / "audit.head").write_text(f"{ids(shop)[-1]} {prev}\n")
-    (shop.data_dir / "audit.key").unlink()
+    key_file(shop.data_dir).unlink()
     shop.close()
 
 
@@ -146,7 +154,7 @@ def test_a_store_from_before_keyed_links_switches_and_keeps_its_old_entries_chec
         switch = entries[len(old)]
         assert switch["action"] == "audit_chain_keyed" and switch["id"] == len(old) + 1
         assert switch["prev_hash"] == entries[len(old) - 1]["hash"]  # the last plain link, sealed
-        assert (again.data_dir / "audit.key").exists()
+        assert key_file(again.data_dir).exists()
         assert (again.data_dir / "audit.head").read_text().startswith(f"keyed {switch['id']} ")
         note(again, "a")
         assert audit_log.verify(again)[1] == []
