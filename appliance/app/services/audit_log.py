@@ -32,9 +32,10 @@ def open_chain(shop: Shop) -> None:
     links, an entry recording the switch, so its head and anchor are keyed from now on."""
     conn = shop.db.conn
     first_keyed = audit_store.keyed_from(conn)
-    last = audit_store.last_id(conn)
-    shop.audit_key = load_key(shop.data_dir, may_create=last < first_keyed)
-    if 0 < last < first_keyed:
+    # Numbers given, not entries held: removing the keyed entries does not make a new key.
+    highest = audit_store.highest_number(conn)
+    shop.audit_key = load_key(shop.data_dir, may_create=highest < first_keyed)
+    if 0 < highest < first_keyed:
         record(
             shop,
             actor="comptoir",

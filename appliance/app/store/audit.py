@@ -63,8 +63,14 @@ def keyed_from(conn: Connection) -> int:
     return int(row[0]) if row else 1
 
 
-def last_id(conn: Connection) -> int:
-    return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+def highest_number(conn: Connection) -> int:
+    """The highest entry number ever given: the last entry's, or the sequence's if higher
+    (entries were removed from the end)."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM audit_log), 0), "
+        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0))"
+    ).fetchone()
+    return int(row[0])
 
 
 def link_of(conn: Connection, entry_id: int) -> str | None:

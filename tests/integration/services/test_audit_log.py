@@ -235,3 +235,12 @@ def test_a_removed_switch_point_holds_every_link_to_the_key(shop: Shop) -> None:
         assert named(again) == list(range(1, switch))  # the old plain links no longer pass
     finally:
         again.close()
+
+
+def test_removing_the_keyed_entries_with_the_key_makes_no_new_key(shop: Shop) -> None:
+    with shop.db.transaction() as tx:
+        tx.execute("DELETE FROM audit_log")
+    key_file(shop.data_dir).unlink()
+    shop.close()
+    with pytest.raises(KeyError_, match="is missing"):
+        open_shop(load(shop.data_dir))
