@@ -265,8 +265,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     count, problems = audit_log.verify(_shop(args))
     if problems:
         named = sorted({i for p in problems for i in p.entry_ids()})
-        which = f"entries {_id_runs(named)} differ from what the till wrote" if named else "its anchor is wrong"
-        print(f"TAMPERED: audit log of {count} entries: {which}.")
+        where = f"at entries {_id_runs(named)}" if named else "at its anchor"
+        print(f"TAMPERED: the audit log ({count} entries) is not as the till wrote it {where}:")
         for problem in problems:
             print(f"TAMPERED: {problem}")
         return 1
