@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from appliance import __version__
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
-from appliance.security.keys import KeyError_
+from appliance.security.keys import KeyError_, provider_for
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -49,7 +49,7 @@ def _shop(args: argparse.Namespace, **overrides: Any) -> Any:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from appliance.app.services.setup import NewStore, init_store, parse_taxes
-    from appliance.security.keys import SystemdCredential, key_dir_for, provider_for
+    from appliance.security.keys import SystemdCredential, key_dir_for
 
     data_dir = args.data_dir or os.environ.get("COMPTOIR_DATA_DIR")
     if not data_dir:
@@ -86,6 +86,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"New store in {directory} (keys: the systemd credentials).")
     else:
         print(f"New store in {directory} (keys in {keys}, apart from the store; keep them out of its backups).")
+    audit_key = provider_for("audit", directory).describe()
+    print(f"Audit log key: {audit_key} (without it the audit log can be neither checked nor extended).")
     print("Admin account: admin")
     print(f"One-time password: {password}")
     print("It is shown once and must be changed at first login.")
@@ -281,11 +283,25 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     count, problems = audit_log.verify(_shop(args))
     if problems:
+        named = sorted({i for p in problems for i in p.entry_ids()})
+        where = f"at entries {_id_runs(named)}" if named else "at its anchor"
+        print(f"TAMPERED: the audit log ({count} entries) is not as the till wrote it {where}:")
         for problem in problems:
             print(f"TAMPERED: {problem}")
         return 1
-    print(f"Audit log intact: {count} entries, hash chain and head verified.")
+    print(f"Audit log intact: {count} entries, keyed chain, numbering and anchor verified.")
     return 0
+
+
+def _id_runs(ids: list[int]) -> str:
+    """[2, 5, 6, 7] → '2, 5-7'."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
@@ -421,7 +437,7 @@ def build_parser() -> Parser:
     audit = command("audit", lambda a: 2, "the audit log")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=Parser)
     asub.required = True
-    data_dir(command("verify", cmd_audit_verify, "check the audit log's hash chain", asub))
+    data_dir(command("verify", cmd_audit_verify, "check the audit log: keyed chain, numbering, anchor", asub))
 
     from appliance.drivers import acquirer_sim
     from appliance.security import pan_scan

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,8 +51,8 @@ def test_init_prints_a_one_time_admin_password_and_makes_a_private_key(data: Pat
 
 def test_init_keeps_the_keys_apart_from_the_store(data: Path) -> None:
     assert keys(data).stat().st_mode & 0o777 == 0o700
-    assert sorted(p.name for p in keys(data).iterdir()) == ["store.key", "vault.key"]
-    assert all((keys(data) / k).stat().st_mode & 0o777 == 0o600 for k in ("store.key", "vault.key"))
+    assert sorted(p.name for p in keys(data).iterdir()) == ["audit.key", "store.key", "vault.key"]
+    assert all((keys(data) / k).stat().st_mode & 0o777 == 0o600 for k in ("audit.key", "store.key", "vault.key"))
     assert not list(data.glob("*.key*"))  # a copy of the data dir opens nothing
     assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
 
@@ -59,7 +62,7 @@ def test_init_with_a_key_dir_of_ones_own(tmp_path: Path) -> None:
     done = comptoir("init", "--data-dir", str(data), "--key-dir", str(chosen))
     assert done.returncode == 0, done.stderr
     assert f"keys in {chosen}" in done.stdout
-    assert sorted(p.name for p in chosen.iterdir()) == ["store.key", "vault.key"]
+    assert sorted(p.name for p in chosen.iterdir()) == ["audit.key", "store.key", "vault.key"]
     assert chosen.stat().st_mode & 0o777 == 0o700 and not keys(data).exists()
     assert f'key_dir = "{chosen}"' in (data / "comptoir.toml").read_text()
     assert comptoir("db", "verify", "--data-dir", str(data)).returncode == 0
@@ -68,7 +71,7 @@ def test_init_with_a_key_dir_of_ones_own(tmp_path: Path) -> None:
 
 
 def test_keys_beside_an_older_store_are_moved_apart(data: Path) -> None:
-    for key in ("store.key", "vault.key"):
+    for key in ("store.key", "vault.key", "audit.key"):
         os.replace(keys(data) / key, data / key)  # the layout init made before
     keys(data).rmdir()
     done = comptoir("db", "verify", "--data-dir", str(data))
@@ -82,7 +85,8 @@ def test_keys_beside_an_older_store_are_moved_apart(data: Path) -> None:
 
 
 def test_keys_that_cannot_be_moved_still_open_the_store_with_a_warning(data: Path, tmp_path: Path) -> None:
-    os.replace(keys(data) / "store.key", data / "store.key")
+    for key in ("store.key", "audit.key"):
+        os.replace(keys(data) / key, data / key)
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     done = comptoir("db", "verify", "--data-dir", str(data), env={"COMPTOIR_KEY_DIR": str(blocked / "keys")})
@@ -206,6 +210,117 @@ def test_audit_verify_finds_entries_cut_off_the_end(data: Path) -> None:
     db.close()
     done = comptoir("audit", "verify", "--data-dir", str(data))
     assert done.returncode == 1 and f"audit entry {last}" in done.stdout and "missing" in done.stdout
+
+
+# -- the audit log under attack: only SQL with the store key, the files and the command itself,
+# so that each of these also shows what the build before keyed links let through.
+
+
+def _store(data: Path) -> Any:
+    from appliance.app.store.db import Database
+    from appliance.security.keys import provider_for
+
+    return Database(data / "store.db", provider_for("store", data))
+
+
+def _relink_plain(tx: Any, data: Path, start: int) -> None:
+    """What an attacker with the store key but not the audit key can do after an edit: the
+    links from entry `start` on recomputed as a plain SHA-256 chain, and the head file beside
+    the store to match."""
+    before = tx.execute("SELECT hash FROM audit_log WHERE id = ?", (start - 1,)).fetchone()
+    prev = before[0] if before else "0" * 64
+    fields = ("id", "at", "actor", "action", "outcome", "origin", "object", "details")
+    rows = tx.execute(f"SELECT {', '.join(fields)} FROM audit_log WHERE id >= ? ORDER BY id", (start,)).fetchall()
+    for row in rows:
+        body = json.dumps([row[f] for f in fields], separators=(",", ":"), ensure_ascii=False)
+        link = hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+        tx.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, link, row["id"]))
+        prev = link
+    head = data / "audit.head"
+    words = head.read_text().split()
+    head.write_text(" ".join([*words[:-2], str(rows[-1]["id"]), prev]) + "\n")
+
+
+def _audit_key_file(data: Path) -> Path:
+    from appliance.security.keys import KeyFile, provider_for
+
+    provider = provider_for("audit", data)
+    assert isinstance(provider, KeyFile)
+    return provider.path
+
+
+def _unlock(data: Path, times: int = 1) -> None:
+    for _ in range(times):  # each one audited
+        assert comptoir("user", "unlock", "admin", "--data-dir", str(data)).returncode == 0
+
+
+def test_audit_verify_finds_a_cut_tail_after_later_entries(data: Path) -> None:
+    _unlock(data)
+    db = _store(data)
+    with db.transaction() as tx:
+        last = tx.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        tx.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+    db.close()
+    _unlock(data, 2)
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert f"audit entry {last}: missing" in done.stdout
+
+
+def test_audit_verify_finds_a_chain_recomputed_without_the_key(data: Path) -> None:
+    _unlock(data)
+    db = _store(data)
+    with db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
+        _relink_plain(tx, data, 2)
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert "audit entry 2:" in done.stdout and "without the audit key" in done.stdout
+
+
+def test_audit_verify_names_every_edited_entry(data: Path) -> None:
+    _unlock(data, 2)
+    db = _store(data)
+    with db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET actor = 'nobody' WHERE id = 2")
+        tx.execute("UPDATE audit_log SET outcome = 'failure' WHERE id = 4")
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert "audit entry 2: changed" in done.stdout and "audit entry 4: changed" in done.stdout
+    assert "not as the till wrote it at entries 2, 4:" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_audit_verify_names_an_entry_put_in(data: Path) -> None:
+    _unlock(data, 2)
+    db = _store(data)
+    with db.transaction() as tx:
+        # A refund slipped in as entry 3: the entries after it renumbered, the chain relinked.
+        count = tx.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        tx.execute("UPDATE audit_log SET id = -id WHERE id >= 3")
+        tx.execute("UPDATE audit_log SET id = 1 - id WHERE id < 0")
+        tx.execute(
+            "INSERT INTO audit_log(id, at, actor, action, outcome, origin, object, details, prev_hash, hash) "
+            "VALUES (3, '2026-01-01T00:00:00.000000Z', 'admin', 'refund', 'success', 'cli', 'sale:1', '{}', '', '')"
+        )
+        _relink_plain(tx, data, 3)
+    db.close()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 1, done.stdout
+    assert f"at entries 3-{count + 1}:" in done.stdout
+    assert "audit entry 3:" in done.stdout
+
+
+def test_a_missing_audit_key_is_a_clear_error(data: Path) -> None:
+    key = _audit_key_file(data)
+    key.unlink()
+    done = comptoir("audit", "verify", "--data-dir", str(data))
+    assert done.returncode == 2
+    assert "audit key" in done.stderr and "missing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not key.exists()
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.services import auth
+from appliance.app.services import audit_log, auth
 from appliance.app.services.setup import first_start
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, open_shop
 from appliance.config import load
-from appliance.security.keys import new_key
+from appliance.security.keys import KeyFile, new_key, provider_for
 
 
 def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,9 +27,12 @@ def test_the_first_start_makes_the_store_under_the_credential(tmp_path: Path, mo
     assert made == cfg.data_dir / FIRST_PASSWORD_FILE
     assert made.stat().st_mode & 0o777 == 0o600
     assert not (cfg.data_dir / "store.key").exists()  # the key stays systemd's
+    audit_key = provider_for("audit", cfg.data_dir)  # none handed over: a key file is made
+    assert isinstance(audit_key, KeyFile) and audit_key.path.stat().st_mode & 0o777 == 0o600
     assert first_start(cfg) is None  # once only
     shop = open_shop(cfg)
     try:
+        assert audit_log.verify(shop)[1] == []
         password = made.read_text().strip()
         actor = auth.login(shop, "admin", password, "127.0.0.1").actor
         assert actor.must_change_password
@@ -54,9 +57,10 @@ def test_no_credential_no_first_start(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_with_both_credentials_no_key_file_is_ever_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The appliance's layout (provisioning/roles/pos_app): systemd hands over the store key and
-    the card vault's key; the store is made under one, the vault under the other, and neither
-    the data dir nor a key folder beside it ever holds a key."""
+    """The appliance's layout (provisioning/roles/pos_app): systemd hands over the store key, the
+    card vault's key and the audit log's key; the store is made under one, the vault under
+    another, the audit chain linked with the third, and neither the data dir nor a key folder
+    beside it ever holds a key."""
     from appliance.security.vault import KEY_NAME, TokenVault, kek_id
 
     credentials = tmp_path / "creds"
@@ -64,6 +68,7 @@ def test_with_both_credentials_no_key_file_is_ever_written(tmp_path: Path, monke
     vault_key = new_key()
     (credentials / "comptoir-store-key").write_text(new_key().hex())
     (credentials / "comptoir-vault-key").write_text(vault_key.hex())
+    (credentials / "comptoir-audit-key").write_text(new_key().hex())
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
     data = tmp_path / "var-lib-comptoir"
     cfg = load(data)

@@ -1,21 +1,49 @@
 """Writing and checking the audit log (PCI DSS 10.2): who, what, when, from where, outcome.
 
-The head of the chain (last id and hash) is mirrored to a file beside the store after each
-commit, so that cutting entries off the end is found too.
+Each entry is linked with the audit key (`appliance.security.audit`). After each commit the
+head of the chain (last number and link) is anchored in a file beside the store, written
+atomically and durably. The anchor only moves along the chain it anchors: when the store no
+longer holds the anchored entry as anchored (entries cut off the end, then new ones written
+after them), it stays where it is, so `comptoir audit verify` still sees the cut.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import audit as audit_store
-from appliance.security.audit import ChainProblem, verify_chain
+from appliance.security.audit import Anchor, ChainProblem, load_key, verify_chain
 
 HEAD_FILE = "audit.head"
+
+log = logging.getLogger(__name__)
+
+
+def open_chain(shop: Shop) -> None:
+    """At each start: the audit key (made here while the store holds no keyed entry: a new
+    store, or one from before keyed links), and for a store whose entries all predate keyed
+    links, an entry recording the switch, so its head and anchor are keyed from now on."""
+    conn = shop.db.conn
+    first_keyed = audit_store.keyed_from(conn)
+    # Numbers given, not entries held: removing the keyed entries does not make a new key.
+    highest = audit_store.highest_number(conn)
+    shop.audit_key = load_key(shop.data_dir, may_create=highest < first_keyed)
+    if 0 < highest < first_keyed:
+        record(
+            shop,
+            actor="comptoir",
+            action="audit_chain_keyed",
+            object="audit_log",
+            details={"keyed_from": first_keyed},
+            origin="start",
+        )
 
 
 def record(
@@ -29,11 +57,14 @@ def record(
     origin: str | None = None,
 ) -> None:
     """Appends an entry in the caller's transaction (or its own when there is none)."""
+    if not shop.audit_key:
+        raise RuntimeError("the audit key is not loaded: open the shop with open_shop")
     name = actor.username if isinstance(actor, Actor) else actor
     where = origin or (actor.origin if isinstance(actor, Actor) else "cli")
     with shop.db.transaction() as tx:
-        entry_id, digest = audit_store.append(
+        entry_id, link, prev_id, prev_link = audit_store.append(
             tx,
+            key=shop.audit_key,
             at=shop.now(),
             actor=name[:64],
             action=action,
@@ -42,36 +73,72 @@ def record(
             object=object[:128],
             details=details or {},
         )
-    shop.db.after_commit(lambda: _write_head(shop.data_dir, entry_id, digest))
+    shop.db.after_commit(lambda: _anchor(shop, Anchor(entry_id, link), Anchor(prev_id, prev_link)))
 
 
-def _write_head(data_dir: Path, entry_id: int, digest: str) -> None:
-    path = data_dir / HEAD_FILE
-    current = read_head(data_dir)
-    if current is not None and current[0] >= entry_id:
-        return  # a later entry already wrote its head (another thread)
-    tmp = path.with_suffix(".tmp")
-    with contextlib.suppress(OSError):  # a head that lags only weakens tail detection
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, f"{entry_id} {digest}\n".encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-
-
-def read_head(data_dir: Path) -> tuple[int, str] | None:
+def _anchor(shop: Shop, head: Anchor, follows: Anchor) -> None:
     try:
-        text = (data_dir / HEAD_FILE).read_text().split()
-        return int(text[0]), text[1]
-    except (OSError, ValueError, IndexError):
+        with _locked(shop.data_dir) as dir_fd:
+            current = read_head(shop.data_dir)
+            if current is not None:
+                if current.entry_id >= head.entry_id:
+                    return  # a later entry already anchored its head (another thread or process)
+                along = (current.entry_id, current.link) == (follows.entry_id, follows.link)
+                if not along and audit_store.link_of(shop.db.conn, current.entry_id) != current.link:
+                    log.error(
+                        "audit log: the store no longer holds entry %d as anchored; the anchor stays "
+                        "there for `comptoir audit verify`",
+                        current.entry_id,
+                    )
+                    return
+            _write_atomically(shop.data_dir / HEAD_FILE, head.line().encode("ascii"), dir_fd)
+    except OSError:
+        # The entry is committed; an anchor that lags behind it is caught up by the next one.
+        log.warning("audit log: could not anchor entry %d", head.entry_id, exc_info=True)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[int]:
+    """The data dir, open and locked: one anchor writer at a time, across threads and processes."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _write_atomically(path: Path, data: bytes, dir_fd: int) -> None:
+    """The file's new content whole or not at all, and on disk before this returns: written
+    to a temporary file and synced, renamed over the old one, and the rename synced."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    os.fsync(dir_fd)
+
+
+def read_head(data_dir: Path) -> Anchor | None:
+    try:
+        return Anchor.parse((data_dir / HEAD_FILE).read_text(encoding="ascii"))
+    except (OSError, UnicodeDecodeError):
         return None
 
 
 def verify(shop: Shop) -> tuple[int, list[ChainProblem]]:
-    entries = audit_store.entries(shop.db.conn)
-    return len(entries), verify_chain(entries, read_head(shop.data_dir))
+    conn = shop.db.conn
+    entries = audit_store.entries(conn)
+    problems = verify_chain(
+        entries,
+        shop.audit_key,
+        keyed_from=audit_store.keyed_from(conn),
+        anchor=read_head(shop.data_dir),
+    )
+    return len(entries), problems
 
 
 def entries(shop: Shop, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:

@@ -119,6 +119,7 @@ class Shop:
     # Called with the sale's view after a change to it commits (the customer display).
     on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
     devices: Devices | None = field(default=None, repr=False)  # once the app has started them
+    audit_key: bytes = field(default=b"", repr=False)  # links the audit log; set by open_shop
 
     @property
     def data_dir(self) -> Path:
@@ -171,6 +172,14 @@ def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now) -> Sho
     path = config.data_dir / DB_FILE
     if not path.exists():
         raise StoreError(f"no store in {config.data_dir}: run 'comptoir init --data-dir {config.data_dir}' first")
+    from appliance.app.services import audit_log  # it imports this module
+
     db = Database(path, provider_for("store", config.data_dir))
-    db.migrate()
-    return Shop(config=config, db=db, passwords=Passwords(config.argon2), clock=clock)
+    try:
+        db.migrate()
+        shop = Shop(config=config, db=db, passwords=Passwords(config.argon2), clock=clock)
+        audit_log.open_chain(shop)
+    except BaseException:
+        db.close()
+        raise
+    return shop

@@ -210,6 +210,7 @@ def test_pos_app(provisioned: Provisioned) -> None:
         "StateDirectory=comptoir",
         "LoadCredentialEncrypted=comptoir-store-key:/etc/credstore.encrypted/comptoir-store-key",
         "LoadCredentialEncrypted=comptoir-vault-key:/etc/credstore.encrypted/comptoir-vault-key",
+        "LoadCredentialEncrypted=comptoir-audit-key:/etc/credstore.encrypted/comptoir-audit-key",
         "ExecStart=/opt/comptoir/bin/comptoir serve --data-dir /var/lib/comptoir --host 127.0.0.1 --port 8787",
     ):
         assert line in unit.splitlines(), line
@@ -217,6 +218,7 @@ def test_pos_app(provisioned: Provisioned) -> None:
     assert enabled(root, "comptoir-store-key.service")
     assert "systemd-creds encrypt" in read(root, "/usr/local/sbin/comptoir-store-key")
     assert 'make_key comptoir-vault-key "$vault_file"' in read(root, "/usr/local/sbin/comptoir-store-key")
+    assert 'make_key comptoir-audit-key "$audit_file"' in read(root, "/usr/local/sbin/comptoir-store-key")
     assert not (root / "etc/credstore.encrypted/comptoir-store-key").exists(), (
         "the key must be made on the box at first boot, not baked into the root"
     )
