@@ -222,6 +222,15 @@ def payments(conn: Connection, sale_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", (sale_id,))]
 
 
+def card_pending(conn: Connection, sale_id: int) -> int:
+    """What card payments on the sale still wait for the acquirer's definitive answer."""
+    row = conn.execute(
+        "SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE sale_id = ? AND status = 'pending'",
+        (sale_id,),
+    ).fetchone()
+    return int(row[0])
+
+
 def next_receipt_no(conn: Connection, terminal_id: str) -> int:
     """Takes the terminal's next number inside the caller's transaction: a rollback gives it
     back, so completed receipts have no gaps."""
