@@ -136,7 +136,7 @@ class GatewayConfig:
     # served by "outcome unknown, looking it up" than by a frozen screen.
     read_timeout: float = 25.0
     api_key: str | None = None
-    # The acquirer's in-flight window; never less than the acquirer's own (see above).
+    # The in-flight window (acquirer_protocol): never less than the acquirer's own.
     in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS
 
     @classmethod
