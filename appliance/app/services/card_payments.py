@@ -58,7 +58,7 @@ from appliance.drivers.payment import (
     PaymentGateway,
 )
 from appliance.security.rbac import Permission
-from appliance.security.vault import Audit, TokenVault
+from appliance.security.vault import Audit, TokenVault, VaultError
 
 log = logging.getLogger(__name__)
 
@@ -203,19 +203,25 @@ def _mark_sent(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any] | None:
 def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str, Any]) -> dict[str, Any]:
     """Step 2 and 3 for a pending attempt. Authorising again under the same key is safe:
     the gateway answers a retried key with its first record."""
+    try:
+        card = desk.vault.detokenise(
+            attempt["token"],
+            purpose="authorise",
+            actor=actor.username if isinstance(actor, Actor) else actor,
+            audit=_auditor(shop, actor),
+        )
+    except (NotFound, VaultError):
+        if not attempt["sends"]:
+            raise
+        return _still_unknown(shop, desk, attempt)  # sent before: the acquirer's record says
     sent = _mark_sent(shop, attempt)
     if sent is None:
+        del card
         current = _attempt(shop.db.conn, attempt["idempotency_key"])
         assert current is not None
         return current
     attempt = sent
     first_send = attempt["sends"] == 1
-    card = desk.vault.detokenise(
-        attempt["token"],
-        purpose="authorise",
-        actor=actor.username if isinstance(actor, Actor) else actor,
-        audit=_auditor(shop, actor),
-    )
     try:
         result = desk.gateway.authorise(
             attempt["amount"],
