@@ -287,3 +287,47 @@ def test_the_background_resolver_settles_without_being_asked(
         resolver.stop()
     assert sales.get_sale(shop, cashier, sale_id)["status"] == "completed"
     assert charged(desk, shop, sale_id) == 1000
+
+
+def test_over_http_a_pending_card_payment_shows_and_blocks_another(
+    sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from appliance.app.web.app import create_app
+    from tests.conftest import PASSWORD as STAFF_PASSWORD
+
+    shop, _ = init_store(tmp_path / "http", NewStore(store_name="Pending Over HTTP"))
+    users.add_user(shop, None, "cashier", "cashier", STAFF_PASSWORD)
+    catalog.import_csv(shop, None, CATALOG)
+    auth.throttle._failures.clear()
+    shop.config = dataclasses.replace(shop.config, gateway_url=sim_url)
+    try:
+        with TestClient(create_app(shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as api:
+            token = api.post("/api/v1/auth/login", json={"username": "cashier", "password": STAFF_PASSWORD}).json()
+            api.cookies.clear()
+            api.headers["authorization"] = f"Bearer {token['token']}"
+            sale = api.post("/api/v1/sales").json()["id"]
+            api.post(f"/api/v1/sales/{sale}/items", json={"sku": "APL"})
+            assert shop.devices is not None and shop.devices.cards is not None
+            gateway = shop.devices.cards.gateway
+            monkeypatch.setattr(gateway, "authorise", lambda *a, **k: (_ for _ in ()).throw(GatewayTimeout("lost")))
+            monkeypatch.setattr(gateway, "lookup", lambda **k: None)
+            body = {"method": "card", "amount": 1000, "card": VISA}
+            first = api.post(f"/api/v1/sales/{sale}/payments", json=body, headers={"Idempotency-Key": "http-pay-1"})
+            assert first.status_code == 409 and first.json()["error"]["code"] == "payment_pending", first.text
+            assert api.get(f"/api/v1/sales/{sale}").json()["card_pending"] == 1000
+            other = api.post(
+                f"/api/v1/sales/{sale}/payments",
+                json={**body, "card": MASTERCARD},
+                headers={"Idempotency-Key": "http-pay-2"},
+            )
+            assert other.status_code == 409 and other.json()["error"]["code"] == "payment_pending"
+            monkeypatch.undo()  # the network is back: the same key settles it
+            done = api.post(f"/api/v1/sales/{sale}/payments", json=body, headers={"Idempotency-Key": "http-pay-1"})
+            assert done.status_code == 201 and done.json()["status"] == "completed"
+            assert done.json()["card_pending"] == 0
+    finally:
+        shop.close()
