@@ -111,8 +111,10 @@ class PaymentGateway(Protocol):
         reference: str | None = None,
         capture: bool = False,
         allow_partial: bool = True,
+        sent_at: str | None = None,
     ) -> Authorisation:
-        """Asks the issuer for `amount`; with capture, also takes the money in one step."""
+        """Asks the issuer for `amount`; with capture, also takes the money in one step.
+        `sent_at` is the send's stamp as the caller recorded it (default: now)."""
         ...
 
     def capture(self, reference: str, amount: int | None = None) -> Authorisation: ...
@@ -271,6 +273,7 @@ class HttpGateway:
         reference: str | None = None,
         capture: bool = False,
         allow_partial: bool = True,
+        sent_at: str | None = None,
     ) -> Authorisation:
         body = {
             "amount": amount,
@@ -285,7 +288,7 @@ class HttpGateway:
             "capture": capture,
             "allow_partial": allow_partial,
             # The acquirer refuses it once the in-flight window has passed since this moment.
-            "sent_at": sent_at_now(),
+            "sent_at": sent_at or sent_at_now(),
         }
         data = self._call("POST", "/v1/authorisations", body=body, idempotency_key=idempotency_key)
         assert data is not None

@@ -186,8 +186,8 @@ def _check_sale(shop: Shop, desk: CardDesk, sale_id: int) -> None:
 def _mark_sent(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any] | None:
     """Stamps a send on the attempt, committed before the request leaves; the attempt as it
     now is, or None when it is no longer pending (settled meanwhile: send nothing)."""
-    now = shop.now()
     with shop.db.transaction() as tx:
+        now = shop.now()  # once the write lock is held: the request leaves right after the commit
         cur = tx.execute(
             "UPDATE payment_attempts SET sends = sends + 1, first_sent_at = coalesce(first_sent_at, ?),"
             " last_sent_at = ? WHERE id = ? AND status = 'pending'",
@@ -230,6 +230,8 @@ def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str
             attempt["idempotency_key"],
             reference=f"{shop.config.terminal_id}:sale:{attempt['sale_id']}",
             capture=True,
+            # The stamp the look-up rule counts from: the acquirer sees the same moment.
+            sent_at=attempt["last_sent_at"],
         )
     except GatewayUnavailable:
         # This send never reached the acquirer. On the first send that settles it; after
