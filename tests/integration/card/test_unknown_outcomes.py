@@ -331,3 +331,25 @@ def test_over_http_a_pending_card_payment_shows_and_blocks_another(
             assert done.json()["card_pending"] == 0
     finally:
         shop.close()
+
+
+def test_the_migration_queues_a_refund_an_older_build_left_unsent(
+    shop: Shop, cashier: Actor, manager: Actor, desk: CardDesk
+) -> None:
+    """A store from before 0016 whose refund lost its card_refunds row (fault c) gets it back
+    as pending, and it is sent; a settled attempt is left as it was."""
+    sale_id = new_sale(shop, cashier, apples=2)
+    card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA, "till-m")
+    refund = sales.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
+    conn = shop.db.conn
+    with shop.db.transaction() as tx:  # back to how the older build left it
+        tx.execute("DELETE FROM card_refunds")
+        for column in ("sends", "first_sent_at", "last_sent_at"):
+            tx.execute(f"ALTER TABLE payment_attempts DROP COLUMN {column}")
+        tx.execute("DELETE FROM schema_version WHERE version = 16")
+    assert shop.db.migrate() >= 16
+    rows = conn.execute("SELECT refund_id, amount, status, idempotency_key FROM card_refunds").fetchall()
+    assert [tuple(r) for r in rows] == [(refund["id"], 1000, "pending", f"cmp-refund-{refund['id']}-1")]
+    assert conn.execute("SELECT sends FROM payment_attempts").fetchone()[0] == 0  # settled: not touched
+    assert card_payments.send_pending_card_refunds(shop, desk) == {refund["id"]: ["refunded"]}
+    assert charged(desk, shop, sale_id) == 1000
