@@ -156,6 +156,10 @@ import { createWedgeDetector } from "/static/scanner.js";
       ? `A card payment of ${fmt(checking)} is being checked with the card network. Take no other card payment on this sale until it is settled.`
       : "";
     C.show($("card-checking"), checking > 0);
+    if (checking > 0 && !state.checkingTimer) {
+      // Read the sale again until the card network's answer has settled it.
+      state.checkingTimer = setTimeout(() => { state.checkingTimer = null; reload(); }, 5000);
+    }
 
     // What can be done now
     const open = sale && sale.status === "open";
