@@ -368,12 +368,9 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
         settled = _attempt(tx, attempt["idempotency_key"])
         assert settled is not None
     if void:
-        # After the commit: if this void is lost, the attempt still says "voided" and
-        # resolve_pending's sweep of voided attempts repeats it (voiding twice is harmless).
-        try:
-            desk.gateway.void(result.reference)
-        except GatewayError:
-            pass
+        # After the commit: if this void is lost, the attempt still says "voided" with no
+        # void_sent_at, and resolve_pending's sweep repeats it (voiding twice is harmless).
+        _void(shop, desk, settled)
     elif settled["status"] == "approved":
         sale_row = sales_store.header(shop.db.conn, settled["sale_id"])
         if sale_row is not None and sale_row["status"] == "completed":
@@ -435,20 +432,30 @@ def resolve_pending(
             outcomes.append(str(current["status"]))
             continue
         outcomes.append(str(_look_up(shop, desk, attempt)["status"]))
-    for row in shop.db.conn.execute("SELECT gateway_ref FROM payment_attempts WHERE status = 'voided'").fetchall():
-        try:
-            desk.gateway.void(str(row[0]))
-        except GatewayError:
-            pass
+    unsent_voids = "SELECT * FROM payment_attempts WHERE status = 'voided' AND void_sent_at IS NULL"
+    for row in shop.db.conn.execute(unsent_voids).fetchall():
+        _void(shop, desk, dict(row))
     return outcomes
+
+
+def _void(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> None:
+    """Releases a voided attempt's approval at the acquirer; once it answers, never again."""
+    try:
+        desk.gateway.void(str(attempt["gateway_ref"]))
+    except GatewayRejected:
+        pass  # its definitive answer: nothing there to release
+    except GatewayError:
+        return  # unknown: the next sweep sends it again
+    with shop.db.transaction() as tx:
+        tx.execute("UPDATE payment_attempts SET void_sent_at = ? WHERE id = ?", (shop.now(), attempt["id"]))
 
 
 def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
     """Sends a committed refund's card tenders back through their authorisations.
 
     The refund's own transaction queued them (card_refunds); this sends the pending ones,
-    each under a key made of the refund and the payment, so a retry (or a restart) never
-    refunds twice. Returns each one's status: refunded, failed, or pending to retry.
+    each under a key made of the refund, the payment and its authorisation, so a retry (or a
+    restart) never refunds twice. Returns each one's status: refunded, failed, or pending to retry.
     """
     _not_in_transaction(shop)
     if shop.db.conn.execute("SELECT 1 FROM refunds WHERE id = ?", (refund_id,)).fetchone() is None:
@@ -494,9 +501,16 @@ def send_pending_card_refunds(shop: Shop, desk: CardDesk) -> dict[int, list[str]
     return {refund_id: send_card_refunds(shop, desk, refund_id) for refund_id in waiting}
 
 
+WAITING_ATTEMPTS = (
+    "SELECT idempotency_key FROM payment_attempts"
+    " WHERE status = 'pending' OR (status = 'voided' AND void_sent_at IS NULL)"
+)
+
+
 def anything_pending(shop: Shop) -> bool:
+    """Whether a card payment, a void or a card refund still waits for the acquirer."""
     conn = shop.db.conn
-    if conn.execute("SELECT 1 FROM payment_attempts WHERE status = 'pending' LIMIT 1").fetchone():
+    if conn.execute(WAITING_ATTEMPTS + " LIMIT 1").fetchone():
         return True
     return bool(conn.execute("SELECT 1 FROM card_refunds WHERE status = 'pending' LIMIT 1").fetchone())
 
@@ -552,7 +566,7 @@ class PendingCardsResolver:
 
     def _waiting(self) -> frozenset[str]:
         conn = self.shop.db.conn
-        keys = conn.execute("SELECT idempotency_key FROM payment_attempts WHERE status = 'pending'").fetchall()
+        keys = conn.execute(WAITING_ATTEMPTS).fetchall()
         refunds = conn.execute("SELECT idempotency_key FROM card_refunds WHERE status = 'pending'").fetchall()
         return frozenset(str(r[0]) for r in [*keys, *refunds])
 

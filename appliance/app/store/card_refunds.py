@@ -11,12 +11,16 @@ from appliance.app.store.db import Connection
 
 
 def queue(tx: Connection, refund_id: int, now: str) -> int:
-    """Queues the refund's card tenders (refund_tenders with method card); the number queued."""
+    """Queues the refund's card tenders (refund_tenders with method card); the number queued.
+
+    The key names the authorisation too: refund 1 of payment 1 exists in every store, and
+    the acquirer sees the keys of all the tills of a merchant."""
     cur = tx.execute(
         "INSERT OR IGNORE INTO card_refunds (refund_id, payment_id, amount, idempotency_key,"
-        " status, created_at) SELECT refund_id, payment_id, amount,"
-        " 'cmp-refund-' || refund_id || '-' || payment_id, 'pending', ? FROM refund_tenders"
-        " WHERE refund_id = ? AND method = 'card'",
+        " status, created_at) SELECT t.refund_id, t.payment_id, t.amount,"
+        " 'cmp-refund-' || t.refund_id || '-' || t.payment_id || '-' || p.reference, 'pending', ?"
+        " FROM refund_tenders t JOIN payments p ON p.id = t.payment_id"
+        " WHERE t.refund_id = ? AND t.method = 'card'",
         (now, refund_id),
     )
     return int(cur.rowcount)

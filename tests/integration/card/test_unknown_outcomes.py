@@ -344,12 +344,34 @@ def test_the_migration_queues_a_refund_an_older_build_left_unsent(
     conn = shop.db.conn
     with shop.db.transaction() as tx:  # back to how the older build left it
         tx.execute("DELETE FROM card_refunds")
-        for column in ("sends", "first_sent_at", "last_sent_at"):
+        for column in ("sends", "first_sent_at", "last_sent_at", "void_sent_at"):
             tx.execute(f"ALTER TABLE payment_attempts DROP COLUMN {column}")
         tx.execute("DELETE FROM schema_version WHERE version = 16")
     assert shop.db.migrate() >= 16
     rows = conn.execute("SELECT refund_id, amount, status, idempotency_key FROM card_refunds").fetchall()
-    assert [tuple(r) for r in rows] == [(refund["id"], 1000, "pending", f"cmp-refund-{refund['id']}-1")]
+    reference = conn.execute("SELECT reference FROM payments").fetchone()[0]
+    key = f"cmp-refund-{refund['id']}-1-{reference}"
+    assert [tuple(r) for r in rows] == [(refund["id"], 1000, "pending", key)]
     assert conn.execute("SELECT sends FROM payment_attempts").fetchone()[0] == 0  # settled: not touched
     assert card_payments.send_pending_card_refunds(shop, desk) == {refund["id"]: ["refunded"]}
     assert charged(desk, shop, sale_id) == 1000
+
+
+def test_a_lost_void_is_sent_again_until_the_acquirer_answers(
+    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sale_id = new_sale(shop, cashier)
+    monkeypatch.setattr(desk.gateway, "authorise", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-v")
+    monkeypatch.undo()
+    (args,) = [dict(r) for r in shop.db.conn.execute("SELECT * FROM payment_attempts")]
+    sales.cancel_sale(shop, cashier, sale_id)  # the customer walked away; the request lands
+    card = desk.vault.detokenise(args["token"], purpose="authorise", actor="test", audit=lambda *a: None)
+    desk.gateway.authorise(1000, "CAD", card, args["idempotency_key"], capture=True, sent_at=args["last_sent_at"])
+    monkeypatch.setattr(desk.gateway, "void", lambda ref: (_ for _ in ()).throw(GatewayTimeout("lost")))
+    assert card_payments.resolve_pending(shop, desk) == ["voided"]
+    assert charged(desk, shop, sale_id) == 1000 and card_payments.anything_pending(shop)
+    monkeypatch.undo()
+    assert card_payments.resolve_pending(shop, desk) == []  # the sweep sends the void again
+    assert charged(desk, shop, sale_id) == 0 and not card_payments.anything_pending(shop)
