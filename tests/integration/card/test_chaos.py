@@ -5,7 +5,9 @@ serve` (the simulated acquirer, keeping its books in a state file), with a laten
 proxy between them (tests/fakes/latency_proxy.py: late chunks, answers cut off). A till
 drives sales and refunds through the HTTP API and retries as a till does: the same
 Idempotency-Key until the payment is settled, a new one only after a definitive "nothing
-was charged". Meanwhile both processes are SIGKILLed at random, and at named points:
+was charged"; now and then the customer walks away while a payment is being checked (the
+sale is cancelled: a capture that lands after that must be voided). Meanwhile both
+processes are SIGKILLed at random, and at named points:
 
 - acquirer_after_capture: the acquirer has captured, its answer is on the wire: killed;
 - server_between_send_and_settle: the acquirer's answer comes back to a dead server;
@@ -203,7 +205,7 @@ class Chaos(threading.Thread):
     def run(self) -> None:
         try:
             while self.done < self.kills and not self.stopping.is_set():
-                time.sleep(self.rng.uniform(0.3, 1.2))
+                time.sleep(self.rng.uniform(0.2, 0.8))
                 # Every other kill at a named point, in turn; the others anywhere.
                 if self.done % 2 == 0:
                     kind = NAMED[(self.done // 2) % len(NAMED)]
@@ -214,7 +216,7 @@ class Chaos(threading.Thread):
                 else:
                     which = self.rng.choice(("server", "acquirer"))
                     self.cluster.kill(which, f"random_{which}")
-                    time.sleep(self.rng.uniform(0.0, 1.0))
+                    time.sleep(self.rng.uniform(0.0, 0.6))
                     self._restart(which)
                     self.done += 1
         except BaseException as exc:  # noqa: BLE001 - handed to the test
@@ -269,7 +271,7 @@ class Chaos(threading.Thread):
         finally:
             proxy.faults.on_answer = proxy.faults.on_request = None
         # The acquirer stays down a while: the till's retries find it refusing connections.
-        time.sleep(self.rng.uniform(1.0, 2.0) if victim == "acquirer" else self.rng.uniform(0.0, 0.5))
+        time.sleep(self.rng.uniform(0.8, 1.5) if victim == "acquirer" else self.rng.uniform(0.0, 0.3))
         self._restart(victim)
         return True
 
@@ -277,8 +279,9 @@ class Chaos(threading.Thread):
 class Till:
     """A till's side of the API, retrying as a till does."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, rng: random.Random) -> None:
         self.cluster = cluster
+        self.rng = rng
         self.http = httpx.Client(base_url=cluster.url, timeout=60, trust_env=False)
         self.counts: Counter[str] = Counter()
         self.anomalies: list[str] = []
@@ -314,6 +317,7 @@ class Till:
         key = str(uuid.uuid4())
         deadline = time.monotonic() + 120
         body = {"method": "card", "amount": amount, "card": VISA}
+        impatient = self.rng.random() < 0.2  # walks away while the payment is being checked
         while time.monotonic() < deadline:
             answer = self.call("POST", f"/api/v1/sales/{sale_id}/payments", json=body, headers={"Idempotency-Key": key})
             if answer.status_code == 201:
@@ -322,6 +326,12 @@ class Till:
             code = answer.json()["error"]["code"]
             if code == "payment_pending":
                 self.counts["payment_pending"] += 1
+                if impatient:
+                    self.call("POST", f"/api/v1/sales/{sale_id}/cancel", json={})
+                    if self.call("GET", f"/api/v1/sales/{sale_id}").json()["status"] == "cancelled":
+                        self.counts["walked_away"] += 1  # a capture that lands now must be voided
+                        return False
+                    impatient = False  # settled meanwhile: back to waiting for it
                 time.sleep(0.3)  # same key: the outcome is being checked
             elif code in NOTHING_CHARGED:
                 self.counts[f"told_{code}"] += 1
@@ -436,7 +446,7 @@ def test_no_double_charge_no_lost_capture_no_lost_refund(cluster: Cluster, tmp_p
     cluster.start_sim()
     cluster.start_server()
     cluster.proxy.faults = Faults(delay=(0.0, 0.02), drop_answer=0.05)
-    till = Till(cluster)
+    till = Till(cluster, random.Random(SEED + 1))
     chaos = Chaos(cluster, KILLS, rng)
     started = time.monotonic()
     chaos.start()
