@@ -14,6 +14,11 @@ docs/acquirer-protocol.md):
 Idempotent on the idempotency key: the same key with the same request returns the first
 record (at once, even for the slow and dropping cards); with a different request, 409.
 
+The in-flight window: a new authorisation is processed only if it arrives within
+`in_flight_window` seconds of its `sent_at`; later it is refused (409 request_expired) and
+nothing is recorded. So "not found" for a key is final once the window has passed since
+the client last sent it (docs/acquirer-protocol.md).
+
 State lives in memory and, with `--state FILE`, in a JSON file written after each change,
 so that a restarted POS (or a restarted simulator) can look records up. Neither holds a
 card number, nor anything a number can be recovered from: a record keeps brand, last four
@@ -44,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.app.domain.card import detect_brand, luhn_ok
+from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
 
 # Starlette and uvicorn are imported where they are used, so that `comptoir` (which builds
 # its parser from add_arguments below) does not pay for them on every command.
@@ -91,9 +97,15 @@ class Record:
 class Acquirer:
     """The simulator's books: authorisations and refunds, by id and by idempotency key."""
 
-    def __init__(self, state_file: Path | None = None, hang_seconds: float = DEFAULT_HANG_SECONDS):
+    def __init__(
+        self,
+        state_file: Path | None = None,
+        hang_seconds: float = DEFAULT_HANG_SECONDS,
+        in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS,
+    ):
         self.state_file = state_file
         self.hang_seconds = hang_seconds
+        self.in_flight_window = in_flight_window
         self.records: dict[str, Record] = {}
         self.by_key: dict[str, str] = {}
         self.refunds_by_key: dict[str, tuple[str, int]] = {}  # key -> (auth id, index)
@@ -172,6 +184,17 @@ async def _json_body(request: Request) -> dict[str, Any] | None:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _age(sent_at: Any) -> float | None:
+    """Seconds since a request's `sent_at` (negative if stamped ahead), None if unreadable."""
+    if not isinstance(sent_at, str):
+        return None
+    try:
+        moment = datetime.strptime(sent_at, SENT_AT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return (datetime.now(UTC) - moment).total_seconds()
 
 
 def _expired(month: int, year: int) -> bool:
@@ -267,6 +290,7 @@ def create_app(acquirer: Acquirer) -> Starlette:
         merchant_reference = str(body["reference"])[:64] if body.get("reference") else None
         capture = bool(body.get("capture", False))
         allow_partial = bool(body.get("allow_partial", True))
+        age = _age(body.get("sent_at"))
         last_four = number[-4:]
         digest = request_digest(amount, currency, last_four, month, year, capture)
         card_digest = acquirer.card_digest(number)
@@ -279,6 +303,12 @@ def create_app(acquirer: Acquirer) -> Starlette:
             if not acquirer.same_request(record, key, digest, card_digest):
                 return _error(409, "idempotency_conflict", "this key was used for another request")
             return JSONResponse(record.public())
+        if age is None:
+            return _error(400, "sent_at_required", "sent_at: when the request left, UTC, %Y-%m-%dT%H:%M:%S.%fZ")
+        if age > acquirer.in_flight_window:
+            # Past the in-flight window the client may already have settled it as "nothing
+            # was charged": it is never processed, then or later.
+            return _error(409, "request_expired", "this request is older than the in-flight window: not processed")
         if last_four == UNAVAILABLE:
             return _error(503, "unavailable", "the issuer is unavailable: not processed")
 
@@ -426,11 +456,12 @@ def serve(
     state_file: Path | None = None,
     hang_seconds: float = DEFAULT_HANG_SECONDS,
     announce: bool = True,
+    in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS,
 ) -> None:
     """Runs the simulator until SIGINT/SIGTERM. Port 0 picks a free port; the line
     `acquirer-sim listening on http://HOST:PORT` on stdout says which."""
     _check_loopback(host)
-    acquirer = Acquirer(state_file, hang_seconds)
+    acquirer = Acquirer(state_file, hang_seconds, in_flight_window)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -465,6 +496,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_HANG_SECONDS,
         help="how long the slow test card waits before answering (default 30)",
     )
+    parser.add_argument(
+        "--in-flight-window",
+        type=float,
+        default=IN_FLIGHT_WINDOW_SECONDS,
+        help=f"seconds after its sent_at past which a request is never processed ({IN_FLIGHT_WINDOW_SECONDS:g})",
+    )
 
 
 def run_acquirer_serve(args: argparse.Namespace) -> int:
@@ -472,8 +509,17 @@ def run_acquirer_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print("acquirer serve: --port is 0 to 65535", file=sys.stderr)
         return 2
+    if not 0 < args.in_flight_window <= 86400:
+        print("acquirer serve: --in-flight-window is 0 to 86400 seconds", file=sys.stderr)
+        return 2
     try:
-        serve(args.host, args.port, state_file=args.state, hang_seconds=args.hang_seconds)
+        serve(
+            args.host,
+            args.port,
+            state_file=args.state,
+            hang_seconds=args.hang_seconds,
+            in_flight_window=args.in_flight_window,
+        )
     except (ValueError, OSError) as exc:
         print(f"acquirer serve: {exc}", file=sys.stderr)
         return 2

@@ -7,8 +7,9 @@ simulated acquirer speaking the same protocol for development and tests.
 The one distinction a caller must never get wrong is whether the money may have moved:
 
 - a result (approved, partial or declined) is a known outcome;
-- `GatewayUnavailable`: the request never reached the acquirer (connection refused, DNS,
-  connect timeout, 503 "not processed"); nothing happened, and it is safe to retry;
+- `GatewayUnavailable`: this request never reached the acquirer (connection refused, DNS,
+  connect timeout, 503 "not processed"); this send did nothing, and it is safe to retry. It
+  says nothing of an EARLIER send of the same key, which may have been charged;
 - `GatewayTimeout`: the request was sent but no complete answer came back (read timeout,
   connection dropped, 5xx mid-way). The outcome is UNKNOWN: the caller must resolve it by
   `lookup(idempotency_key=…)` or by retrying with the same idempotency key, never by
@@ -22,15 +23,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import httpx
 
 from appliance.app.domain.card import Card
+from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
 
 Status = Literal["approved", "partial", "declined"]
 
 GATEWAY_URL_ENV = "COMPTOIR_GATEWAY_URL"
+GATEWAY_WINDOW_ENV = "COMPTOIR_GATEWAY_WINDOW"
+
+
+def sent_at_now() -> str:
+    """The `sent_at` stamp of a request leaving now."""
+    return datetime.now(UTC).strftime(SENT_AT_FORMAT)
 
 
 class GatewayError(Exception):
@@ -102,8 +111,10 @@ class PaymentGateway(Protocol):
         reference: str | None = None,
         capture: bool = False,
         allow_partial: bool = True,
+        sent_at: str | None = None,
     ) -> Authorisation:
-        """Asks the issuer for `amount`; with capture, also takes the money in one step."""
+        """Asks the issuer for `amount`; with capture, also takes the money in one step.
+        `sent_at` is the send's stamp as the caller recorded it (default: now)."""
         ...
 
     def capture(self, reference: str, amount: int | None = None) -> Authorisation: ...
@@ -127,11 +138,24 @@ class GatewayConfig:
     # served by "outcome unknown, looking it up" than by a frozen screen.
     read_timeout: float = 25.0
     api_key: str | None = None
+    # The in-flight window (acquirer_protocol): never less than the acquirer's own.
+    in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS
 
     @classmethod
     def from_env(cls, default_url: str | None = None) -> GatewayConfig | None:
         url = os.environ.get(GATEWAY_URL_ENV) or default_url
-        return cls(url=url) if url else None
+        if not url:
+            return None
+        window = os.environ.get(GATEWAY_WINDOW_ENV)
+        if window is None:
+            return cls(url=url)
+        try:
+            seconds = float(window)
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds <= 86400:
+            raise ValueError(f"{GATEWAY_WINDOW_ENV} is the acquirer's in-flight window in seconds (0 to 86400)")
+        return cls(url=url, in_flight_window=seconds)
 
 
 def _authorisation(body: dict[str, Any]) -> Authorisation:
@@ -249,6 +273,7 @@ class HttpGateway:
         reference: str | None = None,
         capture: bool = False,
         allow_partial: bool = True,
+        sent_at: str | None = None,
     ) -> Authorisation:
         body = {
             "amount": amount,
@@ -262,6 +287,8 @@ class HttpGateway:
             "reference": reference,
             "capture": capture,
             "allow_partial": allow_partial,
+            # The acquirer refuses it once the in-flight window has passed since this moment.
+            "sent_at": sent_at or sent_at_now(),
         }
         data = self._call("POST", "/v1/authorisations", body=body, idempotency_key=idempotency_key)
         assert data is not None

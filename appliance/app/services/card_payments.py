@@ -7,16 +7,23 @@ leaves something that says what to do next:
    idempotency key the gateway will see — committed before the gateway is called;
 2. call the gateway (authorise and capture in one step) with that key;
 3. in one transaction, record the tender on the sale (completing it when nothing is due)
-   and mark the attempt `approved` — or `declined`, or `failed` when the gateway never got
-   the request.
+   and mark the attempt `approved` — or `declined`, or `failed` when the gateway certainly
+   never got the request.
 
-A timeout or a dropped connection leaves the attempt `pending`: the outcome is unknown.
-`resolve_pending` (run at start-up, and by a retry with the same key) looks it up at the
-gateway: found approved, it is recorded on the sale (or voided if the sale can no longer
-take it); not found, nothing was charged. So a sale ends paid once, or not paid.
+Each send is stamped on the attempt (sends, first_sent_at, last_sent_at) and committed
+before the request leaves. Once an attempt may have reached the acquirer, an unknown outcome
+is never "nothing was charged": only the acquirer's definitive answer settles it — its
+record, or a "not found" to a look-up asked after the protocol's in-flight window has passed
+since the last send (docs/acquirer-protocol.md). A timeout, a dropped connection, an
+unreachable acquirer or a younger "not found" leave the attempt `pending`; `resolve_pending`
+(at start-up, and every few seconds by `PendingCardsResolver`, backing off) and a retry with
+the same key settle it later. Only the very first send, refused before it left (connection
+refused, 503 "not processed", a 4xx), is `failed` at once. While an attempt is pending, its
+sale takes no other card tender (409 payment_pending). So a sale ends paid once, or not paid.
 
-Refunds go back through the original authorisation (never a re-entered number):
-`send_card_refunds` after `sales.refund` has committed the refund and its card tenders.
+Refunds go back through the original authorisation (never a re-entered number): the refund's
+transaction queues its card tenders in card_refunds, and `send_card_refunds` sends the
+pending ones after the commit (again at start-up and by the resolver until confirmed).
 
 Once an attempt is settled its number leaves the vault (`card_vault.forget_settled`, after
 each payment and each resolve); a pending one keeps it until it is settled.
@@ -27,7 +34,10 @@ attempt must be committed before the call), and they say so if they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -37,9 +47,11 @@ from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.sales import _complete_if_settled, _load, view
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, parse_iso
+from appliance.app.store import card_refunds
 from appliance.app.store import sales as sales_store
 from appliance.app.store.db import Connection
+from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS
 from appliance.drivers.payment import (
     Authorisation,
     GatewayError,
@@ -49,7 +61,9 @@ from appliance.drivers.payment import (
     PaymentGateway,
 )
 from appliance.security.rbac import Permission
-from appliance.security.vault import Audit, TokenVault
+from appliance.security.vault import Audit, TokenVault, VaultError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,8 @@ class CardDesk:
 
     vault: TokenVault
     gateway: PaymentGateway
+    # The acquirer's in-flight window (GatewayConfig.in_flight_window).
+    in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS
 
 
 class PaymentPending(Conflict):
@@ -119,7 +135,17 @@ def pay_card(
             raise Invalid("card: {number, exp_month, exp_year}", "card_required")
         parsed = parse_card(number, month, year, shop.clock().date())
         del number, card  # from here on the card is the vault's token
+        # A card payment of this sale whose outcome is unknown may yet be charged: one more
+        # look-up first, and no other card tender until it is settled.
+        _check_sale(shop, desk, sale_id)
         with shop.db.transaction() as tx:
+            if tx.execute(
+                "SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending'", (sale_id,)
+            ).fetchone():
+                raise PaymentPending(
+                    "a card payment on this sale is still being checked with the card network;"
+                    " take no other card payment until it is settled"
+                )
             sale = _load(tx, sale_id)
             sale.take_tender("card", amount, shop.tax_classes, shop.settings.tax_rounding)
             info = desk.vault.tokenise(parsed)  # joins this transaction
@@ -152,15 +178,56 @@ def pay_card(
     return _answer(shop, existing)
 
 
+def _check_sale(shop: Shop, desk: CardDesk, sale_id: int) -> None:
+    """Looks up the sale's pending card payments that were sent (settling what the
+    acquirer can answer for)."""
+    rows = shop.db.conn.execute(
+        "SELECT * FROM payment_attempts WHERE sale_id = ? AND status = 'pending' AND sends > 0 ORDER BY id",
+        (sale_id,),
+    ).fetchall()
+    for row in rows:
+        _look_up(shop, desk, dict(row))
+
+
+def _mark_sent(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any] | None:
+    """Stamps a send on the attempt, committed before the request leaves; the attempt as it
+    now is, or None when it is no longer pending (settled meanwhile: send nothing)."""
+    with shop.db.transaction() as tx:
+        now = shop.now()  # once the write lock is held: the request leaves right after the commit
+        cur = tx.execute(
+            "UPDATE payment_attempts SET sends = sends + 1, first_sent_at = coalesce(first_sent_at, ?),"
+            " last_sent_at = ? WHERE id = ? AND status = 'pending'",
+            (now, now, attempt["id"]),
+        )
+        if cur.rowcount != 1:
+            return None
+        current = _attempt(tx, attempt["idempotency_key"])
+    assert current is not None
+    return current
+
+
 def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str, Any]) -> dict[str, Any]:
     """Step 2 and 3 for a pending attempt. Authorising again under the same key is safe:
     the gateway answers a retried key with its first record."""
-    card = desk.vault.detokenise(
-        attempt["token"],
-        purpose="authorise",
-        actor=actor.username if isinstance(actor, Actor) else actor,
-        audit=_auditor(shop, actor),
-    )
+    try:
+        card = desk.vault.detokenise(
+            attempt["token"],
+            purpose="authorise",
+            actor=actor.username if isinstance(actor, Actor) else actor,
+            audit=_auditor(shop, actor),
+        )
+    except (NotFound, VaultError):
+        if not attempt["sends"]:
+            raise
+        return _still_unknown(shop, desk, attempt)  # sent before: the acquirer's record says
+    sent = _mark_sent(shop, attempt)
+    if sent is None:
+        del card
+        current = _attempt(shop.db.conn, attempt["idempotency_key"])
+        assert current is not None
+        return current
+    attempt = sent
+    first_send = attempt["sends"] == 1
     try:
         result = desk.gateway.authorise(
             attempt["amount"],
@@ -169,38 +236,77 @@ def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str
             attempt["idempotency_key"],
             reference=f"{shop.config.terminal_id}:sale:{attempt['sale_id']}",
             capture=True,
+            # The stamp the look-up rule counts from: the acquirer sees the same moment.
+            sent_at=attempt["last_sent_at"],
         )
     except GatewayUnavailable:
-        _finish(shop, attempt, "failed", decline_code="gateway_unavailable")
-        raise Conflict("the card network cannot be reached; nothing was charged", "gateway_unavailable") from None
+        # This send never reached the acquirer. On the first send that settles it; after
+        # that an earlier send may have been charged: only the acquirer can say.
+        if first_send and _finish(shop, attempt, "failed", decline_code="gateway_unavailable"):
+            raise Conflict("the card network cannot be reached; nothing was charged", "gateway_unavailable") from None
+        return _still_unknown(shop, desk, attempt)
     except GatewayRejected as exc:
-        _finish(shop, attempt, "failed", decline_code=exc.code)
-        raise Invalid(f"the card payment was refused ({exc.code})", "card_refused") from None
+        if first_send and _finish(shop, attempt, "failed", decline_code=exc.code):
+            raise Invalid(f"the card payment was refused ({exc.code})", "card_refused") from None
+        return _still_unknown(shop, desk, attempt)
     except GatewayTimeout:
-        found = _lookup(desk, attempt)
-        if found is None:
-            raise PaymentPending("no answer from the card network; the payment is being checked") from None
-        result = found
-    del card
+        return _still_unknown(shop, desk, attempt)
+    finally:
+        del card
     return settle(shop, desk, attempt, result)
 
 
-def _lookup(desk: CardDesk, attempt: dict[str, Any]) -> Authorisation | None:
+def _still_unknown(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> dict[str, Any]:
+    """The outcome is unknown: one look-up now; still unknown, 409 payment_pending."""
+    current = _look_up(shop, desk, attempt)
+    if current["status"] == "pending":
+        raise PaymentPending("no answer from the card network; the payment is being checked")
+    return current
+
+
+def _look_up(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> dict[str, Any]:
+    """Asks the acquirer for a sent attempt by its key; the attempt as it then is.
+
+    Found: settled by the record. Not found, asked after the in-flight window has passed
+    since the last send: failed, nothing was charged. Anything else: still pending.
+    """
+    asked_at = shop.clock()
     try:
-        return desk.gateway.lookup(idempotency_key=attempt["idempotency_key"])
+        found = desk.gateway.lookup(idempotency_key=attempt["idempotency_key"])
     except GatewayError:
-        return None
+        found = None
+        definitive = False
+    else:
+        definitive = True
+    if found is not None:
+        return settle(shop, desk, attempt, found)
+    if definitive and _window_passed(desk, attempt, asked_at):
+        # Guarded by the send count read before the look-up: a send since then reopens it.
+        _finish(shop, attempt, "failed", decline_code="not_received")
+    current = _attempt(shop.db.conn, attempt["idempotency_key"])
+    assert current is not None
+    return current
 
 
-def _finish(shop: Shop, attempt: dict[str, Any], status: str, **fields: Any) -> None:
+def _window_passed(desk: CardDesk, attempt: dict[str, Any], asked_at: dt.datetime) -> bool:
+    last = attempt.get("last_sent_at")
+    if last is None:
+        return False
+    return asked_at - parse_iso(str(last)) > dt.timedelta(seconds=desk.in_flight_window)
+
+
+def _finish(shop: Shop, attempt: dict[str, Any], status: str, **fields: Any) -> bool:
+    """Settles a pending attempt that was sent no more than `attempt` says; False when it
+    was settled or sent again meanwhile (nothing changed)."""
     columns = ", ".join(f"{name} = ?" for name in fields)
     extra = f", {columns}" if columns else ""
     with shop.db.transaction() as tx:
-        tx.execute(
+        cur = tx.execute(
             f"UPDATE payment_attempts SET status = ?, resolved_at = ?{extra} "  # noqa: S608
-            "WHERE id = ? AND status = 'pending'",
-            (status, shop.now(), *fields.values(), attempt["id"]),
+            "WHERE id = ? AND status = 'pending' AND sends = ?",
+            (status, shop.now(), *fields.values(), attempt["id"], attempt["sends"]),
         )
+        return bool(cur.rowcount == 1)
 
 
 def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authorisation) -> dict[str, Any]:
@@ -268,12 +374,9 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
         settled = _attempt(tx, attempt["idempotency_key"])
         assert settled is not None
     if void:
-        # After the commit: if this void is lost, the attempt still says "voided" and
-        # resolve_pending's sweep of voided attempts repeats it (voiding twice is harmless).
-        try:
-            desk.gateway.void(result.reference)
-        except GatewayError:
-            pass
+        # After the commit: if this void is lost, the attempt still says "voided" with no
+        # void_sent_at, and resolve_pending's sweep repeats it (voiding twice is harmless).
+        _void(shop, desk, settled)
     elif settled["status"] == "approved":
         sale_row = sales_store.header(shop.db.conn, settled["sale_id"])
         if sale_row is not None and sale_row["status"] == "completed":
@@ -304,12 +407,17 @@ def _last_four(shop: Shop, token: str) -> str:
     return str(row.fetchone()[0])
 
 
-def resolve_pending(shop: Shop, desk: CardDesk, *, older_than: str | None = None) -> list[str]:
+def resolve_pending(
+    shop: Shop, desk: CardDesk, *, older_than: str | None = None, unsent_grace: float = 0.0
+) -> list[str]:
     """Finishes what a crash or a timeout left: each pending attempt looked up by its key.
 
-    Found approved: recorded on its sale, or voided when the sale can no longer take it.
-    Not found: the gateway never saw it, nothing was charged. Gateway down: left pending
-    for the next run. Returns each attempt's new status (for the log and the tests).
+    Found: settled by the acquirer's record (an approval recorded on its sale, or voided when
+    the sale can no longer take it). Not found: failed (nothing was charged) only if asked
+    after the in-flight window has passed since its last send; sooner, or with the acquirer
+    unreachable, it stays pending for the next run. An attempt never sent (a crash before
+    its first send) is failed once `unsent_grace` seconds old: 0 at start-up, when nothing
+    else can be sending it. Returns each attempt's new status (for the log and the tests).
     """
     _not_in_transaction(shop)
     query = "SELECT * FROM payment_attempts WHERE status = 'pending'"
@@ -320,42 +428,45 @@ def resolve_pending(shop: Shop, desk: CardDesk, *, older_than: str | None = None
     outcomes = []
     for row in shop.db.conn.execute(query + " ORDER BY id", params).fetchall():
         attempt = dict(row)
-        try:
-            found = desk.gateway.lookup(idempotency_key=attempt["idempotency_key"])
-        except GatewayError:
-            outcomes.append("pending")
+        if attempt["sends"] == 0:
+            age = shop.clock() - parse_iso(str(attempt["created_at"]))
+            # Guarded by sends = 0: a send that starts meanwhile keeps it open.
+            if age >= dt.timedelta(seconds=unsent_grace):
+                _finish(shop, attempt, "failed", decline_code="not_sent")
+            current = _attempt(shop.db.conn, attempt["idempotency_key"])
+            assert current is not None
+            outcomes.append(str(current["status"]))
             continue
-        if found is None:
-            _finish(shop, attempt, "failed", decline_code="not_received")
-            outcomes.append("failed")
-        else:
-            outcomes.append(str(settle(shop, desk, attempt, found)["status"]))
-    for row in shop.db.conn.execute("SELECT gateway_ref FROM payment_attempts WHERE status = 'voided'").fetchall():
-        try:
-            desk.gateway.void(str(row[0]))
-        except GatewayError:
-            pass
+        outcomes.append(str(_look_up(shop, desk, attempt)["status"]))
+    unsent_voids = "SELECT * FROM payment_attempts WHERE status = 'voided' AND void_sent_at IS NULL"
+    for row in shop.db.conn.execute(unsent_voids).fetchall():
+        _void(shop, desk, dict(row))
     card_vault.forget_settled(shop, desk.vault)
     return outcomes
+
+
+def _void(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> None:
+    """Releases a voided attempt's approval at the acquirer; once it answers, never again."""
+    try:
+        desk.gateway.void(str(attempt["gateway_ref"]))
+    except GatewayRejected:
+        pass  # its definitive answer: nothing there to release
+    except GatewayError:
+        return  # unknown: the next sweep sends it again
+    with shop.db.transaction() as tx:
+        tx.execute("UPDATE payment_attempts SET void_sent_at = ? WHERE id = ?", (shop.now(), attempt["id"]))
 
 
 def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
     """Sends a committed refund's card tenders back through their authorisations.
 
-    Each goes under a key made of the refund and the payment, so a retry (or a restart)
-    never refunds twice. Returns each one's status: refunded, or pending to retry.
+    The refund's own transaction queued them (card_refunds); this sends the pending ones,
+    each under a key made of the refund, the payment and its authorisation, so a retry (or a
+    restart) never refunds twice. Returns each one's status: refunded, failed, or pending to retry.
     """
     _not_in_transaction(shop)
-    with shop.db.transaction() as tx:
-        if tx.execute("SELECT 1 FROM refunds WHERE id = ?", (refund_id,)).fetchone() is None:
-            raise NotFound(f"no refund {refund_id}", "refund_not_found")
-        tx.execute(
-            "INSERT OR IGNORE INTO card_refunds (refund_id, payment_id, amount, idempotency_key,"
-            " status, created_at) SELECT refund_id, payment_id, amount,"
-            " 'cmp-refund-' || refund_id || '-' || payment_id, 'pending', ? FROM refund_tenders"
-            " WHERE refund_id = ? AND method = 'card'",
-            (shop.now(), refund_id),
-        )
+    if shop.db.conn.execute("SELECT 1 FROM refunds WHERE id = ?", (refund_id,)).fetchone() is None:
+        raise NotFound(f"no refund {refund_id}", "refund_not_found")
     rows = shop.db.conn.execute(
         "SELECT c.*, p.reference FROM card_refunds c JOIN payments p ON p.id = c.payment_id"
         " WHERE c.refund_id = ? ORDER BY c.payment_id",
@@ -376,7 +487,7 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
         with shop.db.transaction() as tx:
             tx.execute(
                 "UPDATE card_refunds SET status = ?, gateway_ref = ?, last_error = ?,"
-                " resolved_at = ? WHERE refund_id = ? AND payment_id = ?",
+                " resolved_at = ? WHERE refund_id = ? AND payment_id = ? AND status = 'pending'",
                 (
                     status,
                     ref,
@@ -388,3 +499,98 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
             )
         statuses.append(status)
     return statuses
+
+
+def send_pending_card_refunds(shop: Shop, desk: CardDesk) -> dict[int, list[str]]:
+    """Sends every refund's card tenders still waiting (at start-up and by the resolver)."""
+    _not_in_transaction(shop)
+    waiting = card_refunds.pending_refunds(shop.db.conn)
+    return {refund_id: send_card_refunds(shop, desk, refund_id) for refund_id in waiting}
+
+
+WAITING_ATTEMPTS = (
+    "SELECT idempotency_key FROM payment_attempts"
+    " WHERE status = 'pending' OR (status = 'voided' AND void_sent_at IS NULL)"
+)
+
+
+def anything_pending(shop: Shop) -> bool:
+    """Whether a card payment, a void or a card refund still waits for the acquirer."""
+    conn = shop.db.conn
+    if conn.execute(WAITING_ATTEMPTS + " LIMIT 1").fetchone():
+        return True
+    return bool(conn.execute("SELECT 1 FROM card_refunds WHERE status = 'pending' LIMIT 1").fetchone())
+
+
+class PendingCardsResolver:
+    """A background thread that settles pending card payments and sends pending card
+    refunds: a round every `first` seconds while something waits, backing off to `longest`
+    while the same things keep waiting (the acquirer down), and a cheap check every `idle`
+    seconds when nothing does. Started with the devices, stopped with them."""
+
+    def __init__(
+        self,
+        shop: Shop,
+        desk: CardDesk,
+        *,
+        first: float = 1.0,
+        longest: float | None = None,
+        idle: float = 5.0,
+    ) -> None:
+        self.shop = shop
+        self.desk = desk
+        self.first = first
+        # Past the window a "not found" is final: never wait much longer than it to ask.
+        self.longest = longest if longest is not None else max(first, min(30.0, desk.in_flight_window / 2))
+        self.idle = idle
+        # A send stamps its attempt within milliseconds of writing it: an attempt unsent for
+        # this long was left by a crash, and is failed (nothing was charged).
+        self.unsent_grace = max(30.0, desk.in_flight_window)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+
+    def start(self) -> PendingCardsResolver:
+        self._thread = threading.Thread(target=self._run, name="card-resolver", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_once(self) -> bool:
+        """One round; True when something is still pending after it."""
+        outcomes = resolve_pending(self.shop, self.desk, unsent_grace=self.unsent_grace)
+        settled = [o for o in outcomes if o != "pending"]
+        if settled:
+            log.warning("card payments whose outcome was unknown are settled: %s", settled)
+        send_pending_card_refunds(self.shop, self.desk)
+        self.rounds += 1
+        return anything_pending(self.shop)
+
+    def _waiting(self) -> frozenset[str]:
+        conn = self.shop.db.conn
+        keys = conn.execute(WAITING_ATTEMPTS).fetchall()
+        refunds = conn.execute("SELECT idempotency_key FROM card_refunds WHERE status = 'pending'").fetchall()
+        return frozenset(str(r[0]) for r in [*keys, *refunds])
+
+    def _run(self) -> None:
+        delay, backoff, seen = self.first, self.first, frozenset[str]()
+        while not self._stop.wait(delay):
+            try:
+                waiting = self._waiting()
+                if not waiting:
+                    delay, backoff, seen = self.idle, self.first, waiting
+                    continue
+                if not waiting <= seen:
+                    backoff = self.first  # something new waits: ask soon
+                still = self.run_once()
+                seen = self._waiting() if still else frozenset()
+                delay = backoff if still else self.idle
+                backoff = min(backoff * 2, self.longest)
+            except Exception:
+                log.exception("the card resolver's round failed; it tries again")
+                delay = backoff = min(backoff * 2, self.longest)

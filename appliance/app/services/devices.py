@@ -7,7 +7,12 @@ import logging
 from dataclasses import dataclass
 
 from appliance.app.services import card_vault
-from appliance.app.services.card_payments import CardDesk, resolve_pending, send_card_refunds
+from appliance.app.services.card_payments import (
+    CardDesk,
+    PendingCardsResolver,
+    resolve_pending,
+    send_pending_card_refunds,
+)
 from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
 from appliance.app.services.scanners import ScannerHub
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 class Devices:
     printer: PrintWorker | None = None
     cards: CardDesk | None = None
+    card_resolver: PendingCardsResolver | None = None
     scans: ScannerHub | None = None
     display: CustomerDisplay | None = None
 
@@ -32,14 +38,17 @@ class Devices:
                 part.stop()  # their threads, and the screens' event streams with them
         if self.printer is not None:
             self.printer.stop()
+        if self.card_resolver is not None:
+            self.card_resolver.stop()
         if self.cards is not None and isinstance(self.cards.gateway, HttpGateway):
             self.cards.gateway.close()
 
 
 def start(shop: Shop) -> Devices:
     """Starts what the config names, and finishes what a crash left in flight: pending
-    card payments are looked up at the gateway, pending receipts print, and the card vault
-    forgets every number no payment still needs (gateway or not)."""
+    card payments are looked up at the gateway and pending card refunds sent (then again in
+    the background until the acquirer settles them), pending receipts print, and the card
+    vault forgets every number no payment still needs (gateway or not)."""
     devices = Devices()
     try:
         forgotten = card_vault.sweep(shop)
@@ -56,17 +65,18 @@ def start(shop: Shop) -> Devices:
     devices.display = start_display(shop)
     gateway = GatewayConfig.from_env(shop.config.gateway_url)
     if gateway is not None:
-        devices.cards = CardDesk(vault=TokenVault.open(shop.db, shop.data_dir), gateway=HttpGateway(gateway))
+        devices.cards = CardDesk(
+            vault=TokenVault.open(shop.db, shop.data_dir),
+            gateway=HttpGateway(gateway),
+            in_flight_window=gateway.in_flight_window,
+        )
         try:
             outcomes = resolve_pending(shop, devices.cards)
             if outcomes:
                 log.warning("card payments in flight at the last stop were resolved: %s", outcomes)
-            waiting = shop.db.conn.execute(
-                "SELECT DISTINCT refund_id FROM card_refunds WHERE status = 'pending' ORDER BY refund_id"
-            ).fetchall()
-            for row in waiting:
-                send_card_refunds(shop, devices.cards, int(row[0]))
+            send_pending_card_refunds(shop, devices.cards)
         except Exception:
-            log.exception("could not resolve card payments in flight; will retry at next start")
+            log.exception("could not resolve card payments in flight; the resolver retries")
+        devices.card_resolver = PendingCardsResolver(shop, devices.cards).start()
     shop.devices = devices
     return devices

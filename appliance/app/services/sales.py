@@ -27,6 +27,7 @@ from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import staff
+from appliance.app.store.card_refunds import queue as queue_card_refunds
 from appliance.app.store.catalog import Product
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
@@ -142,6 +143,9 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
         # Cash rounding: what the drawer kept beyond the total (negative: less), minor units.
         "rounding": sum(p["rounding"] for p in payments),
         "customer": _customer(conn, sale_id),
+        # A card payment whose outcome the acquirer has not yet confirmed (minor units, 0 if
+        # none): the till says it is being checked, and no other card tender is taken meanwhile.
+        "card_pending": sales_store.card_pending(conn, sale_id),
     }
 
 
@@ -852,6 +856,9 @@ def _refund(
             )
             _give_back(shop, tx, actor, sale_id, payment_id, method, part)
             given.append({"method": method, "amount": part, **({"rounding": rounding} if method == "cash" else {})})
+        # The card part goes back through the acquirer after the commit; what sends it is
+        # written here, so a crash after the commit still sends it at the next start.
+        queue_card_refunds(tx, refund_id, shop.now())
         audit_log.record(
             shop,
             actor=actor,
@@ -886,7 +893,8 @@ def _refund(
 def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_id: int, method: str, part: int) -> None:
     """Money refunded to a tender settled inside the store goes back where it came from: the
     gift card that paid is credited, the points that paid are returned. (Cash leaves the
-    drawer; a card goes back through the gateway after the commit.)"""
+    drawer; a card is queued in card_refunds and goes back through the gateway after the
+    commit.)"""
     if method == "gift_card":
         # Each gift card payment debited its card in its own transaction, in order: the n-th
         # gift card payment of the sale is its n-th redemption.

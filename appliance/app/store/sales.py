@@ -207,14 +207,6 @@ def left_open(conn: Connection, terminal_id: str, cashier_id: int | None = None)
     return [dict(r) for r in rows]
 
 
-def card_pending(conn: Connection, sale_id: int) -> bool:
-    """Whether a card payment on the sale waits for the terminal's or the gateway's answer."""
-    row = conn.execute(
-        "SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending' LIMIT 1", (sale_id,)
-    ).fetchone()
-    return row is not None
-
-
 def open_with_payments(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
     """Open sales of a till (parked or not) that hold money: what they hold, and in cash."""
     rows = conn.execute(
@@ -263,6 +255,16 @@ def insert_payment(
 
 def payments(conn: Connection, sale_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", (sale_id,))]
+
+
+def card_pending(conn: Connection, sale_id: int) -> int:
+    """What card payments on the sale still wait for the acquirer's definitive answer (0 when
+    none: a sale with one waiting is neither parked nor left for another screen)."""
+    row = conn.execute(
+        "SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE sale_id = ? AND status = 'pending'",
+        (sale_id,),
+    ).fetchone()
+    return int(row[0])
 
 
 def next_receipt_no(conn: Connection, terminal_id: str) -> int:

@@ -3,6 +3,7 @@ number beyond its last four, and a file from an older simulator loses its digest
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from appliance.drivers.acquirer_protocol import SENT_AT_FORMAT
 from appliance.drivers.acquirer_sim import Acquirer, create_app
 
 # Two sets of cards that differ everywhere but in brand, last four and expiry.
@@ -25,6 +27,7 @@ def authorise(client: TestClient, key: str, number: str, amount: int = 1000) -> 
         "currency": "CAD",
         "card": {"number": number, "exp_month": 12, "exp_year": 2030},
         "capture": True,
+        "sent_at": dt.datetime.now(dt.UTC).strftime(SENT_AT_FORMAT),
     }
     return client.post("/v1/authorisations", json=body)
 

@@ -151,6 +151,16 @@ import { createWedgeDetector } from "/static/scanner.js";
     $("t-paid").textContent = fmt(totals.paid);
     C.show($("t-paid-row"), totals.paid > 0);
     $("t-due").textContent = fmt(totals.due);
+    // A card payment whose outcome the card network has not confirmed yet (card_pending).
+    const checking = (sale && sale.card_pending) || 0;
+    $("card-checking").textContent = checking > 0
+      ? `A card payment of ${fmt(checking)} is being checked with the card network. Take no other card payment on this sale until it is settled.`
+      : "";
+    C.show($("card-checking"), checking > 0);
+    if (checking > 0 && !state.checkingTimer) {
+      // Read the sale again until the card network's answer has settled it.
+      state.checkingTimer = setTimeout(() => { state.checkingTimer = null; reload(); }, 5000);
+    }
 
     // What can be done now
     const open = sale && sale.status === "open";
@@ -1297,13 +1307,14 @@ import { createWedgeDetector } from "/static/scanner.js";
         say($("card-progress"), `${fmt(got)} approved${last4}; ${C.money(sale.totals.due, state.currency)} still due.`);
       }
     } catch (err) {
-      if (err.status !== 0) {
+      // payment_pending: the outcome is unknown; a retry must keep the same key.
+      if (err.status !== 0 && err.code !== "payment_pending") {
         state.tender = null; // a real answer: the next try is a new payment
-        $("card-number").value = ""; // no card number left on screen
       }
+      if (err.status !== 0) $("card-number").value = ""; // no card number left on screen
       say($("card-progress"), "");
       say($("card-error"), SHIFT_WORDS[err.code] || cardWords(err));
-      if (err.code === "sale_paid") await reload();
+      if (err.code === "sale_paid" || err.code === "payment_pending") await reload();
     } finally {
       state.busy = false;
       for (const b of $("card-dialog").querySelectorAll("button")) b.disabled = false;
