@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
+from appliance.app.services import auth, catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp
@@ -27,10 +27,15 @@ pytestmark = pytest.mark.slow
 CASHIER = ("lea", "Till-pass-2024")
 OTHER = ("noe", "Till-pass-2025")
 MANAGER = ("mona", "Manage-pass-2024")
+SUPERVISOR = ("sam", "Super-pass-2024")
+SUPERVISOR_PIN = "4826"
+SUPERVISOR_BADGE = "BADGE-00007-SAM"
 BREAD = "4006381333931"
+TEA = "96385074"
 BADGE = "BADGE-00042-LEA"
 CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category
 BRD,Bread loaf,3.50,exempt,{BREAD},20,bakery
+TEA,Green tea,4.25,exempt,{TEA},10,
 """
 
 
@@ -38,6 +43,11 @@ def seed(shop: Shop) -> None:
     catalog.import_csv(shop, None, CATALOG)
     for (name, password), role in ((CASHIER, "cashier"), (OTHER, "cashier"), (MANAGER, "manager")):
         users.add_user(shop, None, name, role, password)
+    # A supervisor with a badge and a PIN of their own (set with their password).
+    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    users.set_badge(shop, None, SUPERVISOR[0], SUPERVISOR_BADGE)
+    supervisor = auth.login(shop, SUPERVISOR[0], SUPERVISOR[1], "127.0.0.1").actor
+    auth.change_pin(shop, supervisor, SUPERVISOR[1], SUPERVISOR_PIN)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +121,40 @@ def test_a_cashier_starts_with_a_one_time_pin_chooses_their_own_and_sells(
     expect(page.locator("#scan-input")).to_be_focused()
     expect(page.locator("#user-name")).to_have_text(f"{CASHIER[0]} (cashier)")
     screenshot(page, "staff-04-badge-login")
+
+
+def test_a_supervisor_approves_at_the_till_by_badge_and_by_pin(app: LiveApp, page: Any, screenshot: Any) -> None:
+    log_in(page, app.url + "/", OTHER)
+    expect(page.locator("#scan-input")).to_be_focused()
+    scan(page, BREAD)
+    expect(page.locator("#lines-body tr")).to_have_count(1)
+
+    # The price dialog with the supervisor's PIN typed as the password.
+    page.keyboard.press("Alt+p")
+    dialog = page.get_by_role("dialog", name="Override the price")
+    expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()
+    dialog.get_by_label("New unit price (CAD)").fill("2.75")
+    dialog.get_by_label("Reason").fill("Day-old bread")
+    dialog.get_by_label("Supervisor user name or badge").fill(SUPERVISOR[0])
+    dialog.get_by_label("Supervisor password or PIN").fill(SUPERVISOR_PIN)
+    dialog.get_by_role("button", name="Set price").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#t-total")).to_have_text("2.75")
+
+    # The badge scanned into the approval's user-name field stays there: it is no item.
+    scan(page, TEA)
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    page.keyboard.press("F4")
+    void = page.get_by_role("dialog")
+    void.get_by_role("heading", name="Supervisor approval needed").wait_for()
+    expect(void.get_by_label("Supervisor user name or badge")).to_be_focused()
+    scan(page, SUPERVISOR_BADGE)
+    expect(void.get_by_label("Supervisor user name or badge")).to_have_value(SUPERVISOR_BADGE)
+    screenshot(page, "staff-05-void-by-badge")
+    void.get_by_role("button", name="Approve and void").click()
+    expect(void).to_be_hidden()
+    expect(page.locator("#t-total")).to_have_text("2.75")
+    pay_exact_cash(page)
 
 
 def test_a_disabled_cashier_is_refused_at_the_till_until_enabled(app: LiveApp, page: Any) -> None:
