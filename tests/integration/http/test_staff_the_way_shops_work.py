@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from appliance.app.services import audit_log
 from tests.conftest import PASSWORD, Api, Store
@@ -331,3 +333,48 @@ def test_pin_and_badge_changes_are_audited_without_the_secret(client: Any, as_ro
     text = json.dumps(entries)
     for secret in (one_time, "2580", BADGE):
         assert secret not in text
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+FIELDS = st.dictionaries(
+    st.sampled_from(["username", "password", "pin", "badge", "permission", "current", "new", "active", "role"]),
+    JSONISH | st.sampled_from(["cashier", "supervisor", "boss", "2580", "void_line", "admin", BADGE]),
+    max_size=4,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    route=st.sampled_from(
+        [
+            ("POST", "/auth/login"),
+            ("POST", "/auth/approve"),
+            ("POST", "/auth/pin"),
+            ("PATCH", "/users/cashier"),
+            ("PATCH", "/users/boss"),
+            ("POST", "/users/cashier/pin"),
+            ("POST", "/users/supervisor/reset-password"),
+            ("PUT", "/users/cashier/badge"),
+            ("DELETE", "/users/nobody/badge"),
+        ]
+    ),
+    body=FIELDS | JSONISH,
+)
+def test_no_request_to_the_staff_routes_gets_a_500(as_role: Any, route: tuple[str, str], body: Any) -> None:
+    api = as_role.cached if hasattr(as_role, "cached") else None
+    if api is None:
+        api = as_role.cached = as_role("manager")
+    method, path = route
+    answer = api.client.request(
+        method,
+        "/api/v1" + path,
+        content=json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {api.token}", "content-type": "application/json"},
+    )
+    assert answer.status_code < 500, (method, path, body, answer.text)
+    if answer.status_code >= 400:
+        assert answer.json()["error"]["message"]
