@@ -154,6 +154,7 @@ def test_a_supervisor_approves_at_the_till_by_badge_and_by_pin(app: LiveApp, pag
     void.get_by_role("button", name="Approve and void").click()
     expect(void).to_be_hidden()
     expect(page.locator("#t-total")).to_have_text("2.75")
+    expect(page.locator("#approval-username")).to_have_value("")
     pay_exact_cash(page)
 
 

@@ -438,8 +438,10 @@ import { createWedgeDetector } from "/static/scanner.js";
         }
         const granted = await api("POST", "/auth/approve", {
           json: { ...C.credentials(username, password), permission: "void_line" },
+        }).finally(() => {
+          $("approval-password").value = "";
+          if (!password) $("approval-username").value = ""; // a badge's code stays on screen no longer
         });
-        $("approval-password").value = "";
         headers["X-Approval"] = granted.approval;
       }
       const sale = await api("DELETE", `/sales/${state.sale.id}/items/${line.line}`, { headers });
@@ -650,6 +652,7 @@ import { createWedgeDetector } from "/static/scanner.js";
           return { "X-Approval": granted.approval };
         } finally {
           $(`${prefix}-approval-password`).value = "";
+          if (!password) $(`${prefix}-approval-username`).value = ""; // a badge's code stays on screen no longer
         }
       },
       focusPassword() {
