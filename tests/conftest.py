@@ -54,6 +54,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     users.add_user(shop, None, "boss", "admin", PASSWORD)
     catalog.import_csv(shop, None, CATALOG)
     auth.throttle._failures.clear()
+    auth.badge_throttle._failures.clear()
     yield Store(shop, admin_password, tmp_path / "data")
     shop.close()
 

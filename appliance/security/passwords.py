@@ -6,6 +6,8 @@ made with weaker parameters is re-made at the next good login (`needs_rehash`).
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import secrets
 import string
 from dataclasses import dataclass
@@ -86,3 +88,62 @@ def one_time_password() -> str:
         candidate = "".join(secrets.choice(alphabet) for _ in range(16))
         if any(c.isalpha() for c in candidate) and any(c.isdigit() for c in candidate):
             return candidate
+
+
+# -- PINs ----------------------------------------------------------------------------------
+# A cashier's PIN (PCI DSS v4.0 8.3 leaves out POS cashier IDs that see at most one card
+# number at a time): 4 to 8 digits, kept as Argon2id like a password, locked after the same
+# 10 tries. A PIN anyone would try first is refused.
+
+PIN_MIN = 4
+PIN_MAX = 8
+ONE_TIME_PIN_LENGTH = 6
+
+
+def looks_like_pin(secret: object) -> bool:
+    """4 to 8 ASCII digits: what a till's login form sends as a PIN (a password has 12+)."""
+    return isinstance(secret, str) and PIN_MIN <= len(secret) <= PIN_MAX and secret.isascii() and secret.isdigit()
+
+
+def check_pin(pin: object) -> str:
+    if not looks_like_pin(pin):
+        raise Invalid(f"a PIN is {PIN_MIN} to {PIN_MAX} digits", "weak_pin")
+    assert isinstance(pin, str)
+    if len(set(pin)) == 1:
+        raise Invalid("a PIN must not be one digit repeated (like 1111)", "weak_pin")
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
+    if steps in ({1}, {-1}):
+        raise Invalid("a PIN must not be a straight run of digits (like 1234 or 9876)", "weak_pin")
+    return pin
+
+
+def one_time_pin() -> str:
+    """A random 6-digit PIN that meets the rules, for a first use that must change it."""
+    while True:
+        candidate = "".join(secrets.choice(string.digits) for _ in range(ONE_TIME_PIN_LENGTH))
+        try:
+            return check_pin(candidate)
+        except Invalid:
+            continue
+
+
+# -- badges --------------------------------------------------------------------------------
+BADGE_MIN = 4
+BADGE_MAX = 64
+_BADGE_PREFIX = b"comptoir-staff-badge-v1\x00"
+
+
+def check_badge(code: object) -> str:
+    """A badge's code as its reader types it: 4 to 64 visible ASCII characters."""
+    if not isinstance(code, str):
+        raise Invalid("a badge code must be text", "invalid_badge")
+    code = code.strip()
+    if not BADGE_MIN <= len(code) <= BADGE_MAX or not all("!" <= c <= "~" for c in code):
+        raise Invalid(f"a badge code is {BADGE_MIN} to {BADGE_MAX} letters, digits or signs", "invalid_badge")
+    return code
+
+
+def badge_digest(code: str) -> str:
+    """What the store keeps of a badge: a hash to look it up by, never the code. A fixed
+    prefix keeps a table of plain SHA-256 hashes of codes from matching it."""
+    return hashlib.sha256(_BADGE_PREFIX + code.encode("ascii")).hexdigest()

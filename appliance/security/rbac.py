@@ -35,6 +35,10 @@ class Permission(StrEnum):
 ROLE_ORDER = ("customer", "cashier", "supervisor", "manager", "admin")
 ROLES = (*ROLE_ORDER, "auditor")
 STAFF_ROLES = ("cashier", "supervisor", "manager", "admin", "auditor")
+# Who may hold a PIN or a badge: a cashier to log in, the others to approve at the till.
+PIN_ROLES = ("cashier", "supervisor", "manager", "admin")
+# Who may log in with one (PCI DSS v4.0 8.3 leaves out POS cashier IDs only).
+PIN_LOGIN_ROLES = ("cashier",)
 
 _P = Permission
 PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -1,7 +1,11 @@
-"""Logging in and out, sessions, password changes and a supervisor's one-time approval.
+"""Logging in and out, sessions, password and PIN changes and a supervisor's one-time approval.
 
 PCI DSS v4.0: 8.3.4 lockout after 10 bad tries for 30 minutes; 8.2.8 idle timeout of
 15 minutes; 8.3.6 12+ characters with letters and digits; 8.3.7 not one of the last 4.
+A cashier may log in with a PIN (4 to 8 digits) or a badge instead: POS cashier IDs that see
+at most one card number at a time are outside 8.3's password rules. A wrong PIN counts
+toward the same lockout as a wrong password. Supervisors and above log in with a password;
+their PIN or badge only approves an act on a cashier's till.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttem
 from appliance.app.services import audit_log
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
 from appliance.app.store import staff
-from appliance.security.passwords import check_strength
-from appliance.security.rbac import Permission, can, idle_timeout_minutes
+from appliance.security.passwords import badge_digest, check_badge, check_pin, check_strength, looks_like_pin
+from appliance.security.rbac import PIN_LOGIN_ROLES, PIN_ROLES, Permission, can, idle_timeout_minutes
 
 MAX_FAILURES = 10
 LOCKOUT = dt.timedelta(minutes=30)
@@ -79,6 +83,8 @@ class Throttle:
 
 # Above MAX_FAILURES, so that a real account meets its lockout (423) first.
 throttle = Throttle(limit=2 * MAX_FAILURES, message="too many failed logins for this account; wait a minute")
+# A badge that matches nobody has no account to lock: unknown badges are counted together.
+badge_throttle = Throttle(limit=2 * MAX_FAILURES, message="too many unknown badges; wait a minute")
 # A self-service kiosk needs no login, so what it may do anonymously is rate-limited per till.
 kiosk_throttle = Throttle(limit=30, message="too many requests from this kiosk; wait a minute")
 
@@ -95,20 +101,31 @@ class Login:
     actor: Actor
 
 
-def _check_credentials(shop: Shop, username: str, password: str, origin: str, action: str) -> staff.User:
-    """Verifies a password with lockout; returns the user or raises (and audits) why not."""
+def _check_credentials(
+    shop: Shop, username: str, password: str, origin: str, action: str, kind: str = "password"
+) -> staff.User:
+    """Verifies a password (or, `kind` "pin", a PIN) with lockout; returns the user or
+    raises (and audits) why not. Both count toward the same lockout."""
     user = staff.by_name(shop.db.conn, username)
     if user is not None:
         _refuse_if_locked(shop, user, origin, action)
     throttle.check(_account_key(username))
-    # Verify outside any transaction: Argon2 takes tens of milliseconds.
-    good = shop.passwords.verify(user.password_hash if user else None, password)
-    if good and user is not None and user.active:
+    stored = (user.pin_hash if kind == "pin" else user.password_hash) if user else None
+    # Verify outside any transaction: Argon2 takes tens of milliseconds. A user without a PIN
+    # is verified against the decoy, as slow as a real one.
+    good = shop.passwords.verify(stored, password)
+    if good and user is not None and stored is not None:
+        if not user.active:
+            _refuse_disabled(shop, user, origin, action)
         with shop.db.transaction() as tx:
             if user.failed_attempts or user.locked_until:
                 staff.reset_failures(tx, user.id)
-            if shop.passwords.needs_rehash(user.password_hash):
-                staff.rehash(tx, user.id, shop.passwords.hash(password))
+            if shop.passwords.needs_rehash(stored):
+                fresh = shop.passwords.hash(password)
+                if kind == "pin":
+                    staff.rehash_pin(tx, user.id, fresh)
+                else:
+                    staff.rehash(tx, user.id, fresh)
         return user
     throttle.failed(_account_key(username))
     with shop.db.transaction() as tx:
@@ -121,9 +138,47 @@ def _check_credentials(shop: Shop, username: str, password: str, origin: str, ac
             outcome="failure",
             origin=origin,
             object=f"user:{username[:64]}",
-            details={"reason": "bad credentials" if user else "unknown user"},
+            details={"reason": f"wrong {kind}" if user else "unknown user", "with": kind},
         )
-    raise Unauthenticated("wrong user name or password", "bad_credentials")
+    raise Unauthenticated(f"wrong user name or {'PIN' if kind == 'pin' else 'password'}", "bad_credentials")
+
+
+def _refuse_disabled(shop: Shop, user: staff.User, origin: str, action: str) -> None:
+    """The right secret for an account a manager disabled: said as it is, no failure counted."""
+    audit_log.record(
+        shop,
+        actor=user.username,
+        action=action,
+        outcome="denied",
+        origin=origin,
+        object=f"user:{user.username}",
+        details={"reason": "account disabled"},
+    )
+    raise Forbidden("this account is disabled; a manager can enable it", "account_disabled")
+
+
+def _badge_holder(shop: Shop, badge: str, origin: str, action: str) -> staff.User:
+    """The active, unlocked user a scanned badge belongs to, or raises (and audits) why not.
+    Unknown badges are throttled together: there is no account of theirs to lock."""
+    code = check_badge(badge)
+    badge_throttle.check("badge")
+    user = staff.by_badge(shop.db.conn, badge_digest(code))
+    if user is None:
+        badge_throttle.failed("badge")
+        audit_log.record(
+            shop,
+            actor="?",
+            action=action,
+            outcome="failure",
+            origin=origin,
+            object="badge",
+            details={"reason": "unknown badge", "with": "badge"},
+        )
+        raise Unauthenticated("this badge belongs to nobody here", "bad_credentials")
+    _refuse_if_locked(shop, user, origin, action)
+    if not user.active:
+        _refuse_disabled(shop, user, origin, action)
+    return user
 
 
 def _refuse_if_locked(shop: Shop, user: staff.User, origin: str, action: str) -> None:
@@ -166,19 +221,72 @@ def _count_failure(shop: Shop, tx: Any, user: staff.User, origin: str) -> None:
 
 def login(shop: Shop, username: str, password: str, origin: str) -> Login:
     user = _check_credentials(shop, username, password, origin, "login")
+    return _logged_in(shop, user, origin, "password")
+
+
+def login_with_pin(shop: Shop, username: str, pin: str, origin: str) -> Login:
+    """A cashier's login with their PIN; a supervisor and above must use their password."""
+    user = staff.by_name(shop.db.conn, username)
+    if user is not None and user.role not in PIN_LOGIN_ROLES:
+        _refuse_if_locked(shop, user, origin, "login")
+        _refuse_pin_login(shop, user, origin, "PIN")
+    user = _check_credentials(shop, username, pin, origin, "login", kind="pin")
+    return _logged_in(shop, user, origin, "pin")
+
+
+def login_with_badge(shop: Shop, badge: str, origin: str) -> Login:
+    """A cashier's login with the staff badge the till's reader scanned."""
+    user = _badge_holder(shop, badge, origin, "login")
+    if user.role not in PIN_LOGIN_ROLES:
+        _refuse_pin_login(shop, user, origin, "badge")
+    return _logged_in(shop, user, origin, "badge")
+
+
+def _refuse_pin_login(shop: Shop, user: staff.User, origin: str, kind: str) -> None:
+    # Refused before any PIN is checked: the answer says nothing of whether it was right.
+    audit_log.record(
+        shop,
+        actor=user.username,
+        action="login",
+        outcome="denied",
+        origin=origin,
+        object=f"user:{user.username}",
+        details={"reason": f"a {user.role} logs in with a password", "with": kind.lower()},
+    )
+    raise Forbidden(f"a {user.role} logs in with a password; a {kind} only approves at the till", "password_required")
+
+
+def _logged_in(shop: Shop, user: staff.User, origin: str, opened_by: str) -> Login:
     with shop.db.transaction() as tx:
-        done = _open_session(shop, tx, user, origin)
-        audit_log.record(shop, actor=user.username, action="login", origin=origin, object=f"user:{user.username}")
+        done = _open_session(shop, tx, user, origin, opened_by)
+        details = None if opened_by == "password" else {"with": opened_by}
+        audit_log.record(
+            shop, actor=user.username, action="login", origin=origin, object=f"user:{user.username}", details=details
+        )
     return done
 
 
-def _open_session(shop: Shop, tx: Any, user: staff.User, origin: str) -> Login:
+def _actor(user: staff.User, origin: str, session: str, opened_by: str) -> Actor:
+    """A one-time secret forces its own change, and only in a session it opened: a cashier
+    whose password is one-time may still work after logging in with their own PIN."""
+    return Actor(
+        user.id,
+        user.username,
+        user.role,
+        origin,
+        session,
+        must_change_password=user.must_change_password and opened_by == "password",
+        must_change_pin=user.must_change_pin and opened_by == "pin",
+    )
+
+
+def _open_session(shop: Shop, tx: Any, user: staff.User, origin: str, opened_by: str = "password") -> Login:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     now = shop.clock()
     expires = iso(now + SESSION_LIFETIME)
-    staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires)
-    actor = Actor(user.id, user.username, user.role, origin, token_hash(token), user.must_change_password)
+    staff.insert_session(tx, token_hash(token), user.id, token_hash(csrf), origin, iso(now), expires, opened_by)
+    actor = _actor(user, origin, token_hash(token), opened_by)
     return Login(token=token, csrf_token=csrf, expires_at=expires, actor=actor)
 
 
@@ -218,7 +326,7 @@ def authenticate(shop: Shop, token: str, origin: str) -> Actor:
     if now - last_seen > TOUCH_EVERY:
         with shop.db.transaction() as tx:
             staff.touch_session(tx, digest, iso(now))
-    return Actor(user.id, user.username, user.role, origin, digest, user.must_change_password)
+    return _actor(user, origin, digest, found.opened_by)
 
 
 def check_csrf(shop: Shop, actor: Actor, csrf_token: str | None) -> None:
@@ -281,10 +389,65 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     (shop.data_dir / FIRST_PASSWORD_FILE).unlink(missing_ok=True)
 
 
+def change_pin(shop: Shop, actor: Actor, current: str, new: str) -> None:
+    """Chooses one's own PIN. `current` is the PIN in use, or the account's password (a
+    supervisor sets their first PIN so; a password is never 4 to 8 digits). A wrong one
+    counts toward the lockout, and the change ends the user's other sessions."""
+    user = staff.by_id(shop.db.conn, actor.user_id)
+    assert user is not None
+    if user.role not in PIN_ROLES:
+        raise Forbidden(f"a {user.role} has no PIN", "forbidden")
+    _refuse_if_locked(shop, user, actor.origin, "pin_change")
+    throttle.check(_account_key(user.username))
+    stored = user.pin_hash if looks_like_pin(current) else user.password_hash
+    if not shop.passwords.verify(stored, current):
+        throttle.failed(_account_key(user.username))
+        with shop.db.transaction() as tx:
+            _count_failure(shop, tx, user, actor.origin)
+            audit_log.record(shop, actor=actor, action="pin_change", outcome="failure", object=f"user:{user.username}")
+        raise Invalid("the current PIN (or password) is wrong", "bad_credentials")
+    check_pin(new)
+    if user.pin_hash and shop.passwords.verify(user.pin_hash, new):
+        raise Invalid("choose a PIN that differs from the one in use", "pin_reused")
+    pin_hash = shop.passwords.hash(new)
+    with shop.db.transaction() as tx:
+        staff.set_pin(tx, user.id, pin_hash, False)
+        ended = staff.end_user_sessions(tx, user.id, shop.now(), keep=actor.session)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="pin_change",
+            object=f"user:{user.username}",
+            details={"other_sessions_ended": ended},
+        )
+
+
 def approve(shop: Shop, actor: Actor, username: str, password: str, permission: Permission) -> str:
     """A supervisor's credentials typed on a cashier's screen: a one-time token for one
     action in this session, valid two minutes."""
     approver = _check_credentials(shop, username, password, actor.origin, "approval")
+    return _grant(shop, actor, approver, permission, "password")
+
+
+def approve_with_pin(shop: Shop, actor: Actor, username: str, pin: str, permission: Permission) -> str:
+    """The same approval with the supervisor's PIN; a wrong one counts toward their lockout."""
+    approver = _check_credentials(shop, username, pin, actor.origin, "approval", kind="pin")
+    if approver.must_change_pin:
+        # Whoever set it knows it: it opens only its owner's own PIN change.
+        raise Forbidden(f"{approver.username}'s PIN was set for one use; they choose their own first", "one_time_pin")
+    return _grant(shop, actor, approver, permission, "pin")
+
+
+def approve_with_badge(shop: Shop, actor: Actor, badge: str, permission: Permission) -> str:
+    """The same approval with the supervisor's badge scanned at the till."""
+    approver = _badge_holder(shop, badge, actor.origin, "approval")
+    return _grant(shop, actor, approver, permission, "badge")
+
+
+def _grant(shop: Shop, actor: Actor, approver: staff.User, permission: Permission, kind: str) -> str:
+    details: dict[str, str] = {"permission": permission.value}
+    if kind != "password":
+        details["with"] = kind
     if not can(approver.role, permission):
         audit_log.record(
             shop,
@@ -293,7 +456,7 @@ def approve(shop: Shop, actor: Actor, username: str, password: str, permission: 
             outcome="denied",
             origin=actor.origin,
             object=f"session_of:{actor.username}",
-            details={"permission": permission.value},
+            details=details,
         )
         raise Forbidden(f"{approver.username} may not approve {permission.value}", "forbidden")
     token = secrets.token_urlsafe(24)
@@ -312,16 +475,22 @@ def approve(shop: Shop, actor: Actor, username: str, password: str, permission: 
             action="approval",
             origin=actor.origin,
             object=f"session_of:{actor.username}",
-            details={"permission": permission.value},
+            details=details,
         )
     return token
+
+
+def _require_own_secrets(actor: Actor) -> None:
+    if actor.must_change_password:
+        raise Forbidden("change your password first", "password_change_required")
+    if actor.must_change_pin:
+        raise Forbidden("choose your own PIN first", "pin_change_required")
 
 
 def require(shop: Shop, actor: Actor, permission: Permission, approval: str | None = None) -> str | None:
     """Passes when the actor's role holds the permission, or a live approval for it is
     given (used up here, inside the caller's transaction). Returns the approver's name."""
-    if actor.must_change_password:
-        raise Forbidden("change your password first", "password_change_required")
+    _require_own_secrets(actor)
     if can(actor.role, permission):
         return None
     if approval:
@@ -338,8 +507,7 @@ def require_all(
     """One act that takes several permissions (a refund onto store credit): the actor's role
     holds them all, or one approval covers those it lacks. `permissions` go strongest first;
     the approval is for the first one lacking, and its approver must hold every one lacking."""
-    if actor.must_change_password:
-        raise Forbidden("change your password first", "password_change_required")
+    _require_own_secrets(actor)
     missing = [p for p in permissions if not can(actor.role, p)]
     if not missing:
         return None

@@ -99,7 +99,8 @@ class Actor:
     role: str
     origin: str
     session: str = ""
-    must_change_password: bool = False
+    must_change_password: bool = False  # a session a one-time password opened
+    must_change_pin: bool = False  # a session a one-time PIN opened
 
 
 SYSTEM_ORIGIN = "cli"

@@ -17,6 +17,9 @@ class User:
     failed_attempts: int
     locked_until: str | None
     active: bool
+    pin_hash: str | None = None
+    must_change_pin: bool = False
+    badge_hash: str | None = None
 
 
 def _user(row: Row) -> User:
@@ -29,10 +32,16 @@ def _user(row: Row) -> User:
         failed_attempts=row["failed_attempts"],
         locked_until=row["locked_until"],
         active=bool(row["active"]),
+        pin_hash=row["pin_hash"],
+        must_change_pin=bool(row["must_change_pin"]),
+        badge_hash=row["badge_hash"],
     )
 
 
-_COLUMNS = "id, username, role, password_hash, must_change_password, failed_attempts, locked_until, active"
+_COLUMNS = (
+    "id, username, role, password_hash, must_change_password, failed_attempts, locked_until, active, "
+    "pin_hash, must_change_pin, badge_hash"
+)
 
 
 def by_name(conn: Connection, username: str) -> User | None:
@@ -42,6 +51,11 @@ def by_name(conn: Connection, username: str) -> User | None:
 
 def by_id(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()  # noqa: S608
+    return _user(row) if row else None
+
+
+def by_badge(conn: Connection, badge_hash: str) -> User | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE badge_hash = ?", (badge_hash,)).fetchone()  # noqa: S608
     return _user(row) if row else None
 
 
@@ -82,6 +96,29 @@ def set_password(conn: Connection, user_id: int, password_hash: str, must_change
     )
 
 
+def set_pin(conn: Connection, user_id: int, pin_hash: str | None, must_change: bool) -> None:
+    conn.execute(
+        "UPDATE users SET pin_hash = ?, must_change_pin = ? WHERE id = ?",
+        (pin_hash, int(must_change), user_id),
+    )
+
+
+def rehash_pin(conn: Connection, user_id: int, pin_hash: str) -> None:
+    conn.execute("UPDATE users SET pin_hash = ? WHERE id = ?", (pin_hash, user_id))
+
+
+def set_badge(conn: Connection, user_id: int, badge_hash: str | None) -> None:
+    conn.execute("UPDATE users SET badge_hash = ? WHERE id = ?", (badge_hash, user_id))
+
+
+def set_active(conn: Connection, user_id: int, active: bool) -> None:
+    conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
+
+
+def set_role(conn: Connection, user_id: int, role: str) -> None:
+    conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+
+
 def rehash(conn: Connection, user_id: int, password_hash: str) -> None:
     conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
@@ -106,6 +143,7 @@ class Session:
     last_seen: str
     expires_at: str
     ended_at: str | None
+    opened_by: str = "password"  # 'password', 'pin' or 'badge'
 
 
 def insert_session(
@@ -116,17 +154,18 @@ def insert_session(
     origin: str,
     now: str,
     expires_at: str,
+    opened_by: str = "password",
 ) -> None:
     conn.execute(
-        "INSERT INTO sessions(token_hash, user_id, csrf_hash, origin, created_at, last_seen, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (token_hash, user_id, csrf_hash, origin, now, now, expires_at),
+        "INSERT INTO sessions(token_hash, user_id, csrf_hash, origin, created_at, last_seen, expires_at, opened_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (token_hash, user_id, csrf_hash, origin, now, now, expires_at, opened_by),
     )
 
 
 def session(conn: Connection, token_hash: str) -> Session | None:
     row = conn.execute(
-        "SELECT token_hash, user_id, csrf_hash, origin, last_seen, expires_at, ended_at FROM sessions "
+        "SELECT token_hash, user_id, csrf_hash, origin, last_seen, expires_at, ended_at, opened_by FROM sessions "
         "WHERE token_hash = ?",
         (token_hash,),
     ).fetchone()

@@ -35,13 +35,18 @@ from appliance.security.rbac import Permission, can
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
+PIN = {"type": "string", "pattern": "^[0-9]{4,8}$"}
+BADGE = {"type": "string", "minLength": 1, "maxLength": 80}
 LOGIN = {
     "type": "object",
+    "description": "One of {username, password}, {username, pin} (a cashier's 4 to 8 digits) or {badge} "
+    "(a cashier's staff badge as the till's reader types it).",
     "properties": {
         "username": {"type": "string", "maxLength": 64},
         "password": {"type": "string", "maxLength": 256},
+        "pin": PIN,
+        "badge": BADGE,
     },
-    "required": ["username", "password"],
     "additionalProperties": False,
 }
 PASSWORD = {
@@ -53,14 +58,28 @@ PASSWORD = {
     "required": ["current", "new"],
     "additionalProperties": False,
 }
+PIN_CHANGE = {
+    "type": "object",
+    "description": "current: the PIN in use, or the account's password (to set a first PIN); new: 4 to 8 digits, "
+    "not one digit repeated, not a straight run.",
+    "properties": {
+        "current": {"type": "string", "maxLength": 256},
+        "new": {"type": "string", "maxLength": 256},
+    },
+    "required": ["current", "new"],
+    "additionalProperties": False,
+}
 APPROVE = {
     "type": "object",
+    "description": "The approver's {username, password}, {username, pin} or {badge}, and the permission.",
     "properties": {
         "username": {"type": "string", "maxLength": 64},
         "password": {"type": "string", "maxLength": 256},
+        "pin": PIN,
+        "badge": BADGE,
         "permission": {"type": "string", "enum": [p.value for p in Permission]},
     },
-    "required": ["username", "password", "permission"],
+    "required": ["permission"],
     "additionalProperties": False,
 }
 PRODUCT = {
@@ -151,6 +170,19 @@ REFUND = {
     "required": ["lines", "reason"],
     "additionalProperties": False,
 }
+BADGE_SET = {
+    "type": "object",
+    "properties": {"badge": BADGE},
+    "required": ["badge"],
+    "additionalProperties": False,
+}
+USER_CHANGE = {
+    "type": "object",
+    "description": "Only what changes: active false disables the account (its sessions end), true enables it; "
+    "role within what the caller may grant (the user's sessions end).",
+    "properties": {"active": {"type": "boolean"}, "role": STR},
+    "additionalProperties": False,
+}
 NEW_USER = {
     "type": "object",
     "properties": {"username": STR, "role": STR, "password": {"type": "string", "maxLength": 256}},
@@ -203,6 +235,7 @@ def _session_answer(done: auth.Login) -> Response:
                 "username": done.actor.username,
                 "role": done.actor.role,
                 "must_change_password": done.actor.must_change_password,
+                "must_change_pin": done.actor.must_change_pin,
             },
         }
     )
@@ -217,9 +250,25 @@ def _session_answer(done: auth.Login) -> Response:
     return response
 
 
+def _credentials(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(kind, username, secret) from a body holding exactly one of password, pin and badge,
+    with a username for the first two and none for a badge."""
+    given = [kind for kind in ("password", "pin", "badge") if kind in body]
+    if len(given) != 1 or ("username" in body) == (given[0] == "badge"):
+        raise BadRequest("send {username, password}, {username, pin} or {badge}", "invalid_request")
+    return given[0], body.get("username", ""), body[given[0]]
+
+
 async def login(request: Request) -> Response:
     body = await json_body(request, LOGIN)
-    done = await call(auth.login, shop_of(request), body["username"], body["password"], origin_of(request))
+    kind, username, secret = _credentials(body)
+    shop, origin = shop_of(request), origin_of(request)
+    if kind == "badge":
+        done = await call(auth.login_with_badge, shop, secret, origin)
+    elif kind == "pin":
+        done = await call(auth.login_with_pin, shop, username, secret, origin)
+    else:
+        done = await call(auth.login, shop, username, secret, origin)
     return _session_answer(done)
 
 
@@ -244,6 +293,7 @@ async def me(request: Request) -> Response:
             "username": who.username,
             "role": who.role,
             "must_change_password": who.must_change_password,
+            "must_change_pin": who.must_change_pin,
             "permissions": sorted(p.value for p in Permission if can(who.role, p)),
         }
     )
@@ -256,17 +306,24 @@ async def change_password(request: Request) -> Response:
     return ok({"status": "password_changed"})
 
 
+async def change_pin(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, PIN_CHANGE)
+    await call(auth.change_pin, shop_of(request), who, body["current"], body["new"])
+    return ok({"status": "pin_changed"})
+
+
 async def approve(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, APPROVE)
-    token = await call(
-        auth.approve,
-        shop_of(request),
-        who,
-        body["username"],
-        body["password"],
-        Permission(body["permission"]),
-    )
+    kind, username, secret = _credentials(body)
+    shop, permission = shop_of(request), Permission(body["permission"])
+    if kind == "badge":
+        token = await call(auth.approve_with_badge, shop, who, secret, permission)
+    elif kind == "pin":
+        token = await call(auth.approve_with_pin, shop, who, username, secret, permission)
+    else:
+        token = await call(auth.approve, shop, who, username, secret, permission)
     return ok({"approval": token, "permission": body["permission"], "expires_in": 120})
 
 
@@ -496,6 +553,49 @@ async def unlock_user(request: Request) -> Response:
     return ok({"status": "unlocked"})
 
 
+async def reset_password(request: Request) -> Response:
+    who = await actor(request)
+    await json_body(request, EMPTY)
+    username = request.path_params["username"]
+    password = await call(users.reset_password, shop_of(request), who, username)
+    return ok({"username": username, "one_time_password": password})
+
+
+async def reset_pin(request: Request) -> Response:
+    who = await actor(request)
+    await json_body(request, EMPTY)
+    username = request.path_params["username"]
+    pin = await call(users.reset_pin, shop_of(request), who, username)
+    return ok({"username": username, "one_time_pin": pin})
+
+
+async def set_badge(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, BADGE_SET)
+    await call(users.set_badge, shop_of(request), who, request.path_params["username"], body["badge"])
+    return ok({"status": "badge_set"})
+
+
+async def clear_badge(request: Request) -> Response:
+    who = await actor(request)
+    await call(users.clear_badge, shop_of(request), who, request.path_params["username"])
+    return ok({"status": "badge_cleared"})
+
+
+async def change_user(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, USER_CHANGE)
+    changed = await call(
+        users.change_account,
+        shop_of(request),
+        who,
+        request.path_params["username"],
+        active=body.get("active"),
+        role=body.get("role"),
+    )
+    return ok(changed)
+
+
 def _day_bound(text: str | None, default: dt.datetime, name: str) -> str:
     if not text:
         return iso(default)
@@ -563,10 +663,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/auth/login",
         login,
-        "Log in; returns a bearer token and sets the session cookie",
+        "Log in (password; a cashier's PIN or badge); returns a bearer token and sets the session cookie",
         "anyone",
         LOGIN,
-        statuses=(200, 400, 401, 423, 429),
+        statuses=(200, 400, 401, 403, 422, 423, 429),
     ),
     Endpoint(
         "POST",
@@ -611,12 +711,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "POST",
+        "/auth/pin",
+        change_pin,
+        "Choose one's own PIN (a wrong current one counts toward the lockout)",
+        "session",
+        PIN_CHANGE,
+        statuses=(200, 400, 401, 403, 422, 423, 429),
+    ),
+    Endpoint(
+        "POST",
         "/auth/approve",
         approve,
-        "A supervisor approves one action on this session",
+        "A supervisor approves one action on this session (password, PIN or badge)",
         "session",
         APPROVE,
-        statuses=(200, 401, 403, 423),
+        statuses=(200, 400, 401, 403, 422, 423, 429),
     ),
     Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session"),
     Endpoint(
@@ -771,6 +880,48 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/users/{username}/unlock",
         unlock_user,
         "Unlock a locked-out account",
+        "manage_users",
+        statuses=(200, 401, 403, 404),
+    ),
+    Endpoint(
+        "PATCH",
+        "/users/{username}",
+        change_user,
+        "Disable or enable an account, or change its role (its sessions end); never one's own",
+        "manage_users",
+        USER_CHANGE,
+        statuses=(200, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/users/{username}/reset-password",
+        reset_password,
+        "A one-time password, shown once; the user's sessions end",
+        "manage_users",
+        statuses=(200, 400, 401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        "/users/{username}/pin",
+        reset_pin,
+        "A one-time 6-digit PIN, shown once, changed at its first use; the user's sessions end",
+        "manage_users",
+        statuses=(200, 400, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "PUT",
+        "/users/{username}/badge",
+        set_badge,
+        "Give the user the badge scanned (kept only as a hash)",
+        "manage_users",
+        BADGE_SET,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "DELETE",
+        "/users/{username}/badge",
+        clear_badge,
+        "Take the user's badge away",
         "manage_users",
         statuses=(200, 401, 403, 404),
     ),

@@ -25,6 +25,7 @@ import { createWedgeDetector } from "/static/scanner.js";
   const EXTRAS_KEY = "comptoir.sale-extras"; // per sale id: its customer and the gift cards sold on it
   const GIFT_SKU = "GIFT-CARD"; // the product a gift card line is sold as (gift_cards.PRODUCT_SKU)
   const RECEIPT_NUMBER = /^[A-Za-z0-9_]{1,16}-\d{6}$/;
+  const APPROVAL_MISSING = "A supervisor must type their user name and password or PIN, or scan their badge.";
   const DECLINES = {
     do_not_honor: "the bank refused it (do not honour); ask for another card",
     insufficient_funds: "not enough funds on the card; ask for another card or less on it",
@@ -456,14 +457,16 @@ import { createWedgeDetector } from "/static/scanner.js";
       if (state.voidApproval) {
         const username = $("approval-username").value.trim();
         const password = $("approval-password").value;
-        if (!username || !password) {
-          say($("void-error"), "A supervisor must type their user name and password.");
+        if (!username) {
+          say($("void-error"), APPROVAL_MISSING);
           return;
         }
         const granted = await api("POST", "/auth/approve", {
-          json: { username, password, permission: "void_line" },
+          json: { ...C.credentials(username, password), permission: "void_line" },
+        }).finally(() => {
+          $("approval-password").value = "";
+          if (!password) $("approval-username").value = ""; // a badge's code stays on screen no longer
         });
-        $("approval-password").value = "";
         headers["X-Approval"] = granted.approval;
       }
       const sale = await api("DELETE", `/sales/${state.sale.id}/items/${line.line}`, { headers });
@@ -714,14 +717,14 @@ import { createWedgeDetector } from "/static/scanner.js";
         if (box.hidden) return {};
         const username = $(`${prefix}-approval-username`).value.trim();
         const password = $(`${prefix}-approval-password`).value;
-        if (!username || !password) {
-          throw new C.ApiError(0, "approval_missing", "A supervisor must type their user name and password.");
-        }
+        if (!username) throw new C.ApiError(0, "approval_missing", APPROVAL_MISSING);
         try {
-          const granted = await api("POST", "/auth/approve", { json: { username, password, permission } });
+          const credentials = C.credentials(username, password);
+          const granted = await api("POST", "/auth/approve", { json: { ...credentials, permission } });
           return { "X-Approval": granted.approval };
         } finally {
           $(`${prefix}-approval-password`).value = "";
+          if (!password) $(`${prefix}-approval-username`).value = ""; // a badge's code stays on screen no longer
         }
       },
       focusPassword() {

@@ -221,7 +221,7 @@ const Comptoir = (() => {
 
   /* -- the API ------------------------------------------------------------------------- */
 
-  const handlers = { expired: null, mustChange: null };
+  const handlers = { expired: null, mustChange: null, mustChangePin: null };
 
   function csrf() {
     try {
@@ -288,6 +288,8 @@ const Comptoir = (() => {
       if (handlers.expired) handlers.expired(err);
     } else if (response.status === 403 && code === "password_change_required" && handlers.mustChange) {
       handlers.mustChange(err);
+    } else if (response.status === 403 && code === "pin_change_required" && handlers.mustChangePin) {
+      handlers.mustChangePin(err);
     } else if (response.status === 403 && code === "csrf_failed") {
       setCsrf(null);
       if (handlers.expired) handlers.expired(new ApiError(401, code, "Please log in again."));
@@ -352,12 +354,27 @@ const Comptoir = (() => {
   /* -- login and the forced password change (both screens have the same two forms) ---- */
 
   /**
+   * What a login or approval form's two fields send: a secret of 4 to 8 digits is a PIN (a
+   * password has 12 characters or more), and a user-name field holding a scanned badge with
+   * no secret is a badge.
+   */
+  function credentials(username, secret) {
+    if (!secret) return { badge: username };
+    if (/^[0-9]{4,8}$/.test(secret)) return { username, pin: secret };
+    return { username, password: secret };
+  }
+
+  /**
    * Wires #login-form and #password-form. `onReady(me, settings)` runs once someone is
    * logged in with a usable password; `beforeLogout()`, if given, is awaited before the
    * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
   function session({ onReady, onLoggedOut, beforeLogout }) {
     const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
+    // The till has a forced PIN change too (a one-time PIN opens only that); the back office
+    // screens do not: a cashier's PIN opens nothing there.
+    const pinForm = $("pin-form");
+    if (pinForm) views.pin = $("pin-view");
     const loginForm = $("login-form");
     const loginError = $("login-error");
     const passwordForm = $("password-form");
@@ -370,10 +387,13 @@ const Comptoir = (() => {
       show(userBox, name !== "login");
       if (name === "login") {
         passwordForm.reset();
+        if (pinForm) pinForm.reset();
         $("login-password").value = "";
         $("login-username").focus();
       } else if (name === "password") {
         $("password-current").focus();
+      } else if (name === "pin") {
+        $("pin-current").focus();
       }
     }
 
@@ -382,6 +402,15 @@ const Comptoir = (() => {
       $("user-name").textContent = me.username + " (" + me.role + ")";
       if (me.must_change_password) {
         showView("password");
+        return;
+      }
+      if (me.must_change_pin) {
+        if (views.pin) {
+          showView("pin");
+        } else {
+          await logout();
+          say(loginError, "Your PIN was set for one use: choose your own at a till first.");
+        }
         return;
       }
       const settings = await api("GET", "/settings");
@@ -401,16 +430,18 @@ const Comptoir = (() => {
       say(loginError, "");
       const submit = loginForm.querySelector("button[type=submit]");
       submit.disabled = true;
+      const username = $("login-username").value.trim();
+      const secret = $("login-password").value;
       try {
-        const answer = await api("POST", "/auth/login", {
-          json: { username: $("login-username").value.trim(), password: $("login-password").value },
-          noExpiry: true,
-        });
+        if (!username) throw new ApiError(0, "missing", "Type your user name, or scan your badge.");
+        const answer = await api("POST", "/auth/login", { json: credentials(username, secret), noExpiry: true });
         setCsrf(answer.csrf_token);
         $("login-password").value = "";
         await enter();
       } catch (err) {
-        say(loginError, err.message);
+        // A name with no secret went as a badge: say what was missing, not "unknown badge".
+        const forgot = !secret && err.status === 401;
+        say(loginError, forgot ? "Type your password or PIN, or scan your badge." : err.message);
         $("login-password").value = "";
         $("login-password").focus();
       } finally {
@@ -442,6 +473,39 @@ const Comptoir = (() => {
       }
     });
 
+    if (pinForm) {
+      pinForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if (busy) return;
+        const pinError = $("pin-error");
+        say(pinError, "");
+        const current = $("pin-current").value;
+        const fresh = $("pin-new").value;
+        if (!current || !fresh) {
+          say(pinError, "Type the one-time PIN, then the PIN you choose, twice.");
+          $(current ? "pin-new" : "pin-current").focus();
+          return;
+        }
+        if (fresh !== $("pin-confirm").value) {
+          say(pinError, "The two new PINs are not the same.");
+          $("pin-confirm").focus();
+          return;
+        }
+        busy = true;
+        try {
+          await api("POST", "/auth/pin", { json: { current, new: fresh } });
+          pinForm.reset();
+          await enter();
+        } catch (err) {
+          say(pinError, err.message);
+        } finally {
+          busy = false;
+        }
+      });
+      const cancelPin = $("pin-logout");
+      if (cancelPin) cancelPin.addEventListener("click", () => logout());
+    }
+
     async function logout() {
       if (beforeLogout) {
         try {
@@ -457,6 +521,8 @@ const Comptoir = (() => {
       }
       setCsrf(null);
       if (onLoggedOut) onLoggedOut();
+      // The next person may scan a badge into the user-name field: it starts empty.
+      $("login-username").value = "";
       showView("login");
     }
 
@@ -472,6 +538,9 @@ const Comptoir = (() => {
       say(loginError, err.message || "The session ended; log in again.");
     };
     handlers.mustChange = () => showView("password");
+    handlers.mustChangePin = () => {
+      if (views.pin) showView("pin");
+    };
 
     async function start() {
       if (!csrf()) {
@@ -492,7 +561,7 @@ const Comptoir = (() => {
   }
 
   return {
-    ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session,
+    ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session, credentials,
     exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
     readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
   };

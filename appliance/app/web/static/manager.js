@@ -491,24 +491,44 @@
 
   /* -- staff ---------------------------------------------------------------------------- */
 
+  // What each role may hand out (rbac.may_grant); the API decides, the screen only offers.
+  const GRANTS = { admin: ["cashier", "supervisor", "manager", "admin", "auditor"], manager: ["cashier", "supervisor"] };
+  const PIN_ROLES = ["cashier", "supervisor", "manager", "admin"];
+  const mayManage = (u) => !!state.me && u.username !== state.me.username && (GRANTS[state.me.role] || []).includes(u.role);
+  const staffList = { users: [], managing: null };
+
+  function staffStates(u) {
+    const states = [u.active ? "active" : "disabled"];
+    if (u.locked) states.push("locked");
+    if (u.must_change_password) states.push("must change password");
+    if (u.pin === "one_time") states.push("one-time PIN");
+    else if (u.pin === "set") states.push("PIN");
+    if (u.badge) states.push("badge");
+    return states.join(", ");
+  }
+
   async function loadStaff() {
     say($("staff-error"), "");
     try {
       const answer = await api("GET", "/users");
+      staffList.users = answer.users;
       const body = $("staff-body");
       body.replaceChildren();
       for (const u of answer.users) {
-        const states = [];
-        if (!u.active) states.push("inactive");
-        if (u.locked) states.push("locked");
-        if (u.must_change_password) states.push("must change password");
-        const unlock = u.locked
-          ? el("button", { type: "button", "data-user": u.username, "aria-label": `Unlock ${u.username}` }, "Unlock")
-          : null;
-        if (unlock) unlock.addEventListener("click", () => unlockUser(u.username));
-        body.append(el("tr", {}, el("td", {}, u.username), el("td", {}, u.role),
-          el("td", {}, states.join(", ") || "active"), el("td", {}, unlock)));
+        const actions = el("td", {});
+        if (u.locked) {
+          const unlock = el("button", { type: "button", "data-user": u.username, "aria-label": `Unlock ${u.username}` }, "Unlock");
+          unlock.addEventListener("click", () => unlockUser(u.username));
+          actions.append(unlock, " ");
+        }
+        if (mayManage(u)) {
+          const manage = el("button", { type: "button", "aria-label": `Manage ${u.username}` }, "Manage");
+          manage.addEventListener("click", () => manageUser(u.username));
+          actions.append(manage);
+        }
+        body.append(el("tr", {}, el("td", {}, u.username), el("td", {}, u.role), el("td", {}, staffStates(u)), actions));
       }
+      if (staffList.managing) showManaged(false);
     } catch (err) {
       say($("staff-error"), err.message);
     }
@@ -524,6 +544,127 @@
       say($("staff-error"), err.message);
     }
   }
+
+  /* One account at a time: reset its password or PIN, set or clear its badge, disable or
+   * enable it, change its role. */
+
+  function manageUser(username) {
+    staffList.managing = username;
+    say($("manage-error"), "");
+    say($("manage-done"), "");
+    hideSecret();
+    $("badge-form").reset();
+    showManaged(true);
+  }
+
+  function managed() {
+    return staffList.users.find((u) => u.username === staffList.managing) || null;
+  }
+
+  function showManaged(focus) {
+    const u = managed();
+    C.show($("staff-manage"), !!u);
+    if (!u) return;
+    $("manage-user").textContent = u.username;
+    $("manage-state").textContent = `${u.role}; ${staffStates(u)}.`;
+    $("manage-active").textContent = u.active ? "Disable account" : "Enable account";
+    $("manage-active").className = u.active ? "danger" : "";
+    const withPin = PIN_ROLES.includes(u.role);
+    C.show($("manage-reset-pin"), withPin);
+    C.show($("badge-form"), withPin);
+    $("manage-clear-badge").disabled = !u.badge;
+    const roles = GRANTS[state.me.role] || [];
+    $("manage-role").replaceChildren(...roles.map((r) => el("option", { value: r }, r.charAt(0).toUpperCase() + r.slice(1))));
+    $("manage-role").value = u.role;
+    if (focus) $("manage-title").focus();
+  }
+
+  function hideSecret() {
+    $("manage-secret-value").textContent = "";
+    C.show($("manage-secret"), false);
+  }
+
+  function showSecret(what, value) {
+    $("manage-secret-what").textContent = what;
+    $("manage-secret-value").textContent = value;
+    C.show($("manage-secret"), true);
+    $("manage-secret-done").focus();
+  }
+
+  /** Runs one change on the managed account; says what happened and reloads the list. */
+  async function manageAct(act) {
+    const u = managed();
+    if (!u) return;
+    say($("manage-error"), "");
+    say($("manage-done"), "");
+    hideSecret();
+    const path = `/users/${encodeURIComponent(u.username)}`;
+    try {
+      await act(u, path);
+    } catch (err) {
+      say($("manage-error"), err.message);
+    }
+    await loadStaff();
+  }
+
+  $("manage-reset-password").addEventListener("click", () => manageAct(async (u, path) => {
+    const answer = await api("POST", `${path}/reset-password`, { json: {} });
+    showSecret(`One-time password for ${u.username}`, answer.one_time_password);
+  }));
+
+  $("manage-reset-pin").addEventListener("click", () => manageAct(async (u, path) => {
+    const answer = await api("POST", `${path}/pin`, { json: {} });
+    showSecret(`One-time PIN for ${u.username}`, answer.one_time_pin);
+  }));
+
+  $("manage-active").addEventListener("click", () => manageAct(async (u, path) => {
+    await api("PATCH", path, { json: { active: !u.active } });
+    say($("manage-done"), u.active ? `${u.username} is disabled; their sessions ended.` : `${u.username} is enabled.`);
+  }));
+
+  $("role-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    manageAct(async (u, path) => {
+      const role = $("manage-role").value;
+      if (role === u.role) {
+        say($("manage-done"), `${u.username} is a ${role} already.`);
+        return;
+      }
+      await api("PATCH", path, { json: { role } });
+      say($("manage-done"), `${u.username} is a ${role} now; their sessions ended.`);
+    });
+  });
+
+  $("badge-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    manageAct(async (u, path) => {
+      const badge = $("manage-badge").value.trim();
+      if (!badge) throw new C.ApiError(0, "missing", "Scan the badge into the Badge field first.");
+      try {
+        await api("PUT", `${path}/badge`, { json: { badge } });
+      } finally {
+        $("badge-form").reset();
+      }
+      say($("manage-done"), `${u.username}'s badge is set.`);
+    });
+  });
+
+  $("manage-clear-badge").addEventListener("click", () => manageAct(async (u, path) => {
+    await api("DELETE", `${path}/badge`);
+    say($("manage-done"), `${u.username}'s badge is cleared; it opens nothing now.`);
+  }));
+
+  $("manage-secret-done").addEventListener("click", () => {
+    hideSecret();
+    $("manage-title").focus();
+  });
+
+  $("manage-close").addEventListener("click", () => {
+    staffList.managing = null;
+    hideSecret();
+    C.show($("staff-manage"), false);
+    $("staff-title").focus();
+  });
 
   $("user-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -890,6 +1031,9 @@
     },
     onLoggedOut() {
       state.me = null;
+      staffList.managing = null;
+      hideSecret();
+      C.show($("staff-manage"), false);
       for (const s of sections()) C.show(s, false);
     },
   });
