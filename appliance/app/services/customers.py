@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +31,8 @@ ERASED_NAME = "(erased)"
 TAKEN_BACK = "earned on goods returned"
 OWED_SETTLED = "owed from a return"
 MIN_SEARCH = 3  # characters a till's customer search needs
+FOUND_PER_SESSION = 200  # customers a session remembers having found
+FOUND_SESSIONS = 1000
 TILL_RESULTS = 20  # a till's search shows at most this many
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 
@@ -163,13 +167,40 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
             "OR name LIKE ? ESCAPE '\\') ORDER BY name LIMIT ?",
             (like, "% " + like, limit),
         ).fetchall()
+    if not manages:
+        _remember_found(actor, [int(r["id"]) for r in rows])
     return {"customers": [_json(r, conn, contact=manages) for r in rows]}
 
 
+# Which customers each session found by a search: the ids it may then read (their points,
+# their purchases). Kept in memory: after a restart the search is simply made again.
+_found: OrderedDict[str, OrderedDict[int, None]] = OrderedDict()
+_found_lock = threading.Lock()
+
+
+def _remember_found(actor: Actor, ids: list[int]) -> None:
+    with _found_lock:
+        seen = _found.pop(actor.session, OrderedDict())
+        for customer_id in ids:
+            seen.pop(customer_id, None)
+            seen[customer_id] = None
+        while len(seen) > FOUND_PER_SESSION:
+            seen.popitem(last=False)
+        _found[actor.session] = seen
+        while len(_found) > FOUND_SESSIONS:
+            _found.popitem(last=False)
+
+
+def _was_found(actor: Actor, customer_id: int) -> bool:
+    with _found_lock:
+        return customer_id in _found.get(actor.session, ())
+
+
 def _within_reach(shop: Shop, actor: Actor, customer_id: int) -> None:
-    """At the till a customer is read by id only once they are on a sale of this till in the
-    last day (found, enrolled or named on it); otherwise ids would walk the whole list."""
-    if _manages(actor):
+    """Without the right to manage customers, one is read by id only once this session found
+    them by a search, or they are on a sale of this till in the last day; otherwise ids would
+    walk the whole list."""
+    if _manages(actor) or _was_found(actor, customer_id):
         return
     since = iso(shop.clock() - dt.timedelta(days=1))
     if not customers_store.on_a_recent_sale(shop.db.conn, customer_id, shop.config.terminal_id, since):

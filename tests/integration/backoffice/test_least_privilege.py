@@ -87,3 +87,12 @@ def test_line_and_sale_discounts_together_are_held_to_the_role_s_limit(cashier: 
     assert (
         cashier.post(f"/api/v1/sales/{other['id']}/discount", json={"kind": "percent", "value": 500}).status_code == 200
     )
+
+
+def test_a_session_reads_the_customers_its_own_search_found(cashier: Any, manager: Any, as_role: Any) -> None:
+    ada = enrol(manager, "Ada Lovelace")
+    assert code_of(cashier.get(f"/api/v1/customers/{ada['id']}/purchases")) == (403, "customer_search_required")
+    assert [c["id"] for c in cashier.get("/api/v1/customers?q=Ada").json()["customers"]] == [ada["id"]]
+    assert cashier.get(f"/api/v1/customers/{ada['id']}/purchases").status_code == 200
+    other = as_role("supervisor")  # another session has found nobody
+    assert code_of(other.get(f"/api/v1/customers/{ada['id']}")) == (403, "customer_search_required")

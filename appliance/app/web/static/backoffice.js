@@ -43,7 +43,8 @@
       movements: () => loadMovements(""),
       suppliers: loadSuppliers,
       orders: () => { loadSuppliers(); loadOrders(); },
-      customers: () => findCustomers(""),
+      // Only who manages customers lists them all; others search (three characters at least).
+      customers: () => (can("manage_customers") ? findCustomers("") : say($("customer-error"), "")),
       giftcards: () => { if (can("manage_gift_cards")) loadCards(); },
     };
     if (current && loaders[current.id] && !current.dataset.loaded) {
