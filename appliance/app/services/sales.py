@@ -18,13 +18,14 @@ from appliance.app.domain.barcode import normalise, read_variable_measure
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, round_cash, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
-from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
+from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender, RefundSlip
 from appliance.app.domain.sale import COMPLETED, Sale, check_quantity, stacked_share
 from appliance.app.domain.tax import compute_totals
 from appliance.app.services import audit_log, hooks
 from appliance.app.services.auth import approved_by, require, require_all
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
+from appliance.app.store import refunds as refunds_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import staff
 from appliance.app.store.catalog import Product
@@ -796,11 +797,12 @@ def _refund(
         # The last refund takes what is left, so rounding never leaves a cent behind.
         amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
         cur = tx.execute(
-            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now(), shop.config.terminal_id),
+            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id, approved_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now(), shop.config.terminal_id, approver),
         )
         refund_id = int(cur.lastrowid)
+        refunds_store.insert_taxes(tx, refund_id, totals.taxes)
         for ln in returned:
             tx.execute(
                 "INSERT INTO refund_lines(refund_id, line_id, quantity, amount) "
@@ -852,6 +854,10 @@ def _refund(
             )
             _give_back(shop, tx, actor, sale_id, payment_id, method, part)
             given.append({"method": method, "amount": part, **({"rounding": rounding} if method == "cash" else {})})
+        if shop.config.printer != "none":
+            from appliance.app.services import printing as refund_printing
+
+            refund_printing.queue_refund_slip(shop, tx, refund_id, sale_id)
         audit_log.record(
             shop,
             actor=actor,
@@ -881,6 +887,16 @@ def _refund(
             "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,
             "_completed_exchange": completed_exchange,
         }
+
+
+def refund_slip(shop: Shop, actor: Actor, refund_id: int) -> RefundSlip:
+    """A refund's slip, as printed when it was made (a self-service session reads none)."""
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise NotFound(f"no refund {refund_id}", "refund_not_found")
+    from appliance.app.services import printing as refund_printing
+
+    return refund_printing.build_refund_slip(shop, shop.db.conn, refund_id)
 
 
 def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_id: int, method: str, part: int) -> None:
