@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.app.domain.barcode import normalise, read_variable_measure
@@ -19,8 +19,8 @@ from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, round_cash, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender, RefundSlip
-from appliance.app.domain.sale import COMPLETED, Sale, check_quantity, stacked_share
-from appliance.app.domain.tax import compute_totals
+from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity, stacked_share
+from appliance.app.domain.tax import Totals, compute_totals
 from appliance.app.services import audit_log, hooks
 from appliance.app.services.auth import approved_by, require, require_all
 from appliance.app.services.shop import Actor, Shop
@@ -759,43 +759,7 @@ def _refund(
                 f"sale {sale_id} is {sale.status}; only a completed sale can be refunded",
                 "sale_not_completed",
             )
-        wanted: dict[int, int] = {}
-        for item in lines:
-            line_no, qty = item.get("line"), item.get("quantity")
-            if not isinstance(line_no, int) or isinstance(line_no, bool):
-                raise Invalid("each refund line needs a line number", "invalid_line")
-            line = sale.line(line_no)
-            quantity = line.quantity - line.refunded_qty if qty is None else check_quantity(qty)
-            if line.voided:
-                raise Conflict(f"line {line_no} was voided", "line_voided")
-            if quantity + wanted.get(line_no, 0) > line.quantity - line.refunded_qty:
-                raise Invalid(
-                    f"line {line_no}: {quantity} is more than the {line.quantity - line.refunded_qty} left to refund",
-                    "refund_exceeds_sold",
-                )
-            if quantity < 1:
-                raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
-            wanted[line_no] = wanted.get(line_no, 0) + quantity
-        returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
-        # What the customer paid for those units: the frozen discount goes back pro rata.
-        frozen = {r["line_no"]: r["discount"] for r in sales_store.line_discounts(tx, sale_id)}
-        paid_for = {
-            ln.line_no: ln.amount
-            - round_fraction(Fraction(frozen.get(ln.line_no, 0) * ln.quantity, sale.line(ln.line_no).quantity))
-            for ln in returned
-        }
-        totals = compute_totals(
-            ((ln.tax_class, paid_for[ln.line_no]) for ln in returned),
-            shop.tax_classes,
-            prices_include_tax=sale.prices_include_tax,
-            rounding=shop.settings.tax_rounding,
-        )
-        head = sales_store.header(tx, sale_id)
-        assert head is not None
-        already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
-        everything = all(ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines)
-        # The last refund takes what is left, so rounding never leaves a cent behind.
-        amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
+        wanted, returned, paid_for, totals, amount = _refund_figures(shop, tx, sale, lines)
         cur = tx.execute(
             "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id, approved_by) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -897,6 +861,80 @@ def refund_slip(shop: Shop, actor: Actor, refund_id: int) -> RefundSlip:
     from appliance.app.services import printing as refund_printing
 
     return refund_printing.build_refund_slip(shop, shop.db.conn, refund_id)
+
+
+class RefundFigures(NamedTuple):
+    wanted: dict[int, int]  # line number → quantity coming back
+    returned: list[SaleLine]  # those lines, with the quantities coming back
+    paid_for: dict[int, int]  # line number → what the customer paid for those units
+    totals: Totals  # their taxes, from paid_for
+    amount: int  # what goes back: the last refund of a sale takes what is left
+
+
+def _refund_figures(shop: Shop, tx: Connection, sale: Sale, lines: list[dict[str, int]]) -> RefundFigures:
+    """What a refund of `lines` of a completed sale gives back; writes nothing (the refund
+    and the till's figure as quantities change both come from here)."""
+    wanted: dict[int, int] = {}
+    for item in lines:
+        line_no, qty = item.get("line"), item.get("quantity")
+        if not isinstance(line_no, int) or isinstance(line_no, bool):
+            raise Invalid("each refund line needs a line number", "invalid_line")
+        line = sale.line(line_no)
+        quantity = line.quantity - line.refunded_qty if qty is None else check_quantity(qty)
+        if line.voided:
+            raise Conflict(f"line {line_no} was voided", "line_voided")
+        if quantity + wanted.get(line_no, 0) > line.quantity - line.refunded_qty:
+            raise Invalid(
+                f"line {line_no}: {quantity} is more than the {line.quantity - line.refunded_qty} left to refund",
+                "refund_exceeds_sold",
+            )
+        if quantity < 1:
+            raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
+        wanted[line_no] = wanted.get(line_no, 0) + quantity
+    returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
+    # What the customer paid for those units: the frozen discount goes back pro rata.
+    frozen = {r["line_no"]: r["discount"] for r in sales_store.line_discounts(tx, sale.id)}
+    paid_for = {
+        ln.line_no: ln.amount
+        - round_fraction(Fraction(frozen.get(ln.line_no, 0) * ln.quantity, sale.line(ln.line_no).quantity))
+        for ln in returned
+    }
+    totals = compute_totals(
+        ((ln.tax_class, paid_for[ln.line_no]) for ln in returned),
+        shop.tax_classes,
+        prices_include_tax=sale.prices_include_tax,
+        rounding=shop.settings.tax_rounding,
+    )
+    head = sales_store.header(tx, sale.id)
+    assert head is not None
+    already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale.id,)).fetchone()[0]
+    everything = all(ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines)
+    # The last refund takes what is left, so rounding never leaves a cent behind.
+    amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
+    return RefundFigures(wanted, returned, paid_for, totals, amount)
+
+
+def refund_quote(shop: Shop, actor: Actor, sale_id: int, lines: list[dict[str, int]]) -> dict[str, Any]:
+    """What refunding `lines` would give back, as the refund would work it out; nothing is
+    written, no approval is used. The till shows it as the quantities change."""
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    if not lines:
+        raise Invalid("name at least one line to refund", "no_lines")
+    conn = shop.db.conn
+    sale = _load(conn, sale_id, actor)
+    if sale.status != COMPLETED:
+        raise Conflict(f"sale {sale_id} is {sale.status}; only a completed sale can be refunded", "sale_not_completed")
+    figures = _refund_figures(shop, conn, sale, lines)
+    return {
+        "sale_id": sale_id,
+        "amount": figures.amount,
+        "tax": figures.totals.tax,
+        "taxes": [{"name": t.name, "rate": t.rate, "amount": t.amount} for t in figures.totals.taxes],
+        "lines": [{"line": n, "quantity": q, "amount": figures.paid_for[n]} for n, q in figures.wanted.items()],
+        "currency": sale.currency,
+    }
 
 
 def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_id: int, method: str, part: int) -> None:

@@ -167,6 +167,33 @@ async def return_without_receipt(request: Request) -> Response:
     return ok(answer, status)
 
 
+REFUND_QUOTE = {
+    "type": "object",
+    "properties": {
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            "items": {
+                "type": "object",
+                "properties": {"line": INT, "quantity": INT},
+                "required": ["line"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["lines"],
+    "additionalProperties": False,
+}
+
+
+async def refund_quote(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    body = await json_body(request, REFUND_QUOTE)
+    return ok(await call(sales.refund_quote, shop_of(request), who, sale_id, body["lines"]))
+
+
 async def refund_slip(request: Request) -> Response:
     who = await actor(request)
     refund_id = int_param(request.path_params["refund_id"], "refund id")
@@ -249,6 +276,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RETURN,
         statuses=(201, 400, 401, 403, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/refund-quote",
+        refund_quote,
+        "What refunding these lines would give back (amount, taxes, each line's part), worked out as the "
+        "refund would; nothing is written and no approval is needed",
+        "cashier+",
+        REFUND_QUOTE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
     ),
     Endpoint(
         "GET",

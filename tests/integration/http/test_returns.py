@@ -164,3 +164,32 @@ def test_a_receiptless_return_as_store_credit_takes_one_manager_approval(as_role
     done = supervisor.post("/api/v1/returns", json=item, headers=approval(supervisor, "manager", "store_credit"))
     assert done.status_code == 201, done.text
     assert done.json()["refund_to"] == "gift_card"
+
+
+def test_a_refund_quote_is_what_the_refund_then_gives_back_and_writes_nothing(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = paid_sale(cashier, "BRD", "MLK", "MLK")  # bread exempt; milk taxed
+    lines = [{"line": 1}, {"line": 2, "quantity": 1}]
+    quote = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": lines})
+    assert quote.status_code == 200, quote.text
+    body = quote.json()
+    assert body["amount"] == 349 + 529 + 26 + 53 and body["tax"] == 26 + 53
+    assert body["lines"] == [{"line": 1, "quantity": 1, "amount": 349}, {"line": 2, "quantity": 1, "amount": 529}]
+    assert cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": lines}).json() == body
+    supervisor = as_role("supervisor")
+    done = supervisor.post(f"/api/v1/sales/{sale['id']}/refunds", json={"lines": lines, "reason": "changed mind"})
+    assert done.status_code == 201 and done.json()["amount"] == body["amount"]
+    # The rest of the sale: the last refund takes what is left.
+    rest = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": 2}]}).json()
+    assert rest["amount"] == sale["totals"]["total"] - body["amount"]
+    too_many = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": 1}]})
+    assert too_many.status_code == 422 and too_many.json()["error"]["code"] == "refund_exceeds_sold"
+    assert cashier.post("/api/v1/sales/999999/refund-quote", json={"lines": [{"line": 1}]}).status_code == 404
+    assert cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": []}).status_code in (400, 422)
+    bad = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": "one"}]})
+    assert bad.status_code in (400, 422)
+    open_sale = cashier.post("/api/v1/sales").json()
+    assert (
+        cashier.post(f"/api/v1/sales/{open_sale['id']}/refund-quote", json={"lines": [{"line": 1}]}).status_code == 409
+    )
+    cashier.post(f"/api/v1/sales/{open_sale['id']}/cancel")
