@@ -225,7 +225,8 @@ def refund_rows(slip: RefundSlip, money: Callable[[int], str]) -> list[tuple[str
     rows.append((label, money(slip.subtotal), ""))
     for tax in slip.taxes:
         suffix = " incl." if slip.prices_include_tax else ""
-        rows.append((f"{tax.name} {tax.rate}%{suffix}", money(tax.amount), ""))
+        rate = f" {tax.rate}%" if tax.rate else ""  # a refund older than its taxes' rows: their sum
+        rows.append((f"{tax.name}{rate}{suffix}", money(tax.amount), ""))
     rows.append((f"REFUNDED {slip.currency}", money(slip.total), "total"))
     rows.append(("", "", ""))
     for tender in slip.tenders:

@@ -81,7 +81,8 @@ def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSli
             RefundSlipLine(ln["name"], ln["quantity"], ln["unit_price"], ln["amount"], ln["measure"] or "")
             for ln in refunds_store.lines(conn, refund_id)
         ),
-        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in refunds_store.taxes(conn, refund_id)),
+        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in refunds_store.taxes(conn, refund_id))
+        or ((ReceiptTax("Tax", "", head["tax"]),) if head["tax"] else ()),
         total=head["amount"],
         tenders=tuple(tenders),
         terminal_id=head["terminal_id"] or "",

@@ -732,6 +732,8 @@ def refund(
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
     answer = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    if shop.devices is not None and shop.devices.printer is not None:
+        shop.devices.printer.wake()  # the refund's slip (and the drawer, for cash) now, not at the next poll
     if answer.pop("_completed_exchange", None) is not None:
         for callback in shop.on_receipt:
             callback(int(exchange_into or 0))
