@@ -47,10 +47,13 @@ def empty_till(app: LiveApp) -> Iterator[None]:
     leave_the_till_empty(app.url, SUPERVISOR)
 
 
-def sold(page: Any, *codes: str) -> str:
-    """A sale of `codes` paid in exact cash; its receipt number, the till back to a new sale."""
-    for code in codes:
+def sold(page: Any, *scans: tuple[str, str]) -> str:
+    """A sale of the (code, total after it) scans, paid in exact cash; its receipt number, the
+    till back to a new sale. Each scan is waited for: keys typed while the till is busy adding
+    an item are dropped."""
+    for code, total in scans:
         scan(page, code)
+        expect(page.locator("#t-total")).to_have_text(total)
     pay_exact_cash(page)
     receipt: str = page.locator("#receipt-number").inner_text()
     page.keyboard.press("F9")
@@ -70,7 +73,7 @@ def test_a_line_returned_with_its_default_quantity_then_the_rest_with_return_all
     app: LiveApp, page: Any, screenshot: Any
 ) -> None:
     log_in_at_till(page, app.url, SUPERVISOR)
-    receipt = sold(page, COFFEE, BREAD, BREAD)  # 21.83 + 2 x 3.50 = 28.83
+    receipt = sold(page, (COFFEE, "21.83"), (BREAD, "25.33"), (BREAD, "28.83"))
     dialog = open_return(page, receipt)
     coffee = dialog.get_by_label("Quantity of Coffee beans 1 kg to return")
     bread = dialog.get_by_label("Quantity of Bread loaf to return")
