@@ -203,7 +203,7 @@ def refund_rows(slip: RefundSlip, money: Callable[[int], str]) -> list[tuple[str
     """The body of a refund slip as (left, right, style) rows, style "" or "bold" or "total"
     ("" left and right: a blank line; "rule": a rule). Shared by the text and the paper."""
     rows: list[tuple[str, str, str]] = [
-        (f"Refund {slip.refund_id}", slip.refunded_at, ""),
+        (f"Refund {slip.refund_id}" + (f" at {slip.terminal_id}" if slip.terminal_id else ""), slip.refunded_at, ""),
         (f"Original receipt {slip.receipt_number}", "", ""),
         (f"Refunded by: {slip.refunded_by}", "", ""),
     ]

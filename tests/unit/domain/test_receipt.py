@@ -130,3 +130,14 @@ def test_a_refund_slip_shows_cash_rounding_and_no_approver_when_none_was_needed(
     assert next(ln for ln in lines if ln.startswith("  Rounding")).endswith("-0.01")
     assert next(ln for ln in lines if ln.startswith("  Cash handed back")).endswith("6.50")
     assert all(len(ln) <= 32 for ln in lines)
+
+
+def test_a_refund_slip_names_the_till_that_gave_it() -> None:
+    from dataclasses import replace
+
+    from appliance.app.domain.receipt import render_refund_text
+    from tests.unit.drivers.samples import refund_slip
+
+    lines = render_refund_text(replace(refund_slip(), terminal_id="LANE-1")).splitlines()
+    assert any(ln.startswith("Refund 7 at LANE-1") and ln.endswith("2025-03-03 16:40") for ln in lines)
+    assert "Original receipt LANE-2-001337" in lines
