@@ -17,7 +17,7 @@ from pathlib import Path
 
 from appliance.app.domain.gift_card import SLIP_TITLES, Slip, display
 from appliance.app.domain.money import format_amount
-from appliance.app.domain.receipt import Receipt, line_rows
+from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
 
@@ -260,6 +260,34 @@ def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
     page.line()
     page.centred("Keep this slip: the number is the card.")
     page.centred(slip.printed_at)
+    return page.finish()
+
+
+def render_refund_slip(slip: RefundSlip, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None) -> bytes:
+    """A refund's slip, row for row as `render_refund_text`, with the original receipt's
+    barcode; with `open_drawer` (cash goes back), the drawer opens as it prints."""
+
+    def money(amount: int) -> str:
+        return format_amount(amount, slip.currency)
+
+    page = _Page(profile)
+    if open_drawer is not None:
+        page.raw(open_drawer.command())
+    page.centred(slip.store_name, bold=True, tall=True)
+    for header in slip.header:
+        page.centred(header)
+    page.line()
+    page.centred("REFUND", bold=True, tall=True)
+    page.line()
+    for left, right, style in refund_rows(slip, money):
+        if style == "rule":
+            page.rule()
+        elif right:
+            page.row(left, right, bold=style in ("bold", "total"), tall=style == "total")
+        else:
+            page.line(left, bold=style == "bold")
+    page.line()
+    page.barcode(slip.receipt_number)
     return page.finish()
 
 

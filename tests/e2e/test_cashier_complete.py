@@ -227,7 +227,10 @@ def test_a_return_of_one_line_found_by_the_receipt_number(app: LiveApp, page: An
     scan(page, receipt)
     dialog = page.get_by_role("dialog", name="Return items")
     expect(dialog.locator("#refund-sale")).to_contain_text(f"Receipt {receipt}")
-    dialog.get_by_label("Quantity of Bread loaf to return").fill("1")
+    # Every line offers its whole rest: the coffee stays with the customer.
+    expect(dialog.get_by_label("Quantity of Bread loaf to return")).to_have_value("1")
+    dialog.get_by_label("Quantity of Coffee beans 1 kg to return").fill("0")
+    expect(dialog.locator("#refund-amount-value")).to_have_text("3.50 CAD")
     dialog.get_by_label("Reason").fill("Stale")
     expect(dialog.get_by_role("group", name="Supervisor approval")).to_be_visible()  # a cashier may not refund
     approve(dialog)

@@ -142,3 +142,118 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     if receipt.copy:
         out.append(_center("*** COPY ***", width))
     return "\n".join(out) + "\n"
+
+
+# -- a refund's slip ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundSlipLine:
+    name: str
+    quantity: int
+    unit_price: int
+    amount: int  # what the customer paid for these units: their share of any discount is off
+    measure: str = ""
+
+
+@dataclass(frozen=True)
+class RefundSlipTender:
+    """Where some of the money went: `method` is a sale's tender (cash, card, gift_card,
+    loyalty), or store_credit (a new gift card) or exchange (a new sale)."""
+
+    method: str
+    amount: int
+    rounding: int = 0  # cash: what is handed back is amount + rounding
+    detail: str = ""  # "VISA **** 1111", "****-****-****-AB12", a receipt number: never a whole number
+
+
+@dataclass(frozen=True)
+class RefundSlip:
+    store_name: str
+    header: tuple[str, ...]
+    refund_id: int
+    receipt_number: str  # the original sale's, as its barcode reads: T01-000042
+    refunded_at: str  # local time, formatted for people
+    refunded_by: str
+    approved_by: str | None
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[RefundSlipLine, ...]
+    taxes: tuple[ReceiptTax, ...]
+    total: int
+    tenders: tuple[RefundSlipTender, ...]
+    terminal_id: str = ""  # the till that gave the refund
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
+TENDER_NAMES = {
+    "cash": "Cash",
+    "card": "Card",
+    "gift_card": "Gift card",
+    "loyalty": "Points",
+    "store_credit": "Store credit",
+    "exchange": "Exchange",
+}
+
+
+def refund_rows(slip: RefundSlip, money: Callable[[int], str]) -> list[tuple[str, str, str]]:
+    """The body of a refund slip as (left, right, style) rows, style "" or "bold" or "total"
+    ("" left and right: a blank line; "rule": a rule). Shared by the text and the paper."""
+    rows: list[tuple[str, str, str]] = [
+        (f"Refund {slip.refund_id}" + (f" at {slip.terminal_id}" if slip.terminal_id else ""), slip.refunded_at, ""),
+        (f"Original receipt {slip.receipt_number}", "", ""),
+        (f"Refunded by: {slip.refunded_by}", "", ""),
+    ]
+    if slip.approved_by:
+        rows.append((f"Approved by: {slip.approved_by}", "", ""))
+    rows.append(("", "", "rule"))
+    for line in slip.lines:
+        if line.measure:
+            rows += [(line.name, "", ""), (f"  {line.measure}", money(line.amount), "")]
+        elif line.quantity == 1 and line.amount == line.unit_price:
+            rows.append((line.name, money(line.amount), ""))
+        else:
+            rows += [(line.name, "", ""), (f"  {line.quantity} x {money(line.unit_price)}", "", "")]
+            if line.amount != line.quantity * line.unit_price:
+                rows.append(("  less discount", money(line.amount - line.quantity * line.unit_price), ""))
+            rows.append((f"  {line.quantity} returned", money(line.amount), ""))
+    rows.append(("", "", "rule"))
+    label = "Net" if slip.prices_include_tax else "Subtotal (excl. tax)"
+    rows.append((label, money(slip.subtotal), ""))
+    for tax in slip.taxes:
+        suffix = " incl." if slip.prices_include_tax else ""
+        rate = f" {tax.rate}%" if tax.rate else ""  # a refund older than its taxes' rows: their sum
+        rows.append((f"{tax.name}{rate}{suffix}", money(tax.amount), ""))
+    rows.append((f"REFUNDED {slip.currency}", money(slip.total), "total"))
+    rows.append(("", "", ""))
+    for tender in slip.tenders:
+        name = TENDER_NAMES.get(tender.method, tender.method.replace("_", " ").title())
+        if tender.detail:
+            name = f"{name} {tender.detail}"
+        rows.append((name, money(tender.amount), ""))
+        if tender.method == "cash" and tender.rounding:
+            rows.append(("  Rounding", money(tender.rounding), ""))
+            rows.append(("  Cash handed back", money(tender.amount + tender.rounding), "bold"))
+    return rows
+
+
+def render_refund_text(slip: RefundSlip, width: int = 42) -> str:
+    """The refund slip as plain text, `width` columns: what the till shows and the API gives."""
+
+    def money(amount: int) -> str:
+        return format_amount(amount, slip.currency)
+
+    out = [_center(slip.store_name, width)]
+    out.extend(_center(h, width) for h in slip.header)
+    out.append("")
+    out.append(_center("REFUND", width))
+    out.append("")
+    for left, right, style in refund_rows(slip, money):
+        if style == "rule":
+            out.append("-" * width)
+        else:
+            out.append(_row(left, right, width) if right else left[:width])
+    return "\n".join(out) + "\n"

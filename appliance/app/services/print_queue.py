@@ -27,7 +27,7 @@ from appliance.drivers.printer import PrinterConnection, PrinterError
 
 log = logging.getLogger(__name__)
 
-KINDS = ("receipt", "copy", "report", "test", "gift_card")
+KINDS = ("receipt", "copy", "report", "test", "gift_card", "refund")
 FIRST_RETRY = 1.0  # seconds
 MAX_RETRY = 30.0
 

@@ -1,16 +1,21 @@
-"""Receipts and gift card slips to paper: rendered to ESC/POS from what is stored, queued in
-the sale's (or the refund's) own transaction, sent by the print worker after the commit."""
+"""Receipts, refund slips and gift card slips to paper: rendered to ESC/POS from what is
+stored, queued in the sale's (or the refund's) own transaction, sent by the print worker
+after the commit."""
 
 from __future__ import annotations
 
-from appliance.app.domain.gift_card import Slip
-from appliance.app.domain.receipt import Receipt
+import json
+
+from appliance.app.domain.errors import NotFound
+from appliance.app.domain.gift_card import Slip, masked
+from appliance.app.domain.receipt import Receipt, ReceiptTax, RefundSlip, RefundSlipLine, RefundSlipTender
 from appliance.app.services import print_queue
 from appliance.app.services.shop import Shop
+from appliance.app.store import refunds as refunds_store
 from appliance.app.store.db import Connection
 from appliance.config import Config
 from appliance.drivers.drawer import DrawerKick
-from appliance.drivers.escpos_receipt import render_escpos, render_gift_card_slip
+from appliance.drivers.escpos_receipt import render_escpos, render_gift_card_slip, render_refund_slip
 from appliance.drivers.profiles import profile_named
 
 
@@ -37,6 +42,82 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
     kick = drawer_kick(shop.config) if takes_cash(receipt) else None
     payload = receipt_bytes(shop, receipt, open_drawer=kick)
     return print_queue.enqueue(tx, "receipt", payload, sale_id, now=shop.now())
+
+
+def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSlip:
+    """A refund's slip from what the refund stored: its lines, taxes and where the money
+    went. A card is named by brand and last four, a gift card by its last four."""
+    from appliance.app.services.sales import local_time
+
+    head = refunds_store.header(conn, refund_id)
+    if head is None:
+        raise NotFound(f"no refund {refund_id}", "refund_not_found")
+    settings = shop.settings
+    tenders = [
+        RefundSlipTender(t["method"], t["amount"], t["rounding"], _payment_detail(t["details"]))
+        for t in refunds_store.tenders(conn, refund_id)
+    ]
+    tenders += [
+        RefundSlipTender("store_credit", c["amount"], detail=masked(c["code"]))
+        for c in refunds_store.store_credits(conn, refund_id)
+    ]
+    tenders += [
+        RefundSlipTender("exchange", x["amount"], detail=f"to receipt {x['terminal_id']}-{x['receipt_no']:06d}")
+        if x["receipt_no"] is not None
+        else RefundSlipTender("exchange", x["amount"], detail="to the new sale")
+        for x in refunds_store.exchanges(conn, refund_id)
+    ]
+    return RefundSlip(
+        store_name=settings.store_name,
+        header=settings.header,
+        refund_id=refund_id,
+        receipt_number=f"{head['sale_terminal']}-{head['receipt_no']:06d}",
+        refunded_at=local_time(head["created_at"], settings.timezone),
+        refunded_by=head["refunded_by"],
+        approved_by=head["approved_by"],
+        currency=head["currency"],
+        prices_include_tax=bool(head["prices_include_tax"]),
+        lines=tuple(
+            RefundSlipLine(ln["name"], ln["quantity"], ln["unit_price"], ln["amount"], ln["measure"] or "")
+            for ln in refunds_store.lines(conn, refund_id)
+        ),
+        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in refunds_store.taxes(conn, refund_id))
+        or ((ReceiptTax("Tax", "", head["tax"]),) if head["tax"] else ()),
+        total=head["amount"],
+        tenders=tuple(tenders),
+        terminal_id=head["terminal_id"] or "",
+    )
+
+
+def _payment_detail(details: str | None) -> str:
+    """What a refund slip says of the tender that paid: a card's brand and last four, a gift
+    card's masked number. Nothing else of a payment's details reaches paper."""
+    try:
+        found = json.loads(details or "{}")
+    except ValueError:
+        return ""
+    if not isinstance(found, dict):
+        return ""
+    brand, last4 = str(found.get("brand") or ""), str(found.get("last4") or "")
+    if brand and len(last4) == 4 and last4.isdigit():
+        return f"{brand.upper()} **** {last4}"
+    card = str(found.get("gift_card") or "")
+    if len(card) >= 4:
+        return masked(card)
+    return ""
+
+
+def refund_slip_bytes(shop: Shop, slip: RefundSlip, *, open_drawer: DrawerKick | None = None) -> bytes:
+    return render_refund_slip(slip, profile_named(shop.config.printer_profile), open_drawer=open_drawer)
+
+
+def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) -> int:
+    """The refund's slip, in the refund's own transaction (as a sale's receipt is in the
+    sale's). When cash goes back, the job opens the drawer first, in the same bytes."""
+    slip = build_refund_slip(shop, tx, refund_id)
+    kick = drawer_kick(shop.config) if any(t.method == "cash" for t in slip.tenders) else None
+    payload = refund_slip_bytes(shop, slip, open_drawer=kick)
+    return print_queue.enqueue(tx, "refund", payload, sale_id, now=shop.now())
 
 
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:

@@ -11,20 +11,21 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.app.domain.barcode import normalise, read_variable_measure
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, round_cash, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
-from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
-from appliance.app.domain.sale import COMPLETED, Sale, check_quantity, stacked_share
-from appliance.app.domain.tax import compute_totals
+from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender, RefundSlip
+from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity, stacked_share
+from appliance.app.domain.tax import Totals, compute_totals
 from appliance.app.services import audit_log, hooks
 from appliance.app.services.auth import approved_by, require, require_all
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
+from appliance.app.store import refunds as refunds_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import staff
 from appliance.app.store.card_refunds import queue as queue_card_refunds
@@ -735,6 +736,8 @@ def refund(
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
     answer = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    if shop.devices is not None and shop.devices.printer is not None:
+        shop.devices.printer.wake()  # the refund's slip (and the drawer, for cash) now, not at the next poll
     if answer.pop("_completed_exchange", None) is not None:
         for callback in shop.on_receipt:
             callback(int(exchange_into or 0))
@@ -762,49 +765,14 @@ def _refund(
                 f"sale {sale_id} is {sale.status}; only a completed sale can be refunded",
                 "sale_not_completed",
             )
-        wanted: dict[int, int] = {}
-        for item in lines:
-            line_no, qty = item.get("line"), item.get("quantity")
-            if not isinstance(line_no, int) or isinstance(line_no, bool):
-                raise Invalid("each refund line needs a line number", "invalid_line")
-            line = sale.line(line_no)
-            quantity = line.quantity - line.refunded_qty if qty is None else check_quantity(qty)
-            if line.voided:
-                raise Conflict(f"line {line_no} was voided", "line_voided")
-            if quantity + wanted.get(line_no, 0) > line.quantity - line.refunded_qty:
-                raise Invalid(
-                    f"line {line_no}: {quantity} is more than the {line.quantity - line.refunded_qty} left to refund",
-                    "refund_exceeds_sold",
-                )
-            if quantity < 1:
-                raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
-            wanted[line_no] = wanted.get(line_no, 0) + quantity
-        returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
-        # What the customer paid for those units: the frozen discount goes back pro rata.
-        frozen = {r["line_no"]: r["discount"] for r in sales_store.line_discounts(tx, sale_id)}
-        paid_for = {
-            ln.line_no: ln.amount
-            - round_fraction(Fraction(frozen.get(ln.line_no, 0) * ln.quantity, sale.line(ln.line_no).quantity))
-            for ln in returned
-        }
-        totals = compute_totals(
-            ((ln.tax_class, paid_for[ln.line_no]) for ln in returned),
-            shop.tax_classes,
-            prices_include_tax=sale.prices_include_tax,
-            rounding=shop.settings.tax_rounding,
-        )
-        head = sales_store.header(tx, sale_id)
-        assert head is not None
-        already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
-        everything = all(ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines)
-        # The last refund takes what is left, so rounding never leaves a cent behind.
-        amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
+        wanted, returned, paid_for, totals, amount = _refund_figures(shop, tx, sale, lines)
         cur = tx.execute(
-            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now(), shop.config.terminal_id),
+            "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id, approved_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (sale_id, actor.user_id, reason.strip(), amount, totals.tax, shop.now(), shop.config.terminal_id, approver),
         )
         refund_id = int(cur.lastrowid)
+        refunds_store.insert_taxes(tx, refund_id, totals.taxes)
         for ln in returned:
             tx.execute(
                 "INSERT INTO refund_lines(refund_id, line_id, quantity, amount) "
@@ -859,6 +827,10 @@ def _refund(
         # The card part goes back through the acquirer after the commit; what sends it is
         # written here, so a crash after the commit still sends it at the next start.
         queue_card_refunds(tx, refund_id, shop.now())
+        if shop.config.printer != "none":
+            from appliance.app.services import printing as refund_printing
+
+            refund_printing.queue_refund_slip(shop, tx, refund_id, sale_id)
         audit_log.record(
             shop,
             actor=actor,
@@ -888,6 +860,90 @@ def _refund(
             "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,
             "_completed_exchange": completed_exchange,
         }
+
+
+def refund_slip(shop: Shop, actor: Actor, refund_id: int) -> RefundSlip:
+    """A refund's slip, as printed when it was made (a self-service session reads none)."""
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise NotFound(f"no refund {refund_id}", "refund_not_found")
+    from appliance.app.services import printing as refund_printing
+
+    return refund_printing.build_refund_slip(shop, shop.db.conn, refund_id)
+
+
+class RefundFigures(NamedTuple):
+    wanted: dict[int, int]  # line number → quantity coming back
+    returned: list[SaleLine]  # those lines, with the quantities coming back
+    paid_for: dict[int, int]  # line number → what the customer paid for those units
+    totals: Totals  # their taxes, from paid_for
+    amount: int  # what goes back: the last refund of a sale takes what is left
+
+
+def _refund_figures(shop: Shop, tx: Connection, sale: Sale, lines: list[dict[str, int]]) -> RefundFigures:
+    """What a refund of `lines` of a completed sale gives back; writes nothing (the refund
+    and the till's figure as quantities change both come from here)."""
+    wanted: dict[int, int] = {}
+    for item in lines:
+        line_no, qty = item.get("line"), item.get("quantity")
+        if not isinstance(line_no, int) or isinstance(line_no, bool):
+            raise Invalid("each refund line needs a line number", "invalid_line")
+        line = sale.line(line_no)
+        quantity = line.quantity - line.refunded_qty if qty is None else check_quantity(qty)
+        if line.voided:
+            raise Conflict(f"line {line_no} was voided", "line_voided")
+        if quantity + wanted.get(line_no, 0) > line.quantity - line.refunded_qty:
+            raise Invalid(
+                f"line {line_no}: {quantity} is more than the {line.quantity - line.refunded_qty} left to refund",
+                "refund_exceeds_sold",
+            )
+        if quantity < 1:
+            raise Invalid(f"line {line_no} has nothing left to refund", "refund_exceeds_sold")
+        wanted[line_no] = wanted.get(line_no, 0) + quantity
+    returned = [replace(sale.line(n), quantity=q) for n, q in wanted.items()]
+    # What the customer paid for those units: the frozen discount goes back pro rata.
+    frozen = {r["line_no"]: r["discount"] for r in sales_store.line_discounts(tx, sale.id)}
+    paid_for = {
+        ln.line_no: ln.amount
+        - round_fraction(Fraction(frozen.get(ln.line_no, 0) * ln.quantity, sale.line(ln.line_no).quantity))
+        for ln in returned
+    }
+    totals = compute_totals(
+        ((ln.tax_class, paid_for[ln.line_no]) for ln in returned),
+        shop.tax_classes,
+        prices_include_tax=sale.prices_include_tax,
+        rounding=shop.settings.tax_rounding,
+    )
+    head = sales_store.header(tx, sale.id)
+    assert head is not None
+    already = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale.id,)).fetchone()[0]
+    everything = all(ln.voided or ln.quantity - ln.refunded_qty == wanted.get(ln.line_no, 0) for ln in sale.lines)
+    # The last refund takes what is left, so rounding never leaves a cent behind.
+    amount = head["total"] - already if everything else min(totals.total, head["total"] - already)
+    return RefundFigures(wanted, returned, paid_for, totals, amount)
+
+
+def refund_quote(shop: Shop, actor: Actor, sale_id: int, lines: list[dict[str, int]]) -> dict[str, Any]:
+    """What refunding `lines` would give back, as the refund would work it out; nothing is
+    written, no approval is used. The till shows it as the quantities change."""
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    if not lines:
+        raise Invalid("name at least one line to refund", "no_lines")
+    conn = shop.db.conn
+    sale = _load(conn, sale_id, actor)
+    if sale.status != COMPLETED:
+        raise Conflict(f"sale {sale_id} is {sale.status}; only a completed sale can be refunded", "sale_not_completed")
+    figures = _refund_figures(shop, conn, sale, lines)
+    return {
+        "sale_id": sale_id,
+        "amount": figures.amount,
+        "tax": figures.totals.tax,
+        "taxes": [{"name": t.name, "rate": t.rate, "amount": t.amount} for t in figures.totals.taxes],
+        "lines": [{"line": n, "quantity": q, "amount": figures.paid_for[n]} for n, q in figures.wanted.items()],
+        "currency": sale.currency,
+    }
 
 
 def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_id: int, method: str, part: int) -> None:

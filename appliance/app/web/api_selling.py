@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from appliance.app.domain.pricing import check_discount
-from appliance.app.services import idempotency, promotions, returns, sales
+from appliance.app.domain.receipt import render_refund_text
+from appliance.app.services import idempotency, printing, promotions, returns, sales
 from appliance.app.web.api import EMPTY, INT, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
-from appliance.app.web.http import actor, call, int_param, json_body, shop_of
+from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
 DISCOUNT = {
     "type": "object",
@@ -166,6 +167,46 @@ async def return_without_receipt(request: Request) -> Response:
     return ok(answer, status)
 
 
+REFUND_QUOTE = {
+    "type": "object",
+    "properties": {
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            "items": {
+                "type": "object",
+                "properties": {"line": INT, "quantity": INT},
+                "required": ["line"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["lines"],
+    "additionalProperties": False,
+}
+
+
+async def refund_quote(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = _sale_id(request)
+    body = await json_body(request, REFUND_QUOTE)
+    return ok(await call(sales.refund_quote, shop_of(request), who, sale_id, body["lines"]))
+
+
+async def refund_slip(request: Request) -> Response:
+    who = await actor(request)
+    refund_id = int_param(request.path_params["refund_id"], "refund id")
+    fmt = request.query_params.get("format", "text")
+    if fmt not in ("text", "escpos"):
+        raise BadRequest("format must be text or escpos", "invalid_request")
+    shop = shop_of(request)
+    slip = await call(sales.refund_slip, shop, who, refund_id)
+    if fmt == "text":
+        return PlainTextResponse(render_refund_text(slip))
+    return Response(printing.refund_slip_bytes(shop, slip), media_type="application/octet-stream")
+
+
 async def approve_restricted(request: Request) -> Response:
     who = await actor(request)
     sale_id = _sale_id(request)
@@ -235,6 +276,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RETURN,
         statuses=(201, 400, 401, 403, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/refund-quote",
+        refund_quote,
+        "What refunding these lines would give back (amount, taxes, each line's part), worked out as the "
+        "refund would; nothing is written and no approval is needed",
+        "cashier+",
+        REFUND_QUOTE,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/refunds/{refund_id}/slip",
+        refund_slip,
+        "A refund's slip (the original receipt's number, the lines and taxes given back, where the money "
+        "went: a card by brand and last four only) as text or ESC/POS bytes",
+        "cashier+",
+        query=(("format", "text or escpos"),),
+        statuses=(200, 400, 401, 403, 404),
+        content="text/plain",
     ),
     Endpoint(
         "GET",

@@ -59,8 +59,11 @@ def test_store_credit_prints_its_slip_and_a_copy_of_the_receipt_never_the_number
     )
     assert back.status_code == 201, back.text
     number = back.json()["gift_card"]["code"]
-    _, slip = printer.printer.wait_for_cuts(2)
+    # The card's slip, then the refund's own, which names the card by its last four only.
+    _, slip, refund_slip = printer.printer.wait_for_cuts(3)[:3]
     assert "STORE CREDIT" in slip.text and slip.line_with(number).tall
+    assert number not in refund_slip.text and number.replace("-", "") not in refund_slip.text
+    assert refund_slip.line_with("Store credit").text.split()[-2].endswith(number[-4:])
     assert manager.post(f"/api/v1/sales/{sale['id']}/reprint").status_code == 201
-    *_, copy = printer.printer.wait_for_cuts(3)
+    *_, copy = printer.printer.wait_for_cuts(4)
     assert "COPY" in copy.text and number not in copy.text

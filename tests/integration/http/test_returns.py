@@ -103,6 +103,12 @@ def test_an_exchange_pays_the_new_goods_with_the_returned_ones(as_role: Any) -> 
     assert body["exchange_sale"]["payments"][0]["amount"] == 349
     # The rest back in cash, 2.59 rounded to 2.60.
     assert body["tenders"] == [{"method": "cash", "amount": 608 - 349, "rounding": 1}]
+    # The slip says both: what paid the new sale (by its receipt) and the rest in cash.
+    slip = supervisor.get(f"/api/v1/refunds/{body['id']}/slip").text.splitlines()
+    new_receipt = body["exchange_sale"]["receipt_number"]
+    assert next(ln for ln in slip if ln.startswith(f"Exchange to receipt {new_receipt}")).endswith("3.49")
+    assert next(ln for ln in slip if ln.startswith("Cash")).endswith("2.59")
+    assert next(ln for ln in slip if ln.startswith("  Cash handed back")).endswith("2.60")
     bad = supervisor.post(
         f"/api/v1/sales/{old['id']}/refunds",
         json={"lines": [{"line": 1}], "reason": "again", "refund_to": "exchange"},
@@ -129,6 +135,10 @@ def test_a_refund_to_a_gift_card_tender_puts_the_money_back_on_that_card(as_role
     )
     assert done.status_code == 201 and done.json()["tenders"] == [{"method": "gift_card", "amount": 349}]
     assert cashier.post("/api/v1/gift-cards/balance", json={"code": code}).json()["balance"] == 1000
+    # The slip names the card that got the money back by its last four only.
+    slip = cashier.get(f"/api/v1/refunds/{done.json()['id']}/slip").text
+    assert f"Gift card ****-****-****-{code[-4:]}" in slip
+    assert code not in slip and code.replace("-", "") not in slip
 
 
 def approval(api: Any, who: str, permission: str) -> dict[str, str]:
@@ -164,3 +174,32 @@ def test_a_receiptless_return_as_store_credit_takes_one_manager_approval(as_role
     done = supervisor.post("/api/v1/returns", json=item, headers=approval(supervisor, "manager", "store_credit"))
     assert done.status_code == 201, done.text
     assert done.json()["refund_to"] == "gift_card"
+
+
+def test_a_refund_quote_is_what_the_refund_then_gives_back_and_writes_nothing(as_role: Any) -> None:
+    cashier = as_role("cashier")
+    sale = paid_sale(cashier, "BRD", "MLK", "MLK")  # bread exempt; milk taxed
+    lines = [{"line": 1}, {"line": 2, "quantity": 1}]
+    quote = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": lines})
+    assert quote.status_code == 200, quote.text
+    body = quote.json()
+    assert body["amount"] == 349 + 529 + 26 + 53 and body["tax"] == 26 + 53
+    assert body["lines"] == [{"line": 1, "quantity": 1, "amount": 349}, {"line": 2, "quantity": 1, "amount": 529}]
+    assert cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": lines}).json() == body
+    supervisor = as_role("supervisor")
+    done = supervisor.post(f"/api/v1/sales/{sale['id']}/refunds", json={"lines": lines, "reason": "changed mind"})
+    assert done.status_code == 201 and done.json()["amount"] == body["amount"]
+    # The rest of the sale: the last refund takes what is left.
+    rest = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": 2}]}).json()
+    assert rest["amount"] == sale["totals"]["total"] - body["amount"]
+    too_many = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": 1}]})
+    assert too_many.status_code == 422 and too_many.json()["error"]["code"] == "refund_exceeds_sold"
+    assert cashier.post("/api/v1/sales/999999/refund-quote", json={"lines": [{"line": 1}]}).status_code == 404
+    assert cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": []}).status_code in (400, 422)
+    bad = cashier.post(f"/api/v1/sales/{sale['id']}/refund-quote", json={"lines": [{"line": "one"}]})
+    assert bad.status_code in (400, 422)
+    open_sale = cashier.post("/api/v1/sales").json()
+    assert (
+        cashier.post(f"/api/v1/sales/{open_sale['id']}/refund-quote", json={"lines": [{"line": 1}]}).status_code == 409
+    )
+    cashier.post(f"/api/v1/sales/{open_sale['id']}/cancel")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
+from appliance.app.domain.receipt import (
+    Receipt,
+    ReceiptLine,
+    ReceiptTax,
+    ReceiptTender,
+    RefundSlip,
+    RefundSlipLine,
+    RefundSlipTender,
+)
 
 
 def cafe_receipt(**changes: object) -> Receipt:
@@ -53,3 +61,31 @@ def hardware_receipt(**changes: object) -> Receipt:
         tenders=(ReceiptTender("cash", 2067, 2067, 0),),
     )
     return replace(receipt, **changes)  # type: ignore[arg-type]
+
+
+def refund_slip(**changes: object) -> RefundSlip:
+    """Prices before tax; two lines back (one discounted), to a card and to cash with its
+    rounding; a cashier's refund a supervisor approved."""
+    slip = RefundSlip(
+        store_name="Quincaillerie Beaubien",
+        header=("6500 rue Saint-Denis, Montréal",),
+        refund_id=7,
+        receipt_number="LANE-2-001337",
+        refunded_at="2025-03-03 16:40",
+        refunded_by="Marc",
+        approved_by="Sophie",
+        currency="CAD",
+        prices_include_tax=False,
+        lines=(
+            RefundSlipLine("Vis à bois #8 x 1-1/4 (100)", 2, 899, 1798),
+            RefundSlipLine("Marteau", 1, 1500, 1350),
+        ),
+        taxes=(ReceiptTax("TPS/GST", "5", 157), ReceiptTax("TVQ/QST", "9.975", 314)),
+        total=3619,
+        tenders=(
+            RefundSlipTender("card", 2000, detail="VISA **** 1111"),
+            RefundSlipTender("cash", 1619, rounding=1),
+        ),
+        terminal_id="LANE-1",
+    )
+    return replace(slip, **changes)  # type: ignore[arg-type]

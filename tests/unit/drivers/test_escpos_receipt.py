@@ -10,18 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.domain.receipt import Receipt, render_text
+from appliance.app.domain.receipt import Receipt, RefundSlipLine, RefundSlipTender, render_refund_text, render_text
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.escpos_receipt import (
     TEST_PAGE_TEXT,
     code128_data,
     render_escpos,
+    render_refund_slip,
     render_report,
     render_test_page,
 )
 from appliance.drivers.profiles import PAPER_58MM, PAPER_80MM, PAPER_80MM_48, PrinterProfile
 from tests.fakes.escpos_printer import Paper, VirtualPrinter
-from tests.unit.drivers.samples import cafe_receipt, hardware_receipt
+from tests.unit.drivers.samples import cafe_receipt, hardware_receipt, refund_slip
 
 PROFILES = [PAPER_80MM, PAPER_80MM_48, PAPER_58MM]
 
@@ -201,3 +202,48 @@ def test_importing_leaves_no_temp_folder_and_keeps_logging_unconfigured(tmp_path
     assert list(tmp.iterdir()) == []
     pickles = list((home / ".cache" / "comptoir" / "escpos").iterdir())
     assert len(pickles) == 1 and pickles[0].name.endswith(".capabilities.pickle")
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
+def test_a_refund_slip_on_paper_says_what_its_text_says(profile: PrinterProfile) -> None:
+    slip = refund_slip()
+    paper = printed(render_refund_slip(slip, profile), profile)
+    assert inked([line.text for line in paper.lines]) == inked(render_refund_text(slip, profile.columns).splitlines())
+    assert all(len(line.text) <= profile.columns for line in paper.lines)
+
+
+def test_a_refund_slip_carries_the_original_receipt_s_barcode_and_stands_out_as_a_refund() -> None:
+    paper = printed(render_refund_slip(refund_slip(), PAPER_80MM))
+    title = paper.line_with("REFUND")
+    assert (title.align, title.bold, title.tall) == ("center", True, True)
+    assert [(b.kind, b.data) for b in paper.barcodes] == [("CODE128", "LANE-2-001337")]
+    total = paper.line_with("REFUNDED CAD")
+    assert total.text.endswith("36.19") and total.bold and total.tall
+    assert paper.line_with("Card VISA **** 1111").text.endswith("20.00")
+    assert paper.line_with("Rounding").text.endswith("0.01")
+    handed = paper.line_with("Cash handed back")
+    assert handed.text.endswith("16.20") and handed.bold
+    assert paper.cut == "full"
+
+
+def test_a_cash_refund_slip_opens_the_drawer_first_and_only_when_asked() -> None:
+    kick = DrawerKick(pin=5, on_ms=120)
+    data = render_refund_slip(refund_slip(), PAPER_80MM, open_drawer=kick)
+    assert data.startswith(b"\x1b@" + kick.command())
+    assert [(p.pin, p.on_ms) for p in printed(data).pulses] == [(5, 120)]
+    assert printed(render_refund_slip(refund_slip(), PAPER_80MM)).pulses == []
+
+
+def test_control_characters_in_a_refund_slip_never_reach_the_printer() -> None:
+    hostile = "Jam\x1bp\x00\x19\x19\x1dV\x00\x9b jar"
+    slip = refund_slip(
+        store_name="Shop\x1bp\x00",
+        refunded_by="eve\x1d\x56\x00",
+        lines=(RefundSlipLine(hostile, 1, 400, 400),),
+        tenders=(RefundSlipTender("card", 3619, detail="VISA\x1bp **** 1111"),),
+    )
+    data = render_refund_slip(slip, PAPER_80MM)
+    paper = printed(data)
+    assert paper.pulses == [] and paper.cut == "full"
+    assert b"\x1bp" not in data and data.count(b"\x1dV") == 1  # the one cut, at the end
+    assert paper.line_with("Jam?p").text.startswith("Jam?p????V?? jar")

@@ -1044,6 +1044,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     C.show($("refund-form"), false);
     C.show($("refund-submit"), false);
     say($("refund-done"), "");
+    showRefundSlip("");
     $("refund-receipt").value = receipt || "";
     $("refund-reason").value = "";
     $("refund-day").value = today();
@@ -1060,6 +1061,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     const number = $("refund-receipt").value.trim().toUpperCase();
     say($("refund-error"), "");
     say($("refund-done"), "");
+    showRefundSlip("");
     if (!RECEIPT_NUMBER.test(number)) {
       say($("refund-error"), "A receipt number looks like T01-000042.");
       $("refund-receipt").focus();
@@ -1087,9 +1089,10 @@ import { createWedgeDetector } from "/static/scanner.js";
       const left = line.voided ? 0 : line.quantity - (line.refunded_quantity || 0);
       const input = el("input", {
         id: `refund-qty-${line.line}`, class: "qty-input", inputmode: "numeric", autocomplete: "off",
-        maxlength: "5", value: "0", "data-line": String(line.line), "data-left": String(left),
+        maxlength: "5", value: String(left), "data-line": String(line.line), "data-left": String(left),
         "aria-label": `Quantity of ${line.name} to return`, disabled: left === 0,
       });
+      input.addEventListener("input", quoteRefund);
       body.append(el("tr", {},
         el("td", {}, line.name, line.voided ? el("span", { class: "badge" }, "voided") : null),
         el("td", { class: "num" }, String(line.quantity)),
@@ -1106,8 +1109,62 @@ import { createWedgeDetector } from "/static/scanner.js";
     if (state.me && !state.me.permissions.includes("refund")) {
       refundApproval.ask(`The ${state.me.role} role may not give refunds; a supervisor can approve it.`);
     }
+    quoteRefund();
     const first = body.querySelector("input:not([disabled])");
     if (first) first.focus();
+  }
+
+  /** The quantities typed, as the refund takes them: lines with something coming back, or
+   * null (and the input at fault) when one is not a whole number up to what is left. */
+  function refundLines() {
+    const lines = [];
+    for (const input of $("refund-body").querySelectorAll("input")) {
+      const text = input.value.trim() || "0";
+      if (!/^\d{1,5}$/.test(text) || Number(text) > Number(input.dataset.left)) return { bad: input };
+      if (Number(text) > 0) lines.push({ line: Number(input.dataset.line), quantity: Number(text) });
+    }
+    return { lines };
+  }
+
+  let quoteTimer = null;
+  let quoteSeq = 0;
+
+  /** The amount to refund, as the server works it out (discounts, taxes, the last refund's
+   * rest), shown as the quantities change; a slower answer never overwrites a newer one. */
+  function quoteRefund() {
+    const sale = state.refundSale;
+    const shown = $("refund-amount-value");
+    clearTimeout(quoteTimer);
+    const seq = ++quoteSeq;
+    if (!sale || sale.status !== "completed") return;
+    const { lines, bad } = refundLines();
+    if (bad) {
+      shown.textContent = "—";
+      return;
+    }
+    if (!lines.length) {
+      shown.textContent = C.money(0, state.currency);
+      return;
+    }
+    quoteTimer = setTimeout(async () => {
+      try {
+        const quote = await api("POST", `/sales/${sale.id}/refund-quote`, { json: { lines } });
+        if (seq === quoteSeq) shown.textContent = C.money(quote.amount, quote.currency || state.currency);
+      } catch (err) {
+        if (seq === quoteSeq) shown.textContent = "—";
+      }
+    }, 120);
+  }
+
+  $("refund-all").addEventListener("click", () => {
+    for (const input of $("refund-body").querySelectorAll("input:not([disabled])")) input.value = input.dataset.left;
+    quoteRefund();
+    $("refund-reason").focus();
+  });
+
+  function showRefundSlip(text) {
+    $("refund-slip").textContent = text;
+    C.show($("refund-slip"), !!text);
   }
 
   $("refund-find").addEventListener("submit", (event) => {
@@ -1184,15 +1241,11 @@ import { createWedgeDetector } from "/static/scanner.js";
     event.preventDefault();
     const sale = state.refundSale;
     if (state.busy || !sale) return;
-    const lines = [];
-    for (const input of $("refund-body").querySelectorAll("input")) {
-      const text = input.value.trim() || "0";
-      if (!/^\d{1,5}$/.test(text) || Number(text) > Number(input.dataset.left)) {
-        say($("refund-error"), `Return between 0 and ${input.dataset.left} of line ${input.dataset.line}.`);
-        input.focus();
-        return;
-      }
-      if (Number(text) > 0) lines.push({ line: Number(input.dataset.line), quantity: Number(text) });
+    const { lines, bad } = refundLines();
+    if (bad) {
+      say($("refund-error"), `Return between 0 and ${bad.dataset.left} of line ${bad.dataset.line}.`);
+      bad.focus();
+      return;
     }
     if (!lines.length) {
       say($("refund-error"), "Type how many of an item come back.");
@@ -1229,6 +1282,12 @@ import { createWedgeDetector } from "/static/scanner.js";
       : `Refunded ${amount}: ${back}.`;
     say($("refund-done"), done);
     announce(done);
+    // The refund's own slip, as it is printing: what the customer takes away.
+    try {
+      showRefundSlip(await api("GET", `/refunds/${answer.id}/slip?format=text`, { text: true }));
+    } catch (err) {
+      say($("refund-error"), "The refund is done but its slip could not be shown: " + err.message);
+    }
   });
 
   /* -- card ----------------------------------------------------------------------------- */
