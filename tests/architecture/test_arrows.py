@@ -97,9 +97,6 @@ PRIVATE_DEBT = {
 
 # Calls of execute/executemany/executescript outside appliance/app/store, per module.
 SQL_DEBT = {
-    # The payment attempts' SQL is in store/payment_attempts.py; the card refunds' and the
-    # card token's last four are moving to the store next.
-    "appliance.app.services.card_payments": 6,
     "appliance.app.services.customers": 34,
     "appliance.app.services.gift_cards": 25,
     "appliance.app.services.idempotency": 2,

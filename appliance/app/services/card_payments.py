@@ -48,7 +48,7 @@ from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.sales import _complete_if_settled, _load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
-from appliance.app.store import card_refunds, payment_attempts
+from appliance.app.store import card_refunds, card_tokens, payment_attempts
 from appliance.app.store import sales as sales_store
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS
 from appliance.drivers.payment import (
@@ -365,14 +365,9 @@ def _answer(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any]:
         "status": attempt["status"],
         "amount": attempt["amount"],
         "approved_amount": attempt["approved_amount"] or 0,
-        "last4": _last_four(shop, attempt["token"]),
+        "last4": card_tokens.last_four(shop.db.conn, attempt["token"]),
     }
     return result
-
-
-def _last_four(shop: Shop, token: str) -> str:
-    row = shop.db.conn.execute("SELECT last_four FROM card_tokens WHERE token = ?", (token,))
-    return str(row.fetchone()[0])
 
 
 def resolve_pending(
@@ -426,15 +421,10 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
     restart) never refunds twice. Returns each one's status: refunded, failed, or pending to retry.
     """
     _not_in_transaction(shop)
-    if shop.db.conn.execute("SELECT 1 FROM refunds WHERE id = ?", (refund_id,)).fetchone() is None:
+    if not card_refunds.refund_exists(shop.db.conn, refund_id):
         raise NotFound(f"no refund {refund_id}", "refund_not_found")
-    rows = shop.db.conn.execute(
-        "SELECT c.*, p.reference FROM card_refunds c JOIN payments p ON p.id = c.payment_id"
-        " WHERE c.refund_id = ? ORDER BY c.payment_id",
-        (refund_id,),
-    ).fetchall()
     statuses = []
-    for row in rows:
+    for row in card_refunds.of_refund(shop.db.conn, refund_id):
         if row["status"] != "pending":
             statuses.append(str(row["status"]))
             continue
@@ -446,17 +436,14 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
         except GatewayError as exc:
             status, ref, error = "pending", None, type(exc).__name__
         with shop.db.transaction() as tx:
-            tx.execute(
-                "UPDATE card_refunds SET status = ?, gateway_ref = ?, last_error = ?,"
-                " resolved_at = ? WHERE refund_id = ? AND payment_id = ? AND status = 'pending'",
-                (
-                    status,
-                    ref,
-                    error,
-                    None if status == "pending" else shop.now(),
-                    refund_id,
-                    row["payment_id"],
-                ),
+            card_refunds.record_answer(
+                tx,
+                refund_id,
+                row["payment_id"],
+                status=status,
+                gateway_ref=ref,
+                last_error=error,
+                resolved_at=None if status == "pending" else shop.now(),
             )
         statuses.append(status)
     return statuses
@@ -474,7 +461,7 @@ def anything_pending(shop: Shop) -> bool:
     conn = shop.db.conn
     if payment_attempts.anything_waiting(conn):
         return True
-    return bool(conn.execute("SELECT 1 FROM card_refunds WHERE status = 'pending' LIMIT 1").fetchone())
+    return card_refunds.anything_pending(conn)
 
 
 class PendingCardsResolver:
@@ -528,8 +515,7 @@ class PendingCardsResolver:
 
     def _waiting(self) -> frozenset[str]:
         conn = self.shop.db.conn
-        refunds = conn.execute("SELECT idempotency_key FROM card_refunds WHERE status = 'pending'").fetchall()
-        return frozenset([*payment_attempts.waiting_keys(conn), *(str(r[0]) for r in refunds)])
+        return frozenset([*payment_attempts.waiting_keys(conn), *card_refunds.pending_keys(conn)])
 
     def _run(self) -> None:
         delay, backoff, seen = self.first, self.first, frozenset[str]()
