@@ -97,9 +97,6 @@ PRIVATE_DEBT = {
 
 # Calls of execute/executemany/executescript outside appliance/app/store, per module.
 SQL_DEBT = {
-    # Unknown outcomes (sends, windows, voids, the background resolver) added seven while this
-    # test was being written; the payment attempts' SQL is moving to a store module.
-    "appliance.app.services.card_payments": 19,
     "appliance.app.services.customers": 34,
     "appliance.app.services.gift_cards": 25,
     "appliance.app.services.idempotency": 2,

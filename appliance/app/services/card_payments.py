@@ -48,9 +48,8 @@ from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.sales import _complete_if_settled, _load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
-from appliance.app.store import card_refunds
+from appliance.app.store import card_refunds, card_tokens, payment_attempts
 from appliance.app.store import sales as sales_store
-from appliance.app.store.db import Connection
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS
 from appliance.drivers.payment import (
     Authorisation,
@@ -107,12 +106,6 @@ def _gateway_key(shop: Shop, actor: Actor, sale_id: int, client_key: str | None)
     return "cmp-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
-def _attempt(conn: Connection, key: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM payment_attempts WHERE idempotency_key = ?", (key,))
-    found = row.fetchone()
-    return dict(found) if found else None
-
-
 def pay_card(
     shop: Shop,
     actor: Actor,
@@ -126,7 +119,7 @@ def pay_card(
     require(shop, actor, Permission.SELL)
     _not_in_transaction(shop)
     key = _gateway_key(shop, actor, sale_id, idempotency_key)
-    existing = _attempt(shop.db.conn, key)
+    existing = payment_attempts.by_key(shop.db.conn, key)
     if existing is None:
         if not isinstance(card, dict):
             raise Invalid("card: {number, exp_month, exp_year}", "card_required")
@@ -139,9 +132,7 @@ def pay_card(
         # look-up first, and no other card tender until it is settled.
         _check_sale(shop, desk, sale_id)
         with shop.db.transaction() as tx:
-            if tx.execute(
-                "SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending'", (sale_id,)
-            ).fetchone():
+            if payment_attempts.sale_has_pending(tx, sale_id):
                 raise PaymentPending(
                     "a card payment on this sale is still being checked with the card network;"
                     " take no other card payment until it is settled"
@@ -151,22 +142,18 @@ def pay_card(
             info = desk.vault.tokenise(parsed)  # joins this transaction
             head = sales_store.header(tx, sale_id)
             assert head is not None
-            tx.execute(
-                "INSERT INTO payment_attempts (sale_id, user_id, idempotency_key, client_key,"
-                " token, amount, currency, status, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (
-                    sale_id,
-                    actor.user_id,
-                    key,
-                    idempotency_key,
-                    info.token,
-                    amount,
-                    head["currency"],
-                    shop.now(),
-                ),
+            payment_attempts.insert(
+                tx,
+                sale_id=sale_id,
+                user_id=actor.user_id,
+                key=key,
+                client_key=idempotency_key,
+                token=info.token,
+                amount=amount,
+                currency=head["currency"],
+                now=shop.now(),
             )
-        existing = _attempt(shop.db.conn, key)
+        existing = payment_attempts.by_key(shop.db.conn, key)
         assert existing is not None
     elif existing["sale_id"] != sale_id or existing["amount"] != amount:
         raise Conflict("this Idempotency-Key was used for another payment", "idempotency_key_reused")
@@ -181,12 +168,8 @@ def pay_card(
 def _check_sale(shop: Shop, desk: CardDesk, sale_id: int) -> None:
     """Looks up the sale's pending card payments that were sent (settling what the
     acquirer can answer for)."""
-    rows = shop.db.conn.execute(
-        "SELECT * FROM payment_attempts WHERE sale_id = ? AND status = 'pending' AND sends > 0 ORDER BY id",
-        (sale_id,),
-    ).fetchall()
-    for row in rows:
-        _look_up(shop, desk, dict(row))
+    for attempt in payment_attempts.sent_pending_on_sale(shop.db.conn, sale_id):
+        _look_up(shop, desk, attempt)
 
 
 def _mark_sent(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any] | None:
@@ -194,14 +177,9 @@ def _mark_sent(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any] | None:
     now is, or None when it is no longer pending (settled meanwhile: send nothing)."""
     with shop.db.transaction() as tx:
         now = shop.now()  # once the write lock is held: the request leaves right after the commit
-        cur = tx.execute(
-            "UPDATE payment_attempts SET sends = sends + 1, first_sent_at = coalesce(first_sent_at, ?),"
-            " last_sent_at = ? WHERE id = ? AND status = 'pending'",
-            (now, now, attempt["id"]),
-        )
-        if cur.rowcount != 1:
+        if not payment_attempts.mark_sent(tx, attempt["id"], now):
             return None
-        current = _attempt(tx, attempt["idempotency_key"])
+        current = payment_attempts.by_key(tx, attempt["idempotency_key"])
     assert current is not None
     return current
 
@@ -223,7 +201,7 @@ def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str
     sent = _mark_sent(shop, attempt)
     if sent is None:
         del card
-        current = _attempt(shop.db.conn, attempt["idempotency_key"])
+        current = payment_attempts.by_key(shop.db.conn, attempt["idempotency_key"])
         assert current is not None
         return current
     attempt = sent
@@ -242,11 +220,11 @@ def _authorise(shop: Shop, actor: Actor | str, desk: CardDesk, attempt: dict[str
     except GatewayUnavailable:
         # This send never reached the acquirer. On the first send that settles it; after
         # that an earlier send may have been charged: only the acquirer can say.
-        if first_send and _finish(shop, attempt, "failed", decline_code="gateway_unavailable"):
+        if first_send and _fail(shop, attempt, "gateway_unavailable"):
             raise Conflict("the card network cannot be reached; nothing was charged", "gateway_unavailable") from None
         return _still_unknown(shop, desk, attempt)
     except GatewayRejected as exc:
-        if first_send and _finish(shop, attempt, "failed", decline_code=exc.code):
+        if first_send and _fail(shop, attempt, exc.code):
             raise Invalid(f"the card payment was refused ({exc.code})", "card_refused") from None
         return _still_unknown(shop, desk, attempt)
     except GatewayTimeout:
@@ -282,8 +260,8 @@ def _look_up(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> dict[str, A
         return settle(shop, desk, attempt, found)
     if definitive and _window_passed(desk, attempt, asked_at):
         # Guarded by the send count read before the look-up: a send since then reopens it.
-        _finish(shop, attempt, "failed", decline_code="not_received")
-    current = _attempt(shop.db.conn, attempt["idempotency_key"])
+        _fail(shop, attempt, "not_received")
+    current = payment_attempts.by_key(shop.db.conn, attempt["idempotency_key"])
     assert current is not None
     return current
 
@@ -295,34 +273,27 @@ def _window_passed(desk: CardDesk, attempt: dict[str, Any], asked_at: dt.datetim
     return asked_at - parse_iso(str(last)) > dt.timedelta(seconds=desk.in_flight_window)
 
 
-def _finish(shop: Shop, attempt: dict[str, Any], status: str, **fields: Any) -> bool:
-    """Settles a pending attempt that was sent no more than `attempt` says; False when it
-    was settled or sent again meanwhile (nothing changed)."""
-    columns = ", ".join(f"{name} = ?" for name in fields)
-    extra = f", {columns}" if columns else ""
+def _fail(shop: Shop, attempt: dict[str, Any], decline_code: str) -> bool:
+    """Fails a pending attempt (nothing was charged) that was sent no more than `attempt`
+    says; False when it was settled or sent again meanwhile (nothing changed)."""
     with shop.db.transaction() as tx:
-        cur = tx.execute(
-            f"UPDATE payment_attempts SET status = ?, resolved_at = ?{extra} "  # noqa: S608
-            "WHERE id = ? AND status = 'pending' AND sends = ?",
-            (status, shop.now(), *fields.values(), attempt["id"], attempt["sends"]),
+        return payment_attempts.fail(
+            tx, attempt["id"], sends=attempt["sends"], decline_code=decline_code, now=shop.now()
         )
-        return bool(cur.rowcount == 1)
 
 
 def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authorisation) -> dict[str, Any]:
     """Step 3: the gateway's answer onto the sale, in one transaction."""
     void = False
     with shop.db.transaction() as tx:
-        current = _attempt(tx, attempt["idempotency_key"])
+        current = payment_attempts.by_key(tx, attempt["idempotency_key"])
         assert current is not None
         if current["status"] != "pending":
             return current  # settled already (a retry or the recovery got here first)
         now = shop.now()
         if not result.approved:
-            tx.execute(
-                "UPDATE payment_attempts SET status = 'declined', gateway_ref = ?,"
-                " decline_code = ?, resolved_at = ? WHERE id = ?",
-                (result.reference, result.decline_code, now, current["id"]),
+            payment_attempts.record_decline(
+                tx, current["id"], reference=result.reference, decline_code=result.decline_code, now=now
             )
         else:
             sale = _load(tx, current["sale_id"])
@@ -358,20 +329,17 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
                 )
                 _complete_if_settled(shop, tx, sale)
                 status = "approved"
-            tx.execute(
-                "UPDATE payment_attempts SET status = ?, gateway_ref = ?, approved_amount = ?,"
-                " auth_code = ?, payment_id = ?, resolved_at = ? WHERE id = ?",
-                (
-                    status,
-                    result.reference,
-                    result.approved_amount,
-                    result.auth_code,
-                    payment_id,
-                    now,
-                    current["id"],
-                ),
+            payment_attempts.record_approval(
+                tx,
+                current["id"],
+                status=status,
+                reference=result.reference,
+                approved_amount=result.approved_amount,
+                auth_code=result.auth_code,
+                payment_id=payment_id,
+                now=now,
             )
-        settled = _attempt(tx, attempt["idempotency_key"])
+        settled = payment_attempts.by_key(tx, attempt["idempotency_key"])
         assert settled is not None
     if void:
         # After the commit: if this void is lost, the attempt still says "voided" with no
@@ -397,14 +365,9 @@ def _answer(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any]:
         "status": attempt["status"],
         "amount": attempt["amount"],
         "approved_amount": attempt["approved_amount"] or 0,
-        "last4": _last_four(shop, attempt["token"]),
+        "last4": card_tokens.last_four(shop.db.conn, attempt["token"]),
     }
     return result
-
-
-def _last_four(shop: Shop, token: str) -> str:
-    row = shop.db.conn.execute("SELECT last_four FROM card_tokens WHERE token = ?", (token,))
-    return str(row.fetchone()[0])
 
 
 def resolve_pending(
@@ -420,27 +383,20 @@ def resolve_pending(
     else can be sending it. Returns each attempt's new status (for the log and the tests).
     """
     _not_in_transaction(shop)
-    query = "SELECT * FROM payment_attempts WHERE status = 'pending'"
-    params: tuple[Any, ...] = ()
-    if older_than is not None:
-        query += " AND created_at < ?"
-        params = (older_than,)
     outcomes = []
-    for row in shop.db.conn.execute(query + " ORDER BY id", params).fetchall():
-        attempt = dict(row)
+    for attempt in payment_attempts.pending(shop.db.conn, older_than):
         if attempt["sends"] == 0:
             age = shop.clock() - parse_iso(str(attempt["created_at"]))
             # Guarded by sends = 0: a send that starts meanwhile keeps it open.
             if age >= dt.timedelta(seconds=unsent_grace):
-                _finish(shop, attempt, "failed", decline_code="not_sent")
-            current = _attempt(shop.db.conn, attempt["idempotency_key"])
+                _fail(shop, attempt, "not_sent")
+            current = payment_attempts.by_key(shop.db.conn, attempt["idempotency_key"])
             assert current is not None
             outcomes.append(str(current["status"]))
             continue
         outcomes.append(str(_look_up(shop, desk, attempt)["status"]))
-    unsent_voids = "SELECT * FROM payment_attempts WHERE status = 'voided' AND void_sent_at IS NULL"
-    for row in shop.db.conn.execute(unsent_voids).fetchall():
-        _void(shop, desk, dict(row))
+    for voided in payment_attempts.unsent_voids(shop.db.conn):
+        _void(shop, desk, voided)
     card_vault.forget_settled(shop, desk.vault)
     return outcomes
 
@@ -454,7 +410,7 @@ def _void(shop: Shop, desk: CardDesk, attempt: dict[str, Any]) -> None:
     except GatewayError:
         return  # unknown: the next sweep sends it again
     with shop.db.transaction() as tx:
-        tx.execute("UPDATE payment_attempts SET void_sent_at = ? WHERE id = ?", (shop.now(), attempt["id"]))
+        payment_attempts.mark_void_sent(tx, attempt["id"], shop.now())
 
 
 def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
@@ -465,15 +421,10 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
     restart) never refunds twice. Returns each one's status: refunded, failed, or pending to retry.
     """
     _not_in_transaction(shop)
-    if shop.db.conn.execute("SELECT 1 FROM refunds WHERE id = ?", (refund_id,)).fetchone() is None:
+    if not card_refunds.refund_exists(shop.db.conn, refund_id):
         raise NotFound(f"no refund {refund_id}", "refund_not_found")
-    rows = shop.db.conn.execute(
-        "SELECT c.*, p.reference FROM card_refunds c JOIN payments p ON p.id = c.payment_id"
-        " WHERE c.refund_id = ? ORDER BY c.payment_id",
-        (refund_id,),
-    ).fetchall()
     statuses = []
-    for row in rows:
+    for row in card_refunds.of_refund(shop.db.conn, refund_id):
         if row["status"] != "pending":
             statuses.append(str(row["status"]))
             continue
@@ -485,17 +436,14 @@ def send_card_refunds(shop: Shop, desk: CardDesk, refund_id: int) -> list[str]:
         except GatewayError as exc:
             status, ref, error = "pending", None, type(exc).__name__
         with shop.db.transaction() as tx:
-            tx.execute(
-                "UPDATE card_refunds SET status = ?, gateway_ref = ?, last_error = ?,"
-                " resolved_at = ? WHERE refund_id = ? AND payment_id = ? AND status = 'pending'",
-                (
-                    status,
-                    ref,
-                    error,
-                    None if status == "pending" else shop.now(),
-                    refund_id,
-                    row["payment_id"],
-                ),
+            card_refunds.record_answer(
+                tx,
+                refund_id,
+                row["payment_id"],
+                status=status,
+                gateway_ref=ref,
+                last_error=error,
+                resolved_at=None if status == "pending" else shop.now(),
             )
         statuses.append(status)
     return statuses
@@ -508,18 +456,12 @@ def send_pending_card_refunds(shop: Shop, desk: CardDesk) -> dict[int, list[str]
     return {refund_id: send_card_refunds(shop, desk, refund_id) for refund_id in waiting}
 
 
-WAITING_ATTEMPTS = (
-    "SELECT idempotency_key FROM payment_attempts"
-    " WHERE status = 'pending' OR (status = 'voided' AND void_sent_at IS NULL)"
-)
-
-
 def anything_pending(shop: Shop) -> bool:
     """Whether a card payment, a void or a card refund still waits for the acquirer."""
     conn = shop.db.conn
-    if conn.execute(WAITING_ATTEMPTS + " LIMIT 1").fetchone():
+    if payment_attempts.anything_waiting(conn):
         return True
-    return bool(conn.execute("SELECT 1 FROM card_refunds WHERE status = 'pending' LIMIT 1").fetchone())
+    return card_refunds.anything_pending(conn)
 
 
 class PendingCardsResolver:
@@ -573,9 +515,7 @@ class PendingCardsResolver:
 
     def _waiting(self) -> frozenset[str]:
         conn = self.shop.db.conn
-        keys = conn.execute(WAITING_ATTEMPTS).fetchall()
-        refunds = conn.execute("SELECT idempotency_key FROM card_refunds WHERE status = 'pending'").fetchall()
-        return frozenset(str(r[0]) for r in [*keys, *refunds])
+        return frozenset([*payment_attempts.waiting_keys(conn), *card_refunds.pending_keys(conn)])
 
     def _run(self) -> None:
         delay, backoff, seen = self.first, self.first, frozenset[str]()
