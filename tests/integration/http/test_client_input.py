@@ -209,3 +209,9 @@ def test_int_param_takes_ascii_digits_within_64_bits_only(text: str) -> None:
     with pytest.raises(BadRequest):
         int_param(text, "id")
     assert int_param(str(2**63 - 1), "id") == 2**63 - 1 and int_param("0042", "id") == 42
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "9" * 30])
+def test_a_receipt_number_in_other_digits_or_past_64_bits_is_422(as_role: Any, number: str) -> None:
+    answer = as_role("cashier").get(f"/api/v1/sales?receipt=T01-{number}")
+    assert (answer.status_code, code(answer)) == (422, "invalid_receipt_number"), answer.text

@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 
-EXAMPLES = int(os.environ.get("COMPTOIR_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("COMPTOIR_FUZZ_EXAMPLES", "3"))
 SECURITY_HEADERS = [name.decode() for name, _ in HEADERS]
 # With the fuzzer's own token these would end or change its session (they are fuzzed without one).
 NOT_WITH_A_SESSION = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/password")}
