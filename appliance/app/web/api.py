@@ -540,7 +540,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A supervisor approves one action on this session",
         "session",
         APPROVE,
-        statuses=(200, 401, 403, 423),
+        statuses=(200, 401, 403, 423, 429),
     ),
     Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session"),
     Endpoint(
