@@ -279,8 +279,10 @@ def int_param(value: str, name: str) -> int:
 _PERMISSIONS = frozenset(p.value for p in Permission)
 
 
-def _parameter_problem(request: Request) -> Exception | None:
-    """What is wrong with the path and query parameters, by the rules endpoint.py publishes."""
+def _parameter_problem(request: Request, ep: Endpoint) -> Exception | None:
+    """What is wrong with the path and query parameters, by the rules endpoint.py publishes.
+    Only the route's own names are repeated back, never what the client made up."""
+    declared = {name for name, _ in ep.query}
     for name, value in request.path_params.items():
         label = name.replace("_", " ")
         if is_int_path(name):
@@ -289,10 +291,11 @@ def _parameter_problem(request: Request) -> Exception | None:
         elif len(value) > MAX_PATH_TEXT:
             return BadRequest(f"{label} is longer than {MAX_PATH_TEXT} characters", "invalid_request")
     for name, value in request.query_params.multi_items():
+        shown = name if name in declared or name in INT_QUERY else "a query value"
         if len(value) > MAX_QUERY_TEXT:
-            return Invalid(f"{name[:40]} is longer than {MAX_QUERY_TEXT} characters", "query_too_long")
+            return Invalid(f"{shown} is longer than {MAX_QUERY_TEXT} characters", "query_too_long")
         if name in INT_QUERY and ascii_int(value) is None:
-            return BadRequest(f"{name} must be a positive whole number in ASCII digits", "invalid_request")
+            return BadRequest(f"{shown} must be a positive whole number in ASCII digits", "invalid_request")
     return None
 
 
@@ -300,7 +303,7 @@ async def check_parameters(request: Request, ep: Endpoint) -> None:
     """Before the handler: a bad id or query refused, but only to a caller who may use the
     route at all. Whoever has no session hears 401 and whoever lacks the permission 403,
     whatever the id, so that the answer says nothing of which ids are well-formed."""
-    problem = _parameter_problem(request)
+    problem = _parameter_problem(request, ep)
     if problem is None:
         return
     if not ep.who.startswith("anyone"):
