@@ -304,11 +304,17 @@ async def check_parameters(request: Request, ep: Endpoint) -> None:
     route at all. Whoever has no session hears 401 and whoever lacks the permission 403,
     whatever the id, so that the answer says nothing of which ids are well-formed."""
     problem = _parameter_problem(request, ep)
-    if problem is None:
+    if problem is not None:
+        await _may_use(request, ep)
+        raise problem
+
+
+async def _may_use(request: Request, ep: Endpoint) -> None:
+    """Raises 401 or 403 when the caller may not use the route at all (its `who` names a
+    permission; a supervisor's X-Approval may stand in for it, the handler checks that)."""
+    if ep.who.startswith("anyone"):
         return
-    if not ep.who.startswith("anyone"):
-        who = await actor(request)
-        needed = Permission(ep.who) if ep.who in _PERMISSIONS else None
-        if needed is not None and not request.headers.get("x-approval"):
-            require(who.role, needed)
-    raise problem
+    who = await actor(request)
+    needed = Permission(ep.who) if ep.who in _PERMISSIONS else None
+    if needed is not None and not request.headers.get("x-approval"):
+        require(who.role, needed)
