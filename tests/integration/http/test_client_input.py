@@ -217,3 +217,19 @@ def test_int_param_takes_ascii_digits_within_64_bits_only(text: str) -> None:
 def test_a_receipt_number_in_other_digits_or_past_64_bits_is_422(as_role: Any, number: str) -> None:
     answer = as_role("cashier").get(f"/api/v1/sales?receipt=T01-{number}")
     assert (answer.status_code, code(answer)) == (422, "invalid_receipt_number"), answer.text
+
+
+@pytest.mark.parametrize(
+    "csv_text",
+    [
+        "ó\r¢",  # what the fuzzer sent: a lone carriage return inside the header line
+        "sku,name,price,stock\nX1,Thing,1.00,²\n",
+        "sku,name,price,stock\nX1,Thing,1.00,99999999999999999999999\n",
+        'sku,name,price\nX1,"' + "a" * 140_000 + '",1.00\n',  # past the csv module's field limit
+    ],
+)
+def test_a_catalogue_csv_it_cannot_read_is_a_4xx(as_role: Any, csv_text: str) -> None:
+    manager = as_role("manager")
+    answer = manager.post("/api/v1/products/import", content=csv_text.encode(), headers={"content-type": "text/csv"})
+    assert 400 <= answer.status_code < 500, answer.text
+    assert code(answer) in ("import_rejected", "malformed_csv")
