@@ -47,7 +47,8 @@ HEADERS = [
 
 log = logging.getLogger("comptoir.web")
 INTERNAL_ERROR = json.dumps(
-    {"error": {"code": "internal_error", "message": "something went wrong on our side; it was logged"}}
+    {"error": {"code": "internal_error", "message": "something went wrong on our side; it was logged"}},
+    separators=(",", ":"),
 ).encode()
 
 
