@@ -108,7 +108,7 @@ def read_variable_measure(
     """What a scale's label barcode carries, or None when the code is an ordinary GTIN.
     Raises Invalid when the embedded price check digit is wrong."""
     prefixes = DEFAULT_PREFIXES if prefixes is None else prefixes
-    if len(code) != 13 or not code.isdigit() or code[:2] not in prefixes:
+    if len(code) != 13 or not (code.isascii() and code.isdigit()) or code[:2] not in prefixes:
         return None
     parts: dict[str, str] = {"P": "", "I": "", "C": "", "V": "", "K": ""}
     for digit, role in zip(code, layout, strict=True):

@@ -40,7 +40,7 @@ def count_total(count: Mapping[str, int], currency: str) -> int:
         if key == "total" and not allowed:
             total += pieces
             continue
-        if not key.isdigit() or int(key) not in allowed:
+        if not (key.isascii() and key.isdigit() and len(key) < 19) or int(key) not in allowed:
             shown = ", ".join(str(d) for d in allowed) or "total"
             raise Invalid(f"{key} is not a {currency} denomination ({shown})", "invalid_count")
         total += int(key) * pieces

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,7 +334,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
     price in major units ('3.99'); barcodes separated by '|' or spaces."""
     if actor is not None:
         require(shop, actor, Permission.MANAGE_PRODUCTS)
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # a lone \r ends a line too
     header = [h.strip() for h in reader.fieldnames or ()]
     missing = {"sku", "name", "price"} - set(header)
     if missing:
@@ -352,7 +353,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
             if None in row:
                 raise Invalid("more fields than the header has")
             stock_text = values.get("stock") or "0"
-            if not stock_text.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,12}", stock_text):  # ASCII digits: isdigit() takes '²' too
                 raise Invalid(f"stock {stock_text!r} is not a whole number")
             product = check_product(
                 shop,

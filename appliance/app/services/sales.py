@@ -8,6 +8,7 @@ queues the receipt for the printer in that same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
@@ -1032,7 +1033,7 @@ def find_sales(
         return left_open(shop, actor, terminal)
     if receipt is not None:
         terminal, sep, number = receipt.strip().rpartition("-")
-        if not sep or not number.isdigit() or not terminal:
+        if not sep or not re.fullmatch(r"[0-9]{1,18}", number) or not terminal:  # ASCII, within SQLite
             raise Invalid("a receipt number looks like T01-000042", "invalid_receipt_number")
         row = conn.execute(
             "SELECT id FROM sales WHERE terminal_id = ? AND receipt_no = ?", (terminal, int(number))

@@ -3,6 +3,7 @@ OpenAPI description are made, so the two cannot drift apart."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from typing import Any
 
@@ -381,7 +382,10 @@ async def import_products(request: Request) -> Response:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadRequest("the CSV must be UTF-8", "malformed_csv") from None
-    count = await call(catalog.import_csv, shop_of(request), who, text)
+    try:
+        count = await call(catalog.import_csv, shop_of(request), who, text)
+    except csv.Error as exc:  # a field past the csv module's limit, a stray quote…
+        raise BadRequest(f"the CSV cannot be read: {exc}", "malformed_csv") from None
     return ok({"imported": count}, 201)
 
 

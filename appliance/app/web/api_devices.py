@@ -17,7 +17,7 @@ from appliance.app.services.auth import require
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.web.api import EMPTY, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
-from appliance.app.web.http import actor, call, int_param, json_body, shop_of
+from appliance.app.web.http import actor, ascii_int, call, int_param, json_body, shop_of
 from appliance.security.rbac import Permission
 
 NO_SALE = {
@@ -72,8 +72,7 @@ def _feed(request: Request, name: str) -> Broadcast:
 
 
 def _last_id(request: Request) -> int | None:
-    raw = request.headers.get("last-event-id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 20 else None
+    return ascii_int(request.headers.get("last-event-id", ""))
 
 
 async def _event_stream(request: Request, feed: Broadcast, event: str) -> Response:

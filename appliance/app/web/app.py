@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +24,8 @@ from appliance.app.domain.errors import DomainError
 from appliance.app.services import devices
 from appliance.app.services.shop import Shop
 from appliance.app.web import pages
-from appliance.app.web.http import BadRequest, handle_errors
+from appliance.app.web.endpoint import Endpoint
+from appliance.app.web.http import BadRequest, check_parameters, handle_errors
 from appliance.app.web.openapi import describe
 from appliance.app.web.routes import all_endpoints
 
@@ -42,8 +45,17 @@ HEADERS = [
 ]
 
 
+log = logging.getLogger("comptoir.web")
+INTERNAL_ERROR = json.dumps(
+    {"error": {"code": "internal_error", "message": "something went wrong on our side; it was logged"}},
+    separators=(",", ":"),
+).encode()
+
+
 class SecurityHeaders:
-    """Adds the headers to every response; API answers are never cached."""
+    """Adds the headers to every response, errors included; API answers are never cached.
+    Outermost, it is also where an unexpected exception becomes a 500 in JSON (with the
+    headers), its traceback in the log and nothing of it in the answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -53,16 +65,35 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         no_store = scope["path"].startswith("/api/")
+        started = False
 
         async def wrapped(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", [])) + HEADERS
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, wrapped)
+        try:
+            await self.app(scope, receive, wrapped)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # the answer is under way: the server can only cut it short
+            await wrapped(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(INTERNAL_ERROR)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": INTERNAL_ERROR})
 
 
 async def healthz(request: Request) -> Response:
@@ -83,13 +114,24 @@ def routes() -> list[BaseRoute]:
     ]
     by_path: dict[str, dict[str, Any]] = {}
     for ep in all_endpoints():
-        by_path.setdefault(ep.path, {})[ep.method] = ep.handler
+        by_path.setdefault(ep.path, {})[ep.method] = _checked(ep)
     for path, methods in by_path.items():
         table.append(Route("/api/v1" + path, _dispatch(methods), methods=list(methods)))
     table += pages.routes()
     static = importlib.resources.files("appliance.app.web") / "static"
     table.append(Mount("/static", app=StaticFiles(directory=str(static)), name="static"))
     return table
+
+
+def _checked(ep: Endpoint) -> Any:
+    """The handler behind the checks every route shares (ids and query values, endpoint.py)."""
+
+    async def endpoint(request: Request) -> Response:
+        await check_parameters(request, ep)
+        return await ep.handler(request)
+
+    endpoint.__name__ = ep.handler.__name__
+    return endpoint
 
 
 def _dispatch(methods: dict[str, Any]) -> Any:
@@ -127,7 +169,6 @@ def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None, *, star
             DomainError: handle_errors,
             BadRequest: handle_errors,
             HTTPException: handle_errors,
-            Exception: handle_errors,
         },
     )
     app.state.shop = shop

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +19,7 @@ from appliance.app.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Invalid,
     Locked,
     NotFound,
     TooManyAttempts,
@@ -24,6 +27,8 @@ from appliance.app.domain.errors import (
 )
 from appliance.app.services import auth
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.web.endpoint import INT_QUERY, MAX_PATH_TEXT, MAX_QUERY_TEXT, Endpoint, is_int_path
+from appliance.security.rbac import Permission, require
 
 log = logging.getLogger("comptoir.web")
 
@@ -31,6 +36,11 @@ SESSION_COOKIE = "comptoir_session"
 CSRF_HEADER = "x-csrf-token"
 MAX_JSON = 64 * 1024
 MAX_UPLOAD = 8 * 1024 * 1024
+# What the store's SQLite can hold: an integer beyond signed 64 bits never reaches it.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# A string in a body with no bound of its own is refused past this many characters.
+MAX_TEXT = 2000
+_ASCII_INT = re.compile(r"[0-9]{1,19}")
 T = TypeVar("T")
 
 STATUS = [
@@ -85,7 +95,7 @@ def origin_of(request: Request) -> str:
 
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (ascii_int(declared) is None or int(declared) > limit):
         raise BadRequest(f"the body is larger than {limit} bytes", "body_too_large")
     body = b""
     async for chunk in request.stream():
@@ -116,7 +126,72 @@ def _describe(err: Any) -> str:
     return f"{where}: invalid ({validator})"
 
 
-_validators: dict[int, Draft202012Validator] = {}
+def bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as it is enforced and published: every integer within signed 64 bits and
+    every string with a maximum length, unless the schema gives tighter bounds of its own."""
+    out = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kinds = node.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds or []
+        if "integer" in kinds:
+            node.setdefault("minimum", INT64_MIN)
+            node.setdefault("maximum", INT64_MAX)
+        if "string" in kinds and "enum" not in node:
+            node.setdefault("maxLength", MAX_TEXT)
+        for key, value in node.items():
+            if key in ("properties", "patternProperties"):
+                for sub in value.values():
+                    walk(sub)
+            elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not", "prefixItems"):
+                walk(value)
+
+    walk(out)
+    return out
+
+
+def _whole_number(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 100.0 as an integer; money and ids here are written without a point.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Strict = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number),
+)
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    known = _validators.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _validators[id(schema)] = (schema, _Strict(bounded(schema)))
+    return known[1]
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(data, list):
+        return any(_has_lone_surrogate(item) for item in data)
+    if isinstance(data, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in data.items())
+    return False
+
+
+def _is_written_with_a_point(err: Any) -> bool:
+    wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+    return isinstance(err.instance, float) and err.instance.is_integer() and "integer" in wanted
 
 
 async def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
@@ -128,11 +203,14 @@ async def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
         data = json.loads(raw or b"null", parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise BadRequest("the body is not valid JSON", "malformed_json") from None
-    validator = _validators.get(id(schema))
-    if validator is None:
-        validator = _validators[id(schema)] = Draft202012Validator(schema)
-    problem = next(iter(sorted(validator.iter_errors(data), key=lambda e: e.path)), None)
+    if _has_lone_surrogate(data):
+        # Valid JSON, but not text: a \ud800 without its pair cannot be stored or printed.
+        raise Invalid("the body holds a lone UTF-16 surrogate, which is not text", "invalid_text")
+    problem = next(iter(sorted(validator_for(schema).iter_errors(data), key=lambda e: e.path)), None)
     if problem is not None:
+        if problem.validator == "type" and _is_written_with_a_point(problem):
+            where = "/".join(str(p) for p in problem.absolute_path) or "body"
+            raise Invalid(f"{where}: must be a whole number written without a decimal point", "not_an_integer")
         raise BadRequest(_describe(problem), "invalid_request")
     return data  # type: ignore[no-any-return]
 
@@ -182,7 +260,61 @@ async def handle_errors(request: Request, exc: Exception) -> Response:
     return error(500, "internal_error", "something went wrong on our side; it was logged")
 
 
+def ascii_int(value: str) -> int | None:
+    """A whole number written in ASCII digits that fits in signed 64 bits, else None. (str.isdigit
+    and int() also take '²' and '٣'.)"""
+    if not _ASCII_INT.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= INT64_MAX else None
+
+
 def int_param(value: str, name: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise BadRequest(f"{name} must be a positive whole number", "invalid_request")
-    return int(value)
+    number = ascii_int(value)
+    if number is None:
+        raise BadRequest(f"{name} must be a positive whole number in ASCII digits", "invalid_request")
+    return number
+
+
+_PERMISSIONS = frozenset(p.value for p in Permission)
+
+
+def _parameter_problem(request: Request, ep: Endpoint) -> Exception | None:
+    """What is wrong with the path and query parameters, by the rules endpoint.py publishes.
+    Only the route's own names are repeated back, never what the client made up."""
+    declared = {name for name, _ in ep.query}
+    for name, value in request.path_params.items():
+        label = name.replace("_", " ")
+        if is_int_path(name):
+            if ascii_int(value) is None:
+                return BadRequest(f"{label} must be a positive whole number in ASCII digits", "invalid_request")
+        elif len(value) > MAX_PATH_TEXT:
+            return BadRequest(f"{label} is longer than {MAX_PATH_TEXT} characters", "invalid_request")
+    for name, value in request.query_params.multi_items():
+        shown = name if name in declared or name in INT_QUERY else "a query value"
+        if len(value) > MAX_QUERY_TEXT:
+            return Invalid(f"{shown} is longer than {MAX_QUERY_TEXT} characters", "query_too_long")
+        if name in INT_QUERY and ascii_int(value) is None:
+            return BadRequest(f"{shown} must be a positive whole number in ASCII digits", "invalid_request")
+    return None
+
+
+async def check_parameters(request: Request, ep: Endpoint) -> None:
+    """Before the handler: a bad id or query refused, but only to a caller who may use the
+    route at all. Whoever has no session hears 401 and whoever lacks the permission 403,
+    whatever the id, so that the answer says nothing of which ids are well-formed."""
+    problem = _parameter_problem(request, ep)
+    if problem is not None:
+        await _may_use(request, ep)
+        raise problem
+
+
+async def _may_use(request: Request, ep: Endpoint) -> None:
+    """Raises 401 or 403 when the caller may not use the route at all (its `who` names a
+    permission; a supervisor's X-Approval may stand in for it, the handler checks that)."""
+    if ep.who.startswith("anyone"):
+        return
+    who = await actor(request)
+    needed = Permission(ep.who) if ep.who in _PERMISSIONS else None
+    if needed is not None and not request.headers.get("x-approval"):
+        require(who.role, needed)

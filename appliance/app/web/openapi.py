@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from appliance import __version__
+from appliance.app.web.endpoint import path_schema, query_schema
+from appliance.app.web.http import bounded
 from appliance.app.web.routes import all_endpoints
 
 ERROR = {
@@ -19,6 +21,188 @@ ERROR = {
     },
     "required": ["error"],
 }
+
+# -- what the main routes answer (a generic object for the others) -----------------------------
+MONEY = {"type": "integer", "description": "minor units of the store's currency"}
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+TOTALS = {
+    "type": "object",
+    "properties": {k: MONEY for k in ("subtotal", "discount", "tax", "total", "paid", "due")},
+    "required": ["subtotal", "tax", "total", "due"],
+}
+SALE_LINE = {
+    "type": "object",
+    "properties": {
+        "line": _INT,
+        "sku": _STR,
+        "name": _STR,
+        "quantity": _INT,
+        "unit_price": MONEY,
+        "amount": MONEY,
+        "discount": MONEY,
+        "net": MONEY,
+        "voided": {"type": "boolean"},
+    },
+    "required": ["line", "sku", "quantity", "unit_price", "amount"],
+}
+SALE = {
+    "type": "object",
+    "properties": {
+        "id": _INT,
+        "status": _STR,
+        "currency": _STR,
+        "lines": {"type": "array", "items": SALE_LINE},
+        "totals": TOTALS,
+        "taxes": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"name": _STR, "amount": MONEY}, "required": ["name", "amount"]},
+        },
+        "payments": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"method": _STR, "amount": MONEY}, "required": ["amount"]},
+        },
+        "change": MONEY,
+    },
+    "required": ["id", "status", "currency", "lines", "totals", "taxes", "payments"],
+}
+SESSION = {
+    "type": "object",
+    "properties": {
+        "token": _STR,
+        "csrf_token": _STR,
+        "expires_at": _STR,
+        "user": {
+            "type": "object",
+            "properties": {"username": _STR, "role": _STR, "must_change_password": {"type": "boolean"}},
+            "required": ["username", "role"],
+        },
+    },
+    "required": ["token", "expires_at", "user"],
+}
+PRODUCT = {
+    "type": "object",
+    "properties": {
+        "id": _INT,
+        "sku": _STR,
+        "name": _STR,
+        "price": MONEY,
+        "tax_class": _STR,
+        "barcodes": {"type": "array", "items": _STR},
+        "stock": {"type": ["integer", "null"]},
+        "category": _TEXT_OR_NULL,
+        "sold_by": {"type": "string", "enum": ["unit", "weight"]},
+        "age_restricted": {"type": "boolean"},
+    },
+    "required": ["id", "sku", "name", "price", "tax_class", "barcodes"],
+}
+ME = {
+    "type": "object",
+    "properties": {
+        "username": _STR,
+        "role": _STR,
+        "must_change_password": {"type": "boolean"},
+        "permissions": {"type": "array", "items": _STR},
+    },
+    "required": ["username", "role", "permissions"],
+}
+SETTINGS = {
+    "type": "object",
+    "properties": {
+        "store_name": _STR,
+        "currency": _STR,
+        "prices_include_tax": {"type": "boolean"},
+        "terminal_id": _STR,
+        "currency_exponent": _INT,
+        "denominations": {"type": "array", "items": MONEY},
+    },
+    "required": ["store_name", "currency", "currency_exponent"],
+}
+SALES_REPORT = {
+    "type": "object",
+    "properties": {
+        "from": _STR,
+        "to": _STR,
+        "currency": _STR,
+        "sales": _INT,
+        "subtotal": MONEY,
+        "tax": MONEY,
+        "total": MONEY,
+        "refunds": {"type": "object", "properties": {"count": _INT, "amount": MONEY}},
+        "by_tender": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"method": _STR, "count": _INT, "amount": MONEY}},
+        },
+        "by_tax": {"type": "array", "items": {"type": "object", "properties": {"amount": MONEY}}},
+        "top_products": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"sku": _STR, "quantity": _INT, "amount": MONEY}},
+        },
+    },
+    "required": ["from", "to", "currency", "total"],
+}
+AUDIT_ENTRIES = {
+    "type": "object",
+    "properties": {
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": _INT, "at": _STR, "actor": _STR, "action": _STR, "hash": _STR, "prev_hash": _STR},
+                "required": ["id", "at", "action", "hash", "prev_hash"],
+            },
+        }
+    },
+    "required": ["entries"],
+}
+ANSWERS: dict[str, dict[str, Any]] = {
+    "login": SESSION,
+    "kiosk_login": SESSION,
+    "me": ME,
+    "store_settings": SETTINGS,
+    "list_products": {"type": "object", "properties": {"products": {"type": "array", "items": PRODUCT}}},
+    "create_product": PRODUCT,
+    "sales_report": SALES_REPORT,
+    "audit": AUDIT_ENTRIES,
+    "list_users": {
+        "type": "object",
+        "properties": {
+            "users": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"username": _STR, "role": _STR}, "required": ["username"]},
+            }
+        },
+        "required": ["users"],
+    },
+    "find_sales": {
+        "type": "object",
+        "properties": {
+            "sales": {"type": "array", "items": {"type": "object"}},
+            "next_offset": {"type": ["integer", "null"]},
+        },
+        "required": ["sales", "next_offset"],
+    },
+    **{
+        name: SALE
+        for name in (
+            "open_sale",
+            "get_sale",
+            "add_item",
+            "set_quantity",
+            "void_line",
+            "cancel_sale",
+            "discount_line",
+            "discount_order",
+            "override_price",
+            "park",
+            "resume",
+        )
+    },
+}
+# A POST, PUT or PATCH that declares no body takes none: {} or null, or nothing at all.
+NO_BODY = {"type": ["object", "null"], "properties": {}, "additionalProperties": False}
+HEADER = {"type": "string", "maxLength": 200}
 
 REASONS = {
     200: "OK",
@@ -34,6 +218,19 @@ REASONS = {
     423: "Account locked",
     429: "Too many attempts",
 }
+
+
+def _shared_statuses(ep: Any) -> set[int]:
+    """What any route of its kind may answer, whatever its own list says: a malformed id or
+    query (400) or one too long (422), no session or no permission, a body too big or not JSON."""
+    shared = {400, 422}
+    if not ep.who.startswith("anyone"):
+        shared |= {401, 403}
+    if "{" in ep.path:
+        shared.add(404)
+    if ep.method in ("POST", "PUT", "PATCH"):
+        shared |= {413, 415}
+    return shared
 
 
 def describe() -> dict[str, Any]:
@@ -58,7 +255,7 @@ def describe() -> dict[str, Any]:
             "responses": {},
         }
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": path_schema(name)}
             for name in re.findall(r"{(\w+)}", ep.path)
         ]
         params += [
@@ -67,31 +264,34 @@ def describe() -> dict[str, Any]:
                 "in": "query",
                 "required": False,
                 "description": d,
-                "schema": {"type": "string"},
+                "schema": query_schema(q),
             }
             for q, d in ep.query
         ]
-        params += [{"name": h, "in": "header", "required": False, "schema": {"type": "string"}} for h in ep.headers]
+        params += [{"name": h, "in": "header", "required": False, "schema": HEADER} for h in ep.headers]
         if params:
             op["parameters"] = params
         if ep.body is not None:
             op["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": ep.body}},
+                "content": {"application/json": {"schema": bounded(ep.body)}},
             }
         elif ep.content == "text/csv":
             op["requestBody"] = {
                 "required": True,
-                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "content": {"text/csv": {"schema": {"type": "string", "maxLength": 8 * 1024 * 1024}}},
             }
+        elif ep.method in ("POST", "PUT", "PATCH"):
+            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": NO_BODY}}}
         if ep.path == "/auth/login":
             op["security"] = []
-        for status in ep.statuses:
+        for status in sorted(set(ep.statuses) | _shared_statuses(ep)):
             if status < 400:
                 media = ep.content if ep.content != "text/csv" else "application/json"
+                answer = ep.response or ANSWERS.get(ep.handler.__name__, {"type": "object"})
                 op["responses"][str(status)] = {
                     "description": REASONS[status],
-                    "content": {media: {"schema": ep.response} if ep.response and media == "application/json" else {}},
+                    "content": {media: {"schema": answer if media == "application/json" else {"type": "string"}}},
                 }
             else:
                 op["responses"][str(status)] = {
