@@ -441,7 +441,7 @@ def _yes(text: str) -> bool:
     raise Invalid(f"age_restricted {text!r} is not yes or no")
 
 
-MIN_SEARCH = 3
+MIN_SEARCH = 3  # what the till asks for before it lists names
 MAX_RESULTS = 50
 
 
@@ -456,8 +456,9 @@ def find(
     limit: int = MAX_RESULTS,
 ) -> list[Product]:
     """By barcode or PLU (on sale or withdrawn: `active` says which), or by what a person types
-    (`catalog_store.search`: name, a word of it, or sku starting with it; at least 3
-    characters, or none for the first products by name), on sale only unless asked."""
+    (`catalog_store.search`: name, a word of it, or sku starting with it; none for the first
+    products by name), on sale only unless asked, at most `limit`. The till asks for 3
+    characters before it searches (MIN_SEARCH); a shorter text still finds a short sku."""
     require(shop, actor, Permission.SELL)
     conn = shop.db.conn
     if barcode is not None:
@@ -467,8 +468,6 @@ def find(
         found = catalog_store.by_plu(conn, check_plu(plu) or "")
         return [found] if found else []
     wanted = (text or "").strip()
-    if 0 < len(wanted) < MIN_SEARCH:
-        raise Invalid(f"type at least {MIN_SEARCH} characters to search", "search_too_short")
     if len(wanted) > 120:
         raise Invalid("a search is at most 120 characters", "search_too_long")
     if not 1 <= limit <= MAX_RESULTS:

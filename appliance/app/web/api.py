@@ -647,13 +647,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/products",
         list_products,
         "Find products by barcode or PLU (on sale or withdrawn: see active) or by text: names starting with it, "
-        "then names with a word starting with it, then skus starting with it, at least 3 characters (none: the "
-        "first by name); on sale only unless withdrawn=true",
+        "then names with a word starting with it, then skus starting with it (none: the first by name); on sale "
+        "only unless withdrawn=true; at most limit",
         "cashier+",
         query=(
             ("barcode", "exact barcode"),
             ("plu", "exact PLU, 4 or 5 digits"),
-            ("q", "what the person typed, 3 to 120 characters"),
+            ("q", "what the person typed, at most 120 characters (the till asks for 3)"),
             ("withdrawn", "true to list withdrawn products too"),
             ("limit", "at most this many, 1 to 50 (50)"),
         ),
