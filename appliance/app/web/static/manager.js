@@ -559,14 +559,6 @@
 
   const PREFIXES = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"];
 
-  /** A value the screen cannot send, and the field it is in. */
-  class Problem {
-    constructor(message, field) {
-      this.message = message;
-      this.field = field;
-    }
-  }
-
   /** The parts of the rules, each its own form: what it shows, and what it would save. */
   const RULE_PARTS = {
     loyalty: {
