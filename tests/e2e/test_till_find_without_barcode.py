@@ -203,3 +203,37 @@ def test_a_manager_arranges_the_buttons_in_the_back_office(app: LiveApp, axe_pag
     axe.assert_clean()
     with staff_api(app.url, MANAGER) as api:
         assert api.put("/item-grid", json=GRID).status_code == 200  # as the other tests expect it
+
+
+def test_a_manager_gives_loose_produce_a_plu_on_screen(app: LiveApp, page: Any) -> None:
+    log_in(page, app.url + "/manager", MANAGER)
+    page.get_by_role("heading", name="Products", exact=True).wait_for()
+    form = page.get_by_role("form", name="New product")
+    form.get_by_label("SKU").fill("CHE")
+    form.get_by_label("Name").fill("Cherries")
+    form.get_by_label("Price (CAD, before tax)").fill("12.00")
+    form.get_by_label("Sold by").select_option("weight")
+    plu = form.get_by_label("PLU (loose produce)")
+    plu.fill("40")
+    form.get_by_role("button", name="Create product").click()
+    expect(page.locator("#product-error")).to_contain_text("A PLU is 4 or 5 digits")
+    expect(plu).to_be_focused()
+    plu.fill("4045")
+    form.get_by_role("button", name="Create product").click()
+    expect(page.locator("#product-done")).to_contain_text("Created CHE")
+
+    # The change form shows it and takes it away; a PLU another product has is refused by name.
+    page.get_by_role("button", name="Change Cherries").click()
+    edit = page.get_by_role("form", name="Change CHE — Cherries")
+    expect(edit.get_by_label("PLU (loose produce)")).to_have_value("4045")
+    edit.get_by_label("PLU (loose produce)").fill("4011")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#edit-error")).to_contain_text("PLU 4011 already belongs to BAN (Bananas)")
+    expect(edit.get_by_label("PLU (loose produce)")).to_have_attribute("aria-invalid", "true")
+    edit.get_by_label("PLU (loose produce)").fill("4045")
+
+    with staff_api(app.url, CASHIER) as api:
+        sale = api.post("/sales", json={}).json()
+        added = api.post(f"/sales/{sale['id']}/items", json={"plu": "4045", "grams": 250})
+        assert added.status_code == 200, added.text
+        assert added.json()["lines"][0]["amount"] == 300  # 0.250 kg x 12.00/kg
