@@ -109,6 +109,13 @@ def test_an_unlabelled_croissant_a_bag_found_by_name_and_bananas_by_plu(
     expect(page.locator("#find-box")).to_be_hidden()
     expect(page.locator("#scan-input")).to_have_value("")
 
+    # The only product found is added by Enter alone.
+    type_like_a_person(page, "pain au")
+    expect(page.locator("#find-note")).to_have_text("1 product found: Enter adds it.")
+    page.keyboard.press("Enter")
+    expect(page.locator("#lines-body tr")).to_have_count(3)
+    expect(page.locator("#lines-body")).to_contain_text("Pain au chocolat")
+
     # A PLU typed in the scan field; bananas are sold by weight, so the till asks for it.
     scan(page, "4011")
     weight = page.get_by_role("dialog", name="Weight")
@@ -116,13 +123,13 @@ def test_an_unlabelled_croissant_a_bag_found_by_name_and_bananas_by_plu(
     expect(weight.get_by_label("Weight in kilograms")).to_be_focused()
     page.keyboard.type("0,5")
     page.keyboard.press("Enter")
-    expect(page.locator("#lines-body tr")).to_have_count(3)
+    expect(page.locator("#lines-body tr")).to_have_count(4)
     expect(page.locator("#lines-body")).to_contain_text("0.500 kg @ 1.49/kg")
     screenshot(page, "till-find-lines")
 
     pay_exact_cash(page)
     receipt = page.locator("#receipt-text")
-    for name in ("Croissant", "Paper bag", "Bananas"):
+    for name in ("Croissant", "Paper bag", "Pain au chocolat", "Bananas"):
         expect(receipt).to_contain_text(name)
     screenshot(page, "till-find-paid")
 

@@ -436,7 +436,7 @@ import { createWedgeDetector } from "/static/scanner.js";
       if (seq !== find.seq) return;
       const products = found.products;
       showFind(products, products.length
-        ? `${products.length === 1 ? "1 product" : products.length + " products"} found: ↑ ↓ to choose, Enter to add.`
+        ? (products.length === 1 ? "1 product found: Enter adds it." : `${products.length} products found: ↑ ↓ to choose, Enter to add.`)
         : `No product on sale starts with “${text}”.`);
     } catch (err) {
       if (seq === find.seq) showFind([], err.message);
@@ -465,10 +465,11 @@ import { createWedgeDetector } from "/static/scanner.js";
       event.preventDefault();
       event.stopPropagation();
       moveFind(event.key === "ArrowDown" ? 1 : -1);
-    } else if (event.key === "Enter" && find.active >= 0) {
+    } else if (event.key === "Enter" && (find.active >= 0 || find.results.length === 1)) {
+      // The one chosen, or the only one found; else Enter adds the text as a code (a sku).
       event.preventDefault();
       event.stopPropagation();
-      pickFound(find.active);
+      pickFound(Math.max(find.active, 0));
     } else if (event.key === "Escape") {
       event.preventDefault();
       closeFind();
