@@ -37,6 +37,7 @@ class NewProduct:
     sold_by: str = "unit"
     age_restricted: bool = False
     cost: int = 0
+    plu: str | None = None
 
 
 # -- one rule per field: the same for a new product, a CSV row and a change --------------------
@@ -84,6 +85,15 @@ def check_cost(value: Any) -> int:
     return stock_rules.check_cost(value)
 
 
+def check_plu(value: Any) -> str | None:
+    """A PLU, loose produce's code (4011 bananas): 4 or 5 digits; None or empty: none."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit() and 4 <= len(value) <= 5):
+        raise Invalid("a PLU is 4 or 5 digits (4011 bananas)", "invalid_plu")
+    return value
+
+
 def check_active(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid("active is true (on sale) or false (withdrawn)", "invalid_active")
@@ -110,7 +120,8 @@ def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     if not isinstance(restricted, bool):
         raise Invalid("age_restricted is true or false", "invalid_age_restricted")
     cost = check_cost(data.get("cost", 0))
-    return NewProduct(sku, name, price, tax_class, codes, stock, category, sold_by, restricted, cost)
+    plu = check_plu(data.get("plu"))
+    return NewProduct(sku, name, price, tax_class, codes, stock, category, sold_by, restricted, cost, plu)
 
 
 def _barcodes_taken(owners: list[Owner]) -> Conflict:
@@ -142,6 +153,7 @@ def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = 
     owners = catalog_store.barcode_owners(tx, product.barcodes)
     if owners:
         raise _barcodes_taken(owners)
+    _plu_free(tx, product.plu)
     category = _category(shop, tx, product.category, create=new_categories)
     return catalog_store.insert(
         tx,
@@ -156,6 +168,7 @@ def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = 
         sold_by=product.sold_by,
         age_restricted=product.age_restricted,
         cost=product.cost,
+        plu=product.plu,
     )
 
 
@@ -180,6 +193,12 @@ def create_product(shop: Shop, actor: Actor, data: dict[str, Any]) -> Product:
     return found
 
 
+def _plu_free(conn: Connection, plu: str | None, besides: int | None = None) -> None:
+    holder = catalog_store.by_plu(conn, plu) if plu else None
+    if holder is not None and holder.id != besides:
+        raise Conflict(f"PLU {plu} already belongs to {holder.sku} ({holder.name})", "plu_exists")
+
+
 def get_product(shop: Shop, actor: Actor, sku: str) -> Product:
     """One product by its exact sku, on sale or withdrawn (the manager's form)."""
     require(shop, actor, Permission.MANAGE_PRODUCTS)
@@ -193,7 +212,7 @@ def _product(conn: Connection, sku: str) -> Product:
     return found
 
 
-PRODUCT_FIELDS = ("name", "price", "tax_class", "barcodes", "category", "cost", "active")
+PRODUCT_FIELDS = ("name", "price", "tax_class", "barcodes", "category", "cost", "active", "plu")
 
 
 def _as_audited(product: Product, field: str) -> Any:
@@ -232,6 +251,8 @@ def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) 
         wanted["cost"] = check_cost(changes["cost"])
     if "active" in changes:
         wanted["active"] = check_active(changes["active"])
+    if "plu" in changes:
+        wanted["plu"] = check_plu(changes["plu"])
     if "category" in changes:
         wanted["category"] = check_category_name(changes["category"])
     with shop.db.transaction() as tx:
@@ -249,6 +270,8 @@ def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) 
             if owners:
                 raise _barcodes_taken(owners)
             wanted["barcodes"] = tuple(sorted(wanted["barcodes"]))
+        if "plu" in wanted:
+            _plu_free(tx, wanted["plu"], besides=before.id)
         changed = [f for f in PRODUCT_FIELDS if f in wanted and wanted[f] != getattr(before, f)]
         if not changed:
             return before
@@ -326,7 +349,7 @@ class ImportRejected(DomainError):
         self.errors = errors
 
 
-CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock", "category", "sold_by", "age_restricted")
+CSV_COLUMNS = ("sku", "name", "price", "tax_class", "barcodes", "stock", "category", "sold_by", "age_restricted", "plu")
 
 
 def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
@@ -346,6 +369,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
     products: list[tuple[int, NewProduct]] = []
     seen_skus: dict[str, int] = {}
     seen_codes: dict[str, int] = {}
+    seen_plus: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         try:
@@ -367,6 +391,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
                     "category": values.get("category") or None,
                     "sold_by": values.get("sold_by") or "unit",
                     "age_restricted": _yes(values.get("age_restricted", "")),
+                    "plu": values.get("plu") or None,
                 },
             )
             if product.sku in seen_skus:
@@ -374,6 +399,10 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
             for code in product.barcodes:
                 if code in seen_codes:
                     raise Invalid(f"barcode {code} is also on line {seen_codes[code]}")
+            if product.plu is not None and product.plu in seen_plus:
+                raise Invalid(f"PLU {product.plu} is also on line {seen_plus[product.plu]}")
+            if product.plu is not None:
+                seen_plus[product.plu] = line
             seen_skus[product.sku] = line
             seen_codes.update({c: line for c in product.barcodes})
             products.append((line, product))
@@ -413,19 +442,35 @@ def _yes(text: str) -> bool:
     raise Invalid(f"age_restricted {text!r} is not yes or no")
 
 
+MIN_SEARCH = 3  # what the till asks for before it lists names
+MAX_RESULTS = 50
+
+
 def find(
     shop: Shop,
     actor: Actor,
     *,
     barcode: str | None = None,
+    plu: str | None = None,
     text: str | None = None,
     withdrawn: bool = False,
+    limit: int = MAX_RESULTS,
 ) -> list[Product]:
-    """By barcode (on sale or withdrawn: `active` says which), or by text in the name or sku
-    (products on sale; withdrawn ones too when asked)."""
+    """By barcode or PLU (on sale or withdrawn: `active` says which), or by what a person types
+    (`catalog_store.search`: name, a word of it, or sku starting with it; none for the first
+    products by name), on sale only unless asked, at most `limit`. The till asks for 3
+    characters before it searches (MIN_SEARCH); a shorter text still finds a short sku."""
     require(shop, actor, Permission.SELL)
     conn = shop.db.conn
     if barcode is not None:
         found = catalog_store.by_barcode(conn, normalise(barcode))
         return [found] if found else []
-    return catalog_store.search(conn, text or "", withdrawn=withdrawn)
+    if plu is not None:
+        found = catalog_store.by_plu(conn, check_plu(plu) or "")
+        return [found] if found else []
+    wanted = (text or "").strip()
+    if len(wanted) > 120:
+        raise Invalid("a search is at most 120 characters", "search_too_long")
+    if not 1 <= limit <= MAX_RESULTS:
+        raise Invalid(f"limit is 1 to {MAX_RESULTS}", "invalid_limit")
+    return catalog_store.search(conn, wanted, limit=limit, withdrawn=withdrawn)

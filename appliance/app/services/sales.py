@@ -201,26 +201,32 @@ def add_item(
     *,
     barcode: str | None = None,
     sku: str | None = None,
+    plu: str | None = None,
     quantity: int = 1,
+    grams: int | None = None,
 ) -> dict[str, Any]:
+    """Adds an item by barcode, sku or PLU (loose produce's 4-5 digits). A product sold by
+    weight comes with its scale label's barcode, or with the `grams` the cashier weighed."""
     require(shop, actor, Permission.SELL)
-    if (barcode is None) == (sku is None):
-        raise Invalid("give either a barcode or a sku", "barcode_or_sku")
+    if [barcode, sku, plu].count(None) != 2:
+        raise Invalid("give one of a barcode, a sku or a PLU", "barcode_or_sku")
     check_quantity(quantity)
     with shop.db.transaction() as tx:
         measure = ""
-        if barcode is not None:
+        code: str | None
+        if barcode is not None and grams is None:
             code = normalise(barcode)
             product, unit_price, measure = _scan(shop, tx, code, quantity)
         else:
-            code = None
-            found = catalog_store.by_sku(tx, str(sku))
-            if found is None:
-                raise Invalid(f"unknown sku {sku}", "unknown_sku")
-            product = found
-            if product.sold_by == "weight":
-                raise Invalid(f"{product.name} is sold by weight: scan the scale's label", "weigh_item")
+            code = normalise(barcode) if barcode is not None else None
+            product = _by_code(tx, code, sku, plu)
             unit_price = product.price
+            if product.sold_by == "weight":
+                if grams is None:
+                    raise Invalid(f"{product.name} is sold by weight: weigh it", "weigh_item")
+                unit_price, measure = _weighed(shop, product, grams, quantity)
+            elif grams is not None:
+                raise Invalid(f"{product.name} is not sold by weight", "not_weighed")
         if not product.active:
             raise Invalid(f"product withdrawn: {product.name} ({product.sku}) is no longer sold", "product_withdrawn")
         sale = _load(tx, sale_id, actor)
@@ -242,13 +248,41 @@ def add_item(
         return view(shop, sale_id, tx, sale)
 
 
+MAX_GRAMS = 99_999  # what a scale label can carry
+
+
+def _by_code(tx: Connection, code: str | None, sku: str | None, plu: str | None) -> Product:
+    if code is not None:
+        found = catalog_store.by_barcode(tx, code)
+        what = f"unknown barcode {code}", "unknown_barcode"
+    elif plu is not None:
+        found = catalog_store.by_plu(tx, plu)
+        what = f"no product has PLU {plu}", "unknown_plu"
+    else:
+        found = catalog_store.by_sku(tx, str(sku))
+        what = f"unknown sku {sku}", "unknown_sku"
+    if found is None:
+        raise Invalid(*what)
+    return found
+
+
+def _weighed(shop: Shop, product: Product, grams: int, quantity: int) -> tuple[int, str]:
+    """The price of `grams` of a product priced per kilogram, and the line's measure."""
+    if isinstance(grams, bool) or not isinstance(grams, int) or not 1 <= grams <= MAX_GRAMS:
+        raise Invalid(f"the weight is 1 to {MAX_GRAMS} grams", "invalid_weight")
+    if quantity != 1:
+        raise Invalid("a weighed item is one line; weigh the next one", "invalid_quantity")
+    price = round_fraction(Fraction(product.price * grams, 1000), shop.settings.tax_rounding)
+    return price, f"{grams / 1000:.3f} kg @ {format_amount(product.price, shop.settings.currency)}/kg"
+
+
 def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product, int, str]:
     """The product behind a scanned code and its price; a scale label (EAN-13 with a 2x
     prefix) carries the item and its weight or price in the code itself."""
     product = catalog_store.by_barcode(tx, code)
     if product is not None:
         if product.sold_by == "weight":
-            raise Invalid(f"{product.name} is sold by weight: scan the scale's label", "weigh_item")
+            raise Invalid(f"{product.name} is sold by weight: weigh it or scan the scale's label", "weigh_item")
         return product, product.price, ""
     settings = shop.settings
     measured = read_variable_measure(code, settings.variable_measure_prefixes, settings.variable_measure_layout)
@@ -259,16 +293,14 @@ def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product
         raise Invalid(f"unknown item {measured.item_key} in scale label {code}", "unknown_barcode")
     if quantity != 1:
         raise Invalid("a weighed or priced label is one item; scan it again for another", "invalid_quantity")
-    currency = settings.currency
     if measured.kind == "price":
         return product, measured.value, ""
     if product.sold_by != "weight":
         raise Invalid(f"{product.name} is not sold by weight", "not_weighed")
     if measured.value <= 0:
         raise Invalid("the label weighs nothing", "invalid_weight")
-    price = round_fraction(Fraction(product.price * measured.value, 1000), settings.tax_rounding)
-    kilos = f"{measured.value / 1000:.3f}"
-    return product, price, f"{kilos} kg @ {format_amount(product.price, currency)}/kg"
+    price, measure = _weighed(shop, product, measured.value, quantity)
+    return product, price, measure
 
 
 def add_priced_line(

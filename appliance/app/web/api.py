@@ -96,6 +96,7 @@ PRODUCT = {
         "sold_by": {"type": "string", "enum": ["unit", "weight"]},
         "age_restricted": {"type": "boolean"},
         "cost": INT,
+        "plu": {"type": "string", "pattern": "^[0-9]{4,5}$"},
     },
     "required": ["sku", "name", "price"],
     "additionalProperties": False,
@@ -103,7 +104,8 @@ PRODUCT = {
 PRODUCT_CHANGE = {
     "type": "object",
     "description": "Only what changes; what is left out stays as it is. barcodes replaces the whole list; "
-    "category null takes the product out of its category; active false withdraws it from sale, true puts it back.",
+    "category null takes the product out of its category; active false withdraws it from sale, true puts it back; "
+    "plu null takes its PLU away.",
     "properties": {
         "name": STR,
         "price": INT,
@@ -112,6 +114,7 @@ PRODUCT_CHANGE = {
         "category": {"type": ["string", "null"]},
         "cost": INT,
         "active": {"type": "boolean"},
+        "plu": {"type": ["string", "null"], "pattern": "^[0-9]{4,5}$"},
     },
     "additionalProperties": False,
 }
@@ -124,7 +127,13 @@ CATEGORY = {
 EMPTY = {"type": ["object", "null"], "properties": {}, "additionalProperties": False}
 ADD_ITEM = {
     "type": "object",
-    "properties": {"barcode": STR, "sku": STR, "quantity": INT},
+    "properties": {
+        "barcode": STR,
+        "sku": STR,
+        "plu": {"type": "string", "pattern": "^[0-9]{4,5}$"},
+        "quantity": INT,
+        "grams": {"type": "integer", "description": "the weight of a product sold by weight (price per kg)"},
+    },
     "additionalProperties": False,
 }
 SET_QUANTITY = {
@@ -205,6 +214,7 @@ def product_json(p: Product) -> dict[str, Any]:
         "sold_by": p.sold_by,
         "age_restricted": p.age_restricted,
         "active": p.active,
+        "plu": p.plu,
     }
 
 
@@ -334,11 +344,22 @@ async def approve(request: Request) -> Response:
 async def list_products(request: Request) -> Response:
     who = await actor(request)
     barcode = request.query_params.get("barcode")
+    plu = request.query_params.get("plu")
     text = request.query_params.get("q")
     withdrawn = request.query_params.get("withdrawn", "false")
     if withdrawn not in ("true", "false"):
         raise BadRequest("withdrawn must be true or false", "invalid_request")
-    found = await call(catalog.find, shop_of(request), who, barcode=barcode, text=text, withdrawn=withdrawn == "true")
+    limit = int_param(request.query_params.get("limit", str(catalog.MAX_RESULTS)), "limit")
+    found = await call(
+        catalog.find,
+        shop_of(request),
+        who,
+        barcode=barcode,
+        plu=plu,
+        text=text,
+        withdrawn=withdrawn == "true",
+        limit=limit,
+    )
     return ok({"products": [product_json(p) for p in found]})
 
 
@@ -424,7 +445,9 @@ async def add_item(request: Request) -> Response:
             sale_id,
             barcode=body.get("barcode"),
             sku=body.get("sku"),
+            plu=body.get("plu"),
             quantity=body.get("quantity", 1),
+            grams=body.get("grams"),
         )
 
     # A scan re-sent after a lost answer (same Idempotency-Key) adds its item once.
@@ -736,12 +759,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/products",
         list_products,
-        "Find products by barcode (on sale or withdrawn: see active) or text (on sale only unless withdrawn=true)",
+        "Find products by barcode or PLU (on sale or withdrawn: see active) or by text: names starting with it, "
+        "then names with a word starting with it, then skus starting with it (none: the first by name); on sale "
+        "only unless withdrawn=true; at most limit",
         "cashier+",
         query=(
             ("barcode", "exact barcode"),
-            ("q", "text in name or sku"),
+            ("plu", "exact PLU, 4 or 5 digits"),
+            ("q", "what the person typed, at most 120 characters (the till asks for 3)"),
             ("withdrawn", "true to list withdrawn products too"),
+            ("limit", "at most this many, 1 to 50 (50)"),
         ),
         statuses=(200, 400, 401, 422),
     ),
@@ -775,7 +802,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH",
         "/products/{sku}",
         change_product,
-        "Change a product (any of name, price, tax_class, barcodes, category, cost, active); active false "
+        "Change a product (any of name, price, tax_class, barcodes, category, cost, active, plu); active false "
         "withdraws it from sale, true puts it back; audited with before and after. Lines already scanned, "
         "on open or completed sales, keep the price they were scanned at",
         "manage_products",
@@ -807,7 +834,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/sales/{sale_id}/items",
         add_item,
-        "Add an item by barcode or sku; a retry with the same Idempotency-Key adds it once",
+        "Add an item by barcode, sku or PLU, with its grams when sold by weight; a retry with the same "
+        "Idempotency-Key adds it once",
         "cashier+",
         ADD_ITEM,
         statuses=(200, 400, 401, 404, 409, 422),

@@ -1,5 +1,5 @@
 """API for the till's finer points: discounts, price overrides, parked sales, finding a
-sale again, promotions."""
+sale again, promotions, the grid of item buttons."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
-from appliance.app.services import idempotency, printing, promotions, returns, sales
+from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sales
 from appliance.app.web.api import EMPTY, INT, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
@@ -31,6 +31,60 @@ PRICE = {
     "properties": {"price": INT, "reason": {"type": "string", "maxLength": 200}},
     "required": ["price", "reason"],
     "additionalProperties": False,
+}
+ITEM_GRID = {
+    "type": "object",
+    "description": "The whole grid, tabs in order: each a category (by name) and its products' skus in order",
+    "properties": {
+        "tabs": {
+            "type": "array",
+            "maxItems": item_grid.MAX_TABS,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "category": {"type": "string", "maxLength": 40},
+                    "products": {
+                        "type": "array",
+                        "maxItems": item_grid.MAX_BUTTONS,
+                        "items": {"type": "string", "maxLength": 64},
+                    },
+                },
+                "required": ["category", "products"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["tabs"],
+    "additionalProperties": False,
+}
+GRID_ANSWER = {
+    "type": "object",
+    "properties": {
+        "tabs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "category": STR,
+                    "category_id": INT,
+                    "products": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "sku": STR,
+                                "name": STR,
+                                "price": INT,
+                                "sold_by": {"type": "string", "enum": ["unit", "weight"]},
+                                "active": {"type": "boolean"},
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+    "required": ["tabs"],
 }
 PROMOTION = {
     "type": "object",
@@ -266,6 +320,22 @@ async def end_promotion(request: Request) -> Response:
     return ok({"status": "ended"})
 
 
+async def get_item_grid(request: Request) -> Response:
+    who = await actor(request)
+    withdrawn = request.query_params.get("withdrawn", "false")
+    if withdrawn not in ("true", "false"):
+        raise BadRequest("withdrawn must be true or false", "invalid_request")
+    tabs = await call(item_grid.grid, shop_of(request), who, withdrawn=withdrawn == "true")
+    return ok({"tabs": tabs})
+
+
+async def put_item_grid(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, ITEM_GRID)
+    tabs = await call(item_grid.set_grid, shop_of(request), who, body["tabs"])
+    return ok({"tabs": tabs})
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST",
@@ -406,5 +476,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "End a promotion now",
         "manage_products",
         statuses=(200, 401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
+        "/item-grid",
+        get_item_grid,
+        "The till's item buttons for goods without a label: tabs (categories) in order, each with its products "
+        "on sale in order (withdrawn=true, for manage_products: withdrawn ones too, active false)",
+        "cashier+",
+        query=(("withdrawn", "true to list withdrawn products too (manage_products)"),),
+        statuses=(200, 400, 401, 403),
+        response=GRID_ANSWER,
+    ),
+    Endpoint(
+        "PUT",
+        "/item-grid",
+        put_item_grid,
+        f"Arrange the till's item buttons: the whole grid, at most {item_grid.MAX_TABS} tabs of "
+        f"{item_grid.MAX_BUTTONS} products, each category and each product on a tab once; audited",
+        "manage_products",
+        ITEM_GRID,
+        statuses=(200, 400, 401, 403, 422),
+        response=GRID_ANSWER,
     ),
 )

@@ -46,6 +46,7 @@
       // Only who manages customers lists them all; others search (three characters at least).
       customers: () => (can("manage_customers") ? findCustomers("") : say($("customer-error"), "")),
       giftcards: () => { if (can("manage_gift_cards")) loadCards(); },
+      itemgrid: loadGrid,
     };
     if (current && loaders[current.id] && !current.dataset.loaded) {
       current.dataset.loaded = "1";
@@ -914,6 +915,132 @@
     for (const id of ["r-name", "r-from", "r-to"]) $(id).addEventListener("change", refreshCsvLink);
     refreshCsvLink();
   }
+
+  /* -- the till's item buttons ------------------------------------------------------------------ */
+
+  const grid = { tabs: [], tab: 0, categories: [] };
+
+  function move(list, i, step) {
+    const j = i + step;
+    if (j < 0 || j >= list.length) return false;
+    [list[i], list[j]] = [list[j], list[i]];
+    return true;
+  }
+
+  /** One row of an ordered list: its words, then Up, Down and Remove, named for the row. */
+  function orderedRow(words, whose, list, i, redraw, extra) {
+    const again = (focusWhat) => () => {
+      redraw();
+      const target = document.querySelector(`[aria-label="${focusWhat} ${CSS.escape(whose)}"]`);
+      if (target && !target.disabled) target.focus();
+    };
+    const up = rowButton("Up", whose, () => { if (move(list, i, -1)) again("Up")(); });
+    const down = rowButton("Down", whose, () => { if (move(list, i, 1)) again("Down")(); });
+    const remove = rowButton("Remove", whose, () => { list.splice(i, 1); redraw(); }, "danger");
+    up.disabled = i === 0;
+    down.disabled = i === list.length - 1;
+    return el("li", { class: "grid-row" }, el("span", { class: "grid-words" }, ...words), extra || null, up, down, remove);
+  }
+
+  function drawTabs() {
+    const list = $("grid-tabs");
+    list.replaceChildren(...grid.tabs.map((t, i) => {
+      const choose = el("button", {
+        type: "button", "aria-pressed": i === grid.tab ? "true" : "false",
+        "aria-label": `Show the buttons of ${t.category}`,
+        onclick: () => { grid.tab = i; drawTabs(); $("grid-products-title").focus(); },
+      }, "Buttons");
+      return orderedRow([el("strong", {}, t.category), ` (${t.products.length})`], t.category, grid.tabs, i, drawTabs, choose);
+    }));
+    C.show($("grid-tabs-empty"), !grid.tabs.length);
+    const taken = new Set(grid.tabs.map((t) => t.category.toLowerCase()));
+    const free = grid.categories.filter((c) => !taken.has(c.name.toLowerCase()));
+    $("grid-tab-category").replaceChildren(...free.map((c) => el("option", { value: c.name }, c.name)));
+    $("grid-tab-form").querySelector("button").disabled = !free.length;
+    grid.tab = Math.min(grid.tab, grid.tabs.length - 1);
+    drawProducts();
+  }
+
+  function drawProducts() {
+    const tab = grid.tabs[grid.tab];
+    C.show($("grid-products-card"), !!tab);
+    if (!tab) return;
+    $("grid-products-title").textContent = `Buttons on ${tab.category}`;
+    $("grid-products").replaceChildren(...tab.products.map((p, i) => orderedRow(
+      [p.name, " ", el("span", { class: "hint" }, p.active ? fmt(p.price) : "withdrawn: not shown")],
+      p.name, tab.products, i, drawTabs)));
+    C.show($("grid-products-empty"), !tab.products.length);
+  }
+
+  async function loadGrid() {
+    say($("grid-error"), "");
+    say($("grid-done"), "");
+    try {
+      const [layout, categories] = await Promise.all([api("GET", "/item-grid?withdrawn=true"), api("GET", "/categories")]);
+      grid.tabs = layout.tabs.map((t) => ({ category: t.category, products: t.products }));
+      grid.categories = categories.categories;
+      grid.tab = 0;
+    } catch (err) {
+      say($("grid-error"), err.message);
+    }
+    drawTabs();
+  }
+
+  $("grid-tab-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = $("grid-tab-category").value;
+    if (!name) return;
+    grid.tabs.push({ category: name, products: [] });
+    grid.tab = grid.tabs.length - 1;
+    drawTabs();
+    $("grid-products-title").focus();
+  });
+
+  $("grid-find-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const q = $("grid-find-q").value.trim();
+    const found = $("grid-found");
+    found.replaceChildren();
+    if (q.length < 3) {
+      $("grid-find-note").textContent = "Type 3 letters or more of the product's name or sku.";
+      return;
+    }
+    try {
+      const answer = await api("GET", "/products?" + new URLSearchParams({ q, limit: "12" }));
+      const tab = grid.tabs[grid.tab];
+      found.replaceChildren(...answer.products.map((p) => {
+        const on = tab.products.some((b) => b.sku === p.sku);
+        const add = rowButton(on ? "On the tab" : "Add", p.name, () => {
+          tab.products.push({ sku: p.sku, name: p.name, price: p.price, sold_by: p.sold_by, active: true });
+          drawTabs();
+          add.disabled = true;
+          add.textContent = "On the tab";
+          $("grid-find-note").textContent = `${p.name} added to ${tab.category}.`;
+        });
+        add.disabled = on;
+        return el("li", { class: "grid-row" }, el("span", { class: "grid-words" }, p.name, " ",
+          el("span", { class: "hint" }, `${p.sku} · ${fmt(p.price)}${p.sold_by === "weight" ? "/kg" : ""}`)), add);
+      }));
+      $("grid-find-note").textContent = answer.products.length
+        ? `${answer.products.length} found.` : `No product on sale matches “${q}”.`;
+    } catch (err) {
+      $("grid-find-note").textContent = err.message;
+    }
+  });
+
+  $("grid-save").addEventListener("click", async () => {
+    say($("grid-error"), "");
+    say($("grid-done"), "");
+    const json = { tabs: grid.tabs.map((t) => ({ category: t.category, products: t.products.map((p) => p.sku) })) };
+    try {
+      const saved = await api("PUT", "/item-grid", { json });
+      grid.tabs = saved.tabs.map((t) => ({ category: t.category, products: t.products }));
+      drawTabs();
+      say($("grid-done"), "Saved: the till shows these buttons the next time Items opens.");
+    } catch (err) {
+      say($("grid-error"), err.message);
+    }
+  });
 
   /* -- start ------------------------------------------------------------------------------------ */
 

@@ -5,6 +5,11 @@
  * sale (found or enrolled, their points), gift cards sold and topped up, printer and network
  * status.
  *
+ * Goods without a barcode: letters typed in the scan field list the products whose name (or a
+ * word of it, or the sku) starts with them, to pick with the arrows and Enter or a touch; the
+ * item buttons (Alt+E) show the back office's grid, a tab per category; 4 or 5 digits are a
+ * PLU (loose produce); an item sold by weight asks for its weight.
+ *
  * The barcode field keeps the focus: a keyboard-wedge scanner types digits then Enter, so
  * any printable key typed while no field or dialog has the focus goes into it. Scans are
  * queued and sent one at a time, because each answer is the whole sale.
@@ -251,8 +256,9 @@ import { createWedgeDetector } from "/static/scanner.js";
     state.scanning = true;
     try {
       while (state.queue.length) {
-        const text = state.queue.shift();
-        await addItem(text);
+        const item = state.queue.shift();
+        if (typeof item === "string") await addItem(item);
+        else await sendItem(item.bodies, item.name);
       }
     } finally {
       state.scanning = false;
@@ -272,36 +278,291 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
   }
 
+  const UNKNOWN = new Set(["unknown_plu", "unknown_barcode", "unknown_sku"]);
+
+  /** What a typed or scanned code may be, in the order tried: 4-5 digits a PLU (else the shop's
+   * own short barcode, else a sku), other digits a barcode (else a sku), anything else a sku. */
+  function codeBodies(code) {
+    if (/^\d{4,5}$/.test(code)) return [{ plu: code }, { barcode: code }, { sku: code }];
+    if (/^\d+$/.test(code)) return [{ barcode: code }, { sku: code }];
+    return [{ sku: code }];
+  }
+
   async function addItem(text) {
     const { quantity, code } = parseScan(text);
+    const bodies = codeBodies(code).map((b) => (quantity !== 1 ? { ...b, quantity } : b));
+    return sendItem(bodies);
+  }
+
+  /** Adds an item: each body in turn while the code is unknown (the first refusal is the one
+   * shown); an item sold by weight asks for its weight, then is sent again with its grams. */
+  async function sendItem(bodies, name) {
     try {
       const sale = await ensureSale();
       const known = new Set(sale.lines.map((l) => l.line + ":" + l.quantity));
-      const body = /^\d+$/.test(code) ? { barcode: code } : { sku: code };
-      if (quantity !== 1) body.quantity = quantity;
       const key = C.uuid();
-      let answer;
-      try {
-        answer = await postItem(sale.id, body, key);
-      } catch (err) {
-        // A numeric SKU that is not a barcode: try it as a SKU before giving up.
-        if (err.code === "unknown_barcode") {
-          answer = await postItem(sale.id, { ...body, barcode: undefined, sku: code }, key + "-sku")
-            .catch(() => { throw err; });
-        } else {
-          throw err;
+      let answer = null;
+      let first = null;
+      for (const [i, body] of bodies.entries()) {
+        try {
+          answer = await postItem(sale.id, body, `${key}-${i}`);
+          break;
+        } catch (err) {
+          if (err.code === "weigh_item") {
+            const grams = await askWeight(name || err.message.split(":")[0]);
+            if (grams === null) {
+              showError("");
+              return null;
+            }
+            answer = await postItem(sale.id, { ...body, grams }, `${key}-${i}-w`);
+            break;
+          }
+          if (!UNKNOWN.has(err.code)) throw err;
+          first = first || err;
         }
       }
+      if (!answer) throw first;
       const changed = answer.lines.filter((l) => !l.voided && !known.has(l.line + ":" + l.quantity));
       const line = changed.length ? changed[changed.length - 1] : null;
       showError("");
       setSale(answer, { select: line ? line.line : state.selected });
       if (line) announce(`${line.name}, quantity ${line.quantity}. Total ${fmt(answer.totals.total)}.`);
+      return line;
     } catch (err) {
       showError(err.message);
       if (err.status === 409 && state.sale) await reload();
+      return null;
     }
   }
+
+  /* -- the weight of an item sold by weight -------------------------------------------- */
+
+  let weightAnswer = null;
+
+  /** Kilograms as typed ("0.45", "1,250"): whole grams, 1 g to 99.999 kg; else null. */
+  function parseWeight(text) {
+    const m = /^(\d{0,2})(?:[.,](\d{0,3}))?$/.exec(text.trim());
+    if (!m || (!m[1] && !m[2])) return null;
+    const grams = Number(m[1] || "0") * 1000 + Number((m[2] || "").padEnd(3, "0"));
+    return grams >= 1 && grams <= 99999 ? grams : null;
+  }
+
+  /** Resolves to the grams typed, or null when the cashier cancels. */
+  function askWeight(what) {
+    $("weight-item").textContent = what;
+    $("weight-input").value = "";
+    say($("weight-error"), "");
+    return new Promise((resolve) => {
+      weightAnswer = resolve;
+      C.openDialog($("weight-dialog"), $("weight-input"));
+    });
+  }
+
+  $("weight-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const grams = parseWeight($("weight-input").value);
+    if (grams === null) {
+      say($("weight-error"), "Type the weight in kilograms, from 0.001 to 99.999 (0.450 for 450 g).");
+      $("weight-input").focus();
+      return;
+    }
+    const done = weightAnswer;
+    weightAnswer = null;
+    C.closeDialog($("weight-dialog"));
+    if (done) done(grams);
+  });
+  $("weight-dialog").addEventListener("close", () => {
+    const done = weightAnswer;
+    weightAnswer = null;
+    if (done) done(null);
+  });
+
+  /** Queues an item picked in a list or on a button (by its sku). */
+  function pickProduct(product) {
+    if (state.done) newSale({ keepFocus: true });
+    state.queue.push({ bodies: [{ sku: product.sku }], name: product.name });
+    return runQueue();
+  }
+
+  /* -- finding a product by name, in the scan field ------------------------------------ */
+
+  const find = { timer: null, results: [], active: -1, seq: 0 };
+  const QUANTITY_PREFIX = /^\d{1,4}\s*[*xX]/;
+
+  function closeFind() {
+    clearTimeout(find.timer);
+    find.seq += 1; // an answer still on its way is dropped
+    find.results = [];
+    find.active = -1;
+    $("find-list").replaceChildren();
+    C.show($("find-box"), false);
+    const input = $("scan-input");
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function priceWords(p) {
+    return p.sold_by === "weight" ? `${fmt(p.price)}/kg` : fmt(p.price);
+  }
+
+  function showFind(products, note) {
+    find.results = products;
+    find.active = -1;
+    const list = $("find-list");
+    list.replaceChildren(...products.map((p, i) => el("li", {
+      id: `find-option-${i}`, role: "option", "aria-selected": "false", class: "find-option", "data-i": String(i),
+    }, el("span", { class: "find-name" }, p.name), " ", el("span", { class: "find-price" }, priceWords(p)))));
+    $("find-note").textContent = note;
+    C.show($("find-box"), true);
+    const input = $("scan-input");
+    input.setAttribute("aria-expanded", products.length ? "true" : "false");
+    input.removeAttribute("aria-activedescendant");
+    announce(note);
+  }
+
+  function moveFind(step) {
+    const n = find.results.length;
+    if (!n) return;
+    find.active = find.active < 0 ? (step > 0 ? 0 : n - 1) : (find.active + step + n) % n;
+    for (const option of $("find-list").children) {
+      const on = Number(option.dataset.i) === find.active;
+      option.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) option.scrollIntoView({ block: "nearest" });
+    }
+    $("scan-input").setAttribute("aria-activedescendant", `find-option-${find.active}`);
+  }
+
+  function pickFound(i) {
+    const product = find.results[i];
+    if (!product) return;
+    $("scan-input").value = "";
+    closeFind();
+    pickProduct(product);
+  }
+
+  async function runFind(text) {
+    const seq = ++find.seq;
+    try {
+      const found = await api("GET", `/products?q=${encodeURIComponent(text)}&limit=8`);
+      if (seq !== find.seq) return;
+      const products = found.products;
+      showFind(products, products.length
+        ? (products.length === 1 ? "1 product found: Enter adds it." : `${products.length} products found: ↑ ↓ to choose, Enter to add.`)
+        : `No product on sale starts with “${text}”.`);
+    } catch (err) {
+      if (seq === find.seq) showFind([], err.message);
+    }
+  }
+
+  $("scan-input").addEventListener("input", () => {
+    clearTimeout(find.timer);
+    const text = $("scan-input").value.trim();
+    if (!/\p{L}/u.test(text) || QUANTITY_PREFIX.test(text)) {
+      closeFind();
+      return;
+    }
+    if (text.length < 3) {
+      find.seq += 1;
+      showFind([], "Type 3 letters or more to find a product by name.");
+      return;
+    }
+    find.timer = setTimeout(() => runFind(text), 150);
+  });
+
+  // Before the till's own keys (the arrows choose a line when no list is open).
+  $("scan-input").addEventListener("keydown", (event) => {
+    if ($("find-box").hidden) return;
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && find.results.length) {
+      event.preventDefault();
+      event.stopPropagation();
+      moveFind(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter" && (find.active >= 0 || find.results.length === 1)) {
+      // The one chosen, or the only one found; else Enter adds the text as a code (a sku).
+      event.preventDefault();
+      event.stopPropagation();
+      pickFound(Math.max(find.active, 0));
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      closeFind();
+    }
+  });
+  $("scan-input").addEventListener("blur", () => setTimeout(() => {
+    if (document.activeElement !== $("scan-input")) closeFind();
+  }, 0));
+  $("find-list").addEventListener("mousedown", (event) => event.preventDefault()); // the field keeps the focus
+  $("find-list").addEventListener("click", (event) => {
+    const option = event.target.closest("[role=option]");
+    if (option) pickFound(Number(option.dataset.i));
+  });
+
+  /* -- the item buttons ------------------------------------------------------------------ */
+
+  const grid = { tabs: [], tab: 0 };
+
+  function showTab(index, { focus = false } = {}) {
+    grid.tab = index;
+    const tabs = [...$("items-tabs").children];
+    tabs.forEach((tab, i) => {
+      tab.setAttribute("aria-selected", i === index ? "true" : "false");
+      tab.tabIndex = i === index ? 0 : -1;
+    });
+    const panel = $("items-panel");
+    const current = grid.tabs[index];
+    if (!current) {
+      panel.replaceChildren();
+      return;
+    }
+    panel.setAttribute("aria-labelledby", `items-tab-${index}`);
+    panel.replaceChildren(...current.products.map((p) => el("button", {
+      type: "button", class: "item-button", "data-sku": p.sku,
+    }, el("span", { class: "item-name" }, p.name), el("span", { class: "item-price" }, priceWords(p)))));
+    if (!current.products.length) panel.append(el("p", { class: "empty-small" }, "No items on this tab."));
+    if (focus) tabs[index].focus();
+  }
+
+  async function openItems() {
+    say($("items-error"), "");
+    say($("items-done"), "");
+    C.openDialog($("items-dialog"), $("items-dialog").querySelector(".close-dialog"));
+    try {
+      grid.tabs = (await api("GET", "/item-grid")).tabs.filter((t) => t.products.length);
+    } catch (err) {
+      grid.tabs = [];
+      say($("items-error"), err.message);
+    }
+    $("items-tabs").replaceChildren(...grid.tabs.map((t, i) => el("button", {
+      type: "button", role: "tab", id: `items-tab-${i}`, "aria-controls": "items-panel", "aria-selected": "false",
+      tabindex: "-1", class: "items-tab",
+    }, t.category)));
+    C.show($("items-empty"), !grid.tabs.length && !$("items-error").textContent);
+    C.show($("items-panel"), grid.tabs.length > 0);
+    C.show($("items-tabs"), grid.tabs.length > 0);
+    showTab(Math.min(grid.tab, Math.max(grid.tabs.length - 1, 0)), { focus: grid.tabs.length > 0 });
+  }
+
+  $("items-tabs").addEventListener("click", (event) => {
+    const tab = event.target.closest("[role=tab]");
+    if (tab) showTab([...$("items-tabs").children].indexOf(tab), { focus: true });
+  });
+  $("items-tabs").addEventListener("keydown", (event) => {
+    const n = grid.tabs.length;
+    const moves = { ArrowRight: grid.tab + 1, ArrowLeft: grid.tab - 1, Home: 0, End: n - 1 };
+    if (!n || !(event.key in moves)) return;
+    event.preventDefault();
+    showTab((moves[event.key] + n) % n, { focus: true });
+  });
+  $("items-panel").addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-sku]");
+    if (!button) return;
+    const product = grid.tabs[grid.tab].products.find((p) => p.sku === button.dataset.sku);
+    if (!product) return;
+    say($("items-error"), "");
+    await pickProduct(product);
+    const error = $("sale-error").hidden ? "" : $("sale-error").textContent;
+    if (error) say($("items-error"), error);
+    else if (state.sale) say($("items-done"), `${product.name} added. Total ${fmt(state.sale.totals.total)}.`);
+    if ($("items-dialog").open) button.focus();
+  });
 
   async function reload() {
     if (!state.sale) return;
@@ -317,6 +578,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     const input = $("scan-input");
     const text = input.value.trim();
     input.value = "";
+    closeFind();
     if (!text) {
       if (state.done) newSale(); // Enter on the receipt screen starts the next sale
       return;
@@ -2770,6 +3032,7 @@ import { createWedgeDetector } from "/static/scanner.js";
   $("clock-button").addEventListener("click", openClock);
   $("printer-button").addEventListener("click", openPrinterQueue);
   $("new-sale-button").addEventListener("click", () => newSale());
+  $("items-button").addEventListener("click", openItems);
   $("customer-button").addEventListener("click", openCustomer);
   $("giftsell-button").addEventListener("click", openGiftSell);
   $("gift-button").addEventListener("click", openGift);
@@ -2821,7 +3084,7 @@ import { createWedgeDetector } from "/static/scanner.js";
         l: () => openParked(), r: () => openRefund(), d: () => openDiscount(true), p: openPrice,
         k: () => C.openDialog($("keys-dialog")),
         s: openShift, n: openNoSale, c: openReprint, t: openClock,
-        u: openCustomer, i: openGiftSell, w: openNoReceipt,
+        u: openCustomer, i: openGiftSell, w: openNoReceipt, e: openItems,
       };
       const sale = { g: openGift, o: openPoints }; // tenders: not on the receipt screen
       const key = event.key.toLowerCase();

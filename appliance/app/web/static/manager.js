@@ -176,6 +176,7 @@
     category.value = p.category || "";
     $("e-cost").value = showAmount(p.cost);
     $("e-barcodes").value = p.barcodes.join(" ");
+    $("e-plu").value = p.plu || "";
     $("edit-withdraw").textContent = p.active ? "Withdraw from sale" : "Put back on sale";
     $("edit-withdraw").className = p.active ? "danger" : "";
   }
@@ -213,6 +214,9 @@
     wanted.cost = cost;
     wanted.tax_class = $("e-tax").value;
     wanted.category = $("e-category").value || null;
+    const plu = $("e-plu").value.trim();
+    if (plu && !/^\d{4,5}$/.test(plu)) throw new Problem("A PLU is 4 or 5 digits (4011 bananas), or empty for none.", $("e-plu"));
+    wanted.plu = plu || null;
     const codes = splitCodes($("e-barcodes").value);
     if ([...codes].sort().join(" ") !== [...p.barcodes].sort().join(" ")) wanted.barcodes = codes;
     return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => key === "barcodes" || value !== p[key]));
@@ -221,7 +225,7 @@
   const EDIT_FIELDS = {
     invalid_name: "e-name", invalid_price: "e-price", invalid_cost: "e-cost", unknown_tax_class: "e-tax",
     unknown_category: "e-category", invalid_category: "e-category", invalid_barcode: "e-barcodes",
-    bad_check_digit: "e-barcodes", barcode_exists: "e-barcodes",
+    bad_check_digit: "e-barcodes", barcode_exists: "e-barcodes", invalid_plu: "e-plu", plu_exists: "e-plu",
   };
 
   async function saveProduct(changes, done) {
@@ -313,6 +317,14 @@
       stock: Number(stockText),
     };
     if ($("p-category").value) body.category = $("p-category").value;
+    body.sold_by = $("p-sold-by").value;
+    const plu = $("p-plu").value.trim();
+    if (plu && !/^\d{4,5}$/.test(plu)) {
+      say($("product-error"), "A PLU is 4 or 5 digits (4011 bananas), or empty for none.");
+      $("p-plu").focus();
+      return;
+    }
+    if (plu) body.plu = plu;
     try {
       const made = await api("POST", "/products", { json: body });
       event.target.reset();
@@ -699,14 +711,6 @@
   /* -- store rules ------------------------------------------------------------------------ */
 
   const PREFIXES = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"];
-
-  /** A value the screen cannot send, and the field it is in. */
-  class Problem {
-    constructor(message, field) {
-      this.message = message;
-      this.field = field;
-    }
-  }
 
   /** The parts of the rules, each its own form: what it shows, and what it would save. */
   const RULE_PARTS = {

@@ -1,0 +1,89 @@
+"""The till's grid of item buttons, for goods without a label (a croissant, a coffee): the
+back office arranges which products show on which category's tab and in which order; the
+till shows the tabs with the products on sale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.app.domain.errors import Invalid
+from appliance.app.services import audit_log
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import catalog as catalog_store
+from appliance.app.store import item_grid as grid_store
+from appliance.security.rbac import Permission
+
+MAX_TABS = 12
+MAX_BUTTONS = 48  # on one tab
+
+
+def _tabs(buttons: list[grid_store.Button], *, withdrawn: bool) -> list[dict[str, Any]]:
+    tabs: dict[int, dict[str, Any]] = {}
+    for b in buttons:
+        tab = tabs.setdefault(b.tab, {"category": b.category, "category_id": b.category_id, "products": []})
+        if b.active or withdrawn:
+            tab["products"].append(
+                {"sku": b.sku, "name": b.name, "price": b.price, "sold_by": b.sold_by, "active": b.active}
+            )
+    return list(tabs.values())
+
+
+def grid(shop: Shop, actor: Actor, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+    """The tabs in order, each with its products in order: on sale only for the till (a
+    withdrawn product's button is hidden, its place kept); withdrawn ones too for the back office."""
+    require(shop, actor, Permission.MANAGE_PRODUCTS if withdrawn else Permission.SELL)
+    return _tabs(grid_store.buttons(shop.db.conn), withdrawn=withdrawn)
+
+
+def set_grid(shop: Shop, actor: Actor, tabs: Any) -> list[dict[str, Any]]:
+    """The grid becomes exactly `tabs`: [{"category": name, "products": [sku, ...]}, ...].
+    Each category once, each product once on a tab; a withdrawn product may keep its place
+    (it shows again when put back on sale) but may not be newly added. Audited."""
+    require(shop, actor, Permission.MANAGE_PRODUCTS)
+    if not isinstance(tabs, list) or len(tabs) > MAX_TABS:
+        raise Invalid(f"tabs is a list of at most {MAX_TABS} tabs", "invalid_grid")
+    with shop.db.transaction() as tx:
+        before = _tabs(grid_store.buttons(tx), withdrawn=True)
+        had = {(t["category"].casefold(), p["sku"]) for t in before for p in t["products"]}
+        wanted: list[tuple[int, list[int]]] = []
+        seen: set[int] = set()
+        for n, tab in enumerate(tabs, 1):
+            if not isinstance(tab, dict) or not isinstance(tab.get("category"), str):
+                raise Invalid(f"tab {n}: give its category and its products", "invalid_grid")
+            category = catalog_store.category_named(tx, tab["category"].strip())
+            if category is None:
+                raise Invalid(f"tab {n}: no category {tab['category']!r}", "unknown_category")
+            if category.id in seen:
+                raise Invalid(f"tab {n}: {category.name} is already a tab", "duplicate_tab")
+            seen.add(category.id)
+            skus = tab.get("products", [])
+            if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
+                raise Invalid(f"tab {n} ({category.name}): products is a list of skus", "invalid_grid")
+            if len(skus) > MAX_BUTTONS:
+                raise Invalid(f"{category.name}: at most {MAX_BUTTONS} products on a tab", "too_many_buttons")
+            ids: list[int] = []
+            for sku in skus:
+                product = catalog_store.by_sku(tx, sku)
+                if product is None:
+                    raise Invalid(f"{category.name}: no product with sku {sku}", "unknown_sku")
+                if product.id in ids:
+                    raise Invalid(f"{category.name}: {product.name} is twice on the tab", "duplicate_button")
+                if not product.active and (category.name.casefold(), sku) not in had:
+                    raise Invalid(f"{category.name}: {product.name} is withdrawn from sale", "product_withdrawn")
+                ids.append(product.id)
+            wanted.append((category.id, ids))
+        grid_store.replace(tx, wanted)
+        after = _tabs(grid_store.buttons(tx), withdrawn=True)
+        layout = [{"category": t["category"], "products": [p["sku"] for p in t["products"]]} for t in after]
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="item_grid_change",
+            object="item_grid",
+            details={
+                "before": [{"category": t["category"], "products": [p["sku"] for p in t["products"]]} for t in before],
+                "after": layout,
+            },
+        )
+    return after
