@@ -1,6 +1,6 @@
 """The two commands on a fresh machine: a Debian 12 root with Python 3.11 and nothing else
 (debootstrap minbase plus python3, make, git and ca-certificates: what it takes to clone the
-repository and type `make`) gets a clone of this repository's HEAD, and inside it
+repository and type `make`) clones this repository's HEAD, and then
 
 1. `make run` installs what it needs and serves the till: it answers /healthz on its loopback
    port, the simulated acquirer on the port `make run` printed; Ctrl-C (SIGINT to make's
@@ -9,19 +9,22 @@ repository and type `make`) gets a clone of this repository's HEAD, and inside i
 
 The root runs in systemd-nspawn inside `unshare -m`, without --private-network: it needs the
 package registries, and shares this machine's network (so the till's loopback port is reached
-from here). It gets this machine's way to the registries: its CA bundle and the environment
-that points tools at it, and proxies if any. Nothing else of this machine goes in.
+from here). It gets this machine's way to the registries: its local CA certificates (bound in,
+then update-ca-certificates) and the environment that points tools at the bundle, and proxies if
+any. Nothing else of this machine goes in.
 
-Caches, all under build/ (git ignores it): the bare root (build/roots/bookworm-fresh, made once
-by debootstrap), and the downloads a developer's machine would also keep between two runs (apt's
-.deb files, pip's and uv's caches, npm's), bound into the root. The root itself is a new copy
-every run, removed at the end. Figures go to test-artifacts/fresh/timings.txt.
+The bare root is made once by debootstrap and kept in build/roots/bookworm-fresh; the container
+sees it read-only under a tmpfs overlay (--volatile=overlay), so nothing is copied before and
+nothing is left to delete after, even when the test dies. What a developer's machine keeps
+between two runs anyway (apt's .deb files, pip's and uv's caches, npm's) is bound in from
+build/cache/fresh-root/. Figures go to test-artifacts/fresh/timings.txt.
 
-The clone is of HEAD: commit first to try a change here.
+The clone is of HEAD (through a git bundle): commit first to try a change here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,7 +33,6 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,121 +112,68 @@ def base_root() -> Path:
     return BASE_ROOT
 
 
-def hand_over_registry_access(root: Path) -> dict[str, str]:
-    """This machine's CA certificates into the root (kept by update-ca-certificates when a
-    package runs it again), the bundle files the CA variables name, and those variables and any
-    proxy settings for the container's environment."""
+def registry_access() -> tuple[list[str], dict[str, str]]:
+    """nspawn options and environment that give the container this machine's way to the
+    registries: its local CA certificates bound in read-only (the script runs
+    update-ca-certificates first, as installing them would), a CA file named by a variable bound
+    at the same path when the fresh root has none there, those variables, and proxies."""
+    options = []
     local = Path("/usr/local/share/ca-certificates")
-    if local.is_dir():
-        for crt in local.glob("*.crt"):
-            shutil.copy2(crt, root / "usr/local/share/ca-certificates" / crt.name)
-        subprocess.run(["chroot", str(root), "update-ca-certificates"], check=True, capture_output=True, timeout=120)
+    if local.is_dir() and any(local.glob("*.crt")):
+        options.append(f"--bind-ro={local}")
     env = {}
     for name in CA_VARIABLES:
         value = os.environ.get(name)
         if not value or not os.path.isabs(value) or not os.path.exists(value):
             continue
-        inside = root / value.lstrip("/")
-        if os.path.isfile(value) and not inside.exists():
-            inside.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(value, inside)
-        if inside.exists():
-            env[name] = value
-    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
-    if bundle.is_file():
-        shutil.copy2(bundle, root / "etc/ssl/certs/ca-certificates.crt")  # as this machine trusts
+        if not (BASE_ROOT / value.lstrip("/")).exists():
+            options.append(f"--bind-ro={value}")
+        env[name] = value
     env.update({name: os.environ[name] for name in PROXY_VARIABLES if os.environ.get(name)})
-    return env
-
-
-def head_is_committed() -> bool:
-    status = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return status.returncode == 0 and not status.stdout.strip()
+    return options, env
 
 
 @dataclass
-class Fresh:
-    root: Path
-    env: dict[str, str]
+class Timings:
     commit: str
-    timings: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
 
-    def nspawn(self, script: str, log: Path, stdin: int) -> subprocess.Popen[bytes]:
-        """`bash -c script` in the clone, as root in the container; its output goes to log."""
-        binds = [f"--bind={CACHE / name}:{inside}" for name, inside in CACHES]
-        setenv = [f"--setenv={name}={value}" for name, value in self.env.items()]
-        command = [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            'set -e; mkdir -p /run/systemd/nspawn; mount -t tmpfs tmpfs /run/systemd/nspawn; exec "$@"',
-            "sh",
-            "systemd-nspawn",
-            "--quiet",
-            "--as-pid2",
-            "--register=no",
-            "--keep-unit",
-            "--console=pipe",
-            f"--directory={self.root}",
-            f"--chdir={CLONE}",
-            *binds,
-            *setenv,
-            "bash",
-            "-c",
-            script,
-        ]
-        with open(log, "ab") as sink:
-            return subprocess.Popen(command, stdin=stdin, stdout=sink, stderr=subprocess.STDOUT)
+    def __setitem__(self, name: str, seconds: float) -> None:
+        self.figures[name] = seconds
+        self.write()
 
-    def write_timings(self) -> None:
-        lines = [f"commit {self.commit}"] + [f"{name}: {seconds:.0f} s" for name, seconds in self.timings.items()]
+    def write(self) -> None:
+        lines = [f"commit {self.commit}"] + [f"{name}: {seconds:.0f} s" for name, seconds in self.figures.items()]
         (ARTIFACTS / "timings.txt").write_text("\n".join(lines) + "\n")
-        print("\n".join(lines))
 
 
-@pytest.fixture(scope="module")
-def fresh() -> Iterator[Fresh]:
-    _require_tools()
-    started = time.monotonic()
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    base = base_root()
-    built = time.monotonic()
-    for name, _ in CACHES:
-        (CACHE / name).mkdir(parents=True, exist_ok=True)
-    (CACHE / "apt-archives" / "partial").mkdir(exist_ok=True)
-    work = ROOTS / f"fresh-{os.getpid()}"
-    remove_root(work)
-    try:
-        subprocess.run(["cp", "-a", "--reflink=auto", str(base), str(work)], check=True, timeout=600)
-        env = hand_over_registry_access(work)
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        if not head_is_committed():
-            print(f"note: the root gets HEAD ({commit[:12]}), not the uncommitted changes of this tree")
-        subprocess.run(
-            ["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(work / CLONE.lstrip("/"))],
-            check=True,
-            timeout=300,
-        )
-        subprocess.run(["git", "-C", str(work / CLONE.lstrip("/")), "checkout", "--quiet", commit], check=True)
-        made = Fresh(work, env, commit)
-        made.timings["bare root (debootstrap, 0 when cached)"] = built - started
-        made.timings["copy, certificates, clone"] = time.monotonic() - built
-        yield made
-        made.timings["fresh-root test in all"] = time.monotonic() - started
-        made.write_timings()
-    finally:
-        remove_root(work)
+def nspawn(script: str, binds: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`bash -c script` as root in the fresh root (read-only, under a tmpfs overlay), output to log."""
+    command = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        'set -e; mkdir -p /run/systemd/nspawn; mount -t tmpfs tmpfs /run/systemd/nspawn; exec "$@"',
+        "sh",
+        "systemd-nspawn",
+        "--quiet",
+        "--as-pid2",
+        "--register=no",
+        "--keep-unit",
+        "--console=pipe",
+        "--volatile=overlay",
+        f"--directory={BASE_ROOT}",
+        *binds,
+        *(f"--setenv={name}={value}" for name, value in env.items()),
+        "bash",
+        "-c",
+        script,
+    ]
+    with open(log, "wb") as sink:
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def healthy(port: int) -> bool:
@@ -297,17 +246,55 @@ def tail(log: Path, lines: int = 60) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def test_make_run_serves_the_till_and_ctrl_c_stops_all_it_started(fresh: Fresh) -> None:
-    port = free_port_pair()
-    log = ARTIFACTS / "make-run.log"
-    # setsid: make in a process group of its own, as a shell's job control puts a job; then bash
-    # waits for a line on its stdin, so that the container (and what is left in it) outlives make
-    # until we have looked.
-    script = f'setsid make run PORT={port}; echo "== make run exited with $?"; read -r _'
+def head_is_committed() -> bool:
+    status = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return status.returncode == 0 and not status.stdout.strip()
+
+
+def test_make_run_then_make_test_fast_on_a_fresh_debian(tmp_path: Path) -> None:
+    _require_tools()
     started = time.monotonic()
-    container = fresh.nspawn(script, log, stdin=subprocess.PIPE)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    base_root()
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    timings = Timings(commit)
+    timings["bare root (debootstrap; 0 when cached)"] = time.monotonic() - started
+    if not head_is_committed():
+        print(f"note: the root gets HEAD ({commit[:12]}), not the uncommitted changes of this tree")
+    bundle = tmp_path / "head.bundle"
+    subprocess.run(["git", "-C", str(REPO), "bundle", "create", "--quiet", str(bundle), "HEAD"], check=True)
+    for name, _ in CACHES:
+        (CACHE / name).mkdir(parents=True, exist_ok=True)
+    (CACHE / "apt-archives" / "partial").mkdir(exist_ok=True)
+    binds, env = registry_access()
+    binds += [f"--bind={CACHE / name}:{inside}" for name, inside in CACHES]
+    binds.append(f"--bind-ro={bundle}:/tmp/comptoir.bundle")
+    port = free_port_pair()
+    # setsid: make in a process group of its own, as a shell's job control puts a job. After
+    # make run, bash waits for a line on its stdin: we look at what is left in the container first.
+    script = f"""set -u
+update-ca-certificates >/dev/null
+git clone --quiet /tmp/comptoir.bundle {CLONE} && cd {CLONE} && git checkout --quiet {commit}
+setsid make run PORT={port}
+echo "== make run exited with $?"
+read -r _
+make test-fast
+"""
+    log = ARTIFACTS / "fresh-root.log"
+    container = nspawn(script, binds, env, log)
+    assert container.stdin is not None
     try:
-        deadline = started + RUN_HEALTHY_WITHIN
+        # 1. make run: the till and the acquirer answer.
+        running = time.monotonic()
+        deadline = running + RUN_HEALTHY_WITHIN
         acquirer_port = None
         while time.monotonic() < deadline:
             assert container.poll() is None, f"the container ended before the till answered:\n{tail(log)}"
@@ -318,29 +305,29 @@ def test_make_run_serves_the_till_and_ctrl_c_stops_all_it_started(fresh: Fresh) 
             time.sleep(1)
         else:
             pytest.fail(f"`make run` did not serve a healthy till in {RUN_HEALTHY_WITHIN:.0f} s:\n{tail(log)}")
-        fresh.timings["make run until the till and the acquirer answer /healthz"] = time.monotonic() - started
+        timings["make run until the till and the acquirer answer /healthz"] = time.monotonic() - running
         assert acquirer_port is not None
         assert f"serving Comptoir Demo Market on http://127.0.0.1:{port}/" in log.read_text()
 
+        # 2. Ctrl-C: all that make run started stops, both ports are free, nothing else is left.
         inside = descendants(container.pid)
         (make,) = [p for p in inside if p.name == "make"]
         job = [p for p in inside if p.pgid == make.pgid]
         assert len(job) >= 3, f"make, the till and the acquirer in make's process group: {job}"
         stopping = time.monotonic()
-        os.killpg(make.pgid, signal.SIGINT)  # Ctrl-C
+        os.killpg(make.pgid, signal.SIGINT)
         deadline = stopping + STOPS_WITHIN
         while time.monotonic() < deadline and any(still_there(p) for p in job):
             time.sleep(0.2)
         left = [p for p in job if still_there(p)]
         assert not left, f"still running {STOPS_WITHIN:.0f} s after Ctrl-C: {left}\n{tail(log)}"
-        fresh.timings["Ctrl-C until all of make run's processes are gone"] = time.monotonic() - stopping
+        timings["Ctrl-C until all of make run's processes are gone"] = time.monotonic() - stopping
         assert not listening(port), "the till's port is still open after Ctrl-C"
         assert not listening(acquirer_port), "the acquirer's port is still open after Ctrl-C"
-        # Nothing else either: what remains in the container is our bash and what runs it.
         now = descendants(container.pid)
         table = {p.pid: p for p in now}
         (bash,) = [p for p in now if p.name == "bash"]
-        keep = {bash.pid}
+        keep = {bash.pid}  # our bash, waiting to go on, and what runs it (nspawn's stub init)
         parent = bash.ppid
         while parent in table:
             keep.add(parent)
@@ -349,28 +336,22 @@ def test_make_run_serves_the_till_and_ctrl_c_stops_all_it_started(fresh: Fresh) 
         assert not others, f"left running in the root after Ctrl-C: {others}"
         assert "Simulated card acquirer stopped." in log.read_text()
 
-        assert container.stdin is not None
+        # 3. make test-fast, in the same root after make run, as a developer would.
+        testing = time.monotonic()
+        container.stdin.write(b"go on\n")
         container.stdin.close()
-        assert container.wait(60) == 0, tail(log)
-    finally:
-        if container.poll() is None:
-            container.kill()
-            container.wait()
-        fresh.write_timings()
-
-
-def test_make_test_fast_passes(fresh: Fresh) -> None:
-    log = ARTIFACTS / "make-test-fast.log"
-    started = time.monotonic()
-    container = fresh.nspawn("make test-fast", log, stdin=subprocess.DEVNULL)
-    try:
         returncode = container.wait(TEST_FAST_WITHIN)
+        timings["make test-fast (after make run)"] = time.monotonic() - testing
+        assert returncode == 0, f"`make test-fast` failed in the fresh root:\n{tail(log, 120)}"
+        summary = re.findall(r"=+ (\d+ passed.*) in [\d.]+s", log.read_text(errors="replace"))
+        assert summary and "failed" not in summary[-1], tail(log, 120)
     finally:
         if container.poll() is None:
+            # nspawn's stub init first: when a PID namespace's init dies, all in it die with it.
+            for proc in descendants(container.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
             container.kill()
             container.wait()
-    fresh.timings["make test-fast (after make run)"] = time.monotonic() - started
-    fresh.write_timings()
-    assert returncode == 0, f"`make test-fast` failed in the fresh root:\n{tail(log, 120)}"
-    summary = re.search(r"=+ (\d+ passed.*) in [\d.]+s", log.read_text(errors="replace"))
-    assert summary and "failed" not in summary.group(1), tail(log, 120)
+        timings["fresh-root test in all"] = time.monotonic() - started
+        print((ARTIFACTS / "timings.txt").read_text())
