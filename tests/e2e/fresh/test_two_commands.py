@@ -280,9 +280,12 @@ def test_make_run_then_make_test_fast_on_a_fresh_debian(tmp_path: Path) -> None:
     port = free_port_pair()
     # setsid: make in a process group of its own, as a shell's job control puts a job. After
     # make run, bash waits for a line on its stdin: we look at what is left in the container first.
-    script = f"""set -u
+    script = f"""set -eu
 update-ca-certificates >/dev/null
-git clone --quiet /tmp/comptoir.bundle {CLONE} && cd {CLONE} && git checkout --quiet {commit}
+git -c advice.detachedHead=false clone --quiet /tmp/comptoir.bundle {CLONE}
+cd {CLONE}
+git -c advice.detachedHead=false checkout --quiet {commit}
+set +e  # make run ends with Ctrl-C: make says 130
 setsid make run PORT={port}
 echo "== make run exited with $?"
 read -r _
