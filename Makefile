@@ -9,7 +9,7 @@ UV     := $(BIN)/uv
 DEMO_DIR ?= .demo-data
 PORT   ?= 8787
 
-.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run js-deps js-test lock wheel clean bench image api-doc
+.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run system-deps-fast js-deps js-test lock wheel clean bench image api-doc
 
 # A stamp per lock file: the venv is rebuilt only when a pin changes. The Debian packages come
 # first (order-only): the window's GTK bindings are Debian's python3-gi, which the venv sees
@@ -24,23 +24,28 @@ $(BIN)/.stamp-dev: requirements/dev.txt pyproject.toml | system-deps-run
 
 venv: $(BIN)/.stamp-dev
 
-# Debian packages: those `make run` needs, and those the tests drive for real (debootstrap,
-# nftables, Chromium…). Idempotent: apt is only asked when something on the list is missing.
+# Debian packages: those `make run` needs, those of `make test-fast` (Node.js), and those the
+# slow tests drive for real (debootstrap, nftables, Chromium, npm…). Idempotent: apt is only
+# asked when something on the list is missing.
 system-deps-run:
 	@bash tools/system-deps.sh run
 
-system-deps: system-deps-run
+system-deps-fast: system-deps-run
+	@bash tools/system-deps.sh fast
+
+system-deps: system-deps-fast
 	@bash tools/system-deps.sh
 
-# axe-core for the accessibility tests, from npm (pinned by tests/e2e/package-lock.json).
-tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json
+# axe-core for the accessibility tests, from npm (pinned by tests/e2e/package-lock.json); npm
+# itself is one of the Debian packages (order-only: whatever order make picks, it comes first).
+tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json | system-deps
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	@touch $@
 
 js-deps: tests/e2e/node_modules/.stamp
 
 # The screens' own logic that runs without a browser (scanner detection…), with node's runner.
-js-test:
+js-test: | system-deps-fast
 	node --test tests/js/
 
 run: venv
@@ -56,7 +61,7 @@ typecheck: venv
 test: system-deps venv js-deps lint typecheck js-test
 	$(BIN)/python -m pytest
 
-test-fast: venv lint typecheck js-test
+test-fast: system-deps-fast venv lint typecheck js-test
 	$(BIN)/python -m pytest -m "not slow"
 
 # The kiosk image (not part of the two quick-start commands): see image/README.md.

@@ -11,9 +11,13 @@ import contextlib
 import importlib.resources
 import json
 import os
+import re
+import selectors
+import signal
+import socket
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -145,20 +149,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"One-time password: {password}   (shown once; you will choose a new one)")
     else:
         print(f"Using the demo store in {directory} (delete it to start over).")
-    acquirer, gateway_url = _demo_acquirer(directory, args.port + 1)
-    try:
+    with _stopped_by_term_and_hup(), _demo_acquirer(directory, args.port + 1) as gateway_url:
         return run(load(directory, port=args.port, gateway_url=gateway_url))
+
+
+@contextlib.contextmanager
+def _stopped_by_term_and_hup() -> Iterator[None]:
+    """SIGTERM (`kill`, an editor's stop button, make passing it on) and SIGHUP (the terminal
+    closed) stop the demo as Ctrl-C does, through every `finally`: Python's default for them ends
+    the process on the spot and left the simulated acquirer running. While uvicorn serves it
+    catches SIGTERM itself, stops, and raises it again: it lands here then. SIGHUP is taken as
+    SIGTERM, so that uvicorn stops the same way."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    def hang_up(signum: int, frame: object) -> None:
+        signal.raise_signal(signal.SIGTERM)
+
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
+        signal.SIGHUP: signal.signal(signal.SIGHUP, hang_up),
+    }
+    try:
+        yield
     finally:
-        if acquirer is not None:
-            acquirer.terminate()
-            acquirer.wait(5)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _demo_acquirer(directory: Path, port: int) -> tuple[subprocess.Popen[bytes] | None, str | None]:
+@contextlib.contextmanager
+def _demo_acquirer(directory: Path, port: int) -> Iterator[str | None]:
     """The simulated card acquirer beside the demo store, so a newcomer can pay by card
-    (test cards: docs/acquirer-protocol.md). A real gateway in the environment wins."""
+    (test cards: docs/acquirer-protocol.md), on the port after the till's or, when that one is
+    taken, on any free one; it stops with the demo, however the demo ends. A real gateway in
+    the environment wins."""
     if os.environ.get("COMPTOIR_GATEWAY_URL"):
-        return None, None
+        yield None
+        return
+    from appliance.shell import wait_healthy
+
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -167,21 +197,89 @@ def _demo_acquirer(directory: Path, port: int) -> tuple[subprocess.Popen[bytes] 
             "acquirer",
             "serve",
             "--port",
-            str(port),
+            str(port if _port_free(port) else 0),
             "--state",
             str(directory / "acquirer-state.json"),
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ended_with_us(),  # no thread of ours runs yet: safe between fork and exec
     )
-    url = f"http://127.0.0.1:{port}"
-    from appliance.shell import wait_healthy
+    started = False
+    try:
+        url = _announced(proc, timeout=10)
+        if url is None or not wait_healthy(url, timeout=10):
+            _stop_child(proc)
+            print("The simulated card acquirer did not start; card payments are off.")
+            yield None
+            return
+        print(
+            f"Simulated card acquirer listening on port {url.rsplit(':', 1)[1]} ({url}):"
+            " pay with its test cards (docs/acquirer-protocol.md).",
+            flush=True,
+        )
+        started = True
+        yield url
+    finally:
+        _stop_child(proc)
+        if started:
+            print("Simulated card acquirer stopped.", flush=True)
 
-    if not wait_healthy(url, timeout=10):
-        proc.terminate()
-        print("The simulated card acquirer did not start; card payments are off.")
-        return None, None
-    print(f"Simulated card acquirer on {url}: pay with its test cards (docs/acquirer-protocol.md).")
-    return proc, url
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the simulator binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _announced(proc: subprocess.Popen[str], timeout: float) -> str | None:
+    """The URL of the simulator's `acquirer-sim listening on http://HOST:PORT` line; None when it
+    ended first or said nothing in time."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as ready:
+        ready.register(proc.stdout, selectors.EVENT_READ)
+        if not ready.select(timeout):
+            return None
+    found = re.search(r"listening on (http://\S+)", proc.stdout.readline())
+    return found.group(1) if found else None
+
+
+def _ended_with_us() -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the child is sent SIGTERM when this process ends, however it
+    ends (SIGKILL, the window's os._exit after a stuck close), so nothing is left behind."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # we were already gone before that took effect
+            os._exit(1)
+
+    return in_child
+
+
+def _stop_child(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, 5 s to stop, then SIGKILL; a second Ctrl-C while waiting goes straight to SIGKILL."""
+    try:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 # -- users ------------------------------------------------------------------------------------------

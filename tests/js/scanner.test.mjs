@@ -3,7 +3,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createWedgeDetector, isScannerBurst } from "../../appliance/app/web/static/scanner.js";
+import { readFile } from "node:fs/promises";
+
+// scanner.js is an ES module for the browser, with no package.json to say so: Node 20.19+ sees its
+// `export`s, but Debian 12's Node 18 would read it as CommonJS. A data: URL is a module in both.
+const source = await readFile(new URL("../../appliance/app/web/static/scanner.js", import.meta.url), "utf8");
+const { createWedgeDetector, isScannerBurst } = await import(
+  `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`
+);
 
 function typed(text, { start = 1000, gap = 5, enter = true } = {}) {
   const keys = [...text];
