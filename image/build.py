@@ -60,7 +60,7 @@ ROOT_PACKAGES = [
 
 # Bump a stage's recipe when its code here changes: that stage and the ones after it run again.
 ROOT_RECIPE = "root-1"
-PROVISION_RECIPE = "provision-1"
+PROVISION_RECIPE = "provision-2"
 TAR_RECIPE = "tar-1"
 DISK_RECIPE = "disk-2"
 
@@ -368,7 +368,7 @@ class Build:
             shutil.copyfile(src, dest)
             dest.chmod(0o755 if os.access(src, os.X_OK) else 0o644)
             os.chown(dest, 0, 0)
-        for unit in ("comptoir-firstboot.service", "comptoir-selftest.service"):
+        for unit in ("comptoir-firstboot.service", "comptoir-selftest.service", "comptoir-powercut.service"):
             self.chroot(rootfs, "systemctl", "enable", "--quiet", unit)
 
     def chroot(self, rootfs: Path, *cmd: str) -> None:
