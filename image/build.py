@@ -350,7 +350,7 @@ class Build:
             tail = "\n".join(log.read_text().splitlines()[-40:])
             raise BuildError(f"provision: site.yml failed (full log {log}):\n{tail}")
         share_debs(archives, self.out / "apt-archives")
-        progress("provision", "first-boot unit, self-test unit, clean-up for a read-only root")
+        progress("provision", "first-boot, self-test and power-cut units, clean-up for a read-only root")
         self.install_image_files(rootfs)
         self.finish_root(rootfs)
         stage.done()

@@ -66,8 +66,37 @@ def set_options(image: Image, disk: Path, options: str, title: str) -> None:
     )
 
 
-def qemu_command(disk: Path, vars_copy: Path, serial: Path, drive_options: str = "") -> list[str]:
-    """q35 under TCG with OVMF, 2 vCPUs, 2 GiB, no network device; the console to `serial`."""
+def boot_files(image: Image, disk: Path, dest: Path) -> tuple[Path, Path]:
+    """The kernel and initramfs of a disk's ESP, copied out with mtools (nothing mounted)."""
+    esp = f"{disk}@@{image.layout['esp_offset']}"
+    kernel, initrd = dest / "vmlinuz", dest / "initrd.img"
+    for src, out in (("::/comptoir/vmlinuz", kernel), ("::/comptoir/initrd.img", initrd)):
+        subprocess.run(
+            ["mcopy", "-o", "-i", esp, src, str(out)], check=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+        )
+    return kernel, initrd
+
+
+def qemu_command(
+    disk: Path,
+    vars_copy: Path | None,
+    serial: Path,
+    drive_options: str = "",
+    kernel: tuple[Path, Path, str] | None = None,
+) -> list[str]:
+    """q35 under TCG, 2 vCPUs, 2 GiB, no network device; the console to `serial`. Booted by OVMF
+    (UEFI variables in `vars_copy`) and the disk's systemd-boot, or, given `kernel` (kernel,
+    initramfs, command line), by qemu itself, the firmware and the boot loader skipped."""
+    if kernel is None:
+        assert vars_copy is not None
+        firmware = [
+            "-drive",
+            f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive",
+            f"if=pflash,format=raw,unit=1,file={vars_copy}",
+        ]
+    else:
+        firmware = ["-kernel", str(kernel[0]), "-initrd", str(kernel[1]), "-append", kernel[2]]
     return [
         "qemu-system-x86_64",
         "-machine",
@@ -90,10 +119,7 @@ def qemu_command(disk: Path, vars_copy: Path, serial: Path, drive_options: str =
         "-device",
         "qemu-xhci",
         "-no-reboot",
-        "-drive",
-        f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
-        "-drive",
-        f"if=pflash,format=raw,unit=1,file={vars_copy}",
+        *firmware,
         "-drive",
         f"if=virtio,format=raw,file={disk}{drive_options}",
     ]
