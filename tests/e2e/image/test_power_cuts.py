@@ -16,7 +16,7 @@ each boot and a summary land in test-artifacts/image/power-cuts/.
 
 qemu starts the disk's own kernel and initramfs (copied out of its ESP with mtools) with the
 power-cut mode on the kernel command line: OVMF and systemd-boot, which the self-test boots
-through, would add some 15 s to each of the boots here and have nothing to do with the store.
+through, would add about 10 s to each of the boots here and have nothing to do with the store.
 
 Nothing here changes the host: the disk is a sparse copy in the test's temporary folder,
 nothing is mounted, and qemu has no network device.
