@@ -38,9 +38,10 @@ import pytest
 
 from tests.e2e.image.vm import ARTIFACTS, MASK_AIDE, Image, boot_files, qemu_command, require
 
-# 6 cuts fit in about 15 minutes here (2 busy cores, ~110-150 s a cut under TCG); a local run
-# takes more: COMPTOIR_POWER_CUTS=20.
-CUTS = int(os.environ.get("COMPTOIR_POWER_CUTS", "6"))
+# What fits in about 15 minutes on 2 busy cores: 20 cuts took 28 min there (74 s a cut on
+# average, 38-174 s with the host's load; first boot 218 s); on the same machine idle a cut took
+# 37 s. COMPTOIR_POWER_CUTS=20 (or more) for a longer run.
+CUTS = int(os.environ.get("COMPTOIR_POWER_CUTS", "10"))
 SEED = int(os.environ.get("COMPTOIR_POWER_CUT_SEED") or random.SystemRandom().randrange(2**32))
 # Boot to the first sale, under TCG on a busy 2-core machine (the first boot also makes the store).
 BOOT_TIMEOUT = 900
