@@ -60,7 +60,7 @@ ROOT_PACKAGES = [
 
 # Bump a stage's recipe when its code here changes: that stage and the ones after it run again.
 ROOT_RECIPE = "root-1"
-PROVISION_RECIPE = "provision-1"
+PROVISION_RECIPE = "provision-2"
 TAR_RECIPE = "tar-1"
 DISK_RECIPE = "disk-2"
 
@@ -350,7 +350,7 @@ class Build:
             tail = "\n".join(log.read_text().splitlines()[-40:])
             raise BuildError(f"provision: site.yml failed (full log {log}):\n{tail}")
         share_debs(archives, self.out / "apt-archives")
-        progress("provision", "first-boot unit, self-test unit, clean-up for a read-only root")
+        progress("provision", "first-boot, self-test and power-cut units, clean-up for a read-only root")
         self.install_image_files(rootfs)
         self.finish_root(rootfs)
         stage.done()
@@ -368,7 +368,7 @@ class Build:
             shutil.copyfile(src, dest)
             dest.chmod(0o755 if os.access(src, os.X_OK) else 0o644)
             os.chown(dest, 0, 0)
-        for unit in ("comptoir-firstboot.service", "comptoir-selftest.service"):
+        for unit in ("comptoir-firstboot.service", "comptoir-selftest.service", "comptoir-powercut.service"):
             self.chroot(rootfs, "systemctl", "enable", "--quiet", unit)
 
     def chroot(self, rootfs: Path, *cmd: str) -> None:

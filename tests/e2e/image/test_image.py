@@ -23,20 +23,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.image.vm import (
+    ARTIFACTS,
+    MASK_AIDE,
+    OVMF_CODE,
+    OVMF_VARS,
+    Image,
+    guest_copy,
+    qemu_command,
+    require,
+)
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(5400)]
 
-REPO = Path(__file__).resolve().parents[3]
-BUILD = REPO / "build" / "image"
-ROOTFS = BUILD / "provision" / "rootfs"
-DISK = BUILD / "disk" / "comptoir.img"
-ARTIFACTS = REPO / "test-artifacts" / "image"
-OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
-OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
-# The audit role's first-boot AIDE baseline (comptoir-aide-init.service, a oneshot wanted by
-# multi-user.target) hashes the whole root before multi-user is reached: more than 6 minutes
-# under TCG here. The test masks it on its own copy's command line to keep CI within budget;
-# the real first boot runs it.
-SELFTEST_OPTIONS = "systemd.mask=comptoir-aide-init.service"
 BOOT_TIMEOUT = 1200  # seconds, TCG on a busy 2-core machine
 MARK = "COMPTOIR-SELFTEST "
 # Controls that need a store's own settings, which a generic image does not carry (image/build.py
@@ -44,48 +43,6 @@ MARK = "COMPTOIR-SELFTEST "
 STORE_SPECIFIC = {
     "PCI-10.6.1-TIME-SYNC": "a generic image names no NTP server (kiosk_base_ntp_servers comes from the store)",
 }
-
-
-def _require(*tools: str) -> None:
-    if os.geteuid() != 0:
-        pytest.skip("building the image needs root")
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} missing: run `make system-deps`")
-
-
-@dataclass
-class Image:
-    disk: Path
-    rootfs: Path
-    layout: dict[str, object]
-    build_seconds: float
-
-
-@pytest.fixture(scope="session")
-def image() -> Image:
-    _require("mmdebstrap", "mkfs.vfat", "mcopy", "sfdisk", "mkfs.ext4", "unshare")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    layout_file = BUILD / "disk/layout.json"
-    if os.environ.get("COMPTOIR_IMAGE_PREBUILT") and layout_file.exists():
-        # Developer's shortcut: test the image already in build/image without building it again.
-        return Image(disk=DISK, rootfs=ROOTFS, layout=json.loads(layout_file.read_text()), build_seconds=0.0)
-    started = time.monotonic()
-    log = ARTIFACTS / "build.log"
-    with open(log, "w") as f:
-        proc = subprocess.run(
-            [sys.executable, str(REPO / "image/build.py")],
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            timeout=4800,
-            check=False,
-        )
-    seconds = time.monotonic() - started
-    text = log.read_text()
-    print(f"\nimage build ({seconds:.0f} s):\n{text}")
-    assert proc.returncode == 0, f"image/build.py failed:\n{text[-4000:]}"
-    layout = json.loads(layout_file.read_text())
-    return Image(disk=DISK, rootfs=ROOTFS, layout=layout, build_seconds=seconds)
 
 
 @dataclass
@@ -104,25 +61,13 @@ class Boot:
 
 
 def _selftest_copy(image: Image, dest: Path) -> None:
-    """A sparse copy of the disk whose loader entry adds comptoir.selftest to the kernel command
-    line (rewritten with mtools inside the copy's ESP, nothing mounted)."""
-    subprocess.run(["cp", "--sparse=always", str(image.disk), str(dest)], check=True)
-    entry = dest.with_suffix(".conf")
-    entry.write_text(
-        "title Comptoir (self-test)\nlinux /comptoir/vmlinuz\ninitrd /comptoir/initrd.img\n"
-        f"options {image.layout['options']} comptoir.selftest {SELFTEST_OPTIONS}\n"
-    )
-    esp = f"{dest}@@{image.layout['esp_offset']}"
-    subprocess.run(
-        ["mcopy", "-o", "-i", esp, str(entry), "::/loader/entries/comptoir.conf"],
-        check=True,
-        env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
-    )
+    """A sparse copy of the disk whose loader entry adds comptoir.selftest to the kernel command line."""
+    guest_copy(image, dest, f"comptoir.selftest {MASK_AIDE}", "self-test")
 
 
 @pytest.fixture(scope="session")
 def boot(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Boot]:
-    _require("qemu-system-x86_64", "mcopy")
+    require("qemu-system-x86_64", "mcopy")
     if not OVMF_CODE.exists():
         pytest.skip("OVMF missing: run `make system-deps`")
     work = tmp_path_factory.mktemp("qemu")
@@ -133,35 +78,7 @@ def boot(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Boo
     serial = ARTIFACTS / "serial.log"
     started = time.monotonic()
     qemu = subprocess.Popen(
-        [
-            "qemu-system-x86_64",
-            "-machine",
-            "q35",
-            "-accel",
-            "tcg",
-            "-smp",
-            "2",
-            "-m",
-            "2048",
-            "-nographic",
-            "-monitor",
-            "none",
-            "-serial",
-            f"file:{serial}",
-            "-nic",
-            "none",
-            # A USB controller, as every kiosk has: without one usbcore never loads, /sys/bus/usb is
-            # missing and USBGuard exits.
-            "-device",
-            "qemu-xhci",
-            "-no-reboot",
-            "-drive",
-            f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
-            "-drive",
-            f"if=pflash,format=raw,unit=1,file={vars_copy}",
-            "-drive",
-            f"if=virtio,format=raw,file={disk}",
-        ],
+        qemu_command(disk, vars_copy, serial),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -296,7 +213,7 @@ def _container_init(nspawn_pid: int, timeout: float) -> int | None:
 def test_lynis_inside_the_booted_root(image: Image, tmp_path: Path) -> None:
     """Lynis (the host's, bound read-only) run with nsenter inside the root booted by nspawn on a
     volatile overlay (the built root is not changed); the hardening index is printed."""
-    _require("systemd-nspawn", "lynis", "unshare", "nsenter")
+    require("systemd-nspawn", "lynis", "unshare", "nsenter")
     out = tmp_path / "lynis"
     out.mkdir()
     script = (
