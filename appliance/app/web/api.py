@@ -159,20 +159,22 @@ PAYMENT = {
     "required": ["method", "amount"],
     "additionalProperties": False,
 }
+# The lines a refund takes back, and that its quote prices: one schema for both.
+REFUND_LINES = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 500,
+    "items": {
+        "type": "object",
+        "properties": {"line": INT, "quantity": INT},
+        "required": ["line"],
+        "additionalProperties": False,
+    },
+}
 REFUND = {
     "type": "object",
     "properties": {
-        "lines": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 500,
-            "items": {
-                "type": "object",
-                "properties": {"line": INT, "quantity": INT},
-                "required": ["line"],
-                "additionalProperties": False,
-            },
-        },
+        "lines": REFUND_LINES,
         "reason": STR,
         "refund_to": {"type": "string", "enum": ["original", "gift_card", "exchange"]},
         "exchange_into": INT,

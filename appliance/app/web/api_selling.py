@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
 from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sales
-from appliance.app.web.api import EMPTY, INT, STR, _line, _sale_id, ok
+from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -223,19 +223,7 @@ async def return_without_receipt(request: Request) -> Response:
 
 REFUND_QUOTE = {
     "type": "object",
-    "properties": {
-        "lines": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 500,
-            "items": {
-                "type": "object",
-                "properties": {"line": INT, "quantity": INT},
-                "required": ["line"],
-                "additionalProperties": False,
-            },
-        }
-    },
+    "properties": {"lines": REFUND_LINES},
     "required": ["lines"],
     "additionalProperties": False,
 }
