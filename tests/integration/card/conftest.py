@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from appliance.app.services import sales
+from appliance.app.services.card_payments import CardDesk
+from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import db as store
 from appliance.security.vault import TokenVault
 
@@ -40,3 +43,22 @@ def vault(database: store.Database, data_dir: Path) -> TokenVault:
 @pytest.fixture
 def audit() -> AuditRecorder:
     return AuditRecorder()
+
+
+def new_sale(shop: Shop, cashier: Actor, apples: int = 1) -> int:
+    """An open sale of `apples` apples (sku APL, in each card test's catalogue)."""
+    sale_id = int(sales.open_sale(shop, cashier)["id"])
+    sales.add_item(shop, cashier, sale_id, sku="APL", quantity=apples)
+    return sale_id
+
+
+def charged(desk: CardDesk, shop: Shop, sale_id: int) -> int:
+    """What the acquirer actually holds for this sale: captured minus refunded, not voided."""
+    total = 0
+    for (key,) in shop.db.conn.execute(
+        "SELECT idempotency_key FROM payment_attempts WHERE sale_id = ?", (sale_id,)
+    ).fetchall():
+        found = desk.gateway.lookup(idempotency_key=key)
+        if found is not None and found.approved and not found.voided:
+            total += found.captured_amount - found.refunded_amount
+    return total

@@ -18,6 +18,7 @@ from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security.pan_scan import scan_database, scan_paths
 from appliance.security.vault import TokenVault
 
+from .conftest import charged, new_sale
 from .simulator import running_simulator
 
 PASSWORD = "Sesame-2026-open"  # test account only
@@ -55,24 +56,6 @@ def cashier(shop: Shop) -> Actor:
 def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
     with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
         yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
-
-
-def new_sale(shop: Shop, cashier: Actor, apples: int = 1) -> int:
-    sale_id = int(sales.open_sale(shop, cashier)["id"])
-    sales.add_item(shop, cashier, sale_id, sku="APL", quantity=apples)
-    return sale_id
-
-
-def charged(desk: CardDesk, shop: Shop, sale_id: int) -> int:
-    """What the acquirer actually holds for this sale: captured minus refunded, not voided."""
-    total = 0
-    for (key,) in shop.db.conn.execute(
-        "SELECT idempotency_key FROM payment_attempts WHERE sale_id = ?", (sale_id,)
-    ).fetchall():
-        found = desk.gateway.lookup(idempotency_key=key)
-        if found is not None and found.approved and not found.voided:
-            total += found.captured_amount - found.refunded_amount
-    return total
 
 
 def test_card_pays_a_sale_once(shop: Shop, cashier: Actor, desk: CardDesk) -> None:

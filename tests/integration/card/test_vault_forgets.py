@@ -24,7 +24,7 @@ from appliance.security import vault as vault_module
 from appliance.security.keys import provider_for
 from appliance.security.vault import TokenVault
 
-from .conftest import AuditRecorder
+from .conftest import AuditRecorder, new_sale
 from .simulator import running_simulator
 
 PASSWORD = "Sesame-2026-open"  # test account only
@@ -89,12 +89,6 @@ def manager(shop: Shop) -> Actor:
 def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
     with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
         yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
-
-
-def new_sale(shop: Shop, cashier: Actor, apples: int = 1) -> int:
-    sale_id = int(sales.open_sale(shop, cashier)["id"])
-    sales.add_item(shop, cashier, sale_id, sku="APL", quantity=apples)
-    return sale_id
 
 
 def held_numbers(shop: Shop) -> list[tuple[str, str]]:
