@@ -1242,7 +1242,9 @@ import { createWedgeDetector } from "/static/scanner.js";
     refreshParked();
   }
 
-  async function resume(id) {
+  /** What the parked list's buttons share: nothing while the screen holds a sale or the till
+   * is busy, and an error said in the list. */
+  async function fromParkedList(act) {
     if (state.busy) return;
     if (screenIsBusy()) {
       say($("parked-error"), "Park or finish the sale on screen first.");
@@ -1250,7 +1252,7 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
     state.busy = true;
     try {
-      showTakenUp(await api("POST", `/sales/${id}/resume`, { json: {} }), `Sale ${id} resumed.`);
+      await act();
     } catch (err) {
       say($("parked-error"), err.message);
     } finally {
@@ -1258,15 +1260,15 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
   }
 
+  function resume(id) {
+    return fromParkedList(async () => {
+      showTakenUp(await api("POST", `/sales/${id}/resume`, { json: {} }), `Sale ${id} resumed.`);
+    });
+  }
+
   /** Puts a sale left open (not parked) back on screen, as it is on the server. */
-  async function takeUp(id) {
-    if (state.busy) return;
-    if (screenIsBusy()) {
-      say($("parked-error"), "Park or finish the sale on screen first.");
-      return;
-    }
-    state.busy = true;
-    try {
+  function takeUp(id) {
+    return fromParkedList(async () => {
       const sale = await api("GET", `/sales/${id}`);
       if (sale.status !== "open" || sale.parked) {
         say($("parked-error"), `Sale ${id} is no longer left open.`);
@@ -1274,11 +1276,7 @@ import { createWedgeDetector } from "/static/scanner.js";
         return;
       }
       showTakenUp(sale, `Sale ${id} is back on screen.`);
-    } catch (err) {
-      say($("parked-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   }
 
   /** At the start (a reload, a crash, a new login): the sale this tab had on screen if it
