@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from appliance.app.services import auth, period_reports
+from appliance.app.services import auth, reports
 from appliance.app.services.shop import Shop, iso, open_shop
 from appliance.config import load
 from bench.datagen import DATA_VERSION, PASSWORD, build
@@ -110,7 +110,7 @@ def main() -> None:
     shop = open_shop(load(data))
     manager = auth.login(shop, "manager", PASSWORD, "127.0.0.1").actor
     start, end = "2025-11-01", "2026-10-31"  # a whole year on the store's calendar
-    wanted = [n for n in args.only.split(",") if n] or list(period_reports.REPORTS)
+    wanted = [n for n in args.only.split(",") if n] or list(reports.REPORTS)
     results = {}
     for name in wanted:
         as_json: list[float] = []
@@ -118,12 +118,12 @@ def main() -> None:
         rows = 0
         for _ in range(args.runs):
             t = time.perf_counter()
-            report = period_reports.run(shop, manager, name, start, end)
+            report = reports.run(shop, manager, name, start, end)
             json.dumps(report)
             as_json.append(time.perf_counter() - t)
             t = time.perf_counter()
-            full = period_reports.run(shop, manager, name, start, end, csv_rows=True)
-            period_reports.to_csv(full)
+            full = reports.run(shop, manager, name, start, end, csv_rows=True)
+            reports.to_csv(full)
             as_csv.append(time.perf_counter() - t)
             rows = len(full["rows"])
         results[name] = {

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from appliance.app.domain import report as report_rules
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, money_words
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import reports as reports_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
@@ -125,65 +127,40 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
 
 
 def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
-    window = (row["terminal_id"], row["opened_at"], until)
-    cash_sales, sales_rounding = conn.execute(
-        "SELECT coalesce(sum(p.amount), 0), coalesce(sum(p.rounding), 0) FROM payments p "
-        "JOIN sales s ON s.id = p.sale_id "
-        "WHERE p.method = 'cash' AND s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ?",
-        window,
-    ).fetchone()
-    cash_refunds, refunds_rounding = conn.execute(
-        "SELECT coalesce(sum(t.amount), 0), coalesce(sum(t.rounding), 0) FROM refund_tenders t "
-        "JOIN refunds r ON r.id = t.refund_id "
-        "WHERE t.method = 'cash' AND r.terminal_id = ? AND r.created_at >= ? AND r.created_at <= ?",
-        window,
-    ).fetchone()
-    moved = dict(
-        conn.execute(
-            "SELECT kind, sum(amount) FROM cash_movements WHERE shift_id = ? GROUP BY kind", (row["id"],)
-        ).fetchall()
-    )
+    moved = reports_store.shift_cash(conn, row["id"], row["terminal_id"], row["opened_at"], until)
     return DrawerBalance(
         opening_float=row["opening_float"],
-        cash_sales=int(cash_sales),
-        cash_refunds=int(cash_refunds),
-        paid_in=int(moved.get("paid_in", 0)),
-        paid_out=int(moved.get("paid_out", 0)),
-        rounding=int(sales_rounding) - int(refunds_rounding),
+        cash_sales=moved["sales"],
+        cash_refunds=moved["refunds"],
+        paid_in=moved["paid_in"],
+        paid_out=moved["paid_out"],
+        rounding=moved["rounding"],
     )
 
 
-def _report(conn: Connection, row: Any, until: str, currency: str) -> dict[str, Any]:
-    window = (row["terminal_id"], row["opened_at"], until)
-    sales = conn.execute(
-        "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(tax), 0), coalesce(sum(discount), 0) FROM sales "
-        "WHERE status = 'completed' AND terminal_id = ? AND completed_at >= ? AND completed_at <= ?",
-        window,
-    ).fetchone()
-    tenders = conn.execute(
-        "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
-        "WHERE s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ? GROUP BY p.method ORDER BY p.method",
-        window,
-    ).fetchall()
-    refunds = conn.execute(
-        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE terminal_id = ? AND created_at >= ? "
-        "AND created_at <= ?",
-        window,
-    ).fetchone()
-    voids = conn.execute(
-        "SELECT count(*) FROM audit_log WHERE action = 'void_line' AND at >= ? AND at <= ?", window[1:]
-    ).fetchone()[0]
+def _report(conn: Connection, row: Any, until: str, shop: Shop) -> dict[str, Any]:
+    """The figures of an X or Z report: the report engine's queries over this till's shift,
+    with the times also on the store's clock (`timezone`, `opened_local`, `until_local`)."""
+    terminal, start = row["terminal_id"], row["opened_at"]
+    figures = report_rules.shift_figures(
+        reports_store.shift_sales(conn, terminal, start, until),
+        reports_store.shift_gift_cards(conn, terminal, start, until),
+        reports_store.shift_tenders(conn, terminal, start, until),
+        reports_store.shift_refunds(conn, terminal, start, until),
+        reports_store.shift_voids(conn, start, until),
+    )
     balance = _balance(conn, row, until)
+    zone = report_rules.zone_named(shop.settings.timezone)
     return {
         "shift": row["id"],
-        "terminal_id": row["terminal_id"],
-        "opened_at": row["opened_at"],
+        "terminal_id": terminal,
+        "opened_at": start,
         "until": until,
-        "currency": currency,
-        "sales": {"count": sales[0], "total": sales[1], "tax": sales[2], "discount": sales[3]},
-        "tenders": [{"method": t[0], "count": t[1], "amount": t[2]} for t in tenders],
-        "refunds": {"count": refunds[0], "amount": refunds[1]},
-        "voids": voids,
+        "timezone": str(zone),
+        "opened_local": report_rules.wall_clock(start, zone),
+        "until_local": report_rules.wall_clock(until, zone),
+        "currency": shop.settings.currency,
+        **figures,
         "cash": {
             "opening_float": balance.opening_float,
             "sales": balance.cash_sales,
@@ -202,7 +179,7 @@ def x_report(shop: Shop, actor: Actor) -> dict[str, Any]:
     cannot close over them."""
     require(shop, actor, Permission.SELL)
     row = _shift(shop, actor, shop.db.conn)
-    report = _report(shop.db.conn, row, shop.now(), shop.settings.currency)
+    report = _report(shop.db.conn, row, shop.now(), shop)
     if not can(actor.role, Permission.VIEW_REPORTS):
         report["cash"] = {k: v for k, v in report["cash"].items() if k != "expected"}
     open_sales = sales_store.open_with_payments(shop.db.conn, shop.config.terminal_id)
@@ -245,7 +222,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
             "INSERT INTO shift_counts(shift_id, count, counted, user_id, at) VALUES (?, ?, ?, ?, ?)",
             (row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now),
         )
-        report = _report(tx, row, now, shop.settings.currency)
+        report = _report(tx, row, now, shop)
         expected = report["cash"]["expected"]
         off = variance(counted, expected)
         audit_log.record(
@@ -288,10 +265,10 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
 
 def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.VIEW_REPORTS)
-    row = shop.db.conn.execute("SELECT z_report FROM shifts WHERE id = ?", (shift_id,)).fetchone()
-    if row is None or row[0] is None:
+    text = reports_store.z_report(shop.db.conn, shift_id)
+    if text is None:
         raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
-    report: dict[str, Any] = json.loads(row[0])
+    report: dict[str, Any] = json.loads(text)
     return report
 
 
@@ -303,8 +280,12 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
         return format_amount(amount, currency)
 
     rows: list[tuple[str, str]] = [("Sales", ""), ("  count", str(report["sales"]["count"]))]
-    rows += [("  total", money(report["sales"]["total"])), ("  tax", money(report["sales"]["tax"]))]
-    rows += [("  discounts", money(report["sales"]["discount"])), ("Tenders", "")]
+    rows += [("  net of gift cards", money(report["sales"]["total"])), ("  tax", money(report["sales"]["tax"]))]
+    rows += [("  discounts", money(report["sales"]["discount"]))]
+    cards = report.get("gift_cards")
+    if cards and cards["count"]:
+        rows += [(f"{report_rules.GIFT_CARDS_SOLD} ({cards['count']})", money(cards["amount"]))]
+    rows += [("Tenders", "")]
     rows += [(f"  {t['method'].replace('_', ' ')} ({t['count']})", money(t["amount"])) for t in report["tenders"]]
     rows += [("Refunds", money(report["refunds"]["amount"])), ("Voided lines", str(report["voids"])), ("Cash", "")]
     rows += [(f"  {k.replace('_', ' ')}", money(v)) for k, v in report["cash"].items()]
@@ -315,8 +296,18 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _times(shop: Shop, report: dict[str, Any]) -> str:
+    """The shift's span on the store's clock (a Z report frozen before the clock was in it
+    is put on it now)."""
+    zone = report_rules.zone_named(report.get("timezone") or shop.settings.timezone)
+    start = report.get("opened_local") or report_rules.wall_clock(report["opened_at"], zone)
+    end = report.get("until_local") or report_rules.wall_clock(report["until"], zone)
+    return f"{start} → {end} ({zone})"
+
+
 def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, Any]:
-    """Queues the X report of the open shift (shift_id None) or a closed shift's Z report."""
+    """Queues the X report of the open shift (shift_id None) or a closed shift's Z report.
+    A Z report printed before is marked REPRINT."""
     if shop.config.printer == "none":
         raise Conflict("no receipt printer is set up on this till", "no_printer")
     report = x_report(shop, actor) if shift_id is None else z_report(shop, actor, shift_id)
@@ -324,11 +315,13 @@ def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, An
     from appliance.drivers.escpos_receipt import render_report
     from appliance.drivers.profiles import profile_named
 
-    title = f"{report['kind']} report"
+    reprint = shift_id is not None and reports_store.z_prints(shop.db.conn, shift_id, report["until"]) > 0
+    title = f"{report['kind']} report" + (" - REPRINT" if reprint else "")
     heading = (
         shop.settings.store_name,
         f"Till {report['terminal_id']} · shift {report['shift']}",
-        f"{report['opened_at'][:16]} → {report['until'][:16]} UTC",
+        _times(shop, report),
+        *(("REPRINT",) if reprint else ()),
     )
     payload = render_report(title, report_rows(report), profile_named(shop.config.printer_profile), heading=heading)
     with shop.db.transaction() as tx:
@@ -338,8 +331,8 @@ def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, An
             actor=actor,
             action="print_report",
             object=f"shift:{report['shift']}",
-            details={"kind": report["kind"], "job": job},
+            details={"kind": report["kind"], "job": job, "reprint": reprint},
         )
     if shop.devices is not None and shop.devices.printer is not None:
         shop.devices.printer.wake()
-    return {"job": job, "kind": report["kind"], "shift": report["shift"]}
+    return {"job": job, "kind": report["kind"], "shift": report["shift"], "reprint": reprint}

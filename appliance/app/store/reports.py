@@ -1,17 +1,395 @@
-"""Queries of the period reports. The reports service still holds most of its SQL; new
-queries start here, on their way to one report engine."""
+"""The queries of every report: the back office's period reports, the sales summary and the
+till's X and Z reports. Rows only; what they add up to is `appliance/app/domain/report.py`.
+
+Times are stored in UTC. Queries that the reports put on local days or hours group by UTC
+quarter hour (`QUARTER`; a year is at most 35,040 groups) and the domain places each
+quarter on the store's calendar: exact for any zone, half-hour offsets and daylight saving
+included, and cheap.
+
+A gift card sold is an untaxed line of a sale; which lines loaded a card is in
+`gift_card_pending` (activated: the sale's completion put the money on the card). The
+reports read those rows to take the money out of sales: it is owed, not earned.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from appliance.app.store.db import Connection, Row
 
+QUARTER = "substr({col}, 1, 14) || (CAST(substr({col}, 15, 2) AS INTEGER) / 15)"
+_COMPLETED = "FROM sales WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?"
+Bounds = tuple[str, str]
 
-def cash_refund_rounding(conn: Connection, quarter: str, bounds: tuple[str, str]) -> list[Row]:
-    """(quarter of an hour, '', rounding) of cash refunds in `bounds`; `quarter` is the SQL
-    expression that buckets r.created_at (the service's, so both group alike)."""
+
+def _q(col: str) -> str:
+    return QUARTER.format(col=col)
+
+
+def table_columns(conn: Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}  # table names are ours, never input
+
+
+def user_names(conn: Connection) -> dict[int, str]:
+    return {r[0]: r[1] for r in conn.execute("SELECT id, username FROM users")}
+
+
+# -- completed sales in a period, read by sale id ---------------------------------------------------
+#
+# Joining every completed sale of a year to its lines, taxes or payments costs one index
+# probe per sale (a second for a million lines here). Sale ids grow with time, so the sales
+# completed in a period are nearly all of the ids between the first and the last of them:
+# the detail rows of that id range are read in one sequential pass of a covering index, and
+# the few sales in the range that do not belong (cancelled, still open, completed outside
+# the period) are taken back out.
+
+
+def _id_range(conn: Connection, start: str, end: str) -> tuple[int, int] | None:
+    row = conn.execute(
+        "SELECT min(rowid), max(rowid), count(*) FROM sales "
+        "WHERE status = 'completed' AND completed_at >= ? AND completed_at < ?",
+        (start, end),
+    ).fetchone()
+    return None if not row[2] else (row[0], row[1])
+
+
+_OUTSIDERS = (
+    "SELECT id FROM sales INDEXED BY sales_state WHERE id BETWEEN ? AND ? "
+    "AND NOT (status = 'completed' AND completed_at >= ? AND completed_at < ?)"
+)
+
+
+def detail_sums(
+    conn: Connection, table: str, key: str, values: str, bounds: Bounds, extra: str = ""
+) -> dict[Any, list[int]]:
+    """{key: [sums…]} over the detail rows of the sales completed in bounds.
+    `table`, `key`, `values` and `extra` are fixed strings of this module, never input."""
+    start, end = bounds
+    found = _id_range(conn, start, end)
+    if found is None:
+        return {}
+    lo, hi = found
+    plain = table.split(" INDEXED BY ")[0]  # the few outsiders are found by sale id, not by a full scan
+    out: dict[Any, list[int]] = {}
+    whole = conn.execute(
+        f"SELECT {key}, {values} FROM {table} WHERE sale_id BETWEEN ? AND ? {extra} GROUP BY 1",  # noqa: S608
+        (lo, hi),
+    )
+    for row in whole:
+        out[row[0]] = [v or 0 for v in tuple(row)[1:]]
+    less = conn.execute(
+        f"SELECT {key}, {values} FROM {plain} WHERE sale_id IN ({_OUTSIDERS}) {extra} GROUP BY 1",  # noqa: S608
+        (lo, hi, start, end),
+    )
+    for row in less:
+        acc = out[row[0]]
+        for i, v in enumerate(tuple(row)[1:]):
+            acc[i] -= v or 0
+    return {k: v for k, v in out.items() if any(v)}
+
+
+def payments_by_method(conn: Connection, bounds: Bounds) -> dict[str, list[int]]:
+    """{method: [count, amount]} paid on the sales completed in bounds."""
+    return detail_sums(conn, "payments", "method", "count(*), sum(amount)", bounds)
+
+
+def taxes_by_rate(conn: Connection, bounds: Bounds) -> dict[tuple[str, str], list[int]]:
+    """{(tax, rate): [base, amount]} of the sales completed in bounds."""
+    sums = detail_sums(conn, "sale_taxes", "name || char(31) || rate", "sum(base), sum(amount)", bounds)
+    return {(k.split("\x1f", 1)[0], k.split("\x1f", 1)[1]): v for k, v in sums.items()}
+
+
+def taxes_by_name(conn: Connection, bounds: Bounds) -> dict[str, int]:
+    return {k: v[0] for k, v in detail_sums(conn, "sale_taxes", "name", "sum(amount)", bounds).items()}
+
+
+# A sale line that loaded a gift card: not goods, so not a product sold.
+_NOT_A_CARD = (
+    "AND NOT EXISTS (SELECT 1 FROM gift_card_pending g WHERE g.sale_id = sale_lines.sale_id "
+    "AND g.line_no = sale_lines.line_no AND g.activated)"
+)
+
+
+def sold_by_product(conn: Connection, bounds: Bounds) -> dict[int, list[int]]:
+    """{product id: [quantity, amount]} of the goods sold in bounds (voided lines and gift
+    card loads left out)."""
+    return detail_sums(
+        conn,
+        "sale_lines INDEXED BY sale_lines_by_product",
+        "product_id",
+        "sum(quantity), sum(quantity * unit_price)",
+        bounds,
+        "AND voided = 0 " + _NOT_A_CARD,
+    )
+
+
+def products(conn: Connection, ids: list[int]) -> dict[int, Row]:
+    """id → (id, sku, name, stock_on_hand)."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT id, sku, name, stock_on_hand FROM products WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608
+        ids,
+    )
+    return {r[0]: r for r in rows}
+
+
+def stocked_products(conn: Connection) -> list[Row]:
+    rows: list[Row] = conn.execute("SELECT id, stock_on_hand FROM products WHERE active AND stock_tracked").fetchall()
+    return rows
+
+
+# -- sales, by quarter hour ---------------------------------------------------------------------------
+
+
+def sales_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, sales, subtotal, tax, total, cash rounding) of the sales completed in bounds."""
     rows: list[Row] = conn.execute(
-        f"SELECT {quarter}, '', sum(t.rounding) FROM refunds r JOIN refund_tenders t ON t.refund_id = r.id "  # noqa: S608
+        f"SELECT {_q('completed_at')}, count(*), sum(subtotal), sum(tax), sum(total), sum(cash_rounding) "
+        f"{_COMPLETED} GROUP BY 1",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def sales_by_cashier(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(cashier id, sales, total)."""
+    rows: list[Row] = conn.execute(
+        f"SELECT cashier_id, count(*), sum(total) {_COMPLETED} GROUP BY cashier_id",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def _card_sales(*, at_till: bool, end_included: bool) -> str:
+    """Per completed sale that loaded gift cards: when, who, its subtotal, cards, amount loaded."""
+    before = "<=" if end_included else "<"
+    till = "AND s.terminal_id = ? " if at_till else ""
+    return (
+        "SELECT s.completed_at AS at, s.cashier_id AS cashier, s.subtotal AS subtotal, count(*) AS cards, "  # noqa: S608
+        "sum(g.amount) AS loaded FROM gift_card_pending g JOIN sales s ON s.id = g.sale_id "
+        f"WHERE g.activated AND s.status = 'completed' AND s.completed_at >= ? AND s.completed_at {before} ? "
+        f"{till}GROUP BY s.id"
+    )
+
+
+def gift_cards_sold(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, cashier id, cards, amount loaded, 1 when the sale sold nothing but cards) per
+    sale completed in bounds that loaded gift cards: sales few enough to read one by one."""
+    inner = _card_sales(at_till=False, end_included=False)
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('at')}, cashier, cards, loaded, subtotal = loaded FROM ({inner})",  # noqa: S608
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def gift_cards_returned(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, '', amount) of gift cards sold on a sale and taken back by its refund."""
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('at')}, '', -sum(amount) FROM gift_card_entries WHERE kind = 'void' "  # noqa: S608
+        "AND sale_id IS NOT NULL AND at >= ? AND at < ? GROUP BY 1, 2",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def store_credit_issued(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, '', amount) of refunds paid as store credit on a new gift card."""
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('r.created_at')}, '', sum(c.amount) FROM store_credits c "  # noqa: S608
+        "JOIN refunds r ON r.id = c.refund_id WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+# -- refunds ------------------------------------------------------------------------------------------
+
+
+def refunds_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, '', count, amount, tax) of refunds made in bounds."""
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('created_at')}, '', count(*), sum(amount), sum(tax) FROM refunds "  # noqa: S608
+        "WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def refund_tenders_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, method, amount) given back in bounds."""
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('r.created_at')}, t.method, sum(t.amount) FROM refunds r "  # noqa: S608
+        "JOIN refund_tenders t ON t.refund_id = r.id WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def cash_refund_rounding(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, '', rounding) of cash refunds in bounds."""
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('r.created_at')}, '', sum(t.rounding) FROM refunds r "  # noqa: S608
+        "JOIN refund_tenders t ON t.refund_id = r.id "
         "WHERE t.method = 'cash' AND r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
         bounds,
     ).fetchall()
     return rows
+
+
+def refund_list(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(id, at, terminal, receipt no, employee, reason, amount, tax, items) of each refund."""
+    rows: list[Row] = conn.execute(
+        "SELECT r.id, r.created_at, s.terminal_id, s.receipt_no, u.username, r.reason, r.amount, r.tax, "
+        "(SELECT coalesce(sum(quantity), 0) FROM refund_lines x WHERE x.refund_id = r.id) "
+        "FROM refunds r JOIN sales s ON s.id = r.sale_id JOIN users u ON u.id = r.user_id "
+        "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.created_at",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+# -- voids and discounts ------------------------------------------------------------------------------
+
+
+def voided_lines(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(employee id, lines, amount) voided on sales opened in bounds."""
+    rows: list[Row] = conn.execute(
+        "SELECT coalesce(l.voided_by, s.cashier_id), count(*), sum(l.quantity * l.unit_price) "
+        "FROM sale_lines l INDEXED BY sale_lines_voided JOIN sales s ON s.id = l.sale_id "
+        "WHERE l.voided = 1 AND s.opened_at >= ? AND s.opened_at < ? GROUP BY 1",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def cancelled_sales(conn: Connection, bounds: Bounds) -> list[Row]:
+    rows: list[Row] = conn.execute(
+        "SELECT cashier_id, count(*) FROM sales WHERE status = 'cancelled' AND opened_at >= ? AND opened_at < ? "
+        "GROUP BY 1",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def discounts(conn: Connection, bounds: Bounds) -> list[Row]:
+    rows: list[Row] = conn.execute(
+        "SELECT cashier_id, count(*), sum(discount) FROM sales WHERE status = 'completed' "
+        "AND completed_at >= ? AND completed_at < ? AND discount > 0 GROUP BY 1",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+# -- shifts -------------------------------------------------------------------------------------------
+
+
+def shift_variance_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
+    rows: list[Row] = conn.execute(
+        f"SELECT {_q('closed_at')}, '', sum(variance) FROM shifts "  # noqa: S608
+        "WHERE closed_at >= ? AND closed_at < ? GROUP BY 1, 2",
+        bounds,
+    ).fetchall()
+    return rows
+
+
+def closed_shifts(conn: Connection, bounds: Bounds, limit: int) -> list[Row]:
+    """The shifts closed in bounds, newest first, with the figures of their Z report."""
+    rows: list[Row] = conn.execute(
+        "SELECT s.id, s.terminal_id, u.username, s.opened_at, s.closed_at, s.counted, s.expected, s.variance, "
+        "s.z_report FROM shifts s JOIN users u ON u.id = s.user_id "
+        "WHERE s.closed_at >= ? AND s.closed_at < ? AND s.z_report IS NOT NULL ORDER BY s.closed_at DESC LIMIT ?",
+        (*bounds, limit),
+    ).fetchall()
+    return rows
+
+
+def z_report(conn: Connection, shift_id: int) -> str | None:
+    row = conn.execute("SELECT z_report FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def shift_sales(conn: Connection, terminal: str, start: str, until: str) -> Row:
+    """(count, total, tax, discount) of the sales completed at a till from start to until (both included)."""
+    row: Row = conn.execute(
+        "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(tax), 0), coalesce(sum(discount), 0) FROM sales "
+        "WHERE status = 'completed' AND terminal_id = ? AND completed_at >= ? AND completed_at <= ?",
+        (terminal, start, until),
+    ).fetchone()
+    return row
+
+
+def shift_gift_cards(conn: Connection, terminal: str, start: str, until: str) -> Row:
+    """(cards, amount loaded, sales of nothing but cards) at a till, start to until included."""
+    inner = _card_sales(at_till=True, end_included=True)
+    row: Row = conn.execute(
+        f"SELECT coalesce(sum(cards), 0), coalesce(sum(loaded), 0), coalesce(sum(subtotal = loaded), 0) FROM ({inner})",  # noqa: S608
+        (start, until, terminal),
+    ).fetchone()
+    return row
+
+
+def shift_tenders(conn: Connection, terminal: str, start: str, until: str) -> list[Row]:
+    """(method, count, amount) taken at a till from start to until: what went into its drawer
+    and terminals, whether or not the sale is complete yet."""
+    rows: list[Row] = conn.execute(
+        "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
+        "WHERE s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ? GROUP BY p.method ORDER BY p.method",
+        (terminal, start, until),
+    ).fetchall()
+    return rows
+
+
+def shift_refunds(conn: Connection, terminal: str, start: str, until: str) -> Row:
+    row: Row = conn.execute(
+        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE terminal_id = ? AND created_at >= ? "
+        "AND created_at <= ?",
+        (terminal, start, until),
+    ).fetchone()
+    return row
+
+
+def shift_voids(conn: Connection, start: str, until: str) -> int:
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'void_line' AND at >= ? AND at <= ?", (start, until)
+        ).fetchone()[0]
+    )
+
+
+def shift_cash(conn: Connection, shift_id: int, terminal: str, start: str, until: str) -> dict[str, int]:
+    """The cash that moved through a drawer: sales, refunds, their rounding, paid in and out."""
+    window = (terminal, start, until)
+    sales, sales_rounding = conn.execute(
+        "SELECT coalesce(sum(p.amount), 0), coalesce(sum(p.rounding), 0) FROM payments p "
+        "JOIN sales s ON s.id = p.sale_id "
+        "WHERE p.method = 'cash' AND s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ?",
+        window,
+    ).fetchone()
+    refunds, refunds_rounding = conn.execute(
+        "SELECT coalesce(sum(t.amount), 0), coalesce(sum(t.rounding), 0) FROM refund_tenders t "
+        "JOIN refunds r ON r.id = t.refund_id "
+        "WHERE t.method = 'cash' AND r.terminal_id = ? AND r.created_at >= ? AND r.created_at <= ?",
+        window,
+    ).fetchone()
+    moved = dict(
+        conn.execute("SELECT kind, sum(amount) FROM cash_movements WHERE shift_id = ? GROUP BY kind", (shift_id,))
+    )
+    return {
+        "sales": int(sales),
+        "refunds": int(refunds),
+        "paid_in": int(moved.get("paid_in", 0)),
+        "paid_out": int(moved.get("paid_out", 0)),
+        "rounding": int(sales_rounding) - int(refunds_rounding),
+    }
+
+
+def z_prints(conn: Connection, shift_id: int, closed_at: str) -> int:
+    """How often a shift's Z report went to the printer (its prints after the close)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'print_report' AND object = ? AND at >= ?",
+            (f"shift:{shift_id}", closed_at),
+        ).fetchone()[0]
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from appliance.app.services import customers, gift_cards, idempotency, period_reports, stock, store_rules, time_clock
+from appliance.app.services import customers, gift_cards, idempotency, reports, stock, store_rules, time_clock
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -376,12 +376,12 @@ def _report(name: str) -> Any:
         if fmt not in ("json", "csv"):
             raise BadRequest("format must be json or csv", "invalid_request")
         start, end = request.query_params.get("from"), request.query_params.get("to")
-        found = await call(period_reports.run, shop_of(request), who, name, start, end, csv_rows=fmt == "csv")
+        found = await call(reports.run, shop_of(request), who, name, start, end, csv_rows=fmt == "csv")
         if fmt == "json":
             return ok(found)
         filename = f"{name}-{found['from'][:10]}-{found['to'][:10]}.csv"
         return Response(
-            period_reports.to_csv(found),
+            reports.to_csv(found),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{filename}"'},
         )
@@ -396,7 +396,7 @@ REPORT_QUERY = (
     ("format", "json (default) or csv"),
 )
 
-_R = period_reports.REPORTS
+_R = reports.REPORTS
 
 # -- the table ---------------------------------------------------------------------------------------------
 

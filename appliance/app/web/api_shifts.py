@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from appliance.app.services import shifts
+from appliance.app.services import reports, shifts
 from appliance.app.web.api import INT, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import actor, call, int_param, json_body, shop_of
@@ -78,6 +78,12 @@ async def print_z(request: Request) -> Response:
     return ok(await call(shifts.print_report, shop_of(request), who, shift_id), 201)
 
 
+async def z_reports(request: Request) -> Response:
+    who = await actor(request)
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+    return ok(await call(reports.z_reports, shop_of(request), who, start, end))
+
+
 async def z_report(request: Request) -> Response:
     who = await actor(request)
     shift_id = int_param(request.path_params["shift_id"], "shift id")
@@ -145,9 +151,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/shifts/{shift_id}/z-report/print",
         print_z,
-        "Print a closed shift's Z report",
+        "Print a closed shift's Z report again (marked REPRINT once it has been printed)",
         "view_reports",
         statuses=(201, 401, 403, 404, 409),
+    ),
+    Endpoint(
+        "GET",
+        "/shifts/z-reports",
+        z_reports,
+        "The Z reports of the shifts closed in a period, newest first, times on the store's clock",
+        "view_reports",
+        query=(
+            ("from", "a day (YYYY-MM-DD, the store's calendar) or an ISO 8601 time; by default today"),
+            ("to", "a day, included, or an ISO 8601 time, excluded"),
+        ),
+        statuses=(200, 401, 403, 422),
     ),
     Endpoint(
         "GET",

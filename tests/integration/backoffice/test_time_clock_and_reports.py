@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from appliance.app.services import period_reports
+from appliance.app.services import reports
 from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash
 
 
@@ -40,7 +40,7 @@ def sell_some(cashier: Any) -> list[dict[str, Any]]:
     return done
 
 
-@pytest.mark.parametrize("name", list(period_reports.REPORTS))
+@pytest.mark.parametrize("name", list(reports.REPORTS))
 def test_every_report_answers_as_json_and_as_csv(cashier: Any, manager: Any, name: str) -> None:
     sell_some(cashier)
     report = manager.get(f"/api/v1/reports/{name}")
@@ -52,7 +52,9 @@ def test_every_report_answers_as_json_and_as_csv(cashier: Any, manager: Any, nam
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in as_csv.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0] == body["columns"]
+    # People read the CSV's first row: the columns' names, not the JSON's keys.
+    assert rows[0] == [body["labels"][c] for c in body["columns"]]
+    assert all(h[:1].isupper() and "_" not in h for h in rows[0]), rows[0]
 
 
 def test_sales_reports_add_up(cashier: Any, manager: Any, as_role: Any) -> None:
@@ -116,7 +118,7 @@ def test_bad_report_queries(manager: Any, query: str, status: int, code: str) ->
 
 def test_csv_cells_never_become_spreadsheet_formulas() -> None:
     report = {"columns": ["reason"], "rows": [{"reason": "=HYPERLINK(1)"}, {"reason": "-5"}, {"reason": "ok"}]}
-    assert period_reports.to_csv(report).splitlines() == ["reason", "'=HYPERLINK(1)", "'-5", "ok"]
+    assert reports.to_csv(report).splitlines() == ["Reason", "'=HYPERLINK(1)", "'-5", "ok"]
 
 
 def test_a_whole_day_on_the_store_calendar(manager: Any, cashier: Any) -> None:
