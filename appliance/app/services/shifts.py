@@ -296,13 +296,16 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _times(shop: Shop, report: dict[str, Any]) -> str:
-    """The shift's span on the store's clock (a Z report frozen before the clock was in it
-    is put on it now)."""
+def _times(shop: Shop, report: dict[str, Any]) -> tuple[str, str]:
+    """The shift's span on the store's clock, and the clock's name (a Z report frozen before
+    it carried local times is put on the store's clock now). ASCII: a printer's code page may
+    have no arrow."""
     zone = report_rules.zone_named(report.get("timezone") or shop.settings.timezone)
     start = report.get("opened_local") or report_rules.wall_clock(report["opened_at"], zone)
     end = report.get("until_local") or report_rules.wall_clock(report["until"], zone)
-    return f"{start} → {end} ({zone})"
+    if end[:10] == start[:10]:
+        end = end[11:]
+    return f"{start} - {end}", str(zone)
 
 
 def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, Any]:
@@ -320,7 +323,7 @@ def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, An
     heading = (
         shop.settings.store_name,
         f"Till {report['terminal_id']} · shift {report['shift']}",
-        _times(shop, report),
+        *_times(shop, report),
         *(("REPRINT",) if reprint else ()),
     )
     payload = render_report(title, report_rows(report), profile_named(shop.config.printer_profile), heading=heading)
