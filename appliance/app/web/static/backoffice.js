@@ -9,7 +9,7 @@
   const { $, api, el, say } = C;
   const state = { me: null, currency: "CAD", suppliers: [], suppliersLoaded: false };
   const MONEY = new Set(["subtotal", "tax", "total", "average", "amount", "taken", "refunded", "net", "base",
-    "cost", "value", "retail_value", "balance", "liability", "expired_balance", "debit", "credit"]);
+    "cost", "value", "retail_value", "balance", "liability", "expired_balance", "debit", "credit", "gift_cards_sold"]);
   const REPORTS = [
     ["by-day", "Sales by day"], ["by-hour", "Sales by hour"], ["by-employee", "Sales per employee"],
     ["by-tender", "By tender"], ["by-tax", "By tax"], ["top-products", "Top products"],
@@ -884,25 +884,111 @@
     $("r-csv").setAttribute("href", "/api/v1" + reportQuery("csv"));
   }
 
+  /** A report's table: the columns' names for people, numbers right-aligned under their
+   * heads, money in the currency. */
+  function reportTable(report) {
+    const numeric = report.columns.map((c) => report.rows.some((r) => typeof r[c] === "number"));
+    const cell = (c, v) => (v === null || v === undefined ? "" : MONEY.has(c) && typeof v === "number" ? fmt(v) : String(v));
+    $("report-head").replaceChildren(...report.columns.map((c, i) => el("th", { scope: "col", class: numeric[i] ? "num" : null },
+      (report.labels && report.labels[c]) || c.replace(/_/g, " "))));
+    const body = $("report-body");
+    body.replaceChildren();
+    for (const row of report.rows) {
+      body.append(el("tr", {}, ...report.columns.map((c, i) => el("td", { class: numeric[i] ? "num" : null }, cell(c, row[c])))));
+    }
+    if (!report.rows.length) body.append(el("tr", {}, el("td", { colspan: String(report.columns.length) }, "Nothing in this period.")));
+    const notes = [];
+    if (report.gift_cards_sold) notes.push(`Gift cards sold (liability, in the tenders that paid for them, not in sales): ${fmt(report.gift_cards_sold)}`);
+    say($("report-note"), notes.join(" "));
+  }
+
+  /** The chart of a report that has one, above its table. */
+  function reportChart(report) {
+    ReportCharts.clear("report-canvas");
+    const spec = ReportCharts.forReport(report);
+    const box = $("report-chart");
+    if (!spec || !report.rows.length) {
+      box.replaceChildren();
+      return;
+    }
+    spec.exponent = C.exponent(report.currency || state.currency);
+    box.replaceChildren(ReportCharts.figure(el, "report-canvas", spec, "below"));
+    ReportCharts.draw("report-canvas", spec, fmt);
+  }
+
   $("report-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     say($("report-error"), "");
     try {
       const report = await api("GET", reportQuery(null));
-      $("report-caption").textContent = `${$("r-name").selectedOptions[0].textContent}, ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)} (${report.timezone})`;
-      $("report-head").replaceChildren(...report.columns.map((c) => el("th", { scope: "col" }, c.replace(/_/g, " "))));
-      const body = $("report-body");
-      body.replaceChildren();
-      for (const row of report.rows) {
-        body.append(el("tr", {}, ...report.columns.map((c) => {
-          const v = row[c];
-          const money = MONEY.has(c) && typeof v === "number";
-          return el("td", { class: typeof v === "number" ? "num" : null }, v === null || v === undefined ? "" : money ? fmt(v) : String(v));
-        })));
-      }
-      if (!report.rows.length) body.append(el("tr", {}, el("td", { colspan: String(report.columns.length) }, "Nothing in this period.")));
+      $("report-caption").textContent = `${$("r-name").selectedOptions[0].textContent}, ${$("r-from").value} to ${$("r-to").value} (${report.timezone})`;
+      reportTable(report);
+      reportChart(report);
     } catch (err) {
       say($("report-error"), err.message);
+    }
+  });
+
+  /* -- past Z reports: find one, read it again, print it again ---------------------------------- */
+
+  const Z_ROWS = [
+    ["Completed sales", (z) => String(z.sales.count)], ["Sales total (net of gift cards)", (z) => fmt(z.sales.total)],
+    ["Tax", (z) => fmt(z.sales.tax)], ["Discounts", (z) => fmt(z.sales.discount)],
+    ["Gift cards sold (liability)", (z) => (z.gift_cards ? `${z.gift_cards.count} · ${fmt(z.gift_cards.amount)}` : "—")],
+    ["Refunds", (z) => `${z.refunds.count} · ${fmt(z.refunds.amount)}`], ["Voided lines", (z) => String(z.voids)],
+  ];
+
+  async function showZ(shift) {
+    say($("z-error"), "");
+    try {
+      const z = await api("GET", `/shifts/${shift}/z-report`);
+      const view = $("z-view");
+      const span = z.opened_local ? `${z.opened_local} to ${z.until_local} (${z.timezone})` : `shift ${z.shift}`;
+      const row = (label, value) => el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num" }, value));
+      view.replaceChildren(
+        el("h2", { id: "z-title", tabindex: "-1" }, `REPRINT — Z report, shift ${z.shift}, till ${z.terminal_id}`),
+        el("p", { class: "hint" }, `A copy of the Z report frozen when the shift closed: ${span}.`),
+        el("table", { class: "data" },
+          el("caption", {}, "Figures"),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Line"), el("th", { scope: "col", class: "num" }, "Amount"))),
+          el("tbody", {},
+            ...Z_ROWS.map(([label, value]) => row(label, value(z))),
+            ...z.tenders.map((t) => row(`${ReportCharts.tenderName(t.method)} (${t.count})`, fmt(t.amount))),
+            row("Counted", fmt(z.counted)), row("Expected", fmt(z.cash.expected)), row("Variance", fmt(z.variance)))),
+        el("div", { class: "row" }, el("button", { type: "button", class: "primary", onclick: () => printZ(z.shift) }, "Print again")));
+      view.hidden = false;
+      $("z-title").focus();
+    } catch (err) {
+      say($("z-error"), err.message);
+    }
+  }
+
+  async function printZ(shift) {
+    say($("z-error"), "");
+    say($("z-done"), "");
+    try {
+      const job = await api("POST", `/shifts/${shift}/z-report/print`);
+      say($("z-done"), `Sent to the receipt printer${job.reprint ? ", marked REPRINT" : ""}.`);
+    } catch (err) {
+      say($("z-error"), err.message);
+    }
+  }
+
+  $("z-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say($("z-error"), "");
+    try {
+      const found = await api("GET", "/shifts/z-reports?" + new URLSearchParams({ from: $("z-from").value, to: $("z-to").value }));
+      const body = $("z-body");
+      body.replaceChildren(...found.rows.map((z) => el("tr", {},
+        el("td", { class: "num" }, String(z.shift)), el("td", {}, z.terminal_id), el("td", {}, z.operator),
+        el("td", {}, z.opened_at.slice(0, 16).replace("T", " ")), el("td", {}, z.closed_at.slice(0, 16).replace("T", " ")),
+        el("td", { class: "num" }, String(z.sales)), el("td", { class: "num" }, fmt(z.total)), el("td", { class: "num" }, fmt(z.variance)),
+        el("td", {}, el("button", { type: "button", onclick: () => showZ(z.shift), "aria-label": `Show the Z report of shift ${z.shift}` }, "Show")))));
+      if (!found.rows.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "No shift closed in this period.")));
+      $("z-caption").textContent = `Z reports, ${found.from.slice(0, 10)} to ${found.to.slice(0, 10)} (${found.timezone})`;
+    } catch (err) {
+      say($("z-error"), err.message);
     }
   });
 
@@ -912,6 +998,8 @@
     const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
     $("r-to").value = iso(today);
     $("r-from").value = iso(new Date(today.getFullYear(), today.getMonth(), 1));
+    $("z-to").value = iso(today);
+    $("z-from").value = iso(new Date(today.getFullYear(), today.getMonth(), 1));
     for (const id of ["r-name", "r-from", "r-to"]) $(id).addEventListener("change", refreshCsvLink);
     refreshCsvLink();
   }

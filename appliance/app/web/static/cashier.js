@@ -2626,7 +2626,9 @@ import { createWedgeDetector } from "/static/scanner.js";
     const group = (title) => body.append(el("tr", { class: "group" }, el("th", { scope: "colgroup", colspan: "2" }, title)));
     const row = (label, value, strong) => body.append(el("tr", { class: strong ? "strong" : "" },
       el("th", { scope: "row" }, label), el("td", { class: "num" }, value)));
-    $("report-caption").textContent = `${z ? "Z" : "X"} report, shift ${r.shift}: ${clock(r.opened_at)} to ${clock(r.until)}`;
+    // The store's clock when the report carries it (the till's own clock may be set otherwise).
+    const at = (local, iso) => (local ? local.slice(11, 16) : clock(iso));
+    $("report-caption").textContent = `${z ? "Z" : "X"} report, shift ${r.shift}: ${at(r.opened_local, r.opened_at)} to ${at(r.until_local, r.until)}`;
     if (z) {
       group("Cash count");
       row("Counted", money(r.counted), true);
@@ -2637,9 +2639,10 @@ import { createWedgeDetector } from "/static/scanner.js";
     }
     group("Sales");
     row("Completed sales", String(r.sales.count));
-    row("Sales total", money(r.sales.total));
+    row("Sales total (net of gift cards)", money(r.sales.total));
     row("Tax", money(r.sales.tax));
     row("Discounts", money(r.sales.discount));
+    if (r.gift_cards && r.gift_cards.count) row(`Gift cards sold, liability (${r.gift_cards.count})`, money(r.gift_cards.amount));
     row(`Refunds (${r.refunds.count})`, money(r.refunds.amount));
     row("Voided lines", String(r.voids));
     group("Tenders");

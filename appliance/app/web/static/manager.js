@@ -921,20 +921,40 @@
       }));
       const cur = r.currency || state.currency;
       const m = (v) => C.formatAmount(v, cur);
+      const cards = r.gift_cards || { sold: 0, returned: 0, store_credit_issued: 0 };
+      const mix = {
+        kind: "doughnut", title: "Tender mix", exponent: C.exponent(cur),
+        labels: r.by_tender.map((t) => ReportCharts.tenderName(t.method)), values: r.by_tender.map((t) => t.amount),
+      };
+      const best = {
+        kind: "bar", horizontal: true, title: "Top products", exponent: C.exponent(cur),
+        labels: r.top_products.map((p) => p.name), values: r.top_products.map((p) => p.amount),
+      };
+      ReportCharts.clear("chart-tenders");
+      ReportCharts.clear("chart-products");
       out.replaceChildren(
         el("h2", {}, from === to ? `Sales on ${from}` : `Sales from ${from} to ${to}`),
         figures([
-          ["Sales", String(r.sales)], [`Before tax (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
+          ["Sales", String(r.sales)], [`Net sales (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
           [`Total (${cur})`, m(r.total)], ["Refunds", `${r.refunds.count} · ${m(r.refunds.amount)}`],
           ...(r.cash_rounding ? [[`Cash rounding (${cur})`, m(r.cash_rounding)]] : []),
         ]),
-        table("By tender", ["Method", "Payments", `Amount (${cur})`],
-          r.by_tender.map((t) => [t.method.replace("_", " "), String(t.count), m(t.amount)]), [0, 1, 1]),
-        table("By tax", ["Tax", "Rate", `Base (${cur})`, `Amount (${cur})`],
+        table("Gift cards (liability, not sales)", ["Gift cards", `Amount (${cur})`], [
+          ["Gift cards sold (liability)", m(cards.sold)],
+          ["Gift cards returned", m(cards.returned)],
+          ["Store credit issued (liability)", m(cards.store_credit_issued)],
+        ], [0, 1]),
+        ...(r.by_tender.length ? [ReportCharts.figure(el, "chart-tenders", mix, "By tender")] : []),
+        table("By tender", ["Tender", "Payments", `Amount (${cur})`],
+          r.by_tender.map((t) => [ReportCharts.tenderName(t.method), String(t.count), m(t.amount)]), [0, 1, 1]),
+        table("By tax", ["Tax", "Rate", `Taxable amount (${cur})`, `Tax (${cur})`],
           r.by_tax.map((t) => [t.name, `${t.rate}%`, m(t.base), m(t.amount)]), [0, 1, 1, 1]),
-        table("Top products", ["SKU", "Name", "Quantity", `Amount (${cur})`],
+        ...(r.top_products.length ? [ReportCharts.figure(el, "chart-products", best, "Top products")] : []),
+        table("Top products", ["SKU", "Product", "Quantity", `Amount (${cur})`],
           r.top_products.map((p) => [p.sku, p.name, String(p.quantity), m(p.amount)]), [0, 0, 1, 1]),
       );
+      if (r.by_tender.length) ReportCharts.draw("chart-tenders", mix, m);
+      if (r.top_products.length) ReportCharts.draw("chart-products", best, m);
     } catch (err) {
       out.replaceChildren();
       say($("report-error"), err.message);

@@ -1,0 +1,99 @@
+/* Report charts: sales by day and by hour, the tender mix, the top products, drawn where a
+ * person would rather look than read. A chart is a picture of a table that is always on the
+ * page beside it: a screen reader reads the table, the canvas is one labelled image.
+ *
+ * Chart.js comes with the app (static/vendor/chart.umd.min.js, pinned; the box is offline).
+ * It draws on a canvas and sizes it through the CSSOM, which the CSP allows; nothing here
+ * sets a style attribute. Without Chart.js (a page that did not load it) only the tables show.
+ */
+"use strict";
+
+const ReportCharts = (() => {
+  // Told apart by lightness as well as hue (colour-blind readers), all 3:1 or more on white.
+  const COLOURS = ["#1f5fa8", "#c2571a", "#2e7d4f", "#7b3fa0", "#a3325a", "#5c6b00", "#00707a", "#6d4c41"];
+  const drawn = new Map(); // canvas id → chart, destroyed before the canvas is drawn again
+
+  /** Which chart suits a period report, and its figures: {kind, labels, values, series} or null. */
+  function forReport(report) {
+    const rows = report.rows || [];
+    const label = (key) => (report.labels && report.labels[key]) || key;
+    switch (report.report) {
+      case "by_day":
+        return { kind: "bar", title: `${label("total")} by day`, labels: rows.map((r) => r.day), values: rows.map((r) => r.total) };
+      case "by_hour":
+        return {
+          kind: "bar", title: `${label("total")} by hour`,
+          labels: rows.map((r) => `${String(r.hour).padStart(2, "0")}:00`), values: rows.map((r) => r.total),
+        };
+      case "by_tender":
+        return { kind: "doughnut", title: "Tender mix", labels: rows.map((r) => tenderName(r.method)), values: rows.map((r) => r.taken) };
+      case "top_products":
+        return { kind: "bar", horizontal: true, title: "Top products", labels: rows.map((r) => r.name), values: rows.map((r) => r.amount) };
+      default:
+        return null;
+    }
+  }
+
+  const TENDERS = { cash: "Cash", card: "Card", gift_card: "Gift card", loyalty: "Points", exchange: "Exchange" };
+  function tenderName(method) {
+    return TENDERS[method] || String(method).replace(/_/g, " ");
+  }
+
+  /** A <figure> holding a labelled canvas, ready for draw(); `table` says where the same
+   * figures are in words. */
+  function figure(el, id, spec, table) {
+    const canvas = el("canvas", { id, role: "img", "aria-label": `Chart: ${spec.title}. The same figures are in the table ${table}.` });
+    return el("figure", { class: "chart" },
+      el("figcaption", {}, spec.title),
+      el("div", { class: `chart-box${spec.horizontal ? " tall" : ""}` }, canvas));
+  }
+
+  /** Draws `spec` on the canvas with this id; `money` formats an amount for the axis and tips. */
+  function draw(id, spec, money) {
+    const old = drawn.get(id);
+    if (old) old.destroy();
+    drawn.delete(id);
+    const canvas = document.getElementById(id);
+    if (!canvas || typeof Chart === "undefined") return null;
+    const round = spec.kind === "doughnut";
+    const chart = new Chart(canvas, {
+      type: spec.kind,
+      data: {
+        labels: spec.labels,
+        datasets: [{
+          label: spec.title,
+          data: spec.values.map((v) => v / 10 ** (spec.exponent ?? 2)),
+          backgroundColor: round ? spec.labels.map((_, i) => COLOURS[i % COLOURS.length]) : COLOURS[0],
+          borderWidth: round ? 2 : 0,
+        }],
+      },
+      options: {
+        indexAxis: spec.horizontal ? "y" : "x",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false, // the figures are read, not watched; and nobody waits for them
+        plugins: {
+          legend: { display: round, position: "right" },
+          tooltip: { callbacks: { label: (ctx) => ` ${money(Math.round(ctx.raw * 10 ** (spec.exponent ?? 2)))}` } },
+        },
+        scales: round ? {} : {
+          [spec.horizontal ? "x" : "y"]: { beginAtZero: true, ticks: { callback: (v) => money(Math.round(v * 10 ** (spec.exponent ?? 2))) } },
+        },
+      },
+    });
+    drawn.set(id, chart);
+    return chart;
+  }
+
+  /** Takes a chart off the page (the canvas's figure goes with the caller's content). */
+  function clear(id) {
+    const old = drawn.get(id);
+    if (old) old.destroy();
+    drawn.delete(id);
+  }
+
+  return { forReport, figure, draw, clear, tenderName };
+})();
+
+// node --test (tests/js) reads which chart suits a report without a browser; a page ignores this.
+if (typeof module === "object" && module && module.exports) module.exports = ReportCharts;
