@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.app.domain import report as rules
-from appliance.app.domain.errors import Invalid, NotFound
+from appliance.app.domain.errors import Invalid
 from appliance.app.domain.report import Period
 from appliance.app.services import gift_cards, stock, time_clock
 from appliance.app.services.auth import require
@@ -449,16 +449,6 @@ def z_reports(shop: Shop, actor: Actor, start: str | None, end: str | None, limi
         )
     columns = ["shift", "terminal_id", "operator", "opened_at", "closed_at", "sales", "total", "variance"]
     return _report("z_reports", shop, p, columns, out)
-
-
-def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
-    """A closed shift's Z report as frozen at its close."""
-    require(shop, actor, Permission.VIEW_REPORTS)
-    text = q.z_report(shop.db.conn, shift_id)
-    if text is None:
-        raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
-    found: dict[str, Any] = json.loads(text)
-    return found
 
 
 # -- the list -------------------------------------------------------------------------------------------

@@ -129,7 +129,14 @@ SALES_REPORT = {
         "subtotal": MONEY,
         "tax": MONEY,
         "total": MONEY,
+        "timezone": _STR,
+        "cash_rounding": MONEY,
         "refunds": {"type": "object", "properties": {"count": _INT, "amount": MONEY}},
+        # Owed, not earned: never in sales, counts or products.
+        "gift_cards": {
+            "type": "object",
+            "properties": {"sold": MONEY, "returned": MONEY, "store_credit_issued": MONEY},
+        },
         "by_tender": {
             "type": "array",
             "items": {"type": "object", "properties": {"method": _STR, "count": _INT, "amount": MONEY}},

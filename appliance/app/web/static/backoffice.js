@@ -888,7 +888,9 @@
    * heads, money in the currency. */
   function reportTable(report) {
     const numeric = report.columns.map((c) => report.rows.some((r) => typeof r[c] === "number"));
-    const cell = (c, v) => (v === null || v === undefined ? "" : MONEY.has(c) && typeof v === "number" ? fmt(v) : String(v));
+    // Times come on the store's clock with their offset: shown as the shop reads them.
+    const wall = (v) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? v.slice(0, 16).replace("T", " ") : String(v));
+    const cell = (c, v) => (v === null || v === undefined ? "" : MONEY.has(c) && typeof v === "number" ? fmt(v) : wall(v));
     $("report-head").replaceChildren(...report.columns.map((c, i) => el("th", { scope: "col", class: numeric[i] ? "num" : null },
       (report.labels && report.labels[c]) || c.replace(/_/g, " "))));
     const body = $("report-body");
