@@ -103,24 +103,26 @@ def taxes_by_name(conn: Connection, bounds: Bounds) -> dict[str, int]:
     return {k: v[0] for k, v in detail_sums(conn, "sale_taxes", "name", "sum(amount)", bounds).items()}
 
 
-# A sale line that loaded a gift card: not goods, so not a product sold.
-_NOT_A_CARD = (
-    "AND NOT EXISTS (SELECT 1 FROM gift_card_pending g WHERE g.sale_id = sale_lines.sale_id "
-    "AND g.line_no = sale_lines.line_no AND g.activated)"
-)
-
-
 def sold_by_product(conn: Connection, bounds: Bounds) -> dict[int, list[int]]:
     """{product id: [quantity, amount]} of the goods sold in bounds (voided lines and gift
     card loads left out)."""
-    return detail_sums(
+    sold = detail_sums(
         conn,
         "sale_lines INDEXED BY sale_lines_by_product",
         "product_id",
         "sum(quantity), sum(quantity * unit_price)",
         bounds,
-        "AND voided = 0 " + _NOT_A_CARD,
+        "AND voided = 0",
     )
+    # A line that loaded a gift card is no goods. Its product sells nothing else (it cannot be
+    # scanned or picked at the till), so it goes as a whole: the covering index stays a
+    # single pass, where a check per line would probe another table a million times a year.
+    for (product,) in conn.execute(
+        "SELECT DISTINCT l.product_id FROM gift_card_pending g "
+        "JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no"
+    ):
+        sold.pop(product, None)
+    return sold
 
 
 def products(conn: Connection, ids: list[int]) -> dict[int, Row]:

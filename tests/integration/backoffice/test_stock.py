@@ -153,7 +153,7 @@ def test_stock_value_at_cost(manager: Any, as_role: Any) -> None:
     }
     csv = manager.get("/api/v1/reports/stock-value?format=csv")
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0] == "sku,name,on_hand,cost,value,retail_value"
+    assert csv.text.splitlines()[0] == "SKU,Product,On hand,Cost,Value,Retail value"
     assert as_role("auditor").get("/api/v1/reports/stock-value").status_code == 200
 
 
