@@ -30,10 +30,6 @@ MAX_DAYS = 400  # a year and a bit: longer periods are for the accounting system
 to_csv = rules.to_csv
 
 
-def zone_of(shop: Shop) -> dt.tzinfo:
-    return rules.zone_named(shop.settings.timezone)
-
-
 def _moment(text: str, zone: Any, name: str, *, end: bool) -> dt.datetime:
     """A local date (whole day; for `to`, the day is included) or an ISO 8601 time."""
     text = text.strip()

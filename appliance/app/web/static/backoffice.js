@@ -994,6 +994,22 @@
     }
   });
 
+  /** The report forms' days on the store's calendar (this browser's may be another's):
+   * this month so far. */
+  function reportDays(timezone) {
+    let today;
+    try {
+      today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone }).format(new Date());
+    } catch (e) {
+      return; // a zone this browser does not know: keep its own days
+    }
+    for (const [from, to] of [["r-from", "r-to"], ["z-from", "z-to"]]) {
+      $(to).value = today;
+      $(from).value = today.slice(0, 8) + "01";
+    }
+    refreshCsvLink();
+  }
+
   function setUpReports() {
     $("r-name").replaceChildren(...REPORTS.map(([v, label]) => el("option", { value: v }, label)));
     const today = new Date();
@@ -1142,6 +1158,7 @@
       state.me = me;
       state.currency = settings.currency;
       for (const node of document.querySelectorAll(".currency")) node.textContent = settings.currency;
+      if (settings.timezone) reportDays(settings.timezone);
       state.suppliersLoaded = false;
       for (const s of sections()) delete s.dataset.loaded;
       route();
