@@ -52,8 +52,8 @@ run: venv
 	$(BIN)/comptoir demo --data-dir $(DEMO_DIR) --port $(PORT)
 
 lint: venv
-	$(BIN)/ruff check appliance tests bench
-	$(BIN)/ruff format --check appliance tests bench
+	$(BIN)/ruff check appliance tests bench image
+	$(BIN)/ruff format --check appliance tests bench image
 
 typecheck: venv
 	$(BIN)/mypy
