@@ -116,6 +116,11 @@ RULES = _object(
             "description": "how the store writes amounts, a BCP 47 tag such as fr-CA or en-CA",
             "maxLength": 35,
         },
+        "cash_requires_shift": {
+            "type": "boolean",
+            "description": "cash is taken or given back only on a till with an open shift (409 no_open_shift "
+            "otherwise); on by default",
+        },
     }
 )
 
@@ -665,7 +670,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/settings/rules",
         get_rules,
-        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding and the store's locale",
+        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale and "
+        "whether cash needs an open shift",
         "cashier+",
         statuses=(200, 401, 403),
     ),
@@ -673,8 +679,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PUT",
         "/settings/rules",
         put_rules,
-        "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding or the "
-        "store's locale (audited)",
+        "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding, the "
+        "store's locale or whether cash needs an open shift (audited)",
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),

@@ -6,10 +6,10 @@ from __future__ import annotations
 import importlib.resources
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-PAGES = {"/": "cashier.html", "/manager": "manager.html", "/backoffice": "backoffice.html"}
+PAGES = {"/": "cashier.html", "/backoffice": "backoffice.html"}
 PAGES["/selfservice"] = "selfservice.html"  # a customer alone at a self-service till
 PAGES["/display"] = "display.html"  # the customer display: a second window facing the customer
 
@@ -26,5 +26,12 @@ def _serve(name: str) -> object:
     return page
 
 
+async def _to_backoffice(request: Request) -> Response:
+    """/manager was the back office's other half: its bookmarks and links land in the one back
+    office (the browser keeps the #section across the redirect: /manager#staff → /backoffice#staff)."""
+    return RedirectResponse("/backoffice", status_code=301)
+
+
 def routes() -> list[BaseRoute]:
-    return [Route(path, _serve(name), methods=["GET"]) for path, name in PAGES.items()]  # type: ignore[arg-type]
+    pages: list[BaseRoute] = [Route(path, _serve(name), methods=["GET"]) for path, name in PAGES.items()]  # type: ignore[arg-type]
+    return [*pages, Route("/manager", _to_backoffice, methods=["GET"])]

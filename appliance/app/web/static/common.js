@@ -1,4 +1,4 @@
-/* Comptoir screens: what the cashier and manager screens share.
+/* Comptoir screens: what the till and the back office share.
  *
  * Plain browser JavaScript, no build step. The CSP forbids inline script and style, so
  * everything here works on elements found by id and toggles the `hidden` attribute or
