@@ -24,6 +24,7 @@ from appliance.app.services.auth import Throttle, require, token_hash
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import display_pairings, staff
 from appliance.app.store.db import Connection
+from appliance.app.store.display_pairings import Pairing as Pairing  # the web layer names it
 from appliance.security.rbac import Permission
 
 CODE_DIGITS = 6
@@ -137,7 +138,7 @@ def _username(conn: Connection, user_id: int) -> str:
     return user.username if user else "?"
 
 
-def display_for(shop: Shop, token: str) -> display_pairings.Pairing:
+def display_for(shop: Shop, token: str) -> Pairing:
     """The live pairing behind a display's credential, for this till only; else 401."""
     found = display_pairings.by_token(shop.db.conn, token_hash(token))
     if found is None or found.ended_at is not None or found.terminal_id != shop.config.terminal_id:

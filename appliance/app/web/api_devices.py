@@ -123,36 +123,44 @@ async def scan_stream(request: Request) -> Response:
     return await _event_stream(request, _feed(request, "scans"), "scan")
 
 
-async def display_stream(request: Request) -> Response:
-    """The till's own screens follow with a cashier's session; a paired display with its
-    credential, which this route alone reads."""
+async def _paired_display(request: Request) -> display_pairing.Pairing | None:
+    """The live pairing behind the display's cookie; None for a browser with a cashier's
+    session instead (the till's own second window, as before pairing); else 401."""
     shop = shop_of(request)
     token = request.cookies.get(DISPLAY_COOKIE)
     if token and not request.headers.get("authorization"):
         try:
-            await call(display_pairing.display_for, shop, token)
+            return await call(display_pairing.display_for, shop, token)
         except Unauthenticated:
             if not request.cookies.get(SESSION_COOKIE):
                 raise  # an unpaired display, and nobody logged in on this browser either
-        else:
-
-            async def still_paired() -> bool:
-                return await call(display_pairing.is_live, shop, token)
-
-            return await _event_stream(request, _feed(request, "display"), "sale", still_paired)
+    elif not token and not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
+        raise Unauthenticated("this display is not paired with the till; enter a pairing code", NOT_PAIRED)
     who = await actor(request)
     await call(require, shop, who, Permission.SELL)
-    return await _event_stream(request, _feed(request, "display"), "sale")
+    return None
+
+
+async def display_stream(request: Request) -> Response:
+    """The till's own screens follow with a cashier's session; a paired display with its
+    credential, which only the display's routes read."""
+    pairing = await _paired_display(request)
+    if pairing is None:
+        return await _event_stream(request, _feed(request, "display"), "sale")
+    shop, token = shop_of(request), request.cookies[DISPLAY_COOKIE]
+
+    async def still_paired() -> bool:
+        return await call(display_pairing.is_live, shop, token)
+
+    return await _event_stream(request, _feed(request, "display"), "sale", still_paired)
 
 
 async def display_paired(request: Request) -> Response:
-    """What the display page asks first: is this window paired with the till? 401 says to
-    show the code entry."""
-    token = request.cookies.get(DISPLAY_COOKIE)
-    if not token:
-        raise Unauthenticated("this display is not paired with the till; enter a pairing code", NOT_PAIRED)
-    found = await call(display_pairing.display_for, shop_of(request), token)
-    return ok({"paired": True, "terminal_id": found.terminal_id, "paired_at": found.paired_at})
+    """What the display page asks when its stream is refused: 401 says to show the code entry."""
+    pairing = await _paired_display(request)
+    if pairing is None:
+        return ok({"paired": False, "terminal_id": shop_of(request).config.terminal_id, "paired_at": None})
+    return ok({"paired": True, "terminal_id": pairing.terminal_id, "paired_at": pairing.paired_at})
 
 
 async def pair_display(request: Request) -> Response:
@@ -255,8 +263,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/display/paired",
         display_paired,
         "Whether this customer display is paired with the till (its cookie from POST /display/pair)",
-        "a paired display",
-        statuses=(200, 401),
+        "cashier+ or a paired display",
+        statuses=(200, 401, 403),
     ),
     Endpoint(
         "POST",

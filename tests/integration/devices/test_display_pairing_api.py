@@ -42,6 +42,7 @@ def pair(display: TestClient, code: str) -> str:
 def test_a_display_pairs_with_the_tills_code(as_user: Any, display: TestClient) -> None:
     till = as_user("cashier")
     assert display.get("/api/v1/display/paired").json()["error"]["code"] == "display_not_paired"
+    assert till.get("/api/v1/display/paired").json()["paired"] is False, "the till's own window follows as before"
     assert till.get("/api/v1/display/pairing").json()["paired"] is False
     pair(display, code_from(till))
     mine = display.get("/api/v1/display/paired")
