@@ -49,7 +49,7 @@ export function setupDisplayPairing(C) {
       say($("display-done"), "The customer display is paired.");
     } else if (codeShown && state.code_expires_at === null) {
       showCode(null);
-      say($("display-error"), "The code expired. Show a new one.");
+      say($("display-error"), "The code expired: press New pairing code for another.");
     }
     pairedAt = state.paired_at;
     showState(state);
