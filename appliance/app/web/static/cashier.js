@@ -22,6 +22,9 @@
  * A module (for scanner.js's export); strict by itself.
  */
 import { createWedgeDetector } from "/static/scanner.js";
+import { setupDisplayPairing } from "/static/pairing.js";
+
+setupDisplayPairing(Comptoir); // the "Pair display" button and its dialog
 
 (() => {
   const C = Comptoir;
