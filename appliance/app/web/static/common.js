@@ -567,5 +567,10 @@ const Comptoir = (() => {
   };
 })();
 
+// One file, read two ways until every screen is a module: the manager and back-office pages
+// load it as a plain script and use the global; the till and the self-service screen import
+// comptoir.js, which imports this file as a module (where a top-level const is not global).
+globalThis.Comptoir = Comptoir;
+
 // node --test (tests/js) reads the amount rules without a browser; a page ignores this.
 if (typeof module === "object" && module && module.exports) module.exports = Comptoir;
