@@ -74,14 +74,15 @@ def expand(page: str) -> str:
     return _PART.sub(place, page)
 
 
-def _page(name: str) -> str:
+def page_html(name: str) -> str:
+    """The page as served: the template with its parts in place."""
     text = (importlib.resources.files("appliance.app.web") / "templates" / name).read_text(encoding="utf-8")
     return expand(text)
 
 
 def _serve(name: str) -> object:
     async def page(request: Request) -> Response:
-        return HTMLResponse(_page(name))
+        return HTMLResponse(page_html(name))
 
     page.__name__ = name.replace(".", "_")
     return page

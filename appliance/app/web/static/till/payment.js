@@ -10,7 +10,7 @@ import { refreshShift, words } from "./shifts.js";
 
 /** What cash settles the sale with now: the due rounded to the store's smallest coin
  *  (the server's totals.cash_due), the due itself where the store does not round. */
-function cashDue(sale) {
+export function cashDue(sale) {
   const t = sale.totals;
   return typeof t.cash_due === "number" ? t.cash_due : t.due;
 }
@@ -21,8 +21,8 @@ export function amountError(text) {
 }
 
 /** Exact, then the next round amounts a customer is likely to hand over. */
-function quickAmounts(due) {
-  const exp = C.exponent(state.currency);
+export function quickAmounts(due, currency = state.currency) {
+  const exp = C.exponent(currency);
   const unit = 10 ** exp;
   const steps = exp === 0 ? [100, 500, 1000, 2000, 5000, 10000] : [1, 5, 10, 20, 50, 100].map((s) => s * unit);
   const out = [];

@@ -34,6 +34,27 @@ function lineDetails(line) {
   return bits.length ? el("span", { class: "line-notes" }, bits.join(" · ")) : null;
 }
 
+const NO_TOTALS = { subtotal: 0, discount: 0, tax: 0, total: 0, paid: 0, due: 0 };
+
+/** The totals box as it reads for a sale (none: all zero): each amount written in the
+ * currency, the discount and paid rows shown only when there is some, a row per tax. */
+export function totalsShown(sale, currency) {
+  const write = (minor) => C.formatAmount(minor, currency);
+  const totals = sale ? sale.totals : NO_TOTALS;
+  const off = totals.discount || 0;
+  return {
+    subtotal: write(totals.subtotal),
+    discount: "−" + write(off),
+    discountLabel: sale && sale.order_discount ? "Discounts (incl. sale)" : "Discounts",
+    showDiscount: off > 0,
+    taxes: (sale ? sale.taxes : []).map((tax) => ({ label: `${tax.name} ${tax.rate}%`, amount: write(tax.amount) })),
+    total: write(totals.total),
+    paid: write(totals.paid),
+    showPaid: totals.paid > 0,
+    due: write(totals.due),
+  };
+}
+
 export function render() {
   const sale = state.sale;
   const body = $("lines-body");
@@ -66,22 +87,21 @@ export function render() {
   if (picked) picked.scrollIntoView({ block: "nearest" });
 
   // Totals
-  const totals = sale ? sale.totals : { subtotal: 0, discount: 0, tax: 0, total: 0, paid: 0, due: 0 };
-  $("t-subtotal").textContent = fmt(totals.subtotal);
-  const off = totals.discount || 0;
-  $("t-discount").textContent = "−" + fmt(off);
-  $("t-discount-label").textContent = sale && sale.order_discount ? "Discounts (incl. sale)" : "Discounts";
-  C.show($("t-discount-row"), off > 0);
+  const totals = sale ? sale.totals : NO_TOTALS;
+  const shown = totalsShown(sale, state.currency);
+  $("t-subtotal").textContent = shown.subtotal;
+  $("t-discount").textContent = shown.discount;
+  $("t-discount-label").textContent = shown.discountLabel;
+  C.show($("t-discount-row"), shown.showDiscount);
   for (const old of document.querySelectorAll("#totals .tax-row")) old.remove();
   const anchor = $("t-total-row");
-  for (const tax of sale ? sale.taxes : []) {
-    anchor.before(el("div", { class: "tax-row" },
-      el("dt", {}, `${tax.name} ${tax.rate}%`), el("dd", {}, fmt(tax.amount))));
+  for (const tax of shown.taxes) {
+    anchor.before(el("div", { class: "tax-row" }, el("dt", {}, tax.label), el("dd", {}, tax.amount)));
   }
-  $("t-total").textContent = fmt(totals.total);
-  $("t-paid").textContent = fmt(totals.paid);
-  C.show($("t-paid-row"), totals.paid > 0);
-  $("t-due").textContent = fmt(totals.due);
+  $("t-total").textContent = shown.total;
+  $("t-paid").textContent = shown.paid;
+  C.show($("t-paid-row"), shown.showPaid);
+  $("t-due").textContent = shown.due;
   // A card payment whose outcome the card network has not confirmed yet (card_pending).
   const checking = (sale && sale.card_pending) || 0;
   $("card-checking").textContent = checking > 0
