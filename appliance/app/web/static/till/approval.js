@@ -1,4 +1,5 @@
-/* The till: supervisor approval inside a dialog. */
+/* The till: a supervisor's approval inside a dialog (the fieldset is pages.py's approval part):
+ * the act is tried as the cashier first, and asks for the approval only when the API refuses it. */
 
 import C, { $, api, say } from "../comptoir.js";
 import { APPROVAL_MISSING } from "./constants.js";

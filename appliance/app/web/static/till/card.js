@@ -1,4 +1,4 @@
-/* The till: card. */
+/* The till: the card tender (the card network's answer, declines, a payment still being checked). */
 
 import C, { $, api, say } from "../comptoir.js";
 import { state, tenderKey } from "./state.js";

@@ -1,4 +1,4 @@
-/* The till: the customer on the sale. */
+/* The till: the customer on the sale (found or enrolled, their points), kept per sale in this tab. */
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";

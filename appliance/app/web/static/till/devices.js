@@ -1,4 +1,4 @@
-/* The till: status: the network (this screen's reach of the service) and the printer. */
+/* The till: status of the network (this screen's reach of the service) and of the printer. */
 
 import C, { $, api } from "../comptoir.js";
 import { state } from "./state.js";

@@ -1,4 +1,4 @@
-/* The till: discounts. */
+/* The till: discounts on a line or on the whole sale. */
 
 import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";

@@ -1,4 +1,4 @@
-/* The till: keypads. */
+/* The till: the on-screen keypads of its amount and quantity fields. */
 
 import C, { $, el } from "../comptoir.js";
 import { state } from "./state.js";

@@ -1,4 +1,5 @@
-/* The till: dialogs. */
+/* The till: what every dialog does when it closes (messages and passwords cleared, the scan field
+ * focused again), and the quantity, void and cancel-the-sale dialogs. */
 
 import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";

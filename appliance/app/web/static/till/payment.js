@@ -1,4 +1,4 @@
-/* The till: cash. */
+/* The till: the cash tender (quick-cash buttons, the due at the coin, change) and a sale completed. */
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { saleDone, state, tenderKey } from "./state.js";

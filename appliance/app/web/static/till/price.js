@@ -1,4 +1,4 @@
-/* The till: price override. */
+/* The till: a line's price overridden, with its reason. */
 
 import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";

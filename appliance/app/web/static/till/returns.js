@@ -1,4 +1,4 @@
-/* The till: returns. */
+/* The till: returns found by the receipt number or the day, to the original tenders or store credit. */
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";

@@ -1,4 +1,4 @@
-/* The till: formatting; the sale on screen; selecting a line. */
+/* The till: the sale on screen (lines, totals, what can be done now), selecting a line, a new sale. */
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { clearSale, selectLine, state, stepSelection, takeSale } from "./state.js";

@@ -1,4 +1,4 @@
-/* The till: scanning. */
+/* The till: scans queued and sent one at a time (each answer is the whole sale). */
 
 import C, { $, api } from "../comptoir.js";
 import { state } from "./state.js";

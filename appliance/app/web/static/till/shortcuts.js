@@ -1,4 +1,4 @@
-/* The till: buttons and keys. */
+/* The till: its buttons and keys (the shortcut table, a key kept while busy). */
 
 import C, { $ } from "../comptoir.js";
 import { keepKey, state } from "./state.js";

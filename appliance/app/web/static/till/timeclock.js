@@ -1,4 +1,4 @@
-/* The till: time clock. */
+/* The till: the time clock (in, break, out). */
 
 import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";
