@@ -20,9 +20,7 @@
  * close, Z report), "no sale", reprints marked COPY, the printer's queue; and the time clock.
  *
  * This file only puts the parts together: each part of the till is a module of static/till/
- * (one per section of the screen), sharing one state (till/state.js). Each part's wire() finds
- * its buttons and fields on the page; they are called in the order the screen was built in,
- * then the session starts.
+ * (one per part of the screen), all sharing one state (till/state.js); then the session starts.
  */
 import C, { $, api } from "./comptoir.js";
 import { SALE_KEY } from "./till/constants.js";
@@ -57,7 +55,13 @@ import * as timeclock from "./till/timeclock.js";
 import * as scanners from "./till/scanners.js";
 import * as shortcuts from "./till/shortcuts.js";
 
-for (const part of [weight, search, items, sale, keypad, lines, payment, discount, price, returns, card, customers, giftcards, tenders, noreceipt, devices, shifts, drawer, timeclock, scanners, shortcuts]) part.wire();
+// Each part finds its buttons and fields once, in the order the screen was built in (parts
+// that listen on one node, as the wedge and the shortcuts both do on the keys, keep theirs).
+const PARTS = [
+  weight, search, items, sale, keypad, lines, payment, discount, price, returns, card, customers,
+  giftcards, tenders, noreceipt, devices, shifts, drawer, timeclock, scanners, shortcuts,
+];
+for (const part of PARTS) part.wire();
 whenFree(onKey); // a shortcut kept while the till was busy is played once it is free
 
 const session = C.session({
