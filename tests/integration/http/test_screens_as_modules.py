@@ -50,3 +50,10 @@ def test_the_self_service_screen_shares_common_js(client: Any) -> None:
     page = client.get("/selfservice")
     assert re.findall(r"<script[^>]*>", page.text) == ['<script type="module" src="/static/selfservice.js">']
     assert {"/static/comptoir.js", "/static/common.js"} <= set(_modules(client, "/static/selfservice.js"))
+
+
+def test_a_module_is_checked_again_at_each_load_and_unchanged_costs_a_304(client: Any) -> None:
+    first = client.get("/static/till/state.js")
+    assert first.headers["cache-control"] == "no-cache" and first.headers["etag"]
+    again = client.get("/static/till/state.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
