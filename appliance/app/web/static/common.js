@@ -574,6 +574,3 @@ const Comptoir = (() => {
 // load it as a plain script and use the global; the till and the self-service screen import
 // comptoir.js, which imports this file as a module (where a top-level const is not global).
 globalThis.Comptoir = Comptoir;
-
-// node --test (tests/js) reads the amount rules without a browser; a page ignores this.
-if (typeof module === "object" && module && module.exports) module.exports = Comptoir;
