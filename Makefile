@@ -45,6 +45,8 @@ tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json | system-deps
 js-deps: tests/e2e/node_modules/.stamp
 
 # The screens' own logic that runs without a browser (scanner detection…), with node's runner.
+# static/package.json says the screens' .js files are ES modules: Debian 12's Node 18 does not
+# guess it (Node 20.19 does), and a fresh machine has Debian's.
 js-test: | system-deps-fast
 	node --test tests/js/
 
@@ -52,8 +54,8 @@ run: venv
 	$(BIN)/comptoir demo --data-dir $(DEMO_DIR) --port $(PORT)
 
 lint: venv
-	$(BIN)/ruff check appliance tests bench
-	$(BIN)/ruff format --check appliance tests bench
+	$(BIN)/ruff check appliance tests bench image
+	$(BIN)/ruff format --check appliance tests bench image
 
 typecheck: venv
 	$(BIN)/mypy

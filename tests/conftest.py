@@ -17,9 +17,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from appliance.app.services import auth, catalog, users
+from appliance.app.services import auth, catalog, shifts, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import settings as settings_store
 from appliance.app.web.app import create_app
 
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path(__file__).parent.parent / "build" / "escpos-cache"))
@@ -44,11 +45,21 @@ class Store:
         return auth.login(self.shop, username, PASSWORD, "127.0.0.1").actor
 
 
+def set_cash_needs_shift(shop: Shop, on: bool) -> None:
+    """The store rule "cash needs an open shift" (on as a store is shipped), set as a manager
+    would in Store rules, without the audit entry a test has no use for."""
+    with shop.db.transaction() as tx:
+        settings_store.put(tx, shifts.CASH_NEEDS_SHIFT, on)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A new store (GST 5% + QST 9.975%, CAD, prices before tax) with one user per role
-    and a small catalogue."""
+    and a small catalogue. Cash needs no open shift here: the tests on this store are about
+    selling, refunds, reports…, not the drawer; those about the drawer ask for
+    `cash_needs_shift`, and tests/integration/http/test_cash_needs_shift.py holds the rule."""
     shop, admin_password = init_store(tmp_path / "data", NewStore(store_name="Test Market"))
+    set_cash_needs_shift(shop, False)
     for role in ("cashier", "supervisor", "manager", "auditor"):
         users.add_user(shop, None, role, role, PASSWORD)
     users.add_user(shop, None, "boss", "admin", PASSWORD)
@@ -57,6 +68,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
     auth.badge_throttle._failures.clear()
     yield Store(shop, admin_password, tmp_path / "data")
     shop.close()
+
+
+@pytest.fixture
+def cash_needs_shift(store: Store) -> Store:
+    """The store with the rule as shipped: cash only on a till with an open shift."""
+    set_cash_needs_shift(store.shop, True)
+    return store
 
 
 class Api:

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     STORE_CREDIT = "store_credit"  # refund onto a gift card instead of the original tenders
     APPROVE_VARIANCE = "approve_variance"  # close a shift whose count is off by more than the limit
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
+    POINTS_WITHOUT_CARD = "points_without_card"  # spend a customer's points who cannot show their loyalty card
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -52,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.PRICE_OVERRIDE,
             _P.DISCOUNT_OVER_LIMIT,
             _P.APPROVE_RESTRICTED,
+            _P.POINTS_WITHOUT_CARD,
             _P.RETURN_WITHOUT_RECEIPT,
             _P.SERVE_CUSTOMERS,
             _P.CLOCK_IN,
@@ -70,6 +72,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.VIEW_REPORTS,
             _P.DISCOUNT_OVER_LIMIT,
             _P.APPROVE_RESTRICTED,
+            _P.POINTS_WITHOUT_CARD,
             _P.APPROVE_VARIANCE,
             _P.RETURN_WITHOUT_RECEIPT,
             _P.STORE_CREDIT,

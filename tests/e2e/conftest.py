@@ -5,8 +5,9 @@ driven by Playwright.
   admin's one-time password and the data dir.
 - `make_live_app` (module scope): the same, with a `seed(shop)` callable run on the open
   store before it is served (add products and staff through the services), and optionally
-  a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments, and
-  `config` overrides for `load` (e.g. `{"mode": "self_service"}`).
+  a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments,
+  `config` overrides for `load` (e.g. `{"mode": "self_service"}`), and `cash_needs_shift`
+  (the store rule as shipped; off by default here, on for the tests about the drawer).
 - `acquirer` (module scope): the simulated card acquirer (`comptoir acquirer serve`) as a
   subprocess on a free loopback port; gives its URL. Test cards: docs/acquirer-protocol.md.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
@@ -37,6 +38,7 @@ import pytest
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop
 from appliance.config import load
+from tests.conftest import set_cash_needs_shift
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,11 +89,15 @@ def serve_store(
     new: NewStore | None = None,
     gateway_url: str | None = None,
     config: dict[str, Any] | None = None,
+    cash_needs_shift: bool = False,
 ) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
     shop, password = init_store(data_dir, new or NewStore())
     try:
+        # Off unless asked: these tests are about what the screens do with a sale, not about
+        # the drawer (tests/conftest.py's `store` says the same).
+        set_cash_needs_shift(shop, cash_needs_shift)
         if seed is not None:
             seed(shop)
     finally:
@@ -113,9 +119,10 @@ def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
             new: NewStore | None = None,
             gateway_url: str | None = None,
             config: dict[str, Any] | None = None,
+            cash_needs_shift: bool = False,
         ) -> LiveApp:
             store = tmp_path_factory.mktemp("store")
-            return stack.enter_context(serve_store(store, seed, new, gateway_url, config))
+            return stack.enter_context(serve_store(store, seed, new, gateway_url, config, cash_needs_shift))
 
         yield make
 

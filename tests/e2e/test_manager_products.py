@@ -46,7 +46,7 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
 
 
 def open_products(page: Any, app: LiveApp) -> None:
-    log_in(page, app.url + "/manager", MANAGER)
+    log_in(page, app.url + "/backoffice#products", MANAGER)
     page.get_by_role("heading", name="Products", exact=True).wait_for()
     expect(page.locator("#product-body")).to_contain_text("Bread loaf")
 

@@ -45,7 +45,7 @@ def seed(shop: Shop) -> None:
 
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+    return make_live_app(seed=seed, cash_needs_shift=True)  # the store rules as shipped
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def new_promotion(page: Any, name: str, kind: str, **fields: str) -> None:
 def test_promotions_made_on_screen_price_the_next_sale(
     app: LiveApp, page: Any, till: httpx.Client, screenshot: Any
 ) -> None:
-    login(page, app.url + "/manager", MANAGER)
+    login(page, app.url + "/backoffice", MANAGER)
     page.get_by_role("link", name="Promotions").click()
     page.get_by_role("heading", name="Promotions", exact=True).wait_for()
     expect(page.locator("#promo-body")).to_contain_text("No promotion running or planned.")
@@ -140,7 +140,7 @@ def test_promotions_made_on_screen_price_the_next_sale(
 def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     app: LiveApp, page: Any, till: httpx.Client, screenshot: Any
 ) -> None:
-    login(page, app.url + "/manager", ADMIN)
+    login(page, app.url + "/backoffice", ADMIN)
     page.get_by_role("link", name="Store rules").click()
     page.get_by_role("heading", name="Store rules", exact=True).wait_for()
     expect(page.get_by_label("Points per CAD spent")).to_have_value("1")
@@ -197,10 +197,13 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     expect(cash.get_by_role("alert")).to_contain_text("not a language")
     page.get_by_label("How amounts are written").fill("en-CA")
     page.get_by_label("Cash rounding").select_option("0.10")
+    expect(page.get_by_label("Cash needs an open shift")).to_be_checked()  # on as shipped
+    page.get_by_label("Cash needs an open shift").uncheck()
     cash.get_by_role("button", name="Save cash rules").click()
     expect(page.locator("#cash-done")).to_contain_text("Saved")
     money_rules = till.get("/settings/rules").json()
     assert (money_rules["cash_rounding"], money_rules["locale"]) == ("0.10", "en-CA")
+    assert money_rules["cash_requires_shift"] is False
     assert rules["variable_measure_prefixes"] == {
         "20": "price",
         "22": "price",
@@ -229,13 +232,14 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     changes = [json.dumps(e["details"]) for e in entries if e["action"] == "settings_change"]
     assert len(changes) == 4 and "PPIIIIIVVVVVK" in changes[-2]  # one a save; the refused ones left none
     assert "cash_rounding" in changes[-1] and "en-CA" in changes[-1]
+    assert "cash_requires_shift" in changes[-1] and "false" in changes[-1]  # switching it off is audited
 
 
 def test_the_new_manager_sections_have_no_axe_violations(app: LiveApp, axe_page: Any) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
     page, axe = axe_page, Axe()
-    login(page, app.url + "/manager#promotions", ADMIN)
+    login(page, app.url + "/backoffice#promotions", ADMIN)
     page.get_by_role("heading", name="Promotions", exact=True).wait_for()
     page.locator("#promo-body tr").first.wait_for()
     axe.check(page, "manager-promotions")

@@ -132,7 +132,7 @@ def test_the_sales_report_draws_the_tender_mix_and_the_top_products(
     app: LiveApp, shift: dict[str, Any], page: Any
 ) -> None:
     refused = csp_watch(page)
-    log_in(page, app.url + "/manager#reports", MANAGER)
+    log_in(page, app.url + "/backoffice#sales", MANAGER)
     page.get_by_role("button", name="Show report").click()
     expect(page.locator("#chart-tenders")).to_be_visible()
     assert drawn(page, "chart-tenders")["type"] == "doughnut"
@@ -177,7 +177,7 @@ def test_the_reports_with_charts_and_a_z_report_have_no_axe_violations(
         page.locator("#z-body tr").first.get_by_role("button").click()
         expect(page.locator("#z-view")).to_be_visible()
         axe.check(page, "reports-z-report")
-        page.goto(app.url + "/manager#reports")
+        page.goto(app.url + "/backoffice#sales")
         page.get_by_role("button", name="Show report").click()
         expect(page.locator("#chart-products")).to_be_visible()
         axe.check(page, "manager-sales-report-charts")

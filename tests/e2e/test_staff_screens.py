@@ -56,8 +56,9 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
 
 
 def open_staff(page: Any, app: LiveApp) -> None:
-    log_in(page, app.url + "/manager#staff", MANAGER)
+    log_in(page, app.url + "/manager#staff", MANAGER)  # the old address: the back office's Staff
     page.get_by_role("heading", name="Staff", exact=True).wait_for()
+    assert page.url == app.url + "/backoffice#staff"
     expect(page.locator("#staff-body")).to_contain_text(CASHIER[0])
 
 

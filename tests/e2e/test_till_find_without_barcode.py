@@ -213,7 +213,7 @@ def test_a_manager_arranges_the_buttons_in_the_back_office(app: LiveApp, axe_pag
 
 
 def test_a_manager_gives_loose_produce_a_plu_on_screen(app: LiveApp, page: Any) -> None:
-    log_in(page, app.url + "/manager", MANAGER)
+    log_in(page, app.url + "/backoffice#products", MANAGER)
     page.get_by_role("heading", name="Products", exact=True).wait_for()
     form = page.get_by_role("form", name="New product")
     form.get_by_label("SKU").fill("CHE")

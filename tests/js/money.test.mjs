@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import C from "../../appliance/app/web/static/common.js";
+import C from "../../appliance/app/web/static/comptoir.js";
 
 const NNBSP = "\u202f"; // narrow no-break space: how fr-CA groups thousands in print
 const NBSP = "\u00a0";

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import R from "../../appliance/app/web/static/report_charts.js";
+import "../../appliance/app/web/static/report_charts.js";
+
+const R = globalThis.ReportCharts;
 
 const labels = { total: "Total", taken: "Taken" };
 

@@ -34,6 +34,8 @@ MIN_SEARCH = 3  # characters a till's customer search needs
 FOUND_PER_SESSION = 200  # customers a session remembers having found
 FOUND_SESSIONS = 1000
 TILL_RESULTS = 20  # a till's search shows at most this many
+# A loyalty card's number as its barcode reads: letters and digits, stored in capitals.
+_LOYALTY_CARD = re.compile(r"[A-Z0-9]{6,32}")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 
 
@@ -64,6 +66,20 @@ def _phone(value: object) -> str | None:
     if not 6 <= len(digits) <= 15:
         raise Invalid("a phone number has 6 to 15 digits", "invalid_phone")
     return ("+" if value.strip().startswith("+") else "") + digits
+
+
+def _loyalty_card(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    card = value.strip().upper() if isinstance(value, str) else ""
+    if not _LOYALTY_CARD.fullmatch(card):
+        raise Invalid("a loyalty card number is 6 to 32 letters or digits", "invalid_loyalty_card")
+    return card
+
+
+def masked_card(card: str | None) -> str | None:
+    """Enough to tell which card it is, not enough to spend with it."""
+    return None if card is None else "•••• " + card[-4:]
 
 
 def _flag(value: object) -> int:
@@ -102,6 +118,8 @@ def _json(row: Any, conn: Connection, *, contact: bool = True) -> dict[str, Any]
         "email": row["email"] if contact else None,
         "phone": row["phone"] if contact else None,
         "contact_hint": contact_hint(row["email"], row["phone"]),
+        # The card's number spends points: only the back office sees it whole.
+        "loyalty_card": row["loyalty_card"] if contact else masked_card(row["loyalty_card"]),
         "consent": bool(row["consent"]),
         "points": row["points"],
         "points_value": loyalty.value_of(r, row["points"]),
@@ -112,19 +130,26 @@ def _json(row: Any, conn: Connection, *, contact: bool = True) -> dict[str, Any]
 
 
 def _unique(exc: IntegrityError) -> Conflict:
-    which = "email" if "email" in str(exc) else "phone"
-    return Conflict(f"another customer has that {which}", f"customer_{which}_exists")
+    which = next((k for k in ("email", "phone", "loyalty_card") if k in str(exc)), "phone")
+    return Conflict(f"another customer has that {which.replace('_', ' ')}", f"customer_{which}_exists")
 
 
 def create(
-    shop: Shop, actor: Actor, name: str, email: str | None = None, phone: str | None = None, consent: bool = False
+    shop: Shop,
+    actor: Actor,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    consent: bool = False,
+    loyalty_card: str | None = None,
 ) -> dict[str, Any]:
     require(shop, actor, Permission.SERVE_CUSTOMERS)
-    values = (_name(name), _email(email), _phone(phone), int(bool(consent)))
+    values = (_name(name), _email(email), _phone(phone), int(bool(consent)), _loyalty_card(loyalty_card))
     with shop.db.transaction() as tx:
         try:
             cur = tx.execute(
-                "INSERT INTO customers(name, email, phone, consent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO customers(name, email, phone, consent, loyalty_card, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (*values, shop.now(), shop.now()),
             )
         except IntegrityError as exc:
@@ -136,7 +161,8 @@ def create(
 
 
 def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]:
-    """By exact email or phone, or by the start of a name; erased customers never show.
+    """By a loyalty card's number, exact email or phone, or by the start of a name; erased
+    customers never show.
 
     Only the back office lists customers without a search: at the till a search takes three
     characters at least, so that nobody pages through the customer list from a cashier's
@@ -151,7 +177,11 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
                 f"type at least {MIN_SEARCH} characters of a name, or a phone number or email", "search_too_short"
             )
         limit = min(limit, TILL_RESULTS)
-    if not text:
+    # A scanned card is tried first: its digits would otherwise read as a phone number.
+    carded = customers_store.by_loyalty_card(conn, text.upper()) if _LOYALTY_CARD.fullmatch(text.upper()) else None
+    if carded is not None:
+        rows = [carded]
+    elif not text:
         rows = conn.execute(
             "SELECT * FROM customers WHERE erased_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
         ).fetchall()
@@ -169,7 +199,9 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
         ).fetchall()
     if not manages:
         _remember_found(actor, [int(r["id"]) for r in rows])
-    return {"customers": [_json(r, conn, contact=manages) for r in rows]}
+    # `by_card` tells the till the text was the customer's card: naming them with it lets
+    # them spend their points.
+    return {"customers": [_json(r, conn, contact=manages) for r in rows], "by_card": carded is not None}
 
 
 # Which customers each session found by a search: the ids it may then read (their points,
@@ -216,7 +248,13 @@ def get(shop: Shop, actor: Actor, customer_id: int) -> dict[str, Any]:
 
 def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     require(shop, actor, Permission.MANAGE_CUSTOMERS)
-    checks: dict[str, Callable[[object], object]] = {"name": _name, "email": _email, "phone": _phone, "consent": _flag}
+    checks: dict[str, Callable[[object], object]] = {
+        "name": _name,
+        "email": _email,
+        "phone": _phone,
+        "consent": _flag,
+        "loyalty_card": _loyalty_card,
+    }
     sets = {key: checks[key](value) for key, value in changes.items() if key in checks}
     if not sets:
         raise Invalid("nothing to change", "nothing_to_change")
@@ -256,7 +294,8 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
                 (customer_id, -row["points"], actor.user_id, shop.now()),
             )
         tx.execute(
-            "UPDATE customers SET name = ?, email = NULL, phone = NULL, consent = 0, points = 0, points_owed = 0, "
+            "UPDATE customers SET name = ?, email = NULL, phone = NULL, loyalty_card = NULL, consent = 0, "
+            "points = 0, points_owed = 0, "
             "erased_at = ?, updated_at = ? WHERE id = ?",
             (ERASED_NAME, shop.now(), shop.now(), customer_id),
         )
@@ -346,12 +385,16 @@ def _entry(
 # -- at the till ----------------------------------------------------------------------------------
 
 
-def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | None) -> dict[str, Any]:
-    """Names the customer of an open sale (None takes them off), so it earns them points."""
+def attach_to_sale(
+    shop: Shop, actor: Actor, sale_id: int, customer_id: int | None, loyalty_card: str | None = None
+) -> dict[str, Any]:
+    """Names the customer of an open sale (None takes them off), so it earns them points;
+    named by a scan of their loyalty card, they may then spend points without an approval."""
     from appliance.app.services import sales
 
     require(shop, actor, Permission.SELL)
     require(shop, actor, Permission.SERVE_CUSTOMERS)
+    card = _loyalty_card(loyalty_card)
     with shop.db.transaction() as tx:
         sale = tx.execute("SELECT status FROM sales WHERE id = ?", (sale_id,)).fetchone()
         if sale is None:
@@ -361,16 +404,24 @@ def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | No
         redeemed = tx.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)).fetchone()
         if redeemed:
             raise Conflict("points were already redeemed on this sale", "loyalty_redeemed")
+        if card is not None:
+            holder = customers_store.by_loyalty_card(tx, card)
+            if holder is None:
+                raise NotFound("no customer holds that loyalty card", "loyalty_card_not_found")
+            customer_id = int(holder["id"])
         if customer_id is None:
             tx.execute("DELETE FROM sale_customers WHERE sale_id = ?", (sale_id,))
         else:
             if _row(tx, customer_id)["erased_at"] is not None:
                 raise Conflict("this customer was erased", "customer_erased")
             tx.execute(
-                "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) "
-                "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id",
-                (sale_id, customer_id),
+                "INSERT INTO sale_customers(sale_id, customer_id, card_shown) VALUES (?, ?, ?) "
+                "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id, "
+                "card_shown = excluded.card_shown",
+                (sale_id, customer_id, int(card is not None)),
             )
+            if card is not None:
+                _remember_found(actor, [customer_id])
         answer = sales.view(shop, sale_id, tx)
         answer["customer"] = sale_customer(tx, sale_id)
         return answer
@@ -405,18 +456,34 @@ def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
 
 
 def pay_with_points(
-    shop: Shop, actor: Actor, sale_id: int, amount: int, customer_id: int | None = None
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    amount: int,
+    customer_id: int | None = None,
+    loyalty_card: str | None = None,
+    approval: str | None = None,
 ) -> dict[str, Any]:
     """Points as a tender: the sale's customer (or the one named, who is then attached) pays
-    `amount` with points, debited in the payment's own transaction."""
+    `amount` with points, debited in the payment's own transaction. Points are spent by the
+    one who shows the card (scanned now, or when the customer was named on the sale);
+    without it a supervisor approves, so a cashier cannot spend a found customer's points."""
     from appliance.app.services import sales
 
     require(shop, actor, Permission.SELL)
-    if customer_id is not None:
-        # Naming a customer by id is a search: a self-service kiosk, which may not look
-        # customers up, could otherwise spend anyone's points by walking the ids.
+    card = _loyalty_card(loyalty_card)
+    if customer_id is not None or card is not None:
+        # Naming a customer by id (or by a card) is a search: a self-service kiosk, which may
+        # not look customers up, could otherwise spend anyone's points by walking the ids.
         require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
+    holder = None
+    if card is not None:
+        holder = customers_store.by_loyalty_card(conn, card)
+        if holder is None:
+            raise NotFound("no customer holds that loyalty card", "loyalty_card_not_found")
+        if customer_id is None:
+            customer_id = int(holder["id"])
     attached = conn.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
     if customer_id is None:
         if attached is None:
@@ -424,6 +491,17 @@ def pay_with_points(
         customer_id = int(attached[0])
     elif attached is not None and attached[0] != customer_id:
         raise Conflict("the sale is for another customer", "customer_mismatch")
+    approver = None
+    if holder is not None:
+        if holder["id"] != customer_id:
+            raise Forbidden("that loyalty card is not this customer's", "loyalty_card_mismatch")
+    elif not customers_store.card_shown(conn, sale_id, customer_id):
+        if not approval and not can(actor.role, Permission.POINTS_WITHOUT_CARD):
+            raise Forbidden(
+                "scan the customer's loyalty card, or a supervisor approves spending points without it",
+                "forbidden",
+            )
+        approver = require(shop, actor, Permission.POINTS_WITHOUT_CARD, approval)
     taken: dict[str, int] = {}
 
     def charge(tx: Connection, applied: int) -> None:
@@ -443,8 +521,9 @@ def pay_with_points(
             (customer_id, -points, sale_id, actor.user_id, shop.now()),
         )
         tx.execute(
-            "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) ON CONFLICT(sale_id) DO NOTHING",
-            (sale_id, customer_id),
+            "INSERT INTO sale_customers(sale_id, customer_id, card_shown) VALUES (?, ?, ?) "
+            "ON CONFLICT(sale_id) DO NOTHING",
+            (sale_id, customer_id, int(holder is not None)),
         )
         taken["points"] = points
 
@@ -455,7 +534,7 @@ def pay_with_points(
         "loyalty",
         amount,
         reference=f"customer:{customer_id}",
-        details={"customer_id": customer_id},
+        details={"customer_id": customer_id, **({"approved_by": approver} if approver else {})},
         charge=charge,
     )
 

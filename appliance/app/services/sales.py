@@ -22,7 +22,7 @@ from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender, RefundSlip
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity, stacked_share
 from appliance.app.domain.tax import Totals, compute_totals
-from appliance.app.services import audit_log, hooks
+from appliance.app.services import audit_log, hooks, shifts
 from appliance.app.services.auth import approved_by, require, require_all
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -847,6 +847,10 @@ def _refund(
             back = _allocate_refund(tx, sale_id, amount - applied) if amount > applied else []
         else:
             back = _allocate_refund(tx, sale_id, amount)
+        if any(method == "cash" and part for _, method, part in back):
+            # Cash given back leaves a drawer someone counts: the till's open shift, whoever's it
+            # is (a supervisor refunds from the cashier's drawer).
+            shifts.check_shift_open(shop, tx)
         given: list[dict[str, Any]] = []
         for payment_id, method, part in back:
             # Cash leaves the drawer in whole coins: the part rounds as a sale's cash does.

@@ -25,6 +25,14 @@ from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
 
 DEFAULT_VARIANCE_LIMIT = 500  # minor units: 5.00
+# The store rule "cash needs an open shift": on unless a manager switched it off, so that
+# every coin taken or given back is counted into a drawer someone answers for.
+CASH_NEEDS_SHIFT = "cash_requires_shift"
+
+
+def cash_needs_shift(values: dict[str, Any]) -> bool:
+    """The rule as stored, on for a store that never set it (new or older stores alike)."""
+    return bool(values.get(CASH_NEEDS_SHIFT, True))
 
 
 def variance_limit(conn: Connection) -> int:
@@ -35,13 +43,24 @@ def open_row(conn: Connection, terminal_id: str) -> Any:
     return conn.execute("SELECT * FROM shifts WHERE terminal_id = ? AND closed_at IS NULL", (terminal_id,)).fetchone()
 
 
-def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
-    """Before cash moves at this till: the drawer is the actor's, or nobody's when the store
-    does not require shifts. Returns the open shift's id, if any."""
+def check_shift_open(shop: Shop, conn: Connection) -> Any:
+    """Before cash moves at this till: a shift is open on it, unless the store rule lets cash
+    move without one. Returns the open shift's row, or None."""
     row = open_row(conn, shop.config.terminal_id)
+    if row is None and cash_needs_shift(settings_store.get_all(conn)):
+        raise Conflict(
+            "no shift is open on this till: open a shift with a counted float before taking or giving back cash",
+            "no_open_shift",
+        )
+    return row
+
+
+def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
+    """Before the actor takes cash at this till: a shift is open (check_shift_open) and the
+    drawer is the actor's, or nobody's when the store rule lets cash move without a shift.
+    Returns the open shift's id, if any."""
+    row = check_shift_open(shop, conn)
     if row is None:
-        if settings_store.get_all(conn).get("cash_requires_shift", False):
-            raise Conflict("open a shift on this drawer before taking cash", "no_open_shift")
         return None
     if row["user_id"] != actor.user_id:
         raise _in_use(conn, row)

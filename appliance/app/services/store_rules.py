@@ -1,6 +1,6 @@
 """The back office's store settings: loyalty rules, gift card expiry, how the scale's
-labels are read, cash rounding and the store's locale, and how long the card vault may keep a settled
-card number (changes audited)."""
+labels are read, cash rounding and the store's locale, whether cash needs an open shift, and
+how long the card vault may keep a settled card number (changes audited)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
-from appliance.app.services import audit_log, card_vault
+from appliance.app.services import audit_log, card_vault, shifts
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
 from appliance.app.store import settings as settings_store
@@ -28,6 +28,7 @@ RULES = (
     card_vault.KEEP_RULE,
     "cash_rounding",
     "locale",
+    shifts.CASH_NEEDS_SHIFT,
 )
 # A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -48,6 +49,7 @@ def get(shop: Shop, actor: Actor) -> dict[str, Any]:
         card_vault.KEEP_RULE: int(values.get(card_vault.KEEP_RULE) or 0),
         "cash_rounding": labels.cash_rounding,
         "locale": labels.locale,
+        shifts.CASH_NEEDS_SHIFT: shifts.cash_needs_shift(values),
     }
 
 
@@ -90,6 +92,8 @@ def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
         tag = changes["locale"]
         if not isinstance(tag, str) or not _LOCALE.match(tag):
             raise Invalid(f"locale {_shown(tag)} refused: a language tag such as fr-CA or en-CA", "invalid_locale")
+    if shifts.CASH_NEEDS_SHIFT in changes and not isinstance(changes[shifts.CASH_NEEDS_SHIFT], bool):
+        raise Invalid("whether cash needs an open shift is true or false", "invalid_rule")
 
 
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from appliance.app.services import sales, shifts
 from appliance.app.services.shop import Actor, Shop
 
 
-def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any], approval: str | None = None) -> dict[str, Any]:
     method = body["method"]
     if method == "cash" and actor.role == "customer":
         raise Invalid("cash is taken at a staffed till; please pay by card here", "tender_unavailable")
@@ -26,5 +26,7 @@ def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any]) -> dict[st
     if method == "loyalty":
         from appliance.app.services import customers
 
-        return customers.pay_with_points(shop, actor, sale_id, body["amount"], body.get("customer"))
+        return customers.pay_with_points(
+            shop, actor, sale_id, body["amount"], body.get("customer"), body.get("loyalty_card"), approval
+        )
     raise Invalid(f"{method.replace('_', ' ')} payments are not set up on this till", "tender_unavailable")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from appliance.app.store.db import Connection
 
 
@@ -13,3 +15,16 @@ def on_a_recent_sale(conn: Connection, customer_id: int, terminal_id: str, since
         (customer_id, terminal_id, since),
     ).fetchone()
     return row is not None
+
+
+def by_loyalty_card(conn: Connection, card: str) -> Any:
+    """The live (not erased) customer holding `card`, or None."""
+    return conn.execute("SELECT * FROM customers WHERE loyalty_card = ? AND erased_at IS NULL", (card,)).fetchone()
+
+
+def card_shown(conn: Connection, sale_id: int, customer_id: int) -> bool:
+    """Whether `customer_id` was named on the sale by a scan of their loyalty card."""
+    row = conn.execute(
+        "SELECT card_shown FROM sale_customers WHERE sale_id = ? AND customer_id = ?", (sale_id, customer_id)
+    ).fetchone()
+    return row is not None and bool(row[0])

@@ -153,6 +153,7 @@ PAYMENT = {
         },
         "gift_card": {"type": "string", "maxLength": 40},
         "customer": INT,
+        "loyalty_card": {"type": "string", "maxLength": 32},
     },
     "required": ["method", "amount"],
     "additionalProperties": False,
@@ -498,7 +499,7 @@ async def add_payment(request: Request) -> Response:
         return ok(answer, 201)
 
     def pay() -> tuple[int, dict[str, Any]]:
-        return 201, tenders.pay(shop, who, sale_id, body)
+        return 201, tenders.pay(shop, who, sale_id, body, request.headers.get("x-approval"))
 
     status, answer = await call(idempotency.run_once, shop, who, key, f"payments:{sale_id}", body, pay)
     return ok(answer, status)

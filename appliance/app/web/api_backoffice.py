@@ -60,6 +60,7 @@ CUSTOMER = _object(
         "email": {"type": ["string", "null"], "maxLength": 254},
         "phone": {"type": ["string", "null"], "maxLength": 32},
         "consent": {"type": "boolean"},
+        "loyalty_card": {"type": ["string", "null"], "maxLength": 32},
     },
     ["name"],
 )
@@ -69,11 +70,12 @@ CUSTOMER_CHANGE = _object(
         "email": {"type": ["string", "null"], "maxLength": 254},
         "phone": {"type": ["string", "null"], "maxLength": 32},
         "consent": {"type": "boolean"},
+        "loyalty_card": {"type": ["string", "null"], "maxLength": 32},
     }
 )
 ERASE = _object({"reason": STR})
 POINTS = _object({"points": INT, "reason": STR}, ["points", "reason"])
-SALE_CUSTOMER = _object({"customer_id": NULLABLE_INT}, ["customer_id"])
+SALE_CUSTOMER = _object({"customer_id": NULLABLE_INT, "loyalty_card": {"type": "string", "maxLength": 32}})
 GIFT_CARD_SALE = _object({"amount": INT, "code": {"type": "string", "maxLength": 40}}, ["amount"])
 GIFT_CARD_CODE = _object({"code": {"type": "string", "maxLength": 40}}, ["code"])
 REASON = _object({"reason": STR}, ["reason"])
@@ -113,6 +115,11 @@ RULES = _object(
             "type": "string",
             "description": "how the store writes amounts, a BCP 47 tag such as fr-CA or en-CA",
             "maxLength": 35,
+        },
+        "cash_requires_shift": {
+            "type": "boolean",
+            "description": "cash is taken or given back only on a till with an open shift (409 no_open_shift "
+            "otherwise); on by default",
         },
     }
 )
@@ -254,6 +261,7 @@ async def create_customer(request: Request) -> Response:
             body.get("email"),
             body.get("phone"),
             body.get("consent", False),
+            body.get("loyalty_card"),
         ),
         201,
     )
@@ -298,7 +306,10 @@ async def sale_customer(request: Request) -> Response:
     who = await actor(request)
     sale_id = _id(request, "sale_id")
     body = await json_body(request, SALE_CUSTOMER)
-    return ok(await call(customers.attach_to_sale, shop_of(request), who, sale_id, body["customer_id"]))
+    if "customer_id" not in body and "loyalty_card" not in body:
+        raise BadRequest("name the customer by customer_id (null takes them off) or loyalty_card", "invalid_request")
+    card = body.get("loyalty_card")
+    return ok(await call(customers.attach_to_sale, shop_of(request), who, sale_id, body.get("customer_id"), card))
 
 
 # -- gift cards --------------------------------------------------------------------------------------
@@ -659,7 +670,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/settings/rules",
         get_rules,
-        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding and the store's locale",
+        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale and "
+        "whether cash needs an open shift",
         "cashier+",
         statuses=(200, 401, 403),
     ),
@@ -667,8 +679,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PUT",
         "/settings/rules",
         put_rules,
-        "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding or the "
-        "store's locale (audited)",
+        "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding, the "
+        "store's locale or whether cash needs an open shift (audited)",
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),

@@ -88,7 +88,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer calls an attendant (audited)",
         "sell",
         ATTENDANT,
-        statuses=(201, 400, 401, 403, 422),
+        statuses=(201, 400, 401, 403, 422, 429),
     ),
     Endpoint(
         "GET",

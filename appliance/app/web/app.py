@@ -53,7 +53,8 @@ INTERNAL_ERROR = json.dumps(
 
 
 class SecurityHeaders:
-    """Adds the headers to every response, errors included; API answers are never cached.
+    """Adds the headers to every response, errors included; API answers are never cached, and
+    static files are checked again each time they are used.
     Outermost, it is also where an unexpected exception becomes a 500 in JSON (with the
     headers), its traceback in the log and nothing of it in the answer."""
 
@@ -65,6 +66,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         no_store = scope["path"].startswith("/api/")
+        # The screens' scripts are some thirty modules importing one another: after an upgrade
+        # none may come from a browser's cache beside a newer one, so each is asked again
+        # (a 304 by its ETag when it has not changed).
+        revalidate = scope["path"].startswith("/static/")
         started = False
 
         async def wrapped(message: Message) -> None:
@@ -74,6 +79,8 @@ class SecurityHeaders:
                 headers = list(message.get("headers", [])) + HEADERS
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
+                elif revalidate:
+                    headers.append((b"cache-control", b"no-cache"))
                 message["headers"] = headers
             await send(message)
 

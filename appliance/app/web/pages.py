@@ -1,30 +1,99 @@
 """The screens: plain HTML shells whose scripts talk to the JSON API (no inline script, so
-the CSP can forbid it)."""
+the CSP can forbid it).
+
+A part repeated across a page's dialogs is written once here and placed by a one-line
+comment, e.g. ``<!-- approval id="refund-approval" pair -->``: the page is whole HTML when it
+leaves the server (no script builds it, nothing to wait for), and each copy keeps the ids
+the screen's script and its tests find it by."""
 
 from __future__ import annotations
 
+import html
 import importlib.resources
+import re
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-PAGES = {"/": "cashier.html", "/manager": "manager.html", "/backoffice": "backoffice.html"}
+PAGES = {"/": "cashier.html", "/backoffice": "backoffice.html"}
 PAGES["/selfservice"] = "selfservice.html"  # a customer alone at a self-service till
 PAGES["/display"] = "display.html"  # the customer display: a second window facing the customer
 
+_PART = re.compile(r"^(?P<indent>[ ]*)<!-- (?P<part>[a-z]+) (?P<attrs>[^>]*?) -->$", re.MULTILINE)
+_ATTR = re.compile(r'([a-z]+)(?:="([^"]*)")?')
 
-def _page(name: str) -> str:
-    return (importlib.resources.files("appliance.app.web") / "templates" / name).read_text(encoding="utf-8")
+
+def approval(attrs: dict[str, str]) -> list[str]:
+    """A supervisor's (or manager's) approval inside a dialog, hidden until the API asks for it.
+
+    ``id`` names the fieldset; its fields are ``{fields}-why``, ``-username`` and ``-password``
+    (``fields`` is the id unless given). ``who`` is "Supervisor" unless given; ``pair`` puts the
+    two fields side by side; ``plain`` leaves out the ``approval`` class (the void dialog's)."""
+    box = html.escape(attrs["id"])
+    fields = html.escape(attrs.get("fields", attrs["id"]))
+    who = html.escape(attrs.get("who", "Supervisor"))
+    css = "" if "plain" in attrs else ' class="approval"'
+    name = (
+        f'<label for="{fields}-username">{who} user name or badge</label>',
+        f'<input id="{fields}-username" autocomplete="off" data-takes-scan="badge" autocapitalize="none"'
+        ' spellcheck="false">',
+    )
+    secret = (
+        f'<label for="{fields}-password">{who} password or PIN</label>',
+        f'<input id="{fields}-password" type="password" autocomplete="off">',
+    )
+    if "pair" in attrs:
+        body = ['<div class="pair">']
+        body += [f"  <div>{name[0]}", f"    {name[1]}</div>"]
+        body += [f"  <div>{secret[0]}", f"    {secret[1]}</div>", "</div>"]
+    else:
+        body = [*name, *secret]
+    return [
+        f'<fieldset id="{box}"{css} hidden>',
+        f"  <legend>{who} approval</legend>",
+        f'  <p id="{fields}-why" class="hint"></p>',
+        *("  " + line for line in body),
+        "</fieldset>",
+    ]
+
+
+PARTS = {"approval": approval}
+
+
+def expand(page: str) -> str:
+    """The page with each part's comment replaced by the part, at the comment's indent."""
+
+    def place(match: re.Match[str]) -> str:
+        make = PARTS.get(match["part"])
+        if make is None:
+            return match[0]  # an ordinary comment
+        attrs = {key: value or "" for key, value in _ATTR.findall(match["attrs"])}
+        return "\n".join(match["indent"] + line for line in make(attrs))
+
+    return _PART.sub(place, page)
+
+
+def page_html(name: str) -> str:
+    """The page as served: the template with its parts in place."""
+    text = (importlib.resources.files("appliance.app.web") / "templates" / name).read_text(encoding="utf-8")
+    return expand(text)
 
 
 def _serve(name: str) -> object:
     async def page(request: Request) -> Response:
-        return HTMLResponse(_page(name))
+        return HTMLResponse(page_html(name))
 
     page.__name__ = name.replace(".", "_")
     return page
 
 
+async def _to_backoffice(request: Request) -> Response:
+    """/manager was the back office's other half: its bookmarks and links land in the one back
+    office (the browser keeps the #section across the redirect: /manager#staff → /backoffice#staff)."""
+    return RedirectResponse("/backoffice", status_code=301)
+
+
 def routes() -> list[BaseRoute]:
-    return [Route(path, _serve(name), methods=["GET"]) for path, name in PAGES.items()]  # type: ignore[arg-type]
+    pages: list[BaseRoute] = [Route(path, _serve(name), methods=["GET"]) for path, name in PAGES.items()]  # type: ignore[arg-type]
+    return [*pages, Route("/manager", _to_backoffice, methods=["GET"])]

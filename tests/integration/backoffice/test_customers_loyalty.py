@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from appliance.app.services import audit_log
-from tests.conftest import Store
+from tests.conftest import PASSWORD, Store
 from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash, put
+
+ADA_CARD, BOB_CARD = "2900000000017", "2900000000024"  # loyalty cards' barcodes
 
 
 def enrol(api: Any, name: str = "Ada Lovelace", **extra: Any) -> dict[str, Any]:
@@ -44,10 +47,10 @@ def test_a_customer_earns_a_point_per_dollar_on_a_completed_sale(cashier: Any, m
 
 
 def test_points_pay_part_of_a_sale_and_a_redemption_above_the_balance_is_refused(cashier: Any, manager: Any) -> None:
-    ada = enrol(cashier)
+    ada = enrol(cashier, loyalty_card=ADA_CARD)
     manager.post(f"/api/v1/customers/{ada['id']}/points", json={"points": 300, "reason": "welcome gift"})
     sale = new_sale(cashier, "96385074")  # bread 3.49, exempt
-    put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": ada["id"]})
+    put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"loyalty_card": ADA_CARD})
     over = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": 301})
     assert code_of(over) == (422, "insufficient_points")
     assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points"] == 300
@@ -62,13 +65,13 @@ def test_points_pay_part_of_a_sale_and_a_redemption_above_the_balance_is_refused
 
 
 def test_loyalty_needs_a_customer_and_cannot_be_switched_after_redeeming(cashier: Any, manager: Any) -> None:
-    ada, bob = enrol(cashier), enrol(cashier, "Bob")
+    ada, bob = enrol(cashier, loyalty_card=ADA_CARD), enrol(cashier, "Bob")
     manager.post(f"/api/v1/customers/{ada['id']}/points", json={"points": 100, "reason": "welcome gift"})
     sale = new_sale(cashier, "96385074")
     nobody = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": 10})
     assert code_of(nobody) == (422, "customer_required")
     named = cashier.post(
-        f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": 10, "customer": ada["id"]}
+        f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": 10, "loyalty_card": ADA_CARD}
     )
     assert named.status_code == 201
     switch = put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": bob["id"]})
@@ -81,10 +84,10 @@ def test_loyalty_needs_a_customer_and_cannot_be_switched_after_redeeming(cashier
 
 @pytest.mark.parametrize("amount", [0, -100, 10**13])
 def test_absurd_loyalty_amounts(cashier: Any, amount: int) -> None:
-    ada = enrol(cashier)
+    enrol(cashier, loyalty_card=ADA_CARD)
     sale = new_sale(cashier, "96385074")
     answer = cashier.post(
-        f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": amount, "customer": ada["id"]}
+        f"/api/v1/sales/{sale['id']}/payments", json={"method": "loyalty", "amount": amount, "loyalty_card": ADA_CARD}
     )
     assert answer.status_code == 422
 
@@ -191,3 +194,74 @@ def test_the_sale_names_its_customer_without_their_contact_details(cashier: Any)
     # ...and the completed sale what it earned them.
     done = pay_cash(cashier, again)
     assert (done["customer"]["points_earned"], done["customer"]["points"]) == (12, 12)
+
+
+def test_spending_points_needs_the_customer_s_card_or_a_supervisor(cashier: Any, manager: Any, store: Store) -> None:
+    ada = enrol(cashier, loyalty_card=ADA_CARD)
+    enrol(cashier, "Bob", loyalty_card=BOB_CARD)
+    manager.post(f"/api/v1/customers/{ada['id']}/points", json={"points": 100, "reason": "welcome gift"})
+    # Found by name, the customer is only named: their card was not seen.
+    sale = new_sale(cashier, "96385074")
+    put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": ada["id"]})
+    pay = f"/api/v1/sales/{sale['id']}/payments"
+    unseen = cashier.post(pay, json={"method": "loyalty", "amount": 10})
+    assert code_of(unseen) == (403, "forbidden") and "loyalty card" in unseen.json()["error"]["message"]
+    unknown = cashier.post(pay, json={"method": "loyalty", "amount": 10, "loyalty_card": "2900000000031"})
+    assert code_of(unknown) == (404, "loyalty_card_not_found")
+    someone_else = cashier.post(pay, json={"method": "loyalty", "amount": 10, "loyalty_card": BOB_CARD})
+    assert code_of(someone_else) == (409, "customer_mismatch")  # the sale is Ada's
+    not_hers = cashier.post(
+        pay, json={"method": "loyalty", "amount": 10, "customer": ada["id"], "loyalty_card": BOB_CARD}
+    )
+    assert code_of(not_hers) == (403, "loyalty_card_mismatch")
+    assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points"] == 100
+    shown = cashier.post(pay, json={"method": "loyalty", "amount": 10, "loyalty_card": ADA_CARD})
+    assert shown.status_code == 201, shown.text
+    # Without the card, a supervisor's approval stands in for it, once.
+    approval = cashier.post(
+        "/api/v1/auth/approve",
+        json={"username": "supervisor", "password": PASSWORD, "permission": "points_without_card"},
+    )
+    assert approval.status_code == 200, approval.text
+    headers = {"x-approval": approval.json()["approval"]}
+    approved = cashier.post(pay, json={"method": "loyalty", "amount": 10}, headers=headers)
+    assert approved.status_code == 201, approved.text
+    again = cashier.post(pay, json={"method": "loyalty", "amount": 10}, headers=headers)
+    assert code_of(again) == (403, "approval_invalid")
+    payments = store.shop.db.conn.execute(
+        "SELECT details FROM payments WHERE sale_id = ? AND method = 'loyalty' ORDER BY id", (sale["id"],)
+    ).fetchall()
+    assert [json.loads(p[0]).get("approved_by") for p in payments] == [None, "supervisor"]
+    assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points"] == 80
+    # Named by a scan of the card, the customer spends without anything more.
+    scanned = new_sale(cashier, "96385074")
+    put(cashier, f"/api/v1/sales/{scanned['id']}/customer", json={"loyalty_card": ADA_CARD.lower()})
+    spent = cashier.post(f"/api/v1/sales/{scanned['id']}/payments", json={"method": "loyalty", "amount": 10})
+    assert spent.status_code == 201, spent.text
+    assert cashier.get(f"/api/v1/customers/{ada['id']}").json()["points"] == 70
+
+
+def test_a_loyalty_card_finds_its_customer_and_only_the_back_office_sees_its_number(cashier: Any, manager: Any) -> None:
+    ada = enrol(cashier, "Ada Lovelace", phone="+1 514 555 0101", loyalty_card=ADA_CARD)
+    assert ada["loyalty_card"] == "•••• 0017"
+    # A card's digits would read as a phone number; the card wins.
+    found = cashier.get(f"/api/v1/customers?q={ADA_CARD}").json()
+    assert [(c["id"], c["loyalty_card"]) for c in found["customers"]] == [(ada["id"], "•••• 0017")]
+    assert found["by_card"] is True
+    assert cashier.get("/api/v1/customers?q=%2B15145550101").json()["by_card"] is False
+    assert manager.get(f"/api/v1/customers/{ada['id']}").json()["loyalty_card"] == ADA_CARD
+    twice = cashier.post("/api/v1/customers", json={"name": "Bob", "loyalty_card": ADA_CARD})
+    assert code_of(twice) == (409, "customer_loyalty_card_exists")
+    bad = cashier.post("/api/v1/customers", json={"name": "Bob", "loyalty_card": "12-34"})
+    assert code_of(bad) == (422, "invalid_loyalty_card")
+    # A lost card is replaced in the back office; the old number finds nobody.
+    replaced = manager.patch(f"/api/v1/customers/{ada['id']}", json={"loyalty_card": "2900000000048"})
+    assert replaced.status_code == 200, replaced.text
+    assert cashier.get(f"/api/v1/customers?q={ADA_CARD}").json()["customers"] == []
+    sale = new_sale(cashier, "96385074")
+    lost = put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"loyalty_card": ADA_CARD})
+    assert code_of(lost) == (404, "loyalty_card_not_found")
+    nothing = put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={})
+    assert nothing.status_code == 400
+    erased = manager.post(f"/api/v1/customers/{ada['id']}/erase", json={"reason": "asked"})
+    assert erased.status_code == 200 and erased.json()["loyalty_card"] is None

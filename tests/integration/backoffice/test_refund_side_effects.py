@@ -9,7 +9,7 @@ from typing import Any
 from appliance.app.services import audit_log
 from tests.conftest import Store
 from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash, put
-from tests.integration.backoffice.test_customers_loyalty import enrol
+from tests.integration.backoffice.test_customers_loyalty import ADA_CARD, enrol
 from tests.integration.backoffice.test_gift_cards import balance, sell_card
 
 MILK = "036000291452"  # 5.29 + tax
@@ -45,12 +45,12 @@ def test_points_earned_go_back_with_the_goods_pro_rata_and_all_with_the_last(cas
 def test_points_already_spent_are_taken_back_as_far_as_the_balance_goes(
     cashier: Any, manager: Any, store: Store
 ) -> None:
-    ada = enrol(cashier)
+    ada = enrol(cashier, loyalty_card=ADA_CARD)
     sale = new_sale(cashier, MILK, MILK)  # 12.17: 12 points
     put(cashier, f"/api/v1/sales/{sale['id']}/customer", json={"customer_id": ada["id"]})
     pay_cash(cashier, sale)
     spend = new_sale(cashier, "96385074")  # bread 3.49
-    put(cashier, f"/api/v1/sales/{spend['id']}/customer", json={"customer_id": ada["id"]})
+    put(cashier, f"/api/v1/sales/{spend['id']}/customer", json={"loyalty_card": ADA_CARD})
     paid = cashier.post(f"/api/v1/sales/{spend['id']}/payments", json={"method": "loyalty", "amount": 10})
     assert paid.status_code == 201, paid.text
     assert points(cashier, ada["id"]) == 2

@@ -128,11 +128,20 @@ def test_a_whole_day_on_the_store_calendar(manager: Any, cashier: Any) -> None:
     assert answer["timezone"] == "America/Montreal" and answer["from"] == "2020-01-01T05:00:00.000000Z"
 
 
-def test_the_running_the_shop_page_is_served_without_inline_script(client: Any) -> None:
+def test_the_back_office_is_one_page_served_without_inline_script(client: Any) -> None:
     page = client.get("/backoffice")
     assert page.status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert '<script src="/static/backoffice.js"></script>' in page.text
+    assert '<script src="/static/common.js"></script>' in page.text
+    for name in ("office", "manager", "backoffice"):
+        assert f'<script src="/static/{name}.js"></script>' in page.text
+        script = client.get(f"/static/{name}.js")
+        assert script.status_code == 200 and "element.style" not in script.text
     assert "<script>" not in page.text and "style=" not in page.text and "onclick=" not in page.text
-    script = client.get("/static/backoffice.js")
-    assert script.status_code == 200 and "element.style" not in script.text
+    assert page.text.count('id="login-form"') == 1 and page.text.count('id="password-form"') == 1
+
+
+def test_the_old_manager_address_lands_in_the_back_office(client: Any) -> None:
+    moved = client.get("/manager", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/backoffice"
+    assert client.get("/manager").text == client.get("/backoffice").text

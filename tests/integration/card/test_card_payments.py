@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict, Invalid
-from appliance.app.services import auth, card_payments, catalog, sales, users
+from appliance.app.services import auth, card_payments, catalog, sales, shifts, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import settings as settings_store
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security.pan_scan import scan_database, scan_paths
 from appliance.security.vault import TokenVault
@@ -70,6 +71,14 @@ def test_card_pays_a_sale_once(shop: Shop, cashier: Actor, desk: CardDesk) -> No
     assert "4111111111111111" not in repr(text)
     payment = shop.db.conn.execute("SELECT details FROM payments WHERE sale_id = ?", (sale_id,)).fetchone()
     assert '"last4": "1111"' in payment[0] and "4111111111111111" not in payment[0]
+
+
+def test_a_card_pays_with_no_shift_open(shop: Shop, cashier: Actor, desk: CardDesk) -> None:
+    """Cash needs an open shift (the store rule as shipped); a card does not."""
+    assert shifts.cash_needs_shift(settings_store.get_all(shop.db.conn))
+    assert shifts.open_row(shop.db.conn, shop.config.terminal_id) is None
+    sale_id = new_sale(shop, cashier)
+    assert card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "key-1")["status"] == "completed"
 
 
 def test_invalid_card_is_a_clear_error(shop: Shop, cashier: Actor, desk: CardDesk) -> None:

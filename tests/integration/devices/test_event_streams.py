@@ -123,3 +123,23 @@ def test_the_customer_display_follows_the_sale(server: str) -> None:
         done = next(stream)["data"]
         assert done["status"] == "completed" and done["change_text"] == "1.50" and done["paid_text"] == "5.00"
         assert done["rounding_text"] == "0.01"  # 3.49 is 3.50 in cash
+
+
+def test_a_paired_display_follows_the_sale_until_the_till_unpairs_it(server: str) -> None:
+    headers = login(server, "cashier")
+    code = httpx.post(f"{server}/api/v1/display/pairing-code", json={}, headers=headers).json()["code"]
+    with httpx.Client(timeout=5) as display:  # a second browser: no login, only the code
+        assert display.post(f"{server}/api/v1/display/pair", json={"code": code}).status_code == 201
+        with display.stream("GET", f"{server}/api/v1/display/stream") as response:
+            assert response.status_code == 200
+            stream = events(response)
+            assert next(stream)["data"]["idle"] is True
+            sale = httpx.post(f"{server}/api/v1/sales", headers=headers).json()
+            next(stream)
+            httpx.post(f"{server}/api/v1/sales/{sale['id']}/items", json={"barcode": "96385074"}, headers=headers)
+            shown = next(stream)["data"]
+            assert [line["name"] for line in shown["lines"]] == ["Bread"]
+            assert httpx.delete(f"{server}/api/v1/display/pairing", headers=headers).status_code == 200
+            httpx.post(f"{server}/api/v1/sales/{sale['id']}/items", json={"barcode": "96385074"}, headers=headers)
+            assert list(stream) == [], "the change after the unpairing is not shown: the stream ends"
+        assert display.get(f"{server}/api/v1/display/stream").status_code == 401

@@ -1,7 +1,7 @@
-/* Running the shop: time clock; stock (levels, adjustments, rules, counts, movements),
- * suppliers and purchase orders; customers and their points; gift cards; reports with CSV.
- * Sections show by the URL's hash and by the role's permissions, like the back office;
- * inside a section, an element with data-needs shows only to a role that holds it. */
+/* The back office's stock, customers and time: time clock; stock (levels, adjustments, rules,
+ * counts, movements), suppliers and purchase orders; customers and their points; gift cards;
+ * reports with CSV. office.js shows the sections (by the URL's hash and the role's
+ * permissions; inside a section, an element with data-needs shows only to a role that holds it). */
 "use strict";
 
 (() => {
@@ -19,41 +19,7 @@
   ];
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
-  const can = (p) => !!state.me && state.me.permissions.includes(p);
-
-  function sections() {
-    return Array.from(document.querySelectorAll(".office-main > section[data-needs]"));
-  }
-
-  function route() {
-    if (!state.me) return;
-    const allowed = sections().filter((s) => can(s.dataset.needs));
-    C.show($("nothing"), allowed.length === 0);
-    const current = allowed.find((s) => s.id === location.hash.slice(1)) || allowed[0];
-    for (const s of sections()) C.show(s, s === current);
-    for (const item of document.querySelectorAll(".office-nav li")) C.show(item, can(item.dataset.needs));
-    for (const part of document.querySelectorAll(".office-main section [data-needs]")) C.show(part, can(part.dataset.needs));
-    for (const link of document.querySelectorAll(".office-nav a")) {
-      if (current && link.getAttribute("href") === "#" + current.id) link.setAttribute("aria-current", "page");
-      else link.removeAttribute("aria-current");
-    }
-    const loaders = {
-      clock: loadClock,
-      stock: () => loadStock(""),
-      movements: () => loadMovements(""),
-      suppliers: loadSuppliers,
-      orders: () => { loadSuppliers(); loadOrders(); },
-      // Only who manages customers lists them all; others search (three characters at least).
-      customers: () => (can("manage_customers") ? findCustomers("") : say($("customer-error"), "")),
-      giftcards: () => { if (can("manage_gift_cards")) loadCards(); },
-      itemgrid: loadGrid,
-    };
-    if (current && loaders[current.id] && !current.dataset.loaded) {
-      current.dataset.loaded = "1";
-      loaders[current.id]();
-    }
-  }
-  window.addEventListener("hashchange", route);
+  const can = (p) => Office.can(p);
 
   /* -- time clock ------------------------------------------------------------------------ */
 
@@ -549,7 +515,7 @@
     $("orders-status").value = status;
     $("orders").dataset.loaded = "1";
     location.hash = "#orders";
-    route();
+    Office.route();
     if (!state.suppliersLoaded) loadSuppliers();
     if (!$("po-lines").rows.length) poLines.reset();
     say($("orders-done"), notice);
@@ -724,10 +690,10 @@
 
   function editCustomer(c) {
     showCustomer(c);
-    $("e-name").value = c.name;
-    $("e-email").value = c.email || "";
-    $("e-phone").value = c.phone || "";
-    $("e-consent").checked = c.consent;
+    $("ce-name").value = c.name;
+    $("ce-email").value = c.email || "";
+    $("ce-phone").value = c.phone || "";
+    $("ce-consent").checked = c.consent;
     $("points-form").reset();
     say($("customer-edit-error"), "");
     say($("customer-edit-done"), "");
@@ -745,8 +711,8 @@
     say($("customer-edit-error"), "");
     say($("customer-edit-done"), "");
     const wanted = {
-      name: $("e-name").value.trim(), email: $("e-email").value.trim() || null,
-      phone: $("e-phone").value.trim() || null, consent: $("e-consent").checked,
+      name: $("ce-name").value.trim(), email: $("ce-email").value.trim() || null,
+      phone: $("ce-phone").value.trim() || null, consent: $("ce-consent").checked,
     };
     const changes = {};
     for (const [key, value] of Object.entries(wanted)) if (value !== customer[key]) changes[key] = value;
@@ -1153,19 +1119,27 @@
   setUpReports();
   countLines.reset();
   poLines.reset();
-  const session = C.session({
+  Office.register({
+    loaders: {
+      clock: loadClock,
+      stock: () => loadStock(""),
+      movements: () => loadMovements(""),
+      suppliers: loadSuppliers,
+      orders: () => { loadSuppliers(); loadOrders(); },
+      // Only who manages customers lists them all; others search (three characters at least).
+      customers: () => (can("manage_customers") ? findCustomers("") : say($("customer-error"), "")),
+      giftcards: () => { if (can("manage_gift_cards")) loadCards(); },
+      itemgrid: loadGrid,
+    },
     onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
       for (const node of document.querySelectorAll(".currency")) node.textContent = settings.currency;
       if (settings.timezone) reportDays(settings.timezone);
       state.suppliersLoaded = false;
-      for (const s of sections()) delete s.dataset.loaded;
-      route();
     },
     onLoggedOut() {
       state.me = null;
     },
   });
-  session.start();
 })();

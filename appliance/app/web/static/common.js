@@ -1,4 +1,4 @@
-/* Comptoir screens: what the cashier and manager screens share.
+/* Comptoir screens: what the till and the back office share.
  *
  * Plain browser JavaScript, no build step. The CSP forbids inline script and style, so
  * everything here works on elements found by id and toggles the `hidden` attribute or
@@ -243,6 +243,8 @@ const Comptoir = (() => {
   /**
    * api("POST", "/sales", {json: {...}, headers: {...}, body, contentType, text: true})
    * Resolves with the parsed answer; rejects with ApiError carrying the API's own message.
+   * `csrf`: a token the screen holds itself (the self-service kiosk's, never stored); then the
+   * stored one is neither sent nor dropped, and no handler runs: the screen signs in again.
    * A 401 that means "no session" goes to the expired handler; a 403 password_change_required
    * to the must-change handler. Both still reject, so callers stop what they were doing.
    */
@@ -255,8 +257,9 @@ const Comptoir = (() => {
     } else if (opts.contentType) {
       headers["Content-Type"] = opts.contentType;
     }
+    const own = opts.csrf !== undefined;
     if (method !== "GET" && method !== "HEAD") {
-      const token = csrf();
+      const token = own ? opts.csrf : csrf();
       if (token) headers["X-CSRF-Token"] = token;
     }
     let response;
@@ -290,7 +293,7 @@ const Comptoir = (() => {
       handlers.mustChange(err);
     } else if (response.status === 403 && code === "pin_change_required" && handlers.mustChangePin) {
       handlers.mustChangePin(err);
-    } else if (response.status === 403 && code === "csrf_failed") {
+    } else if (response.status === 403 && code === "csrf_failed" && !own) {
       setCsrf(null);
       if (handlers.expired) handlers.expired(new ApiError(401, code, "Please log in again."));
     }
@@ -567,5 +570,7 @@ const Comptoir = (() => {
   };
 })();
 
-// node --test (tests/js) reads the amount rules without a browser; a page ignores this.
-if (typeof module === "object" && module && module.exports) module.exports = Comptoir;
+// One file, read two ways until every screen is a module: the manager and back-office pages
+// load it as a plain script and use the global; the till and the self-service screen import
+// comptoir.js, which imports this file as a module (where a top-level const is not global).
+globalThis.Comptoir = Comptoir;

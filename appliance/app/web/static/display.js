@@ -1,6 +1,10 @@
 // The customer display: a second window that shows the sale as the till changes it.
 // It listens to the till's event stream; EventSource reconnects by itself after a break.
 // No framework, no inline script or style (the CSP forbids both).
+//
+// No login here: a browser where nobody is logged in pairs with the till by the 6-digit code
+// the till shows (typed in, or opened as /display?code=123456), and keeps the display-only
+// cookie it gets for it. When the till unpairs it, the code entry comes back.
 
 const $ = (id) => document.getElementById(id);
 
@@ -46,8 +50,63 @@ export function render(view) {
   $("thanks").hidden = view.status !== "completed";
 }
 
+const CODE = /^[0-9]{6}$/;
+const PAIR_WORDS = {
+  400: "Type the 6 digits the till shows.",
+  401: "That code is wrong, used or expired. Ask the till for a new one.",
+  429: "Too many wrong codes. Wait a minute, then try again.",
+};
+let source = null;
+
+function showPairing(message) {
+  if (source) source.close();
+  source = null;
+  $("welcome").hidden = true;
+  $("sale").hidden = true;
+  $("connection").hidden = true;
+  $("pairing").hidden = false;
+  setText("pairing-error", message);
+  $("pairing-error").hidden = !message;
+  $("pairing-code").focus();
+}
+
+async function pair(code) {
+  let answer;
+  try {
+    answer = await fetch("/api/v1/display/pair", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ code }),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch (e) {
+    showPairing("The till cannot be reached. Check it is running, then try again.");
+    return false;
+  }
+  if (answer.status === 201) return true;
+  showPairing(PAIR_WORDS[answer.status] || `The till refused the code (HTTP ${answer.status}).`);
+  return false;
+}
+
+// The stream was refused outright: either this window is not paired (the code entry), or
+// the till is not there yet (try again later rather than give up).
+async function refused() {
+  try {
+    const answer = await fetch("/api/v1/display/paired", { credentials: "same-origin", cache: "no-store" });
+    if (answer.status === 401) {
+      showPairing("");
+      return;
+    }
+  } catch (e) {
+    /* the till is away: try again below */
+  }
+  setTimeout(connect, 5000);
+}
+
 function connect() {
-  const source = new EventSource("/api/v1/display/stream");
+  $("pairing").hidden = true;
+  source = new EventSource("/api/v1/display/stream");
   source.addEventListener("sale", (event) => {
     $("connection").hidden = true;
     render(JSON.parse(event.data));
@@ -57,11 +116,38 @@ function connect() {
   });
   source.addEventListener("error", () => {
     $("connection").hidden = false;
-    if (source.readyState === EventSource.CLOSED) {
-      // Refused outright (no session yet): try again later rather than give up.
-      setTimeout(connect, 5000);
+    if (source && source.readyState === EventSource.CLOSED) {
+      source = null;
+      refused();
     }
   });
 }
 
-connect();
+$("pairing-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const code = $("pairing-code").value.replace(/\s/g, "");
+  if (!CODE.test(code)) {
+    showPairing(PAIR_WORDS[400]);
+    return;
+  }
+  $("pairing-submit").disabled = true;
+  const paired = await pair(code);
+  $("pairing-submit").disabled = false;
+  if (!paired) return;
+  $("pairing-code").value = "";
+  $("pairing-error").hidden = true;
+  $("welcome").hidden = false;
+  connect();
+});
+
+async function start() {
+  const code = new URLSearchParams(window.location.search).get("code");
+  if (code !== null) {
+    // Spent or not, the code leaves the address bar and the history.
+    window.history.replaceState(null, "", window.location.pathname);
+    if (!(await pair(code.replace(/\s/g, "")))) return;
+  }
+  connect();
+}
+
+start();

@@ -1,5 +1,6 @@
-/* The back office: products, CSV import, promotions, staff, store rules, sales report, audit log.
- * Sections show by the URL's hash (#products, #import, …) and by the role's permissions. */
+/* The back office's catalogue, staff and store: products, CSV import, promotions, staff
+ * accounts, store rules, the sales report, the audit log. office.js shows the sections (by
+ * the URL's hash, #products, #import, …, and by the role's permissions). */
 "use strict";
 
 (() => {
@@ -10,37 +11,6 @@
   };
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
-  const can = (permission) => !!state.me && state.me.permissions.includes(permission);
-
-  /* -- sections ----------------------------------------------------------------------- */
-
-  function sections() {
-    return Array.from(document.querySelectorAll(".office-main > section[data-needs]"));
-  }
-
-  function route() {
-    if (!state.me) return;
-    const allowed = sections().filter((s) => can(s.dataset.needs));
-    C.show($("nothing"), allowed.length === 0);
-    const wanted = location.hash.slice(1);
-    const current = allowed.find((s) => s.id === wanted) || allowed[0];
-    for (const s of sections()) C.show(s, s === current);
-    for (const link of document.querySelectorAll(".office-nav a")) {
-      if (current && link.getAttribute("href") === "#" + current.id) link.setAttribute("aria-current", "page");
-      else link.removeAttribute("aria-current");
-    }
-    if (!current) return;
-    const loaders = {
-      products: () => Promise.all([loadCategories(), searchProducts()]),
-      promotions: () => Promise.all([loadCategories(), loadPromotions()]),
-      staff: loadStaff, rules: loadRules, audit: loadAudit,
-    };
-    if (loaders[current.id] && !current.dataset.loaded) {
-      current.dataset.loaded = "1";
-      loaders[current.id]();
-    }
-  }
-  window.addEventListener("hashchange", route);
 
   /** "The price “3,9x” is not an amount in CAD (at most 2 decimals)." */
   function notAnAmount(what, text) {
@@ -140,20 +110,20 @@
     clearBlame(event.target);
     say($("category-error"), "");
     say($("category-done"), "");
-    const name = $("c-name").value.trim();
+    const name = $("cat-name").value.trim();
     if (!name) {
       say($("category-error"), "Give the category a name.");
-      blame($("c-name"));
+      blame($("cat-name"));
       return;
     }
     try {
       const made = await api("POST", "/categories", { json: { name } });
-      $("c-name").value = "";
+      $("cat-name").value = "";
       await loadCategories();
       say($("category-done"), `Category “${made.name}” added.`);
     } catch (err) {
       say($("category-error"), err.message);
-      blame($("c-name"));
+      blame($("cat-name"));
     }
   });
 
@@ -751,6 +721,7 @@
       show(r) {
         $("ru-rounding").value = r.cash_rounding;
         $("ru-locale").value = r.locale;
+        $("ru-cash-shift").checked = r.cash_requires_shift;
         C.setLocale(r.locale); // this screen writes amounts the new way at once
       },
       wanted() {
@@ -762,7 +733,7 @@
           known = [];
         }
         if (!known.length) throw new Problem(`“${tag}” is not a language this screen knows, e.g. fr-CA.`, $("ru-locale"));
-        return { cash_rounding: $("ru-rounding").value, locale: tag };
+        return { cash_rounding: $("ru-rounding").value, locale: tag, cash_requires_shift: $("ru-cash-shift").checked };
       },
       field: (err) => (err.code === "invalid_locale" ? "ru-locale" : "ru-rounding"),
     },
@@ -901,20 +872,20 @@
         : [el("tr", {}, el("td", { colspan: String(heads.length) }, "None in this period."))])));
   }
 
-  $("report-form").addEventListener("submit", async (event) => {
+  $("sales-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    say($("report-error"), "");
-    const from = $("r-from").value;
-    const to = $("r-to").value;
+    say($("sales-error"), "");
+    const from = $("sales-from").value;
+    const to = $("sales-to").value;
     if (!from || !to) {
-      say($("report-error"), "Choose both days.");
+      say($("sales-error"), "Choose both days.");
       return;
     }
     if (to < from) {
-      say($("report-error"), "The last day comes before the first.");
+      say($("sales-error"), "The last day comes before the first.");
       return;
     }
-    const out = $("report-out");
+    const out = $("sales-out");
     try {
       const r = await api("GET", "/reports/sales?" + new URLSearchParams({
         from: dayStart(from), to: dayStart(to, 1),
@@ -957,7 +928,7 @@
       if (r.top_products.length) ReportCharts.draw("chart-products", best, m);
     } catch (err) {
       out.replaceChildren();
-      say($("report-error"), err.message);
+      say($("sales-error"), err.message);
     }
   });
 
@@ -1003,23 +974,14 @@
   }
   $("audit-more").addEventListener("click", loadAudit);
 
-  /** The newer screen for stock, customers, gift cards, the time clock and period reports:
-   * linked once the app serves it, for a role that can use it. */
-  async function showBackOffice() {
-    const link = $("to-backoffice");
-    C.show(link, false);
-    if (!["clock_in", "manage_stock", "serve_customers", "view_reports"].some(can)) return;
-    try {
-      const answer = await fetch("/backoffice", { method: "HEAD", cache: "no-store" });
-      C.show(link, answer.ok);
-    } catch (e) {
-      C.show(link, false);
-    }
-  }
-
   /* -- start -------------------------------------------------------------------------------- */
 
-  const session = C.session({
+  Office.register({
+    loaders: {
+      products: () => Promise.all([loadCategories(), searchProducts()]),
+      promotions: () => Promise.all([loadCategories(), loadPromotions()]),
+      staff: loadStaff, rules: loadRules, audit: loadAudit,
+    },
     onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
@@ -1032,34 +994,28 @@
           state.timezone = null; // a zone this browser does not know: fall back to its own
         }
       }
-      $("report-zone").textContent = state.timezone
+      $("sales-zone").textContent = state.timezone
         ? `Days run midnight to midnight in the store's time zone (${state.timezone}).`
         : "Days run midnight to midnight on this till's clock.";
       for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
       const exp = C.exponent(settings.currency);
       $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
-      for (const item of document.querySelectorAll(".office-nav li[data-needs]")) C.show(item, can(item.dataset.needs));
-      showBackOffice();
       const today = storeToday();
-      if (!$("r-from").value) $("r-from").value = today;
-      if (!$("r-to").value) $("r-to").value = today;
+      if (!$("sales-from").value) $("sales-from").value = today;
+      if (!$("sales-to").value) $("sales-to").value = today;
       promotionDays();
       showKindFields();
       state.rules = null;
       state.editing = null;
       C.show($("edit-card"), false);
-      for (const s of sections()) delete s.dataset.loaded;
       $("audit-body").replaceChildren();
       state.auditAfter = 0;
-      route();
     },
     onLoggedOut() {
       state.me = null;
       staffList.managing = null;
       hideSecret();
       C.show($("staff-manage"), false);
-      for (const s of sections()) C.show(s, false);
     },
   });
-  session.start();
 })();

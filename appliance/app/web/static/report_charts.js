@@ -95,5 +95,6 @@ const ReportCharts = (() => {
   return { forReport, figure, draw, clear, tenderName };
 })();
 
-// node --test (tests/js) reads which chart suits a report without a browser; a page ignores this.
-if (typeof module === "object" && module && module.exports) module.exports = ReportCharts;
+// Read two ways, like common.js: the back office loads it as a plain script and uses the
+// global; node --test (tests/js) imports it as a module, where a top-level const is not global.
+globalThis.ReportCharts = ReportCharts;

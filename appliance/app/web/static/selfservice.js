@@ -4,8 +4,10 @@
  * till's password-less kiosk session (POST /auth/kiosk, role `customer`); its CSRF token is
  * kept in this closure only, never in storage. A card number lives in its input field
  * until the payment request is sent, and the fields are cleared whatever the answer.
+ *
+ * A module: money is written and the API called by common.js (comptoir.js), as on the till.
  */
-"use strict";
+import C from "./comptoir.js";
 
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -130,59 +132,21 @@
 
   /* -- money: integers of minor units, shown with the language's separators ------------- */
 
-  const EXPONENTS = { JPY: 0, KRW: 0, BHD: 3, KWD: 3, TND: 3 };
+  // The language's own way of writing amounts (common.js formatLocal, its currency table).
+  const LOCALES = { en: "en-CA", fr: "fr-CA", uk: "uk-UA" };
   let currency = "CAD";
 
   function money(minor) {
-    const exp = Object.prototype.hasOwnProperty.call(EXPONENTS, currency) ? EXPONENTS[currency] : 2;
-    const sign = minor < 0 ? "-" : "";
-    const digits = String(Math.abs(minor)).padStart(exp + 1, "0");
-    const group = lang === "en" ? "," : "\u00a0";
-    const point = lang === "en" ? "." : ",";
-    const whole = digits.slice(0, digits.length - exp).replace(/\B(?=(\d{3})+(?!\d))/g, group);
-    const text = exp ? whole + point + digits.slice(digits.length - exp) : whole;
-    return sign + text + "\u00a0" + currency;
+    return C.formatLocal(minor, currency, LOCALES[lang] || LOCALES[DEFAULT_LANG]) + "\u00a0" + currency;
   }
 
   /* -- the API: the kiosk session, its CSRF token held here only ------------------------ */
 
   let csrf = null;
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function request(method, path, opts = {}) {
-    const headers = Object.assign({ Accept: opts.text ? "text/plain" : "application/json" }, opts.headers);
-    let body;
-    if (opts.json !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(opts.json);
-    }
-    if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
-    let response;
-    try {
-      response = await fetch("/api/v1" + path, { method, headers, body, credentials: "same-origin", cache: "no-store" });
-    } catch (e) {
-      throw new ApiError(0, "network", t("offline"));
-    }
-    if (response.ok) return opts.text ? response.text() : response.json();
-    let code = "http_" + response.status;
-    let message = "";
-    try {
-      const data = await response.json();
-      if (data && data.error) {
-        code = data.error.code || code;
-        message = data.error.message || "";
-      }
-    } catch (e) {
-      /* not JSON */
-    }
-    throw new ApiError(response.status, code, message);
+  /** common.js api() with the kiosk's own token (never the staff's stored one). */
+  function request(method, path, opts = {}) {
+    return C.api(method, path, { ...opts, csrf, noExpiry: true });
   }
 
   async function signIn() {

@@ -1,0 +1,224 @@
+/* The till: the customer on the sale (found or enrolled, their points), kept per sale in this tab. */
+
+import C, { $, api, el, say } from "../comptoir.js";
+import { state } from "./state.js";
+import { EXTRAS_KEY } from "./constants.js";
+import { announce, newSale, render, setSale } from "./sale.js";
+import { ensureSale } from "./scan.js";
+
+/** The customer and gift cards of a sale live on this screen (the sale's view does not
+ * carry them): kept per sale id in sessionStorage, so a reload or a resume finds them. */
+export function loadExtras(id) {
+  try {
+    const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}");
+    return (all && all[id]) || {};
+  } catch (e) {
+    return {};
+  }
+}
+
+export function saveExtras() {
+  if (!state.sale) return;
+  try {
+    const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}") || {};
+    all[state.sale.id] = { customer: state.customer, cards: state.giftCards };
+    const ids = Object.keys(all).map(Number).sort((a, b) => a - b);
+    for (const old of ids.slice(0, Math.max(ids.length - 20, 0))) delete all[old]; // parked sales are few
+    sessionStorage.setItem(EXTRAS_KEY, JSON.stringify(all));
+  } catch (e) {
+    /* kept for this page only */
+  }
+}
+
+export function forgetExtras(id) {
+  try {
+    const all = JSON.parse(sessionStorage.getItem(EXTRAS_KEY) || "{}") || {};
+    delete all[id];
+    sessionStorage.setItem(EXTRAS_KEY, JSON.stringify(all));
+  } catch (e) {
+    /* nothing kept */
+  }
+}
+
+export function pointsWords(c) {
+  return `${c.points} point${c.points === 1 ? "" : "s"}, worth ${C.money(c.points_value, state.currency)}`;
+}
+
+export function renderCustomer() {
+  const c = state.customer;
+  C.show($("customer-box"), !!c && !state.done); // on the receipt screen, the points note says it
+  if (!c) return;
+  $("customer-name").textContent = c.name;
+  $("customer-points").textContent = pointsWords(c);
+}
+
+function setCustomer(customer) {
+  state.customer = customer || null;
+  if (state.sale) state.extrasFor = state.sale.id;
+  saveExtras();
+  render();
+}
+
+/** The customer's points as they stand now (after a redemption, or the sale's earning). */
+export async function refreshCustomer() {
+  if (!state.customer) return null;
+  try {
+    const fresh = await api("GET", `/customers/${state.customer.id}`);
+    if (state.customer && state.customer.id === fresh.id) setCustomer(fresh);
+    return fresh;
+  } catch (e) {
+    return null; // the points on screen stay as they were
+  }
+}
+
+export function openCustomer() {
+  if (state.busy || $("customer-button").disabled) return;
+  if (state.done) newSale({ keepFocus: true }); // the customer of the next sale
+  say($("customer-done"), "");
+  $("customer-q").value = "";
+  $("customer-body").replaceChildren();
+  C.show($("customer-table"), false);
+  C.show($("customer-none"), false);
+  showEnrol(false);
+  renderCustomerCurrent();
+  C.openDialog($("customer-dialog"), $("customer-q"));
+}
+
+function renderCustomerCurrent() {
+  const c = state.customer;
+  C.show($("customer-current"), !!c);
+  if (c) $("customer-current-text").textContent = `On this sale: ${c.name}, ${pointsWords(c)}.`;
+}
+
+function showEnrol(open) {
+  C.show($("customer-new-form"), open);
+  $("customer-new-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+  if (!open) return;
+  const q = $("customer-q").value.trim();
+  $("customer-new-name").value = q && !/[@\d]/.test(q) ? q : "";
+  $("customer-new-email").value = q.includes("@") ? q : "";
+  $("customer-new-phone").value = /^\+?[\d\s().-]{6,}$/.test(q) ? q : "";
+  $("customer-new-consent").checked = false;
+  $("customer-new-name").focus();
+}
+
+/** PUT /sales/{id}/customer: names (or, with null, clears) the customer of the open sale. */
+async function attachCustomer(id, name) {
+  if (state.busy) return;
+  state.busy = true;
+  say($("customer-error"), "");
+  try {
+    const sale = await ensureSale();
+    const answer = await api("PUT", `/sales/${sale.id}/customer`, { json: { customer_id: id } });
+    const customer = answer.customer || null;
+    delete answer.customer;
+    setSale(answer);
+    setCustomer(customer);
+    C.closeDialog($("customer-dialog"));
+    announce(customer ? `${customer.name} named on the sale: ${pointsWords(customer)}.` : `${name || "The customer"} taken off the sale.`);
+  } catch (err) {
+    say($("customer-error"), err.message);
+  } finally {
+    state.busy = false;
+  }
+}
+
+/** After the sale: the points it earned the customer (from their purchase history). */
+export async function showPointsEarned(sale) {
+  const c = state.customer;
+  if (!c) return;
+  const still = () => state.done && state.sale && state.sale.id === sale.id;
+  try {
+    const history = await api("GET", `/customers/${c.id}/purchases?limit=20`);
+    const fresh = await api("GET", `/customers/${c.id}`);
+    if (!still()) return;
+    const mine = history.purchases.find((p) => p.sale_id === sale.id);
+    const earned = mine ? mine.points_earned : 0;
+    setCustomer(fresh);
+    $("loyalty-note").textContent = `${fresh.name} earned ${earned} point${earned === 1 ? "" : "s"}; ` +
+      `balance ${pointsWords(fresh)}.`;
+    C.show($("loyalty-note"), true);
+    announce(`${fresh.name} earned ${earned} points.`);
+  } catch (e) {
+    if (still()) {
+      $("loyalty-note").textContent = `Points for ${c.name} could not be read: ${e.message}`;
+      C.show($("loyalty-note"), true);
+    }
+  }
+}
+
+/** Its buttons and fields, once the page is there (cashier.js calls it once). */
+export function wire() {
+  $("customer-new-toggle").addEventListener("click", () => showEnrol($("customer-new-form").hidden));
+
+  $("customer-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const q = $("customer-q").value.trim();
+    say($("customer-error"), "");
+    say($("customer-done"), "");
+    if (!q) {
+      say($("customer-error"), "Type a phone number, an email or the start of a name.");
+      $("customer-q").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      const found = await api("GET", "/customers?" + new URLSearchParams({ q }));
+      const body = $("customer-body");
+      body.replaceChildren();
+      for (const c of found.customers) {
+        const pick = el("button", { type: "button", class: "primary", "aria-label": `Name ${c.name} on the sale` }, "Choose");
+        pick.addEventListener("click", () => attachCustomer(c.id, c.name));
+        body.append(el("tr", {},
+          el("td", {}, c.name),
+          // The till gets a hint (the phone's last digits), never the contact details themselves.
+          el("td", {}, c.contact_hint || "—"),
+          el("td", { class: "num" }, String(c.points)),
+          el("td", {}, pick)));
+      }
+      const any = found.customers.length > 0;
+      C.show($("customer-table"), any);
+      C.show($("customer-none"), !any);
+      const first = body.querySelector("button");
+      if (first) first.focus();
+    } catch (err) {
+      say($("customer-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  $("customer-clear").addEventListener("click", () => {
+    if (state.customer) attachCustomer(null, state.customer.name);
+  });
+
+  $("customer-new-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const name = $("customer-new-name").value.trim();
+    if (!name) {
+      say($("customer-error"), "Type the customer's name.");
+      $("customer-new-name").focus();
+      return;
+    }
+    state.busy = true;
+    say($("customer-error"), "");
+    let created = null;
+    try {
+      created = await api("POST", "/customers", {
+        json: {
+          name,
+          email: $("customer-new-email").value.trim() || null,
+          phone: $("customer-new-phone").value.trim() || null,
+          consent: $("customer-new-consent").checked,
+        },
+      });
+    } catch (err) {
+      say($("customer-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+    if (created) await attachCustomer(created.id, created.name);
+  });
+}

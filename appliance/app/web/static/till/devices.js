@@ -1,0 +1,86 @@
+/* The till: status of the network (this screen's reach of the service) and of the printer,
+ * and the customer display's pairing (pairing.js). */
+
+import C, { $, api } from "../comptoir.js";
+import { setupDisplayPairing } from "../pairing.js";
+import { state } from "./state.js";
+import { announce } from "./sale.js";
+
+export function setStatus(id, textId, stateName, text) {
+  const node = $(id);
+  node.dataset.state = stateName;
+  $(textId).textContent = text;
+}
+
+async function checkNetwork() {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 4000);
+  try {
+    const answer = await fetch("/healthz", { cache: "no-store", signal: controller.signal });
+    setStatus("net-status", "net-text", answer.ok ? "ok" : "bad", answer.ok ? "Network: online" : "Network: service not ready");
+  } catch (e) {
+    setStatus("net-status", "net-text", "bad", "Network: offline");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** GET /printer: {configured, running, pending, problem, jobs}. A build without the route
+ * (404) hides the printer's status. */
+export async function checkPrinter() {
+  if (!state.printer) return;
+  try {
+    const p = await api("GET", "/printer");
+    state.printerInfo = p;
+    const waiting = (p.jobs || []).length;
+    $("printer-count").textContent = String(waiting);
+    C.show($("printer-button"), waiting > 0 || !!p.problem);
+    let words = "ready";
+    let mood = "ok";
+    if (p.configured === false) {
+      words = "none set up";
+      mood = "unknown";
+    } else if (p.problem) {
+      words = String(p.problem);
+      mood = "bad";
+    } else if (p.pending > 0) {
+      words = `${p.pending} receipt${p.pending === 1 ? "" : "s"} waiting`;
+      mood = "warn";
+    } else if (p.running === false) {
+      words = "not running";
+      mood = "bad";
+    }
+    setStatus("printer-status", "printer-text", mood, `Printer: ${words}`);
+    C.show($("printer-status"), true);
+  } catch (err) {
+    if (err.status === 404 || err.status === 405) {
+      state.printer = false; // this build has no printer route
+      C.show($("printer-status"), false);
+    } else if (err.status !== 401) {
+      setStatus("printer-status", "printer-text", "bad", "Printer: status unknown");
+      C.show($("printer-status"), true);
+    }
+  }
+}
+
+export function startStatus() {
+  checkNetwork();
+  checkPrinter();
+  if (!state.statusTimer) {
+    state.statusTimer = setInterval(() => {
+      checkNetwork();
+      if (state.me) checkPrinter();
+    }, 10000);
+  }
+}
+
+export function showNotice(message) {
+  announce(message);
+}
+
+/** Its buttons and fields, once the page is there (cashier.js calls it once). */
+export function wire() {
+  setupDisplayPairing(C); // the "Pair display" button and its dialog
+  window.addEventListener("online", checkNetwork);
+  window.addEventListener("offline", () => setStatus("net-status", "net-text", "bad", "Network: offline"));
+}

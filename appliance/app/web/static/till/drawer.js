@@ -1,0 +1,144 @@
+/* The till: no sale, reprint, the printer's queue. */
+
+import C, { $, api, el, say } from "../comptoir.js";
+import { state } from "./state.js";
+import { approvalBox, withApproval } from "./approval.js";
+import { checkPrinter } from "./devices.js";
+import { announce } from "./sale.js";
+
+let nosaleApproval; // set by wire(): it reads the page
+let reprintApproval; // set by wire(): it reads the page
+let printerApproval; // set by wire(): it reads the page
+export const LAST_KEY = "comptoir.last-receipt";
+
+export function openNoSale() {
+  if (state.busy) return;
+  nosaleApproval.reset();
+  $("nosale-reason").value = "";
+  say($("nosale-done"), "");
+  $("nosale-submit").disabled = false;
+  C.openDialog($("nosale-dialog"), $("nosale-reason"));
+  if (state.me && !state.me.permissions.includes("no_sale")) {
+    nosaleApproval.ask(`The ${state.me.role} role may not open the drawer without a sale; a supervisor can approve it.`);
+    $("nosale-reason").focus();
+  }
+}
+
+export function rememberLast(sale) {
+  state.lastSale = sale ? { id: sale.id, receipt: sale.receipt_number || "" } : null;
+  try {
+    if (state.lastSale) sessionStorage.setItem(LAST_KEY, JSON.stringify(state.lastSale));
+  } catch (e) {
+    /* kept for this page only */
+  }
+  $("reprint-button").disabled = !state.lastSale;
+}
+
+export function openReprint() {
+  if (state.busy || !state.lastSale) return;
+  reprintApproval.reset();
+  say($("reprint-done"), "");
+  $("reprint-sale").textContent = `Receipt ${state.lastSale.receipt || "of sale " + state.lastSale.id}`;
+  C.openDialog($("reprint-dialog"), $("reprint-submit"));
+  if (state.me && !state.me.permissions.includes("reprint")) {
+    reprintApproval.ask(`The ${state.me.role} role may not reprint receipts; a supervisor can approve it.`);
+  }
+}
+
+const JOB_KINDS = { receipt: "Receipt", copy: "Receipt copy", report: "Report", test: "Test page", gift_card: "Gift card slip" };
+
+function renderPrinterJobs() {
+  const info = state.printerInfo || { jobs: [] };
+  $("printer-problem").textContent = info.problem ? `Printer problem: ${info.problem}` :
+    info.pending ? `${info.pending} waiting to print.` : "The printer is ready.";
+  const body = $("printer-body");
+  body.replaceChildren();
+  for (const job of info.jobs || []) {
+    const button = el("button", { type: "button", class: "danger", "aria-label": `Cancel print job ${job.id}` }, "Cancel stuck job");
+    button.addEventListener("click", () => cancelJob(job.id));
+    body.append(el("tr", {},
+      el("td", {}, String(job.id)),
+      el("td", {}, `${JOB_KINDS[job.kind] || job.kind}${job.sale_id ? ` (sale ${job.sale_id})` : ""}`),
+      el("td", { class: "num" }, String(job.attempts)),
+      el("td", {}, job.last_error || "—"),
+      el("td", {}, button)));
+  }
+  const any = (info.jobs || []).length > 0;
+  C.show($("printer-table"), any);
+  C.show($("printer-empty"), !any);
+}
+
+export async function openPrinterQueue() {
+  if (state.busy) return;
+  printerApproval.reset();
+  say($("printer-done"), "");
+  await checkPrinter();
+  renderPrinterJobs();
+  C.openDialog($("printer-dialog"), $("printer-body").querySelector("button") || $("printer-dialog").querySelector(".close-dialog"));
+  if (state.me && !state.me.permissions.includes("reprint") && (state.printerInfo || {}).pending) {
+    printerApproval.ask(`Only a supervisor may cancel a print job; the ${state.me.role} role needs their approval.`);
+  }
+}
+
+async function cancelJob(id) {
+  if (state.busy) return;
+  state.busy = true;
+  say($("printer-error"), "");
+  const answer = await withApproval(printerApproval, "reprint", $("printer-error"),
+    (headers) => api("POST", `/print-jobs/${id}/cancel`, { json: {}, headers }),
+    (err) => err.code === "forbidden");
+  state.busy = false;
+  if (!answer) return;
+  printerApproval.reset();
+  say($("printer-done"), `Print job ${answer.job} cancelled.`);
+  await checkPrinter();
+  renderPrinterJobs();
+  $("printer-dialog").querySelector(".close-dialog").focus();
+}
+
+/** Its buttons and fields, once the page is there (cashier.js calls it once). */
+export function wire() {
+  nosaleApproval = approvalBox("nosale");
+  reprintApproval = approvalBox("reprint");
+  printerApproval = approvalBox("printer");
+
+  $("nosale-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const reason = $("nosale-reason").value.trim();
+    if (reason.length < 3) {
+      say($("nosale-error"), "Say why the drawer opens (3 characters or more).");
+      $("nosale-reason").focus();
+      return;
+    }
+    state.busy = true;
+    say($("nosale-error"), "");
+    const answer = await withApproval(nosaleApproval, "no_sale", $("nosale-error"),
+      (headers) => api("POST", "/drawer/open", { json: { reason }, headers }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    nosaleApproval.reset();
+    const by = answer.approved_by ? `, approved by ${answer.approved_by}` : "";
+    say($("nosale-done"), `Drawer opened${by}.`);
+    announce("Drawer opened.");
+    $("nosale-dialog").querySelector(".close-dialog").focus();
+  });
+
+  $("reprint-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.lastSale) return;
+    state.busy = true;
+    say($("reprint-error"), "");
+    const answer = await withApproval(reprintApproval, "reprint", $("reprint-error"),
+      (headers) => api("POST", `/sales/${state.lastSale.id}/reprint`, { json: {}, headers }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    reprintApproval.reset();
+    say($("reprint-done"), `A copy of receipt ${state.lastSale.receipt} is printing (job ${answer.job}).`);
+    announce("Copy sent to the printer.");
+    $("reprint-dialog").querySelector(".close-dialog").focus();
+    checkPrinter();
+  });
+}

@@ -1,0 +1,269 @@
+/* The till: returns found by the receipt number or the day, to the original tenders or store credit. */
+
+import C, { $, api, el, say } from "../comptoir.js";
+import { state } from "./state.js";
+import { RECEIPT_NUMBER } from "./constants.js";
+import { approvalBox, withApproval } from "./approval.js";
+import { creditHint, returnPermission } from "./noreceipt.js";
+import { announce, clock, fmt } from "./sale.js";
+
+let refundApproval; // set by wire(): it reads the page
+
+export function openRefund(receipt) {
+  if (state.busy) return;
+  state.refundSale = null;
+  state.refundKey = null;
+  refundApproval.reset();
+  C.show($("refund-form"), false);
+  C.show($("refund-submit"), false);
+  say($("refund-done"), "");
+  showRefundSlip("");
+  $("refund-receipt").value = receipt || "";
+  $("refund-reason").value = "";
+  $("refund-day").value = today();
+  $("refund-day-body").replaceChildren();
+  C.show($("refund-day-box"), false);
+  C.show($("refund-day-empty"), false);
+  $("refund-to-original").checked = true;
+  creditHint("refund-to-hint");
+  C.openDialog($("refund-dialog"), $("refund-receipt"));
+  if (receipt) findRefund();
+}
+
+export async function findRefund() {
+  const number = $("refund-receipt").value.trim().toUpperCase();
+  say($("refund-error"), "");
+  say($("refund-done"), "");
+  showRefundSlip("");
+  if (!RECEIPT_NUMBER.test(number)) {
+    say($("refund-error"), "A receipt number looks like T01-000042.");
+    $("refund-receipt").focus();
+    return;
+  }
+  try {
+    const found = await api("GET", "/sales?" + new URLSearchParams({ receipt: number }));
+    showRefundSale(found.sales[0]);
+  } catch (err) {
+    C.show($("refund-form"), false);
+    C.show($("refund-submit"), false);
+    say($("refund-error"), err.message);
+  }
+}
+
+function showRefundSale(sale) {
+  state.refundSale = sale;
+  state.refundKey = C.uuid();
+  const tenders = sale.payments.map((p) => p.method.replace("_", " ")).join(" + ");
+  $("refund-sale").textContent = `Receipt ${sale.receipt_number}, ${sale.status}, total ${C.money(sale.totals.total, state.currency)}` +
+    (tenders ? `, paid by ${tenders}` : "");
+  const body = $("refund-body");
+  body.replaceChildren();
+  for (const line of sale.lines) {
+    const left = line.voided ? 0 : line.quantity - (line.refunded_quantity || 0);
+    const input = el("input", {
+      id: `refund-qty-${line.line}`, class: "qty-input", inputmode: "numeric", autocomplete: "off",
+      maxlength: "5", value: String(left), "data-line": String(line.line), "data-left": String(left),
+      "aria-label": `Quantity of ${line.name} to return`, disabled: left === 0,
+    });
+    input.addEventListener("input", quoteRefund);
+    body.append(el("tr", {},
+      el("td", {}, line.name, line.voided ? el("span", { class: "badge" }, "voided") : null),
+      el("td", { class: "num" }, String(line.quantity)),
+      el("td", { class: "num" }, fmt(line.voided ? 0 : line.net)),
+      el("td", { class: "num" }, String(left)),
+      el("td", { class: "num" }, input)));
+  }
+  C.show($("refund-form"), sale.status === "completed");
+  C.show($("refund-submit"), sale.status === "completed");
+  if (sale.status !== "completed") {
+    say($("refund-error"), `This sale is ${sale.status}; only a completed sale can be returned.`);
+    return;
+  }
+  if (state.me && !state.me.permissions.includes("refund")) {
+    refundApproval.ask(`The ${state.me.role} role may not give refunds; a supervisor can approve it.`);
+  }
+  quoteRefund();
+  const first = body.querySelector("input:not([disabled])");
+  if (first) first.focus();
+}
+
+/** The quantities typed, as the refund takes them: lines with something coming back, or
+ * null (and the input at fault) when one is not a whole number up to what is left. */
+function refundLines() {
+  const lines = [];
+  for (const input of $("refund-body").querySelectorAll("input")) {
+    const text = input.value.trim() || "0";
+    if (!/^\d{1,5}$/.test(text) || Number(text) > Number(input.dataset.left)) return { bad: input };
+    if (Number(text) > 0) lines.push({ line: Number(input.dataset.line), quantity: Number(text) });
+  }
+  return { lines };
+}
+
+let quoteTimer = null;
+let quoteSeq = 0;
+
+/** The amount to refund, as the server works it out (discounts, taxes, the last refund's
+ * rest), shown as the quantities change; a slower answer never overwrites a newer one. */
+function quoteRefund() {
+  const sale = state.refundSale;
+  const shown = $("refund-amount-value");
+  clearTimeout(quoteTimer);
+  const seq = ++quoteSeq;
+  if (!sale || sale.status !== "completed") return;
+  const { lines, bad } = refundLines();
+  if (bad) {
+    shown.textContent = "—";
+    return;
+  }
+  if (!lines.length) {
+    shown.textContent = C.money(0, state.currency);
+    return;
+  }
+  quoteTimer = setTimeout(async () => {
+    try {
+      const quote = await api("POST", `/sales/${sale.id}/refund-quote`, { json: { lines } });
+      if (seq === quoteSeq) shown.textContent = C.money(quote.amount, quote.currency || state.currency);
+    } catch (err) {
+      if (seq === quoteSeq) shown.textContent = "—";
+    }
+  }, 120);
+}
+
+function showRefundSlip(text) {
+  $("refund-slip").textContent = text;
+  C.show($("refund-slip"), !!text);
+}
+
+/** Today on the shop's own calendar (its time zone, as its business days are): YYYY-MM-DD. */
+function today() {
+  const d = new Date();
+  try {
+    const parts = new Intl.DateTimeFormat("en-CA", {
+      timeZone: state.timezone || undefined, year: "numeric", month: "2-digit", day: "2-digit",
+    }).formatToParts(d);
+    const get = (type) => (parts.find((p) => p.type === type) || {}).value;
+    if (get("year") && get("month") && get("day")) return `${get("year")}-${get("month")}-${get("day")}`;
+  } catch (e) {
+    /* an unknown zone: this screen's own calendar */
+  }
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** Its buttons and fields, once the page is there (cashier.js calls it once). */
+export function wire() {
+  refundApproval = approvalBox("refund");
+
+  $("refund-all").addEventListener("click", () => {
+    for (const input of $("refund-body").querySelectorAll("input:not([disabled])")) input.value = input.dataset.left;
+    quoteRefund();
+    $("refund-reason").focus();
+  });
+
+  $("refund-find").addEventListener("submit", (event) => {
+    event.preventDefault();
+    findRefund();
+  });
+
+  /** GET /sales?day=…: the day's completed sales; one is opened by its receipt number. */
+  $("refund-day-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy) return;
+    const day = $("refund-day").value;
+    say($("refund-error"), "");
+    say($("refund-done"), "");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      say($("refund-error"), "Choose the day of the sale.");
+      $("refund-day").focus();
+      return;
+    }
+    state.busy = true;
+    try {
+      // A busy day is more than one page: all of it, so the last sales are there too.
+      const found = { sales: [] };
+      for (let offset = 0; offset != null && found.sales.length < 5000;) {
+        const page = await api("GET", "/sales?" + new URLSearchParams({ day, offset: String(offset) }));
+        found.sales.push(...page.sales);
+        offset = page.next_offset;
+      }
+      const body = $("refund-day-body");
+      body.replaceChildren();
+      for (const s of found.sales) {
+        const open = el("button", { type: "button", "aria-label": `Open receipt ${s.receipt_number}` }, "Open");
+        open.addEventListener("click", () => {
+          $("refund-receipt").value = s.receipt_number;
+          C.show($("refund-day-box"), false);
+          findRefund();
+        });
+        body.append(el("tr", {},
+          el("td", {}, s.receipt_number),
+          el("td", {}, s.completed_at ? clock(s.completed_at) : "—"),
+          el("td", {}, s.cashier || ""),
+          el("td", { class: "num" }, fmt(s.total)),
+          el("td", {}, open)));
+      }
+      C.show($("refund-form"), false);
+      C.show($("refund-submit"), false);
+      C.show($("refund-day-box"), found.sales.length > 0);
+      C.show($("refund-day-empty"), found.sales.length === 0);
+      const first = body.querySelector("button");
+      if (first) first.focus();
+    } catch (err) {
+      say($("refund-error"), err.message);
+    } finally {
+      state.busy = false;
+    }
+  });
+
+  $("refund-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const sale = state.refundSale;
+    if (state.busy || !sale) return;
+    const { lines, bad } = refundLines();
+    if (bad) {
+      say($("refund-error"), `Return between 0 and ${bad.dataset.left} of line ${bad.dataset.line}.`);
+      bad.focus();
+      return;
+    }
+    if (!lines.length) {
+      say($("refund-error"), "Type how many of an item come back.");
+      return;
+    }
+    const reason = $("refund-reason").value.trim();
+    if (reason.length < 3) {
+      say($("refund-error"), "Say why the items come back (3 characters or more).");
+      $("refund-reason").focus();
+      return;
+    }
+    const json = { lines, reason };
+    if ($("refund-to-credit").checked) json.refund_to = "gift_card";
+    state.busy = true;
+    say($("refund-error"), "");
+    const answer = await withApproval(refundApproval, returnPermission(!!json.refund_to, "refund"), $("refund-error"),
+      (headers) => api("POST", `/sales/${sale.id}/refunds`, {
+        json, headers: { ...headers, "Idempotency-Key": state.refundKey },
+      }),
+      (err) => err.code === "forbidden");
+    state.busy = false;
+    if (!answer) return;
+    // Cash goes back in whole coins: a cash tender's rounding says what leaves the drawer.
+    const back = answer.tenders.map((t) => (t.rounding
+      ? `${fmt(t.amount + t.rounding)} to cash (${fmt(t.amount)} rounded)`
+      : `${fmt(t.amount)} to ${t.method.replace("_", " ")}`)).join(", ");
+    refundApproval.reset();
+    showRefundSale(answer.sale);
+    C.show($("refund-form"), false);
+    C.show($("refund-submit"), false);
+    const amount = C.money(answer.amount, answer.currency || state.currency);
+    const done = answer.gift_card
+      ? `Store credit of ${amount} on gift card ${answer.gift_card.code}. Give the customer this number.`
+      : `Refunded ${amount}: ${back}.`;
+    say($("refund-done"), done);
+    announce(done);
+    // The refund's own slip, as it is printing: what the customer takes away.
+    try {
+      showRefundSlip(await api("GET", `/refunds/${answer.id}/slip?format=text`, { text: true }));
+    } catch (err) {
+      say($("refund-error"), "The refund is done but its slip could not be shown: " + err.message);
+    }
+  });
+}

@@ -1,0 +1,154 @@
+/* The till: gift card and points tenders. */
+
+import C, { $, api, say } from "../comptoir.js";
+import { state, tenderKey } from "./state.js";
+import { pointsWords, refreshCustomer } from "./customers.js";
+import { amountError, completed } from "./payment.js";
+import { announce, fmt, reload, setSale, showError } from "./sale.js";
+import { words } from "./shifts.js";
+
+async function payOther(dialog, method, amount, json, extra, onPart) {
+  state.busy = true;
+  const buttons = dialog.querySelectorAll("button");
+  for (const b of buttons) b.disabled = true;
+  const errorNode = dialog.querySelector("[role=alert]");
+  say(errorNode, "");
+  try {
+    const sale = await api("POST", `/sales/${state.sale.id}/payments`, {
+      json: { method, amount, ...json },
+      headers: { "Idempotency-Key": tenderKey(method, amount, extra) },
+    });
+    state.tender = null;
+    if (sale.status === "completed") {
+      C.closeDialog(dialog);
+      await completed(sale);
+    } else {
+      setSale(sale);
+      await onPart(sale);
+    }
+    return true;
+  } catch (err) {
+    if (err.status !== 0) state.tender = null;
+    say(errorNode, words(err));
+    if (err.code === "sale_paid") await reload();
+    return false;
+  } finally {
+    state.busy = false;
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+export function openGift() {
+  if ($("gift-button").disabled || state.busy) return;
+  const due = state.sale.totals.due;
+  $("gift-due").textContent = C.money(due, state.currency);
+  $("gift-amount").value = C.formatAmount(due, state.currency).replace(/,/g, "");
+  $("gift-code").value = "";
+  say($("gift-balance"), "");
+  C.openDialog($("gift-dialog"), $("gift-code"));
+}
+
+export async function checkGiftBalance() {
+  const code = $("gift-code").value.trim();
+  say($("gift-error"), "");
+  if (!code) {
+    say($("gift-error"), "Type or scan the gift card's number.");
+    $("gift-code").focus();
+    return;
+  }
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const card = await api("POST", "/gift-cards/balance", { json: { code } });
+    let note = `Card ${card.code}: balance ${C.money(card.balance, card.currency || state.currency)}`;
+    if (card.expired) note += " (expired)";
+    else if (card.status !== "active") note += ` (${card.status === "pending" ? "not active yet" : card.status})`;
+    say($("gift-balance"), note + ".");
+    const due = state.sale ? state.sale.totals.due : 0;
+    if (card.status === "active" && !card.expired && card.balance > 0) {
+      $("gift-amount").value = C.formatAmount(Math.min(due, card.balance), state.currency).replace(/,/g, "");
+    }
+  } catch (err) {
+    say($("gift-balance"), "");
+    say($("gift-error"), err.message);
+  } finally {
+    state.busy = false;
+  }
+}
+
+export async function openPoints() {
+  if (state.busy || !state.sale || state.done) return;
+  if (!state.customer) {
+    if (state.sale.status === "open" && state.sale.totals.due > 0) {
+      showError("Name the customer on the sale first (Customer, Alt+U): the points are theirs.");
+    }
+    return;
+  }
+  if ($("points-button").disabled) return;
+  const due = state.sale.totals.due;
+  $("points-due").textContent = C.money(due, state.currency);
+  $("points-balance").textContent = `${state.customer.name}: ${pointsWords(state.customer)}.`;
+  $("points-amount").value = "";
+  C.openDialog($("points-dialog"), $("points-amount"));
+  const fresh = await refreshCustomer();
+  if (fresh && $("points-dialog").open) {
+    $("points-balance").textContent = `${fresh.name}: ${pointsWords(fresh)}.`;
+    if (!$("points-amount").value) {
+      $("points-amount").value = C.formatAmount(Math.min(due, fresh.points_value), state.currency).replace(/,/g, "");
+      $("points-amount").select();
+    }
+  }
+}
+
+/** Its buttons and fields, once the page is there (cashier.js calls it once). */
+export function wire() {
+  $("gift-check").addEventListener("click", checkGiftBalance);
+
+  $("gift-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.sale) return;
+    const code = $("gift-code").value.trim();
+    const text = $("gift-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    const due = state.sale.totals.due;
+    if (!code) {
+      say($("gift-error"), "Type or scan the gift card's number.");
+      $("gift-code").focus();
+      return;
+    }
+    if (amount === null || amount <= 0 || amount > due) {
+      say($("gift-error"), amount === null ? amountError(text)
+        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
+      $("gift-amount").focus();
+      return;
+    }
+    await payOther($("gift-dialog"), "gift_card", amount, { gift_card: code }, code, (sale) => {
+      $("gift-due").textContent = C.money(sale.totals.due, state.currency);
+      $("gift-amount").value = C.formatAmount(sale.totals.due, state.currency).replace(/,/g, "");
+      $("gift-code").value = "";
+      say($("gift-balance"), `${fmt(amount)} taken from the card; ${C.money(sale.totals.due, state.currency)} still due.`);
+      $("gift-code").focus();
+    });
+  });
+
+  $("points-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (state.busy || !state.sale || !state.customer) return;
+    const text = $("points-amount").value.trim();
+    const amount = C.parseAmount(text, state.currency);
+    const due = state.sale.totals.due;
+    if (amount === null || amount <= 0 || amount > due) {
+      say($("points-error"), amount === null ? amountError(text)
+        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
+      $("points-amount").focus();
+      return;
+    }
+    const ok = await payOther($("points-dialog"), "loyalty", amount, {}, String(state.customer.id), async (sale) => {
+      $("points-due").textContent = C.money(sale.totals.due, state.currency);
+      C.closeDialog($("points-dialog"));
+      announce(`${fmt(amount)} paid with points; ${C.money(sale.totals.due, state.currency)} still due.`);
+    });
+    if (ok) await refreshCustomer();
+    else $("points-amount").focus();
+  });
+}

@@ -1,0 +1,59 @@
+"""The till and the self-service screen are ES modules: every file they import is served as
+JavaScript from /static (the CSP's script-src 'self'), and their pages load no plain script."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+IMPORT = re.compile(r'^import (?:[^"]* from )?"([^"]+)";', re.MULTILINE)
+
+
+def _modules(client: Any, entry: str) -> dict[str, str]:
+    """Every module the entry imports, by URL, followed to the end."""
+    seen: dict[str, str] = {}
+    todo = [entry]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript"), url
+        seen[url] = answer.text
+        base = url.rsplit("/", 1)[0]
+        for target in IMPORT.findall(answer.text):
+            parts = (base + "/" + target).split("/") if not target.startswith("/") else target.split("/")
+            path: list[str] = []
+            for part in parts:
+                if part == "..":
+                    path.pop()
+                elif part != ".":
+                    path.append(part)
+            todo.append("/".join(path))
+    return seen
+
+
+def test_the_till_is_its_entry_and_the_modules_it_imports(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script type="module" src="/static/cashier.js">']
+    modules = _modules(client, "/static/cashier.js")
+    assert {"/static/comptoir.js", "/static/common.js", "/static/scanner.js", "/static/till/state.js"} <= set(modules)
+    assert len([url for url in modules if url.startswith("/static/till/")]) >= 20
+    till = [text for url, text in modules.items() if url.startswith("/static/till/") or url == "/static/cashier.js"]
+    assert not [text for text in till if re.search(r"\.style\b", text)], "no inline style (CSP style-src 'self')"
+
+
+def test_the_self_service_screen_shares_common_js(client: Any) -> None:
+    page = client.get("/selfservice")
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script type="module" src="/static/selfservice.js">']
+    assert {"/static/comptoir.js", "/static/common.js"} <= set(_modules(client, "/static/selfservice.js"))
+
+
+def test_a_module_is_checked_again_at_each_load_and_unchanged_costs_a_304(client: Any) -> None:
+    first = client.get("/static/till/state.js")
+    assert first.headers["cache-control"] == "no-cache" and first.headers["etag"]
+    again = client.get("/static/till/state.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304

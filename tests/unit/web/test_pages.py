@@ -1,0 +1,40 @@
+"""The screens' repeated parts: one source each (pages.py), placed by a one-line comment."""
+
+from __future__ import annotations
+
+import re
+
+from appliance.app.web import pages
+
+
+def test_an_approval_part_becomes_the_fieldset_with_the_ids_the_script_finds() -> None:
+    page = '<form>\n    <!-- approval id="refund-approval" pair -->\n    <p id="x"></p>\n</form>'
+    out = pages.expand(page)
+    assert "<!-- approval" not in out
+    assert '    <fieldset id="refund-approval" class="approval" hidden>' in out.splitlines()
+    for field in ("refund-approval-why", "refund-approval-username", "refund-approval-password"):
+        assert f'id="{field}"' in out
+    assert 'for="refund-approval-username">Supervisor user name or badge<' in out
+    assert '<div class="pair">' in out
+    assert all(line.startswith("    ") for line in out.splitlines()[1:-2]), "at the comment's indent"
+
+
+def test_the_options_name_the_fields_the_approver_and_the_class() -> None:
+    out = pages.expand('<!-- approval id="approval-fields" fields="approval" who="Manager" plain -->')
+    assert out.startswith('<fieldset id="approval-fields" hidden>')
+    assert "<legend>Manager approval</legend>" in out and 'id="approval-username"' in out
+    assert "pair" not in out
+
+
+def test_other_comments_and_a_part_nobody_knows_stay_as_they_are() -> None:
+    page = '<!-- Void, with a supervisor\'s approval -->\n<!-- sidebar id="x" -->\n<p>a</p>'
+    assert pages.expand(page) == page
+
+
+def test_the_tills_page_has_every_approval_once_and_no_part_comment_left() -> None:
+    page = pages.page_html("cashier.html")
+    assert "<!-- approval" not in page
+    boxes = re.findall(r'<fieldset id="([a-z-]+)"[^>]* hidden>\s*<legend>(?:Supervisor|Manager) approval', page)
+    assert len(boxes) == len(set(boxes)) == 9
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "no id twice"
