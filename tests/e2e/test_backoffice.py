@@ -7,6 +7,7 @@ bearer token of its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -306,6 +307,11 @@ def test_a_manager_corrects_a_customer_and_adjusts_points(app: LiveApp, api: htt
     card.get_by_role("button", name="Save details").click()
     expect(page.locator("#customer-edit-done")).to_have_text("Details saved.")
     assert call(api, "GET", f"/customers/{made['id']}")["phone"] == "+15145550199"
+    # A lost loyalty card: the new card's number replaces it.
+    card.get_by_label(re.compile("^Loyalty card")).fill("2900000000055")
+    card.get_by_role("button", name="Save details").click()
+    expect(page.locator("#customer-edit-done")).to_have_text("Details saved.")
+    assert call(api, "GET", f"/customers/{made['id']}")["loyalty_card"] == "2900000000055"
     card.get_by_label("Email (optional)").fill("not-an-email")
     card.get_by_role("button", name="Save details").click()
     expect(page.locator("#customer-edit-error")).to_contain_text("not an email address")

@@ -33,6 +33,7 @@ CATALOG = f"""sku,name,price,tax_class,barcodes,stock
 COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
 BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
 """
+MARIE_CARD = "2900000000017"  # Marie's loyalty card; Paul has none with him
 GIFT_CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
@@ -44,7 +45,7 @@ def seed(shop: Shop) -> None:
     manager_id = shop.db.conn.execute("SELECT id FROM users WHERE username = ?", (MANAGER[0],)).fetchone()[0]
     desk = Actor(user_id=manager_id, username=MANAGER[0], role="manager", origin="cli")
     # Points are worth one cent each (the store's default rule): 500 points pay 5.00.
-    marie = customers.create(shop, desk, "Marie Gagnon", "marie@example.com", "514 555 0100", True)
+    marie = customers.create(shop, desk, "Marie Gagnon", "marie@example.com", "514 555 0100", True, MARIE_CARD)
     customers.adjust_points(shop, desk, marie["id"], 500, "welcome bonus")
     paul = customers.create(shop, desk, "Paul Roy", None, "514 555 0111", False)
     customers.adjust_points(shop, desk, paul["id"], 100, "welcome bonus")
@@ -64,6 +65,16 @@ def empty_till(app: LiveApp) -> Iterator[None]:
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
     log_in_at_till(page, url, who)
+
+
+def scan_loyalty_card(page: Any, card: str, name: str) -> None:
+    """The card scanned into the customer search names its holder at once."""
+    page.keyboard.press("Alt+u")
+    dialog = page.get_by_role("dialog", name="Customer")
+    dialog.get_by_label("Phone, email or name").fill(card)
+    dialog.get_by_role("button", name="Find").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#customer-name")).to_have_text(name)
 
 
 def name_customer(page: Any, query: str, name: str) -> None:
@@ -122,11 +133,12 @@ def test_part_points_part_cash_and_points_above_the_balance(app: LiveApp, page: 
     expect(page.locator("#t-total")).to_have_text("3.50")
     page.keyboard.press("Alt+o")  # no customer yet: the points are nobody's
     expect(page.locator("#sale-error")).to_contain_text("Name the customer")
-    name_customer(page, "514-555-0100", "Marie Gagnon")
+    scan_loyalty_card(page, MARIE_CARD, "Marie Gagnon")
     expect(page.locator("#customer-points")).to_have_text("500 points, worth 5.00 CAD")
 
     page.keyboard.press("Alt+o")
     dialog = page.get_by_role("dialog", name="Pay with points")
+    expect(dialog.get_by_label("The customer's loyalty card")).to_be_hidden()  # she showed it
     expect(dialog.locator("#points-balance")).to_have_text("Marie Gagnon: 500 points, worth 5.00 CAD.")
     amount = dialog.get_by_label("Amount paid with points (CAD)")
     expect(amount).to_have_value("3.50")  # all that is due, the points cover it
@@ -141,13 +153,20 @@ def test_part_points_part_cash_and_points_above_the_balance(app: LiveApp, page: 
     expect(page.locator("#change-note")).to_have_text("Points 2,00 · Cash received 1,50 · Total 3,50")
     expect(page.locator("#loyalty-note")).to_contain_text("Marie Gagnon earned 1 point;")  # on the 1.50 paid
 
-    # Paul has 100 points (1.00): 5.00 with points is refused with the API's reason.
+    # Paul, found by name, has no card with him: his points are spent with a supervisor's
+    # approval. He has 100 points (1.00): 5.00 with points is refused with the API's reason.
     page.keyboard.press("F9")
     scan(page, COFFEE)
     name_customer(page, "Paul", "Paul Roy")
     page.keyboard.press("Alt+o")
     dialog = page.get_by_role("dialog", name="Pay with points")
+    expect(dialog.get_by_label("The customer's loyalty card")).to_be_visible()
     dialog.get_by_label("Amount paid with points (CAD)").fill("5")
+    dialog.get_by_role("button", name="Redeem points").click()
+    approval = dialog.get_by_role("group", name="Supervisor approval")
+    expect(approval).to_contain_text("Scan the customer's loyalty card, or a supervisor approves")
+    approval.get_by_label("Supervisor user name or badge").fill(SUPERVISOR[0])
+    approval.get_by_label("Supervisor password or PIN").fill(SUPERVISOR[1])
     dialog.get_by_role("button", name="Redeem points").click()
     alert = dialog.get_by_role("alert")
     expect(alert).to_contain_text("5.00 CAD needs 500 points; the customer has 100 (worth 1.00 CAD)")
@@ -306,6 +325,12 @@ def test_the_customer_and_points_with_the_keyboard_only(app: LiveApp, page: Any)
     amount = page.get_by_label("Amount paid with points (CAD)")
     expect(amount).to_be_focused()
     expect(amount).to_have_value("1.00")  # all the 100 points are worth
+    kb.press("Enter")
+    # No card shown: the supervisor approves from the keyboard too.
+    expect(page.locator("#points-approval-username")).to_be_focused()
+    kb.type(SUPERVISOR[0], delay=40)
+    kb.press("Tab")
+    kb.type(SUPERVISOR[1], delay=40)
     kb.press("Enter")
     expect(page.locator("#t-due")).to_have_text("2.50")
     expect(page.locator("#customer-points")).to_have_text("0 points, worth 0.00 CAD")

@@ -449,10 +449,14 @@ def on_sale(conn: Connection, sale_id: int) -> dict[str, Any] | None:
 
 def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     row = conn.execute(
-        "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)
+        "SELECT c.*, s.card_shown FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
+        (sale_id,),
     ).fetchone()
-    # The till's answer: the sale shows who, never how to reach them.
-    return None if row is None else _json(row, conn, contact=False)
+    if row is None:
+        return None
+    # The till's answer: the sale shows who, never how to reach them, and whether their card
+    # was scanned (then their points are spent without an approval).
+    return {**_json(row, conn, contact=False), "card_shown": bool(row["card_shown"])}
 
 
 def pay_with_points(

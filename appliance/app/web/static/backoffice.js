@@ -693,6 +693,9 @@
     $("ce-name").value = c.name;
     $("ce-email").value = c.email || "";
     $("ce-phone").value = c.phone || "";
+    // Whoever may not manage customers sees a card's last four only, and cannot change it.
+    $("ce-card").value = c.loyalty_card || "";
+    $("ce-card").disabled = (c.loyalty_card || "").startsWith("•");
     $("ce-consent").checked = c.consent;
     $("points-form").reset();
     say($("customer-edit-error"), "");
@@ -714,6 +717,7 @@
       name: $("ce-name").value.trim(), email: $("ce-email").value.trim() || null,
       phone: $("ce-phone").value.trim() || null, consent: $("ce-consent").checked,
     };
+    if (!$("ce-card").disabled) wanted.loyalty_card = $("ce-card").value.trim().toUpperCase() || null;
     const changes = {};
     for (const [key, value] of Object.entries(wanted)) if (value !== customer[key]) changes[key] = value;
     if (!Object.keys(changes).length) return say($("customer-edit-done"), "Nothing changed.");
@@ -758,6 +762,7 @@
         json: {
           name: $("c-name").value.trim(), email: $("c-email").value.trim() || null,
           phone: $("c-phone").value.trim() || null, consent: $("c-consent").checked,
+          loyalty_card: $("c-card").value.trim() || null,
         },
       });
       $("enrol-form").reset();

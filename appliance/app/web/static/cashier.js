@@ -32,7 +32,7 @@ import { startScanStream, stopScanStream } from "./till/scanners.js";
 import { refreshShift } from "./till/shifts.js";
 import { refreshClock } from "./till/timeclock.js";
 import { state, whenFree } from "./till/state.js";
-import { onKey, probeBackOffice } from "./till/shortcuts.js";
+import { onKey } from "./till/shortcuts.js";
 import * as weight from "./till/weight.js";
 import * as search from "./till/search.js";
 import * as items from "./till/items.js";
@@ -69,16 +69,13 @@ const session = C.session({
     state.me = me;
     state.currency = settings.currency;
     state.timezone = settings.timezone;
-    const backOffice = ["manage_products", "manage_users", "view_reports", "view_audit"]
-      .some((p) => me.permissions.includes(p));
-    C.show($("to-manager"), backOffice);
     state.cards = true; // until a card tender says the till has no gateway
     state.printer = true;
     for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
-    const office = ["clock_in", "manage_stock", "serve_customers", "view_reports"]
+    // One back office, for whoever may open a part of it (a cashier: customers, gift cards, the clock).
+    const office = ["clock_in", "serve_customers", "manage_stock", "manage_products", "manage_users", "view_reports", "view_audit"]
       .some((p) => me.permissions.includes(p));
-    C.show($("to-backoffice"), false);
-    if (office) probeBackOffice();
+    C.show($("to-backoffice"), office);
     startStatus();
     refreshShift();
     refreshClock();

@@ -53,6 +53,10 @@ export function renderCustomer() {
 }
 
 function setCustomer(customer) {
+  const before = state.customer;
+  if (customer && before && before.id === customer.id && customer.card_shown === undefined) {
+    customer = { ...customer, card_shown: before.card_shown }; // a fresh read of their points
+  }
   state.customer = customer || null;
   if (state.sale) state.extrasFor = state.sale.id;
   saveExtras();
@@ -99,17 +103,20 @@ function showEnrol(open) {
   $("customer-new-email").value = q.includes("@") ? q : "";
   $("customer-new-phone").value = /^\+?[\d\s().-]{6,}$/.test(q) ? q : "";
   $("customer-new-consent").checked = false;
+  $("customer-new-card").value = "";
   $("customer-new-name").focus();
 }
 
-/** PUT /sales/{id}/customer: names (or, with null, clears) the customer of the open sale. */
-async function attachCustomer(id, name) {
+/** PUT /sales/{id}/customer: names (or, with null, clears) the customer of the open sale;
+ * named by their card's number, they have shown it and may spend points. */
+async function attachCustomer(id, name, card = null) {
   if (state.busy) return;
   state.busy = true;
   say($("customer-error"), "");
   try {
     const sale = await ensureSale();
-    const answer = await api("PUT", `/sales/${sale.id}/customer`, { json: { customer_id: id } });
+    const json = card ? { loyalty_card: card } : { customer_id: id };
+    const answer = await api("PUT", `/sales/${sale.id}/customer`, { json });
     const customer = answer.customer || null;
     delete answer.customer;
     setSale(answer);
@@ -163,13 +170,14 @@ export function wire() {
       return;
     }
     state.busy = true;
+    let found = null;
     try {
-      const found = await api("GET", "/customers?" + new URLSearchParams({ q }));
+      found = await api("GET", "/customers?" + new URLSearchParams({ q }));
       const body = $("customer-body");
       body.replaceChildren();
       for (const c of found.customers) {
         const pick = el("button", { type: "button", class: "primary", "aria-label": `Name ${c.name} on the sale` }, "Choose");
-        pick.addEventListener("click", () => attachCustomer(c.id, c.name));
+        pick.addEventListener("click", () => attachCustomer(c.id, c.name, found.by_card ? q : null));
         body.append(el("tr", {},
           el("td", {}, c.name),
           // The till gets a hint (the phone's last digits), never the contact details themselves.
@@ -187,6 +195,8 @@ export function wire() {
     } finally {
       state.busy = false;
     }
+    // A scanned loyalty card names its holder at once: the card in hand is the choice.
+    if (found && found.by_card && found.customers.length === 1) await attachCustomer(null, found.customers[0].name, q);
   });
 
   $("customer-clear").addEventListener("click", () => {
@@ -205,6 +215,7 @@ export function wire() {
     state.busy = true;
     say($("customer-error"), "");
     let created = null;
+    const card = $("customer-new-card").value.trim();
     try {
       created = await api("POST", "/customers", {
         json: {
@@ -212,6 +223,7 @@ export function wire() {
           email: $("customer-new-email").value.trim() || null,
           phone: $("customer-new-phone").value.trim() || null,
           consent: $("customer-new-consent").checked,
+          loyalty_card: card || null,
         },
       });
     } catch (err) {
@@ -219,6 +231,6 @@ export function wire() {
     } finally {
       state.busy = false;
     }
-    if (created) await attachCustomer(created.id, created.name);
+    if (created) await attachCustomer(created.id, created.name, card || null);
   });
 }

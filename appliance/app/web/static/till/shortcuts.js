@@ -96,17 +96,6 @@ export function onKey(event) {
   }
 }
 
-/** The back office screen (stock, customers, gift cards…) is newer than this one: link to
- * it only once the app serves it. */
-export async function probeBackOffice() {
-  try {
-    const answer = await fetch("/backoffice", { method: "HEAD", cache: "no-store" });
-    C.show($("to-backoffice"), answer.ok);
-  } catch (e) {
-    C.show($("to-backoffice"), false);
-  }
-}
-
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */
 export function wire() {
   $("pay-button").addEventListener("click", openPay);

@@ -6,8 +6,13 @@ import { pointsWords, refreshCustomer } from "./customers.js";
 import { amountError, completed } from "./payment.js";
 import { announce, fmt, reload, setSale, showError } from "./sale.js";
 import { words } from "./shifts.js";
+import { approvalBox } from "./approval.js";
 
-async function payOther(dialog, method, amount, json, extra, onPart) {
+let pointsApproval;
+
+/** A tender other than cash or card: `refused(err)` may take a refusal over (an approval to
+ * ask for) instead of the error being said. */
+async function payOther(dialog, method, amount, json, extra, onPart, headers = {}, refused = () => false) {
   state.busy = true;
   const buttons = dialog.querySelectorAll("button");
   for (const b of buttons) b.disabled = true;
@@ -16,7 +21,7 @@ async function payOther(dialog, method, amount, json, extra, onPart) {
   try {
     const sale = await api("POST", `/sales/${state.sale.id}/payments`, {
       json: { method, amount, ...json },
-      headers: { "Idempotency-Key": tenderKey(method, amount, extra) },
+      headers: { ...headers, "Idempotency-Key": tenderKey(method, amount, extra) },
     });
     state.tender = null;
     if (sale.status === "completed") {
@@ -29,7 +34,7 @@ async function payOther(dialog, method, amount, json, extra, onPart) {
     return true;
   } catch (err) {
     if (err.status !== 0) state.tender = null;
-    say(errorNode, words(err));
+    if (!refused(err)) say(errorNode, words(err));
     if (err.code === "sale_paid") await reload();
     return false;
   } finally {
@@ -89,6 +94,10 @@ export async function openPoints() {
   $("points-due").textContent = C.money(due, state.currency);
   $("points-balance").textContent = `${state.customer.name}: ${pointsWords(state.customer)}.`;
   $("points-amount").value = "";
+  $("points-card").value = "";
+  pointsApproval.reset();
+  // Named by a scan of their card, the customer has shown it: nothing more to ask.
+  C.show($("points-card-box"), !state.customer.card_shown);
   C.openDialog($("points-dialog"), $("points-amount"));
   const fresh = await refreshCustomer();
   if (fresh && $("points-dialog").open) {
@@ -102,6 +111,7 @@ export async function openPoints() {
 
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */
 export function wire() {
+  pointsApproval = approvalBox("points");
   $("gift-check").addEventListener("click", checkGiftBalance);
 
   $("gift-form").addEventListener("submit", async (event) => {
@@ -143,12 +153,31 @@ export function wire() {
       $("points-amount").focus();
       return;
     }
-    const ok = await payOther($("points-dialog"), "loyalty", amount, {}, String(state.customer.id), async (sale) => {
+    const card = $("points-card").value.trim();
+    let headers;
+    try {
+      headers = await pointsApproval.headers("points_without_card");
+    } catch (err) {
+      say($("points-error"), err.message);
+      pointsApproval.focusPassword();
+      return;
+    }
+    const askApproval = (err) => {
+      // Without the card the cashier's role stops here: a supervisor may approve, or the card be scanned.
+      if (err.status !== 403 || err.code !== "forbidden" || pointsApproval.asked) return false;
+      say($("points-error"), "");
+      pointsApproval.ask(err.message);
+      return true;
+    };
+    const json = card ? { loyalty_card: card } : {};
+    const ok = await payOther($("points-dialog"), "loyalty", amount, json, `${state.customer.id}:${card}`, async (sale) => {
       $("points-due").textContent = C.money(sale.totals.due, state.currency);
       C.closeDialog($("points-dialog"));
       announce(`${fmt(amount)} paid with points; ${C.money(sale.totals.due, state.currency)} still due.`);
-    });
-    if (ok) await refreshCustomer();
-    else $("points-amount").focus();
+    }, headers, askApproval);
+    if (ok) {
+      pointsApproval.reset();
+      await refreshCustomer();
+    } else if (!pointsApproval.asked) $("points-amount").focus();
   });
 }
