@@ -348,7 +348,7 @@ def _entry(
 
 def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | None) -> dict[str, Any]:
     """Names the customer of an open sale (None takes them off), so it earns them points."""
-    from appliance.app.services import sales
+    from appliance.app.services import sale_view
 
     require(shop, actor, Permission.SELL)
     require(shop, actor, Permission.SERVE_CUSTOMERS)
@@ -371,7 +371,7 @@ def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | No
                 "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id",
                 (sale_id, customer_id),
             )
-        answer = sales.view(shop, sale_id, tx)
+        answer = sale_view.view(shop, sale_id, tx)
         answer["customer"] = sale_customer(tx, sale_id)
         return answer
 

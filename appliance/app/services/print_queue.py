@@ -120,7 +120,7 @@ def cancel(db: Database, job_id: int, *, now: str | None = None) -> PrintJob:
 
 def reprint(shop: Shop, sale_id: int) -> int:
     """Queues a copy of a completed sale's receipt, marked COPY on the paper."""
-    from appliance.app.services.sales import build_receipt
+    from appliance.app.services.receipts import build_receipt
     from appliance.drivers.escpos_receipt import render_escpos
     from appliance.drivers.profiles import profile_named
 

@@ -36,7 +36,7 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
     """A print job row for the sale's receipt, committed with the sale or not at all. When
     cash changed hands the job opens the drawer first, in the same bytes, so the kick is
     kept and retried with the receipt: it is never lost to a printer that was briefly off."""
-    from appliance.app.services.sales import build_receipt
+    from appliance.app.services.receipts import build_receipt
 
     receipt = build_receipt(shop, tx, sale_id)
     kick = drawer_kick(shop.config) if takes_cash(receipt) else None
@@ -47,7 +47,7 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
 def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSlip:
     """A refund's slip from what the refund stored: its lines, taxes and where the money
     went. A card is named by brand and last four, a gift card by its last four."""
-    from appliance.app.services.sales import local_time
+    from appliance.app.services.receipts import local_time
 
     head = refunds_store.header(conn, refund_id)
     if head is None:
@@ -134,7 +134,7 @@ def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
 def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, loaded: int, sale_id: int | None) -> int:
     """The card's slip, printed once: a copy of a receipt never carries the number, and
     nothing reprints a slip."""
-    from appliance.app.services.sales import local_time
+    from appliance.app.services.receipts import local_time
 
     zone = shop.settings.timezone
     card = tx.execute("SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)).fetchone()

@@ -1,4 +1,5 @@
-"""Customers' rows. The customers service still holds most of its SQL; new queries start here."""
+"""Customers' rows and their points ledger. The customers service still holds most of its
+SQL; new queries start here."""
 
 from __future__ import annotations
 
@@ -13,3 +14,28 @@ def on_a_recent_sale(conn: Connection, customer_id: int, terminal_id: str, since
         (customer_id, terminal_id, since),
     ).fetchone()
     return row is not None
+
+
+def add_points(conn: Connection, customer_id: int, points: int) -> None:
+    """Adds `points` to a customer's balance (negative takes them off, unchecked)."""
+    conn.execute("UPDATE customers SET points = points + ? WHERE id = ?", (points, customer_id))
+
+
+def add_entry(
+    conn: Connection,
+    customer_id: int,
+    kind: str,
+    points: int,
+    at: str,
+    *,
+    sale_id: int | None = None,
+    payment_id: int | None = None,
+    user_id: int | None = None,
+    reason: str = "",
+) -> None:
+    """One line of a customer's points ledger (`loyalty_entries`): earn, redeem or adjust."""
+    conn.execute(
+        "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, payment_id, user_id, reason, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (customer_id, kind, points, sale_id, payment_id, user_id, reason, at),
+    )
