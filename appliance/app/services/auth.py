@@ -338,10 +338,8 @@ def check_csrf(shop: Shop, actor: Actor, csrf_token: str | None) -> None:
 def logout(shop: Shop, actor: Actor) -> list[int]:
     """Ends the session; the open sales the person left on this till are parked with it (a
     sale is never left where no screen shows it). Returns the ids of the sales parked."""
-    from appliance.app.services import hooks
-
     with shop.db.transaction() as tx:
-        done = hooks.on_logout(shop, tx, actor)
+        done = shop.effects.on_logout(shop, tx, actor)
         staff.end_session(tx, actor.session, shop.now())
         audit_log.record(shop, actor=actor, action="logout", object=f"user:{actor.username}", details=done or None)
     return list(done.get("parked_sales", []))

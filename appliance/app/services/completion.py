@@ -7,7 +7,6 @@ with it; `announce_receipt` runs after the commit."""
 from __future__ import annotations
 
 from appliance.app.domain.sale import Sale
-from appliance.app.services import hooks
 from appliance.app.services.shop import Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
@@ -37,12 +36,7 @@ def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
     for line in sale.lines:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
-    hooks.on_sale_completed(shop, tx, sale.id)
-    if shop.config.printer != "none":
-        from appliance.app.services import printing as receipts_printing
-
-        receipts_printing.queue_receipt(shop, tx, sale.id)
-        receipts_printing.queue_gift_card_slips(shop, tx, sale.id)
+    shop.effects.on_sale_completed(shop, tx, sale.id)
     return True
 
 

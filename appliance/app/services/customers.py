@@ -376,26 +376,6 @@ def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | No
         return answer
 
 
-def on_sale(conn: Connection, sale_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT c.id, c.name, c.points, c.points_owed, "
-        "(SELECT coalesce(sum(e.points), 0) FROM loyalty_entries e WHERE e.sale_id = s.sale_id AND e.kind = 'earn' "
-        "AND e.customer_id = c.id) AS earned "
-        "FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
-        (sale_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "points": row["points"],
-        "points_value": loyalty.value_of(rules(conn), row["points"]),
-        "points_owed": row["points_owed"],
-        "points_earned": row["earned"],
-    }
-
-
 def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)

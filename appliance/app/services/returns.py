@@ -18,7 +18,7 @@ from appliance.app.domain.receipt import RefundSlip
 from appliance.app.domain.refund import RefundPart, TenderLeft, allocate
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity
 from appliance.app.domain.tax import Totals, compute_totals
-from appliance.app.services import audit_log, gift_cards, hooks, printing, shifts
+from appliance.app.services import audit_log, gift_cards, printing, shifts
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_view import load, view
@@ -215,7 +215,7 @@ def _refund(
             refunds_store.insert_line(tx, refund_id, sale_id, ln.line_no, ln.quantity, paid_for[ln.line_no])
             sales_store.add_refunded(tx, sale_id, ln.line_no, ln.quantity)
             catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
-        undone = hooks.on_refund(shop, tx, actor, sale_id, refund_id, wanted)
+        undone = shop.effects.on_refund(shop, tx, actor, sale_id, refund_id, wanted)
         credit = None
         if refund_to == "gift_card":
             card_id, code = issue_credit(shop, tx, amount, sale_id, actor)

@@ -8,13 +8,16 @@ import datetime as dt
 import re
 from typing import Any
 
+from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
 from appliance.app.domain.money import round_cash
 from appliance.app.domain.pricing import Discount
 from appliance.app.domain.sale import COMPLETED, Sale
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import customers as customers_store
 from appliance.app.store import sales as sales_store
+from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
@@ -136,9 +139,18 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
 def _customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     """The sale's customer as the till needs them: who, their points, and what this sale
     earned them. No contact details: the customer display hears every sale view."""
-    from appliance.app.services.customers import on_sale
-
-    return on_sale(conn, sale_id)
+    row = customers_store.on_sale(conn, sale_id)
+    if row is None:
+        return None
+    rules = loyalty.LoyaltyRules.from_settings(settings_store.get_all(conn))
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "points": row["points"],
+        "points_value": loyalty.value_of(rules, row["points"]),
+        "points_owed": row["points_owed"],
+        "points_earned": row["earned"],
+    }
 
 
 def discount_json(discount: Discount | None) -> dict[str, Any] | None:

@@ -3,6 +3,8 @@ SQL; new queries start here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from appliance.app.store.db import Connection
 
 
@@ -39,3 +41,15 @@ def add_entry(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (customer_id, kind, points, sale_id, payment_id, user_id, reason, at),
     )
+
+
+def on_sale(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+    """The sale's customer (id, name, points, points_owed) and the points this sale earned them."""
+    row = conn.execute(
+        "SELECT c.id, c.name, c.points, c.points_owed, "
+        "(SELECT coalesce(sum(e.points), 0) FROM loyalty_entries e WHERE e.sale_id = s.sale_id AND e.kind = 'earn' "
+        "AND e.customer_id = c.id) AS earned "
+        "FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
+        (sale_id,),
+    ).fetchone()
+    return dict(row) if row is not None else None
