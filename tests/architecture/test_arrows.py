@@ -92,7 +92,6 @@ PRIVATE_DEBT = {
 # Calls of execute/executemany/executescript outside appliance/app/store, per module.
 SQL_DEBT = {
     "appliance.app.services.customers": 33,
-    "appliance.app.services.gift_cards": 25,
     "appliance.app.services.idempotency": 2,
     "appliance.app.services.period_reports": 23,
     "appliance.app.services.print_queue": 9,
@@ -100,7 +99,6 @@ SQL_DEBT = {
     "appliance.app.services.promotions": 3,
     "appliance.app.services.receipt_printer": 1,
     "appliance.app.services.reports": 5,
-    "appliance.app.services.shifts": 15,
     "appliance.app.services.stock": 29,
     "appliance.app.services.time_clock": 4,
     "appliance.security.pan_scan": 4,

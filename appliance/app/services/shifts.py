@@ -19,6 +19,7 @@ from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
+from appliance.app.store import shifts as shifts_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
 
@@ -30,7 +31,7 @@ def variance_limit(conn: Connection) -> int:
 
 
 def open_row(conn: Connection, terminal_id: str) -> Any:
-    return conn.execute("SELECT * FROM shifts WHERE terminal_id = ? AND closed_at IS NULL", (terminal_id,)).fetchone()
+    return shifts_store.open_row(conn, terminal_id)
 
 
 def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
@@ -47,7 +48,7 @@ def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
 
 
 def _in_use(conn: Connection, row: Any) -> Conflict:
-    name = conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    name = shifts_store.operator(conn, row["user_id"])
     return Conflict(f"this drawer is in {name}'s shift", "drawer_in_use", {"operator": name})
 
 
@@ -64,12 +65,9 @@ def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> dict[str, Any
     opening = count_total(count, shop.settings.currency)
     try:
         with shop.db.transaction() as tx:
-            cur = tx.execute(
-                "INSERT INTO shifts(terminal_id, user_id, opened_at, opening_float, opening_count) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)),
+            shift_id = shifts_store.insert(
+                tx, shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)
             )
-            shift_id = int(cur.lastrowid)
             audit_log.record(
                 shop, actor=actor, action="shift_open", object=f"shift:{shift_id}", details={"float": opening}
             )
@@ -90,7 +88,7 @@ def _shift(shop: Shop, actor: Actor, conn: Connection) -> Any:
 def current(shop: Shop, actor: Actor) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     row = _shift(shop, actor, shop.db.conn)
-    operator = shop.db.conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    operator = shifts_store.operator(shop.db.conn, row["user_id"])
     return {
         "id": row["id"],
         "terminal_id": row["terminal_id"],
@@ -114,10 +112,7 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
         row = _shift(shop, actor, tx)
         if row["user_id"] != actor.user_id:
             raise _in_use(tx, row)
-        tx.execute(
-            "INSERT INTO cash_movements(shift_id, kind, amount, reason, user_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (row["id"], kind, amount, why, actor.user_id, shop.now()),
-        )
+        shifts_store.add_movement(tx, row["id"], kind, amount, why, actor.user_id, shop.now())
         audit_log.record(
             shop, actor=actor, action=kind, object=f"shift:{row['id']}", details={"amount": amount, "reason": why}
         )
@@ -126,23 +121,9 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
 
 def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
     window = (row["terminal_id"], row["opened_at"], until)
-    cash_sales, sales_rounding = conn.execute(
-        "SELECT coalesce(sum(p.amount), 0), coalesce(sum(p.rounding), 0) FROM payments p "
-        "JOIN sales s ON s.id = p.sale_id "
-        "WHERE p.method = 'cash' AND s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ?",
-        window,
-    ).fetchone()
-    cash_refunds, refunds_rounding = conn.execute(
-        "SELECT coalesce(sum(t.amount), 0), coalesce(sum(t.rounding), 0) FROM refund_tenders t "
-        "JOIN refunds r ON r.id = t.refund_id "
-        "WHERE t.method = 'cash' AND r.terminal_id = ? AND r.created_at >= ? AND r.created_at <= ?",
-        window,
-    ).fetchone()
-    moved = dict(
-        conn.execute(
-            "SELECT kind, sum(amount) FROM cash_movements WHERE shift_id = ? GROUP BY kind", (row["id"],)
-        ).fetchall()
-    )
+    cash_sales, sales_rounding = shifts_store.cash_taken(conn, *window)
+    cash_refunds, refunds_rounding = shifts_store.cash_refunded(conn, *window)
+    moved = shifts_store.movements(conn, row["id"])
     return DrawerBalance(
         opening_float=row["opening_float"],
         cash_sales=int(cash_sales),
@@ -155,24 +136,10 @@ def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
 
 def _report(conn: Connection, row: Any, until: str, currency: str) -> dict[str, Any]:
     window = (row["terminal_id"], row["opened_at"], until)
-    sales = conn.execute(
-        "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(tax), 0), coalesce(sum(discount), 0) FROM sales "
-        "WHERE status = 'completed' AND terminal_id = ? AND completed_at >= ? AND completed_at <= ?",
-        window,
-    ).fetchone()
-    tenders = conn.execute(
-        "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
-        "WHERE s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ? GROUP BY p.method ORDER BY p.method",
-        window,
-    ).fetchall()
-    refunds = conn.execute(
-        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE terminal_id = ? AND created_at >= ? "
-        "AND created_at <= ?",
-        window,
-    ).fetchone()
-    voids = conn.execute(
-        "SELECT count(*) FROM audit_log WHERE action = 'void_line' AND at >= ? AND at <= ?", window[1:]
-    ).fetchone()[0]
+    sales = shifts_store.sales_figures(conn, *window)
+    tenders = shifts_store.tender_figures(conn, *window)
+    refunds = shifts_store.refund_figures(conn, *window)
+    voids = shifts_store.voids(conn, *window[1:])
     balance = _balance(conn, row, until)
     return {
         "shift": row["id"],
@@ -241,10 +208,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
     with shop.db.transaction() as tx:
         row = _shift(shop, actor, tx)
         _refuse_open_sales(shop, tx)
-        tx.execute(
-            "INSERT INTO shift_counts(shift_id, count, counted, user_id, at) VALUES (?, ?, ?, ?, ?)",
-            (row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now),
-        )
+        shifts_store.add_count(tx, row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now)
         report = _report(tx, row, now, shop.settings.currency)
         expected = report["cash"]["expected"]
         off = variance(counted, expected)
@@ -269,11 +233,17 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
         if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
             approver = approved_by(shop, actor, Permission.APPROVE_VARIANCE, approval or "")
         z = {**report, "kind": "Z", "counted": counted, "count": count, "variance": off, "approved_by": approver}
-        done = tx.execute(
-            "UPDATE shifts SET closed_at = ?, closing_count = ?, counted = ?, expected = ?, variance = ?, "
-            "approved_by = ?, z_report = ? WHERE id = ? AND closed_at IS NULL",
-            (now, json.dumps(count, sort_keys=True), counted, expected, off, approver, json.dumps(z), row["id"]),
-        ).rowcount
+        done = shifts_store.close(
+            tx,
+            row["id"],
+            closed_at=now,
+            closing_count=json.dumps(count, sort_keys=True),
+            counted=counted,
+            expected=expected,
+            variance=off,
+            approved_by=approver,
+            z_report=json.dumps(z),
+        )
         if not done:
             raise Conflict("the shift was closed meanwhile", "shift_closed")
         audit_log.record(
@@ -288,10 +258,10 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
 
 def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
     require(shop, actor, Permission.VIEW_REPORTS)
-    row = shop.db.conn.execute("SELECT z_report FROM shifts WHERE id = ?", (shift_id,)).fetchone()
-    if row is None or row[0] is None:
+    stored = shifts_store.z_report(shop.db.conn, shift_id)
+    if stored is None:
         raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
-    report: dict[str, Any] = json.loads(row[0])
+    report: dict[str, Any] = json.loads(stored)
     return report
 
 
