@@ -91,7 +91,6 @@ PRIVATE_DEBT = {
 
 # Calls of execute/executemany/executescript outside appliance/app/store, per module.
 SQL_DEBT = {
-    "appliance.app.services.customers": 33,
     "appliance.app.services.idempotency": 2,
     "appliance.app.services.period_reports": 23,
     "appliance.app.services.print_queue": 9,

@@ -22,6 +22,8 @@ from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
+from appliance.app.store import refunds as refunds_store
+from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
@@ -73,7 +75,7 @@ def _flag(value: object) -> int:
 def _row(conn: Connection, customer_id: object) -> Any:
     if isinstance(customer_id, bool) or not isinstance(customer_id, int):
         raise Invalid("a customer is named by its id", "invalid_customer")
-    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    row = customers_store.by_id(conn, customer_id)
     if row is None:
         raise NotFound(f"no customer {customer_id}", "customer_not_found")
     return row
@@ -123,13 +125,9 @@ def create(
     values = (_name(name), _email(email), _phone(phone), int(bool(consent)))
     with shop.db.transaction() as tx:
         try:
-            cur = tx.execute(
-                "INSERT INTO customers(name, email, phone, consent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (*values, shop.now(), shop.now()),
-            )
+            customer_id = customers_store.insert(tx, *values, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
-        customer_id = int(cur.lastrowid)
         # Personal data: who created the record is on file, the data itself is not copied.
         audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
         return _json(_row(tx, customer_id), tx, contact=_manages(actor))
@@ -152,21 +150,15 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
             )
         limit = min(limit, TILL_RESULTS)
     if not text:
-        rows = conn.execute(
-            "SELECT * FROM customers WHERE erased_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = customers_store.newest(conn, limit)
     elif "@" in text:
-        rows = conn.execute("SELECT * FROM customers WHERE email = ? AND erased_at IS NULL", (text.lower(),)).fetchall()
+        rows = customers_store.by_email(conn, text.lower())
     elif re.fullmatch(r"\+?[\d\s().-]{6,}", text):
         phone = _phone(text)
-        rows = conn.execute("SELECT * FROM customers WHERE phone = ? AND erased_at IS NULL", (phone,)).fetchall()
+        rows = customers_store.by_phone(conn, phone)
     else:
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = conn.execute(
-            "SELECT * FROM customers WHERE erased_at IS NULL AND (name LIKE ? ESCAPE '\\' "
-            "OR name LIKE ? ESCAPE '\\') ORDER BY name LIMIT ?",
-            (like, "% " + like, limit),
-        ).fetchall()
+        rows = customers_store.by_name(conn, like, limit)
     if not manages:
         _remember_found(actor, [int(r["id"]) for r in rows])
     return {"customers": [_json(r, conn, contact=manages) for r in rows]}
@@ -223,12 +215,8 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
     with shop.db.transaction() as tx:
         if _row(tx, customer_id)["erased_at"] is not None:
             raise Conflict("this customer was erased", "customer_erased")
-        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from `checks` only
         try:
-            tx.execute(
-                f"UPDATE customers SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-                (*sets.values(), shop.now(), customer_id),
-            )
+            customers_store.update(tx, customer_id, sets, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
         audit_log.record(
@@ -250,16 +238,10 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
         if row["erased_at"] is not None:
             raise Conflict("this customer was already erased", "customer_erased")
         if row["points"]:
-            tx.execute(
-                "INSERT INTO loyalty_entries(customer_id, kind, points, user_id, reason, at) "
-                "VALUES (?, 'adjust', ?, ?, 'erased', ?)",
-                (customer_id, -row["points"], actor.user_id, shop.now()),
+            customers_store.add_entry(
+                tx, customer_id, "adjust", -row["points"], shop.now(), user_id=actor.user_id, reason="erased"
             )
-        tx.execute(
-            "UPDATE customers SET name = ?, email = NULL, phone = NULL, consent = 0, points = 0, points_owed = 0, "
-            "erased_at = ?, updated_at = ? WHERE id = ?",
-            (ERASED_NAME, shop.now(), shop.now(), customer_id),
-        )
+        customers_store.erase(tx, customer_id, ERASED_NAME, shop.now())
         audit_log.record(
             shop,
             actor=actor,
@@ -275,14 +257,7 @@ def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> d
     conn = shop.db.conn
     _row(conn, customer_id)
     _within_reach(shop, actor, customer_id)
-    rows = conn.execute(
-        "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, "
-        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
-        "coalesce((SELECT sum(points) FROM loyalty_entries e WHERE e.sale_id = s.id AND e.kind = 'earn'), 0) AS earned "
-        "FROM sale_customers c JOIN sales s ON s.id = c.sale_id WHERE c.customer_id = ? AND s.status = 'completed' "
-        "ORDER BY s.completed_at DESC LIMIT ?",
-        (customer_id, max(1, min(limit, 500))),
-    ).fetchall()
+    rows = customers_store.purchases(conn, customer_id, max(1, min(limit, 500)))
     return {
         "customer_id": customer_id,
         "currency": shop.settings.currency,
@@ -335,11 +310,9 @@ def _entry(
     user_id: int | None = None,
     reason: str = "",
 ) -> None:
-    tx.execute("UPDATE customers SET points = points + ? WHERE id = ?", (points, customer_id))
-    tx.execute(
-        "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, reason, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (customer_id, kind, points, sale_id, user_id, reason, shop.now()),
+    customers_store.add_points(tx, customer_id, points)
+    customers_store.add_entry(
+        tx, customer_id, kind, points, shop.now(), sale_id=sale_id, user_id=user_id, reason=reason
     )
 
 
@@ -353,33 +326,26 @@ def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | No
     require(shop, actor, Permission.SELL)
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     with shop.db.transaction() as tx:
-        sale = tx.execute("SELECT status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        sale = sales_store.figures(tx, sale_id)
         if sale is None:
             raise NotFound(f"no sale {sale_id}", "sale_not_found")
         if sale["status"] != "open":
             raise Conflict(f"sale {sale_id} is {sale['status']}", f"sale_{sale['status']}")
-        redeemed = tx.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)).fetchone()
-        if redeemed:
+        if sales_store.has_payment(tx, sale_id, "loyalty"):
             raise Conflict("points were already redeemed on this sale", "loyalty_redeemed")
         if customer_id is None:
-            tx.execute("DELETE FROM sale_customers WHERE sale_id = ?", (sale_id,))
+            customers_store.detach(tx, sale_id)
         else:
             if _row(tx, customer_id)["erased_at"] is not None:
                 raise Conflict("this customer was erased", "customer_erased")
-            tx.execute(
-                "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) "
-                "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id",
-                (sale_id, customer_id),
-            )
+            customers_store.attach(tx, sale_id, customer_id, replace=True)
         answer = sale_view.view(shop, sale_id, tx)
         answer["customer"] = sale_customer(tx, sale_id)
         return answer
 
 
 def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT c.* FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?", (sale_id,)
-    ).fetchone()
+    row = customers_store.customer_row_of_sale(conn, sale_id)
     # The till's answer: the sale shows who, never how to reach them.
     return None if row is None else _json(row, conn, contact=False)
 
@@ -397,12 +363,12 @@ def pay_with_points(
         # customers up, could otherwise spend anyone's points by walking the ids.
         require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
-    attached = conn.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    attached = customers_store.customer_of_sale(conn, sale_id)
     if customer_id is None:
         if attached is None:
             raise Invalid("name the customer whose points pay", "customer_required")
-        customer_id = int(attached[0])
-    elif attached is not None and attached[0] != customer_id:
+        customer_id = attached
+    elif attached is not None and attached != customer_id:
         raise Conflict("the sale is for another customer", "customer_mismatch")
     taken: dict[str, int] = {}
 
@@ -412,20 +378,12 @@ def pay_with_points(
             raise Conflict("this customer was erased", "customer_erased")
         points = loyalty.redeem(rules(tx), row["points"], applied, shop.settings.currency)
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
-        done = tx.execute(
-            "UPDATE customers SET points = points - ? WHERE id = ? AND points >= ?", (points, customer_id, points)
-        ).rowcount
-        if done != 1:
+        if not customers_store.spend_points(tx, customer_id, points):
             raise Conflict("the points were spent meanwhile", "insufficient_points")
-        tx.execute(
-            "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, at) "
-            "VALUES (?, 'redeem', ?, ?, ?, ?)",
-            (customer_id, -points, sale_id, actor.user_id, shop.now()),
+        customers_store.add_entry(
+            tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
-        tx.execute(
-            "INSERT INTO sale_customers(sale_id, customer_id) VALUES (?, ?) ON CONFLICT(sale_id) DO NOTHING",
-            (sale_id, customer_id),
-        )
+        customers_store.attach(tx, sale_id, customer_id, replace=False)
         taken["points"] = points
 
     return sales.pay_tender(
@@ -443,25 +401,19 @@ def pay_with_points(
 def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     """Called as the sale completes: points on what the customer spent, less gift cards
     bought (money moved onto a card is not spent yet) and less what points paid."""
-    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
-    if row is None:
+    attached = customers_store.customer_of_sale(tx, sale_id)
+    if attached is None:
         return
-    customer = _row(tx, int(row[0]))
+    customer = _row(tx, attached)
     if customer["erased_at"] is not None:
         return
-    head = tx.execute("SELECT total, currency, status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    head = sales_store.figures(tx, sale_id)
     if head is None or head["status"] != COMPLETED:
         return
     from appliance.app.services import gift_cards
 
-    gift = tx.execute(
-        "SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM sale_lines l JOIN products p ON p.id = l.product_id "
-        "WHERE l.sale_id = ? AND NOT l.voided AND p.sku = ?",
-        (sale_id, gift_cards.PRODUCT_SKU),
-    ).fetchone()[0]
-    by_points = tx.execute(
-        "SELECT coalesce(sum(amount), 0) FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)
-    ).fetchone()[0]
+    gift = sales_store.sold_of(tx, sale_id, gift_cards.PRODUCT_SKU)
+    by_points = sales_store.paid_by(tx, sale_id, "loyalty")
     spent = head["total"] - gift - by_points
     points = loyalty.points_earned(rules(tx), spent, exponent(head["currency"]))
     if points > 0:
@@ -469,7 +421,7 @@ def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
         settled = min(points, customer["points_owed"])
         if settled:
             _entry(shop, tx, customer["id"], "adjust", -settled, sale_id=sale_id, reason=OWED_SETTLED)
-            tx.execute("UPDATE customers SET points_owed = points_owed - ? WHERE id = ?", (settled, customer["id"]))
+            customers_store.add_owed(tx, customer["id"], -settled)
 
 
 def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, refund_id: int) -> dict[str, int]:
@@ -477,25 +429,20 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
     total refunded so far (all of them once everything is back; until then the customer keeps
     the fraction of a point). Points already spent are taken as far as the balance goes and
     the rest is owed, paid off by the customer's next earnings."""
-    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    attached = customers_store.customer_of_sale(tx, sale_id)
     nothing = {"points_taken_back": 0, "points_short": 0}
-    if row is None:
+    if attached is None:
         return nothing
-    customer = _row(tx, int(row[0]))
+    customer = _row(tx, attached)
     if customer["erased_at"] is not None:
         return nothing  # erasure forfeited every point already
-    earned = tx.execute(
-        "SELECT coalesce(sum(points), 0) FROM loyalty_entries WHERE sale_id = ? AND customer_id = ? AND kind = 'earn'",
-        (sale_id, customer["id"]),
-    ).fetchone()[0]
+    earned = customers_store.earned_on_sale(tx, sale_id, customer["id"])
     if not earned:
         return nothing
-    total = tx.execute("SELECT total FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
-    refunded = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
+    total = sales_store.figures(tx, sale_id)["total"]
+    refunded = refunds_store.refunded(tx, sale_id)
     due = earned if refunded >= total else earned * refunded // total
-    before = tx.execute(
-        "SELECT coalesce(sum(taken + owed), 0) FROM loyalty_take_backs WHERE sale_id = ?", (sale_id,)
-    ).fetchone()[0]
+    before = customers_store.taken_back(tx, sale_id)
     wanted = due - before
     if wanted <= 0:
         return nothing
@@ -503,9 +450,6 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
     short = wanted - take
     if take:
         _entry(shop, tx, customer["id"], "adjust", -take, sale_id=sale_id, user_id=actor.user_id, reason=TAKEN_BACK)
-    tx.execute("UPDATE customers SET points_owed = points_owed + ? WHERE id = ?", (short, customer["id"]))
-    tx.execute(
-        "INSERT INTO loyalty_take_backs(refund_id, sale_id, customer_id, taken, owed) VALUES (?, ?, ?, ?, ?)",
-        (refund_id, sale_id, customer["id"], take, short),
-    )
+    customers_store.add_owed(tx, customer["id"], short)
+    customers_store.add_take_back(tx, refund_id, sale_id, customer["id"], take, short)
     return {"points_taken_back": take, "points_short": short}

@@ -357,3 +357,35 @@ def add_refunded(conn: Connection, sale_id: int, line_no: int, quantity: int) ->
 def payment_reference(conn: Connection, payment_id: int) -> str | None:
     row = conn.execute("SELECT reference FROM payments WHERE id = ?", (payment_id,)).fetchone()
     return str(row[0]) if row is not None and row[0] is not None else None
+
+
+def figures(conn: Connection, sale_id: int) -> Any:
+    """The sale's status, total and currency (a row), or None."""
+    return conn.execute("SELECT status, total, currency FROM sales WHERE id = ?", (sale_id,)).fetchone()
+
+
+def has_payment(conn: Connection, sale_id: int, method: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = ?", (sale_id, method)).fetchone()
+        is not None
+    )
+
+
+def paid_by(conn: Connection, sale_id: int, method: str) -> int:
+    """What the sale's tenders of one method took, minor units."""
+    return int(
+        conn.execute(
+            "SELECT coalesce(sum(amount), 0) FROM payments WHERE sale_id = ? AND method = ?", (sale_id, method)
+        ).fetchone()[0]
+    )
+
+
+def sold_of(conn: Connection, sale_id: int, sku: str) -> int:
+    """What the sale's live lines of one product come to before discounts, minor units."""
+    return int(
+        conn.execute(
+            "SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM sale_lines l "
+            "JOIN products p ON p.id = l.product_id WHERE l.sale_id = ? AND NOT l.voided AND p.sku = ?",
+            (sale_id, sku),
+        ).fetchone()[0]
+    )
