@@ -55,16 +55,6 @@ LAYER_DEBT = {
 CYCLE_DEBT = [
     frozenset(
         {
-            "appliance.drivers.printer",
-            "appliance.drivers.printer_file",
-            "appliance.drivers.printer_serial",
-            "appliance.drivers.printer_spec",
-            "appliance.drivers.printer_tcp",
-            "appliance.drivers.printer_usb",
-        }
-    ),
-    frozenset(
-        {
             "appliance.app.services.audit_log",
             "appliance.app.services.auth",
             "appliance.app.services.card_payments",
