@@ -18,6 +18,7 @@ from appliance.app.domain.barcode import normalise, read_variable_measure
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid
 from appliance.app.domain.money import format_amount, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
+from appliance.app.domain.product import Product
 from appliance.app.domain.sale import check_quantity, stacked_share
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
@@ -27,7 +28,6 @@ from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import staff
-from appliance.app.store.catalog import Product
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 

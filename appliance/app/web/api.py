@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from appliance.app.domain.cashup import denominations
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import exponent
+from appliance.app.domain.product import Product
 from appliance.app.domain.receipt import render_text
 from appliance.app.services import (
     audit_log,
@@ -29,7 +30,6 @@ from appliance.app.services import (
     users,
 )
 from appliance.app.services.shop import iso
-from appliance.app.store.catalog import Product
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
     MAX_UPLOAD,
