@@ -14,23 +14,15 @@ from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import stock as stock_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
-
-_LEVEL = (
-    "SELECT p.id, p.sku, p.name, p.stock_on_hand, p.reorder_point, p.reorder_quantity, p.supplier_id, p.cost, "
-    "p.price, coalesce((SELECT sum(l.quantity_ordered - l.quantity_received) FROM purchase_order_lines l "
-    "JOIN purchase_orders o ON o.id = l.po_id WHERE l.product_id = p.id "
-    "AND o.status IN ('draft', 'ordered', 'partial')), 0) AS on_order FROM products p"
-)
 
 
 def _product(conn: Connection, sku: object) -> Any:
     if not isinstance(sku, str) or not 1 <= len(sku) <= 64:
         raise Invalid("give the product's sku", "invalid_sku")
-    row = conn.execute(
-        "SELECT id, sku, name, stock_on_hand, cost, stock_tracked FROM products WHERE sku = ?", (sku,)
-    ).fetchone()
+    row = stock_store.product(conn, sku)
     if row is None:
         raise NotFound(f"no product with sku {sku}", "product_not_found")
     if not row["stock_tracked"]:
@@ -71,15 +63,10 @@ def _level_json(level: rules.StockLevel) -> dict[str, Any]:
 def _move(
     shop: Shop, tx: Connection, actor: Actor, product_id: int, kind: str, delta: int, reason: str, ref: str | None
 ) -> int:
-    tx.execute("UPDATE products SET stock_on_hand = stock_on_hand + ? WHERE id = ?", (delta, product_id))
-    on_hand = int(tx.execute("SELECT stock_on_hand FROM products WHERE id = ?", (product_id,)).fetchone()[0])
+    on_hand = stock_store.move(tx, product_id, delta)
     if abs(on_hand) > rules.MAX_ON_HAND:
         raise Invalid("that would take on-hand out of range", "invalid_quantity")
-    tx.execute(
-        "INSERT INTO stock_movements(product_id, kind, quantity, on_hand, reason, reference, user_id, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now()),
-    )
+    stock_store.add_movement(tx, product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now())
     return on_hand
 
 
@@ -92,20 +79,12 @@ def levels(shop: Shop, actor: Actor, *, text: str = "", low_only: bool = False, 
     if low_only:
         return {"products": [_level_json(lv) for lv in _low(shop.db.conn)][:limit]}
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = shop.db.conn.execute(
-        _LEVEL + " WHERE p.stock_tracked AND p.active AND (p.name LIKE ? ESCAPE '\\' OR p.sku LIKE ? ESCAPE '\\') "
-        "ORDER BY p.name LIMIT ?",
-        (like, like, limit),
-    ).fetchall()
+    rows = stock_store.levels_like(shop.db.conn, like, limit)
     return {"products": [_level_json(_level(r)) for r in rows]}
 
 
 def _low(conn: Connection) -> list[rules.StockLevel]:
-    # The reorder point is checked in SQL first so only candidates pay for the on-order sum.
-    rows = conn.execute(
-        _LEVEL + " WHERE p.stock_tracked AND p.active AND p.reorder_point IS NOT NULL "
-        "AND p.stock_on_hand <= p.reorder_point ORDER BY p.supplier_id, p.name"
-    ).fetchall()
+    rows = stock_store.at_reorder_point(conn)
     return [lv for lv in map(_level, rows) if rules.is_low(lv)]
 
 
@@ -118,7 +97,7 @@ def level(shop: Shop, actor: Actor, sku: str) -> dict[str, Any]:
     """One product's stock and its rules, by its exact sku."""
     require(shop, actor, Permission.MANAGE_STOCK)
     product = _product(shop.db.conn, sku)
-    row = shop.db.conn.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+    row = stock_store.level(shop.db.conn, product["id"])
     return _level_json(_level(row))
 
 
@@ -143,10 +122,9 @@ def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> di
             sets["supplier_id"] = supplier
         if not sets:
             raise Invalid("nothing to change", "nothing_to_change")
-        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from the fixed list above
-        tx.execute(f"UPDATE products SET {assignments} WHERE id = ?", (*sets.values(), product["id"]))  # noqa: S608
+        stock_store.set_rules(tx, product["id"], sets)
         audit_log.record(shop, actor=actor, action="stock_rules", object=f"product:{product['sku']}", details=sets)
-        row = tx.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+        row = stock_store.level(tx, product["id"])
         return _level_json(_level(row))
 
 
@@ -220,15 +198,8 @@ def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200
     require(shop, actor, Permission.MANAGE_STOCK)
     conn = shop.db.conn
     limit = max(1, min(limit, 1000))
-    query = (
-        "SELECT m.id, p.sku, p.name, m.kind, m.quantity, m.on_hand, m.reason, m.reference, u.username, m.at "
-        "FROM stock_movements m JOIN products p ON p.id = m.product_id JOIN users u ON u.id = m.user_id "
-    )
-    if sku:
-        product = _product(conn, sku)
-        rows = conn.execute(query + "WHERE m.product_id = ? ORDER BY m.id DESC LIMIT ?", (product["id"], limit))
-    else:
-        rows = conn.execute(query + "ORDER BY m.id DESC LIMIT ?", (limit,))
+    product_id = _product(conn, sku)["id"] if sku else None
+    rows = stock_store.movements(conn, product_id, limit)
     keys = ("id", "sku", "name", "kind", "quantity", "on_hand", "reason", "reference", "user", "at")
     return {"movements": [dict(zip(keys, tuple(r), strict=True)) for r in rows]}
 
