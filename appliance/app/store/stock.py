@@ -96,3 +96,24 @@ def movements(conn: Connection, product_id: int | None, limit: int) -> list[Any]
     if product_id is not None:
         return list(conn.execute(_MOVEMENTS + "WHERE m.product_id = ? ORDER BY m.id DESC LIMIT ?", (product_id, limit)))
     return list(conn.execute(_MOVEMENTS + "ORDER BY m.id DESC LIMIT ?", (limit,)))
+
+
+def set_cost(conn: Connection, product_id: int, cost: int) -> None:
+    conn.execute("UPDATE products SET cost = ? WHERE id = ?", (cost, product_id))
+
+
+def value_totals(conn: Connection) -> Any:
+    """count, units, cost value and retail value of the stocked products with something on hand (a row)."""
+    return conn.execute(
+        "SELECT count(*), coalesce(sum(stock_on_hand), 0), coalesce(sum(stock_on_hand * cost), 0), "
+        "coalesce(sum(stock_on_hand * price), 0) FROM products WHERE stock_tracked AND stock_on_hand > 0"
+    ).fetchone()
+
+
+def values(conn: Connection, limit: int | None) -> list[Any]:
+    """sku, name, on-hand, cost, value and retail value of those products, the most valuable first."""
+    query = (
+        "SELECT sku, name, stock_on_hand, cost, stock_on_hand * cost AS value, stock_on_hand * price AS retail "
+        "FROM products WHERE stock_tracked AND stock_on_hand > 0 ORDER BY value DESC, sku"
+    )
+    return list(conn.execute(query + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall())
