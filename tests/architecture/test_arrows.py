@@ -81,10 +81,7 @@ PRIVATE_DEBT = {
 SQL_DEBT = {
     "appliance.app.services.idempotency": 2,
     "appliance.app.services.period_reports": 23,
-    "appliance.app.services.print_queue": 9,
-    "appliance.app.services.printing": 2,
     "appliance.app.services.promotions": 3,
-    "appliance.app.services.receipt_printer": 1,
     "appliance.app.services.reports": 5,
     "appliance.security.pan_scan": 4,
     # The vault's own tables (tokens, data keys); forgetting numbers added six queries while

@@ -11,6 +11,7 @@ from appliance.app.domain.gift_card import Slip, masked
 from appliance.app.domain.receipt import Receipt, ReceiptTax, RefundSlip, RefundSlipLine, RefundSlipTender
 from appliance.app.services import print_queue
 from appliance.app.services.shop import Shop
+from appliance.app.store import gift_cards as gift_cards_store
 from appliance.app.store import refunds as refunds_store
 from appliance.app.store.db import Connection
 from appliance.config import Config
@@ -122,11 +123,7 @@ def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) 
 
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
     """A slip for each card the completing sale sold or topped up (they were just activated)."""
-    rows = tx.execute(
-        "SELECT card_id, kind, amount FROM gift_card_entries WHERE sale_id = ? AND kind IN ('issue', 'top_up') "
-        "ORDER BY id",
-        (sale_id,),
-    ).fetchall()
+    rows = gift_cards_store.loaded_on_sale(tx, sale_id)
     for row in rows:
         queue_gift_card_slip(shop, tx, row["card_id"], row["kind"], row["amount"], sale_id)
 
@@ -137,7 +134,7 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
     from appliance.app.services.receipts import local_time
 
     zone = shop.settings.timezone
-    card = tx.execute("SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
+    card = gift_cards_store.slip_figures(tx, card_id)
     slip = Slip(
         store_name=shop.settings.store_name,
         code=card["code"],

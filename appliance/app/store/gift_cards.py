@@ -183,3 +183,21 @@ def liability(conn: Connection, now: str) -> list[Any]:
             (now,),
         ).fetchall()
     )
+
+
+def loaded_on_sale(conn: Connection, sale_id: int) -> list[Any]:
+    """card_id, kind and amount of each card the sale issued or topped up, in order."""
+    return list(
+        conn.execute(
+            "SELECT card_id, kind, amount FROM gift_card_entries WHERE sale_id = ? AND kind IN ('issue', 'top_up') "
+            "ORDER BY id",
+            (sale_id,),
+        ).fetchall()
+    )
+
+
+def slip_figures(conn: Connection, card_id: int) -> Any:
+    """code, balance, currency and expires_at of the card (a row)."""
+    return conn.execute(
+        "SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)
+    ).fetchone()

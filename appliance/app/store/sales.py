@@ -389,3 +389,8 @@ def sold_of(conn: Connection, sale_id: int, sku: str) -> int:
             (sale_id, sku),
         ).fetchone()[0]
     )
+
+
+def receipt_no(conn: Connection, sale_id: int) -> int | None:
+    row = conn.execute("SELECT receipt_no FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    return row[0] if row is not None else None
