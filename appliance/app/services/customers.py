@@ -18,7 +18,7 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import exponent
 from appliance.app.domain.sale import COMPLETED
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, gift_cards, sale_view, sales
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
@@ -321,8 +321,6 @@ def _entry(
 
 def attach_to_sale(shop: Shop, actor: Actor, sale_id: int, customer_id: int | None) -> dict[str, Any]:
     """Names the customer of an open sale (None takes them off), so it earns them points."""
-    from appliance.app.services import sale_view
-
     require(shop, actor, Permission.SELL)
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     with shop.db.transaction() as tx:
@@ -355,8 +353,6 @@ def pay_with_points(
 ) -> dict[str, Any]:
     """Points as a tender: the sale's customer (or the one named, who is then attached) pays
     `amount` with points, debited in the payment's own transaction."""
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     if customer_id is not None:
         # Naming a customer by id is a search: a self-service kiosk, which may not look
@@ -410,8 +406,6 @@ def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     head = sales_store.figures(tx, sale_id)
     if head is None or head["status"] != COMPLETED:
         return
-    from appliance.app.services import gift_cards
-
     gift = sales_store.sold_of(tx, sale_id, gift_cards.PRODUCT_SKU)
     by_points = sales_store.paid_by(tx, sale_id, "loyalty")
     spent = head["total"] - gift - by_points

@@ -16,7 +16,7 @@ from typing import Any
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import money_words
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, sales
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import gift_cards as cards_store
@@ -69,8 +69,6 @@ def _json(row: Any, *, full_code: bool = False) -> dict[str, Any]:
 def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> dict[str, Any]:
     """Puts a gift card on an open sale: a new card (no code) or a top-up of a live one.
     The money reaches the card only when the sale completes."""
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     value = card_rules.check_value(amount)
     with shop.db.transaction() as tx:
@@ -173,8 +171,6 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
 
 
 def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> dict[str, Any]:
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     normal = card_rules.normalise(code)
 
