@@ -43,7 +43,7 @@ def _config(args: argparse.Namespace, **overrides: Any) -> Config:
 
 
 def _shop(args: argparse.Namespace, **overrides: Any) -> Any:
-    from appliance.app.services.shop import open_shop
+    from appliance.app.services.opening import open_shop
 
     return open_shop(_config(args, **overrides))
 

@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from appliance.app.services import auth, reports
-from appliance.app.services.shop import Shop, iso, open_shop
+from appliance.app.services.opening import open_shop
+from appliance.app.services.shop import Shop, iso
 from appliance.config import load
 from bench.datagen import DATA_VERSION, PASSWORD, build
 

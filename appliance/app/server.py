@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from appliance.app.services.shop import Shop, open_shop
+from appliance.app.services.opening import open_shop
+from appliance.app.services.shop import Shop
 from appliance.app.web.app import create_app
 from appliance.config import Config
 

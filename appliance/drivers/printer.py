@@ -2,7 +2,7 @@
 
 A shop's printer hangs off USB, a serial port, the network (raw TCP on port 9100) or a
 device file (/dev/usb/lp0). Each is a `PrinterConnection`; config names one with a spec
-string that `printer_from_spec` reads. Anything that goes wrong comes out as a
+string that `printer_spec.printer_from_spec` reads. Anything that goes wrong comes out as a
 `PrinterError` whose message a cashier can act on; `reason` lets the print queue decide
 whether to retry.
 """
@@ -185,13 +185,3 @@ class MemoryPrinter:
 
     def __repr__(self) -> str:
         return f"MemoryPrinter(jobs={len(self.jobs)})"
-
-
-def printer_from_spec(spec: str) -> PrinterConnection:
-    """The connection a config spec names, e.g. `tcp://10.0.0.5:9100`, `/dev/usb/lp0`,
-    `usb:04b8:0202?interface=0&in_ep=0x82&out_ep=0x01`, `serial:/dev/ttyUSB0?baud=19200`,
-    `none`. Raises PrinterSpecError for a spec it cannot read; opens nothing yet."""
-    # Imported here: the spec module imports the connections, which import this module.
-    from appliance.drivers.printer_spec import parse_spec
-
-    return parse_spec(spec)

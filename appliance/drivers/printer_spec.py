@@ -100,6 +100,14 @@ def _byte(text: str) -> int:
     return value
 
 
+def printer_from_spec(spec: str) -> PrinterConnection:
+    """The connection a config spec names, e.g. `tcp://10.0.0.5:9100`, `/dev/usb/lp0`,
+    `usb:04b8:0202?interface=0&in_ep=0x82&out_ep=0x01`, `serial:/dev/ttyUSB0?baud=19200`,
+    `none`. Raises PrinterSpecError for a spec it cannot read; opens nothing yet. This
+    module is the factory: it knows every kind of connection, and none of them knows it."""
+    return parse_spec(spec)
+
+
 def parse_spec(spec: str) -> PrinterConnection:
     text = spec.strip()
     if not text:

@@ -401,7 +401,7 @@ def _parked(origin: str) -> list[dict[str, Any]]:
 
 def _sales(data_dir: Path) -> list[tuple[str, bool, str | None]]:
     """(status, parked, cashier) of every sale, read from the store after the fact."""
-    from appliance.app.services.shop import open_shop
+    from appliance.app.services.opening import open_shop
     from appliance.config import load
 
     shop = open_shop(load(data_dir))

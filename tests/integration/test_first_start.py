@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from appliance.app.services import audit_log, auth
+from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import first_start
-from appliance.app.services.shop import FIRST_PASSWORD_FILE, open_shop
+from appliance.app.services.shop import FIRST_PASSWORD_FILE
 from appliance.config import load
 from appliance.security.keys import KeyFile, new_key, provider_for
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
+from appliance.app.domain.staff import User
 from appliance.app.services import audit_log
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
 from appliance.app.store import staff
@@ -103,7 +104,7 @@ class Login:
 
 def _check_credentials(
     shop: Shop, username: str, password: str, origin: str, action: str, kind: str = "password"
-) -> staff.User:
+) -> User:
     """Verifies a password (or, `kind` "pin", a PIN) with lockout; returns the user or
     raises (and audits) why not. Both count toward the same lockout."""
     user = staff.by_name(shop.db.conn, username)
@@ -143,7 +144,7 @@ def _check_credentials(
     raise Unauthenticated(f"wrong user name or {'PIN' if kind == 'pin' else 'password'}", "bad_credentials")
 
 
-def _refuse_disabled(shop: Shop, user: staff.User, origin: str, action: str) -> None:
+def _refuse_disabled(shop: Shop, user: User, origin: str, action: str) -> None:
     """The right secret for an account a manager disabled: said as it is, no failure counted."""
     audit_log.record(
         shop,
@@ -157,7 +158,7 @@ def _refuse_disabled(shop: Shop, user: staff.User, origin: str, action: str) -> 
     raise Forbidden("this account is disabled; a manager can enable it", "account_disabled")
 
 
-def _badge_holder(shop: Shop, badge: str, origin: str, action: str) -> staff.User:
+def _badge_holder(shop: Shop, badge: str, origin: str, action: str) -> User:
     """The active, unlocked user a scanned badge belongs to, or raises (and audits) why not.
     Unknown badges are throttled together: there is no account of theirs to lock."""
     code = check_badge(badge)
@@ -181,7 +182,7 @@ def _badge_holder(shop: Shop, badge: str, origin: str, action: str) -> staff.Use
     return user
 
 
-def _refuse_if_locked(shop: Shop, user: staff.User, origin: str, action: str) -> None:
+def _refuse_if_locked(shop: Shop, user: User, origin: str, action: str) -> None:
     if user.locked_until and parse_iso(user.locked_until) > shop.clock():
         audit_log.record(
             shop,
@@ -197,7 +198,7 @@ def _refuse_if_locked(shop: Shop, user: staff.User, origin: str, action: str) ->
         )
 
 
-def _count_failure(shop: Shop, tx: Any, user: staff.User, origin: str) -> None:
+def _count_failure(shop: Shop, tx: Any, user: User, origin: str) -> None:
     """One more wrong secret for `user` (inside the caller's transaction); the tenth locks."""
     now = shop.clock()
     fresh = staff.by_id(tx, user.id)
@@ -242,7 +243,7 @@ def login_with_badge(shop: Shop, badge: str, origin: str) -> Login:
     return _logged_in(shop, user, origin, "badge")
 
 
-def _refuse_pin_login(shop: Shop, user: staff.User, origin: str, kind: str) -> None:
+def _refuse_pin_login(shop: Shop, user: User, origin: str, kind: str) -> None:
     # Refused before any PIN is checked: the answer says nothing of whether it was right.
     audit_log.record(
         shop,
@@ -256,7 +257,7 @@ def _refuse_pin_login(shop: Shop, user: staff.User, origin: str, kind: str) -> N
     raise Forbidden(f"a {user.role} logs in with a password; a {kind} only approves at the till", "password_required")
 
 
-def _logged_in(shop: Shop, user: staff.User, origin: str, opened_by: str) -> Login:
+def _logged_in(shop: Shop, user: User, origin: str, opened_by: str) -> Login:
     with shop.db.transaction() as tx:
         done = _open_session(shop, tx, user, origin, opened_by)
         details = None if opened_by == "password" else {"with": opened_by}
@@ -266,7 +267,7 @@ def _logged_in(shop: Shop, user: staff.User, origin: str, opened_by: str) -> Log
     return done
 
 
-def _actor(user: staff.User, origin: str, session: str, opened_by: str) -> Actor:
+def _actor(user: User, origin: str, session: str, opened_by: str) -> Actor:
     """A one-time secret forces its own change, and only in a session it opened: a cashier
     whose password is one-time may still work after logging in with their own PIN."""
     return Actor(
@@ -280,7 +281,7 @@ def _actor(user: staff.User, origin: str, session: str, opened_by: str) -> Actor
     )
 
 
-def _open_session(shop: Shop, tx: Any, user: staff.User, origin: str, opened_by: str = "password") -> Login:
+def _open_session(shop: Shop, tx: Any, user: User, origin: str, opened_by: str = "password") -> Login:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     now = shop.clock()
@@ -338,10 +339,8 @@ def check_csrf(shop: Shop, actor: Actor, csrf_token: str | None) -> None:
 def logout(shop: Shop, actor: Actor) -> list[int]:
     """Ends the session; the open sales the person left on this till are parked with it (a
     sale is never left where no screen shows it). Returns the ids of the sales parked."""
-    from appliance.app.services import hooks
-
     with shop.db.transaction() as tx:
-        done = hooks.on_logout(shop, tx, actor)
+        done = shop.effects.on_logout(shop, tx, actor)
         staff.end_session(tx, actor.session, shop.now())
         audit_log.record(shop, actor=actor, action="logout", object=f"user:{actor.username}", details=done or None)
     return list(done.get("parked_sales", []))
@@ -444,7 +443,7 @@ def approve_with_badge(shop: Shop, actor: Actor, badge: str, permission: Permiss
     return _grant(shop, actor, approver, permission, "badge")
 
 
-def _grant(shop: Shop, actor: Actor, approver: staff.User, permission: Permission, kind: str) -> str:
+def _grant(shop: Shop, actor: Actor, approver: User, permission: Permission, kind: str) -> str:
     details: dict[str, str] = {"permission": permission.value}
     if kind != "password":
         details["with"] = kind

@@ -46,7 +46,8 @@ from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
-from appliance.app.services.sales import _complete_if_settled, _load, view
+from appliance.app.services.completion import announce_receipt, complete_if_settled
+from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import card_refunds, card_tokens, payment_attempts
 from appliance.app.store import sales as sales_store
@@ -137,7 +138,7 @@ def pay_card(
                     "a card payment on this sale is still being checked with the card network;"
                     " take no other card payment until it is settled"
                 )
-            sale = _load(tx, sale_id)
+            sale = load(tx, sale_id)
             sale.take_tender("card", amount, shop.tax_classes, shop.settings.tax_rounding)
             info = desk.vault.tokenise(parsed)  # joins this transaction
             head = sales_store.header(tx, sale_id)
@@ -296,7 +297,7 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
                 tx, current["id"], reference=result.reference, decline_code=result.decline_code, now=now
             )
         else:
-            sale = _load(tx, current["sale_id"])
+            sale = load(tx, current["sale_id"])
             try:
                 tender = sale.take_tender(
                     "card",
@@ -327,7 +328,7 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
                         "partial": result.status == "partial",
                     },
                 )
-                _complete_if_settled(shop, tx, sale)
+                complete_if_settled(shop, tx, sale)
                 status = "approved"
             payment_attempts.record_approval(
                 tx,
@@ -348,8 +349,7 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
     elif settled["status"] == "approved":
         sale_row = sales_store.header(shop.db.conn, settled["sale_id"])
         if sale_row is not None and sale_row["status"] == "completed":
-            for callback in shop.on_receipt:
-                callback(settled["sale_id"])
+            announce_receipt(shop, settled["sale_id"])
     return settled
 
 

@@ -13,11 +13,12 @@ from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, parse_amount
+from appliance.app.domain.product import Product
 from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
-from appliance.app.store.catalog import Category, Owner, Product
+from appliance.app.store.catalog import Category, Owner
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 

@@ -18,10 +18,12 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import exponent
 from appliance.app.domain.sale import COMPLETED
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, gift_cards, sale_view, sales
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
+from appliance.app.store import refunds as refunds_store
+from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
@@ -89,7 +91,7 @@ def _flag(value: object) -> int:
 def _row(conn: Connection, customer_id: object) -> Any:
     if isinstance(customer_id, bool) or not isinstance(customer_id, int):
         raise Invalid("a customer is named by its id", "invalid_customer")
-    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    row = customers_store.by_id(conn, customer_id)
     if row is None:
         raise NotFound(f"no customer {customer_id}", "customer_not_found")
     return row
@@ -147,14 +149,9 @@ def create(
     values = (_name(name), _email(email), _phone(phone), int(bool(consent)), _loyalty_card(loyalty_card))
     with shop.db.transaction() as tx:
         try:
-            cur = tx.execute(
-                "INSERT INTO customers(name, email, phone, consent, loyalty_card, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*values, shop.now(), shop.now()),
-            )
+            customer_id = customers_store.insert(tx, *values, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
-        customer_id = int(cur.lastrowid)
         # Personal data: who created the record is on file, the data itself is not copied.
         audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
         return _json(_row(tx, customer_id), tx, contact=_manages(actor))
@@ -182,21 +179,15 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]
     if carded is not None:
         rows = [carded]
     elif not text:
-        rows = conn.execute(
-            "SELECT * FROM customers WHERE erased_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = customers_store.newest(conn, limit)
     elif "@" in text:
-        rows = conn.execute("SELECT * FROM customers WHERE email = ? AND erased_at IS NULL", (text.lower(),)).fetchall()
+        rows = customers_store.by_email(conn, text.lower())
     elif re.fullmatch(r"\+?[\d\s().-]{6,}", text):
         phone = _phone(text)
-        rows = conn.execute("SELECT * FROM customers WHERE phone = ? AND erased_at IS NULL", (phone,)).fetchall()
+        rows = customers_store.by_phone(conn, phone)
     else:
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = conn.execute(
-            "SELECT * FROM customers WHERE erased_at IS NULL AND (name LIKE ? ESCAPE '\\' "
-            "OR name LIKE ? ESCAPE '\\') ORDER BY name LIMIT ?",
-            (like, "% " + like, limit),
-        ).fetchall()
+        rows = customers_store.by_name(conn, like, limit)
     if not manages:
         _remember_found(actor, [int(r["id"]) for r in rows])
     # `by_card` tells the till the text was the customer's card: naming them with it lets
@@ -261,12 +252,8 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
     with shop.db.transaction() as tx:
         if _row(tx, customer_id)["erased_at"] is not None:
             raise Conflict("this customer was erased", "customer_erased")
-        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from `checks` only
         try:
-            tx.execute(
-                f"UPDATE customers SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-                (*sets.values(), shop.now(), customer_id),
-            )
+            customers_store.update(tx, customer_id, sets, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
         audit_log.record(
@@ -288,17 +275,10 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
         if row["erased_at"] is not None:
             raise Conflict("this customer was already erased", "customer_erased")
         if row["points"]:
-            tx.execute(
-                "INSERT INTO loyalty_entries(customer_id, kind, points, user_id, reason, at) "
-                "VALUES (?, 'adjust', ?, ?, 'erased', ?)",
-                (customer_id, -row["points"], actor.user_id, shop.now()),
+            customers_store.add_entry(
+                tx, customer_id, "adjust", -row["points"], shop.now(), user_id=actor.user_id, reason="erased"
             )
-        tx.execute(
-            "UPDATE customers SET name = ?, email = NULL, phone = NULL, loyalty_card = NULL, consent = 0, "
-            "points = 0, points_owed = 0, "
-            "erased_at = ?, updated_at = ? WHERE id = ?",
-            (ERASED_NAME, shop.now(), shop.now(), customer_id),
-        )
+        customers_store.erase(tx, customer_id, ERASED_NAME, shop.now())
         audit_log.record(
             shop,
             actor=actor,
@@ -314,14 +294,7 @@ def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> d
     conn = shop.db.conn
     _row(conn, customer_id)
     _within_reach(shop, actor, customer_id)
-    rows = conn.execute(
-        "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, "
-        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id AND NOT l.voided) AS lines, "
-        "coalesce((SELECT sum(points) FROM loyalty_entries e WHERE e.sale_id = s.id AND e.kind = 'earn'), 0) AS earned "
-        "FROM sale_customers c JOIN sales s ON s.id = c.sale_id WHERE c.customer_id = ? AND s.status = 'completed' "
-        "ORDER BY s.completed_at DESC LIMIT ?",
-        (customer_id, max(1, min(limit, 500))),
-    ).fetchall()
+    rows = customers_store.purchases(conn, customer_id, max(1, min(limit, 500)))
     return {
         "customer_id": customer_id,
         "currency": shop.settings.currency,
@@ -374,11 +347,9 @@ def _entry(
     user_id: int | None = None,
     reason: str = "",
 ) -> None:
-    tx.execute("UPDATE customers SET points = points + ? WHERE id = ?", (points, customer_id))
-    tx.execute(
-        "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, reason, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (customer_id, kind, points, sale_id, user_id, reason, shop.now()),
+    customers_store.add_points(tx, customer_id, points)
+    customers_store.add_entry(
+        tx, customer_id, kind, points, shop.now(), sale_id=sale_id, user_id=user_id, reason=reason
     )
 
 
@@ -390,19 +361,16 @@ def attach_to_sale(
 ) -> dict[str, Any]:
     """Names the customer of an open sale (None takes them off), so it earns them points;
     named by a scan of their loyalty card, they may then spend points without an approval."""
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     card = _loyalty_card(loyalty_card)
     with shop.db.transaction() as tx:
-        sale = tx.execute("SELECT status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        sale = sales_store.figures(tx, sale_id)
         if sale is None:
             raise NotFound(f"no sale {sale_id}", "sale_not_found")
         if sale["status"] != "open":
             raise Conflict(f"sale {sale_id} is {sale['status']}", f"sale_{sale['status']}")
-        redeemed = tx.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)).fetchone()
-        if redeemed:
+        if sales_store.has_payment(tx, sale_id, "loyalty"):
             raise Conflict("points were already redeemed on this sale", "loyalty_redeemed")
         if card is not None:
             holder = customers_store.by_loyalty_card(tx, card)
@@ -410,48 +378,20 @@ def attach_to_sale(
                 raise NotFound("no customer holds that loyalty card", "loyalty_card_not_found")
             customer_id = int(holder["id"])
         if customer_id is None:
-            tx.execute("DELETE FROM sale_customers WHERE sale_id = ?", (sale_id,))
+            customers_store.detach(tx, sale_id)
         else:
             if _row(tx, customer_id)["erased_at"] is not None:
                 raise Conflict("this customer was erased", "customer_erased")
-            tx.execute(
-                "INSERT INTO sale_customers(sale_id, customer_id, card_shown) VALUES (?, ?, ?) "
-                "ON CONFLICT(sale_id) DO UPDATE SET customer_id = excluded.customer_id, "
-                "card_shown = excluded.card_shown",
-                (sale_id, customer_id, int(card is not None)),
-            )
+            customers_store.attach(tx, sale_id, customer_id, replace=True, card_shown=card is not None)
             if card is not None:
                 _remember_found(actor, [customer_id])
-        answer = sales.view(shop, sale_id, tx)
+        answer = sale_view.view(shop, sale_id, tx)
         answer["customer"] = sale_customer(tx, sale_id)
         return answer
 
 
-def on_sale(conn: Connection, sale_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT c.id, c.name, c.points, c.points_owed, "
-        "(SELECT coalesce(sum(e.points), 0) FROM loyalty_entries e WHERE e.sale_id = s.sale_id AND e.kind = 'earn' "
-        "AND e.customer_id = c.id) AS earned "
-        "FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
-        (sale_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "points": row["points"],
-        "points_value": loyalty.value_of(rules(conn), row["points"]),
-        "points_owed": row["points_owed"],
-        "points_earned": row["earned"],
-    }
-
-
 def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT c.*, s.card_shown FROM sale_customers s JOIN customers c ON c.id = s.customer_id WHERE s.sale_id = ?",
-        (sale_id,),
-    ).fetchone()
+    row = customers_store.customer_row_of_sale(conn, sale_id)
     if row is None:
         return None
     # The till's answer: the sale shows who, never how to reach them, and whether their card
@@ -472,8 +412,6 @@ def pay_with_points(
     `amount` with points, debited in the payment's own transaction. Points are spent by the
     one who shows the card (scanned now, or when the customer was named on the sale);
     without it a supervisor approves, so a cashier cannot spend a found customer's points."""
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     card = _loyalty_card(loyalty_card)
     if customer_id is not None or card is not None:
@@ -488,12 +426,12 @@ def pay_with_points(
             raise NotFound("no customer holds that loyalty card", "loyalty_card_not_found")
         if customer_id is None:
             customer_id = int(holder["id"])
-    attached = conn.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    attached = customers_store.customer_of_sale(conn, sale_id)
     if customer_id is None:
         if attached is None:
             raise Invalid("name the customer whose points pay", "customer_required")
-        customer_id = int(attached[0])
-    elif attached is not None and attached[0] != customer_id:
+        customer_id = attached
+    elif attached is not None and attached != customer_id:
         raise Conflict("the sale is for another customer", "customer_mismatch")
     approver = None
     if holder is not None:
@@ -514,21 +452,12 @@ def pay_with_points(
             raise Conflict("this customer was erased", "customer_erased")
         points = loyalty.redeem(rules(tx), row["points"], applied, shop.settings.currency)
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
-        done = tx.execute(
-            "UPDATE customers SET points = points - ? WHERE id = ? AND points >= ?", (points, customer_id, points)
-        ).rowcount
-        if done != 1:
+        if not customers_store.spend_points(tx, customer_id, points):
             raise Conflict("the points were spent meanwhile", "insufficient_points")
-        tx.execute(
-            "INSERT INTO loyalty_entries(customer_id, kind, points, sale_id, user_id, at) "
-            "VALUES (?, 'redeem', ?, ?, ?, ?)",
-            (customer_id, -points, sale_id, actor.user_id, shop.now()),
+        customers_store.add_entry(
+            tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
-        tx.execute(
-            "INSERT INTO sale_customers(sale_id, customer_id, card_shown) VALUES (?, ?, ?) "
-            "ON CONFLICT(sale_id) DO NOTHING",
-            (sale_id, customer_id, int(holder is not None)),
-        )
+        customers_store.attach(tx, sale_id, customer_id, replace=False, card_shown=holder is not None)
         taken["points"] = points
 
     return sales.pay_tender(
@@ -546,25 +475,17 @@ def pay_with_points(
 def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     """Called as the sale completes: points on what the customer spent, less gift cards
     bought (money moved onto a card is not spent yet) and less what points paid."""
-    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
-    if row is None:
+    attached = customers_store.customer_of_sale(tx, sale_id)
+    if attached is None:
         return
-    customer = _row(tx, int(row[0]))
+    customer = _row(tx, attached)
     if customer["erased_at"] is not None:
         return
-    head = tx.execute("SELECT total, currency, status FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    head = sales_store.figures(tx, sale_id)
     if head is None or head["status"] != COMPLETED:
         return
-    from appliance.app.services import gift_cards
-
-    gift = tx.execute(
-        "SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM sale_lines l JOIN products p ON p.id = l.product_id "
-        "WHERE l.sale_id = ? AND NOT l.voided AND p.sku = ?",
-        (sale_id, gift_cards.PRODUCT_SKU),
-    ).fetchone()[0]
-    by_points = tx.execute(
-        "SELECT coalesce(sum(amount), 0) FROM payments WHERE sale_id = ? AND method = 'loyalty'", (sale_id,)
-    ).fetchone()[0]
+    gift = sales_store.sold_of(tx, sale_id, gift_cards.PRODUCT_SKU)
+    by_points = sales_store.paid_by(tx, sale_id, "loyalty")
     spent = head["total"] - gift - by_points
     points = loyalty.points_earned(rules(tx), spent, exponent(head["currency"]))
     if points > 0:
@@ -572,7 +493,7 @@ def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
         settled = min(points, customer["points_owed"])
         if settled:
             _entry(shop, tx, customer["id"], "adjust", -settled, sale_id=sale_id, reason=OWED_SETTLED)
-            tx.execute("UPDATE customers SET points_owed = points_owed - ? WHERE id = ?", (settled, customer["id"]))
+            customers_store.add_owed(tx, customer["id"], -settled)
 
 
 def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, refund_id: int) -> dict[str, int]:
@@ -580,25 +501,20 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
     total refunded so far (all of them once everything is back; until then the customer keeps
     the fraction of a point). Points already spent are taken as far as the balance goes and
     the rest is owed, paid off by the customer's next earnings."""
-    row = tx.execute("SELECT customer_id FROM sale_customers WHERE sale_id = ?", (sale_id,)).fetchone()
+    attached = customers_store.customer_of_sale(tx, sale_id)
     nothing = {"points_taken_back": 0, "points_short": 0}
-    if row is None:
+    if attached is None:
         return nothing
-    customer = _row(tx, int(row[0]))
+    customer = _row(tx, attached)
     if customer["erased_at"] is not None:
         return nothing  # erasure forfeited every point already
-    earned = tx.execute(
-        "SELECT coalesce(sum(points), 0) FROM loyalty_entries WHERE sale_id = ? AND customer_id = ? AND kind = 'earn'",
-        (sale_id, customer["id"]),
-    ).fetchone()[0]
+    earned = customers_store.earned_on_sale(tx, sale_id, customer["id"])
     if not earned:
         return nothing
-    total = tx.execute("SELECT total FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
-    refunded = tx.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0]
+    total = sales_store.figures(tx, sale_id)["total"]
+    refunded = refunds_store.refunded(tx, sale_id)
     due = earned if refunded >= total else earned * refunded // total
-    before = tx.execute(
-        "SELECT coalesce(sum(taken + owed), 0) FROM loyalty_take_backs WHERE sale_id = ?", (sale_id,)
-    ).fetchone()[0]
+    before = customers_store.taken_back(tx, sale_id)
     wanted = due - before
     if wanted <= 0:
         return nothing
@@ -606,9 +522,6 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
     short = wanted - take
     if take:
         _entry(shop, tx, customer["id"], "adjust", -take, sale_id=sale_id, user_id=actor.user_id, reason=TAKEN_BACK)
-    tx.execute("UPDATE customers SET points_owed = points_owed + ? WHERE id = ?", (short, customer["id"]))
-    tx.execute(
-        "INSERT INTO loyalty_take_backs(refund_id, sale_id, customer_id, taken, owed) VALUES (?, ?, ?, ?, ?)",
-        (refund_id, sale_id, customer["id"], take, short),
-    )
+    customers_store.add_owed(tx, customer["id"], short)
+    customers_store.add_take_back(tx, refund_id, sale_id, customer["id"], take, short)
     return {"points_taken_back": take, "points_short": short}

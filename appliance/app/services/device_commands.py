@@ -20,7 +20,8 @@ from appliance.config import Config
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.escpos_receipt import render_test_page
 from appliance.drivers.pole_display import pole_display_from_spec
-from appliance.drivers.printer import NullPrinter, PrinterError, PrinterSpecError, printer_from_spec
+from appliance.drivers.printer import NullPrinter, PrinterError, PrinterSpecError
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.profiles import profile_named
 from appliance.drivers.scanner import EvdevScanner, ScannerSpecError, SerialScanner, scanner_from_spec
 from appliance.drivers.usb_inventory import SYS_USB, stable_device_names, usb_devices

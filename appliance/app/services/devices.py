@@ -18,7 +18,7 @@ from appliance.app.services.print_queue import PrintWorker
 from appliance.app.services.scanners import ScannerHub
 from appliance.app.services.shop import Shop
 from appliance.drivers.payment import GatewayConfig, HttpGateway
-from appliance.drivers.printer import printer_from_spec
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.security.vault import TokenVault
 
 log = logging.getLogger(__name__)

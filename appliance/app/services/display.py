@@ -114,7 +114,7 @@ class CustomerDisplay:
                 self._wake.notify()
 
     def sale_completed(self, sale_id: int) -> None:
-        from appliance.app.services.sales import view
+        from appliance.app.services.sale_view import view
 
         try:  # called straight after the payment's commit: a failure here must not undo its answer
             self.sale_changed(view(self.shop, sale_id))

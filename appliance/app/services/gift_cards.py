@@ -16,9 +16,10 @@ from typing import Any
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import money_words
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, sales
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
+from appliance.app.store import gift_cards as cards_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
@@ -36,18 +37,11 @@ def ensure_product(tx: Connection, now: str) -> None:
     """The product a gift card line is sold as: exempt from tax (the tax is due when the card
     is spent on goods, not when money is loaded), not kept in stock, and inactive so that
     nobody can scan it at the shelf price; only this service puts it on a sale."""
-    if tx.execute("SELECT 1 FROM products WHERE sku = ?", (PRODUCT_SKU,)).fetchone():
-        return
-    tx.execute("INSERT OR IGNORE INTO tax_classes(code, name) VALUES ('exempt', 'Exempt')")
-    tx.execute(
-        "INSERT INTO products(sku, name, price, tax_class, stock_on_hand, active, stock_tracked, created_at, "
-        "updated_at) VALUES (?, ?, 0, 'exempt', 0, 0, 0, ?, ?)",
-        (PRODUCT_SKU, PRODUCT_NAME, now, now),
-    )
+    cards_store.ensure_product(tx, PRODUCT_SKU, PRODUCT_NAME, now)
 
 
 def _card(conn: Connection, code: str) -> Any:
-    row = conn.execute("SELECT * FROM gift_cards WHERE code = ?", (card_rules.normalise(code),)).fetchone()
+    row = cards_store.by_code(conn, card_rules.normalise(code))
     if row is None:
         raise NotFound("no gift card with that number", "gift_card_not_found")
     return row
@@ -75,8 +69,6 @@ def _json(row: Any, *, full_code: bool = False) -> dict[str, Any]:
 def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> dict[str, Any]:
     """Puts a gift card on an open sale: a new card (no code) or a top-up of a live one.
     The money reaches the card only when the sale completes."""
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     value = card_rules.check_value(amount)
     with shop.db.transaction() as tx:
@@ -102,10 +94,7 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
             for ln in view["lines"]
             if ln["sku"] == PRODUCT_SKU and ln["unit_price"] == value and not ln["voided"]
         )
-        tx.execute(
-            "INSERT INTO gift_card_pending(sale_id, line_no, card_id, kind, amount) VALUES (?, ?, ?, ?, ?)",
-            (sale_id, line_no, card_id, kind, value),
-        )
+        cards_store.add_pending(tx, sale_id, line_no, card_id, kind, value)
         view["gift_card"] = {"code": card_rules.display(new_code), "kind": kind, "amount": value, "line": line_no}
         return view
 
@@ -114,25 +103,17 @@ def new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
     for _ in range(5):  # 75 random bits: a clash is all but impossible, but never fatal
         code = card_rules.new_code(secrets.randbelow)
         try:
-            cur = tx.execute(
-                "INSERT INTO gift_cards(code, status, balance, currency, created_at) VALUES (?, 'pending', 0, ?, ?)",
-                (code, shop.settings.currency, shop.now()),
-            )
+            card_id = cards_store.insert(tx, code, shop.settings.currency, shop.now())
         except IntegrityError:
             continue
-        return int(cur.lastrowid), code
+        return card_id, code
     raise Conflict("could not draw a fresh gift card number; try again", "gift_card_retry")  # pragma: no cover
 
 
 def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
     """Called as the sale completes: every card sold or topped up on a live line gets its
     money; cards on voided lines (or beyond a line's final quantity) are voided, unused."""
-    pending = tx.execute(
-        "SELECT g.id, g.line_no, g.card_id, g.kind, g.amount, l.quantity, l.voided, l.unit_price "
-        "FROM gift_card_pending g LEFT JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no "
-        "WHERE g.sale_id = ? AND NOT g.applied ORDER BY g.id",
-        (sale_id,),
-    ).fetchall()
+    pending = cards_store.pending_on_sale(tx, sale_id)
     if not pending:
         return
     now = shop.clock()
@@ -144,21 +125,14 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
         if live_used:
             used[p["line_no"]] = used.get(p["line_no"], 0) + 1
             if p["kind"] == "issue":
-                tx.execute(
-                    "UPDATE gift_cards SET status = 'active', balance = balance + ?, activated_at = ?, expires_at = ? "
-                    "WHERE id = ?",
-                    (p["amount"], iso(now), iso(expires) if expires else None, p["card_id"]),
-                )
+                cards_store.activate(tx, p["card_id"], p["amount"], iso(now), iso(expires) if expires else None)
             else:
-                tx.execute("UPDATE gift_cards SET balance = balance + ? WHERE id = ?", (p["amount"], p["card_id"]))
-            balance = tx.execute("SELECT balance FROM gift_cards WHERE id = ?", (p["card_id"],)).fetchone()[0]
-            tx.execute(
-                "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (p["card_id"], p["kind"], p["amount"], balance, sale_id, iso(now)),
-            )
+                cards_store.top_up(tx, p["card_id"], p["amount"])
+            balance = cards_store.balance(tx, p["card_id"])
+            cards_store.add_entry(tx, p["card_id"], p["kind"], p["amount"], balance, iso(now), sale_id=sale_id)
         elif p["kind"] == "issue":
-            tx.execute("UPDATE gift_cards SET status = 'void' WHERE id = ? AND status = 'pending'", (p["card_id"],))
-        tx.execute("UPDATE gift_card_pending SET applied = 1, activated = ? WHERE id = ?", (int(live_used), p["id"]))
+            cards_store.void_unsold(tx, p["card_id"])
+        cards_store.mark_applied(tx, p["id"], live_used)
 
 
 def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, lines: dict[int, int]) -> int:
@@ -170,12 +144,7 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
     rows = [
         row
         for line_no, quantity in sorted(lines.items())
-        for row in tx.execute(
-            "SELECT g.id, g.card_id, g.kind, g.amount, c.status, c.balance, c.code FROM gift_card_pending g "
-            "JOIN gift_cards c ON c.id = g.card_id "
-            "WHERE g.sale_id = ? AND g.line_no = ? AND g.activated AND NOT g.returned ORDER BY g.id LIMIT ?",
-            (sale_id, line_no, quantity),
-        ).fetchall()
+        for row in cards_store.activated_on_line(tx, sale_id, line_no, quantity)
     ]
     taken = 0
     for r in rows:
@@ -189,13 +158,11 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
             )
         status = "void" if r["kind"] == "issue" else "active"
         balance = r["balance"] - r["amount"]
-        tx.execute("UPDATE gift_cards SET balance = ?, status = ? WHERE id = ?", (balance, status, r["card_id"]))
-        tx.execute(
-            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
-            "VALUES (?, 'void', ?, ?, ?, ?, ?)",
-            (r["card_id"], -r["amount"], balance, sale_id, actor.user_id, shop.now()),
+        cards_store.set_balance(tx, r["card_id"], balance, status)
+        cards_store.add_entry(
+            tx, r["card_id"], "void", -r["amount"], balance, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
-        tx.execute("UPDATE gift_card_pending SET returned = 1 WHERE id = ?", (r["id"],))
+        cards_store.mark_returned(tx, r["id"])
         taken += r["amount"]
     return taken
 
@@ -204,8 +171,6 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
 
 
 def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> dict[str, Any]:
-    from appliance.app.services import sales
-
     require(shop, actor, Permission.SELL)
     normal = card_rules.normalise(code)
 
@@ -215,16 +180,17 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> di
             row["status"], row["balance"], _expires(row), shop.clock(), applied, shop.settings.currency
         )
         # The balance guard in SQL is the last word: never below zero, whatever raced us.
-        done = tx.execute(
-            "UPDATE gift_cards SET balance = balance - ? WHERE id = ? AND status = 'active' AND balance >= ?",
-            (applied, row["id"], applied),
-        ).rowcount
-        if done != 1:
+        if not cards_store.debit(tx, row["id"], applied):
             raise Conflict("the gift card was used meanwhile", "gift_card_insufficient")
-        tx.execute(
-            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, sale_id, user_id, at) "
-            "VALUES (?, 'redeem', ?, ?, ?, ?, ?)",
-            (row["id"], -applied, row["balance"] - applied, sale_id, actor.user_id, shop.now()),
+        cards_store.add_entry(
+            tx,
+            row["id"],
+            "redeem",
+            -applied,
+            row["balance"] - applied,
+            shop.now(),
+            sale_id=sale_id,
+            user_id=actor.user_id,
         )
 
     return sales.pay_tender(
@@ -249,10 +215,7 @@ def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200)
     require(shop, actor, Permission.MANAGE_GIFT_CARDS)
     if status is not None and status not in ("pending", "active", "void"):
         raise Invalid("status is pending, active or void", "invalid_status")
-    rows = shop.db.conn.execute(
-        "SELECT * FROM gift_cards WHERE ? IS NULL OR status = ? ORDER BY id DESC LIMIT ?",
-        (status, status, max(1, min(limit, 1000))),
-    ).fetchall()
+    rows = cards_store.listed(shop.db.conn, status, max(1, min(limit, 1000)))
     now = shop.clock()
     return {"gift_cards": [{**_json(r), "expired": _expired(r, now)} for r in rows]}
 
@@ -268,16 +231,13 @@ def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> dict[str, Any]:
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
         raise Invalid("give a reason of 3 to 200 characters", "reason_required")
     with shop.db.transaction() as tx:
-        row = tx.execute("SELECT * FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
+        row = cards_store.by_id(tx, card_id)
         if row is None:
             raise NotFound(f"no gift card {card_id}", "gift_card_not_found")
         if row["status"] == "void":
             raise Conflict("this gift card is already void", "gift_card_void")
-        tx.execute("UPDATE gift_cards SET status = 'void', balance = 0 WHERE id = ?", (card_id,))
-        tx.execute(
-            "INSERT INTO gift_card_entries(card_id, kind, amount, balance, user_id, at) VALUES (?, 'void', ?, 0, ?, ?)",
-            (card_id, -row["balance"], actor.user_id, shop.now()),
-        )
+        cards_store.void(tx, card_id)
+        cards_store.add_entry(tx, card_id, "void", -row["balance"], 0, shop.now(), user_id=actor.user_id)
         audit_log.record(
             shop,
             actor=actor,
@@ -285,7 +245,7 @@ def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> dict[str, Any]:
             object=f"gift_card:{card_id}",
             details={"balance": row["balance"], "reason": reason.strip()},
         )
-        return _json(tx.execute("SELECT * FROM gift_cards WHERE id = ?", (card_id,)).fetchone())
+        return _json(cards_store.by_id(tx, card_id))
 
 
 def liability(shop: Shop, actor: Actor) -> dict[str, Any]:
@@ -293,11 +253,7 @@ def liability(shop: Shop, actor: Actor) -> dict[str, Any]:
     it may be taken as income depends on the law where the store is)."""
     require(shop, actor, Permission.VIEW_REPORTS)
     now = shop.now()
-    rows = shop.db.conn.execute(
-        "SELECT CASE WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 'expired' ELSE 'outstanding' END AS state, "
-        "count(*), coalesce(sum(balance), 0) FROM gift_cards WHERE status = 'active' AND balance > 0 GROUP BY 1",
-        (now,),
-    ).fetchall()
+    rows = cards_store.liability(shop.db.conn, now)
     found = {r[0]: {"cards": r[1], "balance": r[2]} for r in rows}
     outstanding = found.get("outstanding", {"cards": 0, "balance": 0})
     expired = found.get("expired", {"cards": 0, "balance": 0})

@@ -22,6 +22,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Conflict, NotFound
 from appliance.app.services.shop import Shop, iso, parse_iso, utc_now
+from appliance.app.store import print_jobs
 from appliance.app.store.db import Connection, Database
 from appliance.drivers.printer import PrinterConnection, PrinterError
 
@@ -76,32 +77,23 @@ def enqueue(tx: Connection, kind: str, payload: bytes, sale_id: int | None = Non
     if not payload:
         raise ValueError("a print job needs something to print")
     at = now or iso(utc_now())
-    cur = tx.execute(
-        "INSERT INTO print_jobs(kind, sale_id, payload, status, next_try_at, created_at) "
-        "VALUES (?, ?, ?, 'pending', ?, ?)",
-        (kind, sale_id, payload, at, at),
-    )
-    return int(cur.lastrowid)
+    return print_jobs.insert(tx, kind, sale_id, payload, at)
 
 
 def get_job(conn: Connection, job_id: int) -> PrintJob:
-    row = conn.execute("SELECT * FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
+    row = print_jobs.by_id(conn, job_id)
     if row is None:
         raise NotFound(f"there is no print job {job_id}", "print_job_not_found")
     return _job(row)
 
 
 def pending_jobs(conn: Connection) -> list[PrintJob]:
-    rows = conn.execute("SELECT * FROM print_jobs WHERE status = 'pending' ORDER BY id").fetchall()
-    return [_job(row) for row in rows]
+    return [_job(row) for row in print_jobs.pending(conn)]
 
 
 def queue_state(conn: Connection) -> QueueState:
-    count, problem = conn.execute(
-        "SELECT count(*), (SELECT last_error FROM print_jobs WHERE status = 'pending' ORDER BY id LIMIT 1) "
-        "FROM print_jobs WHERE status = 'pending'"
-    ).fetchone()
-    return QueueState(int(count), problem)
+    count, problem = print_jobs.state(conn)
+    return QueueState(count, problem)
 
 
 def cancel(db: Database, job_id: int, *, now: str | None = None) -> PrintJob:
@@ -111,16 +103,13 @@ def cancel(db: Database, job_id: int, *, now: str | None = None) -> PrintJob:
         if job.status == "done":
             raise Conflict(f"print job {job_id} has already printed", "print_job_done")
         if job.status == "pending":
-            tx.execute(
-                "UPDATE print_jobs SET status = 'cancelled', done_at = ? WHERE id = ? AND status = 'pending'",
-                (now or iso(utc_now()), job_id),
-            )
+            print_jobs.cancel(tx, job_id, now or iso(utc_now()))
         return get_job(tx, job_id)
 
 
 def reprint(shop: Shop, sale_id: int) -> int:
     """Queues a copy of a completed sale's receipt, marked COPY on the paper."""
-    from appliance.app.services.sales import build_receipt
+    from appliance.app.services.receipts import build_receipt
     from appliance.drivers.escpos_receipt import render_escpos
     from appliance.drivers.profiles import profile_named
 
@@ -169,10 +158,7 @@ class PrintWorker:
         # After a restart, what was waiting prints now rather than after its old pause.
         now = iso(self.clock())
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE print_jobs SET next_try_at = ? WHERE status = 'pending' AND next_try_at > ?",
-                (now, now),
-            )
+            print_jobs.retry_now(tx, now)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
         self._thread.start()
@@ -209,7 +195,7 @@ class PrintWorker:
     def run_once(self) -> float:
         """Tries the oldest pending job if it is due; returns how long to wait before the
         next call (0: go straight on)."""
-        row = self.db.conn.execute("SELECT * FROM print_jobs WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+        row = print_jobs.next_pending(self.db.conn)
         if row is None:
             return self.idle_poll
         job = _job(row)
@@ -222,11 +208,7 @@ class PrintWorker:
         except PrinterError as exc:
             return self._failed(job, exc)
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE print_jobs SET status = 'done', attempts = attempts + 1, last_error = NULL, "
-                "done_at = ? WHERE id = ? AND status = 'pending'",
-                (iso(self.clock()), job.id),
-            )
+            print_jobs.done(tx, job.id, iso(self.clock()))
         self.problem = None
         return 0.0
 
@@ -235,11 +217,7 @@ class PrintWorker:
         pause = retry_delay(attempts, self.first_retry, self.max_retry)
         next_try = self.clock() + dt.timedelta(seconds=pause)
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE print_jobs SET attempts = ?, last_error = ?, next_try_at = ? "
-                "WHERE id = ? AND status = 'pending'",
-                (attempts, exc.message, iso(next_try), job.id),
-            )
+            print_jobs.failed(tx, job.id, attempts, exc.message, iso(next_try))
         if self.problem != exc.message:
             log.warning("print job %d not printed (attempt %d): %s", job.id, attempts, exc.message)
         self.problem = exc.message

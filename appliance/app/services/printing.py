@@ -11,6 +11,7 @@ from appliance.app.domain.gift_card import Slip, masked
 from appliance.app.domain.receipt import Receipt, ReceiptTax, RefundSlip, RefundSlipLine, RefundSlipTender
 from appliance.app.services import print_queue
 from appliance.app.services.shop import Shop
+from appliance.app.store import gift_cards as gift_cards_store
 from appliance.app.store import refunds as refunds_store
 from appliance.app.store.db import Connection
 from appliance.config import Config
@@ -36,7 +37,7 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
     """A print job row for the sale's receipt, committed with the sale or not at all. When
     cash changed hands the job opens the drawer first, in the same bytes, so the kick is
     kept and retried with the receipt: it is never lost to a printer that was briefly off."""
-    from appliance.app.services.sales import build_receipt
+    from appliance.app.services.receipts import build_receipt
 
     receipt = build_receipt(shop, tx, sale_id)
     kick = drawer_kick(shop.config) if takes_cash(receipt) else None
@@ -47,7 +48,7 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
 def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSlip:
     """A refund's slip from what the refund stored: its lines, taxes and where the money
     went. A card is named by brand and last four, a gift card by its last four."""
-    from appliance.app.services.sales import local_time
+    from appliance.app.services.receipts import local_time
 
     head = refunds_store.header(conn, refund_id)
     if head is None:
@@ -122,11 +123,7 @@ def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) 
 
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
     """A slip for each card the completing sale sold or topped up (they were just activated)."""
-    rows = tx.execute(
-        "SELECT card_id, kind, amount FROM gift_card_entries WHERE sale_id = ? AND kind IN ('issue', 'top_up') "
-        "ORDER BY id",
-        (sale_id,),
-    ).fetchall()
+    rows = gift_cards_store.loaded_on_sale(tx, sale_id)
     for row in rows:
         queue_gift_card_slip(shop, tx, row["card_id"], row["kind"], row["amount"], sale_id)
 
@@ -134,10 +131,10 @@ def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
 def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, loaded: int, sale_id: int | None) -> int:
     """The card's slip, printed once: a copy of a receipt never carries the number, and
     nothing reprints a slip."""
-    from appliance.app.services.sales import local_time
+    from appliance.app.services.receipts import local_time
 
     zone = shop.settings.timezone
-    card = tx.execute("SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
+    card = gift_cards_store.slip_figures(tx, card_id)
     slip = Slip(
         store_name=shop.settings.store_name,
         code=card["code"],

@@ -10,6 +10,7 @@ from appliance.app.domain.errors import Conflict
 from appliance.app.services import audit_log, print_queue
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import sales as sales_store
 from appliance.security.rbac import Permission
 
 
@@ -47,7 +48,7 @@ def reprint(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None)
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.REPRINT, approval)
         job_id = print_queue.reprint(shop, sale_id)  # joins this transaction
-        receipt_no = tx.execute("SELECT receipt_no FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+        receipt_no = sales_store.receipt_no(tx, sale_id)
         audit_log.record(
             shop,
             actor=actor,

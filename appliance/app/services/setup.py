@@ -10,7 +10,8 @@ from typing import Any
 from appliance.app.domain.money import exponent
 from appliance.app.domain.tax import Tax, TaxClass, parse_rate
 from appliance.app.services import audit_log, users
-from appliance.app.services.shop import FIRST_PASSWORD_FILE, Shop, open_shop
+from appliance.app.services.opening import open_shop
+from appliance.app.services.shop import FIRST_PASSWORD_FILE, Shop
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import create
 from appliance.config import Config, load

@@ -21,6 +21,7 @@ from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import reports as reports_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
+from appliance.app.store import shifts as shifts_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
 
@@ -40,7 +41,7 @@ def variance_limit(conn: Connection) -> int:
 
 
 def open_row(conn: Connection, terminal_id: str) -> Any:
-    return conn.execute("SELECT * FROM shifts WHERE terminal_id = ? AND closed_at IS NULL", (terminal_id,)).fetchone()
+    return shifts_store.open_row(conn, terminal_id)
 
 
 def check_shift_open(shop: Shop, conn: Connection) -> Any:
@@ -68,7 +69,7 @@ def check_drawer(shop: Shop, actor: Actor, conn: Connection) -> int | None:
 
 
 def _in_use(conn: Connection, row: Any) -> Conflict:
-    name = conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    name = shifts_store.operator(conn, row["user_id"])
     return Conflict(f"this drawer is in {name}'s shift", "drawer_in_use", {"operator": name})
 
 
@@ -85,12 +86,9 @@ def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> dict[str, Any
     opening = count_total(count, shop.settings.currency)
     try:
         with shop.db.transaction() as tx:
-            cur = tx.execute(
-                "INSERT INTO shifts(terminal_id, user_id, opened_at, opening_float, opening_count) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)),
+            shift_id = shifts_store.insert(
+                tx, shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)
             )
-            shift_id = int(cur.lastrowid)
             audit_log.record(
                 shop, actor=actor, action="shift_open", object=f"shift:{shift_id}", details={"float": opening}
             )
@@ -111,7 +109,7 @@ def _shift(shop: Shop, actor: Actor, conn: Connection) -> Any:
 def current(shop: Shop, actor: Actor) -> dict[str, Any]:
     require(shop, actor, Permission.SELL)
     row = _shift(shop, actor, shop.db.conn)
-    operator = shop.db.conn.execute("SELECT username FROM users WHERE id = ?", (row["user_id"],)).fetchone()[0]
+    operator = shifts_store.operator(shop.db.conn, row["user_id"])
     return {
         "id": row["id"],
         "terminal_id": row["terminal_id"],
@@ -135,10 +133,7 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
         row = _shift(shop, actor, tx)
         if row["user_id"] != actor.user_id:
             raise _in_use(tx, row)
-        tx.execute(
-            "INSERT INTO cash_movements(shift_id, kind, amount, reason, user_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (row["id"], kind, amount, why, actor.user_id, shop.now()),
-        )
+        shifts_store.add_movement(tx, row["id"], kind, amount, why, actor.user_id, shop.now())
         audit_log.record(
             shop, actor=actor, action=kind, object=f"shift:{row['id']}", details={"amount": amount, "reason": why}
         )
@@ -237,10 +232,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
     with shop.db.transaction() as tx:
         row = _shift(shop, actor, tx)
         _refuse_open_sales(shop, tx)
-        tx.execute(
-            "INSERT INTO shift_counts(shift_id, count, counted, user_id, at) VALUES (?, ?, ?, ?, ?)",
-            (row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now),
-        )
+        shifts_store.add_count(tx, row["id"], json.dumps(count, sort_keys=True), counted, actor.user_id, now)
         report = _report(tx, row, now, shop)
         expected = report["cash"]["expected"]
         off = variance(counted, expected)
@@ -265,11 +257,17 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
         if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
             approver = approved_by(shop, actor, Permission.APPROVE_VARIANCE, approval or "")
         z = {**report, "kind": "Z", "counted": counted, "count": count, "variance": off, "approved_by": approver}
-        done = tx.execute(
-            "UPDATE shifts SET closed_at = ?, closing_count = ?, counted = ?, expected = ?, variance = ?, "
-            "approved_by = ?, z_report = ? WHERE id = ? AND closed_at IS NULL",
-            (now, json.dumps(count, sort_keys=True), counted, expected, off, approver, json.dumps(z), row["id"]),
-        ).rowcount
+        done = shifts_store.close(
+            tx,
+            row["id"],
+            closed_at=now,
+            closing_count=json.dumps(count, sort_keys=True),
+            counted=counted,
+            expected=expected,
+            variance=off,
+            approved_by=approver,
+            z_report=json.dumps(z),
+        )
         if not done:
             raise Conflict("the shift was closed meanwhile", "shift_closed")
         audit_log.record(

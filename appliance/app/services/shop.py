@@ -17,9 +17,8 @@ from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
 from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Rounding, cash_increment
 from appliance.app.domain.tax import TaxClass
 from appliance.app.store import settings as settings_store
-from appliance.app.store.db import Database
+from appliance.app.store.db import Connection, Database
 from appliance.config import Config
-from appliance.security.keys import provider_for
 from appliance.security.passwords import Passwords
 
 log = logging.getLogger(__name__)
@@ -108,6 +107,47 @@ SYSTEM_ORIGIN = "cli"
 FIRST_PASSWORD_FILE = "admin-one-time-password"  # noqa: S105
 
 
+# What a completed sale, a refund or a logout sets off in other parts of the shop. Each runs
+# inside the transaction that set it off, so that all of it commits together or not at all.
+SaleCompleted = Callable[["Shop", Connection, int], None]  # shop, tx, sale id
+# shop, tx, who, sale id, refund id, lines (line number: quantity): what it answers joins
+# the refund's answer and its audit entry.
+Refunded = Callable[["Shop", Connection, "Actor", int, int, dict[int, int]], dict[str, Any]]
+LoggingOut = Callable[["Shop", Connection, "Actor"], dict[str, Any]]  # joins the logout's audit entry
+
+
+@dataclass
+class Effects:
+    """The effects the parts of the shop hang on a sale's completion, a refund and a logout,
+    registered at start-up (services.opening) so that the module that completes a sale needs
+    to know none of them. They run in the order they were registered."""
+
+    sale_completed: list[SaleCompleted] = field(default_factory=list)
+    refunded: list[Refunded] = field(default_factory=list)
+    logging_out: list[LoggingOut] = field(default_factory=list)
+
+    def on_sale_completed(self, shop: Shop, tx: Connection, sale_id: int) -> None:
+        """Once per sale, after its receipt number is taken and its stock moved."""
+        for effect in self.sale_completed:
+            effect(shop, tx, sale_id)
+
+    def on_refund(
+        self, shop: Shop, tx: Connection, actor: Actor, sale_id: int, refund_id: int, lines: dict[int, int]
+    ) -> dict[str, Any]:
+        """Once per refund, after its lines and amount are recorded."""
+        answer: dict[str, Any] = {}
+        for effect in self.refunded:
+            answer.update(effect(shop, tx, actor, sale_id, refund_id, lines))
+        return answer
+
+    def on_logout(self, shop: Shop, tx: Connection, actor: Actor) -> dict[str, Any]:
+        """Inside the logout's transaction, before the session ends."""
+        answer: dict[str, Any] = {}
+        for effect in self.logging_out:
+            answer.update(effect(shop, tx, actor))
+        return answer
+
+
 @dataclass
 class Shop:
     config: Config
@@ -121,6 +161,7 @@ class Shop:
     on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
     devices: Devices | None = field(default=None, repr=False)  # once the app has started them
     audit_key: bytes = field(default=b"", repr=False)  # links the audit log; set by open_shop
+    effects: Effects = field(default_factory=Effects, repr=False)  # registered by open_shop
 
     @property
     def data_dir(self) -> Path:
@@ -165,22 +206,3 @@ class Shop:
             self.devices.close()
             self.devices = None
         self.db.close()
-
-
-def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now) -> Shop:
-    from appliance.app.store.db import DB_FILE, StoreError
-
-    path = config.data_dir / DB_FILE
-    if not path.exists():
-        raise StoreError(f"no store in {config.data_dir}: run 'comptoir init --data-dir {config.data_dir}' first")
-    from appliance.app.services import audit_log  # it imports this module
-
-    db = Database(path, provider_for("store", config.data_dir))
-    try:
-        db.migrate()
-        shop = Shop(config=config, db=db, passwords=Passwords(config.argon2), clock=clock)
-        audit_log.open_chain(shop)
-    except BaseException:
-        db.close()
-        raise
-    return shop

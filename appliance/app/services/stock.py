@@ -14,23 +14,16 @@ from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import purchase_orders as orders_store
+from appliance.app.store import stock as stock_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
-
-_LEVEL = (
-    "SELECT p.id, p.sku, p.name, p.stock_on_hand, p.reorder_point, p.reorder_quantity, p.supplier_id, p.cost, "
-    "p.price, coalesce((SELECT sum(l.quantity_ordered - l.quantity_received) FROM purchase_order_lines l "
-    "JOIN purchase_orders o ON o.id = l.po_id WHERE l.product_id = p.id "
-    "AND o.status IN ('draft', 'ordered', 'partial')), 0) AS on_order FROM products p"
-)
 
 
 def _product(conn: Connection, sku: object) -> Any:
     if not isinstance(sku, str) or not 1 <= len(sku) <= 64:
         raise Invalid("give the product's sku", "invalid_sku")
-    row = conn.execute(
-        "SELECT id, sku, name, stock_on_hand, cost, stock_tracked FROM products WHERE sku = ?", (sku,)
-    ).fetchone()
+    row = stock_store.product(conn, sku)
     if row is None:
         raise NotFound(f"no product with sku {sku}", "product_not_found")
     if not row["stock_tracked"]:
@@ -71,15 +64,10 @@ def _level_json(level: rules.StockLevel) -> dict[str, Any]:
 def _move(
     shop: Shop, tx: Connection, actor: Actor, product_id: int, kind: str, delta: int, reason: str, ref: str | None
 ) -> int:
-    tx.execute("UPDATE products SET stock_on_hand = stock_on_hand + ? WHERE id = ?", (delta, product_id))
-    on_hand = int(tx.execute("SELECT stock_on_hand FROM products WHERE id = ?", (product_id,)).fetchone()[0])
+    on_hand = stock_store.move(tx, product_id, delta)
     if abs(on_hand) > rules.MAX_ON_HAND:
         raise Invalid("that would take on-hand out of range", "invalid_quantity")
-    tx.execute(
-        "INSERT INTO stock_movements(product_id, kind, quantity, on_hand, reason, reference, user_id, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now()),
-    )
+    stock_store.add_movement(tx, product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now())
     return on_hand
 
 
@@ -92,20 +80,12 @@ def levels(shop: Shop, actor: Actor, *, text: str = "", low_only: bool = False, 
     if low_only:
         return {"products": [_level_json(lv) for lv in _low(shop.db.conn)][:limit]}
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = shop.db.conn.execute(
-        _LEVEL + " WHERE p.stock_tracked AND p.active AND (p.name LIKE ? ESCAPE '\\' OR p.sku LIKE ? ESCAPE '\\') "
-        "ORDER BY p.name LIMIT ?",
-        (like, like, limit),
-    ).fetchall()
+    rows = stock_store.levels_like(shop.db.conn, like, limit)
     return {"products": [_level_json(_level(r)) for r in rows]}
 
 
 def _low(conn: Connection) -> list[rules.StockLevel]:
-    # The reorder point is checked in SQL first so only candidates pay for the on-order sum.
-    rows = conn.execute(
-        _LEVEL + " WHERE p.stock_tracked AND p.active AND p.reorder_point IS NOT NULL "
-        "AND p.stock_on_hand <= p.reorder_point ORDER BY p.supplier_id, p.name"
-    ).fetchall()
+    rows = stock_store.at_reorder_point(conn)
     return [lv for lv in map(_level, rows) if rules.is_low(lv)]
 
 
@@ -118,7 +98,7 @@ def level(shop: Shop, actor: Actor, sku: str) -> dict[str, Any]:
     """One product's stock and its rules, by its exact sku."""
     require(shop, actor, Permission.MANAGE_STOCK)
     product = _product(shop.db.conn, sku)
-    row = shop.db.conn.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+    row = stock_store.level(shop.db.conn, product["id"])
     return _level_json(_level(row))
 
 
@@ -143,10 +123,9 @@ def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> di
             sets["supplier_id"] = supplier
         if not sets:
             raise Invalid("nothing to change", "nothing_to_change")
-        assignments = ", ".join(f"{k} = ?" for k in sets)  # keys come from the fixed list above
-        tx.execute(f"UPDATE products SET {assignments} WHERE id = ?", (*sets.values(), product["id"]))  # noqa: S608
+        stock_store.set_rules(tx, product["id"], sets)
         audit_log.record(shop, actor=actor, action="stock_rules", object=f"product:{product['sku']}", details=sets)
-        row = tx.execute(_LEVEL + " WHERE p.id = ?", (product["id"],)).fetchone()
+        row = stock_store.level(tx, product["id"])
         return _level_json(_level(row))
 
 
@@ -220,15 +199,8 @@ def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200
     require(shop, actor, Permission.MANAGE_STOCK)
     conn = shop.db.conn
     limit = max(1, min(limit, 1000))
-    query = (
-        "SELECT m.id, p.sku, p.name, m.kind, m.quantity, m.on_hand, m.reason, m.reference, u.username, m.at "
-        "FROM stock_movements m JOIN products p ON p.id = m.product_id JOIN users u ON u.id = m.user_id "
-    )
-    if sku:
-        product = _product(conn, sku)
-        rows = conn.execute(query + "WHERE m.product_id = ? ORDER BY m.id DESC LIMIT ?", (product["id"], limit))
-    else:
-        rows = conn.execute(query + "ORDER BY m.id DESC LIMIT ?", (limit,))
+    product_id = _product(conn, sku)["id"] if sku else None
+    rows = stock_store.movements(conn, product_id, limit)
     keys = ("id", "sku", "name", "kind", "quantity", "on_hand", "reason", "reference", "user", "at")
     return {"movements": [dict(zip(keys, tuple(r), strict=True)) for r in rows]}
 
@@ -239,7 +211,7 @@ def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200
 def _supplier(conn: Connection, supplier_id: object) -> Any:
     if isinstance(supplier_id, bool) or not isinstance(supplier_id, int):
         raise Invalid("a supplier is named by its id", "invalid_supplier")
-    row = conn.execute("SELECT * FROM suppliers WHERE id = ?", (supplier_id,)).fetchone()
+    row = orders_store.supplier(conn, supplier_id)
     if row is None:
         raise NotFound(f"no supplier {supplier_id}", "supplier_not_found")
     return row
@@ -254,29 +226,25 @@ def add_supplier(
         raise Invalid("a supplier's name is 1 to 120 characters", "invalid_name")
     with shop.db.transaction() as tx:
         try:
-            cur = tx.execute(
-                "INSERT INTO suppliers(name, email, phone, created_at) VALUES (?, ?, ?, ?)",
-                (name, (email or "").strip()[:120] or None, (phone or "").strip()[:40] or None, shop.now()),
+            supplier_id = orders_store.add_supplier(
+                tx, name, (email or "").strip()[:120] or None, (phone or "").strip()[:40] or None, shop.now()
             )
         except IntegrityError:
             raise Conflict(f"a supplier named {name} exists", "supplier_exists") from None
-        audit_log.record(shop, actor=actor, action="supplier_add", object=f"supplier:{cur.lastrowid}")
-        return dict(_supplier(tx, int(cur.lastrowid)))
+        audit_log.record(shop, actor=actor, action="supplier_add", object=f"supplier:{supplier_id}")
+        return dict(_supplier(tx, supplier_id))
 
 
 def suppliers(shop: Shop, actor: Actor) -> dict[str, Any]:
     require(shop, actor, Permission.MANAGE_STOCK)
-    return {"suppliers": [dict(r) for r in shop.db.conn.execute("SELECT * FROM suppliers ORDER BY name")]}
+    return {"suppliers": orders_store.suppliers(shop.db.conn)}
 
 
 # -- purchase orders ----------------------------------------------------------------------------
 
 
 def _order(conn: Connection, po_id: int) -> Any:
-    row = conn.execute(
-        "SELECT o.*, s.name AS supplier FROM purchase_orders o JOIN suppliers s ON s.id = o.supplier_id WHERE o.id = ?",
-        (po_id,),
-    ).fetchone()
+    row = orders_store.order(conn, po_id)
     if row is None:
         raise NotFound(f"no purchase order {po_id}", "purchase_order_not_found")
     return row
@@ -284,11 +252,7 @@ def _order(conn: Connection, po_id: int) -> Any:
 
 def order_view(conn: Connection, po_id: int) -> dict[str, Any]:
     head = _order(conn, po_id)
-    lines = conn.execute(
-        "SELECT p.sku, p.name, l.quantity_ordered, l.quantity_received, l.unit_cost FROM purchase_order_lines l "
-        "JOIN products p ON p.id = l.product_id WHERE l.po_id = ? ORDER BY l.id",
-        (po_id,),
-    ).fetchall()
+    lines = orders_store.order_lines(conn, po_id)
     return {
         "id": head["id"],
         "supplier_id": head["supplier_id"],
@@ -314,11 +278,7 @@ def order_view(conn: Connection, po_id: int) -> dict[str, Any]:
 
 
 def _insert_order(shop: Shop, tx: Connection, actor: Actor, supplier_id: int, note: str) -> int:
-    cur = tx.execute(
-        "INSERT INTO purchase_orders(supplier_id, status, note, created_by, created_at) VALUES (?, 'draft', ?, ?, ?)",
-        (supplier_id, note, actor.user_id, shop.now()),
-    )
-    return int(cur.lastrowid)
+    return orders_store.insert_order(tx, supplier_id, note, actor.user_id, shop.now())
 
 
 def create_order(
@@ -337,11 +297,7 @@ def create_order(
             qty = rules.check_positive(item.get("quantity"))
             cost = rules.check_cost(item.get("unit_cost", product["cost"]))
             try:
-                tx.execute(
-                    "INSERT INTO purchase_order_lines(po_id, product_id, quantity_ordered, unit_cost) "
-                    "VALUES (?, ?, ?, ?)",
-                    (po_id, product["id"], qty, cost),
-                )
+                orders_store.add_line(tx, po_id, product["id"], qty, cost)
             except IntegrityError:
                 raise Invalid(f"{product['sku']} is on the order twice", "duplicate_line") from None
         audit_log.record(
@@ -365,10 +321,7 @@ def suggest_orders(shop: Shop, actor: Actor) -> dict[str, Any]:
             if supplier_id is None:
                 continue
             po_id = _insert_order(shop, tx, actor, supplier_id, "suggested from the low-stock list")
-            tx.executemany(
-                "INSERT INTO purchase_order_lines(po_id, product_id, quantity_ordered, unit_cost) VALUES (?, ?, ?, ?)",
-                [(po_id, level.product_id, qty, level.cost) for level, qty in items],
-            )
+            orders_store.add_lines(tx, po_id, [(level.product_id, qty, level.cost) for level, qty in items])
             created.append(po_id)
         if created:
             audit_log.record(
@@ -387,15 +340,7 @@ def orders(shop: Shop, actor: Actor, status: str | None = None) -> dict[str, Any
     conn = shop.db.conn
     if status is not None and status not in ("draft", "ordered", "partial", "received", "cancelled"):
         raise Invalid("unknown status", "invalid_status")
-    rows = conn.execute(
-        "SELECT o.id, o.status, o.created_at, o.ordered_at, s.name AS supplier, "
-        "(SELECT count(*) FROM purchase_order_lines l WHERE l.po_id = o.id) AS lines, "
-        "(SELECT coalesce(sum(quantity_ordered * unit_cost), 0) FROM purchase_order_lines l WHERE l.po_id = o.id) "
-        "AS value FROM purchase_orders o JOIN suppliers s ON s.id = o.supplier_id "
-        "WHERE ? IS NULL OR o.status = ? ORDER BY o.id DESC LIMIT 500",
-        (status, status),
-    ).fetchall()
-    return {"orders": [dict(r) for r in rows]}
+    return {"orders": orders_store.orders(conn, status)}
 
 
 def get_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
@@ -409,7 +354,7 @@ def mark_ordered(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
     with shop.db.transaction() as tx:
         if _order(tx, po_id)["status"] != "draft":
             raise Conflict("only a draft order can be sent", "purchase_order_not_draft")
-        tx.execute("UPDATE purchase_orders SET status = 'ordered', ordered_at = ? WHERE id = ?", (shop.now(), po_id))
+        orders_store.mark_ordered(tx, po_id, shop.now())
         audit_log.record(shop, actor=actor, action="purchase_order_send", object=f"purchase_order:{po_id}")
         return order_view(tx, po_id)
 
@@ -419,7 +364,7 @@ def cancel_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
     with shop.db.transaction() as tx:
         if _order(tx, po_id)["status"] not in ("draft", "ordered"):
             raise Conflict("goods were received on this order, or it is closed", "purchase_order_closed")
-        tx.execute("UPDATE purchase_orders SET status = 'cancelled', closed_at = ? WHERE id = ?", (shop.now(), po_id))
+        orders_store.cancel(tx, po_id, shop.now())
         audit_log.record(shop, actor=actor, action="purchase_order_cancel", object=f"purchase_order:{po_id}")
         return order_view(tx, po_id)
 
@@ -437,32 +382,19 @@ def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -
         received = {}
         for item in lines:
             product = _product(tx, item.get("sku"))
-            line = tx.execute(
-                "SELECT id, quantity_ordered, quantity_received, unit_cost FROM purchase_order_lines "
-                "WHERE po_id = ? AND product_id = ?",
-                (po_id, product["id"]),
-            ).fetchone()
+            line = orders_store.line_of(tx, po_id, product["id"])
             if line is None:
                 raise Invalid(f"{product['sku']} is not on purchase order {po_id}", "not_on_order")
             qty = rules.receivable(line["quantity_ordered"], line["quantity_received"], item.get("quantity"))
             unit_cost = rules.check_cost(item.get("unit_cost", line["unit_cost"]))
             new_cost = rules.average_cost(product["stock_on_hand"], product["cost"], qty, unit_cost)
-            tx.execute(
-                "UPDATE purchase_order_lines SET quantity_received = quantity_received + ?, unit_cost = ? WHERE id = ?",
-                (qty, unit_cost, line["id"]),
-            )
-            tx.execute("UPDATE products SET cost = ? WHERE id = ?", (new_cost, product["id"]))
+            orders_store.receive_line(tx, line["id"], qty, unit_cost)
+            stock_store.set_cost(tx, product["id"], new_cost)
             _move(shop, tx, actor, product["id"], "receipt", qty, "received", f"po:{po_id}")
             received[product["sku"]] = qty
-        outstanding = tx.execute(
-            "SELECT coalesce(sum(quantity_ordered - quantity_received), 0) FROM purchase_order_lines WHERE po_id = ?",
-            (po_id,),
-        ).fetchone()[0]
+        outstanding = orders_store.outstanding(tx, po_id)
         status = "received" if outstanding == 0 else "partial"
-        tx.execute(
-            "UPDATE purchase_orders SET status = ?, ordered_at = coalesce(ordered_at, ?), closed_at = ? WHERE id = ?",
-            (status, shop.now(), shop.now() if status == "received" else None, po_id),
-        )
+        orders_store.set_received(tx, po_id, status, shop.now(), shop.now() if status == "received" else None)
         audit_log.record(
             shop,
             actor=actor,
@@ -481,15 +413,8 @@ def stock_value(shop: Shop, actor: Actor, limit: int | None = 200) -> dict[str, 
     nothing on hand are left out, stock below zero counts as none."""
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    totals = conn.execute(
-        "SELECT count(*), coalesce(sum(stock_on_hand), 0), coalesce(sum(stock_on_hand * cost), 0), "
-        "coalesce(sum(stock_on_hand * price), 0) FROM products WHERE stock_tracked AND stock_on_hand > 0"
-    ).fetchone()
-    query = (
-        "SELECT sku, name, stock_on_hand, cost, stock_on_hand * cost AS value, stock_on_hand * price AS retail "
-        "FROM products WHERE stock_tracked AND stock_on_hand > 0 ORDER BY value DESC, sku"
-    )
-    rows = conn.execute(query + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+    totals = stock_store.value_totals(conn)
+    rows = stock_store.values(conn, limit)
     return {
         "currency": shop.settings.currency,
         "columns": ["sku", "name", "on_hand", "cost", "value", "retail_value"],

@@ -10,15 +10,13 @@ from appliance.app.domain import timeclock
 from appliance.app.domain.errors import Invalid
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
+from appliance.app.store import time_entries
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 
 def _open(conn: Connection, user_id: int) -> dict[str, Any]:
-    rows = conn.execute(
-        "SELECT kind, id, started_at FROM time_entries WHERE user_id = ? AND ended_at IS NULL", (user_id,)
-    ).fetchall()
-    return {r["kind"]: dict(r) for r in rows}
+    return {r["kind"]: r for r in time_entries.open_entries(conn, user_id)}
 
 
 def status(shop: Shop, actor: Actor) -> dict[str, Any]:
@@ -53,23 +51,16 @@ def act(shop: Shop, actor: Actor, action: str) -> dict[str, Any]:
 
 
 def _start(tx: Connection, actor: Actor, kind: str, now: str) -> None:
-    tx.execute(
-        "INSERT INTO time_entries(user_id, kind, started_at, origin) VALUES (?, ?, ?, ?)",
-        (actor.user_id, kind, now, actor.origin[:64]),
-    )
+    time_entries.start(tx, actor.user_id, kind, now, actor.origin[:64])
 
 
 def _end(tx: Connection, entry_id: int, now: str) -> None:
-    tx.execute("UPDATE time_entries SET ended_at = ? WHERE id = ?", (now, entry_id))
+    time_entries.end(tx, entry_id, now)
 
 
 def stretches(conn: Connection, start: str, end: str) -> dict[str, list[timeclock.Stretch]]:
     """Each person's stretches that touch [start, end), by user name."""
-    rows = conn.execute(
-        "SELECT u.username, t.kind, t.started_at, t.ended_at FROM time_entries t JOIN users u ON u.id = t.user_id "
-        "WHERE t.started_at < ? AND (t.ended_at IS NULL OR t.ended_at > ?) ORDER BY t.started_at",
-        (end, start),
-    ).fetchall()
+    rows = time_entries.touching(conn, start, end)
     out: dict[str, list[timeclock.Stretch]] = {}
     for r in rows:
         ended = parse_iso(r["ended_at"]) if r["ended_at"] else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.staff import User
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
@@ -109,7 +110,7 @@ def list_users(shop: Shop, actor: Actor) -> list[dict[str, object]]:
     ]
 
 
-def _managed(tx: Connection, actor: Actor | None, username: str, act: str) -> staff.User:
+def _managed(tx: Connection, actor: Actor | None, username: str, act: str) -> User:
     """The account `actor` is about to change: one they could have made, and not their own
     (their own secrets change through their own forms, which ask for the current one)."""
     user = staff.by_name(tx, username)

@@ -86,3 +86,95 @@ def exchanges(conn: Connection, refund_id: int) -> list[dict[str, Any]]:
             (f"refund:{refund_id}",),
         )
     ]
+
+
+def insert(
+    conn: Connection,
+    *,
+    sale_id: int,
+    user_id: int,
+    reason: str,
+    amount: int,
+    tax: int,
+    created_at: str,
+    terminal_id: str,
+    approved_by: str | None,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO refunds(sale_id, user_id, reason, amount, tax, created_at, terminal_id, approved_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (sale_id, user_id, reason, amount, tax, created_at, terminal_id, approved_by),
+    )
+    return int(cur.lastrowid)
+
+
+def insert_line(conn: Connection, refund_id: int, sale_id: int, line_no: int, quantity: int, amount: int) -> None:
+    conn.execute(
+        "INSERT INTO refund_lines(refund_id, line_id, quantity, amount) "
+        "SELECT ?, id, ?, ? FROM sale_lines WHERE sale_id = ? AND line_no = ?",
+        (refund_id, quantity, amount, sale_id, line_no),
+    )
+
+
+def insert_store_credit(conn: Connection, refund_id: int, gift_card_id: int, amount: int) -> None:
+    conn.execute(
+        "INSERT INTO store_credits(refund_id, gift_card_id, amount) VALUES (?, ?, ?)",
+        (refund_id, gift_card_id, amount),
+    )
+
+
+def insert_tender(conn: Connection, refund_id: int, payment_id: int, method: str, amount: int, rounding: int) -> None:
+    conn.execute(
+        "INSERT INTO refund_tenders(refund_id, payment_id, method, amount, rounding) VALUES (?, ?, ?, ?, ?)",
+        (refund_id, payment_id, method, amount, rounding),
+    )
+
+
+def refunded(conn: Connection, sale_id: int) -> int:
+    """What the sale's refunds gave back so far, minor units."""
+    return int(conn.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE sale_id = ?", (sale_id,)).fetchone()[0])
+
+
+def tenders_left(conn: Connection, sale_id: int) -> list[dict[str, Any]]:
+    """The sale's tenders (id, method, taken) with what refunds have not yet given back of
+    each (`left`), in the order they were taken."""
+    rows = conn.execute(
+        "SELECT p.id, p.method, p.amount, p.amount - coalesce((SELECT sum(rt.amount) FROM refund_tenders rt "
+        "WHERE rt.payment_id = p.id), 0) AS left FROM payments p WHERE p.sale_id = ? ORDER BY p.id",
+        (sale_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+def insert_receiptless(
+    conn: Connection,
+    *,
+    terminal_id: str,
+    user_id: int,
+    approved_by: str | None,
+    reason: str,
+    amount: int,
+    tax: int,
+    refund_to: str,
+    created_at: str,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO receiptless_returns(terminal_id, user_id, approved_by, reason, amount, tax, refund_to, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (terminal_id, user_id, approved_by, reason, amount, tax, refund_to, created_at),
+    )
+    return int(cur.lastrowid)
+
+
+def insert_receiptless_line(
+    conn: Connection, return_id: int, product_id: int, quantity: int, unit_price: int, amount: int
+) -> None:
+    conn.execute(
+        "INSERT INTO receiptless_return_lines(return_id, product_id, quantity, unit_price, amount) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (return_id, product_id, quantity, unit_price, amount),
+    )
+
+
+def set_receiptless_card(conn: Connection, return_id: int, gift_card_id: int) -> None:
+    conn.execute("UPDATE receiptless_returns SET gift_card_id = ? WHERE id = ?", (gift_card_id, return_id))

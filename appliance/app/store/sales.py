@@ -323,3 +323,74 @@ def stored_taxes(conn: Connection, sale_id: int) -> list[TaxLine]:
 def line_discounts(conn: Connection, sale_id: int) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT line_no, discount, promotion FROM sale_lines WHERE sale_id = ?", (sale_id,))
     return [dict(r) for r in rows]
+
+
+def by_receipt(conn: Connection, terminal_id: str, receipt_no: int) -> int | None:
+    """The sale a receipt number names, if any."""
+    row = conn.execute(
+        "SELECT id FROM sales WHERE terminal_id = ? AND receipt_no = ?", (terminal_id, receipt_no)
+    ).fetchone()
+    return int(row[0]) if row is not None else None
+
+
+def completed_on(
+    conn: Connection, business_day: str, terminal_id: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """A page of a business day's completed sales (one till's with `terminal_id`), in order."""
+    rows = conn.execute(
+        "SELECT s.id, s.terminal_id, s.receipt_no, s.completed_at, s.total, u.username AS cashier "
+        "FROM sales s JOIN users u ON u.id = s.cashier_id "
+        "WHERE s.status = 'completed' AND s.business_day = ? AND (? IS NULL OR s.terminal_id = ?) "
+        "ORDER BY s.completed_at, s.id LIMIT ? OFFSET ?",
+        (business_day, terminal_id, terminal_id, limit, offset),
+    )
+    return [dict(r) for r in rows]
+
+
+def add_refunded(conn: Connection, sale_id: int, line_no: int, quantity: int) -> None:
+    conn.execute(
+        "UPDATE sale_lines SET refunded_qty = refunded_qty + ? WHERE sale_id = ? AND line_no = ?",
+        (quantity, sale_id, line_no),
+    )
+
+
+def payment_reference(conn: Connection, payment_id: int) -> str | None:
+    row = conn.execute("SELECT reference FROM payments WHERE id = ?", (payment_id,)).fetchone()
+    return str(row[0]) if row is not None and row[0] is not None else None
+
+
+def figures(conn: Connection, sale_id: int) -> Any:
+    """The sale's status, total and currency (a row), or None."""
+    return conn.execute("SELECT status, total, currency FROM sales WHERE id = ?", (sale_id,)).fetchone()
+
+
+def has_payment(conn: Connection, sale_id: int, method: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM payments WHERE sale_id = ? AND method = ?", (sale_id, method)).fetchone()
+        is not None
+    )
+
+
+def paid_by(conn: Connection, sale_id: int, method: str) -> int:
+    """What the sale's tenders of one method took, minor units."""
+    return int(
+        conn.execute(
+            "SELECT coalesce(sum(amount), 0) FROM payments WHERE sale_id = ? AND method = ?", (sale_id, method)
+        ).fetchone()[0]
+    )
+
+
+def sold_of(conn: Connection, sale_id: int, sku: str) -> int:
+    """What the sale's live lines of one product come to before discounts, minor units."""
+    return int(
+        conn.execute(
+            "SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM sale_lines l "
+            "JOIN products p ON p.id = l.product_id WHERE l.sale_id = ? AND NOT l.voided AND p.sku = ?",
+            (sale_id, sku),
+        ).fetchone()[0]
+    )
+
+
+def receipt_no(conn: Connection, sale_id: int) -> int | None:
+    row = conn.execute("SELECT receipt_no FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    return row[0] if row is not None else None

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from appliance.app.domain.staff import User
 from appliance.app.store.db import Connection, Row
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    role: str
-    password_hash: str
-    must_change_password: bool
-    failed_attempts: int
-    locked_until: str | None
-    active: bool
-    pin_hash: str | None = None
-    must_change_pin: bool = False
-    badge_hash: str | None = None
 
 
 def _user(row: Row) -> User:

@@ -12,9 +12,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from appliance.app.domain.cashup import denominations
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import exponent
+from appliance.app.domain.product import Product
 from appliance.app.domain.receipt import render_text
-from appliance.app.services import audit_log, auth, card_payments, catalog, idempotency, reports, sales, tenders, users
-from appliance.app.store.catalog import Product
+from appliance.app.services import (
+    audit_log,
+    auth,
+    card_payments,
+    catalog,
+    idempotency,
+    receipts,
+    reports,
+    returns,
+    sale_view,
+    sales,
+    tenders,
+    users,
+)
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
     MAX_UPLOAD,
@@ -430,7 +443,7 @@ async def open_sale(request: Request) -> Response:
 
 async def get_sale(request: Request) -> Response:
     who = await actor(request)
-    return ok(await call(sales.get_sale, shop_of(request), who, _sale_id(request)))
+    return ok(await call(sale_view.get_sale, shop_of(request), who, _sale_id(request)))
 
 
 async def add_item(request: Request) -> Response:
@@ -513,7 +526,7 @@ async def get_receipt(request: Request) -> Response:
     if fmt not in ("text", "escpos"):
         raise BadRequest("format must be text or escpos", "invalid_request")
     shop = shop_of(request)
-    found = await call(sales.receipt, shop, who, sale_id, copy=copy)
+    found = await call(receipts.receipt, shop, who, sale_id, copy=copy)
     if fmt == "text":
         return PlainTextResponse(render_text(found))
     from appliance.app.services import printing
@@ -536,7 +549,7 @@ async def refund(request: Request) -> Response:
         body,
         lambda: (
             201,
-            sales.refund(
+            returns.refund(
                 shop,
                 who,
                 sale_id,

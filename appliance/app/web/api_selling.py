@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
-from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sales
+from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sale_view, sales
 from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
@@ -233,7 +233,7 @@ async def refund_quote(request: Request) -> Response:
     who = await actor(request)
     sale_id = _sale_id(request)
     body = await json_body(request, REFUND_QUOTE)
-    return ok(await call(sales.refund_quote, shop_of(request), who, sale_id, body["lines"]))
+    return ok(await call(returns.refund_quote, shop_of(request), who, sale_id, body["lines"]))
 
 
 async def refund_slip(request: Request) -> Response:
@@ -243,7 +243,7 @@ async def refund_slip(request: Request) -> Response:
     if fmt not in ("text", "escpos"):
         raise BadRequest("format must be text or escpos", "invalid_request")
     shop = shop_of(request)
-    slip = await call(sales.refund_slip, shop, who, refund_id)
+    slip = await call(returns.refund_slip, shop, who, refund_id)
     if fmt == "text":
         return PlainTextResponse(render_refund_text(slip))
     return Response(printing.refund_slip_bytes(shop, slip), media_type="application/octet-stream")
@@ -276,7 +276,7 @@ async def find_sales(request: Request) -> Response:
     offset = int_param(q.get("offset", "0"), "offset")
     limit = min(int_param(q.get("limit", "500"), "limit"), 500) or 1
     found = await call(
-        sales.find_sales,
+        sale_view.find_sales,
         shop_of(request),
         who,
         receipt=q.get("receipt"),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict, Invalid
-from appliance.app.services import auth, card_payments, catalog, sales, shifts, users
+from appliance.app.services import auth, card_payments, catalog, receipts, returns, sale_view, sales, shifts, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
@@ -67,7 +67,7 @@ def test_card_pays_a_sale_once(shop: Shop, cashier: Actor, desk: CardDesk) -> No
     again = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "key-1")
     assert again["status"] == "completed"
     assert charged(desk, shop, sale_id) == 1000
-    text = sales.receipt(shop, cashier, sale_id)
+    text = receipts.receipt(shop, cashier, sale_id)
     assert "4111111111111111" not in repr(text)
     payment = shop.db.conn.execute("SELECT details FROM payments WHERE sale_id = ?", (sale_id,)).fetchone()
     assert '"last4": "1111"' in payment[0] and "4111111111111111" not in payment[0]
@@ -147,7 +147,7 @@ def test_crash_before_the_gateway_call(
     # Restart: the attempt is pending, the gateway never saw it: resolved as not charged.
     assert card_payments.resolve_pending(shop, desk) == ["failed"]
     assert charged(desk, shop, sale_id) == 0
-    assert sales.get_sale(shop, cashier, sale_id)["status"] == "open"
+    assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "open"
 
 
 def test_crash_after_approval_before_the_sale_commits(
@@ -163,10 +163,10 @@ def test_crash_after_approval_before_the_sale_commits(
     with pytest.raises(Crash):
         card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "k2")
     monkeypatch.setattr(card_payments.sales_store, "insert_payment", real)
-    assert sales.get_sale(shop, cashier, sale_id)["status"] == "open"
+    assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "open"
     assert charged(desk, shop, sale_id) == 1000  # the acquirer took it…
     assert card_payments.resolve_pending(shop, desk) == ["approved"]  # …and now the sale has it
-    assert sales.get_sale(shop, cashier, sale_id)["status"] == "completed"
+    assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "completed"
     assert card_payments.resolve_pending(shop, desk) == []
     assert charged(desk, shop, sale_id) == 1000
 
@@ -204,7 +204,7 @@ def test_card_refund_goes_back_through_the_token(shop: Shop, cashier: Actor, des
     manager = auth.login(shop, "manager", PASSWORD, "127.0.0.1").actor
     sale_id = new_sale(shop, cashier, apples=2)
     card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA)
-    refund = sales.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
+    refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
     assert refund["tenders"] == [{"method": "card", "amount": 1000}]
     assert card_payments.send_card_refunds(shop, desk, refund["id"]) == ["refunded"]
     assert card_payments.send_card_refunds(shop, desk, refund["id"]) == ["refunded"]  # once

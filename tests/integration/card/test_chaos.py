@@ -43,8 +43,8 @@ import httpx
 import pytest
 
 from appliance.app.services import auth, catalog, users
+from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
-from appliance.app.services.shop import open_shop
 from appliance.config import load
 from tests.fakes.latency_proxy import DROP, FORWARD, Faults, LatencyProxy
 

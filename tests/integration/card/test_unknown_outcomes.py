@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from appliance.app.domain.errors import Conflict
-from appliance.app.services import auth, card_payments, catalog, sales, users
+from appliance.app.services import auth, card_payments, catalog, returns, sale_view, sales, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending, PendingCardsResolver
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop, utc_now
@@ -115,13 +115,13 @@ def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(
         with pytest.raises(Conflict) as other:
             card_payments.pay_card(shop, cashier, desk, sale_id, 1000, MASTERCARD, "till-2")
         assert other.value.code == "payment_pending"
-        view = sales.get_sale(shop, cashier, sale_id)
+        view = sale_view.get_sale(shop, cashier, sale_id)
         assert view["status"] == "open" and view["card_pending"] == 1000
         assert card_payments.resolve_pending(shop, desk) == ["pending"]  # still down: unknown
 
         with running_simulator(state=state, port=port):  # the acquirer is back
             assert card_payments.resolve_pending(shop, desk) == ["approved"]
-            view = sales.get_sale(shop, cashier, sale_id)
+            view = sale_view.get_sale(shop, cashier, sale_id)
             assert view["status"] == "completed" and view["card_pending"] == 0
             assert charged(desk, shop, sale_id) == 1000
             again = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-1")
@@ -148,11 +148,11 @@ def test_a_request_in_flight_at_a_restart_is_not_taken_for_nothing(
 
     # Restart: "not found", but younger than the window: it may still land.
     assert card_payments.resolve_pending(shop, desk) == ["pending"]
-    assert sales.get_sale(shop, cashier, sale_id)["card_pending"] == 1000
+    assert sale_view.get_sale(shop, cashier, sale_id)["card_pending"] == 1000
     args, kwargs = on_the_wire[0]
     desk.gateway.authorise(*args, **kwargs)  # it lands, and is captured
     assert card_payments.resolve_pending(shop, desk) == ["approved"]
-    assert sales.get_sale(shop, cashier, sale_id)["status"] == "completed"
+    assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "completed"
     assert charged(desk, shop, sale_id) == 1000
 
 
@@ -223,7 +223,7 @@ def test_a_first_send_that_never_connected_is_failed_at_once(shop: Shop, cashier
             card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-f")
         assert caught.value.code == "gateway_unavailable"
     assert shop.db.conn.execute("SELECT status FROM payment_attempts").fetchone()[0] == "failed"
-    assert sales.get_sale(shop, cashier, sale_id)["card_pending"] == 0
+    assert sale_view.get_sale(shop, cashier, sale_id)["card_pending"] == 0
 
 
 def test_a_refund_on_the_books_is_sent_after_a_crash(
@@ -233,7 +233,7 @@ def test_a_refund_on_the_books_is_sent_after_a_crash(
     code wrote the card_refunds row in a second transaction: nothing was ever sent."""
     sale_id = new_sale(shop, cashier, apples=2)
     card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA, "till-c")
-    refund = sales.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
+    refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
     # …crash here, before send_card_refunds.
     queued = shop.db.conn.execute(
         "SELECT amount, status FROM card_refunds WHERE refund_id = ?", (refund["id"],)
@@ -264,11 +264,11 @@ def test_the_background_resolver_settles_without_being_asked(
     resolver = PendingCardsResolver(shop, desk, first=0.05, idle=0.05).start()
     try:
         deadline = time.monotonic() + 15
-        while sales.get_sale(shop, cashier, sale_id)["status"] != "completed" and time.monotonic() < deadline:
+        while sale_view.get_sale(shop, cashier, sale_id)["status"] != "completed" and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         resolver.stop()
-    assert sales.get_sale(shop, cashier, sale_id)["status"] == "completed"
+    assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "completed"
     assert charged(desk, shop, sale_id) == 1000
 
 
@@ -323,7 +323,7 @@ def test_the_migration_queues_a_refund_an_older_build_left_unsent(
     as pending, and it is sent; a settled attempt is left as it was."""
     sale_id = new_sale(shop, cashier, apples=2)
     card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA, "till-m")
-    refund = sales.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
+    refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
     conn = shop.db.conn
     with shop.db.transaction() as tx:  # back to how the older build left it
         tx.execute("DELETE FROM card_refunds")

@@ -14,7 +14,7 @@ import pytest
 from appliance import cli
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import auth, card_payments, card_vault, catalog, sales, store_rules, users
+from appliance.app.services import auth, card_payments, card_vault, catalog, receipts, returns, store_rules, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
@@ -133,7 +133,7 @@ def test_a_day_of_keyed_sales_leaves_no_number(
     down = new_sale(shop, cashier)
     with pytest.raises(Conflict):
         card_payments.pay_card(shop, cashier, desk, down, 1000, card(DOWN), "day-6")
-    refund = sales.refund(shop, manager, paid, [{"line": 1, "quantity": 1}], "changed mind")
+    refund = returns.refund(shop, manager, paid, [{"line": 1, "quantity": 1}], "changed mind")
     assert card_payments.send_card_refunds(shop, desk, refund["id"]) == ["refunded"]
 
     assert held_numbers(shop) == []
@@ -148,7 +148,7 @@ def test_a_day_of_keyed_sales_leaves_no_number(
     tokens = shop.db.conn.execute("SELECT brand, last_four, exp_month, exp_year FROM card_tokens").fetchall()
     assert sorted(str(t[1]) for t in tokens) == sorted(["1111", "4444", "9995", "0010", "0028", "1111", "4444"])
     assert all(t[0] and t[2] == 12 and t[3] == 2030 for t in tokens)
-    assert "1111" in repr(sales.receipt(shop, cashier, paid))
+    assert "1111" in repr(receipts.receipt(shop, cashier, paid))
     # And `comptoir pan-scan` over the data dir finds nothing at all.
     shop.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert cli.main(["pan-scan", "--data-dir", str(shop.data_dir)]) == 0

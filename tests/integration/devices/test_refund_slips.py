@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from appliance.app.services.sales import local_time
+from appliance.app.services.receipts import local_time
 from appliance.app.web.app import create_app
 from tests.conftest import PASSWORD, Api, Store
 from tests.fakes.escpos_printer import VirtualPrinter, VirtualPrinterServer

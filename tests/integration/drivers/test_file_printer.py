@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from appliance.drivers.escpos_receipt import render_escpos
-from appliance.drivers.printer import DISCONNECTED, OFFLINE, PrinterError, printer_from_spec
+from appliance.drivers.printer import DISCONNECTED, OFFLINE, PrinterError
 from appliance.drivers.printer_file import FilePrinter
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.profiles import PAPER_80MM
 from tests.fakes.escpos_printer import FifoPrinter
 from tests.integration.drivers.conftest import assert_receipt_on

@@ -12,14 +12,8 @@ import pytest
 
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.escpos_receipt import render_escpos, render_test_page
-from appliance.drivers.printer import (
-    COVER_OPEN,
-    DISCONNECTED,
-    OFFLINE,
-    PAPER_OUT,
-    PrinterError,
-    printer_from_spec,
-)
+from appliance.drivers.printer import COVER_OPEN, DISCONNECTED, OFFLINE, PAPER_OUT, PrinterError
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.printer_tcp import NetworkPrinter
 from appliance.drivers.profiles import PAPER_80MM
 from tests.fakes.escpos_printer import DrawerPulse, VirtualPrinterServer

@@ -8,13 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from appliance.drivers.escpos_receipt import render_escpos
-from appliance.drivers.printer import (
-    COVER_OPEN,
-    DISCONNECTED,
-    PrinterError,
-    printer_from_spec,
-)
+from appliance.drivers.printer import COVER_OPEN, DISCONNECTED, PrinterError
 from appliance.drivers.printer_serial import SerialPrinter
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.profiles import PAPER_80MM
 from tests.fakes.escpos_printer import PtyPrinter
 from tests.integration.drivers.conftest import assert_receipt_on

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from appliance.app.services import sales
+from appliance.app.services import sale_view
 from appliance.app.web.app import HEADERS
 from appliance.app.web.http import BadRequest, int_param
 
@@ -196,7 +196,7 @@ def test_an_unexpected_error_is_a_500_in_json_with_the_headers_and_a_logged_trac
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals 4111111111111111")
 
-    monkeypatch.setattr(sales, "get_sale", broken)
+    monkeypatch.setattr(sale_view, "get_sale", broken)
     with caplog.at_level(logging.ERROR, logger="comptoir.web"):
         answer = cashier.get(f"/api/v1/sales/{sale['id']}")
     assert answer.status_code == 500

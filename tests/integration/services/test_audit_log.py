@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from appliance.app.services import audit_log
+from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
-from appliance.app.services.shop import Shop, open_shop
+from appliance.app.services.shop import Shop
 from appliance.config import load
 from appliance.security.audit import GENESIS, entry_hash
 from appliance.security.keys import KeyError_, KeyFile, SystemdCredential, new_key, provider_for

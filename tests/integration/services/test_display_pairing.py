@@ -11,7 +11,7 @@ import pytest
 
 from appliance.app.domain.errors import Forbidden, TooManyAttempts, Unauthenticated
 from appliance.app.services import audit_log, auth, display_pairing
-from appliance.app.services.shop import open_shop
+from appliance.app.services.opening import open_shop
 from appliance.config import load
 from tests.conftest import Store
 

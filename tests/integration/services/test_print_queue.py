@@ -17,7 +17,7 @@ from appliance.app.services import print_queue
 from appliance.app.services.print_queue import PrintWorker, enqueue, retry_delay
 from appliance.app.store.db import Database, create
 from appliance.drivers.escpos_receipt import render_escpos
-from appliance.drivers.printer import printer_from_spec
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.profiles import PAPER_80MM
 from tests.fakes.escpos_printer import VirtualPrinterServer
 from tests.unit.drivers.samples import cafe_receipt, hardware_receipt

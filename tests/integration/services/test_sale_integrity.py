@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.services import auth, sales, users
+from appliance.app.services import auth, receipts, sale_view, sales, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
@@ -34,7 +34,7 @@ def test_a_failure_while_completing_leaves_the_sale_open_and_unpaid(
     with pytest.raises(PowerCut):
         sales.pay_cash(store.shop, cashier, sale["id"], 1000)
     monkeypatch.undo()
-    after = sales.get_sale(store.shop, cashier, sale["id"])
+    after = sale_view.get_sale(store.shop, cashier, sale["id"])
     assert after["status"] == "open" and after["payments"] == [] and after["receipt_no"] is None
     assert catalog_store.by_sku(store.shop.db.conn, "BRD").stock_on_hand == 20  # type: ignore[union-attr]
     done = sales.pay_cash(store.shop, cashier, sale["id"], 1000)
@@ -77,7 +77,7 @@ def test_a_store_with_tax_inclusive_prices(tmp_path: Path) -> None:
         done = sales.pay_cash(shop, anne, sale["id"], 600)
         from appliance.app.domain.receipt import render_text
 
-        text = render_text(sales.build_receipt(shop, shop.db.conn, done["id"]))
+        text = render_text(receipts.build_receipt(shop, shop.db.conn, done["id"]))
         assert "TVA 20% incl." in text and "TOTAL EUR" in text and "6.00" in text
     finally:
         shop.close()

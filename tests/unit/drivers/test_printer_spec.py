@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.drivers.printer import (
-    MemoryPrinter,
-    NullPrinter,
-    PrinterConnection,
-    PrinterSpecError,
-    printer_from_spec,
-)
+from appliance.drivers.printer import MemoryPrinter, NullPrinter, PrinterConnection, PrinterSpecError
 from appliance.drivers.printer_file import FilePrinter
 from appliance.drivers.printer_serial import SerialPrinter
+from appliance.drivers.printer_spec import printer_from_spec
 from appliance.drivers.printer_tcp import NetworkPrinter
 from appliance.drivers.printer_usb import UsbPrinter
 

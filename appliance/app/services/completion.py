@@ -1,0 +1,46 @@
+"""Completion: the moment a settled sale becomes a receipt. Whoever takes the tender that
+settles a sale (cash and in-store tenders in `sales`, a card in `card_payments`, an
+exchange in `returns`) calls `complete_if_settled` inside the transaction that wrote the
+tender, so the receipt number, the frozen taxes, the stock and the sale's effects commit
+with it; `announce_receipt` runs after the commit."""
+
+from __future__ import annotations
+
+from appliance.app.domain.sale import Sale
+from appliance.app.services.shop import Shop
+from appliance.app.store import catalog as catalog_store
+from appliance.app.store import sales as sales_store
+from appliance.app.store.db import Connection
+
+
+def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
+    """Completes `sale` when nothing is due on it (True), in the caller's transaction."""
+    if not sale.is_settled(shop.tax_classes, shop.settings.tax_rounding):
+        return False
+    totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+    receipt_no = sales_store.next_receipt_no(tx, shop.config.terminal_id)
+    sale.complete(receipt_no)
+    sales_store.complete(
+        tx,
+        sale.id,
+        receipt_no,
+        totals.subtotal,
+        totals.tax,
+        totals.total,
+        totals.taxes.taxes,
+        shop.now(),
+        discount=totals.discount,
+        line_discounts=tuple((p.line.line_no, p.discount, p.promotion) for p in totals.lines),
+        cash_rounding=sale.cash_rounding,
+    )
+    for line in sale.lines:
+        if not line.voided:
+            catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
+    shop.effects.on_sale_completed(shop, tx, sale.id)
+    return True
+
+
+def announce_receipt(shop: Shop, sale_id: int) -> None:
+    """After the commit of a completion: the receipt's listeners (the print worker)."""
+    for callback in shop.on_receipt:
+        callback(sale_id)

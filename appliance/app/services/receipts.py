@@ -1,0 +1,97 @@
+"""Receipts: a completed sale's receipt, built from what was frozen when it completed
+(its lines, discounts, taxes, tenders), as the till shows it and the printer prints it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from appliance.app.domain.errors import Conflict
+from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
+from appliance.app.domain.sale import COMPLETED
+from appliance.app.services.auth import require
+from appliance.app.services.sale_view import load
+from appliance.app.services.shop import Actor, Shop, parse_iso
+from appliance.app.store import sales as sales_store
+from appliance.app.store.db import Connection
+from appliance.security.rbac import Permission
+
+
+def receipt(shop: Shop, actor: Actor, sale_id: int, *, copy: bool = False) -> Receipt:
+    require(shop, actor, Permission.SELL)
+    load(shop.db.conn, sale_id, actor)
+    return build_receipt(shop, shop.db.conn, sale_id, copy=copy)
+
+
+def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = False) -> Receipt:
+    """The receipt of a completed sale, from what was stored when it completed."""
+    sale = load(conn, sale_id)
+    if sale.status != COMPLETED or sale.receipt_no is None:
+        raise Conflict(
+            f"sale {sale_id} is {sale.status}; a receipt needs a completed sale",
+            "sale_not_completed",
+        )
+    head = sales_store.header(conn, sale_id)
+    assert head is not None
+    settings = shop.settings
+    frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
+    return Receipt(
+        store_name=settings.store_name,
+        header=settings.header,
+        terminal_id=head["terminal_id"],
+        receipt_no=sale.receipt_no,
+        completed_at=local_time(head["completed_at"], settings.timezone),
+        cashier=head["cashier"],
+        currency=sale.currency,
+        prices_include_tax=sale.prices_include_tax,
+        lines=tuple(
+            ReceiptLine(
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                amount=ln.amount,
+                sku=ln.sku,
+                discount=frozen.get(ln.line_no, (0, None))[0],
+                promotion=frozen.get(ln.line_no, (0, None))[1],
+                measure=ln.measure,
+                original_price=ln.original_price,
+            )
+            for ln in sale.lines
+            if not ln.voided
+        ),
+        discount=head["discount"],
+        subtotal=head["subtotal"],
+        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
+        total=head["total"],
+        rounding=head["cash_rounding"],
+        tenders=tuple(
+            ReceiptTender(
+                method=p["method"],
+                amount=p["amount"],
+                tendered=p["tendered"],
+                change=p["change"],
+                detail=_tender_detail(p),
+            )
+            for p in sales_store.payments(conn, sale_id)
+        ),
+        footer=settings.footer,
+        copy=copy,
+    )
+
+
+def _tender_detail(payment: dict[str, Any]) -> str:
+    details = json.loads(payment.get("details") or "{}")
+    if details.get("brand") and details.get("last4"):
+        return f"{details['brand'].upper()} **** {details['last4']}"
+    return ""
+
+
+def local_time(utc_text: str, timezone: str) -> str:
+    moment = parse_iso(utc_text)
+    try:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,229 @@
+"""The sale as the till, the customer display and the API see it, and the lists of sales
+the till looks a sale up in (by receipt number, by day, parked, left open). Reads only:
+the view of a sale that just changed is the caller's, inside its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from appliance.app.domain import loyalty
+from appliance.app.domain.errors import Forbidden, Invalid, NotFound
+from appliance.app.domain.money import round_cash
+from appliance.app.domain.pricing import Discount
+from appliance.app.domain.sale import COMPLETED, Sale
+from appliance.app.services.auth import require
+from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import customers as customers_store
+from appliance.app.store import sales as sales_store
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection
+from appliance.security.rbac import Permission
+
+
+def load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
+    sale = sales_store.load(conn, sale_id)
+    if sale is None:
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    if actor is not None and actor.role == "customer":
+        # A customer at a self-service till sees and touches only the sales of that till's session.
+        head = sales_store.header(conn, sale_id)
+        if head is None or head["cashier_id"] != actor.user_id:
+            raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    return sale
+
+
+def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | None = None) -> dict[str, Any]:
+    """The sale as the API shows it. A completed sale shows what was frozen when it
+    completed; an open one is priced now. `sale` is the caller's copy when it just changed
+    and saved it (no second read on the till's hot path)."""
+    conn = conn or shop.db.conn
+    answer = _view(shop, sale_id, conn, sale or load(conn, sale_id))
+    if conn.in_transaction and shop.on_sale_change:
+        # A change: the customer display hears of it once committed, as it was answered.
+        shop.db.after_commit(lambda: shop.sale_changed(lambda: answer))
+    return answer
+
+
+def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, Any]:
+    head = sales_store.header(conn, sale_id)
+    assert head is not None
+    payments = sales_store.payments(conn, sale_id)
+    if sale.status == COMPLETED:
+        taxes = sales_store.stored_taxes(conn, sale_id)
+        frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
+        paid = sum(p["amount"] for p in payments)
+        totals = {
+            "subtotal": head["subtotal"],
+            "discount": head["discount"],
+            "tax": head["tax"],
+            "total": head["total"],
+            "paid": paid,
+            "due": max(head["total"] - paid, 0),
+            "cash_due": 0,
+        }
+    else:
+        live = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+        taxes = list(live.taxes.taxes)
+        frozen = {p.line.line_no: (p.discount, p.promotion) for p in live.lines}
+        totals = {
+            "subtotal": live.subtotal,
+            "discount": live.discount,
+            "tax": live.tax,
+            "total": live.total,
+            "paid": live.paid,
+            "due": max(live.due, 0),
+            # What cash settles the sale with now: the due rounded to the store's smallest coin.
+            "cash_due": max(round_cash(live.due, shop.settings.cash_increment), 0),
+        }
+    return {
+        "id": sale.id,
+        "status": sale.status,
+        "parked": sale.parked,
+        "currency": sale.currency,
+        "prices_include_tax": sale.prices_include_tax,
+        "terminal_id": head["terminal_id"],
+        "receipt_no": sale.receipt_no,
+        "receipt_number": f"{head['terminal_id']}-{sale.receipt_no:06d}" if sale.receipt_no else None,
+        "cashier": head["cashier"],
+        "opened_at": head["opened_at"],
+        "completed_at": head["completed_at"],
+        "lines": [
+            {
+                "line": ln.line_no,
+                "sku": ln.sku,
+                "name": ln.name,
+                "barcode": ln.barcode,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "amount": ln.unit_price * ln.quantity,
+                "discount": frozen.get(ln.line_no, (0, None))[0],
+                "net": ln.unit_price * ln.quantity - frozen.get(ln.line_no, (0, None))[0] if not ln.voided else 0,
+                "promotion": frozen.get(ln.line_no, (0, None))[1],
+                "line_discount": discount_json(ln.discount),
+                "original_price": ln.original_price,
+                "measure": ln.measure or None,
+                "age_restricted": ln.restricted,
+                "awaiting_approval": ln.restricted and not ln.voided and ln.restricted_approved_by is None,
+                "tax_class": ln.tax_class,
+                "voided": ln.voided,
+                "refunded_quantity": ln.refunded_qty,
+            }
+            for ln in sale.lines
+        ],
+        "order_discount": discount_json(sale.order_discount),
+        "totals": totals,
+        "taxes": [{"name": t.name, "rate": t.rate, "amount": t.amount} for t in taxes],
+        "payments": [
+            {
+                "id": p["id"],
+                "method": p["method"],
+                "amount": p["amount"],
+                "tendered": p["tendered"],
+                "change": p["change"],
+                "rounding": p["rounding"],
+            }
+            for p in payments
+        ],
+        "change": sum(p["change"] for p in payments),
+        # Cash rounding: what the drawer kept beyond the total (negative: less), minor units.
+        "rounding": sum(p["rounding"] for p in payments),
+        "customer": _customer(conn, sale_id),
+        # A card payment whose outcome the acquirer has not yet confirmed (minor units, 0 if
+        # none): the till says it is being checked, and no other card tender is taken meanwhile.
+        "card_pending": sales_store.card_pending(conn, sale_id),
+    }
+
+
+def _customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+    """The sale's customer as the till needs them: who, their points, and what this sale
+    earned them. No contact details: the customer display hears every sale view."""
+    row = customers_store.on_sale(conn, sale_id)
+    if row is None:
+        return None
+    rules = loyalty.LoyaltyRules.from_settings(settings_store.get_all(conn))
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "points": row["points"],
+        "points_value": loyalty.value_of(rules, row["points"]),
+        "points_owed": row["points_owed"],
+        "points_earned": row["earned"],
+    }
+
+
+def discount_json(discount: Discount | None) -> dict[str, Any] | None:
+    if discount is None:
+        return None
+    return {"kind": discount.kind, "value": discount.value, "reason": discount.reason}
+
+
+def get_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+    require(shop, actor, Permission.SELL)
+    load(shop.db.conn, sale_id, actor)
+    return view(shop, sale_id)
+
+
+def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+    require(shop, actor, Permission.SELL)
+    return _with_totals(shop, sales_store.parked(shop.db.conn, shop.config.terminal_id))
+
+
+def left_open(shop: Shop, actor: Actor, terminal: str | None = None) -> list[dict[str, Any]]:
+    """The open, unparked sales of a till (this one unless `terminal` names another): after a
+    reload, a crash of the browser or a new login the till shows the one it finds, or lets
+    the cashier pick when there are several. Each with its total, what was paid and is due."""
+    require(shop, actor, Permission.SELL)
+    return _with_totals(shop, sales_store.left_open(shop.db.conn, terminal or shop.config.terminal_id))
+
+
+def _with_totals(shop: Shop, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        sale = load(shop.db.conn, int(row["id"]))
+        totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
+        out.append({**row, "currency": sale.currency, "total": totals.total, "due": max(totals.due, 0)})
+    return out
+
+
+def find_sales(
+    shop: Shop,
+    actor: Actor,
+    *,
+    receipt: str | None = None,
+    day: str | None = None,
+    status: str | None = None,
+    terminal: str | None = None,
+    offset: int = 0,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
+    `T01-000042`), by day (a page of it: `offset`, `limit`; one till's with `terminal`), the
+    parked ones of this lane, or the open ones no one parked (this lane's, or `terminal`'s)."""
+    require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        raise Forbidden("a self-service session cannot look up sales", "forbidden")
+    conn = shop.db.conn
+    if status not in (None, "parked", "open"):
+        raise Invalid("status is open or parked", "invalid_status")
+    if status == "parked":
+        return parked_sales(shop, actor)
+    if status == "open":
+        return left_open(shop, actor, terminal)
+    if receipt is not None:
+        terminal, sep, number = receipt.strip().rpartition("-")
+        if not sep or not re.fullmatch(r"[0-9]{1,18}", number) or not terminal:  # ASCII, within SQLite
+            raise Invalid("a receipt number looks like T01-000042", "invalid_receipt_number")
+        found = sales_store.by_receipt(conn, terminal, int(number))
+        if found is None:
+            raise NotFound(f"no receipt {receipt}", "receipt_not_found")
+        return [view(shop, found)]
+    if day is not None:
+        try:
+            date = dt.date.fromisoformat(day)
+        except ValueError:
+            raise Invalid("day must be a date YYYY-MM-DD", "invalid_date") from None
+        rows = sales_store.completed_on(conn, date.isoformat(), terminal, max(1, min(limit, 1000)), max(0, offset))
+        return [{**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"} for r in rows]
+    raise Invalid("find sales by receipt, day, status=parked or status=open", "missing_query")
