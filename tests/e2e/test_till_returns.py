@@ -96,16 +96,16 @@ def test_a_line_returned_with_its_default_quantity_then_the_rest_with_return_all
     expect(dialog.get_by_role("status")).to_have_text("Refunded 21.83 CAD: 21.85 to cash (21.83 rounded).")
     slip = dialog.get_by_label("Refund slip")
     expect(slip).to_be_visible()
-    expect(slip).to_contain_text("REFUND")
-    expect(slip).to_contain_text(f"Original receipt {receipt}")
+    expect(slip).to_contain_text("REMBOURSEMENT")  # the slip speaks the store's fr-CA
+    expect(slip).to_contain_text(f"Reçu d'origine {receipt}")
     expect(slip).to_contain_text("Coffee beans 1 kg")
     expect(slip).not_to_contain_text("Bread loaf")
-    expect(slip).to_contain_text("REFUNDED CAD")
-    expect(slip).to_contain_text("Refunded by: sam")
+    expect(slip).to_contain_text("REMBOURSÉ CAD")
+    expect(slip).to_contain_text("Remboursé par : sam")
     text = slip.inner_text()
-    assert next(ln for ln in text.splitlines() if ln.startswith("Cash")).endswith("21.83")
-    assert next(ln for ln in text.splitlines() if ln.startswith("  Rounding")).endswith("0.02")
-    assert next(ln for ln in text.splitlines() if ln.startswith("  Cash handed back")).endswith("21.85")
+    assert next(ln for ln in text.splitlines() if ln.startswith("Comptant")).endswith("21,83 $")
+    assert next(ln for ln in text.splitlines() if ln.startswith("  Arrondi")).endswith("0,02 $")
+    assert next(ln for ln in text.splitlines() if ln.startswith("  Comptant remis")).endswith("21,85 $")
     screenshot(page, "till-return-02-slip")
 
     # The rest of the sale: "Return all" takes every line's whole rest.

@@ -22,9 +22,10 @@ from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender, RefundSlip
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity, stacked_share
 from appliance.app.domain.tax import Totals, compute_totals
+from appliance.app.domain.words import Words
 from appliance.app.services import audit_log, hooks, shifts
 from appliance.app.services.auth import approved_by, require, require_all
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import refunds as refunds_store
 from appliance.app.store import sales as sales_store
@@ -681,7 +682,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         header=settings.header,
         terminal_id=head["terminal_id"],
         receipt_no=sale.receipt_no,
-        completed_at=local_time(head["completed_at"], settings.timezone),
+        completed_at=Words(settings.locale).moment(parse_iso(head["completed_at"]), settings.timezone),
         cashier=head["cashier"],
         currency=sale.currency,
         prices_include_tax=sale.prices_include_tax,
@@ -717,6 +718,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         ),
         footer=settings.footer,
         copy=copy,
+        locale=settings.locale,
     )
 
 
