@@ -5,6 +5,7 @@ receipt speaks the store's language, set by the store rule `locale`."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,14 @@ def test_any_other_language_is_not_found(client: Any, path: str) -> None:
 
 def test_only_get_is_answered(client: Any) -> None:
     assert client.post("/words/en.json").status_code == 405
+
+
+def test_what_self_service_says_without_its_words_is_the_catalogues_english() -> None:
+    # selfservice.js keeps two sentences for when the catalogue itself cannot be fetched.
+    script = (WORDS_DIR.parent / "web" / "static" / "selfservice.js").read_text(encoding="utf-8")
+    block = re.search(r"const UNREACHABLE = \{(.*?)\};", script, re.S)
+    assert block is not None
+    bundled = dict(re.findall(r'(\w+): "([^"]*)"', block[1]))
+    english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))["selfservice"]
+    assert bundled and bundled == {key: english[key] for key in bundled}
+    assert "const WORDS = {};" in script  # no other copy of the strings in the script
