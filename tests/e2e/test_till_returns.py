@@ -125,5 +125,5 @@ def test_a_line_returned_with_its_default_quantity_then_the_rest_with_return_all
     expect(dialog.get_by_role("status")).to_have_text("Refunded 7.00 CAD: 7.00 to cash.")
     slip = dialog.get_by_label("Refund slip")
     expect(slip).to_contain_text("Bread loaf")
-    expect(slip).to_contain_text("2 returned")
+    expect(slip).to_contain_text("2 retourné(s)")
     screenshot(page, "till-return-04-return-all-slip")
