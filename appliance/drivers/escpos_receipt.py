@@ -8,6 +8,7 @@ so that it prints the same whatever the job before it left behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import tempfile
@@ -15,9 +16,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from appliance.app.domain.gift_card import SLIP_TITLES, Slip, display
-from appliance.app.domain.money import format_amount
+from appliance.app.domain.gift_card import Slip, display
 from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows, tax_label, tender_name
+from appliance.app.domain.words import Words
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
 
@@ -241,26 +242,28 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
 
 
 def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
-    """A gift card's own slip: its whole number, large, and as a barcode the till scans."""
+    """A gift card's own slip, in the store's language: its whole number, large, and as a
+    barcode the till scans."""
+    words = Words(slip.locale)
 
     def money(amount: int) -> str:
-        return format_amount(amount, slip.currency)
+        return words.money(amount, slip.currency)
 
     page = _Page(profile)
     page.centred(slip.store_name, bold=True, tall=True)
-    page.centred(SLIP_TITLES[slip.kind], bold=True)
+    page.centred(words(f"receipt.gift_card_{slip.kind}"), bold=True)
     page.rule()
     page.centred(display(slip.code), bold=True, tall=True)
     page.barcode(slip.code)
     page.rule()
-    page.row(f"Loaded {slip.currency}", money(slip.loaded))
-    page.row(f"Balance {slip.currency}", money(slip.balance), bold=True)
+    page.row(words("receipt.gift_card_loaded", currency=slip.currency), money(slip.loaded))
+    page.row(words("receipt.gift_card_balance", currency=slip.currency), money(slip.balance), bold=True)
     if slip.expires_on:
-        page.row("Valid until", slip.expires_on)
+        page.row(words("receipt.gift_card_valid_until"), words.day(dt.date.fromisoformat(slip.expires_on)))
     else:
-        page.line("Does not expire")
+        page.line(words("receipt.gift_card_no_expiry"))
     page.line()
-    page.centred("Keep this slip: the number is the card.")
+    page.centred(words("receipt.gift_card_keep"))
     page.centred(slip.printed_at)
     return page.finish()
 

@@ -20,7 +20,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from appliance.app.domain.money import exponent
@@ -41,6 +41,7 @@ def language_of(locale: str) -> str:
     return language if language in LANGUAGES else FALLBACK
 
 
+@cache
 def babel_locale(locale: str) -> Locale:
     """The Babel locale of a BCP 47 tag (fr-CA), or English when Babel does not know it."""
     try:
@@ -109,6 +110,10 @@ class Words:
         places = -exp if isinstance(exp, int) and exp < 0 else 0
         pattern = "#,##0" + ("." + "0" * places if places else "")
         return format_decimal(number, format=pattern, locale=babel_locale(self.locale)).translate(_SPACES)
+
+    def day(self, when: dt.date) -> str:
+        """A calendar day in the locale's short form: 2026-03-01 in Canada, 01.03.26 in Ukraine."""
+        return format_date(when, "short", locale=babel_locale(self.locale)).translate(_SPACES)
 
     def moment(self, when: dt.datetime, timezone: str) -> str:
         """A moment in the store's time zone, in the locale's short date and time."""

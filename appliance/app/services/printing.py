@@ -142,6 +142,7 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
     from appliance.app.services.sales import local_time
 
     zone = shop.settings.timezone
+    words = Words(shop.settings.locale)
     card = tx.execute("SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)).fetchone()
     slip = Slip(
         store_name=shop.settings.store_name,
@@ -151,7 +152,8 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
         balance=card["balance"],
         currency=card["currency"],
         expires_on=local_time(card["expires_at"], zone)[:10] if card["expires_at"] else None,
-        printed_at=local_time(shop.now(), zone),
+        printed_at=words.moment(parse_iso(shop.now()), zone),
+        locale=shop.settings.locale,
     )
     payload = render_gift_card_slip(slip, profile_named(shop.config.printer_profile))
     return print_queue.enqueue(tx, "gift_card", payload, sale_id, now=shop.now())

@@ -110,3 +110,13 @@ def test_a_moment_is_written_in_the_stores_zone_and_the_locales_way() -> None:
     assert Words("fr-CA").moment(moment, "America/Montreal") == "2026-03-01 09 h 03"
     assert Words("uk-UA").moment(moment, "Europe/Kyiv") == "01.03.26, 16:03"
     assert Words("fr-CA").moment(moment, "Nowhere/Else") == "2026-03-01 14 h 03"  # a bad zone: UTC
+
+
+def test_a_day_is_written_the_locales_short_way() -> None:
+    day = dt.date(2027, 3, 31)
+    assert [Words(tag).day(day) for tag in ("en-CA", "fr-CA", "uk-UA", "en-US")] == [
+        "2027-03-31",
+        "2027-03-31",
+        "31.03.27",
+        "3/31/27",
+    ]

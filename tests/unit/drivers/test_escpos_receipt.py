@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,28 @@ def test_hryvnias_are_printed_as_the_shops_write_them() -> None:
     paper = printed(data)
     assert paper.line_with("РАЗОМ UAH").text.endswith(" 20,67 грн")  # no code page has ₴
     assert "₴" not in render_text(receipt)  # the screen says the same as the paper
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "balance", "until", "keep"),
+    [
+        ("en-CA", "GIFT CARD TOP-UP", "Balance CAD", ("Valid until", "2027-03-31"), "Keep this slip"),
+        ("fr-CA", "RECHARGE DE CARTE-CADEAU", "Solde CAD", ("Valide jusqu'au", "2027-03-31"), "Gardez ce reçu"),
+        ("uk-UA", "ПОПОВНЕННЯ КАРТКИ", "Залишок CAD", ("Дійсна до", "31.03.27"), "Збережіть чек"),
+    ],
+)
+def test_a_gift_card_slip_speaks_the_stores_language(
+    locale: str, title: str, balance: str, until: tuple[str, str], keep: str
+) -> None:
+    from appliance.app.domain.gift_card import Slip
+    from appliance.app.domain.words import Words
+    from appliance.drivers.escpos_receipt import render_gift_card_slip
+
+    slip = Slip("Quincaillerie Beaubien", "ABCD2345EFGH6789", "top_up", 500, 1500, "CAD", "2027-03-31", "now", locale)
+    paper = printed(render_gift_card_slip(slip, PAPER_80MM))
+    assert paper.line_with(title).bold
+    assert paper.line_with(balance).text.endswith(" " + Words(locale).money(1500, "CAD"))
+    assert paper.line_with(until[0]).text.endswith(" " + until[1])
+    assert keep in paper.text and "?" not in paper.text
+    forever = printed(render_gift_card_slip(replace(slip, expires_on=None), PAPER_80MM))
+    assert Words(locale)("receipt.gift_card_no_expiry") in forever.text and until[0] not in forever.text
