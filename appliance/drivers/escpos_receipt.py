@@ -8,6 +8,7 @@ so that it prints the same whatever the job before it left behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import tempfile
@@ -15,9 +16,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from appliance.app.domain.gift_card import SLIP_TITLES, Slip, display
-from appliance.app.domain.money import format_amount
-from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows
+from appliance.app.domain.gift_card import Slip, display
+from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows, tax_label, tender_name
+from appliance.app.domain.words import Words
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
 
@@ -183,82 +184,86 @@ class _Page:
 
 
 def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None) -> bytes:
-    """The receipt as one ESC/POS job; with `open_drawer`, the drawer opens as it prints."""
+    """The receipt as one ESC/POS job, in the store's language; with `open_drawer`, the
+    drawer opens as it prints. Accents and Cyrillic reach the paper through python-escpos'
+    encoder, which switches to a code page of the profile that holds each character."""
+    words = receipt.words
 
     def money(amount: int) -> str:
-        return format_amount(amount, receipt.currency)
+        return words.money(amount, receipt.currency)
 
     page = _Page(profile)
     if open_drawer is not None:
         # First, so that the cashier can count change while the paper is still printing.
         page.raw(open_drawer.command())
     if receipt.copy:
-        page.centred("*** COPY ***", bold=True)
+        page.centred(words("receipt.copy"), bold=True)
     page.centred(receipt.store_name, bold=True, tall=True)
     for header in receipt.header:
         page.centred(header)
     page.line()
-    page.row(f"Receipt {receipt.number}", receipt.completed_at)
-    page.line(f"Cashier: {receipt.cashier}")
+    page.row(words("receipt.receipt_number", number=receipt.number), receipt.completed_at)
+    page.line(words("receipt.cashier", name=receipt.cashier))
     page.rule()
     for item in receipt.lines:
-        for left, right in line_rows(item, money):
+        for left, right in line_rows(item, words, money):
             if right:
                 page.row(left, right)
             else:
                 page.line(left)
     page.rule()
     if receipt.discount:
-        page.row("You saved", money(receipt.discount))
-    label = "Subtotal (excl. tax)" if not receipt.prices_include_tax else "Net"
+        page.row(words("receipt.you_saved"), money(receipt.discount))
+    label = words("receipt.net" if receipt.prices_include_tax else "receipt.subtotal_before_tax")
     page.row(label, money(receipt.subtotal))
     for tax in receipt.taxes:
-        suffix = " incl." if receipt.prices_include_tax else ""
-        page.row(f"{tax.name} {tax.rate}%{suffix}", money(tax.amount))
-    page.row(f"TOTAL {receipt.currency}", money(receipt.total), bold=True, tall=True)
+        page.row(tax_label(tax, words, receipt.prices_include_tax), money(tax.amount))
+    page.row(words("receipt.total", currency=receipt.currency), money(receipt.total), bold=True, tall=True)
     if receipt.rounding:
-        page.row("Rounding", money(receipt.rounding))
-        page.row("Total paid", money(receipt.total + receipt.rounding), bold=True)
+        page.row(words("receipt.rounding"), money(receipt.rounding))
+        page.row(words("receipt.total_paid"), money(receipt.total + receipt.rounding), bold=True)
     page.line()
     for tender in receipt.tenders:
-        name = tender.method.replace("_", " ").title()
+        name = tender_name(tender.method, words)
         if tender.detail:
             name = f"{name} {tender.detail}"
         page.row(name, money(tender.tendered))
     if receipt.change:
-        page.row("Change", money(receipt.change), bold=True)
+        page.row(words("receipt.change"), money(receipt.change), bold=True)
     if receipt.footer:
         page.line()
         for footer in receipt.footer:
             page.centred(footer)
     if receipt.copy:
-        page.centred("*** COPY ***", bold=True)
+        page.centred(words("receipt.copy"), bold=True)
     page.line()
     page.barcode(receipt.number)
     return page.finish()
 
 
 def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
-    """A gift card's own slip: its whole number, large, and as a barcode the till scans."""
+    """A gift card's own slip, in the store's language: its whole number, large, and as a
+    barcode the till scans."""
+    words = Words(slip.locale)
 
     def money(amount: int) -> str:
-        return format_amount(amount, slip.currency)
+        return words.money(amount, slip.currency)
 
     page = _Page(profile)
     page.centred(slip.store_name, bold=True, tall=True)
-    page.centred(SLIP_TITLES[slip.kind], bold=True)
+    page.centred(words(f"receipt.gift_card_{slip.kind}"), bold=True)
     page.rule()
     page.centred(display(slip.code), bold=True, tall=True)
     page.barcode(slip.code)
     page.rule()
-    page.row(f"Loaded {slip.currency}", money(slip.loaded))
-    page.row(f"Balance {slip.currency}", money(slip.balance), bold=True)
+    page.row(words("receipt.gift_card_loaded", currency=slip.currency), money(slip.loaded))
+    page.row(words("receipt.gift_card_balance", currency=slip.currency), money(slip.balance), bold=True)
     if slip.expires_on:
-        page.row("Valid until", slip.expires_on)
+        page.row(words("receipt.gift_card_valid_until"), words.day(dt.date.fromisoformat(slip.expires_on)))
     else:
-        page.line("Does not expire")
+        page.line(words("receipt.gift_card_no_expiry"))
     page.line()
-    page.centred("Keep this slip: the number is the card.")
+    page.centred(words("receipt.gift_card_keep"))
     page.centred(slip.printed_at)
     return page.finish()
 
@@ -266,9 +271,10 @@ def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
 def render_refund_slip(slip: RefundSlip, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None) -> bytes:
     """A refund's slip, row for row as `render_refund_text`, with the original receipt's
     barcode; with `open_drawer` (cash goes back), the drawer opens as it prints."""
+    words = slip.words
 
     def money(amount: int) -> str:
-        return format_amount(amount, slip.currency)
+        return words.money(amount, slip.currency)
 
     page = _Page(profile)
     if open_drawer is not None:
@@ -277,9 +283,9 @@ def render_refund_slip(slip: RefundSlip, profile: PrinterProfile, *, open_drawer
     for header in slip.header:
         page.centred(header)
     page.line()
-    page.centred("REFUND", bold=True, tall=True)
+    page.centred(words("receipt.refund_title"), bold=True, tall=True)
     page.line()
-    for left, right, style in refund_rows(slip, money):
+    for left, right, style in refund_rows(slip, words, money):
         if style == "rule":
             page.rule()
         elif right:

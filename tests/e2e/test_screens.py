@@ -128,8 +128,9 @@ def test_a_cashier_sells_for_cash_and_sees_change_and_receipt(app: LiveApp, page
     receipt = page.locator("#receipt-text")
     expect(receipt).to_contain_text("TOTAL CAD")
     text = receipt.inner_text()
-    assert "Coffee beans 1 kg" in text and "69.00" in text and re.search(r"Change\s+11\.00", text)
-    assert "80.00" in text
+    # The receipt speaks the store's locale, fr-CA (the CAD store's default).
+    assert "Coffee beans 1 kg" in text and "69,00 $" in text and re.search(r"Monnaie\s+11,00 \$", text)
+    assert "80,00 $" in text
     screenshot(page, "05-sale-done")
     assert total.inner_text() == "69.00"
 

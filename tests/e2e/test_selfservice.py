@@ -168,7 +168,7 @@ def test_card_sale_declined_then_approved(kiosk: str, page: Any, screenshot: Any
     page.get_by_role("button", name="Pay now").click()
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     receipt = page.locator("#receipt-text")
-    expect(receipt).to_contain_text("23.68")
+    expect(receipt).to_contain_text("23,68 $")  # the receipt speaks the store's locale, fr-CA
     expect(receipt).to_contain_text("1111")
     assert APPROVED_CARD not in receipt.inner_text()
     assert APPROVED_CARD not in page.content()
@@ -264,3 +264,33 @@ def test_a_staffed_till_says_what_to_set_for_self_service(live_app: LiveApp, pag
     expect(message).to_contain_text('mode = "self_service"')
     expect(message).not_to_contain_text("Something went wrong")
     screenshot(page, "selfservice-on-a-staffed-till")
+
+
+def test_the_words_come_from_the_shops_catalogue_and_their_absence_shows_no_key(kiosk: str, page: Any) -> None:
+    # The French on screen is the catalogue's, fetched from the one source the receipts read.
+    served = json.loads(urllib.request.urlopen(kiosk + "/words/fr.json", timeout=5).read())["selfservice"]
+    open_kiosk(page, kiosk)
+    page.get_by_role("button", name="Français").click()
+    expect(page.get_by_role("heading", name=served["welcome"])).to_be_visible()
+    expect(page.get_by_role("button", name=served["call_attendant"])).to_be_visible()
+
+    # Without the catalogue the screen does not open to customers, keeps the English of its
+    # page and says why in words, never a raw key; it opens once the words can be had.
+    blocked = {"on": True}
+
+    def words(route: Any) -> None:
+        if blocked["on"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/words/*.json", words)
+    page.goto(kiosk + "/selfservice")
+    message = page.locator("#attract-error")
+    expect(message).to_have_text("The till is not answering. Please wait.")
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+    assert page.locator("body").get_attribute("data-ready") is None
+    blocked["on"] = False
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=10_000)
+    page.get_by_role("button", name="Українська").click()
+    expect(page.get_by_role("heading", name="Ласкаво просимо")).to_be_visible()

@@ -95,7 +95,7 @@ def check_value(amount: int) -> int:
     return amount
 
 
-SLIP_TITLES = {"issue": "GIFT CARD", "top_up": "GIFT CARD TOP-UP", "store_credit": "STORE CREDIT"}
+SLIP_KINDS = ("issue", "top_up", "store_credit")  # each titled by receipt.gift_card_<kind> in the words
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,10 @@ class Slip:
 
     store_name: str
     code: str  # as stored: 16 characters, no dashes
-    kind: str  # a key of SLIP_TITLES
+    kind: str  # one of SLIP_KINDS
     loaded: int  # minor units put on the card now
     balance: int  # minor units on it after
     currency: str
     expires_on: str | None  # YYYY-MM-DD on the store's calendar; None: never
     printed_at: str  # as the receipt shows its time
+    locale: str = "en-CA"  # the store's: the slip's words, amounts and date

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from appliance.app.domain.money import format_amount
+from appliance.app.domain.words import Words
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ class Receipt:
     rounding: int = 0  # cash rounding: what the cash paid beyond the total (negative: less)
     copy: bool = False  # a reprint says so on the paper
     extra: dict[str, str] = field(default_factory=dict)
+    locale: str = "en-CA"  # the store's (store rule `locale`): its words, amounts and dates
+
+    @property
+    def words(self) -> Words:
+        return Words(self.locale)
 
     @property
     def number(self) -> str:
@@ -71,7 +76,7 @@ class Receipt:
         return sum(t.change for t in self.tenders)
 
 
-def line_rows(line: ReceiptLine, money: Callable[[int], str]) -> list[tuple[str, str]]:
+def line_rows(line: ReceiptLine, words: Words, money: Callable[[int], str]) -> list[tuple[str, str]]:
     """The rows one sale line takes on paper, (left, right): shared by every renderer."""
     rows: list[tuple[str, str]] = []
     if line.measure:
@@ -79,12 +84,28 @@ def line_rows(line: ReceiptLine, money: Callable[[int], str]) -> list[tuple[str,
     elif line.quantity == 1:
         rows.append((line.name, money(line.amount)))
     else:
-        rows += [(line.name, ""), (f"  {line.quantity} x {money(line.unit_price)}", money(line.amount))]
+        each = words("receipt.quantity_times_price", quantity=line.quantity, price=money(line.unit_price))
+        rows += [(line.name, ""), (f"  {each}", money(line.amount))]
     if line.original_price is not None:
-        rows.append((f"  price changed from {money(line.original_price)}", ""))
+        rows.append(("  " + words("receipt.price_changed", price=money(line.original_price)), ""))
     if line.discount:
-        rows.append((f"  {line.promotion or 'Discount'}", money(-line.discount)))
+        rows.append((f"  {line.promotion or words('receipt.discount')}", money(-line.discount)))
     return rows
+
+
+def tender_name(method: str, words: Words) -> str:
+    """A tender as the paper names it: cash, card, gift_card, loyalty, store_credit, exchange."""
+    key = f"receipt.tender_{method}"
+    name = words(key)
+    return method.replace("_", " ").title() if name == key else name
+
+
+def tax_label(tax: ReceiptTax, words: Words, included: bool) -> str:
+    """A tax's row label: its name as configured, its rate as the locale writes numbers."""
+    if not tax.rate:  # a refund older than its taxes' rows: their sum under one name
+        return words("receipt.tax_included", name=tax.name) if included else tax.name
+    key = "receipt.tax_rate_included" if included else "receipt.tax_rate"
+    return words(key, name=tax.name, rate=words.number(tax.rate))
 
 
 def _row(left: str, right: str, width: int) -> str:
@@ -99,48 +120,49 @@ def _center(text: str, width: int) -> str:
 
 
 def render_text(receipt: Receipt, width: int = 42) -> str:
-    """The receipt as plain text, `width` columns (42 for 80 mm paper, 32 for 58 mm)."""
+    """The receipt as plain text, `width` columns (42 for 80 mm paper, 32 for 58 mm), in
+    the store's language."""
+    words = receipt.words
 
     def money(amount: int) -> str:
-        return format_amount(amount, receipt.currency)
+        return words.money(amount, receipt.currency)
 
     out: list[str] = []
     if receipt.copy:
-        out.append(_center("*** COPY ***", width))
+        out.append(_center(words("receipt.copy"), width))
     out.append(_center(receipt.store_name, width))
     out.extend(_center(h, width) for h in receipt.header)
     out.append("")
-    out.append(_row(f"Receipt {receipt.number}", receipt.completed_at, width))
-    out.append(f"Cashier: {receipt.cashier}")
+    out.append(_row(words("receipt.receipt_number", number=receipt.number), receipt.completed_at, width))
+    out.append(words("receipt.cashier", name=receipt.cashier))
     out.append("-" * width)
     for line in receipt.lines:
-        for left, right in line_rows(line, money):
+        for left, right in line_rows(line, words, money):
             out.append(_row(left, right, width) if right else left[:width])
     out.append("-" * width)
     if receipt.discount:
-        out.append(_row("You saved", money(receipt.discount), width))
-    label = "Subtotal (excl. tax)" if not receipt.prices_include_tax else "Net"
+        out.append(_row(words("receipt.you_saved"), money(receipt.discount), width))
+    label = words("receipt.net" if receipt.prices_include_tax else "receipt.subtotal_before_tax")
     out.append(_row(label, money(receipt.subtotal), width))
     for tax in receipt.taxes:
-        suffix = " incl." if receipt.prices_include_tax else ""
-        out.append(_row(f"{tax.name} {tax.rate}%{suffix}", money(tax.amount), width))
-    out.append(_row(f"TOTAL {receipt.currency}", money(receipt.total), width))
+        out.append(_row(tax_label(tax, words, receipt.prices_include_tax), money(tax.amount), width))
+    out.append(_row(words("receipt.total", currency=receipt.currency), money(receipt.total), width))
     if receipt.rounding:
-        out.append(_row("Rounding", money(receipt.rounding), width))
-        out.append(_row("Total paid", money(receipt.total + receipt.rounding), width))
+        out.append(_row(words("receipt.rounding"), money(receipt.rounding), width))
+        out.append(_row(words("receipt.total_paid"), money(receipt.total + receipt.rounding), width))
     out.append("")
     for tender in receipt.tenders:
-        name = tender.method.replace("_", " ").title()
+        name = tender_name(tender.method, words)
         if tender.detail:
             name = f"{name} {tender.detail}"
         out.append(_row(name, money(tender.tendered), width))
     if receipt.change:
-        out.append(_row("Change", money(receipt.change), width))
+        out.append(_row(words("receipt.change"), money(receipt.change), width))
     if receipt.footer:
         out.append("")
         out.extend(_center(f, width) for f in receipt.footer)
     if receipt.copy:
-        out.append(_center("*** COPY ***", width))
+        out.append(_center(words("receipt.copy"), width))
     return "\n".join(out) + "\n"
 
 
@@ -183,32 +205,32 @@ class RefundSlip:
     total: int
     tenders: tuple[RefundSlipTender, ...]
     terminal_id: str = ""  # the till that gave the refund
+    locale: str = "en-CA"  # the store's (store rule `locale`): its words, amounts and dates
+
+    @property
+    def words(self) -> Words:
+        return Words(self.locale)
 
     @property
     def subtotal(self) -> int:
         return sum(line.amount for line in self.lines)
 
 
-TENDER_NAMES = {
-    "cash": "Cash",
-    "card": "Card",
-    "gift_card": "Gift card",
-    "loyalty": "Points",
-    "store_credit": "Store credit",
-    "exchange": "Exchange",
-}
-
-
-def refund_rows(slip: RefundSlip, money: Callable[[int], str]) -> list[tuple[str, str, str]]:
+def refund_rows(slip: RefundSlip, words: Words, money: Callable[[int], str]) -> list[tuple[str, str, str]]:
     """The body of a refund slip as (left, right, style) rows, style "" or "bold" or "total"
     ("" left and right: a blank line; "rule": a rule). Shared by the text and the paper."""
+    title = (
+        words("receipt.refund_number_at", number=slip.refund_id, till=slip.terminal_id)
+        if slip.terminal_id
+        else words("receipt.refund_number", number=slip.refund_id)
+    )
     rows: list[tuple[str, str, str]] = [
-        (f"Refund {slip.refund_id}" + (f" at {slip.terminal_id}" if slip.terminal_id else ""), slip.refunded_at, ""),
-        (f"Original receipt {slip.receipt_number}", "", ""),
-        (f"Refunded by: {slip.refunded_by}", "", ""),
+        (title, slip.refunded_at, ""),
+        (words("receipt.original_receipt", number=slip.receipt_number), "", ""),
+        (words("receipt.refunded_by", name=slip.refunded_by), "", ""),
     ]
     if slip.approved_by:
-        rows.append((f"Approved by: {slip.approved_by}", "", ""))
+        rows.append((words("receipt.approved_by", name=slip.approved_by), "", ""))
     rows.append(("", "", "rule"))
     for line in slip.lines:
         if line.measure:
@@ -216,42 +238,43 @@ def refund_rows(slip: RefundSlip, money: Callable[[int], str]) -> list[tuple[str
         elif line.quantity == 1 and line.amount == line.unit_price:
             rows.append((line.name, money(line.amount), ""))
         else:
-            rows += [(line.name, "", ""), (f"  {line.quantity} x {money(line.unit_price)}", "", "")]
+            each = words("receipt.quantity_times_price", quantity=line.quantity, price=money(line.unit_price))
+            rows += [(line.name, "", ""), (f"  {each}", "", "")]
             if line.amount != line.quantity * line.unit_price:
-                rows.append(("  less discount", money(line.amount - line.quantity * line.unit_price), ""))
-            rows.append((f"  {line.quantity} returned", money(line.amount), ""))
+                less = money(line.amount - line.quantity * line.unit_price)
+                rows.append(("  " + words("receipt.less_discount"), less, ""))
+            rows.append(("  " + words("receipt.quantity_returned", quantity=line.quantity), money(line.amount), ""))
     rows.append(("", "", "rule"))
-    label = "Net" if slip.prices_include_tax else "Subtotal (excl. tax)"
+    label = words("receipt.net" if slip.prices_include_tax else "receipt.subtotal_before_tax")
     rows.append((label, money(slip.subtotal), ""))
     for tax in slip.taxes:
-        suffix = " incl." if slip.prices_include_tax else ""
-        rate = f" {tax.rate}%" if tax.rate else ""  # a refund older than its taxes' rows: their sum
-        rows.append((f"{tax.name}{rate}{suffix}", money(tax.amount), ""))
-    rows.append((f"REFUNDED {slip.currency}", money(slip.total), "total"))
+        rows.append((tax_label(tax, words, slip.prices_include_tax), money(tax.amount), ""))
+    rows.append((words("receipt.refunded_total", currency=slip.currency), money(slip.total), "total"))
     rows.append(("", "", ""))
     for tender in slip.tenders:
-        name = TENDER_NAMES.get(tender.method, tender.method.replace("_", " ").title())
+        name = tender_name(tender.method, words)
         if tender.detail:
             name = f"{name} {tender.detail}"
         rows.append((name, money(tender.amount), ""))
         if tender.method == "cash" and tender.rounding:
-            rows.append(("  Rounding", money(tender.rounding), ""))
-            rows.append(("  Cash handed back", money(tender.amount + tender.rounding), "bold"))
+            rows.append(("  " + words("receipt.rounding"), money(tender.rounding), ""))
+            rows.append(("  " + words("receipt.cash_handed_back"), money(tender.amount + tender.rounding), "bold"))
     return rows
 
 
 def render_refund_text(slip: RefundSlip, width: int = 42) -> str:
     """The refund slip as plain text, `width` columns: what the till shows and the API gives."""
+    words = slip.words
 
     def money(amount: int) -> str:
-        return format_amount(amount, slip.currency)
+        return words.money(amount, slip.currency)
 
     out = [_center(slip.store_name, width)]
     out.extend(_center(h, width) for h in slip.header)
     out.append("")
-    out.append(_center("REFUND", width))
+    out.append(_center(words("receipt.refund_title"), width))
     out.append("")
-    for left, right, style in refund_rows(slip, money):
+    for left, right, style in refund_rows(slip, words, money):
         if style == "rule":
             out.append("-" * width)
         else:

@@ -9,8 +9,9 @@ import json
 from appliance.app.domain.errors import NotFound
 from appliance.app.domain.gift_card import Slip, masked
 from appliance.app.domain.receipt import Receipt, ReceiptTax, RefundSlip, RefundSlipLine, RefundSlipTender
+from appliance.app.domain.words import Words
 from appliance.app.services import print_queue
-from appliance.app.services.shop import Shop
+from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import gift_cards as gift_cards_store
 from appliance.app.store import refunds as refunds_store
 from appliance.app.store.db import Connection
@@ -48,12 +49,11 @@ def queue_receipt(shop: Shop, tx: Connection, sale_id: int) -> int:
 def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSlip:
     """A refund's slip from what the refund stored: its lines, taxes and where the money
     went. A card is named by brand and last four, a gift card by its last four."""
-    from appliance.app.services.receipts import local_time
-
     head = refunds_store.header(conn, refund_id)
     if head is None:
         raise NotFound(f"no refund {refund_id}", "refund_not_found")
     settings = shop.settings
+    words = Words(settings.locale)
     tenders = [
         RefundSlipTender(t["method"], t["amount"], t["rounding"], _payment_detail(t["details"]))
         for t in refunds_store.tenders(conn, refund_id)
@@ -63,9 +63,13 @@ def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSli
         for c in refunds_store.store_credits(conn, refund_id)
     ]
     tenders += [
-        RefundSlipTender("exchange", x["amount"], detail=f"to receipt {x['terminal_id']}-{x['receipt_no']:06d}")
+        RefundSlipTender(
+            "exchange",
+            x["amount"],
+            detail=words("receipt.exchange_to_receipt", number=f"{x['terminal_id']}-{x['receipt_no']:06d}"),
+        )
         if x["receipt_no"] is not None
-        else RefundSlipTender("exchange", x["amount"], detail="to the new sale")
+        else RefundSlipTender("exchange", x["amount"], detail=words("receipt.exchange_to_new_sale"))
         for x in refunds_store.exchanges(conn, refund_id)
     ]
     return RefundSlip(
@@ -73,7 +77,7 @@ def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSli
         header=settings.header,
         refund_id=refund_id,
         receipt_number=f"{head['sale_terminal']}-{head['receipt_no']:06d}",
-        refunded_at=local_time(head["created_at"], settings.timezone),
+        refunded_at=words.moment(parse_iso(head["created_at"]), settings.timezone),
         refunded_by=head["refunded_by"],
         approved_by=head["approved_by"],
         currency=head["currency"],
@@ -83,10 +87,11 @@ def build_refund_slip(shop: Shop, conn: Connection, refund_id: int) -> RefundSli
             for ln in refunds_store.lines(conn, refund_id)
         ),
         taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in refunds_store.taxes(conn, refund_id))
-        or ((ReceiptTax("Tax", "", head["tax"]),) if head["tax"] else ()),
+        or ((ReceiptTax(words("receipt.tax"), "", head["tax"]),) if head["tax"] else ()),
         total=head["amount"],
         tenders=tuple(tenders),
         terminal_id=head["terminal_id"] or "",
+        locale=settings.locale,
     )
 
 
@@ -134,6 +139,7 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
     from appliance.app.services.receipts import local_time
 
     zone = shop.settings.timezone
+    words = Words(shop.settings.locale)
     card = gift_cards_store.slip_figures(tx, card_id)
     slip = Slip(
         store_name=shop.settings.store_name,
@@ -143,7 +149,8 @@ def queue_gift_card_slip(shop: Shop, tx: Connection, card_id: int, kind: str, lo
         balance=card["balance"],
         currency=card["currency"],
         expires_on=local_time(card["expires_at"], zone)[:10] if card["expires_at"] else None,
-        printed_at=local_time(shop.now(), zone),
+        printed_at=words.moment(parse_iso(shop.now()), zone),
+        locale=shop.settings.locale,
     )
     payload = render_gift_card_slip(slip, profile_named(shop.config.printer_profile))
     return print_queue.enqueue(tx, "gift_card", payload, sale_id, now=shop.now())

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from appliance.app.domain.errors import Conflict
 from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, ReceiptTender
 from appliance.app.domain.sale import COMPLETED
+from appliance.app.domain.words import Words
 from appliance.app.services.auth import require
 from appliance.app.services.sale_view import load
 from appliance.app.services.shop import Actor, Shop, parse_iso
@@ -42,7 +43,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         header=settings.header,
         terminal_id=head["terminal_id"],
         receipt_no=sale.receipt_no,
-        completed_at=local_time(head["completed_at"], settings.timezone),
+        completed_at=Words(settings.locale).moment(parse_iso(head["completed_at"]), settings.timezone),
         cashier=head["cashier"],
         currency=sale.currency,
         prices_include_tax=sale.prices_include_tax,
@@ -78,6 +79,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         ),
         footer=settings.footer,
         copy=copy,
+        locale=settings.locale,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appliance.app.domain.words import LANGUAGES
 from appliance.app.services import selfservice
 from appliance.app.web.api import INT, ok
 from appliance.app.web.endpoint import Endpoint
@@ -40,7 +41,7 @@ async def get_config(request: Request) -> Response:
             "mode": shop.config.mode,
             "idle_seconds": found.idle_seconds,
             "countdown_seconds": found.countdown_seconds,
-            "languages": ["en", "fr", "uk"],
+            "languages": list(LANGUAGES),  # those the shop's words have (/words/{lang}.json)
         }
     )
 

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from appliance.app.domain.errors import DomainError
 from appliance.app.services import devices
 from appliance.app.services.shop import Shop
-from appliance.app.web import pages
+from appliance.app.web import pages, words
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, check_parameters, handle_errors
 from appliance.app.web.openapi import describe
@@ -125,6 +125,7 @@ def routes() -> list[BaseRoute]:
     for path, methods in by_path.items():
         table.append(Route("/api/v1" + path, _dispatch(methods), methods=list(methods)))
     table += pages.routes()
+    table += words.routes()
     static = importlib.resources.files("appliance.app.web") / "static"
     table.append(Mount("/static", app=StaticFiles(directory=str(static)), name="static"))
     return table

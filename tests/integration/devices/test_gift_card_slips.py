@@ -29,7 +29,7 @@ def test_a_new_card_prints_a_slip_with_its_number_and_the_receipt_only_its_last_
     receipt, slip = printer.printer.wait_for_cuts(2)
     assert number not in receipt.text and number[-4:] in receipt.text
     assert slip.line_with(number).tall
-    assert "25.00" in slip.line_with("Balance").text
+    assert slip.line_with("Solde CAD").text.endswith(" 25,00 $")  # the store's fr-CA
     assert [b.data for b in slip.barcodes] == [number.replace("-", "")]
     # The barcode is what the till's gift card field reads.
     answer = cashier.post("/api/v1/gift-cards/balance", json={"code": slip.barcodes[0].data})
@@ -41,7 +41,8 @@ def test_a_top_up_slip_gives_what_was_loaded_and_the_new_balance(as_user: Any, p
     number = _sell_card(cashier, 1000)
     _sell_card(cashier, 500, number)
     *_, slip = printer.printer.wait_for_cuts(4)
-    assert "5.00" in slip.line_with("Loaded").text and "15.00" in slip.line_with("Balance").text
+    assert slip.line_with("Chargé CAD").text.endswith(" 5,00 $")
+    assert slip.line_with("Solde CAD").text.endswith(" 15,00 $")
     assert [b.data for b in slip.barcodes] == [number.replace("-", "")]
 
 
@@ -61,9 +62,9 @@ def test_store_credit_prints_its_slip_and_a_copy_of_the_receipt_never_the_number
     number = back.json()["gift_card"]["code"]
     # The card's slip, then the refund's own, which names the card by its last four only.
     _, slip, refund_slip = printer.printer.wait_for_cuts(3)[:3]
-    assert "STORE CREDIT" in slip.text and slip.line_with(number).tall
+    assert "CRÉDIT MAGASIN" in slip.text and slip.line_with(number).tall
     assert number not in refund_slip.text and number.replace("-", "") not in refund_slip.text
-    assert refund_slip.line_with("Store credit").text.split()[-2].endswith(number[-4:])
+    assert refund_slip.line_with("Crédit magasin").text.split()[-3].endswith(number[-4:])  # fr-CA: 3,49 $
     assert manager.post(f"/api/v1/sales/{sale['id']}/reprint").status_code == 201
     *_, copy = printer.printer.wait_for_cuts(4)
-    assert "COPY" in copy.text and number not in copy.text
+    assert "COPIE" in copy.text and number not in copy.text

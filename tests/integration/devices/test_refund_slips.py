@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from appliance.app.services.receipts import local_time
+from appliance.app.domain.words import Words
+from appliance.app.services.shop import parse_iso
 from appliance.app.web.app import create_app
 from tests.conftest import PASSWORD, Api, Store
 from tests.fakes.escpos_printer import VirtualPrinter, VirtualPrinterServer
@@ -49,23 +50,25 @@ def test_a_cash_refund_queues_its_slip_with_the_refund_and_opens_the_drawer(
     assert [tuple(r) for r in job] == [("refund", sale["id"])]
     # The worker is woken by the refund (its idle poll is 5 s): the drawer opens now.
     _, slip = printer.printer.wait_for_cuts(2, timeout=3)
-    assert slip.line_with("REFUND").tall
-    assert f"Original receipt {sale['receipt_number']}" in slip.text
+    # In the store's language: a CAD store reads fr-CA unless a manager says otherwise.
+    assert slip.line_with("REMBOURSEMENT").tall
+    assert f"Reçu d'origine {sale['receipt_number']}" in slip.text
     assert [b.data for b in slip.barcodes] == [sale["receipt_number"]]
-    assert "Refunded by: cashier" in slip.text and "Approved by: supervisor" in slip.text
-    assert slip.line_with("Bread").text.endswith("3.49")  # one of the two
-    assert slip.line_with("Milk 2 L").text.endswith("5.29")
-    assert slip.line_with("GST 5%").text.endswith("0.26") and slip.line_with("QST 9.975%").text.endswith("0.53")
-    total = slip.line_with("REFUNDED CAD")
-    assert total.text.endswith(f"{body['amount'] // 100}.{body['amount'] % 100:02d}") and total.bold
+    assert "Remboursé par : cashier" in slip.text and "Approuvé par : supervisor" in slip.text
+    assert slip.line_with("Bread").text.endswith("3,49 $")  # one of the two
+    assert slip.line_with("Milk 2 L").text.endswith("5,29 $")
+    assert slip.line_with("GST 5 %").text.endswith("0,26 $")
+    assert slip.line_with("QST 9,975 %").text.endswith("0,53 $")
+    total = slip.line_with("REMBOURSÉ CAD")
+    assert total.text.endswith(f"{body['amount'] // 100},{body['amount'] % 100:02d} $") and total.bold
     cash = body["tenders"][0]
-    assert cash["method"] == "cash" and slip.line_with("Cash").text.endswith("9.57")
+    assert cash["method"] == "cash" and slip.line_with("Comptant").text.endswith("9,57 $")
     if cash["rounding"]:
-        assert "Cash handed back" in slip.text
+        assert "Comptant remis" in slip.text
     # Cash leaves the drawer: the slip's job opens it, on the till's pin and pulse.
     assert [(p.pin, p.on_ms) for p in slip.pulses] == [(5, 120)]
     created = store.shop.db.conn.execute("SELECT created_at FROM refunds WHERE id = ?", (body["id"],)).fetchone()[0]
-    assert local_time(created, "America/Montreal") in slip.text  # the store's time zone
+    assert Words("fr-CA").moment(parse_iso(created), "America/Montreal") in slip.text  # the store's time zone
 
 
 def test_the_api_gives_the_slip_as_text_and_as_the_printed_bytes(
@@ -78,7 +81,7 @@ def test_the_api_gives_the_slip_as_text_and_as_the_printed_bytes(
     refund_id = refund.json()["id"]
     text = supervisor.get(f"/api/v1/refunds/{refund_id}/slip")
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
-    assert "REFUND" in text.text and sale["receipt_number"] in text.text and "Approved by" not in text.text
+    assert "REMBOURSEMENT" in text.text and sale["receipt_number"] in text.text and "Approuvé par" not in text.text
     raw = supervisor.get(f"/api/v1/refunds/{refund_id}/slip?format=escpos")
     assert raw.status_code == 200 and raw.headers["content-type"] == "application/octet-stream"
     reader = VirtualPrinter(columns=42)
@@ -98,7 +101,7 @@ def test_the_api_gives_the_slip_as_text_and_as_the_printed_bytes(
     with store.shop.db.transaction() as tx:
         tx.execute("DELETE FROM refund_taxes WHERE refund_id = ?", (refund_id,))
     older = supervisor.get(f"/api/v1/refunds/{refund_id}/slip").text.splitlines()
-    assert next(ln for ln in older if ln.startswith("Tax ")).endswith("0.79")
+    assert next(ln for ln in older if ln.startswith("Taxes ")).endswith("0,79 $")
 
 
 def test_a_name_with_control_characters_never_reaches_the_printer_as_a_command(
@@ -151,5 +154,5 @@ def test_a_card_refund_slip_names_the_card_by_brand_and_last_four_only(
     text = api.get(f"/api/v1/refunds/{refund.json()['id']}/slip").text
     for shown in (slip.text, text):
         assert VISA not in shown and VISA[:6] not in shown
-        assert "Card VISA **** 1111" in shown
+        assert "Carte VISA **** 1111" in shown
     assert slip.pulses == []  # no cash, no drawer

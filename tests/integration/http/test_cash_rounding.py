@@ -55,9 +55,10 @@ def test_ten_dollars_on_6_51_gives_3_50_back_and_the_rounding_is_kept(cashier: A
     assert done["totals"]["total"] == 651 and done["totals"]["due"] == 0
     text = cashier.get(f"/api/v1/sales/{sale}/receipt?format=text").text
     rows = text.splitlines()
-    assert any(r.startswith("Rounding") and r.endswith("-0.01") for r in rows)
-    assert any(r.startswith("Total paid") and r.endswith("6.50") for r in rows)
-    assert any(r.startswith("Change") and r.endswith("3.50") for r in rows)
+    # The receipt in the store's fr-CA.
+    assert any(r.startswith("Arrondi") and r.endswith("-0,01 $") for r in rows)
+    assert any(r.startswith("Total payé") and r.endswith("6,50 $") for r in rows)
+    assert any(r.startswith("Monnaie") and r.endswith("3,50 $") for r in rows)
     assert cashier.get(f"/api/v1/sales/{sale}").json()["rounding"] == -1  # kept, not recomputed
 
 

@@ -59,7 +59,7 @@ def test_an_order_discount_is_spread_and_frozen_on_the_receipt(as_role: Any) -> 
     done = supervisor.post(f"/api/v1/sales/{sale_id}/payments", json={"method": "cash", "amount": 1000}).json()
     assert done["totals"]["discount"] == 100 and done["totals"]["total"] == body["totals"]["total"]
     text = supervisor.get(f"/api/v1/sales/{sale_id}/receipt").text
-    assert "You saved" in text and "1.00" in text
+    assert "Vous économisez" in text and "1,00 $" in text  # the store's fr-CA
 
 
 def test_price_override_needs_permission_reason_and_is_audited(as_role: Any) -> None:

@@ -103,12 +103,13 @@ def test_an_exchange_pays_the_new_goods_with_the_returned_ones(as_role: Any) -> 
     assert body["exchange_sale"]["payments"][0]["amount"] == 349
     # The rest back in cash, 2.59 rounded to 2.60.
     assert body["tenders"] == [{"method": "cash", "amount": 608 - 349, "rounding": 1}]
-    # The slip says both: what paid the new sale (by its receipt) and the rest in cash.
+    # The slip says both: what paid the new sale (by its receipt) and the rest in cash, in the
+    # store's fr-CA.
     slip = supervisor.get(f"/api/v1/refunds/{body['id']}/slip").text.splitlines()
     new_receipt = body["exchange_sale"]["receipt_number"]
-    assert next(ln for ln in slip if ln.startswith(f"Exchange to receipt {new_receipt}")).endswith("3.49")
-    assert next(ln for ln in slip if ln.startswith("Cash")).endswith("2.59")
-    assert next(ln for ln in slip if ln.startswith("  Cash handed back")).endswith("2.60")
+    assert next(ln for ln in slip if ln.startswith(f"Échange vers le reçu {new_receipt}")).endswith("3,49 $")
+    assert next(ln for ln in slip if ln.startswith("Comptant")).endswith("2,59 $")
+    assert next(ln for ln in slip if ln.startswith("  Comptant remis")).endswith("2,60 $")
     bad = supervisor.post(
         f"/api/v1/sales/{old['id']}/refunds",
         json={"lines": [{"line": 1}], "reason": "again", "refund_to": "exchange"},
@@ -137,7 +138,7 @@ def test_a_refund_to_a_gift_card_tender_puts_the_money_back_on_that_card(as_role
     assert cashier.post("/api/v1/gift-cards/balance", json={"code": code}).json()["balance"] == 1000
     # The slip names the card that got the money back by its last four only.
     slip = cashier.get(f"/api/v1/refunds/{done.json()['id']}/slip").text
-    assert f"Gift card ****-****-****-{code[-4:]}" in slip
+    assert f"Carte-cadeau ****-****-****-{code[-4:]}" in slip  # the store's fr-CA
     assert code not in slip and code.replace("-", "") not in slip
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_store_name_is_centred_and_emphasised_and_the_total_stands_out() -> None
 
 def test_cash_rounding_is_printed_on_its_own_line() -> None:
     paper = printed(render_escpos(hardware_receipt(rounding=-2), PAPER_80MM))
-    assert paper.line_with("Rounding").text.endswith("-0.02")
+    assert paper.line_with("Rounding").text.endswith("-$0.02")
     total = hardware_receipt().total
     assert paper.line_with("Total paid").text.endswith(f"{(total - 2) // 100}.{(total - 2) % 100:02d}")
 
@@ -150,7 +151,7 @@ def test_accents_and_symbols_reach_the_paper() -> None:
 def test_long_names_are_cut_to_the_line_not_wrapped() -> None:
     paper = printed(render_escpos(cafe_receipt(), PAPER_58MM), PAPER_58MM)
     line = paper.line_with("Confiture")
-    assert len(line.text) == 32 and line.text.endswith(" 6.95")
+    assert len(line.text) == 32 and line.text.endswith(" €6.95")
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
@@ -247,3 +248,72 @@ def test_control_characters_in_a_refund_slip_never_reach_the_printer() -> None:
     assert paper.pulses == [] and paper.cut == "full"
     assert b"\x1bp" not in data and data.count(b"\x1dV") == 1  # the one cut, at the end
     assert paper.line_with("Jam?p").text.startswith("Jam?p????V?? jar")
+
+
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA", "uk-UA"])
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
+def test_paper_says_what_the_screen_says_in_each_language(locale: str, profile: PrinterProfile) -> None:
+    for receipt in (hardware_receipt(locale=locale, rounding=-2, copy=True), cafe_receipt(locale=locale)):
+        paper = printed(render_escpos(receipt, profile), profile)
+        screen = render_text(receipt, profile.columns).splitlines()
+        assert inked([line.text for line in paper.lines]) == inked(screen)  # not one letter lost to "?"
+    slip = refund_slip(locale=locale)
+    paper = printed(render_refund_slip(slip, profile), profile)
+    assert inked([line.text for line in paper.lines]) == inked(render_refund_text(slip, profile.columns).splitlines())
+
+
+def test_french_is_printed_in_a_latin_code_page_with_its_separators() -> None:
+    data = render_escpos(hardware_receipt(locale="fr-CA"), PAPER_80MM)
+    assert b"\x1bt\x00" in data  # CP437, which has ç, é, à
+    assert "Reçu LANE-2-001337".encode("cp437") in data
+    assert "Caissier : Marc".encode("cp437") in data
+    assert b"17,98 $\n" in data  # 17,98 $: a comma, and a plain space before the sign
+    paper = printed(data)
+    assert paper.line_with("TOTAL CAD").text.endswith(" 20,67 $") and paper.line_with("TOTAL CAD").bold
+    assert paper.line_with("Sous-total (av. taxes)").text.endswith(" 17,98 $")
+    assert paper.line_with("TVQ/QST 9,975 %").text.endswith(" 1,79 $")  # the tax's name as set
+
+
+def test_ukrainian_is_printed_in_a_cyrillic_code_page() -> None:
+    data = render_escpos(hardware_receipt(locale="uk-UA", rounding=-2), PAPER_80MM)
+    cp866 = b"\x1bt\x11"  # ESC t 17: CP866
+    assert cp866 + "Чек LANE-2-001337".encode("cp866") in data
+    assert "Округлення".encode("cp866") in data and "Касир: Marc".encode("cp866") in data
+    paper = printed(data)
+    assert "?" not in paper.text  # nothing fell out of the code pages
+    assert paper.line_with("РАЗОМ CAD").text.endswith(" 20,67 CAD") and paper.line_with("РАЗОМ CAD").tall
+    assert paper.line_with("Сума без податку").text.endswith(" 17,98 CAD")
+    assert paper.line_with("Готівка").text.endswith(" 20,67 CAD")  # і, which CP866 lacks: another page
+
+
+def test_hryvnias_are_printed_as_the_shops_write_them() -> None:
+    receipt = hardware_receipt(locale="uk-UA", currency="UAH")
+    data = render_escpos(receipt, PAPER_80MM)
+    paper = printed(data)
+    assert paper.line_with("РАЗОМ UAH").text.endswith(" 20,67 грн")  # no code page has ₴
+    assert "₴" not in render_text(receipt)  # the screen says the same as the paper
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "balance", "until", "keep"),
+    [
+        ("en-CA", "GIFT CARD TOP-UP", "Balance CAD", ("Valid until", "2027-03-31"), "Keep this slip"),
+        ("fr-CA", "RECHARGE DE CARTE-CADEAU", "Solde CAD", ("Valide jusqu'au", "2027-03-31"), "Gardez ce reçu"),
+        ("uk-UA", "ПОПОВНЕННЯ КАРТКИ", "Залишок CAD", ("Дійсна до", "31.03.27"), "Збережіть чек"),
+    ],
+)
+def test_a_gift_card_slip_speaks_the_stores_language(
+    locale: str, title: str, balance: str, until: tuple[str, str], keep: str
+) -> None:
+    from appliance.app.domain.gift_card import Slip
+    from appliance.app.domain.words import Words
+    from appliance.drivers.escpos_receipt import render_gift_card_slip
+
+    slip = Slip("Quincaillerie Beaubien", "ABCD2345EFGH6789", "top_up", 500, 1500, "CAD", "2027-03-31", "now", locale)
+    paper = printed(render_gift_card_slip(slip, PAPER_80MM))
+    assert paper.line_with(title).bold
+    assert paper.line_with(balance).text.endswith(" " + Words(locale).money(1500, "CAD"))
+    assert paper.line_with(until[0]).text.endswith(" " + until[1])
+    assert keep in paper.text and "?" not in paper.text
+    forever = printed(render_gift_card_slip(replace(slip, expires_on=None), PAPER_80MM))
+    assert Words(locale)("receipt.gift_card_no_expiry") in forever.text and until[0] not in forever.text

@@ -12,107 +12,40 @@ import C from "./comptoir.js";
 (() => {
   const $ = (id) => document.getElementById(id);
 
-  /* -- words: every string the screen shows, per language ------------------------------ */
+  /* -- words: every string the screen shows, from the shop's one catalogue ---------------- */
 
-  const WORDS = {
-    en: {
-      brand_sub: "Self-service checkout", language: "Language", call_attendant: "Call attendant",
-      scan_label: "Barcode", add: "Add", welcome: "Welcome", attract_hint: "Scan your first item, or touch Start.",
-      start: "Start", your_items: "Your items",
-      scan_hint: "Scan each item's barcode. Items without a barcode: touch “Items without barcode”.",
-      restricted_notice: "Some items need an attendant's approval (age check) before you pay.",
-      attendant_approve: "Attendant: approve", col_item: "Item", col_qty: "Qty", col_amount: "Amount",
-      no_items: "No items yet.", total: "Total", subtotal: "Subtotal", tax: "Tax", to_pay: "To pay",
-      pay_card: "Pay by card", items_without_barcode: "Items without barcode",
-      cancel_sale: "Cancel and start again", thank_you: "Thank you!",
-      take_items: "Payment accepted. Take your items and your receipt.", receipt: "Receipt", finish: "Finish",
-      back: "Back", card_number: "Card number", exp_month: "Expiry month (MM)", exp_year: "Expiry year (YY)",
-      keypad: "Number keypad", pay_now: "Pay now", approval_title: "Attendant approval",
-      approval_hint: "An attendant enters their user name and password.", username: "User name",
-      password: "Password", keyboard: "On-screen keyboard", approve: "Approve", still_there: "Are you still there?",
-      idle_text: "Your sale will be cancelled in", seconds: "seconds", continue: "I'm still here",
-      attendant_called: "An attendant is on the way.", ok: "OK", key_delete: "Delete", key_clear: "Clear",
-      key_next: "Next", key_shift: "Shift", key_space: "Space", restricted_mark: "Age check",
-      added: "Added: {name}", unknown_barcode: "This item was not found. Please call an attendant.",
-      declined: "The card was declined. Try another card.", card_incomplete: "Enter the card number and its expiry date.",
-      approval_needed: "An attendant must approve the age-restricted items first.",
-      approved: "Approved. You can pay now.", partial: "Part of the amount was paid. Pay the rest with another card.",
-      error: "Something went wrong. Please call an attendant.", offline: "The till is not answering. Please wait.",
-      not_self_service: "This till is set up as a staffed till, so it cannot serve customers on its own. " +
-        "To make it a self-service till, set mode = \"self_service\" in its comptoir.toml " +
-        "(or COMPTOIR_MODE=self_service) and restart it.",
-      cancelled: "The sale was cancelled.", more: "More", approval_bad: "The user name or password is not right.",
-    },
-    fr: {
-      brand_sub: "Caisse libre-service", language: "Langue", call_attendant: "Appeler un employé",
-      scan_label: "Code-barres", add: "Ajouter", welcome: "Bienvenue",
-      attract_hint: "Scannez votre premier article ou touchez Commencer.", start: "Commencer",
-      your_items: "Vos articles",
-      scan_hint: "Scannez le code-barres de chaque article. Articles sans code-barres : touchez « Articles sans code-barres ».",
-      restricted_notice: "Certains articles doivent être approuvés par un employé (contrôle de l'âge) avant le paiement.",
-      attendant_approve: "Employé : approuver", col_item: "Article", col_qty: "Qté", col_amount: "Montant",
-      no_items: "Aucun article pour l'instant.", total: "Total", subtotal: "Sous-total", tax: "Taxes",
-      to_pay: "À payer", pay_card: "Payer par carte", items_without_barcode: "Articles sans code-barres",
-      cancel_sale: "Annuler et recommencer", thank_you: "Merci !",
-      take_items: "Paiement accepté. Prenez vos articles et votre reçu.", receipt: "Reçu", finish: "Terminer",
-      back: "Retour", card_number: "Numéro de carte", exp_month: "Mois d'expiration (MM)",
-      exp_year: "Année d'expiration (AA)", keypad: "Clavier numérique", pay_now: "Payer",
-      approval_title: "Approbation d'un employé",
-      approval_hint: "Un employé saisit son nom d'utilisateur et son mot de passe.",
-      username: "Nom d'utilisateur", password: "Mot de passe", keyboard: "Clavier à l'écran",
-      approve: "Approuver", still_there: "Êtes-vous toujours là ?", idle_text: "Votre achat sera annulé dans",
-      seconds: "secondes", continue: "Je suis là", attendant_called: "Un employé arrive.", ok: "OK",
-      key_delete: "Effacer", key_clear: "Vider", key_next: "Suivant", key_shift: "Majuscule", key_space: "Espace",
-      restricted_mark: "Contrôle de l'âge", added: "Ajouté : {name}",
-      unknown_barcode: "Article introuvable. Appelez un employé.",
-      declined: "La carte a été refusée. Essayez une autre carte.",
-      card_incomplete: "Saisissez le numéro de carte et sa date d'expiration.",
-      approval_needed: "Un employé doit d'abord approuver les articles à contrôle d'âge.",
-      approved: "Approuvé. Vous pouvez payer.",
-      partial: "Une partie du montant a été payée. Payez le reste avec une autre carte.",
-      error: "Un problème est survenu. Appelez un employé.", offline: "La caisse ne répond pas. Veuillez patienter.",
-      not_self_service: "Cette caisse est réglée comme caisse avec caissier : elle ne peut pas servir les clients " +
-        "seuls. Pour en faire une caisse libre-service, mettez mode = \"self_service\" dans son comptoir.toml " +
-        "(ou COMPTOIR_MODE=self_service) et redémarrez-la.",
-      cancelled: "L'achat a été annulé.", more: "Plus", approval_bad: "Le nom d'utilisateur ou le mot de passe est incorrect.",
-    },
-    uk: {
-      brand_sub: "Каса самообслуговування", language: "Мова", call_attendant: "Покликати працівника",
-      scan_label: "Штрихкод", add: "Додати", welcome: "Ласкаво просимо",
-      attract_hint: "Відскануйте перший товар або торкніться «Почати».", start: "Почати",
-      your_items: "Ваші товари",
-      scan_hint: "Відскануйте штрихкод кожного товару. Товари без штрихкоду: торкніться «Товари без штрихкоду».",
-      restricted_notice: "Деякі товари потребують схвалення працівника (перевірка віку) перед оплатою.",
-      attendant_approve: "Працівник: схвалити", col_item: "Товар", col_qty: "К-сть", col_amount: "Сума",
-      no_items: "Товарів ще немає.", total: "Разом", subtotal: "Проміжний підсумок", tax: "Податок",
-      to_pay: "До сплати", pay_card: "Оплатити карткою", items_without_barcode: "Товари без штрихкоду",
-      cancel_sale: "Скасувати й почати знову", thank_you: "Дякуємо!",
-      take_items: "Оплату прийнято. Заберіть товари та чек.", receipt: "Чек", finish: "Завершити",
-      back: "Назад", card_number: "Номер картки", exp_month: "Місяць закінчення (ММ)",
-      exp_year: "Рік закінчення (РР)", keypad: "Цифрова клавіатура", pay_now: "Сплатити",
-      approval_title: "Схвалення працівника", approval_hint: "Працівник вводить своє ім'я користувача та пароль.",
-      username: "Ім'я користувача", password: "Пароль", keyboard: "Екранна клавіатура", approve: "Схвалити",
-      still_there: "Ви ще тут?", idle_text: "Вашу покупку буде скасовано через", seconds: "с",
-      continue: "Я тут", attendant_called: "Працівник уже йде.", ok: "Гаразд", key_delete: "Стерти",
-      key_clear: "Очистити", key_next: "Далі", key_shift: "Регістр", key_space: "Пробіл",
-      restricted_mark: "Перевірка віку", added: "Додано: {name}",
-      unknown_barcode: "Товар не знайдено. Покличте працівника.",
-      declined: "Картку відхилено. Спробуйте іншу картку.",
-      card_incomplete: "Введіть номер картки та термін її дії.",
-      approval_needed: "Спершу працівник має схвалити товари з перевіркою віку.",
-      approved: "Схвалено. Можете сплатити.", partial: "Частину суми сплачено. Сплатіть решту іншою карткою.",
-      error: "Сталася помилка. Покличте працівника.", offline: "Каса не відповідає. Зачекайте, будь ласка.",
-      not_self_service: "Ця каса налаштована як каса з касиром і не може обслуговувати покупців самостійно. " +
-        "Щоб зробити її касою самообслуговування, вкажіть mode = \"self_service\" у її comptoir.toml " +
-        "(або COMPTOIR_MODE=self_service) і перезапустіть її.",
-      cancelled: "Покупку скасовано.", more: "Ще", approval_bad: "Ім'я користувача або пароль неправильні.",
-    },
+  // The same files the receipts read (appliance/app/words/{lang}.json), keys "selfservice.*".
+  // Until they arrive the page shows the English written in its HTML, never a raw key; start()
+  // waits for them before the first customer can touch anything.
+  const LANGUAGES = ["en", "fr", "uk"];
+  const WORDS = {};
+  // The two things the screen must still be able to say when the catalogue itself cannot be
+  // fetched: en.json's own text (tests/integration/http/test_words.py holds them equal).
+  const UNREACHABLE = {
+    offline: "The till is not answering. Please wait.",
+    error: "Something went wrong. Please call an attendant.",
   };
   const DEFAULT_LANG = "en";
   let lang = DEFAULT_LANG;
 
+  async function loadWords() {
+    const found = await Promise.all(
+      LANGUAGES.map(async (code) => {
+        let answer;
+        try {
+          answer = await fetch(`/words/${code}.json`, { credentials: "same-origin" });
+        } catch (err) {
+          throw { status: 0 }; // read as "the till is not answering"
+        }
+        if (!answer.ok) throw { status: answer.status };
+        return [code, (await answer.json()).selfservice || {}];
+      }),
+    );
+    for (const [code, words] of found) WORDS[code] = words;
+  }
+
   function t(key, values) {
-    const text = (WORDS[lang] && WORDS[lang][key]) || WORDS.en[key] || key;
+    const text = (WORDS[lang] && WORDS[lang][key]) || (WORDS.en && WORDS.en[key]) || UNREACHABLE[key] || key;
     return text.replace(/\{(\w+)\}/g, (_, name) => (values && name in values ? values[name] : ""));
   }
 
@@ -667,12 +600,15 @@ import C from "./comptoir.js";
   });
 
   async function start() {
+    const words = loadWords();
+    words.catch(() => {}); // a failure is met below, not reported as unhandled while signing in
     try {
       await signIn();
       const [settings, config, found] = await Promise.all([
         api("GET", "/settings"),
         api("GET", "/selfservice/config"),
         api("GET", "/products?q="),
+        words,
       ]);
       storeName = settings.store_name;
       currency = settings.currency;
@@ -681,6 +617,7 @@ import C from "./comptoir.js";
       countdownSeconds = config.countdown_seconds;
       products = found.products;
     } catch (err) {
+      await words.catch(() => {}); // whatever failed, say it in the words if they came
       say($("attract-error"), describe(err));
       setTimeout(start, 3000);
       return;
