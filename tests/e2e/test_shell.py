@@ -32,6 +32,7 @@ import pytest
 
 from appliance.app.services import catalog, users
 from appliance.app.services.setup import NewStore, init_store
+from tests.conftest import set_cash_needs_shift
 from tests.e2e.conftest import ARTIFACTS, free_port
 
 pytestmark = [
@@ -428,6 +429,7 @@ def test_a_cashier_sells_with_the_keyboard_in_the_shell(display: str, tmp_path_f
     )
     users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
     users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
+    set_cash_needs_shift(shop, False)  # this is about the shell's keys, not the drawer's shift
     shop.close()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
