@@ -178,6 +178,12 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context; fails the test on a script error or a CSP refusal in the page
     (a 4xx answer logged by the browser as "Failed to load resource" is expected)."""
+    yield from checked_tab(browser)
+
+
+def checked_tab(browser: Any) -> Iterator[Any]:
+    """A tab in a context of its own (no cookie of another tab's), under the app's real CSP;
+    fails the test on a script error or a CSP refusal, after the test."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-CA")
     context.set_default_timeout(5000)
     tab = context.new_page()

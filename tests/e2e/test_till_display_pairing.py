@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from appliance.app.services import catalog, users
 from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
-from tests.e2e.conftest import VIEWPORT, LiveApp
+from tests.e2e.conftest import VIEWPORT, LiveApp, checked_tab
 from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan
 
 pytestmark = pytest.mark.slow
@@ -48,26 +48,8 @@ def empty_till(app: LiveApp) -> Iterator[None]:
 
 @pytest.fixture
 def second_screen(browser: Any) -> Iterator[Any]:
-    """The customer display: a browser of its own (no cookie of the till's), under the real
-    CSP; fails the test on a script error or a CSP refusal, as `page` does."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-CA")
-    context.set_default_timeout(5000)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-    tab.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console: {msg.text}")
-            if msg.type == "error" and "Failed to load resource" not in msg.text  # the 401 before pairing
-            else None
-        ),
-    )
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
+    """The customer display: a browser of its own (no cookie of the till's), under the real CSP."""
+    yield from checked_tab(browser)
 
 
 def show_code(till: Any) -> str:
