@@ -1,0 +1,34 @@
+"""The image's Python scripts run inside the guest only, where a broken import shows as a
+failed boot twenty minutes into the image tests: each name they take from the app must exist."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = [
+    p
+    for p in sorted((Path(__file__).resolve().parents[2] / "image" / "files").rglob("*"))
+    if p.is_file() and p.read_bytes()[:40].startswith(b"#!") and b"python" in p.read_bytes().split(b"\n", 1)[0]
+]
+
+
+def test_the_image_has_python_scripts_to_check() -> None:
+    assert any(p.name == "comptoir-powercut" for p in SCRIPTS), SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_name_a_script_takes_from_the_app_exists(script: Path) -> None:
+    tree = ast.parse(script.read_text(encoding="utf-8"), filename=str(script))
+    taken = [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("appliance")
+        for alias in node.names
+    ]
+    assert taken, f"{script.name} takes nothing from the app?"
+    missing = [f"{module}.{name}" for module, name in taken if not hasattr(importlib.import_module(module), name)]
+    assert not missing, f"{script.name} imports what the app no longer has: {missing}"
