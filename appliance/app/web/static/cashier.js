@@ -27,7 +27,7 @@ import { SALE_KEY } from "./till/constants.js";
 import { setStatus, startStatus } from "./till/devices.js";
 import { LAST_KEY, rememberLast } from "./till/drawer.js";
 import { recoverOpenSale } from "./till/parked.js";
-import { focusScan, liveLines, newSale } from "./till/sale.js";
+import { focusScan, liveLines, newSale, render } from "./till/sale.js";
 import { startScanStream, stopScanStream } from "./till/scanners.js";
 import { refreshShift } from "./till/shifts.js";
 import { refreshClock } from "./till/timeclock.js";
@@ -104,11 +104,19 @@ const session = C.session({
       await api("POST", `/sales/${sale.id}/park`, { json: {} });
     }
   },
+  onLanguage() {
+    // The words the page marks are in place (common.js applyWords); what the parts wrote
+    // themselves is written again from the same state: the sale on screen stays as it is.
+    render();
+    startStatus();
+    refreshShift();
+    refreshClock();
+  },
   onLoggedOut() {
     state.me = null;
     stopScanStream();
     state.shift = null;
-    setStatus("shift-button", "shift-text", "unknown", "Shift");
+    setStatus("shift-button", "shift-text", "unknown", C.t("till.shift"));
     newSale({ keepFocus: true });
   },
 });

@@ -219,6 +219,156 @@ const Comptoir = (() => {
     return Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
   }
 
+  /* -- words: what a screen says, from the shop's one catalogue per language -------------
+   *
+   * appliance/app/words/{lang}.json, fetched from GET /words/{lang}.json (keys
+   * "<screen>.<key>"; the receipts read the same files). t("till.pay") is the chosen
+   * language's text, else English, else the key; {name} is filled from `values`.
+   * applyWords(root) fills what the HTML marks: data-words="till.pay" (the text),
+   * data-words-label (aria-label), data-words-title, data-words-placeholder. The HTML keeps
+   * its English, which shows until the words arrive (and stays when they cannot be fetched).
+   *
+   * Which language: the person's own choice (GET /auth/me, language), else the store's
+   * locale's (fr-CA → fr). Amounts, numbers and dates follow it: the language with the
+   * store's region (a cashier who reads English in a fr-CA store sees en-CA amounts).
+   */
+
+  const LANGUAGES = ["en", "fr", "uk"];
+  const WORD_ATTRIBUTES = { wordsLabel: "aria-label", wordsTitle: "title", wordsPlaceholder: "placeholder" };
+  const catalogues = {}; // language → {"till.pay": "…"}
+  // What this file says itself, in English, for when no catalogue could be fetched (a till
+  // that cannot reach the service must still say so); en.json holds the same text.
+  const BUILT_IN = {
+    "session.unreachable": "The till cannot reach the Comptoir service. Check it is running and try again.",
+    "session.request_failed": "The request failed (HTTP {status}).",
+    "session.log_in_again": "Please log in again.",
+    "session.pin_one_use": "Your PIN was set for one use: choose your own at a till first.",
+    "session.type_user_name": "Type your user name, or scan your badge.",
+    "session.type_secret": "Type your password or PIN, or scan your badge.",
+    "session.passwords_differ": "The two new passwords are not the same.",
+    "session.pin_both": "Type the one-time PIN, then the PIN you choose, twice.",
+    "session.pins_differ": "The two new PINs are not the same.",
+    "session.session_ended": "The session ended; log in again.",
+  };
+  let language = "en";
+  let storeLocaleTag = "en";
+
+  /** fr-CA → fr; a language without words → en. */
+  function languageOf(tag) {
+    const code = String(tag || "").replace("_", "-").split("-")[0].toLowerCase();
+    return LANGUAGES.includes(code) ? code : "en";
+  }
+
+  /** {"till": {"pay": …}} → {"till.pay": …}. */
+  function flatten(catalogue) {
+    const flat = {};
+    for (const [screen, keys] of Object.entries(catalogue || {})) {
+      for (const [key, text] of Object.entries(keys || {})) flat[`${screen}.${key}`] = text;
+    }
+    return flat;
+  }
+
+  /** Keeps a language's catalogue (as the server sends it); the screens and the tests call it. */
+  function setWords(code, catalogue) {
+    catalogues[code] = flatten(catalogue);
+  }
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, (whole, name) =>
+      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
+  }
+
+  /** t("till.change_due", {amount}) in the chosen language, else English, else the key. */
+  function t(key, values) {
+    const own = catalogues[language] && catalogues[language][key];
+    const english = catalogues.en && catalogues.en[key];
+    return fill(own || english || BUILT_IN[key] || key, values);
+  }
+
+  function language_() {
+    return language;
+  }
+
+  /** The locale amounts and dates are written in: the language with the store's region. */
+  function localeFor(code, storeTag) {
+    const tag = String(storeTag || "en").replace("_", "-");
+    if (languageOf(tag) === code) return tag;
+    const region = tag.split("-")[1];
+    const fallback = { en: "en-CA", fr: "fr-CA", uk: "uk-UA" }[code];
+    return region && /^[A-Za-z]{2}$/.test(region) ? `${code}-${region.toUpperCase()}` : fallback;
+  }
+
+  async function fetchWords(code) {
+    if (catalogues[code]) return;
+    const answer = await fetch(`/words/${code}.json`, { credentials: "same-origin" });
+    if (!answer.ok) throw new ApiError(answer.status, "words", `No words in ${code}.`);
+    setWords(code, await answer.json());
+  }
+
+  /**
+   * Speaks `code` (en, fr, uk; anything else: the store's locale's language) from now on:
+   * fetches its words (and English, the fallback), fills the page, and writes amounts in its
+   * locale. A catalogue that cannot be fetched leaves the English the page has.
+   */
+  // One change of language at a time, in the order asked: the login screen's (the store's)
+  // must not land after the person's own.
+  let languageTurn = Promise.resolve();
+
+  function useLanguage(code, storeTag) {
+    const turn = languageTurn.then(() => switchLanguage(code, storeTag));
+    languageTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  async function switchLanguage(code, storeTag) {
+    if (storeTag !== undefined) storeLocaleTag = storeTag || "en";
+    const chosen = LANGUAGES.includes(code) ? code : languageOf(storeLocaleTag);
+    try {
+      await Promise.all([fetchWords("en"), fetchWords(chosen)]);
+      language = chosen;
+    } catch (e) {
+      language = catalogues[chosen] ? chosen : "en";
+    }
+    setLocale(localeFor(language, storeLocaleTag));
+    if (typeof document !== "undefined") {
+      document.documentElement.lang = language;
+      applyWords(document);
+    }
+    return language;
+  }
+
+  const LOCALE_KEY = "comptoir.store-locale";
+
+  function rememberStoreLocale(tag) {
+    try {
+      if (tag) localStorage.setItem(LOCALE_KEY, tag);
+    } catch (e) {
+      /* no storage: the login screen speaks English */
+    }
+  }
+
+  function rememberedStoreLocale() {
+    try {
+      return localStorage.getItem(LOCALE_KEY) || "en";
+    } catch (e) {
+      return "en";
+    }
+  }
+
+  /** Fills the elements under `root` that the HTML marks with data-words* (see above). */
+  function applyWords(root) {
+    const scope = root || document;
+    const marked = scope.querySelectorAll("[data-words], [data-words-label], [data-words-title], [data-words-placeholder]");
+    for (const node of [...(scope.dataset ? [scope] : []), ...marked]) {
+      const data = node.dataset;
+      if (!data) continue;
+      if (data.words) node.textContent = t(data.words);
+      for (const [name, attribute] of Object.entries(WORD_ATTRIBUTES)) {
+        if (data[name]) node.setAttribute(attribute, t(data[name]));
+      }
+    }
+  }
+
   /* -- the API ------------------------------------------------------------------------- */
 
   const handlers = { expired: null, mustChange: null, mustChangePin: null };
@@ -268,14 +418,14 @@ const Comptoir = (() => {
         method, headers, body, credentials: "same-origin", cache: "no-store",
       });
     } catch (e) {
-      throw new ApiError(0, "network", "The till cannot reach the Comptoir service. Check it is running and try again.");
+      throw new ApiError(0, "network", t("session.unreachable"));
     }
     if (response.ok) {
       if (opts.text) return response.text();
       return response.json();
     }
     let code = "http_" + response.status;
-    let message = "The request failed (HTTP " + response.status + ").";
+    let message = t("session.request_failed", { status: response.status });
     try {
       const data = await response.json();
       if (data && data.error) {
@@ -295,7 +445,7 @@ const Comptoir = (() => {
       handlers.mustChangePin(err);
     } else if (response.status === 403 && code === "csrf_failed" && !own) {
       setCsrf(null);
-      if (handlers.expired) handlers.expired(new ApiError(401, code, "Please log in again."));
+      if (handlers.expired) handlers.expired(new ApiError(401, code, t("session.log_in_again")));
     }
     throw err;
   }
@@ -372,7 +522,7 @@ const Comptoir = (() => {
    * logged in with a usable password; `beforeLogout()`, if given, is awaited before the
    * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
-  function session({ onReady, onLoggedOut, beforeLogout }) {
+  function session({ onReady, onLoggedOut, beforeLogout, onLanguage }) {
     const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
     // The till has a forced PIN change too (a one-time PIN opens only that); the back office
     // screens do not: a cashier's PIN opens nothing there.
@@ -412,13 +562,16 @@ const Comptoir = (() => {
           showView("pin");
         } else {
           await logout();
-          say(loginError, "Your PIN was set for one use: choose your own at a till first.");
+          say(loginError, t("session.pin_one_use"));
         }
         return;
       }
       const settings = await api("GET", "/settings");
-      setLocale(settings.locale || "en"); // amounts are typed and shown the store's way from now on
       storeSettings = settings;
+      rememberStoreLocale(settings.locale);
+      // The person's own language, else the store's; amounts are typed and shown its way from now on.
+      await useLanguage(me.language, settings.locale || "en");
+      markLanguage();
       const store = $("store-name");
       if (store) store.textContent = settings.store_name;
       document.title = settings.store_name + " — " + document.title.replace(/^.* — /, "");
@@ -436,7 +589,7 @@ const Comptoir = (() => {
       const username = $("login-username").value.trim();
       const secret = $("login-password").value;
       try {
-        if (!username) throw new ApiError(0, "missing", "Type your user name, or scan your badge.");
+        if (!username) throw new ApiError(0, "missing", t("session.type_user_name"));
         const answer = await api("POST", "/auth/login", { json: credentials(username, secret), noExpiry: true });
         setCsrf(answer.csrf_token);
         $("login-password").value = "";
@@ -444,7 +597,7 @@ const Comptoir = (() => {
       } catch (err) {
         // A name with no secret went as a badge: say what was missing, not "unknown badge".
         const forgot = !secret && err.status === 401;
-        say(loginError, forgot ? "Type your password or PIN, or scan your badge." : err.message);
+        say(loginError, forgot ? t("session.type_secret") : err.message);
         $("login-password").value = "";
         $("login-password").focus();
       } finally {
@@ -460,7 +613,7 @@ const Comptoir = (() => {
       const current = $("password-current").value;
       const fresh = $("password-new").value;
       if (fresh !== $("password-confirm").value) {
-        say(passwordError, "The two new passwords are not the same.");
+        say(passwordError, t("session.passwords_differ"));
         $("password-confirm").focus();
         return;
       }
@@ -485,12 +638,12 @@ const Comptoir = (() => {
         const current = $("pin-current").value;
         const fresh = $("pin-new").value;
         if (!current || !fresh) {
-          say(pinError, "Type the one-time PIN, then the PIN you choose, twice.");
+          say(pinError, t("session.pin_both"));
           $(current ? "pin-new" : "pin-current").focus();
           return;
         }
         if (fresh !== $("pin-confirm").value) {
-          say(pinError, "The two new PINs are not the same.");
+          say(pinError, t("session.pins_differ"));
           $("pin-confirm").focus();
           return;
         }
@@ -523,10 +676,31 @@ const Comptoir = (() => {
         /* the session may be gone already; the screen still goes back to login */
       }
       setCsrf(null);
+      await useLanguage(null); // the next person starts in the store's language
       if (onLoggedOut) onLoggedOut();
       // The next person may scan a badge into the user-name field: it starts empty.
       $("login-username").value = "";
       showView("login");
+    }
+
+    // The language menu (buttons .lang-choice with data-lang): the person's own choice, kept
+    // with their account (POST /auth/language) and applied at once, the screen as it was.
+    const choices = typeof document === "undefined" ? [] : [...document.querySelectorAll(".lang-choice")];
+    function markLanguage() {
+      for (const button of choices) button.setAttribute("aria-pressed", String(button.dataset.lang === language));
+    }
+    for (const button of choices) {
+      button.addEventListener("click", async () => {
+        const code = button.dataset.lang;
+        try {
+          await api("POST", "/auth/language", { json: { language: code } });
+        } catch (err) {
+          return; // not kept (the session ended…): the screen stays as it is
+        }
+        await useLanguage(code);
+        markLanguage();
+        if (onLanguage) onLanguage(code);
+      });
     }
 
     const logoutButton = $("logout");
@@ -538,7 +712,7 @@ const Comptoir = (() => {
       for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
       if (onLoggedOut) onLoggedOut();
       showView("login");
-      say(loginError, err.message || "The session ended; log in again.");
+      say(loginError, err.message || t("session.session_ended"));
     };
     handlers.mustChange = () => showView("password");
     handlers.mustChangePin = () => {
@@ -546,7 +720,10 @@ const Comptoir = (() => {
     };
 
     async function start() {
+      // The login screen speaks the store's language, as this screen last learnt it.
+      const words = useLanguage(null, rememberedStoreLocale());
       if (!csrf()) {
+        await words;
         showView("login");
         return;
       }
@@ -567,6 +744,7 @@ const Comptoir = (() => {
     ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session, credentials,
     exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
     readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
+    LANGUAGES, languageOf, localeFor, setWords, t, applyWords, useLanguage, language: language_,
   };
 })();
 

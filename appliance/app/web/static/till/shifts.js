@@ -1,6 +1,6 @@
 /* The till: shifts and cash-up. */
 
-import C, { $, api, el, say } from "../comptoir.js";
+import C, { $, api, el, say, t } from "../comptoir.js";
 import { state } from "./state.js";
 import { approvalBox } from "./approval.js";
 import { setStatus } from "./devices.js";
@@ -8,14 +8,14 @@ import { amountError } from "./payment.js";
 import { announce, clock, fmt } from "./sale.js";
 
 export const SHIFT_WORDS = {
-  drawer_in_use: "This drawer is in another operator's shift: they (or a manager) must close it before you take cash here.",
-  no_open_shift: "No shift is open on this drawer: open one (Shift, Alt+S) with a counted float before taking cash.",
-  shift_closed: "The shift was closed meanwhile.",
+  drawer_in_use: "till.drawer_in_use",
+  no_open_shift: "till.no_open_shift",
+  shift_closed: "till.shift_closed",
 };
 
 /** An API error in the till's words (the shift and drawer ones are spelt out). */
 export function words(err) {
-  return SHIFT_WORDS[err.code] || err.message;
+  return SHIFT_WORDS[err.code] ? t(SHIFT_WORDS[err.code]) : err.message;
 }
 
 let countApproval; // set by wire(): it reads the page
@@ -33,16 +33,16 @@ export async function refreshShift() {
   }
   state.shift = shift;
   if (shift.denominations) state.denominations = shift.denominations;
-  let text = "Shift: unknown";
+  let text = t("till.shift_unknown");
   let mood = "unknown";
   if (shift.open && shift.mine) {
-    text = `Shift: open (${shift.operator})`;
+    text = t("till.shift_open_by", { operator: shift.operator });
     mood = "ok";
   } else if (shift.open) {
-    text = shift.operator ? `Shift: ${shift.operator}'s` : "Shift: another operator's";
+    text = shift.operator ? t("till.shift_of", { operator: shift.operator }) : t("till.shift_another_operator");
     mood = "warn";
   } else if (shift.open === false) {
-    text = "Shift: none open";
+    text = t("till.shift_none_open");
   }
   setStatus("shift-button", "shift-text", mood, text);
   return shift;
@@ -69,7 +69,7 @@ function shiftPane(name) {
 function shiftSummary(shift) {
   if (shift.unknown) return `The shift could not be read: ${shift.message}`;
   if (!shift.open) return "No shift is open on this drawer. Count the float to open one.";
-  if (!shift.operator) return SHIFT_WORDS.drawer_in_use;
+  if (!shift.operator) return t(SHIFT_WORDS.drawer_in_use);
   const since = clock(shift.opened_at);
   const who = shift.mine ? "you" : shift.operator;
   return `Shift ${shift.id}, opened by ${who} at ${since} with a float of ${C.money(shift.opening_float, state.currency)}.`;
