@@ -65,6 +65,7 @@ for (const part of PARTS) part.wire();
 whenFree(onKey); // a shortcut kept while the till was busy is played once it is free
 
 const session = C.session({
+  words: true, // cashier.html is marked for the shop's words (till.*)
   async onReady(me, settings) {
     state.me = me;
     state.currency = settings.currency;

@@ -522,7 +522,12 @@ const Comptoir = (() => {
    * logged in with a usable password; `beforeLogout()`, if given, is awaited before the
    * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
-  function session({ onReady, onLoggedOut, beforeLogout, onLanguage }) {
+  function session({ onReady, onLoggedOut, beforeLogout, onLanguage, words }) {
+    // `words`: the page is marked for applyWords and speaks the person's language; a page not
+    // translated yet (the back office) stays in its English, amounts in the store's locale.
+    const speak = words ? useLanguage : async (code, storeTag) => {
+      if (storeTag !== undefined) setLocale(storeTag || "en");
+    };
     const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
     // The till has a forced PIN change too (a one-time PIN opens only that); the back office
     // screens do not: a cashier's PIN opens nothing there.
@@ -570,7 +575,7 @@ const Comptoir = (() => {
       storeSettings = settings;
       rememberStoreLocale(settings.locale);
       // The person's own language, else the store's; amounts are typed and shown its way from now on.
-      await useLanguage(me.language, settings.locale || "en");
+      await speak(me.language, settings.locale || "en");
       markLanguage();
       const store = $("store-name");
       if (store) store.textContent = settings.store_name;
@@ -676,7 +681,7 @@ const Comptoir = (() => {
         /* the session may be gone already; the screen still goes back to login */
       }
       setCsrf(null);
-      await useLanguage(null); // the next person starts in the store's language
+      await speak(null); // the next person starts in the store's language
       if (onLoggedOut) onLoggedOut();
       // The next person may scan a badge into the user-name field: it starts empty.
       $("login-username").value = "";
@@ -697,7 +702,7 @@ const Comptoir = (() => {
         } catch (err) {
           return; // not kept (the session ended…): the screen stays as it is
         }
-        await useLanguage(code);
+        await speak(code);
         markLanguage();
         if (onLanguage) onLanguage(code);
       });
@@ -721,9 +726,9 @@ const Comptoir = (() => {
 
     async function start() {
       // The login screen speaks the store's language, as this screen last learnt it.
-      const words = useLanguage(null, rememberedStoreLocale());
+      const ready = words ? useLanguage(null, rememberedStoreLocale()) : null;
       if (!csrf()) {
-        await words;
+        await ready;
         showView("login");
         return;
       }
