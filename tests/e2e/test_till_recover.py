@@ -132,7 +132,7 @@ def test_logging_out_mid_sale_parks_it_for_the_next_login(app: LiveApp, page: An
     expect(page.locator("#parked-count")).to_be_hidden()
 
     pay_exact_cash(page)
-    expect(page.locator("#receipt-text")).to_contain_text("15,35 $")  # 15.33 at the coin
+    expect(page.locator("#receipt-text")).to_contain_text("$15.35")  # 15.33 at the coin
     page.keyboard.press("F9")
 
 
