@@ -26,7 +26,7 @@ import C, { $, api } from "./comptoir.js";
 import { SALE_KEY } from "./till/constants.js";
 import { setStatus, startStatus } from "./till/devices.js";
 import { LAST_KEY, rememberLast } from "./till/drawer.js";
-import { recoverOpenSale } from "./till/parked.js";
+import { recoverOpenSale, refreshParked } from "./till/parked.js";
 import { focusScan, liveLines, newSale, render } from "./till/sale.js";
 import { startScanStream, stopScanStream } from "./till/scanners.js";
 import { refreshShift } from "./till/shifts.js";
@@ -112,6 +112,7 @@ const session = C.session({
     startStatus();
     refreshShift();
     refreshClock();
+    refreshParked();
   },
   onLoggedOut() {
     state.me = null;
