@@ -109,7 +109,7 @@ def test_cash_far_beyond_the_sale_is_questioned_before_it_is_taken(app: LiveApp,
     # An ambiguous amount is refused with a reason, never read as another amount.
     field.fill("1,234")
     cash.get_by_role("button", name="Encaisser").click()
-    expect(alert).to_contain_text("ambiguous")  # common.js readAmount's reasons are English still
+    expect(alert).to_contain_text("est ambigu ici")
     expect(page.locator("#change-box")).to_be_hidden()
 
     field.fill("10,00")

@@ -30,10 +30,23 @@ test("placeholders are filled by name; one not given stays visible; nothing else
   assert.equal(C.t("till.odd", {}), "{0.constructor} {toString}", "only own values fill a placeholder");
 });
 
-test("the session's own words are there before any catalogue (a till that cannot reach the service)", () => {
-  C.setWords("en", {});
-  assert.equal(C.t("session.unreachable"), catalogue("en").session.unreachable);
+test("what common.js says itself is there before any catalogue, as en.json says it", () => {
+  C.setWords("en", {}); // a till that cannot reach the service, or a page not translated yet
+  const en = catalogue("en");
+  for (const screen of ["session", "amount"]) {
+    for (const [key, text] of Object.entries(en[screen])) assert.equal(C.t(`${screen}.${key}`), text, key);
+  }
   assert.equal(C.t("session.request_failed", { status: 502 }), "The request failed (HTTP 502).");
+  assert.equal(C.readAmount("-4", "CAD", "en-CA").error, "“-4” is negative: type the amount without a sign.");
+});
+
+test("amounts refused in the till's language", async () => {
+  for (const code of ["en", "fr", "uk"]) C.setWords(code, catalogue(code));
+  await C.useLanguage("fr", "fr-CA");
+  assert.match(C.readAmount("1,234", "CAD").error, /^« 1,234 » est ambigu ici : tapez 1\s234,00 si/);
+  await C.useLanguage("uk", "fr-CA");
+  assert.equal(C.readAmount("", "CAD").error, "Введіть суму.");
+  await C.useLanguage("en", "en-CA");
 });
 
 test("which language: the person's own, else the store locale's; amounts in the language with the store's region", async () => {
@@ -60,7 +73,7 @@ test("every till key the English catalogue has, French and Ukrainian have, with 
   const en = catalogue("en");
   for (const code of ["fr", "uk"]) {
     const other = catalogue(code);
-    for (const screen of ["till", "session"]) {
+    for (const screen of ["till", "session", "amount"]) {
       for (const [key, text] of Object.entries(en[screen])) {
         assert.ok(other[screen][key], `${code}: ${screen}.${key}`);
         const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

@@ -121,16 +121,17 @@ const Comptoir = (() => {
   function readAmount(text, currency, loc) {
     const exp = exponent(currency);
     const shown = String(text === null || text === undefined ? "" : text).trim();
-    const refuse = (why) => ({ error: `“${shown}” ${why}` });
-    if (!shown) return { error: "Type an amount." };
+    // Its reasons are the screen's words (amount.*): the till says them in its language.
+    const refuse = (key, values) => ({ error: t(`amount.${key}`, { text: shown, ...values }) });
+    if (!shown) return { error: t("amount.type_an_amount") };
     let body = shown;
     const code = String(currency || "").toUpperCase();
     body = body.replace(/^\$\s*/, "").replace(/\s*\$$/, "");
     if (code && body.toUpperCase().endsWith(code)) body = body.slice(0, -code.length).trim();
     if (code && body.toUpperCase().startsWith(code)) body = body.slice(code.length).trim();
-    if (/^[-\u2212]/.test(body)) return refuse("is negative: type the amount without a sign.");
+    if (/^[-\u2212]/.test(body)) return refuse("negative");
     if (!/^[\d.,\s\u00a0\u2007\u2009\u202f'\u2019]+$/.test(body) || !/\d/.test(body)) {
-      return refuse(`is not an amount in ${currency}.`);
+      return refuse("not_an_amount", { currency });
     }
     const { decimal: localeDecimal, group: localeGroup } = marks(loc);
     const dots = (body.match(/\./g) || []).length;
@@ -139,7 +140,7 @@ const Comptoir = (() => {
     if (dots && commas) {
       const last = Math.max(body.lastIndexOf("."), body.lastIndexOf(","));
       const mark = body[last];
-      if ((mark === "." ? dots : commas) > 1) return refuse("has two decimal marks.");
+      if ((mark === "." ? dots : commas) > 1) return refuse("two_decimal_marks");
       decimalAt = last;
     } else if (dots + commas === 1) {
       const at = body.search(/[.,]/);
@@ -152,30 +153,29 @@ const Comptoir = (() => {
         else {
           const whole = body.slice(0, at).replace(new RegExp(SPACES.source, "g"), "");
           const thousands = formatLocal(Number(whole + after) * 10 ** exp, currency, loc);
-          return refuse(`is ambiguous here: type ${thousands} if that is what you mean, ` +
-            `or at most ${exp} decimal${exp === 1 ? "" : "s"}.`);
+          return refuse(exp === 1 ? "ambiguous_one" : "ambiguous", { thousands, decimals: exp });
         }
       } else {
-        if (digitsAfter > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+        if (digitsAfter > exp) return refuse("too_many_decimals", { currency, decimals: exp });
         decimalAt = at;
       }
     }
     // Several of one mark and none of the other: thousands (1,234,567).
     const wholeText = decimalAt < 0 ? body : body.slice(0, decimalAt);
     const fracText = decimalAt < 0 ? "" : body.slice(decimalAt + 1);
-    if (!/^\d*$/.test(fracText)) return refuse("has something after its decimals.");
-    if (fracText.length > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+    if (!/^\d*$/.test(fracText)) return refuse("after_decimals");
+    if (fracText.length > exp) return refuse("too_many_decimals", { currency, decimals: exp });
     const groups = wholeText.split(/[.,\s\u00a0\u2007\u2009\u202f'\u2019]/);
     if (groups.length > 1) {
       const [first, ...rest] = groups;
       if (!/^\d{1,3}$/.test(first) || rest.some((g) => !/^\d{3}$/.test(g))) {
-        return refuse("is not an amount: thousands are groups of three digits (1 234,50).");
+        return refuse("bad_grouping");
       }
     }
     const whole = groups.join("") || "0";
-    if (!/^\d+$/.test(whole)) return refuse(`is not an amount in ${currency}.`);
+    if (!/^\d+$/.test(whole)) return refuse("not_an_amount", { currency });
     const digits = (whole + fracText.padEnd(exp, "0")).replace(/^0+(?=\d)/, "");
-    if (digits.length > 13 || Number(digits) > MAX_MINOR) return refuse("is too large an amount.");
+    if (digits.length > 13 || Number(digits) > MAX_MINOR) return refuse("too_large");
     return { minor: Number(digits) };
   }
 
@@ -249,6 +249,16 @@ const Comptoir = (() => {
     "session.pin_both": "Type the one-time PIN, then the PIN you choose, twice.",
     "session.pins_differ": "The two new PINs are not the same.",
     "session.session_ended": "The session ended; log in again.",
+    "amount.type_an_amount": "Type an amount.",
+    "amount.negative": "“{text}” is negative: type the amount without a sign.",
+    "amount.not_an_amount": "“{text}” is not an amount in {currency}.",
+    "amount.two_decimal_marks": "“{text}” has two decimal marks.",
+    "amount.ambiguous_one": "“{text}” is ambiguous here: type {thousands} if that is what you mean, or at most 1 decimal.",
+    "amount.ambiguous": "“{text}” is ambiguous here: type {thousands} if that is what you mean, or at most {decimals} decimals.",
+    "amount.too_many_decimals": "“{text}” has more decimals than {currency} allows ({decimals}).",
+    "amount.after_decimals": "“{text}” has something after its decimals.",
+    "amount.bad_grouping": "“{text}” is not an amount: thousands are groups of three digits (1 234,50).",
+    "amount.too_large": "“{text}” is too large an amount.",
   };
   let language = "en";
   let storeLocaleTag = "en";

@@ -228,7 +228,7 @@ export function wire() {
     if (state.busy || !sale) return;
     const { lines, bad } = refundLines();
     if (bad) {
-      say($("refund-error"), `Return between 0 and ${bad.dataset.left} of line ${bad.dataset.line}.`);
+      say($("refund-error"), C.t("till.return_between", { left: bad.dataset.left, line: bad.dataset.line }));
       bad.focus();
       return;
     }
