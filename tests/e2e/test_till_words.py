@@ -1,7 +1,8 @@
 """The till in the store's language and in the cashier's own: a Montréal bakery (CAD, fr-CA)
 whose till speaks French, writes its amounts the fr-CA way and prints in French; a cashier
 who switches to English, then Ukrainian, in the middle of a sale without losing it, and finds
-their language again at the next login; axe clean in French and in Ukrainian. Debian's
+their language again at the next login; axe clean in French and in Ukrainian; the customer
+display in the store's French whatever the cashier reads. Debian's
 Chromium, headless, against the real app on loopback.
 
 Screenshots land in test-artifacts/screens/ (names start with `till-words-`).
@@ -9,6 +10,7 @@ Screenshots land in test-artifacts/screens/ (names start with `till-words-`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +30,7 @@ CROISSANTS = "4006381333931"  # 6.51, exempt: cash rounds it to 6.50
 CATALOG = f"""sku,name,price,tax_class,barcodes,stock
 CRO-6,Six croissants,6.51,exempt,{CROISSANTS},50
 """
-CASHIERS = ("lea", "olena", "axel")
+CASHIERS = ("lea", "olena", "axel", "yulia")
 
 
 def seed(shop: Shop) -> None:
@@ -134,3 +136,32 @@ def test_the_french_and_the_ukrainian_till_are_clean_under_axe(app: LiveApp, axe
     axe.assert_clean()
     page.keyboard.press("Escape")
     leave_the_till_empty(app.url, ("axel", PASSWORD))
+
+
+def test_the_customer_display_speaks_the_stores_language_not_the_cashiers(
+    app: LiveApp, page: Any, browser: Any, screenshot: Any
+) -> None:
+    log_in_at_till(page, app.url, ("yulia", PASSWORD))
+    page.get_by_role("button", name="УКР", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    page.get_by_role("button", name="Під'єднати дисплей").click()
+    dialog = page.get_by_role("dialog", name="Дисплей покупця")
+    expect(dialog.locator("#display-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    code = dialog.locator("#display-code").inner_text().replace(" ", "")
+
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA")
+    try:
+        display = context.new_page()
+        display.goto(f"{app.url}/display?code={code}")
+        expect(display.locator("html")).to_have_attribute("lang", "fr")
+        expect(display.locator("#welcome")).to_contain_text("Bienvenue")
+        expect(dialog.locator("#display-done")).to_have_text("Дисплей покупця під'єднано.")
+        dialog.get_by_role("button", name="Назад").click()
+        scan(page, CROISSANTS)
+        expect(display.locator("#lines li")).to_contain_text("Six croissants")
+        expect(display.locator("#sale")).to_contain_text("Total")
+        expect(display.get_by_role("list", name="Vos articles")).to_be_visible()
+        screenshot(display, "till-words-03-display-in-french")
+    finally:
+        context.close()
+    leave_the_till_empty(app.url, ("yulia", PASSWORD))

@@ -365,6 +365,25 @@ const Comptoir = (() => {
     }
   }
 
+  // A screen without a login (the customer display) keeps the language it last spoke here.
+  const SPOKEN_KEY = "comptoir.spoken-language";
+
+  function rememberLanguage(code) {
+    try {
+      localStorage.setItem(SPOKEN_KEY, code);
+    } catch (e) {
+      /* no storage: the next load starts in English */
+    }
+  }
+
+  function rememberedLanguage() {
+    try {
+      return localStorage.getItem(SPOKEN_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
   /** Fills the elements under `root` that the HTML marks with data-words* (see above). */
   function applyWords(root) {
     const scope = root || document;
@@ -760,6 +779,7 @@ const Comptoir = (() => {
     exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
     readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
     LANGUAGES, languageOf, localeFor, setWords, t, applyWords, useLanguage, language: language_,
+    rememberLanguage, rememberedLanguage,
   };
 })();
 

@@ -16,4 +16,5 @@ export const {
   exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
   readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
   LANGUAGES, languageOf, localeFor, setWords, t, applyWords, useLanguage, language,
+  rememberLanguage, rememberedLanguage,
 } = C;
