@@ -249,6 +249,12 @@ const Comptoir = (() => {
     "session.pin_both": "Type the one-time PIN, then the PIN you choose, twice.",
     "session.pins_differ": "The two new PINs are not the same.",
     "session.session_ended": "The session ended; log in again.",
+    "session.role_customer": "customer",
+    "session.role_cashier": "cashier",
+    "session.role_supervisor": "supervisor",
+    "session.role_manager": "manager",
+    "session.role_admin": "admin",
+    "session.role_auditor": "auditor",
     "amount.type_an_amount": "Type an amount.",
     "amount.negative": "“{text}” is negative: type the amount without a sign.",
     "amount.not_an_amount": "“{text}” is not an amount in {currency}.",
@@ -568,6 +574,12 @@ const Comptoir = (() => {
     const passwordError = $("password-error");
     const userBox = $("user-box");
     let busy = false;
+    let who = null; // GET /auth/me of whoever is logged in
+
+    /** "lea (cashier)", the role in the screen's words. */
+    function showWho() {
+      if (who) $("user-name").textContent = `${who.username} (${t(`session.role_${who.role}`)})`;
+    }
 
     function showView(name) {
       for (const [key, node] of Object.entries(views)) show(node, key === name);
@@ -586,7 +598,8 @@ const Comptoir = (() => {
 
     async function enter() {
       const me = await api("GET", "/auth/me");
-      $("user-name").textContent = me.username + " (" + me.role + ")";
+      who = me;
+      showWho();
       if (me.must_change_password) {
         showView("password");
         return;
@@ -606,6 +619,7 @@ const Comptoir = (() => {
       // The person's own language, else the store's; amounts are typed and shown its way from now on.
       await speak(me.language, settings.locale || "en");
       markLanguage();
+      showWho();
       const store = $("store-name");
       if (store) store.textContent = settings.store_name;
       document.title = settings.store_name + " — " + document.title.replace(/^.* — /, "");
@@ -733,6 +747,7 @@ const Comptoir = (() => {
         }
         await speak(code);
         markLanguage();
+        showWho();
         if (onLanguage) onLanguage(code);
       });
     }
