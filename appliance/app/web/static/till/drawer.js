@@ -19,7 +19,7 @@ export function openNoSale() {
   $("nosale-submit").disabled = false;
   C.openDialog($("nosale-dialog"), $("nosale-reason"));
   if (state.me && !state.me.permissions.includes("no_sale")) {
-    nosaleApproval.ask(C.t("till.role_may_not_no_sale", { role: state.me.role }));
+    nosaleApproval.ask(C.t("till.role_may_not_no_sale", { role: C.t(`session.role_${state.me.role}`) }));
     $("nosale-reason").focus();
   }
 }
@@ -42,7 +42,7 @@ export function openReprint() {
     ? C.t("till.receipt_number_of", { number: state.lastSale.receipt }) : C.t("till.receipt_of_sale", { id: state.lastSale.id });
   C.openDialog($("reprint-dialog"), $("reprint-submit"));
   if (state.me && !state.me.permissions.includes("reprint")) {
-    reprintApproval.ask(C.t("till.role_may_not_reprint", { role: state.me.role }));
+    reprintApproval.ask(C.t("till.role_may_not_reprint", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 
@@ -77,7 +77,7 @@ export async function openPrinterQueue() {
   renderPrinterJobs();
   C.openDialog($("printer-dialog"), $("printer-body").querySelector("button") || $("printer-dialog").querySelector(".close-dialog"));
   if (state.me && !state.me.permissions.includes("reprint") && (state.printerInfo || {}).pending) {
-    printerApproval.ask(C.t("till.only_supervisor_cancels_job", { role: state.me.role }));
+    printerApproval.ask(C.t("till.only_supervisor_cancels_job", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 

@@ -29,7 +29,7 @@ export function openVoid() {
   $("approval-password").value = "";
   C.openDialog($("void-dialog"), $("void-confirm"));
   if (state.me && !state.me.permissions.includes("void_line")) {
-    askApproval(t("till.role_may_not_void", { role: state.me.role }));
+    askApproval(t("till.role_may_not_void", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 

@@ -36,7 +36,7 @@ export function openNoReceipt() {
   $("noreceipt-submit").disabled = false;
   C.openDialog($("noreceipt-dialog"), $("noreceipt-code"));
   if (state.me && !state.me.permissions.includes("return_without_receipt")) {
-    noreceiptApproval.ask(C.t("till.role_may_not_return_without_receipt", { role: state.me.role }));
+    noreceiptApproval.ask(C.t("till.role_may_not_return_without_receipt", { role: C.t(`session.role_${state.me.role}`) }));
     $("noreceipt-code").focus();
   }
 }

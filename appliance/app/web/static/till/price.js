@@ -18,7 +18,7 @@ export function openPrice() {
   $("price-reason").value = "";
   C.openDialog($("price-dialog"), $("price-value"));
   if (state.me && !state.me.permissions.includes("price_override")) {
-    priceApproval.ask(C.t("till.role_may_not_change_prices", { role: state.me.role }));
+    priceApproval.ask(C.t("till.role_may_not_change_prices", { role: C.t(`session.role_${state.me.role}`) }));
     $("price-value").focus();
   }
 }

@@ -81,7 +81,7 @@ function showRefundSale(sale) {
     return;
   }
   if (state.me && !state.me.permissions.includes("refund")) {
-    refundApproval.ask(C.t("till.role_may_not_refund", { role: state.me.role }));
+    refundApproval.ask(C.t("till.role_may_not_refund", { role: C.t(`session.role_${state.me.role}`) }));
   }
   quoteRefund();
   const first = body.querySelector("input:not([disabled])");
