@@ -52,6 +52,13 @@ def set_cash_needs_shift(shop: Shop, on: bool) -> None:
         settings_store.put(tx, shifts.CASH_NEEDS_SHIFT, on)
 
 
+def set_locale(shop: Shop, locale: str) -> None:
+    """The store rule "how amounts are written" (and the language screens and receipts speak),
+    set as a manager would in Store rules, without the audit entry."""
+    with shop.db.transaction() as tx:
+        settings_store.put(tx, "locale", locale)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A new store (GST 5% + QST 9.975%, CAD, prices before tax) with one user per role

@@ -6,8 +6,11 @@ driven by Playwright.
 - `make_live_app` (module scope): the same, with a `seed(shop)` callable run on the open
   store before it is served (add products and staff through the services), and optionally
   a `gateway_url` (what COMPTOIR_GATEWAY_URL gives the real app) for card payments,
-  `config` overrides for `load` (e.g. `{"mode": "self_service"}`), and `cash_needs_shift`
-  (the store rule as shipped; off by default here, on for the tests about the drawer).
+  `config` overrides for `load` (e.g. `{"mode": "self_service"}`), `cash_needs_shift`
+  (the store rule as shipped; off by default here, on for the tests about the drawer), and
+  `locale` (the store rule: en-CA here, so that the screens speak the English the tests
+  read; "fr-CA" or "uk-UA" for a test about a store in another language, None for the
+  store as shipped, whose CAD default is fr-CA).
 - `acquirer` (module scope): the simulated card acquirer (`comptoir acquirer serve`) as a
   subprocess on a free loopback port; gives its URL. Test cards: docs/acquirer-protocol.md.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
@@ -38,7 +41,7 @@ import pytest
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop
 from appliance.config import load
-from tests.conftest import set_cash_needs_shift
+from tests.conftest import set_cash_needs_shift, set_locale
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,6 +55,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 VIEWPORT = {"width": 1280, "height": 800}
+# The store's language for the screens and receipts unless a test asks for another: the
+# tests read English (a CAD store as shipped speaks fr-CA).
+ENGLISH = "en-CA"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ def serve_store(
     gateway_url: str | None = None,
     config: dict[str, Any] | None = None,
     cash_needs_shift: bool = False,
+    locale: str | None = ENGLISH,
 ) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
@@ -98,6 +105,8 @@ def serve_store(
         # Off unless asked: these tests are about what the screens do with a sale, not about
         # the drawer (tests/conftest.py's `store` says the same).
         set_cash_needs_shift(shop, cash_needs_shift)
+        if locale is not None:
+            set_locale(shop, locale)
         if seed is not None:
             seed(shop)
     finally:
@@ -120,9 +129,10 @@ def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
             gateway_url: str | None = None,
             config: dict[str, Any] | None = None,
             cash_needs_shift: bool = False,
+            locale: str | None = ENGLISH,
         ) -> LiveApp:
             store = tmp_path_factory.mktemp("store")
-            return stack.enter_context(serve_store(store, seed, new, gateway_url, config, cash_needs_shift))
+            return stack.enter_context(serve_store(store, seed, new, gateway_url, config, cash_needs_shift, locale))
 
         yield make
 

@@ -80,7 +80,7 @@ def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: An
     cash = page.get_by_role("dialog", name="Pay cash")
     cash.get_by_label("Cash received").fill("20")
     cash.get_by_role("button", name="Take cash").click()
-    expect(cash.get_by_role("alert")).to_contain_text("5,33 CAD still due")  # the store writes fr-CA
+    expect(cash.get_by_role("alert")).to_contain_text("5.33 CAD still due")  # the store writes en-CA
     cash.get_by_role("button", name="Rest by card").click()
 
     card = page.get_by_role("dialog", name="Pay by card")
@@ -99,7 +99,7 @@ def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: An
     card.get_by_label("Card number").fill(VISA_OK)
     card.get_by_role("button", name="Charge card").click()
     expect(page.locator("#change-box")).to_be_visible()
-    expect(page.locator("#change-note")).to_have_text("Cash received 20,00 · Card 5,33 · Total 25,33")
+    expect(page.locator("#change-note")).to_have_text("Cash received 20.00 · Card 5.33 · Total 25.33")
     receipt = page.locator("#receipt-text")
     expect(receipt).to_contain_text("TOTAL CAD")
     text = receipt.inner_text()
@@ -189,7 +189,7 @@ def test_park_serve_another_and_resume(app: LiveApp, page: Any, screenshot: Any)
     page.keyboard.press("F2")
     page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()
     expect(page.locator("#change-box")).to_be_visible()
-    expect(page.locator("#change-amount")).to_have_text("0,00")
+    expect(page.locator("#change-amount")).to_have_text("0.00")
     # The till is busy until the receipt is on screen; keys pressed before then are dropped.
     expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
     page.keyboard.press("F9")
@@ -215,7 +215,7 @@ def test_a_return_of_one_line_found_by_the_receipt_number(app: LiveApp, page: An
     scan(page, BREAD)
     expect(page.locator("#t-total")).to_have_text("25.33")
     page.keyboard.press("F2")
-    page.get_by_role("dialog", name="Pay cash").get_by_role("button", name="30,00 CAD", exact=True).click()
+    page.get_by_role("dialog", name="Pay cash").get_by_role("button", name="30.00 CAD", exact=True).click()
     number = page.locator("#receipt-number")
     expect(number).to_have_text(re.compile(r"^T01-\d{6}$"))
     receipt = number.inner_text()
@@ -273,7 +273,7 @@ def test_a_sale_with_the_keyboard_only(app: LiveApp, page: Any, screenshot: Any)
     expect(page.locator("#pay-input")).to_be_focused()
     kb.type("50")
     kb.press("Enter")
-    expect(page.locator("#change-amount")).to_have_text("2,85")  # 47.17 is 47.15 in cash
+    expect(page.locator("#change-amount")).to_have_text("2.85")  # 47.17 is 47.15 in cash
     expect(page.locator("#scan-input")).to_be_focused()  # the next scan starts the next sale
     kb.press("F9")
     expect(page.locator("#lines-empty")).to_be_visible()

@@ -45,7 +45,7 @@ def seed(shop: Shop) -> None:
 
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, cash_needs_shift=True)  # the store rules as shipped
+    return make_live_app(seed=seed, cash_needs_shift=True, locale=None)  # the store rules as shipped
 
 
 @pytest.fixture

@@ -119,18 +119,18 @@ def test_a_cashier_sells_for_cash_and_sees_change_and_receipt(app: LiveApp, page
     quick = pay.locator("#quick-cash button")
     assert quick.nth(0).inner_text().replace("\n", " ").startswith("EXACT")
     screenshot(page, "04-pay-cash")
-    pay.get_by_role("button", name="80,00 CAD", exact=True).dblclick()  # a double tap pays once
+    pay.get_by_role("button", name="80.00 CAD", exact=True).dblclick()  # a double tap pays once
 
     change = page.locator("#change-amount")
     change.wait_for()
-    assert change.inner_text() == "11,00"  # fr-CA, the CAD store's default
+    assert change.inner_text() == "11.00"  # en-CA, the e2e stores' locale
     assert page.locator("#change-box").inner_text().startswith("Change CAD")
     receipt = page.locator("#receipt-text")
     expect(receipt).to_contain_text("TOTAL CAD")
     text = receipt.inner_text()
-    # The receipt speaks the store's locale, fr-CA (the CAD store's default).
-    assert "Coffee beans 1 kg" in text and "69,00 $" in text and re.search(r"Monnaie\s+11,00 \$", text)
-    assert "80,00 $" in text
+    # The receipt speaks the store's locale, en-CA here.
+    assert "Coffee beans 1 kg" in text and "$69.00" in text and re.search(r"Change\s+\$11\.00", text)
+    assert "$80.00" in text
     screenshot(page, "05-sale-done")
     assert total.inner_text() == "69.00"
 

@@ -32,7 +32,7 @@ import pytest
 
 from appliance.app.services import catalog, users
 from appliance.app.services.setup import NewStore, init_store
-from tests.conftest import set_cash_needs_shift
+from tests.conftest import set_cash_needs_shift, set_locale
 from tests.e2e.conftest import ARTIFACTS, free_port
 
 pytestmark = [
@@ -430,6 +430,7 @@ def test_a_cashier_sells_with_the_keyboard_in_the_shell(display: str, tmp_path_f
     users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
     users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
     set_cash_needs_shift(shop, False)  # this is about the shell's keys, not the drawer's shift
+    set_locale(shop, "en-CA")  # the screens speak the English this test reads
     shop.close()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
@@ -487,7 +488,7 @@ def test_a_cashier_sells_with_the_keyboard_in_the_shell(display: str, tmp_path_f
         typed("30")
         keys("Return")
         page.until('document.getElementById("change-box").hidden', False)
-        assert page.ask('document.getElementById("change-amount").textContent') == "4,65"  # 25.33 is 25.35 in cash
+        assert page.ask('document.getElementById("change-amount").textContent') == "4.65"  # 25.33 is 25.35 in cash
         assert _sales(data_dir) == [("completed", False, "lea")]
         # …and the screen shows it: WebKit paints behind the DOM (a second or two on a busy box).
         deadline = time.monotonic() + 10

@@ -150,7 +150,7 @@ def test_part_points_part_cash_and_points_above_the_balance(app: LiveApp, page: 
     expect(page.locator("#customer-points")).to_have_text("300 points, worth 3.00 CAD")
 
     pay_exact_cash(page)
-    expect(page.locator("#change-note")).to_have_text("Points 2,00 · Cash received 1,50 · Total 3,50")
+    expect(page.locator("#change-note")).to_have_text("Points 2.00 · Cash received 1.50 · Total 3.50")
     expect(page.locator("#loyalty-note")).to_contain_text("Marie Gagnon earned 1 point;")  # on the 1.50 paid
 
     # Paul, found by name, has no card with him: his points are spent with a supervisor's
@@ -218,7 +218,7 @@ def test_a_gift_card_sold_then_spent(app: LiveApp, page: Any, screenshot: Any) -
     page.keyboard.press("Escape")
     pay_exact_cash(page)
     expect(page.locator("#change-note")).to_have_text(
-        "Gift card 25,00 · Cash received 18,65 · Total 43,67 · Rounding -0,02"  # 18.67 is 18.65 in cash
+        "Gift card 25.00 · Cash received 18.65 · Total 43.67 · Rounding -0.02"  # 18.67 is 18.65 in cash
     )
 
     # The spent card topped up again: the same number, 10.00 more on it.

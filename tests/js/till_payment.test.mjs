@@ -1,12 +1,16 @@
 // node --test tests/js — what the till shows and reads about money: the totals box, the
 // quick-cash buttons, the cash due at the coin and the amounts typed (static/till/).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import C from "../../appliance/app/web/static/comptoir.js";
 import { amountError, cashDue, quickAmounts } from "../../appliance/app/web/static/till/payment.js";
 import { totalsShown } from "../../appliance/app/web/static/till/sale.js";
 import { state } from "../../appliance/app/web/static/till/state.js";
+
+// The till's words in English, as the screen has them once the catalogue is in.
+C.setWords("en", JSON.parse(readFileSync(new URL("../../appliance/app/words/en.json", import.meta.url), "utf8")));
 
 const totals = (t) => ({ subtotal: 0, discount: 0, tax: 0, total: 0, paid: 0, due: 0, ...t });
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
 from appliance.app.domain.staff import User
+from appliance.app.domain.words import LANGUAGES
 from appliance.app.services import audit_log
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
 from appliance.app.store import staff
@@ -418,6 +419,28 @@ def change_pin(shop: Shop, actor: Actor, current: str, new: str) -> None:
             action="pin_change",
             object=f"user:{user.username}",
             details={"other_sessions_ended": ended},
+        )
+
+
+def language(shop: Shop, actor: Actor) -> str | None:
+    """The language the person chose for their screens; None: the store's (its locale's)."""
+    return staff.language(shop.db.conn, actor.user_id)
+
+
+def set_language(shop: Shop, actor: Actor, language: str | None) -> None:
+    """Chooses one's own screens' language (None: back to the store's). Audited like the other
+    changes people make to their own account, so a till that speaks another language one
+    morning says who chose it."""
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(f"no words in {language[:8]!r}; one of {', '.join(LANGUAGES)}", "invalid_request")
+    with shop.db.transaction() as tx:
+        staff.set_language(tx, actor.user_id, language)
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="language_change",
+            object=f"user:{actor.username}",
+            details={"language": language},
         )
 
 

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from appliance.app.domain.money import format_amount
+from appliance.app.domain.words import language_of
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.shop import Shop
 from appliance.drivers.pole_display import PoleDisplay, PoleDisplayError, pole_display_from_spec, row
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 SHOWN = ("open", "completed")  # a parked or cancelled sale leaves the screen to the welcome
 
 
-def customer_view(sale: dict[str, Any], store_name: str) -> dict[str, Any]:
-    """The sale as the customer sees it, with amounts already written in the shop's money."""
+def customer_view(sale: dict[str, Any], store_name: str, locale: str = "en") -> dict[str, Any]:
+    """The sale as the customer sees it, with amounts already written in the shop's money, and
+    the language the display speaks (the store's: a customer did not choose the cashier's)."""
+    language = language_of(locale)
     currency = sale["currency"]
     totals = sale["totals"]
 
@@ -34,7 +37,7 @@ def customer_view(sale: dict[str, Any], store_name: str) -> dict[str, Any]:
 
     tendered = sum(p["tendered"] for p in sale["payments"])
     if sale["status"] not in SHOWN or sale.get("parked"):
-        return {"idle": True, "store_name": store_name}
+        return {"idle": True, "store_name": store_name, "language": language}
     lines = [
         {
             "name": line["name"],
@@ -50,6 +53,7 @@ def customer_view(sale: dict[str, Any], store_name: str) -> dict[str, Any]:
     return {
         "idle": False,
         "store_name": store_name,
+        "language": language,
         "sale": sale["id"],
         "status": sale["status"],
         "currency": currency,
@@ -94,7 +98,8 @@ class CustomerDisplay:
         self._thread: threading.Thread | None = None
 
     def start(self) -> CustomerDisplay:
-        self.feed.publish({"idle": True, "store_name": self.shop.settings.store_name})
+        settings = self.shop.settings
+        self.feed.publish({"idle": True, "store_name": settings.store_name, "language": language_of(settings.locale)})
         self.shop.on_sale_change.append(self.sale_changed)
         self.shop.on_receipt.append(self.sale_completed)
         if self.pole is not None:
@@ -106,7 +111,7 @@ class CustomerDisplay:
     def sale_changed(self, sale: dict[str, Any]) -> None:
         if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
             return  # another lane's sale (a back-office lookup) is not this customer's
-        view = customer_view(sale, self.shop.settings.store_name)
+        view = customer_view(sale, self.shop.settings.store_name, self.shop.settings.locale)
         self.feed.publish(view)
         if self.pole is not None:
             with self._wake:

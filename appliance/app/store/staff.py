@@ -203,3 +203,13 @@ def use_approval(conn: Connection, token_hash: str, session_hash: str, permissio
         return None
     conn.execute("UPDATE approvals SET used_at = ? WHERE token_hash = ?", (now, token_hash))
     return int(row[0])
+
+
+def language(conn: Connection, user_id: int) -> str | None:
+    """The language a person chose for their screens; None: the store's."""
+    row = conn.execute("SELECT language FROM users WHERE id = ?", (user_id,)).fetchone()
+    return None if row is None else row["language"]
+
+
+def set_language(conn: Connection, user_id: int, language: str | None) -> None:
+    conn.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))

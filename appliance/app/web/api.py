@@ -14,6 +14,7 @@ from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import exponent
 from appliance.app.domain.product import Product
 from appliance.app.domain.receipt import render_text
+from appliance.app.domain.words import LANGUAGES
 from appliance.app.services import (
     audit_log,
     auth,
@@ -79,6 +80,13 @@ PIN_CHANGE = {
         "new": {"type": "string", "maxLength": 256},
     },
     "required": ["current", "new"],
+    "additionalProperties": False,
+}
+LANGUAGE = {
+    "type": "object",
+    "description": "language: en, fr or uk; null to follow the store's locale again.",
+    "properties": {"language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]}},
+    "required": ["language"],
     "additionalProperties": False,
 }
 APPROVE = {
@@ -319,6 +327,7 @@ async def me(request: Request) -> Response:
             "role": who.role,
             "must_change_password": who.must_change_password,
             "must_change_pin": who.must_change_pin,
+            "language": await call(auth.language, shop_of(request), who),
             "permissions": sorted(p.value for p in Permission if can(who.role, p)),
         }
     )
@@ -336,6 +345,13 @@ async def change_pin(request: Request) -> Response:
     body = await json_body(request, PIN_CHANGE)
     await call(auth.change_pin, shop_of(request), who, body["current"], body["new"])
     return ok({"status": "pin_changed"})
+
+
+async def set_language(request: Request) -> Response:
+    who = await actor(request)
+    body = await json_body(request, LANGUAGE)
+    await call(auth.set_language, shop_of(request), who, body["language"])
+    return ok({"language": body["language"]})
 
 
 async def approve(request: Request) -> Response:
@@ -739,6 +755,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "session",
         PIN_CHANGE,
         statuses=(200, 400, 401, 403, 422, 423, 429),
+    ),
+    Endpoint(
+        "POST",
+        "/auth/language",
+        set_language,
+        "Choose the language of one's own screens (en, fr, uk; null: the store's, from its locale)",
+        "session",
+        LANGUAGE,
+        statuses=(200, 400, 401, 422),
     ),
     Endpoint(
         "POST",

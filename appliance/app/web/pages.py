@@ -34,13 +34,15 @@ def approval(attrs: dict[str, str]) -> list[str]:
     fields = html.escape(attrs.get("fields", attrs["id"]))
     who = html.escape(attrs.get("who", "Supervisor"))
     css = "" if "plain" in attrs else ' class="approval"'
+    # The till's words (till.supervisor_approval…): the screen puts them in its language.
+    key = "till." + ("manager" if who == "Manager" else "supervisor")
     name = (
-        f'<label for="{fields}-username">{who} user name or badge</label>',
+        f'<label for="{fields}-username" data-words="{key}_user_name_or_badge">{who} user name or badge</label>',
         f'<input id="{fields}-username" autocomplete="off" data-takes-scan="badge" autocapitalize="none"'
         ' spellcheck="false">',
     )
     secret = (
-        f'<label for="{fields}-password">{who} password or PIN</label>',
+        f'<label for="{fields}-password" data-words="{key}_password_or_pin">{who} password or PIN</label>',
         f'<input id="{fields}-password" type="password" autocomplete="off">',
     )
     if "pair" in attrs:
@@ -51,7 +53,7 @@ def approval(attrs: dict[str, str]) -> list[str]:
         body = [*name, *secret]
     return [
         f'<fieldset id="{box}"{css} hidden>',
-        f"  <legend>{who} approval</legend>",
+        f'  <legend data-words="{key}_approval">{who} approval</legend>',
         f'  <p id="{fields}-why" class="hint"></p>',
         *("  " + line for line in body),
         "</fieldset>",

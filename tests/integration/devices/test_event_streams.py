@@ -109,7 +109,8 @@ def test_the_customer_display_follows_the_sale(server: str) -> None:
         client.stream("GET", f"{server}/api/v1/display/stream", headers=headers) as response,
     ):
         stream = events(response)
-        assert next(stream)["data"] == {"idle": True, "store_name": "Test Market"}, "what is on screen now"
+        # The display speaks the store's language: the test store is CAD, so fr-CA as shipped.
+        assert next(stream)["data"] == {"idle": True, "store_name": "Test Market", "language": "fr"}, "on screen now"
         sale = httpx.post(f"{server}/api/v1/sales", headers=headers).json()
         opened = next(stream)["data"]
         assert opened["lines"] == [] and opened["total_text"] == "0.00"

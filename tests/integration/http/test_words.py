@@ -55,3 +55,37 @@ def test_what_self_service_says_without_its_words_is_the_catalogues_english() ->
     english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))["selfservice"]
     assert bundled and bundled == {key: english[key] for key in bundled}
     assert "const WORDS = {};" in script  # no other copy of the strings in the script
+
+
+def test_what_the_customer_display_says_without_its_words_is_the_catalogues_english() -> None:
+    # display.js keeps one sentence for when the catalogue itself cannot be fetched.
+    script = (WORDS_DIR.parent / "web" / "static" / "display.js").read_text(encoding="utf-8")
+    kept = re.search(r'const UNREACHABLE = "([^"]*)";', script)
+    assert kept is not None
+    english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))["display"]
+    assert kept[1] == english["till_unreachable"]
+
+
+def test_the_till_page_marks_only_words_the_catalogue_has() -> None:
+    # cashier.html and the parts pages.py puts in it name their words by key (data-words…):
+    # a key en.json lacks would show as the key itself once the words arrive.
+    from appliance.app.web.pages import page_html
+
+    english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))
+    for page in ("cashier.html", "display.html"):
+        keys = re.findall(r'data-words(?:-label|-title|-placeholder)?="([a-z_]+)\.([a-z0-9_]+)"', page_html(page))
+        assert keys, page
+        missing = [f"{screen}.{key}" for screen, key in keys if key not in english.get(screen, {})]
+        assert not missing, (page, missing)
+
+
+def test_the_till_pages_english_is_the_catalogues_english() -> None:
+    # What the page shows before its words arrive, and what an English till shows after: the same.
+    from appliance.app.web.pages import page_html
+
+    english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))
+    for page in ("cashier.html", "display.html"):
+        marked = re.findall(r'data-words="([a-z_]+)\.([a-z0-9_]+)"[^>]*>([^<]+)<', page_html(page))
+        assert len(marked) > 10, page
+        for screen, key, text in marked:
+            assert " ".join(text.split()) == english[screen][key], (page, key)

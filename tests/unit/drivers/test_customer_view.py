@@ -52,5 +52,11 @@ def test_a_rounded_cash_sale_shows_the_rounding_beside_the_change() -> None:
 def test_parked_or_cancelled_leaves_the_welcome() -> None:
     for gone in (sale(parked=True), sale("cancelled")):
         view = customer_view(gone, "Test Market")
-        assert view == {"idle": True, "store_name": "Test Market"}
+        assert view == {"idle": True, "store_name": "Test Market", "language": "en"}
         assert pole_lines(view) == ("Test Market" + " " * 9, "Welcome" + " " * 13)
+
+
+def test_the_display_speaks_the_stores_language_whoever_is_at_the_till() -> None:
+    assert customer_view(sale(), "Test Market", "fr-CA")["language"] == "fr"
+    assert customer_view(sale("cancelled"), "Test Market", "uk-UA")["language"] == "uk"
+    assert customer_view(sale(), "Test Market", "de-DE")["language"] == "en", "no words in German: English"

@@ -14,7 +14,7 @@ def test_an_approval_part_becomes_the_fieldset_with_the_ids_the_script_finds() -
     assert '    <fieldset id="refund-approval" class="approval" hidden>' in out.splitlines()
     for field in ("refund-approval-why", "refund-approval-username", "refund-approval-password"):
         assert f'id="{field}"' in out
-    assert 'for="refund-approval-username">Supervisor user name or badge<' in out
+    assert 'for="refund-approval-username" data-words="till.supervisor_user_name_or_badge">Supervisor user name' in out
     assert '<div class="pair">' in out
     assert all(line.startswith("    ") for line in out.splitlines()[1:-2]), "at the comment's indent"
 
@@ -22,7 +22,8 @@ def test_an_approval_part_becomes_the_fieldset_with_the_ids_the_script_finds() -
 def test_the_options_name_the_fields_the_approver_and_the_class() -> None:
     out = pages.expand('<!-- approval id="approval-fields" fields="approval" who="Manager" plain -->')
     assert out.startswith('<fieldset id="approval-fields" hidden>')
-    assert "<legend>Manager approval</legend>" in out and 'id="approval-username"' in out
+    assert '<legend data-words="till.manager_approval">Manager approval</legend>' in out
+    assert 'id="approval-username"' in out
     assert "pair" not in out
 
 
@@ -34,7 +35,7 @@ def test_other_comments_and_a_part_nobody_knows_stay_as_they_are() -> None:
 def test_the_tills_page_has_every_approval_once_and_no_part_comment_left() -> None:
     page = pages.page_html("cashier.html")
     assert "<!-- approval" not in page
-    boxes = re.findall(r'<fieldset id="([a-z-]+)"[^>]* hidden>\s*<legend>(?:Supervisor|Manager) approval', page)
+    boxes = re.findall(r'<fieldset id="([a-z-]+)"[^>]* hidden>\s*<legend[^>]*>(?:Supervisor|Manager) approval', page)
     assert len(boxes) == len(set(boxes)) == 10
     ids = re.findall(r'id="([^"]+)"', page)
     assert len(ids) == len(set(ids)), "no id twice"

@@ -26,8 +26,8 @@ import C, { $, api } from "./comptoir.js";
 import { SALE_KEY } from "./till/constants.js";
 import { setStatus, startStatus } from "./till/devices.js";
 import { LAST_KEY, rememberLast } from "./till/drawer.js";
-import { recoverOpenSale } from "./till/parked.js";
-import { focusScan, liveLines, newSale } from "./till/sale.js";
+import { recoverOpenSale, refreshParked } from "./till/parked.js";
+import { focusScan, liveLines, newSale, render } from "./till/sale.js";
 import { startScanStream, stopScanStream } from "./till/scanners.js";
 import { refreshShift } from "./till/shifts.js";
 import { refreshClock } from "./till/timeclock.js";
@@ -65,6 +65,7 @@ for (const part of PARTS) part.wire();
 whenFree(onKey); // a shortcut kept while the till was busy is played once it is free
 
 const session = C.session({
+  words: true, // cashier.html is marked for the shop's words (till.*)
   async onReady(me, settings) {
     state.me = me;
     state.currency = settings.currency;
@@ -104,11 +105,20 @@ const session = C.session({
       await api("POST", `/sales/${sale.id}/park`, { json: {} });
     }
   },
+  onLanguage() {
+    // The words the page marks are in place (common.js applyWords); what the parts wrote
+    // themselves is written again from the same state: the sale on screen stays as it is.
+    render();
+    startStatus();
+    refreshShift();
+    refreshClock();
+    refreshParked();
+  },
   onLoggedOut() {
     state.me = null;
     stopScanStream();
     state.shift = null;
-    setStatus("shift-button", "shift-text", "unknown", "Shift");
+    setStatus("shift-button", "shift-text", "unknown", C.t("till.shift"));
     newSale({ keepFocus: true });
   },
 });

@@ -121,16 +121,17 @@ const Comptoir = (() => {
   function readAmount(text, currency, loc) {
     const exp = exponent(currency);
     const shown = String(text === null || text === undefined ? "" : text).trim();
-    const refuse = (why) => ({ error: `“${shown}” ${why}` });
-    if (!shown) return { error: "Type an amount." };
+    // Its reasons are the screen's words (amount.*): the till says them in its language.
+    const refuse = (key, values) => ({ error: t(`amount.${key}`, { text: shown, ...values }) });
+    if (!shown) return { error: t("amount.type_an_amount") };
     let body = shown;
     const code = String(currency || "").toUpperCase();
     body = body.replace(/^\$\s*/, "").replace(/\s*\$$/, "");
     if (code && body.toUpperCase().endsWith(code)) body = body.slice(0, -code.length).trim();
     if (code && body.toUpperCase().startsWith(code)) body = body.slice(code.length).trim();
-    if (/^[-\u2212]/.test(body)) return refuse("is negative: type the amount without a sign.");
+    if (/^[-\u2212]/.test(body)) return refuse("negative");
     if (!/^[\d.,\s\u00a0\u2007\u2009\u202f'\u2019]+$/.test(body) || !/\d/.test(body)) {
-      return refuse(`is not an amount in ${currency}.`);
+      return refuse("not_an_amount", { currency });
     }
     const { decimal: localeDecimal, group: localeGroup } = marks(loc);
     const dots = (body.match(/\./g) || []).length;
@@ -139,7 +140,7 @@ const Comptoir = (() => {
     if (dots && commas) {
       const last = Math.max(body.lastIndexOf("."), body.lastIndexOf(","));
       const mark = body[last];
-      if ((mark === "." ? dots : commas) > 1) return refuse("has two decimal marks.");
+      if ((mark === "." ? dots : commas) > 1) return refuse("two_decimal_marks");
       decimalAt = last;
     } else if (dots + commas === 1) {
       const at = body.search(/[.,]/);
@@ -152,30 +153,29 @@ const Comptoir = (() => {
         else {
           const whole = body.slice(0, at).replace(new RegExp(SPACES.source, "g"), "");
           const thousands = formatLocal(Number(whole + after) * 10 ** exp, currency, loc);
-          return refuse(`is ambiguous here: type ${thousands} if that is what you mean, ` +
-            `or at most ${exp} decimal${exp === 1 ? "" : "s"}.`);
+          return refuse(exp === 1 ? "ambiguous_one" : "ambiguous", { thousands, decimals: exp });
         }
       } else {
-        if (digitsAfter > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+        if (digitsAfter > exp) return refuse("too_many_decimals", { currency, decimals: exp });
         decimalAt = at;
       }
     }
     // Several of one mark and none of the other: thousands (1,234,567).
     const wholeText = decimalAt < 0 ? body : body.slice(0, decimalAt);
     const fracText = decimalAt < 0 ? "" : body.slice(decimalAt + 1);
-    if (!/^\d*$/.test(fracText)) return refuse("has something after its decimals.");
-    if (fracText.length > exp) return refuse(`has more decimals than ${currency} allows (${exp}).`);
+    if (!/^\d*$/.test(fracText)) return refuse("after_decimals");
+    if (fracText.length > exp) return refuse("too_many_decimals", { currency, decimals: exp });
     const groups = wholeText.split(/[.,\s\u00a0\u2007\u2009\u202f'\u2019]/);
     if (groups.length > 1) {
       const [first, ...rest] = groups;
       if (!/^\d{1,3}$/.test(first) || rest.some((g) => !/^\d{3}$/.test(g))) {
-        return refuse("is not an amount: thousands are groups of three digits (1 234,50).");
+        return refuse("bad_grouping");
       }
     }
     const whole = groups.join("") || "0";
-    if (!/^\d+$/.test(whole)) return refuse(`is not an amount in ${currency}.`);
+    if (!/^\d+$/.test(whole)) return refuse("not_an_amount", { currency });
     const digits = (whole + fracText.padEnd(exp, "0")).replace(/^0+(?=\d)/, "");
-    if (digits.length > 13 || Number(digits) > MAX_MINOR) return refuse("is too large an amount.");
+    if (digits.length > 13 || Number(digits) > MAX_MINOR) return refuse("too_large");
     return { minor: Number(digits) };
   }
 
@@ -217,6 +217,191 @@ const Comptoir = (() => {
     const m = /^(\d{1,3})(?:[.,](\d{0,2}))?\s*%?$/.exec(String(text).trim());
     if (!m) return null;
     return Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
+  }
+
+  /* -- words: what a screen says, from the shop's one catalogue per language -------------
+   *
+   * appliance/app/words/{lang}.json, fetched from GET /words/{lang}.json (keys
+   * "<screen>.<key>"; the receipts read the same files). t("till.pay") is the chosen
+   * language's text, else English, else the key; {name} is filled from `values`.
+   * applyWords(root) fills what the HTML marks: data-words="till.pay" (the text),
+   * data-words-label (aria-label), data-words-title, data-words-placeholder. The HTML keeps
+   * its English, which shows until the words arrive (and stays when they cannot be fetched).
+   *
+   * Which language: the person's own choice (GET /auth/me, language), else the store's
+   * locale's (fr-CA → fr). Amounts, numbers and dates follow it: the language with the
+   * store's region (a cashier who reads English in a fr-CA store sees en-CA amounts).
+   */
+
+  const LANGUAGES = ["en", "fr", "uk"];
+  const WORD_ATTRIBUTES = { wordsLabel: "aria-label", wordsTitle: "title", wordsPlaceholder: "placeholder" };
+  const catalogues = {}; // language → {"till.pay": "…"}
+  // What this file says itself, in English, for when no catalogue could be fetched (a till
+  // that cannot reach the service must still say so); en.json holds the same text.
+  const BUILT_IN = {
+    "session.unreachable": "The till cannot reach the Comptoir service. Check it is running and try again.",
+    "session.request_failed": "The request failed (HTTP {status}).",
+    "session.log_in_again": "Please log in again.",
+    "session.pin_one_use": "Your PIN was set for one use: choose your own at a till first.",
+    "session.type_user_name": "Type your user name, or scan your badge.",
+    "session.type_secret": "Type your password or PIN, or scan your badge.",
+    "session.passwords_differ": "The two new passwords are not the same.",
+    "session.pin_both": "Type the one-time PIN, then the PIN you choose, twice.",
+    "session.pins_differ": "The two new PINs are not the same.",
+    "session.session_ended": "The session ended; log in again.",
+    "session.role_customer": "customer",
+    "session.role_cashier": "cashier",
+    "session.role_supervisor": "supervisor",
+    "session.role_manager": "manager",
+    "session.role_admin": "admin",
+    "session.role_auditor": "auditor",
+    "amount.type_an_amount": "Type an amount.",
+    "amount.negative": "“{text}” is negative: type the amount without a sign.",
+    "amount.not_an_amount": "“{text}” is not an amount in {currency}.",
+    "amount.two_decimal_marks": "“{text}” has two decimal marks.",
+    "amount.ambiguous_one": "“{text}” is ambiguous here: type {thousands} if that is what you mean, or at most 1 decimal.",
+    "amount.ambiguous": "“{text}” is ambiguous here: type {thousands} if that is what you mean, or at most {decimals} decimals.",
+    "amount.too_many_decimals": "“{text}” has more decimals than {currency} allows ({decimals}).",
+    "amount.after_decimals": "“{text}” has something after its decimals.",
+    "amount.bad_grouping": "“{text}” is not an amount: thousands are groups of three digits (1 234,50).",
+    "amount.too_large": "“{text}” is too large an amount.",
+  };
+  let language = "en";
+  let storeLocaleTag = "en";
+
+  /** fr-CA → fr; a language without words → en. */
+  function languageOf(tag) {
+    const code = String(tag || "").replace("_", "-").split("-")[0].toLowerCase();
+    return LANGUAGES.includes(code) ? code : "en";
+  }
+
+  /** {"till": {"pay": …}} → {"till.pay": …}. */
+  function flatten(catalogue) {
+    const flat = {};
+    for (const [screen, keys] of Object.entries(catalogue || {})) {
+      for (const [key, text] of Object.entries(keys || {})) flat[`${screen}.${key}`] = text;
+    }
+    return flat;
+  }
+
+  /** Keeps a language's catalogue (as the server sends it); the screens and the tests call it. */
+  function setWords(code, catalogue) {
+    catalogues[code] = flatten(catalogue);
+  }
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, (whole, name) =>
+      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
+  }
+
+  /** t("till.change_due", {amount}) in the chosen language, else English, else the key. */
+  function t(key, values) {
+    const own = catalogues[language] && catalogues[language][key];
+    const english = catalogues.en && catalogues.en[key];
+    return fill(own || english || BUILT_IN[key] || key, values);
+  }
+
+  function language_() {
+    return language;
+  }
+
+  /** The locale amounts and dates are written in: the language with the store's region. */
+  function localeFor(code, storeTag) {
+    const tag = String(storeTag || "en").replace("_", "-");
+    if (languageOf(tag) === code) return tag;
+    const region = tag.split("-")[1];
+    const fallback = { en: "en-CA", fr: "fr-CA", uk: "uk-UA" }[code];
+    return region && /^[A-Za-z]{2}$/.test(region) ? `${code}-${region.toUpperCase()}` : fallback;
+  }
+
+  async function fetchWords(code) {
+    if (catalogues[code]) return;
+    const answer = await fetch(`/words/${code}.json`, { credentials: "same-origin" });
+    if (!answer.ok) throw new ApiError(answer.status, "words", `No words in ${code}.`);
+    setWords(code, await answer.json());
+  }
+
+  /**
+   * Speaks `code` (en, fr, uk; anything else: the store's locale's language) from now on:
+   * fetches its words (and English, the fallback), fills the page, and writes amounts in its
+   * locale. A catalogue that cannot be fetched leaves the English the page has.
+   */
+  // One change of language at a time, in the order asked: the login screen's (the store's)
+  // must not land after the person's own.
+  let languageTurn = Promise.resolve();
+
+  function useLanguage(code, storeTag) {
+    const turn = languageTurn.then(() => switchLanguage(code, storeTag));
+    languageTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  async function switchLanguage(code, storeTag) {
+    if (storeTag !== undefined) storeLocaleTag = storeTag || "en";
+    const chosen = LANGUAGES.includes(code) ? code : languageOf(storeLocaleTag);
+    try {
+      await Promise.all([fetchWords("en"), fetchWords(chosen)]);
+      language = chosen;
+    } catch (e) {
+      language = catalogues[chosen] ? chosen : "en";
+    }
+    setLocale(localeFor(language, storeLocaleTag));
+    if (typeof document !== "undefined") {
+      document.documentElement.lang = language;
+      applyWords(document);
+    }
+    return language;
+  }
+
+  const LOCALE_KEY = "comptoir.store-locale";
+
+  function rememberStoreLocale(tag) {
+    try {
+      if (tag) localStorage.setItem(LOCALE_KEY, tag);
+    } catch (e) {
+      /* no storage: the login screen speaks English */
+    }
+  }
+
+  function rememberedStoreLocale() {
+    try {
+      return localStorage.getItem(LOCALE_KEY) || "en";
+    } catch (e) {
+      return "en";
+    }
+  }
+
+  // A screen without a login (the customer display) keeps the language it last spoke here.
+  const SPOKEN_KEY = "comptoir.spoken-language";
+
+  function rememberLanguage(code) {
+    try {
+      localStorage.setItem(SPOKEN_KEY, code);
+    } catch (e) {
+      /* no storage: the next load starts in English */
+    }
+  }
+
+  function rememberedLanguage() {
+    try {
+      return localStorage.getItem(SPOKEN_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** Fills the elements under `root` that the HTML marks with data-words* (see above). */
+  function applyWords(root) {
+    const scope = root || document;
+    const marked = scope.querySelectorAll("[data-words], [data-words-label], [data-words-title], [data-words-placeholder]");
+    for (const node of [...(scope.dataset ? [scope] : []), ...marked]) {
+      const data = node.dataset;
+      if (!data) continue;
+      if (data.words) node.textContent = t(data.words);
+      for (const [name, attribute] of Object.entries(WORD_ATTRIBUTES)) {
+        if (data[name]) node.setAttribute(attribute, t(data[name]));
+      }
+    }
   }
 
   /* -- the API ------------------------------------------------------------------------- */
@@ -268,14 +453,14 @@ const Comptoir = (() => {
         method, headers, body, credentials: "same-origin", cache: "no-store",
       });
     } catch (e) {
-      throw new ApiError(0, "network", "The till cannot reach the Comptoir service. Check it is running and try again.");
+      throw new ApiError(0, "network", t("session.unreachable"));
     }
     if (response.ok) {
       if (opts.text) return response.text();
       return response.json();
     }
     let code = "http_" + response.status;
-    let message = "The request failed (HTTP " + response.status + ").";
+    let message = t("session.request_failed", { status: response.status });
     try {
       const data = await response.json();
       if (data && data.error) {
@@ -295,7 +480,7 @@ const Comptoir = (() => {
       handlers.mustChangePin(err);
     } else if (response.status === 403 && code === "csrf_failed" && !own) {
       setCsrf(null);
-      if (handlers.expired) handlers.expired(new ApiError(401, code, "Please log in again."));
+      if (handlers.expired) handlers.expired(new ApiError(401, code, t("session.log_in_again")));
     }
     throw err;
   }
@@ -372,7 +557,12 @@ const Comptoir = (() => {
    * logged in with a usable password; `beforeLogout()`, if given, is awaited before the
    * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
-  function session({ onReady, onLoggedOut, beforeLogout }) {
+  function session({ onReady, onLoggedOut, beforeLogout, onLanguage, words }) {
+    // `words`: the page is marked for applyWords and speaks the person's language; a page not
+    // translated yet (the back office) stays in its English, amounts in the store's locale.
+    const speak = words ? useLanguage : async (code, storeTag) => {
+      if (storeTag !== undefined) setLocale(storeTag || "en");
+    };
     const views = { login: $("login-view"), password: $("password-view"), app: $("app-view") };
     // The till has a forced PIN change too (a one-time PIN opens only that); the back office
     // screens do not: a cashier's PIN opens nothing there.
@@ -384,6 +574,12 @@ const Comptoir = (() => {
     const passwordError = $("password-error");
     const userBox = $("user-box");
     let busy = false;
+    let who = null; // GET /auth/me of whoever is logged in
+
+    /** "lea (cashier)", the role in the screen's words. */
+    function showWho() {
+      if (who) $("user-name").textContent = `${who.username} (${t(`session.role_${who.role}`)})`;
+    }
 
     function showView(name) {
       for (const [key, node] of Object.entries(views)) show(node, key === name);
@@ -402,7 +598,8 @@ const Comptoir = (() => {
 
     async function enter() {
       const me = await api("GET", "/auth/me");
-      $("user-name").textContent = me.username + " (" + me.role + ")";
+      who = me;
+      showWho();
       if (me.must_change_password) {
         showView("password");
         return;
@@ -412,13 +609,17 @@ const Comptoir = (() => {
           showView("pin");
         } else {
           await logout();
-          say(loginError, "Your PIN was set for one use: choose your own at a till first.");
+          say(loginError, t("session.pin_one_use"));
         }
         return;
       }
       const settings = await api("GET", "/settings");
-      setLocale(settings.locale || "en"); // amounts are typed and shown the store's way from now on
       storeSettings = settings;
+      rememberStoreLocale(settings.locale);
+      // The person's own language, else the store's; amounts are typed and shown its way from now on.
+      await speak(me.language, settings.locale || "en");
+      markLanguage();
+      showWho();
       const store = $("store-name");
       if (store) store.textContent = settings.store_name;
       document.title = settings.store_name + " — " + document.title.replace(/^.* — /, "");
@@ -436,7 +637,7 @@ const Comptoir = (() => {
       const username = $("login-username").value.trim();
       const secret = $("login-password").value;
       try {
-        if (!username) throw new ApiError(0, "missing", "Type your user name, or scan your badge.");
+        if (!username) throw new ApiError(0, "missing", t("session.type_user_name"));
         const answer = await api("POST", "/auth/login", { json: credentials(username, secret), noExpiry: true });
         setCsrf(answer.csrf_token);
         $("login-password").value = "";
@@ -444,7 +645,7 @@ const Comptoir = (() => {
       } catch (err) {
         // A name with no secret went as a badge: say what was missing, not "unknown badge".
         const forgot = !secret && err.status === 401;
-        say(loginError, forgot ? "Type your password or PIN, or scan your badge." : err.message);
+        say(loginError, forgot ? t("session.type_secret") : err.message);
         $("login-password").value = "";
         $("login-password").focus();
       } finally {
@@ -460,7 +661,7 @@ const Comptoir = (() => {
       const current = $("password-current").value;
       const fresh = $("password-new").value;
       if (fresh !== $("password-confirm").value) {
-        say(passwordError, "The two new passwords are not the same.");
+        say(passwordError, t("session.passwords_differ"));
         $("password-confirm").focus();
         return;
       }
@@ -485,12 +686,12 @@ const Comptoir = (() => {
         const current = $("pin-current").value;
         const fresh = $("pin-new").value;
         if (!current || !fresh) {
-          say(pinError, "Type the one-time PIN, then the PIN you choose, twice.");
+          say(pinError, t("session.pin_both"));
           $(current ? "pin-new" : "pin-current").focus();
           return;
         }
         if (fresh !== $("pin-confirm").value) {
-          say(pinError, "The two new PINs are not the same.");
+          say(pinError, t("session.pins_differ"));
           $("pin-confirm").focus();
           return;
         }
@@ -523,10 +724,32 @@ const Comptoir = (() => {
         /* the session may be gone already; the screen still goes back to login */
       }
       setCsrf(null);
+      await speak(null); // the next person starts in the store's language
       if (onLoggedOut) onLoggedOut();
       // The next person may scan a badge into the user-name field: it starts empty.
       $("login-username").value = "";
       showView("login");
+    }
+
+    // The language menu (buttons .lang-choice with data-lang): the person's own choice, kept
+    // with their account (POST /auth/language) and applied at once, the screen as it was.
+    const choices = typeof document === "undefined" ? [] : [...document.querySelectorAll(".lang-choice")];
+    function markLanguage() {
+      for (const button of choices) button.setAttribute("aria-pressed", String(button.dataset.lang === language));
+    }
+    for (const button of choices) {
+      button.addEventListener("click", async () => {
+        const code = button.dataset.lang;
+        try {
+          await api("POST", "/auth/language", { json: { language: code } });
+        } catch (err) {
+          return; // not kept (the session ended…): the screen stays as it is
+        }
+        await speak(code);
+        markLanguage();
+        showWho();
+        if (onLanguage) onLanguage(code);
+      });
     }
 
     const logoutButton = $("logout");
@@ -538,7 +761,7 @@ const Comptoir = (() => {
       for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
       if (onLoggedOut) onLoggedOut();
       showView("login");
-      say(loginError, err.message || "The session ended; log in again.");
+      say(loginError, err.message || t("session.session_ended"));
     };
     handlers.mustChange = () => showView("password");
     handlers.mustChangePin = () => {
@@ -546,7 +769,10 @@ const Comptoir = (() => {
     };
 
     async function start() {
+      // The login screen speaks the store's language, as this screen last learnt it.
+      const ready = words ? useLanguage(null, rememberedStoreLocale()) : null;
       if (!csrf()) {
+        await ready;
         showView("login");
         return;
       }
@@ -567,6 +793,8 @@ const Comptoir = (() => {
     ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session, credentials,
     exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
     readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
+    LANGUAGES, languageOf, localeFor, setWords, t, applyWords, useLanguage, language: language_,
+    rememberLanguage, rememberedLanguage,
   };
 })();
 

@@ -15,4 +15,6 @@ export const {
   ApiError, $, api, el, show, say, uuid, openDialog, closeDialog, session, credentials,
   exponent, formatAmount, money, parseAmount, formatPercent, parsePercent, setCsrf,
   readAmount, formatLocal, moneyLocal, setLocale, locale, settings,
+  LANGUAGES, languageOf, localeFor, setWords, t, applyWords, useLanguage, language,
+  rememberLanguage, rememberedLanguage,
 } = C;

@@ -6,6 +6,8 @@
 // the till shows (typed in, or opened as /display?code=123456), and keeps the display-only
 // cookie it gets for it. When the till unpairs it, the code entry comes back.
 
+import C from "./comptoir.js";
+
 const $ = (id) => document.getElementById(id);
 
 function setText(id, text) {
@@ -51,11 +53,7 @@ export function render(view) {
 }
 
 const CODE = /^[0-9]{6}$/;
-const PAIR_WORDS = {
-  400: "Type the 6 digits the till shows.",
-  401: "That code is wrong, used or expired. Ask the till for a new one.",
-  429: "Too many wrong codes. Wait a minute, then try again.",
-};
+const PAIR_WORDS = { 400: "display.code_digits", 401: "display.code_wrong", 429: "display.too_many_codes" };
 let source = null;
 
 function showPairing(message) {
@@ -81,11 +79,12 @@ async function pair(code) {
       cache: "no-store",
     });
   } catch (e) {
-    showPairing("The till cannot be reached. Check it is running, then try again.");
+    const said = C.t("display.till_unreachable");
+    showPairing(said === "display.till_unreachable" ? UNREACHABLE : said);
     return false;
   }
   if (answer.status === 201) return true;
-  showPairing(PAIR_WORDS[answer.status] || `The till refused the code (HTTP ${answer.status}).`);
+  showPairing(PAIR_WORDS[answer.status] ? C.t(PAIR_WORDS[answer.status]) : C.t("display.code_refused", { status: answer.status }));
   return false;
 }
 
@@ -109,7 +108,9 @@ function connect() {
   source = new EventSource("/api/v1/display/stream");
   source.addEventListener("sale", (event) => {
     $("connection").hidden = true;
-    render(JSON.parse(event.data));
+    const view = JSON.parse(event.data);
+    speak(view.language);
+    render(view);
   });
   source.addEventListener("open", () => {
     $("connection").hidden = true;
@@ -127,7 +128,7 @@ $("pairing-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const code = $("pairing-code").value.replace(/\s/g, "");
   if (!CODE.test(code)) {
-    showPairing(PAIR_WORDS[400]);
+    showPairing(C.t(PAIR_WORDS[400]));
     return;
   }
   $("pairing-submit").disabled = true;
@@ -140,7 +141,21 @@ $("pairing-form").addEventListener("submit", async (event) => {
   connect();
 });
 
+// The display speaks the store's language (each view says which), not the cashier's: the
+// customer did not choose it. Until the first view, the language this browser last showed.
+let spoken = null;
+async function speak(language) {
+  if (!language || language === spoken) return;
+  spoken = language;
+  C.rememberLanguage(language);
+  await C.useLanguage(language);
+}
+
+// What the display must still say when not even its words could be fetched (en.json's text).
+const UNREACHABLE = "The till cannot be reached. Check it is running, then try again.";
+
 async function start() {
+  await speak(C.rememberedLanguage() || "en");
   const code = new URLSearchParams(window.location.search).get("code");
   if (code !== null) {
     // Spent or not, the code leaves the address bar and the history.

@@ -17,12 +17,12 @@ export function setupDisplayPairing(C) {
   let codeShown = null; // {code, expires_at} on screen, until the display spends it
   let pairedAt = null; // when the display paired, as last heard: a new time is a new pairing
 
-  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = (iso) => new Date(iso).toLocaleTimeString(C.locale(), { hour: "2-digit", minute: "2-digit" });
 
   function showState(state) {
     const words = state.paired
-      ? `A customer display is paired with this till since ${time(state.paired_at)} (by ${state.paired_by}).`
-      : "No customer display is paired with this till.";
+      ? C.t("till.display_paired_since", { time: time(state.paired_at), name: state.paired_by })
+      : C.t("till.no_display_paired");
     say($("display-state"), words);
     C.show($("display-unpair"), state.paired);
   }
@@ -32,7 +32,7 @@ export function setupDisplayPairing(C) {
     C.show($("display-code-box"), !!given);
     $("display-code").textContent = given ? `${given.code.slice(0, 3)} ${given.code.slice(3)}` : "";
     $("display-code-until").textContent = given
-      ? `Valid once, until ${time(given.expires_at)} — on the display, open /display and type it, or open /display?code=${given.code}`
+      ? C.t("till.pairing_code_valid", { time: time(given.expires_at), code: given.code })
       : "";
   }
 
@@ -46,10 +46,10 @@ export function setupDisplayPairing(C) {
     }
     if (codeShown && state.paired && state.paired_at !== pairedAt) {
       showCode(null); // the display spent it
-      say($("display-done"), "The customer display is paired.");
+      say($("display-done"), C.t("till.display_paired"));
     } else if (codeShown && state.code_expires_at === null) {
       showCode(null);
-      say($("display-error"), "The code expired: press New pairing code for another.");
+      say($("display-error"), C.t("till.pairing_code_expired"));
     }
     pairedAt = state.paired_at;
     showState(state);
@@ -82,7 +82,7 @@ export function setupDisplayPairing(C) {
     }
     showCode(null);
     watch(false);
-    say($("display-done"), "The customer display is unpaired; it asks for a code again.");
+    say($("display-done"), C.t("till.display_unpaired"));
     await refresh();
     $("display-code-button").focus();
   }

@@ -27,7 +27,7 @@ export function approvalBox(prefix) {
       if (box.hidden) return {};
       const username = $(`${prefix}-approval-username`).value.trim();
       const password = $(`${prefix}-approval-password`).value;
-      if (!username) throw new C.ApiError(0, "approval_missing", APPROVAL_MISSING);
+      if (!username) throw new C.ApiError(0, "approval_missing", C.t(APPROVAL_MISSING));
       try {
         const credentials = C.credentials(username, password);
         const granted = await api("POST", "/auth/approve", { json: { ...credentials, permission } });

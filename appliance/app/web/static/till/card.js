@@ -1,6 +1,6 @@
 /* The till: the card tender (the card network's answer, declines, a payment still being checked). */
 
-import C, { $, api, say } from "../comptoir.js";
+import C, { $, api, say, t } from "../comptoir.js";
 import { state, tenderKey } from "./state.js";
 import { DECLINES } from "./constants.js";
 import { amountError, completed } from "./payment.js";
@@ -10,7 +10,7 @@ import { SHIFT_WORDS } from "./shifts.js";
 export function openCard(amount) {
   if ($("card-button").disabled) return;
   const due = state.sale.totals.due;
-  $("card-due").textContent = C.money(due, state.currency);
+  $("card-due").textContent = C.moneyLocal(due, state.currency);
   $("card-amount").value = C.formatAmount(amount && amount < due ? amount : due, state.currency).replace(/,/g, "");
   $("card-number").value = "";
   $("card-month").value = "";
@@ -22,7 +22,8 @@ export function openCard(amount) {
 function cardWords(err) {
   if (err.code === "card_declined") {
     const code = (/\(([a-z_]+)\)/.exec(err.message) || [])[1];
-    return `Card declined: ${DECLINES[code] || (code ? code.replace(/_/g, " ") : "no reason given")}. Nothing was charged.`;
+    const why = DECLINES[code] ? t(DECLINES[code]) : code ? code.replace(/_/g, " ") : t("till.decline_no_reason");
+    return t("till.card_declined", { why });
   }
   return err.message;
 }
@@ -37,7 +38,7 @@ export function wire() {
     const due = state.sale.totals.due;
     if (amount === null || amount <= 0 || amount > due) {
       say($("card-error"), amount === null ? amountError(amountText)
-        : `The card amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
+        : t("till.card_amount_range", { due: C.moneyLocal(due, state.currency) }));
       $("card-amount").focus();
       return;
     }
@@ -45,24 +46,24 @@ export function wire() {
     const month = $("card-month").value.trim();
     const year = $("card-year").value.trim();
     if (!/^\d{12,19}$/.test(number)) {
-      say($("card-error"), "Type the card number: 12 to 19 digits.");
+      say($("card-error"), t("till.card_number_digits"));
       $("card-number").focus();
       return;
     }
     if (!/^\d{1,2}$/.test(month) || Number(month) < 1 || Number(month) > 12) {
-      say($("card-error"), "The expiry month is 1 to 12.");
+      say($("card-error"), t("till.expiry_month_range"));
       $("card-month").focus();
       return;
     }
     if (!/^\d{2}(\d{2})?$/.test(year)) {
-      say($("card-error"), "The expiry year is 2 or 4 digits.");
+      say($("card-error"), t("till.expiry_year_digits"));
       $("card-year").focus();
       return;
     }
     const fullYear = year.length === 2 ? 2000 + Number(year) : Number(year);
     state.busy = true;
     say($("card-error"), "");
-    say($("card-progress"), `Asking the card network for ${C.money(amount, state.currency)}…`);
+    say($("card-progress"), t("till.asking_card_network", { amount: C.moneyLocal(amount, state.currency) }));
     for (const b of $("card-dialog").querySelectorAll("button")) b.disabled = true;
     const key = tenderKey("card", amount);
     try {
@@ -73,15 +74,15 @@ export function wire() {
       state.tender = null;
       $("card-number").value = "";
       const got = sale.card ? sale.card.approved_amount : amount;
-      const last4 = sale.card && sale.card.last4 ? ` (card ending ${sale.card.last4})` : "";
+      const last4 = sale.card && sale.card.last4 ? t("till.card_ending", { last4: sale.card.last4 }) : "";
       if (sale.status === "completed") {
         C.closeDialog($("card-dialog"));
         await completed(sale);
       } else {
         setSale(sale);
-        $("card-due").textContent = C.money(sale.totals.due, state.currency);
+        $("card-due").textContent = C.moneyLocal(sale.totals.due, state.currency);
         $("card-amount").value = C.formatAmount(sale.totals.due, state.currency).replace(/,/g, "");
-        say($("card-progress"), `${fmt(got)} approved${last4}; ${C.money(sale.totals.due, state.currency)} still due.`);
+        say($("card-progress"), t("till.card_approved_part", { amount: fmt(got), card: last4, due: C.moneyLocal(sale.totals.due, state.currency) }));
       }
     } catch (err) {
       // payment_pending: the outcome is unknown; a retry must keep the same key.
@@ -90,7 +91,7 @@ export function wire() {
       }
       if (err.status !== 0) $("card-number").value = ""; // no card number left on screen
       say($("card-progress"), "");
-      say($("card-error"), SHIFT_WORDS[err.code] || cardWords(err));
+      say($("card-error"), SHIFT_WORDS[err.code] ? t(SHIFT_WORDS[err.code]) : cardWords(err));
       if (err.code === "sale_paid" || err.code === "payment_pending") await reload();
     } finally {
       state.busy = false;

@@ -41,7 +41,7 @@ export function forgetExtras(id) {
 }
 
 export function pointsWords(c) {
-  return `${c.points} point${c.points === 1 ? "" : "s"}, worth ${C.money(c.points_value, state.currency)}`;
+  return C.t(c.points === 1 ? "till.one_point_worth" : "till.points_worth", { count: c.points, value: C.moneyLocal(c.points_value, state.currency) });
 }
 
 export function renderCustomer() {
@@ -91,7 +91,7 @@ export function openCustomer() {
 function renderCustomerCurrent() {
   const c = state.customer;
   C.show($("customer-current"), !!c);
-  if (c) $("customer-current-text").textContent = `On this sale: ${c.name}, ${pointsWords(c)}.`;
+  if (c) $("customer-current-text").textContent = C.t("till.on_this_sale", { name: c.name, points: pointsWords(c) });
 }
 
 function showEnrol(open) {
@@ -122,7 +122,8 @@ async function attachCustomer(id, name, card = null) {
     setSale(answer);
     setCustomer(customer);
     C.closeDialog($("customer-dialog"));
-    announce(customer ? `${customer.name} named on the sale: ${pointsWords(customer)}.` : `${name || "The customer"} taken off the sale.`);
+    announce(customer ? C.t("till.named_on_sale", { name: customer.name, points: pointsWords(customer) })
+      : C.t("till.taken_off_sale", { name: name || C.t("till.the_customer") }));
   } catch (err) {
     say($("customer-error"), err.message);
   } finally {
@@ -142,13 +143,13 @@ export async function showPointsEarned(sale) {
     const mine = history.purchases.find((p) => p.sale_id === sale.id);
     const earned = mine ? mine.points_earned : 0;
     setCustomer(fresh);
-    $("loyalty-note").textContent = `${fresh.name} earned ${earned} point${earned === 1 ? "" : "s"}; ` +
-      `balance ${pointsWords(fresh)}.`;
+    $("loyalty-note").textContent = C.t(earned === 1 ? "till.earned_one_point" : "till.earned_points",
+      { name: fresh.name, count: earned, balance: pointsWords(fresh) });
     C.show($("loyalty-note"), true);
-    announce(`${fresh.name} earned ${earned} points.`);
+    announce(C.t("till.announce_earned", { name: fresh.name, count: earned }));
   } catch (e) {
     if (still()) {
-      $("loyalty-note").textContent = `Points for ${c.name} could not be read: ${e.message}`;
+      $("loyalty-note").textContent = C.t("till.points_not_read", { name: c.name, why: e.message });
       C.show($("loyalty-note"), true);
     }
   }
@@ -165,7 +166,7 @@ export function wire() {
     say($("customer-error"), "");
     say($("customer-done"), "");
     if (!q) {
-      say($("customer-error"), "Type a phone number, an email or the start of a name.");
+      say($("customer-error"), C.t("till.type_phone_email_name"));
       $("customer-q").focus();
       return;
     }
@@ -176,7 +177,7 @@ export function wire() {
       const body = $("customer-body");
       body.replaceChildren();
       for (const c of found.customers) {
-        const pick = el("button", { type: "button", class: "primary", "aria-label": `Name ${c.name} on the sale` }, "Choose");
+        const pick = el("button", { type: "button", class: "primary", "aria-label": C.t("till.name_on_sale", { name: c.name }) }, C.t("till.choose"));
         pick.addEventListener("click", () => attachCustomer(c.id, c.name, found.by_card ? q : null));
         body.append(el("tr", {},
           el("td", {}, c.name),
@@ -208,7 +209,7 @@ export function wire() {
     if (state.busy) return;
     const name = $("customer-new-name").value.trim();
     if (!name) {
-      say($("customer-error"), "Type the customer's name.");
+      say($("customer-error"), C.t("till.type_customer_name"));
       $("customer-new-name").focus();
       return;
     }

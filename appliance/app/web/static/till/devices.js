@@ -1,7 +1,7 @@
 /* The till: status of the network (this screen's reach of the service) and of the printer,
  * and the customer display's pairing (pairing.js). */
 
-import C, { $, api } from "../comptoir.js";
+import C, { $, api, t } from "../comptoir.js";
 import { setupDisplayPairing } from "../pairing.js";
 import { state } from "./state.js";
 import { announce } from "./sale.js";
@@ -17,9 +17,9 @@ async function checkNetwork() {
   const timer = setTimeout(() => controller.abort(), 4000);
   try {
     const answer = await fetch("/healthz", { cache: "no-store", signal: controller.signal });
-    setStatus("net-status", "net-text", answer.ok ? "ok" : "bad", answer.ok ? "Network: online" : "Network: service not ready");
+    setStatus("net-status", "net-text", answer.ok ? "ok" : "bad", answer.ok ? t("till.network_online") : t("till.network_not_ready"));
   } catch (e) {
-    setStatus("net-status", "net-text", "bad", "Network: offline");
+    setStatus("net-status", "net-text", "bad", t("till.network_offline"));
   } finally {
     clearTimeout(timer);
   }
@@ -35,29 +35,29 @@ export async function checkPrinter() {
     const waiting = (p.jobs || []).length;
     $("printer-count").textContent = String(waiting);
     C.show($("printer-button"), waiting > 0 || !!p.problem);
-    let words = "ready";
+    let words = t("till.printer_ready");
     let mood = "ok";
     if (p.configured === false) {
-      words = "none set up";
+      words = t("till.printer_none");
       mood = "unknown";
     } else if (p.problem) {
       words = String(p.problem);
       mood = "bad";
     } else if (p.pending > 0) {
-      words = `${p.pending} receipt${p.pending === 1 ? "" : "s"} waiting`;
+      words = t(p.pending === 1 ? "till.printer_one_waiting" : "till.printer_waiting", { count: p.pending });
       mood = "warn";
     } else if (p.running === false) {
-      words = "not running";
+      words = t("till.printer_not_running");
       mood = "bad";
     }
-    setStatus("printer-status", "printer-text", mood, `Printer: ${words}`);
+    setStatus("printer-status", "printer-text", mood, t("till.printer_status", { status: words }));
     C.show($("printer-status"), true);
   } catch (err) {
     if (err.status === 404 || err.status === 405) {
       state.printer = false; // this build has no printer route
       C.show($("printer-status"), false);
     } else if (err.status !== 401) {
-      setStatus("printer-status", "printer-text", "bad", "Printer: status unknown");
+      setStatus("printer-status", "printer-text", "bad", t("till.printer_unknown"));
       C.show($("printer-status"), true);
     }
   }
@@ -82,5 +82,5 @@ export function showNotice(message) {
 export function wire() {
   setupDisplayPairing(C); // the "Pair display" button and its dialog
   window.addEventListener("online", checkNetwork);
-  window.addEventListener("offline", () => setStatus("net-status", "net-text", "bad", "Network: offline"));
+  window.addEventListener("offline", () => setStatus("net-status", "net-text", "bad", t("till.network_offline")));
 }

@@ -16,10 +16,10 @@ export function openDiscount(order) {
   state.discountFor = order ? { order: true } : { line: line.line };
   discountApproval.reset();
   const current = order ? sale.order_discount : line.line_discount;
-  $("discount-title").textContent = order ? "Discount the whole sale" : "Discount this line";
+  $("discount-title").textContent = order ? C.t("till.discount_the_whole_sale") : C.t("till.discount_this_line");
   $("discount-target").textContent = order
-    ? `${liveLines(sale).length} item line(s), subtotal ${fmt(sale.totals.subtotal)}`
-    : `Line ${line.line}: ${line.name} × ${line.quantity} = ${fmt(line.amount)}`;
+    ? C.t("till.discount_lines", { count: liveLines(sale).length, subtotal: fmt(sale.totals.subtotal) })
+    : C.t("till.void_what", { line: line.line, name: line.name, quantity: line.quantity, amount: fmt(line.amount) });
   const kind = current ? current.kind : "percent";
   $(kind === "percent" ? "discount-percent" : "discount-amount").checked = true;
   $("discount-value").value = current
@@ -38,8 +38,9 @@ function discountKind() {
 function discountHint() {
   const limit = state.me && state.me.role && state.limits ? state.limits[state.me.role] : null;
   $("discount-hint").textContent = discountKind() === "percent"
-    ? "Percent off, e.g. 10 or 12.5." + (limit !== null && limit !== undefined ? ` Over ${limit} % needs a supervisor.` : " Over your role's limit needs a supervisor.")
-    : `An amount in ${state.currency} off, e.g. 2.00.`;
+    ? C.t("till.percent_off_hint") + " " + (limit !== null && limit !== undefined
+      ? C.t("till.over_limit_needs_supervisor", { limit }) : C.t("till.over_role_limit_needs_supervisor"))
+    : C.t("till.amount_off_hint", { currency: state.currency });
 }
 
 function discountPath() {
@@ -60,8 +61,8 @@ export function wire() {
     const value = kind === "percent" ? C.parsePercent(text) : C.parseAmount(text, state.currency);
     if (value === null || value <= 0 || (kind === "percent" && value > 10000)) {
       say($("discount-error"), kind === "percent"
-        ? `“${text}” is not a percentage between 0 and 100 (at most two decimals).`
-        : value === 0 ? "The discount must be more than 0." : amountError(text));
+        ? C.t("till.not_a_percentage", { text })
+        : value === 0 ? C.t("till.discount_more_than_zero") : amountError(text));
       $("discount-value").focus();
       return;
     }
@@ -74,7 +75,7 @@ export function wire() {
     state.busy = false;
     if (!sale) return;
     setSale(sale);
-    announce(`Discount given. Total ${fmt(sale.totals.total)}.`);
+    announce(C.t("till.announce_discount_given", { total: fmt(sale.totals.total) }));
     C.closeDialog($("discount-dialog"));
   });
 
@@ -84,7 +85,7 @@ export function wire() {
     try {
       const sale = await api("DELETE", discountPath());
       setSale(sale);
-      announce(`Discount removed. Total ${fmt(sale.totals.total)}.`);
+      announce(C.t("till.announce_discount_removed", { total: fmt(sale.totals.total) }));
       C.closeDialog($("discount-dialog"));
     } catch (err) {
       say($("discount-error"), err.message);

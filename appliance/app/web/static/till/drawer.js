@@ -19,7 +19,7 @@ export function openNoSale() {
   $("nosale-submit").disabled = false;
   C.openDialog($("nosale-dialog"), $("nosale-reason"));
   if (state.me && !state.me.permissions.includes("no_sale")) {
-    nosaleApproval.ask(`The ${state.me.role} role may not open the drawer without a sale; a supervisor can approve it.`);
+    nosaleApproval.ask(C.t("till.role_may_not_no_sale", { role: C.t(`session.role_${state.me.role}`) }));
     $("nosale-reason").focus();
   }
 }
@@ -38,27 +38,28 @@ export function openReprint() {
   if (state.busy || !state.lastSale) return;
   reprintApproval.reset();
   say($("reprint-done"), "");
-  $("reprint-sale").textContent = `Receipt ${state.lastSale.receipt || "of sale " + state.lastSale.id}`;
+  $("reprint-sale").textContent = state.lastSale.receipt
+    ? C.t("till.receipt_number_of", { number: state.lastSale.receipt }) : C.t("till.receipt_of_sale", { id: state.lastSale.id });
   C.openDialog($("reprint-dialog"), $("reprint-submit"));
   if (state.me && !state.me.permissions.includes("reprint")) {
-    reprintApproval.ask(`The ${state.me.role} role may not reprint receipts; a supervisor can approve it.`);
+    reprintApproval.ask(C.t("till.role_may_not_reprint", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 
-const JOB_KINDS = { receipt: "Receipt", copy: "Receipt copy", report: "Report", test: "Test page", gift_card: "Gift card slip" };
+const JOB_KINDS = { receipt: "till.job_receipt", copy: "till.job_copy", report: "till.job_report", test: "till.job_test", gift_card: "till.job_gift_card" };
 
 function renderPrinterJobs() {
   const info = state.printerInfo || { jobs: [] };
-  $("printer-problem").textContent = info.problem ? `Printer problem: ${info.problem}` :
-    info.pending ? `${info.pending} waiting to print.` : "The printer is ready.";
+  $("printer-problem").textContent = info.problem ? C.t("till.printer_problem", { problem: info.problem }) :
+    info.pending ? C.t("till.waiting_to_print", { count: info.pending }) : C.t("till.printer_is_ready");
   const body = $("printer-body");
   body.replaceChildren();
   for (const job of info.jobs || []) {
-    const button = el("button", { type: "button", class: "danger", "aria-label": `Cancel print job ${job.id}` }, "Cancel stuck job");
+    const button = el("button", { type: "button", class: "danger", "aria-label": C.t("till.cancel_print_job", { id: job.id }) }, C.t("till.cancel_stuck_job"));
     button.addEventListener("click", () => cancelJob(job.id));
     body.append(el("tr", {},
       el("td", {}, String(job.id)),
-      el("td", {}, `${JOB_KINDS[job.kind] || job.kind}${job.sale_id ? ` (sale ${job.sale_id})` : ""}`),
+      el("td", {}, (JOB_KINDS[job.kind] ? C.t(JOB_KINDS[job.kind]) : job.kind) + (job.sale_id ? C.t("till.of_sale", { id: job.sale_id }) : "")),
       el("td", { class: "num" }, String(job.attempts)),
       el("td", {}, job.last_error || "—"),
       el("td", {}, button)));
@@ -76,7 +77,7 @@ export async function openPrinterQueue() {
   renderPrinterJobs();
   C.openDialog($("printer-dialog"), $("printer-body").querySelector("button") || $("printer-dialog").querySelector(".close-dialog"));
   if (state.me && !state.me.permissions.includes("reprint") && (state.printerInfo || {}).pending) {
-    printerApproval.ask(`Only a supervisor may cancel a print job; the ${state.me.role} role needs their approval.`);
+    printerApproval.ask(C.t("till.only_supervisor_cancels_job", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 
@@ -90,7 +91,7 @@ async function cancelJob(id) {
   state.busy = false;
   if (!answer) return;
   printerApproval.reset();
-  say($("printer-done"), `Print job ${answer.job} cancelled.`);
+  say($("printer-done"), C.t("till.print_job_cancelled", { id: answer.job }));
   await checkPrinter();
   renderPrinterJobs();
   $("printer-dialog").querySelector(".close-dialog").focus();
@@ -107,7 +108,7 @@ export function wire() {
     if (state.busy) return;
     const reason = $("nosale-reason").value.trim();
     if (reason.length < 3) {
-      say($("nosale-error"), "Say why the drawer opens (3 characters or more).");
+      say($("nosale-error"), C.t("till.say_why_drawer"));
       $("nosale-reason").focus();
       return;
     }
@@ -119,9 +120,9 @@ export function wire() {
     state.busy = false;
     if (!answer) return;
     nosaleApproval.reset();
-    const by = answer.approved_by ? `, approved by ${answer.approved_by}` : "";
-    say($("nosale-done"), `Drawer opened${by}.`);
-    announce("Drawer opened.");
+    say($("nosale-done"), answer.approved_by
+      ? C.t("till.drawer_opened_approved", { name: answer.approved_by }) : C.t("till.drawer_opened"));
+    announce(C.t("till.drawer_opened"));
     $("nosale-dialog").querySelector(".close-dialog").focus();
   });
 
@@ -136,8 +137,8 @@ export function wire() {
     state.busy = false;
     if (!answer) return;
     reprintApproval.reset();
-    say($("reprint-done"), `A copy of receipt ${state.lastSale.receipt} is printing (job ${answer.job}).`);
-    announce("Copy sent to the printer.");
+    say($("reprint-done"), C.t("till.copy_printing", { number: state.lastSale.receipt, job: answer.job }));
+    announce(C.t("till.copy_sent"));
     $("reprint-dialog").querySelector(".close-dialog").focus();
     checkPrinter();
   });

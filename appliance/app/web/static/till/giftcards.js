@@ -20,7 +20,7 @@ export function openGiftSell() {
 function giftSellKind() {
   const topUp = $("giftsell-topup").checked;
   C.show($("giftsell-code-box"), topUp);
-  $("giftsell-title").textContent = topUp ? "Top up a gift card" : "Sell a gift card";
+  $("giftsell-title").textContent = topUp ? C.t("till.top_up_a_gift_card") : C.t("till.sell_a_gift_card");
 }
 
 /** The numbers of the cards this sale sold or topped up (lines voided since are left out). */
@@ -30,8 +30,8 @@ export function showCardsIssued(sale) {
   const list = $("cards-issued-list");
   list.replaceChildren();
   for (const c of cards) {
-    list.append(el("li", {}, c.kind === "top_up" ? "Topped up " : "New card ",
-      el("strong", { class: "card-code" }, c.code), `: ${C.money(c.amount, state.currency)} loaded`));
+    list.append(el("li", {}, (c.kind === "top_up" ? C.t("till.topped_up") : C.t("till.new_card")) + " ",
+      el("strong", { class: "card-code" }, c.code), C.t("till.amount_loaded", { amount: C.moneyLocal(c.amount, state.currency) })));
   }
   C.show($("cards-issued"), cards.length > 0);
 }
@@ -53,12 +53,12 @@ export function wire() {
     const text = $("giftsell-amount").value.trim();
     const amount = C.parseAmount(text, state.currency);
     if (topUp && !code) {
-      say($("giftsell-error"), "Type or scan the number of the card to top up.");
+      say($("giftsell-error"), C.t("till.type_card_to_top_up"));
       $("giftsell-code").focus();
       return;
     }
     if (amount === null || amount <= 0) {
-      say($("giftsell-error"), amount === 0 ? "The amount must be more than 0." : amountError(text));
+      say($("giftsell-error"), amount === 0 ? C.t("till.amount_more_than_zero") : amountError(text));
       $("giftsell-amount").focus();
       return;
     }
@@ -83,7 +83,7 @@ export function wire() {
         saveExtras();
       }
       C.closeDialog($("giftsell-dialog"));
-      announce(`${topUp ? "Gift card top-up" : "Gift card"} of ${fmt(amount)} added. Total ${fmt(answer.totals.total)}.`);
+      announce(C.t(topUp ? "till.announce_top_up_added" : "till.announce_gift_card_added", { amount: fmt(amount), total: fmt(answer.totals.total) }));
     } catch (err) {
       say($("giftsell-error"), err.message);
     } finally {

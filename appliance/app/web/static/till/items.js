@@ -26,7 +26,7 @@ function showTab(index, { focus = false } = {}) {
   panel.replaceChildren(...current.products.map((p) => el("button", {
     type: "button", class: "item-button", "data-sku": p.sku,
   }, el("span", { class: "item-name" }, p.name), el("span", { class: "item-price" }, priceWords(p)))));
-  if (!current.products.length) panel.append(el("p", { class: "empty-small" }, "No items on this tab."));
+  if (!current.products.length) panel.append(el("p", { class: "empty-small" }, C.t("till.no_items_on_tab")));
   if (focus) tabs[index].focus();
 }
 
@@ -72,7 +72,7 @@ export function wire() {
     await pickProduct(product);
     const error = $("sale-error").hidden ? "" : $("sale-error").textContent;
     if (error) say($("items-error"), error);
-    else if (state.sale) say($("items-done"), `${product.name} added. Total ${fmt(state.sale.totals.total)}.`);
+    else if (state.sale) say($("items-done"), C.t("till.item_added", { name: product.name, total: fmt(state.sale.totals.total) }));
     if ($("items-dialog").open) button.focus();
   });
 

@@ -9,13 +9,14 @@ function buildKeypad(pad) {
   const keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3",
     decimal ? "." : "clear", "0", "back"];
   if (decimal) keys.push("clear", "00");
-  const labels = { back: ["⌫", "Delete last digit"], clear: ["C", "Clear"] };
+  const labels = { back: ["⌫", "till.delete_last_digit"], clear: ["C", "till.clear"] };
   for (const key of keys) {
     const [text, label] = labels[key] || [key, null];
     const button = el("button", {
       type: "button",
       class: "key" + (key === "clear" && decimal ? " key-wide" : ""),
-      "aria-label": label,
+      "aria-label": label ? C.t(label) : null,
+      "data-words-label": label,
       "data-key": key,
     }, text);
     button.addEventListener("mousedown", (e) => e.preventDefault()); // the field keeps the focus

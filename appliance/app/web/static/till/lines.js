@@ -1,7 +1,7 @@
 /* The till: what every dialog does when it closes (messages and passwords cleared, the scan field
  * focused again), and the quantity, void and cancel-the-sale dialogs. */
 
-import C, { $, api, say } from "../comptoir.js";
+import C, { $, api, say, t } from "../comptoir.js";
 import { state } from "./state.js";
 import { APPROVAL_MISSING } from "./constants.js";
 import { forgetExtras } from "./customers.js";
@@ -11,7 +11,7 @@ import { announce, fmt, focusScan, newSale, selectedLine, setSale } from "./sale
 export function openQuantity() {
   const line = selectedLine();
   if ($("qty-button").disabled || !line) return;
-  $("qty-item").textContent = `${line.name} — now ${line.quantity}`;
+  $("qty-item").textContent = t("till.quantity_now", { name: line.name, quantity: line.quantity });
   $("qty-input").value = "";
   C.openDialog($("qty-dialog"), $("qty-input"));
 }
@@ -22,22 +22,22 @@ export function openVoid() {
   if ($("void-button").disabled || !line) return;
   state.voidApproval = false;
   C.show($("approval-fields"), false);
-  $("void-title").textContent = "Void this line?";
-  $("void-confirm").textContent = "Void line";
-  $("void-item").textContent = `Line ${line.line}: ${line.name} × ${line.quantity} = ${fmt(line.amount)}`;
+  $("void-title").textContent = t("till.void_this_line");
+  $("void-confirm").textContent = t("till.void_line");
+  $("void-item").textContent = t("till.void_what", { line: line.line, name: line.name, quantity: line.quantity, amount: fmt(line.amount) });
   $("approval-username").value = "";
   $("approval-password").value = "";
   C.openDialog($("void-dialog"), $("void-confirm"));
   if (state.me && !state.me.permissions.includes("void_line")) {
-    askApproval(`The ${state.me.role} role may not void lines; a supervisor can approve it.`);
+    askApproval(t("till.role_may_not_void", { role: C.t(`session.role_${state.me.role}`) }));
   }
 }
 
 function askApproval(why) {
   state.voidApproval = true;
-  $("void-title").textContent = "Supervisor approval needed";
+  $("void-title").textContent = t("till.supervisor_approval_needed");
   $("approval-why").textContent = why;
-  $("void-confirm").textContent = "Approve and void";
+  $("void-confirm").textContent = t("till.approve_and_void");
   C.show($("approval-fields"), true);
   $("approval-username").focus();
 }
@@ -66,7 +66,7 @@ export function wire() {
     const line = selectedLine();
     const text = $("qty-input").value.trim();
     if (!/^\d{1,5}$/.test(text)) {
-      say($("qty-error"), "Type the quantity as a whole number.");
+      say($("qty-error"), t("till.quantity_whole_number"));
       return;
     }
     if (state.busy || !line) return;
@@ -76,7 +76,7 @@ export function wire() {
         json: { quantity: Number(text) },
       });
       setSale(sale);
-      announce(`${line.name}, quantity ${text}. Total ${fmt(sale.totals.total)}.`);
+      announce(t("till.announce_quantity", { name: line.name, quantity: text, total: fmt(sale.totals.total) }));
       C.closeDialog($("qty-dialog"));
     } catch (err) {
       say($("qty-error"), err.message);
@@ -97,7 +97,7 @@ export function wire() {
         const username = $("approval-username").value.trim();
         const password = $("approval-password").value;
         if (!username) {
-          say($("void-error"), APPROVAL_MISSING);
+          say($("void-error"), t(APPROVAL_MISSING));
           return;
         }
         const granted = await api("POST", "/auth/approve", {
@@ -110,7 +110,7 @@ export function wire() {
       }
       const sale = await api("DELETE", `/sales/${state.sale.id}/items/${line.line}`, { headers });
       setSale(sale);
-      announce(`Line ${line.line} voided. Total ${fmt(sale.totals.total)}.`);
+      announce(t("till.announce_voided", { line: line.line, total: fmt(sale.totals.total) }));
       C.closeDialog($("void-dialog"));
     } catch (err) {
       if (err.status === 403 && err.code === "forbidden" && !state.voidApproval) {
@@ -134,7 +134,7 @@ export function wire() {
       forgetExtras(state.sale.id);
       C.closeDialog($("cancel-dialog"));
       newSale();
-      announce("Sale cancelled.");
+      announce(t("till.announce_cancelled"));
     } catch (err) {
       say($("cancel-error"), err.message);
     } finally {

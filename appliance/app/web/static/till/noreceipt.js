@@ -11,7 +11,7 @@ const mayGiveCredit = () => !!(state.me && state.me.permissions.includes("store_
 
 export function creditHint(hint) {
   const allowed = mayGiveCredit();
-  $(hint).textContent = allowed ? "" : "Store credit needs a manager's approval at this till.";
+  $(hint).textContent = allowed ? "" : C.t("till.store_credit_needs_manager");
   C.show($(hint), !allowed);
 }
 
@@ -36,7 +36,7 @@ export function openNoReceipt() {
   $("noreceipt-submit").disabled = false;
   C.openDialog($("noreceipt-dialog"), $("noreceipt-code"));
   if (state.me && !state.me.permissions.includes("return_without_receipt")) {
-    noreceiptApproval.ask(`The ${state.me.role} role may not take returns without a receipt; a supervisor can approve it.`);
+    noreceiptApproval.ask(C.t("till.role_may_not_return_without_receipt", { role: C.t(`session.role_${state.me.role}`) }));
     $("noreceipt-code").focus();
   }
 }
@@ -48,13 +48,13 @@ function renderNoReceipt() {
     const price = el("input", {
       class: "qty-input price-input", inputmode: "decimal", autocomplete: "off", maxlength: "12",
       value: C.formatAmount(item.price, state.currency).replace(/,/g, ""),
-      "aria-label": `Refund price of ${item.product.name} (${state.currency})`,
+      "aria-label": C.t("till.refund_price_of", { name: item.product.name, currency: state.currency }),
     });
     price.addEventListener("input", () => {
       item.priceText = price.value;
     });
     if (item.priceText !== undefined) price.value = item.priceText;
-    const drop = el("button", { type: "button", class: "ghost", "aria-label": `Remove ${item.product.name}` }, "Remove");
+    const drop = el("button", { type: "button", class: "ghost", "aria-label": C.t("till.remove_item", { name: item.product.name }) }, C.t("till.remove"));
     drop.addEventListener("click", () => {
       state.noreceipt.splice(i, 1);
       renderNoReceipt();
@@ -91,12 +91,12 @@ export function wire() {
     const qtyText = $("noreceipt-qty").value.trim() || "1";
     say($("noreceipt-error"), "");
     if (!code) {
-      say($("noreceipt-error"), "Scan or type the item's barcode or SKU.");
+      say($("noreceipt-error"), C.t("till.scan_barcode_or_sku"));
       $("noreceipt-code").focus();
       return;
     }
     if (!/^\d{1,5}$/.test(qtyText) || Number(qtyText) < 1) {
-      say($("noreceipt-error"), "The quantity is a whole number, 1 or more.");
+      say($("noreceipt-error"), C.t("till.quantity_one_or_more"));
       $("noreceipt-qty").focus();
       return;
     }
@@ -104,7 +104,7 @@ export function wire() {
     try {
       const product = await findProduct(code);
       if (!product) {
-        say($("noreceipt-error"), `No item has the code ${code}.`);
+        say($("noreceipt-error"), C.t("till.no_item_has_code", { code }));
         return;
       }
       state.noreceipt.push({ product, quantity: Number(qtyText), price: product.price });
@@ -123,7 +123,7 @@ export function wire() {
     event.preventDefault();
     if (state.busy) return;
     if (!state.noreceipt.length) {
-      say($("noreceipt-error"), "Add the items that come back first.");
+      say($("noreceipt-error"), C.t("till.add_items_back_first"));
       $("noreceipt-code").focus();
       return;
     }
@@ -132,7 +132,7 @@ export function wire() {
       const text = item.priceText === undefined ? null : item.priceText.trim();
       const price = text === null ? item.product.price : C.parseAmount(text, state.currency);
       if (price === null || price > item.product.price) {
-        say($("noreceipt-error"), `${item.product.name}: the refund price is an amount up to the shelf price ${fmt(item.product.price)}.`);
+        say($("noreceipt-error"), C.t("till.refund_price_up_to", { name: item.product.name, price: fmt(item.product.price) }));
         return;
       }
       const line = { sku: item.product.sku, quantity: item.quantity };
@@ -141,7 +141,7 @@ export function wire() {
     }
     const reason = $("noreceipt-reason").value.trim();
     if (reason.length < 3) {
-      say($("noreceipt-error"), "Say why the items come back (3 characters or more).");
+      say($("noreceipt-error"), C.t("till.say_why_back"));
       $("noreceipt-reason").focus();
       return;
     }
@@ -169,10 +169,10 @@ export function wire() {
     noreceiptApproval.reset();
     state.noreceipt = [];
     renderNoReceipt();
-    const amount = C.money(answer.amount, answer.currency || state.currency);
+    const amount = C.moneyLocal(answer.amount, answer.currency || state.currency);
     const done = answer.gift_card
-      ? `Store credit of ${amount} on gift card ${answer.gift_card.code}. Give the customer this number.`
-      : `Refunded ${amount} in cash.`;
+      ? C.t("till.store_credit_given", { amount, code: answer.gift_card.code })
+      : C.t("till.refunded_in_cash", { amount });
     say($("noreceipt-done"), done);
     announce(done);
     $("noreceipt-submit").disabled = true;

@@ -12,8 +12,8 @@ export async function park() {
   try {
     await api("POST", `/sales/${state.sale.id}/park`, { json: {} });
     newSale();
-    announce("Sale parked. Serve the next customer.");
-    showNotice("Sale parked. Resume it from “Parked sales”.");
+    announce(C.t("till.announce_parked"));
+    showNotice(C.t("till.parked_notice"));
     refreshParked();
   } catch (err) {
     showError(err.message);
@@ -25,7 +25,7 @@ export async function park() {
 /** The sales of this till not on screen: parked ones, and open ones nobody parked (a
  * reload, a closed window or a session that ended left them). An empty open sale holds
  * nothing and is left out. Returns {parked, open}, or null when they could not be read. */
-async function refreshParked() {
+export async function refreshParked() {
   try {
     const [parked, open] = await Promise.all([api("GET", "/sales?status=parked"), api("GET", "/sales?status=open")]);
     const onScreen = state.sale && state.sale.status === "open" ? state.sale.id : null;
@@ -33,7 +33,8 @@ async function refreshParked() {
     const n = parked.sales.length + left.length;
     $("parked-count").textContent = n ? String(n) : "";
     C.show($("parked-count"), n > 0);
-    $("parked-button").setAttribute("aria-label", left.length ? `Parked sales (${n}, ${left.length} left open)` : `Parked sales (${n})`);
+    $("parked-button").setAttribute("aria-label", left.length
+      ? C.t("till.parked_sales_count_open", { count: n, open: left.length }) : C.t("till.parked_sales_count", { count: n }));
     return { parked: parked.sales, open: left };
   } catch (err) {
     return null;
@@ -53,23 +54,23 @@ export async function openParked({ intro = false } = {}) {
   body.replaceChildren();
   openBody.replaceChildren();
   if (found === null) {
-    say($("parked-error"), "The parked sales could not be read; try again.");
+    say($("parked-error"), C.t("till.parked_not_read"));
     return;
   }
   C.show($("parked-empty"), found.parked.length === 0);
   C.show($("parked-table"), found.parked.length > 0);
   for (const p of found.parked) {
-    const button = el("button", { type: "button", class: "primary", "aria-label": `Resume sale ${p.id}` }, "Resume");
+    const button = el("button", { type: "button", class: "primary", "aria-label": C.t("till.resume_sale", { id: p.id }) }, C.t("till.resume"));
     button.addEventListener("click", () => resume(p.id));
-    body.append(el("tr", {}, el("td", {}, `Sale ${p.id}`), el("td", {}, clock(p.parked_at)),
+    body.append(el("tr", {}, el("td", {}, C.t("till.sale_number", { id: p.id })), el("td", {}, clock(p.parked_at)),
       el("td", {}, p.parked_by || ""), el("td", { class: "num" }, String(p.lines)),
       el("td", { class: "num" }, p.paid ? fmt(p.paid) : ""), el("td", {}, button)));
   }
   C.show($("open-section"), found.open.length > 0);
   for (const o of found.open) {
-    const button = el("button", { type: "button", class: "primary", "aria-label": `Take up sale ${o.id}` }, "Take up");
+    const button = el("button", { type: "button", class: "primary", "aria-label": C.t("till.take_up_sale", { id: o.id }) }, C.t("till.take_up"));
     button.addEventListener("click", () => takeUp(o.id));
-    openBody.append(el("tr", {}, el("td", {}, `Sale ${o.id}`), el("td", {}, clock(o.opened_at)),
+    openBody.append(el("tr", {}, el("td", {}, C.t("till.sale_number", { id: o.id })), el("td", {}, clock(o.opened_at)),
       el("td", {}, o.cashier || ""), el("td", { class: "num" }, String(o.lines)),
       el("td", { class: "num" }, o.paid ? fmt(o.paid) : ""), el("td", { class: "num" }, fmt(o.due)),
       el("td", {}, button)));
@@ -91,8 +92,8 @@ function showTakenUp(sale, words) {
   showError("");
   setSale(sale, { select: null });
   C.closeDialog($("parked-dialog"));
-  const paid = sale.totals.paid ? ` Paid ${fmt(sale.totals.paid)}, ${fmt(sale.totals.due)} due.` : "";
-  announce(`${words} Total ${fmt(sale.totals.total)}.${paid}`);
+  const paid = sale.totals.paid ? " " + C.t("till.paid_and_due", { paid: fmt(sale.totals.paid), due: fmt(sale.totals.due) }) : "";
+  announce(`${words} ${C.t("till.total_amount", { amount: fmt(sale.totals.total) })}.${paid}`);
   refreshParked();
 }
 
@@ -101,7 +102,7 @@ function showTakenUp(sale, words) {
 async function fromParkedList(act) {
   if (state.busy) return;
   if (screenIsBusy()) {
-    say($("parked-error"), "Park or finish the sale on screen first.");
+    say($("parked-error"), C.t("till.park_or_finish_first"));
     return;
   }
   state.busy = true;
@@ -116,7 +117,7 @@ async function fromParkedList(act) {
 
 function resume(id) {
   return fromParkedList(async () => {
-    showTakenUp(await api("POST", `/sales/${id}/resume`, { json: {} }), `Sale ${id} resumed.`);
+    showTakenUp(await api("POST", `/sales/${id}/resume`, { json: {} }), C.t("till.sale_resumed", { id }));
   });
 }
 
@@ -125,11 +126,11 @@ function takeUp(id) {
   return fromParkedList(async () => {
     const sale = await api("GET", `/sales/${id}`);
     if (sale.status !== "open" || sale.parked) {
-      say($("parked-error"), `Sale ${id} is no longer left open.`);
+      say($("parked-error"), C.t("till.sale_no_longer_open", { id }));
       refreshParked();
       return;
     }
-    showTakenUp(sale, `Sale ${id} is back on screen.`);
+    showTakenUp(sale, C.t("till.sale_back_on_screen", { id }));
   });
 }
 

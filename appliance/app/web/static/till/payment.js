@@ -1,6 +1,6 @@
 /* The till: the cash tender (quick-cash buttons, the due at the coin, change) and a sale completed. */
 
-import C, { $, api, el, say } from "../comptoir.js";
+import C, { $, api, el, say, t } from "../comptoir.js";
 import { saleDone, state, tenderKey } from "./state.js";
 import { showPointsEarned } from "./customers.js";
 import { rememberLast } from "./drawer.js";
@@ -17,7 +17,7 @@ export function cashDue(sale) {
 
 /** Why a typed amount is refused, in the shop's words (common.js readAmount). */
 export function amountError(text) {
-  return C.readAmount(text, state.currency).error || `“${text}” is not an amount in ${state.currency}.`;
+  return C.readAmount(text, state.currency).error || t("till.not_an_amount", { text, currency: state.currency });
 }
 
 /** Exact, then the next round amounts a customer is likely to hand over. */
@@ -39,7 +39,7 @@ function showCashDue(sale) {
   const due = sale.totals.due;
   const cash = cashDue(sale);
   $("pay-due").textContent = C.moneyLocal(due, state.currency) +
-    (cash !== due ? ` (cash ${C.formatLocal(cash, state.currency)})` : "");
+    (cash !== due ? t("till.cash_due_rounded", { amount: C.formatLocal(cash, state.currency) }) : "");
   const quick = $("quick-cash");
   quick.replaceChildren();
   const addQuick = (amount, label) => {
@@ -49,7 +49,7 @@ function showCashDue(sale) {
     button.addEventListener("click", () => tender(amount));
     quick.append(button);
   };
-  if (cash > 0) addQuick(cash, "Exact");
+  if (cash > 0) addQuick(cash, t("till.exact"));
   for (const amount of quickAmounts(cash)) addQuick(amount);
 }
 
@@ -89,8 +89,8 @@ async function tender(amount) {
       setSale(sale);
       showCashDue(sale); // Exact and the notes follow what is still due
       $("pay-input").value = "";
-      say($("pay-error"), `${C.formatLocal(amount, state.currency)} taken; ` +
-        `${C.moneyLocal(sale.totals.due, state.currency)} still due.`);
+      say($("pay-error"), t("till.cash_taken_part", {
+        amount: C.formatLocal(amount, state.currency), due: C.moneyLocal(sale.totals.due, state.currency) }));
       $("pay-input").focus();
     }
   } catch (err) {
@@ -113,14 +113,14 @@ export async function completed(sale) {
   $("change-currency").textContent = state.currency;
   const byMethod = new Map();
   for (const p of sale.payments) byMethod.set(p.method, (byMethod.get(p.method) || 0) + p.tendered);
-  const names = { cash: "Cash received", card: "Card", gift_card: "Gift card", loyalty: "Points" };
+  const names = { cash: t("till.cash_received"), card: t("till.card"), gift_card: t("till.gift_card"), loyalty: t("till.points") };
   const parts = Array.from(byMethod, ([m, v]) => `${names[m] || m} ${local(v)}`);
-  const rounding = sale.rounding ? [`Rounding ${local(sale.rounding)}`] : [];
-  $("change-note").textContent = [...parts, `Total ${local(sale.totals.total)}`, ...rounding].join(" · ");
+  const rounding = sale.rounding ? [t("till.rounding", { amount: local(sale.rounding) })] : [];
+  $("change-note").textContent = [...parts, t("till.total_amount", { amount: local(sale.totals.total) }), ...rounding].join(" · ");
   C.show($("change-box"), true);
   $("receipt-number").textContent = sale.receipt_number || "";
-  $("receipt-text").textContent = "Loading the receipt…";
-  announce(`Sale complete. Change ${C.moneyLocal(sale.change, state.currency)}.`);
+  $("receipt-text").textContent = t("till.loading_receipt");
+  announce(t("till.announce_complete", { change: C.moneyLocal(sale.change, state.currency) }));
   showCardsIssued(sale);
   $("new-sale-button").focus();
   showPointsEarned(sale);
@@ -128,7 +128,7 @@ export async function completed(sale) {
     $("receipt-text").textContent = await api("GET", `/sales/${sale.id}/receipt?format=text`, { text: true });
   } catch (err) {
     $("receipt-text").textContent = "";
-    showError("The sale is complete but the receipt could not be shown: " + err.message);
+    showError(t("till.receipt_not_shown", { why: err.message }));
   }
 }
 
@@ -138,19 +138,18 @@ export function wire() {
     event.preventDefault();
     const text = $("pay-input").value.trim();
     if (!text) {
-      say($("pay-error"), "Type the cash received, or tap a quick-cash amount.");
+      say($("pay-error"), t("till.type_cash_received"));
       return;
     }
     const amount = C.parseAmount(text, state.currency);
     if (amount === null || amount <= 0) {
-      say($("pay-error"), amount === 0 ? "The cash received must be more than 0." : amountError(text));
+      say($("pay-error"), amount === 0 ? t("till.cash_more_than_zero") : amountError(text));
       return;
     }
     if (outsized(amount) && state.confirmCash !== amount) {
       state.confirmCash = amount;
-      say($("pay-error"), `Cash received ${C.moneyLocal(amount, state.currency)} for ` +
-        `${C.moneyLocal(cashDue(state.sale), state.currency)} due: is that right? ` +
-        "Press Take cash again to take it, or correct the amount.");
+      say($("pay-error"), t("till.cash_outsized", {
+        amount: C.moneyLocal(amount, state.currency), due: C.moneyLocal(cashDue(state.sale), state.currency) }));
       $("pay-input").focus();
       return;
     }

@@ -13,12 +13,12 @@ export function openPrice() {
   if ($("price-button").disabled || !line) return;
   priceApproval.reset();
   const shelf = line.original_price !== null && line.original_price !== undefined ? line.original_price : line.unit_price;
-  $("price-item").textContent = `Line ${line.line}: ${line.name}, shelf price ${fmt(shelf)}`;
+  $("price-item").textContent = C.t("till.price_line", { line: line.line, name: line.name, price: fmt(shelf) });
   $("price-value").value = "";
   $("price-reason").value = "";
   C.openDialog($("price-dialog"), $("price-value"));
   if (state.me && !state.me.permissions.includes("price_override")) {
-    priceApproval.ask(`The ${state.me.role} role may not change prices; a supervisor can approve it.`);
+    priceApproval.ask(C.t("till.role_may_not_change_prices", { role: C.t(`session.role_${state.me.role}`) }));
     $("price-value").focus();
   }
 }
@@ -40,7 +40,7 @@ export function wire() {
     }
     const reason = $("price-reason").value.trim();
     if (reason.length < 3) {
-      say($("price-error"), "Say why the price changes (3 characters or more).");
+      say($("price-error"), C.t("till.say_why_price"));
       $("price-reason").focus();
       return;
     }
@@ -52,7 +52,7 @@ export function wire() {
     state.busy = false;
     if (!sale) return;
     setSale(sale);
-    announce(`${line.name} now ${fmt(price)}. Total ${fmt(sale.totals.total)}.`);
+    announce(C.t("till.announce_price", { name: line.name, price: fmt(price), total: fmt(sale.totals.total) }));
     C.closeDialog($("price-dialog"));
   });
 }

@@ -36,7 +36,7 @@ export async function findRefund() {
   say($("refund-done"), "");
   showRefundSlip("");
   if (!RECEIPT_NUMBER.test(number)) {
-    say($("refund-error"), "A receipt number looks like T01-000042.");
+    say($("refund-error"), C.t("till.receipt_number_looks_like"));
     $("refund-receipt").focus();
     return;
   }
@@ -53,9 +53,10 @@ export async function findRefund() {
 function showRefundSale(sale) {
   state.refundSale = sale;
   state.refundKey = C.uuid();
-  const tenders = sale.payments.map((p) => p.method.replace("_", " ")).join(" + ");
-  $("refund-sale").textContent = `Receipt ${sale.receipt_number}, ${sale.status}, total ${C.money(sale.totals.total, state.currency)}` +
-    (tenders ? `, paid by ${tenders}` : "");
+  const tenders = sale.payments.map((p) => tenderName(p.method)).join(" + ");
+  $("refund-sale").textContent = C.t("till.refund_sale", {
+    number: sale.receipt_number, status: sale.status, total: C.moneyLocal(sale.totals.total, state.currency) }) +
+    (tenders ? C.t("till.paid_by", { tenders }) : "");
   const body = $("refund-body");
   body.replaceChildren();
   for (const line of sale.lines) {
@@ -63,11 +64,11 @@ function showRefundSale(sale) {
     const input = el("input", {
       id: `refund-qty-${line.line}`, class: "qty-input", inputmode: "numeric", autocomplete: "off",
       maxlength: "5", value: String(left), "data-line": String(line.line), "data-left": String(left),
-      "aria-label": `Quantity of ${line.name} to return`, disabled: left === 0,
+      "aria-label": C.t("till.quantity_to_return", { name: line.name }), disabled: left === 0,
     });
     input.addEventListener("input", quoteRefund);
     body.append(el("tr", {},
-      el("td", {}, line.name, line.voided ? el("span", { class: "badge" }, "voided") : null),
+      el("td", {}, line.name, line.voided ? el("span", { class: "badge" }, C.t("till.voided")) : null),
       el("td", { class: "num" }, String(line.quantity)),
       el("td", { class: "num" }, fmt(line.voided ? 0 : line.net)),
       el("td", { class: "num" }, String(left)),
@@ -76,11 +77,11 @@ function showRefundSale(sale) {
   C.show($("refund-form"), sale.status === "completed");
   C.show($("refund-submit"), sale.status === "completed");
   if (sale.status !== "completed") {
-    say($("refund-error"), `This sale is ${sale.status}; only a completed sale can be returned.`);
+    say($("refund-error"), C.t("till.only_completed_returned", { status: sale.status }));
     return;
   }
   if (state.me && !state.me.permissions.includes("refund")) {
-    refundApproval.ask(`The ${state.me.role} role may not give refunds; a supervisor can approve it.`);
+    refundApproval.ask(C.t("till.role_may_not_refund", { role: C.t(`session.role_${state.me.role}`) }));
   }
   quoteRefund();
   const first = body.querySelector("input:not([disabled])");
@@ -116,13 +117,13 @@ function quoteRefund() {
     return;
   }
   if (!lines.length) {
-    shown.textContent = C.money(0, state.currency);
+    shown.textContent = C.moneyLocal(0, state.currency);
     return;
   }
   quoteTimer = setTimeout(async () => {
     try {
       const quote = await api("POST", `/sales/${sale.id}/refund-quote`, { json: { lines } });
-      if (seq === quoteSeq) shown.textContent = C.money(quote.amount, quote.currency || state.currency);
+      if (seq === quoteSeq) shown.textContent = C.moneyLocal(quote.amount, quote.currency || state.currency);
     } catch (err) {
       if (seq === quoteSeq) shown.textContent = "—";
     }
@@ -149,6 +150,13 @@ function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
+/** A tender's name in the till's words (cash, card…); one it does not know, as the API spells it. */
+function tenderName(method) {
+  const key = `till.method_${method}`;
+  const name = C.t(key);
+  return name === key ? method.replace(/_/g, " ") : name;
+}
+
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */
 export function wire() {
   refundApproval = approvalBox("refund");
@@ -172,7 +180,7 @@ export function wire() {
     say($("refund-error"), "");
     say($("refund-done"), "");
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
-      say($("refund-error"), "Choose the day of the sale.");
+      say($("refund-error"), C.t("till.choose_the_day"));
       $("refund-day").focus();
       return;
     }
@@ -188,7 +196,7 @@ export function wire() {
       const body = $("refund-day-body");
       body.replaceChildren();
       for (const s of found.sales) {
-        const open = el("button", { type: "button", "aria-label": `Open receipt ${s.receipt_number}` }, "Open");
+        const open = el("button", { type: "button", "aria-label": C.t("till.open_receipt", { number: s.receipt_number }) }, C.t("till.open"));
         open.addEventListener("click", () => {
           $("refund-receipt").value = s.receipt_number;
           C.show($("refund-day-box"), false);
@@ -220,17 +228,17 @@ export function wire() {
     if (state.busy || !sale) return;
     const { lines, bad } = refundLines();
     if (bad) {
-      say($("refund-error"), `Return between 0 and ${bad.dataset.left} of line ${bad.dataset.line}.`);
+      say($("refund-error"), C.t("till.return_between", { left: bad.dataset.left, line: bad.dataset.line }));
       bad.focus();
       return;
     }
     if (!lines.length) {
-      say($("refund-error"), "Type how many of an item come back.");
+      say($("refund-error"), C.t("till.type_how_many_back"));
       return;
     }
     const reason = $("refund-reason").value.trim();
     if (reason.length < 3) {
-      say($("refund-error"), "Say why the items come back (3 characters or more).");
+      say($("refund-error"), C.t("till.say_why_back"));
       $("refund-reason").focus();
       return;
     }
@@ -247,23 +255,23 @@ export function wire() {
     if (!answer) return;
     // Cash goes back in whole coins: a cash tender's rounding says what leaves the drawer.
     const back = answer.tenders.map((t) => (t.rounding
-      ? `${fmt(t.amount + t.rounding)} to cash (${fmt(t.amount)} rounded)`
-      : `${fmt(t.amount)} to ${t.method.replace("_", " ")}`)).join(", ");
+      ? C.t("till.refund_to_cash_rounded", { cash: fmt(t.amount + t.rounding), amount: fmt(t.amount) })
+      : C.t("till.refund_to", { amount: fmt(t.amount), method: tenderName(t.method) }))).join(", ");
     refundApproval.reset();
     showRefundSale(answer.sale);
     C.show($("refund-form"), false);
     C.show($("refund-submit"), false);
-    const amount = C.money(answer.amount, answer.currency || state.currency);
+    const amount = C.moneyLocal(answer.amount, answer.currency || state.currency);
     const done = answer.gift_card
-      ? `Store credit of ${amount} on gift card ${answer.gift_card.code}. Give the customer this number.`
-      : `Refunded ${amount}: ${back}.`;
+      ? C.t("till.store_credit_given", { amount, code: answer.gift_card.code })
+      : C.t("till.refunded_to", { amount, back });
     say($("refund-done"), done);
     announce(done);
     // The refund's own slip, as it is printing: what the customer takes away.
     try {
       showRefundSlip(await api("GET", `/refunds/${answer.id}/slip?format=text`, { text: true }));
     } catch (err) {
-      say($("refund-error"), "The refund is done but its slip could not be shown: " + err.message);
+      say($("refund-error"), C.t("till.refund_slip_not_shown", { why: err.message }));
     }
   });
 }

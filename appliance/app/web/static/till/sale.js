@@ -1,11 +1,12 @@
 /* The till: the sale on screen (lines, totals, what can be done now), selecting a line, a new sale. */
 
-import C, { $, api, el, say } from "../comptoir.js";
+import C, { $, api, el, say, t } from "../comptoir.js";
 import { clearSale, selectLine, state, stepSelection, takeSale } from "./state.js";
 import { GIFT_SKU, SALE_KEY } from "./constants.js";
 import { forgetExtras, loadExtras, renderCustomer } from "./customers.js";
 
-export const fmt = (minor) => C.formatAmount(minor, state.currency);
+// Amounts as the till's language writes them with the store's region (12.50 in en-CA, 12,50 in fr-CA).
+export const fmt = (minor) => C.formatLocal(minor, state.currency);
 
 export function liveLines(sale) {
   return sale ? sale.lines.filter((l) => !l.voided) : [];
@@ -21,16 +22,16 @@ function lineDetails(line) {
   const bits = [];
   if (line.measure) bits.push(line.measure);
   if (line.original_price !== null && line.original_price !== undefined && line.original_price !== line.unit_price) {
-    bits.push(`Price changed from ${fmt(line.original_price)}`);
+    bits.push(t("till.price_changed_from", { price: fmt(line.original_price) }));
   }
-  if (line.promotion) bits.push(`Offer: ${line.promotion}`);
+  if (line.promotion) bits.push(t("till.offer", { name: line.promotion }));
   const own = line.line_discount;
   if (own) {
     const what = own.kind === "percent" ? `${C.formatPercent(own.value)} %` : fmt(own.value);
-    bits.push(`Discount ${what}` + (own.reason ? ` (${own.reason})` : ""));
+    bits.push(t("till.line_discount", { what }) + (own.reason ? ` (${own.reason})` : ""));
   }
-  if (line.discount > 0 && !line.voided) bits.push(`−${fmt(line.discount)} off`);
-  if (line.refunded_quantity) bits.push(`${line.refunded_quantity} returned`);
+  if (line.discount > 0 && !line.voided) bits.push(t("till.amount_off", { amount: fmt(line.discount) }));
+  if (line.refunded_quantity) bits.push(t("till.quantity_returned", { quantity: line.refunded_quantity }));
   return bits.length ? el("span", { class: "line-notes" }, bits.join(" · ")) : null;
 }
 
@@ -39,13 +40,13 @@ const NO_TOTALS = { subtotal: 0, discount: 0, tax: 0, total: 0, paid: 0, due: 0 
 /** The totals box as it reads for a sale (none: all zero): each amount written in the
  * currency, the discount and paid rows shown only when there is some, a row per tax. */
 export function totalsShown(sale, currency) {
-  const write = (minor) => C.formatAmount(minor, currency);
+  const write = (minor) => C.formatLocal(minor, currency);
   const totals = sale ? sale.totals : NO_TOTALS;
   const off = totals.discount || 0;
   return {
     subtotal: write(totals.subtotal),
     discount: "−" + write(off),
-    discountLabel: sale && sale.order_discount ? "Discounts (incl. sale)" : "Discounts",
+    discountLabel: sale && sale.order_discount ? t("till.discounts_incl_sale") : t("till.discounts"),
     showDiscount: off > 0,
     taxes: (sale ? sale.taxes : []).map((tax) => ({ label: `${tax.name} ${tax.rate}%`, amount: write(tax.amount) })),
     total: write(totals.total),
@@ -67,7 +68,7 @@ export function render() {
       class: "line-pick",
       "aria-pressed": chosen ? "true" : "false",
       "data-line": String(line.line),
-    }, el("span", { class: "name" }, line.name), line.voided ? el("span", { class: "badge" }, "voided") : null);
+    }, el("span", { class: "name" }, line.name), line.voided ? el("span", { class: "badge" }, t("till.voided")) : null);
     const discounted = !line.voided && line.discount > 0;
     const row = el("tr", {
       class: (chosen ? "selected " : "") + (line.voided ? "voided" : ""),
@@ -78,7 +79,7 @@ export function render() {
     el("td", { class: "num qty" }, String(line.quantity)),
     el("td", { class: "num" }, fmt(line.unit_price)),
     el("td", { class: "num amount" }, discounted ? fmt(line.net) : fmt(line.amount),
-      discounted ? el("span", { class: "was" }, el("span", { class: "sr-only" }, "before discount "), fmt(line.amount)) : null));
+      discounted ? el("span", { class: "was" }, el("span", { class: "sr-only" }, t("till.before_discount") + " "), fmt(line.amount)) : null));
     body.append(row);
   }
   C.show($("lines"), lines.length > 0);
@@ -105,7 +106,7 @@ export function render() {
   // A card payment whose outcome the card network has not confirmed yet (card_pending).
   const checking = (sale && sale.card_pending) || 0;
   $("card-checking").textContent = checking > 0
-    ? `A card payment of ${fmt(checking)} is being checked with the card network. Take no other card payment on this sale until it is settled.`
+    ? t("till.card_being_checked", { amount: fmt(checking) })
     : "";
   C.show($("card-checking"), checking > 0);
   if (checking > 0 && !state.checkingTimer) {
@@ -202,7 +203,7 @@ export function newSale({ keepFocus } = {}) {
 
 export function clock(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString(C.locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */

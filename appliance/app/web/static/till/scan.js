@@ -96,7 +96,7 @@ async function sendItem(bodies, name) {
     const line = changed.length ? changed[changed.length - 1] : null;
     showError("");
     setSale(answer, { select: line ? line.line : state.selected });
-    if (line) announce(`${line.name}, quantity ${line.quantity}. Total ${fmt(answer.totals.total)}.`);
+    if (line) announce(C.t("till.announce_quantity", { name: line.name, quantity: line.quantity, total: fmt(answer.totals.total) }));
     return line;
   } catch (err) {
     showError(err.message);

@@ -65,8 +65,8 @@ async function runFind(text) {
     if (seq !== find.seq) return;
     const products = found.products;
     showFind(products, products.length
-      ? (products.length === 1 ? "1 product found: Enter adds it." : `${products.length} products found: ↑ ↓ to choose, Enter to add.`)
-      : `No product on sale starts with “${text}”.`);
+      ? (products.length === 1 ? C.t("till.found_one") : C.t("till.found_many", { count: products.length }))
+      : C.t("till.found_none", { text }));
   } catch (err) {
     if (seq === find.seq) showFind([], err.message);
   }
@@ -83,7 +83,7 @@ export function wire() {
     }
     if (text.length < 3) {
       find.seq += 1;
-      showFind([], "Type 3 letters or more to find a product by name.");
+      showFind([], C.t("till.find_three_letters"));
       return;
     }
     find.timer = setTimeout(() => runFind(text), 150);

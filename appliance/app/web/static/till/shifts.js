@@ -1,6 +1,6 @@
 /* The till: shifts and cash-up. */
 
-import C, { $, api, el, say } from "../comptoir.js";
+import C, { $, api, el, say, t } from "../comptoir.js";
 import { state } from "./state.js";
 import { approvalBox } from "./approval.js";
 import { setStatus } from "./devices.js";
@@ -8,14 +8,14 @@ import { amountError } from "./payment.js";
 import { announce, clock, fmt } from "./sale.js";
 
 export const SHIFT_WORDS = {
-  drawer_in_use: "This drawer is in another operator's shift: they (or a manager) must close it before you take cash here.",
-  no_open_shift: "No shift is open on this drawer: open one (Shift, Alt+S) with a counted float before taking cash.",
-  shift_closed: "The shift was closed meanwhile.",
+  drawer_in_use: "till.drawer_in_use",
+  no_open_shift: "till.no_open_shift",
+  shift_closed: "till.shift_closed",
 };
 
 /** An API error in the till's words (the shift and drawer ones are spelt out). */
 export function words(err) {
-  return SHIFT_WORDS[err.code] || err.message;
+  return SHIFT_WORDS[err.code] ? t(SHIFT_WORDS[err.code]) : err.message;
 }
 
 let countApproval; // set by wire(): it reads the page
@@ -33,16 +33,16 @@ export async function refreshShift() {
   }
   state.shift = shift;
   if (shift.denominations) state.denominations = shift.denominations;
-  let text = "Shift: unknown";
+  let text = t("till.shift_unknown");
   let mood = "unknown";
   if (shift.open && shift.mine) {
-    text = `Shift: open (${shift.operator})`;
+    text = t("till.shift_open_by", { operator: shift.operator });
     mood = "ok";
   } else if (shift.open) {
-    text = shift.operator ? `Shift: ${shift.operator}'s` : "Shift: another operator's";
+    text = shift.operator ? t("till.shift_of", { operator: shift.operator }) : t("till.shift_another_operator");
     mood = "warn";
   } else if (shift.open === false) {
-    text = "Shift: none open";
+    text = t("till.shift_none_open");
   }
   setStatus("shift-button", "shift-text", mood, text);
   return shift;
@@ -51,10 +51,10 @@ export async function refreshShift() {
 function shiftPane(name) {
   state.shiftPane = name;
   const titles = {
-    menu: "Shift", open: "Open a shift", close: "Close the shift: count the drawer", paid_in: "Paid in",
-    paid_out: "Paid out", x: "X report", z: "Z report", busy: "Shift",
+    menu: "till.shift", open: "till.open_a_shift", close: "till.close_the_shift_count", paid_in: "till.paid_in",
+    paid_out: "till.paid_out", x: "till.x_report", z: "till.z_report", busy: "till.shift",
   };
-  $("shift-title").textContent = titles[name] || "Shift";
+  $("shift-title").textContent = t(titles[name] || "till.shift");
   C.show($("shift-menu"), name === "menu");
   C.show($("count-form"), name === "open" || name === "close");
   C.show($("count-submit"), name === "open" || name === "close");
@@ -67,12 +67,12 @@ function shiftPane(name) {
 }
 
 function shiftSummary(shift) {
-  if (shift.unknown) return `The shift could not be read: ${shift.message}`;
-  if (!shift.open) return "No shift is open on this drawer. Count the float to open one.";
-  if (!shift.operator) return SHIFT_WORDS.drawer_in_use;
+  if (shift.unknown) return t("till.shift_not_read", { why: shift.message });
+  if (!shift.open) return t("till.no_shift_count_float");
+  if (!shift.operator) return t(SHIFT_WORDS.drawer_in_use);
   const since = clock(shift.opened_at);
-  const who = shift.mine ? "you" : shift.operator;
-  return `Shift ${shift.id}, opened by ${who} at ${since} with a float of ${C.money(shift.opening_float, state.currency)}.`;
+  const who = shift.mine ? t("till.you") : shift.operator;
+  return t("till.shift_summary", { id: shift.id, who, since, float: C.moneyLocal(shift.opening_float, state.currency) });
 }
 
 /** The currency's notes and coins. GET /shifts/current gives them only while a shift is
@@ -94,7 +94,7 @@ export async function openShift() {
   say($("shift-done"), "");
   C.openDialog($("shift-dialog"), $("shift-dialog").querySelector(".close-dialog"));
   shiftPane("busy");
-  $("shift-summary").textContent = "Reading the drawer's shift…";
+  $("shift-summary").textContent = t("till.reading_shift");
   const shift = await refreshShift();
   $("shift-summary").textContent = shiftSummary(shift);
   if (shift.unknown || (shift.open && !shift.operator)) {
@@ -121,18 +121,18 @@ function startCount(kind) {
     for (const d of list) {
       const id = `count-${d}`;
       grid.append(el("div", { class: "count-cell" },
-        el("label", { for: id }, `${fmt(d)} ×`, el("span", { class: "sr-only" }, ` pieces of ${fmt(d)} ${state.currency}`)),
+        el("label", { for: id }, `${fmt(d)} ×`, el("span", { class: "sr-only" }, " " + t("till.pieces_of", { amount: fmt(d), currency: state.currency }))),
         el("input", { id, inputmode: "numeric", autocomplete: "off", maxlength: "5", "data-denomination": String(d), value: "" })));
     }
   } else {
     grid.append(el("div", { class: "count-cell" },
-      el("label", { for: "count-total-amount" }, `Cash counted (${state.currency})`),
+      el("label", { for: "count-total-amount" }, t("till.cash_counted", { currency: state.currency })),
       el("input", { id: "count-total-amount", inputmode: "decimal", autocomplete: "off", maxlength: "14", "data-total": "1" })));
   }
   $("count-hint").textContent = kind === "open"
-    ? "Count the float in the drawer: how many of each note and coin."
-    : "Count the cash in the drawer: how many of each note and coin. The expected amount is shown only after you count.";
-  $("count-submit").textContent = kind === "open" ? "Open shift" : "Count and close";
+    ? t("till.count_the_float")
+    : t("till.count_the_cash");
+  $("count-submit").textContent = kind === "open" ? t("till.open_shift") : t("till.count_and_close");
   $("count-submit").className = kind === "open" ? "primary big" : "danger big";
   updateCountTotal();
   const first = grid.querySelector("input");
@@ -162,7 +162,7 @@ function readCount() {
 
 function updateCountTotal() {
   const read = readCount();
-  $("count-total").textContent = read ? C.money(read.total, state.currency) : "—";
+  $("count-total").textContent = read ? C.moneyLocal(read.total, state.currency) : "—";
 }
 
 /** "counted 1200, expected 2000: a variance of -800 is over the limit of 500; …" in money. */
@@ -170,17 +170,16 @@ function varianceWords(message) {
   const m = /counted (-?\d+), expected (-?\d+): a variance of (-?\d+) is over the limit of (\d+)/i.exec(message);
   if (!m) return message;
   const [counted, expected, off, limit] = m.slice(1).map(Number);
-  const side = off < 0 ? "short" : "over";
-  return `Counted ${C.money(counted, state.currency)}, expected ${C.money(expected, state.currency)}: ` +
-    `${C.money(Math.abs(off), state.currency)} ${side}, more than the limit of ${C.money(limit, state.currency)}. ` +
-    "A manager must approve the close.";
+  const money = (v) => C.moneyLocal(v, state.currency);
+  return t(off < 0 ? "till.variance_short" : "till.variance_over", {
+    counted: money(counted), expected: money(expected), off: money(Math.abs(off)), limit: money(limit) });
 }
 
 function startMove(kind) {
   shiftPane(kind);
   $("move-amount").value = "";
   $("move-reason").value = "";
-  $("move-submit").textContent = kind === "paid_in" ? "Record paid in" : "Record paid out";
+  $("move-submit").textContent = kind === "paid_in" ? t("till.record_paid_in") : t("till.record_paid_out");
   $("move-amount").focus();
 }
 
@@ -197,14 +196,16 @@ async function startX() {
   }
 }
 
-const TENDER_NAMES = { cash: "Cash", card: "Card", gift_card: "Gift card", loyalty: "Points", store_credit: "Store credit", exchange: "Exchange" };
+const TENDER_NAMES = {
+  cash: "till.cash", card: "till.card", gift_card: "till.gift_card", loyalty: "till.points", store_credit: "till.store_credit", exchange: "till.exchange",
+};
 
 /** The X (mid-shift) or Z (close) report as a table. The X report never shows the
  * expected cash, whatever the API gives: the person reading it may count next. */
 function showReport(r) {
   const z = r.kind === "Z";
   shiftPane(z ? "z" : "x");
-  const money = (v) => C.money(v || 0, r.currency || state.currency);
+  const money = (v) => C.moneyLocal(v || 0, r.currency || state.currency);
   const body = $("report-body");
   body.replaceChildren();
   const group = (title) => body.append(el("tr", { class: "group" }, el("th", { scope: "colgroup", colspan: "2" }, title)));
@@ -212,37 +213,38 @@ function showReport(r) {
     el("th", { scope: "row" }, label), el("td", { class: "num" }, value)));
   // The store's clock when the report carries it (the till's own clock may be set otherwise).
   const at = (local, iso) => (local ? local.slice(11, 16) : clock(iso));
-  $("report-caption").textContent = `${z ? "Z" : "X"} report, shift ${r.shift}: ${at(r.opened_local, r.opened_at)} to ${at(r.until_local, r.until)}`;
+  $("report-caption").textContent = t(z ? "till.z_report_caption" : "till.x_report_caption",
+    { shift: r.shift, from: at(r.opened_local, r.opened_at), to: at(r.until_local, r.until) });
   if (z) {
-    group("Cash count");
-    row("Counted", money(r.counted), true);
-    row("Expected", money(r.cash.expected), true);
+    group(t("till.cash_count"));
+    row(t("till.counted"), money(r.counted), true);
+    row(t("till.expected"), money(r.cash.expected), true);
     const off = r.variance || 0;
-    row("Variance", off === 0 ? "none" : `${money(Math.abs(off))} ${off < 0 ? "short" : "over"}`, true);
-    if (r.approved_by) row("Approved by", r.approved_by);
+    row(t("till.variance"), off === 0 ? t("till.variance_none")
+      : t(off < 0 ? "till.amount_short" : "till.amount_over", { amount: money(Math.abs(off)) }), true);
+    if (r.approved_by) row(t("till.approved_by"), r.approved_by);
   }
-  group("Sales");
-  row("Completed sales", String(r.sales.count));
-  row("Sales total (net of gift cards)", money(r.sales.total));
-  row("Tax", money(r.sales.tax));
-  row("Discounts", money(r.sales.discount));
-  if (r.gift_cards && r.gift_cards.count) row(`Gift cards sold, liability (${r.gift_cards.count})`, money(r.gift_cards.amount));
-  row(`Refunds (${r.refunds.count})`, money(r.refunds.amount));
-  row("Voided lines", String(r.voids));
-  group("Tenders");
-  if (!r.tenders.length) row("No payments", "—");
-  for (const t of r.tenders) row(`${TENDER_NAMES[t.method] || t.method.replace(/_/g, " ")} (${t.count})`, money(t.amount));
-  group("Cash in the drawer");
-  row("Opening float", money(r.cash.opening_float));
-  row("Cash sales", money(r.cash.sales));
-  row("Cash refunds", money(r.cash.refunds));
-  if (r.cash.rounding) row("Cash rounding", money(r.cash.rounding));
-  row("Paid in", money(r.cash.paid_in));
-  row("Paid out", money(r.cash.paid_out));
-  $("report-note").textContent = z
-    ? "The Z report is stored with the shift; a manager can read it again in the back office. " +
-      "Printing it is not offered: this till's API has no route to print a shift report yet."
-    : "Mid-shift figures. The expected cash is left out: it shows only after the closing count.";
+  group(t("till.sales"));
+  row(t("till.completed_sales"), String(r.sales.count));
+  row(t("till.sales_total_net"), money(r.sales.total));
+  row(t("till.tax"), money(r.sales.tax));
+  row(t("till.discounts"), money(r.sales.discount));
+  if (r.gift_cards && r.gift_cards.count) row(t("till.gift_cards_sold", { count: r.gift_cards.count }), money(r.gift_cards.amount));
+  row(t("till.refunds_count", { count: r.refunds.count }), money(r.refunds.amount));
+  row(t("till.voided_lines"), String(r.voids));
+  group(t("till.tenders"));
+  if (!r.tenders.length) row(t("till.no_payments"), "—");
+  for (const p of r.tenders) {
+    row(`${TENDER_NAMES[p.method] ? t(TENDER_NAMES[p.method]) : p.method.replace(/_/g, " ")} (${p.count})`, money(p.amount));
+  }
+  group(t("till.cash_in_the_drawer"));
+  row(t("till.opening_float"), money(r.cash.opening_float));
+  row(t("till.cash_sales"), money(r.cash.sales));
+  row(t("till.cash_refunds"), money(r.cash.refunds));
+  if (r.cash.rounding) row(t("till.cash_rounding"), money(r.cash.rounding));
+  row(t("till.paid_in"), money(r.cash.paid_in));
+  row(t("till.paid_out"), money(r.cash.paid_out));
+  $("report-note").textContent = z ? t("till.z_report_note") : t("till.x_report_note");
   $("shift-dialog").querySelector(".close-dialog").focus();
 }
 
@@ -256,7 +258,7 @@ export function wire() {
     if (state.busy) return;
     const read = readCount();
     if (!read) {
-      say($("shift-error"), "Type each count as a whole number of pieces (or leave it empty for none).");
+      say($("shift-error"), t("till.count_whole_pieces"));
       return;
     }
     const kind = state.shiftPane;
@@ -268,8 +270,8 @@ export function wire() {
         await refreshShift();
         $("shift-summary").textContent = shiftSummary(state.shift);
         shiftPane("menu");
-        say($("shift-done"), `Shift open with a float of ${C.money(shift.opening_float, state.currency)}.`);
-        announce("Shift open.");
+        say($("shift-done"), t("till.shift_open_float", { float: C.moneyLocal(shift.opening_float, state.currency) }));
+        announce(t("till.announce_shift_open"));
         $("shift-paid-in").focus();
         return;
       }
@@ -279,16 +281,16 @@ export function wire() {
       countApproval.reset();
       showReport(z);
       await refreshShift();
-      $("shift-summary").textContent = `Shift ${z.shift} closed.`;
-      announce("Shift closed. The Z report is on screen.");
+      $("shift-summary").textContent = t("till.shift_closed_number", { id: z.shift });
+      announce(t("till.announce_shift_closed"));
     } catch (err) {
       if (err.code === "variance_needs_manager" && !countApproval.asked) {
         for (const input of $("count-grid").querySelectorAll("input")) input.readOnly = true; // the count stands
         countApproval.ask(varianceWords(err.message));
-        $("count-submit").textContent = "Approve and close";
+        $("count-submit").textContent = t("till.approve_and_close");
       } else {
         const refused = err.code === "forbidden" && countApproval.asked;
-        say($("shift-error"), refused ? `${$("count-approval-username").value.trim()} may not approve a variance: ask a manager.` : words(err));
+        say($("shift-error"), refused ? t("till.may_not_approve_variance", { name: $("count-approval-username").value.trim() }) : words(err));
         if (countApproval.asked) countApproval.focusPassword();
         if (err.code === "no_open_shift" || err.code === "drawer_in_use") refreshShift();
       }
@@ -304,13 +306,13 @@ export function wire() {
     const text = $("move-amount").value.trim();
     const amount = C.parseAmount(text, state.currency);
     if (amount === null || amount <= 0) {
-      say($("shift-error"), amount === 0 ? "The amount must be more than 0." : amountError(text));
+      say($("shift-error"), amount === 0 ? t("till.amount_more_than_zero") : amountError(text));
       $("move-amount").focus();
       return;
     }
     const reason = $("move-reason").value.trim();
     if (reason.length < 3) {
-      say($("shift-error"), "Say what the cash was for (3 characters or more).");
+      say($("shift-error"), t("till.say_what_cash_for"));
       $("move-reason").focus();
       return;
     }
@@ -318,7 +320,7 @@ export function wire() {
     try {
       await api("POST", `/shifts/current/${kind === "paid_in" ? "paid-in" : "paid-out"}`, { json: { amount, reason } });
       shiftPane("menu");
-      say($("shift-done"), `${kind === "paid_in" ? "Paid in" : "Paid out"} ${C.money(amount, state.currency)}: ${reason}.`);
+      say($("shift-done"), t(kind === "paid_in" ? "till.paid_in_done" : "till.paid_out_done", { amount: C.moneyLocal(amount, state.currency), reason }));
       $("shift-paid-in").focus();
     } catch (err) {
       say($("shift-error"), words(err));

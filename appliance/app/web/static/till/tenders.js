@@ -46,7 +46,7 @@ async function payOther(dialog, method, amount, json, extra, onPart, headers = {
 export function openGift() {
   if ($("gift-button").disabled || state.busy) return;
   const due = state.sale.totals.due;
-  $("gift-due").textContent = C.money(due, state.currency);
+  $("gift-due").textContent = C.moneyLocal(due, state.currency);
   $("gift-amount").value = C.formatAmount(due, state.currency).replace(/,/g, "");
   $("gift-code").value = "";
   say($("gift-balance"), "");
@@ -57,7 +57,7 @@ export async function checkGiftBalance() {
   const code = $("gift-code").value.trim();
   say($("gift-error"), "");
   if (!code) {
-    say($("gift-error"), "Type or scan the gift card's number.");
+    say($("gift-error"), C.t("till.type_gift_card_number"));
     $("gift-code").focus();
     return;
   }
@@ -65,9 +65,9 @@ export async function checkGiftBalance() {
   state.busy = true;
   try {
     const card = await api("POST", "/gift-cards/balance", { json: { code } });
-    let note = `Card ${card.code}: balance ${C.money(card.balance, card.currency || state.currency)}`;
-    if (card.expired) note += " (expired)";
-    else if (card.status !== "active") note += ` (${card.status === "pending" ? "not active yet" : card.status})`;
+    let note = C.t("till.card_balance", { code: card.code, balance: C.moneyLocal(card.balance, card.currency || state.currency) });
+    if (card.expired) note += C.t("till.card_expired_note");
+    else if (card.status !== "active") note += ` (${card.status === "pending" ? C.t("till.card_not_active_yet") : card.status})`;
     say($("gift-balance"), note + ".");
     const due = state.sale ? state.sale.totals.due : 0;
     if (card.status === "active" && !card.expired && card.balance > 0) {
@@ -85,14 +85,14 @@ export async function openPoints() {
   if (state.busy || !state.sale || state.done) return;
   if (!state.customer) {
     if (state.sale.status === "open" && state.sale.totals.due > 0) {
-      showError("Name the customer on the sale first (Customer, Alt+U): the points are theirs.");
+      showError(C.t("till.name_customer_first"));
     }
     return;
   }
   if ($("points-button").disabled) return;
   const due = state.sale.totals.due;
-  $("points-due").textContent = C.money(due, state.currency);
-  $("points-balance").textContent = `${state.customer.name}: ${pointsWords(state.customer)}.`;
+  $("points-due").textContent = C.moneyLocal(due, state.currency);
+  $("points-balance").textContent = C.t("till.customer_points", { name: state.customer.name, points: pointsWords(state.customer) });
   $("points-amount").value = "";
   $("points-card").value = "";
   pointsApproval.reset();
@@ -101,7 +101,7 @@ export async function openPoints() {
   C.openDialog($("points-dialog"), $("points-amount"));
   const fresh = await refreshCustomer();
   if (fresh && $("points-dialog").open) {
-    $("points-balance").textContent = `${fresh.name}: ${pointsWords(fresh)}.`;
+    $("points-balance").textContent = C.t("till.customer_points", { name: fresh.name, points: pointsWords(fresh) });
     if (!$("points-amount").value) {
       $("points-amount").value = C.formatAmount(Math.min(due, fresh.points_value), state.currency).replace(/,/g, "");
       $("points-amount").select();
@@ -122,21 +122,21 @@ export function wire() {
     const amount = C.parseAmount(text, state.currency);
     const due = state.sale.totals.due;
     if (!code) {
-      say($("gift-error"), "Type or scan the gift card's number.");
+      say($("gift-error"), C.t("till.type_gift_card_number"));
       $("gift-code").focus();
       return;
     }
     if (amount === null || amount <= 0 || amount > due) {
       say($("gift-error"), amount === null ? amountError(text)
-        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
+        : C.t("till.amount_range", { due: C.moneyLocal(due, state.currency) }));
       $("gift-amount").focus();
       return;
     }
     await payOther($("gift-dialog"), "gift_card", amount, { gift_card: code }, code, (sale) => {
-      $("gift-due").textContent = C.money(sale.totals.due, state.currency);
+      $("gift-due").textContent = C.moneyLocal(sale.totals.due, state.currency);
       $("gift-amount").value = C.formatAmount(sale.totals.due, state.currency).replace(/,/g, "");
       $("gift-code").value = "";
-      say($("gift-balance"), `${fmt(amount)} taken from the card; ${C.money(sale.totals.due, state.currency)} still due.`);
+      say($("gift-balance"), C.t("till.taken_from_card", { amount: fmt(amount), due: C.moneyLocal(sale.totals.due, state.currency) }));
       $("gift-code").focus();
     });
   });
@@ -149,7 +149,7 @@ export function wire() {
     const due = state.sale.totals.due;
     if (amount === null || amount <= 0 || amount > due) {
       say($("points-error"), amount === null ? amountError(text)
-        : `The amount must be more than 0 and at most ${C.moneyLocal(due, state.currency)}.`);
+        : C.t("till.amount_range", { due: C.moneyLocal(due, state.currency) }));
       $("points-amount").focus();
       return;
     }
@@ -171,9 +171,9 @@ export function wire() {
     };
     const json = card ? { loyalty_card: card } : {};
     const ok = await payOther($("points-dialog"), "loyalty", amount, json, `${state.customer.id}:${card}`, async (sale) => {
-      $("points-due").textContent = C.money(sale.totals.due, state.currency);
+      $("points-due").textContent = C.moneyLocal(sale.totals.due, state.currency);
       C.closeDialog($("points-dialog"));
-      announce(`${fmt(amount)} paid with points; ${C.money(sale.totals.due, state.currency)} still due.`);
+      announce(C.t("till.paid_with_points", { amount: fmt(amount), due: C.moneyLocal(sale.totals.due, state.currency) }));
     }, headers, askApproval);
     if (ok) {
       pointsApproval.reset();

@@ -4,14 +4,15 @@ import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";
 import { announce, clock } from "./sale.js";
 
-const CLOCK_WORDS = { off: "not clocked in", working: "working", on_break: "on a break" };
-const CLOCK_SHORT = { off: "off", working: "working", on_break: "on break" };
+const CLOCK_WORDS = { off: "till.clock_not_in", working: "till.clock_working", on_break: "till.clock_on_a_break" };
+const CLOCK_SHORT = { off: "till.clock_off", working: "till.clock_working", on_break: "till.clock_on_break" };
 
 function showClock(status) {
   state.clock = status;
-  const since = status.since ? ` since ${clock(status.since)}` : "";
-  $("clock-state").textContent = `${status.user}: ${CLOCK_WORDS[status.state] || status.state}${since}.`;
-  $("clock-label").textContent = `Clock: ${CLOCK_SHORT[status.state] || status.state}`;
+  const since = status.since ? C.t("till.clock_since", { time: clock(status.since) }) : "";
+  const word = (table) => (table[status.state] ? C.t(table[status.state]) : status.state);
+  $("clock-state").textContent = C.t("till.clock_state", { user: status.user, state: word(CLOCK_WORDS), since });
+  $("clock-label").textContent = C.t("till.clock_label", { state: word(CLOCK_SHORT) });
   $("clock-in").disabled = status.state !== "off";
   $("break-start").disabled = status.state !== "working";
   $("break-end").disabled = status.state !== "on_break";

@@ -39,7 +39,7 @@ export function wire() {
     event.preventDefault();
     const grams = parseWeight($("weight-input").value);
     if (grams === null) {
-      say($("weight-error"), "Type the weight in kilograms, from 0.001 to 99.999 (0.450 for 450 g).");
+      say($("weight-error"), C.t("till.weight_range"));
       $("weight-input").focus();
       return;
     }
