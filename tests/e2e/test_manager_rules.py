@@ -45,7 +45,13 @@ def seed(shop: Shop) -> None:
 
 @pytest.fixture(scope="module")
 def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, cash_needs_shift=True, locale=None)  # the store rules as shipped
+    app = make_live_app(seed=seed, cash_needs_shift=True, locale=None)  # the store rules as shipped
+    # The back office speaks the store's language (fr-CA as shipped) unless one chooses another:
+    # these two read English, so amounts show the en-CA way (the store's region in English).
+    for who in (MANAGER, ADMIN):
+        with staff_api(app.url, who) as api:
+            assert api.post("/auth/language", json={"language": "en"}).status_code == 200
+    return app
 
 
 @pytest.fixture
@@ -117,7 +123,7 @@ def test_promotions_made_on_screen_price_the_next_sale(
     page.locator("#pr-price").fill("1,9999")
     page.locator("#promo-form").get_by_role("button", name="Create promotion").click()
     expect(page.locator("#promo-error")).to_contain_text("more decimals than CAD allows")
-    page.locator("#pr-price").fill("1.999")  # a thousand or too many decimals: fr-CA cannot tell
+    page.locator("#pr-price").fill("1.999")  # a thousand or too many decimals: en-CA cannot tell either
     page.locator("#promo-form").get_by_role("button", name="Create promotion").click()
     expect(page.locator("#promo-error")).to_contain_text("ambiguous")
 
@@ -144,7 +150,7 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     page.get_by_role("link", name="Store rules").click()
     page.get_by_role("heading", name="Store rules", exact=True).wait_for()
     expect(page.get_by_label("Points per CAD spent")).to_have_value("1")
-    expect(page.get_by_label("Value of a point (CAD)")).to_have_value("0,01")  # fr-CA, a CAD store's default
+    expect(page.get_by_label("Value of a point (CAD)")).to_have_value("0.01")  # English in a fr-CA store: en-CA
     expect(page.get_by_label("Cash rounding")).to_have_value("0.05")
     expect(page.get_by_label("How amounts are written")).to_have_value("fr-CA")
     expect(page.get_by_label("Layout of the 13 digits")).to_have_value("PPIIIIICVVVVK")

@@ -4,6 +4,7 @@ receipt speaks the store's language, set by the store rule `locale`."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -66,26 +67,26 @@ def test_what_the_customer_display_says_without_its_words_is_the_catalogues_engl
     assert kept[1] == english["till_unreachable"]
 
 
-def test_the_till_page_marks_only_words_the_catalogue_has() -> None:
+def test_the_staff_pages_mark_only_words_the_catalogue_has() -> None:
     # cashier.html and the parts pages.py puts in it name their words by key (data-words…):
     # a key en.json lacks would show as the key itself once the words arrive.
     from appliance.app.web.pages import page_html
 
     english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))
-    for page in ("cashier.html", "display.html"):
+    for page in ("cashier.html", "display.html", "backoffice.html"):
         keys = re.findall(r'data-words(?:-label|-title|-placeholder)?="([a-z_]+)\.([a-z0-9_]+)"', page_html(page))
         assert keys, page
         missing = [f"{screen}.{key}" for screen, key in keys if key not in english.get(screen, {})]
         assert not missing, (page, missing)
 
 
-def test_the_till_pages_english_is_the_catalogues_english() -> None:
+def test_the_staff_pages_english_is_the_catalogues_english() -> None:
     # What the page shows before its words arrive, and what an English till shows after: the same.
     from appliance.app.web.pages import page_html
 
     english = json.loads((WORDS_DIR / "en.json").read_text(encoding="utf-8"))
-    for page in ("cashier.html", "display.html"):
+    for page in ("cashier.html", "display.html", "backoffice.html"):
         marked = re.findall(r'data-words="([a-z_]+)\.([a-z0-9_]+)"[^>]*>([^<]+)<', page_html(page))
         assert len(marked) > 10, page
         for screen, key, text in marked:
-            assert " ".join(text.split()) == english[screen][key], (page, key)
+            assert html.unescape(" ".join(text.split())) == english[screen][key], (page, key)

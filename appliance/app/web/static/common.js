@@ -558,8 +558,8 @@ const Comptoir = (() => {
    * session ends (its failure does not stop the logout). Returns {start, logout}.
    */
   function session({ onReady, onLoggedOut, beforeLogout, onLanguage, words }) {
-    // `words`: the page is marked for applyWords and speaks the person's language; a page not
-    // translated yet (the back office) stays in its English, amounts in the store's locale.
+    // `words`: the page is marked for applyWords and speaks the person's language (the till
+    // and the back office); a page without it stays in its English, amounts in the store's locale.
     const speak = words ? useLanguage : async (code, storeTag) => {
       if (storeTag !== undefined) setLocale(storeTag || "en");
     };

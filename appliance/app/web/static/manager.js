@@ -722,7 +722,8 @@
         $("ru-rounding").value = r.cash_rounding;
         $("ru-locale").value = r.locale;
         $("ru-cash-shift").checked = r.cash_requires_shift;
-        C.setLocale(r.locale); // this screen writes amounts the new way at once
+        // This screen writes amounts the new way at once, in the language the person reads.
+        C.setLocale(C.localeFor(C.language(), r.locale));
       },
       wanted() {
         const tag = $("ru-locale").value.trim();

@@ -60,7 +60,9 @@ const Office = (() => {
 
   /**
    * A part of the back office: `loaders` maps a section's id to what fills it the first time
-   * it shows; `onReady(me, settings)` runs at each login; `onLoggedOut()` at each logout.
+   * it shows; `onReady(me, settings)` runs at each login; `onLoggedOut()` at each logout;
+   * `onLanguage(code)` when the person picks another language: what the part wrote itself
+   * in words it writes again (the page's marked words are already filled).
    */
   function register(part) {
     parts.push(part);
@@ -68,6 +70,7 @@ const Office = (() => {
 
   function start() {
     C.session({
+      words: true, // backoffice.html is marked for the shop's words (backoffice.*)
       onReady(who, settings) {
         me = who;
         for (const s of sections()) delete s.dataset.loaded;
@@ -80,6 +83,9 @@ const Office = (() => {
         shown = null;
         for (const p of parts) if (p.onLoggedOut) p.onLoggedOut();
         for (const s of sections()) C.show(s, false);
+      },
+      onLanguage(code) {
+        for (const p of parts) if (p.onLanguage) p.onLanguage(code);
       },
     }).start();
   }

@@ -1,0 +1,120 @@
+"""The back office in the store's language and in the manager's own: a Montréal bakery (CAD,
+fr-CA) whose back office speaks French from its login on; a manager who switches to Ukrainian,
+then English, without leaving the section they are in, and finds their language again at the
+next login; axe clean in French and in Ukrainian. Debian's Chromium, headless, against the
+real app on loopback.
+
+Screenshots land in test-artifacts/screens/ (names start with `office-words-`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.app.services import catalog, users
+from appliance.app.services.shop import Shop
+from tests.e2e.axe import Axe
+from tests.e2e.conftest import VIEWPORT, LiveApp
+from tests.e2e.screens import log_in, staff_api
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "Office-pass-2024"
+CATALOG = """sku,name,price,tax_class,barcodes,stock
+CRO-6,Six croissants,6.51,exempt,4006381333931,50
+"""
+MANAGERS = ("chloe", "mykola", "ines")
+
+
+def seed(shop: Shop) -> None:
+    catalog.import_csv(shop, None, CATALOG)
+    for name in MANAGERS:
+        users.add_user(shop, None, name, "manager", PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
+    return make_live_app(seed=seed, locale="fr-CA")
+
+
+def log_in_at_office(page: Any, url: str, name: str) -> None:
+    """A browser that has never been here shows the login in English: it learns the store's
+    language at the first login (the next login screen speaks it)."""
+    log_in(page, url + "/backoffice", (name, PASSWORD))
+
+
+def test_a_quebec_back_office_speaks_french(app: LiveApp, page: Any, screenshot: Any) -> None:
+    log_in_at_office(page, app.url, "chloe")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name="FR", exact=True)).to_have_attribute("aria-pressed", "true")
+    menu = page.get_by_role("navigation", name="Arrière-boutique")
+    expect(menu.get_by_role("link", name="Fournisseurs")).to_be_visible()
+    expect(menu.get_by_text("Ventes et rapports")).to_be_visible()
+    menu.get_by_role("link", name="Produits", exact=True).click()
+    expect(page.get_by_role("heading", name="Produits", level=1)).to_be_focused()
+    screenshot(page, "office-words-01-french-products")
+
+    page.get_by_role("button", name="Déconnexion").click()
+    expect(page.get_by_role("heading", name="Connexion à l'arrière-boutique")).to_be_visible()
+    form = page.locator("#login-form")
+    form.get_by_label("Nom d'utilisateur").fill("chloe")
+    form.get_by_label("Mot de passe").fill(PASSWORD)
+    form.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("navigation", name="Arrière-boutique")).to_be_visible()
+
+
+def test_a_manager_switches_language_and_keeps_it_at_the_next_login(
+    app: LiveApp, page: Any, browser: Any, screenshot: Any
+) -> None:
+    log_in_at_office(page, app.url, "mykola")
+    page.get_by_role("navigation", name="Arrière-boutique").get_by_role("link", name="Inventaire", exact=True).click()
+    expect(page.get_by_role("heading", name="Inventaire", level=1)).to_be_focused()
+
+    ukrainian = page.get_by_role("button", name="УКР", exact=True)
+    ukrainian.focus()  # the menu is reached by the keyboard like any button
+    page.keyboard.press("Enter")
+    expect(ukrainian).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    expect(page.get_by_role("heading", name="Запаси", level=1)).to_be_visible()  # the same section
+    expect(page.get_by_role("navigation", name="Бек-офіс").get_by_role("link", name="Постачальники")).to_be_visible()
+    screenshot(page, "office-words-02-ukrainian-stock")
+
+    page.get_by_role("button", name="EN", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Stock", level=1)).to_be_visible()
+    expect(page.get_by_role("navigation", name="Back office").get_by_role("link", name="Suppliers")).to_be_visible()
+    page.get_by_role("button", name="УКР", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+
+    with staff_api(app.url, ("mykola", PASSWORD)) as api:
+        assert api.get("/auth/me").json()["language"] == "uk"
+
+    # Another day, another browser: the login screen is the store's, the back office is his.
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA")
+    try:
+        again = context.new_page()
+        log_in_at_office(again, app.url, "mykola")
+        expect(again.locator("html")).to_have_attribute("lang", "uk")
+        expect(again.get_by_role("button", name="УКР", exact=True)).to_have_attribute("aria-pressed", "true")
+        expect(again.get_by_role("button", name="Вийти")).to_be_visible()
+        expect(again.get_by_role("navigation", name="Бек-офіс").get_by_role("link", name="Товари")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_french_and_the_ukrainian_back_office_are_clean_under_axe(app: LiveApp, axe_page: Any) -> None:
+    page = axe_page
+    axe = Axe()
+    log_in_at_office(page, app.url, "ines")
+    page.get_by_role("navigation", name="Arrière-boutique").get_by_role("link", name="Produits", exact=True).click()
+    expect(page.get_by_role("heading", name="Produits", level=1)).to_be_visible()
+    axe.check(page, "office-words-fr-products")
+    page.get_by_role("button", name="УКР", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    expect(page.get_by_role("heading", name="Товари", level=1)).to_be_visible()
+    axe.check(page, "office-words-uk-products")
+    axe.assert_clean()
