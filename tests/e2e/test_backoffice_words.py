@@ -1,7 +1,8 @@
 """The back office in the store's language and in the manager's own: a Montréal bakery (CAD,
-fr-CA) whose back office speaks French from its login on; a manager who switches to Ukrainian,
-then English, without leaving the section they are in, and finds their language again at the
-next login; axe clean in French and in Ukrainian. Debian's Chromium, headless, against the
+fr-CA) whose back office speaks French (its menu, the products and the new-product form, what
+the screen says of a product made there); a manager who switches to Ukrainian, then English,
+without leaving the product they are changing, and finds their language again at the next
+login; axe clean in French and in Ukrainian. Debian's Chromium, headless, against the
 real app on loopback.
 
 Screenshots land in test-artifacts/screens/ (names start with `office-words-`).
@@ -9,6 +10,7 @@ Screenshots land in test-artifacts/screens/ (names start with `office-words-`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +58,17 @@ def test_a_quebec_back_office_speaks_french(app: LiveApp, page: Any, screenshot:
     expect(menu.get_by_text("Ventes et rapports")).to_be_visible()
     menu.get_by_role("link", name="Produits", exact=True).click()
     expect(page.get_by_role("heading", name="Produits", level=1)).to_be_focused()
+    expect(page.locator("#product-caption")).to_have_text(re.compile(r"^Produits en vente \(\d+\)$"))
+    expect(page.locator("#product-body")).to_contain_text("En vente")
+    form = page.get_by_role("form", name="Nouveau produit")
+    form.get_by_label("UGS").fill("BAG")
+    form.get_by_label("Nom").fill("Baguette")
+    form.get_by_label("Prix (CAD, avant taxes)").fill("3,25")
+    form.get_by_label("Catégorie de taxe").select_option(label="Exonéré")
+    expect(form.get_by_label("Vendu à")).to_have_value("unit")
+    form.get_by_role("button", name="Créer le produit").click()
+    expect(page.locator("#product-done")).to_have_text("BAG — Baguette créé à 3.25 CAD.")
+    expect(page.locator("#product-caption")).to_have_text("Produits en vente correspondant à « BAG » (1)")
     screenshot(page, "office-words-01-french-products")
 
     page.get_by_role("button", name="Déconnexion").click()
@@ -71,21 +84,28 @@ def test_a_manager_switches_language_and_keeps_it_at_the_next_login(
     app: LiveApp, page: Any, browser: Any, screenshot: Any
 ) -> None:
     log_in_at_office(page, app.url, "mykola")
-    page.get_by_role("navigation", name="Arrière-boutique").get_by_role("link", name="Inventaire", exact=True).click()
-    expect(page.get_by_role("heading", name="Inventaire", level=1)).to_be_focused()
+    page.get_by_role("navigation", name="Arrière-boutique").get_by_role("link", name="Produits", exact=True).click()
+    expect(page.get_by_role("heading", name="Produits", level=1)).to_be_focused()
+    page.get_by_role("button", name="Modifier Six croissants").click()
+    expect(page.get_by_role("heading", name="Modifier CRO-6 — Six croissants")).to_be_visible()
 
     ukrainian = page.get_by_role("button", name="УКР", exact=True)
     ukrainian.focus()  # the menu is reached by the keyboard like any button
     page.keyboard.press("Enter")
     expect(ukrainian).to_have_attribute("aria-pressed", "true")
     expect(page.locator("html")).to_have_attribute("lang", "uk")
-    expect(page.get_by_role("heading", name="Запаси", level=1)).to_be_visible()  # the same section
+    expect(page.get_by_role("heading", name="Товари", level=1)).to_be_visible()  # the same section
     expect(page.get_by_role("navigation", name="Бек-офіс").get_by_role("link", name="Постачальники")).to_be_visible()
-    screenshot(page, "office-words-02-ukrainian-stock")
+    expect(page.locator("#product-caption")).to_have_text(re.compile(r"^Товари в продажу \(\d+\)$"))  # written again
+    expect(page.get_by_role("heading", name="Змінити CRO-6 — Six croissants")).to_be_visible()  # still open
+    expect(page.get_by_role("form", name="Новий товар").get_by_label("Артикул")).to_be_visible()
+    screenshot(page, "office-words-02-ukrainian-products")
 
     page.get_by_role("button", name="EN", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name="Stock", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Products", level=1)).to_be_visible()
+    expect(page.locator("#product-caption")).to_have_text(re.compile(r"^Products on sale \(\d+\)$"))
+    expect(page.get_by_role("heading", name="Change CRO-6 — Six croissants")).to_be_visible()
     expect(page.get_by_role("navigation", name="Back office").get_by_role("link", name="Suppliers")).to_be_visible()
     page.get_by_role("button", name="УКР", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "uk")

@@ -11,14 +11,16 @@
   };
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
+  /** The screen's words (backoffice.*) in the person's language. */
+  const w = (key, values) => C.t(`backoffice.${key}`, values);
 
   /** "The price “3,9x” is not an amount in CAD (at most 2 decimals)." */
   function notAnAmount(what, text) {
     const why = C.readAmount(text, state.currency).error;
     if (why) return `${what}: ${why.charAt(0) === "“" ? why : why.charAt(0).toLowerCase() + why.slice(1)}`;
     const exp = C.exponent(state.currency);
-    return `${what} “${text}” is not an amount in ${state.currency}` +
-      (exp ? ` (at most ${exp} decimals).` : " (whole units).");
+    const values = { what, text, currency: state.currency, decimals: exp };
+    return exp ? w("not_an_amount_decimals", values) : w("not_an_amount_whole", values);
   }
 
   /** Marks the field a message is about (aria-invalid) and puts the focus on it. */
@@ -47,7 +49,7 @@
   const showAmount = (minor) => C.formatAmount(minor, state.currency);
 
   const splitCodes = (text) => text.split(/[\s,;|]+/).filter(Boolean);
-  const productState = (p) => (p.active ? "On sale" : "Withdrawn");
+  const productState = (p) => (p.active ? w("on_sale") : w("withdrawn"));
 
   async function searchProducts() {
     const q = $("search-q").value.trim();
@@ -59,7 +61,7 @@
       body.replaceChildren();
       for (const p of found.products) {
         const edit = el("button", { type: "button", class: "link-button", "data-sku": p.sku },
-          el("span", { class: "sr-only" }, "Change "), p.name);
+          el("span", { class: "sr-only" }, w("change_product") + " "), p.name);
         edit.addEventListener("click", () => editProduct(p.sku));
         body.append(el("tr", {},
           el("td", {}, p.sku), el("td", {}, edit), el("td", { class: "num" }, fmt(p.price)),
@@ -67,12 +69,13 @@
           el("td", { class: "num" }, String(p.stock)), el("td", {}, productState(p))));
       }
       if (!found.products.length) {
-        body.append(el("tr", {}, el("td", { colspan: "8" }, q ? `No product matches “${q}”.` : "No products yet.")));
+        body.append(el("tr", {}, el("td", { colspan: "8" }, q ? w("no_product_matches", { q }) : w("no_products_yet"))));
       }
-      const some = withdrawn ? "Products, withdrawn ones too" : "Products on sale";
+      const some = withdrawn ? w("products_withdrawn_too") : w("products_on_sale");
+      const count = found.products.length;
       $("product-caption").textContent = q
-        ? `${some} matching “${q}” (${found.products.length}${found.products.length >= 50 ? ", first 50" : ""})`
-        : `${some} (${found.products.length}${found.products.length >= 50 ? ", first 50 by name" : ""})`;
+        ? w(count >= 50 ? "products_matching_first_50" : "products_matching", { some, q, count })
+        : w(count >= 50 ? "products_count_first_50" : "products_count", { some, count });
     } catch (err) {
       say($("search-error"), err.message);
     }
@@ -95,14 +98,16 @@
     }
     for (const select of document.querySelectorAll(".category-select")) {
       const kept = select.value;
-      select.replaceChildren(el("option", { value: "" }, "None"),
+      select.replaceChildren(el("option", { value: "" }, w("none")),
         ...state.categories.map((name) => el("option", { value: name }, name)));
       select.value = state.categories.includes(kept) ? kept : "";
     }
     $("category-names").replaceChildren(...state.categories.map((name) => el("option", { value: name })));
-    $("category-list").textContent = state.categories.length
-      ? `${state.categories.length} ${state.categories.length === 1 ? "category" : "categories"}: ${state.categories.join(", ")}.`
-      : "No category yet.";
+    const count = state.categories.length;
+    const names = state.categories.join(", ");
+    $("category-list").textContent = count
+      ? w(count === 1 ? "one_category" : "categories_list", { count, names })
+      : w("no_category_yet");
   }
 
   $("category-form").addEventListener("submit", async (event) => {
@@ -112,7 +117,7 @@
     say($("category-done"), "");
     const name = $("cat-name").value.trim();
     if (!name) {
-      say($("category-error"), "Give the category a name.");
+      say($("category-error"), w("give_the_category_a_name"));
       blame($("cat-name"));
       return;
     }
@@ -120,7 +125,7 @@
       const made = await api("POST", "/categories", { json: { name } });
       $("cat-name").value = "";
       await loadCategories();
-      say($("category-done"), `Category “${made.name}” added.`);
+      say($("category-done"), w("category_added", { name: made.name }));
     } catch (err) {
       say($("category-error"), err.message);
       blame($("cat-name"));
@@ -130,12 +135,16 @@
   /* Changing a product: the form shows it as it is; only what differs is sent, so that the
    * audit log says what was changed. */
 
+  /** What the edit form says of the product, in the person's language. */
+  function productWords(p) {
+    $("edit-title").textContent = w("change_sku_name", { sku: p.sku, name: p.name });
+    $("edit-state").textContent = p.active ? w("on_sale_state") : w("withdrawn_state");
+    $("edit-withdraw").textContent = p.active ? w("withdraw_from_sale") : w("put_back_on_sale");
+  }
+
   function showProduct(p) {
     state.editing = p;
-    $("edit-title").textContent = `Change ${p.sku} — ${p.name}`;
-    $("edit-state").textContent = p.active
-      ? "On sale."
-      : "Withdrawn: the tills refuse it; its past sales and reports keep it.";
+    productWords(p);
     $("e-name").value = p.name;
     $("e-price").value = showAmount(p.price);
     $("e-tax").value = p.tax_class;
@@ -147,7 +156,6 @@
     $("e-cost").value = showAmount(p.cost);
     $("e-barcodes").value = p.barcodes.join(" ");
     $("e-plu").value = p.plu || "";
-    $("edit-withdraw").textContent = p.active ? "Withdraw from sale" : "Put back on sale";
     $("edit-withdraw").className = p.active ? "danger" : "";
   }
 
@@ -172,20 +180,20 @@
     const p = state.editing;
     const wanted = {};
     const name = $("e-name").value.trim();
-    if (!name) throw new Problem("Give the product a name.", $("e-name"));
+    if (!name) throw new Problem(w("give_the_product_a_name"), $("e-name"));
     wanted.name = name;
     const priceText = $("e-price").value.trim();
     const price = readAmount(priceText);
-    if (price === null) throw new Problem(notAnAmount("The price", priceText), $("e-price"));
+    if (price === null) throw new Problem(notAnAmount(w("the_price"), priceText), $("e-price"));
     wanted.price = price;
     const costText = $("e-cost").value.trim() || "0";
     const cost = readAmount(costText);
-    if (cost === null) throw new Problem(notAnAmount("The cost", costText), $("e-cost"));
+    if (cost === null) throw new Problem(notAnAmount(w("the_cost"), costText), $("e-cost"));
     wanted.cost = cost;
     wanted.tax_class = $("e-tax").value;
     wanted.category = $("e-category").value || null;
     const plu = $("e-plu").value.trim();
-    if (plu && !/^\d{4,5}$/.test(plu)) throw new Problem("A PLU is 4 or 5 digits (4011 bananas), or empty for none.", $("e-plu"));
+    if (plu && !/^\d{4,5}$/.test(plu)) throw new Problem(w("plu_digits"), $("e-plu"));
     wanted.plu = plu || null;
     const codes = splitCodes($("e-barcodes").value);
     if ([...codes].sort().join(" ") !== [...p.barcodes].sort().join(" ")) wanted.barcodes = codes;
@@ -234,12 +242,11 @@
       return;
     }
     if (!Object.keys(changes).length) {
-      say($("edit-done"), "Nothing to save: the product is as shown.");
+      say($("edit-done"), w("nothing_to_save_product"));
       return;
     }
     await saveProduct(changes, (saved) =>
-      `Saved ${saved.sku} — ${saved.name} at ${C.money(saved.price, state.currency)}. ` +
-      "The tills use it from their next scan; sales already made keep their price.");
+      w("product_saved", { sku: saved.sku, name: saved.name, price: C.money(saved.price, state.currency) }));
   });
 
   $("edit-withdraw").addEventListener("click", async () => {
@@ -248,8 +255,8 @@
     say($("edit-done"), "");
     const active = !state.editing.active;
     const ok = await saveProduct({ active }, (saved) => (saved.active
-      ? `${saved.name} is back on sale.`
-      : `${saved.name} is withdrawn: the tills refuse it from now on. Its past sales keep it.`));
+      ? w("back_on_sale", { name: saved.name })
+      : w("now_withdrawn", { name: saved.name })));
     if (ok) $("edit-withdraw").focus();
   });
 
@@ -268,13 +275,13 @@
     const priceText = $("p-price").value.trim();
     const price = readAmount(priceText);
     if (price === null) {
-      say($("product-error"), notAnAmount("The price", priceText));
+      say($("product-error"), notAnAmount(w("the_price"), priceText));
       $("p-price").focus();
       return;
     }
     const stockText = $("p-stock").value.trim() || "0";
     if (!/^-?\d{1,9}$/.test(stockText)) {
-      say($("product-error"), "Stock must be a whole number.");
+      say($("product-error"), w("stock_whole_number"));
       $("p-stock").focus();
       return;
     }
@@ -290,7 +297,7 @@
     body.sold_by = $("p-sold-by").value;
     const plu = $("p-plu").value.trim();
     if (plu && !/^\d{4,5}$/.test(plu)) {
-      say($("product-error"), "A PLU is 4 or 5 digits (4011 bananas), or empty for none.");
+      say($("product-error"), w("plu_digits"));
       $("p-plu").focus();
       return;
     }
@@ -298,7 +305,7 @@
     try {
       const made = await api("POST", "/products", { json: body });
       event.target.reset();
-      say($("product-done"), `Created ${made.sku} — ${made.name} at ${C.money(made.price, state.currency)}.`);
+      say($("product-done"), w("product_created", { sku: made.sku, name: made.name, price: C.money(made.price, state.currency) }));
       $("search-q").value = made.sku;
       searchProducts();
     } catch (err) {
@@ -331,14 +338,14 @@
     say($("import-done"), "");
     const file = $("import-file").files[0];
     if (!file) {
-      showImportError("Choose a CSV file first.");
+      showImportError(w("choose_a_csv_file_first"));
       return;
     }
     const button = event.target.querySelector("button[type=submit]");
     button.disabled = true;
     try {
       const answer = await api("POST", "/products/import", { body: file, contentType: "text/csv" });
-      say($("import-done"), `Imported ${answer.imported} product${answer.imported === 1 ? "" : "s"} from ${file.name}.`);
+      say($("import-done"), w(answer.imported === 1 ? "imported_one" : "imported_many", { count: answer.imported, file: file.name }));
       $("import-file").value = "";
       const products = document.getElementById("products");
       delete products.dataset.loaded;
@@ -352,9 +359,9 @@
   /* -- promotions ------------------------------------------------------------------------ */
 
   function describeOffer(p) {
-    if (p.kind === "multi_price") return `${p.quantity} for ${C.money(p.price, state.currency)}`;
-    if (p.kind === "buy_n_get_one") return `Buy ${p.quantity}, get 1 free`;
-    return `${C.formatPercent(p.percent)} % off`;
+    if (p.kind === "multi_price") return w("offer_n_for", { quantity: p.quantity, price: C.money(p.price, state.currency) });
+    if (p.kind === "buy_n_get_one") return w("offer_buy_n", { quantity: p.quantity });
+    return w("offer_percent_off", { percent: C.formatPercent(p.percent) });
   }
 
   async function loadPromotions() {
@@ -368,17 +375,17 @@
       body.replaceChildren();
       for (const p of shown) {
         const running = p.starts <= today;
-        const verb = running ? "End now" : "Remove";
+        const verb = running ? w("end_now") : w("remove");
         const button = el("button", { type: "button", class: "danger", "aria-label": `${verb}: ${p.name}` }, verb);
         button.addEventListener("click", () => endPromotion(p, running));
         body.append(el("tr", {},
           el("td", {}, p.name), el("td", {}, describeOffer(p)),
-          el("td", {}, p.kind === "category_percent" ? `Category ${p.category}` : p.sku || `Product #${p.product_id}`),
+          el("td", {}, p.kind === "category_percent" ? w("category_name", { category: p.category }) : p.sku || w("product_number", { id: p.product_id })),
           el("td", { class: "nowrap" }, p.starts), el("td", { class: "nowrap" }, p.ends),
-          el("td", {}, running ? "Running" : "Planned"), el("td", {}, button)));
+          el("td", {}, running ? w("running") : w("planned")), el("td", {}, button)));
       }
-      if (!shown.length) body.append(el("tr", {}, el("td", { colspan: "7" }, "No promotion running or planned.")));
-      $("promo-caption").textContent = `Running and planned promotions (${shown.length})`;
+      if (!shown.length) body.append(el("tr", {}, el("td", { colspan: "7" }, w("no_promotion"))));
+      $("promo-caption").textContent = w("promotions_caption", { count: shown.length });
     } catch (err) {
       say($("promo-list-error"), err.message);
     }
@@ -390,8 +397,8 @@
     try {
       await api("DELETE", `/promotions/${encodeURIComponent(p.id)}`);
       say($("promo-done"), running
-        ? `“${p.name}” has ended. Sales already made keep the price they had.`
-        : `“${p.name}” is removed.`);
+        ? w("promotion_ended", { name: p.name })
+        : w("promotion_removed", { name: p.name }));
     } catch (err) {
       say($("promo-list-error"), err.message);
     }
@@ -405,9 +412,7 @@
     for (const box of $("promo-form").querySelectorAll("[data-kinds]")) {
       C.show(box, box.dataset.kinds.split(" ").includes(kind));
     }
-    $("pr-quantity-hint").textContent = kind === "buy_n_get_one"
-      ? "e.g. 2 for “buy 2, get a 3rd free”"
-      : "e.g. 3 for “3 for 5.00”";
+    $("pr-quantity-hint").textContent = kind === "buy_n_get_one" ? w("hint_buy_n") : w("hint_n_for");
   }
   $("pr-kind").addEventListener("change", showKindFields);
 
@@ -429,27 +434,27 @@
     };
     const kind = $("pr-kind").value;
     const body = { name: $("pr-name").value.trim(), kind, starts: $("pr-starts").value, ends: $("pr-ends").value };
-    if (!body.name) return fail("Give the promotion a name; the receipt prints it.", $("pr-name"));
+    if (!body.name) return fail(w("give_the_promotion_a_name"), $("pr-name"));
     if (kind === "category_percent") {
       body.category = $("pr-category").value.trim();
-      if (!body.category) return fail("Say which category the offer is on.", $("pr-category"));
+      if (!body.category) return fail(w("say_which_category"), $("pr-category"));
       const percent = C.parsePercent($("pr-percent").value);
-      if (percent === null) return fail("The percentage is a number such as 15 or 12.5.", $("pr-percent"));
+      if (percent === null) return fail(w("percentage_is_a_number"), $("pr-percent"));
       body.percent = percent;
     } else {
       body.sku = $("pr-sku").value.trim();
-      if (!body.sku) return fail("Give the SKU of the product the offer is on.", $("pr-sku"));
+      if (!body.sku) return fail(w("give_the_sku"), $("pr-sku"));
       const quantity = $("pr-quantity").value.trim();
-      if (!/^\d{1,6}$/.test(quantity)) return fail("The quantity N is a whole number, e.g. 3.", $("pr-quantity"));
+      if (!/^\d{1,6}$/.test(quantity)) return fail(w("quantity_n_whole"), $("pr-quantity"));
       body.quantity = Number(quantity);
       if (kind === "multi_price") {
         const priceText = $("pr-price").value.trim();
         body.price = C.parseAmount(priceText, state.currency);
-        if (body.price === null) return fail(notAnAmount("The price for N", priceText), $("pr-price"));
+        if (body.price === null) return fail(notAnAmount(w("the_price_for_n"), priceText), $("pr-price"));
       }
     }
-    if (!body.starts) return fail("Choose the first day.", $("pr-starts"));
-    if (!body.ends) return fail("Choose the last day.", $("pr-ends"));
+    if (!body.starts) return fail(w("choose_the_first_day"), $("pr-starts"));
+    if (!body.ends) return fail(w("choose_the_last_day"), $("pr-ends"));
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
@@ -459,7 +464,7 @@
       $("pr-starts").value = body.starts;
       $("pr-ends").value = body.ends;
       showKindFields();
-      say($("promo-done"), `Created “${made.name}”: ${describeOffer(made)}, ${made.starts} to ${made.ends}.`);
+      say($("promo-done"), w("promotion_created", { name: made.name, offer: describeOffer(made), starts: made.starts, ends: made.ends }));
       await loadPromotions();
       $("pr-name").focus();
     } catch (err) {
@@ -480,12 +485,12 @@
   const staffList = { users: [], managing: null };
 
   function staffStates(u) {
-    const states = [u.active ? "active" : "disabled"];
-    if (u.locked) states.push("locked");
-    if (u.must_change_password) states.push("must change password");
-    if (u.pin === "one_time") states.push("one-time PIN");
-    else if (u.pin === "set") states.push("PIN");
-    if (u.badge) states.push("badge");
+    const states = [u.active ? w("state_active") : w("state_disabled")];
+    if (u.locked) states.push(w("state_locked"));
+    if (u.must_change_password) states.push(w("state_must_change_password"));
+    if (u.pin === "one_time") states.push(w("state_one_time_pin"));
+    else if (u.pin === "set") states.push(w("state_pin"));
+    if (u.badge) states.push(w("state_badge"));
     return states.join(", ");
   }
 
@@ -499,16 +504,16 @@
       for (const u of answer.users) {
         const actions = el("td", {});
         if (u.locked) {
-          const unlock = el("button", { type: "button", "data-user": u.username, "aria-label": `Unlock ${u.username}` }, "Unlock");
+          const unlock = el("button", { type: "button", "data-user": u.username, "aria-label": w("unlock_user", { user: u.username }) }, w("unlock"));
           unlock.addEventListener("click", () => unlockUser(u.username));
           actions.append(unlock, " ");
         }
         if (mayManage(u)) {
-          const manage = el("button", { type: "button", "aria-label": `Manage ${u.username}` }, "Manage");
+          const manage = el("button", { type: "button", "aria-label": w("manage_user", { user: u.username }) }, w("manage"));
           manage.addEventListener("click", () => manageUser(u.username));
           actions.append(manage);
         }
-        body.append(el("tr", {}, el("td", {}, u.username), el("td", {}, u.role), el("td", {}, staffStates(u)), actions));
+        body.append(el("tr", {}, el("td", {}, u.username), el("td", {}, C.t(`session.role_${u.role}`)), el("td", {}, staffStates(u)), actions));
       }
       if (staffList.managing) showManaged(false);
     } catch (err) {
@@ -520,7 +525,7 @@
     say($("staff-done"), "");
     try {
       await api("POST", `/users/${encodeURIComponent(username)}/unlock`, { json: {} });
-      say($("staff-done"), `${username} is unlocked.`);
+      say($("staff-done"), w("user_unlocked", { user: username }));
       loadStaff();
     } catch (err) {
       say($("staff-error"), err.message);
@@ -548,15 +553,15 @@
     C.show($("staff-manage"), !!u);
     if (!u) return;
     $("manage-user").textContent = u.username;
-    $("manage-state").textContent = `${u.role}; ${staffStates(u)}.`;
-    $("manage-active").textContent = u.active ? "Disable account" : "Enable account";
+    $("manage-state").textContent = `${C.t(`session.role_${u.role}`)}; ${staffStates(u)}.`;
+    $("manage-active").textContent = u.active ? w("disable_account") : w("enable_account");
     $("manage-active").className = u.active ? "danger" : "";
     const withPin = PIN_ROLES.includes(u.role);
     C.show($("manage-reset-pin"), withPin);
     C.show($("badge-form"), withPin);
     $("manage-clear-badge").disabled = !u.badge;
     const roles = GRANTS[state.me.role] || [];
-    $("manage-role").replaceChildren(...roles.map((r) => el("option", { value: r }, r.charAt(0).toUpperCase() + r.slice(1))));
+    $("manage-role").replaceChildren(...roles.map((r) => el("option", { value: r }, w(r))));
     $("manage-role").value = u.role;
     if (focus) $("manage-title").focus();
   }
@@ -591,17 +596,17 @@
 
   $("manage-reset-password").addEventListener("click", () => manageAct(async (u, path) => {
     const answer = await api("POST", `${path}/reset-password`, { json: {} });
-    showSecret(`One-time password for ${u.username}`, answer.one_time_password);
+    showSecret(w("one_time_password_for", { user: u.username }), answer.one_time_password);
   }));
 
   $("manage-reset-pin").addEventListener("click", () => manageAct(async (u, path) => {
     const answer = await api("POST", `${path}/pin`, { json: {} });
-    showSecret(`One-time PIN for ${u.username}`, answer.one_time_pin);
+    showSecret(w("one_time_pin_for", { user: u.username }), answer.one_time_pin);
   }));
 
   $("manage-active").addEventListener("click", () => manageAct(async (u, path) => {
     await api("PATCH", path, { json: { active: !u.active } });
-    say($("manage-done"), u.active ? `${u.username} is disabled; their sessions ended.` : `${u.username} is enabled.`);
+    say($("manage-done"), u.active ? w("user_disabled", { user: u.username }) : w("user_enabled", { user: u.username }));
   }));
 
   $("role-form").addEventListener("submit", (event) => {
@@ -609,11 +614,11 @@
     manageAct(async (u, path) => {
       const role = $("manage-role").value;
       if (role === u.role) {
-        say($("manage-done"), `${u.username} is a ${role} already.`);
+        say($("manage-done"), w("role_already", { user: u.username, role: C.t(`session.role_${role}`) }));
         return;
       }
       await api("PATCH", path, { json: { role } });
-      say($("manage-done"), `${u.username} is a ${role} now; their sessions ended.`);
+      say($("manage-done"), w("role_now", { user: u.username, role: C.t(`session.role_${role}`) }));
     });
   });
 
@@ -621,19 +626,19 @@
     event.preventDefault();
     manageAct(async (u, path) => {
       const badge = $("manage-badge").value.trim();
-      if (!badge) throw new C.ApiError(0, "missing", "Scan the badge into the Badge field first.");
+      if (!badge) throw new C.ApiError(0, "missing", w("scan_the_badge_first"));
       try {
         await api("PUT", `${path}/badge`, { json: { badge } });
       } finally {
         $("badge-form").reset();
       }
-      say($("manage-done"), `${u.username}'s badge is set.`);
+      say($("manage-done"), w("badge_set", { user: u.username }));
     });
   });
 
   $("manage-clear-badge").addEventListener("click", () => manageAct(async (u, path) => {
     await api("DELETE", `${path}/badge`);
-    say($("manage-done"), `${u.username}'s badge is cleared; it opens nothing now.`);
+    say($("manage-done"), w("badge_cleared", { user: u.username }));
   }));
 
   $("manage-secret-done").addEventListener("click", () => {
@@ -664,7 +669,7 @@
         C.show($("user-secret"), true);
         $("secret-done").focus();
       } else {
-        say($("staff-done"), `Account ${made.username} (${made.role}) created.`);
+        say($("staff-done"), w("account_created", { user: made.username, role: C.t(`session.role_${made.role}`) }));
       }
       loadStaff();
     } catch (err) {
@@ -692,10 +697,10 @@
       },
       wanted() {
         const points = $("ru-points").value.trim();
-        if (!/^\d{1,9}$/.test(points)) throw new Problem("Points per unit is a whole number, e.g. 1.", $("ru-points"));
+        if (!/^\d{1,9}$/.test(points)) throw new Problem(w("points_whole_number"), $("ru-points"));
         const valueText = $("ru-value").value.trim();
         const value = C.parseAmount(valueText, state.currency);
-        if (value === null) throw new Problem(notAnAmount("The value of a point", valueText), $("ru-value"));
+        if (value === null) throw new Problem(notAnAmount(w("the_value_of_a_point"), valueText), $("ru-value"));
         return {
           loyalty_enabled: $("ru-loyalty").checked,
           loyalty_points_per_unit: Number(points),
@@ -711,7 +716,7 @@
       wanted() {
         const days = $("ru-expiry").value.trim();
         if (!/^\d{1,9}$/.test(days)) {
-          throw new Problem("Gift card expiry is a whole number of days; 0 for never.", $("ru-expiry"));
+          throw new Problem(w("expiry_whole_days"), $("ru-expiry"));
         }
         return { gift_card_expiry_days: Number(days) };
       },
@@ -733,7 +738,7 @@
         } catch (e) {
           known = [];
         }
-        if (!known.length) throw new Problem(`“${tag}” is not a language this screen knows, e.g. fr-CA.`, $("ru-locale"));
+        if (!known.length) throw new Problem(w("not_a_language", { tag }), $("ru-locale"));
         return { cash_rounding: $("ru-rounding").value, locale: tag, cash_requires_shift: $("ru-cash-shift").checked };
       },
       field: (err) => (err.code === "invalid_locale" ? "ru-locale" : "ru-rounding"),
@@ -745,11 +750,11 @@
         grid.replaceChildren();
         for (const prefix of PREFIXES) {
           const select = el("select", { id: `ru-prefix-${prefix}` },
-            el("option", { value: "" }, "Not a scale label"),
-            el("option", { value: "price" }, "A price"),
-            el("option", { value: "weight" }, "A weight (grams)"));
+            el("option", { value: "" }, w("not_a_scale_label")),
+            el("option", { value: "price" }, w("a_price")),
+            el("option", { value: "weight" }, w("a_weight_grams")));
           select.value = r.variable_measure_prefixes[prefix] || "";
-          grid.append(el("div", {}, el("label", { for: select.id }, `Prefix ${prefix}`), select));
+          grid.append(el("div", {}, el("label", { for: select.id }, w("prefix_n", { prefix })), select));
         }
       },
       wanted() {
@@ -804,7 +809,7 @@
       const changes = Object.fromEntries(Object.entries(wanted)
         .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(state.rules[key])));
       if (!Object.keys(changes).length) {
-        say(done, "Nothing to save: these are the rules in force.");
+        say(done, w("nothing_to_save_rules"));
         return;
       }
       const button = form.querySelector("button[type=submit]");
@@ -813,7 +818,7 @@
         const saved = await api("PUT", "/settings/rules", { json: changes });
         state.rules = saved;
         part.show(saved);
-        say(done, "Saved. The tills use it from their next sale or scan.");
+        say(done, w("rules_saved"));
       } catch (err) {
         say(error, err.message);
         if (err.status === 422) blame($(part.field(err)));
@@ -870,7 +875,7 @@
       el("thead", {}, el("tr", {}, ...heads.map((h, i) => el("th", { scope: "col", class: numeric[i] ? "num" : null }, h)))),
       el("tbody", {}, ...(rows.length
         ? rows.map((r) => el("tr", {}, ...r.map((c, i) => el("td", { class: numeric[i] ? "num" : null }, c))))
-        : [el("tr", {}, el("td", { colspan: String(heads.length) }, "None in this period."))])));
+        : [el("tr", {}, el("td", { colspan: String(heads.length) }, w("none_in_this_period")))])));
   }
 
   $("sales-form").addEventListener("submit", async (event) => {
@@ -879,11 +884,11 @@
     const from = $("sales-from").value;
     const to = $("sales-to").value;
     if (!from || !to) {
-      say($("sales-error"), "Choose both days.");
+      say($("sales-error"), w("choose_both_days"));
       return;
     }
     if (to < from) {
-      say($("sales-error"), "The last day comes before the first.");
+      say($("sales-error"), w("last_day_before_first"));
       return;
     }
     const out = $("sales-out");
@@ -895,34 +900,35 @@
       const m = (v) => C.formatAmount(v, cur);
       const cards = r.gift_cards || { sold: 0, returned: 0, store_credit_issued: 0 };
       const mix = {
-        kind: "doughnut", title: "Tender mix", exponent: C.exponent(cur),
+        kind: "doughnut", title: w("tender_mix"), exponent: C.exponent(cur),
         labels: r.by_tender.map((t) => ReportCharts.tenderName(t.method)), values: r.by_tender.map((t) => t.amount),
       };
       const best = {
-        kind: "bar", horizontal: true, title: "Top products", exponent: C.exponent(cur),
+        kind: "bar", horizontal: true, title: w("top_products"), exponent: C.exponent(cur),
         labels: r.top_products.map((p) => p.name), values: r.top_products.map((p) => p.amount),
       };
       ReportCharts.clear("chart-tenders");
       ReportCharts.clear("chart-products");
       out.replaceChildren(
-        el("h2", {}, from === to ? `Sales on ${from}` : `Sales from ${from} to ${to}`),
+        el("h2", {}, from === to ? w("sales_on", { day: from }) : w("sales_from_to", { from, to })),
         figures([
-          ["Sales", String(r.sales)], [`Net sales (${cur})`, m(r.subtotal)], [`Tax (${cur})`, m(r.tax)],
-          [`Total (${cur})`, m(r.total)], ["Refunds", `${r.refunds.count} · ${m(r.refunds.amount)}`],
-          ...(r.cash_rounding ? [[`Cash rounding (${cur})`, m(r.cash_rounding)]] : []),
+          [w("sales"), String(r.sales)], [w("net_sales_in", { currency: cur }), m(r.subtotal)],
+          [w("tax_in", { currency: cur }), m(r.tax)],
+          [w("total_in", { currency: cur }), m(r.total)], [w("refunds"), `${r.refunds.count} · ${m(r.refunds.amount)}`],
+          ...(r.cash_rounding ? [[w("cash_rounding_in", { currency: cur }), m(r.cash_rounding)]] : []),
         ]),
-        table("Gift cards (liability, not sales)", ["Gift cards", `Amount (${cur})`], [
-          ["Gift cards sold (liability)", m(cards.sold)],
-          ["Gift cards returned", m(cards.returned)],
-          ["Store credit issued (liability)", m(cards.store_credit_issued)],
+        table(w("gift_cards_liability_not_sales"), [w("gift_cards"), w("amount_in", { currency: cur })], [
+          [w("gift_cards_sold_liability"), m(cards.sold)],
+          [w("gift_cards_returned"), m(cards.returned)],
+          [w("store_credit_issued_liability"), m(cards.store_credit_issued)],
         ], [0, 1]),
-        ...(r.by_tender.length ? [ReportCharts.figure(el, "chart-tenders", mix, "By tender")] : []),
-        table("By tender", ["Tender", "Payments", `Amount (${cur})`],
+        ...(r.by_tender.length ? [ReportCharts.figure(el, "chart-tenders", mix, w("by_tender"))] : []),
+        table(w("by_tender"), [w("tender"), w("payments"), w("amount_in", { currency: cur })],
           r.by_tender.map((t) => [ReportCharts.tenderName(t.method), String(t.count), m(t.amount)]), [0, 1, 1]),
-        table("By tax", ["Tax", "Rate", `Taxable amount (${cur})`, `Tax (${cur})`],
+        table(w("by_tax"), [w("tax"), w("rate"), w("taxable_amount_in", { currency: cur }), w("tax_in", { currency: cur })],
           r.by_tax.map((t) => [t.name, `${t.rate}%`, m(t.base), m(t.amount)]), [0, 1, 1, 1]),
-        ...(r.top_products.length ? [ReportCharts.figure(el, "chart-products", best, "Top products")] : []),
-        table("Top products", ["SKU", "Product", "Quantity", `Amount (${cur})`],
+        ...(r.top_products.length ? [ReportCharts.figure(el, "chart-products", best, w("top_products"))] : []),
+        table(w("top_products"), [w("sku"), w("product"), w("quantity"), w("amount_in", { currency: cur })],
           r.top_products.map((p) => [p.sku, p.name, String(p.quantity), m(p.amount)]), [0, 0, 1, 1]),
       );
       if (r.by_tender.length) ReportCharts.draw("chart-tenders", mix, m);
@@ -968,7 +974,7 @@
           el("td", { class: "mono nowrap", title: e.hash }, String(e.hash || "").slice(0, 10) + "…")));
         state.auditAfter = Math.max(state.auditAfter, e.id);
       }
-      $("audit-more").textContent = answer.entries.length ? "Load newer entries" : "No newer entries — check again";
+      $("audit-more").textContent = answer.entries.length ? w("load_newer_entries") : w("no_newer_entries");
     } catch (err) {
       say($("audit-error"), err.message);
     }
@@ -976,6 +982,17 @@
   $("audit-more").addEventListener("click", loadAudit);
 
   /* -- start -------------------------------------------------------------------------------- */
+
+  /** The hints that say the store's time zone and how its currency's amounts are typed. */
+  function writeHints() {
+    $("sales-zone").textContent = state.timezone
+      ? w("days_in_store_zone", { zone: state.timezone })
+      : w("days_on_this_clock");
+    const exp = C.exponent(state.currency);
+    $("p-price-hint").textContent = exp
+      ? w("price_example", { example: C.formatLocal(Number("3" + "99".padEnd(exp, "0")), state.currency) })
+      : w("whole_units_example");
+  }
 
   Office.register({
     loaders: {
@@ -995,12 +1012,8 @@
           state.timezone = null; // a zone this browser does not know: fall back to its own
         }
       }
-      $("sales-zone").textContent = state.timezone
-        ? `Days run midnight to midnight in the store's time zone (${state.timezone}).`
-        : "Days run midnight to midnight on this till's clock.";
       for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
-      const exp = C.exponent(settings.currency);
-      $("p-price-hint").textContent = exp ? `e.g. 3.${"99".padEnd(exp, "0")}` : "Whole units, e.g. 400";
+      writeHints();
       const today = storeToday();
       if (!$("sales-from").value) $("sales-from").value = today;
       if (!$("sales-to").value) $("sales-to").value = today;
@@ -1011,6 +1024,11 @@
       C.show($("edit-card"), false);
       $("audit-body").replaceChildren();
       state.auditAfter = 0;
+    },
+    onLanguage() {
+      writeHints();
+      showKindFields();
+      if (state.editing) productWords(state.editing);
     },
     onLoggedOut() {
       state.me = null;

@@ -86,6 +86,10 @@ const Office = (() => {
       },
       onLanguage(code) {
         for (const p of parts) if (p.onLanguage) p.onLanguage(code);
+        // What a section wrote from the API (lists, captions, states) it writes again: the
+        // section on screen now, any other when it next opens.
+        for (const s of sections()) delete s.dataset.loaded;
+        route(false);
       },
     }).start();
   }
