@@ -100,6 +100,10 @@ def test_a_manager_switches_language_and_keeps_it_at_the_next_login(
     expect(page.get_by_role("heading", name="Змінити CRO-6 — Six croissants")).to_be_visible()  # still open
     expect(page.get_by_role("form", name="Новий товар").get_by_label("Артикул")).to_be_visible()
     screenshot(page, "office-words-02-ukrainian-products")
+    page.get_by_role("navigation", name="Бек-офіс").get_by_role("link", name="Запаси", exact=True).click()
+    expect(page.locator("#stock-caption")).to_have_text("Запаси")
+    expect(page.get_by_role("button", name="Правила для CRO-6")).to_be_visible()
+    page.get_by_role("navigation", name="Бек-офіс").get_by_role("link", name="Товари", exact=True).click()
 
     page.get_by_role("button", name="EN", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

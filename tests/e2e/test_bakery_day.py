@@ -1,10 +1,11 @@
 """A bakery's day, in French and in English, through the screens a shop uses: the manager
-fixes a price typed wrong (with a comma), the cashier logs in with a PIN and opens the drawer
-with a counted float, sells an unlabelled croissant from the item buttons and a barcoded
-baguette, reloads the page mid-sale and finds it whole, takes 20,00 cash on 6,51 and gives
-13,50 back with a rounding line, returns the baguette with a supervisor's PIN, and closes the
-shift on a count that matches to the cent. Debian's Chromium, headless, against the real app
-on loopback, a store as a Québec shop would run it (cash needs an open shift).
+fixes a price typed wrong (with a comma) in the back office, in the store's language; the
+cashier logs in with a PIN and opens the drawer with a counted float, sells an unlabelled
+croissant from the item buttons and a barcoded baguette, reloads the page mid-sale and finds
+it whole, takes 20,00 cash on 6,51 and gives 13,50 back with a rounding line, returns the
+baguette with a supervisor's PIN, and closes the shift on a count that matches to the cent.
+Debian's Chromium, headless, against the real app on loopback, a store as a Québec shop
+would run it (cash needs an open shift).
 
 Screenshots land in test-artifacts/screens/ (names start with `bakery-fr-` and `bakery-en-`).
 """
@@ -53,6 +54,25 @@ FRENCH = Shop_("fr", "fr-CA", "20,00", "Montant reçu 20,00 · Total 6,51 · Arr
 ENGLISH = Shop_("en", "en-CA", "20.00", "Cash received 20.00 · Total 6.51 · Rounding -0.01", "6.51", "13.50", "42.75")
 
 
+# The back office speaks the store's language to a manager who has not chosen another.
+OFFICE = {
+    "fr": {
+        "change": "Modifier Croissant",
+        "form": "Modifier CRO — Croissant",
+        "price": "Prix (CAD, avant taxes)",
+        "save": "Enregistrer les modifications",
+        "saved": "CRO — Croissant enregistré",
+    },
+    "en": {
+        "change": "Change Croissant",
+        "form": "Change CRO — Croissant",
+        "price": "Price (CAD, before tax)",
+        "save": "Save changes",
+        "saved": "Saved CRO — Croissant",
+    },
+}
+
+
 def seed(shop: Shop) -> None:
     catalog.import_csv(shop, None, CATALOG)
     users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
@@ -81,11 +101,12 @@ def test_a_bakery_day(day: tuple[Shop_, LiveApp], page: Any, browser: Any, scree
     try:
         desk = office.new_page()
         log_in(desk, app.url + "/backoffice#products", MANAGER)
-        desk.get_by_role("button", name="Change Croissant").click()
-        form = desk.get_by_role("form", name="Change CRO — Croissant")
-        form.get_by_label("Price (CAD, before tax)").fill("2,75")
-        form.get_by_role("button", name="Save changes").click()
-        expect(desk.locator("#edit-done")).to_contain_text("Saved CRO — Croissant")
+        words = OFFICE[shop.lang]
+        desk.get_by_role("button", name=words["change"]).click()
+        form = desk.get_by_role("form", name=words["form"])
+        form.get_by_label(words["price"]).fill("2,75")
+        form.get_by_role("button", name=words["save"]).click()
+        expect(desk.locator("#edit-done")).to_contain_text(words["saved"])
         screenshot(desk, f"{shot}-01-price-fixed")
     finally:
         office.close()

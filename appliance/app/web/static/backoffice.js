@@ -10,24 +10,29 @@
   const state = { me: null, currency: "CAD", suppliers: [], suppliersLoaded: false };
   const MONEY = new Set(["subtotal", "tax", "total", "average", "amount", "taken", "refunded", "net", "base",
     "cost", "value", "retail_value", "balance", "liability", "expired_balance", "debit", "credit", "gift_cards_sold"]);
+  // Each report's name for people is its backoffice.* word.
   const REPORTS = [
-    ["by-day", "Sales by day"], ["by-hour", "Sales by hour"], ["by-employee", "Sales per employee"],
-    ["by-tender", "By tender"], ["by-tax", "By tax"], ["top-products", "Top products"],
-    ["slow-products", "Slow products"], ["voids-and-discounts", "Voids and discounts"], ["returns", "Returns"],
-    ["timesheet", "Timesheet"], ["stock-value", "Stock value"], ["gift-card-liability", "Gift card liability"],
-    ["journal", "Accounting journal"],
+    ["by-day", "sales_by_day"], ["by-hour", "sales_by_hour"], ["by-employee", "sales_per_employee"],
+    ["by-tender", "by_tender"], ["by-tax", "by_tax"], ["top-products", "top_products"],
+    ["slow-products", "slow_products"], ["voids-and-discounts", "voids_and_discounts"], ["returns", "returns"],
+    ["timesheet", "timesheet"], ["stock-value", "stock_value"], ["gift-card-liability", "gift_card_liability"],
+    ["journal", "accounting_journal"],
   ];
 
   const fmt = (minor) => C.formatAmount(minor, state.currency);
   const can = (p) => Office.can(p);
+  /** The screen's words (backoffice.*) in the person's language. */
+  const w = (key, values) => C.t(`backoffice.${key}`, values);
 
   /* -- time clock ------------------------------------------------------------------------ */
 
-  const CLOCK_WORDS = { off: "You are clocked out.", working: "You are working.", on_break: "You are on a break." };
+  const CLOCK_WORDS = { off: "clocked_out", working: "working", on_break: "on_a_break" };
+  let clockShown = null; // the status on screen, to say again in another language
 
   function showClock(status) {
-    const since = status.since ? " Since " + status.since.slice(11, 16) + " UTC." : "";
-    $("clock-state").textContent = CLOCK_WORDS[status.state] + since;
+    clockShown = status;
+    const since = status.since ? " " + w("since_utc", { time: status.since.slice(11, 16) }) : "";
+    $("clock-state").textContent = w(CLOCK_WORDS[status.state]) + since;
     const allowed = { off: ["clock_in"], working: ["break_start", "clock_out"], on_break: ["break_end", "clock_out"] };
     for (const b of document.querySelectorAll("[data-clock]")) b.disabled = !allowed[status.state].includes(b.dataset.clock);
   }
@@ -81,15 +86,17 @@
   /**
    * Rows of inputs in a form's table (a count, a new order). Enter moves to the next field,
    * then to a new line, so a scanner's Enter never submits half a list; the submit button does.
-   * fields: [{key, label, attrs}]. Returns {add, values, reset}.
+   * fields: [{key, words (the backoffice.* key of its name), attrs}]. Returns {add, values, reset, words}.
    */
   function lineEditor(body, fields) {
     let made = 0;
 
     function relabel() {
       Array.from(body.rows).forEach((row, i) => {
-        for (const input of row.querySelectorAll("input")) input.setAttribute("aria-label", `${input.dataset.field}, line ${i + 1}`);
-        row.querySelector("button").setAttribute("aria-label", `Remove line ${i + 1}`);
+        for (const input of row.querySelectorAll("input")) {
+          input.setAttribute("aria-label", w("field_on_line", { field: w(input.dataset.field), line: i + 1 }));
+        }
+        row.querySelector("button").setAttribute("aria-label", w("remove_line", { line: i + 1 }));
       });
     }
 
@@ -97,8 +104,8 @@
       made += 1;
       const row = el("tr", {});
       for (const f of fields) {
-        const input = cellInput(`${body.id}-${f.key}-${made}`, f.label,
-          Object.assign({ "data-key": f.key, "data-field": f.label }, f.attrs));
+        const input = cellInput(`${body.id}-${f.key}-${made}`, w(f.words),
+          Object.assign({ "data-key": f.key, "data-field": f.words }, f.attrs));
         if (values[f.key] !== undefined) input.value = values[f.key];
         row.append(el("td", { class: f.attrs && f.attrs.class === "qty-input" ? "num" : null }, input));
       }
@@ -111,7 +118,7 @@
           relabel();
           (next && next.isConnected ? next : body.rows[0]).querySelector("input").focus();
         },
-      }, "Remove")));
+      }, w("remove"))));
       body.append(row);
       relabel();
       return row;
@@ -142,7 +149,13 @@
       add();
     }
 
-    return { add, values, reset };
+    /** Says the rows again in the person's language, what is typed in them kept. */
+    function words() {
+      for (const row of body.rows) row.querySelector("button").textContent = w("remove");
+      relabel();
+    }
+
+    return { add, values, reset, words };
   }
 
   /** A button for one row of a table: visible words; its name also says whose row it is. */
@@ -167,10 +180,10 @@
         el("td", { class: "num" }, String(p.on_order)), el("td", { class: "num" }, p.reorder_point === null ? "—" : String(p.reorder_point)),
         el("td", { class: "num" }, fmt(p.cost)), el("td", { class: "num" }, p.suggested ? String(p.suggested) : ""),
         el("td", {}, p.supplier_id === null ? "" : supplierName(p.supplier_id)),
-        el("td", { class: "nowrap" }, rowButton("Rules", "of " + p.sku, () => editRules(p)),
-          rowButton("Movements", "of " + p.sku, () => showMovementsOf(p.sku)))));
+        el("td", { class: "nowrap" }, rowButton(w("rules"), w("of_sku", { sku: p.sku }), () => editRules(p)),
+          rowButton(w("movements"), w("of_sku", { sku: p.sku }), () => showMovementsOf(p.sku)))));
     }
-    if (!products.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "Nothing to show.")));
+    if (!products.length) body.append(el("tr", {}, el("td", { colspan: "9" }, w("nothing_to_show"))));
     $("stock-caption").textContent = caption;
   }
 
@@ -190,11 +203,11 @@
   }
 
   function loadStock(q) {
-    return showStock(() => loadStock(q), "/stock?" + new URLSearchParams({ q }), q ? `Matching “${q}”` : "Stock");
+    return showStock(() => loadStock(q), "/stock?" + new URLSearchParams({ q }), q ? w("matching", { q }) : w("stock"));
   }
 
   function loadLow() {
-    return showStock(loadLow, "/stock/low", "At or under the reorder point");
+    return showStock(loadLow, "/stock/low", w("at_or_under_reorder_point"));
   }
 
   $("stock-search").addEventListener("submit", (e) => { e.preventDefault(); loadStock($("stock-q").value.trim()); });
@@ -205,15 +218,15 @@
     try {
       const made = await api("POST", "/purchase-orders/suggest", { json: {} });
       const without = made.without_supplier.length
-        ? " Low but with no supplier, so not ordered: " + made.without_supplier.map((p) => `${p.sku} (${p.suggested})`).join(", ") + "."
+        ? " " + w("low_without_supplier", { products: made.without_supplier.map((p) => `${p.sku} (${p.suggested})`).join(", ") })
         : "";
       if (!made.orders.length) {
-        say($("stock-done"), "No draft order made: nothing low is left uncovered by an open order." + without);
+        say($("stock-done"), w("no_draft_order_made") + without);
         return;
       }
       stockMoved();
       const names = made.orders.map((o) => `#${o.id} (${o.supplier})`).join(", ");
-      goToOrders("draft", `${made.orders.length} draft order(s) suggested from the low-stock list: ${names}.` + without,
+      goToOrders("draft", w("drafts_suggested", { count: made.orders.length, names }) + without,
         made.orders.length === 1 ? made.orders[0] : null);
     } catch (err) {
       say($("stock-error"), err.message);
@@ -225,7 +238,7 @@
     say($("stock-done"), "");
     const quantity = parseWhole($("adj-qty").value, true);
     if (quantity === null || quantity === 0) {
-      say($("stock-error"), "The change is a whole number, up or down, not 0.");
+      say($("stock-error"), w("change_whole_not_zero"));
       return;
     }
     try {
@@ -234,7 +247,7 @@
       const done = await api("POST", "/stock/adjustments", { json });
       $("adj-qty").value = "";
       $("adj-note").value = "";
-      say($("stock-done"), `${done.sku}: on hand now ${done.on_hand}.`);
+      say($("stock-done"), w("on_hand_now", { sku: done.sku, count: done.on_hand }));
       delete $("movements").dataset.loaded;
       stockView();
     } catch (err) {
@@ -277,7 +290,7 @@
     try {
       const p = await stockedProduct(sku);
       if (p) editRules(p);
-      else say($("rules-error"), `No stocked product has the SKU ${sku}.`);
+      else say($("rules-error"), w("no_stocked_product", { sku }));
     } catch (err) {
       say($("rules-error"), err.message);
     }
@@ -292,24 +305,24 @@
       if (!rulesOf || rulesOf.sku !== sku) {
         const p = sku ? await stockedProduct(sku) : null;
         if (!p) {
-          say($("rules-error"), sku ? `No stocked product has the SKU ${sku}.` : "Give the product's SKU.");
+          say($("rules-error"), sku ? w("no_stocked_product", { sku }) : w("give_the_products_sku"));
           return;
         }
         editRules(p);
-        say($("rules-done"), `These are ${sku}'s rules now; change what you need, then save.`);
+        say($("rules-done"), w("these_are_the_rules", { sku }));
         return;
       }
       const cost = C.parseAmount($("rule-cost").value, state.currency);
       if (cost === null) {
-        say($("rules-error"), `The cost: ${C.readAmount($("rule-cost").value, state.currency).error}`);
+        say($("rules-error"), `${w("the_cost")}: ${C.readAmount($("rule-cost").value, state.currency).error}`);
         return;
       }
       const counts = {};
-      for (const [key, id, words] of [["reorder_point", "rule-point", "reorder point"], ["reorder_quantity", "rule-qty", "reorder quantity"]]) {
+      for (const [key, id, words] of [["reorder_point", "rule-point", "point_whole"], ["reorder_quantity", "rule-qty", "quantity_whole"]]) {
         const text = $(id).value.trim();
         counts[key] = text === "" ? null : parseWhole(text, false);
         if (counts[key] === null && text !== "") {
-          say($("rules-error"), `The ${words} is a whole number, 0 or more, or empty for none.`);
+          say($("rules-error"), w(words));
           return;
         }
       }
@@ -320,12 +333,12 @@
       const changes = {};
       for (const [key, value] of Object.entries(wanted)) if (rulesOf[key] !== value) changes[key] = value;
       if (!Object.keys(changes).length) {
-        say($("rules-done"), "Nothing changed.");
+        say($("rules-done"), w("nothing_changed"));
         return;
       }
       const saved = await api("PATCH", `/stock/products/${encodeURIComponent(sku)}`, { json: changes });
       editRules(saved);
-      say($("rules-done"), `${saved.sku}: rules saved.`);
+      say($("rules-done"), w("rules_saved_for", { sku: saved.sku }));
       stockView();
     } catch (err) {
       say($("rules-error"), err.message);
@@ -335,8 +348,8 @@
   /* -- stock count ---------------------------------------------------------------------------- */
 
   const countLines = lineEditor($("count-lines"), [
-    { key: "sku", label: "SKU", attrs: { autocapitalize: "none" } },
-    { key: "counted", label: "Counted", attrs: { inputmode: "numeric", class: "qty-input" } },
+    { key: "sku", words: "sku", attrs: { autocapitalize: "none" } },
+    { key: "counted", words: "counted", attrs: { inputmode: "numeric", class: "qty-input" } },
   ]);
 
   $("count-add").addEventListener("click", () => countLines.add().querySelector("input").focus());
@@ -347,16 +360,16 @@
     const lines = [];
     for (const item of countLines.values()) {
       const counted = parseWhole(item.counted, false);
-      if (!item.sku) return say($("count-error"), `Line ${item.line} has no SKU.`);
-      if (counted === null) return say($("count-error"), `The count on line ${item.line} is a whole number, 0 or more.`);
+      if (!item.sku) return say($("count-error"), w("line_has_no_sku", { line: item.line }));
+      if (counted === null) return say($("count-error"), w("count_on_line_whole", { line: item.line }));
       lines.push({ sku: item.sku, counted });
     }
-    if (!lines.length) return say($("count-error"), "Count at least one product.");
+    if (!lines.length) return say($("count-error"), w("count_at_least_one"));
     try {
       const done = await api("POST", "/stock/counts", { json: { reason: $("count-reason").value.trim(), lines } });
       const off = done.lines.filter((l) => l.variance !== 0);
-      $("count-done").textContent = `Count saved: ${done.lines.length} product(s), ${off.length} with a variance, `
-        + `worth ${fmt(done.variance_value)} ${state.currency}.`;
+      $("count-done").textContent = w("count_saved", {
+        count: done.lines.length, off: off.length, value: `${fmt(done.variance_value)} ${state.currency}` });
       const body = $("count-result-body");
       body.replaceChildren(...done.lines.map((l) => el("tr", {}, el("td", {}, l.sku), el("td", { class: "num" }, String(l.expected)),
         el("td", { class: "num" }, String(l.counted)), el("td", { class: "num" }, signed(l.variance)),
@@ -372,7 +385,7 @@
 
   /* -- stock movements -------------------------------------------------------------------------- */
 
-  const KINDS = { adjustment: "Adjustment", count: "Count", receipt: "Receipt" };
+  const KINDS = { adjustment: "kind_adjustment", count: "kind_count", receipt: "receipt" };
 
   async function loadMovements(sku) {
     say($("movements-error"), "");
@@ -383,12 +396,12 @@
       for (const m of found.movements) {
         const po = /^po:(\d+)$/.exec(m.reference || "");
         body.append(el("tr", {}, el("td", { class: "nowrap" }, when(m.at)), el("td", {}, m.sku), el("td", {}, m.name),
-          el("td", {}, KINDS[m.kind] || m.kind), el("td", { class: "num" }, signed(m.quantity)),
+          el("td", {}, KINDS[m.kind] ? w(KINDS[m.kind]) : m.kind), el("td", { class: "num" }, signed(m.quantity)),
           el("td", { class: "num" }, String(m.on_hand)), el("td", {}, m.reason),
-          el("td", {}, po ? `Purchase order #${po[1]}` : m.reference || ""), el("td", {}, m.user)));
+          el("td", {}, po ? w("purchase_order_number", { id: po[1] }) : m.reference || ""), el("td", {}, m.user)));
       }
-      if (!found.movements.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "No movement yet.")));
-      $("movements-caption").textContent = sku ? `Movements of ${sku}, newest first` : "Adjustments, counts and receipts, newest first";
+      if (!found.movements.length) body.append(el("tr", {}, el("td", { colspan: "9" }, w("no_movement_yet"))));
+      $("movements-caption").textContent = sku ? w("movements_of", { sku }) : w("movements_all");
     } catch (err) {
       say($("movements-error"), err.message);
     }
@@ -417,10 +430,10 @@
     const body = $("suppliers-body");
     body.replaceChildren(...state.suppliers.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.email || ""),
       el("td", {}, s.phone || ""))));
-    if (!state.suppliers.length) body.append(el("tr", {}, el("td", { colspan: "3" }, "No supplier yet.")));
+    if (!state.suppliers.length) body.append(el("tr", {}, el("td", { colspan: "3" }, w("no_supplier_yet"))));
     for (const select of document.querySelectorAll(".supplier-select")) {
       const keep = select.value;
-      select.replaceChildren(el("option", { value: "" }, select.dataset.empty),
+      select.replaceChildren(el("option", { value: "" }, w(select.dataset.empty)),
         ...state.suppliers.map((s) => el("option", { value: String(s.id) }, s.name)));
       select.value = keep;
       if (select.value !== keep) select.value = "";
@@ -437,7 +450,7 @@
     try {
       const made = await api("POST", "/suppliers", { json });
       $("supplier-form").reset();
-      say($("supplier-add-done"), `Added ${made.name}.`);
+      say($("supplier-add-done"), w("supplier_added", { name: made.name }));
       await loadSuppliers();
     } catch (err) {
       say($("supplier-add-error"), err.message);
@@ -446,7 +459,8 @@
 
   /* -- purchase orders ---------------------------------------------------------------------------- */
 
-  const ORDER_WORDS = { draft: "Draft", ordered: "Ordered", partial: "Partly received", received: "Received", cancelled: "Cancelled" };
+  const ORDER_STATES = { draft: "draft", ordered: "ordered", partial: "partly_received", received: "received", cancelled: "cancelled" };
+  const orderWord = (status) => (ORDER_STATES[status] ? w(ORDER_STATES[status]) : status);
   const RECEIVABLE = ["draft", "ordered", "partial"];
   let order = null; // the order open below the list
 
@@ -458,13 +472,13 @@
       const body = $("orders-body");
       body.replaceChildren();
       for (const o of found.orders) {
-        body.append(el("tr", {}, el("td", {}, "#" + o.id), el("td", {}, o.supplier), el("td", {}, ORDER_WORDS[o.status] || o.status),
+        body.append(el("tr", {}, el("td", {}, "#" + o.id), el("td", {}, o.supplier), el("td", {}, orderWord(o.status)),
           el("td", { class: "nowrap" }, when(o.created_at)), el("td", { class: "nowrap" }, when(o.ordered_at)),
           el("td", { class: "num" }, String(o.lines)), el("td", { class: "num" }, fmt(o.value)),
-          el("td", {}, rowButton("Open", "order #" + o.id, () => openOrder(o.id)))));
+          el("td", {}, rowButton(w("open"), w("order_number", { id: o.id }), () => openOrder(o.id)))));
       }
-      if (!found.orders.length) body.append(el("tr", {}, el("td", { colspan: "8" }, "No purchase order.")));
-      $("orders-caption").textContent = status ? `${ORDER_WORDS[status]} orders, newest first` : "Purchase orders, newest first";
+      if (!found.orders.length) body.append(el("tr", {}, el("td", { colspan: "8" }, w("no_purchase_order"))));
+      $("orders-caption").textContent = status ? w("orders_of_status", { status: orderWord(status) }) : w("orders_all");
     } catch (err) {
       say($("orders-error"), err.message);
     }
@@ -473,26 +487,26 @@
   function showOrder(o, focus) {
     order = o;
     const open = RECEIVABLE.includes(o.status);
-    $("order-title").textContent = `Purchase order #${o.id} — ${o.supplier}`;
-    const parts = [`Status: ${ORDER_WORDS[o.status] || o.status}.`, `Value ${fmt(o.value)} ${state.currency}.`,
-      `Created ${when(o.created_at)}.`];
-    if (o.ordered_at) parts.push(`Ordered ${when(o.ordered_at)}.`);
-    if (o.closed_at) parts.push(`Closed ${when(o.closed_at)}.`);
-    if (o.note) parts.push(`Note: ${o.note}`);
+    $("order-title").textContent = w("order_title", { id: o.id, supplier: o.supplier });
+    const parts = [w("order_status_is", { status: orderWord(o.status) }), w("order_value_is", { value: `${fmt(o.value)} ${state.currency}` }),
+      w("created_at", { when: when(o.created_at) })];
+    if (o.ordered_at) parts.push(w("ordered_at", { when: when(o.ordered_at) }));
+    if (o.closed_at) parts.push(w("closed_at", { when: when(o.closed_at) }));
+    if (o.note) parts.push(w("note_is", { note: o.note }));
     $("order-meta").textContent = parts.join(" ");
     const body = $("order-lines");
     body.replaceChildren();
     for (const l of o.lines) {
       const receiving = el("td", { class: "num receive-col" });
       if (open && l.outstanding > 0) {
-        receiving.append(cellInput(`receive-${o.id}-${l.sku}`, `Receiving now of ${l.sku}`,
+        receiving.append(cellInput(`receive-${o.id}-${l.sku}`, w("receiving_now_of", { sku: l.sku }),
           { inputmode: "numeric", class: "qty-input", "data-sku": l.sku, "data-outstanding": String(l.outstanding) }));
       }
       body.append(el("tr", {}, el("td", {}, l.sku), el("td", {}, l.name), el("td", { class: "num" }, String(l.ordered)),
         el("td", { class: "num" }, String(l.received)), el("td", { class: "num" }, String(l.outstanding)),
         el("td", { class: "num" }, fmt(l.unit_cost)), receiving));
     }
-    $("order-caption").textContent = `Lines of order #${o.id}`;
+    $("order-caption").textContent = w("lines_of_order", { id: o.id });
     for (const node of document.querySelectorAll("#order-view .receive-col")) C.show(node, open);
     C.show($("order-send"), o.status === "draft");
     C.show($("order-cancel"), o.status === "draft" || o.status === "ordered");
@@ -543,10 +557,10 @@
   }
 
   $("orders-filter").addEventListener("submit", (e) => { e.preventDefault(); say($("orders-done"), ""); loadOrders(); });
-  $("order-send").addEventListener("click", () => orderAction("send", `Order #${order.id} is marked as ordered.`));
+  $("order-send").addEventListener("click", () => orderAction("send", w("order_marked_ordered", { id: order.id })));
   $("order-cancel").addEventListener("click", () => {
-    if (!window.confirm(`Cancel purchase order #${order.id} to ${order.supplier}?`)) return;
-    orderAction("cancel", `Order #${order.id} is cancelled.`);
+    if (!window.confirm(w("cancel_order_confirm", { id: order.id, supplier: order.supplier }))) return;
+    orderAction("cancel", w("order_cancelled", { id: order.id }));
   });
   $("order-fill").addEventListener("click", () => {
     for (const input of document.querySelectorAll("#order-lines input")) input.value = input.dataset.outstanding;
@@ -561,14 +575,14 @@
       if (!input.value.trim()) continue;
       const quantity = parseWhole(input.value, false);
       if (!quantity) {
-        say($("order-error"), `What arrived of ${input.dataset.sku} is a whole number, 1 or more (or leave it empty).`);
+        say($("order-error"), w("arrived_whole", { sku: input.dataset.sku }));
         input.focus();
         return;
       }
       lines.push({ sku: input.dataset.sku, quantity });
     }
     if (!lines.length) {
-      say($("order-error"), "Type how many arrived on at least one line, or fill in everything still expected.");
+      say($("order-error"), w("type_how_many_arrived"));
       return;
     }
     try {
@@ -576,7 +590,7 @@
       showOrder(after, false);
       stockMoved();
       const units = lines.reduce((sum, l) => sum + l.quantity, 0);
-      say($("order-done"), `Received ${units} unit(s) on order #${after.id}; it is now ${ORDER_WORDS[after.status].toLowerCase()}.`);
+      say($("order-done"), w("received_units", { units, id: after.id, status: orderWord(after.status).toLowerCase() }));
       loadOrders();
     } catch (err) {
       say($("order-error"), err.message);
@@ -584,9 +598,9 @@
   });
 
   const poLines = lineEditor($("po-lines"), [
-    { key: "sku", label: "SKU", attrs: { autocapitalize: "none" } },
-    { key: "quantity", label: "Quantity", attrs: { inputmode: "numeric", class: "qty-input" } },
-    { key: "cost", label: "Unit cost", attrs: { inputmode: "decimal", class: "qty-input" } },
+    { key: "sku", words: "sku", attrs: { autocapitalize: "none" } },
+    { key: "quantity", words: "quantity", attrs: { inputmode: "numeric", class: "qty-input" } },
+    { key: "cost", words: "unit_cost", attrs: { inputmode: "decimal", class: "qty-input" } },
   ]);
 
   $("po-add").addEventListener("click", () => poLines.add().querySelector("input").focus());
@@ -596,23 +610,23 @@
     say($("po-error"), "");
     const supplier = $("po-supplier").value;
     if (!supplier) {
-      say($("po-error"), "Choose a supplier.");
+      say($("po-error"), w("choose_a_supplier_first"));
       $("po-supplier").focus();
       return;
     }
     const lines = [];
     for (const item of poLines.values()) {
       const quantity = parseWhole(item.quantity, false);
-      if (!item.sku) return say($("po-error"), `Line ${item.line} has no SKU.`);
-      if (!quantity) return say($("po-error"), `The quantity on line ${item.line} is a whole number, 1 or more.`);
+      if (!item.sku) return say($("po-error"), w("line_has_no_sku", { line: item.line }));
+      if (!quantity) return say($("po-error"), w("quantity_on_line_whole", { line: item.line }));
       const line = { sku: item.sku, quantity };
       if (item.cost) {
         line.unit_cost = C.parseAmount(item.cost, state.currency);
-        if (line.unit_cost === null) return say($("po-error"), `The unit cost on line ${item.line}: ${C.readAmount(item.cost, state.currency).error}`);
+        if (line.unit_cost === null) return say($("po-error"), w("unit_cost_on_line", { line: item.line, why: C.readAmount(item.cost, state.currency).error }));
       }
       lines.push(line);
     }
-    if (!lines.length) return say($("po-error"), "An order needs at least one line.");
+    if (!lines.length) return say($("po-error"), w("order_needs_a_line"));
     const json = { supplier_id: Number(supplier), lines };
     if ($("po-note").value.trim()) json.note = $("po-note").value.trim();
     try {
@@ -622,7 +636,7 @@
       poLines.reset();
       say($("orders-done"), "");
       showOrder(made, true);
-      say($("order-done"), `Draft order #${made.id} created; mark it as ordered once it is sent to ${made.supplier}.`);
+      say($("order-done"), w("draft_created", { id: made.id, supplier: made.supplier }));
       loadOrders();
     } catch (err) {
       say($("po-error"), err.message);
@@ -640,15 +654,15 @@
       const body = $("customer-body");
       body.replaceChildren();
       for (const c of found.customers) {
-        const actions = el("td", { class: "nowrap" }, rowButton("Purchases", "of " + c.name, () => history(c)));
+        const actions = el("td", { class: "nowrap" }, rowButton(w("purchases"), w("of_name", { name: c.name }), () => history(c)));
         if (can("manage_customers")) {
-          actions.append(rowButton("Edit", c.name, () => editCustomer(c)),
-            rowButton("Erase", c.name, () => erase(c), "danger"));
+          actions.append(rowButton(w("edit"), c.name, () => editCustomer(c)),
+            rowButton(w("erase"), c.name, () => erase(c), "danger"));
         }
         body.append(el("tr", {}, el("td", {}, c.name), el("td", {}, c.email || ""), el("td", {}, c.phone || ""),
           el("td", { class: "num" }, String(c.points)), el("td", { class: "num" }, fmt(c.points_value)), actions));
       }
-      if (!found.customers.length) body.append(el("tr", {}, el("td", { colspan: "6" }, "No customer found.")));
+      if (!found.customers.length) body.append(el("tr", {}, el("td", { colspan: "6" }, w("no_customer_found"))));
     } catch (err) {
       say($("customer-error"), err.message);
     }
@@ -657,14 +671,14 @@
   async function history(c) {
     try {
       const found = await api("GET", `/customers/${c.id}/purchases`);
-      $("history-title").textContent = "Purchases of " + c.name;
+      $("history-title").textContent = w("purchases_of", { name: c.name });
       const body = $("history-body");
       body.replaceChildren();
       for (const p of found.purchases) {
         body.append(el("tr", {}, el("td", {}, p.receipt_number), el("td", {}, when(p.completed_at)),
           el("td", { class: "num" }, fmt(p.total)), el("td", { class: "num" }, String(p.points_earned))));
       }
-      if (!found.purchases.length) body.append(el("tr", {}, el("td", { colspan: "4" }, "No purchase yet.")));
+      if (!found.purchases.length) body.append(el("tr", {}, el("td", { colspan: "4" }, w("no_purchase_yet"))));
       C.show($("history"), true);
     } catch (err) {
       say($("customer-error"), err.message);
@@ -672,7 +686,7 @@
   }
 
   async function erase(c) {
-    if (!window.confirm(`Erase ${c.name}'s personal data? Their sales stay; their points are lost.`)) return;
+    if (!window.confirm(w("erase_confirm", { name: c.name }))) return;
     try {
       await api("POST", `/customers/${c.id}/erase`, { json: { reason: "customer's request" } });
       if (customer && customer.id === c.id) C.show($("customer-edit"), false);
@@ -685,7 +699,7 @@
   function showCustomer(c) {
     customer = c;
     $("customer-edit-title").textContent = c.name;
-    $("customer-edit-points").textContent = `${c.points} point(s), worth ${fmt(c.points_value)} ${state.currency}.`;
+    $("customer-edit-points").textContent = w("points_worth", { points: c.points, value: `${fmt(c.points_value)} ${state.currency}` });
   }
 
   function editCustomer(c) {
@@ -720,10 +734,10 @@
     if (!$("ce-card").disabled) wanted.loyalty_card = $("ce-card").value.trim().toUpperCase() || null;
     const changes = {};
     for (const [key, value] of Object.entries(wanted)) if (value !== customer[key]) changes[key] = value;
-    if (!Object.keys(changes).length) return say($("customer-edit-done"), "Nothing changed.");
+    if (!Object.keys(changes).length) return say($("customer-edit-done"), w("nothing_changed"));
     try {
       showCustomer(await api("PATCH", `/customers/${customer.id}`, { json: changes }));
-      say($("customer-edit-done"), "Details saved.");
+      say($("customer-edit-done"), w("details_saved"));
       findCustomers($("customer-q").value.trim());
     } catch (err) {
       say($("customer-edit-error"), err.message);
@@ -736,7 +750,7 @@
     say($("customer-edit-done"), "");
     const points = parseWhole($("p-points").value, true);
     if (!points) {
-      say($("customer-edit-error"), "The adjustment is a whole number of points, up or down, not 0.");
+      say($("customer-edit-error"), w("points_adjustment_whole"));
       $("p-points").focus();
       return;
     }
@@ -746,7 +760,7 @@
       });
       showCustomer(after);
       $("points-form").reset();
-      say($("customer-edit-done"), `Points adjusted by ${signed(points)}: ${after.points} now, worth ${fmt(after.points_value)} ${state.currency}.`);
+      say($("customer-edit-done"), w("points_adjusted", { change: signed(points), points: after.points, value: `${fmt(after.points_value)} ${state.currency}` }));
       findCustomers($("customer-q").value.trim());
     } catch (err) {
       say($("customer-edit-error"), err.message);
@@ -781,14 +795,16 @@
     say($("gc-result"), "");
     try {
       const card = await api("POST", "/gift-cards/balance", { json: { code: $("gc-code").value } });
-      const expiry = card.expires_at ? ` Expires ${card.expires_at.slice(0, 10)}.` : "";
-      say($("gc-result"), `${card.code}: ${C.money(card.balance, card.currency)} (${card.expired ? "expired" : card.status}).${expiry}`);
+      const expiry = card.expires_at ? " " + w("expires_on", { day: card.expires_at.slice(0, 10) }) : "";
+      const status = card.expired ? w("card_expired") : CARD_STATES[card.status] ? w(CARD_STATES[card.status]).toLowerCase() : card.status;
+      say($("gc-result"), `${card.code}: ${C.money(card.balance, card.currency)} (${status}).${expiry}`);
     } catch (err) {
       say($("gc-error"), err.message);
     }
   });
 
-  const CARD_WORDS = { pending: "Pending", active: "Active", void: "Void" };
+  const CARD_STATES = { pending: "card_pending", active: "active", void: "void" };
+  const cardWord = (status) => (CARD_STATES[status] ? w(CARD_STATES[status]) : status);
   let voiding = null; // {card, back: what had the focus}
 
   async function loadCards() {
@@ -799,13 +815,13 @@
       const body = $("cards-body");
       body.replaceChildren();
       for (const card of found.gift_cards) {
-        body.append(el("tr", {}, el("td", { class: "mono" }, card.code), el("td", {}, card.expired && card.status === "active" ? "Expired" : CARD_WORDS[card.status] || card.status),
+        body.append(el("tr", {}, el("td", { class: "mono" }, card.code), el("td", {}, card.expired && card.status === "active" ? w("card_expired_title") : cardWord(card.status)),
           el("td", { class: "num" }, C.formatAmount(card.balance, card.currency)), el("td", { class: "nowrap" }, when(card.activated_at)),
           el("td", { class: "nowrap" }, when(card.expires_at)),
-          el("td", {}, card.status === "void" ? "" : rowButton("Void", "card " + card.code, () => askVoid(card), "danger"))));
+          el("td", {}, card.status === "void" ? "" : rowButton(w("void_verb"), w("card_code", { code: card.code }), () => askVoid(card), "danger"))));
       }
-      if (!found.gift_cards.length) body.append(el("tr", {}, el("td", { colspan: "6" }, "No gift card.")));
-      $("cards-caption").textContent = status ? `${CARD_WORDS[status]} gift cards, newest first` : "Gift cards, newest first";
+      if (!found.gift_cards.length) body.append(el("tr", {}, el("td", { colspan: "6" }, w("no_gift_card"))));
+      $("cards-caption").textContent = status ? w("cards_of_status", { status: cardWord(status) }) : w("cards_all");
     } catch (err) {
       say($("cards-error"), err.message);
     }
@@ -813,7 +829,7 @@
 
   function askVoid(card) {
     voiding = { card, back: document.activeElement };
-    $("void-card").textContent = `Card ${card.code}, balance ${C.money(card.balance, card.currency)}.`;
+    $("void-card").textContent = w("card_balance", { code: card.code, balance: C.money(card.balance, card.currency) });
     $("void-reason").value = "";
     say($("void-error"), "");
     C.openDialog($("void-dialog"), $("void-reason"));
@@ -835,7 +851,7 @@
       await api("POST", `/gift-cards/${card.id}/void`, { json: { reason: $("void-reason").value.trim() } });
       voiding.back = $("cards-title"); // its row and button are about to go
       C.closeDialog($("void-dialog"));
-      say($("cards-done"), `Card ${card.code} is void; ${C.money(card.balance, card.currency)} left the liability.`);
+      say($("cards-done"), w("card_voided", { code: card.code, balance: C.money(card.balance, card.currency) }));
       await loadCards();
     } catch (err) {
       say($("void-error"), err.message);
@@ -869,9 +885,9 @@
     for (const row of report.rows) {
       body.append(el("tr", {}, ...report.columns.map((c, i) => el("td", { class: numeric[i] ? "num" : null }, cell(c, row[c])))));
     }
-    if (!report.rows.length) body.append(el("tr", {}, el("td", { colspan: String(report.columns.length) }, "Nothing in this period.")));
+    if (!report.rows.length) body.append(el("tr", {}, el("td", { colspan: String(report.columns.length) }, w("nothing_in_this_period"))));
     const notes = [];
-    if (report.gift_cards_sold) notes.push(`Gift cards sold (liability, in the tenders that paid for them, not in sales): ${fmt(report.gift_cards_sold)}`);
+    if (report.gift_cards_sold) notes.push(w("gift_cards_sold_note", { amount: fmt(report.gift_cards_sold) }));
     say($("report-note"), notes.join(" "));
   }
 
@@ -885,7 +901,7 @@
       return;
     }
     spec.exponent = C.exponent(report.currency || state.currency);
-    box.replaceChildren(ReportCharts.figure(el, "report-canvas", spec, "below"));
+    box.replaceChildren(ReportCharts.figure(el, "report-canvas", spec, w("below")));
     ReportCharts.draw("report-canvas", spec, fmt);
   }
 
@@ -894,7 +910,8 @@
     say($("report-error"), "");
     try {
       const report = await api("GET", reportQuery(null));
-      $("report-caption").textContent = `${$("r-name").selectedOptions[0].textContent}, ${$("r-from").value} to ${$("r-to").value} (${report.timezone})`;
+      $("report-caption").textContent = w("report_caption", {
+        report: $("r-name").selectedOptions[0].textContent, from: $("r-from").value, to: $("r-to").value, zone: report.timezone });
       reportTable(report);
       reportChart(report);
     } catch (err) {
@@ -905,10 +922,10 @@
   /* -- past Z reports: find one, read it again, print it again ---------------------------------- */
 
   const Z_ROWS = [
-    ["Completed sales", (z) => String(z.sales.count)], ["Sales total (net of gift cards)", (z) => fmt(z.sales.total)],
-    ["Tax", (z) => fmt(z.sales.tax)], ["Discounts", (z) => fmt(z.sales.discount)],
-    ["Gift cards sold (liability)", (z) => (z.gift_cards ? `${z.gift_cards.count} · ${fmt(z.gift_cards.amount)}` : "—")],
-    ["Refunds", (z) => `${z.refunds.count} · ${fmt(z.refunds.amount)}`], ["Voided lines", (z) => String(z.voids)],
+    ["completed_sales", (z) => String(z.sales.count)], ["sales_total_net", (z) => fmt(z.sales.total)],
+    ["tax", (z) => fmt(z.sales.tax)], ["discounts", (z) => fmt(z.sales.discount)],
+    ["gift_cards_sold_liability", (z) => (z.gift_cards ? `${z.gift_cards.count} · ${fmt(z.gift_cards.amount)}` : "—")],
+    ["refunds", (z) => `${z.refunds.count} · ${fmt(z.refunds.amount)}`], ["voided_lines", (z) => String(z.voids)],
   ];
 
   async function showZ(shift) {
@@ -916,19 +933,20 @@
     try {
       const z = await api("GET", `/shifts/${shift}/z-report`);
       const view = $("z-view");
-      const span = z.opened_local ? `${z.opened_local} to ${z.until_local} (${z.timezone})` : `shift ${z.shift}`;
+      const span = z.opened_local
+        ? w("z_span", { from: z.opened_local, to: z.until_local, zone: z.timezone }) : w("shift_n", { shift: z.shift });
       const row = (label, value) => el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num" }, value));
       view.replaceChildren(
-        el("h2", { id: "z-title", tabindex: "-1" }, `REPRINT — Z report, shift ${z.shift}, till ${z.terminal_id}`),
-        el("p", { class: "hint" }, `A copy of the Z report frozen when the shift closed: ${span}.`),
+        el("h2", { id: "z-title", tabindex: "-1" }, w("z_reprint_title", { shift: z.shift, till: z.terminal_id })),
+        el("p", { class: "hint" }, w("z_copy_hint", { span })),
         el("table", { class: "data" },
-          el("caption", {}, "Figures"),
-          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Line"), el("th", { scope: "col", class: "num" }, "Amount"))),
+          el("caption", {}, w("figures")),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, w("line")), el("th", { scope: "col", class: "num" }, w("amount")))),
           el("tbody", {},
-            ...Z_ROWS.map(([label, value]) => row(label, value(z))),
+            ...Z_ROWS.map(([label, value]) => row(w(label), value(z))),
             ...z.tenders.map((t) => row(`${ReportCharts.tenderName(t.method)} (${t.count})`, fmt(t.amount))),
-            row("Counted", fmt(z.counted)), row("Expected", fmt(z.cash.expected)), row("Variance", fmt(z.variance)))),
-        el("div", { class: "row" }, el("button", { type: "button", class: "primary", onclick: () => printZ(z.shift) }, "Print again")));
+            row(w("counted"), fmt(z.counted)), row(w("expected"), fmt(z.cash.expected)), row(w("variance"), fmt(z.variance)))),
+        el("div", { class: "row" }, el("button", { type: "button", class: "primary", onclick: () => printZ(z.shift) }, w("print_again"))));
       view.hidden = false;
       $("z-title").focus();
     } catch (err) {
@@ -941,7 +959,7 @@
     say($("z-done"), "");
     try {
       const job = await api("POST", `/shifts/${shift}/z-report/print`);
-      say($("z-done"), `Sent to the receipt printer${job.reprint ? ", marked REPRINT" : ""}.`);
+      say($("z-done"), job.reprint ? w("sent_to_printer_reprint") : w("sent_to_printer"));
     } catch (err) {
       say($("z-error"), err.message);
     }
@@ -957,9 +975,9 @@
         el("td", { class: "num" }, String(z.shift)), el("td", {}, z.terminal_id), el("td", {}, z.operator),
         el("td", {}, z.opened_at.slice(0, 16).replace("T", " ")), el("td", {}, z.closed_at.slice(0, 16).replace("T", " ")),
         el("td", { class: "num" }, String(z.sales)), el("td", { class: "num" }, fmt(z.total)), el("td", { class: "num" }, fmt(z.variance)),
-        el("td", {}, el("button", { type: "button", onclick: () => showZ(z.shift), "aria-label": `Show the Z report of shift ${z.shift}` }, "Show")))));
-      if (!found.rows.length) body.append(el("tr", {}, el("td", { colspan: "9" }, "No shift closed in this period.")));
-      $("z-caption").textContent = `Z reports, ${found.from.slice(0, 10)} to ${found.to.slice(0, 10)} (${found.timezone})`;
+        el("td", {}, el("button", { type: "button", onclick: () => showZ(z.shift), "aria-label": w("show_z_of_shift", { shift: z.shift }) }, w("show"))))));
+      if (!found.rows.length) body.append(el("tr", {}, el("td", { colspan: "9" }, w("no_shift_closed"))));
+      $("z-caption").textContent = w("z_caption", { from: found.from.slice(0, 10), to: found.to.slice(0, 10), zone: found.timezone });
     } catch (err) {
       say($("z-error"), err.message);
     }
@@ -981,8 +999,15 @@
     refreshCsvLink();
   }
 
+  /** The report menu in the person's language, the chosen report kept. */
+  function reportNames() {
+    const kept = $("r-name").value;
+    $("r-name").replaceChildren(...REPORTS.map(([v, words]) => el("option", { value: v }, w(words))));
+    if (kept) $("r-name").value = kept;
+  }
+
   function setUpReports() {
-    $("r-name").replaceChildren(...REPORTS.map(([v, label]) => el("option", { value: v }, label)));
+    reportNames();
     const today = new Date();
     const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
     $("r-to").value = iso(today);
@@ -1011,9 +1036,9 @@
       const target = document.querySelector(`[aria-label="${focusWhat} ${CSS.escape(whose)}"]`);
       if (target && !target.disabled) target.focus();
     };
-    const up = rowButton("Up", whose, () => { if (move(list, i, -1)) again("Up")(); });
-    const down = rowButton("Down", whose, () => { if (move(list, i, 1)) again("Down")(); });
-    const remove = rowButton("Remove", whose, () => { list.splice(i, 1); redraw(); }, "danger");
+    const up = rowButton(w("up"), whose, () => { if (move(list, i, -1)) again(w("up"))(); });
+    const down = rowButton(w("down"), whose, () => { if (move(list, i, 1)) again(w("down"))(); });
+    const remove = rowButton(w("remove"), whose, () => { list.splice(i, 1); redraw(); }, "danger");
     up.disabled = i === 0;
     down.disabled = i === list.length - 1;
     return el("li", { class: "grid-row" }, el("span", { class: "grid-words" }, ...words), extra || null, up, down, remove);
@@ -1024,9 +1049,9 @@
     list.replaceChildren(...grid.tabs.map((t, i) => {
       const choose = el("button", {
         type: "button", "aria-pressed": i === grid.tab ? "true" : "false",
-        "aria-label": `Show the buttons of ${t.category}`,
+        "aria-label": w("show_buttons_of", { category: t.category }),
         onclick: () => { grid.tab = i; drawTabs(); $("grid-products-title").focus(); },
-      }, "Buttons");
+      }, w("buttons"));
       return orderedRow([el("strong", {}, t.category), ` (${t.products.length})`], t.category, grid.tabs, i, drawTabs, choose);
     }));
     C.show($("grid-tabs-empty"), !grid.tabs.length);
@@ -1042,9 +1067,9 @@
     const tab = grid.tabs[grid.tab];
     C.show($("grid-products-card"), !!tab);
     if (!tab) return;
-    $("grid-products-title").textContent = `Buttons on ${tab.category}`;
+    $("grid-products-title").textContent = w("buttons_on", { category: tab.category });
     $("grid-products").replaceChildren(...tab.products.map((p, i) => orderedRow(
-      [p.name, " ", el("span", { class: "hint" }, p.active ? fmt(p.price) : "withdrawn: not shown")],
+      [p.name, " ", el("span", { class: "hint" }, p.active ? fmt(p.price) : w("withdrawn_not_shown"))],
       p.name, tab.products, i, drawTabs)));
     C.show($("grid-products-empty"), !tab.products.length);
   }
@@ -1079,7 +1104,7 @@
     const found = $("grid-found");
     found.replaceChildren();
     if (q.length < 3) {
-      $("grid-find-note").textContent = "Type 3 letters or more of the product's name or sku.";
+      $("grid-find-note").textContent = w("type_three_letters");
       return;
     }
     try {
@@ -1087,19 +1112,19 @@
       const tab = grid.tabs[grid.tab];
       found.replaceChildren(...answer.products.map((p) => {
         const on = tab.products.some((b) => b.sku === p.sku);
-        const add = rowButton(on ? "On the tab" : "Add", p.name, () => {
+        const add = rowButton(on ? w("on_the_tab") : w("add"), p.name, () => {
           tab.products.push({ sku: p.sku, name: p.name, price: p.price, sold_by: p.sold_by, active: true });
           drawTabs();
           add.disabled = true;
-          add.textContent = "On the tab";
-          $("grid-find-note").textContent = `${p.name} added to ${tab.category}.`;
+          add.textContent = w("on_the_tab");
+          $("grid-find-note").textContent = w("added_to_tab", { name: p.name, category: tab.category });
         });
         add.disabled = on;
         return el("li", { class: "grid-row" }, el("span", { class: "grid-words" }, p.name, " ",
           el("span", { class: "hint" }, `${p.sku} · ${fmt(p.price)}${p.sold_by === "weight" ? "/kg" : ""}`)), add);
       }));
       $("grid-find-note").textContent = answer.products.length
-        ? `${answer.products.length} found.` : `No product on sale matches “${q}”.`;
+        ? w("n_found", { count: answer.products.length }) : w("no_product_on_sale_matches", { q });
     } catch (err) {
       $("grid-find-note").textContent = err.message;
     }
@@ -1113,7 +1138,7 @@
       const saved = await api("PUT", "/item-grid", { json });
       grid.tabs = saved.tabs.map((t) => ({ category: t.category, products: t.products }));
       drawTabs();
-      say($("grid-done"), "Saved: the till shows these buttons the next time Items opens.");
+      say($("grid-done"), w("grid_saved"));
     } catch (err) {
       say($("grid-error"), err.message);
     }
@@ -1139,9 +1164,22 @@
     onReady(me, settings) {
       state.me = me;
       state.currency = settings.currency;
+      // What was written before the words arrived (the line editors, the report menu) says them now.
+      reportNames();
+      countLines.words();
+      poLines.words();
       for (const node of document.querySelectorAll(".currency")) node.textContent = settings.currency;
       if (settings.timezone) reportDays(settings.timezone);
       state.suppliersLoaded = false;
+    },
+    // A change of language: what is drawn from what the screen holds is drawn again (an
+    // arrangement of buttons not saved yet stays); the rest reads afresh from the API.
+    redraw: { itemgrid: drawTabs, clock: () => { if (clockShown) showClock(clockShown); } },
+    onLanguage() {
+      reportNames();
+      countLines.words();
+      poLines.words();
+      if (order && !$("order-view").hidden) showOrder(order, false);
     },
     onLoggedOut() {
       state.me = null;

@@ -62,7 +62,9 @@ const Office = (() => {
    * A part of the back office: `loaders` maps a section's id to what fills it the first time
    * it shows; `onReady(me, settings)` runs at each login; `onLoggedOut()` at each logout;
    * `onLanguage(code)` when the person picks another language: what the part wrote itself
-   * in words it writes again (the page's marked words are already filled).
+   * in words it writes again (the page's marked words are already filled); `redraw` maps a
+   * section's id to what draws it again in the new language without reading the API (else
+   * its loader runs again).
    */
   function register(part) {
     parts.push(part);
@@ -86,9 +88,15 @@ const Office = (() => {
       },
       onLanguage(code) {
         for (const p of parts) if (p.onLanguage) p.onLanguage(code);
-        // What a section wrote from the API (lists, captions, states) it writes again: the
-        // section on screen now, any other when it next opens.
-        for (const s of sections()) delete s.dataset.loaded;
+        // What a section wrote it writes again: drawn afresh from what it holds where a part
+        // can (`redraw`), else read again from the API, the section on screen now and any
+        // other when it next opens.
+        for (const s of sections()) {
+          if (!s.dataset.loaded) continue;
+          const redraw = parts.map((p) => p.redraw && p.redraw[s.id]).find(Boolean);
+          if (redraw) redraw();
+          else delete s.dataset.loaded;
+        }
         route(false);
       },
     }).start();

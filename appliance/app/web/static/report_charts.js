@@ -19,30 +19,45 @@ const ReportCharts = (() => {
     const label = (key) => (report.labels && report.labels[key]) || key;
     switch (report.report) {
       case "by_day":
-        return { kind: "bar", title: `${label("total")} by day`, labels: rows.map((r) => r.day), values: rows.map((r) => r.total) };
+        return { kind: "bar", title: words("chart_by_day", "{total} by day", { total: label("total") }), labels: rows.map((r) => r.day), values: rows.map((r) => r.total) };
       case "by_hour":
         return {
-          kind: "bar", title: `${label("total")} by hour`,
+          kind: "bar", title: words("chart_by_hour", "{total} by hour", { total: label("total") }),
           labels: rows.map((r) => `${String(r.hour).padStart(2, "0")}:00`), values: rows.map((r) => r.total),
         };
       case "by_tender":
-        return { kind: "doughnut", title: "Tender mix", labels: rows.map((r) => tenderName(r.method)), values: rows.map((r) => r.taken) };
+        return { kind: "doughnut", title: words("tender_mix", "Tender mix"), labels: rows.map((r) => tenderName(r.method)), values: rows.map((r) => r.taken) };
       case "top_products":
-        return { kind: "bar", horizontal: true, title: "Top products", labels: rows.map((r) => r.name), values: rows.map((r) => r.amount) };
+        return { kind: "bar", horizontal: true, title: words("top_products", "Top products"), labels: rows.map((r) => r.name), values: rows.map((r) => r.amount) };
       default:
         return null;
     }
   }
 
-  const TENDERS = { cash: "Cash", card: "Card", gift_card: "Gift card", loyalty: "Points", exchange: "Exchange" };
+  /** The charts' own words: the person's language on a page that has the shop's words (the
+   * back office, backoffice.* keys), else the English given (node --test loads this alone). */
+  function words(key, english, values) {
+    const C = globalThis.Comptoir;
+    const said = C ? C.t(`backoffice.${key}`, values) : null;
+    if (said && said !== `backoffice.${key}`) return said;
+    return english.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+  }
+
+  const TENDERS = {
+    cash: ["tender_cash", "Cash"], card: ["tender_card", "Card"], gift_card: ["tender_gift_card", "Gift card"],
+    loyalty: ["tender_points", "Points"], exchange: ["tender_exchange", "Exchange"],
+  };
   function tenderName(method) {
-    return TENDERS[method] || String(method).replace(/_/g, " ");
+    return TENDERS[method] ? words(...TENDERS[method]) : String(method).replace(/_/g, " ");
   }
 
   /** A <figure> holding a labelled canvas, ready for draw(); `table` says where the same
    * figures are in words. */
   function figure(el, id, spec, table) {
-    const canvas = el("canvas", { id, role: "img", "aria-label": `Chart: ${spec.title}. The same figures are in the table ${table}.` });
+    const canvas = el("canvas", {
+      id, role: "img",
+      "aria-label": words("chart_label", "Chart: {title}. The same figures are in the table {table}.", { title: spec.title, table }),
+    });
     return el("figure", { class: "chart" },
       el("figcaption", {}, spec.title),
       el("div", { class: `chart-box${spec.horizontal ? " tall" : ""}` }, canvas));
