@@ -71,6 +71,16 @@ def test_a_quebec_back_office_speaks_french(app: LiveApp, page: Any, screenshot:
     expect(page.locator("#product-caption")).to_have_text("Produits en vente correspondant à « BAG » (1)")
     screenshot(page, "office-words-01-french-products")
 
+    menu.get_by_role("link", name="Rapport des ventes").click()
+    page.get_by_role("button", name="Afficher le rapport").click()
+    report = page.locator("#sales-out")
+    expect(report.get_by_role("heading", level=2)).to_have_text(re.compile(r"^Ventes du \d{4}-\d\d-\d\d$"))
+    expect(report).to_contain_text("Ventes nettes (CAD)")
+    page.get_by_role("button", name="УКР", exact=True).click()
+    expect(report.get_by_role("heading", level=2)).to_have_text(re.compile(r"^Продажі за \d{4}-\d\d-\d\d$"))
+    page.get_by_role("button", name="FR", exact=True).click()
+    expect(report.get_by_role("heading", level=2)).to_have_text(re.compile(r"^Ventes du "))
+
     page.get_by_role("button", name="Déconnexion").click()
     expect(page.get_by_role("heading", name="Connexion à l'arrière-boutique")).to_be_visible()
     form = page.locator("#login-form")

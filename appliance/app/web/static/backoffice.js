@@ -1177,6 +1177,9 @@
     redraw: { itemgrid: drawTabs, clock: () => { if (clockShown) showClock(clockShown); } },
     onLanguage() {
       reportNames();
+      // A report or a list of Z reports on screen is asked for again, in the new language.
+      if ($("report-body").rows.length) $("report-form").requestSubmit();
+      if ($("z-body").rows.length) $("z-form").requestSubmit();
       countLines.words();
       poLines.words();
       if (order && !$("order-view").hidden) showOrder(order, false);

@@ -1029,6 +1029,8 @@
       writeHints();
       showKindFields();
       if (state.editing) productWords(state.editing);
+      // A sales report on screen is asked for again, to be said in the new language.
+      if ($("sales-out").childElementCount) $("sales-form").requestSubmit();
     },
     onLoggedOut() {
       state.me = null;
