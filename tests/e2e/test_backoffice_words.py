@@ -65,7 +65,7 @@ def test_a_quebec_back_office_speaks_french(app: LiveApp, page: Any, screenshot:
     form.get_by_label("Nom").fill("Baguette")
     form.get_by_label("Prix (CAD, avant taxes)").fill("3,25")
     form.get_by_label("Catégorie de taxe").select_option(label="Exonéré")
-    expect(form.get_by_label("Vendu à")).to_have_value("unit")
+    expect(form.get_by_label("Vendu", exact=True)).to_have_value("unit")
     form.get_by_role("button", name="Créer le produit").click()
     expect(page.locator("#product-done")).to_have_text("BAG — Baguette créé à 3.25 CAD.")
     expect(page.locator("#product-caption")).to_have_text("Produits en vente correspondant à « BAG » (1)")

@@ -49,6 +49,7 @@
   const showAmount = (minor) => C.formatAmount(minor, state.currency);
 
   const splitCodes = (text) => text.split(/[\s,;|]+/).filter(Boolean);
+  const TAX_CLASSES = { standard: "tax_class_standard", exempt: "tax_class_exempt" };
   const productState = (p) => (p.active ? w("on_sale") : w("withdrawn"));
 
   async function searchProducts() {
@@ -65,7 +66,8 @@
         edit.addEventListener("click", () => editProduct(p.sku));
         body.append(el("tr", {},
           el("td", {}, p.sku), el("td", {}, edit), el("td", { class: "num" }, fmt(p.price)),
-          el("td", {}, p.tax_class), el("td", {}, p.category || ""), el("td", {}, p.barcodes.join(", ")),
+          el("td", {}, TAX_CLASSES[p.tax_class] ? w(TAX_CLASSES[p.tax_class]) : p.tax_class),
+          el("td", {}, p.category || ""), el("td", {}, p.barcodes.join(", ")),
           el("td", { class: "num" }, String(p.stock)), el("td", {}, productState(p))));
       }
       if (!found.products.length) {
