@@ -60,7 +60,23 @@ def approval(attrs: dict[str, str]) -> list[str]:
     ]
 
 
-PARTS = {"approval": approval}
+def language_menu(attrs: dict[str, str]) -> list[str]:
+    """The EN / FR / УКР choice of a staff screen's header (common.js wires it): ``words``
+    names the screen whose catalogue says "Language" (till, backoffice)."""
+    words = html.escape(attrs["words"])
+    return [
+        '<div class="lang-menu" role="group" aria-labelledby="lang-label">',
+        f'  <span id="lang-label" class="sr-only" data-words="{words}.language">Language</span>',
+        *(
+            f'  <button type="button" class="ghost lang-choice" data-lang="{code}" lang="{code}"'
+            f' aria-pressed="false">{name}</button>'
+            for code, name in (("en", "EN"), ("fr", "FR"), ("uk", "УКР"))
+        ),
+        "</div>",
+    ]
+
+
+PARTS = {"approval": approval, "language": language_menu}
 
 
 def expand(page: str) -> str:

@@ -39,3 +39,16 @@ def test_the_tills_page_has_every_approval_once_and_no_part_comment_left() -> No
     assert len(boxes) == len(set(boxes)) == 10
     ids = re.findall(r'id="([^"]+)"', page)
     assert len(ids) == len(set(ids)), "no id twice"
+
+
+def test_the_language_menu_part_offers_the_three_languages_under_the_screens_words() -> None:
+    out = pages.expand('  <!-- language words="backoffice" -->')
+    assert out.startswith('  <div class="lang-menu" role="group" aria-labelledby="lang-label">')
+    assert 'data-words="backoffice.language">Language<' in out
+    assert re.findall(r'data-lang="([a-z]+)" lang="\1" aria-pressed="false">([^<]+)<', out) == [
+        ("en", "EN"),
+        ("fr", "FR"),
+        ("uk", "УКР"),
+    ]
+    for page in ("cashier.html", "backoffice.html"):
+        assert pages.page_html(page).count('class="lang-menu"') == 1, page
