@@ -509,16 +509,19 @@ def _require_own_secrets(actor: Actor) -> None:
         raise Forbidden("choose your own PIN first", "pin_change_required")
 
 
-def require(shop: Shop, actor: Actor, permission: Permission, approval: str | None = None) -> str | None:
+def require(
+    shop: Shop, actor: Actor, permission: Permission, approval: str | None = None, refusal: str | None = None
+) -> str | None:
     """Passes when the actor's role holds the permission, or a live approval for it is
-    given (used up here, inside the caller's transaction). Returns the approver's name."""
+    given (used up here, inside the caller's transaction). Returns the approver's name.
+    `refusal` says, in the shop's words, what else would do (the role's name otherwise)."""
     _require_own_secrets(actor)
     if can(actor.role, permission):
         return None
     if approval:
         return approved_by(shop, actor, permission, approval)
     raise Forbidden(
-        f"the {actor.role} role may not {permission.value.replace('_', ' ')}; a supervisor can approve it",
+        refusal or f"the {actor.role} role may not {permission.value.replace('_', ' ')}; a supervisor can approve it",
         "forbidden",
     )
 

@@ -438,12 +438,13 @@ def pay_with_points(
         if holder["id"] != customer_id:
             raise Forbidden("that loyalty card is not this customer's", "loyalty_card_mismatch")
     elif not customers_store.card_shown(conn, sale_id, customer_id):
-        if not approval and not can(actor.role, Permission.POINTS_WITHOUT_CARD):
-            raise Forbidden(
-                "scan the customer's loyalty card, or a supervisor approves spending points without it",
-                "forbidden",
-            )
-        approver = require(shop, actor, Permission.POINTS_WITHOUT_CARD, approval)
+        approver = require(
+            shop,
+            actor,
+            Permission.POINTS_WITHOUT_CARD,
+            approval,
+            refusal="scan the customer's loyalty card, or a supervisor approves spending points without it",
+        )
     taken: dict[str, int] = {}
 
     def charge(tx: Connection, applied: int) -> None:
