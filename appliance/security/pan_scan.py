@@ -30,8 +30,8 @@ lost by it are airline UATP cards, which this POS does not take.
 
 Findings show at most the first six and last four digits (PCI DSS 3.4.1); a full number is
 never kept in a finding, printed or logged. Gzipped files (rotated logs) are read
-decompressed. Nothing is skipped silently: unreadable files,
-symlinks (not followed inside folders) and special files are listed in the report.
+decompressed. Nothing is skipped silently: unreadable files, files removed while the scan
+ran, symlinks (not followed inside folders) and special files are listed in the report.
 
 Speed: one compiled regex over bytes (a file is mapped with mmap, not copied), with the
 few candidate matches checked in Python; see bench/pan_scan.py.
@@ -308,6 +308,12 @@ def scan_file(path: Path) -> tuple[list[Finding], int]:
             return scan_bytes(mapped, str(path)), size
 
 
+# A file listed and then gone before it was opened: a temporary file (another program's,
+# or Ansible's own payload when several scans share a machine) is not data at rest, and
+# calling it unreadable would fail the control on a healthy box. It is still listed.
+VANISHED = "removed while the scan ran"
+
+
 def _walk(root: Path, report: ScanReport) -> Iterator[Path]:
     """Every regular file under root; everything else goes into the report with a reason."""
     try:
@@ -326,6 +332,12 @@ def _walk(root: Path, report: ScanReport) -> Iterator[Path]:
         folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except FileNotFoundError as exc:
+            if folder == root:  # the folder asked for by name: its absence is news
+                report.unreadable.append((str(folder), exc.strerror or str(exc)))
+            else:
+                report.skipped.append((str(folder), VANISHED))
+            continue
         except OSError as exc:
             report.unreadable.append((str(folder), exc.strerror or str(exc)))
             continue
@@ -340,6 +352,8 @@ def _walk(root: Path, report: ScanReport) -> Iterator[Path]:
                     yield path
                 else:
                     report.skipped.append((str(path), "not a regular file"))
+            except FileNotFoundError:
+                report.skipped.append((str(path), VANISHED))
             except OSError as exc:
                 report.unreadable.append((str(path), exc.strerror or str(exc)))
 
@@ -348,6 +362,9 @@ def _scan_one(path: Path) -> ScanReport:
     report = ScanReport()
     try:
         findings, size = scan_file(path)
+    except FileNotFoundError:
+        report.skipped.append((str(path), VANISHED))
+        return report
     except (OSError, ValueError, zlib.error) as exc:  # ValueError: a file that shrank
         report.unreadable.append((str(path), getattr(exc, "strerror", None) or str(exc)))
         return report

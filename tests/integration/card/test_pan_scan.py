@@ -8,12 +8,14 @@ import os
 import random
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from appliance.app.domain.barcode import with_check_digit
 from appliance.app.domain.card import parse_card
 from appliance.app.store import db as store
+from appliance.security import pan_scan
 from appliance.security.pan_scan import run_pan_scan, scan_database, scan_paths
 from appliance.security.vault import TokenVault
 
@@ -77,6 +79,39 @@ def test_nothing_is_skipped_silently(tmp_path: Path) -> None:
         "fifo": "not a regular file",
     }
     assert [Path(w).name for w, _ in report.unreadable] == ["missing.log"]
+
+
+def test_a_temporary_file_gone_before_it_is_read_is_listed_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program's temporary files come and go while a whole root is scanned (two
+    audits of one machine at once did exactly this); a vanished file is not data at rest."""
+    (tmp_path / "kept.txt").write_text(f"x {PAN} y")
+    (tmp_path / "payload.zip").write_text("soon gone")
+    (tmp_path / "ansible_tmp").mkdir()
+    (tmp_path / "ansible_tmp" / "inside.txt").write_text("soon gone")
+    real_scan_file, real_scandir = pan_scan.scan_file, os.scandir
+
+    def scan_file_after_removal(path: Path) -> tuple[list[pan_scan.Finding], int]:
+        if path.name == "payload.zip":
+            path.unlink()
+        return real_scan_file(path)
+
+    def scandir_after_removal(folder: Any) -> Any:
+        if isinstance(folder, Path) and folder.name == "ansible_tmp":
+            (folder / "inside.txt").unlink()
+            folder.rmdir()
+        return real_scandir(folder)
+
+    monkeypatch.setattr(pan_scan, "scan_file", scan_file_after_removal)
+    monkeypatch.setattr(os, "scandir", scandir_after_removal)
+    report = scan_paths([tmp_path])
+    assert [Path(f.where).name for f in report.findings] == ["kept.txt"]
+    assert report.unreadable == []
+    assert sorted((Path(w).name, why) for w, why in report.skipped) == [
+        ("ansible_tmp", "removed while the scan ran"),
+        ("payload.zip", "removed while the scan ran"),
+    ]
 
 
 def test_parallel_scan_finds_the_same(tmp_path: Path) -> None:
