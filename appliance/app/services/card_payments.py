@@ -39,41 +39,29 @@ import hashlib
 import logging
 import threading
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
+from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import card_refunds, card_tokens, payment_attempts
 from appliance.app.store import sales as sales_store
-from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS
 from appliance.drivers.payment import (
     Authorisation,
     GatewayError,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
-    PaymentGateway,
 )
 from appliance.security.rbac import Permission
-from appliance.security.vault import Audit, TokenVault, VaultError
+from appliance.security.vault import Audit, VaultError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CardDesk:
-    """What a card tender needs besides the shop: the vault and the gateway."""
-
-    vault: TokenVault
-    gateway: PaymentGateway
-    # The acquirer's in-flight window (GatewayConfig.in_flight_window).
-    in_flight_window: float = IN_FLIGHT_WINDOW_SECONDS
 
 
 class PaymentPending(Conflict):

@@ -7,12 +7,8 @@ import logging
 from dataclasses import dataclass
 
 from appliance.app.services import card_vault
-from appliance.app.services.card_payments import (
-    CardDesk,
-    PendingCardsResolver,
-    resolve_pending,
-    send_pending_card_refunds,
-)
+from appliance.app.services.card_desk import CardDesk
+from appliance.app.services.card_payments import PendingCardsResolver, resolve_pending, send_pending_card_refunds
 from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
 from appliance.app.services.scanners import ScannerHub
@@ -25,7 +21,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Devices:
+class TillDevices:
+    """The devices this till started; the shop holds them as its `Devices` (shop.Devices)."""
+
     printer: PrintWorker | None = None
     cards: CardDesk | None = None
     card_resolver: PendingCardsResolver | None = None
@@ -44,12 +42,12 @@ class Devices:
             self.cards.gateway.close()
 
 
-def start(shop: Shop) -> Devices:
+def start(shop: Shop) -> TillDevices:
     """Starts what the config names, and finishes what a crash left in flight: pending
     card payments are looked up at the gateway and pending card refunds sent (then again in
     the background until the acquirer settles them), pending receipts print, and the card
     vault forgets every number no payment still needs (gateway or not)."""
-    devices = Devices()
+    devices = TillDevices()
     try:
         forgotten = card_vault.sweep(shop)
         if forgotten:

@@ -11,21 +11,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
 from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Rounding, cash_increment
 from appliance.app.domain.tax import TaxClass
+from appliance.app.services.broadcast import Broadcast
+from appliance.app.services.card_desk import CardDesk
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, Database
 from appliance.config import Config
 from appliance.security.passwords import Passwords
 
 log = logging.getLogger(__name__)
-
-
-if TYPE_CHECKING:  # the devices module imports this one
-    from appliance.app.services.devices import Devices
 
 
 def utc_now() -> dt.datetime:
@@ -146,6 +144,52 @@ class Effects:
         for effect in self.logging_out:
             answer.update(effect(shop, tx, actor))
         return answer
+
+
+class ReceiptPrinter(Protocol):
+    """The receipt printer's worker as the services use it (print_queue.PrintWorker)."""
+
+    @property
+    def problem(self) -> str | None: ...  # the last failure, until a job goes through
+
+    def wake(self, _: object = None) -> None: ...
+
+    def send_now(self, data: bytes) -> None: ...
+
+
+class ScanFeed(Protocol):
+    """The scanners' codes as the screens hear them (scanners.ScannerHub)."""
+
+    @property
+    def scans(self) -> Broadcast: ...
+
+
+class DisplayFeed(Protocol):
+    """The customer display's feed (display.CustomerDisplay)."""
+
+    @property
+    def feed(self) -> Broadcast: ...
+
+
+class Devices(Protocol):
+    """What the services and the web ask of the till's devices. services.devices.start makes
+    them at start-up and sets them on the shop; the shop names only this, so that the
+    modules behind them (the print worker, the card path, the display), which use the shop,
+    are not imported by it."""
+
+    @property
+    def printer(self) -> ReceiptPrinter | None: ...
+
+    @property
+    def cards(self) -> CardDesk | None: ...
+
+    @property
+    def scans(self) -> ScanFeed | None: ...
+
+    @property
+    def display(self) -> DisplayFeed | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
