@@ -16,6 +16,7 @@ from typing import Any
 
 from appliance.app.domain.money import format_amount
 from appliance.app.domain.words import language_of
+from appliance.app.services import sale_view
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.shop import Shop
 from appliance.drivers.pole_display import PoleDisplay, PoleDisplayError, pole_display_from_spec, row
@@ -119,10 +120,8 @@ class CustomerDisplay:
                 self._wake.notify()
 
     def sale_completed(self, sale_id: int) -> None:
-        from appliance.app.services.sale_view import view
-
         try:  # called straight after the payment's commit: a failure here must not undo its answer
-            self.sale_changed(view(self.shop, sale_id))
+            self.sale_changed(sale_view.view(self.shop, sale_id))
         except Exception:
             log.exception("customer display: could not show completed sale %d", sale_id)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.errors import Conflict, NotFound
+from appliance.app.services.receipts import build_receipt
 from appliance.app.services.shop import Shop, iso, parse_iso, utc_now
 from appliance.app.store import print_jobs
 from appliance.app.store.db import Connection, Database
@@ -109,7 +110,6 @@ def cancel(db: Database, job_id: int, *, now: str | None = None) -> PrintJob:
 
 def reprint(shop: Shop, sale_id: int) -> int:
     """Queues a copy of a completed sale's receipt, marked COPY on the paper."""
-    from appliance.app.services.receipts import build_receipt
     from appliance.drivers.escpos_receipt import render_escpos
     from appliance.drivers.profiles import profile_named
 
