@@ -123,6 +123,23 @@ def write_key_file(path: Path, key: bytes, *, exclusive: bool = False) -> None:
         os.close(fd)
 
 
+def pending_key_path(provider: KeyProvider) -> Path | None:
+    """Where a key file's successor waits (`<name>.key.next`) while a rekey or a rotation
+    changes what it opens; None for a key that is not a file (nothing to swap)."""
+    if isinstance(provider, KeyFile):
+        return provider.path.with_name(provider.path.name + ".next")
+    return None
+
+
+def fsync_dir(path: Path) -> None:
+    """Makes a rename in the folder durable: a key swapped in must survive a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class SystemdCredential:
     """A key delivered by systemd (LoadCredential/LoadCredentialEncrypted)."""
@@ -184,11 +201,7 @@ def _move_beside_store(name: str, data_dir: Path, key_dir: Path) -> Path | None:
                 if (key_dir / file).exists():
                     raise KeyError_(f"both {data_dir / file} and {key_dir / file} exist; keep the right one")
                 os.replace(data_dir / file, key_dir / file)
-        fd = os.open(key_dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(key_dir)
     except (OSError, KeyError_) as exc:
         log.warning(
             "%s.key is still in the data dir %s, beside the store; it could not be moved to %s (%s)."

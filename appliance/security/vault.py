@@ -50,12 +50,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.app.domain.card import Card, detect_brand
 from appliance.app.domain.errors import Forbidden, NotFound
-from appliance.app.store.db import Connection, Database, _fsync_dir, _pending_key_path
+from appliance.app.store.db import Connection, Database
 from appliance.security.keys import (
     KeyError_,
     KeyFile,
     KeyProvider,
+    fsync_dir,
     new_key,
+    pending_key_path,
     provider_for,
     write_key_file,
 )
@@ -138,7 +140,7 @@ class TokenVault:
         provider = provider_for(KEY_NAME, data_dir)
         if isinstance(provider, KeyFile) and not provider.path.exists():
             has_keys = db.conn.execute("SELECT count(*) FROM vault_keys").fetchone()[0]
-            pending = _pending_key_path(provider)
+            pending = pending_key_path(provider)
             if not has_keys and not (pending is not None and pending.exists()):
                 provider.create()
         return cls(db, provider)
@@ -155,7 +157,7 @@ class TokenVault:
         rows = self.db.conn.execute(
             "SELECT id, purpose, wrapped, kek_id, active FROM vault_keys ORDER BY id"
         ).fetchall()
-        pending = _pending_key_path(self.provider)
+        pending = pending_key_path(self.provider)
         if not rows:
             self._kek = self._load_kek()
             self._create_first_keys()
@@ -222,7 +224,7 @@ class TokenVault:
     @staticmethod
     def _install_kek(pending: Path, path: Path) -> None:
         os.replace(pending, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -356,7 +358,7 @@ class TokenVault:
         """
         if not isinstance(self.provider, KeyFile):
             raise VaultError(f"rotate needs a key file; this vault's key comes from {self.provider.describe()}")
-        pending = _pending_key_path(self.provider)
+        pending = pending_key_path(self.provider)
         assert pending is not None
         kek = new_key()
         write_key_file(pending, kek)

@@ -54,14 +54,7 @@ LAYER_DEBT = {
 CYCLE_DEBT: list[frozenset[str]] = []
 
 # Private names one module takes from another today (importer, module, name).
-PRIVATE_DEBT = {
-    ("appliance.app.web.api_devices", "appliance.app.web.api", "_sale_id"),
-    ("appliance.app.web.api_selling", "appliance.app.web.api", "_line"),
-    ("appliance.app.web.api_selling", "appliance.app.web.api", "_sale_id"),
-    ("appliance.security.compliance.waivers", "appliance.security.compliance.policy", "_schema_problems"),
-    ("appliance.security.vault", "appliance.app.store.db", "_fsync_dir"),
-    ("appliance.security.vault", "appliance.app.store.db", "_pending_key_path"),
-}
+PRIVATE_DEBT: set[tuple[str, str, str]] = set()
 
 # Calls of execute/executemany/executescript outside appliance/app/store, per module.
 SQL_DEBT = {

@@ -17,7 +17,16 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from appliance.security.keys import KeyError_, KeyFile, KeyProvider, key_dir_for, new_key, write_key_file
+from appliance.security.keys import (
+    KeyError_,
+    KeyFile,
+    KeyProvider,
+    fsync_dir,
+    key_dir_for,
+    new_key,
+    pending_key_path,
+    write_key_file,
+)
 
 Connection = Any  # sqlcipher3's connection has no type stubs
 Row = sqlcipher.Row
@@ -54,12 +63,6 @@ def _open(path: Path, key: bytes) -> Connection:
     return conn
 
 
-def _pending_key_path(provider: KeyProvider) -> Path | None:
-    if isinstance(provider, KeyFile):
-        return provider.path.with_name(provider.path.name + ".next")
-    return None
-
-
 class Database:
     def __init__(self, path: Path, provider: KeyProvider) -> None:
         self.path = path
@@ -75,7 +78,7 @@ class Database:
             key = self.provider.load()
         except KeyError_ as exc:
             raise StoreError(str(exc)) from None
-        pending = _pending_key_path(self.provider)
+        pending = pending_key_path(self.provider)
         if not self.path.exists():
             return key
         try:
@@ -189,7 +192,7 @@ class Database:
         """
         if not isinstance(self.provider, KeyFile):
             raise StoreError(f"rekey needs a key file; this store uses {self.provider.describe()}")
-        pending = _pending_key_path(self.provider)
+        pending = pending_key_path(self.provider)
         assert pending is not None
         key = new_key()
         write_key_file(pending, key)
@@ -198,7 +201,7 @@ class Database:
         conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
         self.close()
         os.replace(pending, self.provider.path)
-        _fsync_dir(self.provider.path.parent)
+        fsync_dir(self.provider.path.parent)
         self._key = key
 
 
@@ -218,14 +221,6 @@ def truncate_log(conn: Connection) -> bool:
     finally:
         conn.execute(f"PRAGMA busy_timeout = {waited}")
     return not busy
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def migrations() -> list[tuple[int, str, str]]:

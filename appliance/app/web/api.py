@@ -29,6 +29,7 @@ from appliance.app.services import (
     tenders,
     users,
 )
+from appliance.app.web import params
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
     MAX_UPLOAD,
@@ -443,14 +444,6 @@ async def import_products(request: Request) -> Response:
 # -- sales ----------------------------------------------------------------------------------------
 
 
-def _sale_id(request: Request) -> int:
-    return int_param(request.path_params["sale_id"], "sale id")
-
-
-def _line(request: Request) -> int:
-    return int_param(request.path_params["line"], "line")
-
-
 async def open_sale(request: Request) -> Response:
     who = await actor(request)
     await json_body(request, EMPTY)
@@ -459,12 +452,12 @@ async def open_sale(request: Request) -> Response:
 
 async def get_sale(request: Request) -> Response:
     who = await actor(request)
-    return ok(await call(sale_view.get_sale, shop_of(request), who, _sale_id(request)))
+    return ok(await call(sale_view.get_sale, shop_of(request), who, params.sale_id(request)))
 
 
 async def add_item(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     body = await json_body(request, ADD_ITEM)
     shop = shop_of(request)
 
@@ -488,28 +481,28 @@ async def add_item(request: Request) -> Response:
 
 async def set_quantity(request: Request) -> Response:
     who = await actor(request)
-    sale_id, line = _sale_id(request), _line(request)
+    sale_id, line = params.sale_id(request), params.line(request)
     body = await json_body(request, SET_QUANTITY)
     return ok(await call(sales.set_quantity, shop_of(request), who, sale_id, line, body["quantity"]))
 
 
 async def void_line(request: Request) -> Response:
     who = await actor(request)
-    sale_id, line = _sale_id(request), _line(request)
+    sale_id, line = params.sale_id(request), params.line(request)
     approval = request.headers.get("x-approval")
     return ok(await call(sales.void_line, shop_of(request), who, sale_id, line, approval))
 
 
 async def cancel_sale(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     await json_body(request, EMPTY)
     return ok(await call(sales.cancel_sale, shop_of(request), who, sale_id))
 
 
 async def add_payment(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     body = await json_body(request, PAYMENT)
     shop = shop_of(request)
     key = request.headers.get("idempotency-key")
@@ -536,7 +529,7 @@ async def add_payment(request: Request) -> Response:
 
 async def get_receipt(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     fmt = request.query_params.get("format", "text")
     copy = request.query_params.get("copy", "false") in ("1", "true", "yes")
     if fmt not in ("text", "escpos"):
@@ -552,7 +545,7 @@ async def get_receipt(request: Request) -> Response:
 
 async def refund(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     body = await json_body(request, REFUND)
     shop = shop_of(request)
     approval = request.headers.get("x-approval")

@@ -17,7 +17,8 @@ from appliance.app.services import display_pairing, drawer, receipt_printer
 from appliance.app.services.auth import require
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.display_pairing import NOT_PAIRED
-from appliance.app.web.api import EMPTY, _sale_id, ok
+from appliance.app.web import params
+from appliance.app.web.api import EMPTY, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import SESSION_COOKIE, actor, ascii_int, call, int_param, json_body, origin_of, shop_of
 from appliance.security.rbac import Permission
@@ -51,7 +52,7 @@ async def printer_state(request: Request) -> Response:
 
 async def reprint(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     await json_body(request, EMPTY)
     approval = request.headers.get("x-approval")
     return ok(await call(receipt_printer.reprint, shop_of(request), who, sale_id, approval), 201)

@@ -11,7 +11,8 @@ from starlette.responses import PlainTextResponse, Response
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
 from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sale_view, sales
-from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, _line, _sale_id, ok
+from appliance.app.web import params
+from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -140,7 +141,7 @@ FOUND_SALES = {
 
 async def discount_line(request: Request) -> Response:
     who = await actor(request)
-    sale_id, line = _sale_id(request), _line(request)
+    sale_id, line = params.sale_id(request), params.line(request)
     shop = shop_of(request)
     approval = request.headers.get("x-approval")
     if request.method == "DELETE":
@@ -152,7 +153,7 @@ async def discount_line(request: Request) -> Response:
 
 async def discount_order(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     shop = shop_of(request)
     approval = request.headers.get("x-approval")
     if request.method == "DELETE":
@@ -164,7 +165,7 @@ async def discount_order(request: Request) -> Response:
 
 async def override_price(request: Request) -> Response:
     who = await actor(request)
-    sale_id, line = _sale_id(request), _line(request)
+    sale_id, line = params.sale_id(request), params.line(request)
     body = await json_body(request, PRICE)
     return ok(
         await call(
@@ -231,7 +232,7 @@ REFUND_QUOTE = {
 
 async def refund_quote(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     body = await json_body(request, REFUND_QUOTE)
     return ok(await call(returns.refund_quote, shop_of(request), who, sale_id, body["lines"]))
 
@@ -251,21 +252,21 @@ async def refund_slip(request: Request) -> Response:
 
 async def approve_restricted(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     await json_body(request, EMPTY)
     return ok(await call(sales.approve_restricted, shop_of(request), who, sale_id, request.headers.get("x-approval")))
 
 
 async def park(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     await json_body(request, EMPTY)
     return ok(await call(sales.park, shop_of(request), who, sale_id))
 
 
 async def resume(request: Request) -> Response:
     who = await actor(request)
-    sale_id = _sale_id(request)
+    sale_id = params.sale_id(request)
     await json_body(request, EMPTY)
     return ok(await call(sales.resume, shop_of(request), who, sale_id))
 

@@ -198,7 +198,9 @@ def _reason(error: ValidationError) -> str:
     return error.message
 
 
-def _schema_problems(file: str, document: Any, schema: dict[str, Any], prefix: list[Any]) -> list[Problem]:
+def schema_problems(file: str, document: Any, schema: dict[str, Any], prefix: list[Any]) -> list[Problem]:
+    """What breaks the JSON schema in the part of a loaded YAML document at `prefix`, each
+    problem with its line in `file` (policies here, waivers beside them)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     problems = []
     root = _descend(document, prefix)
@@ -219,7 +221,7 @@ def _check_problems(file: str, document: Any, path: list[Any]) -> list[Problem]:
     spec = _descend(document, path)
     if not isinstance(spec, dict) or spec.get("type") not in REGISTRY:
         return []  # the control schema reports the type itself
-    problems = _schema_problems(file, document, REGISTRY[spec["type"]].schema, path)
+    problems = schema_problems(file, document, REGISTRY[spec["type"]].schema, path)
     if spec["type"] in COMPOSITE and isinstance(spec.get("checks"), list):
         for index, child in enumerate(spec["checks"]):
             if not isinstance(child, dict) or child.get("type") not in REGISTRY:
@@ -248,7 +250,7 @@ class Policy:
 def load_policy(path: Path) -> Policy:
     file = str(path)
     document = load_yaml(path)
-    problems = _schema_problems(file, document, POLICY_SCHEMA, [])
+    problems = schema_problems(file, document, POLICY_SCHEMA, [])
     if problems:
         raise PolicyError(problems)
     for index, raw in enumerate(document["controls"]):

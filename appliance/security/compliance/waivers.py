@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.security.compliance.model import Evidence, Result, Status
-from appliance.security.compliance.policy import PolicyError, Problem, _schema_problems, line_of, load_yaml
+from appliance.security.compliance.policy import PolicyError, Problem, line_of, load_yaml, schema_problems
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -53,7 +53,7 @@ class Waiver:
 def load_waivers(path: Path, control_ids: Iterable[str]) -> list[Waiver]:
     file = str(path)
     document = load_yaml(path)
-    problems = _schema_problems(file, document, SCHEMA, [])
+    problems = schema_problems(file, document, SCHEMA, [])
     if problems:
         raise PolicyError(problems)
     known = set(control_ids)
