@@ -13,6 +13,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import idempotency as idempotency_store
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -29,10 +30,7 @@ def run_once(shop: Shop, actor: Actor, key: str | None, route: str, body: Any, a
     check_key(key)
     request_hash = hashlib.sha256(json.dumps([route, body], sort_keys=True).encode()).hexdigest()
     with shop.db.transaction() as tx:
-        row = tx.execute(
-            "SELECT route, request_hash, status, response FROM idempotency WHERE key = ? AND user_id = ?",
-            (key, actor.user_id),
-        ).fetchone()
+        row = idempotency_store.first_answer(tx, key, actor.user_id)
         if row is not None:
             if row["request_hash"] != request_hash:
                 raise Conflict(
@@ -41,9 +39,14 @@ def run_once(shop: Shop, actor: Actor, key: str | None, route: str, body: Any, a
                 )
             return int(row["status"]), json.loads(row["response"])
         status, answer = action()
-        tx.execute(
-            "INSERT INTO idempotency(key, user_id, route, request_hash, status, response, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (key, actor.user_id, route, request_hash, status, json.dumps(answer), shop.now()),
+        idempotency_store.remember(
+            tx,
+            key=key,
+            user_id=actor.user_id,
+            route=route,
+            request_hash=request_hash,
+            status=status,
+            response=json.dumps(answer),
+            at=shop.now(),
         )
         return status, answer

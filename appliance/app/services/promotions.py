@@ -12,7 +12,7 @@ from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
-from appliance.app.store import sales as sales_store
+from appliance.app.store import promotions as promotions_store
 from appliance.security.rbac import Permission
 
 
@@ -68,23 +68,9 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         )
     )
     with shop.db.transaction() as tx:
-        cur = tx.execute(
-            "INSERT INTO promotions(name, kind, product_id, category_id, quantity, price, percent, starts, ends, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                promotion.name,
-                promotion.kind,
-                promotion.product_id,
-                category.id if category else None,
-                promotion.quantity,
-                promotion.price,
-                promotion.percent,
-                promotion.starts.isoformat(),
-                promotion.ends.isoformat(),
-                shop.now(),
-            ),
+        promotion_id = promotions_store.insert(
+            tx, promotion, category_id=category.id if category else None, at=shop.now()
         )
-        promotion_id = int(cur.lastrowid)
         audit_log.record(
             shop, actor=actor, action="promotion_create", object=f"promotion:{promotion_id}", details=dict(data)
         )
@@ -97,20 +83,14 @@ def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
     from appliance.app.services.sales import business_day
 
     require(shop, actor, Permission.SELL)
-    rows = shop.db.conn.execute(
-        "SELECT p.*, products.sku AS product_sku, c.name AS category FROM promotions p "
-        "LEFT JOIN products ON products.id = p.product_id LEFT JOIN categories c ON c.id = p.category_id "
-        "WHERE p.active AND p.ends >= ? ORDER BY p.starts, p.id",
-        (business_day(shop).isoformat(),),
-    ).fetchall()
-    return [{**promotion_json(sales_store.promotion(r)), "sku": r["product_sku"]} for r in rows]
+    offers = promotions_store.running_or_planned(shop.db.conn, business_day(shop))
+    return [{**promotion_json(offer), "sku": sku} for offer, sku in offers]
 
 
 def end(shop: Shop, actor: Actor, promotion_id: int) -> None:
     """Ends an offer now. Sales already completed keep the price they were given."""
     require(shop, actor, Permission.MANAGE_PRODUCTS)
     with shop.db.transaction() as tx:
-        done = tx.execute("UPDATE promotions SET active = 0 WHERE id = ? AND active", (promotion_id,)).rowcount
-        if not done:
+        if not promotions_store.end(tx, promotion_id):
             raise NotFound(f"no running promotion {promotion_id}", "promotion_not_found")
         audit_log.record(shop, actor=actor, action="promotion_end", object=f"promotion:{promotion_id}")
