@@ -53,10 +53,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.app.domain.barcode import gtin_check_digit
 from appliance.app.domain.card import detect_brand, luhn_ok, mask
+
+if TYPE_CHECKING:  # only the type: opening a store is left to the command (_scan_store)
+    from appliance.app.store.db import Database
 
 # Digit runs of 13+ (checked for 13–19 below), or groups of digits split by one space or
 # dash, the same separator throughout. The first digit 2–6 is part of the pattern so that
@@ -390,35 +393,16 @@ def scan_paths(paths: Iterable[Path], *, jobs: int = 1) -> ScanReport:
     return report
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def scan_database(db: Any) -> ScanReport:
+def scan_database(db: Database) -> ScanReport:
     """Every value of every table of an open `Database` (decrypted through its connection)."""
     started = time.perf_counter()
     report = ScanReport()
-    conn = db.conn
-    tables = [
-        str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
-    ]
-    for table in tables:
-        columns = [str(r[1]) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+    for table in db.tables():
+        columns = db.columns(table)
         if not columns:
             report.skipped.append((f"db:{table}", "virtual table: its shadow tables are read"))
             continue
-        select = ", ".join(_quote(c) for c in columns)
-        try:
-            cursor = conn.execute(f"SELECT rowid, {select} FROM {_quote(table)}")  # noqa: S608
-            numbered = False
-        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables have no rowid: number them
-            cursor = conn.execute(f"SELECT {select} FROM {_quote(table)}")  # noqa: S608
-            numbered = True
-        for index, row in enumerate(cursor):
-            values = tuple(row)
-            rowid = index if numbered else values[0]
-            if not numbered:
-                values = values[1:]
+        for rowid, values in db.rows(table, columns):
             report.rows += 1
             for column, value in zip(columns, values, strict=True):
                 if value is None:

@@ -183,6 +183,35 @@ class Database:
             problems = [f"the store cannot be read: {exc}"]
         return problems
 
+    # -- every table, read raw (pan-scan looks for card numbers in all of it) ------------
+
+    def tables(self) -> list[str]:
+        """The name of every table, virtual tables and their shadow tables included."""
+        rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def columns(self, table: str) -> list[str]:
+        """The table's columns in order; none for a virtual table (its shadow tables hold its data)."""
+        return [str(r[1]) for r in self.conn.execute(f"PRAGMA table_info({_quote(table)})")]
+
+    def rows(self, table: str, columns: list[str]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+        """Each row of the table as (where it is, its values in the order of `columns`): its
+        rowid, or its place in the scan for a WITHOUT ROWID table, which has none."""
+        conn = self.conn
+        select = ", ".join(_quote(c) for c in columns)
+        try:
+            cursor = conn.execute(f"SELECT rowid, {select} FROM {_quote(table)}")  # noqa: S608
+            numbered = False
+        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables have no rowid: number them
+            cursor = conn.execute(f"SELECT {select} FROM {_quote(table)}")  # noqa: S608
+            numbered = True
+        for index, row in enumerate(cursor):
+            values = tuple(row)
+            if numbered:
+                yield index, values
+            else:
+                yield values[0], values[1:]
+
     def rekey(self) -> None:
         """Re-encrypts the file under a fresh key without losing a row.
 
@@ -236,6 +265,10 @@ def migrations() -> list[tuple[int, str, str]]:
     if len(set(versions)) != len(versions):
         raise StoreError(f"two migrations share a number: {versions}")
     return found
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _statements(sql: str) -> Iterator[str]:
