@@ -403,11 +403,10 @@ def _id_runs(ids: list[int]) -> str:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from appliance.app.services import audit_log
-    from appliance.security.vault import TokenVault
+    from appliance.app.services import audit_log, card_vault
 
     shop = _shop(args)
-    result = TokenVault.open(shop.db, shop.data_dir).rotate()
+    result = card_vault.open_vault(shop.db, shop.data_dir).rotate()
     audit_log.record(
         shop,
         actor="cli",
@@ -421,13 +420,12 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 def cmd_vault_sweep(args: argparse.Namespace) -> int:
     from appliance.app.services import audit_log, card_vault
-    from appliance.security.vault import count_held
 
     shop = _shop(args)
     count = card_vault.sweep(shop)
     if count:
         audit_log.record(shop, actor="cli", action="vault.forget", object="card_tokens", details={"forgotten": count})
-    held = count_held(shop.db)
+    held = card_vault.count_held(shop.db)
     print(f"Card vault: {count} settled card number(s) erased; {held} kept for payments not yet settled.")
     return 0
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.card import luhn_check_digit, parse_card
+from appliance.app.services import card_vault
 from appliance.app.store import db as store
-from appliance.security.vault import TokenVault
 
 
 def numbers(count: int) -> list[str]:
@@ -34,7 +34,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="vault-bench-"))
     try:
         db, _ = store.create(root / "data")
-        vault = TokenVault.open(db, root / "data")
+        vault = card_vault.open_vault(db, root / "data")
         today = date(2025, 1, 1)
         cards = [parse_card(n, 12, 2030, today) for n in numbers(args.cards)]
 

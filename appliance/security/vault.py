@@ -29,6 +29,12 @@ caller's audit callable before the number leaves, and no PAN is ever logged.
 file is swapped in the same crash-safe order as `Database.rekey` (new key beside the old as
 `.next`, store changed in one transaction, then the file replaced), and opening the vault
 finishes whichever step a crash interrupted.
+
+The vault's rows live in the store, and their SQL in the store's modules of those tables
+(`store/card_tokens.py`, `store/vault_keys.py`); security does not import the store, so
+whoever opens the vault hands it the store (`Store`) and those modules (`Tables`):
+`services/card_vault.open_vault` does. Every write the vault makes is one of the functions
+`TokenRows` and `KeyRows` list.
 """
 
 from __future__ import annotations
@@ -40,17 +46,17 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.app.domain.card import Card, detect_brand
 from appliance.app.domain.errors import Forbidden, NotFound
-from appliance.app.store.db import Connection, Database
 from appliance.security.keys import (
     KeyError_,
     KeyFile,
@@ -75,6 +81,81 @@ SETTLED = ("approved", "declined", "voided", "failed")
 NEVER_KEPT = ("declined",)
 
 Audit = Callable[[str, str, str, dict[str, Any]], None]
+
+
+class Store(Protocol):
+    """What the vault needs of the store its rows live in (`store.db.Database`)."""
+
+    @property
+    def conn(self) -> Any: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None: ...
+
+
+class TokenRows(Protocol):
+    """The card_tokens table (`store/card_tokens.py`): numbers come and go sealed."""
+
+    def by_fingerprint(self, conn: Any, fingerprint: bytes) -> Any: ...
+
+    def by_token(self, conn: Any, token: str) -> Any: ...
+
+    def sealed(self, conn: Any, token: str) -> Any: ...
+
+    def insert(
+        self,
+        tx: Any,
+        *,
+        token: str,
+        data_key_id: int,
+        nonce: bytes,
+        ciphertext: bytes,
+        fingerprint: bytes,
+        brand: str,
+        last_four: str,
+        exp_month: int,
+        exp_year: int,
+        at: str,
+    ) -> None: ...
+
+    def seen_again(self, tx: Any, token: str, *, exp_month: int, exp_year: int, at: str) -> None: ...
+
+    def held(self, conn: Any) -> list[str]: ...
+
+    def count_held(self, conn: Any) -> int: ...
+
+    def held_and_settled(self, conn: Any, *, kept_since: str | None) -> list[str]: ...
+
+    def erase_number(self, tx: Any, token: str, *, at: str) -> None: ...
+
+
+class KeyRows(Protocol):
+    """The vault_keys table (`store/vault_keys.py`): keys come and go wrapped."""
+
+    def count(self, conn: Any) -> int: ...
+
+    def all_keys(self, conn: Any) -> list[Any]: ...
+
+    def next_id(self, tx: Any) -> int: ...
+
+    def insert(self, tx: Any, *, key_id: int, purpose: str, wrapped: bytes, kek_id: str, at: str) -> None: ...
+
+    def rewrap(self, tx: Any, key_id: int, *, wrapped: bytes, kek_id: str, at: str) -> None: ...
+
+    def retire_data_keys(self, tx: Any) -> None: ...
+
+    def retired_and_unused(self, tx: Any) -> list[int]: ...
+
+    def delete(self, tx: Any, key_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The store modules of the vault's two tables."""
+
+    tokens: TokenRows
+    keys: KeyRows
 
 
 class VaultError(Exception):
@@ -123,9 +204,10 @@ def _unwrap(kek: bytes, wrapped: bytes, key_id: int, purpose: str) -> bytes:
 
 
 class TokenVault:
-    def __init__(self, db: Database, provider: KeyProvider) -> None:
+    def __init__(self, db: Store, provider: KeyProvider, tables: Tables) -> None:
         self.db = db
         self.provider = provider
+        self.tables = tables
         self._lock = threading.Lock()
         self._kek = b""
         self._data_keys: dict[int, AESGCM] = {}
@@ -135,15 +217,15 @@ class TokenVault:
         self._load_keys()
 
     @classmethod
-    def open(cls, db: Database, data_dir: Path) -> TokenVault:
+    def open(cls, db: Store, data_dir: Path, tables: Tables) -> TokenVault:
         """The vault of the store in data_dir; its KEK is made on first use, never after."""
         provider = provider_for(KEY_NAME, data_dir)
         if isinstance(provider, KeyFile) and not provider.path.exists():
-            has_keys = db.conn.execute("SELECT count(*) FROM vault_keys").fetchone()[0]
+            has_keys = tables.keys.count(db.conn)
             pending = pending_key_path(provider)
             if not has_keys and not (pending is not None and pending.exists()):
                 provider.create()
-        return cls(db, provider)
+        return cls(db, provider, tables)
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -154,9 +236,7 @@ class TokenVault:
             raise VaultError(f"vault key: {exc}") from None
 
     def _load_keys(self) -> None:
-        rows = self.db.conn.execute(
-            "SELECT id, purpose, wrapped, kek_id, active FROM vault_keys ORDER BY id"
-        ).fetchall()
+        rows = self.tables.keys.all_keys(self.db.conn)
         pending = pending_key_path(self.provider)
         if not rows:
             self._kek = self._load_kek()
@@ -203,14 +283,11 @@ class TokenVault:
         elif purpose == "fingerprint":
             self._fingerprint_key = key
 
-    def _insert_key(self, tx: Connection, purpose: str, kek: bytes) -> tuple[int, bytes]:
-        key_id = int(tx.execute("SELECT coalesce(max(id), 0) + 1 FROM vault_keys").fetchone()[0])
+    def _insert_key(self, tx: Any, purpose: str, kek: bytes) -> tuple[int, bytes]:
+        key_id = self.tables.keys.next_id(tx)
         key = new_key()
-        now = _now()
-        tx.execute(
-            "INSERT INTO vault_keys (id, purpose, wrapped, kek_id, active, created_at, wrapped_at)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?)",
-            (key_id, purpose, _wrap(kek, key, key_id, purpose), kek_id(kek), now, now),
+        self.tables.keys.insert(
+            tx, key_id=key_id, purpose=purpose, wrapped=_wrap(kek, key, key_id, purpose), kek_id=kek_id(kek), at=_now()
         )
         return key_id, key
 
@@ -239,54 +316,41 @@ class TokenVault:
         """
         fp = self.fingerprint(card.number)
         now = _now()
+        tokens = self.tables.tokens
         with self.db.transaction() as tx:
-            row = tx.execute("SELECT token FROM card_tokens WHERE fingerprint = ?", (fp,)).fetchone()
+            row = tokens.by_fingerprint(tx, fp)
             if row is not None:
                 token = str(row["token"])
-                tx.execute(
-                    "UPDATE card_tokens SET exp_month = ?, exp_year = ?, last_used_at = ? WHERE token = ?",
-                    (card.exp_month, card.exp_year, now, token),
-                )
+                tokens.seen_again(tx, token, exp_month=card.exp_month, exp_year=card.exp_year, at=now)
             else:
                 token = TOKEN_PREFIX + secrets.token_urlsafe(16)
                 key_id = self._active_data_key
                 nonce = secrets.token_bytes(NONCE_BYTES)
                 ciphertext = self._data_keys[key_id].encrypt(nonce, card.number.encode("ascii"), token.encode("ascii"))
-                tx.execute(
-                    "INSERT INTO card_tokens (token, data_key_id, nonce, ciphertext, fingerprint,"
-                    " brand, last_four, exp_month, exp_year, created_at, last_used_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        token,
-                        key_id,
-                        nonce,
-                        ciphertext,
-                        fp,
-                        card.brand.code,
-                        card.last_four,
-                        card.exp_month,
-                        card.exp_year,
-                        now,
-                        now,
-                    ),
+                tokens.insert(
+                    tx,
+                    token=token,
+                    data_key_id=key_id,
+                    nonce=nonce,
+                    ciphertext=ciphertext,
+                    fingerprint=fp,
+                    brand=card.brand.code,
+                    last_four=card.last_four,
+                    exp_month=card.exp_month,
+                    exp_year=card.exp_year,
+                    at=now,
                 )
         return TokenInfo(token, card.brand.code, card.last_four, card.exp_month, card.exp_year)
 
     def find(self, pan: str) -> TokenInfo | None:
         """The token already held for this PAN, found by fingerprint without decrypting.
         A token whose number was forgotten has no fingerprint left: it is never found."""
-        row = self.db.conn.execute(
-            "SELECT token, brand, last_four, exp_month, exp_year FROM card_tokens WHERE fingerprint = ?",
-            (self.fingerprint(pan),),
-        ).fetchone()
+        row = self.tables.tokens.by_fingerprint(self.db.conn, self.fingerprint(pan))
         return None if row is None else _info(row)
 
     def info(self, token: str) -> TokenInfo:
         """Brand, last four and expiry of a token: no decryption, no audit needed."""
-        row = self.db.conn.execute(
-            "SELECT token, brand, last_four, exp_month, exp_year FROM card_tokens WHERE token = ?",
-            (token,),
-        ).fetchone()
+        row = self.tables.tokens.by_token(self.db.conn, token)
         if row is None:
             raise NotFound("no such card token", "card_token_not_found")
         return _info(row)
@@ -301,10 +365,7 @@ class TokenVault:
         if purpose not in PURPOSES:
             audit("vault.detokenise", "denied", token, details)
             raise Forbidden("card numbers are revealed only to the payment service", "forbidden")
-        row = self.db.conn.execute(
-            "SELECT data_key_id, nonce, ciphertext, exp_month, exp_year, last_four FROM card_tokens WHERE token = ?",
-            (token,),
-        ).fetchone()
+        row = self.tables.tokens.sealed(self.db.conn, token)
         if row is None:
             audit("vault.detokenise", "not_found", token, details)
             raise NotFound("no such card token", "card_token_not_found")
@@ -331,12 +392,11 @@ class TokenVault:
 
     def held(self) -> list[str]:
         """Tokens whose number the vault still holds (for the tests and `comptoir`)."""
-        rows = self.db.conn.execute("SELECT token FROM card_tokens WHERE ciphertext IS NOT NULL ORDER BY token")
-        return [str(r[0]) for r in rows.fetchall()]
+        return self.tables.tokens.held(self.db.conn)
 
     def forget_settled(self, *, kept_since: str | None = None) -> int:
         """`forget_settled` on this vault's store; retired data keys leave memory too."""
-        count, retired = forget_settled(self.db, kept_since=kept_since)
+        count, retired = forget_settled(self.db, self.tables, kept_since=kept_since)
 
         def drop() -> None:
             with self._lock:
@@ -367,13 +427,12 @@ class TokenVault:
             with self._lock, self.db.transaction() as tx:
                 now = _now()
                 for key_id, (purpose, key) in sorted(self._raw_keys.items()):
-                    tx.execute(
-                        "UPDATE vault_keys SET wrapped = ?, kek_id = ?, wrapped_at = ? WHERE id = ?",
-                        (_wrap(kek, key, key_id, purpose), kek_id(kek), now, key_id),
+                    self.tables.keys.rewrap(
+                        tx, key_id, wrapped=_wrap(kek, key, key_id, purpose), kek_id=kek_id(kek), at=now
                     )
                 rewrapped = len(self._raw_keys)
                 if new_data_key:
-                    tx.execute("UPDATE vault_keys SET active = 0 WHERE purpose = 'data'")
+                    self.tables.keys.retire_data_keys(tx)
                     new_id, fresh = self._insert_key(tx, "data", kek)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -399,23 +458,12 @@ def _info(row: Any) -> TokenInfo:
     )
 
 
-_HELD_AND_SETTLED = (
-    "SELECT t.token FROM card_tokens t WHERE t.ciphertext IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.token = t.token"
-    " AND a.status NOT IN ('approved', 'declined', 'voided', 'failed'))"
-)
-_NOT_KEPT = (
-    " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.token = t.token"
-    " AND a.status <> 'declined' AND coalesce(a.resolved_at, a.created_at) > ?)"
-)
-
-
-def count_held(db: Database) -> int:
+def count_held(db: Store, tables: Tables) -> int:
     """How many numbers the vault holds (for `comptoir vault sweep`); needs no key."""
-    return int(db.conn.execute("SELECT count(*) FROM card_tokens WHERE ciphertext IS NOT NULL").fetchone()[0])
+    return tables.tokens.count_held(db.conn)
 
 
-def forget_settled(db: Database, *, kept_since: str | None = None) -> tuple[int, list[int]]:
+def forget_settled(db: Store, tables: Tables, *, kept_since: str | None = None) -> tuple[int, list[int]]:
     """Erases the number of every token no payment attempt still needs: (how many, the ids of
     the data keys retired). Needs no key: erasing is plain SQL, so a store whose vault key is
     lost can still be cleaned.
@@ -427,33 +475,22 @@ def forget_settled(db: Database, *, kept_since: str | None = None) -> tuple[int,
     caller's): a token reused by a new attempt is either seen pending here, or forgotten
     before that attempt's tokenise looks for it (and then it gets a new token).
     """
-    # The statuses are those of SETTLED and NEVER_KEPT (a test holds them equal).
-    query = _HELD_AND_SETTLED if kept_since is None else _HELD_AND_SETTLED + _NOT_KEPT
-    params: tuple[str, ...] = () if kept_since is None else (kept_since,)
+    # The statuses in the store's query are those of SETTLED and NEVER_KEPT (a test holds
+    # them equal).
     with db.transaction() as tx:
-        tokens = [str(r[0]) for r in tx.execute(query, params).fetchall()]
+        tokens = tables.tokens.held_and_settled(tx, kept_since=kept_since)
         now = _now()
         for token in tokens:
-            tx.execute(
-                "UPDATE card_tokens SET ciphertext = NULL, nonce = NULL, fingerprint = NULL,"
-                " data_key_id = NULL, forgotten_at = ? WHERE token = ?",
-                (now, token),
-            )
+            tables.tokens.erase_number(tx, token, at=now)
         # A data key new numbers are no longer written under, with no number left under it,
         # protects nothing: its wrapped copy goes too, so that nothing the store's pages might
         # still hold of the numbers it encrypted can ever be decrypted again.
-        retired = [
-            int(r[0])
-            for r in tx.execute(
-                "SELECT id FROM vault_keys WHERE purpose = 'data' AND active = 0 AND NOT EXISTS"
-                " (SELECT 1 FROM card_tokens t WHERE t.data_key_id = vault_keys.id)"
-            ).fetchall()
-        ]
+        retired = tables.keys.retired_and_unused(tx)
         for key_id in retired:
-            tx.execute("DELETE FROM vault_keys WHERE id = ?", (key_id,))
+            tables.keys.delete(tx, key_id)
     return len(tokens), retired
 
 
-def run_keys_rotate(data_dir: Path, db: Database) -> Rotation:
+def run_keys_rotate(data_dir: Path, db: Store, tables: Tables) -> Rotation:
     """`comptoir keys rotate`: the vault's KEK (the store's own key is `Database.rekey`)."""
-    return TokenVault.open(db, data_dir).rotate()
+    return TokenVault.open(db, data_dir, tables).rotate()

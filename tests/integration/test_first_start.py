@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.services import audit_log, auth
+from appliance.app.services import audit_log, auth, card_vault
 from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import first_start
 from appliance.app.services.shop import FIRST_PASSWORD_FILE
@@ -62,7 +62,7 @@ def test_with_both_credentials_no_key_file_is_ever_written(tmp_path: Path, monke
     card vault's key and the audit log's key; the store is made under one, the vault under
     another, the audit chain linked with the third, and neither the data dir nor a key folder
     beside it ever holds a key."""
-    from appliance.security.vault import KEY_NAME, TokenVault, kek_id
+    from appliance.security.vault import KEY_NAME, kek_id
 
     credentials = tmp_path / "creds"
     credentials.mkdir()
@@ -78,7 +78,7 @@ def test_with_both_credentials_no_key_file_is_ever_written(tmp_path: Path, monke
     try:
         wrapped_by = shop.db.conn.execute("SELECT DISTINCT kek_id FROM vault_keys").fetchall()
         assert [r[0] for r in wrapped_by] == [kek_id(vault_key)]
-        assert TokenVault.open(shop.db, data).provider.describe() == f"systemd credential comptoir-{KEY_NAME}-key"
+        assert card_vault.open_vault(shop.db, data).provider.describe() == f"systemd credential comptoir-{KEY_NAME}-key"
     finally:
         shop.close()
     assert not list(data.glob("*.key*"))

@@ -4,18 +4,23 @@
 at start-up (also for stores made before numbers were forgotten) and by `comptoir vault
 sweep`. The store rule `card_number_keep_minutes` (0 by default: at once) may keep an
 approved number a little longer; a declined one is never kept, a pending one always is.
+
+The vault (`security/vault.py`) is opened here, on the store's modules of its tables
+(`TABLES`): security does not import the store, the services join them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Protocol
 
+from appliance.app.store import card_tokens, vault_keys
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Database, truncate_log
 from appliance.security import vault as vault_module
-from appliance.security.vault import TokenVault
+from appliance.security.vault import Tables, TokenVault
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,20 @@ class Shop(Protocol):
     def db(self) -> Database: ...
 
     def clock(self) -> dt.datetime: ...
+
+
+# Where the vault keeps its rows: every SQL statement it runs is one of these modules'.
+TABLES = Tables(tokens=card_tokens, keys=vault_keys)
+
+
+def open_vault(db: Database, data_dir: Path) -> TokenVault:
+    """The card vault of the store in data_dir (`TokenVault.open`), on its tables."""
+    return TokenVault.open(db, data_dir, TABLES)
+
+
+def count_held(db: Database) -> int:
+    """How many numbers the vault holds; needs no key."""
+    return vault_module.count_held(db, TABLES)
 
 
 KEEP_RULE = "card_number_keep_minutes"
@@ -72,7 +91,7 @@ def drop_old_pages(shop: Shop) -> bool:
 def sweep(shop: Shop) -> int:
     """The start-up sweep (and `comptoir vault sweep`): needs no key, so it runs whether or
     not this till has a gateway or its vault key at hand. Raises what the store raises."""
-    count, _ = vault_module.forget_settled(shop.db, kept_since=_kept_since(shop))
+    count, _ = vault_module.forget_settled(shop.db, TABLES, kept_since=_kept_since(shop))
     if count:
         drop_old_pages(shop)
     return count

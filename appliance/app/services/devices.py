@@ -15,7 +15,6 @@ from appliance.app.services.scanners import ScannerHub
 from appliance.app.services.shop import Shop
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.drivers.printer_spec import printer_from_spec
-from appliance.security.vault import TokenVault
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def start(shop: Shop) -> TillDevices:
     gateway = GatewayConfig.from_env(shop.config.gateway_url)
     if gateway is not None:
         devices.cards = CardDesk(
-            vault=TokenVault.open(shop.db, shop.data_dir),
+            vault=card_vault.open_vault(shop.db, shop.data_dir),
             gateway=HttpGateway(gateway),
             in_flight_window=gateway.in_flight_window,
         )

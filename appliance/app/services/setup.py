@@ -9,14 +9,14 @@ from typing import Any
 
 from appliance.app.domain.money import exponent
 from appliance.app.domain.tax import Tax, TaxClass, parse_rate
-from appliance.app.services import audit_log, users
+from appliance.app.services import audit_log, card_vault, users
 from appliance.app.services.opening import open_shop
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Shop
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import create
 from appliance.config import Config, load
 from appliance.security.keys import SystemdCredential, provider_for
-from appliance.security.vault import KEY_NAME, TokenVault
+from appliance.security.vault import KEY_NAME
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def init_store(data_dir: Path, new: NewStore, **config: Any) -> tuple[Shop, str]
     # With the store key a credential and no vault credential, the vault waits for its first card.
     vault_key = provider_for(KEY_NAME, data_dir)
     if not isinstance(provider, SystemdCredential) or isinstance(vault_key, SystemdCredential):
-        TokenVault.open(shop.db, data_dir)
+        card_vault.open_vault(shop.db, data_dir)
     return shop, password
 
 

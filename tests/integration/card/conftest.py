@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from appliance.app.services import sales
+from appliance.app.services import card_vault, sales
 from appliance.app.services.card_payments import CardDesk
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import db as store
@@ -37,7 +37,7 @@ def database(data_dir: Path) -> Iterator[store.Database]:
 
 @pytest.fixture
 def vault(database: store.Database, data_dir: Path) -> TokenVault:
-    return TokenVault.open(database, data_dir)
+    return card_vault.open_vault(database, data_dir)
 
 
 @pytest.fixture

@@ -10,14 +10,24 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict, Invalid
-from appliance.app.services import auth, card_payments, catalog, receipts, returns, sale_view, sales, shifts, users
+from appliance.app.services import (
+    auth,
+    card_payments,
+    card_vault,
+    catalog,
+    receipts,
+    returns,
+    sale_view,
+    sales,
+    shifts,
+    users,
+)
 from appliance.app.services.card_payments import CardDesk, PaymentPending
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import settings as settings_store
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security.pan_scan import scan_database, scan_paths
-from appliance.security.vault import TokenVault
 
 from .conftest import charged, new_sale
 from .simulator import running_simulator
@@ -56,7 +66,7 @@ def cashier(shop: Shop) -> Actor:
 @pytest.fixture
 def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
     with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
-        yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
+        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
 
 
 def test_card_pays_a_sale_once(shop: Shop, cashier: Actor, desk: CardDesk) -> None:

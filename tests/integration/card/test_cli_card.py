@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from appliance.app.domain.card import parse_card
+from appliance.app.services import card_vault
 from appliance.app.store.db import Database
 from appliance.security.keys import key_dir_for, provider_for
 from appliance.security.vault import TokenVault
@@ -38,7 +39,7 @@ def _store(tmp_path: Path) -> Path:
 def _open(directory: Path) -> tuple[Database, TokenVault]:
     db = Database(directory / "store.db", provider_for("store", directory))
     db.migrate()
-    return db, TokenVault.open(db, directory)
+    return db, card_vault.open_vault(db, directory)
 
 
 def test_keys_rotate_keeps_tokens_and_is_audited(tmp_path: Path) -> None:

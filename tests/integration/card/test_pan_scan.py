@@ -14,10 +14,10 @@ import pytest
 
 from appliance.app.domain.barcode import with_check_digit
 from appliance.app.domain.card import parse_card
+from appliance.app.services import card_vault
 from appliance.app.store import db as store
 from appliance.security import pan_scan
 from appliance.security.pan_scan import run_pan_scan, scan_database, scan_paths
-from appliance.security.vault import TokenVault
 
 PAN = "4111111111111111"
 
@@ -127,7 +127,7 @@ def database(tmp_path: Path) -> store.Database:
 
 
 def test_finds_a_pan_written_behind_the_vaults_back(database: store.Database) -> None:
-    vault = TokenVault.open(database, database.path.parent)
+    vault = card_vault.open_vault(database, database.path.parent)
     vault.tokenise(parse_card(PAN, 12, 2030, date(2025, 1, 1)))
     assert scan_database(database).findings == []
     with database.transaction() as tx:

@@ -24,13 +24,12 @@ import httpx
 import pytest
 
 from appliance.app.domain.errors import Conflict
-from appliance.app.services import auth, card_payments, catalog, returns, sale_view, sales, users
+from appliance.app.services import auth, card_payments, card_vault, catalog, returns, sale_view, sales, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending, PendingCardsResolver
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop, utc_now
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
 from appliance.drivers.payment import GatewayConfig, GatewayTimeout, HttpGateway
-from appliance.security.vault import TokenVault
 
 from .conftest import charged, new_sale
 from .simulator import running_simulator
@@ -75,7 +74,7 @@ def manager(shop: Shop) -> Actor:
 @pytest.fixture
 def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
     with HttpGateway(GatewayConfig(sim_url, read_timeout=2.0)) as gateway:
-        yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
+        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
 
 
 def free_port() -> int:
@@ -93,7 +92,7 @@ def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(
     acquirer = ExitStack()
     url = acquirer.enter_context(running_simulator(state=state, port=port))
     with HttpGateway(GatewayConfig(url, read_timeout=2.0)) as gateway:
-        desk = CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
+        desk = CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
         sale_id = new_sale(shop, cashier)
         real = gateway.authorise
 
@@ -217,7 +216,7 @@ def test_a_retry_resends_what_never_arrived(
 
 def test_a_first_send_that_never_connected_is_failed_at_once(shop: Shop, cashier: Actor) -> None:
     with HttpGateway(GatewayConfig(f"http://127.0.0.1:{free_port()}", connect_timeout=1.0)) as gateway:
-        desk = CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
+        desk = CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
         sale_id = new_sale(shop, cashier)
         with pytest.raises(Conflict) as caught:
             card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-f")

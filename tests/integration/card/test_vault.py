@@ -11,6 +11,7 @@ import pytest
 
 from appliance.app.domain.card import Card, parse_card
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
+from appliance.app.services import card_vault
 from appliance.app.store import db as store
 from appliance.security import vault as vault_module
 from appliance.security.keys import KeyFile, key_dir_for
@@ -91,16 +92,16 @@ def test_no_cvv_or_track_data_accepted(vault: TokenVault) -> None:
 
 
 def test_wrong_kek_fails_clearly(database: store.Database, data_dir: Path) -> None:
-    vault = TokenVault.open(database, data_dir)
+    vault = card_vault.open_vault(database, data_dir)
     vault.tokenise(_card("4111111111111111"))
     key_path = key_dir_for(data_dir) / "vault.key"
     key_path.unlink()
     KeyFile("vault", key_path).create()  # another key: must not open, must not be replaced
     with pytest.raises(VaultError, match="does not open"):
-        TokenVault.open(database, data_dir)
+        card_vault.open_vault(database, data_dir)
     key_path.unlink()
     with pytest.raises(VaultError):  # missing key with tokens present: no silent new key
-        TokenVault.open(database, data_dir)
+        card_vault.open_vault(database, data_dir)
     assert not key_path.exists()
 
 
@@ -134,7 +135,7 @@ def _assert_all_readable(vault: TokenVault, tokens: dict[str, str]) -> None:
 
 
 def test_rotate_rewraps_and_old_tokens_work(database: store.Database, data_dir: Path) -> None:
-    vault = TokenVault.open(database, data_dir)
+    vault = card_vault.open_vault(database, data_dir)
     tokens = _tokenise_all(vault)
     old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
     result = vault.rotate()
@@ -145,11 +146,11 @@ def test_rotate_rewraps_and_old_tokens_work(database: store.Database, data_dir: 
     newer = vault.tokenise(_card("6200000000000005"))
     tokens[newer.token] = "6200000000000005"
     # A fresh process (new vault object) opens with the new key only.
-    reopened = TokenVault.open(database, data_dir)
+    reopened = card_vault.open_vault(database, data_dir)
     _assert_all_readable(reopened, tokens)
     assert reopened.find("4111111111111111") is not None  # fingerprints survive rotation
     reopened.rotate()
-    _assert_all_readable(TokenVault.open(database, data_dir), tokens)
+    _assert_all_readable(card_vault.open_vault(database, data_dir), tokens)
     data_keys = database.conn.execute("SELECT count(*) FROM vault_keys WHERE purpose = 'data'").fetchone()[0]
     assert data_keys == 3
 
@@ -157,7 +158,7 @@ def test_rotate_rewraps_and_old_tokens_work(database: store.Database, data_dir: 
 def test_crash_during_rewrap_leaves_everything_readable(
     database: store.Database, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    vault = TokenVault.open(database, data_dir)
+    vault = card_vault.open_vault(database, data_dir)
     tokens = _tokenise_all(vault)
     old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
     real_wrap = vault_module._wrap
@@ -176,13 +177,13 @@ def test_crash_during_rewrap_leaves_everything_readable(
     monkeypatch.undo()
     assert (key_dir_for(data_dir) / "vault.key").read_bytes() == old_key
     _assert_all_readable(vault, tokens)
-    _assert_all_readable(TokenVault.open(database, data_dir), tokens)
+    _assert_all_readable(card_vault.open_vault(database, data_dir), tokens)
 
 
 def test_crash_after_commit_before_key_swap_is_finished_on_open(
     database: store.Database, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    vault = TokenVault.open(database, data_dir)
+    vault = card_vault.open_vault(database, data_dir)
     tokens = _tokenise_all(vault)
     old_key = (key_dir_for(data_dir) / "vault.key").read_bytes()
 
@@ -196,7 +197,7 @@ def test_crash_after_commit_before_key_swap_is_finished_on_open(
     # The store is already under the new KEK, which sits in vault.key.next.
     assert (key_dir_for(data_dir) / "vault.key").read_bytes() == old_key
     assert (key_dir_for(data_dir) / "vault.key.next").exists()
-    reopened = TokenVault.open(database, data_dir)
+    reopened = card_vault.open_vault(database, data_dir)
     assert (key_dir_for(data_dir) / "vault.key").read_bytes() != old_key
     assert not (key_dir_for(data_dir) / "vault.key.next").exists()
     _assert_all_readable(reopened, tokens)
@@ -207,7 +208,7 @@ def test_leftover_pending_key_from_an_uncommitted_rotation_is_dropped(
 ) -> None:
     tokens = _tokenise_all(vault)
     KeyFile("vault", key_dir_for(data_dir) / "vault.key.next").create()
-    reopened = TokenVault.open(database, data_dir)
+    reopened = card_vault.open_vault(database, data_dir)
     assert not (key_dir_for(data_dir) / "vault.key.next").exists()
     _assert_all_readable(reopened, tokens)
 
@@ -217,7 +218,7 @@ def _digits_variants(number: str) -> list[bytes]:
 
 
 def test_no_pan_bytes_in_the_store_files(database: store.Database, data_dir: Path) -> None:
-    vault = TokenVault.open(database, data_dir)
+    vault = card_vault.open_vault(database, data_dir)
     for n, m, y in CARDS * 3:
         vault.tokenise(_card(n, m, y))
     # Before a checkpoint the rows are in the WAL; read both files as bytes.

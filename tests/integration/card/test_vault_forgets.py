@@ -18,11 +18,11 @@ from appliance.app.services import auth, card_payments, card_vault, catalog, rec
 from appliance.app.services.card_payments import CardDesk, PaymentPending
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import card_tokens
 from appliance.app.store import db as store
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security import vault as vault_module
 from appliance.security.keys import provider_for
-from appliance.security.vault import TokenVault
 
 from .conftest import AuditRecorder, new_sale
 from .simulator import running_simulator
@@ -88,7 +88,7 @@ def manager(shop: Shop) -> Actor:
 @pytest.fixture
 def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
     with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
-        yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
+        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
 
 
 def held_numbers(shop: Shop) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ def held_numbers(shop: Shop) -> list[tuple[str, str]]:
 def recover_every_number(shop: Shop) -> list[str]:
     """The attack of the issue: with the store and vault keys at hand, ask the vault for the
     number behind every token the store holds."""
-    vault = TokenVault.open(shop.db, shop.data_dir)
+    vault = card_vault.open_vault(shop.db, shop.data_dir)
     found = []
     for (token,) in shop.db.conn.execute("SELECT token FROM card_tokens").fetchall():
         try:
@@ -226,9 +226,9 @@ def test_retired_data_keys_go_with_their_last_number(shop: Shop, cashier: Actor,
 def test_the_statuses_in_the_sql_are_those_of_the_rule() -> None:
     assert vault_module.SETTLED == ("approved", "declined", "voided", "failed")
     for status in vault_module.SETTLED:
-        assert f"'{status}'" in vault_module._HELD_AND_SETTLED
+        assert f"'{status}'" in card_tokens._HELD_AND_SETTLED
     assert vault_module.NEVER_KEPT == ("declined",)
-    assert "'declined'" in vault_module._NOT_KEPT
+    assert "'declined'" in card_tokens._NOT_KEPT
 
 
 def test_a_store_made_before_the_rule_is_swept_by_its_migration(
@@ -239,7 +239,7 @@ def test_a_store_made_before_the_rule_is_swept_by_its_migration(
     monkeypatch.setattr(store, "migrations", lambda: older)
     data_dir = tmp_path / "old"
     db, _ = store.create(data_dir)
-    vault = TokenVault.open(db, data_dir)
+    vault = card_vault.open_vault(db, data_dir)
     db.conn.execute("PRAGMA foreign_keys = OFF")  # attempts of sales and users this test does not make
     statuses = ["approved", "declined", "pending", "failed"]
     for i, (number, status) in enumerate(zip(NUMBERS, statuses, strict=False)):
@@ -266,7 +266,7 @@ def test_a_store_made_before_the_rule_is_swept_by_its_migration(
             ("failed", 0, "0010"),
         ]
         pending = str(db.conn.execute("SELECT token FROM payment_attempts WHERE status = 'pending'").fetchone()[0])
-        card_back = TokenVault.open(db, data_dir).detokenise(
+        card_back = card_vault.open_vault(db, data_dir).detokenise(
             pending, purpose="authorise", actor="pos", audit=AuditRecorder()
         )
         assert card_back.number == DECLINED
