@@ -19,12 +19,15 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from appliance import __version__
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
 from appliance.security.keys import KeyError_, provider_for
+
+if TYPE_CHECKING:
+    from appliance.security.pan_scan import ScanReport
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -433,7 +436,28 @@ def cmd_vault_sweep(args: argparse.Namespace) -> int:
 def cmd_pan_scan(args: argparse.Namespace) -> int:
     from appliance.security.pan_scan import run_pan_scan
 
-    return run_pan_scan(args)
+    return run_pan_scan(args, _pan_scan_store)
+
+
+def _pan_scan_store(data_dir: Path) -> ScanReport | None:
+    """pan-scan's look into the store in data_dir, opened with the store's key; None (said
+    on stderr) when there is no store or it does not open."""
+    from appliance.app.store.db import DB_FILE, Database, StoreError
+    from appliance.security.pan_scan import scan_database
+
+    path = data_dir / DB_FILE
+    if not path.exists():
+        print(f"pan-scan: no store in {data_dir} ({DB_FILE} is missing)", file=sys.stderr)
+        return None
+    try:
+        db = Database(path, provider_for("store", data_dir))
+    except StoreError as exc:
+        print(f"pan-scan: {exc}", file=sys.stderr)
+        return None
+    try:
+        return scan_database(db)
+    finally:
+        db.close()
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

@@ -53,13 +53,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from appliance.app.domain.barcode import gtin_check_digit
 from appliance.app.domain.card import detect_brand, luhn_ok, mask
-
-if TYPE_CHECKING:  # only the type: opening a store is left to the command (_scan_store)
-    from appliance.app.store.db import Database
 
 # Digit runs of 13+ (checked for 13–19 below), or groups of digits split by one space or
 # dash, the same separator throughout. The first digit 2–6 is part of the pattern so that
@@ -393,8 +390,19 @@ def scan_paths(paths: Iterable[Path], *, jobs: int = 1) -> ScanReport:
     return report
 
 
-def scan_database(db: Database) -> ScanReport:
-    """Every value of every table of an open `Database` (decrypted through its connection)."""
+class Store(Protocol):
+    """What pan-scan reads of an open store: every table, raw (`store.db.Database`, which
+    decrypts it through its connection)."""
+
+    def tables(self) -> list[str]: ...
+
+    def columns(self, table: str) -> list[str]: ...
+
+    def rows(self, table: str, columns: list[str]) -> Iterator[tuple[Any, tuple[Any, ...]]]: ...
+
+
+def scan_database(db: Store) -> ScanReport:
+    """Every value of every table of an open store."""
     started = time.perf_counter()
     report = ScanReport()
     for table in db.tables():
@@ -435,8 +443,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="more files or folders to search")
 
 
-def run_pan_scan(args: argparse.Namespace) -> int:
-    """`comptoir pan-scan`: 1 when card data is found, 0 when clean, 2 for bad usage."""
+def run_pan_scan(args: argparse.Namespace, scan_store: Callable[[Path], ScanReport | None]) -> int:
+    """`comptoir pan-scan`: 1 when card data is found, 0 when clean, 2 for bad usage.
+
+    `scan_store` opens the data dir's store and scans it (`scan_database`), or says why it
+    cannot and gives None: the command that calls this knows how a store is opened."""
     chosen = args.data_dir or os.environ.get("COMPTOIR_DATA_DIR")
     data_dir = Path(chosen) if chosen else None
     paths = [Path(p) for p in args.paths]
@@ -453,7 +464,7 @@ def run_pan_scan(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = ScanReport()
     if data_dir is not None:
-        store_report = _scan_store(data_dir)
+        store_report = scan_store(data_dir)
         if store_report is None:
             return 2
         report.merge(store_report)
@@ -465,25 +476,6 @@ def run_pan_scan(args: argparse.Namespace) -> int:
     else:
         _print_report(report)
     return 1 if report.findings else 0
-
-
-def _scan_store(data_dir: Path) -> ScanReport | None:
-    from appliance.app.store.db import DB_FILE, Database, StoreError
-    from appliance.security.keys import provider_for
-
-    path = data_dir / DB_FILE
-    if not path.exists():
-        print(f"pan-scan: no store in {data_dir} ({DB_FILE} is missing)", file=sys.stderr)
-        return None
-    try:
-        db = Database(path, provider_for("store", data_dir))
-    except StoreError as exc:
-        print(f"pan-scan: {exc}", file=sys.stderr)
-        return None
-    try:
-        return scan_database(db)
-    finally:
-        db.close()
 
 
 def _print_report(report: ScanReport) -> None:

@@ -44,8 +44,6 @@ LAYER_DEBT = {
     # The store opens itself with a key from a key provider and chains audit rows.
     ("appliance.app.store.audit", "appliance.security.audit"),
     ("appliance.app.store.db", "appliance.security.keys"),
-    # pan-scan opens the store to read it.
-    ("appliance.security.pan_scan", "appliance.app.store.db"),
 }
 
 # Cycles today, as sets of modules: a cycle may lose modules, never gain one. None is left:

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from appliance import cli
 from appliance.app.domain.barcode import with_check_digit
 from appliance.app.domain.card import parse_card
 from appliance.app.services import card_vault
 from appliance.app.store import db as store
 from appliance.security import pan_scan
-from appliance.security.pan_scan import run_pan_scan, scan_database, scan_paths
+from appliance.security.pan_scan import scan_database, scan_paths
 
 PAN = "4111111111111111"
 
@@ -156,21 +157,21 @@ def test_command_exit_codes_and_output(
     db.close()
     clean = tmp_path / "clean"
     _clean_tree(clean)
-    assert run_pan_scan(_args(tmp_path / "data", clean)) == 0
-    assert run_pan_scan(_args(None)) == 2
-    assert run_pan_scan(_args(None, tmp_path / "nope")) == 2
-    assert run_pan_scan(_args(tmp_path / "clean")) == 2  # not a store
+    assert cli.cmd_pan_scan(_args(tmp_path / "data", clean)) == 0
+    assert cli.cmd_pan_scan(_args(None)) == 2
+    assert cli.cmd_pan_scan(_args(None, tmp_path / "nope")) == 2
+    assert cli.cmd_pan_scan(_args(tmp_path / "clean")) == 2  # not a store
     capsys.readouterr()
     (tmp_path / "data" / "app.log.1.gz").write_bytes(gzip.compress(b"nothing"))
     (tmp_path / "data" / "app.log").write_text(f"oops {PAN}\n")
     (tmp_path / "data" / "app.log.2.gz").write_bytes(gzip.compress(f"old {PAN}".encode()))
     monkeypatch.setenv("COMPTOIR_DATA_DIR", str(tmp_path / "data"))
-    assert run_pan_scan(_args(None)) == 1
+    assert cli.cmd_pan_scan(_args(None)) == 1
     out, err = capsys.readouterr()
     assert "app.log:" in out and "411111******1111" in out
     assert "app.log.2.gz (gunzipped)" in out
     assert PAN not in out + err
-    assert run_pan_scan(_args(None, as_json=True)) == 1
+    assert cli.cmd_pan_scan(_args(None, as_json=True)) == 1
     out, _ = capsys.readouterr()
     assert PAN not in out and '"kind": "pan"' in out
 
