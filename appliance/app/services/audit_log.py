@@ -19,7 +19,7 @@ from typing import Any
 
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import audit as audit_store
-from appliance.security.audit import Anchor, ChainProblem, load_key, verify_chain
+from appliance.security.audit import GENESIS, Anchor, ChainProblem, entry_mac, load_key, verify_chain
 
 HEAD_FILE = "audit.head"
 
@@ -62,17 +62,21 @@ def record(
     name = actor.username if isinstance(actor, Actor) else actor
     where = origin or (actor.origin if isinstance(actor, Actor) else "cli")
     with shop.db.transaction() as tx:
-        entry_id, link, prev_id, prev_link = audit_store.append(
-            tx,
-            key=shop.audit_key,
-            at=shop.now(),
-            actor=name[:64],
-            action=action,
-            outcome=outcome,
-            origin=where[:64],
-            object=object[:128],
-            details=details or {},
-        )
+        at = shop.now()
+        entry_id, prev_id, held_link = audit_store.next_entry(tx)
+        prev_link = GENESIS if held_link is None else held_link
+        entry = {
+            "id": entry_id,
+            "at": at,
+            "actor": name[:64],
+            "action": action,
+            "outcome": outcome,
+            "origin": where[:64],
+            "object": object[:128],
+            "details": audit_store.details_text(details or {}),
+        }
+        link = entry_mac(shop.audit_key, prev_link, entry)
+        audit_store.insert(tx, entry, prev_link=prev_link, link=link)
     shop.db.after_commit(lambda: _anchor(shop, Anchor(entry_id, link), Anchor(prev_id, prev_link)))
 
 

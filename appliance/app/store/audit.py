@@ -1,4 +1,5 @@
-"""The audit log table. Appends only; the chain itself is `appliance.security.audit`."""
+"""The audit log table. Appends only; the links are made by `services/audit_log.py` with the
+chain of `appliance.security.audit`, which the store does not import."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 from typing import Any
 
 from appliance.app.store.db import Connection
-from appliance.security.audit import GENESIS, entry_mac
 
 # The entry now last (its number and link) and the table's AUTOINCREMENT sequence, which
 # survives deletes: the next number is past both, so a number is never given twice.
@@ -17,43 +17,30 @@ _LAST = (
 _SEQ = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0)"
 
 
-def append(
-    conn: Connection,
-    *,
-    key: bytes,
-    at: str,
-    actor: str,
-    action: str,
-    outcome: str,
-    origin: str,
-    object: str,
-    details: dict[str, Any],
-) -> tuple[int, str, int, str]:
-    """Writes one entry linked with the audit key; returns its number and link, and the number
-    and link of the entry it follows (0 and GENESIS for the first)."""
+def next_entry(conn: Connection) -> tuple[int, int, str | None]:
+    """The number the next entry gets, and the number and link of the entry it follows (0 and
+    None when the table holds none, yet or any longer: the sequence remembers)."""
     last = conn.execute(_LAST).fetchone()
     if last is not None:
         seq, prev_id, prev_link = int(last[0] or 0), int(last[1]), str(last[2])
-    else:  # no entry (yet, or any longer: the sequence remembers)
-        seq, prev_id, prev_link = int(conn.execute(_SEQ).fetchone()[0]), 0, GENESIS
-    entry_id = max(seq, prev_id) + 1
-    entry = {
-        "id": entry_id,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "outcome": outcome,
-        "origin": origin,
-        "object": object,
-        "details": json.dumps(details, sort_keys=True, separators=(",", ":")),
-    }
-    link = entry_mac(key, prev_link, entry)
+    else:
+        seq, prev_id, prev_link = int(conn.execute(_SEQ).fetchone()[0]), 0, None
+    return max(seq, prev_id) + 1, prev_id, prev_link
+
+
+def details_text(details: dict[str, Any]) -> str:
+    """An entry's details as the row keeps them (and its link covers them): canonical JSON."""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"))
+
+
+def insert(conn: Connection, entry: dict[str, Any], *, prev_link: str, link: str) -> None:
+    """Writes the entry (id, at, actor, action, outcome, origin, object, details as text) with
+    its link and the link of the entry it follows."""
     conn.execute(
         "INSERT INTO audit_log(id, at, actor, action, outcome, origin, object, details, prev_hash, hash) "
         "VALUES (:id, :at, :actor, :action, :outcome, :origin, :object, :details, :prev_hash, :hash)",
         {**entry, "prev_hash": prev_link, "hash": link},
     )
-    return entry_id, link, prev_id, prev_link
 
 
 def keyed_from(conn: Connection) -> int:
