@@ -18,6 +18,7 @@ from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Rounding, cash_inc
 from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
+from appliance.app.services.sale_results import SaleView
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, Database
 from appliance.config import Config
@@ -202,7 +203,7 @@ class Shop:
     _tax_classes: dict[str, TaxClass] | None = field(default=None, repr=False)
     on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
     # Called with the sale's view after a change to it commits (the customer display).
-    on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
+    on_sale_change: list[Callable[[SaleView], None]] = field(default_factory=list, repr=False)
     devices: Devices | None = field(default=None, repr=False)  # once the app has started them
     audit_key: bytes = field(default=b"", repr=False)  # links the audit log; set by open_shop
     effects: Effects = field(default_factory=Effects, repr=False)  # registered by open_shop
@@ -226,7 +227,7 @@ class Shop:
             self._tax_classes = settings_store.tax_classes(self.db.conn)
         return self._tax_classes
 
-    def sale_changed(self, read: Callable[[], dict[str, Any]]) -> None:
+    def sale_changed(self, read: Callable[[], SaleView]) -> None:
         """Tells the listeners, with the sale as `read()` sees it now. Runs after the commit,
         so a failure here is logged and never turns a sale that went through into an error."""
         try:

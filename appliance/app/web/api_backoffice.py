@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from appliance.app.services import customers, gift_cards, idempotency, reports, stock, store_rules, time_clock
+from appliance.app.services.sale_results import SaleWithGiftCard
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -626,6 +627,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         GIFT_CARD_SALE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("Idempotency-Key",),
+        returns=SaleWithGiftCard,
     ),
     Endpoint(
         "POST",
@@ -635,6 +637,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         GIFT_CARD_CODE,
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=gift_cards.GiftCardBalance,
     ),
     Endpoint(
         "GET",
@@ -644,6 +647,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_gift_cards",
         query=(("status", "pending, active or void"), ("limit", "at most 1000")),
         statuses=(200, 400, 401, 403, 422),
+        returns=gift_cards.GiftCardList,
     ),
     Endpoint(
         "POST",
@@ -653,6 +657,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_gift_cards",
         REASON,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=gift_cards.GiftCard,
     ),
     Endpoint(
         "GET", "/time-clock", clock_status, "Am I clocked in, on a break, or off?", "clock_in", statuses=(200, 401, 403)

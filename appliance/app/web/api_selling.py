@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
 from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sale_view, sales
+from appliance.app.services.sale_results import FoundSales, SaleView
 from appliance.app.web import params
 from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, ok
 from appliance.app.web.endpoint import Endpoint
@@ -104,38 +105,6 @@ PROMOTION = {
     },
     "required": ["name", "kind", "starts", "ends"],
     "additionalProperties": False,
-}
-
-
-FOUND_SALES = {
-    "type": "object",
-    "description": "by receipt: the whole sale; by day: completed sales; by status: what the till lists "
-    "to resume (money in minor units)",
-    "properties": {
-        "sales": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": INT,
-                    "terminal_id": STR,
-                    "receipt_number": {"type": ["string", "null"]},
-                    "opened_at": {"type": "string", "description": "status=open"},
-                    "cashier": {"type": "string", "description": "who opened it (status=open)"},
-                    "parked_at": {"type": "string", "description": "status=parked"},
-                    "parked_by": {"type": ["string", "null"], "description": "status=parked"},
-                    "lines": {"type": ["integer", "array"], "description": "status: how many live lines"},
-                    "total": INT,
-                    "paid": {"type": "integer", "description": "status: what its payments hold"},
-                    "due": INT,
-                    "currency": STR,
-                },
-                "required": ["id"],
-            },
-        },
-        "next_offset": {"type": ["integer", "null"]},
-    },
-    "required": ["sales", "next_offset"],
 }
 
 
@@ -335,6 +304,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RETURN,
         statuses=(201, 400, 401, 403, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
+        returns=returns.ReceiptlessReturn,
     ),
     Endpoint(
         "POST",
@@ -345,6 +315,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         REFUND_QUOTE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=returns.RefundQuote,
     ),
     Endpoint(
         "GET",
@@ -374,7 +345,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("status", "parked or open"),
         ),
         statuses=(200, 400, 401, 404, 422),
-        response=FOUND_SALES,
+        returns=FoundSales,
     ),
     Endpoint(
         "POST",
@@ -385,6 +356,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         DISCOUNT,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "DELETE",
@@ -393,6 +365,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Remove a line's discount",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -403,6 +376,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         DISCOUNT,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "DELETE",
@@ -411,6 +385,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Remove the sale's discount",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -421,6 +396,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PRICE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -430,6 +406,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "approve_restricted",
         statuses=(200, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -439,6 +416,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "answer is awaited)",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -447,6 +425,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Resume a parked sale on its lane",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint("GET", "/promotions", list_promotions, "Running promotions", "cashier+", statuses=(200, 401)),
     Endpoint(
