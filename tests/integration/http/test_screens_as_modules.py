@@ -1,5 +1,6 @@
-"""The till and the self-service screen are ES modules: every file they import is served as
-JavaScript from /static (the CSP's script-src 'self'), and their pages load no plain script."""
+"""The till, the self-service screen and the back office are ES modules: every file they import
+is served as JavaScript from /static (the CSP's script-src 'self'), and their pages load no plain
+script of their own (the back office's one is the vendored Chart.js)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,27 @@ def test_the_till_is_its_entry_and_the_modules_it_imports(client: Any) -> None:
 def test_the_self_service_screen_shares_common_js(client: Any) -> None:
     page = client.get("/selfservice")
     assert re.findall(r"<script[^>]*>", page.text) == ['<script type="module" src="/static/selfservice.js">']
-    assert {"/static/comptoir.js", "/static/common.js"} <= set(_modules(client, "/static/selfservice.js"))
+    modules = _modules(client, "/static/selfservice.js")
+    assert {"/static/comptoir.js", "/static/common.js", "/static/selfservice/kiosk.js"} <= set(modules)
+    own = [text for url, text in modules.items() if url.startswith("/static/selfservice")]
+    assert len(own) >= 9
+    assert not [text for text in own if re.search(r"\.style\b", text)], "no inline style (CSP style-src 'self')"
+
+
+def test_the_back_office_is_two_entries_of_section_modules(client: Any) -> None:
+    page = client.get("/backoffice")
+    assert re.findall(r"<script[^>]*>", page.text) == [
+        '<script src="/static/vendor/chart.umd.min.js">',
+        '<script type="module" src="/static/manager.js">',
+        '<script type="module" src="/static/backoffice.js">',
+    ]
+    shared = {"/static/comptoir.js", "/static/common.js", "/static/office.js", "/static/report_charts.js"}
+    for entry, folder, least in (("manager", "/static/manager/", 7), ("backoffice", "/static/backoffice/", 10)):
+        modules = _modules(client, f"/static/{entry}.js")
+        assert shared <= set(modules), entry
+        own = [text for url, text in modules.items() if url.startswith(folder) or url == f"/static/{entry}.js"]
+        assert len(own) > least, entry
+        assert not [text for text in own if re.search(r"\.style\b", text)], entry
 
 
 def test_a_module_is_checked_again_at_each_load_and_unchanged_costs_a_304(client: Any) -> None:

@@ -48,8 +48,8 @@ def test_only_get_is_answered(client: Any) -> None:
 
 
 def test_what_self_service_says_without_its_words_is_the_catalogues_english() -> None:
-    # selfservice.js keeps two sentences for when the catalogue itself cannot be fetched.
-    script = (WORDS_DIR.parent / "web" / "static" / "selfservice.js").read_text(encoding="utf-8")
+    # selfservice/words.js keeps two sentences for when the catalogue itself cannot be fetched.
+    script = (WORDS_DIR.parent / "web" / "static" / "selfservice" / "words.js").read_text(encoding="utf-8")
     block = re.search(r"const UNREACHABLE = \{(.*?)\};", script, re.S)
     assert block is not None
     bundled = dict(re.findall(r'(\w+): "([^"]*)"', block[1]))

@@ -3,11 +3,12 @@
  * customers, gift cards, time clock, reports) registers what it loads and what it resets;
  * this file shows the sections a role may see, by the URL's hash (/backoffice#stock), and
  * moves the focus to a section's title when the menu opens it, so a screen reader says
- * where the person landed. */
-"use strict";
+ * where the person landed.
+ *
+ * A module: manager.js and backoffice.js import it (and common.js through comptoir.js). */
+import C from "./comptoir.js";
 
 const Office = (() => {
-  const C = Comptoir;
   const { $ } = C;
   const parts = [];
   let me = null;
@@ -101,9 +102,11 @@ const Office = (() => {
       },
     }).start();
   }
-  // The parts' scripts come after this one and register as they run; the session starts
-  // once they all have.
+  // The parts' modules register as they run, before the page's DOMContentLoaded; the session
+  // starts once they all have.
   document.addEventListener("DOMContentLoaded", start);
 
   return { register, can, route: () => route(false) };
 })();
+
+export default Office;
