@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 
@@ -65,3 +66,15 @@ def leave_the_till_empty(url: str, who: tuple[str, str]) -> None:
                 else:
                     cancelled = api.post(f"/sales/{sale['id']}/cancel", json={})
                     assert cancelled.status_code == 200, cancelled.text
+
+
+def till_left_empty(who: tuple[str, str]) -> Any:
+    """`empty_till = till_left_empty(SUPERVISOR)` in a module whose tests share one till (its
+    `app` fixture): after each test, `who` leaves the till empty (leave_the_till_empty)."""
+
+    @pytest.fixture(autouse=True)
+    def empty_till(app: Any) -> Iterator[None]:
+        yield
+        leave_the_till_empty(app.url, who)
+
+    return empty_till
