@@ -12,11 +12,9 @@ test-artifacts/screens/ (names start with `shift-`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
-import tty
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,6 +25,7 @@ from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
 from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 from tests.fakes.escpos_printer import VirtualPrinterServer
+from tests.fakes.serial_port import serial_pty
 
 pytestmark = pytest.mark.slow
 
@@ -40,14 +39,8 @@ def printer() -> Iterator[VirtualPrinterServer]:
 @pytest.fixture(scope="module")
 def scanner_port() -> Iterator[tuple[int, str]]:
     """A serial scanner's stand-in: the app reads the pty's far end, the test writes codes."""
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    try:
-        yield master, os.ttyname(slave)
-    finally:
-        for fd in (master, slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with serial_pty() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
