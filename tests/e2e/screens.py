@@ -34,6 +34,38 @@ def scan(page: Any, code: str, delay: float = 2) -> None:
     page.keyboard.press("Enter")
 
 
+def take_cash(page: Any, received: str) -> Any:
+    """Pay cash (F2) with `received` typed in and taken; the dialog, which stays open with what
+    is still due when the cash does not cover the sale."""
+    page.keyboard.press("F2")
+    cash = page.get_by_role("dialog", name="Pay cash")
+    cash.get_by_label("Cash received").fill(received)
+    cash.get_by_role("button", name="Take cash").click()
+    return cash
+
+
+def find_customer(page: Any, query: str) -> Any:
+    """The till's Customer dialog (Alt+U) after a search for `query` (a phone, an email, a name
+    or a loyalty card); the dialog."""
+    page.keyboard.press("Alt+u")
+    dialog = page.get_by_role("dialog", name="Customer")
+    dialog.get_by_label("Phone, email or name").fill(query)
+    dialog.get_by_role("button", name="Find").click()
+    return dialog
+
+
+def void_approved_by(page: Any, username: str, password: str) -> Any:
+    """Void the line (F4) with a supervisor's user name and password typed in the approval it
+    asks for; the dialog (still open, with an alert, when they are wrong)."""
+    page.keyboard.press("F4")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("heading", name="Supervisor approval needed").wait_for()
+    dialog.get_by_label("Supervisor user name").fill(username)
+    dialog.get_by_label("Supervisor password").fill(password)
+    dialog.get_by_role("button", name="Approve and void").click()
+    return dialog
+
+
 def pay_exact_cash(page: Any) -> None:
     page.keyboard.press("F2")
     page.get_by_role("dialog", name="Pay cash").locator("#quick-cash button").first.click()

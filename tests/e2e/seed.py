@@ -5,16 +5,14 @@
 - The products: the barcodes the tests scan (`COFFEE`, `BREAD`, `TEA`), the catalogue rows
   most tests sell (`COFFEE_BEANS`, `BREAD_LOAF`), `catalogue(*rows)` to write a catalogue's
   CSV and `GROCERY`, the coffee-and-bread catalogue of most till tests.
-- `seeding(...)`: what `make_live_app` runs on the new store; the conftest's `shop` fixture
-  takes the same options (and `make_live_app`'s) and serves the store.
+- The conftest's `shop` fixture opens a store with them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from appliance.app.services import auth, catalog, users
+from appliance.app.services import auth, users
 from appliance.app.services.shop import Shop
 
 Who = tuple[str, str]  # user name, password
@@ -57,22 +55,3 @@ def staff(
             users.set_badge(shop, None, who[0], badges[who])
         if pins and who in pins:
             auth.change_pin(shop, auth.login(shop, who[0], who[1], "127.0.0.1").actor, who[1], pins[who])
-
-
-def seeding(
-    products: str | None = None,
-    people: Mapping[Who, str] | None = None,
-    pins: Mapping[Who, str] | None = None,
-    badges: Mapping[Who, str] | None = None,
-    then: Callable[[Shop], Any] | None = None,
-) -> Callable[[Shop], None]:
-    """The seed for `make_live_app`: the catalogue, then the staff, then `then(shop)`."""
-
-    def seed(shop: Shop) -> None:
-        if products is not None:
-            catalog.import_csv(shop, None, products)
-        staff(shop, people or {}, pins, badges)
-        if then is not None:
-            then(shop)
-
-    return seed

@@ -20,8 +20,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
+from tests.e2e.screens import find_customer, scan, till_left_empty, void_approved_by
 from tests.e2e.screens import log_in as login
-from tests.e2e.screens import scan, till_left_empty
 from tests.e2e.seed import ADMIN, BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 
 pytestmark = pytest.mark.slow
@@ -87,12 +87,7 @@ def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None
     page.get_by_role("dialog", name="Quantity").wait_for()
     axe.check(page, "till-quantity")
     page.keyboard.press("Escape")
-    page.keyboard.press("F4")
-    void = page.get_by_role("dialog")
-    void.get_by_role("heading", name="Supervisor approval needed").wait_for()
-    void.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
-    void.get_by_label("Supervisor password").fill("wrong-password-9")
-    void.get_by_role("button", name="Approve and void").click()
+    void = void_approved_by(page, SUPERVISOR[0], "wrong-password-9")
     expect(void.get_by_role("alert")).to_be_visible()
     axe.check(page, "till-void-approval")
     page.keyboard.press("Escape")
@@ -360,10 +355,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
     scan(page, BREAD)
     expect(page.locator("#t-total")).to_have_text("3.50")
 
-    page.keyboard.press("Alt+u")
-    customer = page.get_by_role("dialog", name="Customer")
-    customer.get_by_label("Phone, email or name").fill("Axel")
-    customer.get_by_role("button", name="Find").click()
+    customer = find_customer(page, "Axel")
     expect(customer.locator("#customer-none")).to_be_visible()
     customer.get_by_role("button", name="Enrol a new customer").click()
     customer.get_by_label("Name", exact=True).fill("Axel Access")
@@ -374,9 +366,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
     expect(customer).to_be_hidden()
     expect(page.locator("#customer-box")).to_contain_text("Axel Access")
     axe.check(page, "till-sale-with-customer")
-    page.keyboard.press("Alt+u")
-    customer.get_by_label("Phone, email or name").fill("514 555 0142")
-    customer.get_by_role("button", name="Find").click()
+    find_customer(page, "514 555 0142")
     customer.get_by_role("button", name="Name Axel Access on the sale").wait_for()
     axe.check(page, "till-customer-found")
     page.keyboard.press("Escape")
@@ -449,9 +439,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
 
     page.set_viewport_size({"width": 800, "height": 600})
     scan(page, BREAD)
-    page.keyboard.press("Alt+u")
-    customer.get_by_label("Phone, email or name").fill("Axel")
-    customer.get_by_role("button", name="Find").click()
+    find_customer(page, "Axel")
     customer.get_by_role("button", name="Name Axel Access on the sale").click()
     expect(page.locator("#customer-box")).to_be_visible()
     axe.check(page, "till-customer-small-screen")

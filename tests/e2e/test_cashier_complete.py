@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till, scan, till_left_empty
+from tests.e2e.screens import log_in_at_till, scan, take_cash, till_left_empty
 from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, SUPERVISOR
 
 pytestmark = pytest.mark.slow
@@ -56,10 +56,7 @@ def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: An
     expect(page.locator("#t-total")).to_have_text("25.33")
 
     # 20.00 in cash first: the sale stays open with 5.33 due.
-    page.keyboard.press("F2")
-    cash = page.get_by_role("dialog", name="Pay cash")
-    cash.get_by_label("Cash received").fill("20")
-    cash.get_by_role("button", name="Take cash").click()
+    cash = take_cash(page, "20")
     expect(cash.get_by_role("alert")).to_contain_text("5.33 CAD still due")  # the store writes en-CA
     cash.get_by_role("button", name="Rest by card").click()
 

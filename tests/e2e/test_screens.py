@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in as login
-from tests.e2e.screens import scan
+from tests.e2e.screens import scan, void_approved_by
 from tests.e2e.seed import BREAD, BREAD_LOAF, CASHIER, COFFEE, COFFEE_BEANS, MANAGER, SUPERVISOR, TEA_BAGS, catalogue
 
 pytestmark = pytest.mark.slow
@@ -126,12 +126,7 @@ def test_a_cashier_void_needs_a_supervisor(app: LiveApp, page: Any, screenshot: 
     page.locator("#scan-input").wait_for()
     scan(page, COFFEE)
     page.locator("#lines-body tr").nth(0).wait_for()
-    page.keyboard.press("F4")
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_role("heading", name="Supervisor approval needed").wait_for()
-    dialog.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
-    dialog.get_by_label("Supervisor password").fill("wrong-password-9")
-    dialog.get_by_role("button", name="Approve and void").click()
+    dialog = void_approved_by(page, SUPERVISOR[0], "wrong-password-9")
     dialog.get_by_role("alert").filter(has_text="Wrong user name or password").wait_for()
     dialog.get_by_label("Supervisor password").fill(SUPERVISOR[1])
     screenshot(page, "06-void-approval")

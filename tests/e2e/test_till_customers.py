@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from appliance.app.services import customers
 from appliance.app.services.shop import Actor, Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan, till_left_empty
+from tests.e2e.screens import find_customer, log_in_at_till, pay_exact_cash, scan, till_left_empty
 from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 
 pytestmark = pytest.mark.slow
@@ -53,19 +53,13 @@ def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
 
 def scan_loyalty_card(page: Any, card: str, name: str) -> None:
     """The card scanned into the customer search names its holder at once."""
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill(card)
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, card)
     expect(dialog).to_be_hidden()
     expect(page.locator("#customer-name")).to_have_text(name)
 
 
 def name_customer(page: Any, query: str, name: str) -> None:
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill(query)
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, query)
     dialog.get_by_role("button", name=f"Name {name} on the sale").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#customer-name")).to_have_text(name)
@@ -76,10 +70,7 @@ def test_a_customer_enrolled_on_the_sale_earns_points(app: LiveApp, page: Any, s
     scan(page, COFFEE)
     expect(page.locator("#t-total")).to_have_text("21.83")
 
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill("514 555 0199")
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, "514 555 0199")
     expect(dialog.get_by_text("No customer found.")).to_be_visible()
     dialog.get_by_role("button", name="Enrol a new customer").click()
     expect(dialog.get_by_label("Phone (optional)")).to_have_value("514 555 0199")  # what was searched

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
-from tests.e2e.screens import log_in, log_in_at_till, pay_exact_cash, scan, staff_api
+from tests.e2e.screens import log_in, log_in_at_till, pay_exact_cash, scan, staff_api, take_cash
 from tests.e2e.seed import BREAD, CASHIER, COFFEE, COFFEE_BEANS, NEXT_CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
@@ -40,10 +40,7 @@ def part_paid_sale(page: Any) -> None:
     scan(page, BREAD)
     expect(lines(page)).to_have_count(2)
     expect(page.locator("#t-total")).to_have_text("25.33")
-    page.keyboard.press("F2")
-    cash = page.get_by_role("dialog", name="Pay cash")
-    cash.get_by_label("Cash received").fill("10")
-    cash.get_by_role("button", name="Take cash").click()
+    cash = take_cash(page, "10")
     expect(cash.get_by_role("alert")).to_contain_text("15.33 CAD still due")  # the store writes en-CA
     cash.get_by_role("button", name=re.compile("^Back")).click()
     expect(cash).to_be_hidden()
