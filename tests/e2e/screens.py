@@ -11,6 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.seed import BREAD, COFFEE
+
 
 def log_in(page: Any, url: str, who: tuple[str, str]) -> None:
     """Opens `url` and logs in through its form; waits for nothing after (a forced password
@@ -41,6 +43,18 @@ def take_cash(page: Any, received: str) -> Any:
     cash = page.get_by_role("dialog", name="Pay cash")
     cash.get_by_label("Cash received").fill(received)
     cash.get_by_role("button", name="Take cash").click()
+    return cash
+
+
+def part_paid_coffee_and_bread(page: Any, received: str, due: str) -> Any:
+    """Coffee and bread (25.33, seed.GROCERY) scanned and `received` taken in cash: the cash
+    dialog, still open with `due` CAD still due."""
+    scan(page, COFFEE)
+    scan(page, BREAD)
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    expect(page.locator("#t-total")).to_have_text("25.33")
+    cash = take_cash(page, received)
+    expect(cash.get_by_role("alert")).to_contain_text(f"{due} CAD still due")  # the store writes en-CA
     return cash
 
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till, scan, take_cash, till_left_empty
+from tests.e2e.screens import log_in_at_till, part_paid_coffee_and_bread, scan, till_left_empty
 from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, SUPERVISOR
 
 pytestmark = pytest.mark.slow
@@ -50,14 +50,9 @@ def approve(dialog: Any, who: tuple[str, str] = SUPERVISOR) -> None:
 def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: Any, screenshot: Any) -> None:
     login(page, app.url)
     expect(page.locator("#net-status")).to_have_attribute("data-state", "ok")
-    scan(page, COFFEE)
-    scan(page, BREAD)
-    expect(lines(page)).to_have_count(2)
-    expect(page.locator("#t-total")).to_have_text("25.33")
 
     # 20.00 in cash first: the sale stays open with 5.33 due.
-    cash = take_cash(page, "20")
-    expect(cash.get_by_role("alert")).to_contain_text("5.33 CAD still due")  # the store writes en-CA
+    cash = part_paid_coffee_and_bread(page, "20", "5.33")
     cash.get_by_role("button", name="Rest by card").click()
 
     card = page.get_by_role("dialog", name="Pay by card")

@@ -2,7 +2,7 @@
 
 For the tests of card payments on a whole store: `card_shop(...)` (a store with its staff and
 products), the simulated acquirer (`sim_url`, one a module), and `cashier` and `desk`, the
-cashier and the card desk of the module's own `shop` fixture."""
+cashier and the card desk of the module's own `shop` fixture (`desk` waits `read_timeout`)."""
 
 from __future__ import annotations
 
@@ -83,13 +83,6 @@ def logged_in(shop: Shop, username: str) -> Actor:
     return auth.login(shop, username, PASSWORD, "127.0.0.1").actor
 
 
-@contextlib.contextmanager
-def card_desk(shop: Shop, sim_url: str, read_timeout: float) -> Iterator[CardDesk]:
-    """The shop's card desk on the simulated acquirer, waiting `read_timeout` s for an answer."""
-    with HttpGateway(GatewayConfig(sim_url, read_timeout=read_timeout)) as gateway:
-        yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
-
-
 @pytest.fixture
 def cashier(shop: Shop) -> Actor:
     """The module's `shop`'s cashier (user name "cashier"), logged in."""
@@ -97,10 +90,16 @@ def cashier(shop: Shop) -> Actor:
 
 
 @pytest.fixture
-def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
-    """The module's `shop`'s card desk; 1 s for the acquirer to answer."""
-    with card_desk(shop, sim_url, read_timeout=1.0) as desk:
-        yield desk
+def read_timeout() -> float:
+    """How long `desk` waits for the acquirer's answer, in seconds (a module may wait longer)."""
+    return 1.0
+
+
+@pytest.fixture
+def desk(shop: Shop, sim_url: str, read_timeout: float) -> Iterator[CardDesk]:
+    """The module's `shop`'s card desk on the simulated acquirer."""
+    with HttpGateway(GatewayConfig(sim_url, read_timeout=read_timeout)) as gateway:
+        yield CardDesk(TokenVault.open(shop.db, shop.data_dir), gateway)
 
 
 def new_sale(shop: Shop, cashier: Actor, apples: int = 1) -> int:

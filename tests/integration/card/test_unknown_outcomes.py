@@ -32,7 +32,7 @@ from appliance.drivers.payment import GatewayConfig, GatewayTimeout, HttpGateway
 from appliance.security.vault import TokenVault
 from tests.conftest import PASSWORD
 
-from .conftest import card_desk, card_shop, charged, logged_in, new_sale
+from .conftest import card_shop, charged, logged_in, new_sale
 from .simulator import running_simulator
 
 VISA = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
@@ -55,9 +55,8 @@ def manager(shop: Shop) -> Actor:
 
 
 @pytest.fixture
-def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
-    with card_desk(shop, sim_url, read_timeout=2.0) as desk:
-        yield desk
+def read_timeout() -> float:
+    return 2.0
 
 
 def free_port() -> int:
