@@ -36,14 +36,20 @@ def scan(page: Any, code: str, delay: float = 2) -> None:
     page.keyboard.press("Enter")
 
 
+def answer_dialog(page: Any, key: str, dialog: str, field: str, value: str, button: str) -> Any:
+    """Presses `key`, types `value` in the `field` of the `dialog` it opens and presses its
+    `button`; the dialog."""
+    page.keyboard.press(key)
+    opened = page.get_by_role("dialog", name=dialog)
+    opened.get_by_label(field).fill(value)
+    opened.get_by_role("button", name=button).click()
+    return opened
+
+
 def take_cash(page: Any, received: str) -> Any:
     """Pay cash (F2) with `received` typed in and taken; the dialog, which stays open with what
     is still due when the cash does not cover the sale."""
-    page.keyboard.press("F2")
-    cash = page.get_by_role("dialog", name="Pay cash")
-    cash.get_by_label("Cash received").fill(received)
-    cash.get_by_role("button", name="Take cash").click()
-    return cash
+    return answer_dialog(page, "F2", "Pay cash", "Cash received", received, "Take cash")
 
 
 def part_paid_coffee_and_bread(page: Any, received: str, due: str) -> Any:
@@ -61,11 +67,7 @@ def part_paid_coffee_and_bread(page: Any, received: str, due: str) -> Any:
 def find_customer(page: Any, query: str) -> Any:
     """The till's Customer dialog (Alt+U) after a search for `query` (a phone, an email, a name
     or a loyalty card); the dialog."""
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill(query)
-    dialog.get_by_role("button", name="Find").click()
-    return dialog
+    return answer_dialog(page, "Alt+u", "Customer", "Phone, email or name", query, "Find")
 
 
 def void_approved_by(page: Any, username: str, password: str) -> Any:
