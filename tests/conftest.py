@@ -115,14 +115,32 @@ def client(store: Store) -> Iterator[TestClient]:
         yield c
 
 
+def logged_in(client: TestClient, username: str) -> Api:
+    """The app at `client` as `username` (a test user, PASSWORD), with a bearer token."""
+    answer = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    client.cookies.clear()  # these tests speak with bearer tokens
+    return Api(client, answer.json()["token"])
+
+
 @pytest.fixture
 def as_role(client: TestClient) -> Any:
     """as_role("cashier") → an Api logged in as that role's test user."""
+    return lambda username: logged_in(client, username)
 
-    def login(username: str) -> Api:
-        answer = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+
+def new_sale(api: Any, *codes: str) -> dict[str, Any]:
+    """A sale opened through the API with these barcodes scanned on it."""
+    sale = api.post("/api/v1/sales").json()
+    for code in codes:
+        answer = api.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": code})
         assert answer.status_code == 200, answer.text
-        client.cookies.clear()  # these tests speak with bearer tokens
-        return Api(client, answer.json()["token"])
+        sale = answer.json()
+    return sale
 
-    return login
+
+def approval(api: Any, who: str, permission: str) -> dict[str, str]:
+    """The header that carries `who`'s approval (with their password) of `permission`."""
+    answer = api.post("/api/v1/auth/approve", json={"username": who, "password": PASSWORD, "permission": permission})
+    assert answer.status_code == 200, answer.text
+    return {"X-Approval": answer.json()["approval"]}

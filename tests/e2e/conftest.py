@@ -11,6 +11,11 @@ driven by Playwright.
   `locale` (the store rule: en-CA here, so that the screens speak the English the tests
   read; "fr-CA" or "uk-UA" for a test about a store in another language, None for the
   store as shipped, whose CAD default is fr-CA).
+- `shop` (module scope): `make_live_app` with the seed written out as options (the people
+  and products of tests/e2e/seed.py): `shop(GROCERY, {CASHIER: "cashier"}, pins=…,
+  badges=…, then=…, gateway_url=…, locale=…)` — the catalogue's CSV, the staff by role (a PIN
+  and a badge where given), then whatever else the store needs (`then(shop)`); the rest goes
+  to `make_live_app` as it is.
 - `acquirer` (module scope): the simulated card acquirer (`comptoir acquirer serve`) as a
   subprocess on a free loopback port; gives its URL. Test cards: docs/acquirer-protocol.md.
 - `browser` (session scope): headless Chromium from /usr/bin/chromium; skips when it is
@@ -31,17 +36,19 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from appliance.app.services import catalog
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop
 from appliance.config import load
 from tests.conftest import set_cash_needs_shift, set_locale
+from tests.e2e.seed import Who, staff
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -123,18 +130,34 @@ def serve_store(
 def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveApp]]:
     with contextlib.ExitStack() as stack:
 
-        def make(
-            seed: Callable[[Shop], Any] | None = None,
-            new: NewStore | None = None,
-            gateway_url: str | None = None,
-            config: dict[str, Any] | None = None,
-            cash_needs_shift: bool = False,
-            locale: str | None = ENGLISH,
-        ) -> LiveApp:
-            store = tmp_path_factory.mktemp("store")
-            return stack.enter_context(serve_store(store, seed, new, gateway_url, config, cash_needs_shift, locale))
+        def make(seed: Callable[[Shop], Any] | None = None, **options: Any) -> LiveApp:
+            """serve_store's options: new, gateway_url, config, cash_needs_shift, locale."""
+            return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, **options))
 
         yield make
+
+
+@pytest.fixture(scope="module")
+def shop(make_live_app: Callable[..., LiveApp]) -> Callable[..., LiveApp]:
+    def make(
+        products: str | None = None,
+        people: Mapping[Who, str] | None = None,
+        *,
+        pins: Mapping[Who, str] | None = None,
+        badges: Mapping[Who, str] | None = None,
+        then: Callable[[Shop], Any] | None = None,
+        **serve: Any,
+    ) -> LiveApp:
+        def seed(shop: Shop) -> None:
+            if products is not None:
+                catalog.import_csv(shop, None, products)
+            staff(shop, people or {}, pins, badges)
+            if then is not None:
+                then(shop)
+
+        return make_live_app(seed=seed, **serve)
+
+    return make
 
 
 @pytest.fixture(scope="module")

@@ -11,57 +11,32 @@ Screenshots of each state land in test-artifacts/screens/ (names start with `a11
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
-from tests.e2e.screens import leave_the_till_empty, scan
+from tests.e2e.screens import find_customer, scan, till_left_empty, void_approved_by
 from tests.e2e.screens import log_in as login
+from tests.e2e.seed import ADMIN, BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 
 pytestmark = pytest.mark.slow
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "appliance" / "app" / "web" / "templates"
 
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-ADMIN = ("ada", "Admin-pass-2024")
-COFFEE = "5901234123457"
-BREAD = "4006381333931"
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in (
-        (CASHIER, "cashier"),
-        (SUPERVISOR, "supervisor"),
-        (MANAGER, "manager"),
-        (ADMIN, "admin"),
-    ):
-        users.add_user(shop, None, name, role, password)
+STAFF = {CASHIER: "cashier", SUPERVISOR: "supervisor", MANAGER: "manager", ADMIN: "admin"}
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
-    return make_live_app(seed=seed, gateway_url=acquirer)
+def app(shop: Callable[..., LiveApp], acquirer: str) -> LiveApp:
+    return shop(GROCERY, STAFF, gateway_url=acquirer)
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    """Each test starts on a till with no sale left open (the till would take it up)."""
-    yield
-    leave_the_till_empty(app.url, CASHIER)
+empty_till = till_left_empty(CASHIER)  # each test starts on a till with no sale left open
 
 
 def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None:
@@ -112,12 +87,7 @@ def test_every_till_state_has_no_violations(app: LiveApp, axe_page: Any) -> None
     page.get_by_role("dialog", name="Quantity").wait_for()
     axe.check(page, "till-quantity")
     page.keyboard.press("Escape")
-    page.keyboard.press("F4")
-    void = page.get_by_role("dialog")
-    void.get_by_role("heading", name="Supervisor approval needed").wait_for()
-    void.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
-    void.get_by_label("Supervisor password").fill("wrong-password-9")
-    void.get_by_role("button", name="Approve and void").click()
+    void = void_approved_by(page, SUPERVISOR[0], "wrong-password-9")
     expect(void.get_by_role("alert")).to_be_visible()
     axe.check(page, "till-void-approval")
     page.keyboard.press("Escape")
@@ -276,12 +246,10 @@ def test_the_back_office_has_no_violations(app: LiveApp, axe_page: Any) -> None:
 
 
 @pytest.mark.skipif(not (TEMPLATES / "selfservice.html").exists(), reason="no /selfservice screen in this build yet")
-def test_the_self_service_screen_has_no_violations(
-    make_live_app: Callable[..., LiveApp], acquirer: str, axe_page: Any
-) -> None:
+def test_the_self_service_screen_has_no_violations(shop: Callable[..., LiveApp], acquirer: str, axe_page: Any) -> None:
     """A self-service till's states: attract, a sale with a line, the touch menu, the card
     payment, and French. (Its own e2e tests drive the rest of the flow.)"""
-    app = make_live_app(seed=seed, gateway_url=acquirer, config={"mode": "self_service"})
+    app = shop(GROCERY, STAFF, gateway_url=acquirer, config={"mode": "self_service"})
     page, axe = axe_page, Axe()
     page.goto(app.url + "/selfservice")
     page.locator("#start-button").wait_for()
@@ -387,10 +355,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
     scan(page, BREAD)
     expect(page.locator("#t-total")).to_have_text("3.50")
 
-    page.keyboard.press("Alt+u")
-    customer = page.get_by_role("dialog", name="Customer")
-    customer.get_by_label("Phone, email or name").fill("Axel")
-    customer.get_by_role("button", name="Find").click()
+    customer = find_customer(page, "Axel")
     expect(customer.locator("#customer-none")).to_be_visible()
     customer.get_by_role("button", name="Enrol a new customer").click()
     customer.get_by_label("Name", exact=True).fill("Axel Access")
@@ -401,9 +366,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
     expect(customer).to_be_hidden()
     expect(page.locator("#customer-box")).to_contain_text("Axel Access")
     axe.check(page, "till-sale-with-customer")
-    page.keyboard.press("Alt+u")
-    customer.get_by_label("Phone, email or name").fill("514 555 0142")
-    customer.get_by_role("button", name="Find").click()
+    find_customer(page, "514 555 0142")
     customer.get_by_role("button", name="Name Axel Access on the sale").wait_for()
     axe.check(page, "till-customer-found")
     page.keyboard.press("Escape")
@@ -476,9 +439,7 @@ def test_the_till_customer_gift_card_and_return_states_have_no_violations(app: L
 
     page.set_viewport_size({"width": 800, "height": 600})
     scan(page, BREAD)
-    page.keyboard.press("Alt+u")
-    customer.get_by_label("Phone, email or name").fill("Axel")
-    customer.get_by_role("button", name="Find").click()
+    find_customer(page, "Axel")
     customer.get_by_role("button", name="Name Axel Access on the sale").click()
     expect(page.locator("#customer-box")).to_be_visible()
     axe.check(page, "till-customer-small-screen")

@@ -15,36 +15,26 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import AXE, Axe
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in, staff_api
+from tests.e2e.seed import BREAD_LOAF, COFFEE_BEANS, MANAGER, SUPERVISOR, TEA_BAGS, catalogue
 
 pytestmark = pytest.mark.slow
 
-SUPERVISOR = ("sam", "Super-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-
 # Each test works on its own products, so they can run in any order on one store.
-CATALOG = """sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,5901234123457,40
-TEA-100,Green tea 100 bags,6.25,standard,2000000000015,30
-BRD-LOAF,Bread loaf,3.50,exempt,4006381333931,12
-JAM-250,Strawberry jam 250 g,4.25,exempt,9780201379624,5
-RICE-1KG,Basmati rice 1 kg,5.10,exempt,,3
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((SUPERVISOR, "supervisor"), (MANAGER, "manager")):
-        users.add_user(shop, None, name, role, password)
+CATALOG = catalogue(
+    COFFEE_BEANS,
+    TEA_BAGS,
+    BREAD_LOAF,
+    "JAM-250,Strawberry jam 250 g,4.25,exempt,9780201379624,5",
+    "RICE-1KG,Basmati rice 1 kg,5.10,exempt,,3",
+)
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(CATALOG, {SUPERVISOR: "supervisor", MANAGER: "manager"})
 
 
 @pytest.fixture(scope="module")

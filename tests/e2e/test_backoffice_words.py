@@ -17,30 +17,21 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
 from tests.e2e.screens import log_in, staff_api
+from tests.e2e.seed import catalogue
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "Office-pass-2024"
-CATALOG = """sku,name,price,tax_class,barcodes,stock
-CRO-6,Six croissants,6.51,exempt,4006381333931,50
-"""
+CATALOG = catalogue("CRO-6,Six croissants,6.51,exempt,4006381333931,50")
 MANAGERS = ("chloe", "mykola", "ines")
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for name in MANAGERS:
-        users.add_user(shop, None, name, "manager", PASSWORD)
-
-
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, locale="fr-CA")
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(CATALOG, {(name, PASSWORD): "manager" for name in MANAGERS}, locale="fr-CA")
 
 
 def log_in_at_office(page: Any, url: str, name: str) -> None:

@@ -19,22 +19,21 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import auth, catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import VIEWPORT, LiveApp
 from tests.e2e.screens import leave_the_till_empty, log_in, log_in_at_till, scan, staff_api
+from tests.e2e.seed import CASHIER, MANAGER, SUPERVISOR, catalogue
 
 pytestmark = pytest.mark.slow
 
-MANAGER = ("mona", "Manage-pass-2024")
-CASHIER, CASHIER_PIN = ("lea", "Till-pass-2024"), "2580"
-SUPERVISOR, SUPERVISOR_PIN = ("sam", "Super-pass-2024"), "4826"
+CASHIER_PIN, SUPERVISOR_PIN = "2580", "4826"
 BAGUETTE = "4006381333931"
 # The croissant was keyed in at 27.50 instead of 2,75; it has no barcode of its own.
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category
-CRO,Croissant,27.50,exempt,,40,Bakery
-BAG,Baguette,3.76,exempt,{BAGUETTE},40,Bakery
-"""
+CATALOG = catalogue(
+    "CRO,Croissant,27.50,exempt,,40,Bakery",
+    f"BAG,Baguette,3.76,exempt,{BAGUETTE},40,Bakery",
+    columns="sku,name,price,tax_class,barcodes,stock,category",
+)
+STAFF = {MANAGER: "manager", CASHIER: "cashier", SUPERVISOR: "supervisor"}
 
 
 @dataclass(frozen=True)
@@ -73,18 +72,11 @@ OFFICE = {
 }
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
-    for (name, password), role, pin in ((CASHIER, "cashier", CASHIER_PIN), (SUPERVISOR, "supervisor", SUPERVISOR_PIN)):
-        users.add_user(shop, None, name, role, password)
-        auth.change_pin(shop, auth.login(shop, name, password, "127.0.0.1").actor, password, pin)
-
-
 @pytest.fixture(scope="module", params=[FRENCH, ENGLISH], ids=lambda s: s.lang)
-def day(request: pytest.FixtureRequest, make_live_app: Callable[..., LiveApp]) -> Iterator[tuple[Shop_, LiveApp]]:
+def day(request: pytest.FixtureRequest, shop: Callable[..., LiveApp]) -> Iterator[tuple[Shop_, LiveApp]]:
     language: Shop_ = request.param
-    app = make_live_app(seed=seed, cash_needs_shift=True, locale=language.locale)
+    pins = {CASHIER: CASHIER_PIN, SUPERVISOR: SUPERVISOR_PIN}
+    app = shop(CATALOG, STAFF, pins=pins, cash_needs_shift=True, locale=language.locale)
     with staff_api(app.url, MANAGER) as api:
         arranged = api.put("/item-grid", json={"tabs": [{"category": "Bakery", "products": ["CRO", "BAG"]}]})
         assert arranged.status_code == 200, arranged.text

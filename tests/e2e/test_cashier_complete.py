@@ -10,48 +10,28 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan
+from tests.e2e.screens import log_in_at_till, part_paid_coffee_and_bread, scan, till_left_empty
+from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, SUPERVISOR
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
-
-COFFEE = "5901234123457"  # 18.99, standard tax (GST 5 % + QST 9.975 %)
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
 VISA_OK = "4111111111111111"  # docs/acquirer-protocol.md: approved
 VISA_DECLINED = "4000000000000002"  # declined do_not_honor
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-
-
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp], acquirer: str) -> LiveApp:
-    return make_live_app(seed=seed, gateway_url=acquirer)
+def app(shop: Callable[..., LiveApp], acquirer: str) -> LiveApp:
+    return shop(GROCERY, {CASHIER: "cashier", SUPERVISOR: "supervisor"}, gateway_url=acquirer)
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    """Each test starts on a till with no sale left open (the till would take it up)."""
-    yield
-    leave_the_till_empty(app.url, SUPERVISOR)
+empty_till = till_left_empty(SUPERVISOR)  # each test starts on a till with no sale left open
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
@@ -70,17 +50,9 @@ def approve(dialog: Any, who: tuple[str, str] = SUPERVISOR) -> None:
 def test_a_sale_from_login_to_receipt_split_cash_and_card(app: LiveApp, page: Any, screenshot: Any) -> None:
     login(page, app.url)
     expect(page.locator("#net-status")).to_have_attribute("data-state", "ok")
-    scan(page, COFFEE)
-    scan(page, BREAD)
-    expect(lines(page)).to_have_count(2)
-    expect(page.locator("#t-total")).to_have_text("25.33")
 
     # 20.00 in cash first: the sale stays open with 5.33 due.
-    page.keyboard.press("F2")
-    cash = page.get_by_role("dialog", name="Pay cash")
-    cash.get_by_label("Cash received").fill("20")
-    cash.get_by_role("button", name="Take cash").click()
-    expect(cash.get_by_role("alert")).to_contain_text("5.33 CAD still due")  # the store writes en-CA
+    cash = part_paid_coffee_and_bread(page, "20", "5.33")
     cash.get_by_role("button", name="Rest by card").click()
 
     card = page.get_by_role("dialog", name="Pay by card")

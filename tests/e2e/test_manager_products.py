@@ -14,35 +14,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in, log_in_at_till, pay_exact_cash, scan, staff_api
+from tests.e2e.seed import BREAD, CASHIER, COFFEE, MANAGER, TEA, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-BREAD = "4006381333931"
-COFFEE = "5901234123457"
-TEA = "96385074"
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category
-BRD,Bread loaf,35.00,exempt,{BREAD},20,bakery
-COF,Coffee beans 1 kg,18.99,standard,{COFFEE},40,coffee
-TEA,Green tea,4.25,exempt,{TEA},10,
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((CASHIER, "cashier"), (MANAGER, "manager")):
-        users.add_user(shop, None, name, role, password)
+CATALOG = catalogue(
+    f"BRD,Bread loaf,35.00,exempt,{BREAD},20,bakery",
+    f"COF,Coffee beans 1 kg,18.99,standard,{COFFEE},40,coffee",
+    f"TEA,Green tea,4.25,exempt,{TEA},10,",
+    columns="sku,name,price,tax_class,barcodes,stock,category",
+)
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(CATALOG, {CASHIER: "cashier", MANAGER: "manager"})
 
 
 def open_products(page: Any, app: LiveApp) -> None:

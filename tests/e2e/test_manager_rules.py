@@ -17,35 +17,27 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.app.domain.barcode import with_check_digit
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import AXE, Axe
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in as login
 from tests.e2e.screens import staff_api
+from tests.e2e.seed import ADMIN, CASHIER, MANAGER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-ADMIN = ("ada", "Admin-pass-2024")
-CATALOG = """sku,name,price,tax_class,barcodes,stock,category
-APL,Apple,1.25,standard,,100,fruit
-BRD,Bread,3.50,exempt,,50,bakery
-COF,Coffee beans 1 kg,18.99,standard,,40,coffee
-DLI,Deli salad,0.00,exempt,2000042,10,deli
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((CASHIER, "cashier"), (MANAGER, "manager"), (ADMIN, "admin")):
-        users.add_user(shop, None, name, role, password)
+CATALOG = catalogue(
+    "APL,Apple,1.25,standard,,100,fruit",
+    "BRD,Bread,3.50,exempt,,50,bakery",
+    "COF,Coffee beans 1 kg,18.99,standard,,40,coffee",
+    "DLI,Deli salad,0.00,exempt,2000042,10,deli",
+    columns="sku,name,price,tax_class,barcodes,stock,category",
+)
+STAFF = {CASHIER: "cashier", MANAGER: "manager", ADMIN: "admin"}
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    app = make_live_app(seed=seed, cash_needs_shift=True, locale=None)  # the store rules as shipped
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    app = shop(CATALOG, STAFF, cash_needs_shift=True, locale=None)  # the store rules as shipped
     # The back office speaks the store's language (fr-CA as shipped) unless one chooses another:
     # these two read English, so amounts show the en-CA way (the store's region in English).
     for who in (MANAGER, ADMIN):

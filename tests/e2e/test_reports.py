@@ -12,30 +12,18 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import AXE, Axe
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in, staff_api
+from tests.e2e.seed import GROCERY, MANAGER
 
 pytestmark = pytest.mark.slow
 
-MANAGER = ("mona", "Manage-pass-2024")
-CATALOG = """sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,5901234123457,40
-BRD-LOAF,Bread loaf,3.50,exempt,4006381333931,12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
-
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
     # A printer nobody answers: the Z report is queued for it, which is all a reprint asks.
-    return make_live_app(seed=seed, config={"printer": "tcp://127.0.0.1:9"})
+    return shop(GROCERY, {MANAGER: "manager"}, config={"printer": "tcp://127.0.0.1:9"})
 
 
 def call(api: httpx.Client, method: str, path: str, json: Any = None) -> Any:

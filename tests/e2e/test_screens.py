@@ -13,36 +13,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in as login
-from tests.e2e.screens import scan
+from tests.e2e.screens import scan, void_approved_by
+from tests.e2e.seed import BREAD, BREAD_LOAF, CASHIER, COFFEE, COFFEE_BEANS, MANAGER, SUPERVISOR, TEA_BAGS, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-
-COFFEE = "5901234123457"  # 18.99, standard tax
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-TEA-100,Green tea 100 bags,6.25,standard,2000000000015,30
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((CASHIER, "cashier"), (SUPERVISOR, "supervisor"), (MANAGER, "manager")):
-        users.add_user(shop, None, name, role, password)
-
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    staff = {CASHIER: "cashier", SUPERVISOR: "supervisor", MANAGER: "manager"}
+    return shop(catalogue(COFFEE_BEANS, BREAD_LOAF, TEA_BAGS), staff)
 
 
 def test_admin_first_login_forces_a_password_change(app: LiveApp, page: Any, screenshot: Any) -> None:
@@ -144,12 +126,7 @@ def test_a_cashier_void_needs_a_supervisor(app: LiveApp, page: Any, screenshot: 
     page.locator("#scan-input").wait_for()
     scan(page, COFFEE)
     page.locator("#lines-body tr").nth(0).wait_for()
-    page.keyboard.press("F4")
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_role("heading", name="Supervisor approval needed").wait_for()
-    dialog.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
-    dialog.get_by_label("Supervisor password").fill("wrong-password-9")
-    dialog.get_by_role("button", name="Approve and void").click()
+    dialog = void_approved_by(page, SUPERVISOR[0], "wrong-password-9")
     dialog.get_by_role("alert").filter(has_text="Wrong user name or password").wait_for()
     dialog.get_by_label("Supervisor password").fill(SUPERVISOR[1])
     screenshot(page, "06-void-approval")

@@ -7,87 +7,45 @@ Screenshots land in test-artifacts/screens/selfservice-*.png.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.setup import NewStore, init_store
-from appliance.config import load
-from tests.e2e.conftest import LiveApp, free_port
+from appliance.app.services.setup import NewStore
+from tests.e2e.conftest import LiveApp
+from tests.e2e.seed import ADMIN, BREAD, COFFEE, catalogue
 
 pytestmark = pytest.mark.slow
 
 SUPERVISOR = ("sam", "approve2024pass")  # lower case and digits: typed on the on-screen keyboard
-ADMIN = ("ada", "Admin-pass-2024")  # store settings and the audit log are the admin's
-
-COFFEE = "5901234123457"  # 18.99, standard tax
-BREAD = "4006381333931"  # 3.50, exempt
+# ADMIN: store settings and the audit log are the admin's.
 WINE = "3761042500213"  # 14.00, age-restricted
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category,age_restricted
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40,Grocery,no
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12,Bakery,no
-WIN-RED,Red wine 750 ml,14.00,standard,{WINE},12,Wine,yes
-CRO-1,Croissant,1.85,exempt,,50,Bakery,no
-BAG-1,Baguette,2.95,exempt,,50,Bakery,no
-APL-1,Apple (each),0.60,exempt,,200,Fruit,no
-"""
+CATALOG = catalogue(
+    f"COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40,Grocery,no",
+    f"BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12,Bakery,no",
+    f"WIN-RED,Red wine 750 ml,14.00,standard,{WINE},12,Wine,yes",
+    "CRO-1,Croissant,1.85,exempt,,50,Bakery,no",
+    "BAG-1,Baguette,2.95,exempt,,50,Bakery,no",
+    "APL-1,Apple (each),0.60,exempt,,200,Fruit,no",
+    columns="sku,name,price,tax_class,barcodes,stock,category,age_restricted",
+)
 APPROVED_CARD = "4111111111111111"
 DECLINED_CARD = "4000000000000002"
 
 
-def _healthy(url: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer")
-
-
 @pytest.fixture(scope="module")
-def acquirer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    state = tmp_path_factory.mktemp("acquirer") / "state.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "appliance", "acquirer", "serve", "--port", str(port), "--state", str(state)],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _healthy(url)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def kiosk(tmp_path_factory: pytest.TempPathFactory, acquirer: str) -> Iterator[str]:
-    from appliance.app.server import in_thread
-
-    data_dir = tmp_path_factory.mktemp("selfservice")
-    shop, _ = init_store(data_dir, NewStore(store_name="Marché Libre"))
-    try:
-        catalog.import_csv(shop, None, CATALOG)
-        users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-        users.add_user(shop, None, ADMIN[0], "admin", ADMIN[1])
-    finally:
-        shop.close()
-    cfg = load(data_dir, port=free_port(), mode="self_service", gateway_url=acquirer)
-    with in_thread(cfg):
-        _healthy(cfg.url)
-        yield cfg.url
+def kiosk(shop: Callable[..., LiveApp], acquirer: str) -> str:
+    """A self-service till of a store as shipped: cash needs an open shift, and it speaks
+    the store's language (fr-CA)."""
+    store = NewStore(store_name="Marché Libre")
+    staff = {SUPERVISOR: "supervisor", ADMIN: "admin"}
+    mode = {"mode": "self_service"}
+    app = shop(CATALOG, staff, new=store, gateway_url=acquirer, config=mode, cash_needs_shift=True, locale=None)
+    return app.url
 
 
 def staff_api(url: str, method: str, path: str, body: Any = None, who: tuple[str, str] = ADMIN) -> Any:

@@ -16,43 +16,29 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import auth, catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in, pay_exact_cash, scan
+from tests.e2e.seed import BREAD, CASHIER, MANAGER, SUPERVISOR, TEA, catalogue
+from tests.e2e.seed import NEXT_CASHIER as OTHER
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-OTHER = ("noe", "Till-pass-2025")
-MANAGER = ("mona", "Manage-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
 SUPERVISOR_PIN = "4826"
 SUPERVISOR_BADGE = "BADGE-00007-SAM"
-BREAD = "4006381333931"
-TEA = "96385074"
 BADGE = "BADGE-00042-LEA"
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock,category
-BRD,Bread loaf,3.50,exempt,{BREAD},20,bakery
-TEA,Green tea,4.25,exempt,{TEA},10,
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((CASHIER, "cashier"), (OTHER, "cashier"), (MANAGER, "manager")):
-        users.add_user(shop, None, name, role, password)
-    # A supervisor with a badge and a PIN of their own (set with their password).
-    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-    users.set_badge(shop, None, SUPERVISOR[0], SUPERVISOR_BADGE)
-    supervisor = auth.login(shop, SUPERVISOR[0], SUPERVISOR[1], "127.0.0.1").actor
-    auth.change_pin(shop, supervisor, SUPERVISOR[1], SUPERVISOR_PIN)
+CATALOG = catalogue(
+    f"BRD,Bread loaf,3.50,exempt,{BREAD},20,bakery",
+    f"TEA,Green tea,4.25,exempt,{TEA},10,",
+    columns="sku,name,price,tax_class,barcodes,stock,category",
+)
+STAFF = {CASHIER: "cashier", OTHER: "cashier", MANAGER: "manager", SUPERVISOR: "supervisor"}
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    # A supervisor with a badge and a PIN of their own (set with their password).
+    return shop(CATALOG, STAFF, badges={SUPERVISOR: SUPERVISOR_BADGE}, pins={SUPERVISOR: SUPERVISOR_PIN})
 
 
 def open_staff(page: Any, app: LiveApp) -> None:

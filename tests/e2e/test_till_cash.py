@@ -16,32 +16,21 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in_at_till, scan, staff_api
+from tests.e2e.seed import CASHIER, SUPERVISOR, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
 CROISSANTS = "4006381333931"  # 6.51, exempt: the issue's sale
 CAKE = "5901234123457"  # 9.15, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-CRO-6,Six croissants,6.51,exempt,{CROISSANTS},50
-GAT-1,Gâteau,9.15,exempt,{CAKE},50
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+CATALOG = catalogue(f"CRO-6,Six croissants,6.51,exempt,{CROISSANTS},50", f"GAT-1,Gâteau,9.15,exempt,{CAKE},50")
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, locale=None)  # the store's locale as shipped: fr-CA
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    # The store's locale as shipped: fr-CA.
+    return shop(CATALOG, {CASHIER: "cashier", SUPERVISOR: "supervisor"}, locale=None)
 
 
 def pay_dialog(page: Any) -> Any:

@@ -13,28 +13,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in_at_till, scan
+from tests.e2e.seed import BREAD, BREAD_LOAF, CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, cash_needs_shift=True)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(catalogue(BREAD_LOAF), {CASHIER: "cashier"}, cash_needs_shift=True)
 
 
 def test_cash_at_a_till_with_no_shift_says_to_open_one(app: LiveApp, page: Any, screenshot: Any) -> None:

@@ -10,38 +10,25 @@ Screenshots land in test-artifacts/screens/ (names start with `till-cust-`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, customers, users
+from appliance.app.services import customers
 from appliance.app.services.shop import Actor, Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import leave_the_till_empty, log_in_at_till, pay_exact_cash, scan
+from tests.e2e.screens import find_customer, log_in_at_till, pay_exact_cash, scan, till_left_empty
+from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-
-COFFEE = "5901234123457"  # 18.99, standard tax: 21.83 with GST and QST
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
 MARIE_CARD = "2900000000017"  # Marie's loyalty card; Paul has none with him
 GIFT_CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-    users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
+def customers_with_points(shop: Shop) -> None:
     manager_id = shop.db.conn.execute("SELECT id FROM users WHERE username = ?", (MANAGER[0],)).fetchone()[0]
     desk = Actor(user_id=manager_id, username=MANAGER[0], role="manager", origin="cli")
     # Points are worth one cent each (the store's default rule): 500 points pay 5.00.
@@ -52,15 +39,12 @@ def seed(shop: Shop) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    staff = {CASHIER: "cashier", SUPERVISOR: "supervisor", MANAGER: "manager"}
+    return shop(GROCERY, staff, then=customers_with_points)
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    """Each test starts on a till with no sale left open (the till would take it up)."""
-    yield
-    leave_the_till_empty(app.url, SUPERVISOR)
+empty_till = till_left_empty(SUPERVISOR)  # each test starts on a till with no sale left open
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
@@ -69,19 +53,13 @@ def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:
 
 def scan_loyalty_card(page: Any, card: str, name: str) -> None:
     """The card scanned into the customer search names its holder at once."""
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill(card)
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, card)
     expect(dialog).to_be_hidden()
     expect(page.locator("#customer-name")).to_have_text(name)
 
 
 def name_customer(page: Any, query: str, name: str) -> None:
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill(query)
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, query)
     dialog.get_by_role("button", name=f"Name {name} on the sale").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#customer-name")).to_have_text(name)
@@ -92,10 +70,7 @@ def test_a_customer_enrolled_on_the_sale_earns_points(app: LiveApp, page: Any, s
     scan(page, COFFEE)
     expect(page.locator("#t-total")).to_have_text("21.83")
 
-    page.keyboard.press("Alt+u")
-    dialog = page.get_by_role("dialog", name="Customer")
-    dialog.get_by_label("Phone, email or name").fill("514 555 0199")
-    dialog.get_by_role("button", name="Find").click()
+    dialog = find_customer(page, "514 555 0199")
     expect(dialog.get_by_text("No customer found.")).to_be_visible()
     dialog.get_by_role("button", name="Enrol a new customer").click()
     expect(dialog.get_by_label("Phone (optional)")).to_have_value("514 555 0199")  # what was searched

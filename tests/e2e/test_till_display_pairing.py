@@ -15,35 +15,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp, checked_tab
-from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan
+from tests.e2e.screens import log_in_at_till, scan, till_left_empty
+from tests.e2e.seed import BREAD, BREAD_LOAF, CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-BREAD = "4006381333931"
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(catalogue(BREAD_LOAF), {CASHIER: "cashier"})
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    yield
-    leave_the_till_empty(app.url, CASHIER)
+empty_till = till_left_empty(CASHIER)
 
 
 @pytest.fixture

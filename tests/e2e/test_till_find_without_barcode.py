@@ -8,30 +8,29 @@ Screenshots land in test-artifacts/screens/ (names start with `till-find-`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import leave_the_till_empty, log_in, log_in_at_till, pay_exact_cash, scan, staff_api
+from tests.e2e.screens import log_in, log_in_at_till, pay_exact_cash, scan, staff_api, till_left_empty
+from tests.e2e.seed import CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
 MANAGER = ("max", "Manager-pass-2024")
-CATALOG = """sku,name,price,tax_class,barcodes,stock,category,sold_by,plu
-CRO,Croissant,1.95,exempt,,30,Bakery,unit,
-PAC,Pain au chocolat,2.25,exempt,,30,Bakery,unit,
-BGT,Baguette,2.80,exempt,,30,Bakery,unit,
-BGL,Bagel,1.50,exempt,,30,Bakery,unit,
-PAB,Paper bag,0.10,standard,,500,Counter,unit,
-BAN,Bananas,1.49,exempt,,50,Produce,weight,4011
-"""
+CATALOG = catalogue(
+    "CRO,Croissant,1.95,exempt,,30,Bakery,unit,",
+    "PAC,Pain au chocolat,2.25,exempt,,30,Bakery,unit,",
+    "BGT,Baguette,2.80,exempt,,30,Bakery,unit,",
+    "BGL,Bagel,1.50,exempt,,30,Bakery,unit,",
+    "PAB,Paper bag,0.10,standard,,500,Counter,unit,",
+    "BAN,Bananas,1.49,exempt,,50,Produce,weight,4011",
+    columns="sku,name,price,tax_class,barcodes,stock,category,sold_by,plu",
+)
 GRID = {
     "tabs": [
         {"category": "Bakery", "products": ["CRO", "PAC", "BGT"]},
@@ -41,15 +40,9 @@ GRID = {
 }
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-    users.add_user(shop, None, MANAGER[0], "manager", MANAGER[1])
-
-
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    live = make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    live = shop(CATALOG, {CASHIER: "cashier", MANAGER: "manager"})
     with staff_api(live.url, MANAGER) as api:
         assert api.patch("/products/BGL", json={"active": False}).status_code == 200  # the old bagel
         arranged = api.put("/item-grid", json=GRID)
@@ -57,10 +50,7 @@ def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
     return live
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    yield
-    leave_the_till_empty(app.url, MANAGER)
+empty_till = till_left_empty(MANAGER)
 
 
 def type_like_a_person(page: Any, text: str) -> None:

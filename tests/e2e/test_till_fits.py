@@ -11,29 +11,22 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.app.domain.barcode import with_check_digit
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in_at_till, scan
+from tests.e2e.seed import CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
 CODES = [with_check_digit(f"20000000001{n}") for n in range(8)]
 NAMES = ["Baguette", "Croissant au beurre", "Pain au chocolat", "Chocolatine", "Brioche", "Miche de campagne",
          "Tarte au sucre", "Café filtre grand format"]  # fmt: skip
 
 
-def seed(shop: Shop) -> None:
-    pairs = enumerate(zip(NAMES, CODES, strict=True))
-    rows = "\n".join(f"P{n},{name},{2 + n}.45,standard,{code},50" for n, (name, code) in pairs)
-    catalog.import_csv(shop, None, "sku,name,price,tax_class,barcodes,stock\n" + rows + "\n")
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-
-
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    pairs = enumerate(zip(NAMES, CODES, strict=True))
+    products = catalogue(*(f"P{n},{name},{2 + n}.45,standard,{code},50" for n, (name, code) in pairs))
+    return shop(products, {CASHIER: "cashier"})
 
 
 def _fully_visible(page: Any, selector: str) -> bool:

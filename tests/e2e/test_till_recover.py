@@ -15,34 +15,19 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
-from tests.e2e.screens import log_in, log_in_at_till, pay_exact_cash, scan, staff_api
+from tests.e2e.screens import log_in, log_in_at_till, part_paid_coffee_and_bread, pay_exact_cash, staff_api
+from tests.e2e.seed import BREAD, CASHIER, COFFEE, COFFEE_BEANS, NEXT_CASHIER, catalogue
 
 pytestmark = pytest.mark.slow
 
-CASHIER = ("lea", "Till-pass-2024")
-NEXT_CASHIER = ("noe", "Till-pass-2025")
-
-COFFEE = "5901234123457"  # 18.99, standard tax (GST 5 % + QST 9.975 %): 21.83
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},40
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, CASHIER[0], "cashier", CASHIER[1])
-    users.add_user(shop, None, NEXT_CASHIER[0], "cashier", NEXT_CASHIER[1])
+CATALOG = catalogue(COFFEE_BEANS, f"BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},40")
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(CATALOG, {CASHIER: "cashier", NEXT_CASHIER: "cashier"})
 
 
 def lines(page: Any) -> Any:
@@ -51,15 +36,7 @@ def lines(page: Any) -> Any:
 
 def part_paid_sale(page: Any) -> None:
     """Coffee and bread (25.33), 10.00 in cash: the sale stays open with 15.33 due."""
-    scan(page, COFFEE)
-    scan(page, BREAD)
-    expect(lines(page)).to_have_count(2)
-    expect(page.locator("#t-total")).to_have_text("25.33")
-    page.keyboard.press("F2")
-    cash = page.get_by_role("dialog", name="Pay cash")
-    cash.get_by_label("Cash received").fill("10")
-    cash.get_by_role("button", name="Take cash").click()
-    expect(cash.get_by_role("alert")).to_contain_text("15.33 CAD still due")  # the store writes en-CA
+    cash = part_paid_coffee_and_bread(page, "10", "15.33")
     cash.get_by_role("button", name=re.compile("^Back")).click()
     expect(cash).to_be_hidden()
     expect(page.locator("#t-paid")).to_have_text("10.00")

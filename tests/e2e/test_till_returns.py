@@ -8,43 +8,25 @@ Screenshots land in test-artifacts/screens/ (names start with `till-return-`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import leave_the_till_empty, log_in_at_till, pay_exact_cash, scan
+from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan, till_left_empty
+from tests.e2e.seed import BREAD, COFFEE, GROCERY, SUPERVISOR
 
 pytestmark = pytest.mark.slow
 
-SUPERVISOR = ("sam", "Super-pass-2024")
-
-COFFEE = "5901234123457"  # 18.99, standard tax: 21.83 with GST and QST
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    users.add_user(shop, None, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed)
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(GROCERY, {SUPERVISOR: "supervisor"})
 
 
-@pytest.fixture(autouse=True)
-def empty_till(app: LiveApp) -> Iterator[None]:
-    yield
-    leave_the_till_empty(app.url, SUPERVISOR)
+empty_till = till_left_empty(SUPERVISOR)
 
 
 def sold(page: Any, *scans: tuple[str, str]) -> str:

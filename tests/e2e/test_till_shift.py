@@ -12,40 +12,22 @@ test-artifacts/screens/ (names start with `shift-`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
-import tty
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.conftest import LiveApp
 from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
+from tests.e2e.seed import BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
 from tests.fakes.escpos_printer import VirtualPrinterServer
+from tests.fakes.serial_port import serial_pty
 
 pytestmark = pytest.mark.slow
-
-CASHIER = ("lea", "Till-pass-2024")
-SUPERVISOR = ("sam", "Super-pass-2024")
-MANAGER = ("mona", "Manage-pass-2024")
-COFFEE = "5901234123457"  # 18.99, standard tax
-BREAD = "4006381333931"  # 3.50, exempt
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-COF-1KG,Coffee beans 1 kg,18.99,standard,{COFFEE},40
-BRD-LOAF,Bread loaf,3.50,exempt,{BREAD},12
-"""
-
-
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for (name, password), role in ((CASHIER, "cashier"), (SUPERVISOR, "supervisor"), (MANAGER, "manager")):
-        users.add_user(shop, None, name, role, password)
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +39,15 @@ def printer() -> Iterator[VirtualPrinterServer]:
 @pytest.fixture(scope="module")
 def scanner_port() -> Iterator[tuple[int, str]]:
     """A serial scanner's stand-in: the app reads the pty's far end, the test writes codes."""
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    try:
-        yield master, os.ttyname(slave)
-    finally:
-        for fd in (master, slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with serial_pty() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp], printer: VirtualPrinterServer, scanner_port: tuple[int, str]) -> LiveApp:
-    return make_live_app(
-        seed=seed, config={"printer": printer.spec, "scanners": [f"serial:{scanner_port[1]}?baud=9600"]}
-    )
+def app(shop: Callable[..., LiveApp], printer: VirtualPrinterServer, scanner_port: tuple[int, str]) -> LiveApp:
+    staff = {CASHIER: "cashier", SUPERVISOR: "supervisor", MANAGER: "manager"}
+    devices = {"printer": printer.spec, "scanners": [f"serial:{scanner_port[1]}?baud=9600"]}
+    return shop(GROCERY, staff, config=devices)
 
 
 def login(page: Any, url: str, who: tuple[str, str] = CASHIER) -> None:

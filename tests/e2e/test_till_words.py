@@ -17,31 +17,22 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from appliance.app.services import catalog, users
-from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import VIEWPORT, LiveApp
 from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan, staff_api
+from tests.e2e.seed import catalogue
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "Till-pass-2024"
 CROISSANTS = "4006381333931"  # 6.51, exempt: cash rounds it to 6.50
-CATALOG = f"""sku,name,price,tax_class,barcodes,stock
-CRO-6,Six croissants,6.51,exempt,{CROISSANTS},50
-"""
+CATALOG = catalogue(f"CRO-6,Six croissants,6.51,exempt,{CROISSANTS},50")
 CASHIERS = ("lea", "olena", "axel", "yulia")
 
 
-def seed(shop: Shop) -> None:
-    catalog.import_csv(shop, None, CATALOG)
-    for name in CASHIERS:
-        users.add_user(shop, None, name, "cashier", PASSWORD)
-
-
 @pytest.fixture(scope="module")
-def app(make_live_app: Callable[..., LiveApp]) -> LiveApp:
-    return make_live_app(seed=seed, locale="fr-CA")
+def app(shop: Callable[..., LiveApp]) -> LiveApp:
+    return shop(CATALOG, {(name, PASSWORD): "cashier" for name in CASHIERS}, locale="fr-CA")
 
 
 def test_a_quebec_till_speaks_french_and_writes_amounts_the_fr_ca_way(app: LiveApp, page: Any, screenshot: Any) -> None:

@@ -1,19 +1,10 @@
-"""Helpers for the back office tests: sales made through the real API."""
+"""Helpers for the back office tests: sales paid through the real API (new_sale is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-
-def new_sale(api: Any, *codes: str) -> dict[str, Any]:
-    sale = api.post("/api/v1/sales").json()
-    for code in codes:
-        answer = api.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": code})
-        assert answer.status_code == 200, answer.text
-        sale = answer.json()
-    return sale
 
 
 def pay_cash(api: Any, sale: dict[str, Any]) -> dict[str, Any]:

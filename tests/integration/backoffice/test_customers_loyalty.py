@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from appliance.app.services import audit_log
-from tests.conftest import PASSWORD, Store
-from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash, put
+from tests.conftest import PASSWORD, Store, new_sale
+from tests.integration.backoffice.conftest import code_of, pay_cash, put
 
 ADA_CARD, BOB_CARD = "2900000000017", "2900000000024"  # loyalty cards' barcodes
 

@@ -10,8 +10,8 @@ import pytest
 
 from appliance.app.domain.errors import DomainError
 from appliance.app.services import gift_cards, sales
-from tests.conftest import Store
-from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash
+from tests.conftest import Store, new_sale
+from tests.integration.backoffice.conftest import code_of, pay_cash
 
 
 def sell_card(api: Any, amount: int, code: str | None = None) -> tuple[dict[str, Any], str]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tests.conftest import PASSWORD, Api, Store
-from tests.integration.backoffice.conftest import code_of, new_sale, put
+from tests.conftest import Api, Store, approval, new_sale
+from tests.integration.backoffice.conftest import code_of, put
 
 
 def enrol(api: Any, name: str, **extra: Any) -> dict[str, Any]:
@@ -66,14 +66,11 @@ def test_line_and_sale_discounts_together_are_held_to_the_role_s_limit(cashier: 
     assert line.status_code == 200, line.text
     stacked = cashier.post(f"/api/v1/sales/{sale['id']}/discount", json={"kind": "percent", "value": 1000})
     assert code_of(stacked) == (403, "discount_needs_approval")
-    approval = cashier.post(
-        "/api/v1/auth/approve",
-        json={"username": "supervisor", "password": PASSWORD, "permission": "discount_over_limit"},
-    ).json()["approval"]
+    signed = approval(cashier, "supervisor", "discount_over_limit")
     approved = cashier.post(
         f"/api/v1/sales/{sale['id']}/discount",
         json={"kind": "percent", "value": 1000},
-        headers={"X-Approval": approval},
+        headers=signed,
     )
     assert approved.status_code == 200, approved.text
     # Each alone within the limit still needs nobody: 5 % and 5 % make 9.75 %.

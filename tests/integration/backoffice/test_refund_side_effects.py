@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from appliance.app.services import audit_log
-from tests.conftest import Store
-from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash, put
+from tests.conftest import Store, new_sale
+from tests.integration.backoffice.conftest import code_of, pay_cash, put
 from tests.integration.backoffice.test_customers_loyalty import ADA_CARD, enrol
 from tests.integration.backoffice.test_gift_cards import balance, sell_card
 

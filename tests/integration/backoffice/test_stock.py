@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from appliance.app.services import audit_log
-from tests.conftest import Store
-from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash
+from tests.conftest import Store, new_sale
+from tests.integration.backoffice.conftest import code_of, pay_cash
 
 
 def on_hand(api: Any, sku: str) -> int:

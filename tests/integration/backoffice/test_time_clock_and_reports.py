@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from appliance.app.services import reports
-from tests.integration.backoffice.conftest import code_of, new_sale, pay_cash
+from tests.conftest import new_sale
+from tests.integration.backoffice.conftest import code_of, pay_cash
 
 
 def test_clock_in_break_and_out_then_the_timesheet(cashier: Any, manager: Any) -> None:

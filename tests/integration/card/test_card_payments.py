@@ -10,29 +10,15 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict, Invalid
-from appliance.app.services import (
-    auth,
-    card_payments,
-    card_vault,
-    catalog,
-    receipts,
-    returns,
-    sale_view,
-    sales,
-    shifts,
-    users,
-)
+from appliance.app.services import card_payments, receipts, returns, sale_view, sales, shifts, users
 from appliance.app.services.card_payments import CardDesk, PaymentPending
-from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import settings as settings_store
-from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security.pan_scan import scan_database, scan_paths
+from tests.conftest import PASSWORD
 
-from .conftest import charged, new_sale
-from .simulator import running_simulator
+from .conftest import card_shop, charged, logged_in, new_sale
 
-PASSWORD = "Sesame-2026-open"  # test account only
 CATALOG = "sku,name,price,tax_class,barcodes,stock\nAPL,Apple,10.00,exempt,,100\nGUM,Gum,0.99,exempt,,50\n"
 VISA = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
 
@@ -41,32 +27,10 @@ def card(number: str) -> dict[str, Any]:
     return {"number": number, "exp_month": 12, "exp_year": 2030}
 
 
-@pytest.fixture(scope="module")
-def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("acquirer") / "acquirer.json"
-    with running_simulator(state=state) as url:
-        yield url
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Shop]:
-    shop, _ = init_store(tmp_path / "data", NewStore(store_name="Card Test"))
-    users.add_user(shop, None, "cashier", "cashier", PASSWORD)
-    catalog.import_csv(shop, None, CATALOG)
-    auth.throttle._failures.clear()
-    yield shop
-    shop.close()
-
-
-@pytest.fixture
-def cashier(shop: Shop) -> Actor:
-    return auth.login(shop, "cashier", PASSWORD, "127.0.0.1").actor
-
-
-@pytest.fixture
-def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
-    with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
-        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
+    with card_shop(tmp_path / "data", "Card Test", {"cashier": "cashier"}, CATALOG) as shop:
+        yield shop
 
 
 def test_card_pays_a_sale_once(shop: Shop, cashier: Actor, desk: CardDesk) -> None:
@@ -211,7 +175,7 @@ def test_approval_for_a_cancelled_sale_is_reversed(
 
 def test_card_refund_goes_back_through_the_token(shop: Shop, cashier: Actor, desk: CardDesk) -> None:
     users.add_user(shop, None, "manager", "manager", PASSWORD)
-    manager = auth.login(shop, "manager", PASSWORD, "127.0.0.1").actor
+    manager = logged_in(shop, "manager")
     sale_id = new_sale(shop, cashier, apples=2)
     card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA)
     refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")

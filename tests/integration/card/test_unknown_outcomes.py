@@ -24,18 +24,16 @@ import httpx
 import pytest
 
 from appliance.app.domain.errors import Conflict
-from appliance.app.services import auth, card_payments, card_vault, catalog, returns, sale_view, sales, users
+from appliance.app.services import card_payments, card_vault, returns, sale_view, sales
 from appliance.app.services.card_payments import CardDesk, PaymentPending, PendingCardsResolver
-from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop, utc_now
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
 from appliance.drivers.payment import GatewayConfig, GatewayTimeout, HttpGateway
+from tests.conftest import PASSWORD
 
-from .conftest import charged, new_sale
+from .conftest import card_shop, charged, logged_in, new_sale
 from .simulator import running_simulator
 
-PASSWORD = "Sesame-2026-open"  # test accounts only
-CATALOG = "sku,name,price,tax_class,barcodes,stock\nAPL,Apple,10.00,exempt,,100\n"
 VISA = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
 MASTERCARD = {"number": "5555555555554444", "exp_month": 12, "exp_year": 2030}
 
@@ -44,37 +42,20 @@ class Crash(Exception):
     """The server process dies here."""
 
 
-@pytest.fixture(scope="module")
-def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_simulator(state=tmp_path_factory.mktemp("acquirer") / "acquirer.json") as url:
-        yield url
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Shop]:
-    shop, _ = init_store(tmp_path / "data", NewStore(store_name="Unknown Outcomes"))
-    users.add_user(shop, None, "cashier", "cashier", PASSWORD)
-    users.add_user(shop, None, "manager", "manager", PASSWORD)
-    catalog.import_csv(shop, None, CATALOG)
-    auth.throttle._failures.clear()
-    yield shop
-    shop.close()
-
-
-@pytest.fixture
-def cashier(shop: Shop) -> Actor:
-    return auth.login(shop, "cashier", PASSWORD, "127.0.0.1").actor
+    with card_shop(tmp_path / "data", "Unknown Outcomes", {"cashier": "cashier", "manager": "manager"}) as shop:
+        yield shop
 
 
 @pytest.fixture
 def manager(shop: Shop) -> Actor:
-    return auth.login(shop, "manager", PASSWORD, "127.0.0.1").actor
+    return logged_in(shop, "manager")
 
 
 @pytest.fixture
-def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
-    with HttpGateway(GatewayConfig(sim_url, read_timeout=2.0)) as gateway:
-        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
+def read_timeout() -> float:
+    return 2.0
 
 
 def free_port() -> int:
@@ -279,16 +260,11 @@ def test_over_http_a_pending_card_payment_shows_and_blocks_another(
     from starlette.testclient import TestClient
 
     from appliance.app.web.app import create_app
-    from tests.conftest import PASSWORD as STAFF_PASSWORD
 
-    shop, _ = init_store(tmp_path / "http", NewStore(store_name="Pending Over HTTP"))
-    users.add_user(shop, None, "cashier", "cashier", STAFF_PASSWORD)
-    catalog.import_csv(shop, None, CATALOG)
-    auth.throttle._failures.clear()
-    shop.config = dataclasses.replace(shop.config, gateway_url=sim_url)
-    try:
+    with card_shop(tmp_path / "http", "Pending Over HTTP", {"cashier": "cashier"}) as shop:
+        shop.config = dataclasses.replace(shop.config, gateway_url=sim_url)
         with TestClient(create_app(shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as api:
-            token = api.post("/api/v1/auth/login", json={"username": "cashier", "password": STAFF_PASSWORD}).json()
+            token = api.post("/api/v1/auth/login", json={"username": "cashier", "password": PASSWORD}).json()
             api.cookies.clear()
             api.headers["authorization"] = f"Bearer {token['token']}"
             sale = api.post("/api/v1/sales").json()["id"]
@@ -311,8 +287,6 @@ def test_over_http_a_pending_card_payment_shows_and_blocks_another(
             done = api.post(f"/api/v1/sales/{sale}/payments", json=body, headers={"Idempotency-Key": "http-pay-1"})
             assert done.status_code == 201 and done.json()["status"] == "completed"
             assert done.json()["card_pending"] == 0
-    finally:
-        shop.close()
 
 
 def test_the_migration_queues_a_refund_an_older_build_left_unsent(

@@ -14,21 +14,16 @@ import pytest
 from appliance import cli
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import auth, card_payments, card_vault, catalog, receipts, returns, store_rules, users
+from appliance.app.services import card_payments, card_vault, receipts, returns, store_rules
 from appliance.app.services.card_payments import CardDesk, PaymentPending
-from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import card_tokens
 from appliance.app.store import db as store
-from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security import vault as vault_module
 from appliance.security.keys import provider_for
 
-from .conftest import AuditRecorder, new_sale
-from .simulator import running_simulator
+from .conftest import AuditRecorder, card_shop, logged_in, new_sale
 
-PASSWORD = "Sesame-2026-open"  # test account only
-CATALOG = "sku,name,price,tax_class,barcodes,stock\nAPL,Apple,10.00,exempt,,100\n"
 APPROVED = "4111111111111111"
 APPROVED_MC = "5555555555554444"
 DECLINED = "4000000000009995"
@@ -40,12 +35,6 @@ NUMBERS = [APPROVED, APPROVED_MC, DECLINED, PARTIAL, DROPS, DOWN]
 
 def card(number: str) -> dict[str, Any]:
     return {"number": number, "exp_month": 12, "exp_year": 2030}
-
-
-@pytest.fixture(scope="module")
-def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_simulator(state=tmp_path_factory.mktemp("acquirer") / "acquirer.json") as url:
-        yield url
 
 
 class Clock:
@@ -65,30 +54,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def shop(tmp_path: Path, clock: Clock) -> Iterator[Shop]:
-    shop, _ = init_store(tmp_path / "data", NewStore(store_name="Forget Test"))
-    users.add_user(shop, None, "cashier", "cashier", PASSWORD)
-    users.add_user(shop, None, "boss", "admin", PASSWORD)
-    catalog.import_csv(shop, None, CATALOG)
-    shop.clock = clock
-    auth.throttle._failures.clear()
-    yield shop
-    shop.close()
-
-
-@pytest.fixture
-def cashier(shop: Shop) -> Actor:
-    return auth.login(shop, "cashier", PASSWORD, "127.0.0.1").actor
+    with card_shop(tmp_path / "data", "Forget Test", {"cashier": "cashier", "boss": "admin"}) as shop:
+        shop.clock = clock
+        yield shop
 
 
 @pytest.fixture
 def manager(shop: Shop) -> Actor:
-    return auth.login(shop, "boss", PASSWORD, "127.0.0.1").actor
-
-
-@pytest.fixture
-def desk(shop: Shop, sim_url: str) -> Iterator[CardDesk]:
-    with HttpGateway(GatewayConfig(sim_url, read_timeout=1.0)) as gateway:
-        yield CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
+    return logged_in(shop, "boss")
 
 
 def held_numbers(shop: Shop) -> list[tuple[str, str]]:

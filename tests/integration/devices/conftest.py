@@ -12,7 +12,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from appliance.app.web.app import create_app
-from tests.conftest import PASSWORD, Api, Store
+from tests.conftest import Api, Store, logged_in
 from tests.fakes.escpos_printer import VirtualPrinterServer
 
 
@@ -34,13 +34,7 @@ def till(store: Store, printer: VirtualPrinterServer) -> Iterator[TestClient]:
 
 @pytest.fixture
 def as_user(till: TestClient) -> Any:
-    def login(username: str) -> Api:
-        answer = till.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-        assert answer.status_code == 200, answer.text
-        till.cookies.clear()
-        return Api(till, answer.json()["token"])
-
-    return login
+    return lambda username: logged_in(till, username)
 
 
 def sell(api: Api, *codes: str, pay: int = 10_000) -> dict[str, Any]:

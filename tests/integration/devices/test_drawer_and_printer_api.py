@@ -10,7 +10,7 @@ from typing import Any
 from appliance.app.services import audit_log
 from appliance.app.services.printing import receipt_bytes, takes_cash
 from appliance.drivers.drawer import DrawerKick
-from tests.conftest import PASSWORD, Store
+from tests.conftest import Store, approval
 from tests.fakes.escpos_printer import DrawerPulse, VirtualPrinterServer
 from tests.integration.devices.conftest import sell
 from tests.unit.drivers.samples import hardware_receipt
@@ -66,12 +66,10 @@ def test_a_cashier_reprints_with_a_supervisors_approval(
 ) -> None:
     cashier = as_user("cashier")
     sale = sell(cashier, "96385074")
-    approval = cashier.post(
-        "/api/v1/auth/approve", json={"username": "supervisor", "password": PASSWORD, "permission": "reprint"}
-    ).json()["approval"]
-    answer = cashier.post(f"/api/v1/sales/{sale['id']}/reprint", headers={"X-Approval": approval})
+    signed = approval(cashier, "supervisor", "reprint")
+    answer = cashier.post(f"/api/v1/sales/{sale['id']}/reprint", headers=signed)
     assert answer.status_code == 201, answer.text
-    again = cashier.post(f"/api/v1/sales/{sale['id']}/reprint", headers={"X-Approval": approval})
+    again = cashier.post(f"/api/v1/sales/{sale['id']}/reprint", headers=signed)
     assert again.status_code == 403 and again.json()["error"]["code"] == "approval_invalid", "used once"
     printer.printer.wait_for_cuts(2)
     assert audit(store, "receipt_reprint")[0]["details"]["approved_by"] == "supervisor"
@@ -129,10 +127,8 @@ def test_no_sale_needs_the_permission_or_an_approval(as_user: Any, store: Store,
     refused = cashier.post("/api/v1/drawer/open", json={"reason": "float"})
     assert refused.status_code == 403
     assert printer.printer.pulses == []
-    approval = cashier.post(
-        "/api/v1/auth/approve", json={"username": "supervisor", "password": PASSWORD, "permission": "no_sale"}
-    ).json()["approval"]
-    opened = cashier.post("/api/v1/drawer/open", json={"reason": "float"}, headers={"X-Approval": approval})
+    signed = approval(cashier, "supervisor", "no_sale")
+    opened = cashier.post("/api/v1/drawer/open", json={"reason": "float"}, headers=signed)
     assert opened.status_code == 200 and opened.json()["approved_by"] == "supervisor"
     assert len(printer.printer.pulses) == 1
     assert cashier.post("/api/v1/drawer/open", json={}).status_code == 400

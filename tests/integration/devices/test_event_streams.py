@@ -4,12 +4,10 @@ cashier screen's stream; a sale rung up reaches the customer display's stream.""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import threading
 import time
-import tty
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -20,18 +18,13 @@ import uvicorn
 
 from appliance.app.web.app import create_app
 from tests.conftest import PASSWORD, Store
+from tests.fakes.serial_port import serial_pty
 
 
 @pytest.fixture
 def scanner_port() -> Iterator[tuple[int, str]]:
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    try:
-        yield master, os.ttyname(slave)
-    finally:
-        for fd in (master, slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with serial_pty() as port:
+        yield port
 
 
 @pytest.fixture

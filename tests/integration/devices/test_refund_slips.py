@@ -17,18 +17,12 @@ from starlette.testclient import TestClient
 from appliance.app.domain.words import Words
 from appliance.app.services.shop import parse_iso
 from appliance.app.web.app import create_app
-from tests.conftest import PASSWORD, Api, Store
+from tests.conftest import PASSWORD, Api, Store, approval
 from tests.fakes.escpos_printer import VirtualPrinter, VirtualPrinterServer
 from tests.integration.card.simulator import running_simulator
 from tests.integration.devices.conftest import sell
 
 VISA = "4111111111111111"
-
-
-def approval(api: Api, who: str, permission: str) -> dict[str, str]:
-    answer = api.post("/api/v1/auth/approve", json={"username": who, "password": PASSWORD, "permission": permission})
-    assert answer.status_code == 200, answer.text
-    return {"X-Approval": answer.json()["approval"]}
 
 
 def test_a_cash_refund_queues_its_slip_with_the_refund_and_opens_the_drawer(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import tty
 from collections.abc import Iterator
 
 import pytest
 
 from appliance.drivers.pole_display import PoleDisplay, PoleDisplayError
+from tests.fakes.serial_port import serial_pty
 
 
 class PoleEmulator:
@@ -60,14 +60,8 @@ class PoleEmulator:
 
 @pytest.fixture
 def pty_pair() -> Iterator[tuple[int, str]]:
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    try:
-        yield master, os.ttyname(slave)
-    finally:
-        for fd in (master, slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with serial_pty() as port:
+        yield port
 
 
 def read_into(master: int, pole: PoleEmulator, until_line: str, timeout: float = 3.0) -> None:

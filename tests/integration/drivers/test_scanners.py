@@ -10,7 +10,6 @@ import os
 import struct
 import threading
 import time
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from appliance.drivers.scanner import (
     key_events,
     run_scanner,
 )
+from tests.fakes.serial_port import serial_pty
 
 
 def until(check: object, timeout: float = 5.0) -> None:
@@ -108,14 +108,8 @@ def test_run_scanner_publishes_and_retries_a_missing_device(tmp_path: Path) -> N
 
 @pytest.fixture
 def pty_pair() -> Iterator[tuple[int, str]]:
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    try:
-        yield master, os.ttyname(slave)
-    finally:
-        for fd in (master, slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with serial_pty() as port:
+        yield port
 
 
 def test_serial_scanner_reads_codes_with_any_line_ending(pty_pair: tuple[int, str]) -> None:

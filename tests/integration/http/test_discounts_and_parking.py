@@ -7,7 +7,7 @@ from typing import Any
 
 from appliance.app.domain.barcode import price_check_digit, with_check_digit
 from appliance.app.services import catalog, sales
-from tests.conftest import PASSWORD, Store
+from tests.conftest import Store, approval
 
 
 def sale_with(api: Any, *skus: str) -> int:
@@ -27,24 +27,18 @@ def test_a_cashier_discounts_within_the_limit_and_needs_approval_above(as_role: 
     assert small.json()["totals"]["total"] == 314 and small.json()["totals"]["discount"] == 35
     big = cashier.post(f"/api/v1/sales/{sale_id}/items/1/discount", json={"kind": "percent", "value": 3000})
     assert big.status_code == 403 and big.json()["error"]["code"] == "discount_needs_approval"
-    approval = cashier.post(
-        "/api/v1/auth/approve",
-        json={"username": "supervisor", "password": PASSWORD, "permission": "discount_over_limit"},
-    ).json()["approval"]
+    signed = approval(cashier, "supervisor", "discount_over_limit")
     approved = cashier.post(
         f"/api/v1/sales/{sale_id}/items/1/discount",
         json={"kind": "percent", "value": 3000, "reason": "regular"},
-        headers={"X-Approval": approval},
+        headers=signed,
     )
     assert approved.status_code == 200 and approved.json()["lines"][0]["discount"] == 105
-    over_supervisor = cashier.post(
-        "/api/v1/auth/approve",
-        json={"username": "supervisor", "password": PASSWORD, "permission": "discount_over_limit"},
-    ).json()["approval"]
+    over_supervisor = approval(cashier, "supervisor", "discount_over_limit")
     refused = cashier.post(
         f"/api/v1/sales/{sale_id}/items/1/discount",
         json={"kind": "percent", "value": 8000},
-        headers={"X-Approval": over_supervisor},
+        headers=over_supervisor,
     )
     assert refused.status_code == 403  # beyond the supervisor's own 50 %
 

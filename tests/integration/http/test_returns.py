@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, approval
 
 
 def paid_sale(api: Any, *skus: str) -> dict[str, Any]:
@@ -50,11 +50,8 @@ def test_a_return_without_a_receipt_needs_permission_and_a_reason(as_role: Any) 
     before = stock(cashier, "BRD")
     item = {"lines": [{"sku": "BRD", "quantity": 2}], "reason": "no receipt, regular customer"}
     assert cashier.post("/api/v1/returns", json=item).status_code == 403
-    approval = cashier.post(
-        "/api/v1/auth/approve",
-        json={"username": "supervisor", "password": PASSWORD, "permission": "return_without_receipt"},
-    ).json()["approval"]
-    done = cashier.post("/api/v1/returns", json=item, headers={"X-Approval": approval})
+    signed = approval(cashier, "supervisor", "return_without_receipt")
+    done = cashier.post("/api/v1/returns", json=item, headers=signed)
     assert done.status_code == 201, done.text
     assert done.json()["amount"] == 2 * 349 and done.json()["refund_to"] == "cash"
     assert stock(cashier, "BRD") == before + 2
@@ -140,12 +137,6 @@ def test_a_refund_to_a_gift_card_tender_puts_the_money_back_on_that_card(as_role
     slip = cashier.get(f"/api/v1/refunds/{done.json()['id']}/slip").text
     assert f"Carte-cadeau ****-****-****-{code[-4:]}" in slip  # the store's fr-CA
     assert code not in slip and code.replace("-", "") not in slip
-
-
-def approval(api: Any, who: str, permission: str) -> dict[str, str]:
-    answer = api.post("/api/v1/auth/approve", json={"username": who, "password": PASSWORD, "permission": permission})
-    assert answer.status_code == 200, answer.text
-    return {"X-Approval": answer.json()["approval"]}
 
 
 def test_store_credit_at_a_cashier_s_till_takes_one_manager_approval(as_role: Any) -> None:

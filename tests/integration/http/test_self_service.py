@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from appliance.app.services import catalog
-from tests.conftest import PASSWORD, Api, Store
+from tests.conftest import PASSWORD, Api, Store, approval
 
 
 def kiosk(client: Any) -> Api:
@@ -61,11 +61,8 @@ def test_restricted_items_wait_for_an_attendant(client: Any, store: Store) -> No
         "/api/v1/auth/approve", json={"username": "cashier", "password": PASSWORD, "permission": "approve_restricted"}
     )
     assert wrong.status_code == 403  # a cashier is not an attendant who may approve
-    approval = customer.post(
-        "/api/v1/auth/approve",
-        json={"username": "supervisor", "password": PASSWORD, "permission": "approve_restricted"},
-    ).json()["approval"]
-    approved = customer.post(f"/api/v1/sales/{sale_id}/approve", headers={"X-Approval": approval})
+    signed = approval(customer, "supervisor", "approve_restricted")
+    approved = customer.post(f"/api/v1/sales/{sale_id}/approve", headers=signed)
     assert approved.status_code == 200 and approved.json()["lines"][0]["awaiting_approval"] is False
 
 

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Store
-
-
-def new_sale(api: Any, *codes: str) -> dict[str, Any]:
-    sale = api.post("/api/v1/sales").json()
-    for code in codes:
-        answer = api.post(f"/api/v1/sales/{sale['id']}/items", json={"barcode": code})
-        assert answer.status_code == 200, answer.text
-        sale = answer.json()
-    return sale
+from tests.conftest import Store, new_sale
 
 
 def test_scan_pay_cash_get_change_and_receipt(as_role: Any, store: Store) -> None:

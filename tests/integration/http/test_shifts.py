@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.app.store import settings as settings_store
-from tests.conftest import PASSWORD, Store
+from tests.conftest import Store, approval
 
 FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}  # 100 + 50 + 20 + 20 + 10 + 5 = 205.00
 
@@ -48,10 +48,8 @@ def test_a_variance_over_the_limit_needs_a_manager(as_role: Any) -> None:
     short = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}})
     assert short.status_code == 403 and short.json()["error"]["code"] == "variance_needs_manager"
     assert "-2000" in short.json()["error"]["message"]  # shown now that the count is in
-    approval = cashier.post(
-        "/api/v1/auth/approve", json={"username": "manager", "password": PASSWORD, "permission": "approve_variance"}
-    ).json()["approval"]
-    closed = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}}, headers={"X-Approval": approval})
+    signed = approval(cashier, "manager", "approve_variance")
+    closed = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 4}}, headers=signed)
     assert closed.status_code == 200 and closed.json()["approved_by"] == "manager"
     assert closed.json()["variance"] == -2000
 
