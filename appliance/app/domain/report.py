@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -209,7 +209,7 @@ def sales_by_hour(rows: Iterable[Sequence[Any]], cards: Iterable[CardSale], zone
     return hours
 
 
-def totals(rows: list[dict[str, Any]], skip: tuple[str, ...] = ()) -> dict[str, int]:
+def totals(rows: Sequence[Mapping[str, object]], skip: tuple[str, ...] = ()) -> dict[str, int]:
     """The sum of each whole-number column (averages and flags left out)."""
     out: dict[str, int] = {}
     for row in rows:
@@ -221,7 +221,7 @@ def totals(rows: list[dict[str, Any]], skip: tuple[str, ...] = ()) -> dict[str, 
     return out
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Mapping[str, Any]) -> str:
     """Readable headers over the rows. Money stays in minor units, as in the JSON: a
     spreadsheet divides, a CSV never rounds."""
     out = io.StringIO()

@@ -8,6 +8,7 @@ from typing import Any
 
 from appliance.app.domain import timeclock
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.report_shapes import TimesheetRow
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import time_entries
@@ -68,7 +69,7 @@ def stretches(conn: Connection, start: str, end: str) -> dict[str, list[timecloc
     return out
 
 
-def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.datetime]]) -> list[dict[str, Any]]:
+def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.datetime]]) -> list[TimesheetRow]:
     """Hours per person per local day; `days` are consecutive (label, start, end) in UTC."""
     require(shop, actor, Permission.VIEW_REPORTS)
     if not days:
@@ -76,7 +77,7 @@ def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.da
     people = stretches(shop.db.conn, iso(days[0][1]), iso(days[-1][2]))
     now = shop.clock()
     starts = [start for _, start, _ in days]
-    rows = []
+    rows: list[TimesheetRow] = []
     for user, items in sorted(people.items()):
         # Each stretch lands on the one or two days it overlaps, found by bisection.
         touched: dict[int, list[timeclock.Stretch]] = {}
