@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from appliance.app.domain.report_shapes import ShiftFigures
+
 GIFT_CARDS_SOLD = "Gift cards sold (liability)"
 
 # What a person reads above a column; the JSON keeps the keys.
@@ -247,7 +249,7 @@ def shift_figures(
     tenders: Iterable[Sequence[Any]],
     refunds: Sequence[int],
     voids: int,
-) -> dict[str, Any]:
+) -> ShiftFigures:
     """The sales part of an X or Z report from its rows: sales (count, total, tax, discount)
     net of the gift cards (cards, amount loaded, sales of nothing but cards) they loaded,
     which get their own line; tenders (method, count, amount) as taken."""

@@ -8,7 +8,7 @@ minor units of the store's currency; times are the store's wall clock (ISO 8601)
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 # "from" is a Python keyword, hence the functional form.
 ReportHead = TypedDict(
@@ -288,3 +288,28 @@ PeriodReport = (
     | GiftCardLiability
     | Journal
 )
+
+
+# -- a shift's X and Z reports: the sales part -----------------------------------------------------
+
+
+class ShiftSales(TypedDict):
+    """Net of the gift cards loaded; a sale of nothing but cards is not counted."""
+
+    count: int
+    total: int
+    tax: int
+    discount: int
+
+
+class CardsLoaded(TypedDict):
+    count: int
+    amount: int
+
+
+class ShiftFigures(TypedDict):
+    sales: ShiftSales
+    gift_cards: NotRequired[CardsLoaded]  # a Z report frozen before gift cards has none
+    tenders: list[TenderTaken]
+    refunds: RefundFigures
+    voids: int
