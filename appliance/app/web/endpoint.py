@@ -47,4 +47,7 @@ class Endpoint:
     headers: tuple[str, ...] = ()
     content: str = "application/json"
     response: dict[str, Any] | None = None  # the JSON schema of a success's body, when described
+    # The TypedDict the service returns for a success's body: the OpenAPI schema is made from it
+    # (appliance.app.web.schema), so the document follows the code. Wins over `response`.
+    returns: type | None = None
     extra: dict[str, Any] = field(default_factory=dict)

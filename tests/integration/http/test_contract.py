@@ -1,0 +1,366 @@
+"""The contract: every JSON success body the app sends on a real day matches the OpenAPI
+schema of its route. A day goes through the HTTP API (a shift, cash and card sales, a
+refund, a gift card, a return, reports, the shift's close) with each response recorded,
+then each 2xx JSON body is checked against the document's schema for that route.
+
+The schemas of typed endpoints are made from the TypedDict the service returns
+(Endpoint.returns) and are closed: an undeclared key, a wrong type or a missing key fails.
+The others still have hand-written, open schemas; they are allowed only from UNTYPED below,
+which may only shrink (as tests/architecture/test_arrows.py's debts)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette's nudge toward httpx2, as in tests/conftest.py
+    from starlette.testclient import TestClient
+
+from appliance.app.web.app import create_app
+from appliance.app.web.openapi import describe
+from appliance.app.web.routes import all_endpoints
+from tests.conftest import PASSWORD, Store, set_cash_needs_shift
+from tests.integration.card.simulator import running_simulator
+
+# Routes whose success body is not yet described by a TypedDict: only ever fewer. A route
+# typed (Endpoint.returns) must leave this list in the same change; a new route must be typed.
+UNTYPED = {
+    "GET /audit",
+    "GET /auth/me",
+    "GET /categories",
+    "GET /customers",
+    "GET /customers/{customer_id}",
+    "GET /customers/{customer_id}/purchases",
+    "GET /display/paired",
+    "GET /display/pairing",
+    "GET /gift-cards",
+    "GET /item-grid",
+    "GET /printer",
+    "GET /products",
+    "GET /products/{sku}",
+    "GET /promotions",
+    "GET /purchase-orders",
+    "GET /purchase-orders/{po_id}",
+    "GET /reports/by-day",
+    "GET /reports/by-employee",
+    "GET /reports/by-hour",
+    "GET /reports/by-tax",
+    "GET /reports/by-tender",
+    "GET /reports/gift-card-liability",
+    "GET /reports/journal",
+    "GET /reports/returns",
+    "GET /reports/sales",
+    "GET /reports/slow-products",
+    "GET /reports/stock-value",
+    "GET /reports/timesheet",
+    "GET /reports/top-products",
+    "GET /reports/voids-and-discounts",
+    "GET /sales",
+    "GET /sales/{sale_id}",
+    "GET /selfservice/attendant",
+    "GET /selfservice/config",
+    "GET /settings",
+    "GET /settings/rules",
+    "GET /shifts/current",
+    "GET /shifts/current/x-report",
+    "GET /shifts/z-reports",
+    "GET /shifts/{shift_id}/z-report",
+    "GET /stock",
+    "GET /stock/low",
+    "GET /stock/movements",
+    "GET /stock/products/{sku}",
+    "GET /suppliers",
+    "GET /time-clock",
+    "GET /users",
+    "DELETE /display/pairing",
+    "DELETE /promotions/{promotion_id}",
+    "DELETE /sales/{sale_id}/discount",
+    "DELETE /sales/{sale_id}/items/{line}",
+    "DELETE /sales/{sale_id}/items/{line}/discount",
+    "DELETE /users/{username}/badge",
+    "PATCH /customers/{customer_id}",
+    "PATCH /products/{sku}",
+    "PATCH /sales/{sale_id}/items/{line}",
+    "PATCH /stock/products/{sku}",
+    "PATCH /users/{username}",
+    "POST /auth/approve",
+    "POST /auth/kiosk",
+    "POST /auth/language",
+    "POST /auth/login",
+    "POST /auth/logout",
+    "POST /auth/password",
+    "POST /auth/pin",
+    "POST /categories",
+    "POST /customers",
+    "POST /customers/{customer_id}/erase",
+    "POST /customers/{customer_id}/points",
+    "POST /display/pair",
+    "POST /display/pairing-code",
+    "POST /drawer/open",
+    "POST /gift-cards/balance",
+    "POST /gift-cards/{card_id}/void",
+    "POST /print-jobs/{job_id}/cancel",
+    "POST /products",
+    "POST /promotions",
+    "POST /purchase-orders",
+    "POST /purchase-orders/suggest",
+    "POST /purchase-orders/{po_id}/cancel",
+    "POST /purchase-orders/{po_id}/receipts",
+    "POST /purchase-orders/{po_id}/send",
+    "POST /returns",
+    "POST /sales",
+    "POST /sales/{sale_id}/approve",
+    "POST /sales/{sale_id}/cancel",
+    "POST /sales/{sale_id}/discount",
+    "POST /sales/{sale_id}/gift-cards",
+    "POST /sales/{sale_id}/items",
+    "POST /sales/{sale_id}/items/{line}/discount",
+    "POST /sales/{sale_id}/items/{line}/price",
+    "POST /sales/{sale_id}/park",
+    "POST /sales/{sale_id}/payments",
+    "POST /sales/{sale_id}/refund-quote",
+    "POST /sales/{sale_id}/refunds",
+    "POST /sales/{sale_id}/reprint",
+    "POST /sales/{sale_id}/resume",
+    "POST /selfservice/attendant",
+    "POST /shifts",
+    "POST /shifts/current/close",
+    "POST /shifts/current/paid-in",
+    "POST /shifts/current/paid-out",
+    "POST /shifts/current/x-report/print",
+    "POST /shifts/{shift_id}/z-report/print",
+    "POST /stock/adjustments",
+    "POST /stock/counts",
+    "POST /suppliers",
+    "POST /time-clock",
+    "POST /users",
+    "POST /users/{username}/pin",
+    "POST /users/{username}/unlock",
+    "POST /users/{username}/reset-password",
+    "PUT /item-grid",
+    "PUT /sales/{sale_id}/customer",
+    "PUT /selfservice/config",
+    "PUT /settings/rules",
+    "PUT /users/{username}/badge",
+}
+
+FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}
+
+
+def _route(ep: Any) -> str:
+    return f"{ep.method} {ep.path}"
+
+
+def _json_routes() -> list[Any]:
+    """The routes that answer a JSON body on success (not a CSV, text, bytes or event stream)."""
+    return [ep for ep in all_endpoints() if ep.content == "application/json" and "/stream" not in ep.path]
+
+
+@dataclasses.dataclass
+class Seen:
+    method: str
+    path: str
+    status: int
+    body: Any
+
+
+@dataclasses.dataclass
+class Day:
+    client: TestClient
+    seen: list[Seen]
+
+    def login(self, username: str) -> dict[str, str]:
+        answer = self.client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        self.client.cookies.clear()
+        return {"authorization": f"Bearer {answer.json()['token']}"}
+
+    def call(self, who: dict[str, str], method: str, path: str, *, ok: int = 200, **kw: Any) -> Any:
+        headers = {**who, **kw.pop("headers", {})}
+        answer = self.client.request(method, "/api/v1" + path, headers=headers, **kw)
+        assert answer.status_code == ok, (method, path, answer.status_code, answer.text)
+        return answer.json() if answer.headers.get("content-type", "").startswith("application/json") else answer.text
+
+
+@pytest.fixture
+def day(store: Store, tmp_path: Path) -> Iterator[Day]:
+    set_cash_needs_shift(store.shop, True)  # as a store is shipped: cash needs the shift
+    seen: list[Seen] = []
+
+    def record(answer: httpx.Response) -> None:
+        answer.read()
+        kind = answer.headers.get("content-type", "")
+        if 200 <= answer.status_code < 300 and kind.startswith("application/json"):
+            seen.append(Seen(answer.request.method, answer.request.url.path, answer.status_code, answer.json()))
+
+    with running_simulator(state=tmp_path / "acquirer.json") as url:
+        store.shop.config = dataclasses.replace(store.shop.config, gateway_url=url)
+        app = create_app(store.shop)
+        with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+            client.event_hooks["response"] = [record]
+            yield Day(client, seen)
+
+
+def _card() -> dict[str, Any]:
+    return {"number": "4111111111111111", "exp_month": 12, "exp_year": dt.date.today().year + 3}
+
+
+def _sell(d: Day, who: dict[str, str], *skus: str) -> int:
+    sale = int(d.call(who, "POST", "/sales", ok=201)["id"])
+    for sku in skus:
+        d.call(who, "POST", f"/sales/{sale}/items", json={"sku": sku})
+    return sale
+
+
+def _drive_a_day(d: Day) -> None:
+    cashier = d.login("cashier")
+    supervisor = d.login("supervisor")
+    manager = d.login("manager")
+    d.call(cashier, "GET", "/auth/me")
+    d.call(cashier, "GET", "/settings")
+    d.call(cashier, "GET", "/settings/rules")
+    d.call(cashier, "GET", "/products", params={"q": "Mil"})
+    d.call(cashier, "POST", "/shifts", ok=201, json={"count": FLOAT})
+    d.call(cashier, "GET", "/shifts/current")
+
+    # Cash, a changed quantity, discounts on and off, then the rest by card.
+    mixed = _sell(d, cashier, "BRD", "MLK", "APL")
+    d.call(cashier, "GET", f"/sales/{mixed}")
+    d.call(cashier, "PATCH", f"/sales/{mixed}/items/3", json={"quantity": 3})
+    d.call(cashier, "POST", f"/sales/{mixed}/items/1/discount", json={"kind": "percent", "value": 10, "reason": "dent"})
+    d.call(cashier, "DELETE", f"/sales/{mixed}/items/1/discount")
+    d.call(cashier, "POST", f"/sales/{mixed}/discount", json={"kind": "amount", "value": 50, "reason": "regular"})
+    d.call(cashier, "DELETE", f"/sales/{mixed}/discount")
+    d.call(supervisor, "DELETE", f"/sales/{mixed}/items/3")
+    d.call(cashier, "POST", f"/sales/{mixed}/payments", ok=201, json={"method": "cash", "amount": 500})
+    due = d.call(cashier, "GET", f"/sales/{mixed}")["totals"]["due"]
+    paid = d.call(
+        cashier,
+        "POST",
+        f"/sales/{mixed}/payments",
+        ok=201,
+        json={"method": "card", "amount": due, "card": _card()},
+        headers={"Idempotency-Key": "contract-card"},
+    )
+    assert paid["status"] == "completed"
+    d.call(cashier, "GET", f"/sales/{mixed}/receipt")
+
+    # All cash with change, then a refund of one line to its tenders.
+    cash = _sell(d, cashier, "MLK", "GUM")
+    d.call(cashier, "POST", f"/sales/{cash}/payments", ok=201, json={"method": "cash", "amount": 2000})
+    d.call(cashier, "POST", f"/sales/{cash}/refund-quote", json={"lines": [{"line": 1}]})
+    refund = d.call(
+        supervisor, "POST", f"/sales/{cash}/refunds", ok=201, json={"lines": [{"line": 1}], "reason": "leaking"}
+    )
+    d.call(supervisor, "GET", f"/refunds/{refund['id']}/slip")
+    d.call(supervisor, "POST", f"/sales/{mixed}/refunds", ok=201, json={"lines": [{"line": 2}], "reason": "sour"})
+
+    # A gift card sold for cash, spent on bread, the bread refunded to the card.
+    gift = int(d.call(cashier, "POST", "/sales", ok=201)["id"])
+    sold = d.call(cashier, "POST", f"/sales/{gift}/gift-cards", json={"amount": 2500})
+    code = sold["gift_card"]["code"]
+    d.call(cashier, "POST", f"/sales/{gift}/payments", ok=201, json={"method": "cash", "amount": 2500})
+    d.call(cashier, "POST", "/gift-cards/balance", json={"code": code})
+    bread = _sell(d, cashier, "BRD")
+    spend = {"method": "gift_card", "amount": 349, "gift_card": code}
+    d.call(cashier, "POST", f"/sales/{bread}/payments", ok=201, json=spend)
+    d.call(supervisor, "POST", f"/sales/{bread}/refunds", ok=201, json={"lines": [{"line": 1}], "reason": "stale"})
+    d.call(manager, "GET", "/gift-cards")
+
+    # An exchange, a return without a receipt, and store credit.
+    old = _sell(d, cashier, "MLK")
+    d.call(cashier, "POST", f"/sales/{old}/payments", ok=201, json={"method": "cash", "amount": 1000})
+    new = _sell(d, supervisor, "BRD")
+    d.call(
+        supervisor,
+        "POST",
+        f"/sales/{old}/refunds",
+        ok=201,
+        json={"lines": [{"line": 1}], "reason": "wrong size", "refund_to": "exchange", "exchange_into": new},
+    )
+    approval = d.call(
+        cashier,
+        "POST",
+        "/auth/approve",
+        json={"username": "supervisor", "password": PASSWORD, "permission": "return_without_receipt"},
+    )["approval"]
+    back = {"lines": [{"sku": "GUM"}], "reason": "no receipt, regular"}
+    d.call(cashier, "POST", "/returns", ok=201, json=back, headers={"X-Approval": approval})
+    credit = _sell(d, cashier, "APL")
+    d.call(cashier, "POST", f"/sales/{credit}/payments", ok=201, json={"method": "cash", "amount": 200})
+    d.call(
+        manager,
+        "POST",
+        f"/sales/{credit}/refunds",
+        ok=201,
+        json={"lines": [{"line": 1}], "reason": "bruised", "refund_to": "gift_card"},
+    )
+
+    # Parked, resumed, cancelled; the lists a till finds sales in.
+    parked = _sell(d, cashier, "APL")
+    d.call(cashier, "POST", f"/sales/{parked}/park")
+    d.call(cashier, "GET", "/sales", params={"status": "parked"})
+    d.call(cashier, "POST", f"/sales/{parked}/resume")
+    d.call(cashier, "GET", "/sales", params={"status": "open"})
+    d.call(cashier, "POST", f"/sales/{parked}/cancel")
+    receipt = d.call(cashier, "GET", f"/sales/{cash}")["receipt_number"]
+    d.call(cashier, "GET", "/sales", params={"receipt": receipt})
+    d.call(cashier, "GET", "/sales", params={"day": dt.date.today().isoformat()})
+
+    # The drawer's and the office's figures.
+    d.call(cashier, "POST", "/shifts/current/paid-in", ok=201, json={"amount": 500, "reason": "coins from safe"})
+    d.call(cashier, "POST", "/shifts/current/paid-out", ok=201, json={"amount": 300, "reason": "window cleaner"})
+    expected = d.call(manager, "GET", "/shifts/current/x-report")["cash"]["expected"]
+    d.call(cashier, "GET", "/shifts/current/x-report")
+    nickels = (expected - 20500) // 5  # the day's cash over the float, counted in 5 ¢ coins
+    closed = d.call(cashier, "POST", "/shifts/current/close", json={"count": {**FLOAT, "5": nickels}})
+    d.call(manager, "GET", f"/shifts/{closed['shift']}/z-report")
+    d.call(manager, "GET", "/shifts/z-reports")
+    d.call(manager, "GET", "/reports/sales")
+    for report in ("by-day", "by-tender", "by-tax", "top-products", "returns", "gift-card-liability", "journal"):
+        d.call(manager, "GET", f"/reports/{report}")
+    d.call(d.login("auditor"), "GET", "/audit")
+
+
+def _operation(document: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """The route (as in the table) and OpenAPI operation a request went to, fixed paths first."""
+    found = []
+    for template, ops in document["paths"].items():
+        if method.lower() in ops and re.fullmatch(re.sub(r"{\w+}", "[^/]+", template), path):
+            found.append((template.count("{"), template, ops[method.lower()]))
+    assert found, f"no route for {method} {path}"
+    _, template, op = min(found, key=lambda f: f[0])
+    return f"{method} {template.removeprefix('/api/v1')}", op
+
+
+def test_every_success_body_of_a_day_matches_the_openapi_schema_of_its_route(day: Day) -> None:
+    _drive_a_day(day)
+    document = describe()
+    typed = {_route(ep) for ep in all_endpoints() if ep.returns is not None}
+    problems: list[str] = []
+    checked: set[str] = set()
+    for seen in day.seen:
+        route, op = _operation(document, seen.method, seen.path)
+        schema = op["responses"][str(seen.status)]["content"]["application/json"]["schema"]
+        for error in Draft202012Validator(schema).iter_errors(seen.body):
+            problems.append(f"{route} {seen.status}: {error.json_path}: {error.message}")
+        checked.add(route)
+    assert problems == [], "\n".join(problems[:40])
+    assert typed <= checked, f"typed routes the day never called, so never checked: {sorted(typed - checked)}"
+    assert len(checked) >= 40, sorted(checked)  # the day really went through the API
+
+
+def test_untyped_routes_only_ever_fewer() -> None:
+    untyped = {_route(ep) for ep in _json_routes() if ep.returns is None}
+    assert untyped - UNTYPED == set(), "type these new routes' bodies (Endpoint.returns)"
+    assert UNTYPED - untyped == set(), "typed now (or gone): take them out of UNTYPED"

@@ -1,0 +1,116 @@
+"""The JSON schema made from a TypedDict: what a success's body must look like."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, Required, TypedDict
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from appliance.app.web.endpoint import Endpoint
+from appliance.app.web.openapi import ANSWERS, success_schema
+from appliance.app.web.schema import NotDescribable, json_schema
+
+
+class Payment(TypedDict):
+    method: Literal["cash", "card"]
+    amount: int
+
+
+class Line(TypedDict):
+    sku: str
+    weight: float | None
+    note: NotRequired[str]
+
+
+class Sale(TypedDict):
+    id: int
+    voided: bool
+    lines: list[Line]
+    payments: list[Payment]
+    taxes: dict[str, int]
+    customer: Payment | None
+
+
+class Partial(TypedDict, total=False):
+    offset: int
+    cursor: Required[str]
+
+
+class Extended(Partial):
+    more: bool
+
+
+def _valid(tp: Any, value: Any) -> bool:
+    return Draft202012Validator(json_schema(tp)).is_valid(value)
+
+
+SALE: dict[str, Any] = {
+    "id": 1,
+    "voided": False,
+    "lines": [{"sku": "A1", "weight": None}, {"sku": "B2", "weight": 0.5, "note": "gift"}],
+    "payments": [{"method": "cash", "amount": 500}],
+    "taxes": {"VAT": 83},
+    "customer": None,
+}
+
+
+def test_scalars_and_containers() -> None:
+    assert json_schema(int) == {"type": "integer"}
+    assert json_schema(str | None) == {"type": ["string", "null"]}
+    assert json_schema(list[bool]) == {"type": "array", "items": {"type": "boolean"}}
+    assert json_schema(dict[str, int]) == {"type": "object", "additionalProperties": {"type": "integer"}}
+    assert json_schema(Literal["unit", "weight"]) == {"enum": ["unit", "weight"]}
+
+
+def test_required_keys_are_the_declared_ones_even_under_future_annotations() -> None:
+    # This file uses `from __future__ import annotations`, where Python 3.11 forgets NotRequired.
+    assert json_schema(Line)["required"] == ["sku", "weight"]
+    assert json_schema(Partial)["required"] == ["cursor"]
+    assert json_schema(Extended)["required"] == ["cursor", "more"]
+
+
+def test_a_whole_body_validates() -> None:
+    assert _valid(Sale, SALE)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "1"},  # a number as text
+        {"voided": 0},  # 0 is not false
+        {"id": True},  # nor is true a number
+        {"extra": 1},  # a key nobody declared
+        {"payments": [{"method": "cheque", "amount": 1}]},  # not in the Literal
+        {"payments": [{"method": "cash"}]},  # a required key missing in a nested object
+        {"lines": [{"sku": "A1", "weight": None, "colour": "red"}]},  # undeclared, nested
+        {"taxes": {"VAT": "83"}},
+        {"customer": {"method": "cash"}},
+    ],
+)
+def test_a_body_that_breaks_the_shape_fails(change: dict[str, Any]) -> None:
+    assert not _valid(Sale, {**SALE, **change})
+
+
+def test_a_missing_required_key_fails() -> None:
+    body = dict(SALE)
+    del body["taxes"]
+    assert not _valid(Sale, body)
+
+
+def test_a_type_with_no_json_shape_is_refused() -> None:
+    with pytest.raises(NotDescribable):
+        json_schema(dict[int, str])
+    with pytest.raises(NotDescribable):
+        json_schema(bytes)
+
+
+async def _handler(request: Any) -> Any:
+    raise AssertionError("never called")
+
+
+def test_the_openapi_answer_comes_from_returns_before_the_old_tables() -> None:
+    typed = Endpoint("GET", "/x", _handler, "s", "anyone", returns=Sale, response={"type": "object"})
+    assert success_schema(typed) == json_schema(Sale)
+    untyped = Endpoint("GET", "/x", _handler, "s", "anyone")
+    assert success_schema(untyped) == ANSWERS.get("_handler", {"type": "object"})
