@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import timeclock
 from appliance.app.domain.errors import Invalid
@@ -16,11 +16,17 @@ from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 
+class ClockStatus(TypedDict):
+    user: str
+    state: str  # timeclock.state: off, working or on_break
+    since: str | None  # when the open stretch (the break, else the work) started
+
+
 def _open(conn: Connection, user_id: int) -> dict[str, Any]:
     return {r["kind"]: r for r in time_entries.open_entries(conn, user_id)}
 
 
-def status(shop: Shop, actor: Actor) -> dict[str, Any]:
+def status(shop: Shop, actor: Actor) -> ClockStatus:
     require(shop, actor, Permission.CLOCK_IN)
     open_ = _open(shop.db.conn, actor.user_id)
     return {
@@ -30,7 +36,7 @@ def status(shop: Shop, actor: Actor) -> dict[str, Any]:
     }
 
 
-def act(shop: Shop, actor: Actor, action: str) -> dict[str, Any]:
+def act(shop: Shop, actor: Actor, action: str) -> ClockStatus:
     require(shop, actor, Permission.CLOCK_IN)
     if action not in timeclock.ACTIONS:
         raise Invalid(f"the action is one of {', '.join(timeclock.ACTIONS)}", "invalid_action")
