@@ -665,7 +665,7 @@ async def audit(request: Request) -> Response:
     after = int_param(request.query_params.get("after", "0"), "after")
     limit = min(int_param(request.query_params.get("limit", "500"), "limit"), 5000)
 
-    def read() -> list[dict[str, Any]]:
+    def read() -> list[audit_log.AuditEntry]:
         auth.require(shop, who, Permission.VIEW_AUDIT)
         return audit_log.entries(shop, after, limit)
 
