@@ -43,6 +43,10 @@ class Promotions(TypedDict):
     promotions: list[PromotionJson]
 
 
+class Ended(TypedDict):
+    status: str  # ended
+
+
 def promotion_json(p: Promotion) -> PromotionJson:
     return {
         "id": p.id,

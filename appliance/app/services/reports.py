@@ -473,3 +473,21 @@ def run(
     if name == "stock-value":
         return stock_value(shop, actor, p, None if csv_rows else 200)
     return fn(shop, actor, p)
+
+
+# What each report answers, for the OpenAPI description (web/api_backoffice.py).
+SHAPES: dict[str, type] = {
+    "by-day": shapes.ByDay,
+    "by-hour": shapes.ByHour,
+    "by-employee": shapes.ByEmployee,
+    "by-tender": shapes.ByTender,
+    "by-tax": shapes.ByTax,
+    "top-products": shapes.Products,
+    "slow-products": shapes.Products,
+    "voids-and-discounts": shapes.VoidsAndDiscounts,
+    "returns": shapes.Returns,
+    "timesheet": shapes.Timesheet,
+    "stock-value": shapes.StockValue,
+    "gift-card-liability": shapes.GiftCardLiability,
+    "journal": shapes.Journal,
+}

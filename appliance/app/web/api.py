@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from appliance.app.domain import report_shapes
 from appliance.app.domain.cashup import denominations
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import exponent
@@ -984,6 +985,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Totals, by tender, by tax, top products",
         "view_reports",
         query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
+        returns=report_shapes.SalesReport,
         statuses=(200, 401, 403, 422),
     ),
     Endpoint(
@@ -993,6 +995,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Audit entries with their hash chain",
         "view_audit",
         query=(("after", "entry id to start after"), ("limit", "at most 5000")),
+        returns=audit_log.AuditEntries,
         statuses=(200, 401, 403),
     ),
 )

@@ -423,6 +423,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("low", "true: only at or under the reorder point"),
             ("limit", "at most 1000"),
         ),
+        returns=stock.StockLevels,
         statuses=(200, 400, 401, 403),
     ),
     Endpoint(
@@ -431,6 +432,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         low_stock,
         "Products at or under their reorder point",
         "manage_stock",
+        returns=stock.StockLevels,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -439,6 +441,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         stock_level,
         "One product's stock, on order and stock rules, by its exact sku",
         "manage_stock",
+        returns=stock.ProductStock,
         statuses=(200, 401, 403, 404, 422),
     ),
     Endpoint(
@@ -448,6 +451,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A product's cost, reorder point and supplier",
         "manage_stock",
         STOCK_RULES,
+        returns=stock.ProductStock,
         statuses=(200, 400, 401, 403, 404, 422),
     ),
     Endpoint(
@@ -457,6 +461,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjust on-hand with a reason (audited)",
         "manage_stock",
         ADJUSTMENT,
+        returns=stock.Adjustment,
         statuses=(201, 400, 401, 403, 404, 422),
     ),
     Endpoint(
@@ -466,6 +471,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A physical count sets on-hand; variances recorded (audited)",
         "manage_stock",
         COUNT,
+        returns=stock.Count,
         statuses=(201, 400, 401, 403, 404, 422),
     ),
     Endpoint(
@@ -475,9 +481,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjustments, counts and receipts, newest first",
         "manage_stock",
         query=(("sku", "one product"), ("limit", "at most 1000")),
+        returns=stock.Movements,
         statuses=(200, 400, 401, 403, 404),
     ),
-    Endpoint("GET", "/suppliers", list_suppliers, "Suppliers", "manage_stock", statuses=(200, 401, 403)),
+    Endpoint(
+        "GET",
+        "/suppliers",
+        list_suppliers,
+        "Suppliers",
+        "manage_stock",
+        returns=stock.Suppliers,
+        statuses=(200, 401, 403),
+    ),
     Endpoint(
         "POST",
         "/suppliers",
@@ -485,6 +500,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Add a supplier",
         "manage_stock",
         SUPPLIER,
+        returns=stock.Supplier,
         statuses=(201, 400, 401, 403, 409, 422),
     ),
     Endpoint(
@@ -494,6 +510,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Purchase orders, newest first",
         "manage_stock",
         query=(("status", "draft, ordered, partial, received or cancelled"),),
+        returns=stock.Orders,
         statuses=(200, 401, 403, 422),
     ),
     Endpoint(
@@ -503,6 +520,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A draft purchase order",
         "manage_stock",
         PURCHASE_ORDER,
+        returns=stock.PurchaseOrder,
         statuses=(201, 400, 401, 403, 404, 422),
     ),
     Endpoint(
@@ -511,6 +529,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         suggest_orders,
         "Draft orders, one per supplier, from the low-stock list",
         "manage_stock",
+        returns=stock.Suggested,
         statuses=(201, 400, 401, 403),
     ),
     Endpoint(
@@ -519,6 +538,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_order,
         "A purchase order with its lines",
         "manage_stock",
+        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404),
     ),
     Endpoint(
@@ -527,6 +547,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         send_order,
         "Mark a draft as sent to the supplier",
         "manage_stock",
+        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404, 409),
     ),
     Endpoint(
@@ -535,6 +556,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         cancel_order,
         "Cancel an order nothing was received on",
         "manage_stock",
+        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404, 409),
     ),
     Endpoint(
@@ -544,6 +566,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Receive goods against an order, all or some (audited)",
         "manage_stock",
         RECEIPT,
+        returns=stock.PurchaseOrder,
         statuses=(201, 400, 401, 403, 404, 409, 422),
     ),
     Endpoint(
@@ -553,6 +576,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Find customers by email, phone or name",
         "serve_customers",
         query=(("q", "an email, a phone number or the start of a name"),),
+        returns=customers.Found,
         statuses=(200, 401, 403, 422),
     ),
     Endpoint(
@@ -562,6 +586,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Enrol a customer (minimum data, consent flag)",
         "serve_customers",
         CUSTOMER,
+        returns=customers.Customer,
         statuses=(201, 400, 401, 403, 409, 422),
     ),
     Endpoint(
@@ -570,6 +595,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_customer,
         "A customer with their points",
         "serve_customers",
+        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404),
     ),
     Endpoint(
@@ -579,6 +605,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Correct a customer's details (audited)",
         "manage_customers",
         CUSTOMER_CHANGE,
+        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409, 422),
     ),
     Endpoint(
@@ -588,6 +615,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Erase a customer's personal data on request; sales stay whole (audited)",
         "manage_customers",
         ERASE,
+        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409),
     ),
     Endpoint(
@@ -597,6 +625,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer's purchase history",
         "serve_customers",
         query=(("limit", "at most 500"),),
+        returns=customers.Purchases,
         statuses=(200, 400, 401, 403, 404),
     ),
     Endpoint(
@@ -606,6 +635,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjust a customer's points (audited)",
         "manage_customers",
         POINTS,
+        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409, 422),
     ),
     Endpoint(
@@ -655,7 +685,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         statuses=(200, 400, 401, 403, 404, 409, 422),
     ),
     Endpoint(
-        "GET", "/time-clock", clock_status, "Am I clocked in, on a break, or off?", "clock_in", statuses=(200, 401, 403)
+        "GET",
+        "/time-clock",
+        clock_status,
+        "Am I clocked in, on a break, or off?",
+        "clock_in",
+        returns=time_clock.ClockStatus,
+        statuses=(200, 401, 403),
     ),
     Endpoint(
         "POST",
@@ -664,6 +700,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Clock in or out, start or end a break",
         "clock_in",
         CLOCK,
+        returns=time_clock.ClockStatus,
         statuses=(200, 400, 401, 403, 409),
     ),
     Endpoint(
@@ -673,6 +710,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale and "
         "whether cash needs an open shift",
         "cashier+",
+        returns=store_rules.StoreRules,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -683,6 +721,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "store's locale or whether cash needs an open shift (audited)",
         "manage_settings",
         RULES,
+        returns=store_rules.StoreRules,
         statuses=(200, 400, 401, 403, 422),
     ),
     *(
@@ -693,6 +732,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             f"{summary} (JSON, or CSV with format=csv)",
             "view_reports",
             query=REPORT_QUERY,
+            returns=reports.SHAPES[name],
             statuses=(200, 400, 401, 403, 422),
         )
         for name, (_, summary) in _R.items()

@@ -89,6 +89,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer calls an attendant (audited)",
         "sell",
         ATTENDANT,
+        returns=selfservice.Called,
         statuses=(201, 400, 401, 403, 422, 429),
     ),
     Endpoint(
@@ -97,6 +98,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         list_calls,
         "Attendant calls since the service started, newest first",
         "approve_restricted",
+        returns=selfservice.AttendantCalls,
         statuses=(200, 401, 403),
     ),
 )

@@ -447,7 +447,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         statuses=(200, 401, 404, 409),
     ),
-    Endpoint("GET", "/promotions", list_promotions, "Running promotions", "cashier+", statuses=(200, 401)),
+    Endpoint(
+        "GET",
+        "/promotions",
+        list_promotions,
+        "Running promotions",
+        "cashier+",
+        returns=promotions.Promotions,
+        statuses=(200, 401),
+    ),
     Endpoint(
         "POST",
         "/promotions",
@@ -455,6 +463,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Create a promotion",
         "manage_products",
         PROMOTION,
+        returns=promotions.PromotionJson,
         statuses=(201, 400, 401, 403, 422),
     ),
     Endpoint(
@@ -463,6 +472,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         end_promotion,
         "End a promotion now",
         "manage_products",
+        returns=promotions.Ended,
         statuses=(200, 401, 403, 404),
     ),
     Endpoint(
@@ -473,6 +483,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "on sale in order (withdrawn=true, for manage_products: withdrawn ones too, active false)",
         "cashier+",
         query=(("withdrawn", "true to list withdrawn products too (manage_products)"),),
+        returns=item_grid.Grid,
         statuses=(200, 400, 401, 403),
         response=GRID_ANSWER,
     ),
@@ -484,6 +495,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         f"{item_grid.MAX_BUTTONS} products, each category and each product on a tab once; audited",
         "manage_products",
         ITEM_GRID,
+        returns=item_grid.Grid,
         statuses=(200, 400, 401, 403, 422),
         response=GRID_ANSWER,
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appliance.app.domain import report_shapes as shapes
 from appliance.app.services import reports, shifts
 from appliance.app.web.api import INT, ok
 from appliance.app.web.endpoint import Endpoint
@@ -98,9 +99,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Open a shift on this till's drawer with a counted float",
         "cashier+",
         OPEN,
+        returns=shifts.OpenShift,
         statuses=(201, 400, 401, 403, 409, 422),
     ),
-    Endpoint("GET", "/shifts/current", current, "The drawer's open shift", "cashier+", statuses=(200, 401, 404, 409)),
+    Endpoint(
+        "GET",
+        "/shifts/current",
+        current,
+        "The drawer's open shift",
+        "cashier+",
+        returns=shifts.OpenShift,
+        statuses=(200, 401, 404, 409),
+    ),
     Endpoint(
         "POST",
         "/shifts/current/paid-in",
@@ -108,6 +118,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cash put into the drawer, with a reason (audited)",
         "cashier+",
         MOVE,
+        returns=shifts.CashMoved,
         statuses=(201, 400, 401, 404, 409, 422),
     ),
     Endpoint(
@@ -117,6 +128,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cash taken out of the drawer, with a reason (audited)",
         "cashier+",
         MOVE,
+        returns=shifts.CashMoved,
         statuses=(201, 400, 401, 404, 409, 422),
     ),
     Endpoint(
@@ -126,6 +138,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Mid-shift figures (no expected cash for the counter); open_sales: sales still open on this till that "
         "hold money, which the shift cannot close over",
         "cashier+",
+        returns=shifts.XReport,
         statuses=(200, 401, 404, 409),
     ),
     Endpoint(
@@ -136,6 +149,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "409 open_sales_hold_payments while a sale open on this till holds money (details.sales names them)",
         "cashier+",
         CLOSE,
+        returns=shifts.ZReport,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
     ),
@@ -145,6 +159,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         print_x,
         "Print the X report on the till's printer",
         "cashier+",
+        returns=shifts.PrintedReport,
         statuses=(201, 401, 404, 409),
     ),
     Endpoint(
@@ -153,6 +168,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         print_z,
         "Print a closed shift's Z report again (marked REPRINT once it has been printed)",
         "view_reports",
+        returns=shifts.PrintedReport,
         statuses=(201, 401, 403, 404, 409),
     ),
     Endpoint(
@@ -165,6 +181,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("from", "a day (YYYY-MM-DD, the store's calendar) or an ISO 8601 time; by default today"),
             ("to", "a day, included, or an ISO 8601 time, excluded"),
         ),
+        returns=shapes.ZReports,
         statuses=(200, 401, 403, 422),
     ),
     Endpoint(
@@ -173,6 +190,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         z_report,
         "The Z report frozen when the shift closed",
         "view_reports",
+        returns=shifts.ZReport,
         statuses=(200, 401, 403, 404),
     ),
 )
