@@ -985,8 +985,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Totals, by tender, by tax, top products",
         "view_reports",
         query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
-        returns=report_shapes.SalesReport,
         statuses=(200, 401, 403, 422),
+        returns=report_shapes.SalesReport,
     ),
     Endpoint(
         "GET",
@@ -995,7 +995,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Audit entries with their hash chain",
         "view_audit",
         query=(("after", "entry id to start after"), ("limit", "at most 5000")),
-        returns=audit_log.AuditEntries,
         statuses=(200, 401, 403),
+        returns=audit_log.AuditEntries,
     ),
 )

@@ -423,8 +423,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("low", "true: only at or under the reorder point"),
             ("limit", "at most 1000"),
         ),
-        returns=stock.StockLevels,
         statuses=(200, 400, 401, 403),
+        returns=stock.StockLevels,
     ),
     Endpoint(
         "GET",
@@ -432,8 +432,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         low_stock,
         "Products at or under their reorder point",
         "manage_stock",
-        returns=stock.StockLevels,
         statuses=(200, 401, 403),
+        returns=stock.StockLevels,
     ),
     Endpoint(
         "GET",
@@ -441,8 +441,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         stock_level,
         "One product's stock, on order and stock rules, by its exact sku",
         "manage_stock",
-        returns=stock.ProductStock,
         statuses=(200, 401, 403, 404, 422),
+        returns=stock.ProductStock,
     ),
     Endpoint(
         "PATCH",
@@ -451,8 +451,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A product's cost, reorder point and supplier",
         "manage_stock",
         STOCK_RULES,
-        returns=stock.ProductStock,
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=stock.ProductStock,
     ),
     Endpoint(
         "POST",
@@ -461,8 +461,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjust on-hand with a reason (audited)",
         "manage_stock",
         ADJUSTMENT,
-        returns=stock.Adjustment,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.Adjustment,
     ),
     Endpoint(
         "POST",
@@ -471,8 +471,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A physical count sets on-hand; variances recorded (audited)",
         "manage_stock",
         COUNT,
-        returns=stock.Count,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.Count,
     ),
     Endpoint(
         "GET",
@@ -481,8 +481,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjustments, counts and receipts, newest first",
         "manage_stock",
         query=(("sku", "one product"), ("limit", "at most 1000")),
-        returns=stock.Movements,
         statuses=(200, 400, 401, 403, 404),
+        returns=stock.Movements,
     ),
     Endpoint(
         "GET",
@@ -490,8 +490,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         list_suppliers,
         "Suppliers",
         "manage_stock",
-        returns=stock.Suppliers,
         statuses=(200, 401, 403),
+        returns=stock.Suppliers,
     ),
     Endpoint(
         "POST",
@@ -500,8 +500,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Add a supplier",
         "manage_stock",
         SUPPLIER,
-        returns=stock.Supplier,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=stock.Supplier,
     ),
     Endpoint(
         "GET",
@@ -510,8 +510,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Purchase orders, newest first",
         "manage_stock",
         query=(("status", "draft, ordered, partial, received or cancelled"),),
-        returns=stock.Orders,
         statuses=(200, 401, 403, 422),
+        returns=stock.Orders,
     ),
     Endpoint(
         "POST",
@@ -520,8 +520,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A draft purchase order",
         "manage_stock",
         PURCHASE_ORDER,
-        returns=stock.PurchaseOrder,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -529,8 +529,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         suggest_orders,
         "Draft orders, one per supplier, from the low-stock list",
         "manage_stock",
-        returns=stock.Suggested,
         statuses=(201, 400, 401, 403),
+        returns=stock.Suggested,
     ),
     Endpoint(
         "GET",
@@ -538,8 +538,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_order,
         "A purchase order with its lines",
         "manage_stock",
-        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -547,8 +547,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         send_order,
         "Mark a draft as sent to the supplier",
         "manage_stock",
-        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -556,8 +556,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         cancel_order,
         "Cancel an order nothing was received on",
         "manage_stock",
-        returns=stock.PurchaseOrder,
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -566,8 +566,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Receive goods against an order, all or some (audited)",
         "manage_stock",
         RECEIPT,
-        returns=stock.PurchaseOrder,
         statuses=(201, 400, 401, 403, 404, 409, 422),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "GET",
@@ -576,8 +576,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Find customers by email, phone or name",
         "serve_customers",
         query=(("q", "an email, a phone number or the start of a name"),),
-        returns=customers.Found,
         statuses=(200, 401, 403, 422),
+        returns=customers.Found,
     ),
     Endpoint(
         "POST",
@@ -586,8 +586,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Enrol a customer (minimum data, consent flag)",
         "serve_customers",
         CUSTOMER,
-        returns=customers.Customer,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "GET",
@@ -595,8 +595,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_customer,
         "A customer with their points",
         "serve_customers",
-        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404),
+        returns=customers.Customer,
     ),
     Endpoint(
         "PATCH",
@@ -605,8 +605,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Correct a customer's details (audited)",
         "manage_customers",
         CUSTOMER_CHANGE,
-        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "POST",
@@ -615,8 +615,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Erase a customer's personal data on request; sales stay whole (audited)",
         "manage_customers",
         ERASE,
-        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=customers.Customer,
     ),
     Endpoint(
         "GET",
@@ -625,8 +625,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer's purchase history",
         "serve_customers",
         query=(("limit", "at most 500"),),
-        returns=customers.Purchases,
         statuses=(200, 400, 401, 403, 404),
+        returns=customers.Purchases,
     ),
     Endpoint(
         "POST",
@@ -635,8 +635,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Adjust a customer's points (audited)",
         "manage_customers",
         POINTS,
-        returns=customers.Customer,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "PUT",
@@ -690,8 +690,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         clock_status,
         "Am I clocked in, on a break, or off?",
         "clock_in",
-        returns=time_clock.ClockStatus,
         statuses=(200, 401, 403),
+        returns=time_clock.ClockStatus,
     ),
     Endpoint(
         "POST",
@@ -700,8 +700,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Clock in or out, start or end a break",
         "clock_in",
         CLOCK,
-        returns=time_clock.ClockStatus,
         statuses=(200, 400, 401, 403, 409),
+        returns=time_clock.ClockStatus,
     ),
     Endpoint(
         "GET",
@@ -710,8 +710,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale and "
         "whether cash needs an open shift",
         "cashier+",
-        returns=store_rules.StoreRules,
         statuses=(200, 401, 403),
+        returns=store_rules.StoreRules,
     ),
     Endpoint(
         "PUT",
@@ -721,8 +721,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "store's locale or whether cash needs an open shift (audited)",
         "manage_settings",
         RULES,
-        returns=store_rules.StoreRules,
         statuses=(200, 400, 401, 403, 422),
+        returns=store_rules.StoreRules,
     ),
     *(
         Endpoint(
@@ -732,8 +732,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             f"{summary} (JSON, or CSV with format=csv)",
             "view_reports",
             query=REPORT_QUERY,
-            returns=reports.SHAPES[name],
             statuses=(200, 400, 401, 403, 422),
+            returns=reports.SHAPES[name],
         )
         for name, (_, summary) in _R.items()
     ),

@@ -206,8 +206,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         printer_state,
         "The receipt printer's queue: prints waiting and the problem in words",
         "cashier+",
-        returns=receipt_printer.PrinterState,
         statuses=(200, 401, 403),
+        returns=receipt_printer.PrinterState,
     ),
     Endpoint(
         "POST",
@@ -215,9 +215,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         reprint,
         "Print the receipt again, marked COPY (audited)",
         "reprint",
-        returns=receipt_printer.JobAnswer,
         statuses=(201, 400, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=receipt_printer.JobAnswer,
     ),
     Endpoint(
         "POST",
@@ -225,9 +225,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         cancel_print_job,
         "Stop a print job that has not printed (audited)",
         "reprint",
-        returns=receipt_printer.JobAnswer,
         statuses=(200, 400, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=receipt_printer.JobAnswer,
     ),
     Endpoint(
         "POST",

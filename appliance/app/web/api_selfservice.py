@@ -89,8 +89,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer calls an attendant (audited)",
         "sell",
         ATTENDANT,
-        returns=selfservice.Called,
         statuses=(201, 400, 401, 403, 422, 429),
+        returns=selfservice.Called,
     ),
     Endpoint(
         "GET",
@@ -98,7 +98,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         list_calls,
         "Attendant calls since the service started, newest first",
         "approve_restricted",
-        returns=selfservice.AttendantCalls,
         statuses=(200, 401, 403),
+        returns=selfservice.AttendantCalls,
     ),
 )

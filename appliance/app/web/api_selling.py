@@ -453,8 +453,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         list_promotions,
         "Running promotions",
         "cashier+",
-        returns=promotions.Promotions,
         statuses=(200, 401),
+        returns=promotions.Promotions,
     ),
     Endpoint(
         "POST",
@@ -463,8 +463,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Create a promotion",
         "manage_products",
         PROMOTION,
-        returns=promotions.PromotionJson,
         statuses=(201, 400, 401, 403, 422),
+        returns=promotions.PromotionJson,
     ),
     Endpoint(
         "DELETE",
@@ -472,8 +472,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         end_promotion,
         "End a promotion now",
         "manage_products",
-        returns=promotions.Ended,
         statuses=(200, 401, 403, 404),
+        returns=promotions.Ended,
     ),
     Endpoint(
         "GET",
@@ -483,9 +483,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "on sale in order (withdrawn=true, for manage_products: withdrawn ones too, active false)",
         "cashier+",
         query=(("withdrawn", "true to list withdrawn products too (manage_products)"),),
-        returns=item_grid.Grid,
         statuses=(200, 400, 401, 403),
         response=GRID_ANSWER,
+        returns=item_grid.Grid,
     ),
     Endpoint(
         "PUT",
@@ -495,8 +495,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         f"{item_grid.MAX_BUTTONS} products, each category and each product on a tab once; audited",
         "manage_products",
         ITEM_GRID,
-        returns=item_grid.Grid,
         statuses=(200, 400, 401, 403, 422),
         response=GRID_ANSWER,
+        returns=item_grid.Grid,
     ),
 )

@@ -99,8 +99,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Open a shift on this till's drawer with a counted float",
         "cashier+",
         OPEN,
-        returns=shifts.OpenShift,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=shifts.OpenShift,
     ),
     Endpoint(
         "GET",
@@ -108,8 +108,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         current,
         "The drawer's open shift",
         "cashier+",
-        returns=shifts.OpenShift,
         statuses=(200, 401, 404, 409),
+        returns=shifts.OpenShift,
     ),
     Endpoint(
         "POST",
@@ -118,8 +118,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cash put into the drawer, with a reason (audited)",
         "cashier+",
         MOVE,
-        returns=shifts.CashMoved,
         statuses=(201, 400, 401, 404, 409, 422),
+        returns=shifts.CashMoved,
     ),
     Endpoint(
         "POST",
@@ -128,8 +128,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cash taken out of the drawer, with a reason (audited)",
         "cashier+",
         MOVE,
-        returns=shifts.CashMoved,
         statuses=(201, 400, 401, 404, 409, 422),
+        returns=shifts.CashMoved,
     ),
     Endpoint(
         "GET",
@@ -138,8 +138,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Mid-shift figures (no expected cash for the counter); open_sales: sales still open on this till that "
         "hold money, which the shift cannot close over",
         "cashier+",
-        returns=shifts.XReport,
         statuses=(200, 401, 404, 409),
+        returns=shifts.XReport,
     ),
     Endpoint(
         "POST",
@@ -149,9 +149,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "409 open_sales_hold_payments while a sale open on this till holds money (details.sales names them)",
         "cashier+",
         CLOSE,
-        returns=shifts.ZReport,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=shifts.ZReport,
     ),
     Endpoint(
         "POST",
@@ -159,8 +159,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         print_x,
         "Print the X report on the till's printer",
         "cashier+",
-        returns=shifts.PrintedReport,
         statuses=(201, 401, 404, 409),
+        returns=shifts.PrintedReport,
     ),
     Endpoint(
         "POST",
@@ -168,8 +168,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         print_z,
         "Print a closed shift's Z report again (marked REPRINT once it has been printed)",
         "view_reports",
-        returns=shifts.PrintedReport,
         statuses=(201, 401, 403, 404, 409),
+        returns=shifts.PrintedReport,
     ),
     Endpoint(
         "GET",
@@ -181,8 +181,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("from", "a day (YYYY-MM-DD, the store's calendar) or an ISO 8601 time; by default today"),
             ("to", "a day, included, or an ISO 8601 time, excluded"),
         ),
-        returns=shapes.ZReports,
         statuses=(200, 401, 403, 422),
+        returns=shapes.ZReports,
     ),
     Endpoint(
         "GET",
@@ -190,7 +190,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         z_report,
         "The Z report frozen when the shift closed",
         "view_reports",
-        returns=shifts.ZReport,
         statuses=(200, 401, 403, 404),
+        returns=shifts.ZReport,
     ),
 )
