@@ -224,7 +224,7 @@ NEW_USER = {
 }
 
 
-def product_json(p: Product) -> dict[str, Any]:
+def product_json(p: Product) -> catalog.ProductJson:
     return {
         "id": p.id,
         "sku": p.sku,
@@ -241,7 +241,7 @@ def product_json(p: Product) -> dict[str, Any]:
     }
 
 
-def managed_product_json(p: Product) -> dict[str, Any]:
+def managed_product_json(p: Product) -> catalog.ManagedProduct:
     """What the catalogue's managers see of a product: with its cost."""
     return {**product_json(p), "cost": p.cost}
 
@@ -792,6 +792,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("limit", "at most this many, 1 to 50 (50)"),
         ),
         statuses=(200, 400, 401, 422),
+        returns=catalog.Products,
     ),
     Endpoint(
         "POST",
@@ -801,6 +802,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         PRODUCT,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
         "POST",
@@ -818,6 +820,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One product by its exact sku, on sale or withdrawn, with its cost",
         "manage_products",
         statuses=(200, 401, 403, 404),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
         "PATCH",
@@ -829,9 +832,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         PRODUCT_CHANGE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
-        "GET", "/categories", list_categories, "The product categories, by name", "cashier+", statuses=(200, 401, 403)
+        "GET",
+        "/categories",
+        list_categories,
+        "The product categories, by name",
+        "cashier+",
+        statuses=(200, 401, 403),
+        returns=catalog.Categories,
     ),
     Endpoint(
         "POST",
@@ -841,6 +851,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         CATEGORY,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=catalog.CategoryJson,
     ),
     Endpoint("POST", "/sales", open_sale, "Open a sale", "cashier+", statuses=(201, 401, 403)),
     Endpoint(

@@ -27,7 +27,6 @@ ERROR = {
 MONEY = {"type": "integer", "description": "minor units of the store's currency"}
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
-_TEXT_OR_NULL = {"type": ["string", "null"]}
 TOTALS = {
     "type": "object",
     "properties": {k: MONEY for k in ("subtotal", "discount", "tax", "total", "paid", "due")},
@@ -82,22 +81,6 @@ SESSION = {
     },
     "required": ["token", "expires_at", "user"],
 }
-PRODUCT = {
-    "type": "object",
-    "properties": {
-        "id": _INT,
-        "sku": _STR,
-        "name": _STR,
-        "price": MONEY,
-        "tax_class": _STR,
-        "barcodes": {"type": "array", "items": _STR},
-        "stock": {"type": ["integer", "null"]},
-        "category": _TEXT_OR_NULL,
-        "sold_by": {"type": "string", "enum": ["unit", "weight"]},
-        "age_restricted": {"type": "boolean"},
-    },
-    "required": ["id", "sku", "name", "price", "tax_class", "barcodes"],
-}
 ME = {
     "type": "object",
     "properties": {
@@ -125,8 +108,6 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "kiosk_login": SESSION,
     "me": ME,
     "store_settings": SETTINGS,
-    "list_products": {"type": "object", "properties": {"products": {"type": "array", "items": PRODUCT}}},
-    "create_product": PRODUCT,
     "list_users": {
         "type": "object",
         "properties": {

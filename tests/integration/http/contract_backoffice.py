@@ -92,6 +92,11 @@ def _rules_and_screens(d: Any, cashier: dict[str, str], supervisor: dict[str, st
     d.call(cashier, "GET", "/promotions")
     d.call(manager, "DELETE", f"/promotions/{promotion['id']}")
     d.call(manager, "POST", "/categories", ok=201, json={"name": "Bakery"})
+    d.call(cashier, "GET", "/categories")
+    new = {"sku": "CRO", "name": "Croissant", "price": 225, "category": "Bakery"}
+    d.call(manager, "POST", "/products", ok=201, json=new)
+    d.call(manager, "GET", "/products/CRO")
+    d.call(manager, "PATCH", "/products/CRO", json={"price": 250})
     d.call(manager, "PUT", "/item-grid", json={"tabs": [{"category": "Bakery", "products": ["BRD"]}]})
     d.call(cashier, "GET", "/item-grid")
     d.call(cashier, "POST", "/selfservice/attendant", ok=201, json={"reason": "help"})
