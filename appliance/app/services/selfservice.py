@@ -77,6 +77,18 @@ def set_timings(shop: Shop, actor: Actor, idle_seconds: int, countdown_seconds: 
 attendant_throttle = Throttle(limit=6, message="an attendant has been called; they are on their way")
 
 
+class TimingsJson(TypedDict):
+    idle_seconds: int
+    countdown_seconds: int
+
+
+class ScreenConfig(TimingsJson):
+    """What the self-service screen starts with (web/api_selfservice.py builds it)."""
+
+    mode: str  # the till's mode
+    languages: list[str]  # those the shop's words have
+
+
 class AttendantCall(TypedDict):
     terminal_id: str
     reason: str  # one of REASONS

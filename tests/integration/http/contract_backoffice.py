@@ -77,7 +77,8 @@ def _rules_and_screens(d: Any, cashier: dict[str, str], supervisor: dict[str, st
     d.call(cashier, "GET", "/time-clock")
     d.call(cashier, "POST", "/time-clock", json={"action": "clock_in"})
     d.call(cashier, "POST", "/time-clock", json={"action": "break_start"})
-    d.call(d.login("boss"), "PUT", "/settings/rules", json={"gift_card_expiry_days": 365})  # an admin
+    boss = d.login("boss")  # an admin: store rules and the self-service screen's timings
+    d.call(boss, "PUT", "/settings/rules", json={"gift_card_expiry_days": 365})
     today = dt.date.today()
     offer = {
         "name": "Two milks",
@@ -99,6 +100,8 @@ def _rules_and_screens(d: Any, cashier: dict[str, str], supervisor: dict[str, st
     d.call(manager, "PATCH", "/products/CRO", json={"price": 250})
     d.call(manager, "PUT", "/item-grid", json={"tabs": [{"category": "Bakery", "products": ["BRD"]}]})
     d.call(cashier, "GET", "/item-grid")
+    d.call(cashier, "GET", "/selfservice/config")
+    d.call(boss, "PUT", "/selfservice/config", json={"idle_seconds": 90, "countdown_seconds": 20})
     d.call(cashier, "POST", "/selfservice/attendant", ok=201, json={"reason": "help"})
     d.call(supervisor, "GET", "/selfservice/attendant")
 

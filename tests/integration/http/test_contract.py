@@ -42,7 +42,6 @@ UNTYPED = {
     "GET /gift-cards",
     "GET /sales",
     "GET /sales/{sale_id}",
-    "GET /selfservice/config",
     "GET /settings",
     "GET /users",
     "DELETE /display/pairing",
@@ -83,7 +82,6 @@ UNTYPED = {
     "POST /users/{username}/unlock",
     "POST /users/{username}/reset-password",
     "PUT /sales/{sale_id}/customer",
-    "PUT /selfservice/config",
     "PUT /users/{username}/badge",
 }
 
