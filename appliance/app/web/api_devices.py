@@ -158,15 +158,23 @@ async def display_stream(request: Request) -> Response:
 async def display_paired(request: Request) -> Response:
     """What the display page asks when its stream is refused: 401 says to show the code entry."""
     pairing = await _paired_display(request)
-    if pairing is None:
-        return ok({"paired": False, "terminal_id": shop_of(request).config.terminal_id, "paired_at": None})
-    return ok({"paired": True, "terminal_id": pairing.terminal_id, "paired_at": pairing.paired_at})
+    answer: display_pairing.DisplayPaired = (
+        {"paired": False, "terminal_id": shop_of(request).config.terminal_id, "paired_at": None}
+        if pairing is None
+        else {"paired": True, "terminal_id": pairing.terminal_id, "paired_at": pairing.paired_at}
+    )
+    return ok(answer)
 
 
 async def pair_display(request: Request) -> Response:
     body = await json_body(request, PAIR)
     done = await call(display_pairing.pair, shop_of(request), body["code"], origin_of(request))
-    response = ok({"paired": True, "terminal_id": done.terminal_id, "paired_at": done.paired_at}, 201)
+    answer: display_pairing.DisplayPaired = {
+        "paired": True,
+        "terminal_id": done.terminal_id,
+        "paired_at": done.paired_at,
+    }
+    response = ok(answer, 201)
     response.set_cookie(
         DISPLAY_COOKIE,
         done.token,
@@ -183,7 +191,8 @@ async def pairing_code(request: Request) -> Response:
     who = await actor(request)
     await json_body(request, EMPTY)
     done = await call(display_pairing.new_code, shop_of(request), who)
-    return ok({"code": done.code, "expires_at": done.expires_at}, 201)
+    answer: display_pairing.CodeJson = {"code": done.code, "expires_at": done.expires_at}
+    return ok(answer, 201)
 
 
 async def pairing_state(request: Request) -> Response:
@@ -194,7 +203,8 @@ async def pairing_state(request: Request) -> Response:
 async def unpair_display(request: Request) -> Response:
     who = await actor(request)
     ended = await call(display_pairing.unpair, shop_of(request), who)
-    return ok({"unpaired": ended})
+    answer: display_pairing.Unpaired = {"unpaired": ended}
+    return ok(answer)
 
 
 SSE: dict[str, Any] = {"description": "server-sent events; reconnect with Last-Event-ID"}
@@ -267,6 +277,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         display_paired,
         "Whether this customer display is paired with the till (its cookie from POST /display/pair)",
         "cashier+ or a paired display",
+        returns=display_pairing.DisplayPaired,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -276,6 +287,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Pair a customer display with the till's code: sets its display-only cookie (throttled, audited)",
         "anyone with the till's code",
         PAIR,
+        returns=display_pairing.DisplayPaired,
         statuses=(201, 400, 401, 429),
     ),
     Endpoint(
@@ -285,6 +297,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A new 6-digit code to pair the customer display, valid 5 minutes, once (audited)",
         "cashier+",
         EMPTY,
+        returns=display_pairing.CodeJson,
         statuses=(201, 400, 401, 403),
     ),
     Endpoint(
@@ -293,6 +306,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         pairing_state,
         "Whether the till's customer display is paired, since when and by whom",
         "cashier+",
+        returns=display_pairing.PairingStatus,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -301,6 +315,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         unpair_display,
         "Unpair the till's customer display: its credential stops working (audited)",
         "cashier+",
+        returns=display_pairing.Unpaired,
         statuses=(200, 401, 403),
     ),
 )

@@ -104,6 +104,16 @@ def _rules_and_screens(d: Any, cashier: dict[str, str], supervisor: dict[str, st
     d.call(boss, "PUT", "/selfservice/config", json={"idle_seconds": 90, "countdown_seconds": 20})
     d.call(cashier, "POST", "/selfservice/attendant", ok=201, json={"reason": "help"})
     d.call(supervisor, "GET", "/selfservice/attendant")
+    _pair_a_display(d, cashier)
+
+
+def _pair_a_display(d: Any, cashier: dict[str, str]) -> None:
+    """The customer display pairs with a code, then asks with its own cookie (no session)."""
+    code = d.call(cashier, "POST", "/display/pairing-code", ok=201)["code"]
+    d.call({}, "POST", "/display/pair", ok=201, json={"code": code})
+    d.call({}, "GET", "/display/paired")
+    d.call(cashier, "GET", "/display/pairing")
+    d.call(cashier, "DELETE", "/display/pairing")
 
 
 def _a_second_shift(d: Any, supervisor: dict[str, str], manager: dict[str, str], customer: int) -> None:

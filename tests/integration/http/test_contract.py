@@ -37,14 +37,11 @@ from tests.integration.http.contract_backoffice import drive_the_back_office
 # typed (Endpoint.returns) must leave this list in the same change; a new route must be typed.
 UNTYPED = {
     "GET /auth/me",
-    "GET /display/paired",
-    "GET /display/pairing",
     "GET /gift-cards",
     "GET /sales",
     "GET /sales/{sale_id}",
     "GET /settings",
     "GET /users",
-    "DELETE /display/pairing",
     "DELETE /sales/{sale_id}/discount",
     "DELETE /sales/{sale_id}/items/{line}",
     "DELETE /sales/{sale_id}/items/{line}/discount",
@@ -58,8 +55,6 @@ UNTYPED = {
     "POST /auth/logout",
     "POST /auth/password",
     "POST /auth/pin",
-    "POST /display/pair",
-    "POST /display/pairing-code",
     "POST /drawer/open",
     "POST /gift-cards/balance",
     "POST /gift-cards/{card_id}/void",
