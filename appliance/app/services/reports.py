@@ -5,8 +5,9 @@ past Z reports. The queries are `store/reports.py`, the arithmetic `domain/repor
 till's X and Z reports (`services/shifts.py`) read the same queries.
 
 Every period report has the same shape, so the API gives it as JSON or CSV alike:
-``{"report", "title", "from", "to", "timezone", "currency", "columns", "labels", "rows", "totals"}``.
-Days and hours are the store's own (its `timezone` setting).
+``{"report", "title", "from", "to", "timezone", "currency", "columns", "labels", "rows", "totals"}``;
+each report's rows and totals are typed in `domain/report_shapes.py` (SHAPES below names them
+for the OpenAPI description). Days and hours are the store's own (its `timezone` setting).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from appliance.app.domain import report as rules
 from appliance.app.domain import report_shapes as shapes
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.report import Period
-from appliance.app.domain.report_shapes import ReportHead
 from appliance.app.services import gift_cards, stock, time_clock
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
@@ -63,7 +63,7 @@ def period(shop: Shop, start: str | None, end: str | None, longest: int | None =
     return Period(begin, finish, zone)
 
 
-def _head(name: str, shop: Shop, p: Period, columns: list[str]) -> ReportHead:
+def _head(name: str, shop: Shop, p: Period, columns: list[str]) -> shapes.ReportHead:
     return {
         "report": name,
         "title": TITLES.get(name, name),
