@@ -40,13 +40,14 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
+from appliance.app.services.sale_results import PaidSale
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import card_refunds, card_tokens, payment_attempts
@@ -115,7 +116,7 @@ def pay_card(
     amount: int,
     card: dict[str, Any],
     idempotency_key: str | None = None,
-) -> dict[str, Any]:
+) -> PaidSale:
     """A card tender of `amount` on an open sale; the sale view with a `card` result."""
     require(shop, actor, Permission.SELL)
     _not_in_transaction(shop)
@@ -353,14 +354,14 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
     return settled
 
 
-def _answer(shop: Shop, attempt: dict[str, Any]) -> dict[str, Any]:
+def _answer(shop: Shop, attempt: dict[str, Any]) -> PaidSale:
     if attempt["status"] == "declined":
         raise Invalid(f"the card was declined ({attempt['decline_code']})", "card_declined")
     if attempt["status"] == "failed":
         raise Conflict("the card payment did not go through; nothing was charged", "card_failed")
     if attempt["status"] == "voided":
         raise Conflict("the sale could not take this payment; it was reversed", "card_reversed")
-    result = view(shop, attempt["sale_id"])
+    result = cast(PaidSale, view(shop, attempt["sale_id"]))  # with its card, below
     result["card"] = {
         "status": attempt["status"],
         "amount": attempt["amount"],

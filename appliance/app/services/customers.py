@@ -20,6 +20,7 @@ from appliance.app.domain.money import exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log, gift_cards, sale_view, sales
 from appliance.app.services.auth import require
+from appliance.app.services.sale_results import SaleView
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
 from appliance.app.store import refunds as refunds_store
@@ -427,7 +428,8 @@ def attach_to_sale(
             customers_store.attach(tx, sale_id, customer_id, replace=True, card_shown=card is not None)
             if card is not None:
                 _remember_found(actor, [customer_id])
-        answer = sale_view.view(shop, sale_id, tx)
+        # The till's answer names the customer more fully than the sale view does.
+        answer: dict[str, Any] = dict(sale_view.view(shop, sale_id, tx))
         answer["customer"] = sale_customer(tx, sale_id)
         return answer
 
@@ -449,7 +451,7 @@ def pay_with_points(
     customer_id: int | None = None,
     loyalty_card: str | None = None,
     approval: str | None = None,
-) -> dict[str, Any]:
+) -> SaleView:
     """Points as a tender: the sale's customer (or the one named, who is then attached) pays
     `amount` with points, debited in the payment's own transaction. Points are spent by the
     one who shows the card (scanned now, or when the customer was named on the sale);

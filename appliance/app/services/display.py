@@ -17,6 +17,7 @@ from typing import Any
 from appliance.app.domain.money import format_amount
 from appliance.app.domain.words import language_of
 from appliance.app.services.broadcast import Broadcast
+from appliance.app.services.sale_results import SaleView
 from appliance.app.services.shop import Shop
 from appliance.drivers.pole_display import PoleDisplay, PoleDisplayError, pole_display_from_spec, row
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 SHOWN = ("open", "completed")  # a parked or cancelled sale leaves the screen to the welcome
 
 
-def customer_view(sale: dict[str, Any], store_name: str, locale: str = "en") -> dict[str, Any]:
+def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> dict[str, Any]:
     """The sale as the customer sees it, with amounts already written in the shop's money, and
     the language the display speaks (the store's: a customer did not choose the cashier's)."""
     language = language_of(locale)
@@ -108,7 +109,7 @@ class CustomerDisplay:
             self._thread.start()
         return self
 
-    def sale_changed(self, sale: dict[str, Any]) -> None:
+    def sale_changed(self, sale: SaleView) -> None:
         if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
             return  # another lane's sale (a back-office lookup) is not this customer's
         view = customer_view(sale, self.shop.settings.store_name, self.shop.settings.locale)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import money_words
 from appliance.app.services import audit_log, sales
 from appliance.app.services.auth import require
+from appliance.app.services.sale_results import GiftCardOnSale, SaleView, SaleWithGiftCard
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import gift_cards as cards_store
 from appliance.app.store import settings as settings_store
@@ -26,6 +27,24 @@ from appliance.security.rbac import Permission
 
 PRODUCT_SKU = "GIFT-CARD"
 PRODUCT_NAME = "Gift card"
+
+
+class GiftCard(TypedDict):
+    id: int
+    code: str  # masked (****-****-****-1234) but where it is shown once to hand over
+    status: str  # pending (its sale not yet completed), active or void
+    balance: int
+    currency: str
+    activated_at: str | None
+    expires_at: str | None
+
+
+class GiftCardBalance(GiftCard):
+    expired: bool
+
+
+class GiftCardList(TypedDict):
+    gift_cards: list[GiftCardBalance]
 
 
 def expiry_days(conn: Connection) -> int | None:
@@ -51,7 +70,7 @@ def _expires(row: Any) -> dt.datetime | None:
     return parse_iso(row["expires_at"]) if row["expires_at"] else None
 
 
-def _json(row: Any, *, full_code: bool = False) -> dict[str, Any]:
+def _json(row: Any, *, full_code: bool = False) -> GiftCard:
     return {
         "id": row["id"],
         "code": card_rules.display(row["code"]) if full_code else card_rules.masked(row["code"]),
@@ -66,7 +85,7 @@ def _json(row: Any, *, full_code: bool = False) -> dict[str, Any]:
 # -- selling and topping up -----------------------------------------------------------------------
 
 
-def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> dict[str, Any]:
+def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> SaleWithGiftCard:
     """Puts a gift card on an open sale: a new card (no code) or a top-up of a live one.
     The money reaches the card only when the sale completes."""
     require(shop, actor, Permission.SELL)
@@ -95,8 +114,8 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
             if ln["sku"] == PRODUCT_SKU and ln["unit_price"] == value and not ln["voided"]
         )
         cards_store.add_pending(tx, sale_id, line_no, card_id, kind, value)
-        view["gift_card"] = {"code": card_rules.display(new_code), "kind": kind, "amount": value, "line": line_no}
-        return view
+        on_sale: GiftCardOnSale = {"code": card_rules.display(new_code), "kind": kind, "amount": value, "line": line_no}
+        return {**view, "gift_card": on_sale}
 
 
 def new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
@@ -170,7 +189,7 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
 # -- redeeming --------------------------------------------------------------------------------------
 
 
-def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> dict[str, Any]:
+def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> SaleView:
     require(shop, actor, Permission.SELL)
     normal = card_rules.normalise(code)
 
@@ -205,13 +224,13 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> di
     )
 
 
-def balance(shop: Shop, actor: Actor, code: str) -> dict[str, Any]:
+def balance(shop: Shop, actor: Actor, code: str) -> GiftCardBalance:
     require(shop, actor, Permission.SELL)
     row = _card(shop.db.conn, code)
     return {**_json(row), "expired": _expired(row, shop.clock())}
 
 
-def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> dict[str, Any]:
+def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> GiftCardList:
     require(shop, actor, Permission.MANAGE_GIFT_CARDS)
     if status is not None and status not in ("pending", "active", "void"):
         raise Invalid("status is pending, active or void", "invalid_status")
@@ -225,7 +244,7 @@ def _expired(row: Any, now: dt.datetime) -> bool:
     return expires is not None and expires <= now
 
 
-def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> dict[str, Any]:
+def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> GiftCard:
     """Takes a card out of use (lost and replaced, fraud): its balance leaves the liability."""
     require(shop, actor, Permission.MANAGE_GIFT_CARDS)
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:

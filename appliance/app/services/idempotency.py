@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.services.shop import Actor, Shop
 
-Answer = tuple[int, dict[str, Any]]
+# The answer's body: a service's typed result (a TypedDict), or as it was stored, replayed.
+Body = TypeVar("Body", bound=Mapping[str, Any])
 
 
 def check_key(key: str) -> str:
@@ -23,7 +24,9 @@ def check_key(key: str) -> str:
     return key
 
 
-def run_once(shop: Shop, actor: Actor, key: str | None, route: str, body: Any, action: Callable[[], Answer]) -> Answer:
+def run_once(
+    shop: Shop, actor: Actor, key: str | None, route: str, body: Any, action: Callable[[], tuple[int, Body]]
+) -> tuple[int, Body]:
     if key is None:
         return action()
     check_key(key)

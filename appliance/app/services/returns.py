@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NotRequired, TypedDict, cast
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain import loyalty
@@ -21,6 +21,7 @@ from appliance.app.domain.tax import Totals, compute_totals
 from appliance.app.services import audit_log, gift_cards, printing, shifts
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.completion import announce_receipt, complete_if_settled
+from appliance.app.services.sale_results import SaleView, TaxAmount
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import catalog as catalog_store
@@ -34,6 +35,68 @@ from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 REFUND_TO = ("cash", "gift_card")
+
+
+class StoreCredit(TypedDict):
+    code: str  # the new gift card's whole number, shown once to hand over
+    balance: int
+
+
+class RefundTender(TypedDict):
+    method: str
+    amount: int
+    rounding: NotRequired[int]  # cash only: what is handed back is amount + rounding
+
+
+class RefundEffects(TypedDict, total=False):
+    """What the refund undid elsewhere (Shop.effects.on_refund), when those effects are on."""
+
+    gift_cards_taken_back: int
+    points_taken_back: int
+    points_short: int
+
+
+class Refund(RefundEffects):
+    id: int
+    sale_id: int
+    amount: int
+    tax: int
+    currency: str
+    tenders: list[RefundTender]
+    gift_card: StoreCredit | None
+    sale: SaleView
+    exchange_sale: SaleView | None
+
+
+class RefundAnswer(Refund):
+    """The refund's HTTP answer: the web layer adds, once the card part went back through
+    the acquirer after the commit, each card refund's status."""
+
+    card_refunds: NotRequired[list[str]]
+
+
+class ReceiptlessReturn(TypedDict):
+    id: int
+    amount: int
+    tax: int
+    currency: str
+    refund_to: str  # cash or gift_card
+    gift_card: NotRequired[StoreCredit]
+
+
+class QuotedLine(TypedDict):
+    line: int
+    quantity: int
+    amount: int
+
+
+class RefundQuote(TypedDict):
+    sale_id: int
+    amount: int
+    tax: int
+    taxes: list[TaxAmount]
+    lines: list[QuotedLine]
+    currency: str
 
 
 def _reason(reason: str) -> str:
@@ -62,7 +125,7 @@ def without_receipt(
     reason: str,
     refund_to: str = "cash",
     approval: str | None = None,
-) -> dict[str, Any]:
+) -> ReceiptlessReturn:
     """Takes goods back with no sale to point to: at today's shelf price (or a lower price
     the staff member gives), tax included as the shelf would charge it."""
     why = _reason(reason)
@@ -117,7 +180,7 @@ def without_receipt(
         for product, quantity, price in returned:
             refunds_store.insert_receiptless_line(tx, return_id, product.id, quantity, price, quantity * price)
             catalog_store.adjust_stock(tx, product.id, quantity)
-        answer: dict[str, Any] = {
+        answer: ReceiptlessReturn = {
             "id": return_id,
             "amount": totals.total,
             "tax": totals.tax,
@@ -153,7 +216,7 @@ def refund(
     approval: str | None = None,
     refund_to: str = "original",
     exchange_into: int | None = None,
-) -> dict[str, Any]:
+) -> Refund:
     """Returns some lines of a completed sale; the money goes back to the sale's tenders,
     newest first (or, with the store_credit permission, onto a new gift card; or, for an
     exchange, as a tender on the open sale `exchange_into`, any rest to the original
@@ -169,11 +232,11 @@ def refund(
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
-    answer = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    answer, completed_exchange = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
     if shop.devices is not None and shop.devices.printer is not None:
         shop.devices.printer.wake()  # the refund's slip (and the drawer, for cash) now, not at the next poll
-    if answer.pop("_completed_exchange", None) is not None:
-        announce_receipt(shop, int(exchange_into or 0))
+    if completed_exchange is not None:
+        announce_receipt(shop, completed_exchange)
     return answer
 
 
@@ -186,7 +249,8 @@ def _refund(
     approval: str | None,
     refund_to: str,
     exchange_into: int | None,
-) -> dict[str, Any]:
+) -> tuple[Refund, int | None]:
+    """The refund's answer, and the exchange's sale when the refund completed it."""
     completed_exchange: int | None = None
     with shop.db.transaction() as tx:
         # Store credit is the stronger permission: one manager's approval of it covers the refund.
@@ -216,7 +280,7 @@ def _refund(
             sales_store.add_refunded(tx, sale_id, ln.line_no, ln.quantity)
             catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
         undone = shop.effects.on_refund(shop, tx, actor, sale_id, refund_id, wanted)
-        credit = None
+        credit: StoreCredit | None = None
         if refund_to == "gift_card":
             card_id, code = issue_credit(shop, tx, amount, sale_id, actor)
             refunds_store.insert_store_credit(tx, refund_id, card_id, amount)
@@ -243,14 +307,17 @@ def _refund(
             # Cash given back leaves a drawer someone counts: the till's open shift, whoever's it
             # is (a supervisor refunds from the cashier's drawer).
             shifts.check_shift_open(shop, tx)
-        given: list[dict[str, Any]] = []
+        given: list[RefundTender] = []
         for part in back:
             # Cash leaves the drawer in whole coins: the part rounds as a sale's cash does.
             cash = part.method == "cash"
             rounding = round_cash(part.amount, shop.settings.cash_increment) - part.amount if cash else 0
             refunds_store.insert_tender(tx, refund_id, part.payment_id, part.method, part.amount, rounding)
             _give_back(shop, tx, actor, sale_id, part.payment_id, part.method, part.amount)
-            given.append({"method": part.method, "amount": part.amount, **({"rounding": rounding} if cash else {})})
+            given_back: RefundTender = {"method": part.method, "amount": part.amount}
+            if cash:
+                given_back["rounding"] = rounding
+            given.append(given_back)
         # The card part goes back through the acquirer after the commit; what sends it is
         # written here, so a crash after the commit still sends it at the next start.
         queue_card_refunds(tx, refund_id, shop.now())
@@ -271,8 +338,8 @@ def _refund(
                 **undone,
             },
         )
-        return {
-            **undone,
+        answer: Refund = {
+            **cast(RefundEffects, undone),
             "id": refund_id,
             "sale_id": sale_id,
             "amount": amount,
@@ -283,8 +350,8 @@ def _refund(
             "gift_card": credit,
             "sale": view(shop, sale_id, tx),
             "exchange_sale": view(shop, exchange_into, tx) if exchange_into is not None else None,
-            "_completed_exchange": completed_exchange,
         }
+        return answer, completed_exchange
 
 
 def refund_slip(shop: Shop, actor: Actor, refund_id: int) -> RefundSlip:
@@ -346,7 +413,7 @@ def _refund_figures(shop: Shop, tx: Connection, sale: Sale, lines: list[dict[str
     return RefundFigures(wanted, returned, paid_for, totals, amount)
 
 
-def refund_quote(shop: Shop, actor: Actor, sale_id: int, lines: list[dict[str, int]]) -> dict[str, Any]:
+def refund_quote(shop: Shop, actor: Actor, sale_id: int, lines: list[dict[str, int]]) -> RefundQuote:
     """What refunding `lines` would give back, as the refund would work it out; nothing is
     written, no approval is used. The till shows it as the quantities change."""
     require(shop, actor, Permission.SELL)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
@@ -14,6 +14,15 @@ from appliance.app.domain.money import round_cash
 from appliance.app.domain.pricing import Discount
 from appliance.app.domain.sale import COMPLETED, Sale
 from appliance.app.services.auth import require
+from appliance.app.services.sale_results import (
+    DaySale,
+    LeftOpenSale,
+    LineDiscount,
+    ParkedSale,
+    SaleCustomer,
+    SaleTotals,
+    SaleView,
+)
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import customers as customers_store
 from appliance.app.store import sales as sales_store
@@ -34,7 +43,7 @@ def load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
     return sale
 
 
-def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | None = None) -> dict[str, Any]:
+def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | None = None) -> SaleView:
     """The sale as the API shows it. A completed sale shows what was frozen when it
     completed; an open one is priced now. `sale` is the caller's copy when it just changed
     and saved it (no second read on the till's hot path)."""
@@ -46,7 +55,7 @@ def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | 
     return answer
 
 
-def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, Any]:
+def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
     head = sales_store.header(conn, sale_id)
     assert head is not None
     payments = sales_store.payments(conn, sale_id)
@@ -54,7 +63,7 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
         taxes = sales_store.stored_taxes(conn, sale_id)
         frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
         paid = sum(p["amount"] for p in payments)
-        totals = {
+        totals: SaleTotals = {
             "subtotal": head["subtotal"],
             "discount": head["discount"],
             "tax": head["tax"],
@@ -136,7 +145,7 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> dict[str, A
     }
 
 
-def _customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+def _customer(conn: Connection, sale_id: int) -> SaleCustomer | None:
     """The sale's customer as the till needs them: who, their points, and what this sale
     earned them. No contact details: the customer display hears every sale view."""
     row = customers_store.on_sale(conn, sale_id)
@@ -153,29 +162,31 @@ def _customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
     }
 
 
-def discount_json(discount: Discount | None) -> dict[str, Any] | None:
+def discount_json(discount: Discount | None) -> LineDiscount | None:
     if discount is None:
         return None
     return {"kind": discount.kind, "value": discount.value, "reason": discount.reason}
 
 
-def get_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+def get_sale(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     load(shop.db.conn, sale_id, actor)
     return view(shop, sale_id)
 
 
-def parked_sales(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+def parked_sales(shop: Shop, actor: Actor) -> list[ParkedSale]:
     require(shop, actor, Permission.SELL)
-    return _with_totals(shop, sales_store.parked(shop.db.conn, shop.config.terminal_id))
+    return cast(list[ParkedSale], _with_totals(shop, sales_store.parked(shop.db.conn, shop.config.terminal_id)))
 
 
-def left_open(shop: Shop, actor: Actor, terminal: str | None = None) -> list[dict[str, Any]]:
+def left_open(shop: Shop, actor: Actor, terminal: str | None = None) -> list[LeftOpenSale]:
     """The open, unparked sales of a till (this one unless `terminal` names another): after a
     reload, a crash of the browser or a new login the till shows the one it finds, or lets
     the cashier pick when there are several. Each with its total, what was paid and is due."""
     require(shop, actor, Permission.SELL)
-    return _with_totals(shop, sales_store.left_open(shop.db.conn, terminal or shop.config.terminal_id))
+    return cast(
+        list[LeftOpenSale], _with_totals(shop, sales_store.left_open(shop.db.conn, terminal or shop.config.terminal_id))
+    )
 
 
 def _with_totals(shop: Shop, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -197,7 +208,7 @@ def find_sales(
     terminal: str | None = None,
     offset: int = 0,
     limit: int = 500,
-) -> list[dict[str, Any]]:
+) -> list[SaleView] | list[ParkedSale] | list[LeftOpenSale] | list[DaySale]:
     """Finds sales for a return or a resume: by the receipt's number (as its barcode reads,
     `T01-000042`), by day (a page of it: `offset`, `limit`; one till's with `terminal`), the
     parked ones of this lane, or the open ones no one parked (this lane's, or `terminal`'s)."""
@@ -225,5 +236,5 @@ def find_sales(
         except ValueError:
             raise Invalid("day must be a date YYYY-MM-DD", "invalid_date") from None
         rows = sales_store.completed_on(conn, date.isoformat(), terminal, max(1, min(limit, 1000)), max(0, offset))
-        return [{**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"} for r in rows]
+        return [cast(DaySale, {**dict(r), "receipt_number": f"{r['terminal_id']}-{r['receipt_no']:06d}"}) for r in rows]
     raise Invalid("find sales by receipt, day, status=parked or status=open", "missing_query")

@@ -23,6 +23,7 @@ from appliance.app.domain.sale import check_quantity, stacked_share
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
+from appliance.app.services.sale_results import SaleView
 from appliance.app.services.sale_view import discount_json, load, view
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -42,7 +43,7 @@ def business_day(shop: Shop) -> dt.date:
         return shop.clock().date()
 
 
-def open_sale(shop: Shop, actor: Actor) -> dict[str, Any]:
+def open_sale(shop: Shop, actor: Actor) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
         sale_id = sales_store.insert(
@@ -67,7 +68,7 @@ def add_item(
     plu: str | None = None,
     quantity: int = 1,
     grams: int | None = None,
-) -> dict[str, Any]:
+) -> SaleView:
     """Adds an item by barcode, sku or PLU (loose produce's 4-5 digits). A product sold by
     weight comes with its scale label's barcode, or with the `grams` the cashier weighed."""
     require(shop, actor, Permission.SELL)
@@ -175,7 +176,7 @@ def add_priced_line(
     unit_price: int,
     name: str | None = None,
     quantity: int = 1,
-) -> dict[str, Any]:
+) -> SaleView:
     """A line whose price is set at the till, not on the shelf (a gift card's value, say):
     the product gives the name and tax class, the caller the price."""
     require(shop, actor, Permission.SELL)
@@ -196,7 +197,7 @@ def add_priced_line(
         return view(shop, sale_id, tx, sale)
 
 
-def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> dict[str, Any]:
+def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
         sale = load(tx, sale_id, actor)
@@ -205,7 +206,7 @@ def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity:
         return view(shop, sale_id, tx, sale)
 
 
-def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> dict[str, Any]:
+def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> SaleView:
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.VOID_LINE, approval)
         sale = load(tx, sale_id, actor)
@@ -260,7 +261,7 @@ def discount_line(
     line_no: int,
     discount: Discount | None,
     approval: str | None = None,
-) -> dict[str, Any]:
+) -> SaleView:
     """Sets (or with None, removes) the cashier's discount on one line."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -292,7 +293,7 @@ def discount_line(
 
 def discount_order(
     shop: Shop, actor: Actor, sale_id: int, discount: Discount | None, approval: str | None = None
-) -> dict[str, Any]:
+) -> SaleView:
     """Sets (or removes) a discount on the whole sale, spread over its lines."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -318,7 +319,7 @@ def discount_order(
 
 def override_price(
     shop: Shop, actor: Actor, sale_id: int, line_no: int, price: int, reason: str, approval: str | None = None
-) -> dict[str, Any]:
+) -> SaleView:
     """Charges another price than the shelf's for one line (permission, reason, audited)."""
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.PRICE_OVERRIDE, approval)
@@ -343,7 +344,7 @@ def override_price(
         return view(shop, sale_id, tx, sale)
 
 
-def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> dict[str, Any]:
+def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> SaleView:
     """An attendant approves the age-restricted items on a self-service sale (audited)."""
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.APPROVE_RESTRICTED, approval) or actor.username
@@ -361,7 +362,7 @@ def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | N
         return view(shop, sale_id, tx, sale)
 
 
-def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+def park(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Sets a sale aside so that the next customer can be served on this lane."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -374,7 +375,7 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
         return view(shop, sale_id, tx, sale)
 
 
-def resume(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+def resume(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Takes a parked sale back up, on the lane where it was parked."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
@@ -405,7 +406,7 @@ def park_on_logout(shop: Shop, tx: Connection, actor: Actor) -> list[int]:
     return parked
 
 
-def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
+def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
         sale = load(tx, sale_id, actor)
@@ -421,7 +422,7 @@ def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> dict[str, Any]:
         return view(shop, sale_id, tx, sale)
 
 
-def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> dict[str, Any]:
+def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> SaleView:
     """Cash tender: the change and the cash rounding come back in the answer (`change`,
     `rounding`); the sale completes when nothing is due. Cash that settles the sale is
     rounded to the store's smallest coin (rule cash_rounding); a partial tender is not."""
@@ -447,7 +448,7 @@ def pay_tender(
     reference: str | None = None,
     details: dict[str, Any] | None = None,
     charge: Callable[[Connection, int], None] | None = None,
-) -> dict[str, Any]:
+) -> SaleView:
     """A non-cash tender (gift card, loyalty points…) that is settled inside the store:
     `charge` debits its source in the same transaction as the payment row, so the two
     commit together or not at all. Card payments, which wait on a gateway, go through

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the devices module imports this one
     from appliance.app.services.devices import Devices
+    from appliance.app.services.sale_results import SaleView
 
 
 def utc_now() -> dt.datetime:
@@ -158,7 +159,7 @@ class Shop:
     _tax_classes: dict[str, TaxClass] | None = field(default=None, repr=False)
     on_receipt: list[Callable[[int], None]] = field(default_factory=list, repr=False)
     # Called with the sale's view after a change to it commits (the customer display).
-    on_sale_change: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
+    on_sale_change: list[Callable[[SaleView], None]] = field(default_factory=list, repr=False)
     devices: Devices | None = field(default=None, repr=False)  # once the app has started them
     audit_key: bytes = field(default=b"", repr=False)  # links the audit log; set by open_shop
     effects: Effects = field(default_factory=Effects, repr=False)  # registered by open_shop
@@ -182,7 +183,7 @@ class Shop:
             self._tax_classes = settings_store.tax_classes(self.db.conn)
         return self._tax_classes
 
-    def sale_changed(self, read: Callable[[], dict[str, Any]]) -> None:
+    def sale_changed(self, read: Callable[[], SaleView]) -> None:
         """Tells the listeners, with the sale as `read()` sees it now. Runs after the commit,
         so a failure here is logged and never turns a sale that went through into an error."""
         try:

@@ -7,10 +7,11 @@ from typing import Any
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.services import sales, shifts
+from appliance.app.services.sale_results import SaleView
 from appliance.app.services.shop import Actor, Shop
 
 
-def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any], approval: str | None = None) -> dict[str, Any]:
+def pay(shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any], approval: str | None = None) -> SaleView:
     method = body["method"]
     if method == "cash" and actor.role == "customer":
         raise Invalid("cash is taken at a staffed till; please pay by card here", "tender_unavailable")

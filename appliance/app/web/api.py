@@ -30,6 +30,7 @@ from appliance.app.services import (
     tenders,
     users,
 )
+from appliance.app.services.sale_results import PaidSale, SaleView
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
     MAX_UPLOAD,
@@ -469,7 +470,7 @@ async def add_item(request: Request) -> Response:
     body = await json_body(request, ADD_ITEM)
     shop = shop_of(request)
 
-    def add() -> tuple[int, dict[str, Any]]:
+    def add() -> tuple[int, SaleView]:
         return 200, sales.add_item(
             shop,
             who,
@@ -528,7 +529,7 @@ async def add_payment(request: Request) -> Response:
         answer = await call(card_payments.pay_card, shop, who, desk, sale_id, body["amount"], card, key)
         return ok(answer, 201)
 
-    def pay() -> tuple[int, dict[str, Any]]:
+    def pay() -> tuple[int, SaleView]:
         return 201, tenders.pay(shop, who, sale_id, body, request.headers.get("x-approval"))
 
     status, answer = await call(idempotency.run_once, shop, who, key, f"payments:{sale_id}", body, pay)
@@ -853,7 +854,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         statuses=(201, 400, 401, 403, 409, 422),
         returns=catalog.CategoryJson,
     ),
-    Endpoint("POST", "/sales", open_sale, "Open a sale", "cashier+", statuses=(201, 401, 403)),
+    Endpoint(
+        "POST",
+        "/sales",
+        open_sale,
+        "Open a sale",
+        "cashier+",
+        statuses=(201, 401, 403),
+        returns=SaleView,
+    ),
     Endpoint(
         "GET",
         "/sales/{sale_id}",
@@ -861,6 +870,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A sale with lines, totals, taxes and payments",
         "cashier+",
         statuses=(200, 401, 404),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -872,6 +882,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ADD_ITEM,
         statuses=(200, 400, 401, 404, 409, 422),
         headers=("Idempotency-Key",),
+        returns=SaleView,
     ),
     Endpoint(
         "PATCH",
@@ -881,6 +892,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         SET_QUANTITY,
         statuses=(200, 400, 401, 404, 409, 422),
+        returns=SaleView,
     ),
     Endpoint(
         "DELETE",
@@ -890,6 +902,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "void_line",
         statuses=(200, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -898,6 +911,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cancel an open sale with no payment (audited)",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -908,6 +922,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PAYMENT,
         statuses=(201, 400, 401, 404, 409, 422),
         headers=("Idempotency-Key",),
+        returns=PaidSale,
     ),
     Endpoint(
         "GET",
@@ -928,6 +943,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         REFUND,
         statuses=(201, 400, 401, 403, 404, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
+        returns=returns.RefundAnswer,
     ),
     Endpoint("GET", "/users", list_users, "Staff accounts", "manage_users", statuses=(200, 401, 403)),
     Endpoint(

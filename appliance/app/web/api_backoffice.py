@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from appliance.app.services import customers, gift_cards, idempotency, reports, stock, store_rules, time_clock
+from appliance.app.services.sale_results import SaleWithGiftCard
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
 
@@ -656,6 +657,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         GIFT_CARD_SALE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("Idempotency-Key",),
+        returns=SaleWithGiftCard,
     ),
     Endpoint(
         "POST",
@@ -665,6 +667,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         GIFT_CARD_CODE,
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=gift_cards.GiftCardBalance,
     ),
     Endpoint(
         "GET",
@@ -674,6 +677,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_gift_cards",
         query=(("status", "pending, active or void"), ("limit", "at most 1000")),
         statuses=(200, 400, 401, 403, 422),
+        returns=gift_cards.GiftCardList,
     ),
     Endpoint(
         "POST",
@@ -683,6 +687,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_gift_cards",
         REASON,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=gift_cards.GiftCard,
     ),
     Endpoint(
         "GET",

@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
 from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sale_view, sales
+from appliance.app.services.sale_results import FoundSales, SaleView
 from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, _line, _sale_id, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
@@ -103,38 +104,6 @@ PROMOTION = {
     },
     "required": ["name", "kind", "starts", "ends"],
     "additionalProperties": False,
-}
-
-
-FOUND_SALES = {
-    "type": "object",
-    "description": "by receipt: the whole sale; by day: completed sales; by status: what the till lists "
-    "to resume (money in minor units)",
-    "properties": {
-        "sales": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": INT,
-                    "terminal_id": STR,
-                    "receipt_number": {"type": ["string", "null"]},
-                    "opened_at": {"type": "string", "description": "status=open"},
-                    "cashier": {"type": "string", "description": "who opened it (status=open)"},
-                    "parked_at": {"type": "string", "description": "status=parked"},
-                    "parked_by": {"type": ["string", "null"], "description": "status=parked"},
-                    "lines": {"type": ["integer", "array"], "description": "status: how many live lines"},
-                    "total": INT,
-                    "paid": {"type": "integer", "description": "status: what its payments hold"},
-                    "due": INT,
-                    "currency": STR,
-                },
-                "required": ["id"],
-            },
-        },
-        "next_offset": {"type": ["integer", "null"]},
-    },
-    "required": ["sales", "next_offset"],
 }
 
 
@@ -334,6 +303,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RETURN,
         statuses=(201, 400, 401, 403, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
+        returns=returns.ReceiptlessReturn,
     ),
     Endpoint(
         "POST",
@@ -344,6 +314,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         REFUND_QUOTE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=returns.RefundQuote,
     ),
     Endpoint(
         "GET",
@@ -373,7 +344,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("status", "parked or open"),
         ),
         statuses=(200, 400, 401, 404, 422),
-        response=FOUND_SALES,
+        returns=FoundSales,
     ),
     Endpoint(
         "POST",
@@ -384,6 +355,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         DISCOUNT,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "DELETE",
@@ -392,6 +364,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Remove a line's discount",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -402,6 +375,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         DISCOUNT,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "DELETE",
@@ -410,6 +384,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Remove the sale's discount",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -420,6 +395,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PRICE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -429,6 +405,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "approve_restricted",
         statuses=(200, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -438,6 +415,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "answer is awaited)",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "POST",
@@ -446,6 +424,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Resume a parked sale on its lane",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=SaleView,
     ),
     Endpoint(
         "GET",

@@ -27,46 +27,6 @@ ERROR = {
 MONEY = {"type": "integer", "description": "minor units of the store's currency"}
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
-TOTALS = {
-    "type": "object",
-    "properties": {k: MONEY for k in ("subtotal", "discount", "tax", "total", "paid", "due")},
-    "required": ["subtotal", "tax", "total", "due"],
-}
-SALE_LINE = {
-    "type": "object",
-    "properties": {
-        "line": _INT,
-        "sku": _STR,
-        "name": _STR,
-        "quantity": _INT,
-        "unit_price": MONEY,
-        "amount": MONEY,
-        "discount": MONEY,
-        "net": MONEY,
-        "voided": {"type": "boolean"},
-    },
-    "required": ["line", "sku", "quantity", "unit_price", "amount"],
-}
-SALE = {
-    "type": "object",
-    "properties": {
-        "id": _INT,
-        "status": _STR,
-        "currency": _STR,
-        "lines": {"type": "array", "items": SALE_LINE},
-        "totals": TOTALS,
-        "taxes": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"name": _STR, "amount": MONEY}, "required": ["name", "amount"]},
-        },
-        "payments": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"method": _STR, "amount": MONEY}, "required": ["amount"]},
-        },
-        "change": MONEY,
-    },
-    "required": ["id", "status", "currency", "lines", "totals", "taxes", "payments"],
-}
 SESSION = {
     "type": "object",
     "properties": {
@@ -117,30 +77,6 @@ ANSWERS: dict[str, dict[str, Any]] = {
             }
         },
         "required": ["users"],
-    },
-    "find_sales": {
-        "type": "object",
-        "properties": {
-            "sales": {"type": "array", "items": {"type": "object"}},
-            "next_offset": {"type": ["integer", "null"]},
-        },
-        "required": ["sales", "next_offset"],
-    },
-    **{
-        name: SALE
-        for name in (
-            "open_sale",
-            "get_sale",
-            "add_item",
-            "set_quantity",
-            "void_line",
-            "cancel_sale",
-            "discount_line",
-            "discount_order",
-            "override_price",
-            "park",
-            "resume",
-        )
     },
 }
 # A POST, PUT or PATCH that declares no body takes none: {} or null, or nothing at all.
