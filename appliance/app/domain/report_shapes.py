@@ -235,7 +235,7 @@ class ByTax(ReportHead):
     totals: dict[str, int]
 
 
-class Products(ReportHead):
+class ProductsReport(ReportHead):
     rows: list[ProductRow]
 
 
@@ -280,7 +280,7 @@ PeriodReport = (
     | ByEmployee
     | ByTender
     | ByTax
-    | Products
+    | ProductsReport
     | VoidsAndDiscounts
     | Returns
     | Timesheet

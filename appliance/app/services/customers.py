@@ -60,7 +60,10 @@ class Customer(TypedDict):
     erased: bool
 
 
-class SaleCustomer(Customer):
+class AttachedCustomer(Customer):
+    """The customer named on a sale as naming them answers (sale_view.py's SaleCustomer is the
+    sale view's shorter one)."""
+
     card_shown: bool  # their card was scanned: their points are spent without an approval
 
 
@@ -434,7 +437,7 @@ def attach_to_sale(
         return answer
 
 
-def sale_customer(conn: Connection, sale_id: int) -> SaleCustomer | None:
+def sale_customer(conn: Connection, sale_id: int) -> AttachedCustomer | None:
     row = customers_store.customer_row_of_sale(conn, sale_id)
     if row is None:
         return None

@@ -234,14 +234,14 @@ def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list
     ]
 
 
-def top_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.Products:
+def top_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.ProductsReport:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     picked = _top(q.sold_by_product(conn, p.bounds), limit)
     return {**_head("top_products", shop, p, _PRODUCT_COLUMNS), "rows": _product_rows(conn, picked)}
 
 
-def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.Products:
+def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.ProductsReport:
     """Products on sale that sold least (none at all first), the ones with most on hand first
     among equals: what ties up the shelf."""
     require(shop, actor, Permission.VIEW_REPORTS)
@@ -482,8 +482,8 @@ SHAPES: dict[str, type] = {
     "by-employee": shapes.ByEmployee,
     "by-tender": shapes.ByTender,
     "by-tax": shapes.ByTax,
-    "top-products": shapes.Products,
-    "slow-products": shapes.Products,
+    "top-products": shapes.ProductsReport,
+    "slow-products": shapes.ProductsReport,
     "voids-and-discounts": shapes.VoidsAndDiscounts,
     "returns": shapes.Returns,
     "timesheet": shapes.Timesheet,
