@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from appliance.app.domain.report_shapes import ShiftFigures
 
 GIFT_CARDS_SOLD = "Gift cards sold (liability)"
 
@@ -209,7 +211,7 @@ def sales_by_hour(rows: Iterable[Sequence[Any]], cards: Iterable[CardSale], zone
     return hours
 
 
-def totals(rows: list[dict[str, Any]], skip: tuple[str, ...] = ()) -> dict[str, int]:
+def totals(rows: Sequence[Mapping[str, object]], skip: tuple[str, ...] = ()) -> dict[str, int]:
     """The sum of each whole-number column (averages and flags left out)."""
     out: dict[str, int] = {}
     for row in rows:
@@ -221,7 +223,7 @@ def totals(rows: list[dict[str, Any]], skip: tuple[str, ...] = ()) -> dict[str, 
     return out
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Mapping[str, Any]) -> str:
     """Readable headers over the rows. Money stays in minor units, as in the JSON: a
     spreadsheet divides, a CSV never rounds."""
     out = io.StringIO()
@@ -247,7 +249,7 @@ def shift_figures(
     tenders: Iterable[Sequence[Any]],
     refunds: Sequence[int],
     voids: int,
-) -> dict[str, Any]:
+) -> ShiftFigures:
     """The sales part of an X or Z report from its rows: sales (count, total, tax, discount)
     net of the gift cards (cards, amount loaded, sales of nothing but cards) they loaded,
     which get their own line; tenders (method, count, amount) as taken."""

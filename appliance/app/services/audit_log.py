@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import audit as audit_store
@@ -145,5 +145,27 @@ def verify(shop: Shop) -> tuple[int, list[ChainProblem]]:
     return len(entries), problems
 
 
-def entries(shop: Shop, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
-    return audit_store.entries(shop.db.conn, after=after, limit=limit)
+class AuditEntry(TypedDict):
+    """An entry as the chain holds it; `details` is its JSON text, as hashed."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    outcome: str
+    origin: str
+    object: str
+    details: str
+    prev_hash: str
+    hash: str
+
+
+class AuditEntries(TypedDict):
+    """The web layer's answer: entries after an id, oldest first."""
+
+    entries: list[AuditEntry]
+
+
+def entries(shop: Shop, after: int = 0, limit: int = 500) -> list[AuditEntry]:
+    # The store selects exactly these columns of audit_log, every one NOT NULL.
+    return cast("list[AuditEntry]", audit_store.entries(shop.db.conn, after=after, limit=limit))

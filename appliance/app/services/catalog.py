@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
@@ -24,6 +24,42 @@ from appliance.security.rbac import Permission
 
 MAX_STOCK = 10**9
 MAX_BARCODES = 20
+
+
+class ProductJson(TypedDict):
+    """A product as the API shows it (web/api.py product_json)."""
+
+    id: int
+    sku: str
+    name: str
+    price: int
+    tax_class: str
+    barcodes: list[str]
+    stock: int  # on hand
+    category: str | None
+    sold_by: str  # unit, or weight: price per kilogram
+    age_restricted: bool
+    active: bool  # false: withdrawn from sale
+    plu: str | None
+
+
+class ManagedProduct(ProductJson):
+    """What the catalogue's managers see: with its cost."""
+
+    cost: int
+
+
+class Products(TypedDict):
+    products: list[ProductJson]
+
+
+class CategoryJson(TypedDict):
+    id: int
+    name: str
+
+
+class Categories(TypedDict):
+    categories: list[CategoryJson]
 
 
 @dataclass(frozen=True)

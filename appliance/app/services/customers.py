@@ -12,7 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -40,6 +40,51 @@ TILL_RESULTS = 20  # a till's search shows at most this many
 # A loyalty card's number as its barcode reads: letters and digits, stored in capitals.
 _LOYALTY_CARD = re.compile(r"[A-Z0-9]{6,32}")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
+
+
+class Customer(TypedDict):
+    """A customer as the API shows them. At the till, email and phone are None and the
+    loyalty card is masked: `contact_hint` tells two namesakes apart."""
+
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    contact_hint: str | None
+    loyalty_card: str | None
+    consent: bool
+    points: int
+    points_value: int  # minor units the points would pay
+    points_owed: int
+    created_at: str
+    erased: bool
+
+
+class AttachedCustomer(Customer):
+    """The customer named on a sale as naming them answers (sale_view.py's SaleCustomer is the
+    sale view's shorter one)."""
+
+    card_shown: bool  # their card was scanned: their points are spent without an approval
+
+
+class Found(TypedDict):
+    customers: list[Customer]
+    by_card: bool  # the text was a loyalty card's number
+
+
+class Purchase(TypedDict):
+    sale_id: int
+    receipt_number: str
+    completed_at: str
+    total: int
+    lines: int
+    points_earned: int
+
+
+class Purchases(TypedDict):
+    customer_id: int
+    currency: str
+    purchases: list[Purchase]
 
 
 def rules(conn: Connection) -> loyalty.LoyaltyRules:
@@ -111,7 +156,7 @@ def contact_hint(email: str | None, phone: str | None) -> str | None:
     return None
 
 
-def _json(row: Any, conn: Connection, *, contact: bool = True) -> dict[str, Any]:
+def _json(row: Any, conn: Connection, *, contact: bool = True) -> Customer:
     """A customer as the API shows them; without `contact`, email and phone are withheld
     (a cashier serves customers, the back office keeps in touch with them)."""
     r = rules(conn)
@@ -145,7 +190,7 @@ def create(
     phone: str | None = None,
     consent: bool = False,
     loyalty_card: str | None = None,
-) -> dict[str, Any]:
+) -> Customer:
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     values = (_name(name), _email(email), _phone(phone), int(bool(consent)), _loyalty_card(loyalty_card))
     with shop.db.transaction() as tx:
@@ -158,7 +203,7 @@ def create(
         return _json(_row(tx, customer_id), tx, contact=_manages(actor))
 
 
-def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> dict[str, Any]:
+def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> Found:
     """By a loyalty card's number, exact email or phone, or by the start of a name; erased
     customers never show.
 
@@ -231,14 +276,14 @@ def _within_reach(shop: Shop, actor: Actor, customer_id: int) -> None:
         raise Forbidden("find the customer by name, phone or email first", "customer_search_required")
 
 
-def get(shop: Shop, actor: Actor, customer_id: int) -> dict[str, Any]:
+def get(shop: Shop, actor: Actor, customer_id: int) -> Customer:
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     row = _row(shop.db.conn, customer_id)
     _within_reach(shop, actor, customer_id)
     return _json(row, shop.db.conn, contact=_manages(actor))
 
 
-def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) -> Customer:
     require(shop, actor, Permission.MANAGE_CUSTOMERS)
     checks: dict[str, Callable[[object], object]] = {
         "name": _name,
@@ -267,7 +312,7 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
         return _json(_row(tx, customer_id), tx)
 
 
-def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's request") -> dict[str, Any]:
+def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's request") -> Customer:
     """The right to erasure: the person's data goes, their points are forfeited, the record
     (and so every sale that names it) stays."""
     require(shop, actor, Permission.MANAGE_CUSTOMERS)
@@ -290,7 +335,7 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
         return _json(_row(tx, customer_id), tx)
 
 
-def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> dict[str, Any]:
+def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> Purchases:
     require(shop, actor, Permission.SERVE_CUSTOMERS)
     conn = shop.db.conn
     _row(conn, customer_id)
@@ -313,7 +358,7 @@ def purchases(shop: Shop, actor: Actor, customer_id: int, limit: int = 100) -> d
     }
 
 
-def adjust_points(shop: Shop, actor: Actor, customer_id: int, points: int, reason: str) -> dict[str, Any]:
+def adjust_points(shop: Shop, actor: Actor, customer_id: int, points: int, reason: str) -> Customer:
     """A manager's correction of a balance (a goodwill gesture, a mistake put right)."""
     require(shop, actor, Permission.MANAGE_CUSTOMERS)
     if isinstance(points, bool) or not isinstance(points, int) or points == 0 or abs(points) > 10**7:
@@ -392,7 +437,7 @@ def attach_to_sale(
         return answer
 
 
-def sale_customer(conn: Connection, sale_id: int) -> dict[str, Any] | None:
+def sale_customer(conn: Connection, sale_id: int) -> AttachedCustomer | None:
     row = customers_store.customer_row_of_sale(conn, sale_id)
     if row is None:
         return None

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TypedDict
 
 from appliance.app.domain.errors import Forbidden, Unauthenticated
 from appliance.app.services import audit_log
@@ -36,6 +37,33 @@ CODE = re.compile(r"[0-9]{6}")
 throttle = Throttle(limit=10, message="too many wrong pairing codes; wait a minute")
 
 NOT_PAIRED = "display_not_paired"
+
+
+class PairingStatus(TypedDict):
+    """What the till shows of its display."""
+
+    terminal_id: str
+    paired: bool
+    paired_at: str | None
+    paired_by: str | None  # who showed the code
+    code_expires_at: str | None  # a code waiting, until then
+
+
+class DisplayPaired(TypedDict):
+    """What a display hears of its pairing (web/api_devices.py builds it)."""
+
+    paired: bool
+    terminal_id: str
+    paired_at: str | None
+
+
+class CodeJson(TypedDict):
+    code: str
+    expires_at: str
+
+
+class Unpaired(TypedDict):
+    unpaired: int  # how many pairings ended
 
 
 @dataclass(frozen=True)
@@ -151,7 +179,7 @@ def is_live(shop: Shop, token: str) -> bool:
     return found is not None and found.ended_at is None
 
 
-def status(shop: Shop, actor: Actor) -> dict[str, object]:
+def status(shop: Shop, actor: Actor) -> PairingStatus:
     """What the till shows of its display: paired (since when, by whom) and a code waiting."""
     _till_user(shop, actor)
     terminal = shop.config.terminal_id

@@ -5,6 +5,8 @@ one that does not open (print_queue.PrintWorker.send_now)."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
@@ -14,7 +16,13 @@ from appliance.drivers.printer import PrinterError
 from appliance.security.rbac import Permission
 
 
-def open_drawer(shop: Shop, actor: Actor, reason: str, approval: str | None = None) -> dict[str, object]:
+class DrawerOpened(TypedDict):
+    status: str  # opened
+    pin: int  # the drawer's pin on the printer
+    approved_by: str | None
+
+
+def open_drawer(shop: Shop, actor: Actor, reason: str, approval: str | None = None) -> DrawerOpened:
     reason = reason.strip()
     if not reason:
         raise Invalid("say why the drawer is opened (change for the float, a check…)", "reason_required")

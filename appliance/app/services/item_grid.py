@@ -4,7 +4,7 @@ till shows the tabs with the products on sale."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.services import audit_log
@@ -18,8 +18,28 @@ MAX_TABS = 12
 MAX_BUTTONS = 48  # on one tab
 
 
-def _tabs(buttons: list[grid_store.Button], *, withdrawn: bool) -> list[dict[str, Any]]:
-    tabs: dict[int, dict[str, Any]] = {}
+class Button(TypedDict):
+    sku: str
+    name: str
+    price: int
+    sold_by: str  # unit or weight
+    active: bool  # false: withdrawn from sale, its place kept (the back office's grid only)
+
+
+class Tab(TypedDict):
+    category: str
+    category_id: int
+    products: list[Button]
+
+
+class Grid(TypedDict):
+    """The web layer's answer: the tabs in order."""
+
+    tabs: list[Tab]
+
+
+def _tabs(buttons: list[grid_store.Button], *, withdrawn: bool) -> list[Tab]:
+    tabs: dict[int, Tab] = {}
     for b in buttons:
         tab = tabs.setdefault(b.tab, {"category": b.category, "category_id": b.category_id, "products": []})
         if b.active or withdrawn:
@@ -29,14 +49,14 @@ def _tabs(buttons: list[grid_store.Button], *, withdrawn: bool) -> list[dict[str
     return list(tabs.values())
 
 
-def grid(shop: Shop, actor: Actor, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+def grid(shop: Shop, actor: Actor, *, withdrawn: bool = False) -> list[Tab]:
     """The tabs in order, each with its products in order: on sale only for the till (a
     withdrawn product's button is hidden, its place kept); withdrawn ones too for the back office."""
     require(shop, actor, Permission.MANAGE_PRODUCTS if withdrawn else Permission.SELL)
     return _tabs(grid_store.buttons(shop.db.conn), withdrawn=withdrawn)
 
 
-def set_grid(shop: Shop, actor: Actor, tabs: Any) -> list[dict[str, Any]]:
+def set_grid(shop: Shop, actor: Actor, tabs: Any) -> list[Tab]:
     """The grid becomes exactly `tabs`: [{"category": name, "products": [sku, ...]}, ...].
     Each category once, each product once on a tab; a withdrawn product may keep its place
     (it shows again when put back on sale) but may not be newly added. Audited."""

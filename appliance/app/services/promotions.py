@@ -4,7 +4,7 @@ while. They apply by themselves at the till; the best one for a line wins."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid, NotFound
 from appliance.app.domain.pricing import Promotion, check_promotion
@@ -23,7 +23,31 @@ def _date(text: Any, name: str) -> dt.date:
         raise Invalid(f"{name} must be a date YYYY-MM-DD", "invalid_date") from None
 
 
-def promotion_json(p: Promotion) -> dict[str, Any]:
+class PromotionJson(TypedDict):
+    id: int
+    name: str
+    kind: str
+    sku: str | None  # the product it is on, if one
+    product_id: int | None
+    category: str | None  # the category it is on, if one
+    quantity: int
+    price: int
+    percent: int  # basis points
+    starts: str
+    ends: str  # inclusive
+
+
+class Promotions(TypedDict):
+    """The web layer's answer: the offers running or planned."""
+
+    promotions: list[PromotionJson]
+
+
+class Ended(TypedDict):
+    status: str  # ended
+
+
+def promotion_json(p: Promotion) -> PromotionJson:
     return {
         "id": p.id,
         "name": p.name,
@@ -39,7 +63,7 @@ def promotion_json(p: Promotion) -> dict[str, Any]:
     }
 
 
-def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> PromotionJson:
     require(shop, actor, Permission.MANAGE_PRODUCTS)
     product_id = None
     if data.get("sku"):
@@ -77,7 +101,7 @@ def create(shop: Shop, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     return {**promotion_json(promotion), "id": promotion_id, "sku": data.get("sku")}
 
 
-def list_active(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+def list_active(shop: Shop, actor: Actor) -> list[PromotionJson]:
     """Offers running today or planned, by the shop's calendar; one past its last day prices
     nothing any more and is left out (its sales keep the price they were given)."""
     from appliance.app.services.sales import business_day

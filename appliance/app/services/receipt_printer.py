@@ -4,7 +4,7 @@ Reprints and cancels are audited: a second receipt can be used to return goods t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Conflict
 from appliance.app.services import audit_log, print_queue
@@ -14,11 +14,35 @@ from appliance.app.store import sales as sales_store
 from appliance.security.rbac import Permission
 
 
+class WaitingJob(TypedDict):
+    id: int
+    kind: str
+    sale_id: int | None
+    attempts: int
+    last_error: str | None
+    created_at: str
+
+
+class PrinterState(TypedDict):
+    configured: bool
+    running: bool  # a worker prints the queue
+    pending: int
+    problem: str | None  # why prints are stuck, if they are
+    jobs: list[WaitingJob]  # the first 50 waiting
+
+
+class JobAnswer(TypedDict):
+    job: int
+    kind: str
+    sale_id: int | None
+    status: str
+
+
 def _worker(shop: Shop) -> Any:
     return shop.devices.printer if shop.devices else None
 
 
-def state(shop: Shop, actor: Actor) -> dict[str, Any]:
+def state(shop: Shop, actor: Actor) -> PrinterState:
     require(shop, actor, Permission.SELL)
     queued = print_queue.queue_state(shop.db.conn)
     worker = _worker(shop)
@@ -42,7 +66,7 @@ def state(shop: Shop, actor: Actor) -> dict[str, Any]:
     }
 
 
-def reprint(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> dict[str, Any]:
+def reprint(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> JobAnswer:
     if shop.config.printer == "none":
         raise Conflict("this till has no receipt printer", "no_printer")
     with shop.db.transaction() as tx:
@@ -60,7 +84,7 @@ def reprint(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None)
     return {"job": job_id, "sale_id": sale_id, "kind": "copy", "status": "pending"}
 
 
-def cancel(shop: Shop, actor: Actor, job_id: int, approval: str | None = None) -> dict[str, Any]:
+def cancel(shop: Shop, actor: Actor, job_id: int, approval: str | None = None) -> JobAnswer:
     with shop.db.transaction():
         approver = require(shop, actor, Permission.REPRINT, approval)
         job = print_queue.cancel(shop.db, job_id, now=shop.now())  # joins this transaction

@@ -5,8 +5,9 @@ past Z reports. The queries are `store/reports.py`, the arithmetic `domain/repor
 till's X and Z reports (`services/shifts.py`) read the same queries.
 
 Every period report has the same shape, so the API gives it as JSON or CSV alike:
-``{"report", "title", "from", "to", "timezone", "currency", "columns", "labels", "rows", "totals"}``.
-Days and hours are the store's own (its `timezone` setting).
+``{"report", "title", "from", "to", "timezone", "currency", "columns", "labels", "rows", "totals"}``;
+each report's rows and totals are typed in `domain/report_shapes.py` (SHAPES below names them
+for the OpenAPI description). Days and hours are the store's own (its `timezone` setting).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.app.domain import report as rules
+from appliance.app.domain import report_shapes as shapes
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.report import Period
 from appliance.app.services import gift_cards, stock, time_clock
@@ -61,9 +63,7 @@ def period(shop: Shop, start: str | None, end: str | None, longest: int | None =
     return Period(begin, finish, zone)
 
 
-def _report(
-    name: str, shop: Shop, p: Period, columns: list[str], rows: list[dict[str, Any]], **extra: Any
-) -> dict[str, Any]:
+def _head(name: str, shop: Shop, p: Period, columns: list[str]) -> shapes.ReportHead:
     return {
         "report": name,
         "title": TITLES.get(name, name),
@@ -73,8 +73,6 @@ def _report(
         "currency": shop.settings.currency,
         "columns": columns,
         "labels": {c: rules.label(c) for c in columns},
-        "rows": rows,
-        **extra,
     }
 
 
@@ -89,7 +87,7 @@ def _sum_rows(rows: list[Any], width: int, start: int = 2) -> list[int]:
 # -- the sales summary (the manager's sales report) ---------------------------------------------------
 
 
-def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, top: int = 10) -> dict[str, Any]:
+def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, top: int = 10) -> shapes.SalesReport:
     """Completed sales from `start` to `end` (a local day, whole, or an ISO time; by default
     today so far), net of the gift cards they loaded."""
     require(shop, actor, Permission.VIEW_REPORTS)
@@ -127,11 +125,11 @@ def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, t
 # -- sales --------------------------------------------------------------------------------------------
 
 
-def by_day(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def by_day(shop: Shop, actor: Actor, p: Period) -> shapes.ByDay:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     days = rules.sales_by_day([d for d, _, _ in p.days()], q.sales_by_quarter(conn, p.bounds), _cards(conn, p), p.zone)
-    out = [
+    out: list[shapes.DayRow] = [
         {
             "day": d,
             "sales": s.sales,
@@ -144,21 +142,21 @@ def by_day(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         for d, s in days.items()
     ]
     columns = ["day", "sales", "subtotal", "tax", "total", "average", "gift_cards_sold"]
-    return _report("by_day", shop, p, columns, out, totals=rules.totals(out))
+    return {**_head("by_day", shop, p, columns), "rows": out, "totals": rules.totals(out)}
 
 
-def by_hour(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def by_hour(shop: Shop, actor: Actor, p: Period) -> shapes.ByHour:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     hours = rules.sales_by_hour(q.sales_by_quarter(conn, p.bounds), _cards(conn, p), p.zone)
-    out = [
+    out: list[shapes.HourRow] = [
         {"hour": h, "sales": s.sales, "total": s.total, "gift_cards_sold": s.gift_cards} for h, s in enumerate(hours)
     ]
     columns = ["hour", "sales", "total", "gift_cards_sold"]
-    return _report("by_hour", shop, p, columns, out, totals=rules.totals(out, skip=("hour",)))
+    return {**_head("by_hour", shop, p, columns), "rows": out, "totals": rules.totals(out, skip=("hour",))}
 
 
-def by_employee(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def by_employee(shop: Shop, actor: Actor, p: Period) -> shapes.ByEmployee:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     people: dict[int, rules.SalesSums] = {}
@@ -167,7 +165,7 @@ def by_employee(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     for card in _cards(conn, p):
         people.setdefault(card.cashier, rules.SalesSums()).less_cards(card)
     names = q.user_names(conn)
-    out: list[dict[str, Any]] = [
+    out: list[shapes.EmployeeRow] = [
         {
             "employee": names.get(k, "?"),
             "sales": s.sales,
@@ -179,10 +177,10 @@ def by_employee(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     ]
     out.sort(key=lambda r: -r["total"])
     columns = ["employee", "sales", "total", "average", "gift_cards_sold"]
-    return _report("by_employee", shop, p, columns, out, totals=rules.totals(out))
+    return {**_head("by_employee", shop, p, columns), "rows": out, "totals": rules.totals(out)}
 
 
-def by_tender(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def by_tender(shop: Shop, actor: Actor, p: Period) -> shapes.ByTender:
     """Money taken and given back per tender. A gift card taken as payment is a tender; the
     gift cards sold are told apart below the table (their money is in the tenders that paid
     for them, and is owed, not earned)."""
@@ -192,31 +190,30 @@ def by_tender(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     back: dict[str, int] = {}
     for r in q.refund_tenders_by_quarter(conn, p.bounds):
         back[r[1]] = back.get(r[1], 0) + (r[2] or 0)
-    out = []
+    out: list[shapes.TenderRow] = []
     for m in sorted(set(taken) | set(back)):
         count, amount = taken.get(m, [0, 0])
         out.append(
             {"method": m, "count": count, "taken": amount, "refunded": back.get(m, 0), "net": amount - back.get(m, 0)}
         )
     sold = sum(c.loaded for c in _cards(conn, p))
-    return _report(
-        "by_tender",
-        shop,
-        p,
-        ["method", "count", "taken", "refunded", "net"],
-        out,
-        totals=rules.totals(out),
-        gift_cards_sold=sold,
-    )
+    return {
+        **_head("by_tender", shop, p, ["method", "count", "taken", "refunded", "net"]),
+        "rows": out,
+        "totals": rules.totals(out),
+        "gift_cards_sold": sold,
+    }
 
 
-def by_tax(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def by_tax(shop: Shop, actor: Actor, p: Period) -> shapes.ByTax:
     require(shop, actor, Permission.VIEW_REPORTS)
     rows = sorted(q.taxes_by_rate(shop.db.conn, p.bounds).items())
-    out = [{"tax": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in rows]
-    return _report(
-        "by_tax", shop, p, ["tax", "rate", "base", "amount"], out, totals=rules.totals(out, skip=("rate", "base"))
-    )
+    out: list[shapes.TaxRow] = [{"tax": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in rows]
+    return {
+        **_head("by_tax", shop, p, ["tax", "rate", "base", "amount"]),
+        "rows": out,
+        "totals": rules.totals(out, skip=("rate", "base")),
+    }
 
 
 # -- products -----------------------------------------------------------------------------------------
@@ -228,7 +225,7 @@ def _top(sold: dict[int, list[int]], limit: int) -> list[tuple[int, list[int]]]:
     return sorted(sold.items(), key=lambda kv: (-kv[1][1], kv[0]))[: max(1, min(limit, 500))]
 
 
-def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list[dict[str, Any]]:
+def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list[shapes.ProductRow]:
     info = q.products(conn, [pid for pid, _ in picked])
     return [
         {"sku": info[pid][1], "name": info[pid][2], "quantity": v[0], "amount": v[1], "on_hand": info[pid][3]}
@@ -237,14 +234,14 @@ def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list
     ]
 
 
-def top_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> dict[str, Any]:
+def top_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.ProductsReport:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     picked = _top(q.sold_by_product(conn, p.bounds), limit)
-    return _report("top_products", shop, p, _PRODUCT_COLUMNS, _product_rows(conn, picked))
+    return {**_head("top_products", shop, p, _PRODUCT_COLUMNS), "rows": _product_rows(conn, picked)}
 
 
-def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> dict[str, Any]:
+def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.ProductsReport:
     """Products on sale that sold least (none at all first), the ones with most on hand first
     among equals: what ties up the shelf."""
     require(shop, actor, Permission.VIEW_REPORTS)
@@ -252,13 +249,13 @@ def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> dict[
     sold = q.sold_by_product(conn, p.bounds)
     ranked = sorted(q.stocked_products(conn), key=lambda r: (sold.get(r[0], [0, 0])[0], -r[1], r[0]))
     picked = [(r[0], sold.get(r[0], [0, 0])) for r in ranked[: max(1, min(limit, 500))]]
-    return _report("slow_products", shop, p, _PRODUCT_COLUMNS, _product_rows(conn, picked))
+    return {**_head("slow_products", shop, p, _PRODUCT_COLUMNS), "rows": _product_rows(conn, picked)}
 
 
 # -- voids, discounts, returns ------------------------------------------------------------------------
 
 
-def discounts_given(conn: Connection, p: Period) -> list[dict[str, Any]]:
+def discounts_given(conn: Connection, p: Period) -> list[shapes.VoidRow]:
     """Discounts per employee, from the sale's total discount frozen at completion."""
     if "discount" not in q.table_columns(conn, "sales"):
         return []
@@ -269,11 +266,11 @@ def discounts_given(conn: Connection, p: Period) -> list[dict[str, Any]]:
     ]
 
 
-def voids_and_discounts(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def voids_and_discounts(shop: Shop, actor: Actor, p: Period) -> shapes.VoidsAndDiscounts:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     names = q.user_names(conn)
-    out = [
+    out: list[shapes.VoidRow] = [
         {"employee": names.get(r[0], "?"), "kind": "voided_line", "count": r[1], "amount": r[2]}
         for r in q.voided_lines(conn, p.bounds)
     ]
@@ -284,12 +281,12 @@ def voids_and_discounts(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     out += discounts_given(conn, p)
     out.sort(key=lambda r: (r["kind"], r["employee"]))
     columns = ["employee", "kind", "count", "amount"]
-    return _report("voids_and_discounts", shop, p, columns, out, totals=rules.totals(out))
+    return {**_head("voids_and_discounts", shop, p, columns), "rows": out, "totals": rules.totals(out)}
 
 
-def returns(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def returns(shop: Shop, actor: Actor, p: Period) -> shapes.Returns:
     require(shop, actor, Permission.VIEW_REPORTS)
-    out = [
+    out: list[shapes.ReturnRow] = [
         {
             "refund": r[0],
             "at": rules.local(r[1], p.zone),
@@ -303,29 +300,33 @@ def returns(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
         for r in q.refund_list(shop.db.conn, p.bounds)
     ]
     columns = ["refund", "at", "receipt_number", "employee", "reason", "items", "amount", "tax"]
-    return _report("returns", shop, p, columns, out, totals=rules.totals(out, skip=("refund",)))
+    return {**_head("returns", shop, p, columns), "rows": out, "totals": rules.totals(out, skip=("refund",))}
 
 
 # -- staff, stock, gift cards --------------------------------------------------------------------------
 
 
-def timesheet(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def timesheet(shop: Shop, actor: Actor, p: Period) -> shapes.Timesheet:
     rows = time_clock.timesheet(shop, actor, p.days())
     for row in rows:
         row["first_in"] = rules.local(row["first_in"], p.zone)
         row["last_out"] = rules.local(row["last_out"], p.zone)
     columns = ["day", "employee", "first_in", "last_out", "worked_minutes", "break_minutes", "still_open"]
-    return _report("timesheet", shop, p, columns, rows, totals=rules.totals(rows))
+    return {**_head("timesheet", shop, p, columns), "rows": rows, "totals": rules.totals(rows)}
 
 
-def stock_value(shop: Shop, actor: Actor, p: Period, limit: int | None = 200) -> dict[str, Any]:
+def stock_value(shop: Shop, actor: Actor, p: Period, limit: int | None = 200) -> shapes.StockValue:
     found = stock.stock_value(shop, actor, limit)
-    return _report("stock_value", shop, p, found["columns"], found["rows"], totals=found["totals"])
+    return {**_head("stock_value", shop, p, found["columns"]), "rows": found["rows"], "totals": found["totals"]}
 
 
-def gift_card_liability(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def gift_card_liability(shop: Shop, actor: Actor, p: Period) -> shapes.GiftCardLiability:
     found = gift_cards.liability(shop, actor)
-    return _report("gift_card_liability", shop, p, found["columns"], found["rows"], totals=found["totals"])
+    return {
+        **_head("gift_card_liability", shop, p, found["columns"]),
+        "rows": found["rows"],
+        "totals": found["totals"],
+    }
 
 
 # -- the accounting journal ----------------------------------------------------------------------------
@@ -348,7 +349,7 @@ TENDER_ACCOUNTS = {
 }
 
 
-def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
+def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
     """The day's takings as balanced journal lines an accountant can import: tenders
     debited; sales, gift cards sold and each tax credited; refunds the other way round;
     store credit issued on its liability account; cash rounding on its own account; cash
@@ -372,7 +373,7 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
     refund_tenders = rules.by_day(q.refund_tenders_by_quarter(conn, p.bounds), zone, 1)
     refunds_rounding = rules.by_day(q.cash_refund_rounding(conn, p.bounds), zone, 1)
     over_short = cash_over_short(conn, p)
-    rows: list[dict[str, Any]] = []
+    rows: list[shapes.JournalLine] = []
 
     def line(day: str, account: str, debit: int, credit: int, memo: str) -> None:
         if debit or credit:
@@ -406,27 +407,24 @@ def journal(shop: Shop, actor: Actor, p: Period) -> dict[str, Any]:
             variance = over_short[day]
             line(day, "Cash", max(variance, 0), max(-variance, 0), "drawer counted against expected")
             line(day, "Cash over/short", max(-variance, 0), max(variance, 0), "drawer counted against expected")
-    sums_all = {"debit": sum(r["debit"] for r in rows), "credit": sum(r["credit"] for r in rows)}
-    return _report(
-        "journal",
-        shop,
-        p,
-        ["date", "account", "debit", "credit", "memo"],
-        rows,
-        totals=sums_all,
-        over_short_available=over_short is not None,
-    )
+    sums_all: shapes.JournalTotals = {"debit": sum(r["debit"] for r in rows), "credit": sum(r["credit"] for r in rows)}
+    return {
+        **_head("journal", shop, p, ["date", "account", "debit", "credit", "memo"]),
+        "rows": rows,
+        "totals": sums_all,
+        "over_short_available": over_short is not None,
+    }
 
 
 # -- past Z reports ------------------------------------------------------------------------------------
 
 
-def z_reports(shop: Shop, actor: Actor, start: str | None, end: str | None, limit: int = 200) -> dict[str, Any]:
+def z_reports(shop: Shop, actor: Actor, start: str | None, end: str | None, limit: int = 200) -> shapes.ZReports:
     """The shifts closed in the period, newest first: a manager finds a Z report here to
     read or print again. Times are the store's."""
     require(shop, actor, Permission.VIEW_REPORTS)
     p = period(shop, start, end)
-    out = []
+    out: list[shapes.ZReportRow] = []
     for r in q.closed_shifts(shop.db.conn, p.bounds, max(1, min(limit, 1000))):
         z = json.loads(r[8])
         out.append(
@@ -444,12 +442,12 @@ def z_reports(shop: Shop, actor: Actor, start: str | None, end: str | None, limi
             }
         )
     columns = ["shift", "terminal_id", "operator", "opened_at", "closed_at", "sales", "total", "variance"]
-    return _report("z_reports", shop, p, columns, out)
+    return {**_head("z_reports", shop, p, columns), "rows": out}
 
 
 # -- the list -------------------------------------------------------------------------------------------
 
-REPORTS: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
+REPORTS: dict[str, tuple[Callable[..., shapes.PeriodReport], str]] = {
     "by-day": (by_day, "Sales by day"),
     "by-hour": (by_hour, "Sales by hour of the day"),
     "by-employee": (by_employee, "Sales per employee"),
@@ -469,9 +467,27 @@ TITLES = {name.replace("-", "_"): title for name, (_, title) in REPORTS.items()}
 
 def run(
     shop: Shop, actor: Actor, name: str, start: str | None, end: str | None, *, csv_rows: bool = False
-) -> dict[str, Any]:
+) -> shapes.PeriodReport:
     fn = REPORTS[name][0]
     p = period(shop, start, end)
     if name == "stock-value":
         return stock_value(shop, actor, p, None if csv_rows else 200)
     return fn(shop, actor, p)
+
+
+# What each report answers, for the OpenAPI description (web/api_backoffice.py).
+SHAPES: dict[str, type] = {
+    "by-day": shapes.ByDay,
+    "by-hour": shapes.ByHour,
+    "by-employee": shapes.ByEmployee,
+    "by-tender": shapes.ByTender,
+    "by-tax": shapes.ByTax,
+    "top-products": shapes.ProductsReport,
+    "slow-products": shapes.ProductsReport,
+    "voids-and-discounts": shapes.VoidsAndDiscounts,
+    "returns": shapes.Returns,
+    "timesheet": shapes.Timesheet,
+    "stock-value": shapes.StockValue,
+    "gift-card-liability": shapes.GiftCardLiability,
+    "journal": shapes.Journal,
+}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid
 from appliance.app.services import audit_log
@@ -75,11 +75,42 @@ def set_timings(shop: Shop, actor: Actor, idle_seconds: int, countdown_seconds: 
 # A customer's screen needs no login: without a limit one page could write hundreds of audit
 # rows a second. Six calls a minute from one till is more than anyone waiting would press.
 attendant_throttle = Throttle(limit=6, message="an attendant has been called; they are on their way")
-_calls: dict[str, list[dict[str, Any]]] = {}  # per store (tests run several in one process)
+
+
+class TimingsJson(TypedDict):
+    idle_seconds: int
+    countdown_seconds: int
+
+
+class ScreenConfig(TimingsJson):
+    """What the self-service screen starts with (web/api_selfservice.py builds it)."""
+
+    mode: str  # the till's mode
+    languages: list[str]  # those the shop's words have
+
+
+class AttendantCall(TypedDict):
+    terminal_id: str
+    reason: str  # one of REASONS
+    sale: int | None
+    at: str
+
+
+class Called(AttendantCall):
+    status: str  # called
+
+
+class AttendantCalls(TypedDict):
+    """The web layer's answer: the calls waiting, newest first."""
+
+    calls: list[AttendantCall]
+
+
+_calls: dict[str, list[AttendantCall]] = {}  # per store (tests run several in one process)
 _calls_lock = threading.Lock()
 
 
-def call_attendant(shop: Shop, actor: Actor, reason: str, sale_id: int | None) -> dict[str, Any]:
+def call_attendant(shop: Shop, actor: Actor, reason: str, sale_id: int | None) -> Called:
     """A customer asks for help. Anyone who may sell may ask; it is audited so that a
     flood of calls from one screen is visible afterwards."""
     require(shop, actor, Permission.SELL)
@@ -87,8 +118,8 @@ def call_attendant(shop: Shop, actor: Actor, reason: str, sale_id: int | None) -
         raise Invalid(f"reason must be one of {', '.join(REASONS)}", "invalid_request")
     attendant_throttle.take(f"{shop.data_dir}|{shop.config.terminal_id}")
     at = shop.now()
-    call = {"terminal_id": shop.config.terminal_id, "reason": reason, "sale": sale_id, "at": at}
-    audit_log.record(shop, actor=actor, action="attendant_call", object=f"sale:{sale_id or 0}", details=call)
+    call: AttendantCall = {"terminal_id": shop.config.terminal_id, "reason": reason, "sale": sale_id, "at": at}
+    audit_log.record(shop, actor=actor, action="attendant_call", object=f"sale:{sale_id or 0}", details={**call})
     with _calls_lock:
         waiting = _calls.setdefault(str(shop.data_dir), [])
         waiting.append(call)
@@ -96,7 +127,7 @@ def call_attendant(shop: Shop, actor: Actor, reason: str, sale_id: int | None) -
     return {"status": "called", **call}
 
 
-def attendant_calls(shop: Shop, actor: Actor) -> list[dict[str, Any]]:
+def attendant_calls(shop: Shop, actor: Actor) -> list[AttendantCall]:
     require(shop, actor, Permission.APPROVE_RESTRICTED)
     with _calls_lock:
         return list(reversed(_calls.get(str(shop.data_dir), [])))

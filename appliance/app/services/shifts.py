@@ -9,12 +9,14 @@ manager to close the shift.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict
 
 from appliance.app.domain import report as report_rules
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import format_amount, money_words
+from appliance.app.domain.report_shapes import ShiftFigures
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
@@ -24,6 +26,78 @@ from appliance.app.store import settings as settings_store
 from appliance.app.store import shifts as shifts_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
+
+
+class OpenShift(TypedDict):
+    id: int
+    terminal_id: str
+    operator: str
+    opened_at: str
+    opening_float: int
+    currency: str
+    denominations: list[int]
+
+
+class CashMoved(TypedDict):
+    shift: int
+    kind: str  # paid_in or paid_out
+    amount: int
+    reason: str
+
+
+class DrawerCash(TypedDict):
+    opening_float: int
+    sales: int
+    refunds: int
+    paid_in: int
+    paid_out: int
+    rounding: int
+    expected: NotRequired[int]  # left out of an X report for the person who will count
+
+
+class ShiftReport(ShiftFigures):
+    """What an X and a Z report share. The store's clock (`timezone`, `opened_local`,
+    `until_local`) is missing from a Z report frozen before it was added."""
+
+    shift: int
+    terminal_id: str
+    opened_at: str
+    until: str
+    timezone: NotRequired[str]
+    opened_local: NotRequired[str]
+    until_local: NotRequired[str]
+    currency: str
+    cash: DrawerCash
+
+
+class SaleHolding(TypedDict):
+    """An open sale of this till with money on it: the shift cannot close over it."""
+
+    id: int
+    parked: bool
+    paid: int
+    cash: int
+
+
+class XReport(ShiftReport):
+    kind: Literal["X"]
+    open_sales: list[SaleHolding]
+
+
+class ZReport(ShiftReport):
+    kind: Literal["Z"]
+    counted: int
+    count: dict[str, int]  # denomination → how many
+    variance: int
+    approved_by: str | None
+
+
+class PrintedReport(TypedDict):
+    job: int
+    kind: str  # X or Z
+    shift: int
+    reprint: bool
+
 
 DEFAULT_VARIANCE_LIMIT = 500  # minor units: 5.00
 # The store rule "cash needs an open shift": on unless a manager switched it off, so that
@@ -79,7 +153,7 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
-def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> dict[str, Any]:
+def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> OpenShift:
     require(shop, actor, Permission.SELL)
     if actor.role == "customer":
         raise Forbidden("a self-service till has no drawer", "forbidden")
@@ -106,7 +180,7 @@ def _shift(shop: Shop, actor: Actor, conn: Connection) -> Any:
     return row
 
 
-def current(shop: Shop, actor: Actor) -> dict[str, Any]:
+def current(shop: Shop, actor: Actor) -> OpenShift:
     require(shop, actor, Permission.SELL)
     row = _shift(shop, actor, shop.db.conn)
     operator = shifts_store.operator(shop.db.conn, row["user_id"])
@@ -121,7 +195,7 @@ def current(shop: Shop, actor: Actor) -> dict[str, Any]:
     }
 
 
-def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> dict[str, Any]:
+def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> CashMoved:
     """Paid in (change brought from the safe) or paid out (a delivery paid from the till)."""
     require(shop, actor, Permission.SELL)
     if kind not in ("paid_in", "paid_out"):
@@ -152,7 +226,7 @@ def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
     )
 
 
-def _report(conn: Connection, row: Any, until: str, shop: Shop) -> dict[str, Any]:
+def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
     """The figures of an X or Z report: the report engine's queries over this till's shift,
     with the times also on the store's clock (`timezone`, `opened_local`, `until_local`)."""
     terminal, start = row["terminal_id"], row["opened_at"]
@@ -187,7 +261,7 @@ def _report(conn: Connection, row: Any, until: str, shop: Shop) -> dict[str, Any
     }
 
 
-def x_report(shop: Shop, actor: Actor) -> dict[str, Any]:
+def x_report(shop: Shop, actor: Actor) -> XReport:
     """Mid-shift figures. The expected cash is left out for the person who will count it.
     `open_sales` warns of the sales still open on this till that hold money: the shift
     cannot close over them."""
@@ -195,20 +269,28 @@ def x_report(shop: Shop, actor: Actor) -> dict[str, Any]:
     row = _shift(shop, actor, shop.db.conn)
     report = _report(shop.db.conn, row, shop.now(), shop)
     if not can(actor.role, Permission.VIEW_REPORTS):
-        report["cash"] = {k: v for k, v in report["cash"].items() if k != "expected"}
-    open_sales = sales_store.open_with_payments(shop.db.conn, shop.config.terminal_id)
-    return {**report, "kind": "X", "open_sales": open_sales}
+        cash = report["cash"].copy()
+        del cash["expected"]
+        report["cash"] = cash
+    return {**report, "kind": "X", "open_sales": _holding(shop, shop.db.conn)}
+
+
+def _holding(shop: Shop, conn: Connection) -> list[SaleHolding]:
+    return [
+        {"id": s["id"], "parked": s["parked"], "paid": s["paid"], "cash": s["cash"]}
+        for s in sales_store.open_with_payments(conn, shop.config.terminal_id)
+    ]
 
 
 def _refuse_open_sales(shop: Shop, conn: Connection) -> None:
     """A shift never closes over a sale still open on its till with money on it (cash in the
     drawer for goods not yet sold, or a card already charged): 409 naming each."""
-    holding = sales_store.open_with_payments(conn, shop.config.terminal_id)
+    holding = _holding(shop, conn)
     if not holding:
         return
     currency = shop.settings.currency
 
-    def held(s: dict[str, Any]) -> str:
+    def held(s: SaleHolding) -> str:
         paid = money_words(s["paid"], currency)
         if s["cash"] == s["paid"]:
             paid += " in cash"
@@ -223,7 +305,7 @@ def _refuse_open_sales(shop: Shop, conn: Connection) -> None:
     )
 
 
-def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str | None = None) -> dict[str, Any]:
+def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str | None = None) -> ZReport:
     """The blind count: the answer gives the variance only now. Over the store's limit, a
     manager's approval (X-Approval, permission approve_variance) is needed to close."""
     require(shop, actor, Permission.SELL)
@@ -256,7 +338,14 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
     with shop.db.transaction() as tx:
         if needs_manager(off, limit) and not can(actor.role, Permission.APPROVE_VARIANCE):
             approver = approved_by(shop, actor, Permission.APPROVE_VARIANCE, approval or "")
-        z = {**report, "kind": "Z", "counted": counted, "count": count, "variance": off, "approved_by": approver}
+        z: ZReport = {
+            **report,
+            "kind": "Z",
+            "counted": counted,
+            "count": count,
+            "variance": off,
+            "approved_by": approver,
+        }
         done = shifts_store.close(
             tx,
             row["id"],
@@ -280,16 +369,16 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
     return z
 
 
-def z_report(shop: Shop, actor: Actor, shift_id: int) -> dict[str, Any]:
+def z_report(shop: Shop, actor: Actor, shift_id: int) -> ZReport:
     require(shop, actor, Permission.VIEW_REPORTS)
     text = reports_store.z_report(shop.db.conn, shift_id)
     if text is None:
         raise NotFound(f"no closed shift {shift_id}", "shift_not_found")
-    report: dict[str, Any] = json.loads(text)
+    report: ZReport = json.loads(text)  # as frozen at close (see ShiftReport)
     return report
 
 
-def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+def report_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     """An X or Z report as label/amount rows for paper (a row without amount is a heading)."""
     currency = report["currency"]
 
@@ -313,7 +402,7 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _times(shop: Shop, report: dict[str, Any]) -> tuple[str, str]:
+def _times(shop: Shop, report: Mapping[str, Any]) -> tuple[str, str]:
     """The shift's span on the store's clock, and the clock's name (a Z report frozen before
     it carried local times is put on the store's clock now). ASCII: a printer's code page may
     have no arrow."""
@@ -325,12 +414,12 @@ def _times(shop: Shop, report: dict[str, Any]) -> tuple[str, str]:
     return f"{start} - {end}", str(zone)
 
 
-def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> dict[str, Any]:
+def print_report(shop: Shop, actor: Actor, shift_id: int | None) -> PrintedReport:
     """Queues the X report of the open shift (shift_id None) or a closed shift's Z report.
     A Z report printed before is marked REPRINT."""
     if shop.config.printer == "none":
         raise Conflict("no receipt printer is set up on this till", "no_printer")
-    report = x_report(shop, actor) if shift_id is None else z_report(shop, actor, shift_id)
+    report: XReport | ZReport = x_report(shop, actor) if shift_id is None else z_report(shop, actor, shift_id)
     from appliance.app.services import print_queue
     from appliance.drivers.escpos_receipt import render_report
     from appliance.drivers.profiles import profile_named

@@ -7,10 +7,11 @@ other ways it moves, each one a `stock_movements` row and an audit entry.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import stock as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.report_shapes import StockValueRow, StockValueTotals
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
@@ -18,6 +19,132 @@ from appliance.app.store import purchase_orders as orders_store
 from appliance.app.store import stock as stock_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
+
+
+class ProductStock(TypedDict):
+    product_id: int
+    sku: str
+    name: str
+    on_hand: int
+    on_order: int
+    reorder_point: int | None
+    reorder_quantity: int | None
+    supplier_id: int | None
+    cost: int
+    low: bool
+    suggested: int
+
+
+class StockLevels(TypedDict):
+    products: list[ProductStock]
+
+
+class Adjustment(TypedDict):
+    sku: str
+    quantity: int
+    on_hand: int
+    reason: str
+
+
+class CountedLine(TypedDict):
+    sku: str
+    expected: int
+    counted: int
+    variance: int
+    variance_value: int
+
+
+class Count(TypedDict):
+    reason: str
+    lines: list[CountedLine]
+    variance_value: int
+
+
+class Movement(TypedDict):
+    id: int
+    sku: str
+    name: str
+    kind: str  # adjustment, count or receipt
+    quantity: int
+    on_hand: int
+    reason: str
+    reference: str | None
+    user: str
+    at: str
+
+
+class Movements(TypedDict):
+    movements: list[Movement]
+
+
+class Supplier(TypedDict):
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    created_at: str
+
+
+class Suppliers(TypedDict):
+    suppliers: list[Supplier]
+
+
+class OrderLine(TypedDict):
+    sku: str
+    name: str
+    ordered: int
+    received: int
+    outstanding: int
+    unit_cost: int
+
+
+class PurchaseOrder(TypedDict):
+    id: int
+    supplier_id: int
+    supplier: str
+    status: str
+    note: str
+    created_at: str
+    ordered_at: str | None
+    closed_at: str | None
+    lines: list[OrderLine]
+    value: int
+
+
+class OrderSummary(TypedDict):
+    """A row of the list of orders: no lines, their count."""
+
+    id: int
+    status: str
+    created_at: str
+    ordered_at: str | None
+    supplier: str
+    lines: int
+    value: int
+
+
+class Orders(TypedDict):
+    orders: list[OrderSummary]
+
+
+class Unordered(TypedDict):
+    """A low product with no supplier to order it from."""
+
+    sku: str
+    name: str
+    suggested: int
+
+
+class Suggested(TypedDict):
+    orders: list[PurchaseOrder]
+    without_supplier: list[Unordered]
+
+
+class StockValue(TypedDict):
+    currency: str
+    columns: list[str]
+    rows: list[StockValueRow]
+    totals: StockValueTotals
 
 
 def _product(conn: Connection, sku: object) -> Any:
@@ -45,7 +172,7 @@ def _level(row: Any) -> rules.StockLevel:
     )
 
 
-def _level_json(level: rules.StockLevel) -> dict[str, Any]:
+def _level_json(level: rules.StockLevel) -> ProductStock:
     return {
         "product_id": level.product_id,
         "sku": level.sku,
@@ -74,7 +201,7 @@ def _move(
 # -- levels ------------------------------------------------------------------------------------
 
 
-def levels(shop: Shop, actor: Actor, *, text: str = "", low_only: bool = False, limit: int = 100) -> dict[str, Any]:
+def levels(shop: Shop, actor: Actor, *, text: str = "", low_only: bool = False, limit: int = 100) -> StockLevels:
     require(shop, actor, Permission.MANAGE_STOCK)
     limit = max(1, min(limit, 1000))
     if low_only:
@@ -89,12 +216,12 @@ def _low(conn: Connection) -> list[rules.StockLevel]:
     return [lv for lv in map(_level, rows) if rules.is_low(lv)]
 
 
-def low_stock(shop: Shop, actor: Actor) -> dict[str, Any]:
+def low_stock(shop: Shop, actor: Actor) -> StockLevels:
     require(shop, actor, Permission.MANAGE_STOCK)
     return {"products": [_level_json(lv) for lv in _low(shop.db.conn)]}
 
 
-def level(shop: Shop, actor: Actor, sku: str) -> dict[str, Any]:
+def level(shop: Shop, actor: Actor, sku: str) -> ProductStock:
     """One product's stock and its rules, by its exact sku."""
     require(shop, actor, Permission.MANAGE_STOCK)
     product = _product(shop.db.conn, sku)
@@ -102,7 +229,7 @@ def level(shop: Shop, actor: Actor, sku: str) -> dict[str, Any]:
     return _level_json(_level(row))
 
 
-def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> dict[str, Any]:
+def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> ProductStock:
     """A product's cost, reorder point, reorder quantity and supplier."""
     require(shop, actor, Permission.MANAGE_STOCK)
     with shop.db.transaction() as tx:
@@ -132,7 +259,7 @@ def set_rules(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) -> di
 # -- adjustments and counts ---------------------------------------------------------------------
 
 
-def adjust(shop: Shop, actor: Actor, sku: str, quantity: int, reason: str, note: str = "") -> dict[str, Any]:
+def adjust(shop: Shop, actor: Actor, sku: str, quantity: int, reason: str, note: str = "") -> Adjustment:
     """Damaged, stolen, found…: on-hand goes up or down by `quantity`, with a reason."""
     require(shop, actor, Permission.MANAGE_STOCK)
     delta = rules.check_adjustment(quantity)
@@ -151,7 +278,7 @@ def adjust(shop: Shop, actor: Actor, sku: str, quantity: int, reason: str, note:
     return {"sku": product["sku"], "quantity": delta, "on_hand": on_hand, "reason": text}
 
 
-def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) -> dict[str, Any]:
+def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) -> Count:
     """A physical count: each product's on-hand becomes what was counted; the difference is
     recorded as a movement. All lines or none."""
     require(shop, actor, Permission.MANAGE_STOCK)
@@ -160,7 +287,7 @@ def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) ->
         raise Invalid("count at least one product", "no_lines")
     if len(lines) > 5000:
         raise Invalid("at most 5000 products per count", "too_many_lines")
-    out = []
+    out: list[CountedLine] = []
     with shop.db.transaction() as tx:
         seen: set[str] = set()
         for item in lines:
@@ -195,14 +322,29 @@ def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) ->
     return {"reason": why, "lines": out, "variance_value": sum(o["variance_value"] for o in out)}
 
 
-def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200) -> dict[str, Any]:
+def movements(shop: Shop, actor: Actor, sku: str | None = None, limit: int = 200) -> Movements:
     require(shop, actor, Permission.MANAGE_STOCK)
     conn = shop.db.conn
     limit = max(1, min(limit, 1000))
     product_id = _product(conn, sku)["id"] if sku else None
     rows = stock_store.movements(conn, product_id, limit)
-    keys = ("id", "sku", "name", "kind", "quantity", "on_hand", "reason", "reference", "user", "at")
-    return {"movements": [dict(zip(keys, tuple(r), strict=True)) for r in rows]}
+    return {
+        "movements": [
+            {
+                "id": r[0],
+                "sku": r[1],
+                "name": r[2],
+                "kind": r[3],
+                "quantity": r[4],
+                "on_hand": r[5],
+                "reason": r[6],
+                "reference": r[7],
+                "user": r[8],
+                "at": r[9],
+            }
+            for r in rows
+        ]
+    }
 
 
 # -- suppliers ----------------------------------------------------------------------------------
@@ -217,9 +359,7 @@ def _supplier(conn: Connection, supplier_id: object) -> Any:
     return row
 
 
-def add_supplier(
-    shop: Shop, actor: Actor, name: str, email: str | None = None, phone: str | None = None
-) -> dict[str, Any]:
+def add_supplier(shop: Shop, actor: Actor, name: str, email: str | None = None, phone: str | None = None) -> Supplier:
     require(shop, actor, Permission.MANAGE_STOCK)
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
@@ -232,12 +372,22 @@ def add_supplier(
         except IntegrityError:
             raise Conflict(f"a supplier named {name} exists", "supplier_exists") from None
         audit_log.record(shop, actor=actor, action="supplier_add", object=f"supplier:{supplier_id}")
-        return dict(_supplier(tx, supplier_id))
+        return _supplier_json(_supplier(tx, supplier_id))
 
 
-def suppliers(shop: Shop, actor: Actor) -> dict[str, Any]:
+def suppliers(shop: Shop, actor: Actor) -> Suppliers:
     require(shop, actor, Permission.MANAGE_STOCK)
-    return {"suppliers": orders_store.suppliers(shop.db.conn)}
+    return {"suppliers": [_supplier_json(r) for r in orders_store.suppliers(shop.db.conn)]}
+
+
+def _supplier_json(row: Any) -> Supplier:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "created_at": row["created_at"],
+    }
 
 
 # -- purchase orders ----------------------------------------------------------------------------
@@ -250,7 +400,7 @@ def _order(conn: Connection, po_id: int) -> Any:
     return row
 
 
-def order_view(conn: Connection, po_id: int) -> dict[str, Any]:
+def order_view(conn: Connection, po_id: int) -> PurchaseOrder:
     head = _order(conn, po_id)
     lines = orders_store.order_lines(conn, po_id)
     return {
@@ -283,7 +433,7 @@ def _insert_order(shop: Shop, tx: Connection, actor: Actor, supplier_id: int, no
 
 def create_order(
     shop: Shop, actor: Actor, supplier_id: int, lines: list[dict[str, Any]], note: str = ""
-) -> dict[str, Any]:
+) -> PurchaseOrder:
     require(shop, actor, Permission.MANAGE_STOCK)
     if not lines:
         raise Invalid("an order needs at least one line", "no_lines")
@@ -310,7 +460,7 @@ def create_order(
         return order_view(tx, po_id)
 
 
-def suggest_orders(shop: Shop, actor: Actor) -> dict[str, Any]:
+def suggest_orders(shop: Shop, actor: Actor) -> Suggested:
     """Draft orders, one per supplier, for every low product not already covered by an open
     order. Products with no supplier are listed, not ordered."""
     require(shop, actor, Permission.MANAGE_STOCK)
@@ -335,20 +485,33 @@ def suggest_orders(shop: Shop, actor: Actor) -> dict[str, Any]:
         }
 
 
-def orders(shop: Shop, actor: Actor, status: str | None = None) -> dict[str, Any]:
+def orders(shop: Shop, actor: Actor, status: str | None = None) -> Orders:
     require(shop, actor, Permission.MANAGE_STOCK)
     conn = shop.db.conn
     if status is not None and status not in ("draft", "ordered", "partial", "received", "cancelled"):
         raise Invalid("unknown status", "invalid_status")
-    return {"orders": orders_store.orders(conn, status)}
+    return {
+        "orders": [
+            {
+                "id": r["id"],
+                "status": r["status"],
+                "created_at": r["created_at"],
+                "ordered_at": r["ordered_at"],
+                "supplier": r["supplier"],
+                "lines": r["lines"],
+                "value": r["value"],
+            }
+            for r in orders_store.orders(conn, status)
+        ]
+    }
 
 
-def get_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+def get_order(shop: Shop, actor: Actor, po_id: int) -> PurchaseOrder:
     require(shop, actor, Permission.MANAGE_STOCK)
     return order_view(shop.db.conn, po_id)
 
 
-def mark_ordered(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+def mark_ordered(shop: Shop, actor: Actor, po_id: int) -> PurchaseOrder:
     """The draft was sent to the supplier: its lines can no longer change."""
     require(shop, actor, Permission.MANAGE_STOCK)
     with shop.db.transaction() as tx:
@@ -359,7 +522,7 @@ def mark_ordered(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
         return order_view(tx, po_id)
 
 
-def cancel_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
+def cancel_order(shop: Shop, actor: Actor, po_id: int) -> PurchaseOrder:
     require(shop, actor, Permission.MANAGE_STOCK)
     with shop.db.transaction() as tx:
         if _order(tx, po_id)["status"] not in ("draft", "ordered"):
@@ -369,7 +532,7 @@ def cancel_order(shop: Shop, actor: Actor, po_id: int) -> dict[str, Any]:
         return order_view(tx, po_id)
 
 
-def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -> PurchaseOrder:
     """Goods arrived against an order, perhaps only some: on-hand goes up, the product's
     cost becomes the weighted average, the order is partial until every line is in."""
     require(shop, actor, Permission.MANAGE_STOCK)
@@ -408,7 +571,7 @@ def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -
 # -- stock value ----------------------------------------------------------------------------------
 
 
-def stock_value(shop: Shop, actor: Actor, limit: int | None = 200) -> dict[str, Any]:
+def stock_value(shop: Shop, actor: Actor, limit: int | None = 200) -> StockValue:
     """What the goods on the shelf cost (on-hand × cost) and would sell for; products with
     nothing on hand are left out, stock below zero counts as none."""
     require(shop, actor, Permission.VIEW_REPORTS)

@@ -5,7 +5,7 @@ how long the card vault may keep a settled card number (changes audited)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
@@ -34,7 +34,20 @@ RULES = (
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
 
 
-def get(shop: Shop, actor: Actor) -> dict[str, Any]:
+class StoreRules(TypedDict):
+    loyalty_enabled: bool
+    loyalty_points_per_unit: int
+    loyalty_point_value: int
+    gift_card_expiry_days: int
+    variable_measure_prefixes: dict[str, str]  # EAN-13 prefix → "price" or "weight"
+    variable_measure_layout: str
+    card_number_keep_minutes: int  # card_vault.KEEP_RULE
+    cash_rounding: str
+    locale: str
+    cash_requires_shift: bool  # shifts.CASH_NEEDS_SHIFT
+
+
+def get(shop: Shop, actor: Actor) -> StoreRules:
     require(shop, actor, Permission.SELL)
     values = settings_store.get_all(shop.db.conn)
     rules = loyalty.LoyaltyRules.from_settings(values)
@@ -46,10 +59,10 @@ def get(shop: Shop, actor: Actor) -> dict[str, Any]:
         "gift_card_expiry_days": int(values.get("gift_card_expiry_days") or 0),
         "variable_measure_prefixes": dict(sorted(labels.variable_measure_prefixes.items())),
         "variable_measure_layout": labels.variable_measure_layout,
-        card_vault.KEEP_RULE: int(values.get(card_vault.KEEP_RULE) or 0),
+        "card_number_keep_minutes": int(values.get(card_vault.KEEP_RULE) or 0),
         "cash_rounding": labels.cash_rounding,
         "locale": labels.locale,
-        shifts.CASH_NEEDS_SHIFT: shifts.cash_needs_shift(values),
+        "cash_requires_shift": shifts.cash_needs_shift(values),
     }
 
 
@@ -96,7 +109,7 @@ def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
         raise Invalid("whether cash needs an open shift is true or false", "invalid_rule")
 
 
-def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
+def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:
     require(shop, actor, Permission.MANAGE_SETTINGS)
     if not changes:
         raise Invalid("nothing to change", "nothing_to_change")
@@ -107,7 +120,7 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
     _money_rules(shop, changes)
     with shop.db.transaction() as tx:
         current = get(shop, actor)
-        merged = {**current, **changes}
+        merged: dict[str, Any] = {**current, **changes}
         loyalty.LoyaltyRules(
             enabled=bool(merged["loyalty_enabled"]),
             points_per_unit=merged["loyalty_points_per_unit"],

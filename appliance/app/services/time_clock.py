@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from appliance.app.domain import timeclock
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.report_shapes import TimesheetRow
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import time_entries
@@ -15,11 +16,17 @@ from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 
+class ClockStatus(TypedDict):
+    user: str
+    state: str  # timeclock.state: off, working or on_break
+    since: str | None  # when the open stretch (the break, else the work) started
+
+
 def _open(conn: Connection, user_id: int) -> dict[str, Any]:
     return {r["kind"]: r for r in time_entries.open_entries(conn, user_id)}
 
 
-def status(shop: Shop, actor: Actor) -> dict[str, Any]:
+def status(shop: Shop, actor: Actor) -> ClockStatus:
     require(shop, actor, Permission.CLOCK_IN)
     open_ = _open(shop.db.conn, actor.user_id)
     return {
@@ -29,7 +36,7 @@ def status(shop: Shop, actor: Actor) -> dict[str, Any]:
     }
 
 
-def act(shop: Shop, actor: Actor, action: str) -> dict[str, Any]:
+def act(shop: Shop, actor: Actor, action: str) -> ClockStatus:
     require(shop, actor, Permission.CLOCK_IN)
     if action not in timeclock.ACTIONS:
         raise Invalid(f"the action is one of {', '.join(timeclock.ACTIONS)}", "invalid_action")
@@ -68,7 +75,7 @@ def stretches(conn: Connection, start: str, end: str) -> dict[str, list[timecloc
     return out
 
 
-def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.datetime]]) -> list[dict[str, Any]]:
+def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.datetime]]) -> list[TimesheetRow]:
     """Hours per person per local day; `days` are consecutive (label, start, end) in UTC."""
     require(shop, actor, Permission.VIEW_REPORTS)
     if not days:
@@ -76,7 +83,7 @@ def timesheet(shop: Shop, actor: Actor, days: list[tuple[str, dt.datetime, dt.da
     people = stretches(shop.db.conn, iso(days[0][1]), iso(days[-1][2]))
     now = shop.clock()
     starts = [start for _, start, _ in days]
-    rows = []
+    rows: list[TimesheetRow] = []
     for user, items in sorted(people.items()):
         # Each stretch lands on the one or two days it overlaps, found by bisection.
         touched: dict[int, list[timeclock.Stretch]] = {}

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from appliance.app.domain import report_shapes
 from appliance.app.domain.cashup import denominations
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import exponent
@@ -225,7 +226,7 @@ NEW_USER = {
 }
 
 
-def product_json(p: Product) -> dict[str, Any]:
+def product_json(p: Product) -> catalog.ProductJson:
     return {
         "id": p.id,
         "sku": p.sku,
@@ -242,7 +243,7 @@ def product_json(p: Product) -> dict[str, Any]:
     }
 
 
-def managed_product_json(p: Product) -> dict[str, Any]:
+def managed_product_json(p: Product) -> catalog.ManagedProduct:
     """What the catalogue's managers see of a product: with its cost."""
     return {**product_json(p), "cost": p.cost}
 
@@ -659,7 +660,7 @@ async def audit(request: Request) -> Response:
     after = int_param(request.query_params.get("after", "0"), "after")
     limit = min(int_param(request.query_params.get("limit", "500"), "limit"), 5000)
 
-    def read() -> list[dict[str, Any]]:
+    def read() -> list[audit_log.AuditEntry]:
         auth.require(shop, who, Permission.VIEW_AUDIT)
         return audit_log.entries(shop, after, limit)
 
@@ -785,6 +786,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("limit", "at most this many, 1 to 50 (50)"),
         ),
         statuses=(200, 400, 401, 422),
+        returns=catalog.Products,
     ),
     Endpoint(
         "POST",
@@ -794,6 +796,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         PRODUCT,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
         "POST",
@@ -811,6 +814,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One product by its exact sku, on sale or withdrawn, with its cost",
         "manage_products",
         statuses=(200, 401, 403, 404),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
         "PATCH",
@@ -822,9 +826,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         PRODUCT_CHANGE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=catalog.ManagedProduct,
     ),
     Endpoint(
-        "GET", "/categories", list_categories, "The product categories, by name", "cashier+", statuses=(200, 401, 403)
+        "GET",
+        "/categories",
+        list_categories,
+        "The product categories, by name",
+        "cashier+",
+        statuses=(200, 401, 403),
+        returns=catalog.Categories,
     ),
     Endpoint(
         "POST",
@@ -834,6 +845,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         CATEGORY,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=catalog.CategoryJson,
     ),
     Endpoint(
         "POST",
@@ -994,6 +1006,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "view_reports",
         query=(("from", "ISO date or time, UTC"), ("to", "ISO date or time, UTC, exclusive")),
         statuses=(200, 401, 403, 422),
+        returns=report_shapes.SalesReport,
     ),
     Endpoint(
         "GET",
@@ -1003,5 +1016,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "view_audit",
         query=(("after", "entry id to start after"), ("limit", "at most 5000")),
         statuses=(200, 401, 403),
+        returns=audit_log.AuditEntries,
     ),
 )

@@ -425,6 +425,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("limit", "at most 1000"),
         ),
         statuses=(200, 400, 401, 403),
+        returns=stock.StockLevels,
     ),
     Endpoint(
         "GET",
@@ -433,6 +434,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Products at or under their reorder point",
         "manage_stock",
         statuses=(200, 401, 403),
+        returns=stock.StockLevels,
     ),
     Endpoint(
         "GET",
@@ -441,6 +443,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One product's stock, on order and stock rules, by its exact sku",
         "manage_stock",
         statuses=(200, 401, 403, 404, 422),
+        returns=stock.ProductStock,
     ),
     Endpoint(
         "PATCH",
@@ -450,6 +453,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         STOCK_RULES,
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=stock.ProductStock,
     ),
     Endpoint(
         "POST",
@@ -459,6 +463,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         ADJUSTMENT,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.Adjustment,
     ),
     Endpoint(
         "POST",
@@ -468,6 +473,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         COUNT,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.Count,
     ),
     Endpoint(
         "GET",
@@ -477,8 +483,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         query=(("sku", "one product"), ("limit", "at most 1000")),
         statuses=(200, 400, 401, 403, 404),
+        returns=stock.Movements,
     ),
-    Endpoint("GET", "/suppliers", list_suppliers, "Suppliers", "manage_stock", statuses=(200, 401, 403)),
+    Endpoint(
+        "GET",
+        "/suppliers",
+        list_suppliers,
+        "Suppliers",
+        "manage_stock",
+        statuses=(200, 401, 403),
+        returns=stock.Suppliers,
+    ),
     Endpoint(
         "POST",
         "/suppliers",
@@ -487,6 +502,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         SUPPLIER,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=stock.Supplier,
     ),
     Endpoint(
         "GET",
@@ -496,6 +512,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         query=(("status", "draft, ordered, partial, received or cancelled"),),
         statuses=(200, 401, 403, 422),
+        returns=stock.Orders,
     ),
     Endpoint(
         "POST",
@@ -505,6 +522,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         PURCHASE_ORDER,
         statuses=(201, 400, 401, 403, 404, 422),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -513,6 +531,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Draft orders, one per supplier, from the low-stock list",
         "manage_stock",
         statuses=(201, 400, 401, 403),
+        returns=stock.Suggested,
     ),
     Endpoint(
         "GET",
@@ -521,6 +540,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A purchase order with its lines",
         "manage_stock",
         statuses=(200, 400, 401, 403, 404),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -529,6 +549,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Mark a draft as sent to the supplier",
         "manage_stock",
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -537,6 +558,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Cancel an order nothing was received on",
         "manage_stock",
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "POST",
@@ -546,6 +568,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_stock",
         RECEIPT,
         statuses=(201, 400, 401, 403, 404, 409, 422),
+        returns=stock.PurchaseOrder,
     ),
     Endpoint(
         "GET",
@@ -555,6 +578,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "serve_customers",
         query=(("q", "an email, a phone number or the start of a name"),),
         statuses=(200, 401, 403, 422),
+        returns=customers.Found,
     ),
     Endpoint(
         "POST",
@@ -564,6 +588,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "serve_customers",
         CUSTOMER,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "GET",
@@ -572,6 +597,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer with their points",
         "serve_customers",
         statuses=(200, 400, 401, 403, 404),
+        returns=customers.Customer,
     ),
     Endpoint(
         "PATCH",
@@ -581,6 +607,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_customers",
         CUSTOMER_CHANGE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "POST",
@@ -590,6 +617,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_customers",
         ERASE,
         statuses=(200, 400, 401, 403, 404, 409),
+        returns=customers.Customer,
     ),
     Endpoint(
         "GET",
@@ -599,6 +627,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "serve_customers",
         query=(("limit", "at most 500"),),
         statuses=(200, 400, 401, 403, 404),
+        returns=customers.Purchases,
     ),
     Endpoint(
         "POST",
@@ -608,6 +637,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_customers",
         POINTS,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=customers.Customer,
     ),
     Endpoint(
         "PUT",
@@ -660,7 +690,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         returns=gift_cards.GiftCard,
     ),
     Endpoint(
-        "GET", "/time-clock", clock_status, "Am I clocked in, on a break, or off?", "clock_in", statuses=(200, 401, 403)
+        "GET",
+        "/time-clock",
+        clock_status,
+        "Am I clocked in, on a break, or off?",
+        "clock_in",
+        statuses=(200, 401, 403),
+        returns=time_clock.ClockStatus,
     ),
     Endpoint(
         "POST",
@@ -670,6 +706,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "clock_in",
         CLOCK,
         statuses=(200, 400, 401, 403, 409),
+        returns=time_clock.ClockStatus,
     ),
     Endpoint(
         "GET",
@@ -679,6 +716,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "whether cash needs an open shift",
         "cashier+",
         statuses=(200, 401, 403),
+        returns=store_rules.StoreRules,
     ),
     Endpoint(
         "PUT",
@@ -689,6 +727,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),
+        returns=store_rules.StoreRules,
     ),
     *(
         Endpoint(
@@ -699,6 +738,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "view_reports",
             query=REPORT_QUERY,
             statuses=(200, 400, 401, 403, 422),
+            returns=reports.SHAPES[name],
         )
         for name, (_, summary) in _R.items()
     ),

@@ -159,15 +159,23 @@ async def display_stream(request: Request) -> Response:
 async def display_paired(request: Request) -> Response:
     """What the display page asks when its stream is refused: 401 says to show the code entry."""
     pairing = await _paired_display(request)
-    if pairing is None:
-        return ok({"paired": False, "terminal_id": shop_of(request).config.terminal_id, "paired_at": None})
-    return ok({"paired": True, "terminal_id": pairing.terminal_id, "paired_at": pairing.paired_at})
+    answer: display_pairing.DisplayPaired = (
+        {"paired": False, "terminal_id": shop_of(request).config.terminal_id, "paired_at": None}
+        if pairing is None
+        else {"paired": True, "terminal_id": pairing.terminal_id, "paired_at": pairing.paired_at}
+    )
+    return ok(answer)
 
 
 async def pair_display(request: Request) -> Response:
     body = await json_body(request, PAIR)
     done = await call(display_pairing.pair, shop_of(request), body["code"], origin_of(request))
-    response = ok({"paired": True, "terminal_id": done.terminal_id, "paired_at": done.paired_at}, 201)
+    answer: display_pairing.DisplayPaired = {
+        "paired": True,
+        "terminal_id": done.terminal_id,
+        "paired_at": done.paired_at,
+    }
+    response = ok(answer, 201)
     response.set_cookie(
         DISPLAY_COOKIE,
         done.token,
@@ -184,7 +192,8 @@ async def pairing_code(request: Request) -> Response:
     who = await actor(request)
     await json_body(request, EMPTY)
     done = await call(display_pairing.new_code, shop_of(request), who)
-    return ok({"code": done.code, "expires_at": done.expires_at}, 201)
+    answer: display_pairing.CodeJson = {"code": done.code, "expires_at": done.expires_at}
+    return ok(answer, 201)
 
 
 async def pairing_state(request: Request) -> Response:
@@ -195,7 +204,8 @@ async def pairing_state(request: Request) -> Response:
 async def unpair_display(request: Request) -> Response:
     who = await actor(request)
     ended = await call(display_pairing.unpair, shop_of(request), who)
-    return ok({"unpaired": ended})
+    answer: display_pairing.Unpaired = {"unpaired": ended}
+    return ok(answer)
 
 
 SSE: dict[str, Any] = {"description": "server-sent events; reconnect with Last-Event-ID"}
@@ -208,6 +218,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "The receipt printer's queue: prints waiting and the problem in words",
         "cashier+",
         statuses=(200, 401, 403),
+        returns=receipt_printer.PrinterState,
     ),
     Endpoint(
         "POST",
@@ -217,6 +228,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "reprint",
         statuses=(201, 400, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=receipt_printer.JobAnswer,
     ),
     Endpoint(
         "POST",
@@ -226,6 +238,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "reprint",
         statuses=(200, 400, 401, 403, 404, 409),
         headers=("X-Approval",),
+        returns=receipt_printer.JobAnswer,
     ),
     Endpoint(
         "POST",
@@ -265,6 +278,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         display_paired,
         "Whether this customer display is paired with the till (its cookie from POST /display/pair)",
         "cashier+ or a paired display",
+        returns=display_pairing.DisplayPaired,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -274,6 +288,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Pair a customer display with the till's code: sets its display-only cookie (throttled, audited)",
         "anyone with the till's code",
         PAIR,
+        returns=display_pairing.DisplayPaired,
         statuses=(201, 400, 401, 429),
     ),
     Endpoint(
@@ -283,6 +298,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A new 6-digit code to pair the customer display, valid 5 minutes, once (audited)",
         "cashier+",
         EMPTY,
+        returns=display_pairing.CodeJson,
         statuses=(201, 400, 401, 403),
     ),
     Endpoint(
@@ -291,6 +307,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         pairing_state,
         "Whether the till's customer display is paired, since when and by whom",
         "cashier+",
+        returns=display_pairing.PairingStatus,
         statuses=(200, 401, 403),
     ),
     Endpoint(
@@ -299,6 +316,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         unpair_display,
         "Unpair the till's customer display: its credential stops working (audited)",
         "cashier+",
+        returns=display_pairing.Unpaired,
         statuses=(200, 401, 403),
     ),
 )

@@ -36,21 +36,24 @@ async def get_config(request: Request) -> Response:
     await actor(request)
     shop = shop_of(request)
     found = await call(selfservice.timings, shop)
-    return ok(
-        {
-            "mode": shop.config.mode,
-            "idle_seconds": found.idle_seconds,
-            "countdown_seconds": found.countdown_seconds,
-            "languages": list(LANGUAGES),  # those the shop's words have (/words/{lang}.json)
-        }
-    )
+    config: selfservice.ScreenConfig = {
+        "mode": shop.config.mode,
+        "idle_seconds": found.idle_seconds,
+        "countdown_seconds": found.countdown_seconds,
+        "languages": list(LANGUAGES),  # those the shop's words have (/words/{lang}.json)
+    }
+    return ok(config)
 
 
 async def put_config(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, TIMINGS)
     found = await call(selfservice.set_timings, shop_of(request), who, body["idle_seconds"], body["countdown_seconds"])
-    return ok({"idle_seconds": found.idle_seconds, "countdown_seconds": found.countdown_seconds})
+    timings: selfservice.TimingsJson = {
+        "idle_seconds": found.idle_seconds,
+        "countdown_seconds": found.countdown_seconds,
+    }
+    return ok(timings)
 
 
 async def call_attendant(request: Request) -> Response:
@@ -71,6 +74,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_config,
         "The self-service screen's timings (idle warning, countdown) and languages",
         "session",
+        returns=selfservice.ScreenConfig,
         statuses=(200, 401),
     ),
     Endpoint(
@@ -80,6 +84,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Change the self-service timings (audited)",
         "manage_settings",
         TIMINGS,
+        returns=selfservice.TimingsJson,
         statuses=(200, 400, 401, 403, 422),
     ),
     Endpoint(
@@ -90,6 +95,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "sell",
         ATTENDANT,
         statuses=(201, 400, 401, 403, 422, 429),
+        returns=selfservice.Called,
     ),
     Endpoint(
         "GET",
@@ -98,5 +104,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Attendant calls since the service started, newest first",
         "approve_restricted",
         statuses=(200, 401, 403),
+        returns=selfservice.AttendantCalls,
     ),
 )

@@ -427,7 +427,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         statuses=(200, 401, 404, 409),
         returns=SaleView,
     ),
-    Endpoint("GET", "/promotions", list_promotions, "Running promotions", "cashier+", statuses=(200, 401)),
+    Endpoint(
+        "GET",
+        "/promotions",
+        list_promotions,
+        "Running promotions",
+        "cashier+",
+        statuses=(200, 401),
+        returns=promotions.Promotions,
+    ),
     Endpoint(
         "POST",
         "/promotions",
@@ -436,6 +444,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         PROMOTION,
         statuses=(201, 400, 401, 403, 422),
+        returns=promotions.PromotionJson,
     ),
     Endpoint(
         "DELETE",
@@ -444,6 +453,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "End a promotion now",
         "manage_products",
         statuses=(200, 401, 403, 404),
+        returns=promotions.Ended,
     ),
     Endpoint(
         "GET",
@@ -455,6 +465,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         query=(("withdrawn", "true to list withdrawn products too (manage_products)"),),
         statuses=(200, 400, 401, 403),
         response=GRID_ANSWER,
+        returns=item_grid.Grid,
     ),
     Endpoint(
         "PUT",
@@ -466,5 +477,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ITEM_GRID,
         statuses=(200, 400, 401, 403, 422),
         response=GRID_ANSWER,
+        returns=item_grid.Grid,
     ),
 )

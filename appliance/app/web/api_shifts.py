@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appliance.app.domain import report_shapes as shapes
 from appliance.app.services import reports, shifts
 from appliance.app.web.api import INT, ok
 from appliance.app.web.endpoint import Endpoint
@@ -99,8 +100,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         OPEN,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=shifts.OpenShift,
     ),
-    Endpoint("GET", "/shifts/current", current, "The drawer's open shift", "cashier+", statuses=(200, 401, 404, 409)),
+    Endpoint(
+        "GET",
+        "/shifts/current",
+        current,
+        "The drawer's open shift",
+        "cashier+",
+        statuses=(200, 401, 404, 409),
+        returns=shifts.OpenShift,
+    ),
     Endpoint(
         "POST",
         "/shifts/current/paid-in",
@@ -109,6 +119,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         MOVE,
         statuses=(201, 400, 401, 404, 409, 422),
+        returns=shifts.CashMoved,
     ),
     Endpoint(
         "POST",
@@ -118,6 +129,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         MOVE,
         statuses=(201, 400, 401, 404, 409, 422),
+        returns=shifts.CashMoved,
     ),
     Endpoint(
         "GET",
@@ -127,6 +139,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "hold money, which the shift cannot close over",
         "cashier+",
         statuses=(200, 401, 404, 409),
+        returns=shifts.XReport,
     ),
     Endpoint(
         "POST",
@@ -138,6 +151,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         CLOSE,
         statuses=(200, 400, 401, 403, 404, 409, 422),
         headers=("X-Approval",),
+        returns=shifts.ZReport,
     ),
     Endpoint(
         "POST",
@@ -146,6 +160,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Print the X report on the till's printer",
         "cashier+",
         statuses=(201, 401, 404, 409),
+        returns=shifts.PrintedReport,
     ),
     Endpoint(
         "POST",
@@ -154,6 +169,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Print a closed shift's Z report again (marked REPRINT once it has been printed)",
         "view_reports",
         statuses=(201, 401, 403, 404, 409),
+        returns=shifts.PrintedReport,
     ),
     Endpoint(
         "GET",
@@ -166,6 +182,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ("to", "a day, included, or an ISO 8601 time, excluded"),
         ),
         statuses=(200, 401, 403, 422),
+        returns=shapes.ZReports,
     ),
     Endpoint(
         "GET",
@@ -174,5 +191,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "The Z report frozen when the shift closed",
         "view_reports",
         statuses=(200, 401, 403, 404),
+        returns=shifts.ZReport,
     ),
 )

@@ -27,7 +27,6 @@ ERROR = {
 MONEY = {"type": "integer", "description": "minor units of the store's currency"}
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
-_TEXT_OR_NULL = {"type": ["string", "null"]}
 SESSION = {
     "type": "object",
     "properties": {
@@ -41,22 +40,6 @@ SESSION = {
         },
     },
     "required": ["token", "expires_at", "user"],
-}
-PRODUCT = {
-    "type": "object",
-    "properties": {
-        "id": _INT,
-        "sku": _STR,
-        "name": _STR,
-        "price": MONEY,
-        "tax_class": _STR,
-        "barcodes": {"type": "array", "items": _STR},
-        "stock": {"type": ["integer", "null"]},
-        "category": _TEXT_OR_NULL,
-        "sold_by": {"type": "string", "enum": ["unit", "weight"]},
-        "age_restricted": {"type": "boolean"},
-    },
-    "required": ["id", "sku", "name", "price", "tax_class", "barcodes"],
 }
 ME = {
     "type": "object",
@@ -80,59 +63,11 @@ SETTINGS = {
     },
     "required": ["store_name", "currency", "currency_exponent"],
 }
-SALES_REPORT = {
-    "type": "object",
-    "properties": {
-        "from": _STR,
-        "to": _STR,
-        "currency": _STR,
-        "sales": _INT,
-        "subtotal": MONEY,
-        "tax": MONEY,
-        "total": MONEY,
-        "timezone": _STR,
-        "cash_rounding": MONEY,
-        "refunds": {"type": "object", "properties": {"count": _INT, "amount": MONEY}},
-        # Owed, not earned: never in sales, counts or products.
-        "gift_cards": {
-            "type": "object",
-            "properties": {"sold": MONEY, "returned": MONEY, "store_credit_issued": MONEY},
-        },
-        "by_tender": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"method": _STR, "count": _INT, "amount": MONEY}},
-        },
-        "by_tax": {"type": "array", "items": {"type": "object", "properties": {"amount": MONEY}}},
-        "top_products": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"sku": _STR, "quantity": _INT, "amount": MONEY}},
-        },
-    },
-    "required": ["from", "to", "currency", "total"],
-}
-AUDIT_ENTRIES = {
-    "type": "object",
-    "properties": {
-        "entries": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"id": _INT, "at": _STR, "actor": _STR, "action": _STR, "hash": _STR, "prev_hash": _STR},
-                "required": ["id", "at", "action", "hash", "prev_hash"],
-            },
-        }
-    },
-    "required": ["entries"],
-}
 ANSWERS: dict[str, dict[str, Any]] = {
     "login": SESSION,
     "kiosk_login": SESSION,
     "me": ME,
     "store_settings": SETTINGS,
-    "list_products": {"type": "object", "properties": {"products": {"type": "array", "items": PRODUCT}}},
-    "create_product": PRODUCT,
-    "sales_report": SALES_REPORT,
-    "audit": AUDIT_ENTRIES,
     "list_users": {
         "type": "object",
         "properties": {
