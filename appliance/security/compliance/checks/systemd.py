@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from appliance.security.compliance.checks.base import NAMES, as_list, check
-from appliance.security.compliance.model import Evidence, Outcome, Status
+from appliance.security.compliance.model import Outcome, Status
 from appliance.security.compliance.target import Target
 
 # Highest priority first, as systemd reads them (a unit in /etc hides the vendor's).
@@ -62,9 +62,7 @@ def unit_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
             found, ok = f"{source} present, but no .wants/.requires link: disabled", False
         else:
             found, ok = f"enabled: {', '.join(links)}", True
-        if not ok:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(unit, "enabled", found, ok))
+        outcome.add(unit, "enabled", found, ok)
     return outcome
 
 
@@ -75,12 +73,11 @@ def unit_masked(target: Target, p: Mapping[str, Any]) -> Outcome:
     for unit in as_list(p["unit"]):
         mask = masked(target, unit)
         if mask is None:
-            outcome.status = Status.FAIL
             source = unit_file(target, unit)
             found = f"not masked ({'unit file ' + source if source else 'no unit file'})"
         else:
             found = f"{mask} → /dev/null"
-        outcome.evidence.append(Evidence(unit, "masked", found, mask is not None))
+        outcome.add(unit, "masked", found, mask is not None)
     return outcome
 
 
@@ -90,9 +87,5 @@ def unit_not_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
     outcome = Outcome(Status.PASS)
     for unit in as_list(p["unit"]):
         links = [] if masked(target, unit) else wanted_by(target, unit)
-        if links:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(
-            Evidence(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled", not links)
-        )
+        outcome.add(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled", not links)
     return outcome
