@@ -20,7 +20,7 @@ PAGES = {"/": "cashier.html", "/backoffice": "backoffice.html"}
 PAGES["/selfservice"] = "selfservice.html"  # a customer alone at a self-service till
 PAGES["/display"] = "display.html"  # the customer display: a second window facing the customer
 
-_PART = re.compile(r"^(?P<indent>[ ]*)<!-- (?P<part>[a-z]+) (?P<attrs>[^>]*?) -->$", re.MULTILINE)
+_PART = re.compile(r"^(?P<indent>[ ]*)<!-- (?P<part>[a-z]+)(?: (?P<attrs>[^>]*?))? -->$", re.MULTILINE)
 _ATTR = re.compile(r'([a-z]+)(?:="([^"]*)")?')
 
 
@@ -76,7 +76,63 @@ def language_menu(attrs: dict[str, str]) -> list[str]:
     ]
 
 
-PARTS = {"approval": approval, "language": language_menu}
+def dialog_buttons(attrs: dict[str, str]) -> list[str]:
+    """The row that ends a till dialog: its submit button, then the button that closes it (Esc).
+
+    ``label`` is the submit button's English and ``words`` its key (none: the script names it);
+    ``id`` is the button's, if the script needs it; ``danger`` for one that takes something
+    away. ``back`` is the closing button's English, "Back" unless given: its key is the
+    till's word for it (Keep it → till.keep_it). Without ``label`` only the closing button."""
+    back = html.escape(attrs.get("back", "Back"))
+    buttons = []
+    if "label" in attrs:
+        ident = f'id="{html.escape(attrs["id"])}" ' if "id" in attrs else ""
+        css = "danger" if "danger" in attrs else "primary"
+        words = f' data-words="{html.escape(attrs["words"])}"' if "words" in attrs else ""
+        buttons.append(
+            f'  <button {ident}type="submit" value="ok" class="{css} big"{words}>{html.escape(attrs["label"])}</button>'
+        )
+    key = "till." + back.lower().replace(" ", "_")
+    buttons.append(
+        f'  <button type="button" class="ghost big close-dialog"><span data-words="{key}">{back}</span>'
+        " <kbd>Esc</kbd></button>"
+    )
+    return ['<div class="row">', *buttons, "</div>"]
+
+
+# Where a return's money goes unless the cashier picks store credit: the value, its key, its English.
+_FIRST_WAY_BACK = {
+    "original": ("till.to_the_original_payment", "To the original payment"),
+    "cash": ("till.cash", "Cash"),
+}
+
+
+def money_back(attrs: dict[str, str]) -> list[str]:
+    """A return's reason and where the money goes: ``first`` (original: the sale's payment, or
+    cash) or store credit on a gift card. ``id`` prefixes the fields: ``{id}-reason``, the
+    radios ``{id}-to-{first}`` and ``{id}-to-credit``, the hint ``{id}-to-hint``."""
+    box = html.escape(attrs["id"])
+    first = attrs["first"]
+    key, label = _FIRST_WAY_BACK[first]
+    item = '    <label class="choice-item"><input type="radio" name="{box}-to" id="{box}-to-{value}"'
+    return [
+        f'<label for="{box}-reason" data-words="till.reason">Reason</label>',
+        f'<input id="{box}-reason" autocomplete="off" maxlength="200">',
+        '<fieldset class="choice">',
+        '  <legend data-words="till.money_back">Money back</legend>',
+        '  <div class="choice-row">',
+        item.format(box=box, value=first)
+        + f' value="{first}" checked> <span data-words="{key}">{label}</span></label>',
+        item.format(box=box, value="credit")
+        + f' value="gift_card" aria-describedby="{box}-to-hint"> <span data-words="till.store_credit_on_a_gift_card">'
+        "Store credit on a gift card</span></label>",
+        "  </div>",
+        f'  <p id="{box}-to-hint" class="hint" hidden></p>',
+        "</fieldset>",
+    ]
+
+
+PARTS = {"approval": approval, "language": language_menu, "buttons": dialog_buttons, "moneyback": money_back}
 
 
 def expand(page: str) -> str:
@@ -86,7 +142,7 @@ def expand(page: str) -> str:
         make = PARTS.get(match["part"])
         if make is None:
             return match[0]  # an ordinary comment
-        attrs = {key: value or "" for key, value in _ATTR.findall(match["attrs"])}
+        attrs = {key: value or "" for key, value in _ATTR.findall(match["attrs"] or "")}
         return "\n".join(match["indent"] + line for line in make(attrs))
 
     return _PART.sub(place, page)

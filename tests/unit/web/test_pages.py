@@ -52,3 +52,30 @@ def test_the_language_menu_part_offers_the_three_languages_under_the_screens_wor
     ]
     for page in ("cashier.html", "backoffice.html"):
         assert pages.page_html(page).count('class="lang-menu"') == 1, page
+
+
+def test_the_buttons_part_ends_a_dialog_with_its_submit_and_the_escape_button() -> None:
+    out = pages.expand('    <!-- buttons id="card-submit" words="till.charge_card" label="Charge card" -->')
+    assert out.splitlines() == [
+        '    <div class="row">',
+        '      <button id="card-submit" type="submit" value="ok" class="primary big" data-words="till.charge_card">'
+        "Charge card</button>",
+        '      <button type="button" class="ghost big close-dialog"><span data-words="till.back">Back</span>'
+        " <kbd>Esc</kbd></button>",
+        "    </div>",
+    ]
+
+
+def test_a_danger_button_without_words_and_a_closing_button_of_its_own() -> None:
+    out = pages.expand('<!-- buttons id="void-confirm" label="Void line" danger back="Keep it" -->')
+    assert '<button id="void-confirm" type="submit" value="ok" class="danger big">Void line</button>' in out
+    assert '<span data-words="till.keep_it">Keep it</span>' in out
+    alone = pages.expand("<!-- buttons -->").splitlines()
+    assert len(alone) == 3 and "close-dialog" in alone[1] and "submit" not in alone[1]
+
+
+def test_the_tills_dialogs_end_with_their_buttons_in_place() -> None:
+    page = pages.page_html("cashier.html")
+    assert "<!-- buttons" not in page
+    for submit in ("card-submit", "giftsell-submit", "gift-submit", "points-submit", "price-submit", "void-confirm"):
+        assert page.count(f'<button id="{submit}" type="submit" value="ok"') == 1, submit
