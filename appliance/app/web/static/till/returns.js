@@ -3,7 +3,7 @@
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";
 import { RECEIPT_NUMBER } from "./constants.js";
-import { approvalBox, withApproval } from "./approval.js";
+import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { creditHint, returnPermission } from "./noreceipt.js";
 import { announce, clock, fmt } from "./sale.js";
 
@@ -80,9 +80,7 @@ function showRefundSale(sale) {
     say($("refund-error"), C.t("till.only_completed_returned", { status: sale.status }));
     return;
   }
-  if (state.me && !state.me.permissions.includes("refund")) {
-    refundApproval.ask(C.t("till.role_may_not_refund", { role: C.t(`session.role_${state.me.role}`) }));
-  }
+  refundApproval.askUnlessAllowed("refund", "till.role_may_not_refund");
   quoteRefund();
   const first = body.querySelector("input:not([disabled])");
   if (first) first.focus();
@@ -236,12 +234,8 @@ export function wire() {
       say($("refund-error"), C.t("till.type_how_many_back"));
       return;
     }
-    const reason = $("refund-reason").value.trim();
-    if (reason.length < 3) {
-      say($("refund-error"), C.t("till.say_why_back"));
-      $("refund-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("refund-reason", $("refund-error"), "till.say_why_back");
+    if (reason === null) return;
     const json = { lines, reason };
     if ($("refund-to-credit").checked) json.refund_to = "gift_card";
     state.busy = true;
