@@ -100,6 +100,37 @@ def dialog_buttons(attrs: dict[str, str]) -> list[str]:
     return ['<div class="row">', *buttons, "</div>"]
 
 
+def password_change(attrs: dict[str, str]) -> list[str]:
+    """The forced change of a one-time password (the till and the back office): ``words``
+    names the screen whose catalogue says it. common.js wires it by its ids (password-…)."""
+    w = html.escape(attrs["words"])
+    return [
+        '<section id="password-view" class="card narrow" aria-labelledby="password-title" hidden>',
+        f'  <h1 id="password-title" data-words="{w}.choose_a_new_password">Choose a new password</h1>',
+        f'  <p data-words="{w}.password_one_use">Your password was set for one use only. Choose your own before'
+        " you go on:",
+        "    at least 12 characters, with letters and digits, and not containing your user name.</p>",
+        '  <form id="password-form" novalidate>',
+        f'    <label for="password-current" data-words="{w}.current_one_time_password">Current (one-time) password'
+        "</label>",
+        '    <input id="password-current" type="password" autocomplete="current-password" required>',
+        f'    <label for="password-new" data-words="{w}.new_password">New password</label>',
+        '    <input id="password-new" type="password" autocomplete="new-password" minlength="12" required'
+        ' aria-describedby="password-rule">',
+        f'    <p id="password-rule" class="hint" data-words="{w}.password_rule">12 characters or more, letters and'
+        " digits, not your user name.</p>",
+        f'    <label for="password-confirm" data-words="{w}.new_password_again">New password again</label>',
+        '    <input id="password-confirm" type="password" autocomplete="new-password" required>',
+        '    <p id="password-error" class="error" role="alert" hidden></p>',
+        '    <div class="row">',
+        f'      <button type="submit" class="primary" data-words="{w}.save_password">Save password</button>',
+        f'      <button type="button" id="password-logout" class="ghost" data-words="{w}.log_out">Log out</button>',
+        "    </div>",
+        "  </form>",
+        "</section>",
+    ]
+
+
 # Where a return's money goes unless the cashier picks store credit: the value, its key, its English.
 _FIRST_WAY_BACK = {
     "original": ("till.to_the_original_payment", "To the original payment"),
@@ -132,7 +163,13 @@ def money_back(attrs: dict[str, str]) -> list[str]:
     ]
 
 
-PARTS = {"approval": approval, "language": language_menu, "buttons": dialog_buttons, "moneyback": money_back}
+PARTS = {
+    "approval": approval,
+    "language": language_menu,
+    "buttons": dialog_buttons,
+    "moneyback": money_back,
+    "newpassword": password_change,
+}
 
 
 def expand(page: str) -> str:

@@ -79,3 +79,18 @@ def test_the_tills_dialogs_end_with_their_buttons_in_place() -> None:
     assert "<!-- buttons" not in page
     for submit in ("card-submit", "giftsell-submit", "gift-submit", "points-submit", "price-submit", "void-confirm"):
         assert page.count(f'<button id="{submit}" type="submit" value="ok"') == 1, submit
+
+
+def test_the_password_change_is_one_part_in_each_staff_screens_words() -> None:
+    for page, words in (("cashier.html", "till"), ("backoffice.html", "backoffice")):
+        out = pages.page_html(page)
+        assert "<!-- newpassword" not in out
+        assert out.count('<section id="password-view"') == 1, page
+        keys = set(
+            re.findall(
+                r'data-words="([a-z_]+)\.[a-z_]+"', out.split('<section id="password-view"')[1].split("</section>")[0]
+            )
+        )
+        assert keys == {words}, page
+        for field in ("password-current", "password-new", "password-confirm", "password-error", "password-logout"):
+            assert f'id="{field}"' in out, (page, field)
