@@ -24,6 +24,24 @@ _PART = re.compile(r"^(?P<indent>[ ]*)<!-- (?P<part>[a-z]+)(?: (?P<attrs>[^>]*?)
 _ATTR = re.compile(r'([a-z]+)(?:="([^"]*)")?')
 
 
+def head(attrs: dict[str, str]) -> list[str]:
+    """The start of a page, to the end of its head: ``title``, ``css`` (its style sheet in
+    /static) and, for a page that loads its module at once, ``script`` (its path in /static)."""
+    script = attrs.get("script")
+    return [
+        "<!doctype html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(attrs['title'])}</title>",
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+        f'<link rel="stylesheet" href="/static/{html.escape(attrs["css"])}">',
+        *([f'<script type="module" src="/static/{html.escape(script)}"></script>'] if script else []),
+        "</head>",
+    ]
+
+
 def approval(attrs: dict[str, str]) -> list[str]:
     """A supervisor's (or manager's) approval inside a dialog, hidden until the API asks for it.
 
@@ -164,6 +182,7 @@ def money_back(attrs: dict[str, str]) -> list[str]:
 
 
 PARTS = {
+    "head": head,
     "approval": approval,
     "language": language_menu,
     "buttons": dialog_buttons,

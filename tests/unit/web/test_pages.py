@@ -94,3 +94,15 @@ def test_the_password_change_is_one_part_in_each_staff_screens_words() -> None:
         assert keys == {words}, page
         for field in ("password-current", "password-new", "password-confirm", "password-error", "password-logout"):
             assert f'id="{field}"' in out, (page, field)
+
+
+def test_the_head_part_starts_the_page_with_its_title_style_and_module() -> None:
+    out = pages.expand('<!-- head title="Comptoir — Customer display" css="display.css" script="display.js" -->')
+    lines = out.splitlines()
+    assert lines[:2] == ["<!doctype html>", '<html lang="en">']
+    assert "<title>Comptoir — Customer display</title>" in lines
+    assert '<link rel="stylesheet" href="/static/display.css">' in lines
+    assert lines[-2:] == ['<script type="module" src="/static/display.js"></script>', "</head>"]
+    assert "<script" not in pages.expand('<!-- head title="Comptoir — Till" css="pos.css" -->')
+    for page in ("cashier.html", "display.html"):
+        assert pages.page_html(page).startswith('<!doctype html>\n<html lang="en">\n<head>\n'), page
