@@ -154,6 +154,7 @@ _FIRST_WAY_BACK = {
     "original": ("till.to_the_original_payment", "To the original payment"),
     "cash": ("till.cash", "Cash"),
 }
+CREDIT_KEY = "till.store_credit_on_a_gift_card"
 
 
 def money_back(attrs: dict[str, str]) -> list[str]:
@@ -163,18 +164,21 @@ def money_back(attrs: dict[str, str]) -> list[str]:
     box = html.escape(attrs["id"])
     first = attrs["first"]
     key, label = _FIRST_WAY_BACK[first]
-    item = '    <label class="choice-item"><input type="radio" name="{box}-to" id="{box}-to-{value}"'
+
+    def way(name: str, value: str, more: str, words: str, english: str) -> str:
+        return (
+            f'    <label class="choice-item"><input type="radio" name="{box}-to" id="{box}-to-{name}" value="{value}"'
+            f'{more}> <span data-words="{words}">{english}</span></label>'
+        )
+
     return [
         f'<label for="{box}-reason" data-words="till.reason">Reason</label>',
         f'<input id="{box}-reason" autocomplete="off" maxlength="200">',
         '<fieldset class="choice">',
         '  <legend data-words="till.money_back">Money back</legend>',
         '  <div class="choice-row">',
-        item.format(box=box, value=first)
-        + f' value="{first}" checked> <span data-words="{key}">{label}</span></label>',
-        item.format(box=box, value="credit")
-        + f' value="gift_card" aria-describedby="{box}-to-hint"> <span data-words="till.store_credit_on_a_gift_card">'
-        "Store credit on a gift card</span></label>",
+        way(first, first, " checked", key, label),
+        way("credit", "gift_card", f' aria-describedby="{box}-to-hint"', CREDIT_KEY, "Store credit on a gift card"),
         "  </div>",
         f'  <p id="{box}-to-hint" class="hint" hidden></p>',
         "</fieldset>",
