@@ -5,7 +5,7 @@ import { state } from "./state.js";
 import { RECEIPT_NUMBER } from "./constants.js";
 import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { creditHint, returnPermission } from "./noreceipt.js";
-import { announce, clock, fmt } from "./sale.js";
+import { announce, clock, fmt, whileBusy } from "./sale.js";
 
 let refundApproval; // set by wire(): it reads the page
 
@@ -182,8 +182,7 @@ export function wire() {
       $("refund-day").focus();
       return;
     }
-    state.busy = true;
-    try {
+    await whileBusy($("refund-error"), async () => {
       // A busy day is more than one page: all of it, so the last sales are there too.
       const found = { sales: [] };
       for (let offset = 0; offset != null && found.sales.length < 5000;) {
@@ -213,11 +212,7 @@ export function wire() {
       C.show($("refund-day-empty"), found.sales.length === 0);
       const first = body.querySelector("button");
       if (first) first.focus();
-    } catch (err) {
-      say($("refund-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   });
 
   $("refund-form").addEventListener("submit", async (event) => {
