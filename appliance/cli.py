@@ -486,6 +486,14 @@ def build_parser() -> Parser:
         p.set_defaults(func=fn)
         return p
 
+    def actions(name: str, help_text: str) -> Any:
+        """A command made of actions (`user add`, `db verify`): the group its actions join."""
+        group = command(name, lambda a: 2, help_text).add_subparsers(
+            dest=f"{name}_command", metavar="ACTION", parser_class=Parser
+        )
+        group.required = True
+        return group
+
     def data_dir(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
 
@@ -523,9 +531,7 @@ def build_parser() -> Parser:
     data_dir(p)
     p.add_argument("--port", type=int, default=8787)
 
-    users = command("user", lambda a: 2, "staff accounts")
-    usub = users.add_subparsers(dest="user_command", metavar="ACTION", parser_class=Parser)
-    usub.required = True
+    usub = actions("user", "staff accounts")
     p = command("add", cmd_user_add, "add a staff account", usub)
     data_dir(p)
     p.add_argument("name")
@@ -541,48 +547,34 @@ def build_parser() -> Parser:
     p = command("list", cmd_user_list, "list staff accounts", usub)
     data_dir(p)
 
-    cat = command("catalog", lambda a: 2, "the product catalogue")
-    csub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", parser_class=Parser)
-    csub.required = True
+    csub = actions("catalog", "the product catalogue")
     p = command("import", cmd_catalog_import, "import products from CSV: all rows or none", csub)
     data_dir(p)
     p.add_argument("file")
 
-    db = command("db", lambda a: 2, "the encrypted store")
-    dsub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=Parser)
-    dsub.required = True
+    dsub = actions("db", "the encrypted store")
     data_dir(command("verify", cmd_db_verify, "check every page of the store", dsub))
     data_dir(command("rekey", cmd_db_rekey, "re-encrypt the store under a new key", dsub))
 
-    audit = command("audit", lambda a: 2, "the audit log")
-    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=Parser)
-    asub.required = True
+    asub = actions("audit", "the audit log")
     data_dir(command("verify", cmd_audit_verify, "check the audit log: keyed chain, numbering, anchor", asub))
 
     from appliance.drivers import acquirer_sim
     from appliance.security import pan_scan
 
-    keys = command("keys", lambda a: 2, "keys outside the store")
-    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=Parser)
-    ksub.required = True
+    ksub = actions("keys", "keys outside the store")
     data_dir(command("rotate", cmd_keys_rotate, "new card-vault key, data keys re-wrapped", ksub))
-    vault = command("vault", lambda a: 2, "the card token vault")
-    tsub = vault.add_subparsers(dest="vault_command", metavar="ACTION", parser_class=Parser)
-    tsub.required = True
+    tsub = actions("vault", "the card token vault")
     data_dir(command("sweep", cmd_vault_sweep, "erase every card number no payment still needs", tsub))
     pan_scan.add_arguments(command("pan-scan", cmd_pan_scan, "search for card numbers at rest"))
-    acq = command("acquirer", lambda a: 2, "the simulated card acquirer (development, tests)")
-    qsub = acq.add_subparsers(dest="acquirer_command", metavar="ACTION", parser_class=Parser)
-    qsub.required = True
+    qsub = actions("acquirer", "the simulated card acquirer (development, tests)")
     acquirer_sim.add_arguments(command("serve", cmd_acquirer_serve, "serve it on loopback", qsub))
 
     from appliance.security.compliance import cli as compliance_cli
 
     compliance_cli.register(command)
 
-    dev = command("devices", lambda a: 2, "the printer, drawer, scanners and displays")
-    vsub = dev.add_subparsers(dest="devices_command", metavar="ACTION", parser_class=Parser)
-    vsub.required = True
+    vsub = actions("devices", "the printer, drawer, scanners and displays")
     p = command("list", cmd_devices, "what is configured and what is plugged in", vsub)
     data_dir(p)
     p.add_argument("--no-status", action="store_true", help="do not ask the printer how it is")

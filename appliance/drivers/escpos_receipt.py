@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from appliance.app.domain.gift_card import Slip, display
@@ -108,7 +108,7 @@ def _row(left: str, right: str, width: int) -> str:
 class _Page:
     """One print job being written; sends a style command only when the style changes."""
 
-    def __init__(self, profile: PrinterProfile) -> None:
+    def __init__(self, profile: PrinterProfile, open_drawer: DrawerKick | None = None) -> None:
         self.profile = profile
         self.width = profile.columns
         self._printer = Dummy(profile=profile.escpos_profile)
@@ -116,6 +116,9 @@ class _Page:
         self._align = "left"
         self._bold = False
         self._tall = False
+        if open_drawer is not None:
+            # First, so that the cashier can count change while the paper is still printing.
+            self.raw(open_drawer.command())
 
     def _style(self, align: str, bold: bool, tall: bool) -> None:
         if tall != self._tall:
@@ -183,19 +186,18 @@ class _Page:
         return bytes(self._printer.output)
 
 
+def _money(words: Words, currency: str) -> Callable[[int], str]:
+    """Amounts in `currency` as the store's words write them."""
+    return lambda amount: words.money(amount, currency)
+
+
 def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: DrawerKick | None = None) -> bytes:
     """The receipt as one ESC/POS job, in the store's language; with `open_drawer`, the
     drawer opens as it prints. Accents and Cyrillic reach the paper through python-escpos'
     encoder, which switches to a code page of the profile that holds each character."""
     words = receipt.words
-
-    def money(amount: int) -> str:
-        return words.money(amount, receipt.currency)
-
-    page = _Page(profile)
-    if open_drawer is not None:
-        # First, so that the cashier can count change while the paper is still printing.
-        page.raw(open_drawer.command())
+    money = _money(words, receipt.currency)
+    page = _Page(profile, open_drawer)
     if receipt.copy:
         page.centred(words("receipt.copy"), bold=True)
     page.centred(receipt.store_name, bold=True, tall=True)
@@ -245,10 +247,7 @@ def render_gift_card_slip(slip: Slip, profile: PrinterProfile) -> bytes:
     """A gift card's own slip, in the store's language: its whole number, large, and as a
     barcode the till scans."""
     words = Words(slip.locale)
-
-    def money(amount: int) -> str:
-        return words.money(amount, slip.currency)
-
+    money = _money(words, slip.currency)
     page = _Page(profile)
     page.centred(slip.store_name, bold=True, tall=True)
     page.centred(words(f"receipt.gift_card_{slip.kind}"), bold=True)
@@ -272,13 +271,8 @@ def render_refund_slip(slip: RefundSlip, profile: PrinterProfile, *, open_drawer
     """A refund's slip, row for row as `render_refund_text`, with the original receipt's
     barcode; with `open_drawer` (cash goes back), the drawer opens as it prints."""
     words = slip.words
-
-    def money(amount: int) -> str:
-        return words.money(amount, slip.currency)
-
-    page = _Page(profile)
-    if open_drawer is not None:
-        page.raw(open_drawer.command())
+    money = _money(words, slip.currency)
+    page = _Page(profile, open_drawer)
     page.centred(slip.store_name, bold=True, tall=True)
     for header in slip.header:
         page.centred(header)

@@ -13,6 +13,8 @@ import unicodedata
 
 import serial
 
+from appliance.drivers.serial_port import close_quietly
+
 COLUMNS = 20
 ROWS = 2
 
@@ -105,11 +107,7 @@ class PoleDisplay:
 
     def close(self) -> None:
         port, self._serial = self._serial, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass
+        close_quietly(port)
 
 
 def pole_display_from_spec(spec: str) -> PoleDisplay | None:

@@ -113,6 +113,12 @@ class PrinterStatus:
             return PrinterError(f"{where} is offline{detail}. Check that it is on and connected.", OFFLINE)
         return None
 
+    def raise_problem(self, where: str = "The receipt printer") -> None:
+        """Raises what stops printing, if anything does."""
+        problem = self.problem(where)
+        if problem is not None:
+            raise problem
+
 
 def read_status(ask: Callable[[int], int | None]) -> PrinterStatus:
     """The status from a printer, given `ask(n)` that sends DLE EOT n and returns the
@@ -121,6 +127,23 @@ def read_status(ask: Callable[[int], int | None]) -> PrinterStatus:
     if printer is None:
         return PrinterStatus.not_answering()
     return PrinterStatus.from_answers(printer, ask(STATUS_OFFLINE_CAUSE), ask(STATUS_PAPER))
+
+
+def ready_to_print(ask: Callable[[int], int | None], where: str) -> bool:
+    """Raises what stops printing before a job starts. True when the printer answers
+    status queries, so that an answer after the job can prove it was all received."""
+    before = read_status(ask)
+    before.raise_problem(where)
+    return not before.unknown
+
+
+def stopped_answering(where: str) -> PrinterError:
+    """No answer to the status query sent after a job: the job may not have arrived whole."""
+    return PrinterError(
+        f"{where} stopped answering while printing; the receipt may be incomplete.",
+        DISCONNECTED,
+        detail="stopped answering",
+    )
 
 
 @runtime_checkable

@@ -102,9 +102,7 @@ class FilePrinter:
     def send(self, data: bytes) -> None:
         fd = self._open()
         try:
-            problem = self._port_status(fd).problem(self.where)
-            if problem is not None:
-                raise problem
+            self._port_status(fd).raise_problem(self.where)
             self._write_all(fd, data)
         finally:
             os.close(fd)

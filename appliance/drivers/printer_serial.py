@@ -19,8 +19,11 @@ from appliance.drivers.printer import (
     PrinterStatus,
     is_status_byte,
     read_status,
+    ready_to_print,
     status_query,
+    stopped_answering,
 )
+from appliance.drivers.serial_port import close_quietly
 
 FLOW_CONTROLS = ("none", "rtscts", "dsrdtr", "xonxoff")
 
@@ -88,27 +91,16 @@ class SerialPrinter:
     def send(self, data: bytes) -> None:
         port = self._open()
         try:
-            answering = False
-            if self.check_status:
-                before = read_status(lambda n: self._ask(port, n, self.status_timeout))
-                problem = before.problem(self.where)
-                if problem is not None:
-                    raise problem
-                answering = not before.unknown
+            answering = self.check_status and ready_to_print(
+                lambda n: self._ask(port, n, self.status_timeout), self.where
+            )
             port.write(data)
             port.flush()
             if answering:
                 # The answer comes only after every byte before the query: proof of delivery.
                 if self._ask(port, STATUS_PRINTER, self.timeout) is None:
-                    raise PrinterError(
-                        f"{self.where} stopped answering while printing; the receipt may be incomplete.",
-                        DISCONNECTED,
-                        detail="stopped answering",
-                    )
-                after = read_status(lambda n: self._ask(port, n, self.status_timeout))
-                problem = after.problem(self.where)
-                if problem is not None:
-                    raise problem
+                    raise stopped_answering(self.where)
+                read_status(lambda n: self._ask(port, n, self.status_timeout)).raise_problem(self.where)
         except serial.SerialTimeoutException:
             self.close()
             raise PrinterError(
@@ -139,8 +131,4 @@ class SerialPrinter:
 
     def close(self) -> None:
         port, self._serial = self._serial, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass  # already gone with the cable
+        close_quietly(port)

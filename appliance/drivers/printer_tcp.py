@@ -16,7 +16,9 @@ from appliance.drivers.printer import (
     PrinterStatus,
     is_status_byte,
     read_status,
+    ready_to_print,
     status_query,
+    stopped_answering,
 )
 
 DEFAULT_PORT = 9100
@@ -78,13 +80,9 @@ class NetworkPrinter:
     def send(self, data: bytes) -> None:
         sock = self._connect()
         try:
-            answering = False
-            if self.check_status:
-                before = read_status(lambda n: self._ask(sock, n, self.status_timeout))
-                problem = before.problem(self.where)
-                if problem is not None:
-                    raise problem
-                answering = not before.unknown
+            answering = self.check_status and ready_to_print(
+                lambda n: self._ask(sock, n, self.status_timeout), self.where
+            )
             sock.settimeout(self.timeout)
             sock.sendall(data)
             if answering:
@@ -108,14 +106,9 @@ class NetworkPrinter:
         an answer proves the whole job was received (the kernel's send buffer does not)."""
         first = self._ask(sock, STATUS_PRINTER, self.timeout)
         if first is None:
-            raise PrinterError(
-                f"{self.where} stopped answering while printing; the receipt may be incomplete.",
-                DISCONNECTED,
-            )
+            raise stopped_answering(self.where)
         after = read_status(lambda n: first if n == STATUS_PRINTER else self._ask(sock, n, self.status_timeout))
-        problem = after.problem(self.where)
-        if problem is not None:
-            raise problem
+        after.raise_problem(self.where)
 
     def status(self) -> PrinterStatus:
         try:

@@ -130,9 +130,7 @@ class UsbPrinter:
     def send(self, data: bytes) -> None:
         device = self._open()
         try:
-            problem = read_status(lambda n: self._ask(device, n)).problem(self.where)
-            if problem is not None:
-                raise problem
+            read_status(lambda n: self._ask(device, n)).raise_problem(self.where)
             written = device.write(self.out_ep, data, self.timeout_ms)
         except usb.core.USBError as exc:
             self._release()

@@ -32,6 +32,8 @@ from typing import Protocol
 
 import serial
 
+from appliance.drivers.serial_port import close_quietly
+
 log = logging.getLogger(__name__)
 
 # struct input_event on 64-bit Linux: struct timeval (two longs), __u16 type, __u16 code,
@@ -314,11 +316,7 @@ class SerialScanner:
 
     def close(self) -> None:
         port, self._serial = self._serial, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass
+        close_quietly(port)
 
 
 def _clean(raw: bytes) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import Any
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import MAX_AMOUNT, Rounding, settle_cash
@@ -175,24 +176,27 @@ class Sale:
         self.lines.append(new)
         return new
 
-    def set_quantity(self, line_no: int, quantity: int) -> SaleLine:
-        self._require_editable()
-        check_quantity(quantity)
+    def _live_line(self, line_no: int, voided: str = "is voided") -> SaleLine:
+        """The line, which a change may not touch once voided (`voided` words the refusal)."""
         line = self.line(line_no)
         if line.voided:
-            raise Conflict(f"line {line_no} is voided", "line_voided")
-        updated = replace(line, quantity=quantity)
+            raise Conflict(f"line {line_no} {voided}", "line_voided")
+        return line
+
+    def _replace(self, line: SaleLine, **changes: Any) -> SaleLine:
+        """The line, changed, in its place on the sale."""
+        updated = replace(line, **changes)
         self.lines[self.lines.index(line)] = updated
         return updated
 
+    def set_quantity(self, line_no: int, quantity: int) -> SaleLine:
+        self._require_editable()
+        check_quantity(quantity)
+        return self._replace(self._live_line(line_no), quantity=quantity)
+
     def void_line(self, line_no: int) -> SaleLine:
         self._require_editable()
-        line = self.line(line_no)
-        if line.voided:
-            raise Conflict(f"line {line_no} is already voided", "line_voided")
-        updated = replace(line, voided=True)
-        self.lines[self.lines.index(line)] = updated
-        return updated
+        return self._replace(self._live_line(line_no, "is already voided"), voided=True)
 
     def cancel(self) -> None:
         self._require_editable()
@@ -200,12 +204,7 @@ class Sale:
 
     def set_line_discount(self, line_no: int, discount: Discount | None) -> SaleLine:
         self._require_editable()
-        line = self.line(line_no)
-        if line.voided:
-            raise Conflict(f"line {line_no} is voided", "line_voided")
-        updated = replace(line, discount=discount)
-        self.lines[self.lines.index(line)] = updated
-        return updated
+        return self._replace(self._live_line(line_no), discount=discount)
 
     def set_order_discount(self, discount: Discount | None) -> None:
         self._require_editable()
@@ -217,13 +216,9 @@ class Sale:
             raise Invalid("the price must be a whole number of minor units, 0 or more", "invalid_price")
         if not 3 <= len(reason.strip()) <= 200:
             raise Invalid("a price override needs a reason of 3 to 200 characters", "reason_required")
-        line = self.line(line_no)
-        if line.voided:
-            raise Conflict(f"line {line_no} is voided", "line_voided")
+        line = self._live_line(line_no)
         shelf = line.original_price if line.original_price is not None else line.unit_price
-        updated = replace(line, unit_price=price, original_price=shelf, override_reason=reason.strip())
-        self.lines[self.lines.index(line)] = updated
-        return updated
+        return self._replace(line, unit_price=price, original_price=shelf, override_reason=reason.strip())
 
     def awaiting_approval(self) -> list[SaleLine]:
         """Age-restricted lines nobody of staff has approved yet."""
@@ -235,7 +230,7 @@ class Sale:
         if not waiting:
             raise Conflict("nothing on this sale waits for approval", "nothing_to_approve")
         for line in waiting:
-            self.lines[self.lines.index(line)] = replace(line, restricted_approved_by=approver)
+            self._replace(line, restricted_approved_by=approver)
         return waiting
 
     def park(self) -> None:

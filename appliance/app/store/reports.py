@@ -26,6 +26,26 @@ def _q(col: str) -> str:
     return QUARTER.format(col=col)
 
 
+def _rows(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
+    rows: list[Row] = conn.execute(sql, params).fetchall()
+    return rows
+
+
+def _row(conn: Connection, sql: str, params: tuple[Any, ...]) -> Row:
+    row: Row = conn.execute(sql, params).fetchone()
+    return row
+
+
+def _per_quarter(conn: Connection, at: str, columns: str, source: str, bounds: Bounds, where: str = "") -> list[Row]:
+    """(quarter, key, sums…) of the rows of `source` whose `at` falls in bounds, by quarter hour
+    and key (the first of `columns`). All but `bounds` are fixed strings of this module."""
+    return _rows(
+        conn,
+        f"SELECT {_q(at)}, {columns} FROM {source} WHERE {where}{at} >= ? AND {at} < ? GROUP BY 1, 2",  # noqa: S608
+        bounds,
+    )
+
+
 def table_columns(conn: Connection, table: str) -> set[str]:
     return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}  # table names are ours, never input
 
@@ -137,8 +157,7 @@ def products(conn: Connection, ids: list[int]) -> dict[int, Row]:
 
 
 def stocked_products(conn: Connection) -> list[Row]:
-    rows: list[Row] = conn.execute("SELECT id, stock_on_hand FROM products WHERE active AND stock_tracked").fetchall()
-    return rows
+    return _rows(conn, "SELECT id, stock_on_hand FROM products WHERE active AND stock_tracked")
 
 
 # -- sales, by quarter hour ---------------------------------------------------------------------------
@@ -146,21 +165,21 @@ def stocked_products(conn: Connection) -> list[Row]:
 
 def sales_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, sales, subtotal, tax, total, cash rounding) of the sales completed in bounds."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         f"SELECT {_q('completed_at')}, count(*), sum(subtotal), sum(tax), sum(total), sum(cash_rounding) "
         f"{_COMPLETED} GROUP BY 1",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 def sales_by_cashier(conn: Connection, bounds: Bounds) -> list[Row]:
     """(cashier id, sales, total)."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         f"SELECT cashier_id, count(*), sum(total) {_COMPLETED} GROUP BY cashier_id",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 def _card_sales(*, at_till: bool, end_included: bool) -> str:
@@ -179,77 +198,57 @@ def gift_cards_sold(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, cashier id, cards, amount loaded, 1 when the sale sold nothing but cards) per
     sale completed in bounds that loaded gift cards: sales few enough to read one by one."""
     inner = _card_sales(at_till=False, end_included=False)
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         f"SELECT {_q('at')}, cashier, cards, loaded, subtotal = loaded FROM ({inner})",  # noqa: S608
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 def gift_cards_returned(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, '', amount) of gift cards sold on a sale and taken back by its refund."""
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('at')}, '', -sum(amount) FROM gift_card_entries WHERE kind = 'void' "  # noqa: S608
-        "AND sale_id IS NOT NULL AND at >= ? AND at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(
+        conn, "at", "'', -sum(amount)", "gift_card_entries", bounds, "kind = 'void' AND sale_id IS NOT NULL AND "
+    )
 
 
 def store_credit_issued(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, '', amount) of refunds paid as store credit on a new gift card."""
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('r.created_at')}, '', sum(c.amount) FROM store_credits c "  # noqa: S608
-        "JOIN refunds r ON r.id = c.refund_id WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(
+        conn, "r.created_at", "'', sum(c.amount)", "store_credits c JOIN refunds r ON r.id = c.refund_id", bounds
+    )
 
 
 # -- refunds ------------------------------------------------------------------------------------------
 
+_REFUND_TENDERS = "refunds r JOIN refund_tenders t ON t.refund_id = r.id"
+
 
 def refunds_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, '', count, amount, tax) of refunds made in bounds."""
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('created_at')}, '', count(*), sum(amount), sum(tax) FROM refunds "  # noqa: S608
-        "WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(conn, "created_at", "'', count(*), sum(amount), sum(tax)", "refunds", bounds)
 
 
 def refund_tenders_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, method, amount) given back in bounds."""
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('r.created_at')}, t.method, sum(t.amount) FROM refunds r "  # noqa: S608
-        "JOIN refund_tenders t ON t.refund_id = r.id WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(conn, "r.created_at", "t.method, sum(t.amount)", _REFUND_TENDERS, bounds)
 
 
 def cash_refund_rounding(conn: Connection, bounds: Bounds) -> list[Row]:
     """(quarter, '', rounding) of cash refunds in bounds."""
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('r.created_at')}, '', sum(t.rounding) FROM refunds r "  # noqa: S608
-        "JOIN refund_tenders t ON t.refund_id = r.id "
-        "WHERE t.method = 'cash' AND r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(conn, "r.created_at", "'', sum(t.rounding)", _REFUND_TENDERS, bounds, "t.method = 'cash' AND ")
 
 
 def refund_list(conn: Connection, bounds: Bounds) -> list[Row]:
     """(id, at, terminal, receipt no, employee, reason, amount, tax, items) of each refund."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT r.id, r.created_at, s.terminal_id, s.receipt_no, u.username, r.reason, r.amount, r.tax, "
         "(SELECT coalesce(sum(quantity), 0) FROM refund_lines x WHERE x.refund_id = r.id) "
         "FROM refunds r JOIN sales s ON s.id = r.sale_id JOIN users u ON u.id = r.user_id "
         "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.created_at",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 # -- voids and discounts ------------------------------------------------------------------------------
@@ -257,54 +256,49 @@ def refund_list(conn: Connection, bounds: Bounds) -> list[Row]:
 
 def voided_lines(conn: Connection, bounds: Bounds) -> list[Row]:
     """(employee id, lines, amount) voided on sales opened in bounds."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT coalesce(l.voided_by, s.cashier_id), count(*), sum(l.quantity * l.unit_price) "
         "FROM sale_lines l INDEXED BY sale_lines_voided JOIN sales s ON s.id = l.sale_id "
         "WHERE l.voided = 1 AND s.opened_at >= ? AND s.opened_at < ? GROUP BY 1",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 def cancelled_sales(conn: Connection, bounds: Bounds) -> list[Row]:
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT cashier_id, count(*) FROM sales WHERE status = 'cancelled' AND opened_at >= ? AND opened_at < ? "
         "GROUP BY 1",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 def discounts(conn: Connection, bounds: Bounds) -> list[Row]:
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT cashier_id, count(*), sum(discount) FROM sales WHERE status = 'completed' "
         "AND completed_at >= ? AND completed_at < ? AND discount > 0 GROUP BY 1",
         bounds,
-    ).fetchall()
-    return rows
+    )
 
 
 # -- shifts -------------------------------------------------------------------------------------------
 
 
 def shift_variance_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
-    rows: list[Row] = conn.execute(
-        f"SELECT {_q('closed_at')}, '', sum(variance) FROM shifts "  # noqa: S608
-        "WHERE closed_at >= ? AND closed_at < ? GROUP BY 1, 2",
-        bounds,
-    ).fetchall()
-    return rows
+    return _per_quarter(conn, "closed_at", "'', sum(variance)", "shifts", bounds)
 
 
 def closed_shifts(conn: Connection, bounds: Bounds, limit: int) -> list[Row]:
     """The shifts closed in bounds, newest first, with the figures of their Z report."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT s.id, s.terminal_id, u.username, s.opened_at, s.closed_at, s.counted, s.expected, s.variance, "
         "s.z_report FROM shifts s JOIN users u ON u.id = s.user_id "
         "WHERE s.closed_at >= ? AND s.closed_at < ? AND s.z_report IS NOT NULL ORDER BY s.closed_at DESC LIMIT ?",
         (*bounds, limit),
-    ).fetchall()
-    return rows
+    )
 
 
 def z_report(conn: Connection, shift_id: int) -> str | None:
@@ -314,42 +308,42 @@ def z_report(conn: Connection, shift_id: int) -> str | None:
 
 def shift_sales(conn: Connection, terminal: str, start: str, until: str) -> Row:
     """(count, total, tax, discount) of the sales completed at a till from start to until (both included)."""
-    row: Row = conn.execute(
+    return _row(
+        conn,
         "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(tax), 0), coalesce(sum(discount), 0) FROM sales "
         "WHERE status = 'completed' AND terminal_id = ? AND completed_at >= ? AND completed_at <= ?",
         (terminal, start, until),
-    ).fetchone()
-    return row
+    )
 
 
 def shift_gift_cards(conn: Connection, terminal: str, start: str, until: str) -> Row:
     """(cards, amount loaded, sales of nothing but cards) at a till, start to until included."""
     inner = _card_sales(at_till=True, end_included=True)
-    row: Row = conn.execute(
+    return _row(
+        conn,
         f"SELECT coalesce(sum(cards), 0), coalesce(sum(loaded), 0), coalesce(sum(subtotal = loaded), 0) FROM ({inner})",  # noqa: S608
         (start, until, terminal),
-    ).fetchone()
-    return row
+    )
 
 
 def shift_tenders(conn: Connection, terminal: str, start: str, until: str) -> list[Row]:
     """(method, count, amount) taken at a till from start to until: what went into its drawer
     and terminals, whether or not the sale is complete yet."""
-    rows: list[Row] = conn.execute(
+    return _rows(
+        conn,
         "SELECT p.method, count(*), sum(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
         "WHERE s.terminal_id = ? AND p.created_at >= ? AND p.created_at <= ? GROUP BY p.method ORDER BY p.method",
         (terminal, start, until),
-    ).fetchall()
-    return rows
+    )
 
 
 def shift_refunds(conn: Connection, terminal: str, start: str, until: str) -> Row:
-    row: Row = conn.execute(
+    return _row(
+        conn,
         "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE terminal_id = ? AND created_at >= ? "
         "AND created_at <= ?",
         (terminal, start, until),
-    ).fetchone()
-    return row
+    )
 
 
 def shift_voids(conn: Connection, start: str, until: str) -> int:

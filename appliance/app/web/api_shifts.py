@@ -44,16 +44,18 @@ async def current(request: Request) -> Response:
     return ok(await call(shifts.current, shop_of(request), who))
 
 
-async def paid_in(request: Request) -> Response:
+async def _move_cash(request: Request, kind: str) -> Response:
     who = await actor(request)
     body = await json_body(request, MOVE)
-    return ok(await call(shifts.move_cash, shop_of(request), who, "paid_in", body["amount"], body["reason"]), 201)
+    return ok(await call(shifts.move_cash, shop_of(request), who, kind, body["amount"], body["reason"]), 201)
+
+
+async def paid_in(request: Request) -> Response:
+    return await _move_cash(request, "paid_in")
 
 
 async def paid_out(request: Request) -> Response:
-    who = await actor(request)
-    body = await json_body(request, MOVE)
-    return ok(await call(shifts.move_cash, shop_of(request), who, "paid_out", body["amount"], body["reason"]), 201)
+    return await _move_cash(request, "paid_out")
 
 
 async def x_report(request: Request) -> Response:

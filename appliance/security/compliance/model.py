@@ -37,6 +37,12 @@ class Outcome:
     status: Status
     evidence: list[Evidence] = field(default_factory=list)
 
+    def add(self, where: str, expected: str, found: str, ok: bool) -> None:
+        """One more thing read; the outcome fails with the first that is not as expected."""
+        if not ok:
+            self.status = Status.FAIL
+        self.evidence.append(Evidence(where, expected, found, ok))
+
     @classmethod
     def passed(cls, where: str, expected: str, found: str) -> Outcome:
         return cls(Status.PASS, [Evidence(where, expected, found, True)])

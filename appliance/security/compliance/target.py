@@ -169,19 +169,18 @@ class Target:
         return rows
 
     def user_name(self, uid: int) -> str:
-        try:
-            for row in self.table("/etc/passwd"):
-                if len(row) > 2 and row[2] == str(uid):
-                    return row[0]
-        except Unreadable:
-            pass
-        return str(uid)
+        return self._name("/etc/passwd", uid)
 
     def group_name(self, gid: int) -> str:
+        return self._name("/etc/group", gid)
+
+    def _name(self, table: str, number: int) -> str:
+        """The name that `table` (/etc/passwd or /etc/group) gives a uid or gid; the number
+        itself when the table does not name it or cannot be read."""
         try:
-            for row in self.table("/etc/group"):
-                if len(row) > 2 and row[2] == str(gid):
+            for row in self.table(table):
+                if len(row) > 2 and row[2] == str(number):
                     return row[0]
         except Unreadable:
             pass
-        return str(gid)
+        return str(number)

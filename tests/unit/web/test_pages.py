@@ -52,3 +52,57 @@ def test_the_language_menu_part_offers_the_three_languages_under_the_screens_wor
     ]
     for page in ("cashier.html", "backoffice.html"):
         assert pages.page_html(page).count('class="lang-menu"') == 1, page
+
+
+def test_the_buttons_part_ends_a_dialog_with_its_submit_and_the_escape_button() -> None:
+    out = pages.expand('    <!-- buttons id="card-submit" words="till.charge_card" label="Charge card" -->')
+    assert out.splitlines() == [
+        '    <div class="row">',
+        '      <button id="card-submit" type="submit" value="ok" class="primary big" data-words="till.charge_card">'
+        "Charge card</button>",
+        '      <button type="button" class="ghost big close-dialog"><span data-words="till.back">Back</span>'
+        " <kbd>Esc</kbd></button>",
+        "    </div>",
+    ]
+
+
+def test_a_danger_button_without_words_and_a_closing_button_of_its_own() -> None:
+    out = pages.expand('<!-- buttons id="void-confirm" label="Void line" danger back="Keep it" -->')
+    assert '<button id="void-confirm" type="submit" value="ok" class="danger big">Void line</button>' in out
+    assert '<span data-words="till.keep_it">Keep it</span>' in out
+    alone = pages.expand("<!-- buttons -->").splitlines()
+    assert len(alone) == 3 and "close-dialog" in alone[1] and "submit" not in alone[1]
+
+
+def test_the_tills_dialogs_end_with_their_buttons_in_place() -> None:
+    page = pages.page_html("cashier.html")
+    assert "<!-- buttons" not in page
+    for submit in ("card-submit", "giftsell-submit", "gift-submit", "points-submit", "price-submit", "void-confirm"):
+        assert page.count(f'<button id="{submit}" type="submit" value="ok"') == 1, submit
+
+
+def test_the_password_change_is_one_part_in_each_staff_screens_words() -> None:
+    for page, words in (("cashier.html", "till"), ("backoffice.html", "backoffice")):
+        out = pages.page_html(page)
+        assert "<!-- newpassword" not in out
+        assert out.count('<section id="password-view"') == 1, page
+        keys = set(
+            re.findall(
+                r'data-words="([a-z_]+)\.[a-z_]+"', out.split('<section id="password-view"')[1].split("</section>")[0]
+            )
+        )
+        assert keys == {words}, page
+        for field in ("password-current", "password-new", "password-confirm", "password-error", "password-logout"):
+            assert f'id="{field}"' in out, (page, field)
+
+
+def test_the_head_part_starts_the_page_with_its_title_style_and_module() -> None:
+    out = pages.expand('<!-- head title="Comptoir — Customer display" css="display.css" script="display.js" -->')
+    lines = out.splitlines()
+    assert lines[:2] == ["<!doctype html>", '<html lang="en">']
+    assert "<title>Comptoir — Customer display</title>" in lines
+    assert '<link rel="stylesheet" href="/static/display.css">' in lines
+    assert lines[-2:] == ['<script type="module" src="/static/display.js"></script>', "</head>"]
+    assert "<script" not in pages.expand('<!-- head title="Comptoir — Till" css="pos.css" -->')
+    for page in ("cashier.html", "display.html"):
+        assert pages.page_html(page).startswith('<!doctype html>\n<html lang="en">\n<head>\n'), page

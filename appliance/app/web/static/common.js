@@ -571,7 +571,6 @@ const Comptoir = (() => {
     const loginForm = $("login-form");
     const loginError = $("login-error");
     const passwordForm = $("password-form");
-    const passwordError = $("password-error");
     const userBox = $("user-box");
     let busy = false;
     let who = null; // GET /auth/me of whoever is logged in
@@ -654,58 +653,41 @@ const Comptoir = (() => {
       }
     });
 
-    passwordForm.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (busy) return;
-      say(passwordError, "");
-      const current = $("password-current").value;
-      const fresh = $("password-new").value;
-      if (fresh !== $("password-confirm").value) {
-        say(passwordError, t("session.passwords_differ"));
-        $("password-confirm").focus();
-        return;
-      }
-      busy = true;
-      try {
-        await api("POST", "/auth/password", { json: { current, new: fresh } });
-        passwordForm.reset();
-        await enter();
-      } catch (err) {
-        say(passwordError, err.message);
-      } finally {
-        busy = false;
-      }
-    });
-
-    if (pinForm) {
-      pinForm.addEventListener("submit", async (event) => {
+    // The change of a one-time password or PIN: the same form, checks and call for both.
+    function onSecretChange(form, name, path, differ, both) {
+      form.addEventListener("submit", async (event) => {
         event.preventDefault();
         if (busy) return;
-        const pinError = $("pin-error");
-        say(pinError, "");
-        const current = $("pin-current").value;
-        const fresh = $("pin-new").value;
-        if (!current || !fresh) {
-          say(pinError, t("session.pin_both"));
-          $(current ? "pin-new" : "pin-current").focus();
+        const error = $(`${name}-error`);
+        say(error, "");
+        const current = $(`${name}-current`).value;
+        const fresh = $(`${name}-new`).value;
+        if (both && (!current || !fresh)) {
+          say(error, t(both));
+          $(current ? `${name}-new` : `${name}-current`).focus();
           return;
         }
-        if (fresh !== $("pin-confirm").value) {
-          say(pinError, t("session.pins_differ"));
-          $("pin-confirm").focus();
+        if (fresh !== $(`${name}-confirm`).value) {
+          say(error, t(differ));
+          $(`${name}-confirm`).focus();
           return;
         }
         busy = true;
         try {
-          await api("POST", "/auth/pin", { json: { current, new: fresh } });
-          pinForm.reset();
+          await api("POST", path, { json: { current, new: fresh } });
+          form.reset();
           await enter();
         } catch (err) {
-          say(pinError, err.message);
+          say(error, err.message);
         } finally {
           busy = false;
         }
       });
+    }
+
+    onSecretChange(passwordForm, "password", "/auth/password", "session.passwords_differ");
+    if (pinForm) {
+      onSecretChange(pinForm, "pin", "/auth/pin", "session.pins_differ", "session.pin_both");
       const cancelPin = $("pin-logout");
       if (cancelPin) cancelPin.addEventListener("click", () => logout());
     }

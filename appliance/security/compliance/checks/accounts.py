@@ -80,11 +80,6 @@ def user(target: Target, p: Mapping[str, Any]) -> Outcome:
         return Outcome.verdict(p.get("missing") == "pass", PASSWD, f"user {name}", "no such user")
     outcome = Outcome(Status.PASS, [Evidence(PASSWD, f"user {name}", f"uid {row[2] if len(row) > 2 else '?'}", True)])
 
-    def add(ok: bool, where: str, expected: str, found: str) -> None:
-        if not ok:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(where, expected, found, ok))
-
     if p.get("locked"):
         shadow = next((r for r in target.table(SHADOW) if r[0] == name), None)
         hashed = shadow[1] if shadow and len(shadow) > 1 else None
@@ -98,11 +93,11 @@ def user(target: Target, p: Mapping[str, Any]) -> Outcome:
             if not hashed
             else "a usable password"
         )
-        add(locked, SHADOW, "password locked (! or *)", shown)
+        outcome.add(SHADOW, "password locked (! or *)", shown, locked)
     if p.get("shell_nologin"):
         shell = row[6] if len(row) > 6 else ""
-        add(shell in NOLOGIN, PASSWD, "shell nologin", f"shell {shell or '(none)'}")
+        outcome.add(PASSWD, "shell nologin", f"shell {shell or '(none)'}", shell in NOLOGIN)
     for group in p.get("not_in_groups", []):
         inside = name in _members(target, group)
-        add(not inside, GROUP, f"not in group {group}", "member" if inside else "not a member")
+        outcome.add(GROUP, f"not in group {group}", "member" if inside else "not a member", not inside)
     return outcome

@@ -85,11 +85,7 @@ def app_store_encrypted(target: Target, p: Mapping[str, Any]) -> Outcome:
         if head is None:
             continue
         plain = head == SQLITE_MAGIC
-        if plain:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(
-            Evidence(path, expected, "plain SQLite header" if plain else "no SQLite header", not plain)
-        )
+        outcome.add(path, expected, "plain SQLite header" if plain else "no SQLite header", not plain)
     return outcome
 
 
@@ -162,13 +158,10 @@ def app_argon2(target: Target, p: Mapping[str, Any]) -> Outcome:
     outcome = Outcome(Status.PASS)
     for name in ARGON2_FIELDS:
         if name not in values:
-            outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(app, f"{name} ≥ {floor[name]}", "not found in the app", False))
+            outcome.add(app, f"{name} ≥ {floor[name]}", "not found in the app", False)
             continue
         value, where = values[name]
-        if value < floor[name]:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(where, f"{name} ≥ {floor[name]}", f"{name} = {value}", value >= floor[name]))
+        outcome.add(where, f"{name} ≥ {floor[name]}", f"{name} = {value}", value >= floor[name])
     return outcome
 
 
@@ -222,16 +215,13 @@ def app_auth_rules(target: Target, p: Mapping[str, Any]) -> Outcome:
         expected = f"{name} {sign} {p[key]}"
         constants = _constants(_module(target, path))
         if name not in constants:
-            outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(path, expected, f"{name} not found", False))
+            outcome.add(path, expected, f"{name} not found", False)
             continue
         node, line = constants[name]
         value = evaluate(node)
         good = ok(value)
-        if not good:
-            outcome.status = Status.FAIL
         shown = f"{value:g} minutes" if key == "min_lockout_minutes" else f"{value}"
-        outcome.evidence.append(Evidence(f"{path}:{line}", expected, f"{name} = {shown}", good))
+        outcome.add(f"{path}:{line}", expected, f"{name} = {shown}", good)
     return outcome
 
 

@@ -58,11 +58,7 @@ def file_mode(target: Target, p: Mapping[str, Any]) -> Outcome:
     for path in paths:
         mode = stat.S_IMODE(target.stat(path).st_mode)
         extra = mode & ~limit & 0o7777
-        if extra:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(
-            Evidence(path, expected, f"mode {mode:04o}" + (f" (extra {extra:04o})" if extra else ""), not extra)
-        )
+        outcome.add(path, expected, f"mode {mode:04o}" + (f" (extra {extra:04o})" if extra else ""), not extra)
     return outcome
 
 
@@ -78,9 +74,7 @@ def file_owner(target: Target, p: Mapping[str, Any]) -> Outcome:
         st = target.stat(path)
         owner, group = target.user_name(st.st_uid), target.group_name(st.st_gid)
         right = p.get("owner", owner) == owner and p.get("group", group) == group
-        if not right:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(path, expected, f"owner {owner}:{group}", right))
+        outcome.add(path, expected, f"owner {owner}:{group}", right)
     return outcome
 
 
@@ -133,11 +127,7 @@ def file_not_contains(target: Target, p: Mapping[str, Any]) -> Outcome:
         if text is None:
             continue
         match = regex.search(text)
-        if match:
-            outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(path, expected, _first_line(text, match), False))
-        else:
-            outcome.evidence.append(Evidence(path, expected, "no matching line", True))
+        outcome.add(path, expected, _first_line(text, match) if match else "no matching line", not match)
     if not outcome.evidence:
         outcome.evidence.append(Evidence(", ".join(as_list(p["path"])), expected, "no such file", True))
     return outcome

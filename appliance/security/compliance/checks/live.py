@@ -60,8 +60,7 @@ def live_listeners(target: Target, p: Mapping[str, Any]) -> Outcome:
             continue
         if any(pt.search(shown) for pt in patterns):
             continue
-        outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(str(target.proc / "net"), expected, f"listening: {shown}", False))
+        outcome.add(str(target.proc / "net"), expected, f"listening: {shown}", False)
     if outcome.status is Status.PASS:
         outcome.evidence.append(
             Evidence(str(target.proc / "net"), expected, f"{len(sockets)} socket(s), none exposed", True)
@@ -114,10 +113,6 @@ def live_units(target: Target, p: Mapping[str, Any]) -> Outcome:
             running = "populated 1" in events.read_text()
         except FileNotFoundError:
             running = False
-        if running != want:
-            outcome.status = Status.FAIL
         expected = f"{unit} {'running' if want else 'not running'}"
-        outcome.evidence.append(
-            Evidence(str(events), expected, "running" if running else "not running", running == want)
-        )
+        outcome.add(str(events), expected, "running" if running else "not running", running == want)
     return outcome

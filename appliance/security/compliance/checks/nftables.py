@@ -98,10 +98,7 @@ def _no_port(chains: list[Chain], ports: list[int | str]) -> Outcome:
         for rule in chain.rules:
             hit = _ports(rule.words) & banned
             if rule.verdict == "accept" and hit:
-                outcome.status = Status.FAIL
-                outcome.evidence.append(
-                    Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False)
-                )
+                outcome.add(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False)
     if outcome.status is Status.PASS:
         outcome.evidence.append(Evidence(", ".join(c.label for c in chains), expected, "none found", True))
     return outcome
@@ -121,8 +118,7 @@ def _named_destinations(chains: list[Chain], exempt: list[str]) -> Outcome:
             count += 1
             if "daddr" in rule.words or any(p.search(rule.text) for p in patterns):
                 continue
-            outcome.status = Status.FAIL
-            outcome.evidence.append(Evidence(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False))
+            outcome.add(f"{rule.source}:{rule.line} ({chain.label})", expected, rule.text, False)
     if outcome.status is Status.PASS:
         outcome.evidence.append(
             Evidence(", ".join(c.label for c in chains), expected, f"{count} accept rule(s), all named", True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from appliance.security.compliance.checks.base import NAMES, as_list, check
-from appliance.security.compliance.model import Evidence, Outcome, Status
+from appliance.security.compliance.model import Outcome, Status
 from appliance.security.compliance.target import Target
 
 # Highest priority first, as systemd reads them (a unit in /etc hides the vendor's).
 UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system"]
+
+# What a control finds for one unit, and whether that passes.
+Judge = Callable[[Target, str], tuple[str, bool]]
 
 
 def masked(target: Target, unit: str) -> str | None:
@@ -46,53 +49,53 @@ def wanted_by(target: Target, unit: str) -> list[str]:
     return links
 
 
+def _each_unit(target: Target, p: Mapping[str, Any], expected: str, judge: Judge) -> Outcome:
+    """One evidence line per unit the control names, found and judged by `judge`."""
+    outcome = Outcome(Status.PASS)
+    for unit in as_list(p["unit"]):
+        outcome.add(unit, expected, *judge(target, unit))
+    return outcome
+
+
+def _enabled(target: Target, unit: str) -> tuple[str, bool]:
+    mask = masked(target, unit)
+    links = wanted_by(target, unit)
+    source = unit_file(target, unit)
+    if mask:
+        return f"masked ({mask} → /dev/null)", False
+    if source is None:
+        return "no unit file", False
+    if not links:
+        return f"{source} present, but no .wants/.requires link: disabled", False
+    return f"enabled: {', '.join(links)}", True
+
+
+def _masked(target: Target, unit: str) -> tuple[str, bool]:
+    mask = masked(target, unit)
+    if mask is None:
+        source = unit_file(target, unit)
+        return f"not masked ({'unit file ' + source if source else 'no unit file'})", False
+    return f"{mask} → /dev/null", True
+
+
+def _not_enabled(target: Target, unit: str) -> tuple[str, bool]:
+    links = [] if masked(target, unit) else wanted_by(target, unit)
+    return (f"enabled: {', '.join(links)}" if links else "not enabled"), not links
+
+
 @check("unit_enabled", {"unit": NAMES}, ["unit"])
 def unit_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
     """Each unit has a unit file, is pulled in by a .wants/.requires link, and is not masked."""
-    outcome = Outcome(Status.PASS)
-    for unit in as_list(p["unit"]):
-        mask = masked(target, unit)
-        links = wanted_by(target, unit)
-        source = unit_file(target, unit)
-        if mask:
-            found, ok = f"masked ({mask} → /dev/null)", False
-        elif source is None:
-            found, ok = "no unit file", False
-        elif not links:
-            found, ok = f"{source} present, but no .wants/.requires link: disabled", False
-        else:
-            found, ok = f"enabled: {', '.join(links)}", True
-        if not ok:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(Evidence(unit, "enabled", found, ok))
-    return outcome
+    return _each_unit(target, p, "enabled", _enabled)
 
 
 @check("unit_masked", {"unit": NAMES}, ["unit"])
 def unit_masked(target: Target, p: Mapping[str, Any]) -> Outcome:
     """Each unit is masked (linked to /dev/null in /etc/systemd/system), so nothing can start it."""
-    outcome = Outcome(Status.PASS)
-    for unit in as_list(p["unit"]):
-        mask = masked(target, unit)
-        if mask is None:
-            outcome.status = Status.FAIL
-            source = unit_file(target, unit)
-            found = f"not masked ({'unit file ' + source if source else 'no unit file'})"
-        else:
-            found = f"{mask} → /dev/null"
-        outcome.evidence.append(Evidence(unit, "masked", found, mask is not None))
-    return outcome
+    return _each_unit(target, p, "masked", _masked)
 
 
 @check("unit_not_enabled", {"unit": NAMES}, ["unit"])
 def unit_not_enabled(target: Target, p: Mapping[str, Any]) -> Outcome:
     """No unit of the list is pulled in at boot (absent, disabled or masked all pass)."""
-    outcome = Outcome(Status.PASS)
-    for unit in as_list(p["unit"]):
-        links = [] if masked(target, unit) else wanted_by(target, unit)
-        if links:
-            outcome.status = Status.FAIL
-        outcome.evidence.append(
-            Evidence(unit, "not enabled", f"enabled: {', '.join(links)}" if links else "not enabled", not links)
-        )
-    return outcome
+    return _each_unit(target, p, "not enabled", _not_enabled)

@@ -3,6 +3,7 @@
 
 import C, { $, api, say } from "../comptoir.js";
 import { APPROVAL_MISSING } from "./constants.js";
+import { state } from "./state.js";
 
 /** The approval fieldset of a dialog (ids PREFIX-approval…): shown when the API says the
  * cashier's role stops here; its answer is an X-Approval for one permission. */
@@ -40,7 +41,24 @@ export function approvalBox(prefix) {
     focusPassword() {
       $(`${prefix}-approval-password`).focus();
     },
+    /** Asks at once when the cashier's role lacks `permission` (`key` says so, naming the
+     * role), rather than after a refusal; true when it asked. */
+    askUnlessAllowed(permission, key) {
+      if (!state.me || state.me.permissions.includes(permission)) return false;
+      this.ask(C.t(key, { role: C.t(`session.role_${state.me.role}`) }));
+      return true;
+    },
   };
+}
+
+/** The reason typed in the field `id` (it goes in the audit log, so three letters at least),
+ * or null once `key` is said in `errorNode` and the field has the focus. */
+export function reasonGiven(id, errorNode, key) {
+  const reason = $(id).value.trim();
+  if (reason.length >= 3) return reason;
+  say(errorNode, C.t(key));
+  $(id).focus();
+  return null;
 }
 
 /** Runs `act(headers)`; a 403 the supervisor can lift shows the approval fields (the

@@ -4,7 +4,7 @@ import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";
 import { approvalBox, withApproval } from "./approval.js";
 import { amountError } from "./payment.js";
-import { announce, fmt, liveLines, selectedLine, setSale } from "./sale.js";
+import { announce, fmt, liveLines, selectedLine, setSale, whileBusy } from "./sale.js";
 
 let discountApproval; // set by wire(): it reads the page
 
@@ -81,16 +81,11 @@ export function wire() {
 
   $("discount-remove").addEventListener("click", async () => {
     if (state.busy || !state.discountFor) return;
-    state.busy = true;
-    try {
+    await whileBusy($("discount-error"), async () => {
       const sale = await api("DELETE", discountPath());
       setSale(sale);
       announce(C.t("till.announce_discount_removed", { total: fmt(sale.totals.total) }));
       C.closeDialog($("discount-dialog"));
-    } catch (err) {
-      say($("discount-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   });
 }

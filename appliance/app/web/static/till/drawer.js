@@ -2,7 +2,7 @@
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";
-import { approvalBox, withApproval } from "./approval.js";
+import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { checkPrinter } from "./devices.js";
 import { announce } from "./sale.js";
 
@@ -18,10 +18,7 @@ export function openNoSale() {
   say($("nosale-done"), "");
   $("nosale-submit").disabled = false;
   C.openDialog($("nosale-dialog"), $("nosale-reason"));
-  if (state.me && !state.me.permissions.includes("no_sale")) {
-    nosaleApproval.ask(C.t("till.role_may_not_no_sale", { role: C.t(`session.role_${state.me.role}`) }));
-    $("nosale-reason").focus();
-  }
+  if (nosaleApproval.askUnlessAllowed("no_sale", "till.role_may_not_no_sale")) $("nosale-reason").focus();
 }
 
 export function rememberLast(sale) {
@@ -41,9 +38,7 @@ export function openReprint() {
   $("reprint-sale").textContent = state.lastSale.receipt
     ? C.t("till.receipt_number_of", { number: state.lastSale.receipt }) : C.t("till.receipt_of_sale", { id: state.lastSale.id });
   C.openDialog($("reprint-dialog"), $("reprint-submit"));
-  if (state.me && !state.me.permissions.includes("reprint")) {
-    reprintApproval.ask(C.t("till.role_may_not_reprint", { role: C.t(`session.role_${state.me.role}`) }));
-  }
+  reprintApproval.askUnlessAllowed("reprint", "till.role_may_not_reprint");
 }
 
 const JOB_KINDS = { receipt: "till.job_receipt", copy: "till.job_copy", report: "till.job_report", test: "till.job_test", gift_card: "till.job_gift_card" };
@@ -106,12 +101,8 @@ export function wire() {
   $("nosale-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (state.busy) return;
-    const reason = $("nosale-reason").value.trim();
-    if (reason.length < 3) {
-      say($("nosale-error"), C.t("till.say_why_drawer"));
-      $("nosale-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("nosale-reason", $("nosale-error"), "till.say_why_drawer");
+    if (reason === null) return;
     state.busy = true;
     say($("nosale-error"), "");
     const answer = await withApproval(nosaleApproval, "no_sale", $("nosale-error"),

@@ -5,7 +5,7 @@ import C, { $, api, say, t } from "../comptoir.js";
 import { state } from "./state.js";
 import { APPROVAL_MISSING } from "./constants.js";
 import { forgetExtras } from "./customers.js";
-import { announce, fmt, focusScan, newSale, selectedLine, setSale } from "./sale.js";
+import { announce, fmt, focusScan, newSale, selectedLine, setSale, whileBusy } from "./sale.js";
 
 // Quantity
 export function openQuantity() {
@@ -70,19 +70,14 @@ export function wire() {
       return;
     }
     if (state.busy || !line) return;
-    state.busy = true;
-    try {
+    await whileBusy($("qty-error"), async () => {
       const sale = await api("PATCH", `/sales/${state.sale.id}/items/${line.line}`, {
         json: { quantity: Number(text) },
       });
       setSale(sale);
       announce(t("till.announce_quantity", { name: line.name, quantity: text, total: fmt(sale.totals.total) }));
       C.closeDialog($("qty-dialog"));
-    } catch (err) {
-      say($("qty-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   });
 
   $("void-form").addEventListener("submit", async (event) => {
@@ -128,17 +123,12 @@ export function wire() {
   $("cancel-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (state.busy) return;
-    state.busy = true;
-    try {
+    await whileBusy($("cancel-error"), async () => {
       await api("POST", `/sales/${state.sale.id}/cancel`, { json: {} });
       forgetExtras(state.sale.id);
       C.closeDialog($("cancel-dialog"));
       newSale();
       announce(t("till.announce_cancelled"));
-    } catch (err) {
-      say($("cancel-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   });
 }

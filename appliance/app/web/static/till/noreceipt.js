@@ -2,7 +2,7 @@
 
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";
-import { approvalBox, withApproval } from "./approval.js";
+import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { announce, fmt } from "./sale.js";
 
 let noreceiptApproval; // set by wire(): it reads the page
@@ -35,8 +35,7 @@ export function openNoReceipt() {
   say($("noreceipt-done"), "");
   $("noreceipt-submit").disabled = false;
   C.openDialog($("noreceipt-dialog"), $("noreceipt-code"));
-  if (state.me && !state.me.permissions.includes("return_without_receipt")) {
-    noreceiptApproval.ask(C.t("till.role_may_not_return_without_receipt", { role: C.t(`session.role_${state.me.role}`) }));
+  if (noreceiptApproval.askUnlessAllowed("return_without_receipt", "till.role_may_not_return_without_receipt")) {
     $("noreceipt-code").focus();
   }
 }
@@ -139,12 +138,8 @@ export function wire() {
       if (price !== item.product.price) line.unit_price = price;
       lines.push(line);
     }
-    const reason = $("noreceipt-reason").value.trim();
-    if (reason.length < 3) {
-      say($("noreceipt-error"), C.t("till.say_why_back"));
-      $("noreceipt-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("noreceipt-reason", $("noreceipt-error"), "till.say_why_back");
+    if (reason === null) return;
     const refundTo = $("noreceipt-to-credit").checked ? "gift_card" : "cash";
     if (!state.noreceiptKey) state.noreceiptKey = C.uuid();
     state.busy = true;

@@ -3,7 +3,7 @@
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";
 import { showNotice } from "./devices.js";
-import { announce, clock, fmt, liveLines, newSale, setSale, showError } from "./sale.js";
+import { announce, clock, fmt, liveLines, newSale, setSale, showError, whileBusy } from "./sale.js";
 import { words } from "./shifts.js";
 
 export async function park() {
@@ -105,14 +105,7 @@ async function fromParkedList(act) {
     say($("parked-error"), C.t("till.park_or_finish_first"));
     return;
   }
-  state.busy = true;
-  try {
-    await act();
-  } catch (err) {
-    say($("parked-error"), err.message);
-  } finally {
-    state.busy = false;
-  }
+  await whileBusy($("parked-error"), act);
 }
 
 function resume(id) {

@@ -2,7 +2,7 @@
 
 import C, { $, api, say } from "../comptoir.js";
 import { state } from "./state.js";
-import { approvalBox, withApproval } from "./approval.js";
+import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { amountError } from "./payment.js";
 import { announce, fmt, selectedLine, setSale } from "./sale.js";
 
@@ -17,10 +17,7 @@ export function openPrice() {
   $("price-value").value = "";
   $("price-reason").value = "";
   C.openDialog($("price-dialog"), $("price-value"));
-  if (state.me && !state.me.permissions.includes("price_override")) {
-    priceApproval.ask(C.t("till.role_may_not_change_prices", { role: C.t(`session.role_${state.me.role}`) }));
-    $("price-value").focus();
-  }
+  if (priceApproval.askUnlessAllowed("price_override", "till.role_may_not_change_prices")) $("price-value").focus();
 }
 
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */
@@ -38,12 +35,8 @@ export function wire() {
       $("price-value").focus();
       return;
     }
-    const reason = $("price-reason").value.trim();
-    if (reason.length < 3) {
-      say($("price-error"), C.t("till.say_why_price"));
-      $("price-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("price-reason", $("price-error"), "till.say_why_price");
+    if (reason === null) return;
     state.busy = true;
     say($("price-error"), "");
     const sale = await withApproval(priceApproval, "price_override", $("price-error"),

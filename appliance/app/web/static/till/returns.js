@@ -3,9 +3,9 @@
 import C, { $, api, el, say } from "../comptoir.js";
 import { state } from "./state.js";
 import { RECEIPT_NUMBER } from "./constants.js";
-import { approvalBox, withApproval } from "./approval.js";
+import { approvalBox, reasonGiven, withApproval } from "./approval.js";
 import { creditHint, returnPermission } from "./noreceipt.js";
-import { announce, clock, fmt } from "./sale.js";
+import { announce, clock, fmt, whileBusy } from "./sale.js";
 
 let refundApproval; // set by wire(): it reads the page
 
@@ -80,9 +80,7 @@ function showRefundSale(sale) {
     say($("refund-error"), C.t("till.only_completed_returned", { status: sale.status }));
     return;
   }
-  if (state.me && !state.me.permissions.includes("refund")) {
-    refundApproval.ask(C.t("till.role_may_not_refund", { role: C.t(`session.role_${state.me.role}`) }));
-  }
+  refundApproval.askUnlessAllowed("refund", "till.role_may_not_refund");
   quoteRefund();
   const first = body.querySelector("input:not([disabled])");
   if (first) first.focus();
@@ -184,8 +182,7 @@ export function wire() {
       $("refund-day").focus();
       return;
     }
-    state.busy = true;
-    try {
+    await whileBusy($("refund-error"), async () => {
       // A busy day is more than one page: all of it, so the last sales are there too.
       const found = { sales: [] };
       for (let offset = 0; offset != null && found.sales.length < 5000;) {
@@ -215,11 +212,7 @@ export function wire() {
       C.show($("refund-day-empty"), found.sales.length === 0);
       const first = body.querySelector("button");
       if (first) first.focus();
-    } catch (err) {
-      say($("refund-error"), err.message);
-    } finally {
-      state.busy = false;
-    }
+    });
   });
 
   $("refund-form").addEventListener("submit", async (event) => {
@@ -236,12 +229,8 @@ export function wire() {
       say($("refund-error"), C.t("till.type_how_many_back"));
       return;
     }
-    const reason = $("refund-reason").value.trim();
-    if (reason.length < 3) {
-      say($("refund-error"), C.t("till.say_why_back"));
-      $("refund-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("refund-reason", $("refund-error"), "till.say_why_back");
+    if (reason === null) return;
     const json = { lines, reason };
     if ($("refund-to-credit").checked) json.refund_to = "gift_card";
     state.busy = true;

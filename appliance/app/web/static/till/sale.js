@@ -152,6 +152,19 @@ export function setSale(sale, { select } = {}) {
   render();
 }
 
+/** Runs `act` with the till busy (a second press meanwhile does nothing); a refusal or a
+ * failure is said in `errorNode`. */
+export async function whileBusy(errorNode, act) {
+  state.busy = true;
+  try {
+    await act();
+  } catch (err) {
+    say(errorNode, err.message);
+  } finally {
+    state.busy = false;
+  }
+}
+
 export function announce(text) {
   $("sale-status").textContent = text;
 }

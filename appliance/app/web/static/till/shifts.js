@@ -2,7 +2,7 @@
 
 import C, { $, api, el, say, t } from "../comptoir.js";
 import { state } from "./state.js";
-import { approvalBox } from "./approval.js";
+import { approvalBox, reasonGiven } from "./approval.js";
 import { setStatus } from "./devices.js";
 import { amountError } from "./payment.js";
 import { announce, clock, fmt } from "./sale.js";
@@ -310,12 +310,8 @@ export function wire() {
       $("move-amount").focus();
       return;
     }
-    const reason = $("move-reason").value.trim();
-    if (reason.length < 3) {
-      say($("shift-error"), t("till.say_what_cash_for"));
-      $("move-reason").focus();
-      return;
-    }
+    const reason = reasonGiven("move-reason", $("shift-error"), "till.say_what_cash_for");
+    if (reason === null) return;
     state.busy = true;
     try {
       await api("POST", `/shifts/current/${kind === "paid_in" ? "paid-in" : "paid-out"}`, { json: { amount, reason } });
