@@ -49,6 +49,10 @@ class ManagedProduct(ProductJson):
     cost: int
 
 
+class Imported(TypedDict):
+    imported: int  # products made or changed, the whole file at once
+
+
 class Products(TypedDict):
     products: list[ProductJson]
 

@@ -72,7 +72,9 @@ class SaleCustomer(TypedDict):
     points_earned: int
 
 
-class SaleView(TypedDict):
+class SaleFigures(TypedDict):
+    """A sale but for its customer, whom the answers name in more or less detail."""
+
     id: int
     status: str  # open, completed or cancelled
     parked: bool
@@ -91,8 +93,11 @@ class SaleView(TypedDict):
     payments: list[SalePayment]
     change: int
     rounding: int  # cash rounding: what the drawer kept beyond the total (negative: less)
-    customer: SaleCustomer | None
     card_pending: int  # a card payment still being checked with the acquirer, or 0
+
+
+class SaleView(SaleFigures):
+    customer: SaleCustomer | None
 
 
 class CardOutcome(TypedDict):
