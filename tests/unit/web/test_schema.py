@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, Required, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, Required, TypedDict
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from appliance.app.domain.money import Doc, Money
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.openapi import success_schema
 from appliance.app.web.schema import NotDescribable, json_schema
@@ -103,6 +104,31 @@ def test_a_type_with_no_json_shape_is_refused() -> None:
         json_schema(dict[int, str])
     with pytest.raises(NotDescribable):
         json_schema(bytes)
+
+
+class Till(TypedDict):
+    total: Money
+    change: Money | None
+    refunded: NotRequired[Money]
+    coins: list[Money]
+    lines: int
+    weight: Annotated[int, Doc("grams")]
+
+
+def test_an_amount_says_its_unit_and_validates_as_the_int_it_is() -> None:
+    schema = json_schema(Till)
+    unit = json_schema(Money)
+    assert unit["type"] == "integer" and "minor units" in unit["description"]
+    props = schema["properties"]
+    assert props["total"] == unit and props["refunded"] == unit
+    assert props["change"] == {"type": ["integer", "null"], "description": unit["description"]}
+    assert props["coins"] == {"type": "array", "items": unit}
+    assert props["lines"] == {"type": "integer"}, "a count is not money"
+    assert props["weight"] == {"type": "integer", "description": "grams"}
+    assert schema["required"] == ["change", "coins", "lines", "total", "weight"]
+    body = {"total": 1999, "change": None, "coins": [25, 100], "lines": 2, "weight": 512}
+    assert _valid(Till, body)
+    assert not _valid(Till, {**body, "total": 19.99}), "an amount is whole minor units"
 
 
 async def _handler(request: Any) -> Any:
