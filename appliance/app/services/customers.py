@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import exponent
+from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log, gift_cards, sale_view, sales
 from appliance.app.services.auth import require
@@ -54,7 +54,7 @@ class Customer(TypedDict):
     loyalty_card: str | None
     consent: bool
     points: int
-    points_value: int  # minor units the points would pay
+    points_value: Money  # what the points would pay
     points_owed: int
     created_at: str
     erased: bool
@@ -82,7 +82,7 @@ class Purchase(TypedDict):
     sale_id: int
     receipt_number: str
     completed_at: str
-    total: int
+    total: Money
     lines: int
     points_earned: int
 

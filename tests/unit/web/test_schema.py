@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from appliance.app.domain.money import Doc, Money
 from appliance.app.web.endpoint import Endpoint
-from appliance.app.web.openapi import success_schema
+from appliance.app.web.openapi import describe, success_schema
 from appliance.app.web.schema import NotDescribable, json_schema
 
 
@@ -129,6 +129,27 @@ def test_an_amount_says_its_unit_and_validates_as_the_int_it_is() -> None:
     body = {"total": 1999, "change": None, "coins": [25, 100], "lines": 2, "weight": 512}
     assert _valid(Till, body)
     assert not _valid(Till, {**body, "total": 19.99}), "an amount is whole minor units"
+
+
+AMOUNT_KEYS = {"amount", "balance", "change", "cost", "due", "paid", "price", "subtotal", "tax", "total"}
+
+
+def _unsaid_amounts(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        for key, value in (node.get("properties") or {}).items():
+            if key in AMOUNT_KEYS and "integer" in str(value.get("type")) and "minor units" not in str(value):
+                found.add(f"{node.get('title')}.{key}")
+        for value in node.values():
+            _unsaid_amounts(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _unsaid_amounts(value, found)
+    return found
+
+
+def test_every_amount_the_api_answers_with_says_it_is_in_minor_units() -> None:
+    answers = [op["responses"] for ops in describe()["paths"].values() for op in ops.values()]
+    assert _unsaid_amounts(answers, set()) == set(), "name these keys' type Money"
 
 
 async def _handler(request: Any) -> Any:
