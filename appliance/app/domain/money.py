@@ -15,8 +15,22 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
+from typing import Annotated
 
 from appliance.app.domain.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What a key of a TypedDict means, for the API's readers: web/schema.py makes it the
+    key's description in the OpenAPI document (Annotated[int, Doc("…")])."""
+
+    text: str
+
+
+# An amount in a body the API answers with: the type checker sees an int, the document says
+# the unit, as the hand-written schemas did before the answers were typed.
+Money = Annotated[int, Doc("minor units of the currency (cents for CAD: 1999 is 19.99)")]
 
 # ISO 4217 minor-unit exponents for the currencies a store may be set up with.
 EXPONENTS: dict[str, int] = {

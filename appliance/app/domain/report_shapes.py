@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from appliance.app.domain.money import Money
+
 # "from" is a Python keyword, hence the functional form.
 ReportHead = TypedDict(
     "ReportHead",
@@ -30,35 +32,35 @@ ReportHead = TypedDict(
 
 class RefundFigures(TypedDict):
     count: int
-    amount: int
+    amount: Money
 
 
 class GiftCardFigures(TypedDict):
     """Owed, not earned: never in sales, counts or products."""
 
-    sold: int
-    returned: int
-    store_credit_issued: int
+    sold: Money
+    returned: Money
+    store_credit_issued: Money
 
 
 class TenderTaken(TypedDict):
     method: str
     count: int
-    amount: int
+    amount: Money
 
 
 class TaxFigures(TypedDict):
     name: str
     rate: str
-    base: int
-    amount: int
+    base: Money
+    amount: Money
 
 
 class ProductRow(TypedDict):
     sku: str
     name: str
     quantity: int
-    amount: int
+    amount: Money
     on_hand: int
 
 
@@ -70,10 +72,10 @@ SalesReport = TypedDict(
         "timezone": str,
         "currency": str,
         "sales": int,
-        "subtotal": int,
-        "tax": int,
-        "total": int,
-        "cash_rounding": int,  # what cash paid beyond the totals (negative: less)
+        "subtotal": Money,
+        "tax": Money,
+        "total": Money,
+        "cash_rounding": Money,  # what cash paid beyond the totals (negative: less)
         "refunds": RefundFigures,
         "gift_cards": GiftCardFigures,
         "by_tender": list[TenderTaken],
@@ -88,48 +90,48 @@ SalesReport = TypedDict(
 class DayRow(TypedDict):
     day: str
     sales: int
-    subtotal: int
-    tax: int
-    total: int
-    average: int
-    gift_cards_sold: int
+    subtotal: Money
+    tax: Money
+    total: Money
+    average: Money
+    gift_cards_sold: Money
 
 
 class HourRow(TypedDict):
     hour: int
     sales: int
-    total: int
-    gift_cards_sold: int
+    total: Money
+    gift_cards_sold: Money
 
 
 class EmployeeRow(TypedDict):
     employee: str
     sales: int
-    total: int
-    average: int
-    gift_cards_sold: int
+    total: Money
+    average: Money
+    gift_cards_sold: Money
 
 
 class TenderRow(TypedDict):
     method: str
     count: int
-    taken: int
-    refunded: int
-    net: int
+    taken: Money
+    refunded: Money
+    net: Money
 
 
 class TaxRow(TypedDict):
     tax: str
     rate: str
-    base: int
-    amount: int
+    base: Money
+    amount: Money
 
 
 class VoidRow(TypedDict):
     employee: str
     kind: str  # voided_line, cancelled_sale or discount
     count: int
-    amount: int
+    amount: Money
 
 
 class ReturnRow(TypedDict):
@@ -139,8 +141,8 @@ class ReturnRow(TypedDict):
     employee: str
     reason: str
     items: int
-    amount: int
-    tax: int
+    amount: Money
+    tax: Money
 
 
 class TimesheetRow(TypedDict):
@@ -157,40 +159,40 @@ class StockValueRow(TypedDict):
     sku: str
     name: str
     on_hand: int
-    cost: int
-    value: int
-    retail_value: int
+    cost: Money
+    value: Money
+    retail_value: Money
 
 
 class StockValueTotals(TypedDict):
     products: int
     units: int
-    value: int
-    retail_value: int
+    value: Money
+    retail_value: Money
 
 
 class GiftCardRow(TypedDict):
     state: str  # outstanding or expired
     cards: int
-    balance: int
+    balance: Money
 
 
 class GiftCardTotals(TypedDict):
-    liability: int
-    expired_balance: int
+    liability: Money
+    expired_balance: Money
 
 
 class JournalLine(TypedDict):
     date: str
     account: str
-    debit: int
-    credit: int
+    debit: Money
+    credit: Money
     memo: str
 
 
 class JournalTotals(TypedDict):
-    debit: int
-    credit: int
+    debit: Money
+    credit: Money
 
 
 class ZReportRow(TypedDict):
@@ -200,10 +202,10 @@ class ZReportRow(TypedDict):
     opened_at: str | None
     closed_at: str | None
     sales: int
-    total: int
-    counted: int | None
-    expected: int | None
-    variance: int | None
+    total: Money
+    counted: Money | None
+    expected: Money | None
+    variance: Money | None
 
 
 # -- the period reports ---------------------------------------------------------------------------------
@@ -227,7 +229,7 @@ class ByEmployee(ReportHead):
 class ByTender(ReportHead):
     rows: list[TenderRow]
     totals: dict[str, int]
-    gift_cards_sold: int  # told apart: their money is in the tenders that paid for them
+    gift_cards_sold: Money  # told apart: their money is in the tenders that paid for them
 
 
 class ByTax(ReportHead):
@@ -297,14 +299,14 @@ class ShiftSales(TypedDict):
     """Net of the gift cards loaded; a sale of nothing but cards is not counted."""
 
     count: int
-    total: int
-    tax: int
-    discount: int
+    total: Money
+    tax: Money
+    discount: Money
 
 
 class CardsLoaded(TypedDict):
     count: int
-    amount: int
+    amount: Money
 
 
 class ShiftFigures(TypedDict):

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
 from appliance.app.domain.staff import User
@@ -93,6 +93,52 @@ kiosk_throttle = Throttle(limit=30, message="too many requests from this kiosk; 
 
 def _account_key(username: str) -> str:
     return username[:64].casefold()
+
+
+class SessionUser(TypedDict):
+    username: str
+    role: str
+    must_change_password: bool  # a one-time password opened the session: change it first
+    must_change_pin: bool  # a one-time PIN opened it
+
+
+class Session(TypedDict):
+    """A login's answer (web/api.py): the bearer token, also set as the session cookie."""
+
+    token: str
+    csrf_token: str  # sent back in X-CSRF-Token by the screens, which use the cookie
+    expires_at: str
+    user: SessionUser
+
+
+class Me(SessionUser):
+    language: str | None  # of one's own screens; null: the store's, from its locale
+    permissions: list[str]
+
+
+class LoggedOut(TypedDict):
+    status: Literal["logged_out"]
+    parked_sales: list[int]  # the open sales left on this till, parked
+
+
+class PasswordChanged(TypedDict):
+    status: Literal["password_changed"]
+
+
+class PinChanged(TypedDict):
+    status: Literal["pin_changed"]
+
+
+class LanguageChosen(TypedDict):
+    language: str | None
+
+
+class Approval(TypedDict):
+    """A supervisor's approval of one act, sent back in X-Approval and used up by it."""
+
+    approval: str
+    permission: str
+    expires_in: int  # seconds
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
-from appliance.app.domain.money import MAX_AMOUNT, parse_amount
+from appliance.app.domain.money import MAX_AMOUNT, Money, parse_amount
 from appliance.app.domain.product import Product
 from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
@@ -32,7 +32,7 @@ class ProductJson(TypedDict):
     id: int
     sku: str
     name: str
-    price: int
+    price: Money
     tax_class: str
     barcodes: list[str]
     stock: int  # on hand
@@ -46,7 +46,11 @@ class ProductJson(TypedDict):
 class ManagedProduct(ProductJson):
     """What the catalogue's managers see: with its cost."""
 
-    cost: int
+    cost: Money
+
+
+class Imported(TypedDict):
+    imported: int  # products made or changed, the whole file at once
 
 
 class Products(TypedDict):

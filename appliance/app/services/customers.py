@@ -16,11 +16,11 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import exponent
+from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log, gift_cards, sale_view, sales
 from appliance.app.services.auth import require
-from appliance.app.services.sale_results import SaleView
+from appliance.app.services.sale_results import SaleFigures, SaleView
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
 from appliance.app.store import refunds as refunds_store
@@ -54,7 +54,7 @@ class Customer(TypedDict):
     loyalty_card: str | None
     consent: bool
     points: int
-    points_value: int  # minor units the points would pay
+    points_value: Money  # what the points would pay
     points_owed: int
     created_at: str
     erased: bool
@@ -67,6 +67,12 @@ class AttachedCustomer(Customer):
     card_shown: bool  # their card was scanned: their points are spent without an approval
 
 
+class SaleWithCustomer(SaleFigures):
+    """Naming a sale's customer answers with the sale, the customer named as the till shows them."""
+
+    customer: AttachedCustomer | None
+
+
 class Found(TypedDict):
     customers: list[Customer]
     by_card: bool  # the text was a loyalty card's number
@@ -76,7 +82,7 @@ class Purchase(TypedDict):
     sale_id: int
     receipt_number: str
     completed_at: str
-    total: int
+    total: Money
     lines: int
     points_earned: int
 
@@ -404,7 +410,7 @@ def _entry(
 
 def attach_to_sale(
     shop: Shop, actor: Actor, sale_id: int, customer_id: int | None, loyalty_card: str | None = None
-) -> dict[str, Any]:
+) -> SaleWithCustomer:
     """Names the customer of an open sale (None takes them off), so it earns them points;
     named by a scan of their loyalty card, they may then spend points without an approval."""
     require(shop, actor, Permission.SELL)
@@ -432,9 +438,7 @@ def attach_to_sale(
             if card is not None:
                 _remember_found(actor, [customer_id])
         # The till's answer names the customer more fully than the sale view does.
-        answer: dict[str, Any] = dict(sale_view.view(shop, sale_id, tx))
-        answer["customer"] = sale_customer(tx, sale_id)
-        return answer
+        return {**sale_view.view(shop, sale_id, tx), "customer": sale_customer(tx, sale_id)}
 
 
 def sale_customer(conn: Connection, sale_id: int) -> AttachedCustomer | None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Literal, TypedDict
 
-from appliance.app.domain.money import format_amount
+from appliance.app.domain.money import Money, format_amount
 from appliance.app.domain.words import language_of
 from appliance.app.services import sale_view
 from appliance.app.services.broadcast import Broadcast
@@ -27,7 +27,48 @@ log = logging.getLogger(__name__)
 SHOWN = ("open", "completed")  # a parked or cancelled sale leaves the screen to the welcome
 
 
-def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> dict[str, Any]:
+class Welcome(TypedDict):
+    """No sale to show: the store's name, in the store's language."""
+
+    idle: Literal[True]
+    store_name: str
+    language: str
+
+
+class ShownLine(TypedDict):
+    name: str
+    quantity: int
+    measure: str | None
+    amount: Money
+    amount_text: str  # in the shop's money, as the screen writes it
+    discount_text: str | None
+
+
+class ShownSale(TypedDict):
+    """A sale as the customer sees it: the amounts written out, nothing of who sells."""
+
+    idle: Literal[False]
+    store_name: str
+    language: str
+    sale: int
+    status: str  # open or completed
+    currency: str
+    lines: list[ShownLine]
+    count: int
+    total: Money
+    total_text: str
+    discount_text: str | None
+    tax_text: str
+    paid_text: str | None
+    due_text: str
+    change_text: str | None
+    rounding_text: str | None
+
+
+CustomerView = Welcome | ShownSale
+
+
+def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> CustomerView:
     """The sale as the customer sees it, with amounts already written in the shop's money, and
     the language the display speaks (the store's: a customer did not choose the cashier's)."""
     language = language_of(locale)
@@ -40,7 +81,7 @@ def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> dict[s
     tendered = sum(p["tendered"] for p in sale["payments"])
     if sale["status"] not in SHOWN or sale.get("parked"):
         return {"idle": True, "store_name": store_name, "language": language}
-    lines = [
+    lines: list[ShownLine] = [
         {
             "name": line["name"],
             "quantity": line["quantity"],
@@ -74,9 +115,9 @@ def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> dict[s
     }
 
 
-def pole_lines(view: dict[str, Any]) -> tuple[str, str]:
+def pole_lines(view: CustomerView) -> tuple[str, str]:
     """Two lines of 20: the last item and the total; after payment, the change."""
-    if view["idle"]:
+    if view["idle"] is True:
         return row(view["store_name"]), row("Welcome")
     if view["status"] == "completed":
         if view["change_text"]:
@@ -101,11 +142,12 @@ class CustomerDisplay:
 
     def start(self) -> CustomerDisplay:
         settings = self.shop.settings
-        self.feed.publish({"idle": True, "store_name": settings.store_name, "language": language_of(settings.locale)})
+        welcome: Welcome = {"idle": True, "store_name": settings.store_name, "language": language_of(settings.locale)}
+        self.feed.publish(dict(welcome))
         self.shop.on_sale_change.append(self.sale_changed)
         self.shop.on_receipt.append(self.sale_completed)
         if self.pole is not None:
-            self._pending = pole_lines({"idle": True, "store_name": self.shop.settings.store_name})
+            self._pending = pole_lines(welcome)
             self._thread = threading.Thread(target=self._drive_pole, name="pole-display", daemon=True)
             self._thread.start()
         return self
@@ -114,7 +156,7 @@ class CustomerDisplay:
         if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
             return  # another lane's sale (a back-office lookup) is not this customer's
         view = customer_view(sale, self.shop.settings.store_name, self.shop.settings.locale)
-        self.feed.publish(view)
+        self.feed.publish(dict(view))
         if self.pole is not None:
             with self._wake:
                 self._pending = pole_lines(view)

@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.domain.money import money_words
+from appliance.app.domain.money import Money, money_words
 from appliance.app.services import audit_log, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import GiftCardOnSale, SaleView, SaleWithGiftCard
@@ -33,7 +33,7 @@ class GiftCard(TypedDict):
     id: int
     code: str  # masked (****-****-****-1234) but where it is shown once to hand over
     status: str  # pending (its sale not yet completed), active or void
-    balance: int
+    balance: Money
     currency: str
     activated_at: str | None
     expires_at: str | None

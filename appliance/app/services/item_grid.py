@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import Money
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
@@ -21,7 +22,7 @@ MAX_BUTTONS = 48  # on one tab
 class Button(TypedDict):
     sku: str
     name: str
-    price: int
+    price: Money
     sold_by: str  # unit or weight
     active: bool  # false: withdrawn from sale, its place kept (the back office's grid only)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid, NotFound
+from appliance.app.domain.money import Money
 from appliance.app.domain.pricing import Promotion, check_promotion
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
@@ -31,7 +32,7 @@ class PromotionJson(TypedDict):
     product_id: int | None
     category: str | None  # the category it is on, if one
     quantity: int
-    price: int
+    price: Money
     percent: int  # basis points
     starts: str
     ends: str  # inclusive

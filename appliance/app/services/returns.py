@@ -13,7 +13,7 @@ from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.domain.money import round_cash, round_fraction
+from appliance.app.domain.money import Money, round_cash, round_fraction
 from appliance.app.domain.receipt import RefundSlip
 from appliance.app.domain.refund import RefundPart, TenderLeft, allocate
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity
@@ -39,13 +39,13 @@ REFUND_TO = ("cash", "gift_card")
 
 class StoreCredit(TypedDict):
     code: str  # the new gift card's whole number, shown once to hand over
-    balance: int
+    balance: Money
 
 
 class RefundTender(TypedDict):
     method: str
-    amount: int
-    rounding: NotRequired[int]  # cash only: what is handed back is amount + rounding
+    amount: Money
+    rounding: NotRequired[Money]  # cash only: what is handed back is amount + rounding
 
 
 class RefundEffects(TypedDict, total=False):
@@ -59,8 +59,8 @@ class RefundEffects(TypedDict, total=False):
 class Refund(RefundEffects):
     id: int
     sale_id: int
-    amount: int
-    tax: int
+    amount: Money
+    tax: Money
     currency: str
     tenders: list[RefundTender]
     gift_card: StoreCredit | None
@@ -77,8 +77,8 @@ class RefundAnswer(Refund):
 
 class ReceiptlessReturn(TypedDict):
     id: int
-    amount: int
-    tax: int
+    amount: Money
+    tax: Money
     currency: str
     refund_to: str  # cash or gift_card
     gift_card: NotRequired[StoreCredit]
@@ -87,13 +87,13 @@ class ReceiptlessReturn(TypedDict):
 class QuotedLine(TypedDict):
     line: int
     quantity: int
-    amount: int
+    amount: Money
 
 
 class RefundQuote(TypedDict):
     sale_id: int
-    amount: int
-    tax: int
+    amount: Money
+    tax: Money
     taxes: list[TaxAmount]
     lines: list[QuotedLine]
     currency: str

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from appliance.app.domain.money import Money
+
 
 class LineDiscount(TypedDict):
     kind: str  # percent (value in basis points) or amount (value in minor units)
@@ -20,13 +22,13 @@ class SaleLine(TypedDict):
     name: str
     barcode: str | None
     quantity: int
-    unit_price: int
-    amount: int  # unit_price × quantity, before discounts
-    discount: int
-    net: int  # amount less discount; 0 once voided
+    unit_price: Money
+    amount: Money  # unit_price × quantity, before discounts
+    discount: Money
+    net: Money  # amount less discount; 0 once voided
     promotion: str | None
     line_discount: LineDiscount | None
-    original_price: int | None  # the shelf price, when the price was overridden
+    original_price: Money | None  # the shelf price, when the price was overridden
     measure: str | None  # "0.512 kg @ 19.99/kg" for a weighed item
     age_restricted: bool
     awaiting_approval: bool
@@ -36,28 +38,28 @@ class SaleLine(TypedDict):
 
 
 class SaleTotals(TypedDict):
-    subtotal: int
-    discount: int
-    tax: int
-    total: int
-    paid: int
-    due: int
-    cash_due: int  # what cash settles it with now: due rounded to the store's smallest coin
+    subtotal: Money
+    discount: Money
+    tax: Money
+    total: Money
+    paid: Money
+    due: Money
+    cash_due: Money  # what cash settles it with now: due rounded to the store's smallest coin
 
 
 class TaxAmount(TypedDict):
     name: str
     rate: str  # a decimal percentage as text, e.g. "9.975"
-    amount: int
+    amount: Money
 
 
 class SalePayment(TypedDict):
     id: int
     method: str
-    amount: int
-    tendered: int
-    change: int
-    rounding: int
+    amount: Money
+    tendered: Money
+    change: Money
+    rounding: Money
 
 
 class SaleCustomer(TypedDict):
@@ -67,12 +69,14 @@ class SaleCustomer(TypedDict):
     id: int
     name: str
     points: int
-    points_value: int
+    points_value: Money
     points_owed: int
     points_earned: int
 
 
-class SaleView(TypedDict):
+class SaleFigures(TypedDict):
+    """A sale but for its customer, whom the answers name in more or less detail."""
+
     id: int
     status: str  # open, completed or cancelled
     parked: bool
@@ -89,23 +93,26 @@ class SaleView(TypedDict):
     totals: SaleTotals
     taxes: list[TaxAmount]
     payments: list[SalePayment]
-    change: int
-    rounding: int  # cash rounding: what the drawer kept beyond the total (negative: less)
+    change: Money
+    rounding: Money  # cash rounding: what the drawer kept beyond the total (negative: less)
+    card_pending: Money  # a card payment still being checked with the acquirer, or 0
+
+
+class SaleView(SaleFigures):
     customer: SaleCustomer | None
-    card_pending: int  # a card payment still being checked with the acquirer, or 0
 
 
 class CardOutcome(TypedDict):
     status: str  # approved, or pending while the acquirer's answer is unknown
-    amount: int  # asked for
-    approved_amount: int  # less than asked on a partial approval
+    amount: Money  # asked for
+    approved_amount: Money  # less than asked on a partial approval
     last4: str | None
 
 
 class GiftCardOnSale(TypedDict):
     code: str  # the whole number, shown once to hand over
     kind: str  # issue or top_up
-    amount: int
+    amount: Money
     line: int
 
 
@@ -128,10 +135,10 @@ class ParkedSale(TypedDict):
     parked_at: str
     parked_by: str | None
     lines: int  # how many live lines
-    paid: int
+    paid: Money
     currency: str
-    total: int
-    due: int
+    total: Money
+    due: Money
 
 
 class LeftOpenSale(TypedDict):
@@ -142,10 +149,10 @@ class LeftOpenSale(TypedDict):
     opened_at: str
     cashier: str
     lines: int
-    paid: int
+    paid: Money
     currency: str
-    total: int
-    due: int
+    total: Money
+    due: Money
 
 
 class DaySale(TypedDict):
@@ -156,7 +163,7 @@ class DaySale(TypedDict):
     receipt_no: int
     receipt_number: str
     completed_at: str
-    total: int
+    total: Money
     cashier: str
 
 

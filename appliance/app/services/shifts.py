@@ -15,7 +15,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from appliance.app.domain import report as report_rules
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import format_amount, money_words
+from appliance.app.domain.money import Money, format_amount, money_words
 from appliance.app.domain.report_shapes import ShiftFigures
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
@@ -33,26 +33,26 @@ class OpenShift(TypedDict):
     terminal_id: str
     operator: str
     opened_at: str
-    opening_float: int
+    opening_float: Money
     currency: str
-    denominations: list[int]
+    denominations: list[Money]
 
 
 class CashMoved(TypedDict):
     shift: int
     kind: str  # paid_in or paid_out
-    amount: int
+    amount: Money
     reason: str
 
 
 class DrawerCash(TypedDict):
-    opening_float: int
-    sales: int
-    refunds: int
-    paid_in: int
-    paid_out: int
-    rounding: int
-    expected: NotRequired[int]  # left out of an X report for the person who will count
+    opening_float: Money
+    sales: Money
+    refunds: Money
+    paid_in: Money
+    paid_out: Money
+    rounding: Money
+    expected: NotRequired[Money]  # left out of an X report for the person who will count
 
 
 class ShiftReport(ShiftFigures):
@@ -75,8 +75,8 @@ class SaleHolding(TypedDict):
 
     id: int
     parked: bool
-    paid: int
-    cash: int
+    paid: Money
+    cash: Money
 
 
 class XReport(ShiftReport):
@@ -86,9 +86,9 @@ class XReport(ShiftReport):
 
 class ZReport(ShiftReport):
     kind: Literal["Z"]
-    counted: int
+    counted: Money
     count: dict[str, int]  # denomination → how many
-    variance: int
+    variance: Money
     approved_by: str | None
 
 

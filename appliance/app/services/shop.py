@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
-from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Rounding, cash_increment
+from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Money, Rounding, cash_increment
 from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
@@ -86,6 +86,23 @@ class StoreSettings:
             cash_rounding=str(values.get("cash_rounding") or DEFAULT_CASH_ROUNDING.get(currency, "none")),
             locale=str(values.get("locale") or DEFAULT_LOCALE.get(currency, "en")),
         )
+
+
+class TillSettings(TypedDict):
+    """What every screen reads of the store and the till at start (GET /settings)."""
+
+    store_name: str
+    currency: str
+    prices_include_tax: bool
+    terminal_id: str
+    mode: str  # staffed, or self_service
+    timezone: str
+    currency_exponent: int  # 2 for CAD: amounts are in hundredths
+    denominations: list[Money]  # the notes and coins the drawer is counted in
+    discount_limits: dict[str, int]  # percent each role may give alone
+    locale: str
+    cash_rounding: str
+    cash_increment: Money  # what cash rounds to (5 for CAD's 0.05); 1 means none
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import stock as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.money import Money
 from appliance.app.domain.report_shapes import StockValueRow, StockValueTotals
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
@@ -30,7 +31,7 @@ class ProductStock(TypedDict):
     reorder_point: int | None
     reorder_quantity: int | None
     supplier_id: int | None
-    cost: int
+    cost: Money
     low: bool
     suggested: int
 
@@ -51,13 +52,13 @@ class CountedLine(TypedDict):
     expected: int
     counted: int
     variance: int
-    variance_value: int
+    variance_value: Money
 
 
 class Count(TypedDict):
     reason: str
     lines: list[CountedLine]
-    variance_value: int
+    variance_value: Money
 
 
 class Movement(TypedDict):
@@ -95,7 +96,7 @@ class OrderLine(TypedDict):
     ordered: int
     received: int
     outstanding: int
-    unit_cost: int
+    unit_cost: Money
 
 
 class PurchaseOrder(TypedDict):
@@ -108,7 +109,7 @@ class PurchaseOrder(TypedDict):
     ordered_at: str | None
     closed_at: str | None
     lines: list[OrderLine]
-    value: int
+    value: Money
 
 
 class OrderSummary(TypedDict):
@@ -120,7 +121,7 @@ class OrderSummary(TypedDict):
     ordered_at: str | None
     supplier: str
     lines: int
-    value: int
+    value: Money
 
 
 class Orders(TypedDict):

@@ -5,6 +5,7 @@ they could have made (may_grant), and nobody disables, demotes or resets themsel
 from __future__ import annotations
 
 import re
+from typing import Literal, NotRequired, TypedDict
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.staff import User
@@ -15,6 +16,57 @@ from appliance.app.store import staff
 from appliance.app.store.db import Connection
 from appliance.security.passwords import badge_digest, check_badge, check_strength, one_time_password, one_time_pin
 from appliance.security.rbac import PIN_ROLES, Permission, check_role, may_grant
+
+
+class Account(TypedDict):
+    """A staff account as the managers' list shows it: never a secret, only whether one is set."""
+
+    username: str
+    role: str
+    locked: bool  # locked out after too many wrong tries, for now
+    must_change_password: bool
+    active: bool
+    pin: Literal["none", "set", "one_time"]
+    badge: bool
+
+
+class Accounts(TypedDict):
+    users: list[Account]
+
+
+class NewAccount(TypedDict):
+    username: str
+    role: str
+    one_time_password: NotRequired[str]  # when none was given: shown this once
+
+
+class Unlocked(TypedDict):
+    status: Literal["unlocked"]
+
+
+class OneTimePassword(TypedDict):
+    username: str
+    one_time_password: str  # shown this once
+
+
+class OneTimePin(TypedDict):
+    username: str
+    one_time_pin: str  # shown this once
+
+
+class BadgeSet(TypedDict):
+    status: Literal["badge_set"]
+
+
+class BadgeCleared(TypedDict):
+    status: Literal["badge_cleared"]
+
+
+class ChangedAccount(TypedDict):
+    username: str
+    role: str
+    active: bool
+
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
 
@@ -94,7 +146,7 @@ def reset_password(shop: Shop, actor: Actor | None, username: str) -> str:
     return password
 
 
-def list_users(shop: Shop, actor: Actor) -> list[dict[str, object]]:
+def list_users(shop: Shop, actor: Actor) -> list[Account]:
     require(shop, actor, Permission.MANAGE_USERS)
     return [
         {
@@ -184,7 +236,7 @@ def clear_badge(shop: Shop, actor: Actor | None, username: str) -> None:
 
 def change_account(
     shop: Shop, actor: Actor | None, username: str, *, active: bool | None = None, role: str | None = None
-) -> dict[str, object]:
+) -> ChangedAccount:
     """Disables or enables an account, or changes its role within what the actor may grant
     (the old role and the new). Disabling or a new role ends the user's sessions: what they
     could do was decided at login."""

@@ -31,6 +31,7 @@ from appliance.app.services import (
     users,
 )
 from appliance.app.services.sale_results import PaidSale, SaleView
+from appliance.app.services.shop import TillSettings
 from appliance.app.web import params
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import (
@@ -262,19 +263,18 @@ def with_currency(shop_currency: str, body: dict[str, Any]) -> dict[str, Any]:
 def _session_answer(done: auth.Login) -> Response:
     """The login answer: the bearer token for API clients, the same session as an HttpOnly,
     SameSite=Strict cookie for the browser screens."""
-    response = ok(
-        {
-            "token": done.token,
-            "csrf_token": done.csrf_token,
-            "expires_at": done.expires_at,
-            "user": {
-                "username": done.actor.username,
-                "role": done.actor.role,
-                "must_change_password": done.actor.must_change_password,
-                "must_change_pin": done.actor.must_change_pin,
-            },
-        }
-    )
+    session: auth.Session = {
+        "token": done.token,
+        "csrf_token": done.csrf_token,
+        "expires_at": done.expires_at,
+        "user": {
+            "username": done.actor.username,
+            "role": done.actor.role,
+            "must_change_password": done.actor.must_change_password,
+            "must_change_pin": done.actor.must_change_pin,
+        },
+    }
+    response = ok(session)
     response.set_cookie(
         SESSION_COOKIE,
         done.token,
@@ -317,44 +317,47 @@ async def kiosk_login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     who = await actor(request)
     parked = await call(auth.logout, shop_of(request), who)
-    response = ok({"status": "logged_out", "parked_sales": parked})
+    done: auth.LoggedOut = {"status": "logged_out", "parked_sales": parked}
+    response = ok(done)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
 async def me(request: Request) -> Response:
     who = await actor(request)
-    return ok(
-        {
-            "username": who.username,
-            "role": who.role,
-            "must_change_password": who.must_change_password,
-            "must_change_pin": who.must_change_pin,
-            "language": await call(auth.language, shop_of(request), who),
-            "permissions": sorted(p.value for p in Permission if can(who.role, p)),
-        }
-    )
+    answer: auth.Me = {
+        "username": who.username,
+        "role": who.role,
+        "must_change_password": who.must_change_password,
+        "must_change_pin": who.must_change_pin,
+        "language": await call(auth.language, shop_of(request), who),
+        "permissions": sorted(p.value for p in Permission if can(who.role, p)),
+    }
+    return ok(answer)
 
 
 async def change_password(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, PASSWORD)
     await call(auth.change_password, shop_of(request), who, body["current"], body["new"])
-    return ok({"status": "password_changed"})
+    done: auth.PasswordChanged = {"status": "password_changed"}
+    return ok(done)
 
 
 async def change_pin(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, PIN_CHANGE)
     await call(auth.change_pin, shop_of(request), who, body["current"], body["new"])
-    return ok({"status": "pin_changed"})
+    done: auth.PinChanged = {"status": "pin_changed"}
+    return ok(done)
 
 
 async def set_language(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, LANGUAGE)
     await call(auth.set_language, shop_of(request), who, body["language"])
-    return ok({"language": body["language"]})
+    chosen: auth.LanguageChosen = {"language": body["language"]}
+    return ok(chosen)
 
 
 async def approve(request: Request) -> Response:
@@ -368,7 +371,9 @@ async def approve(request: Request) -> Response:
         token = await call(auth.approve_with_pin, shop, who, username, secret, permission)
     else:
         token = await call(auth.approve, shop, who, username, secret, permission)
-    return ok({"approval": token, "permission": body["permission"], "expires_in": 120})
+    expires_in = int(auth.APPROVAL_LIFETIME.total_seconds())
+    granted: auth.Approval = {"approval": token, "permission": body["permission"], "expires_in": expires_in}
+    return ok(granted)
 
 
 # -- catalogue ----------------------------------------------------------------------------------
@@ -440,7 +445,8 @@ async def import_products(request: Request) -> Response:
         count = await call(catalog.import_csv, shop_of(request), who, text)
     except csv.Error as exc:  # a field past the csv module's limit, a stray quote…
         raise BadRequest(f"the CSV cannot be read: {exc}", "malformed_csv") from None
-    return ok({"imported": count}, 201)
+    imported: catalog.Imported = {"imported": count}
+    return ok(imported, 201)
 
 
 # -- sales ----------------------------------------------------------------------------------------
@@ -585,14 +591,15 @@ async def refund(request: Request) -> Response:
 
 async def list_users(request: Request) -> Response:
     who = await actor(request)
-    return ok({"users": await call(users.list_users, shop_of(request), who)})
+    listed: users.Accounts = {"users": await call(users.list_users, shop_of(request), who)}
+    return ok(listed)
 
 
 async def create_user(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, NEW_USER)
     one_time = await call(users.add_user, shop_of(request), who, body["username"], body["role"], body.get("password"))
-    answer: dict[str, Any] = {"username": body["username"], "role": body["role"]}
+    answer: users.NewAccount = {"username": body["username"], "role": body["role"]}
     if one_time:
         answer["one_time_password"] = one_time
     return ok(answer, 201)
@@ -602,7 +609,8 @@ async def unlock_user(request: Request) -> Response:
     who = await actor(request)
     await json_body(request, EMPTY)
     await call(users.unlock, shop_of(request), who, request.path_params["username"])
-    return ok({"status": "unlocked"})
+    done: users.Unlocked = {"status": "unlocked"}
+    return ok(done)
 
 
 async def reset_password(request: Request) -> Response:
@@ -610,7 +618,8 @@ async def reset_password(request: Request) -> Response:
     await json_body(request, EMPTY)
     username = request.path_params["username"]
     password = await call(users.reset_password, shop_of(request), who, username)
-    return ok({"username": username, "one_time_password": password})
+    answer: users.OneTimePassword = {"username": username, "one_time_password": password}
+    return ok(answer)
 
 
 async def reset_pin(request: Request) -> Response:
@@ -618,20 +627,23 @@ async def reset_pin(request: Request) -> Response:
     await json_body(request, EMPTY)
     username = request.path_params["username"]
     pin = await call(users.reset_pin, shop_of(request), who, username)
-    return ok({"username": username, "one_time_pin": pin})
+    answer: users.OneTimePin = {"username": username, "one_time_pin": pin}
+    return ok(answer)
 
 
 async def set_badge(request: Request) -> Response:
     who = await actor(request)
     body = await json_body(request, BADGE_SET)
     await call(users.set_badge, shop_of(request), who, request.path_params["username"], body["badge"])
-    return ok({"status": "badge_set"})
+    done: users.BadgeSet = {"status": "badge_set"}
+    return ok(done)
 
 
 async def clear_badge(request: Request) -> Response:
     who = await actor(request)
     await call(users.clear_badge, shop_of(request), who, request.path_params["username"])
-    return ok({"status": "badge_cleared"})
+    done: users.BadgeCleared = {"status": "badge_cleared"}
+    return ok(done)
 
 
 async def change_user(request: Request) -> Response:
@@ -670,22 +682,21 @@ async def audit(request: Request) -> Response:
 async def store_settings(request: Request) -> Response:
     await actor(request)
     s = shop_of(request).settings
-    return ok(
-        {
-            "store_name": s.store_name,
-            "currency": s.currency,
-            "prices_include_tax": s.prices_include_tax,
-            "terminal_id": shop_of(request).config.terminal_id,
-            "mode": shop_of(request).config.mode,
-            "timezone": s.timezone,
-            "currency_exponent": exponent(s.currency),
-            "denominations": list(denominations(s.currency)),
-            "discount_limits": s.discount_limits,
-            "locale": s.locale,
-            "cash_rounding": s.cash_rounding,
-            "cash_increment": s.cash_increment,
-        }
-    )
+    answer: TillSettings = {
+        "store_name": s.store_name,
+        "currency": s.currency,
+        "prices_include_tax": s.prices_include_tax,
+        "terminal_id": shop_of(request).config.terminal_id,
+        "mode": shop_of(request).config.mode,
+        "timezone": s.timezone,
+        "currency_exponent": exponent(s.currency),
+        "denominations": list(denominations(s.currency)),
+        "discount_limits": s.discount_limits,
+        "locale": s.locale,
+        "cash_rounding": s.cash_rounding,
+        "cash_increment": s.cash_increment,
+    }
+    return ok(answer)
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -700,6 +711,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "anyone",
         LOGIN,
         statuses=(200, 400, 401, 403, 422, 423, 429),
+        returns=auth.Session,
     ),
     Endpoint(
         "POST",
@@ -708,6 +720,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A customer session at a self-service till (only when the till's mode is self_service)",
         "anyone at a self-service till",
         statuses=(200, 403),
+        returns=auth.Session,
     ),
     Endpoint(
         "POST",
@@ -716,14 +729,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "End the session; the open sales its user left on this till are parked (parked_sales: their ids)",
         "session",
         statuses=(200, 401),
-        response={
-            "type": "object",
-            "properties": {
-                "status": {"type": "string", "enum": ["logged_out"]},
-                "parked_sales": {"type": "array", "items": INT},
-            },
-            "required": ["status", "parked_sales"],
-        },
+        returns=auth.LoggedOut,
     ),
     Endpoint(
         "GET",
@@ -732,6 +738,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Who is logged in, with their permissions",
         "session",
         statuses=(200, 401),
+        returns=auth.Me,
     ),
     Endpoint(
         "POST",
@@ -741,6 +748,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "session",
         PASSWORD,
         statuses=(200, 400, 401, 422),
+        returns=auth.PasswordChanged,
     ),
     Endpoint(
         "POST",
@@ -750,6 +758,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "session",
         PIN_CHANGE,
         statuses=(200, 400, 401, 403, 422, 423, 429),
+        returns=auth.PinChanged,
     ),
     Endpoint(
         "POST",
@@ -759,6 +768,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "session",
         LANGUAGE,
         statuses=(200, 400, 401, 422),
+        returns=auth.LanguageChosen,
     ),
     Endpoint(
         "POST",
@@ -768,8 +778,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "session",
         APPROVE,
         statuses=(200, 400, 401, 403, 422, 423, 429),
+        returns=auth.Approval,
     ),
-    Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session"),
+    Endpoint("GET", "/settings", store_settings, "Store name, currency and terminal", "session", returns=TillSettings),
     Endpoint(
         "GET",
         "/products",
@@ -806,6 +817,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         statuses=(201, 401, 403, 422),
         content="text/csv",
+        returns=catalog.Imported,
     ),
     Endpoint(
         "GET",
@@ -938,7 +950,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         headers=("Idempotency-Key", "X-Approval"),
         returns=returns.RefundAnswer,
     ),
-    Endpoint("GET", "/users", list_users, "Staff accounts", "manage_users", statuses=(200, 401, 403)),
+    Endpoint(
+        "GET", "/users", list_users, "Staff accounts", "manage_users", statuses=(200, 401, 403), returns=users.Accounts
+    ),
     Endpoint(
         "POST",
         "/users",
@@ -947,6 +961,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_users",
         NEW_USER,
         statuses=(201, 400, 401, 403, 409, 422),
+        returns=users.NewAccount,
     ),
     Endpoint(
         "POST",
@@ -955,6 +970,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Unlock a locked-out account",
         "manage_users",
         statuses=(200, 401, 403, 404),
+        returns=users.Unlocked,
     ),
     Endpoint(
         "PATCH",
@@ -964,6 +980,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_users",
         USER_CHANGE,
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=users.ChangedAccount,
     ),
     Endpoint(
         "POST",
@@ -972,6 +989,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A one-time password, shown once; the user's sessions end",
         "manage_users",
         statuses=(200, 400, 401, 403, 404),
+        returns=users.OneTimePassword,
     ),
     Endpoint(
         "POST",
@@ -980,6 +998,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A one-time 6-digit PIN, shown once, changed at its first use; the user's sessions end",
         "manage_users",
         statuses=(200, 400, 401, 403, 404, 422),
+        returns=users.OneTimePin,
     ),
     Endpoint(
         "PUT",
@@ -989,6 +1008,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_users",
         BADGE_SET,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=users.BadgeSet,
     ),
     Endpoint(
         "DELETE",
@@ -997,6 +1017,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Take the user's badge away",
         "manage_users",
         statuses=(200, 401, 403, 404),
+        returns=users.BadgeCleared,
     ),
     Endpoint(
         "GET",

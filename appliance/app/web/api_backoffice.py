@@ -647,6 +647,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "serve_customers",
         SALE_CUSTOMER,
         statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=customers.SaleWithCustomer,
     ),
     Endpoint(
         "POST",

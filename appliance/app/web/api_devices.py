@@ -249,6 +249,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         NO_SALE,
         statuses=(200, 400, 401, 403, 409, 422),
         headers=("X-Approval",),
+        returns=drawer.DrawerOpened,
     ),
     Endpoint(
         "GET",

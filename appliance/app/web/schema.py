@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
+
+from appliance.app.domain.money import Doc
 
 _SCALARS: dict[Any, dict[str, Any]] = {
     int: {"type": "integer"},
@@ -33,6 +45,8 @@ def json_schema(tp: Any) -> dict[str, Any]:
     args = get_args(tp)
     if origin is Literal:
         return {"enum": list(args)}
+    if origin is Annotated:
+        return _described(json_schema(args[0]), [a.text for a in args[1:] if isinstance(a, Doc)])
     if origin in (Union, types.UnionType):
         return _union(args)
     if origin is list:
@@ -46,12 +60,20 @@ def json_schema(tp: Any) -> dict[str, Any]:
     raise NotDescribable(f"no JSON schema for {tp!r}")
 
 
+def _described(schema: dict[str, Any], docs: list[str]) -> dict[str, Any]:
+    if docs:
+        schema["description"] = " ".join(docs)
+    return schema
+
+
 def _union(args: tuple[Any, ...]) -> dict[str, Any]:
     members = [json_schema(a) for a in args]
-    # "integer or null" reads better, and validates the same, as one type list than as anyOf.
+    # "integer or null" reads better, and validates the same, as one type list than as anyOf;
+    # a member's description (Money | None) then goes on the whole.
+    docs = sorted({m.pop("description") for m in members if "description" in m})
     if all(set(m) == {"type"} and isinstance(m["type"], str) for m in members):
-        return {"type": [m["type"] for m in members]}
-    return {"anyOf": members}
+        return _described({"type": [m["type"] for m in members]}, docs)
+    return _described({"anyOf": members}, docs)
 
 
 def _object(tp: Any) -> dict[str, Any]:

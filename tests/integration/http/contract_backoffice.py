@@ -1,6 +1,7 @@
 """The back office's part of the contract test's day (test_contract.py): stock and purchase
 orders, customers, the time clock, the store rules, promotions and the item grid, the
-self-service calls, the receipt printer's queue and the reports the day did not read. Each
+self-service calls, staff accounts, the receipt printer's queue, the drawer's "no sale" and
+the reports the day did not read. Each
 typed route is called at least once, so that its answer is checked against its schema."""
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from appliance.app.services.devices import TillDevices
+from appliance.app.services.print_queue import PrintWorker
+from appliance.app.services.printing import drawer_kick
 from appliance.app.services.shop import Shop
+from appliance.drivers.printer_file import FilePrinter
+from tests.conftest import PASSWORD
 
 FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}
 
@@ -19,6 +25,8 @@ def drive_the_back_office(d: Any, shop: Shop) -> None:
     _stock(d, manager)
     customer = _customers(d, cashier, manager)
     _rules_and_screens(d, cashier, supervisor, manager)
+    _staff(d, manager)
+    _no_sale(d, shop, supervisor)
     # A till with a printer from here on (nobody prints: the jobs wait in the queue).
     shop.config = dataclasses.replace(shop.config, printer="tcp://127.0.0.1:9")
     _a_second_shift(d, supervisor, manager, customer)
@@ -62,6 +70,41 @@ def _stock(d: Any, manager: dict[str, str]) -> None:
     d.call(manager, "POST", f"/purchase-orders/{other['id']}/cancel")
 
 
+def _staff(d: Any, manager: dict[str, str]) -> None:
+    """A manager takes on a cashier, who sets their own password, PIN and language; then
+    every change a manager makes to an account."""
+    d.call(manager, "POST", "/users", ok=201, json={"username": "newbie", "role": "cashier", "password": PASSWORD})
+    newbie = d.login("newbie")
+    chosen = "Her-own-secret-2026"
+    d.call(newbie, "POST", "/auth/password", json={"current": PASSWORD, "new": chosen})
+    d.call(newbie, "POST", "/auth/pin", json={"current": chosen, "new": "4826"})
+    d.call(newbie, "POST", "/auth/language", json={"language": "fr"})
+    d.call(newbie, "GET", "/auth/me")
+    d.call(newbie, "POST", "/auth/logout")
+    d.call(manager, "POST", "/users", ok=201, json={"username": "temp", "role": "cashier"})  # a one-time password
+    d.call(manager, "GET", "/users")
+    d.call(manager, "PUT", "/users/newbie/badge", json={"badge": "STAFF-0042"})
+    d.call(manager, "DELETE", "/users/newbie/badge")
+    d.call(manager, "POST", "/users/newbie/pin")
+    d.call(manager, "POST", "/users/newbie/unlock")
+    d.call(manager, "POST", "/users/newbie/reset-password")
+    d.call(manager, "PATCH", "/users/temp", json={"active": False})
+
+
+def _no_sale(d: Any, shop: Shop, supervisor: dict[str, str]) -> None:
+    """The drawer opens through a printer: the till is lent a print worker writing to a
+    file (not started, so no queued receipt prints) for the one pulse, then loses it."""
+    devices = shop.devices
+    assert isinstance(devices, TillDevices) and devices.printer is None
+    paper = shop.data_dir / "printer.bin"
+    devices.printer = PrintWorker(shop.db, FilePrinter(paper))
+    try:
+        d.call(supervisor, "POST", "/drawer/open", json={"reason": "change for the float"})
+    finally:
+        devices.printer = None
+    assert paper.read_bytes() == drawer_kick(shop.config).command()
+
+
 def _customers(d: Any, cashier: dict[str, str], manager: dict[str, str]) -> int:
     enrol = {"name": "Jean Tremblay", "email": "jean@example.test", "consent": True, "loyalty_card": "LOYAL1234"}
     customer = int(d.call(manager, "POST", "/customers", ok=201, json=enrol)["id"])
@@ -96,6 +139,8 @@ def _rules_and_screens(d: Any, cashier: dict[str, str], supervisor: dict[str, st
     d.call(cashier, "GET", "/categories")
     new = {"sku": "CRO", "name": "Croissant", "price": 225, "category": "Bakery"}
     d.call(manager, "POST", "/products", ok=201, json=new)
+    catalogue = "sku,name,price\nTEA,Green tea,3.49\n"
+    d.call(manager, "POST", "/products/import", ok=201, content=catalogue, headers={"content-type": "text/csv"})
     d.call(manager, "GET", "/products/CRO")
     d.call(manager, "PATCH", "/products/CRO", json={"price": 250})
     d.call(manager, "PUT", "/item-grid", json={"tabs": [{"category": "Bakery", "products": ["BRD"]}]})
