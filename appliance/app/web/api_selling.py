@@ -59,35 +59,6 @@ ITEM_GRID = {
     "required": ["tabs"],
     "additionalProperties": False,
 }
-GRID_ANSWER = {
-    "type": "object",
-    "properties": {
-        "tabs": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "category": STR,
-                    "category_id": INT,
-                    "products": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "sku": STR,
-                                "name": STR,
-                                "price": INT,
-                                "sold_by": {"type": "string", "enum": ["unit", "weight"]},
-                                "active": {"type": "boolean"},
-                            },
-                        },
-                    },
-                },
-            },
-        }
-    },
-    "required": ["tabs"],
-}
 PROMOTION = {
     "type": "object",
     "description": "multi_price: sku, quantity N, price for N; buy_n_get_one: sku, quantity N; "
@@ -464,7 +435,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         query=(("withdrawn", "true to list withdrawn products too (manage_products)"),),
         statuses=(200, 400, 401, 403),
-        response=GRID_ANSWER,
         returns=item_grid.Grid,
     ),
     Endpoint(
@@ -476,7 +446,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "manage_products",
         ITEM_GRID,
         statuses=(200, 400, 401, 403, 422),
-        response=GRID_ANSWER,
         returns=item_grid.Grid,
     ),
 )

@@ -46,8 +46,7 @@ class Endpoint:
     statuses: tuple[int, ...] = (200,)
     headers: tuple[str, ...] = ()
     content: str = "application/json"
-    response: dict[str, Any] | None = None  # the JSON schema of a success's body, when described
     # The TypedDict the service returns for a success's body: the OpenAPI schema is made from it
-    # (appliance.app.web.schema), so the document follows the code. Wins over `response`.
+    # (appliance.app.web.schema), so the document follows the code.
     returns: type | None = None
     extra: dict[str, Any] = field(default_factory=dict)
