@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from appliance.app.domain.report_shapes import ShiftFigures
+from appliance.app.domain.report_shapes import ReturnRow, ShiftFigures, WithoutReceipt
 
 GIFT_CARDS_SOLD = "Gift cards sold (liability)"
 
@@ -262,3 +262,75 @@ def shift_figures(
         "refunds": {"count": refunds[0], "amount": refunds[1]},
         "voids": voids,
     }
+
+
+# -- returns without a receipt ----------------------------------------------------------------------
+#
+# No sale to point to: their rows come apart from the refunds' and are added here to the same
+# reports, with their tax. Store credit moves no cash: it is owed on a new gift card.
+
+
+def without_receipt_sums(rows: Iterable[Sequence[Any]]) -> WithoutReceipt:
+    """From (quarter, refund_to, count, amount, tax, cash rounding) rows: how many, what they
+    came to with tax, the cash (before its rounding), its rounding, and the store credit."""
+    sums: WithoutReceipt = {"count": 0, "amount": 0, "tax": 0, "cash": 0, "cash_rounding": 0, "store_credit": 0}
+    for _, refund_to, count, amount, tax, rounding in rows:
+        sums["count"] += count
+        sums["amount"] += amount or 0
+        sums["tax"] += tax or 0
+        if refund_to == "cash":
+            sums["cash"] += amount or 0
+            sums["cash_rounding"] += rounding or 0
+        else:
+            sums["store_credit"] += amount or 0
+    return sums
+
+
+def with_cash_returned(refunded: Mapping[str, int], rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    """The tender report's money given back per tender, with the cash of the returns without
+    a receipt (receiptless_by_quarter rows) added; their store credit is no tender, as a
+    receipted refund's is not."""
+    out = dict(refunded)
+    if cash := without_receipt_sums(rows)["cash"]:
+        out["cash"] = out.get("cash", 0) + cash
+    return out
+
+
+def with_returns_without_receipt(
+    refunds: list[ReturnRow], rows: Iterable[Sequence[Any]], zone: ZoneInfo
+) -> list[ReturnRow]:
+    """The returns report's refund rows and, from (id, at, terminal, employee, reason, amount,
+    tax, items, refund_to) rows, its returns without a receipt: numbered apart (`return`),
+    with no receipt number; all in time order."""
+    returns: list[ReturnRow] = [
+        {
+            "refund": None,
+            "return": r[0],
+            "at": local(r[1], zone),
+            "receipt_number": None,
+            "employee": r[3],
+            "reason": r[4],
+            "items": r[7],
+            "amount": r[5],
+            "tax": r[6],
+        }
+        for r in rows
+    ]
+    return sorted([*refunds, *returns], key=lambda r: r["at"] or "")
+
+
+def without_receipt_journal(
+    sums: Mapping[tuple[str, str], Sequence[int]], day: str
+) -> tuple[list[tuple[str, int, int, str]], int]:
+    """A day's journal lines (account, debit, credit, memo) for its returns without a receipt,
+    from their by_day sums (count, amount, tax, cash rounding) keyed (day, cash or gift_card),
+    and their cash rounding, which is booked with the day's other rounding."""
+    _, back_cash, cash_tax, rounding = sums.get((day, "cash"), (0, 0, 0, 0))
+    _, back_credit, credit_tax, _ = sums.get((day, "gift_card"), (0, 0, 0, 0))
+    lines = [
+        ("Sales returns", back_cash + back_credit - cash_tax - credit_tax, 0, "returns without receipt before tax"),
+        ("Tax refunded", cash_tax + credit_tax, 0, "tax given back on returns without receipt"),
+        ("Cash", 0, back_cash, "cash returned without receipt"),
+        ("Gift card liability", 0, back_credit, "store credit issued on returns without receipt"),
+    ]
+    return lines, rounding

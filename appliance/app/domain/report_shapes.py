@@ -43,6 +43,19 @@ class GiftCardFigures(TypedDict):
     store_credit_issued: Money
 
 
+class WithoutReceipt(TypedDict):
+    """Returns without a receipt (no sale to point to, so apart from refunds): how many, what
+    they came to with tax, how much of it went back as cash (before its rounding; the
+    drawer handed back cash + cash_rounding) and how much as store credit."""
+
+    count: int
+    amount: Money
+    tax: Money
+    cash: Money
+    cash_rounding: Money
+    store_credit: Money
+
+
 class TenderTaken(TypedDict):
     method: str
     count: int
@@ -78,6 +91,7 @@ SalesReport = TypedDict(
         "cash_rounding": Money,  # what cash paid beyond the totals (negative: less)
         "refunds": RefundFigures,
         "gift_cards": GiftCardFigures,
+        "returns_without_receipt": WithoutReceipt,
         "by_tender": list[TenderTaken],
         "by_tax": list[TaxFigures],
         "top_products": list[ProductRow],
@@ -134,15 +148,22 @@ class VoidRow(TypedDict):
     amount: Money
 
 
-class ReturnRow(TypedDict):
-    refund: int
-    at: str | None
-    receipt_number: str | None
-    employee: str
-    reason: str
-    items: int
-    amount: Money
-    tax: Money
+# A refund (by its sale's receipt), or a return without a receipt: `refund` None, its own
+# number in `return` (a keyword, hence the functional form).
+ReturnRow = TypedDict(
+    "ReturnRow",
+    {
+        "refund": int | None,
+        "return": NotRequired[int],
+        "at": str | None,
+        "receipt_number": str | None,
+        "employee": str,
+        "reason": str,
+        "items": int,
+        "amount": Money,
+        "tax": Money,
+    },
+)
 
 
 class TimesheetRow(TypedDict):
@@ -312,6 +333,9 @@ class CardsLoaded(TypedDict):
 class ShiftFigures(TypedDict):
     sales: ShiftSales
     gift_cards: NotRequired[CardsLoaded]  # a Z report frozen before gift cards has none
+    # Gift cards sold on a sale and taken back by its refund: refunds are net of them, as
+    # sales are of those sold (a Z report frozen before has none, and gross refunds).
+    gift_cards_returned: NotRequired[CardsLoaded]
     tenders: list[TenderTaken]
     refunds: RefundFigures
     voids: int

@@ -126,6 +126,12 @@ def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) 
     return print_queue.enqueue(tx, "refund", payload, sale_id, now=shop.now())
 
 
+def queue_drawer_kick(shop: Shop, tx: Connection) -> int:
+    """Opens the drawer for cash handed back with no slip of its own (a return without a
+    receipt), in the caller's transaction: it opens only if the money movement commits."""
+    return print_queue.enqueue(tx, "refund", drawer_kick(shop.config).command(), now=shop.now())
+
+
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
     """A slip for each card the completing sale sold or topped up (they were just activated)."""
     rows = gift_cards_store.loaded_on_sale(tx, sale_id)

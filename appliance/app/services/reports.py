@@ -116,6 +116,7 @@ def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, t
         "cash_rounding": sum(r[5] or 0 for r in quarters),  # what cash paid beyond the totals (negative: less)
         "refunds": {"count": refunds[0], "amount": refunds[1] - cards_back},
         "gift_cards": {"sold": sums.gift_cards, "returned": cards_back, "store_credit_issued": credit},
+        "returns_without_receipt": rules.without_receipt_sums(q.receiptless_by_quarter(conn, p.bounds)),
         "by_tender": [{"method": m, "count": v[0], "amount": v[1]} for m, v in tenders],
         "by_tax": [{"name": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in taxes],
         "top_products": _product_rows(conn, _top(q.sold_by_product(conn, p.bounds), top)),
@@ -190,6 +191,7 @@ def by_tender(shop: Shop, actor: Actor, p: Period) -> shapes.ByTender:
     back: dict[str, int] = {}
     for r in q.refund_tenders_by_quarter(conn, p.bounds):
         back[r[1]] = back.get(r[1], 0) + (r[2] or 0)
+    back = rules.with_cash_returned(back, q.receiptless_by_quarter(conn, p.bounds))
     out: list[shapes.TenderRow] = []
     for m in sorted(set(taken) | set(back)):
         count, amount = taken.get(m, [0, 0])
@@ -299,8 +301,9 @@ def returns(shop: Shop, actor: Actor, p: Period) -> shapes.Returns:
         }
         for r in q.refund_list(shop.db.conn, p.bounds)
     ]
-    columns = ["refund", "at", "receipt_number", "employee", "reason", "items", "amount", "tax"]
-    return {**_head("returns", shop, p, columns), "rows": out, "totals": rules.totals(out, skip=("refund",))}
+    out = rules.with_returns_without_receipt(out, q.receiptless_list(shop.db.conn, p.bounds), p.zone)
+    columns = ["refund", "return", "at", "receipt_number", "employee", "reason", "items", "amount", "tax"]
+    return {**_head("returns", shop, p, columns), "rows": out, "totals": rules.totals(out, skip=("refund", "return"))}
 
 
 # -- staff, stock, gift cards --------------------------------------------------------------------------
@@ -372,6 +375,7 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
     refunds = rules.by_day(q.refunds_by_quarter(conn, p.bounds), zone, 3)
     refund_tenders = rules.by_day(q.refund_tenders_by_quarter(conn, p.bounds), zone, 1)
     refunds_rounding = rules.by_day(q.cash_refund_rounding(conn, p.bounds), zone, 1)
+    receiptless = rules.by_day(q.receiptless_by_quarter(conn, p.bounds), zone, 4)
     over_short = cash_over_short(conn, p)
     rows: list[shapes.JournalLine] = []
 
@@ -398,9 +402,12 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
             if d == day:
                 line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), 0, amount, f"{method} refunded")
         line(day, "Gift card liability", 0, credit.get((day, ""), [0])[0], "store credit issued (liability)")
+        back, back_rounding = rules.without_receipt_journal(receiptless, day)
+        for entry in back:
+            line(day, *entry)
         # Cash rounding: the tenders above are what was applied to the sales; the drawer took
         # (or, refunding, gave) that much more, booked against its own account.
-        rounded = rounding.get((day, ""), [0])[0] - refunds_rounding.get((day, ""), [0])[0]
+        rounded = rounding.get((day, ""), [0])[0] - refunds_rounding.get((day, ""), [0])[0] - back_rounding
         line(day, "Cash", max(rounded, 0), max(-rounded, 0), "cash rounding")
         line(day, "Cash rounding", max(-rounded, 0), max(rounded, 0), "cash rounding")
         if over_short is not None and over_short.get(day):

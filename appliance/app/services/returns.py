@@ -82,6 +82,7 @@ class ReceiptlessReturn(TypedDict):
     currency: str
     refund_to: str  # cash or gift_card
     gift_card: NotRequired[StoreCredit]
+    rounding: NotRequired[int]  # cash only: what is handed back is amount + rounding
 
 
 class QuotedLine(TypedDict):
@@ -164,6 +165,8 @@ def without_receipt(
             prices_include_tax=shop.settings.prices_include_tax,
             rounding=shop.settings.tax_rounding,
         )
+        # Cash leaves the drawer in whole coins, as a refund's cash does (refund_tenders.rounding).
+        rounding = round_cash(totals.total, shop.settings.cash_increment) - totals.total if refund_to == "cash" else 0
         if refund_to == "cash":
             shifts.check_drawer(shop, actor, tx)
         return_id = refunds_store.insert_receiptless(
@@ -176,6 +179,7 @@ def without_receipt(
             tax=totals.tax,
             refund_to=refund_to,
             created_at=shop.now(),
+            cash_rounding=rounding,
         )
         for product, quantity, price in returned:
             refunds_store.insert_receiptless_line(tx, return_id, product.id, quantity, price, quantity * price)
@@ -187,6 +191,11 @@ def without_receipt(
             "currency": shop.settings.currency,
             "refund_to": refund_to,
         }
+        if refund_to == "cash":
+            answer["rounding"] = rounding
+            if shop.config.printer != "none":
+                # The drawer opens for the cash as it does for a refund's (printing.queue_refund_slip).
+                printing.queue_drawer_kick(shop, tx)
         if refund_to == "gift_card":
             card_id, code = issue_credit(shop, tx, totals.total, None, actor)
             refunds_store.set_receiptless_card(tx, return_id, card_id)
@@ -198,13 +207,16 @@ def without_receipt(
             object=f"return:{return_id}",
             details={
                 "amount": totals.total,
+                "rounding": rounding,
                 "reason": why,
                 "refund_to": refund_to,
                 "approved_by": approver,
                 "items": [{"sku": p.sku, "quantity": q, "unit_price": price} for p, q, price in returned],
             },
         )
-        return answer
+    if shop.devices is not None and shop.devices.printer is not None:
+        shop.devices.printer.wake()  # the drawer (or the credit's slip) now, not at the next poll
+    return answer
 
 
 def refund(

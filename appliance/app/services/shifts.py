@@ -16,7 +16,7 @@ from appliance.app.domain import report as report_rules
 from appliance.app.domain.cashup import DrawerBalance, count_total, denominations, needs_manager, variance
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, format_amount, money_words
-from appliance.app.domain.report_shapes import ShiftFigures
+from appliance.app.domain.report_shapes import ShiftFigures, WithoutReceipt
 from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
@@ -67,6 +67,9 @@ class ShiftReport(ShiftFigures):
     opened_local: NotRequired[str]
     until_local: NotRequired[str]
     currency: str
+    # Goods taken back with no sale to point to, apart from the refunds (none in a Z report
+    # frozen before them). Their cash is in cash.refunds and cash.rounding: it left the drawer.
+    returns_without_receipt: NotRequired[WithoutReceipt]
     cash: DrawerCash
 
 
@@ -214,16 +217,44 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
     return {"shift": row["id"], "kind": kind, "amount": amount, "reason": why}
 
 
+def _receiptless(conn: Connection, row: Any, until: str) -> dict[str, dict[str, int]]:
+    """The returns without a receipt of this till's shift, by where the money went (cash,
+    gift_card): count, amount, tax, cash rounding."""
+    found = reports_store.shift_receiptless(conn, row["terminal_id"], row["opened_at"], until)
+    return {
+        r[0]: {"count": int(r[1]), "amount": int(r[2] or 0), "tax": int(r[3] or 0), "rounding": int(r[4] or 0)}
+        for r in found
+    }
+
+
 def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
     moved = reports_store.shift_cash(conn, row["id"], row["terminal_id"], row["opened_at"], until)
+    # Goods taken back without a receipt for cash: that cash left this drawer too.
+    cash_back = _receiptless(conn, row, until).get("cash", {"amount": 0, "rounding": 0})
     return DrawerBalance(
         opening_float=row["opening_float"],
         cash_sales=moved["sales"],
-        cash_refunds=moved["refunds"],
+        cash_refunds=moved["refunds"] + cash_back["amount"],
         paid_in=moved["paid_in"],
         paid_out=moved["paid_out"],
-        rounding=moved["rounding"],
+        rounding=moved["rounding"] - cash_back["rounding"],
     )
+
+
+def _without_receipt(conn: Connection, row: Any, until: str) -> WithoutReceipt:
+    """The X and Z reports' line for returns without a receipt: their count and amount (tax
+    included), and how much of it went back as cash (and its rounding) and as store credit."""
+    found = _receiptless(conn, row, until)
+    nothing = {"count": 0, "amount": 0, "tax": 0, "rounding": 0}
+    cash, credit = found.get("cash", nothing), found.get("gift_card", nothing)
+    return {
+        "count": cash["count"] + credit["count"],
+        "amount": cash["amount"] + credit["amount"],
+        "tax": cash["tax"] + credit["tax"],
+        "cash": cash["amount"],
+        "cash_rounding": cash["rounding"],
+        "store_credit": credit["amount"],
+    }
 
 
 def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
@@ -249,6 +280,7 @@ def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
         "until_local": report_rules.wall_clock(until, zone),
         "currency": shop.settings.currency,
         **figures,
+        "returns_without_receipt": _without_receipt(conn, row, until),
         "cash": {
             "opening_float": balance.opening_float,
             "sales": balance.cash_sales,
@@ -393,7 +425,11 @@ def report_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows += [(f"{report_rules.GIFT_CARDS_SOLD} ({cards['count']})", money(cards["amount"]))]
     rows += [("Tenders", "")]
     rows += [(f"  {t['method'].replace('_', ' ')} ({t['count']})", money(t["amount"])) for t in report["tenders"]]
-    rows += [("Refunds", money(report["refunds"]["amount"])), ("Voided lines", str(report["voids"])), ("Cash", "")]
+    rows += [("Refunds", money(report["refunds"]["amount"]))]
+    receiptless = report.get("returns_without_receipt")  # a Z report frozen before it had them has none
+    if receiptless and receiptless["count"]:
+        rows += [(f"Returns without receipt ({receiptless['count']})", money(receiptless["amount"]))]
+    rows += [("Voided lines", str(report["voids"])), ("Cash", "")]
     rows += [(f"  {k.replace('_', ' ')}", money(v)) for k, v in report["cash"].items()]
     if report.get("kind") == "Z":
         rows += [("Counted", money(report["counted"])), ("Variance", money(report["variance"]))]

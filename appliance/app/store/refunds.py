@@ -157,11 +157,12 @@ def insert_receiptless(
     tax: int,
     refund_to: str,
     created_at: str,
+    cash_rounding: int = 0,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO receiptless_returns(terminal_id, user_id, approved_by, reason, amount, tax, refund_to, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (terminal_id, user_id, approved_by, reason, amount, tax, refund_to, created_at),
+        "created_at, cash_rounding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (terminal_id, user_id, approved_by, reason, amount, tax, refund_to, created_at, cash_rounding),
     )
     return int(cur.lastrowid)
 

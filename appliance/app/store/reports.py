@@ -389,3 +389,39 @@ def z_prints(conn: Connection, shift_id: int, closed_at: str) -> int:
             (f"shift:{shift_id}", closed_at),
         ).fetchone()[0]
     )
+
+
+# -- returns without a receipt --------------------------------------------------------------------------
+#
+# No sale to point to, so none of the queries above see them: these read them for the
+# drawer, the X and Z reports and the period reports alike.
+
+
+def shift_receiptless(conn: Connection, terminal: str, start: str, until: str) -> list[Row]:
+    """(refund_to, count, amount, tax, cash rounding) of the returns without a receipt made at
+    a till from start to until (both included); refund_to is cash or gift_card."""
+    return _rows(
+        conn,
+        "SELECT refund_to, count(*), sum(amount), sum(tax), sum(cash_rounding) FROM receiptless_returns "
+        "WHERE terminal_id = ? AND created_at >= ? AND created_at <= ? GROUP BY refund_to ORDER BY refund_to",
+        (terminal, start, until),
+    )
+
+
+def receiptless_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(quarter, refund_to, count, amount, tax, cash rounding) of returns without a receipt in bounds."""
+    columns = "refund_to, count(*), sum(amount), sum(tax), sum(cash_rounding)"
+    return _per_quarter(conn, "created_at", columns, "receiptless_returns", bounds)
+
+
+def receiptless_list(conn: Connection, bounds: Bounds) -> list[Row]:
+    """(id, at, terminal, employee, reason, amount, tax, items, refund_to) of each return
+    without a receipt in bounds."""
+    return _rows(
+        conn,
+        "SELECT r.id, r.created_at, r.terminal_id, u.username, r.reason, r.amount, r.tax, "
+        "(SELECT coalesce(sum(quantity), 0) FROM receiptless_return_lines x WHERE x.return_id = r.id), r.refund_to "
+        "FROM receiptless_returns r JOIN users u ON u.id = r.user_id "
+        "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.created_at",
+        bounds,
+    )
