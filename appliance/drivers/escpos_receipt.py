@@ -287,7 +287,8 @@ def render_refund_slip(slip: RefundSlip, profile: PrinterProfile, *, open_drawer
         else:
             page.line(left, bold=style == "bold")
     page.line()
-    page.barcode(slip.receipt_number)
+    if not slip.without_receipt:  # no sale to find again by its barcode
+        page.barcode(slip.receipt_number)
     return page.finish()
 
 

@@ -206,6 +206,8 @@ class RefundSlip:
     tenders: tuple[RefundSlipTender, ...]
     terminal_id: str = ""  # the till that gave the refund
     locale: str = "en-CA"  # the store's (store rule `locale`): its words, amounts and dates
+    # A return without a receipt: numbered apart from refunds, no receipt to name or scan.
+    without_receipt: bool = False
 
     @property
     def words(self) -> Words:
@@ -219,14 +221,19 @@ class RefundSlip:
 def refund_rows(slip: RefundSlip, words: Words, money: Callable[[int], str]) -> list[tuple[str, str, str]]:
     """The body of a refund slip as (left, right, style) rows, style "" or "bold" or "total"
     ("" left and right: a blank line; "rule": a rule). Shared by the text and the paper."""
-    title = (
-        words("receipt.refund_number_at", number=slip.refund_id, till=slip.terminal_id)
-        if slip.terminal_id
-        else words("receipt.refund_number", number=slip.refund_id)
-    )
+    if slip.without_receipt:
+        title = words("receipt.return_number_at", number=slip.refund_id, till=slip.terminal_id)
+        origin = words("receipt.without_receipt")
+    else:
+        title = (
+            words("receipt.refund_number_at", number=slip.refund_id, till=slip.terminal_id)
+            if slip.terminal_id
+            else words("receipt.refund_number", number=slip.refund_id)
+        )
+        origin = words("receipt.original_receipt", number=slip.receipt_number)
     rows: list[tuple[str, str, str]] = [
         (title, slip.refunded_at, ""),
-        (words("receipt.original_receipt", number=slip.receipt_number), "", ""),
+        (origin, "", ""),
         (words("receipt.refunded_by", name=slip.refunded_by), "", ""),
     ]
     if slip.approved_by:

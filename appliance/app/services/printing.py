@@ -126,10 +126,48 @@ def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) 
     return print_queue.enqueue(tx, "refund", payload, sale_id, now=shop.now())
 
 
-def queue_drawer_kick(shop: Shop, tx: Connection) -> int:
-    """Opens the drawer for cash handed back with no slip of its own (a return without a
-    receipt), in the caller's transaction: it opens only if the money movement commits."""
-    return print_queue.enqueue(tx, "refund", drawer_kick(shop.config).command(), now=shop.now())
+def build_return_slip(shop: Shop, conn: Connection, return_id: int) -> RefundSlip:
+    """The slip of a return without a receipt, as a refund's: its lines, tax and where the
+    money went (cash with its rounding, or store credit on a card named by its last four)."""
+    head = refunds_store.receiptless_header(conn, return_id)
+    if head is None:
+        raise NotFound(f"no return {return_id}", "return_not_found")
+    settings = shop.settings
+    words = Words(settings.locale)
+    if head["refund_to"] == "cash":
+        tender = RefundSlipTender("cash", head["amount"], head["cash_rounding"])
+    else:
+        tender = RefundSlipTender("store_credit", head["amount"], detail=masked(head["gift_card_code"] or ""))
+    return RefundSlip(
+        store_name=settings.store_name,
+        header=settings.header,
+        refund_id=return_id,
+        receipt_number="",
+        refunded_at=words.moment(parse_iso(head["created_at"]), settings.timezone),
+        refunded_by=head["refunded_by"],
+        approved_by=head["approved_by"],
+        currency=settings.currency,
+        prices_include_tax=settings.prices_include_tax,
+        lines=tuple(
+            RefundSlipLine(ln["name"], ln["quantity"], ln["unit_price"], ln["amount"])
+            for ln in refunds_store.receiptless_lines(conn, return_id)
+        ),
+        taxes=(ReceiptTax(words("receipt.tax"), "", head["tax"]),) if head["tax"] else (),
+        total=head["amount"],
+        tenders=(tender,),
+        terminal_id=head["terminal_id"],
+        locale=settings.locale,
+        without_receipt=True,
+    )
+
+
+def queue_return_slip(shop: Shop, tx: Connection, return_id: int) -> int:
+    """A return without a receipt's slip, in the return's transaction, as a refund's is; when
+    cash goes back the job opens the drawer first, in the same bytes."""
+    slip = build_return_slip(shop, tx, return_id)
+    kick = drawer_kick(shop.config) if slip.tenders[0].method == "cash" else None
+    payload = refund_slip_bytes(shop, slip, open_drawer=kick)
+    return print_queue.enqueue(tx, "refund", payload, now=shop.now())
 
 
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:

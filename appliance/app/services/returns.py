@@ -193,13 +193,13 @@ def without_receipt(
         }
         if refund_to == "cash":
             answer["rounding"] = rounding
-            if shop.config.printer != "none":
-                # The drawer opens for the cash as it does for a refund's (printing.queue_refund_slip).
-                printing.queue_drawer_kick(shop, tx)
         if refund_to == "gift_card":
             card_id, code = issue_credit(shop, tx, totals.total, None, actor)
             refunds_store.set_receiptless_card(tx, return_id, card_id)
             answer["gift_card"] = {"code": card_rules.display(code), "balance": totals.total}
+        if shop.config.printer != "none":
+            # A slip as a refund's, and the drawer opens for the cash (printing.queue_refund_slip).
+            printing.queue_return_slip(shop, tx, return_id)
         audit_log.record(
             shop,
             actor=actor,
@@ -215,7 +215,7 @@ def without_receipt(
             },
         )
     if shop.devices is not None and shop.devices.printer is not None:
-        shop.devices.printer.wake()  # the drawer (or the credit's slip) now, not at the next poll
+        shop.devices.printer.wake()  # the slip (and the drawer, for cash) now, not at the next poll
     return answer
 
 

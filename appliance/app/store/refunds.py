@@ -179,3 +179,27 @@ def insert_receiptless_line(
 
 def set_receiptless_card(conn: Connection, return_id: int, gift_card_id: int) -> None:
     conn.execute("UPDATE receiptless_returns SET gift_card_id = ? WHERE id = ?", (gift_card_id, return_id))
+
+
+def receiptless_header(conn: Connection, return_id: int) -> dict[str, Any] | None:
+    """A return without a receipt as its slip shows it, with the store credit's card number
+    (the caller shows its last four only)."""
+    row = conn.execute(
+        "SELECT r.id, r.amount, r.tax, r.cash_rounding, r.refund_to, r.created_at, r.terminal_id, r.approved_by, "
+        "u.username AS refunded_by, g.code AS gift_card_code "
+        "FROM receiptless_returns r JOIN users u ON u.id = r.user_id "
+        "LEFT JOIN gift_cards g ON g.id = r.gift_card_id WHERE r.id = ?",
+        (return_id,),
+    ).fetchone()
+    return dict(row) if row is not None else None
+
+
+def receiptless_lines(conn: Connection, return_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT p.name, l.quantity, l.unit_price, l.amount FROM receiptless_return_lines l "
+            "JOIN products p ON p.id = l.product_id WHERE l.return_id = ? ORDER BY l.rowid",
+            (return_id,),
+        )
+    ]

@@ -150,3 +150,41 @@ def test_a_card_refund_slip_names_the_card_by_brand_and_last_four_only(
         assert VISA not in shown and VISA[:6] not in shown
         assert "Carte VISA **** 1111" in shown
     assert slip.pulses == []  # no cash, no drawer
+
+
+def test_a_cash_return_without_a_receipt_prints_its_slip_and_opens_the_drawer(
+    as_user: Any, store: Store, printer: VirtualPrinterServer
+) -> None:
+    cashier = as_user("cashier")
+    done = cashier.post(
+        "/api/v1/returns",
+        json={"lines": [{"sku": "BRD", "unit_price": 347}], "reason": "no receipt, regular customer"},
+        headers=approval(cashier, "supervisor", "return_without_receipt"),
+    )
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert (body["amount"], body["rounding"]) == (347, -2)
+    (slip,) = printer.printer.wait_for_cuts(1, timeout=3)  # woken by the return, as by a refund
+    assert f"Retour {body['id']} à T01" in slip.text and "Retour sans reçu" in slip.text
+    assert slip.barcodes == []  # no sale to scan again
+    assert "Approuvé par : supervisor" in slip.text
+    assert slip.line_with("Bread").text.endswith("3,47 $")
+    assert slip.line_with("Comptant remis").text.endswith("3,45 $")  # what the drawer can hand back
+    assert [(p.pin, p.on_ms) for p in slip.pulses] == [(5, 120)]
+
+
+def test_store_credit_without_a_receipt_prints_its_slip_and_leaves_the_drawer_shut(
+    as_user: Any, store: Store, printer: VirtualPrinterServer
+) -> None:
+    manager = as_user("manager")
+    done = manager.post(
+        "/api/v1/returns",
+        json={"lines": [{"sku": "MLK"}], "reason": "no receipt, regular customer", "refund_to": "gift_card"},
+    )
+    assert done.status_code == 201, done.text
+    body = done.json()
+    slips = printer.printer.wait_for_cuts(2, timeout=3)  # the new card's slip and the return's
+    slip = next(s for s in slips if "Retour sans reçu" in s.text)
+    assert slip.line_with("REMBOURSÉ CAD").text.endswith("6,08 $")
+    assert body["gift_card"]["code"][-4:] in slip.text and body["gift_card"]["code"] not in slip.text
+    assert all(s.pulses == [] for s in slips)

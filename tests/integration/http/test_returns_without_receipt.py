@@ -13,15 +13,11 @@ FLOAT = {"2000": 5}  # 100.00
 WIDE = {"from": "2000-01-01", "to": "2100-01-01"}
 
 
-def approval(api: Any, who: str, *permissions: str) -> dict[str, str]:
-    tokens = []
-    for permission in permissions:
-        answer = api.post(
-            "/api/v1/auth/approve", json={"username": who, "password": PASSWORD, "permission": permission}
-        )
-        assert answer.status_code == 200, answer.text
-        tokens.append(answer.json()["approval"])
-    return {"X-Approval": tokens[0]}
+def approval(api: Any, who: str, permission: str) -> dict[str, str]:
+    body = {"username": who, "password": PASSWORD, "permission": permission}
+    answer = api.post("/api/v1/auth/approve", json=body)
+    assert answer.status_code == 200, answer.text
+    return {"X-Approval": answer.json()["approval"]}
 
 
 def give_back(api: Any, lines: list[dict[str, Any]], refund_to: str = "cash") -> dict[str, Any]:

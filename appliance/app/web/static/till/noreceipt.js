@@ -164,10 +164,14 @@ export function wire() {
     noreceiptApproval.reset();
     state.noreceipt = [];
     renderNoReceipt();
-    const amount = C.moneyLocal(answer.amount, answer.currency || state.currency);
+    const money = (minor) => C.moneyLocal(minor, answer.currency || state.currency);
+    const amount = money(answer.amount);
+    // Cash goes back in whole coins: the rounding says what leaves the drawer, as for a refund.
     const done = answer.gift_card
       ? C.t("till.store_credit_given", { amount, code: answer.gift_card.code })
-      : C.t("till.refunded_in_cash", { amount });
+      : answer.rounding
+        ? C.t("till.refund_to_cash_rounded", { cash: money(answer.amount + answer.rounding), amount })
+        : C.t("till.refunded_in_cash", { amount });
     say($("noreceipt-done"), done);
     announce(done);
     $("noreceipt-submit").disabled = true;
