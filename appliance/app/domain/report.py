@@ -249,17 +249,23 @@ def shift_figures(
     tenders: Iterable[Sequence[Any]],
     refunds: Sequence[int],
     voids: int,
+    cards_back: Sequence[int] = (0, 0),
 ) -> ShiftFigures:
     """The sales part of an X or Z report from its rows: sales (count, total, tax, discount)
     net of the gift cards (cards, amount loaded, sales of nothing but cards) they loaded,
-    which get their own line; tenders (method, count, amount) as taken."""
+    which get their own line; tenders (method, count, amount) as taken. Refunds are net of
+    the gift cards (cards, amount) they took back, as the sales are of those sold and as the
+    sales summary's are: the cards' money shows on a line of its own (`gift_cards_returned`), and
+    refunds plus cards returned is what the refunds gave back."""
     count, total, tax, discount = (int(v or 0) for v in sales)
     card_count, loaded, only_cards = (int(v or 0) for v in cards)
+    back_count, back = (int(v or 0) for v in cards_back)
     return {
         "sales": {"count": count - only_cards, "total": total - loaded, "tax": tax, "discount": discount},
         "gift_cards": {"count": card_count, "amount": loaded},
+        "gift_cards_returned": {"count": back_count, "amount": back},
         "tenders": [{"method": t[0], "count": t[1], "amount": t[2]} for t in tenders],
-        "refunds": {"count": refunds[0], "amount": refunds[1]},
+        "refunds": {"count": refunds[0], "amount": refunds[1] - back},
         "voids": voids,
     }
 

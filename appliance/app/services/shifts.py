@@ -267,6 +267,7 @@ def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
         reports_store.shift_tenders(conn, terminal, start, until),
         reports_store.shift_refunds(conn, terminal, start, until),
         reports_store.shift_voids(conn, start, until),
+        reports_store.shift_gift_cards_returned(conn, terminal, start, until),
     )
     balance = _balance(conn, row, until)
     zone = report_rules.zone_named(shop.settings.timezone)
@@ -423,6 +424,9 @@ def report_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     cards = report.get("gift_cards")
     if cards and cards["count"]:
         rows += [(f"{report_rules.GIFT_CARDS_SOLD} ({cards['count']})", money(cards["amount"]))]
+    returned = report.get("gift_cards_returned")  # a Z report frozen before it had them has none
+    if returned and returned["count"]:
+        rows += [(f"Gift cards returned ({returned['count']})", money(returned["amount"]))]
     rows += [("Tenders", "")]
     rows += [(f"  {t['method'].replace('_', ' ')} ({t['count']})", money(t["amount"])) for t in report["tenders"]]
     rows += [("Refunds", money(report["refunds"]["amount"]))]

@@ -326,6 +326,20 @@ def shift_gift_cards(conn: Connection, terminal: str, start: str, until: str) ->
     )
 
 
+def shift_gift_cards_returned(conn: Connection, terminal: str, start: str, until: str) -> Row:
+    """(cards, amount) of gift cards sold on a sale and taken back by a refund made at a till
+    from start to until (both included). The card's ledger names the sale, not the till: the
+    refund of that sale made at this till in the window is what took it back."""
+    return _row(
+        conn,
+        "SELECT count(*), coalesce(-sum(e.amount), 0) FROM gift_card_entries e "
+        "WHERE e.kind = 'void' AND e.sale_id IS NOT NULL AND e.at >= ? AND e.at <= ? "
+        "AND EXISTS (SELECT 1 FROM refunds r WHERE r.sale_id = e.sale_id AND r.terminal_id = ? "
+        "AND r.created_at >= ? AND r.created_at <= ?)",
+        (start, until, terminal, start, until),
+    )
+
+
 def shift_tenders(conn: Connection, terminal: str, start: str, until: str) -> list[Row]:
     """(method, count, amount) taken at a till from start to until: what went into its drawer
     and terminals, whether or not the sale is complete yet."""

@@ -127,3 +127,29 @@ def test_import_errors_carry_each_row(as_role: Any) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["error"]["details"]["rows"][0]["line"] == 3
+
+
+def test_a_refunded_gift_card_comes_off_the_refunds_as_it_came_off_the_sales(as_role: Any) -> None:
+    """Sales on the X/Z are net of the gift cards sold (owed, not earned): the refunds are
+    net of the cards they took back, as in the sales summary, and refunds plus cards
+    returned is the money the refund gave back."""
+    cashier = as_role("cashier")
+    assert cashier.post("/api/v1/shifts", json={"count": {"2000": 5}}).status_code == 201
+    sale = cashier.post("/api/v1/sales").json()["id"]
+    assert cashier.post(f"/api/v1/sales/{sale}/gift-cards", json={"amount": 2000}).status_code == 200
+    cashier.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
+    paid = cashier.post(f"/api/v1/sales/{sale}/payments", json={"method": "cash", "amount": 2500}).json()
+    lines = [{"line": ln["line"]} for ln in paid["lines"]]
+    body = {"lines": lines, "reason": "changed mind"}
+    refund = as_role("supervisor").post(f"/api/v1/sales/{sale}/refunds", json=body)
+    assert refund.status_code == 201 and refund.json()["gift_cards_taken_back"] == 2000
+    x = as_role("manager").get("/api/v1/shifts/current/x-report").json()
+    assert x["sales"]["total"] == 349 and x["gift_cards"] == {"count": 1, "amount": 2000}
+    assert x["refunds"] == {"count": 1, "amount": 349}
+    assert x["gift_cards_returned"] == {"count": 1, "amount": 2000}
+    given_back = x["refunds"]["amount"] + x["gift_cards_returned"]["amount"]
+    assert given_back == refund.json()["amount"] == x["cash"]["refunds"]
+    summary = as_role("manager").get("/api/v1/reports/sales").json()
+    assert (summary["refunds"]["amount"], summary["gift_cards"]["returned"]) == (349, 2000)  # the back office agrees
+    closed = cashier.post("/api/v1/shifts/current/close", json={"count": {"2000": 5}})
+    assert closed.status_code == 200 and closed.json()["variance"] == 0
