@@ -144,6 +144,50 @@ def test_a_shift_from_the_float_to_the_z_report(app: LiveApp, page: Any, screens
     screenshot(page, "shift-04-z-report")
 
 
+def test_a_return_without_a_receipt_leaves_the_drawer_and_the_close_agrees(app: LiveApp, page: Any) -> None:
+    login(page, app.url)
+    page.keyboard.press("Alt+s")
+    dialog = page.get_by_role("dialog", name="Open a shift")
+    count(dialog, {"20.00": "2", "5.00": "4", "0.25": "8"})  # 62.00
+    dialog.get_by_role("button", name="Open shift").click()
+    expect(page.locator("#shift-done")).to_contain_text("Shift open with a float of 62.00 CAD")
+    page.keyboard.press("Escape")
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    pay_exact_cash(page)  # 3.50 in
+
+    # Bread back with no receipt at 3.47: the drawer can hand back 3.45, and the till says so.
+    page.keyboard.press("Alt+w")
+    back = page.get_by_role("dialog", name="Return without a receipt")
+    back.get_by_label("Barcode or SKU").fill(BREAD)
+    back.get_by_role("button", name="Add item").click()
+    back.get_by_label("Refund price of Bread loaf (CAD)").fill("3.47")
+    back.get_by_label("Reason").fill("Gift, no receipt")
+    back.get_by_label("Supervisor user name").fill(SUPERVISOR[0])
+    back.get_by_label("Supervisor password").fill(SUPERVISOR[1])
+    back.get_by_role("button", name="Refund").click()
+    expect(back.get_by_role("status")).to_have_text("3.45 CAD to cash (3.47 CAD rounded)")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("Alt+s")
+    shift = page.locator("#shift-dialog")
+    shift.get_by_role("button", name="X report").click()
+    report = page.locator("#report-view")
+    expect(report.locator("tr", has_text="Returns without a receipt (1)")).to_contain_text("3.47")
+    expect(report.locator("tr", has_text="Cash refunds")).to_contain_text("3.47")
+
+    # The drawer holds 62.00 + 3.50 − 3.45 = 62.05: counted so, the shift closes square.
+    shift.get_by_role("button", name="Back", exact=True).click()
+    shift.get_by_role("button", name="Close shift").click()
+    close = page.get_by_role("dialog", name="Close the shift: count the drawer")
+    count(close, {"20.00": "2", "5.00": "4", "0.25": "8", "0.05": "1"})
+    close.get_by_role("button", name="Count and close").click()
+    z = page.get_by_role("dialog", name="Z report")
+    expect(z.locator("tr", has_text="Expected")).to_contain_text("62.05")
+    expect(z.locator("tr", has_text="Variance")).to_contain_text("none")
+    expect(z.locator("tr", has_text="Returns without a receipt (1)")).to_contain_text("3.47")
+
+
 def test_the_time_clock(app: LiveApp, page: Any, screenshot: Any) -> None:
     login(page, app.url)
     expect(page.locator("#clock-button")).to_contain_text("Clock: off")

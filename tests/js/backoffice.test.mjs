@@ -128,10 +128,17 @@ test("a Z report's figures in order: sales, tenders, then the cash counted again
   const rows = zFigures(z, money, (method) => method === "cash" ? "Cash" : method);
   assert.deepEqual(rows.map(([label]) => label), [
     "Completed sales", "Sales total (net of gift cards)", "Tax", "Discounts", "Gift cards sold (liability)", "Refunds",
-    "Voided lines", "Cash (3)", "Counted", "Expected", "Variance",
+    "Gift cards returned", "Returns without a receipt", "Voided lines", "Cash (3)", "Counted", "Expected", "Variance",
   ]);
-  assert.deepEqual(rows.slice(4, 8).map(([, value]) => value), ["—", "1 · 3.00", "2", "40.00"]);
+  // A Z report kept from before gift cards returned and returns without a receipt: a dash.
+  assert.deepEqual(rows.slice(4, 10).map(([, value]) => value), ["—", "1 · 3.00", "—", "—", "2", "40.00"]);
   assert.deepEqual(rows.slice(-3).map(([, value]) => value), ["140.00", "140.50", "-0.50"]);
+  const newer = zFigures(
+    { ...z, gift_cards_returned: { count: 1, amount: 2000 }, returns_without_receipt: { count: 2, amount: 955 } },
+    money,
+    String,
+  );
+  assert.deepEqual(newer.slice(6, 8).map(([, value]) => value), ["1 · 20.00", "2 · 9.55"]);
 });
 
 test("the till's item buttons: moved within the list, free categories, saved by sku", () => {

@@ -156,6 +156,11 @@ test("the sales report's period, figures and tables", () => {
   assert.deepEqual(tables.giftCards.rows.map((row) => row[1]), ["0.00", "0.00", "0.00"]);
   assert.deepEqual(tables.topProducts.rows, []);
   assert.equal(salesTables({ ...r, currency: "JPY", cash_rounding: 5 }, "CAD", String).figures[5][1], "5");
+  const noReceipt = { count: 2, amount: 955, tax: 79, cash: 347, cash_rounding: -2, store_credit: 608 };
+  const withReturns = salesTables({ ...r, returns_without_receipt: noReceipt }, "CAD", String).figures;
+  assert.deepEqual(withReturns[5], ["Returns without a receipt", "2 · 9.55"]);
+  const none = { ...noReceipt, count: 0, amount: 0 };
+  assert.equal(salesTables({ ...r, returns_without_receipt: none }, "CAD", String).figures.length, 5, "none: no line");
 });
 
 test("audit entries: details said as pairs, times to the second", () => {

@@ -46,7 +46,12 @@ export function zFigures(z, money, tenderName) {
     [w("completed_sales"), String(z.sales.count)], [w("sales_total_net"), money(z.sales.total)],
     [w("tax"), money(z.sales.tax)], [w("discounts"), money(z.sales.discount)],
     [w("gift_cards_sold_liability"), z.gift_cards ? `${z.gift_cards.count} · ${money(z.gift_cards.amount)}` : "—"],
-    [w("refunds"), `${z.refunds.count} · ${money(z.refunds.amount)}`], [w("voided_lines"), String(z.voids)],
+    [w("refunds"), `${z.refunds.count} · ${money(z.refunds.amount)}`],
+    // A Z report kept from before these lines has neither.
+    [w("gift_cards_returned"), z.gift_cards_returned ? `${z.gift_cards_returned.count} · ${money(z.gift_cards_returned.amount)}` : "—"],
+    [w("returns_without_receipt"), z.returns_without_receipt
+      ? `${z.returns_without_receipt.count} · ${money(z.returns_without_receipt.amount)}` : "—"],
+    [w("voided_lines"), String(z.voids)],
     ...z.tenders.map((t) => [`${tenderName(t.method)} (${t.count})`, money(t.amount)]),
     [w("counted"), money(z.counted)], [w("expected"), money(z.cash.expected)], [w("variance"), money(z.variance)],
   ];

@@ -26,6 +26,9 @@ export function salesTables(r, currency, tenderName) {
       [w("sales"), String(r.sales)], [w("net_sales_in", { currency: cur }), m(r.subtotal)],
       [w("tax_in", { currency: cur }), m(r.tax)],
       [w("total_in", { currency: cur }), m(r.total)], [w("refunds"), `${r.refunds.count} · ${m(r.refunds.amount)}`],
+      ...(r.returns_without_receipt && r.returns_without_receipt.count
+        ? [[w("returns_without_receipt"), `${r.returns_without_receipt.count} · ${m(r.returns_without_receipt.amount)}`]]
+        : []),
       ...(r.cash_rounding ? [[w("cash_rounding_in", { currency: cur }), m(r.cash_rounding)]] : []),
     ],
     giftCards: {

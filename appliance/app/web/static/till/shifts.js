@@ -231,6 +231,13 @@ function showReport(r) {
   row(t("till.discounts"), money(r.sales.discount));
   if (r.gift_cards && r.gift_cards.count) row(t("till.gift_cards_sold", { count: r.gift_cards.count }), money(r.gift_cards.amount));
   row(t("till.refunds_count", { count: r.refunds.count }), money(r.refunds.amount));
+  // A Z report kept from before these lines has neither key.
+  const back = r.gift_cards_returned;
+  if (back && back.count) row(t("till.gift_cards_returned_count", { count: back.count }), money(back.amount));
+  const noReceipt = r.returns_without_receipt;
+  if (noReceipt && noReceipt.count) {
+    row(t("till.returns_without_receipt_count", { count: noReceipt.count }), money(noReceipt.amount));
+  }
   row(t("till.voided_lines"), String(r.voids));
   group(t("till.tenders"));
   if (!r.tenders.length) row(t("till.no_payments"), "—");
