@@ -69,3 +69,28 @@ def test_a_period_s_days_are_local_days() -> None:
     p = report.Period(start, start + dt.timedelta(days=2), MONTREAL)
     assert [d for d, _, _ in p.days()] == ["2026-03-01", "2026-03-02"]
     assert p.bounds == ("2026-03-01T05:00:00.000000Z", "2026-03-03T05:00:00.000000Z")
+
+
+def test_x_and_z_refunds_leave_the_gift_cards_they_took_back_to_their_own_line() -> None:
+    figures = report.shift_figures((1, 2349, 0, 0), (1, 2000, 0), [("cash", 1, 2349)], (1, 2349), 0, (1, 2000))
+    assert figures["sales"]["total"] == 349 and figures["refunds"] == {"count": 1, "amount": 349}
+    assert figures.get("gift_cards_returned") == {"count": 1, "amount": 2000}
+
+
+def test_returns_without_a_receipt_book_balanced_lines_and_their_own_rounding() -> None:
+    sums = {("2026-03-01", "cash"): [1, 347, 0, -2], ("2026-03-01", "gift_card"): [1, 608, 79, 0]}
+    lines, rounding = report.without_receipt_journal(sums, "2026-03-01")
+    assert sum(debit for _, debit, _, _ in lines) == sum(credit for _, _, credit, _ in lines) == 347 + 608
+    assert rounding == -2
+    assert report.without_receipt_journal(sums, "2026-03-02") == ([(a, 0, 0, m) for a, _, _, m in lines], 0)
+    rows = [("q", "cash", 1, 347, 0, -2), ("q", "gift_card", 1, 608, 79, 0)]
+    assert report.without_receipt_sums(rows) == {
+        "count": 2,
+        "amount": 955,
+        "tax": 79,
+        "cash": 347,
+        "cash_rounding": -2,
+        "store_credit": 608,
+    }
+    assert report.with_cash_returned({"card": 100}, rows) == {"card": 100, "cash": 347}
+    assert report.with_cash_returned({"card": 100}, rows[1:]) == {"card": 100}  # store credit is no tender
