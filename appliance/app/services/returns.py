@@ -82,7 +82,7 @@ class ReceiptlessReturn(TypedDict):
     currency: str
     refund_to: str  # cash or gift_card
     gift_card: NotRequired[StoreCredit]
-    rounding: NotRequired[int]  # cash only: what is handed back is amount + rounding
+    rounding: NotRequired[Money]  # cash only: what is handed back is amount + rounding
 
 
 class QuotedLine(TypedDict):
