@@ -133,9 +133,11 @@ def sold_by_product(conn: Connection, bounds: Bounds) -> dict[int, list[int]]:
     # A line that loaded a gift card is no goods. Its product sells nothing else (it cannot be
     # scanned or picked at the till), so it goes as a whole: the covering index stays a
     # single pass, where a check per line would probe another table a million times a year.
+    # CROSS JOIN keeps the few card loads outside: left to itself, SQLite walked every line
+    # of the year by product for DISTINCT's sake (17 s on a million lines).
     for (product,) in conn.execute(
         "SELECT DISTINCT l.product_id FROM gift_card_pending g "
-        "JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no"
+        "CROSS JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no"
     ):
         sold.pop(product, None)
     return sold
@@ -199,9 +201,12 @@ def _card_sales(*, at_till: bool, end_included: bool) -> str:
     """Per completed sale that loaded gift cards: when, who, its subtotal, cards, amount loaded."""
     before = "<=" if end_included else "<"
     till = "AND s.terminal_id = ? " if at_till else ""
+    # Over a period the card loads are far fewer than the sales: read them and look their sale
+    # up (CROSS JOIN keeps that order), not every sale of a year probing for a card.
+    join = "JOIN" if at_till else "CROSS JOIN"
     return (
         "SELECT s.completed_at AS at, s.cashier_id AS cashier, s.subtotal AS subtotal, count(*) AS cards, "  # noqa: S608
-        "sum(g.amount) AS loaded FROM gift_card_pending g JOIN sales s ON s.id = g.sale_id "
+        f"sum(g.amount) AS loaded FROM gift_card_pending g {join} sales s ON s.id = g.sale_id "
         f"WHERE g.activated AND s.status = 'completed' AND s.completed_at >= ? AND s.completed_at {before} ? "
         f"{till}GROUP BY s.id"
     )
