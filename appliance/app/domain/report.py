@@ -130,8 +130,9 @@ def quarters(rows: Iterable[Sequence[Any]], zone: ZoneInfo) -> Iterable[tuple[dt
         key = row[0]
         moment = cache.get(key)
         if moment is None:
-            hour, quarter = key[:13], int(key[14:] or 0)
-            utc = dt.datetime.strptime(hour, "%Y-%m-%dT%H").replace(minute=quarter * 15, tzinfo=dt.UTC)
+            # Read by position: strptime costs several times more, on up to 35,040 keys a year.
+            quarter = int(key[14:] or 0) * 15
+            utc = dt.datetime(int(key[:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), quarter, tzinfo=dt.UTC)
             moment = cache[key] = utc.astimezone(zone)
         yield moment, row
 
@@ -143,6 +144,15 @@ def by_day(rows: Iterable[Sequence[Any]], zone: ZoneInfo, width: int) -> dict[tu
         acc = out.setdefault((moment.date().isoformat(), r[1]), [0] * width)
         for i in range(width):
             acc[i] += r[2 + i] or 0
+    return out
+
+
+def keys_by_day(sums: Mapping[tuple[str, str], Sequence[int]]) -> dict[str, list[tuple[str, int]]]:
+    """{local day: [(key, first sum)…] in key order} from by_day sums: a day's lines without
+    going through every other day's."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for (day, key), values in sorted(sums.items()):
+        out.setdefault(day, []).append((key, values[0]))
     return out
 
 

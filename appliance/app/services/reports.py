@@ -360,16 +360,11 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     zone = p.zone
-    days = rules.sales_by_day([d for d, _, _ in p.days()], q.sales_by_quarter(conn, p.bounds), _cards(conn, p), zone)
-    rounding = rules.by_day(((r[0], "", r[5]) for r in q.sales_by_quarter(conn, p.bounds)), zone, 1)
-    taxes: dict[tuple[str, str], int] = {}
-    tenders: dict[tuple[str, str], int] = {}
-    for day, begin, finish in p.days():
-        bounds = (rules.iso(begin), rules.iso(finish))
-        for name, amount in q.taxes_by_name(conn, bounds).items():
-            taxes[(day, name)] = amount
-        for method, sums in q.payments_by_method(conn, bounds).items():
-            tenders[(day, method)] = sums[1]
+    quarters = q.sales_by_quarter(conn, p.bounds)
+    days = rules.sales_by_day([d for d, _, _ in p.days()], quarters, _cards(conn, p), zone)
+    rounding = rules.by_day(((r[0], "", r[5]) for r in quarters), zone, 1)
+    taxes = rules.keys_by_day(rules.by_day(q.taxes_by_quarter(conn, p.bounds), zone, 1))
+    tenders = rules.keys_by_day(rules.by_day(q.payments_by_quarter(conn, p.bounds), zone, 1))
     returned_cards = rules.by_day(q.gift_cards_returned(conn, p.bounds), zone, 1)
     credit = rules.by_day(q.store_credit_issued(conn, p.bounds), zone, 1)
     refunds = rules.by_day(q.refunds_by_quarter(conn, p.bounds), zone, 3)
@@ -384,15 +379,13 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
             rows.append({"date": day, "account": account, "debit": debit, "credit": credit, "memo": memo})
 
     for day, _, _ in p.days():
-        for (d, method), amount in sorted(tenders.items()):
-            if d == day:
-                line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), amount, 0, f"{method} taken")
+        for method, amount in tenders.get(day, []):
+            line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), amount, 0, f"{method} taken")
         day_sums = days.get(day, rules.SalesSums())
         line(day, "Sales", 0, day_sums.total - day_sums.tax, "sales before tax")
         line(day, "Gift card liability", 0, day_sums.gift_cards, rules.GIFT_CARDS_SOLD)
-        for (d, name), amount in sorted(taxes.items()):
-            if d == day:
-                line(day, f"Tax payable: {name}", 0, amount, f"{name} collected")
+        for name, amount in taxes.get(day, []):
+            line(day, f"Tax payable: {name}", 0, amount, f"{name} collected")
         _, refunded, refunded_tax = refunds.get((day, ""), [0, 0, 0])
         cards_back = returned_cards.get((day, ""), [0])[0]
         line(day, "Gift card liability", cards_back, 0, "gift cards returned")
