@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from appliance.app.services import card_vault
+from appliance.app.services import card_vault, idempotency
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.card_payments import PendingCardsResolver, resolve_pending, send_pending_card_refunds
 from appliance.app.services.display import CustomerDisplay, start_display
@@ -53,6 +53,7 @@ def start(shop: Shop) -> TillDevices:
             log.warning("the card vault erased %d card number(s) whose payments had settled", forgotten)
     except Exception:
         log.exception("the card vault could not sweep settled card numbers; will retry after the next payment")
+    idempotency.purge_quietly(shop)  # answers older than the store rule: no retry can come for them
     if shop.config.printer != "none":
         worker = PrintWorker(shop.db, printer_from_spec(shop.config.printer))
         worker.start()

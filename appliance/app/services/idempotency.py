@@ -2,18 +2,37 @@
 
 The first answer is stored in the same transaction as the change it describes, so either
 both are there or neither is; a key reused with a different request is refused.
+
+An answer is kept as long as a retry can come: the store rule `idempotency_keep_hours`
+(48 by default, 1 to 720). The till re-sends a request whose answer was lost within seconds
+(the same key, held in the page's memory); a card payment left pending is looked up by its
+own attempt row (payment_attempts), not here. 48 hours cover a till that loses power after
+its last sale and is restarted the next morning, even after a closed day. `purge` then
+deletes older answers, in small batches, at start-up (services.devices.start) and after a
+shift closes: a key purged and later sent again is a new request and runs again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from appliance.app.domain.errors import Conflict, Invalid
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import idempotency as idempotency_store
+from appliance.app.store import settings as settings_store
+
+log = logging.getLogger(__name__)
+
+KEEP_RULE = "idempotency_keep_hours"
+DEFAULT_KEEP_HOURS = 48
+MIN_KEEP_HOURS = 1
+MAX_KEEP_HOURS = 720  # 30 days
+PURGE_BATCH = 500  # answers per transaction: the write lock is held for one small batch
 
 # The answer's body: a service's typed result (a TypedDict), or as it was stored, replayed.
 Body = TypeVar("Body", bound=Mapping[str, Any])
@@ -53,3 +72,40 @@ def run_once(
             at=shop.now(),
         )
         return status, answer
+
+
+def valid_keep_hours(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and MIN_KEEP_HOURS <= value <= MAX_KEEP_HOURS
+
+
+def keep_hours(values: Mapping[str, Any]) -> int:
+    """The rule as stored; a missing or damaged one keeps the default rather than less."""
+    value = values.get(KEEP_RULE, DEFAULT_KEEP_HOURS)
+    return value if valid_keep_hours(value) else DEFAULT_KEEP_HOURS
+
+
+def purge(shop: Shop) -> int:
+    """Deletes every answer older than the rule, a batch per transaction; how many went.
+    Raises what the store raises (callers that must not fail catch and log)."""
+    hours = keep_hours(settings_store.get_all(shop.db.conn))
+    before = iso(shop.clock() - dt.timedelta(hours=hours))
+    total = 0
+    while True:
+        with shop.db.transaction() as tx:
+            count = idempotency_store.purge_before(tx, before, PURGE_BATCH)
+        total += count
+        if count < PURGE_BATCH:
+            break
+    if total:
+        log.info("purged %d idempotency answer(s) older than %d hour(s)", total, hours)
+    return total
+
+
+def purge_quietly(shop: Shop) -> int:
+    """`purge` for housekeeping that must not fail (start-up, a shift's close): an answer
+    left behind now goes at the next one."""
+    try:
+        return purge(shop)
+    except Exception:
+        log.exception("could not purge old idempotency answers; retried at the next start-up or shift close")
+        return 0

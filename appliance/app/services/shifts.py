@@ -17,7 +17,7 @@ from appliance.app.domain.cashup import DrawerBalance, count_total, denomination
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, format_amount, money_words
 from appliance.app.domain.report_shapes import ShiftFigures, WithoutReceipt
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, idempotency
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import reports as reports_store
@@ -399,6 +399,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
             object=f"shift:{row['id']}",
             details={"counted": counted, "expected": expected, "variance": off, "approved_by": approver},
         )
+    idempotency.purge_quietly(shop)  # the day's housekeeping: a till left running is never restarted
     return z
 
 

@@ -1,6 +1,7 @@
 """The back office's store settings: loyalty rules, gift card expiry, how the scale's
 labels are read, cash rounding and the store's locale, whether cash needs an open shift, and
-how long the card vault may keep a settled card number (changes audited)."""
+how long the card vault may keep a settled card number and how long an idempotency answer
+is kept for a retry (changes audited)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
-from appliance.app.services import audit_log, card_vault, shifts
+from appliance.app.services import audit_log, card_vault, idempotency, shifts
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
 from appliance.app.store import settings as settings_store
@@ -29,6 +30,7 @@ RULES = (
     "cash_rounding",
     "locale",
     shifts.CASH_NEEDS_SHIFT,
+    idempotency.KEEP_RULE,
 )
 # A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -45,6 +47,7 @@ class StoreRules(TypedDict):
     cash_rounding: str
     locale: str
     cash_requires_shift: bool  # shifts.CASH_NEEDS_SHIFT
+    idempotency_keep_hours: int  # idempotency.KEEP_RULE
 
 
 def get(shop: Shop, actor: Actor) -> StoreRules:
@@ -63,6 +66,7 @@ def get(shop: Shop, actor: Actor) -> StoreRules:
         "cash_rounding": labels.cash_rounding,
         "locale": labels.locale,
         "cash_requires_shift": shifts.cash_needs_shift(values),
+        "idempotency_keep_hours": idempotency.keep_hours(values),
     }
 
 
@@ -107,6 +111,12 @@ def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
             raise Invalid(f"locale {_shown(tag)} refused: a language tag such as fr-CA or en-CA", "invalid_locale")
     if shifts.CASH_NEEDS_SHIFT in changes and not isinstance(changes[shifts.CASH_NEEDS_SHIFT], bool):
         raise Invalid("whether cash needs an open shift is true or false", "invalid_rule")
+    if idempotency.KEEP_RULE in changes and not idempotency.valid_keep_hours(changes[idempotency.KEEP_RULE]):
+        raise Invalid(
+            f"an idempotency answer is kept {idempotency.MIN_KEEP_HOURS} to {idempotency.MAX_KEEP_HOURS} hours"
+            f" (a whole number; {idempotency.DEFAULT_KEEP_HOURS} by default), so that a till's retry still finds it",
+            "invalid_keep",
+        )
 
 
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:

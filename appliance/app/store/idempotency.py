@@ -1,5 +1,7 @@
 """Idempotency keys (table idempotency): the first answer to a keyed request, per user, so
-that a retry gets it back. Written in the transaction of the change the answer describes."""
+that a retry gets it back. Written in the transaction of the change the answer describes;
+purged once older than the store rule `idempotency_keep_hours` (services.idempotency), after
+which the same key is a new request."""
 
 from __future__ import annotations
 
@@ -25,3 +27,13 @@ def remember(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (key, user_id, route, request_hash, status, response, at),
     )
+
+
+def purge_before(conn: Connection, before: str, limit: int) -> int:
+    """Deletes at most `limit` answers given before `before` (an ISO moment, as created_at is
+    written); how many went. A bounded batch, so that the write lock is held briefly."""
+    cursor = conn.execute(
+        "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created_at < ? LIMIT ?)",
+        (before, limit),
+    )
+    return int(cursor.rowcount)

@@ -122,6 +122,12 @@ RULES = _object(
             "description": "cash is taken or given back only on a till with an open shift (409 no_open_shift "
             "otherwise); on by default",
         },
+        "idempotency_keep_hours": {
+            "type": "integer",
+            "description": "how long the first answer to an Idempotency-Key is kept for a retry: 1 to 720 hours, "
+            "48 by default; older answers are purged at start-up and after a shift closes, and a key sent "
+            "again after that is a new request",
+        },
     }
 )
 
