@@ -11,16 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appliance.app.domain.gift_card import Slip, display
 from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows, tax_label, tender_name
 from appliance.app.domain.words import Words
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 
 def _capabilities_dir() -> str:
@@ -45,28 +51,46 @@ def _capabilities_dir() -> str:
     return str(folder)
 
 
-if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
-    # A folder named by the operator may not exist yet; python-escpos would crash on it.
-    Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
-else:
-    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = _capabilities_dir()
+_loading = threading.Lock()
 
-# python-escpos 3.1 calls mkdtemp() on import even when the variable above is set (it is
-# the eager default of an environ.get), leaving an empty folder per process: for that
-# one import, mkdtemp hands back the folder we already have.
-# It also calls logging.basicConfig(); had nobody configured logging yet, the app's own
-# basicConfig would later be a silent no-op. Undo just that.
-_handlers_before = list(logging.root.handlers)
-_real_mkdtemp = tempfile.mkdtemp
-tempfile.mkdtemp = lambda *a, **k: os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]  # type: ignore[assignment]
-try:
-    from escpos.printer import Dummy
-finally:
-    tempfile.mkdtemp = _real_mkdtemp
 
-if not _handlers_before:
-    for _handler in list(logging.root.handlers):
-        logging.root.removeHandler(_handler)
+def load_escpos() -> type[Dummy]:
+    """python-escpos's Dummy printer, imported on first use: the library (with Pillow, qrcode
+    and python-barcode behind it) costs a till without a printer most of its start-up, so it
+    is loaded only where something prints. A till with a printer loads it at start-up
+    (devices.start), before the server takes a request, because the import below borrows
+    tempfile.mkdtemp for a moment."""
+    with _loading:
+        if "escpos.capabilities" not in sys.modules:  # the module with the side effects below
+            _import_escpos()
+        from escpos.printer import Dummy as loaded
+
+        dummy: type[Dummy] = loaded  # python-escpos has no type hints
+        return dummy
+
+
+def _import_escpos() -> None:
+    if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
+        # A folder named by the operator may not exist yet; python-escpos would crash on it.
+        Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+    else:
+        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = _capabilities_dir()
+    # python-escpos 3.1 calls mkdtemp() on import even when the variable above is set (it is
+    # the eager default of an environ.get), leaving an empty folder per process: for that
+    # one import, mkdtemp hands back the folder we already have.
+    # It also calls logging.basicConfig(); had nobody configured logging yet, the app's own
+    # basicConfig would later be a silent no-op. Undo just that.
+    handlers_before = list(logging.root.handlers)
+    real_mkdtemp = tempfile.mkdtemp
+    tempfile.mkdtemp = lambda *a, **k: os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]  # type: ignore[assignment]
+    try:
+        import escpos.printer  # noqa: F401
+    finally:
+        tempfile.mkdtemp = real_mkdtemp
+    if not handlers_before:
+        for handler in list(logging.root.handlers):
+            logging.root.removeHandler(handler)
+
 
 _CODE128_SET_B = "{B"  # GS k 73 data starts by choosing a code set; B is printable ASCII
 
@@ -111,7 +135,7 @@ class _Page:
     def __init__(self, profile: PrinterProfile, open_drawer: DrawerKick | None = None) -> None:
         self.profile = profile
         self.width = profile.columns
-        self._printer = Dummy(profile=profile.escpos_profile)
+        self._printer = load_escpos()(profile=profile.escpos_profile)
         self._printer.hw("INIT")
         self._align = "left"
         self._bold = False

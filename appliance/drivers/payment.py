@@ -24,12 +24,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from appliance.app.domain.card import Card
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
+
+if TYPE_CHECKING:
+    # httpx (and the CLI libraries it pulls in) is imported by HttpGateway itself: a till
+    # with no card gateway configured never loads it.
+    import httpx
 
 Status = Literal["approved", "partial", "declined"]
 
@@ -192,6 +195,8 @@ class HttpGateway:
     """`PaymentGateway` over the HTTP/JSON protocol of docs/acquirer-protocol.md."""
 
     def __init__(self, config: GatewayConfig, *, transport: httpx.BaseTransport | None = None):
+        import httpx
+
         self.config = config
         headers = {"Accept": "application/json"}
         if config.api_key:
@@ -226,6 +231,8 @@ class HttpGateway:
         idempotency_key: str | None = None,
         not_found_ok: bool = False,
     ) -> dict[str, Any] | None:
+        import httpx
+
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         try:
             response = self._client.request(method, path, json=body, params=params, headers=headers)

@@ -10,10 +10,12 @@ accents are folded (é → e), because code pages differ from one display to the
 from __future__ import annotations
 
 import unicodedata
-
-import serial
+from typing import TYPE_CHECKING
 
 from appliance.drivers.serial_port import close_quietly
+
+if TYPE_CHECKING:
+    import serial  # imported as the display's port opens: a till without a pole never loads it
 
 COLUMNS = 20
 ROWS = 2
@@ -78,6 +80,8 @@ class PoleDisplay:
         return f"PoleDisplay({self.port!r}, baudrate={self.baudrate})"
 
     def _open(self) -> serial.Serial:
+        import serial
+
         if self._serial is None:
             try:
                 port = serial.Serial(self.port, self.baudrate, timeout=self.timeout, write_timeout=self.timeout)
@@ -88,6 +92,8 @@ class PoleDisplay:
         return self._serial
 
     def _write(self, data: bytes) -> None:
+        import serial
+
         port = self._serial
         assert port is not None
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from appliance.drivers.printer import (
     MemoryPrinter,
@@ -24,14 +24,11 @@ from appliance.drivers.printer import (
     PrinterSpecError,
 )
 from appliance.drivers.printer_file import FilePrinter
-from appliance.drivers.printer_serial import FLOW_CONTROLS, SerialPrinter
 from appliance.drivers.printer_tcp import DEFAULT_PORT, NetworkPrinter
-from appliance.drivers.printer_usb import (
-    DEFAULT_IN_EP,
-    DEFAULT_INTERFACE,
-    DEFAULT_OUT_EP,
-    UsbPrinter,
-)
+
+if TYPE_CHECKING:
+    from appliance.drivers.printer_serial import SerialPrinter
+    from appliance.drivers.printer_usb import UsbPrinter
 
 T = TypeVar("T")
 
@@ -164,6 +161,9 @@ def _tcp(address: str, options: _Options, pattern: re.Pattern[str]) -> NetworkPr
 
 
 def _usb(ids: str, options: _Options) -> UsbPrinter:
+    # pyusb only for a till whose config names a USB printer (tests/integration/test_start_imports.py).
+    from appliance.drivers.printer_usb import DEFAULT_IN_EP, DEFAULT_INTERFACE, DEFAULT_OUT_EP, UsbPrinter
+
     parts = ids.split(":")
     if len(parts) != 2 or not all(_USB_ID.match(p) for p in parts):
         options.fail(f"{ids!r} is not VID:PID in hex, e.g. usb:04b8:0202")
@@ -189,6 +189,9 @@ def _usb(ids: str, options: _Options) -> UsbPrinter:
 
 
 def _serial(port: str, options: _Options) -> SerialPrinter:
+    # pyserial only for a till whose config names a serial printer.
+    from appliance.drivers.printer_serial import FLOW_CONTROLS, SerialPrinter
+
     if not port:
         options.fail("name the port, e.g. serial:/dev/ttyUSB0")
     baud = options.take("baud", _number, 19200, "a baud rate")

@@ -28,11 +28,12 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
-
-import serial
+from typing import TYPE_CHECKING, Protocol
 
 from appliance.drivers.serial_port import close_quietly
+
+if TYPE_CHECKING:
+    import serial  # imported by a serial scanner as it opens: a till without one never loads it
 
 log = logging.getLogger(__name__)
 
@@ -284,12 +285,16 @@ class SerialScanner:
         return f"SerialScanner({self.port!r}, baudrate={self.baudrate})"
 
     def open(self) -> None:
+        import serial
+
         try:
             self._serial = serial.Serial(self.port, self.baudrate, timeout=self.poll)
         except (serial.SerialException, ValueError) as exc:
             raise ScannerError(f"The {self.name} cannot be opened ({exc}). Check the cable and the port.") from None
 
     def codes(self, stop: threading.Event) -> Iterator[str]:
+        import serial
+
         port = self._serial
         if port is None:
             raise ScannerError(f"The {self.name} is not open.")

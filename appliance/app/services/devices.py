@@ -13,6 +13,7 @@ from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
 from appliance.app.services.scanners import ScannerHub
 from appliance.app.services.shop import Shop
+from appliance.drivers.escpos_receipt import load_escpos
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.drivers.printer_spec import printer_from_spec
 
@@ -55,7 +56,9 @@ def start(shop: Shop) -> TillDevices:
         log.exception("the card vault could not sweep settled card numbers; will retry after the next payment")
     idempotency.purge_quietly(shop)  # answers older than the store rule: no retry can come for them
     if shop.config.printer != "none":
-        worker = PrintWorker(shop.db, printer_from_spec(shop.config.printer))
+        printer = printer_from_spec(shop.config.printer)
+        load_escpos()  # now rather than at the first receipt: see load_escpos
+        worker = PrintWorker(shop.db, printer)
         worker.start()
         shop.on_receipt.append(worker.wake)
         devices.printer = worker

@@ -21,7 +21,7 @@ from tests.fakes.escpos_printer import (
 
 
 def run(build: Callable[[Any], None], *, chunk: int | None = None) -> tuple[VirtualPrinter, Paper]:
-    dummy = escpos_receipt.Dummy()  # through our module, which sets python-escpos up
+    dummy = escpos_receipt.load_escpos()()  # through our module, which sets python-escpos up
     dummy.hw("INIT")
     build(dummy)
     data = dummy.output
