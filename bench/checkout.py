@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cold_start import free_port, start_healthy, stop
 from bench.datagen import DATA_VERSION, PASSWORD, barcode, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,12 +53,6 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def store_for(cache: Path, products: int, lines: int) -> Path:
     base = cache / f"store-{products}-{lines}-v{DATA_VERSION}"
     if (base / "data" / "store.db").exists():
@@ -69,37 +63,6 @@ def store_for(cache: Path, products: int, lines: int) -> Path:
     build(base / "data", products, lines).close()
     print(f"built store in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return base / "data"
-
-
-def healthy(port: int) -> bool:
-    """One raw GET /healthz: no HTTP library, so the poll costs the server's start nothing."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            return s.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
-
-
-def start_server(data: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "appliance", "serve", "--data-dir", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    while not healthy(port):
-        if proc.poll() is not None:
-            raise SystemExit(f"server died: {proc.stderr.read().decode() if proc.stderr else ''}")
-        if time.perf_counter() - started > 60:
-            raise SystemExit("server did not become healthy in 60 s")
-        time.sleep(0.005)
-    return proc, time.perf_counter() - started
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    proc.wait(10)
 
 
 def cpu_of(pid: int) -> float:
@@ -401,11 +364,11 @@ def main() -> None:
         port = free_port()
         cold = []
         for _ in range(args.cold_starts):
-            proc, took = start_server(data, port)
+            proc, took = start_healthy(data, port)
             cold.append(took)
             stop(proc)
         overhead = client_overhead()
-        proc, _ = start_server(data, port)
+        proc, _ = start_healthy(data, port)
         try:
             one = one_till(port, proc.pid, data, args.products, args.sales, args.block)
             crowd = many_tills(port, args.products, args.sales, args.tills) if args.tills > 1 else None
