@@ -217,6 +217,9 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
     return {"shift": row["id"], "kind": kind, "amount": amount, "reason": why}
 
 
+NO_RETURNS = {"count": 0, "amount": 0, "tax": 0, "rounding": 0}
+
+
 def _receiptless(conn: Connection, row: Any, until: str) -> dict[str, dict[str, int]]:
     """The returns without a receipt of this till's shift, by where the money went (cash,
     gift_card): count, amount, tax, cash rounding."""
@@ -227,10 +230,10 @@ def _receiptless(conn: Connection, row: Any, until: str) -> dict[str, dict[str, 
     }
 
 
-def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
+def _balance(conn: Connection, row: Any, until: str, receiptless: dict[str, dict[str, int]]) -> DrawerBalance:
     moved = reports_store.shift_cash(conn, row["id"], row["terminal_id"], row["opened_at"], until)
     # Goods taken back without a receipt for cash: that cash left this drawer too.
-    cash_back = _receiptless(conn, row, until).get("cash", {"amount": 0, "rounding": 0})
+    cash_back = receiptless.get("cash", NO_RETURNS)
     return DrawerBalance(
         opening_float=row["opening_float"],
         cash_sales=moved["sales"],
@@ -241,12 +244,10 @@ def _balance(conn: Connection, row: Any, until: str) -> DrawerBalance:
     )
 
 
-def _without_receipt(conn: Connection, row: Any, until: str) -> WithoutReceipt:
+def _without_receipt(receiptless: dict[str, dict[str, int]]) -> WithoutReceipt:
     """The X and Z reports' line for returns without a receipt: their count and amount (tax
     included), and how much of it went back as cash (and its rounding) and as store credit."""
-    found = _receiptless(conn, row, until)
-    nothing = {"count": 0, "amount": 0, "tax": 0, "rounding": 0}
-    cash, credit = found.get("cash", nothing), found.get("gift_card", nothing)
+    cash, credit = receiptless.get("cash", NO_RETURNS), receiptless.get("gift_card", NO_RETURNS)
     return {
         "count": cash["count"] + credit["count"],
         "amount": cash["amount"] + credit["amount"],
@@ -269,7 +270,8 @@ def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
         reports_store.shift_voids(conn, start, until),
         reports_store.shift_gift_cards_returned(conn, terminal, start, until),
     )
-    balance = _balance(conn, row, until)
+    receiptless = _receiptless(conn, row, until)  # read once: the drawer and its own line
+    balance = _balance(conn, row, until, receiptless)
     zone = report_rules.zone_named(shop.settings.timezone)
     return {
         "shift": row["id"],
@@ -281,7 +283,7 @@ def _report(conn: Connection, row: Any, until: str, shop: Shop) -> ShiftReport:
         "until_local": report_rules.wall_clock(until, zone),
         "currency": shop.settings.currency,
         **figures,
-        "returns_without_receipt": _without_receipt(conn, row, until),
+        "returns_without_receipt": _without_receipt(receiptless),
         "cash": {
             "opening_float": balance.opening_float,
             "sales": balance.cash_sales,
