@@ -120,7 +120,12 @@ def refund_slip_bytes(shop: Shop, slip: RefundSlip, *, open_drawer: DrawerKick |
 def queue_refund_slip(shop: Shop, tx: Connection, refund_id: int, sale_id: int) -> int:
     """The refund's slip, in the refund's own transaction (as a sale's receipt is in the
     sale's). When cash goes back, the job opens the drawer first, in the same bytes."""
-    slip = build_refund_slip(shop, tx, refund_id)
+    return _queue_slip(shop, tx, build_refund_slip(shop, tx, refund_id), sale_id)
+
+
+def _queue_slip(shop: Shop, tx: Connection, slip: RefundSlip, sale_id: int | None) -> int:
+    """A slip of money given back, as a print job; when cash goes back the job opens the
+    drawer first, in the same bytes."""
     kick = drawer_kick(shop.config) if any(t.method == "cash" for t in slip.tenders) else None
     payload = refund_slip_bytes(shop, slip, open_drawer=kick)
     return print_queue.enqueue(tx, "refund", payload, sale_id, now=shop.now())
@@ -164,10 +169,7 @@ def build_return_slip(shop: Shop, conn: Connection, return_id: int) -> RefundSli
 def queue_return_slip(shop: Shop, tx: Connection, return_id: int) -> int:
     """A return without a receipt's slip, in the return's transaction, as a refund's is; when
     cash goes back the job opens the drawer first, in the same bytes."""
-    slip = build_return_slip(shop, tx, return_id)
-    kick = drawer_kick(shop.config) if slip.tenders[0].method == "cash" else None
-    payload = refund_slip_bytes(shop, slip, open_drawer=kick)
-    return print_queue.enqueue(tx, "refund", payload, now=shop.now())
+    return _queue_slip(shop, tx, build_return_slip(shop, tx, return_id), None)
 
 
 def queue_gift_card_slips(shop: Shop, tx: Connection, sale_id: int) -> None:
