@@ -52,6 +52,9 @@ class Config:
     scanners: tuple[str, ...] = ()  # e.g. ("evdev:/dev/input/by-id/…-event-kbd", "serial:/dev/ttyACM0")
     pole_display: str = "none"  # e.g. "serial:/dev/ttyUSB1?baud=9600"
     gateway_url: str | None = None
+    # The payment terminal (PIN pad) card-present sales go to: nexo://HOST:PORT or
+    # caisse-ap://HOST:PORT (appliance.drivers.terminal). None: no terminal at this till.
+    terminal_url: str | None = None
     argon2: Argon2Params = field(default_factory=Argon2Params)
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
     # Where key files live when systemd does not hand the keys over: apart from data_dir
@@ -78,6 +81,13 @@ class Config:
         if not 2 <= self.drawer_pulse_ms <= 510:
             # ESC p counts in 2 ms units in one byte: 2-510 ms is all a printer can be told.
             raise ConfigError(f"drawer_pulse_ms must be 2-510, not {self.drawer_pulse_ms}")
+        if self.terminal_url is not None:
+            from appliance.drivers.terminal import TerminalConfigError, parse_url
+
+            try:
+                parse_url(self.terminal_url)
+            except TerminalConfigError as exc:
+                raise ConfigError(str(exc)) from None
         self.argon2.check_floor()
         return self
 
@@ -125,6 +135,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "printer": "COMPTOIR_PRINTER",
         "printer_profile": "COMPTOIR_PRINTER_PROFILE",
         "gateway_url": "COMPTOIR_GATEWAY_URL",
+        "terminal_url": "COMPTOIR_TERMINAL_URL",
         "drawer_pin": "COMPTOIR_DRAWER_PIN",
         "drawer_pulse_ms": "COMPTOIR_DRAWER_PULSE_MS",
         "scanners": "COMPTOIR_SCANNERS",
@@ -143,6 +154,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         "printer",
         "printer_profile",
         "gateway_url",
+        "terminal_url",
         "argon2",
         "drawer_pin",
         "drawer_pulse_ms",
@@ -164,6 +176,7 @@ def load(data_dir: Path | str | None = None, **overrides: Any) -> Config:
         printer=str(values.get("printer", "none")),
         printer_profile=str(values.get("printer_profile", "80mm")),
         gateway_url=values.get("gateway_url"),
+        terminal_url=values.get("terminal_url") or None,
         drawer_pin=_int(values.get("drawer_pin", 2), "drawer_pin"),
         drawer_pulse_ms=_int(values.get("drawer_pulse_ms", 100), "drawer_pulse_ms"),
         scanners=_specs(values.get("scanners", ()), "scanners"),
