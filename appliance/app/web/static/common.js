@@ -780,7 +780,6 @@ const Comptoir = (() => {
   };
 })();
 
-// One file, read two ways until every screen is a module: the manager and back-office pages
-// load it as a plain script and use the global; the till and the self-service screen import
-// comptoir.js, which imports this file as a module (where a top-level const is not global).
+// Every screen imports comptoir.js, which imports this file as a module (where a top-level
+// const is not global) and re-exports this object's parts by name; node --test does the same.
 globalThis.Comptoir = Comptoir;

@@ -3,9 +3,8 @@
  *
  *   import C, { $, api, el, say } from "/static/comptoir.js";
  *
- * The code lives in common.js, which the manager and back-office pages still load as a
- * plain script: importing it here runs it once as a module, and it leaves its one object on
- * globalThis. When those pages load it as a module too, common.js can export these itself.
+ * The code lives in common.js, which builds its one object in a closure and leaves it on
+ * globalThis; importing it here runs it once, however many screens' modules import this file.
  */
 import "./common.js";
 

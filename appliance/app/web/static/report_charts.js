@@ -110,6 +110,6 @@ const ReportCharts = (() => {
   return { forReport, figure, draw, clear, tenderName };
 })();
 
-// Read two ways, like common.js: the back office loads it as a plain script and uses the
-// global; node --test (tests/js) imports it as a module, where a top-level const is not global.
+// The back office's report screens and node --test (tests/js) import this file as a module,
+// where a top-level const is not global: they find it on globalThis.
 globalThis.ReportCharts = ReportCharts;
