@@ -167,5 +167,5 @@ def _sql_calls(module: str) -> int:
 @pytest.mark.parametrize("module", sorted(m for m in KNOWN if not m.startswith(STORES)))
 def test_sql_lives_in_the_store(module: str) -> None:
     count, allowed = _sql_calls(module), SQL_DEBT.get(module, 0)
-    assert count <= allowed, f"{module} runs {count} SQL calls ({allowed} allowed): put them in appliance/app/store (or appliance/office/store)"
+    assert count <= allowed, f"{module} runs {count} SQL calls ({allowed} allowed): put them in one of {STORES}"
     assert count == allowed, f"{module} is down to {count} SQL calls: lower SQL_DEBT to match"

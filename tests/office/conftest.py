@@ -39,7 +39,7 @@ def _as_owner(owner: str | None, command: list[str]) -> list[str]:
     return ["runuser", "-u", owner, "--", *command] if owner else command
 
 
-def _free_port() -> int:
+def free_port() -> int:
     # Only names the socket file (.s.PGSQL.<port>); no TCP listener is opened.
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,7 +65,7 @@ def pg_cluster() -> Iterator[Cluster]:
         entry = pwd.getpwnam(owner)
         os.chown(root, entry.pw_uid, entry.pw_gid)
         os.chown(sockets, entry.pw_uid, entry.pw_gid)
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_owner(
             owner, [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"]
@@ -155,7 +155,7 @@ def running_office(office_dsn: str, office_dir: Path) -> Iterator[RunningOffice]
     from appliance.office.services.office import open_office
 
     office = open_office(office_dsn, office_dir, pooled=True)
-    port, enrol_port = _free_port(), _free_port()
+    port, enrol_port = free_port(), free_port()
     servers = server.servers(office, "127.0.0.1", port, enrol_port)
     thread = threading.Thread(target=lambda: asyncio.run(server.run(servers)), daemon=True)
     thread.start()
