@@ -27,13 +27,22 @@ Command = Callable[..., argparse.ArgumentParser]
 def _plainly() -> Iterator[None]:
     """The office's own errors as one line and exit 2, like every bad input."""
     from appliance.lane.enrolment import EnrolmentError
+    from appliance.office.services.office import Unavailable
     from appliance.office.store.db import OfficeDatabaseError
     from appliance.security.pki import CertificateError
 
     try:
         yield
-    except (OfficeDatabaseError, EnrolmentError, CertificateError) as exc:
+    except (OfficeDatabaseError, Unavailable, EnrolmentError, CertificateError) as exc:
         raise Invalid(str(exc)) from None
+
+
+def _plain(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        with _plainly():
+            return fn(args)
+
+    return run
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -202,7 +211,7 @@ def register(command: Command) -> None:
         p.add_argument("--database", help="the PostgreSQL DSN (default: $COMPTOIR_OFFICE_DATABASE)")
         p.add_argument("--data-dir", required=True, help="the office's folder: its CA, certificate and audit key")
 
-    p = command("init", cmd_office_init, "make the office: its CA, schema, and first chain admin", sub)
+    p = command("init", _plain(cmd_office_init), "make the office: its CA, schema, and first chain admin", sub)
     where(p)
     p.add_argument("--admin", default="admin", help="the first chain admin's name (default admin)")
     p.add_argument("--password-stdin", action="store_true", help="read the admin's password (else one is made)")
@@ -212,20 +221,20 @@ def register(command: Command) -> None:
         metavar="NAME",
         help="a name or address tills reach the office by (repeat; default: localhost, loopback, this host's names)",
     )
-    p = command("serve", cmd_office_serve, "serve the office over HTTPS", sub)
+    p = command("serve", _plain(cmd_office_serve), "serve the office over HTTPS", sub)
     where(p)
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, required=True, help="the lanes' port (mutual TLS)")
     p.add_argument("--enrol-port", type=_port, help="the enrolment port (default: --port + 1)")
-    p = command("enrol-token", cmd_office_enrol_token, "a one-time token to enrol a till", sub)
+    p = command("enrol-token", _plain(cmd_office_enrol_token), "a one-time token to enrol a till", sub)
     where(p)
     p.add_argument("--store", required=True)
     p.add_argument("--till", required=True)
     p.add_argument("--minutes", type=_minutes, default=15, help="how long it is good for (default 15)")
-    where(command("lanes", cmd_office_lanes, "the lanes: store, till, enrolled at, last contact", sub))
-    where(command("audit-verify", cmd_office_audit_verify, "check the office's audit chain", sub))
+    where(command("lanes", _plain(cmd_office_lanes), "the lanes: store, till, enrolled at, last contact", sub))
+    where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
 
-    p = command("enrol", cmd_enrol, "make this till a lane of an office (key pair, certificate, pinned CA)")
+    p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")
     p.add_argument("--token", required=True, help="the one-time token from comptoir office enrol-token")

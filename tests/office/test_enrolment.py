@@ -219,3 +219,44 @@ def test_the_audit_log_records_issue_enrolment_and_refusal(
     assert ("lane_enrol_refused", "failure", "enrol_token") in actions
     count, problems = audit_log.verify(office)  # type: ignore[arg-type]
     assert problems == [] and count == len(actions)
+
+
+def test_two_tills_racing_with_one_token_get_one_certificate(running_office: RunningOffice) -> None:
+    import threading
+
+    issued = _token(running_office)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def redeem() -> None:
+        csr = pki.request_pem(pki.lane_request(pki.new_key(), "lyon", "T01"))
+        start.wait()
+        try:
+            enrolment.enrol(running_office.office, issued.token, csr, origin="test")  # type: ignore[arg-type]
+            outcomes.append("enrolled")
+        except Exception as exc:  # noqa: BLE001 the refusal is the outcome under test
+            outcomes.append(getattr(exc, "code", repr(exc)))
+
+    threads = [threading.Thread(target=redeem) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["enrolled", "token_used"]
+    assert len(lanes.listing(running_office.office)) == 1  # type: ignore[arg-type]
+
+
+def test_the_database_gone_is_a_503_not_a_500(running_office: RunningOffice, pg_cluster) -> None:
+    import psycopg
+
+    issued = _token(running_office)
+    database = running_office.dsn.rsplit("dbname=", 1)[1]
+    with psycopg.connect(pg_cluster.dsn(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    csr = pki.request_pem(pki.lane_request(pki.new_key(), "lyon", "T01"))
+    context = ssl.create_default_context(cadata=(running_office.data_dir / "ca.pem").read_text())
+    answer = httpx.post(
+        f"{running_office.enrol_url}/v1/enrol", json={"token": issued.token, "csr": csr}, verify=context, timeout=30
+    )
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "office_unavailable"

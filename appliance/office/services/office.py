@@ -9,6 +9,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from appliance.office.store import db
 from appliance.security.keys import KeyError_, KeyFile
 
@@ -56,8 +59,26 @@ def open_office(dsn: str, data_dir: Path, *, pooled: bool = False) -> Office:
         db.migrate(conn)
     if pooled:
         connections = db.pool(dsn)
-        return Office(data_dir, connections.connection, key, close=connections.close)
-    return Office(data_dir, contextmanager(_single(dsn)), key)
+        return Office(data_dir, _guarded(connections.connection), key, close=connections.close)
+    return Office(data_dir, _guarded(contextmanager(_single(dsn))), key)
+
+
+class Unavailable(Exception):
+    """The database went away or every connection is busy: try again later (HTTP 503)."""
+
+
+def _guarded(
+    factory: Callable[[], AbstractContextManager[db.Connection]],
+) -> Callable[[], AbstractContextManager[db.Connection]]:
+    @contextmanager
+    def connection() -> Iterator[db.Connection]:
+        try:
+            with factory() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout, db.OfficeDatabaseError) as exc:
+            raise Unavailable(f"the office's database is unavailable: {str(exc).strip()[:200]}") from None
+
+    return connection
 
 
 def _single(dsn: str) -> Callable[[], Iterator[db.Connection]]:

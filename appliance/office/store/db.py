@@ -63,6 +63,7 @@ def pool(dsn: str, size: int = 4) -> ConnectionPool[Connection]:
         max_size=size,
         kwargs={"row_factory": dict_row, "autocommit": True},
         open=False,
+        timeout=5,  # a lane waits at most this for a connection, then hears 503 and tries later
     )
     try:
         made.open(wait=True, timeout=10)

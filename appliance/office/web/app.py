@@ -26,7 +26,7 @@ from appliance.app.domain.errors import (
     Unauthenticated,
 )
 from appliance.office.services import enrolment, lanes
-from appliance.office.services.office import Office
+from appliance.office.services.office import Office, Unavailable
 from appliance.security import pki
 
 MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
@@ -61,6 +61,13 @@ async def _json_body(request: Request) -> dict[str, Any] | JSONResponse:
     return data
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    # Not the caller's fault, and not for good: a lane tries again later.
+    return JSONResponse(
+        {"error": "office_unavailable", "message": str(exc)}, status_code=503, headers={"Retry-After": "30"}
+    )
+
+
 def _origin(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -90,7 +97,10 @@ def enrol_app(office: Office, lane_port: int) -> Starlette:
             }
         )
 
-    return Starlette(routes=[Route("/v1/ca", ca), Route("/v1/enrol", enrol, methods=["POST"])])
+    return Starlette(
+        routes=[Route("/v1/ca", ca), Route("/v1/enrol", enrol, methods=["POST"])],
+        exception_handlers={Unavailable: _unavailable},
+    )
 
 
 def lane_app(office: Office) -> Starlette:
@@ -106,4 +116,4 @@ def lane_app(office: Office) -> Starlette:
             return _error(exc)
         return JSONResponse({k: str(v) if v is not None else None for k, v in lane.items()})
 
-    return Starlette(routes=[Route("/v1/hello", hello)])
+    return Starlette(routes=[Route("/v1/hello", hello)], exception_handlers={Unavailable: _unavailable})
