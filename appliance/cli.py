@@ -574,6 +574,10 @@ def build_parser() -> Parser:
 
     compliance_cli.register(command)
 
+    from appliance.office import cli as office_cli
+
+    office_cli.register(command)
+
     vsub = actions("devices", "the printer, drawer, scanners and displays")
     p = command("list", cmd_devices, "what is configured and what is plugged in", vsub)
     data_dir(p)

@@ -1,0 +1,1 @@
+"""The till's side of its link to the office."""

@@ -1,0 +1,241 @@
+"""`comptoir office …` (at the office) and `comptoir enrol` (on a till).
+
+Only argparse is imported here: the parser is built for every command a till runs, and
+psycopg, uvicorn and cryptography are loaded by the office's commands alone, when they run.
+Bad input exits 2 with one line (each problem is raised as `Invalid`, which `comptoir`'s
+main turns into that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from appliance.app.domain.errors import Invalid
+
+Command = Callable[..., argparse.ArgumentParser]
+
+
+@contextmanager
+def _plainly() -> Iterator[None]:
+    """The office's own errors as one line and exit 2, like every bad input."""
+    from appliance.lane.enrolment import EnrolmentError
+    from appliance.office.services.office import Unavailable
+    from appliance.office.store.db import OfficeDatabaseError
+    from appliance.security.pki import CertificateError
+
+    try:
+        yield
+    except (OfficeDatabaseError, Unavailable, EnrolmentError, CertificateError) as exc:
+        raise Invalid(str(exc)) from None
+
+
+def _plain(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        with _plainly():
+            return fn(args)
+
+    return run
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(os.path.abspath(Path(args.data_dir).expanduser()))
+
+
+def _dsn(args: argparse.Namespace) -> str:
+    dsn = args.database or os.environ.get("COMPTOIR_OFFICE_DATABASE")
+    if not dsn:
+        raise Invalid("the office needs --database DSN (or COMPTOIR_OFFICE_DATABASE)")
+    return str(dsn)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid {os.getuid()}"
+
+
+def cmd_office_init(args: argparse.Namespace) -> int:
+    from appliance.office.services.setup import init_office
+    from appliance.security.pki import show_fingerprint
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    with _plainly():
+        done = init_office(
+            _dsn(args), _data_dir(args), admin=args.admin, password=password, host_names=args.host_name or None
+        )
+    print(f"New office in {_data_dir(args)} (its CA's key and the audit key: keep this folder out of reach).")
+    print(f"Host names in its certificate: {', '.join(done.host_names)}")
+    print(f"Its CA: {show_fingerprint(done.ca_fingerprint)}")
+    print(f"Chain admin: {done.admin}")
+    if done.one_time_password:
+        print(f"One-time password: {done.one_time_password}")
+        print("It is shown once and must be changed at first login.")
+    return 0
+
+
+def _open(args: argparse.Namespace, *, pooled: bool = False) -> Any:
+    from appliance.office.services.office import open_office
+
+    with _plainly():
+        return open_office(_dsn(args), _data_dir(args), pooled=pooled)
+
+
+def cmd_office_serve(args: argparse.Namespace) -> int:
+    from appliance.office import server
+
+    enrol_port = args.enrol_port or args.port + 1
+    if enrol_port == args.port:
+        raise Invalid("--enrol-port must differ from --port")
+    office = _open(args, pooled=True)
+    print(
+        f"Office on https://{args.host}:{args.port} (lanes, with their certificates)"
+        f" and https://{args.host}:{enrol_port} (enrolment)",
+        flush=True,
+    )
+    try:
+        server.serve(office, args.host, args.port, enrol_port)
+    finally:
+        office.close()
+    return 0
+
+
+def cmd_office_enrol_token(args: argparse.Namespace) -> int:
+    from appliance.office.services import enrolment
+    from appliance.security.pki import show_fingerprint
+
+    office = _open(args)
+    issued = enrolment.issue_token(
+        office, args.store, args.till, issued_by=_actor(), ttl=dt.timedelta(minutes=args.minutes)
+    )
+    print(f"Enrolment token for till {issued.till} of store {issued.store}: {issued.token}")
+    print(f"Good once, until {issued.expires_at.isoformat(timespec='seconds')}.")
+    print(f"The office's CA: {show_fingerprint(issued.ca_fingerprint)}")
+    print(
+        "On the till: comptoir enrol --data-dir DIR --office https://OFFICE:ENROL_PORT"
+        f" --token {issued.token} --ca-fingerprint {issued.ca_fingerprint}"
+    )
+    return 0
+
+
+def cmd_office_lanes(args: argparse.Namespace) -> int:
+    from appliance.office.services import lanes
+
+    office = _open(args)
+    rows = lanes.listing(office)
+    if not rows:
+        print("No lane enrolled yet.")
+        return 0
+    print(f"{'store':<20} {'till':<10} {'enrolled at':<26} last contact")
+    for row in rows:
+        enrolled = _when(row["enrolled_at"])
+        contact = _when(row["last_contact"]) if row["last_contact"] else "never"
+        print(f"{row['store']!s:<20} {row['till']!s:<10} {enrolled:<26} {contact}")
+    return 0
+
+
+def _when(value: object) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
+
+
+def cmd_office_audit_verify(args: argparse.Namespace) -> int:
+    from appliance.office.services import audit_log
+
+    office = _open(args)
+    count, problems = audit_log.verify(office)
+    for problem in problems:
+        print(problem)
+    print(f"{count} entries, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from appliance.lane import enrolment
+
+    data_dir = args.data_dir or os.environ.get("COMPTOIR_DATA_DIR")
+    if not data_dir:
+        raise Invalid("enrol needs --data-dir DIR (or COMPTOIR_DATA_DIR)")
+    folder = Path(os.path.abspath(Path(data_dir).expanduser()))
+    with _plainly():
+        link = enrolment.enrol(
+            folder,
+            args.office,
+            args.token,
+            ca_fingerprint=args.ca_fingerprint,
+            warn=lambda line: print(line, file=sys.stderr),
+        )
+        answer = enrolment.hello(folder)
+    print(f"Enrolled: till {link.till} of store {link.store}; the office answers at {link.lane_url}.")
+    print(f"Client key: {link.key_path} (never leaves this box); office CA pinned: {link.ca_fingerprint}")
+    print(f"First contact: {answer.get('last_contact')}")
+    return 0
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of minutes: {text!r}") from None
+    if not 1 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError("a token lives 1 to 1440 minutes")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 1 to 65535")
+    return value
+
+
+def register(command: Command) -> None:
+    """Adds `office` and `enrol`; `command(name, fn, help, group)` is build_parser's helper."""
+    group = command("office", lambda a: 2, "the office: lanes and stores that share, on PostgreSQL")
+    sub = group.add_subparsers(dest="office_command", metavar="ACTION", parser_class=type(group))
+    sub.required = True
+
+    def where(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database", help="the PostgreSQL DSN (default: $COMPTOIR_OFFICE_DATABASE)")
+        p.add_argument("--data-dir", required=True, help="the office's folder: its CA, certificate and audit key")
+
+    p = command("init", _plain(cmd_office_init), "make the office: its CA, schema, and first chain admin", sub)
+    where(p)
+    p.add_argument("--admin", default="admin", help="the first chain admin's name (default admin)")
+    p.add_argument("--password-stdin", action="store_true", help="read the admin's password (else one is made)")
+    p.add_argument(
+        "--host-name",
+        action="append",
+        metavar="NAME",
+        help="a name or address tills reach the office by (repeat; default: localhost, loopback, this host's names)",
+    )
+    p = command("serve", _plain(cmd_office_serve), "serve the office over HTTPS", sub)
+    where(p)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, required=True, help="the lanes' port (mutual TLS)")
+    p.add_argument("--enrol-port", type=_port, help="the enrolment port (default: --port + 1)")
+    p = command("enrol-token", _plain(cmd_office_enrol_token), "a one-time token to enrol a till", sub)
+    where(p)
+    p.add_argument("--store", required=True)
+    p.add_argument("--till", required=True)
+    p.add_argument("--minutes", type=_minutes, default=15, help="how long it is good for (default 15)")
+    where(command("lanes", _plain(cmd_office_lanes), "the lanes: store, till, enrolled at, last contact", sub))
+    where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
+
+    p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
+    p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
+    p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")
+    p.add_argument("--token", required=True, help="the one-time token from comptoir office enrol-token")
+    p.add_argument("--ca-fingerprint", help="the office CA's SHA-256, as the token's printout shows it")

@@ -1,0 +1,119 @@
+"""The office over HTTPS: two small apps on two ports.
+
+The enrolment port (`/v1/ca`, `/v1/enrol`) takes TLS without a client certificate: a till
+that is not enrolled yet has none, and its one-time token is what it shows instead. The
+lanes' port asks every caller for a certificate signed by the office's CA and refuses the
+handshake without one, so an unenrolled caller reaches no handler at all there.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from appliance.app.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
+from appliance.office.services import enrolment, lanes
+from appliance.office.services.office import Office, Unavailable
+from appliance.security import pki
+
+MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
+PEER_CERT = "comptoir.peer_cert_der"  # set in the scope by the server for each TLS connection
+
+_STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Forbidden: 403, Unauthenticated: 401}
+
+
+def _error(exc: DomainError) -> JSONResponse:
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 422)
+    return JSONResponse({"error": exc.code, "message": exc.message}, status_code=status)
+
+
+def _refused(code: str, message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any] | JSONResponse:
+    if "application/json" not in request.headers.get("content-type", ""):
+        return _refused("unsupported_media_type", "send JSON (Content-Type: application/json)", 415)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return _refused("too_large", f"the body must be at most {MAX_BODY} bytes", 413)
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _refused("invalid_json", "the body is not JSON", 400)
+    if not isinstance(data, dict):
+        return _refused("invalid_json", "the body must be a JSON object", 400)
+    return data
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    # Not the caller's fault, and not for good: a lane tries again later.
+    return JSONResponse(
+        {"error": "office_unavailable", "message": str(exc)}, status_code=503, headers={"Retry-After": "30"}
+    )
+
+
+def _origin(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def enrol_app(office: Office, lane_port: int) -> Starlette:
+    async def ca(request: Request) -> Response:
+        return PlainTextResponse(enrolment.ca_pem(office), media_type="application/x-pem-file")
+
+    async def enrol(request: Request) -> Response:
+        data = await _json_body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        token, csr = data.get("token"), data.get("csr")
+        if not isinstance(token, str) or not isinstance(csr, str):
+            return _refused("invalid_request", "send {token, csr}: the one-time token and a PEM request", 422)
+        try:
+            done = await run_in_threadpool(enrolment.enrol, office, token, csr, origin=_origin(request))
+        except DomainError as exc:
+            return _error(exc)
+        return JSONResponse(
+            {
+                "store": done.store,
+                "till": done.till,
+                "certificate": done.certificate,
+                "ca": done.ca,
+                "lane_port": lane_port,  # where the lane calls from now on, with its certificate
+            }
+        )
+
+    return Starlette(
+        routes=[Route("/v1/ca", ca), Route("/v1/enrol", enrol, methods=["POST"])],
+        exception_handlers={Unavailable: _unavailable},
+    )
+
+
+def lane_app(office: Office) -> Starlette:
+    async def hello(request: Request) -> Response:
+        der = request.scope.get(PEER_CERT)
+        if not isinstance(der, bytes):
+            # The handshake requires a certificate; this is only reached if the server was
+            # started without it, and then nobody is let in.
+            return _refused("no_client_certificate", "a lane calls with its client certificate", 401)
+        try:
+            lane = await run_in_threadpool(lanes.hello, office, pki.der_fingerprint(der))
+        except DomainError as exc:
+            return _error(exc)
+        return JSONResponse({k: str(v) if v is not None else None for k, v in lane.items()})
+
+    return Starlette(routes=[Route("/v1/hello", hello)], exception_handlers={Unavailable: _unavailable})

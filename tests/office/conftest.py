@@ -1,0 +1,179 @@
+"""A throwaway PostgreSQL 15 cluster for the office's tests: one per session, made by the
+test run itself in a temporary folder, reached only through a UNIX socket in that folder
+(no TCP port is opened), and a fresh database for each test.
+
+The server refuses to run as root: when the tests run as root, initdb and postgres run as
+the `postgres` user (Debian's package makes it) through runuser. Nothing is started as a
+service on the host, and the cluster is stopped and removed at the end of the session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_BIN = Path(os.environ.get("COMPTOIR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+SUPERUSER = "comptoir_test"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    socket_dir: Path
+    port: int
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={database}"
+
+
+def _as_owner(owner: str | None, command: list[str]) -> list[str]:
+    return ["runuser", "-u", owner, "--", *command] if owner else command
+
+
+def free_port() -> int:
+    # Only names the socket file (.s.PGSQL.<port>); no TCP listener is opened.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL 15 is not installed ({PG_BIN}); make system-deps-fast installs it")
+    owner = None
+    if os.geteuid() == 0:
+        owner = "postgres"
+        try:
+            pwd.getpwnam(owner)
+        except KeyError:
+            pytest.skip("running as root, and there is no postgres user to run the server as")
+    root = Path(tempfile.mkdtemp(prefix="comptoir-pg-"))
+    root.chmod(0o755)
+    data, sockets = root / "data", root / "run"
+    sockets.mkdir()
+    if owner:
+        entry = pwd.getpwnam(owner)
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        os.chown(sockets, entry.pw_uid, entry.pw_gid)
+    port = free_port()
+    subprocess.run(
+        _as_owner(
+            owner, [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    subprocess.run(
+        _as_owner(
+            owner, [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield Cluster(sockets, port)
+    finally:
+        subprocess.run(
+            _as_owner(owner, [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def office_dsn(pg_cluster: Cluster) -> Iterator[str]:
+    """A fresh, empty database for one test; dropped after it."""
+    import psycopg
+
+    name = f"office_{os.getpid()}_{next(_numbers)}"
+    with psycopg.connect(pg_cluster.dsn(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_cluster.dsn(name)
+    finally:
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- an office, made and served ------------------------------------------------------------------
+
+ADMIN_PASSWORD = "Office-2026-open"  # meets the rules; test accounts only
+
+
+@dataclass
+class RunningOffice:
+    office: object  # appliance.office.services.office.Office
+    data_dir: Path
+    dsn: str
+    port: int
+    enrol_port: int
+
+    @property
+    def enrol_url(self) -> str:
+        return f"https://127.0.0.1:{self.enrol_port}"
+
+    @property
+    def lane_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def office_dir(office_dsn: str, tmp_path: Path) -> Path:
+    """An initialised office: its data dir (the database is `office_dsn`)."""
+    from appliance.office.services.setup import init_office
+
+    folder = tmp_path / "office"
+    init_office(office_dsn, folder, password=ADMIN_PASSWORD, host_names=["localhost", "127.0.0.1"])
+    return folder
+
+
+@pytest.fixture
+def running_office(office_dsn: str, office_dir: Path) -> Iterator[RunningOffice]:
+    """The office served on two free loopback ports, in a thread of the test process."""
+    import asyncio
+    import threading
+    import time
+
+    from appliance.office import server
+    from appliance.office.services.office import open_office
+
+    office = open_office(office_dsn, office_dir, pooled=True)
+    port, enrol_port = free_port(), free_port()
+    servers = server.servers(office, "127.0.0.1", port, enrol_port)
+    thread = threading.Thread(target=lambda: asyncio.run(server.run(servers)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not all(s.started for s in servers):
+        assert thread.is_alive() and time.monotonic() < deadline, "the office did not start"
+        time.sleep(0.02)
+    try:
+        yield RunningOffice(office, office_dir, office_dsn, port, enrol_port)
+    finally:
+        for s in servers:
+            s.should_exit = True
+        thread.join(timeout=20)
+        office.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def till_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "till"
+    folder.mkdir(mode=0o700)
+    return folder
