@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from appliance.app.services import card_payments, idempotency, sales, shifts
-from appliance.app.services.card_payments import CardDesk
+from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store.db import FULL, NORMAL
 

@@ -174,7 +174,12 @@ def test_nested_transactions_join_without_queueing_again(db: Database) -> None:
 def test_writers_are_served_in_the_order_they_came(db: Database) -> None:
     served: list[int] = []
     queue = queue_for(db.path)
-    threads = [threading.Thread(target=lambda n=n: (bump(db), served.append(n))) for n in range(THREADS)]
+
+    def writer(n: int) -> None:
+        bump(db)
+        served.append(n)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(THREADS)]
     with db.transaction():
         for n, t in enumerate(threads):
             t.start()
@@ -213,7 +218,13 @@ def test_a_waiter_that_gives_up_does_not_hold_up_the_queue() -> None:
     assert "locked" in str(gave_up[0])
     queue.release()
     served: list[bool] = []
-    patient = threading.Thread(target=lambda: (queue.acquire(timeout=1), served.append(True), queue.release()))
+
+    def patient_writer() -> None:
+        queue.acquire(timeout=1)
+        served.append(True)
+        queue.release()
+
+    patient = threading.Thread(target=patient_writer)
     patient.start()
     patient.join()
     assert served == [True] and queue.waiting == 0
