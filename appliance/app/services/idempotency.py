@@ -45,13 +45,22 @@ def check_key(key: str) -> str:
 
 
 def run_once(
-    shop: Shop, actor: Actor, key: str | None, route: str, body: Any, action: Callable[[], tuple[int, Body]]
+    shop: Shop,
+    actor: Actor,
+    key: str | None,
+    route: str,
+    body: Any,
+    action: Callable[[], tuple[int, Body]],
+    *,
+    durable: bool = True,
 ) -> tuple[int, Body]:
+    """The action's answer, stored in the action's own transaction (which joins this one, so
+    this one's level holds): `durable=False` only for a step of an unpaid sale, a scan."""
     if key is None:
         return action()
     check_key(key)
     request_hash = hashlib.sha256(json.dumps([route, body], sort_keys=True).encode()).hexdigest()
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=durable) as tx:
         row = idempotency_store.first_answer(tx, key, actor.user_id)
         if row is not None:
             if row["request_hash"] != request_hash:

@@ -45,7 +45,7 @@ def business_day(shop: Shop) -> dt.date:
 
 def open_sale(shop: Shop, actor: Actor) -> SaleView:
     require(shop, actor, Permission.SELL)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         sale_id = sales_store.insert(
             tx,
             terminal_id=shop.config.terminal_id,
@@ -75,7 +75,7 @@ def add_item(
     if [barcode, sku, plu].count(None) != 2:
         raise Invalid("give one of a barcode, a sku or a PLU", "barcode_or_sku")
     check_quantity(quantity)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         measure = ""
         code: str | None
         if barcode is not None and grams is None:
@@ -180,7 +180,7 @@ def add_priced_line(
     """A line whose price is set at the till, not on the shelf (a gift card's value, say):
     the product gives the name and tax class, the caller the price."""
     require(shop, actor, Permission.SELL)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         product = catalog_store.by_sku(tx, sku)
         if product is None:
             raise Invalid(f"unknown sku {sku}", "unknown_sku")
@@ -199,7 +199,7 @@ def add_priced_line(
 
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> SaleView:
     require(shop, actor, Permission.SELL)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         sale = load(tx, sale_id, actor)
         line = sale.set_quantity(line_no, quantity)
         sales_store.save_line(tx, sale_id, line)
@@ -365,7 +365,7 @@ def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | N
 def park(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Sets a sale aside so that the next customer can be served on this lane."""
     require(shop, actor, Permission.SELL)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         sale = load(tx, sale_id, actor)
         sale.park()
         if sales_store.card_pending(tx, sale_id):
@@ -378,7 +378,7 @@ def park(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
 def resume(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Takes a parked sale back up, on the lane where it was parked."""
     require(shop, actor, Permission.SELL)
-    with shop.db.transaction() as tx:
+    with shop.db.transaction(durable=False) as tx:
         sale = load(tx, sale_id, actor)
         head = sales_store.header(tx, sale_id)
         assert head is not None

@@ -1,8 +1,14 @@
 """The encrypted store: one SQLCipher 4 file, opened with a raw key from a key provider.
 
 Each thread gets its own connection (Starlette runs sync routes in a thread pool; WAL lets
-readers run beside the one writer). Writes go through `Database.transaction()`, which takes
-the write lock up front (BEGIN IMMEDIATE) so that two writers never deadlock on upgrade.
+readers run beside the one writer). Writes go through `Database.transaction()`, which queues
+behind this process's other writers (`writers.WriterQueue`) and then takes SQLite's write
+lock up front (BEGIN IMMEDIATE) so that two writers never deadlock on upgrade.
+
+A transaction commits at synchronous=FULL unless it asks for less (`durable=False`): in WAL
+mode a FULL commit syncs the log, and with it every commit written before it, so the steps
+of an unpaid sale commit at NORMAL and the payment that completes the sale makes them all
+durable at once. What a power cut can lose: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from appliance.app.store.writers import queue_for
 from appliance.security.keys import (
     KeyError_,
     KeyFile,
@@ -32,6 +39,7 @@ Connection = Any  # sqlcipher3's connection has no type stubs
 Row = sqlcipher.Row
 IntegrityError = sqlcipher.IntegrityError
 DB_FILE = "store.db"
+FULL, NORMAL = 2, 1  # PRAGMA synchronous levels
 
 
 class StoreError(Exception):
@@ -54,7 +62,7 @@ def _open(path: Path, key: bytes) -> Connection:
         raise StoreError(f"{path} cannot be opened with this key (wrong key or not a store)") from None
     conn.row_factory = sqlcipher.Row
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA synchronous = {FULL}")
     conn.execute("PRAGMA foreign_keys = ON")
     # Deleted or overwritten content is zeroed, not left in free pages: a card number the
     # vault forgets must not be readable from the file afterwards (PCI DSS 3.2.1).
@@ -70,6 +78,7 @@ class Database:
         self._local = threading.local()
         self._all: list[Connection] = []
         self._lock = threading.Lock()
+        self._writers = queue_for(path)
         self._key = self._resolve_key()
 
     def _resolve_key(self) -> bytes:
@@ -102,30 +111,65 @@ class Database:
         if conn is None:
             conn = _open(self.path, self._key)
             self._local.conn = conn
+            self._local.level = FULL
             with self._lock:
                 self._all.append(conn)
         return conn
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """All or nothing: commits when the block ends, rolls back on any exception."""
+    def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
+        """All or nothing: commits when the block ends, rolls back on any exception.
+
+        durable=False commits at synchronous=NORMAL: a power cut may take the commit back
+        until the next durable one (never a half of it). Only for the steps of an unpaid sale.
+        """
         conn = self.conn
+        local = self._local
         if conn.in_transaction:
-            # A nested unit of work joins the outer one; the outer one decides.
+            # A nested unit of work joins the outer one; the outer one decides. SQLite cannot
+            # change the level inside a transaction: a durable part of a NORMAL one (an audit
+            # entry, say) has the log synced after the COMMIT, before anyone is told.
+            if durable and not getattr(local, "durable", True):
+                local.sync_log = True
             yield conn
             return
-        self._local.after_commit = []
-        conn.execute("BEGIN IMMEDIATE")
+        level = FULL if durable else NORMAL
+        if local.level != level:
+            conn.execute(f"PRAGMA synchronous = {level}")
+            local.level = level
+        local.after_commit = []
+        local.durable = durable
+        local.sync_log = False
+        self._writers.acquire()
         try:
-            yield conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # a failed COMMIT may have rolled back already
+                    conn.execute("ROLLBACK")
+                raise
+            if local.sync_log:
+                self._sync_log()
         except BaseException:
-            conn.execute("ROLLBACK")
-            self._local.after_commit = []
+            local.after_commit = []
             raise
-        conn.execute("COMMIT")
-        callbacks, self._local.after_commit = self._local.after_commit, []
+        finally:
+            local.durable = True
+            self._writers.release()
+        # After the queue moved on: a callback (an anchor file, a display) is no write of ours.
+        callbacks, local.after_commit = local.after_commit, []
         for callback in callbacks:
             callback()
+
+    def _sync_log(self) -> None:
+        """What a FULL commit does at its end: the write-ahead log to disk."""
+        fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Runs callback once the current transaction has committed (never if it rolls back)."""
@@ -148,10 +192,11 @@ class Database:
     def migrate(self) -> int:
         """Applies every migration newer than the recorded version; returns the version."""
         conn = self.conn
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version "
-            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        with self.transaction() as tx:
+            tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
         # Every missing number runs, not only those above the highest: a store made by a build
         # that had 0010 but not yet 0005 still gets 0005 when it arrives.
         applied = {row[0] for row in conn.execute("SELECT version FROM schema_version")}
@@ -226,8 +271,13 @@ class Database:
         key = new_key()
         write_key_file(pending, key)
         conn = self.conn
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+        # Every page is rewritten: no other thread of this process writes meanwhile.
+        self._writers.acquire()
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+        finally:
+            self._writers.release()
         self.close()
         os.replace(pending, self.provider.path)
         fsync_dir(self.provider.path.parent)

@@ -483,7 +483,7 @@ async def add_item(request: Request) -> Response:
 
     # A scan re-sent after a lost answer (same Idempotency-Key) adds its item once.
     key = request.headers.get("idempotency-key")
-    status, answer = await call(idempotency.run_once, shop, who, key, f"items:{sale_id}", body, add)
+    status, answer = await call(idempotency.run_once, shop, who, key, f"items:{sale_id}", body, add, durable=False)
     return ok(answer, status)
 
 

@@ -1,0 +1,79 @@
+"""One writer at a time in this process, served in the order they came.
+
+SQLite lets one connection write at a time. Without a queue, the threads of one server that
+want to write at once all sleep in SQLite's busy handler, which retries on a back-off
+schedule: a writer can be passed over again and again and wait far longer than the write
+it waits for. Here they queue (a ticket each, served in turn) before `BEGIN IMMEDIATE`,
+so SQLite's busy timeout is left for other processes (the CLI, a backup).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+WAIT_S = 10.0  # as long as the store's busy timeout: a writer stuck longer is a fault
+
+
+class WriterQueue:
+    """A ticket lock: `acquire` takes the next ticket and waits for its turn."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition(threading.Lock())
+        self._next = 0  # the next ticket given out
+        self._serving = 0  # the ticket whose holder may write
+        self._gave_up: set[int] = set()  # tickets whose waiter left before its turn
+        self._holder: int | None = None  # the thread writing now
+
+    def acquire(self, timeout: float = WAIT_S) -> None:
+        with self._turn:
+            me = threading.get_ident()
+            if self._holder == me:
+                # Waiting here would wait on ourselves: two Database objects on one file
+                # written by one thread at once.
+                raise sqlcipher.OperationalError("this thread is already writing to the store")
+            ticket = self._next
+            self._next += 1
+            try:
+                if not self._turn.wait_for(lambda: self._serving == ticket, timeout):
+                    raise sqlcipher.OperationalError(
+                        f"database is locked: another writer of this process held it over {timeout:.0f} s"
+                    )
+            except BaseException:
+                # A timeout, or an interrupt while waiting: the ticket must not hold up the queue.
+                self._gave_up.add(ticket)
+                self._skip_gave_up()
+                raise
+            self._holder = me
+
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn now."""
+        with self._turn:
+            return self._next - self._serving - (self._holder is not None) - len(self._gave_up)
+
+    def release(self) -> None:
+        with self._turn:
+            self._holder = None
+            self._serving += 1
+            self._skip_gave_up()
+
+    def _skip_gave_up(self) -> None:
+        while self._serving in self._gave_up:
+            self._gave_up.discard(self._serving)
+            self._serving += 1
+        self._turn.notify_all()
+
+
+_queues: dict[Path, WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def queue_for(path: Path) -> WriterQueue:
+    """The one queue of the store file at `path` in this process (however many Database
+    objects open it)."""
+    key = path.resolve()
+    with _queues_lock:
+        return _queues.setdefault(key, WriterQueue())
