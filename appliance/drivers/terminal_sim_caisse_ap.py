@@ -317,14 +317,16 @@ def serve(*, host: str, port: int, state: Path) -> None:
     """Listens on host:port until SIGINT or SIGTERM (from the main thread; from another
     thread, until the process ends)."""
     _recover(state)
-    stop = threading.Event()
+    stopping: list[int] = []
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+            # Only a flag: a signal handler that takes a lock can deadlock the thread it interrupts.
+            signal.signal(sig, lambda signum, _: stopping.append(signum))
     with _Terminal((host, port), state) as server:
         thread = threading.Thread(target=server.serve_forever, name="caisse-ap-sim", daemon=True)
         thread.start()
-        stop.wait()
+        while not stopping:
+            time.sleep(0.1)
         server.shutdown()
 
 
