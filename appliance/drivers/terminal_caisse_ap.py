@@ -9,14 +9,16 @@ what the published integrations of it agree on:
   AE/AF codes, CC applications, the CK/ZT/AK receipt, with example frames;
 - the OCA module l10n_fr_pos_caisse_ap_ip (Akretion, Odoo 14-18) and its terminal
   simulator: CZ first, CJ/CA/CB/CD/CE mandatory, BA/BF, AF labels, no abort from the till;
-- Fidecoin's CAISSE_AP_V3.20 tag dictionary (AA, AB, AC, AI, CI, ZT; CD action list).
+- Fidecoin's CAISSE_AP_V3.20 tag dictionary (AA, AB, AC, AI, CI, ZT; CD action list);
+- Dolibarr's and other tills' integrations, reading CF as "données privées" (private data).
 
 Transport: one TCP connection per exchange, the till connects (the terminal listens, 8888
 by default), sends one message and reads one answer; the answer has no total length, so it
 is complete when the terminal closes or when the records end on a boundary with AE read and
 nothing more comes for a moment. A message is records of TAG (2 capitals), LENGTH (3
 digits, 1-999) and VALUE (ASCII); CZ first, the others in any order, each tag at most once.
-ZT is a constructed record: its value is itself records (CK and AK, the receipt).
+ZT is a constructed record: its value is itself records (CK and AK, the receipt). The
+codec is appliance.drivers.caisse_ap_messages.
 
 Tags sent:   CZ version · CJ till's protocol identifier (12) · CA till number (2) · CB amount
              in the currency's minor units (2-12 digits) · CD action (0 debit, 1 credit,
@@ -34,8 +36,10 @@ Kept:        brand (from AI, else CC), the last four of AA, AC (as auth code and
 
 Status by our reference. Caisse-AP has NO query of a transaction by the till's reference.
 The nearest honest mechanism: our reference travels in CF (private data, which terminals
-echo), and `status()` sends a consultation (CD 3, in the 3.2 action list) carrying it. The
-answer is read this way, and never as "not found" unless the terminal says so:
+echo), and `status()` sends a consultation (CD 3, "Consultation" in the 3.20 action list;
+what a terminal answers to it is not published, so nothing below depends on more than the
+answer's own CF/CD/AE/AF) carrying it. The answer is read this way, and never as
+"not found" unless the terminal says so:
 - an answer whose CF is ours: its AE/AF/CB are the outcome (AE 11: still in progress);
 - `?lookup=journal` (a terminal known to search its journal by CF, like our simulator):
   the consultation echoed (CD 3) with AE 01 AF 10 (nothing selected) means not_found;
@@ -61,14 +65,26 @@ hears "waiting_for_card" once the request is sent, and nothing of the PIN.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
+from appliance.drivers.caisse_ap_messages import (
+    CONSULTATION,
+    CREDIT,
+    DEBIT,
+    LETTERS,
+    NOT_DONE,
+    TAKEN,
+    MessageError,
+    amount_field,
+    currency_field,
+    decode,
+    encode,
+    result_of,
+)
 from appliance.drivers.terminal import (
     Kind,
     Outcome,
@@ -86,235 +102,8 @@ DEFAULT_VERSION = "0320"
 # The till's protocol identifier (CJ, 12 characters): the value in the published examples;
 # a terminal configured for another one is given it with `?cj=`.
 DEFAULT_CJ = "247300123456"
-DEBIT, CREDIT, CONSULTATION = "0", "1", "3"
-DONE, NOT_DONE, TAKEN = "10", "01", "11"
-
-# ISO 4217: letters → (numeric code, minor-unit exponent). The amount travels in minor
-# units, so the exponent only serves the simulator's receipt; the till's own table is
-# appliance.app.domain.money.EXPONENTS, which a driver may not import.
-CURRENCIES: dict[str, tuple[str, int]] = {
-    "AUD": ("036", 2),
-    "BHD": ("048", 3),
-    "CAD": ("124", 2),
-    "CHF": ("756", 2),
-    "CZK": ("203", 2),
-    "DKK": ("208", 2),
-    "EUR": ("978", 2),
-    "GBP": ("826", 2),
-    "HUF": ("348", 2),
-    "JPY": ("392", 0),
-    "KRW": ("410", 0),
-    "KWD": ("414", 3),
-    "MXN": ("484", 2),
-    "NOK": ("578", 2),
-    "NZD": ("554", 2),
-    "PLN": ("985", 2),
-    "RON": ("946", 2),
-    "SEK": ("752", 2),
-    "TND": ("788", 3),
-    "UAH": ("980", 2),
-    "USD": ("840", 2),
-    "XPF": ("953", 0),
-}
-LETTERS = {numeric: letters for letters, (numeric, _) in CURRENCIES.items()}
-
-# AF, first two characters, when AE is 01 (the specification's labels).
-REASONS = {
-    "00": "Inconnu",
-    "01": "Transaction autorisée",
-    "02": "Appel phonie",
-    "03": "Forçage",
-    "04": "Refusée",
-    "05": "Interdite",
-    "06": "Abandon",
-    "07": "Non aboutie",
-    "08": "Time-out saisie",
-    "09": "Erreur format message",
-    "10": "Erreur sélection",
-    "11": "Abandon opérateur",
-    "12": "Type d'action inconnu",
-    "13": "Devise non supportée",
-}
-CANCELLED = {"06", "07", "08", "11"}  # stopped on the terminal before any money moved
-REFUSED_REQUEST = {"09", "12", "13"}  # our message was refused unread
-
-# CC, the application that ran, for the brand when the AID says nothing.
-APPLICATIONS = {
-    "001": "CB",
-    "00B": "CB",
-    "002": "American Express",
-    "00D": "American Express",
-    "009": "JCB",
-    "006": "Diners Club",
-    "00U": "UnionPay",
-    "00C": "Chèque",
-}
-# The registered application provider (first 10 hex digits of the AID).
-AID_BRANDS = {
-    "A000000003": "Visa",
-    "A000000004": "Mastercard",
-    "A000000042": "CB",
-    "A000000025": "American Express",
-    "A000000065": "JCB",
-    "A000000152": "Discover",
-    "A000000333": "UnionPay",
-}
-
-MAX_AMOUNT = 10**12 - 1  # CB holds 12 digits
-_TAG = re.compile(rb"[A-Z]{2}")
 _REFERENCE = re.compile(r"[\x21-\x7e]{1,32}")  # CF is echoed on 1-32 characters
-CONSTRUCTED = {"ZT"}
 QUIET = 0.3  # seconds of silence after a complete answer before it is taken as whole
-
-
-class MessageError(ValueError):
-    """Not a Caisse-AP message."""
-
-
-def encode(fields: Iterable[tuple[str, str]], *, whole: bool = True) -> bytes:
-    """Records in the order given, no tag twice; a whole message starts with CZ (the
-    inside of a constructed record such as ZT does not)."""
-    out = bytearray()
-    seen: set[str] = set()
-    for tag, value in fields:
-        if not _TAG.fullmatch(tag.encode("ascii", "replace")):
-            raise MessageError(f"tag {tag!r} is not two capital letters")
-        if whole and not seen and tag != "CZ":
-            raise MessageError("CZ must be the first record")
-        if tag in seen:
-            raise MessageError(f"tag {tag} twice")
-        raw = value.encode("ascii")
-        if not 1 <= len(raw) <= 999:
-            raise MessageError(f"{tag}: a value has 1 to 999 characters")
-        seen.add(tag)
-        out += tag.encode("ascii") + b"%03d" % len(raw) + raw
-    return bytes(out)
-
-
-def _records(data: bytes) -> list[tuple[str, bytes]]:
-    records: list[tuple[str, bytes]] = []
-    i = 0
-    while i < len(data):
-        head = data[i : i + 5]
-        if len(head) < 5:
-            raise MessageError("truncated record header")
-        if not _TAG.fullmatch(head[:2]):
-            raise MessageError(f"bad tag {head[:2]!r} at {i}")
-        if not head[2:].isdigit():
-            raise MessageError(f"bad length {head[2:]!r} at {i}")
-        size = int(head[2:])
-        if size == 0:
-            raise MessageError(f"{head[:2].decode()} has a length of zero")
-        value = data[i + 5 : i + 5 + size]
-        if len(value) < size:
-            raise MessageError(f"{head[:2].decode()} is cut short")
-        records.append((head[:2].decode("ascii"), value))
-        i += 5 + size
-    return records
-
-
-def decode(data: bytes) -> dict[str, str]:
-    """The records of one message, with ZT's inner records lifted up beside the others.
-    Strict: a trailing CR/LF is tolerated, anything else malformed raises MessageError."""
-    data = data.rstrip(b"\r\n")
-    if not data.startswith(b"CZ"):
-        raise MessageError("a message starts with CZ")
-    fields: dict[str, str] = {}
-
-    def take(records: list[tuple[str, bytes]]) -> None:
-        for tag, value in records:
-            if tag in fields:
-                raise MessageError(f"tag {tag} twice")
-            if tag in CONSTRUCTED:
-                take(_records(value))
-                continue
-            try:
-                fields[tag] = value.decode("ascii")
-            except UnicodeDecodeError:
-                raise MessageError(f"{tag} is not ASCII") from None
-
-    take(_records(data))
-    return fields
-
-
-def amount_field(amount: int) -> str:
-    if not 0 < amount <= MAX_AMOUNT:
-        raise TerminalRejected(f"amount {amount} is out of Caisse-AP's range (1 to 12 digits)", "amount")
-    return f"{amount:02d}"
-
-
-def currency_field(currency: str) -> str:
-    try:
-        return CURRENCIES[currency][0]
-    except KeyError:
-        raise TerminalRejected(f"currency {currency!r} is not known to this driver", "currency") from None
-
-
-def brand_of(fields: Mapping[str, str]) -> str | None:
-    aid = fields.get("AI", "").upper()
-    return AID_BRANDS.get(aid[:10]) or APPLICATIONS.get(fields.get("CC", ""))
-
-
-def last_four_of(fields: Mapping[str, str]) -> str | None:
-    """The last four of AA, whatever the terminal masked; the rest is never kept."""
-    digits = fields.get("AA", "")[-4:]
-    return digits if len(digits) == 4 and digits.isdigit() else None
-
-
-def receipt_of(fields: Mapping[str, str]) -> tuple[str, ...]:
-    text = fields.get("AK")
-    if not text:
-        return ()
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return ()
-    return tuple(raw.decode("latin-1").splitlines())
-
-
-def reason_of(af: str) -> str:
-    code = af[:2]
-    return f"{REASONS.get(code, 'Code inconnu')} ({code})" if code else "Non effectuée"
-
-
-def result_of(fields: Mapping[str, str], reference: str, kind: Kind, currency: str) -> TerminalResult:
-    """The outcome a transaction's answer (or its consultation) states. Raises
-    TerminalRejected when the terminal refused the request unread."""
-    ae = fields.get("AE")
-    af = fields.get("AF", "")
-    if ae == DONE:
-        cb = fields.get("CB", "")
-        if not cb.isdigit() or int(cb) <= 0:
-            raise MessageError(f"approved without an amount (CB {cb!r})")
-        return TerminalResult(
-            reference=reference,
-            kind=kind,
-            outcome="approved",
-            amount=int(cb),
-            currency=currency,
-            terminal_reference=fields.get("AC") or None,
-            brand=brand_of(fields),
-            last_four=last_four_of(fields),
-            auth_code=fields.get("AC") or None,
-            customer_receipt=receipt_of(fields),
-        )
-    if ae == NOT_DONE:
-        code = af[:2]
-        if code in REFUSED_REQUEST:
-            raise TerminalRejected(f"the terminal refused the request: {reason_of(af)}", f"af_{code}")
-        outcome: Outcome = "cancelled" if code in CANCELLED else "declined"
-        return TerminalResult(
-            reference=reference,
-            kind=kind,
-            outcome=outcome,
-            amount=0,
-            currency=currency,
-            brand=brand_of(fields),
-            last_four=last_four_of(fields),
-            decline_reason=reason_of(af),
-            customer_receipt=receipt_of(fields),
-        )
-    raise MessageError(f"AE {ae!r} states no outcome")
 
 
 class CaisseApTerminal:

@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from appliance.drivers.terminal_caisse_ap import (
+from appliance.drivers.caisse_ap_messages import (
     CONSULTATION,
     CREDIT,
     CURRENCIES,
