@@ -13,9 +13,10 @@ behaviours, one per transaction, approve when the queue is empty:
     wait:SECONDS  waits that long for the card, then approved
     timeout       never answers: the record stays in progress, the connection open
     lose-answer   charged and recorded, then the connection is dropped unanswered
-    restart       recorded in progress, then the process exits; when it is served again,
-                  the record says what a terminal reports after a reboot mid-transaction:
-                  not done, AF 07 (non aboutie), nothing charged
+    restart       recorded in progress, then the process exits (os._exit: serve it in a
+                  process of its own); when it is served again, the record says what a
+                  terminal reports after a reboot mid-transaction: not done, AF 07 (non
+                  aboutie), nothing charged
 
 A consultation (CD 3) with our reference in CF is answered from the journal: the latest
 transaction under that CF as it was answered (AE 11 while in progress), or, when there is

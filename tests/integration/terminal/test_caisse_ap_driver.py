@@ -3,6 +3,10 @@ refunds, amounts in currencies of 0, 2 and 3 decimals, and what the terminal kee
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from appliance.drivers.terminal import TerminalRejected, TerminalState, TerminalTimeout, TerminalUnavailable, connect
@@ -145,6 +149,14 @@ def test_the_terminal_state_file_holds_no_card_number(sim: Simulator) -> None:
     terminal.refund("rfd-day", 500, "EUR", timeout=10)
     assert len(records(sim.state)) == 5
     assert scan_paths([sim.state.parent]).findings == []
+    typed = subprocess.run(
+        [sys.executable, "-m", "appliance", "pan-scan", str(sim.state)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COMPTOIR_DATA_DIR": ""},
+        check=False,
+    )
+    assert (typed.returncode, "no card data found" in typed.stderr) == (0, True), typed.stdout + typed.stderr
     # The scan does find a number written beside it (built here, never written in a file).
     body = "4970" + "1000" + "0000" + "001"
     pan = body + str(next(d for d in range(10) if _luhn(body + str(d))))
