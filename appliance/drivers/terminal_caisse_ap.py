@@ -59,8 +59,11 @@ Errors: connect refused or timed out → TerminalUnavailable; sent and no comple
 (time-out, connection closed, or an answer we cannot read or that is not ours: money may
 have moved) → TerminalTimeout; the terminal saying our message is malformed (AF 09), the
 action unknown (AF 12) or the currency unsupported (AF 13), or a request we refuse to send
-→ TerminalRejected. Caisse-AP over IP carries no intermediate display events: `on_state`
-hears "waiting_for_card" once the request is sent, and nothing of the PIN.
+→ TerminalRejected. Caisse-AP has no "busy" answer: a terminal in another till's session
+does not take the connection, or drops it unanswered, which is TerminalTimeout (resolved by
+status(), which a journal terminal answers even then). Caisse-AP over IP carries no
+intermediate display events: `on_state` hears "waiting_for_card" once the request is sent,
+and nothing of the PIN.
 """
 
 from __future__ import annotations
