@@ -140,25 +140,37 @@ def _records(data: bytes) -> list[tuple[str, bytes]]:
 def decode(data: bytes) -> dict[str, str]:
     """The records of one message, with ZT's inner records lifted up beside the others.
     Strict: a trailing CR/LF is tolerated, anything else malformed raises MessageError."""
+    messages = decode_all(data)
+    if len(messages) != 1:
+        raise MessageError("tag CZ twice: more than one message")
+    return messages[0]
+
+
+def decode_all(data: bytes) -> list[dict[str, str]]:
+    """The messages one after the other in `data` (a terminal may send "request taken" and
+    then the outcome on the same connection): each starts at its CZ record."""
     data = data.rstrip(b"\r\n")
     if not data.startswith(b"CZ"):
         raise MessageError("a message starts with CZ")
-    fields: dict[str, str] = {}
+    messages: list[dict[str, str]] = []
 
-    def take(records: list[tuple[str, bytes]]) -> None:
+    def take(fields: dict[str, str], records: list[tuple[str, bytes]]) -> None:
         for tag, value in records:
             if tag in fields:
                 raise MessageError(f"tag {tag} twice")
             if tag in CONSTRUCTED:
-                take(_records(value))
+                take(fields, _records(value))
                 continue
             try:
                 fields[tag] = value.decode("ascii")
             except UnicodeDecodeError:
                 raise MessageError(f"{tag} is not ASCII") from None
 
-    take(_records(data))
-    return fields
+    for tag, value in _records(data):
+        if tag == "CZ":
+            messages.append({})
+        take(messages[-1], [(tag, value)])
+    return messages
 
 
 def amount_field(amount: int) -> str:

@@ -84,7 +84,7 @@ from appliance.drivers.caisse_ap_messages import (
     MessageError,
     amount_field,
     currency_field,
-    decode,
+    decode_all,
     encode,
     result_of,
 )
@@ -181,6 +181,15 @@ class CaisseApTerminal:
         return self._consulted(fields, reference)
 
     def terminal_status(self) -> TerminalState:
+        """A terminal known to answer consultations (`lookup=journal`) is asked whether it is
+        busy; any other is only reached over TCP, as an unknown consultation could print a
+        duplicate ticket each time the till's header looks."""
+        if self.lookup != "journal":
+            try:
+                socket.create_connection((self.host, self.port), timeout=min(self.connect_timeout, 3.0)).close()
+            except OSError:
+                return "offline"
+            return "idle"
         request = encode(self._head(CONSULTATION, "00", currency_field(self.currency)))
         try:
             fields = self._exchange(request, min(self.status_timeout, 3.0), None, final_only=False)
@@ -222,7 +231,9 @@ class CaisseApTerminal:
         if self.receipts:
             request.append(("CK", "100"))
         fields = self._exchange(encode(request), timeout, on_state, final_only=True)
-        mismatch = [t for t, v in (("CA", self.caisse), ("CD", action), ("CE", numeric)) if fields.get(t) != v]
+        # An answer that names another till, action, currency or reference is not ours; one
+        # that leaves a tag out (a refusal of a malformed request may) does not contradict.
+        mismatch = [t for t, v in (("CA", self.caisse), ("CD", action), ("CE", numeric)) if fields.get(t, v) != v]
         if mismatch or fields.get("CF", reference) != reference:
             raise TerminalTimeout(
                 f"the terminal answered another transaction ({', '.join(mismatch) or 'CF'}): outcome unknown"
@@ -280,9 +291,14 @@ class CaisseApTerminal:
                 on_state("waiting_for_card")
             deadline = time.monotonic() + timeout
             while True:
-                fields = _read_answer(sock, deadline, timeout)
-                if not final_only or fields.get("AE") != TAKEN:
-                    return fields
+                messages = _read_answer(sock, deadline, timeout)
+                if not final_only:
+                    return messages[-1]
+                outcome = [m for m in messages if m.get("AE") != TAKEN]
+                if len(outcome) > 1:
+                    raise TerminalTimeout("the terminal sent two outcomes for one request: outcome unknown")
+                if outcome:
+                    return outcome[0]
 
 
 def _check_reference(reference: str) -> None:
@@ -290,17 +306,20 @@ def _check_reference(reference: str) -> None:
         raise TerminalRejected("a reference is 1 to 32 printable ASCII characters (Caisse-AP CF)", "reference")
 
 
-def _answer_in(buf: bytes) -> bool:
+def _answered(buf: bytes) -> bool:
+    """Whether `buf` holds whole messages, the last of which states a result (AE)."""
     try:
-        return "AE" in decode(buf)
+        return "AE" in decode_all(buf)[-1]
     except MessageError:
         return False
 
 
-def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> dict[str, str]:
+def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> list[dict[str, str]]:
+    """The messages the terminal sent, once they end with a result and the line is quiet, or
+    the terminal closed."""
     buf = b""
     while True:
-        complete = _answer_in(buf)
+        complete = _answered(buf)
         left = deadline - time.monotonic()
         if left <= 0 and not complete:
             raise TerminalTimeout(f"no answer from the terminal in {timeout:g} s: outcome unknown")
@@ -319,7 +338,7 @@ def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> dict[s
     if not buf:
         raise TerminalTimeout("the terminal closed the connection without an answer: outcome unknown")
     try:
-        return decode(buf)
+        return decode_all(buf)
     except MessageError as exc:
         raise TerminalTimeout(f"unreadable answer ({exc}): outcome unknown") from None
 

@@ -36,7 +36,8 @@ class ScriptedTerminal:
             with conn:
                 raw = self._read(conn)
                 self.requests.append(raw)
-                self.script(conn, decode(raw))
+                if raw:
+                    self.script(conn, decode(raw))
 
     @staticmethod
     def _read(conn: socket.socket) -> bytes:
@@ -94,15 +95,37 @@ def test_an_answer_split_over_segments_is_reassembled(tpe: ScriptedTerminal) -> 
     assert (result.outcome, result.amount, result.brand, result.auth_code) == ("approved", 990, "CB", "184117")
 
 
-def test_request_taken_then_the_outcome_on_the_same_connection(tpe: ScriptedTerminal) -> None:
+@pytest.mark.parametrize("pause", [0.0, 0.5], ids=["back to back", "apart"])
+def test_request_taken_then_the_outcome_on_the_same_connection(tpe: ScriptedTerminal, pause: float) -> None:
     def taken_then_done(conn: socket.socket, request: dict[str, str]) -> None:
         conn.sendall(echo(request, AE="11"))
-        time.sleep(0.5)
+        time.sleep(pause)
         conn.sendall(echo(request, AE="01", AF="04"))
 
     tpe.script = taken_then_done
     result = tpe.terminal().pay("cmp-9", 990, "EUR", timeout=5)
     assert (result.outcome, result.decline_reason) == ("declined", "Refusée (04)")
+
+
+def test_two_outcomes_for_one_request_leave_it_unknown(tpe: ScriptedTerminal) -> None:
+    tpe.script = lambda conn, request: conn.sendall(echo(request, **APPROVED) + echo(request, AE="01", AF="04"))
+    with pytest.raises(TerminalTimeout, match="two outcomes"):
+        tpe.terminal().pay("cmp-15", 990, "EUR", timeout=5)
+
+
+def test_a_refusal_that_echoes_nothing_is_still_a_refusal(tpe: ScriptedTerminal) -> None:
+    tpe.script = lambda conn, request: conn.sendall(encode([("CZ", "0320"), ("AE", "01"), ("AF", "09")]))
+    with pytest.raises(TerminalRejected) as refused:
+        tpe.terminal().pay("cmp-16", 990, "EUR", timeout=5)
+    assert refused.value.code == "af_09"
+
+
+def test_a_terminal_not_known_to_answer_consultations_is_only_reached_for_its_status(tpe: ScriptedTerminal) -> None:
+    assert tpe.terminal(lookup="last").terminal_status() == "idle"
+    deadline = time.monotonic() + 5
+    while not tpe.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert tpe.requests == [b""]
 
 
 @pytest.mark.parametrize(

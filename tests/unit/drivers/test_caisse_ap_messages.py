@@ -11,6 +11,7 @@ from appliance.drivers.caisse_ap_messages import (
     amount_field,
     currency_field,
     decode,
+    decode_all,
     encode,
     result_of,
 )
@@ -142,6 +143,13 @@ def test_an_answer_that_states_no_outcome_is_not_a_result(fields: dict[str, str]
 def test_a_malformed_message_is_refused(raw: bytes, why: str) -> None:
     with pytest.raises(MessageError, match=why):
         decode(raw)
+
+
+def test_messages_one_after_the_other_are_told_apart() -> None:
+    taken = b"CZ0040320CA00201AE00211"
+    assert decode_all(taken + BAD_FORMAT) == [{"CZ": "0320", "CA": "01", "AE": "11"}, decode(BAD_FORMAT)]
+    with pytest.raises(MessageError, match="more than one"):
+        decode(taken + BAD_FORMAT)
 
 
 def test_a_trailing_line_end_is_tolerated() -> None:
