@@ -131,6 +131,8 @@ def tell(state: Path, behaviours: list[str]) -> None:
 
 def records(state: Path) -> list[dict[str, Any]]:
     """The terminal's journal, oldest first."""
+    if not state.parent.is_dir():
+        return []
     with open(state.with_name(state.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)
         return list(_load(state)["transactions"])

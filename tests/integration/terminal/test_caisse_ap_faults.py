@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +84,12 @@ def test_a_short_wait_for_the_card_ends_approved(sim: Simulator) -> None:
     tell(sim.state, ["wait:0.5"])
     assert sim.terminal().pay("cmp-slow", 1500, "EUR", timeout=10).approved
     assert records(sim.state)[0]["behaviour"] == "wait:0.5"
+
+
+def test_a_terminal_never_served_has_an_empty_journal(tmp_path: Path) -> None:
+    assert records(tmp_path / "nowhere" / "state.json") == []
+    tell(tmp_path / "later" / "state.json", ["decline"])
+    assert records(tmp_path / "later" / "state.json") == []
 
 
 def test_a_behaviour_the_simulator_does_not_know_is_refused(sim: Simulator) -> None:
