@@ -203,6 +203,13 @@ def exponent(currency: str) -> int:
         raise ValueError(f"unsupported currency {currency!r}") from None
 
 
+def part(message: Any, *path: str) -> dict[str, Any]:
+    """The object at `path` in a message, or {} where it is missing or not an object."""
+    for name in path:
+        message = message.get(name) if isinstance(message, dict) else None
+    return message if isinstance(message, dict) else {}
+
+
 # -- receipts and key=value strings -----------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from appliance.drivers.nexo_answers import AnswerRefused, body_of, payment_result, rejection
 from appliance.drivers.nexo_protocol import (
     CA_FILE,
     PASSPHRASE_FILE,
@@ -39,17 +40,14 @@ from appliance.drivers.nexo_protocol import (
     ProtectionError,
     SharedKey,
     dumps,
-    form,
     loads,
+    part,
     protect,
-    receipt_line,
     to_major,
-    to_minor,
     unprotect,
 )
 from appliance.drivers.terminal import (
     Kind,
-    Outcome,
     StateListener,
     TerminalConfigError,
     TerminalError,
@@ -68,15 +66,6 @@ CONNECT_SECONDS = 5.0
 SHORT_SECONDS = 10.0  # status, abort, diagnosis: the terminal answers these at once
 _BASE36 = string.digits + string.ascii_lowercase
 _RANDOM = string.ascii_uppercase + string.digits
-
-
-class AnswerRefused(TerminalTimeout):
-    """An answer came but cannot be trusted or read (bad protection, not nexo): for a payment
-    the outcome is unknown, as after a time-out; `code` says why."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
@@ -119,7 +108,7 @@ def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
     )
 
 
-def _tls(ca_file: Path, poi: str) -> ssl.SSLContext:
+def tls_context(ca_file: Path, poi: str) -> ssl.SSLContext:
     """Adyen's check: the chain to the CA, then the certificate's name, which is the
     terminal's POIID under terminal.adyen.com (the IP it is reached at is not in it)."""
     context = ssl.create_default_context(cafile=str(ca_file))
@@ -174,7 +163,10 @@ class NexoTerminal:
         self.poi = poi
         self.sale_id = sale_id
         self.key = key
-        self._client = httpx.Client(verify=_tls(ca_file, poi), transport=transport)
+        # A transport given (tests, a proxy) brings its own TLS.
+        if transport is None:
+            transport = httpx.HTTPTransport(verify=tls_context(ca_file, poi))
+        self._client = httpx.Client(transport=transport)
         self._lock = threading.Lock()
         self._running: dict[str, tuple[str, str]] = {}  # reference -> (ServiceID, category)
         self._seen: dict[str, str] = {}  # POI TransactionID -> its TimeStamp, for refunds
@@ -231,7 +223,9 @@ class NexoTerminal:
             running = (latest[0], "Payment")
         sid, category = running
         reference_to = {"MessageCategory": category, "SaleID": self.sale_id, "ServiceID": sid}
-        answer = self._send("Abort", {"AbortReason": "MerchantAbort", "MessageReference": reference_to}, SHORT_SECONDS)
+        answer = self._send(
+            "Abort", {"AbortRequest": {"AbortReason": "MerchantAbort", "MessageReference": reference_to}}, SHORT_SECONDS
+        )
         if answer is not None:
             log.info("terminal answered an abort with a message; the outcome comes from the payment")
 
@@ -246,11 +240,14 @@ class NexoTerminal:
 
     def terminal_status(self) -> TerminalState:
         try:
-            body = _body(self._send("Diagnosis", {"HostDiagnosisFlag": False}, SHORT_SECONDS), "DiagnosisResponse")
+            body = body_of(
+                self._send("Diagnosis", {"DiagnosisRequest": {"HostDiagnosisFlag": False}}, SHORT_SECONDS),
+                "DiagnosisResponse",
+            )
         except TerminalError:
             return "offline"
         states: dict[str, TerminalState] = {"OK": "idle", "Busy": "busy", "Maintenance": "busy"}
-        return states.get(str(_part(body, "POIStatus").get("GlobalStatus")), "offline")
+        return states.get(str(part(body, "POIStatus").get("GlobalStatus")), "offline")
 
     def close(self) -> None:
         self._client.close()
@@ -290,7 +287,7 @@ class NexoTerminal:
         finally:
             with self._lock:
                 self._running.pop(reference, None)
-        result = self._result(reference, kind, _body(answer, "PaymentResponse"), currency_hint=currency)
+        result = self._result(reference, kind, body_of(answer, "PaymentResponse"), currency_hint=currency)
         if result.amount > amount:
             raise AnswerRefused(f"the terminal approved {result.amount}, more than the {amount} asked", "amount")
         return result
@@ -329,8 +326,8 @@ class NexoTerminal:
             "MessageReference": {"SaleID": self.sale_id, "ServiceID": sid},
         }
         answer = self._send("TransactionStatus", {"TransactionStatusRequest": request}, SHORT_SECONDS)
-        body = _body(answer, "TransactionStatusResponse")
-        response = _part(body, "Response")
+        body = body_of(answer, "TransactionStatusResponse")
+        response = part(body, "Response")
         if response.get("Result") != "Success":
             condition = response.get("ErrorCondition")
             if condition == "NotFound":
@@ -338,11 +335,11 @@ class NexoTerminal:
             if condition == "InProgress":
                 return "in_progress"
             raise AnswerRefused(f"the terminal could not tell the status: {condition}", "status")
-        payment = _part(body, "RepeatedMessageResponse", "RepeatedResponseMessageBody", "PaymentResponse")
+        payment = part(body, "RepeatedMessageResponse", "RepeatedResponseMessageBody", "PaymentResponse")
         if not payment:
             raise AnswerRefused("a status without the transaction's response", "format")
-        category = _part(body, "RepeatedMessageResponse", "MessageHeader").get("MessageCategory")
-        refund = category == "Reversal" or _part(payment, "PaymentResult").get("PaymentType") == "Refund"
+        category = part(body, "RepeatedMessageResponse", "MessageHeader").get("MessageCategory")
+        refund = category == "Reversal" or part(payment, "PaymentResult").get("PaymentType") == "Refund"
         return self._result(reference, "refund" if refund else "payment", payment, currency_hint=None)
 
     def _original(self, original: TerminalResult | None) -> dict[str, str] | None:
@@ -359,6 +356,15 @@ class NexoTerminal:
         if stamp is None:
             return None
         return {"TransactionID": original.terminal_reference, "TimeStamp": stamp}
+
+    def _result(
+        self, reference: str, kind: Kind, payment: dict[str, Any], *, currency_hint: str | None
+    ) -> TerminalResult:
+        result = payment_result(reference, kind, payment, currency_hint=currency_hint)
+        stamp = part(payment, "POIData", "POITransactionID").get("TimeStamp")
+        if result.terminal_reference and stamp:
+            self._seen[result.terminal_reference] = str(stamp)
+        return result
 
     # -- the wire ---------------------------------------------------------------------------------
 
@@ -392,7 +398,7 @@ class NexoTerminal:
             envelope = loads(reply.content)
         except ValueError:
             raise AnswerRefused(f"the terminal's answer to {category} is not JSON", "format") from None
-        rejected = _rejection(envelope)
+        rejected = rejection(envelope)
         if rejected is not None:
             raise TerminalRejected(f"the terminal rejected {category}: {rejected}", "reject")
         try:
@@ -410,96 +416,3 @@ class NexoTerminal:
         return message
 
     # -- reading answers --------------------------------------------------------------------------
-
-    def _result(
-        self, reference: str, kind: Kind, payment: dict[str, Any], *, currency_hint: str | None
-    ) -> TerminalResult:
-        response = _part(payment, "Response")
-        if response.get("Result") not in ("Success", "Failure", "Partial"):
-            raise AnswerRefused("a payment answer without a Result", "format")
-        extra = form(response.get("AdditionalResponse"))
-        result = _part(payment, "PaymentResult")
-        amounts = _part(result, "AmountsResp")
-        currency = str(amounts.get("Currency") or currency_hint or "")
-        poi = _part(payment, "POIData", "POITransactionID")
-        terminal_reference = None
-        if poi.get("TransactionID"):
-            terminal_reference = str(poi["TransactionID"])
-            self._seen[terminal_reference] = str(poi.get("TimeStamp", ""))
-        ours = _part(payment, "SaleData", "SaleTransactionID").get("TransactionID")
-        if ours not in (None, reference):
-            raise AnswerRefused("the answer is for another of our transactions", "reference")
-        customer, merchant = _receipts(payment.get("PaymentReceipt"))
-        common: dict[str, Any] = {
-            "terminal_reference": terminal_reference,
-            "customer_receipt": customer,
-            "merchant_receipt": merchant,
-        }
-        if response["Result"] == "Failure":
-            condition = str(response.get("ErrorCondition") or "")
-            outcome: Outcome = "cancelled" if condition in ("Aborted", "Cancel", "UserCancel") else "declined"
-            reason = extra.get("message") or extra.get("refusalReason") or condition or None
-            return TerminalResult(reference, kind, outcome, 0, currency, decline_reason=reason, **common)
-        card = _part(result, "PaymentInstrumentData", "CardData")
-        masked = str(card.get("MaskedPan") or "")  # read for its last four, never kept
-        last_four = masked[-4:] if masked[-4:].isdigit() and len(masked) >= 4 else extra.get("cardSummary")
-        token = _part(card, "PaymentToken").get("TokenValue")
-        acquirer = _part(result, "PaymentAcquirerData")
-        try:
-            approved = to_minor(amounts.get("AuthorizedAmount"), currency)
-        except ValueError as exc:
-            raise AnswerRefused(f"the approved amount cannot be read: {exc}", "amount") from None
-        return TerminalResult(
-            reference,
-            kind,
-            "approved",
-            approved,
-            currency,
-            brand=str(card.get("PaymentBrand") or extra.get("paymentMethod") or "") or None,
-            last_four=last_four,
-            card_token=str(token or extra.get("alias") or "") or None,
-            auth_code=str(acquirer.get("ApprovalCode") or extra.get("authCode") or "") or None,
-            **common,
-        )
-
-
-def _part(message: Any, *path: str) -> dict[str, Any]:
-    """The object at `path` in a message, or {} where it is missing or not an object."""
-    for name in path:
-        message = message.get(name) if isinstance(message, dict) else None
-    return message if isinstance(message, dict) else {}
-
-
-def _body(message: Any, name: str) -> dict[str, Any]:
-    body = message.get(name) if isinstance(message, dict) else None
-    if not isinstance(body, dict):
-        raise AnswerRefused(f"the terminal's answer has no {name}", "format")
-    return body
-
-
-def _rejection(envelope: Any) -> str | None:
-    """The terminal's words when it rejects a request unread (an EventNotification Reject)."""
-    request = envelope.get("SaleToPOIRequest") if isinstance(envelope, dict) else None
-    event = request.get("EventNotification") if isinstance(request, dict) else None
-    if not isinstance(event, dict) or event.get("EventToNotify") != "Reject":
-        return None
-    details = form(event.get("EventDetails"))
-    return details.get("message") or str(event.get("EventDetails") or "rejected")
-
-
-def _receipts(receipts: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    customer: tuple[str, ...] = ()
-    merchant: tuple[str, ...] = ()
-    for receipt in receipts if isinstance(receipts, list) else ():
-        content = receipt.get("OutputContent") if isinstance(receipt, dict) else None
-        texts = content.get("OutputText") if isinstance(content, dict) else None
-        lines = (
-            tuple(receipt_line(str(t.get("Text", ""))) for t in texts if isinstance(t, dict))
-            if isinstance(texts, list)
-            else ()
-        )
-        if receipt.get("DocumentQualifier") == "CustomerReceipt":
-            customer = lines
-        elif receipt.get("DocumentQualifier") == "CashierReceipt":
-            merchant = lines
-    return customer, merchant

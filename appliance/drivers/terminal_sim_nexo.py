@@ -23,7 +23,6 @@ amounts, brand and last four, never a card number.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import hashlib
 import http.server
@@ -36,7 +35,6 @@ import socket
 import ssl
 import string
 import threading
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,14 +47,21 @@ from appliance.drivers.nexo_protocol import (
     SharedKey,
     dumps,
     loads,
+    part,
     protect,
-    to_major,
     to_minor,
     unprotect,
     write_private,
 )
+from appliance.drivers.nexo_sim_answers import (
+    POIID,
+    answer_header,
+    make_certificates,
+    now,
+    payment_response,
+    reject,
+)
 
-POIID = "SIM400-000000001"
 KEY_ID = "comptoir-sim"
 KEY_VERSION = 1
 CERT_FILE = "terminal-nexo-sim-cert.pem"
@@ -134,66 +139,13 @@ def prepare(folder: Path) -> tuple[SharedKey, ssl.SSLContext]:
         write_private(passphrase_file, secrets.token_urlsafe(24).encode("ascii"))
     passphrase = passphrase_file.read_text(encoding="utf-8").strip()
     if not (folder / CERT_FILE).exists() or not (folder / CA_FILE).exists():
-        _make_certificates(folder)
+        make_certificates(folder, CERT_FILE, KEY_FILE)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / CERT_FILE, folder / KEY_FILE)
     return SharedKey(KEY_ID, KEY_VERSION, passphrase), context
 
 
-def _make_certificates(folder: Path) -> None:
-    """A CA of its own (its key thrown away once it has signed) and the terminal's certificate,
-    named as Adyen names a test terminal's."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Comptoir terminal simulator CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = f"{POIID}.test.terminal.adyen.com"
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    write_private(
-        folder / KEY_FILE,
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-    )
-    write_private(folder / CERT_FILE, cert.public_bytes(pem))
-    write_private(folder / CA_FILE, ca.public_bytes(pem))
-
-
 # -- the terminal -------------------------------------------------------------------------------
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _letters(n: int) -> str:
@@ -214,7 +166,7 @@ class Terminal:
         with _books(state) as data:
             for record in data["transactions"]:
                 if record["state"] in IN_PROGRESS:  # it restarted in the middle of this one
-                    record.update(state="cancelled", reason="terminal restarted", finished_at=_now())
+                    record.update(state="cancelled", reason="terminal restarted", finished_at=now())
 
     def handle(self, envelope: Any) -> tuple[str, dict[str, Any] | None, str]:
         """(what to do with the connection, the answer, its ServiceID): "answer", "hold", "drop"."""
@@ -241,10 +193,12 @@ class Terminal:
             self._abort(message.get("AbortRequest"))
             return "answer", None, sid
         if category == "Diagnosis":
+            if not isinstance(message.get("DiagnosisRequest"), dict):
+                raise Refusal("no DiagnosisRequest")
             with _books(self.state) as data:
                 busy = any(r["state"] in IN_PROGRESS for r in data["transactions"])
             body = {"Response": {"Result": "Success"}, "POIStatus": {"GlobalStatus": "Busy" if busy else "OK"}}
-            return "answer", {"MessageHeader": _answer_header(header), "DiagnosisResponse": body}, sid
+            return "answer", {"MessageHeader": answer_header(header), "DiagnosisResponse": body}, sid
         raise Refusal(f"MessageCategory {category!r} is not served here")
 
     # -- payments and refunds --------------------------------------------------------------------
@@ -274,11 +228,11 @@ class Terminal:
                 outcome = {"state": "declined", "reason": "Not enough balance"}
             else:
                 outcome = self._charge(record)
-            record = self._update(sid, header["SaleID"], **outcome, finished_at=_now())
+            record = self._update(sid, header["SaleID"], **outcome, finished_at=now())
         finally:
             with self._lock:
                 self._aborts.pop(sid, None)
-        answer = {"MessageHeader": _answer_header(header), "PaymentResponse": _payment_response(record)}
+        answer = {"MessageHeader": answer_header(header), "PaymentResponse": payment_response(record)}
         if behaviour == "timeout":
             return "hold", answer, sid
         if behaviour == "lose-answer":
@@ -306,8 +260,8 @@ class Terminal:
             raise Refusal(str(exc)) from None
         if amount < 0:
             raise Refusal("a negative amount")
-        refund = _part(request, "PaymentData").get("PaymentType") == "Refund"
-        poi = _part(transaction, "OriginalPOITransaction", "POITransactionID")
+        refund = part(request, "PaymentData").get("PaymentType") == "Refund"
+        poi = part(transaction, "OriginalPOITransaction", "POITransactionID")
         return {
             "service_id": header["ServiceID"],
             "sale_id": header["SaleID"],
@@ -318,7 +272,7 @@ class Terminal:
             "currency": currency,
             "state": "waiting_for_card",
             "original": str(poi["TransactionID"]) if poi.get("TransactionID") else None,
-            "started_at": _now(),
+            "started_at": now(),
         }
 
     def _charge(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -344,7 +298,7 @@ class Terminal:
             "token": "SIM" + "".join(chr(ord("A") + int(c, 16)) for c in digest[:12]),
             "auth_code": _letters(6).upper(),
             "poi_transaction_id": f"{_letters(4)}.{_letters(12)}",
-            "poi_timestamp": _now(),
+            "poi_timestamp": now(),
         }
 
     def _update(self, sid: str, sale: str, **changes: Any) -> dict[str, Any]:
@@ -396,110 +350,10 @@ class Terminal:
                 "MessageReference": {"MessageCategory": "Payment", "SaleID": sale, "ServiceID": record["service_id"]},
                 "RepeatedMessageResponse": {
                     "MessageHeader": original,
-                    "RepeatedResponseMessageBody": {"PaymentResponse": _payment_response(record)},
+                    "RepeatedResponseMessageBody": {"PaymentResponse": payment_response(record)},
                 },
             }
-        return {"MessageHeader": _answer_header(header), "TransactionStatusResponse": body}
-
-
-def _part(message: Any, *path: str) -> dict[str, Any]:
-    for name in path:
-        message = message.get(name) if isinstance(message, dict) else None
-    return message if isinstance(message, dict) else {}
-
-
-def _answer_header(header: dict[str, Any]) -> dict[str, Any]:
-    return {**header, "MessageType": "Response"}
-
-
-def _line(name: str, value: str = "", key: str = "") -> dict[str, Any]:
-    fields = {"name": name, **({"value": value} if value else {}), **({"key": key} if key else {})}
-    return {"Text": urllib.parse.urlencode(fields, quote_via=urllib.parse.quote), "EndOfLineFlag": True}
-
-
-def _payment_response(record: dict[str, Any]) -> dict[str, Any]:
-    approved = record["state"] == "approved"
-    currency = record["currency"]
-    total = f"{currency} {to_major(record['amount'], currency)}"
-    response: dict[str, Any] = {
-        "Response": {"Result": "Success" if approved else "Failure"},
-        "SaleData": {
-            "SaleTransactionID": {"TransactionID": record["transaction_id"], "TimeStamp": record["sale_timestamp"]}
-        },
-    }
-    if not approved:
-        condition = "Aborted" if record["state"] == "cancelled" else "Refusal"
-        response["Response"]["ErrorCondition"] = condition
-        response["Response"]["AdditionalResponse"] = urllib.parse.urlencode(
-            {"message": record.get("reason", ""), "refusalReason": record.get("reason", "")}
-        )
-        verdict = "DECLINED" if record["state"] == "declined" else "CANCELLED"
-    else:
-        response["Response"]["AdditionalResponse"] = urllib.parse.urlencode(
-            {"cardSummary": record["last_four"], "paymentMethod": record["brand"], "authCode": record["auth_code"]}
-        )
-        response["POIData"] = {
-            "POITransactionID": {"TransactionID": record["poi_transaction_id"], "TimeStamp": record["poi_timestamp"]}
-        }
-        response["PaymentResult"] = {
-            "PaymentType": "Refund" if record["kind"] == "refund" else "Normal",
-            "PaymentInstrumentData": {
-                "PaymentInstrumentType": "Card",
-                "CardData": {
-                    "PaymentBrand": record["brand"],
-                    "MaskedPan": f"****** **** {record['last_four']}",
-                    "EntryMode": ["Tapped"],
-                    "PaymentToken": {"TokenRequestedType": "Customer", "TokenValue": record["token"]},
-                },
-            },
-            "AmountsResp": {"Currency": currency, "AuthorizedAmount": to_major(record["approved"], currency)},
-            "PaymentAcquirerData": {"ApprovalCode": record["auth_code"], "AcquirerPOIID": POIID},
-            "AuthenticationMethod": ["OnLinePIN"] if record.get("behaviour") == "pin" else ["NoAuthentication"],
-        }
-        verdict = "APPROVED"
-    receipts = []
-    for qualifier, title in (("CashierReceipt", "MERCHANT COPY"), ("CustomerReceipt", "CARDHOLDER COPY")):
-        lines = [_line(title, key="title"), _line("Date", record.get("finished_at", "")[:19], "txdate")]
-        if approved:
-            lines += [
-                _line("Card", f"************{record['last_four']}", "pan"),
-                _line("Card type", record["brand"], "cardType"),
-                _line("Auth. code", record["auth_code"], "authCode"),
-                _line("Tender", record["poi_transaction_id"].split(".")[0], "txRef"),
-            ]
-        lines += [_line("Reference", record["transaction_id"], "mref"), _line("TOTAL", total, "totalAmount")]
-        lines.append(_line(verdict, key="approved" if approved else "declined"))
-        receipts.append(
-            {
-                "DocumentQualifier": qualifier,
-                "RequiredSignatureFlag": False,
-                "OutputContent": {"OutputFormat": "Text", "OutputText": lines},
-            }
-        )
-    response["PaymentReceipt"] = receipts
-    return response
-
-
-def _reject(details: str) -> dict[str, Any]:
-    """How a terminal answers what it will not read: an EventNotification, not protected
-    (the sender may not hold the key)."""
-    return {
-        "SaleToPOIRequest": {
-            "MessageHeader": {
-                "ProtocolVersion": PROTOCOL_VERSION,
-                "MessageClass": "Event",
-                "MessageCategory": "Event",
-                "MessageType": "Notification",
-                "DeviceID": "0",
-                "POIID": POIID,
-            },
-            "EventNotification": {
-                "TimeStamp": _now(),
-                "EventToNotify": "Reject",
-                "EventDetails": urllib.parse.urlencode({"message": details}),
-            },
-        }
-    }
+        return {"MessageHeader": answer_header(header), "TransactionStatusResponse": body}
 
 
 # -- HTTPS -------------------------------------------------------------------------------------------
@@ -543,10 +397,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             action, answer, _sid = self.server.terminal.handle(loads(raw))
         except Refusal as exc:
-            self._send(200, dumps(_reject(str(exc))).encode("utf-8"))
+            self._send(200, dumps(reject(str(exc))).encode("utf-8"))
             return
         except ValueError:
-            self._send(200, dumps(_reject("the request is not JSON")).encode("utf-8"))
+            self._send(200, dumps(reject("the request is not JSON")).encode("utf-8"))
             return
         if action == "hold":  # the answer never comes; the connection stays open, silent
             self.server.terminal.stopping.wait()
