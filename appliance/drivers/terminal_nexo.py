@@ -65,6 +65,8 @@ MAX_ATTEMPTS = 100  # two digits of the ServiceID
 CONNECT_SECONDS = 5.0
 SHORT_SECONDS = 10.0  # status, abort, diagnosis: the terminal answers these at once
 _BASE36 = string.digits + string.ascii_lowercase
+# ErrorConditions with which a terminal refuses a payment before it starts (nexo; Adyen).
+NOT_PROCESSED = ("Busy", "UnavailableDevice", "UnavailableService")
 _RANDOM = string.ascii_uppercase + string.digits
 
 
@@ -287,7 +289,12 @@ class NexoTerminal:
         finally:
             with self._lock:
                 self._running.pop(reference, None)
-        result = self._result(reference, kind, body_of(answer, "PaymentResponse"), currency_hint=currency)
+        payment = body_of(answer, "PaymentResponse")
+        condition = part(payment, "Response").get("ErrorCondition")
+        if part(payment, "Response").get("Result") == "Failure" and condition in NOT_PROCESSED:
+            # the terminal turned the request away before any card was read: nothing moved
+            raise TerminalUnavailable(f"the terminal did not take {reference}: {condition}")
+        result = self._result(reference, kind, payment, currency_hint=currency)
         if result.amount > amount:
             raise AnswerRefused(f"the terminal approved {result.amount}, more than the {amount} asked", "amount")
         return result

@@ -213,9 +213,14 @@ class Terminal:
             with _books(self.state) as data:
                 if any(r["service_id"] == sid and r["sale_id"] == header["SaleID"] for r in data["transactions"]):
                     raise Refusal(f"ServiceID {sid} was used already")
-                behaviour = data["queue"].pop(0) if data["queue"] else "approve"
-                record["behaviour"] = behaviour
-                data["transactions"].append(record)
+                busy = any(r["state"] in IN_PROGRESS for r in data["transactions"])
+                if not busy:
+                    behaviour = data["queue"].pop(0) if data["queue"] else "approve"
+                    record["behaviour"] = behaviour
+                    data["transactions"].append(record)
+            if busy:  # one transaction at a time; this one is turned away unrecorded
+                body = {"Response": {"Result": "Failure", "ErrorCondition": "Busy"}}
+                return "answer", {"MessageHeader": answer_header(header), "PaymentResponse": body}, sid
             if behaviour == "restart":
                 os._exit(75)  # mid-transaction, as a terminal that loses power
             if behaviour.startswith("wait:"):

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from appliance import cli
 from appliance.drivers import nexo_protocol as nexo
 from appliance.drivers.nexo_answers import AnswerRefused
 from appliance.drivers.nexo_sim_answers import POIID
@@ -140,6 +141,8 @@ def test_cancel_while_waiting_for_the_card(sim: Simulator, till: NexoTerminal, s
     paying.start()
     until(lambda: [r["state"] for r in records(sim.state)] == ["waiting_for_card"])
     assert till.terminal_status() == "busy"
+    with pytest.raises(TerminalUnavailable, match="Busy"):  # one at a time: another till's sale is turned away
+        sim.driver().pay("sale-2", 500, "CAD", timeout=10)
     canceller = till if same_till else sim.driver()  # the other: a till restarted meanwhile
     assert canceller.status("sale-1").outcome == "in_progress"
     canceller.cancel("sale-1")
@@ -315,7 +318,11 @@ def test_a_terminal_that_is_off_is_unavailable(sim: Simulator, till: NexoTermina
 
 
 def test_no_card_number_in_the_simulators_state_or_the_drivers_log(
-    sim: Simulator, till: NexoTerminal, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sim: Simulator,
+    till: NexoTerminal,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     tell(sim.state, ["decline", "lose-answer", "pin"])
@@ -328,6 +335,12 @@ def test_no_card_number_in_the_simulators_state_or_the_drivers_log(
     till.refund("refund-1", 500, "CAD", original=paid[-1], timeout=10)
     log = tmp_path / "driver.log"
     log.write_text("\n".join(r.getMessage() for r in caplog.records) + "\n" + "\n".join(map(repr, paid)))
+    monkeypatch.delenv("COMPTOIR_DATA_DIR", raising=False)
+    assert cli.main(["pan-scan", str(sim.folder), str(log)]) == 0
     report = scan_paths([sim.folder, log])
-    assert report.findings == []
-    assert report.files >= 3
+    assert report.findings == [] and report.files >= 3
+    # the same scan does read the simulator's records: a number planted in a copy is found
+    planted = tmp_path / "planted" / sim.state.name
+    planted.parent.mkdir()
+    planted.write_text(sim.state.read_text().replace('"sale-3"', '"4111111111111111"'))
+    assert cli.main(["pan-scan", str(planted)]) == 1
