@@ -100,14 +100,17 @@ def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
     ca = key_dir / CA_FILE
     if not ca.is_file():
         raise TerminalConfigError(f"the CA that signs the terminal's certificate is missing: put it in {ca}")
-    return NexoTerminal(
-        where.host,
-        where.port,
-        poi=poi,
-        sale_id=sale_id,
-        key=SharedKey(key_id, int(version), passphrase),
-        ca_file=ca,
-    )
+    try:
+        return NexoTerminal(
+            where.host,
+            where.port,
+            poi=poi,
+            sale_id=sale_id,
+            key=SharedKey(key_id, int(version), passphrase),
+            ca_file=ca,
+        )
+    except ssl.SSLError as exc:
+        raise TerminalConfigError(f"{ca} does not hold a CA certificate (PEM): {exc}") from None
 
 
 def tls_context(ca_file: Path, poi: str) -> ssl.SSLContext:
@@ -116,6 +119,7 @@ def tls_context(ca_file: Path, poi: str) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca_file))
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
+    # Older terminals all present the one legacy name; Adyen's docs accept it as such.
     names = {f"{poi}.{env}.terminal.adyen.com".lower() for env in ("test", "live")} | {
         f"legacy-terminal-certificate.{env}.terminal.adyen.com" for env in ("test", "live")
     }

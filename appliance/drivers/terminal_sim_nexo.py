@@ -207,20 +207,20 @@ class Terminal:
         sid = header["ServiceID"]
         record = self._new_record(header, request)
         abort = threading.Event()
-        with self._lock:
-            self._aborts[sid] = abort
+        with _books(self.state) as data:
+            if any(r["service_id"] == sid and r["sale_id"] == header["SaleID"] for r in data["transactions"]):
+                raise Refusal(f"ServiceID {sid} was used already")
+            busy = any(r["state"] in IN_PROGRESS for r in data["transactions"])
+            if not busy:
+                behaviour = data["queue"].pop(0) if data["queue"] else "approve"
+                record["behaviour"] = behaviour
+                data["transactions"].append(record)
+                with self._lock:
+                    self._aborts[sid] = abort
+        if busy:  # one transaction at a time; this one is turned away unrecorded
+            body = {"Response": {"Result": "Failure", "ErrorCondition": "Busy"}}
+            return "answer", {"MessageHeader": answer_header(header), "PaymentResponse": body}, sid
         try:
-            with _books(self.state) as data:
-                if any(r["service_id"] == sid and r["sale_id"] == header["SaleID"] for r in data["transactions"]):
-                    raise Refusal(f"ServiceID {sid} was used already")
-                busy = any(r["state"] in IN_PROGRESS for r in data["transactions"])
-                if not busy:
-                    behaviour = data["queue"].pop(0) if data["queue"] else "approve"
-                    record["behaviour"] = behaviour
-                    data["transactions"].append(record)
-            if busy:  # one transaction at a time; this one is turned away unrecorded
-                body = {"Response": {"Result": "Failure", "ErrorCondition": "Busy"}}
-                return "answer", {"MessageHeader": answer_header(header), "PaymentResponse": body}, sid
             if behaviour == "restart":
                 os._exit(75)  # mid-transaction, as a terminal that loses power
             if behaviour.startswith("wait:"):
@@ -247,16 +247,10 @@ class Terminal:
     def _new_record(self, header: dict[str, Any], request: Any) -> dict[str, Any]:
         if not isinstance(request, dict):
             raise Refusal("no PaymentRequest")
-        sale = (
-            request.get("SaleData", {}).get("SaleTransactionID") if isinstance(request.get("SaleData"), dict) else None
-        )
-        transaction = request.get("PaymentTransaction")
-        amounts = transaction.get("AmountsReq") if isinstance(transaction, dict) else None
-        if (
-            not isinstance(sale, dict)
-            or not isinstance(sale.get("TransactionID"), str)
-            or not isinstance(amounts, dict)
-        ):
+        sale = part(request, "SaleData", "SaleTransactionID")
+        transaction = part(request, "PaymentTransaction")
+        amounts = part(transaction, "AmountsReq")
+        if not isinstance(sale.get("TransactionID"), str) or not amounts:
             raise Refusal("SaleTransactionID.TransactionID and AmountsReq are required")
         currency = str(amounts.get("Currency"))
         try:

@@ -386,3 +386,11 @@ def test_a_missing_ca_file_is_named(tmp_path: Path) -> None:
     (tmp_path / nexo.PASSPHRASE_FILE).chmod(0o600)
     with pytest.raises(TerminalConfigError, match=r"terminal-nexo-ca\.pem"):
         connect(parse_url("nexo://192.0.2.40:8443?poi=V400m-1&key_id=k"), tmp_path)
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_named(tmp_path: Path) -> None:
+    (tmp_path / nexo.PASSPHRASE_FILE).write_text("secret words")
+    (tmp_path / nexo.PASSPHRASE_FILE).chmod(0o600)
+    (tmp_path / nexo.CA_FILE).write_text("not a certificate")
+    with pytest.raises(TerminalConfigError, match="does not hold a CA certificate"):
+        connect(parse_url("nexo://192.0.2.40:8443?poi=V400m-1&key_id=k"), tmp_path)
