@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import importlib.resources
 import json
 import os
@@ -472,6 +473,44 @@ def cmd_acquirer_serve(args: argparse.Namespace) -> int:
     return run_acquirer_serve(args)
 
 
+def _terminal_sim(args: argparse.Namespace) -> Any:
+    """The simulator module of --protocol: appliance.drivers.terminal_sim_<protocol>."""
+    name = "appliance.drivers.terminal_sim_" + args.protocol.replace("-", "_")
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise UsageError(f"terminal-sim: no simulator for the {args.protocol} protocol here ({name})") from None
+
+
+def cmd_terminal_sim_serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError("terminal-sim serve: --port is 0 to 65535")
+    try:
+        _terminal_sim(args).serve(host=args.host, port=args.port, state=Path(args.state))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"terminal-sim serve: {exc}") from None
+    return 0
+
+
+def cmd_terminal_sim_tell(args: argparse.Namespace) -> int:
+    try:
+        _terminal_sim(args).tell(Path(args.state), list(args.behaviours))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"terminal-sim tell: {exc}") from None
+    return 0
+
+
+def cmd_terminal_sim_records(args: argparse.Namespace) -> int:
+    try:
+        found = _terminal_sim(args).records(Path(args.state))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"terminal-sim records: {exc}") from None
+    print(json.dumps(found, indent=1))
+    return 0
+
+
 # -- the parser ------------------------------------------------------------------------------------
 
 
@@ -569,6 +608,26 @@ def build_parser() -> Parser:
     pan_scan.add_arguments(command("pan-scan", cmd_pan_scan, "search for card numbers at rest"))
     qsub = actions("acquirer", "the simulated card acquirer (development, tests)")
     acquirer_sim.add_arguments(command("serve", cmd_acquirer_serve, "serve it on loopback", qsub))
+
+    simsub = actions("terminal-sim", "a simulated payment terminal (development, tests)")
+    for name, fn, text in (
+        ("serve", cmd_terminal_sim_serve, "serve it on loopback until stopped"),
+        ("tell", cmd_terminal_sim_tell, "what its next transactions do, in order"),
+        ("records", cmd_terminal_sim_records, "its transactions as it recorded them (JSON)"),
+    ):
+        p = command(name, fn, text, simsub)
+        p.add_argument("--protocol", required=True, choices=("nexo", "caisse-ap"))
+        p.add_argument("--state", required=True, help="its JSON state file")
+        if name == "serve":
+            p.add_argument("--port", type=int, required=True, help="port; 0 picks a free one")
+            p.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+        if name == "tell":
+            p.add_argument(
+                "behaviours",
+                nargs="+",
+                metavar="BEHAVIOUR",
+                help="approve, decline, pin, wait:SECONDS, timeout, lose-answer, restart",
+            )
 
     from appliance.security.compliance import cli as compliance_cli
 
