@@ -203,13 +203,15 @@ def test_a_session_past_its_lifetime_is_refused_and_ended(client: Any, store: St
     assert refused(cashier.get("/api/v1/auth/me")) == "no_session", "ended in the store, not only here"
 
 
-def test_the_idle_timeout_counts_from_the_last_use_written(client: Any, store: Store) -> None:
+def test_the_idle_timeout_counts_from_the_last_use_written(client: Any, store: Store, hops: list[str]) -> None:
     at(store, 0)
     supervisor = logged_in(client, "supervisor")
     at(store, 14)
     assert supervisor.get("/api/v1/auth/me").status_code == 200  # read from the store, which is touched
     at(store, 14.75)
+    hops.clear()
     assert supervisor.get("/api/v1/auth/me").status_code == 200  # held; its use written with the service call
+    assert hops == ["_touch_then"], "the last use is written on the service call's own trip"
     found = staff.session(store.shop.db.conn, auth.token_hash(str(supervisor.token)))
     assert found is not None and found.last_seen.startswith("2026-11-23T09:14:45")
     at(store, 14.75 + 14.5)
