@@ -23,6 +23,7 @@ from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttem
 from appliance.app.domain.staff import User
 from appliance.app.domain.words import LANGUAGES
 from appliance.app.services import audit_log
+from appliance.app.services.session_cache import Held, announce
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
 from appliance.app.store import staff
 from appliance.security.passwords import badge_digest, check_badge, check_pin, check_strength, looks_like_pin
@@ -256,6 +257,9 @@ def _count_failure(shop: Shop, tx: Any, user: User, origin: str) -> None:
     until = iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
     staff.record_failure(tx, user.id, failures, until)
     if until:
+        # authenticate does not refuse a locked account's open sessions today; forgetting
+        # them keeps the sessions held in step with the store should it start to.
+        user_changed(shop, user.id)
         audit_log.record(
             shop,
             actor=user.username,
@@ -355,9 +359,45 @@ def kiosk_session(shop: Shop, origin: str) -> Login:
         return _open_session(shop, tx, user, origin)
 
 
+def user_changed(shop: Shop, user_id: int) -> None:
+    """Whatever authenticate read of this user, or any session of theirs, may have changed:
+    the sessions held in memory are forgotten once the caller's transaction commits, here
+    and (session_cache.announce) in every other process serving the store."""
+    shop.db.after_commit(lambda: _forget_user(shop, user_id))
+
+
+def _forget_user(shop: Shop, user_id: int) -> None:
+    shop.sessions.forget_user(user_id)
+    announce(shop.data_dir)
+
+
+def session_ended(shop: Shop, session: str) -> None:
+    """One session ended (by its hash): forgotten once the caller's transaction commits."""
+    shop.db.after_commit(lambda: _forget_session(shop, session))
+
+
+def _forget_session(shop: Shop, session: str) -> None:
+    shop.sessions.forget_session(session)
+    announce(shop.data_dir)
+
+
 def authenticate(shop: Shop, token: str, origin: str) -> Actor:
     """The actor behind a session token, or Unauthenticated when it ended or idled out."""
+    return _authenticated(shop, token, origin)[0]
+
+
+def authenticate_request(shop: Shop, token: str, origin: str, csrf_token: str | None, csrf_needed: bool) -> Actor:
+    """authenticate, and with a cookie on an unsafe method the CSRF token too: a request
+    whose session is not held in memory learns both in one trip to a worker thread."""
+    who, csrf_hash = _authenticated(shop, token, origin)
+    if csrf_needed:
+        refuse_wrong_csrf(csrf_hash, csrf_token)
+    return who
+
+
+def _authenticated(shop: Shop, token: str, origin: str) -> tuple[Actor, str]:
     digest = token_hash(token)
+    ticket = shop.sessions.ticket(shop.data_dir)
     found = staff.session(shop.db.conn, digest)
     now = shop.clock()
     if found is None or found.ended_at is not None:
@@ -370,17 +410,78 @@ def authenticate(shop: Shop, token: str, origin: str) -> Actor:
     if parse_iso(found.expires_at) <= now or now - last_seen > idle:
         with shop.db.transaction() as tx:
             staff.end_session(tx, digest, iso(now))
+            session_ended(shop, digest)
         raise Unauthenticated("the session expired; log in again", "session_expired")
     if now - last_seen > TOUCH_EVERY:
         with shop.db.transaction() as tx:
             staff.touch_session(tx, digest, iso(now))
-    return _actor(user, origin, digest, found.opened_by)
+        last_seen = parse_iso(iso(now))
+    who = _actor(user, origin, digest, found.opened_by)
+    held = Held(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        must_change_password=who.must_change_password,
+        must_change_pin=who.must_change_pin,
+        csrf_hash=found.csrf_hash,
+        expires_at=parse_iso(found.expires_at),
+        last_seen=last_seen,
+        idle=idle,
+        read_at=now,
+    )
+    shop.sessions.keep(shop.data_dir, ticket, digest, held)
+    return who, found.csrf_hash
+
+
+@dataclass(frozen=True)
+class Recalled:
+    actor: Actor
+    csrf_hash: str
+    touch_due: bool  # call touch with the request's work: the store's last_seen is getting old
+
+
+def recall(shop: Shop, token: str, origin: str) -> Recalled | None:
+    """The actor behind a session this process holds as live (session_cache.py), from memory
+    alone: no SQL, so it is safe on the event loop. None: ask authenticate.
+
+    The idle timeout counts from the last_seen the store holds, as authenticate does; when
+    that is older than TOUCH_EVERY, `touch_due` asks the caller to write a new one (touch)
+    on the worker thread it uses anyway. Until that write commits the held last_seen stays
+    the store's, so a request never gets past an idle timeout the store would enforce: if
+    the write never comes, the session idles out here exactly as it would there."""
+    digest = token_hash(token)
+    now = shop.clock()
+    held = shop.sessions.recall(shop.data_dir, digest, now)
+    if held is None:
+        return None
+    who = Actor(
+        held.user_id,
+        held.username,
+        held.role,
+        origin,
+        digest,
+        must_change_password=held.must_change_password,
+        must_change_pin=held.must_change_pin,
+    )
+    return Recalled(who, held.csrf_hash, now - held.last_seen > TOUCH_EVERY)
+
+
+def touch(shop: Shop, session: str) -> None:
+    """Writes that the session (by its hash) was just used: its idle timeout counts from now."""
+    now = shop.clock()
+    with shop.db.transaction() as tx:
+        staff.touch_session(tx, session, iso(now))
+    shop.sessions.touched(session, parse_iso(iso(now)))
+
+
+def refuse_wrong_csrf(csrf_hash: str | None, csrf_token: str | None) -> None:
+    if not csrf_token or csrf_hash is None or not secrets.compare_digest(csrf_hash, token_hash(csrf_token)):
+        raise Forbidden("missing or wrong CSRF token", "csrf_failed")
 
 
 def check_csrf(shop: Shop, actor: Actor, csrf_token: str | None) -> None:
     found = staff.session(shop.db.conn, actor.session)
-    if not csrf_token or found is None or not secrets.compare_digest(found.csrf_hash, token_hash(csrf_token)):
-        raise Forbidden("missing or wrong CSRF token", "csrf_failed")
+    refuse_wrong_csrf(found.csrf_hash if found else None, csrf_token)
 
 
 def logout(shop: Shop, actor: Actor) -> list[int]:
@@ -389,6 +490,7 @@ def logout(shop: Shop, actor: Actor) -> list[int]:
     with shop.db.transaction() as tx:
         done = shop.effects.on_logout(shop, tx, actor)
         staff.end_session(tx, actor.session, shop.now())
+        session_ended(shop, actor.session)
         audit_log.record(shop, actor=actor, action="logout", object=f"user:{actor.username}", details=done or None)
     return list(done.get("parked_sales", []))
 
@@ -424,6 +526,7 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     with shop.db.transaction() as tx:
         staff.set_password(tx, user.id, new_hash, False, shop.now())
         ended = staff.end_user_sessions(tx, user.id, shop.now(), keep=actor.session)
+        user_changed(shop, user.id)  # the session kept no longer owes a change of secret
         audit_log.record(
             shop,
             actor=actor,
@@ -459,6 +562,7 @@ def change_pin(shop: Shop, actor: Actor, current: str, new: str) -> None:
     with shop.db.transaction() as tx:
         staff.set_pin(tx, user.id, pin_hash, False)
         ended = staff.end_user_sessions(tx, user.id, shop.now(), keep=actor.session)
+        user_changed(shop, user.id)  # the session kept no longer owes a change of secret
         audit_log.record(
             shop,
             actor=actor,

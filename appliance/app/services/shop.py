@@ -19,6 +19,7 @@ from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.sale_results import SaleView
+from appliance.app.services.session_cache import SessionCache
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, Database
 from appliance.config import Config
@@ -224,6 +225,8 @@ class Shop:
     devices: Devices | None = field(default=None, repr=False)  # once the app has started them
     audit_key: bytes = field(default=b"", repr=False)  # links the audit log; set by open_shop
     effects: Effects = field(default_factory=Effects, repr=False)  # registered by open_shop
+    # The live sessions this process checked (session_cache.py): no SQL to know who asks.
+    sessions: SessionCache = field(default_factory=SessionCache, repr=False, compare=False)
 
     @property
     def data_dir(self) -> Path:

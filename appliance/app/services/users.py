@@ -10,7 +10,7 @@ from typing import Literal, NotRequired, TypedDict
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.staff import User
 from appliance.app.services import audit_log
-from appliance.app.services.auth import require
+from appliance.app.services.auth import require, user_changed
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import staff
 from appliance.app.store.db import Connection
@@ -142,6 +142,7 @@ def reset_password(shop: Shop, actor: Actor | None, username: str) -> str:
         staff.set_password(tx, user.id, password_hash, True, shop.now())
         staff.reset_failures(tx, user.id)
         staff.end_user_sessions(tx, user.id, shop.now())
+        user_changed(shop, user.id)
         audit_log.record(shop, actor=actor or "cli", action="password_reset", object=f"user:{username}")
     return password
 
@@ -190,6 +191,7 @@ def reset_pin(shop: Shop, actor: Actor | None, username: str) -> str:
         staff.set_pin(tx, user.id, pin_hash, True)
         staff.reset_failures(tx, user.id)
         ended = staff.end_user_sessions(tx, user.id, shop.now())
+        user_changed(shop, user.id)
         audit_log.record(
             shop, actor=actor or "cli", action="pin_reset", object=f"user:{username}", details={"sessions_ended": ended}
         )
@@ -261,6 +263,7 @@ def change_account(
         if "role" in changes or (active is False and "active" in changes):
             ended = staff.end_user_sessions(tx, user.id, shop.now())
         if changes:
+            user_changed(shop, user.id)  # a role raised too: the sessions held carry the old one
             audit_log.record(
                 shop,
                 actor=actor or "cli",

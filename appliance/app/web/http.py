@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator, validators
@@ -219,9 +221,29 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+# A session whose last_seen in the store is due for renewal (auth.recall), written by the
+# request's next service call on the same worker thread: no trip of its own. Each request is
+# its own task, with its own context, so it never carries over to another request.
+_touch_due: ContextVar[tuple[Shop, str] | None] = ContextVar("touch_due", default=None)
+
+
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Services block (SQLite, Argon2): run them off the event loop."""
+    due = _touch_due.get()
+    if due is not None:
+        _touch_due.set(None)
+        return await run_in_threadpool(_touch_then, due, functools.partial(fn, *args, **kwargs))
     return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def _touch_then(due: tuple[Shop, str], work: Callable[[], T]) -> T:
+    try:
+        auth.touch(*due)
+    except Exception:
+        # Not written, the store keeps the older last_seen, and so does the memory
+        # (auth.recall): the session can only idle out sooner, and the next request tries again.
+        log.warning("could not write a session's last use", exc_info=True)
+    return work()
 
 
 def _token(request: Request) -> tuple[str | None, bool]:
@@ -241,10 +263,18 @@ async def actor(request: Request) -> Actor:
     if not token:
         raise Unauthenticated("log in first", "no_session")
     shop = shop_of(request)
-    who = await call(auth.authenticate, shop, token, origin_of(request))
-    if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
-        await call(auth.check_csrf, shop, who, request.headers.get(CSRF_HEADER))
-    return who
+    csrf_needed = from_cookie and request.method not in ("GET", "HEAD", "OPTIONS")
+    csrf = request.headers.get(CSRF_HEADER)
+    # A session this process holds as live is known from memory, on the event loop: the
+    # request's only trip to a worker thread is then its own service call.
+    recalled = auth.recall(shop, token, origin_of(request))
+    if recalled is None:
+        return await call(auth.authenticate_request, shop, token, origin_of(request), csrf, csrf_needed)
+    if csrf_needed:
+        auth.refuse_wrong_csrf(recalled.csrf_hash, csrf)
+    if recalled.touch_due:
+        _touch_due.set((shop, recalled.actor.session))
+    return recalled.actor
 
 
 async def handle_errors(request: Request, exc: Exception) -> Response:
