@@ -32,6 +32,7 @@ from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.card_refunds import queue as queue_card_refunds
 from appliance.app.store.db import Connection
+from appliance.app.store.terminal_transactions import queue_refunds as queue_terminal_refunds
 from appliance.security.rbac import Permission
 
 REFUND_TO = ("cash", "gift_card")
@@ -333,6 +334,7 @@ def _refund(
         # The card part goes back through the acquirer after the commit; what sends it is
         # written here, so a crash after the commit still sends it at the next start.
         queue_card_refunds(tx, refund_id, shop.now())
+        queue_terminal_refunds(tx, refund_id, shop.now())  # to the same card, through the terminal
         if shop.config.printer != "none":
             printing.queue_refund_slip(shop, tx, refund_id, sale_id)
         audit_log.record(

@@ -19,6 +19,7 @@ from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.sale_results import SaleView
+from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, Database
 from appliance.config import Config
@@ -200,6 +201,9 @@ class Devices(Protocol):
 
     @property
     def cards(self) -> CardDesk | None: ...
+
+    @property
+    def terminal(self) -> TerminalDesk | None: ...
 
     @property
     def scans(self) -> ScanFeed | None: ...
