@@ -24,6 +24,7 @@ from appliance.app.services.completion import announce_receipt, complete_if_sett
 from appliance.app.services.sale_results import SaleView, TaxAmount
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, iso
+from appliance.app.services.terminal_refunds import TerminalRefund
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import customers as customers_store
 from appliance.app.store import gift_cards as gift_cards_store
@@ -74,6 +75,8 @@ class RefundAnswer(Refund):
     the acquirer after the commit, each card refund's status."""
 
     card_refunds: NotRequired[list[str]]
+    # Each card part the payment terminal took, given back to the same card through it.
+    terminal_refunds: NotRequired[list[TerminalRefund]]
 
 
 class ReceiptlessReturn(TypedDict):

@@ -187,8 +187,8 @@ def pay(
 
 
 def answer(shop: Shop, desk: TerminalDesk, attempt: TerminalAttempt) -> TerminalPaid:
-    """A known outcome as the tender's answer: the sale with its terminal payment, or the
-    4xx that says why nothing was taken."""
+    """The tender's answer: the sale with its terminal payment (approved, or still pending),
+    or the 4xx that says why nothing was taken."""
     status = attempt["status"]
     if status == "declined":
         raise Invalid(f"the card was declined ({attempt['decline_reason'] or 'no reason given'})", "card_declined")
