@@ -98,7 +98,9 @@ def start(shop: Shop) -> TillDevices:
     return devices
 
 
-def start_terminal(shop: Shop, devices: TillDevices, terminal: PaymentTerminal | None = None) -> TerminalDesk:
+def start_terminal(
+    shop: Shop, devices: TillDevices, terminal: PaymentTerminal | None = None, **desk: float
+) -> TerminalDesk:
     """The payment terminal of `terminal_url` (or `terminal`, a test's), and what a crash left
     with it: each open transaction asked about by its reference (a charge that landed goes
     on its sale or back to the card), then again in the background until settled."""
@@ -107,13 +109,13 @@ def start_terminal(shop: Shop, devices: TillDevices, terminal: PaymentTerminal |
 
         assert shop.config.terminal_url is not None
         terminal = terminals.connect(shop.config.terminal_url, key_dir=shop.config.key_dir)
-    desk = TerminalDesk(terminal)
+    made = TerminalDesk(terminal, **desk)  # desk: the timings a test or a bench sets
     try:
-        outcomes = resolve_open(shop, desk)
+        outcomes = resolve_open(shop, made)
         if outcomes:
             log.warning("terminal transactions in flight at the last stop were asked about: %s", outcomes)
     except Exception:
         log.exception("could not ask the terminal about transactions in flight; the resolver retries")
-    devices.terminal = desk
-    devices.terminal_resolver = TerminalResolver(shop, desk).start()
-    return desk
+    devices.terminal = made
+    devices.terminal_resolver = TerminalResolver(shop, made).start()
+    return made

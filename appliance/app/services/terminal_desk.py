@@ -24,9 +24,9 @@ class TerminalDesk:
     in_flight_window: float = 10.0
     # How long POST /payments/terminal waits for the outcome before answering 202.
     answer_wait: float = 30.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _states: dict[int, TerminalState] = field(default_factory=dict, repr=False)
-    _done: dict[int, threading.Event] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, init=False)
+    _states: dict[int, TerminalState] = field(default_factory=dict, repr=False, init=False)
+    _done: dict[int, threading.Event] = field(default_factory=dict, repr=False, init=False)
 
     def begin(self, transaction_id: int) -> bool:
         """Takes the transaction for one sender; False when this process already sends it
