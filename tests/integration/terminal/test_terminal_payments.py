@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,23 @@ def test_a_crash_between_the_intent_and_the_answer_is_settled_at_the_restart(
     finally:
         shop.close()  # the old process's worker then finds its store gone
         frozen.release.set()
+
+
+def test_the_background_resolver_lands_a_late_tap_without_the_till_asking(
+    shop: Shop, cashier: Actor, fake: FakeTerminal
+) -> None:
+    devices = TillDevices()
+    desk = start_terminal(shop, devices, fake, in_flight_window=0.0, answer_wait=5.0)
+    try:
+        sale_id = new_sale(shop, cashier)
+        fake.script = ["in_progress"]
+        attempt = terminal_payments.pay(shop, cashier, desk, sale_id, 1000, "k1")
+        assert attempt["status"] == "pending"
+        fake.finish(row_of(shop, attempt["id"])["reference"], "approved")
+        deadline = time.monotonic() + 20
+        while row_of(shop, attempt["id"])["status"] == "pending" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert row_of(shop, attempt["id"])["status"] == "approved"
+        assert sale_view.get_sale(shop, cashier, sale_id)["status"] == "completed"
+    finally:
+        devices.close()
