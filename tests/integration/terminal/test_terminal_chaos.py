@@ -362,7 +362,8 @@ def audit(data_dir: Path, terminal: FakeTerminal) -> tuple[list[str], dict[str, 
         "charges": sum(1 for r in records.values() if r.kind == "payment" and r.outcome == "approved"),
         "card_payments": len(payments),
         "reversed": sum(1 for r in rows.values() if r["status"] == "reversed"),
-        "flagged": sum(1 for r in rows.values() if r["status"] == "flagged"),
+        "flagged_charges": sum(1 for r in rows.values() if r["status"] == "flagged" and r["kind"] == "payment"),
+        "flagged_refunds": sum(1 for r in rows.values() if r["status"] == "flagged" and r["kind"] == "refund"),
         "refunds": sum(1 for r in rows.values() if r["kind"] == "refund"),
         "failed": sum(1 for r in rows.values() if r["status"] == "failed"),
     }
@@ -406,9 +407,9 @@ def test_exactly_once_at_the_terminal_whatever_dies(terminal: tuple[ChaosTermina
         while chaos.is_alive() or n < 8:
             till.sale(n)
             n += 1
-            if time.monotonic() - started > 600:
+            if time.monotonic() - started > max(600, 30 * KILLS):  # a restart takes seconds
                 chaos.stopping.set()
-                raise AssertionError(f"took more than 10 minutes; kills {dict(server.kills)}")
+                raise AssertionError(f"took more than {max(600, 30 * KILLS)} s; kills {dict(server.kills)}")
         chaos.join(60)
         assert chaos.error is None, repr(chaos.error)
         # Closing time: the customers all decided, the terminal calm, every send older than
