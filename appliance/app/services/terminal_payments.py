@@ -199,8 +199,13 @@ def answer(shop: Shop, desk: TerminalDesk, attempt: TerminalAttempt) -> Terminal
             f"the terminal did not take the payment ({attempt['decline_reason']}); nothing was charged",
             "terminal_unavailable",
         )
-    if status in ("unattached", "reversed", "flagged"):
+    if status in ("unattached", "reversed"):
         raise Conflict("the sale could not take this payment; it is given back to the card", "card_reversed")
+    if status == "flagged":
+        raise Conflict(
+            "the sale could not take this payment and the terminal would not give it back: a manager must",
+            "card_reversed",
+        )
     result = cast(TerminalPaid, view(shop, attempt["sale_id"]))
     result["terminal"] = attempt
     return result
