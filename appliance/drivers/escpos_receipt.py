@@ -254,6 +254,8 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
         if tender.detail:
             name = f"{name} {tender.detail}"
         page.row(name, money(tender.tendered))
+        for line in tender.terminal_lines:
+            page.line(line)
     if receipt.change:
         page.row(words("receipt.change"), money(receipt.change), bold=True)
     if receipt.footer:

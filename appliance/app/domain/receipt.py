@@ -38,6 +38,8 @@ class ReceiptTender:
     tendered: int
     change: int
     detail: str = ""  # e.g. "VISA •••• 1111": never more than the last four digits
+    # The lines a payment terminal requires on the customer's receipt, printed as it gave them.
+    terminal_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
         if tender.detail:
             name = f"{name} {tender.detail}"
         out.append(_row(name, money(tender.tendered), width))
+        out.extend(line[:width] for line in tender.terminal_lines)
     if receipt.change:
         out.append(_row(words("receipt.change"), money(receipt.change), width))
     if receipt.footer:

@@ -122,7 +122,7 @@ def pay_card(
         # look-up first, and no other card tender until it is settled.
         _check_sale(shop, desk, sale_id)
         with shop.db.transaction() as tx:
-            if payment_attempts.sale_has_pending(tx, sale_id):
+            if sales_store.card_pending(tx, sale_id):  # the gateway's, or the payment terminal's
                 raise PaymentPending(
                     "a card payment on this sale is still being checked with the card network;"
                     " take no other card payment until it is settled"

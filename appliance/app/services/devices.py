@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from appliance.app.services import card_vault, idempotency
 from appliance.app.services.card_desk import CardDesk
@@ -13,9 +14,15 @@ from appliance.app.services.display import CustomerDisplay, start_display
 from appliance.app.services.print_queue import PrintWorker
 from appliance.app.services.scanners import ScannerHub
 from appliance.app.services.shop import Shop
+from appliance.app.services.terminal_desk import TerminalDesk
+from appliance.app.services.terminal_payments import resolve_open
+from appliance.app.services.terminal_resolver import TerminalResolver
 from appliance.drivers.escpos_receipt import load_escpos
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.drivers.printer_spec import printer_from_spec
+
+if TYPE_CHECKING:
+    from appliance.drivers.terminal import PaymentTerminal
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,8 @@ class TillDevices:
     printer: PrintWorker | None = None
     cards: CardDesk | None = None
     card_resolver: PendingCardsResolver | None = None
+    terminal: TerminalDesk | None = None
+    terminal_resolver: TerminalResolver | None = None
     scans: ScannerHub | None = None
     display: CustomerDisplay | None = None
 
@@ -40,6 +49,10 @@ class TillDevices:
             self.card_resolver.stop()
         if self.cards is not None and isinstance(self.cards.gateway, HttpGateway):
             self.cards.gateway.close()
+        if self.terminal_resolver is not None:
+            self.terminal_resolver.stop()
+        if self.terminal is not None:
+            self.terminal.terminal.close()
 
 
 def start(shop: Shop) -> TillDevices:
@@ -79,5 +92,30 @@ def start(shop: Shop) -> TillDevices:
         except Exception:
             log.exception("could not resolve card payments in flight; the resolver retries")
         devices.card_resolver = PendingCardsResolver(shop, devices.cards).start()
+    if shop.config.terminal_url:
+        start_terminal(shop, devices)
     shop.devices = devices
     return devices
+
+
+def start_terminal(
+    shop: Shop, devices: TillDevices, terminal: PaymentTerminal | None = None, **desk: float
+) -> TerminalDesk:
+    """The payment terminal of `terminal_url` (or `terminal`, a test's), and what a crash left
+    with it: each open transaction asked about by its reference (a charge that landed goes
+    on its sale or back to the card), then again in the background until settled."""
+    if terminal is None:
+        from appliance.drivers import terminal as terminals  # a till without a terminal never loads a driver
+
+        assert shop.config.terminal_url is not None
+        terminal = terminals.connect(shop.config.terminal_url, key_dir=shop.config.key_dir)
+    made = TerminalDesk(terminal, **desk)  # desk: the timings a test or a bench sets
+    try:
+        outcomes = resolve_open(shop, made)
+        if outcomes:
+            log.warning("terminal transactions in flight at the last stop were asked about: %s", outcomes)
+    except Exception:
+        log.exception("could not ask the terminal about transactions in flight; the resolver retries")
+    devices.terminal = made
+    devices.terminal_resolver = TerminalResolver(shop, made).start()
+    return made

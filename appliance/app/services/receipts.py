@@ -74,6 +74,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
                 tendered=p["tendered"],
                 change=p["change"],
                 detail=_tender_detail(p),
+                terminal_lines=tuple(str(x) for x in json.loads(p.get("details") or "{}").get("terminal_receipt", ())),
             )
             for p in sales_store.payments(conn, sale_id)
         ),

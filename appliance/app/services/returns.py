@@ -24,6 +24,7 @@ from appliance.app.services.completion import announce_receipt, complete_if_sett
 from appliance.app.services.sale_results import SaleView, TaxAmount
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, iso
+from appliance.app.services.terminal_refunds import TerminalRefund
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import customers as customers_store
 from appliance.app.store import gift_cards as gift_cards_store
@@ -32,6 +33,7 @@ from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.card_refunds import queue as queue_card_refunds
 from appliance.app.store.db import Connection
+from appliance.app.store.terminal_transactions import queue_refunds as queue_terminal_refunds
 from appliance.security.rbac import Permission
 
 REFUND_TO = ("cash", "gift_card")
@@ -73,6 +75,8 @@ class RefundAnswer(Refund):
     the acquirer after the commit, each card refund's status."""
 
     card_refunds: NotRequired[list[str]]
+    # Each card part the payment terminal took, given back to the same card through it.
+    terminal_refunds: NotRequired[list[TerminalRefund]]
 
 
 class ReceiptlessReturn(TypedDict):
@@ -333,6 +337,7 @@ def _refund(
         # The card part goes back through the acquirer after the commit; what sends it is
         # written here, so a crash after the commit still sends it at the next start.
         queue_card_refunds(tx, refund_id, shop.now())
+        queue_terminal_refunds(tx, refund_id, shop.now())  # to the same card, through the terminal
         if shop.config.printer != "none":
             printing.queue_refund_slip(shop, tx, refund_id, sale_id)
         audit_log.record(

@@ -20,6 +20,7 @@ from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.sale_results import SaleView
 from appliance.app.services.session_cache import SessionCache
+from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, Database
 from appliance.config import Config
@@ -201,6 +202,9 @@ class Devices(Protocol):
 
     @property
     def cards(self) -> CardDesk | None: ...
+
+    @property
+    def terminal(self) -> TerminalDesk | None: ...
 
     @property
     def scans(self) -> ScanFeed | None: ...

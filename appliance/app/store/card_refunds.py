@@ -22,7 +22,9 @@ def queue(tx: Connection, refund_id: int, now: str) -> int:
         " status, created_at) SELECT t.refund_id, t.payment_id, t.amount,"
         " 'cmp-refund-' || t.refund_id || '-' || t.payment_id || '-' || p.reference, 'pending', ?"
         " FROM refund_tenders t JOIN payments p ON p.id = t.payment_id"
-        " WHERE t.refund_id = ? AND t.method = 'card'",
+        " WHERE t.refund_id = ? AND t.method = 'card'"
+        # A card the payment terminal took goes back through it (terminal_transactions).
+        " AND NOT EXISTS (SELECT 1 FROM terminal_transactions o WHERE o.payment_id = t.payment_id)",
         (now, refund_id),
     )
     return int(cur.rowcount)

@@ -261,8 +261,11 @@ def card_pending(conn: Connection, sale_id: int) -> int:
     """What card payments on the sale still wait for the acquirer's definitive answer (0 when
     none: a sale with one waiting is neither parked nor left for another screen)."""
     row = conn.execute(
-        "SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE sale_id = ? AND status = 'pending'",
-        (sale_id,),
+        "SELECT (SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE sale_id = ? AND status = 'pending')"
+        # A payment terminal's too: its charge may yet land on the sale.
+        " + (SELECT coalesce(sum(amount), 0) FROM terminal_transactions"
+        " WHERE sale_id = ? AND kind = 'payment' AND status = 'pending')",
+        (sale_id, sale_id),
     ).fetchone()
     return int(row[0])
 

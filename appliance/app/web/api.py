@@ -28,6 +28,7 @@ from appliance.app.services import (
     sale_view,
     sales,
     tenders,
+    terminal_payments,
     users,
 )
 from appliance.app.services.sale_results import PaidSale, SaleView
@@ -583,6 +584,12 @@ async def refund(request: Request) -> Response:
         # The refund is committed; the card part goes back through its authorisation now
         # (and again at the next start if the gateway does not answer).
         answer = {**answer, "card_refunds": await call(card_payments.send_card_refunds, shop, desk, answer["id"])}
+    terminal = shop.devices.terminal if shop.devices else None
+    if terminal is not None and any(t["method"] == "card" for t in answer["tenders"]):
+        # Those the terminal took go back to the same card through it (again by its resolver).
+        sent = await call(terminal_payments.send_refunds, shop, terminal, answer["id"])
+        if sent:
+            answer = {**answer, "terminal_refunds": sent}
     return ok(answer, status)
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from appliance.app.web import api, api_backoffice, api_devices, api_selfservice, api_selling, api_shifts
+from appliance.app.web import (
+    api,
+    api_backoffice,
+    api_devices,
+    api_selfservice,
+    api_selling,
+    api_shifts,
+    api_terminal,
+)
 from appliance.app.web.endpoint import Endpoint
 
 BEGIN = "<!-- routes: made by `make api-doc` from the endpoint tables; do not edit by hand -->"
@@ -22,6 +30,7 @@ AREAS = (
     ("Back office: stock, suppliers, customers, gift cards, reports", api_backoffice.ENDPOINTS),
     ("Self-service", api_selfservice.ENDPOINTS),
     ("Devices", api_devices.ENDPOINTS),
+    ("Payment terminal: card-present tenders", api_terminal.ENDPOINTS),
 )
 
 

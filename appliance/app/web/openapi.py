@@ -30,6 +30,7 @@ HEADER = {"type": "string", "maxLength": 200}
 REASONS = {
     200: "OK",
     201: "Created",
+    202: "Accepted: the outcome is not known yet",
     400: "Malformed request",
     401: "No or expired session",
     403: "The role lacks the permission",

@@ -3,7 +3,15 @@ both made from this one list, so they cannot drift apart."""
 
 from __future__ import annotations
 
-from appliance.app.web import api, api_backoffice, api_devices, api_selfservice, api_selling, api_shifts
+from appliance.app.web import (
+    api,
+    api_backoffice,
+    api_devices,
+    api_selfservice,
+    api_selling,
+    api_shifts,
+    api_terminal,
+)
 from appliance.app.web.endpoint import Endpoint
 
 
@@ -15,4 +23,5 @@ def all_endpoints() -> tuple[Endpoint, ...]:
         *api_backoffice.ENDPOINTS,
         *api_selfservice.ENDPOINTS,
         *api_devices.ENDPOINTS,
+        *api_terminal.ENDPOINTS,
     )

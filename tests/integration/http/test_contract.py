@@ -26,10 +26,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's nudge toward httpx2, as in tests/conftest.py
     from starlette.testclient import TestClient
 
+from appliance.app.services.devices import TillDevices
+from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.web.app import create_app
 from appliance.app.web.openapi import describe
 from appliance.app.web.routes import all_endpoints
 from tests.conftest import PASSWORD, Store, set_cash_needs_shift
+from tests.fakes.terminal import FakeTerminal
 from tests.integration.card.simulator import running_simulator
 from tests.integration.http.contract_backoffice import drive_the_back_office
 
@@ -106,6 +109,46 @@ def _sell(d: Day, who: dict[str, str], *skus: str) -> int:
     return sale
 
 
+def _drive_the_terminal(d: Day, cashier: dict[str, str], supervisor: dict[str, str]) -> None:
+    """A card on the payment terminal (the double), its refund to the same card, a customer
+    the till waits for and cancels, a declined card."""
+    devices = d.store.shop.devices
+    assert isinstance(devices, TillDevices)
+    fake = FakeTerminal()
+    desk = devices.terminal = TerminalDesk(fake, in_flight_window=0.0, answer_wait=5.0)
+    d.call(cashier, "GET", "/terminal/status")
+    sale = _sell(d, cashier, "MLK")
+    due = d.call(cashier, "GET", f"/sales/{sale}")["totals"]["due"]
+    paid = d.call(
+        cashier,
+        "POST",
+        f"/sales/{sale}/payments/terminal",
+        ok=201,
+        json={"amount": due},
+        headers={"Idempotency-Key": "contract-terminal"},
+    )
+    assert paid["status"] == "completed" and paid["terminal"]["last4"] == "4242"
+    d.call(cashier, "GET", f"/sales/{sale}/payments/terminal/{paid['terminal']['id']}")
+    refund = d.call(
+        supervisor, "POST", f"/sales/{sale}/refunds", ok=201, json={"lines": [{"line": 1}], "reason": "leaking"}
+    )
+    assert [r["status"] for r in refund["terminal_refunds"]] == ["approved"]
+
+    waiting = _sell(d, cashier, "GUM")
+    due = d.call(cashier, "GET", f"/sales/{waiting}")["totals"]["due"]
+    fake.script, desk.answer_wait = ["wait_for_card", "decline"], 0.2
+    pending = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal", ok=202, json={"amount": due})
+    assert pending["terminal"]["state"] == "waiting_for_card" and pending["status"] == "open"
+    attempt = pending["terminal"]["id"]
+    cancelled = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal/{attempt}/cancel", json={})
+    assert cancelled["status"] == "cancelled"
+    desk.answer_wait = 5.0
+    declined = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal", ok=422, json={"amount": due})
+    assert declined["error"]["code"] == "card_declined"
+    d.call(cashier, "POST", f"/sales/{waiting}/payments", ok=201, json={"method": "cash", "amount": 2000})
+    assert d.call(cashier, "GET", "/terminal/status")["unresolved"] == 0
+
+
 def _drive_a_day(d: Day) -> None:
     cashier = d.login("cashier")
     supervisor = d.login("supervisor")
@@ -138,6 +181,7 @@ def _drive_a_day(d: Day) -> None:
     )
     assert paid["status"] == "completed"
     d.call(cashier, "GET", f"/sales/{mixed}/receipt")
+    _drive_the_terminal(d, cashier, supervisor)
 
     # All cash with change, then a refund of one line to its tenders.
     cash = _sell(d, cashier, "MLK", "GUM")

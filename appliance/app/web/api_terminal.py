@@ -1,0 +1,116 @@
+"""API for card-present payments through the payment terminal (services/terminal_payments.py):
+take one, follow the terminal's live state, cancel it from the till, and the terminal's
+state for the header. Refunds of a terminal tender go through POST /sales/{id}/refunds."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appliance.app.domain.errors import Invalid
+from appliance.app.services import idempotency, terminal_payments, terminal_resolver
+from appliance.app.services.shop import Shop
+from appliance.app.services.terminal_desk import TerminalDesk
+from appliance.app.web import params
+from appliance.app.web.api import EMPTY, ok
+from appliance.app.web.endpoint import Endpoint
+from appliance.app.web.http import actor, call, int_param, json_body, shop_of
+
+TERMINAL_PAYMENT = {
+    "type": "object",
+    "properties": {"amount": {"type": "integer", "minimum": 1, "description": "minor units"}},
+    "required": ["amount"],
+    "additionalProperties": False,
+}
+
+
+def _desk(shop: Shop) -> TerminalDesk:
+    desk = shop.devices.terminal if shop.devices else None
+    if desk is None:
+        raise Invalid("no payment terminal is set up on this till (terminal_url)", "tender_unavailable")
+    return desk
+
+
+def _attempt_id(request: Request) -> int:
+    return int_param(request.path_params["attempt_id"], "attempt id")
+
+
+async def pay(request: Request) -> Response:
+    who = await actor(request)
+    sale_id = params.sale_id(request)
+    body = await json_body(request, TERMINAL_PAYMENT)
+    key = request.headers.get("idempotency-key")
+    if key is not None:
+        idempotency.check_key(key)  # kept with the payment's intent, as a card's is
+    shop = shop_of(request)
+    desk = _desk(shop)
+    attempt = await call(terminal_payments.pay, shop, who, desk, sale_id, body["amount"], key)
+    # Still pending (the customer or the terminal takes longer): 202, follow it by its id.
+    return ok(await call(terminal_payments.answer, shop, desk, attempt), 202 if attempt["status"] == "pending" else 201)
+
+
+async def get_attempt(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, attempt_id = params.sale_id(request), _attempt_id(request)
+    shop = shop_of(request)
+    desk = shop.devices.terminal if shop.devices else None
+    return ok(await call(terminal_payments.attempt, shop, who, desk, sale_id, attempt_id))
+
+
+async def cancel(request: Request) -> Response:
+    who = await actor(request)
+    sale_id, attempt_id = params.sale_id(request), _attempt_id(request)
+    await json_body(request, EMPTY)
+    shop = shop_of(request)
+    return ok(await call(terminal_payments.cancel, shop, who, _desk(shop), sale_id, attempt_id))
+
+
+async def status(request: Request) -> Response:
+    who = await actor(request)
+    shop = shop_of(request)
+    desk = shop.devices.terminal if shop.devices else None
+    return ok(await call(terminal_resolver.header, shop, who, desk))
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/payments/terminal",
+        pay,
+        "Take a card on the payment terminal: the sale and the terminal's payment, 201 once the outcome is"
+        " known, 202 while the customer or the terminal is still on it",
+        "cashier+",
+        TERMINAL_PAYMENT,
+        statuses=(201, 202, 400, 401, 404, 409, 422),
+        headers=("Idempotency-Key",),
+        returns=terminal_payments.TerminalPaid,
+    ),
+    Endpoint(
+        "GET",
+        "/sales/{sale_id}/payments/terminal/{attempt_id}",
+        get_attempt,
+        "A terminal payment with the terminal's live state (waiting_for_card, pin, processing, checking)",
+        "cashier+",
+        statuses=(200, 400, 401, 404),
+        returns=terminal_payments.TerminalAttempt,
+    ),
+    Endpoint(
+        "POST",
+        "/sales/{sale_id}/payments/terminal/{attempt_id}/cancel",
+        cancel,
+        "Ask the terminal to stop a payment waiting for the card or the PIN (audited)",
+        "cashier+",
+        EMPTY,
+        statuses=(200, 400, 401, 404, 409, 422),
+        returns=terminal_payments.TerminalAttempt,
+    ),
+    Endpoint(
+        "GET",
+        "/terminal/status",
+        status,
+        "The payment terminal's state for the header, and what waits for it or for a manager",
+        "cashier+",
+        statuses=(200, 401, 404),
+        returns=terminal_resolver.TerminalHeader,
+    ),
+)

@@ -1,0 +1,66 @@
+"""The terminal's routes over HTTP: what a till without a terminal answers, the 4xx with
+their reasons, and a retried POST (same Idempotency-Key) charging once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from appliance.app.services.devices import TillDevices
+from appliance.app.services.terminal_desk import TerminalDesk
+from tests.conftest import Store, logged_in, new_sale
+from tests.fakes.terminal import FakeTerminal
+
+
+def _with_terminal(store: Store) -> FakeTerminal:
+    devices = store.shop.devices
+    assert isinstance(devices, TillDevices)
+    fake = FakeTerminal()
+    devices.terminal = TerminalDesk(fake, in_flight_window=0.0, answer_wait=5.0)
+    return fake
+
+
+def _code(answer: Any) -> tuple[int, str]:
+    return answer.status_code, answer.json()["error"]["code"]
+
+
+def test_a_till_without_a_terminal_says_so(client: TestClient) -> None:
+    cashier = logged_in(client, "cashier")
+    sale = new_sale(cashier, "96385074")
+    answer = cashier.post(f"/api/v1/sales/{sale['id']}/payments/terminal", json={"amount": 349})
+    assert _code(answer) == (422, "tender_unavailable")
+    assert _code(cashier.get("/api/v1/terminal/status")) == (404, "terminal_not_configured")
+
+
+def test_bad_requests_get_their_reasons(client: TestClient, store: Store) -> None:
+    _with_terminal(store)
+    cashier = logged_in(client, "cashier")
+    sale = new_sale(cashier, "96385074")
+    base = f"/api/v1/sales/{sale['id']}/payments/terminal"
+    assert cashier.post(base, json={"amount": 0}).status_code == 400
+    assert cashier.post(base, json={"amount": 349, "card": {}}).status_code == 400
+    assert _code(cashier.post(base, json={"amount": 9999})) == (422, "amount_exceeds_due")
+    assert cashier.get(f"{base}/abc").status_code == 400
+    assert _code(cashier.get(f"{base}/99")) == (404, "attempt_not_found")
+    assert _code(cashier.post(f"{base}/99/cancel", json={})) == (404, "attempt_not_found")
+    assert client.post(base, json={"amount": 349}).status_code == 401
+
+
+def test_a_retried_post_charges_once_and_a_settled_payment_cannot_be_cancelled(
+    client: TestClient, store: Store
+) -> None:
+    fake = _with_terminal(store)
+    cashier = logged_in(client, "cashier")
+    sale = new_sale(cashier, "96385074")
+    base = f"/api/v1/sales/{sale['id']}/payments/terminal"
+    key = {"Idempotency-Key": "tap-once-1"}
+    first = cashier.post(base, json={"amount": 349}, headers=key)
+    again = cashier.post(base, json={"amount": 349}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["terminal"]["id"] == again.json()["terminal"]["id"]
+    assert sum(fake.charged().values()) == 349 and [c[0] for c in fake.calls].count("payment") == 1
+    attempt = first.json()["terminal"]["id"]
+    assert _code(cashier.post(f"{base}/{attempt}/cancel", json={})) == (409, "payment_settled")
+    header = cashier.get("/api/v1/terminal/status").json()
+    assert header == {"protocol": "fake", "state": "idle", "unresolved": 0, "flagged": 0}
