@@ -105,8 +105,8 @@ def selects_of(statements: list[str], table: str) -> int:
 
 
 def inside_transaction(statements: list[str]) -> list[str]:
-    begin, commit = statements.index("BEGIN IMMEDIATE"), statements.index("COMMIT")
-    return statements[begin + 1 : commit]
+    begin = next(at for at, s in enumerate(statements) if s.startswith("BEGIN"))
+    return statements[begin + 1 : statements.index("COMMIT")]
 
 
 def test_a_cash_sale_runs_no_statement_beyond_the_floor(traced: tuple[Api, Trace]) -> None:
