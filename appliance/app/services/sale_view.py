@@ -76,7 +76,7 @@ def _tell(shop: Shop, answer: SaleView) -> None:
         shop.db.after_commit(lambda: shop.sale_changed(lambda: answer))
 
 
-def frozen(found: SaleRecord, done: Completion) -> None:
+def freeze(found: SaleRecord, done: Completion) -> None:
     """`found` as the completion that just committed with it (or will) wrote it: what its
     view shows of a completed sale, without reading it back."""
     totals = done.totals

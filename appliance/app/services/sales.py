@@ -25,7 +25,7 @@ from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView
-from appliance.app.services.sale_view import changed, customer_may_change, discount_json, frozen, load, read
+from appliance.app.services.sale_view import changed, customer_may_change, discount_json, freeze, load, read
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
@@ -447,7 +447,7 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> SaleView:
         found.payments.append(sales_store.payment_row(payment_id, tender))
         completed = complete_if_settled(shop, tx, sale)
         if completed:
-            frozen(found, completed)
+            freeze(found, completed)
     return _paid(shop, found, completed is not None)
 
 
@@ -478,7 +478,7 @@ def pay_tender(
         found.payments.append(sales_store.payment_row(payment_id, tender))
         completed = complete_if_settled(shop, tx, sale)
         if completed:
-            frozen(found, completed)
+            freeze(found, completed)
     return _paid(shop, found, completed is not None)
 
 
