@@ -48,7 +48,7 @@ from appliance.app.services.auth import require
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import PaidSale
-from appliance.app.services.sale_view import load, view
+from appliance.app.services.sale_view import load, read, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import card_refunds, card_tokens, payment_attempts
 from appliance.app.store import sales as sales_store
@@ -122,16 +122,14 @@ def pay_card(
         # look-up first, and no other card tender until it is settled.
         _check_sale(shop, desk, sale_id)
         with shop.db.transaction() as tx:
-            if sales_store.card_pending(tx, sale_id):  # the gateway's, or the payment terminal's
+            found = read(tx, sale_id)
+            if found.head["card_pending"]:  # the gateway's, or the payment terminal's
                 raise PaymentPending(
                     "a card payment on this sale is still being checked with the card network;"
                     " take no other card payment until it is settled"
                 )
-            sale = load(tx, sale_id)
-            sale.take_tender("card", amount, shop.tax_classes, shop.settings.tax_rounding)
+            found.sale.take_tender("card", amount, shop.tax_classes, shop.settings.tax_rounding)
             info = desk.vault.tokenise(parsed)  # joins this transaction
-            head = sales_store.header(tx, sale_id)
-            assert head is not None
             payment_attempts.insert(
                 tx,
                 sale_id=sale_id,
@@ -140,7 +138,7 @@ def pay_card(
                 client_key=idempotency_key,
                 token=info.token,
                 amount=amount,
-                currency=head["currency"],
+                currency=found.sale.currency,
                 now=shop.now(),
             )
         existing = payment_attempts.by_key(shop.db.conn, key)
@@ -274,7 +272,7 @@ def _fail(shop: Shop, attempt: dict[str, Any], decline_code: str) -> bool:
 
 def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authorisation) -> dict[str, Any]:
     """Step 3: the gateway's answer onto the sale, in one transaction."""
-    void = False
+    void = completed = False
     with shop.db.transaction() as tx:
         current = payment_attempts.by_key(tx, attempt["idempotency_key"])
         assert current is not None
@@ -317,7 +315,7 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
                         "partial": result.status == "partial",
                     },
                 )
-                complete_if_settled(shop, tx, sale)
+                completed = complete_if_settled(shop, tx, sale) is not None
                 status = "approved"
             payment_attempts.record_approval(
                 tx,
@@ -335,10 +333,8 @@ def settle(shop: Shop, desk: CardDesk, attempt: dict[str, Any], result: Authoris
         # After the commit: if this void is lost, the attempt still says "voided" with no
         # void_sent_at, and resolve_pending's sweep repeats it (voiding twice is harmless).
         _void(shop, desk, settled)
-    elif settled["status"] == "approved":
-        sale_row = sales_store.header(shop.db.conn, settled["sale_id"])
-        if sale_row is not None and sale_row["status"] == "completed":
-            announce_receipt(shop, settled["sale_id"])
+    elif completed:
+        announce_receipt(shop, settled["sale_id"])
     return settled
 
 

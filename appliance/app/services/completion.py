@@ -6,20 +6,33 @@ with it; `announce_receipt` runs after the commit."""
 
 from __future__ import annotations
 
-from appliance.app.domain.sale import Sale
+from dataclasses import dataclass
+
+from appliance.app.domain.sale import Sale, SaleTotals
 from appliance.app.services.shop import Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store.db import Connection
 
 
-def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
-    """Completes `sale` when nothing is due on it (True), in the caller's transaction."""
+@dataclass(frozen=True)
+class Completion:
+    """What a completion wrote: the sale's view shows it without reading it back."""
+
+    receipt_no: int
+    completed_at: str
+    totals: SaleTotals
+
+
+def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> Completion | None:
+    """Completes `sale` when nothing is due on it, in the caller's transaction; None when
+    something is still due."""
     if not sale.is_settled(shop.tax_classes, shop.settings.tax_rounding):
-        return False
+        return None
     totals = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
     receipt_no = sales_store.next_receipt_no(tx, shop.config.terminal_id)
     sale.complete(receipt_no)
+    now = shop.now()
     sales_store.complete(
         tx,
         sale.id,
@@ -28,7 +41,7 @@ def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
         totals.tax,
         totals.total,
         totals.taxes.taxes,
-        shop.now(),
+        now,
         discount=totals.discount,
         line_discounts=tuple((p.line.line_no, p.discount, p.promotion) for p in totals.lines),
         cash_rounding=sale.cash_rounding,
@@ -37,10 +50,16 @@ def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> bool:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
     shop.effects.on_sale_completed(shop, tx, sale.id)
-    return True
+    return Completion(receipt_no, now, totals)
 
 
 def announce_receipt(shop: Shop, sale_id: int) -> None:
-    """After the commit of a completion: the receipt's listeners (the print worker)."""
-    for callback in shop.on_receipt:
-        callback(sale_id)
+    """The receipt's listeners (the print worker, the customer display), once the completion
+    has committed: at once when called after it, at the commit when called inside (an
+    idempotent request's transaction holds the payment's until its answer is stored)."""
+
+    def announce() -> None:
+        for callback in shop.on_receipt:
+            callback(sale_id)
+
+    shop.db.after_commit(announce)

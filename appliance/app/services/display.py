@@ -139,6 +139,7 @@ class CustomerDisplay:
         self._wake = threading.Condition()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._shown: tuple[object, object] | None = None  # the last sale shown: its id and status
 
     def start(self) -> CustomerDisplay:
         settings = self.shop.settings
@@ -155,6 +156,7 @@ class CustomerDisplay:
     def sale_changed(self, sale: SaleView) -> None:
         if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
             return  # another lane's sale (a back-office lookup) is not this customer's
+        self._shown = (sale.get("id"), sale.get("status"))
         view = customer_view(sale, self.shop.settings.store_name, self.shop.settings.locale)
         self.feed.publish(dict(view))
         if self.pole is not None:
@@ -163,6 +165,8 @@ class CustomerDisplay:
                 self._wake.notify()
 
     def sale_completed(self, sale_id: int) -> None:
+        if self._shown == (sale_id, "completed"):
+            return  # the tender's own answer showed it completed (cash, in-store tenders)
         try:  # called straight after the payment's commit: a failure here must not undo its answer
             self.sale_changed(sale_view.view(self.shop, sale_id))
         except Exception:

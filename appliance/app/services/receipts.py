@@ -13,31 +13,32 @@ from appliance.app.domain.receipt import Receipt, ReceiptLine, ReceiptTax, Recei
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.domain.words import Words
 from appliance.app.services.auth import require
-from appliance.app.services.sale_view import load
+from appliance.app.services.sale_view import read
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.store import sales as sales_store
 from appliance.app.store.db import Connection
+from appliance.app.store.sales import SaleRecord
 from appliance.security.rbac import Permission
 
 
 def receipt(shop: Shop, actor: Actor, sale_id: int, *, copy: bool = False) -> Receipt:
     require(shop, actor, Permission.SELL)
-    load(shop.db.conn, sale_id, actor)
-    return build_receipt(shop, shop.db.conn, sale_id, copy=copy)
+    return _receipt(shop, shop.db.conn, read(shop.db.conn, sale_id, actor), copy)
 
 
 def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = False) -> Receipt:
     """The receipt of a completed sale, from what was stored when it completed."""
-    sale = load(conn, sale_id)
+    return _receipt(shop, conn, read(conn, sale_id), copy)
+
+
+def _receipt(shop: Shop, conn: Connection, found: SaleRecord, copy: bool) -> Receipt:
+    sale, head, frozen = found.sale, found.head, found.frozen
     if sale.status != COMPLETED or sale.receipt_no is None:
         raise Conflict(
-            f"sale {sale_id} is {sale.status}; a receipt needs a completed sale",
+            f"sale {sale.id} is {sale.status}; a receipt needs a completed sale",
             "sale_not_completed",
         )
-    head = sales_store.header(conn, sale_id)
-    assert head is not None
     settings = shop.settings
-    frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
     return Receipt(
         store_name=settings.store_name,
         header=settings.header,
@@ -64,7 +65,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
         ),
         discount=head["discount"],
         subtotal=head["subtotal"],
-        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale_id)),
+        taxes=tuple(ReceiptTax(t.name, t.rate, t.amount) for t in sales_store.stored_taxes(conn, sale.id)),
         total=head["total"],
         rounding=head["cash_rounding"],
         tenders=tuple(
@@ -76,7 +77,7 @@ def build_receipt(shop: Shop, conn: Connection, sale_id: int, *, copy: bool = Fa
                 detail=_tender_detail(p),
                 terminal_lines=tuple(str(x) for x in json.loads(p.get("details") or "{}").get("terminal_receipt", ())),
             )
-            for p in sales_store.payments(conn, sale_id)
+            for p in found.payments
         ),
         footer=settings.footer,
         copy=copy,

@@ -1,6 +1,7 @@
 """The sale as the till, the customer display and the API see it, and the lists of sales
 the till looks a sale up in (by receipt number, by day, parked, left open). Reads only:
-the view of a sale that just changed is the caller's, inside its transaction."""
+a change reads its sale once (`read`), changes it in memory and answers with `changed`,
+built from what it read and wrote, after its commit."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from appliance.app.domain.money import round_cash
 from appliance.app.domain.pricing import Discount
 from appliance.app.domain.sale import COMPLETED, Sale
 from appliance.app.services.auth import require
+from appliance.app.services.completion import Completion
 from appliance.app.services.sale_results import (
     DaySale,
     LeftOpenSale,
@@ -28,40 +30,85 @@ from appliance.app.store import customers as customers_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
+from appliance.app.store.sales import SaleRecord
 from appliance.security.rbac import Permission
 
 
 def load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
-    sale = sales_store.load(conn, sale_id)
-    if sale is None:
+    return read(conn, sale_id, actor).sale
+
+
+def read(conn: Connection, sale_id: int, actor: Actor | None = None) -> SaleRecord:
+    """The sale and what its view shows, read once for the whole request: the caller changes
+    `.sale` and answers with `changed` (or `shown`), with no second read of the same rows."""
+    found = sales_store.record(conn, sale_id)
+    if found is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
-    if actor is not None and actor.role == "customer":
+    if actor is not None and actor.role == "customer" and found.head["cashier_id"] != actor.user_id:
         # A customer at a self-service till sees and touches only the sales of that till's session.
-        head = sales_store.header(conn, sale_id)
-        if head is None or head["cashier_id"] != actor.user_id:
-            raise NotFound(f"no sale {sale_id}", "sale_not_found")
-    return sale
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+    return found
 
 
-def view(shop: Shop, sale_id: int, conn: Connection | None = None, sale: Sale | None = None) -> SaleView:
-    """The sale as the API shows it. A completed sale shows what was frozen when it
-    completed; an open one is priced now. `sale` is the caller's copy when it just changed
-    and saved it (no second read on the till's hot path)."""
+def view(shop: Shop, sale_id: int, conn: Connection | None = None) -> SaleView:
+    """The sale as the API shows it, read now. Inside a transaction it is a change: the
+    customer display hears of it once committed."""
     conn = conn or shop.db.conn
-    answer = _view(shop, sale_id, conn, sale or load(conn, sale_id))
-    if conn.in_transaction and shop.on_sale_change:
-        # A change: the customer display hears of it once committed, as it was answered.
-        shop.db.after_commit(lambda: shop.sale_changed(lambda: answer))
+    answer = shown(shop, read(conn, sale_id), conn)
+    if conn.in_transaction:
+        _tell(shop, answer)
     return answer
 
 
-def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
-    head = sales_store.header(conn, sale_id)
-    assert head is not None
-    payments = sales_store.payments(conn, sale_id)
+def changed(shop: Shop, found: SaleRecord) -> SaleView:
+    """The answer to a change of `found`, made from what the change read and wrote. Called
+    after the change's `with transaction()`: when that was the outermost, it has committed
+    and the answer is built outside the write lock; inside an outer one (an idempotent
+    request, whose answer is stored with the change) it is built there, reading nothing more
+    than its customer, if it has one. The customer display hears of it once committed."""
+    answer = shown(shop, found, shop.db.conn)
+    _tell(shop, answer)
+    return answer
+
+
+def _tell(shop: Shop, answer: SaleView) -> None:
+    if shop.on_sale_change:
+        shop.db.after_commit(lambda: shop.sale_changed(lambda: answer))
+
+
+def freeze(found: SaleRecord, done: Completion) -> None:
+    """`found` as the completion that just committed with it (or will) wrote it: what its
+    view shows of a completed sale, without reading it back."""
+    totals = done.totals
+    found.head.update(
+        status=COMPLETED,
+        receipt_no=done.receipt_no,
+        completed_at=done.completed_at,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        tax=totals.tax,
+        total=totals.total,
+    )
+    found.taxes = list(totals.taxes.taxes)
+    found.frozen = {p.line.line_no: (p.discount, p.promotion) for p in totals.lines}
+
+
+def customer_may_change(found: SaleRecord) -> None:
+    """What was done in the request may have named the sale's customer (points paid): its
+    view reads who it is instead of trusting the first read."""
+    found.head.pop("customer_id", None)
+
+
+def shown(shop: Shop, found: SaleRecord, conn: Connection) -> SaleView:
+    """The view of a sale as read (and changed) in memory. A completed sale shows what was
+    frozen when it completed; an open one is priced now. Reads only the customer's points
+    (when the sale has a customer) and a completed sale's taxes (when not just frozen)."""
+    sale, head, payments = found.sale, found.head, found.payments
     if sale.status == COMPLETED:
-        taxes = sales_store.stored_taxes(conn, sale_id)
-        frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in sales_store.line_discounts(conn, sale_id)}
+        if found.taxes is None:
+            found.taxes = sales_store.stored_taxes(conn, sale.id)
+        taxes = found.taxes
+        lines_off = found.frozen
         paid = sum(p["amount"] for p in payments)
         totals: SaleTotals = {
             "subtotal": head["subtotal"],
@@ -75,7 +122,7 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
     else:
         live = sale.totals(shop.tax_classes, shop.settings.tax_rounding)
         taxes = list(live.taxes.taxes)
-        frozen = {p.line.line_no: (p.discount, p.promotion) for p in live.lines}
+        lines_off = {p.line.line_no: (p.discount, p.promotion) for p in live.lines}
         totals = {
             "subtotal": live.subtotal,
             "discount": live.discount,
@@ -86,6 +133,7 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
             # What cash settles the sale with now: the due rounded to the store's smallest coin.
             "cash_due": max(round_cash(live.due, shop.settings.cash_increment), 0),
         }
+    receipt_no = sale.receipt_no
     return {
         "id": sale.id,
         "status": sale.status,
@@ -93,8 +141,8 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
         "currency": sale.currency,
         "prices_include_tax": sale.prices_include_tax,
         "terminal_id": head["terminal_id"],
-        "receipt_no": sale.receipt_no,
-        "receipt_number": f"{head['terminal_id']}-{sale.receipt_no:06d}" if sale.receipt_no else None,
+        "receipt_no": receipt_no,
+        "receipt_number": f"{head['terminal_id']}-{receipt_no:06d}" if receipt_no else None,
         "cashier": head["cashier"],
         "opened_at": head["opened_at"],
         "completed_at": head["completed_at"],
@@ -107,9 +155,9 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
                 "quantity": ln.quantity,
                 "unit_price": ln.unit_price,
                 "amount": ln.unit_price * ln.quantity,
-                "discount": frozen.get(ln.line_no, (0, None))[0],
-                "net": ln.unit_price * ln.quantity - frozen.get(ln.line_no, (0, None))[0] if not ln.voided else 0,
-                "promotion": frozen.get(ln.line_no, (0, None))[1],
+                "discount": lines_off.get(ln.line_no, (0, None))[0],
+                "net": ln.unit_price * ln.quantity - lines_off.get(ln.line_no, (0, None))[0] if not ln.voided else 0,
+                "promotion": lines_off.get(ln.line_no, (0, None))[1],
                 "line_discount": discount_json(ln.discount),
                 "original_price": ln.original_price,
                 "measure": ln.measure or None,
@@ -138,10 +186,11 @@ def _view(shop: Shop, sale_id: int, conn: Connection, sale: Sale) -> SaleView:
         "change": sum(p["change"] for p in payments),
         # Cash rounding: what the drawer kept beyond the total (negative: less), minor units.
         "rounding": sum(p["rounding"] for p in payments),
-        "customer": _customer(conn, sale_id),
+        # The first read names the customer, if any (None: no one); unknown, it is read now.
+        "customer": _customer(conn, sale.id) if head.get("customer_id", True) is not None else None,
         # A card payment whose outcome the acquirer has not yet confirmed (minor units, 0 if
         # none): the till says it is being checked, and no other card tender is taken meanwhile.
-        "card_pending": sales_store.card_pending(conn, sale_id),
+        "card_pending": head["card_pending"],
     }
 
 
@@ -170,8 +219,8 @@ def discount_json(discount: Discount | None) -> LineDiscount | None:
 
 def get_sale(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     require(shop, actor, Permission.SELL)
-    load(shop.db.conn, sale_id, actor)
-    return view(shop, sale_id)
+    conn = shop.db.conn
+    return shown(shop, read(conn, sale_id, actor), conn)
 
 
 def parked_sales(shop: Shop, actor: Actor) -> list[ParkedSale]:

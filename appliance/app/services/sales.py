@@ -3,7 +3,8 @@ tenders settled inside the store.
 
 Each function is one thing a cashier does and one transaction: it commits whole or not
 at all. The tender that settles a sale completes it in that same transaction
-(`completion.complete_if_settled`); the view each answers with is `sale_view.view`.
+(`completion.complete_if_settled`). Each reads its sale once (`sale_view.read`) and
+answers with `sale_view.changed`, built from what it read and wrote, after the commit.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from appliance.app.services import audit_log
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView
-from appliance.app.services.sale_view import discount_json, load, view
+from appliance.app.services.sale_view import changed, customer_may_change, discount_json, freeze, load, read
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
 from appliance.app.store import staff
 from appliance.app.store.db import Connection
+from appliance.app.store.sales import SaleRecord
 from appliance.security.rbac import Permission
 
 TENDER_METHODS = ("cash", "card", "gift_card", "loyalty")
@@ -46,16 +48,17 @@ def business_day(shop: Shop) -> dt.date:
 def open_sale(shop: Shop, actor: Actor) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction(durable=False) as tx:
-        sale_id = sales_store.insert(
+        opened = sales_store.insert(
             tx,
             terminal_id=shop.config.terminal_id,
             cashier_id=actor.user_id,
+            cashier=actor.username,
             currency=shop.settings.currency,
             prices_include_tax=shop.settings.prices_include_tax,
             now=shop.now(),
             business_day=business_day(shop).isoformat(),
         )
-        return view(shop, sale_id, tx)
+    return changed(shop, opened)
 
 
 def add_item(
@@ -93,7 +96,8 @@ def add_item(
                 raise Invalid(f"{product.name} is not sold by weight", "not_weighed")
         if not product.active:
             raise Invalid(f"product withdrawn: {product.name} ({product.sku}) is no longer sold", "product_withdrawn")
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         line = sale.add_item(
             product_id=product.id,
             sku=product.sku,
@@ -109,7 +113,7 @@ def add_item(
             restricted_approved_by=None if actor.role == "customer" else actor.username,
         )
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 MAX_GRAMS = 99_999  # what a scale label can carry
@@ -184,7 +188,8 @@ def add_priced_line(
         product = catalog_store.by_sku(tx, sku)
         if product is None:
             raise Invalid(f"unknown sku {sku}", "unknown_sku")
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         line = sale.add_item(
             product_id=product.id,
             sku=product.sku,
@@ -194,22 +199,24 @@ def add_priced_line(
             quantity=quantity,
         )
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction(durable=False) as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         line = sale.set_quantity(line_no, quantity)
         sales_store.save_line(tx, sale_id, line)
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: str | None = None) -> SaleView:
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.VOID_LINE, approval)
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         line = sale.void_line(line_no)
         sales_store.save_line(tx, sale_id, line)
         sales_store.mark_voided_by(tx, sale_id, line_no, actor.user_id)
@@ -225,7 +232,7 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
                 "approved_by": approver,
             },
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def _check_limit(
@@ -265,7 +272,8 @@ def discount_line(
     """Sets (or with None, removes) the cashier's discount on one line."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         line = sale.set_line_discount(line_no, discount)
         lines = sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines
         priced = next(p for p in lines if p.line == line)
@@ -288,7 +296,7 @@ def discount_line(
             object=f"sale:{sale_id}/line:{line_no}",
             details={"discount": discount_json(discount), "amount_off": priced.line_off, "approved_by": approver},
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def discount_order(
@@ -297,7 +305,8 @@ def discount_order(
     """Sets (or removes) a discount on the whole sale, spread over its lines."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         sale.set_order_discount(discount)
         priced = sale.totals(shop.tax_classes, shop.settings.tax_rounding).lines
         off = sum(p.order_off for p in priced)
@@ -314,7 +323,7 @@ def discount_order(
             object=f"sale:{sale_id}",
             details={"discount": discount_json(discount), "amount_off": off, "approved_by": approver},
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def override_price(
@@ -323,7 +332,8 @@ def override_price(
     """Charges another price than the shelf's for one line (permission, reason, audited)."""
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.PRICE_OVERRIDE, approval)
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         before = sale.line(line_no).unit_price
         line = sale.override_price(line_no, price, reason)
         sales_store.save_line(tx, sale_id, line)
@@ -341,14 +351,15 @@ def override_price(
                 "approved_by": approver,
             },
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | None = None) -> SaleView:
     """An attendant approves the age-restricted items on a self-service sale (audited)."""
     with shop.db.transaction() as tx:
         approver = require(shop, actor, Permission.APPROVE_RESTRICTED, approval) or actor.username
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         approved = sale.approve_restricted(approver)
         for line in approved:
             sales_store.save_line(tx, sale_id, sale.line(line.line_no))
@@ -359,34 +370,34 @@ def approve_restricted(shop: Shop, actor: Actor, sale_id: int, approval: str | N
             object=f"sale:{sale_id}",
             details={"approved_by": approver, "lines": [ln.line_no for ln in approved]},
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def park(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Sets a sale aside so that the next customer can be served on this lane."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction(durable=False) as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         sale.park()
-        if sales_store.card_pending(tx, sale_id):
+        if found.head["card_pending"]:
             # Parked, its card's approval could not land on it and would be given back.
             raise Conflict("a card payment on this sale waits for its answer; park it after", "payment_pending")
         sales_store.set_parked(tx, sale_id, actor.user_id, shop.now())
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def resume(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     """Takes a parked sale back up, on the lane where it was parked."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction(durable=False) as tx:
-        sale = load(tx, sale_id, actor)
-        head = sales_store.header(tx, sale_id)
-        assert head is not None
+        found = read(tx, sale_id, actor)
+        sale, head = found.sale, found.head
         if head["terminal_id"] != shop.config.terminal_id:
             raise Conflict(f"sale {sale_id} was parked on lane {head['terminal_id']}", "parked_elsewhere")
         sale.resume()
         sales_store.set_parked(tx, sale_id, None, None)
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def park_on_logout(shop: Shop, tx: Connection, actor: Actor) -> list[int]:
@@ -409,7 +420,8 @@ def park_on_logout(shop: Shop, tx: Connection, actor: Actor) -> list[int]:
 def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         sale.cancel()
         sales_store.cancel(tx, sale_id)
         audit_log.record(
@@ -419,7 +431,7 @@ def cancel_sale(shop: Shop, actor: Actor, sale_id: int) -> SaleView:
             object=f"sale:{sale_id}",
             details={"lines": len([ln for ln in sale.lines if not ln.voided])},
         )
-        return view(shop, sale_id, tx, sale)
+    return changed(shop, found)
 
 
 def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> SaleView:
@@ -428,14 +440,15 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> SaleView:
     rounded to the store's smallest coin (rule cash_rounding); a partial tender is not."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding, shop.settings.cash_increment)
-        sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
+        payment_id = sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
+        found.payments.append(sales_store.payment_row(payment_id, tender))
         completed = complete_if_settled(shop, tx, sale)
-        result = view(shop, sale_id, tx, sale)
-    if completed:
-        announce_receipt(shop, sale_id)
-    return result
+        if completed:
+            freeze(found, completed)
+    return _paid(shop, found, completed is not None)
 
 
 def pay_tender(
@@ -455,13 +468,24 @@ def pay_tender(
     the card payment service instead."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        sale = load(tx, sale_id, actor)
+        found = read(tx, sale_id, actor)
+        sale = found.sale
         tender = sale.take_tender(method, amount, shop.tax_classes, shop.settings.tax_rounding, reference)
         if charge is not None:
             charge(tx, tender.amount)
-        sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now(), details)
+            customer_may_change(found)  # points name the customer who pays with them
+        payment_id = sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now(), details)
+        found.payments.append(sales_store.payment_row(payment_id, tender))
         completed = complete_if_settled(shop, tx, sale)
-        result = view(shop, sale_id, tx, sale)
+        if completed:
+            freeze(found, completed)
+    return _paid(shop, found, completed is not None)
+
+
+def _paid(shop: Shop, found: SaleRecord, completed: bool) -> SaleView:
+    """The answer to a tender. The display hears of the sale before the receipt's listeners
+    do, so that it has the completed sale already and need not read it again."""
+    answer = changed(shop, found)
     if completed:
-        announce_receipt(shop, sale_id)
-    return result
+        announce_receipt(shop, found.sale.id)
+    return answer

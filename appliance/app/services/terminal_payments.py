@@ -44,7 +44,6 @@ from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
 from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.services.terminal_refunds import RESOLVER, TerminalRefund, answer_fields, apply_refund, send_refund
-from appliance.app.store import payment_attempts
 from appliance.app.store import sales as sales_store
 from appliance.app.store import terminal_transactions as store
 from appliance.drivers.terminal import (
@@ -152,7 +151,7 @@ def pay(
         for earlier in store.pending_payments_on_sale(shop.db.conn, sale_id):
             resolve_one(shop, desk, earlier)
         with shop.db.transaction() as tx:
-            if store.pending_payments_on_sale(tx, sale_id) or payment_attempts.sale_has_pending(tx, sale_id):
+            if sales_store.card_pending(tx, sale_id):  # the terminal's or the gateway's
                 raise PaymentPending(
                     "a card payment on this sale is still being checked with the terminal;"
                     " take no other card payment until it is settled"
@@ -353,7 +352,7 @@ def apply(shop: Shop, desk: TerminalDesk, row: dict[str, Any], result: TerminalR
                         "terminal_receipt": list(result.customer_receipt),
                     },
                 )
-                completed = complete_if_settled(shop, tx, sale)
+                completed = complete_if_settled(shop, tx, sale) is not None
                 store.settle(tx, row["id"], status="approved", now=now, answer=fields, payment_id=payment_id)
         settled = store.by_id(tx, row["id"])
         assert settled is not None

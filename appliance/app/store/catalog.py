@@ -27,17 +27,18 @@ class Owner:
         return f"{self.code} ({self.sku} {self.name})"
 
 
+# A product's barcodes come with it, in the same read (a scan reads one row, not two): a
+# barcode is letters, digits and ._-/+ (domain.barcode), so a space joins them safely.
 _COLUMNS = (
     "p.id, p.sku, p.name, p.price, p.tax_class, p.stock_on_hand, p.active, c.name AS category, p.sold_by, "
-    "p.age_restricted, p.cost, p.plu"
+    "p.age_restricted, p.cost, p.plu, (SELECT group_concat(b.code, ' ') FROM barcodes b WHERE b.product_id = p.id) "
+    "AS codes"
 )
 _FROM = "products p LEFT JOIN categories c ON c.id = p.category_id"
 
 
-def _product(conn: Connection, row: Row) -> Product:
-    codes = tuple(
-        r[0] for r in conn.execute("SELECT code FROM barcodes WHERE product_id = ? ORDER BY code", (row["id"],))
-    )
+def _product(row: Row) -> Product:
+    codes = tuple(sorted(row["codes"].split(" "))) if row["codes"] else ()
     return Product(
         id=row["id"],
         sku=row["sku"],
@@ -60,22 +61,22 @@ def by_barcode(conn: Connection, code: str) -> Product | None:
         f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = (SELECT product_id FROM barcodes WHERE code = ?)",  # noqa: S608
         (code,),
     ).fetchone()
-    return _product(conn, row) if row else None
+    return _product(row) if row else None
 
 
 def by_sku(conn: Connection, sku: str) -> Product | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.sku = ?", (sku,)).fetchone()  # noqa: S608
-    return _product(conn, row) if row else None
+    return _product(row) if row else None
 
 
 def by_id(conn: Connection, product_id: int) -> Product | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = ?", (product_id,)).fetchone()  # noqa: S608
-    return _product(conn, row) if row else None
+    return _product(row) if row else None
 
 
 def by_plu(conn: Connection, plu: str) -> Product | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.plu = ?", (plu,)).fetchone()  # noqa: S608
-    return _product(conn, row) if row else None
+    return _product(row) if row else None
 
 
 def _like(text: str) -> str:
@@ -128,7 +129,7 @@ def search(conn: Connection, text: str, limit: int = 50, withdrawn: bool = False
         for row in conn.execute(query, given).fetchall():
             if len(found) < limit:
                 found.setdefault(row["id"], row)
-    return [_product(conn, r) for r in found.values()]
+    return [_product(r) for r in found.values()]
 
 
 def barcode_owners(conn: Connection, codes: Iterable[str], besides: int | None = None) -> list[Owner]:

@@ -24,14 +24,6 @@ def by_key(conn: Connection, key: str) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
-def sale_has_pending(conn: Connection, sale_id: int) -> bool:
-    """Whether a card payment on the sale still waits for the acquirer's answer: it may yet
-    be charged, so the sale takes no other card tender meanwhile."""
-    return bool(
-        conn.execute("SELECT 1 FROM payment_attempts WHERE sale_id = ? AND status = 'pending'", (sale_id,)).fetchone()
-    )
-
-
 def insert(
     tx: Connection,
     *,

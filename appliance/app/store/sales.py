@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.pricing import Discount, Promotion
 from appliance.app.domain.sale import Sale, SaleLine, Tender
 from appliance.app.domain.tax import TaxLine
 from appliance.app.store.db import Connection
-
-
-def insert(
-    conn: Connection,
-    *,
-    terminal_id: str,
-    cashier_id: int,
-    currency: str,
-    prices_include_tax: bool,
-    now: str,
-    business_day: str | None = None,
-) -> int:
-    conn.execute("INSERT OR IGNORE INTO terminals(id) VALUES (?)", (terminal_id,))
-    cur = conn.execute(
-        "INSERT INTO sales(terminal_id, status, cashier_id, currency, prices_include_tax, opened_at, business_day) "
-        "VALUES (?, 'open', ?, ?, ?, ?, ?)",
-        (terminal_id, cashier_id, currency, int(prices_include_tax), now, business_day),
-    )
-    return int(cur.lastrowid)
 
 
 def header(conn: Connection, sale_id: int) -> dict[str, Any] | None:
@@ -70,16 +52,44 @@ def promotion(r: Any) -> Promotion:
     )
 
 
+@dataclass
+class SaleRecord:
+    """A sale as a request reads it, once: the domain's Sale; its sales row (`head`, with its
+    cashier's name, its customer's id and what card payments on it still wait for); its
+    payment rows; each line's frozen discount and promotion; and its frozen taxes (a
+    completed sale's, read when first asked for). What the sale's view is made of."""
+
+    sale: Sale
+    head: dict[str, Any]
+    payments: list[dict[str, Any]]
+    frozen: dict[int, tuple[int, str | None]]
+    taxes: list[TaxLine] | None = None
+
+
 def load(conn: Connection, sale_id: int) -> Sale | None:
     """The sale with what prices it: the promotions live on its business day."""
+    found = record(conn, sale_id)
+    return found.sale if found is not None else None
+
+
+def record(conn: Connection, sale_id: int) -> SaleRecord | None:
+    """The sale and what its view shows, in four reads: its row, its lines, its payments
+    and the promotions live on its business day."""
     row = conn.execute(
-        "SELECT id, status, currency, prices_include_tax, receipt_no, business_day, parked_at, "
-        "order_discount_kind, order_discount_value, order_discount_reason FROM sales WHERE id = ?",
+        "SELECT s.*, u.username AS cashier, "
+        "(SELECT c.customer_id FROM sale_customers c WHERE c.sale_id = s.id) AS customer_id, "
+        "(SELECT coalesce(sum(a.amount), 0) FROM payment_attempts a WHERE a.sale_id = s.id AND a.status = 'pending') "
+        # A payment terminal's too: its charge may yet land on the sale (as card_pending below).
+        "+ (SELECT coalesce(sum(t.amount), 0) FROM terminal_transactions t "
+        "WHERE t.sale_id = s.id AND t.kind = 'payment' AND t.status = 'pending') "
+        "AS card_pending FROM sales s JOIN users u ON u.id = s.cashier_id WHERE s.id = ?",
         (sale_id,),
     ).fetchone()
     if row is None:
         return None
+    head = dict(row)
     day = dt.date.fromisoformat(row["business_day"]) if row["business_day"] else None
+    line_rows = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,)).fetchall()
     lines = [
         SaleLine(
             line_no=r["line_no"],
@@ -100,8 +110,9 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
             restricted=bool(r["restricted"]),
             restricted_approved_by=r["restricted_approved_by"],
         )
-        for r in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,))
+        for r in line_rows
     ]
+    paid = payments(conn, sale_id)
     tenders = [
         Tender(
             method=r["method"],
@@ -111,9 +122,9 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
             reference=r["reference"],
             rounding=r["rounding"],
         )
-        for r in conn.execute("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", (sale_id,))
+        for r in paid
     ]
-    return Sale(
+    sale = Sale(
         id=row["id"],
         currency=row["currency"],
         prices_include_tax=bool(row["prices_include_tax"]),
@@ -126,6 +137,59 @@ def load(conn: Connection, sale_id: int) -> Sale | None:
         promotions=live_promotions(conn, day) if day else (),
         parked=row["parked_at"] is not None,
     )
+    frozen = {r["line_no"]: (r["discount"], r["promotion"]) for r in line_rows}
+    return SaleRecord(sale, head, paid, frozen)
+
+
+def insert(
+    conn: Connection,
+    *,
+    terminal_id: str,
+    cashier_id: int,
+    cashier: str,
+    currency: str,
+    prices_include_tax: bool,
+    now: str,
+    business_day: str,
+) -> SaleRecord:
+    """Opens a sale; returns it as `record` would read it back (open, empty), without the read."""
+    conn.execute("INSERT OR IGNORE INTO terminals(id) VALUES (?)", (terminal_id,))
+    cur = conn.execute(
+        "INSERT INTO sales(terminal_id, status, cashier_id, currency, prices_include_tax, opened_at, business_day) "
+        "VALUES (?, 'open', ?, ?, ?, ?, ?)",
+        (terminal_id, cashier_id, currency, int(prices_include_tax), now, business_day),
+    )
+    sale_id = int(cur.lastrowid)
+    head = {
+        "id": sale_id,
+        "terminal_id": terminal_id,
+        "status": "open",
+        "cashier_id": cashier_id,
+        "cashier": cashier,
+        "currency": currency,
+        "prices_include_tax": int(prices_include_tax),
+        "receipt_no": None,
+        "opened_at": now,
+        "completed_at": None,
+        "business_day": business_day,
+        "customer_id": None,
+        "card_pending": 0,
+    }
+    sale = Sale(sale_id, currency, prices_include_tax, business_day=dt.date.fromisoformat(business_day))
+    return SaleRecord(sale, head, [], {})
+
+
+def payment_row(payment_id: int, tender: Tender) -> dict[str, Any]:
+    """The row `insert_payment` just wrote, as `payments` would read it back (its view's part)."""
+    return {
+        "id": payment_id,
+        "method": tender.method,
+        "amount": tender.amount,
+        "tendered": tender.tendered,
+        "change": tender.change,
+        "rounding": tender.rounding,
+        "reference": tender.reference,
+    }
 
 
 def save_line(conn: Connection, sale_id: int, line: SaleLine) -> None:
