@@ -26,7 +26,7 @@ from appliance.app.services.setup import NewStore, init_store
 from appliance.app.web.app import create_app
 from tests.conftest import CATALOG, PASSWORD, Api, logged_in, set_cash_needs_shift
 
-SESSION = 2  # the session and its user, read by the web layer for every request
+SESSION = 0  # a held session costs no statement (services/session_cache.py)
 
 # BEGIN IMMEDIATE, the terminal (INSERT OR IGNORE) and the sale written, COMMIT.
 OPEN = SESSION + 4
@@ -83,7 +83,10 @@ def traced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Ap
     catalog.import_csv(shop, None, CATALOG)
     try:
         with TestClient(create_app(shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
-            yield logged_in(client, "cashier"), trace
+            api = logged_in(client, "cashier")
+            # The session's first use reads it from the store; from then on it is held.
+            assert api.get("/api/v1/auth/me").status_code == 200
+            yield api, trace
     finally:
         shop.close()
 
