@@ -145,7 +145,8 @@ def sales_by_quarter(conn: Connection, bounds: Bounds) -> list[Row]:
 def sales_by_day(conn: Connection, days: list[Span]) -> list[tuple[str, list[int]]]:
     """(day, [sales, subtotal, tax, total, cash rounding]) of the sales completed in each span."""
     rows = conn.execute(
-        "WITH d(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
+        "WITH d(day, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]') FROM json_each(?)) "
         "SELECT d.day, (SELECT json_array(count(*), coalesce(sum(subtotal), 0), "
         "coalesce(sum(tax), 0), coalesce(sum(total), 0), coalesce(sum(cash_rounding), 0)) "
         "FROM sales INDEXED BY sales_completed_cover "
@@ -158,8 +159,10 @@ def sales_by_day(conn: Connection, days: list[Span]) -> list[tuple[str, list[int
 # The journal's tax and tender lines: each day's whole quarter hours from the sums kept per
 # quarter (migration 0032), the pieces of a quarter at a period's ends from the sales.
 _BY_DAY = (
-    "WITH w(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)), "
-    "p(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
+    "WITH w(day, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]') FROM json_each(?)), "
+    "p(day, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]') FROM json_each(?)) "
     "SELECT w.day, k.{key}, sum(k.amount) FROM w CROSS JOIN {kept} k ON k.quarter >= w.lo AND k.quarter < w.hi "
     "GROUP BY 1, 2 UNION ALL "
     "SELECT p.day, x.{key}, sum(x.amount) FROM p CROSS JOIN sales s INDEXED BY sales_completed_cover "
