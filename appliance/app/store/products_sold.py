@@ -35,11 +35,22 @@ def top_sold(conn: Connection, bounds: Bounds, limit: int) -> list[Row]:
 
 # One product's lines (p) sold in the period, as in _SOLD: a seek in the same covering index.
 _LINES_OF = (
-    "FROM sale_lines AS l INDEXED BY sale_lines_by_product WHERE l.product_id = p.id AND p.id NOT IN "
-    "(SELECT g.product_id FROM gift_card_pending c CROSS JOIN sale_lines g ON g.sale_id = c.sale_id "
-    "AND g.line_no = c.line_no) AND l.sale_id BETWEEN ?1 AND ?2 AND l.voided = 0 AND l.sale_id NOT IN "
+    "FROM sale_lines AS l INDEXED BY sale_lines_by_product WHERE l.product_id = p.id "
+    "AND l.sale_id BETWEEN ?1 AND ?2 AND l.voided = 0 AND l.sale_id NOT IN "
     "(SELECT id FROM sales INDEXED BY sales_state WHERE id BETWEEN ?1 AND ?2 "
     "AND NOT (status = 'completed' AND completed_at >= ?3 AND completed_at < ?4))"
+)
+# The same for the few products kept: each line's sale looked up, not the period's outsiders
+# listed a second time (a pass over the id range of a year).
+_KEPT_LINES_OF = (
+    "FROM sale_lines AS l INDEXED BY sale_lines_by_product JOIN sales s ON s.id = l.sale_id "
+    "WHERE l.product_id = p.id AND l.sale_id BETWEEN ?1 AND ?2 AND l.voided = 0 "
+    "AND s.status = 'completed' AND s.completed_at >= ?3 AND s.completed_at < ?4"
+)
+# A gift card product sold nothing (as in _SOLD), asked once per product, not once per line.
+_CARD_PRODUCT = (
+    "p.id IN (SELECT g.product_id FROM gift_card_pending c "
+    "CROSS JOIN sale_lines g ON g.sale_id = c.sale_id AND g.line_no = c.line_no)"
 )
 
 
@@ -50,9 +61,11 @@ def least_sold(conn: Connection, bounds: Bounds, limit: int) -> list[Row]:
     only its own lines. The amount is summed for the few products kept."""
     found = id_range(conn, *bounds) or (0, -1)
     rows: list[Row] = conn.execute(
-        f"SELECT id, quantity, coalesce((SELECT sum(l.quantity * l.unit_price) {_LINES_OF}), 0) FROM "  # noqa: S608
-        f"(SELECT p.id, p.stock_on_hand, coalesce((SELECT sum(l.quantity) {_LINES_OF}), 0) AS quantity "
-        "FROM products p WHERE p.active AND p.stock_tracked ORDER BY quantity, p.stock_on_hand DESC, p.id LIMIT ?5) p "
+        f"SELECT id, quantity, CASE WHEN {_CARD_PRODUCT} THEN 0 ELSE "  # noqa: S608
+        f"coalesce((SELECT sum(l.quantity * l.unit_price) {_KEPT_LINES_OF}), 0) END FROM "
+        f"(SELECT p.id, p.stock_on_hand, CASE WHEN {_CARD_PRODUCT} THEN 0 ELSE "
+        f"coalesce((SELECT sum(l.quantity) {_LINES_OF}), 0) END AS quantity FROM products p "
+        "WHERE p.active AND p.stock_tracked ORDER BY quantity, p.stock_on_hand DESC, p.id LIMIT ?5) p "
         "ORDER BY quantity, stock_on_hand DESC, id",
         (*found, *bounds, limit),
     ).fetchall()
