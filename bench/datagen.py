@@ -49,10 +49,10 @@ def build(data_dir: Path, products: int, lines: int, seed: int = 7) -> Shop:
     while written < lines:
         with shop.db.transaction() as tx:
             tx.execute("INSERT OR IGNORE INTO terminals(id, next_receipt) VALUES ('T01', 1)")
-            rows = []
-            sales = []
-            taxes = []
-            payments = []
+            rows: list[tuple[int, int, int, str, str, int, int]] = []
+            sales: list[tuple[int, int, str, str, int, int, int]] = []
+            taxes: list[tuple[int, str, str, int, int]] = []
+            payments: list[tuple[int, str, int, int, str]] = []
             while len(rows) < batch and written + len(rows) < lines:
                 sale_id += 1
                 at = iso(start + dt.timedelta(seconds=sale_id * SALE_SPACING_S))

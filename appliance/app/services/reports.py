@@ -24,6 +24,7 @@ from appliance.app.domain.report import Period
 from appliance.app.services import gift_cards, stock, time_clock
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
+from appliance.app.store import products_sold
 from appliance.app.store import reports as q
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
@@ -119,7 +120,7 @@ def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, t
         "returns_without_receipt": rules.without_receipt_sums(q.receiptless_by_quarter(conn, p.bounds)),
         "by_tender": [{"method": m, "count": v[0], "amount": v[1]} for m, v in tenders],
         "by_tax": [{"name": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in taxes],
-        "top_products": _product_rows(conn, _top(q.sold_by_product(conn, p.bounds), top)),
+        "top_products": _product_rows(conn, products_sold.top_sold(conn, p.bounds, _limit(top))),
     }
 
 
@@ -129,7 +130,8 @@ def sales_report(shop: Shop, actor: Actor, start: str | None, end: str | None, t
 def by_day(shop: Shop, actor: Actor, p: Period) -> shapes.ByDay:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    days = rules.sales_by_day([d for d, _, _ in p.days()], q.sales_by_quarter(conn, p.bounds), _cards(conn, p), p.zone)
+    spans = p.days()
+    days = rules.sales_by_day([d for d, _, _ in spans], q.sales_by_day(conn, rules.spans(spans)), _cards(conn, p))
     out: list[shapes.DayRow] = [
         {
             "day": d,
@@ -223,15 +225,16 @@ def by_tax(shop: Shop, actor: Actor, p: Period) -> shapes.ByTax:
 _PRODUCT_COLUMNS = ["sku", "name", "quantity", "amount", "on_hand"]
 
 
-def _top(sold: dict[int, list[int]], limit: int) -> list[tuple[int, list[int]]]:
-    return sorted(sold.items(), key=lambda kv: (-kv[1][1], kv[0]))[: max(1, min(limit, 500))]
+def _limit(limit: int) -> int:
+    return max(1, min(limit, 500))
 
 
-def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list[shapes.ProductRow]:
-    info = q.products(conn, [pid for pid, _ in picked])
+def _product_rows(conn: Connection, picked: list[Any]) -> list[shapes.ProductRow]:
+    """Report rows from (product id, quantity, amount) rows, in their order."""
+    info = products_sold.products(conn, [r[0] for r in picked])
     return [
-        {"sku": info[pid][1], "name": info[pid][2], "quantity": v[0], "amount": v[1], "on_hand": info[pid][3]}
-        for pid, v in picked
+        {"sku": info[pid][1], "name": info[pid][2], "quantity": qty, "amount": amount, "on_hand": info[pid][3]}
+        for pid, qty, amount in picked
         if pid in info
     ]
 
@@ -239,7 +242,7 @@ def _product_rows(conn: Connection, picked: list[tuple[int, list[int]]]) -> list
 def top_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shapes.ProductsReport:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    picked = _top(q.sold_by_product(conn, p.bounds), limit)
+    picked = products_sold.top_sold(conn, p.bounds, _limit(limit))
     return {**_head("top_products", shop, p, _PRODUCT_COLUMNS), "rows": _product_rows(conn, picked)}
 
 
@@ -248,9 +251,7 @@ def slow_products(shop: Shop, actor: Actor, p: Period, limit: int = 20) -> shape
     among equals: what ties up the shelf."""
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
-    sold = q.sold_by_product(conn, p.bounds)
-    ranked = sorted(q.stocked_products(conn), key=lambda r: (sold.get(r[0], [0, 0])[0], -r[1], r[0]))
-    picked = [(r[0], sold.get(r[0], [0, 0])) for r in ranked[: max(1, min(limit, 500))]]
+    picked = products_sold.least_sold(conn, p.bounds, _limit(limit))
     return {**_head("slow_products", shop, p, _PRODUCT_COLUMNS), "rows": _product_rows(conn, picked)}
 
 
@@ -360,15 +361,17 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
     require(shop, actor, Permission.VIEW_REPORTS)
     conn = shop.db.conn
     zone = p.zone
-    quarters = q.sales_by_quarter(conn, p.bounds)
-    days = rules.sales_by_day([d for d, _, _ in p.days()], quarters, _cards(conn, p), zone)
-    rounding = rules.by_day(((r[0], "", r[5]) for r in quarters), zone, 1)
-    taxes = rules.keys_by_day(rules.by_day(q.taxes_by_quarter(conn, p.bounds), zone, 1))
-    tenders = rules.keys_by_day(rules.by_day(q.payments_by_quarter(conn, p.bounds), zone, 1))
+    spans = p.days()
+    sold = q.sales_by_day(conn, rules.spans(spans))
+    days = rules.sales_by_day([d for d, _, _ in spans], sold, _cards(conn, p))
+    rounding = {day: sums[4] for day, sums in sold}
+    whole, pieces = rules.in_quarters(spans)
+    taxes = rules.keys_by_day(rules.day_sums(q.taxes_by_day(conn, whole, pieces), 1))
+    tenders = rules.keys_by_day(rules.day_sums(q.payments_by_day(conn, whole, pieces), 1))
     returned_cards = rules.by_day(q.gift_cards_returned(conn, p.bounds), zone, 1)
     credit = rules.by_day(q.store_credit_issued(conn, p.bounds), zone, 1)
     refunds = rules.by_day(q.refunds_by_quarter(conn, p.bounds), zone, 3)
-    refund_tenders = rules.by_day(q.refund_tenders_by_quarter(conn, p.bounds), zone, 1)
+    refund_tenders = rules.keys_by_day(rules.by_day(q.refund_tenders_by_quarter(conn, p.bounds), zone, 1))
     refunds_rounding = rules.by_day(q.cash_refund_rounding(conn, p.bounds), zone, 1)
     receiptless = rules.by_day(q.receiptless_by_quarter(conn, p.bounds), zone, 4)
     over_short = cash_over_short(conn, p)
@@ -378,7 +381,7 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
         if debit or credit:
             rows.append({"date": day, "account": account, "debit": debit, "credit": credit, "memo": memo})
 
-    for day, _, _ in p.days():
+    for day, _, _ in spans:
         for method, amount in tenders.get(day, []):
             line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), amount, 0, f"{method} taken")
         day_sums = days.get(day, rules.SalesSums())
@@ -391,16 +394,15 @@ def journal(shop: Shop, actor: Actor, p: Period) -> shapes.Journal:
         line(day, "Gift card liability", cards_back, 0, "gift cards returned")
         line(day, "Sales returns", refunded - refunded_tax - cards_back, 0, "refunds before tax")
         line(day, "Tax refunded", refunded_tax, 0, "tax given back on refunds")
-        for (d, method), (amount,) in sorted(refund_tenders.items()):
-            if d == day:
-                line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), 0, amount, f"{method} refunded")
+        for method, amount in refund_tenders.get(day, []):
+            line(day, TENDER_ACCOUNTS.get(method, f"Tender: {method}"), 0, amount, f"{method} refunded")
         line(day, "Gift card liability", 0, credit.get((day, ""), [0])[0], "store credit issued (liability)")
         back, back_rounding = rules.without_receipt_journal(receiptless, day)
         for entry in back:
             line(day, *entry)
         # Cash rounding: the tenders above are what was applied to the sales; the drawer took
         # (or, refunding, gave) that much more, booked against its own account.
-        rounded = rounding.get((day, ""), [0])[0] - refunds_rounding.get((day, ""), [0])[0] - back_rounding
+        rounded = rounding.get(day, 0) - refunds_rounding.get((day, ""), [0])[0] - back_rounding
         line(day, "Cash", max(rounded, 0), max(-rounded, 0), "cash rounding")
         line(day, "Cash rounding", max(-rounded, 0), max(rounded, 0), "cash rounding")
         if over_short is not None and over_short.get(day):
