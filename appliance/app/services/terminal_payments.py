@@ -92,6 +92,16 @@ def _not_in_transaction(shop: Shop) -> None:
         raise RuntimeError("terminal payments call the terminal: not inside a transaction")
 
 
+def _own_sale(shop: Shop, actor: Actor, sale_id: int) -> None:
+    """A customer at a self-service till touches only the sales of their session (as
+    sale_view.read holds): another sale is not found, as it is everywhere else."""
+    if actor.role != "customer":
+        return
+    head = sales_store.header(shop.db.conn, sale_id)
+    if head is None or head["cashier_id"] != actor.user_id:
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+
+
 def _reference(shop: Shop, actor: Actor, sale_id: int, client_key: str | None) -> str:
     """Our reference: the sale's payment key. A retried request (same Idempotency-Key) gets
     the same one; another user's, sale's or store's never collides with it."""
@@ -143,6 +153,8 @@ def pay(
     _not_in_transaction(shop)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Invalid("the amount must be positive", "invalid_amount")
+    # Before anything asks the terminal about this sale: a customer pays only their own.
+    _own_sale(shop, actor, sale_id)
     reference = _reference(shop, actor, sale_id, idempotency_key)
     row = store.by_reference(shop.db.conn, reference)
     if row is None:
