@@ -27,6 +27,7 @@ These functions call the terminal: they must not run inside an open transaction.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import logging
@@ -106,12 +107,18 @@ def _reference(shop: Shop, actor: Actor, sale_id: int, client_key: str | None) -
     """Our reference: the sale's payment key. A retried request (same Idempotency-Key) gets
     the same one; another user's, sale's or store's never collides with it."""
     if client_key is None:
-        return "trm-" + uuid.uuid4().hex
+        return "trm-" + _short(uuid.uuid4().bytes)
     head = sales_store.header(shop.db.conn, sale_id)
     if head is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
     seed = f"{shop.config.terminal_id}|{head['opened_at']}|{actor.user_id}|{sale_id}|{client_key}"
-    return "trm-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return "trm-" + _short(hashlib.sha256(seed.encode()).digest())
+
+
+def _short(raw: bytes) -> str:
+    # Caisse-AP carries our reference in CF, 1-32 characters, and a reversal or refund adds
+    # "-reversal" or "-refund-ID" to it: 16 characters here (72 bits, base64url) leave room.
+    return base64.urlsafe_b64encode(raw[:9]).decode()
 
 
 def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAttempt:

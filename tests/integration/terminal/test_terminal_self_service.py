@@ -51,6 +51,8 @@ def test_a_customer_pays_by_terminal_and_cancels_on_their_own_sale(client: TestC
     paid = customer.post(base, json={"amount": sale["totals"]["due"]}, headers={"Idempotency-Key": "kiosk-pay-2"})
     assert paid.status_code == 201 and paid.json()["status"] == "completed"
     assert customer.get("/api/v1/terminal/status").json()["state"] == "idle"
+    # Caisse-AP carries our reference in 1-32 characters, with "-reversal" or "-refund-ID" added.
+    assert {len(reference) for _, reference in fake.calls} == {16}
 
 
 def test_a_customer_cannot_touch_another_sales_terminal_payment(client: TestClient, store: Store) -> None:
