@@ -4,10 +4,14 @@ and cancels it; another sale's terminal payment is none of theirs (404, as the s
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
+import pytest
 from starlette.testclient import TestClient
 
+from appliance.app.domain.errors import Invalid
+from appliance.app.services import auth, card_payments
+from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.devices import TillDevices
 from appliance.app.services.terminal_desk import TerminalDesk
 from tests.conftest import Api, Store, logged_in, new_sale
@@ -81,3 +85,13 @@ def test_a_customer_cannot_touch_another_sales_terminal_payment(client: TestClie
     assert [what for what, _ in fake.calls if what != "payment"] == []
     assert cashier.get(f"{staff_base}/{attempt}").json()["status"] == "pending"
     assert cashier.post(f"{staff_base}/{attempt}/cancel", json={}).json()["status"] == "cancelled"
+
+
+def test_a_customer_never_pays_with_a_typed_card_number(client: TestClient, store: Store) -> None:
+    customer = _kiosk(client, store)
+    sale = new_sale(customer, "96385074")
+    who = auth.kiosk_session(store.shop, "testclient").actor  # the same kiosk account
+    card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
+    with pytest.raises(Invalid) as refused:
+        card_payments.pay_card(store.shop, who, cast(CardDesk, None), sale["id"], 350, card)
+    assert refused.value.code == "tender_unavailable"
