@@ -23,6 +23,7 @@ from tests.e2e.conftest import VIEWPORT, LiveApp
 from tests.e2e.screens import find_customer, scan, till_left_empty, void_approved_by
 from tests.e2e.screens import log_in as login
 from tests.e2e.seed import ADMIN, BREAD, CASHIER, COFFEE, GROCERY, MANAGER, SUPERVISOR
+from tests.e2e.terminal_sims import simulator
 
 pytestmark = pytest.mark.slow
 
@@ -246,10 +247,19 @@ def test_the_back_office_has_no_violations(app: LiveApp, axe_page: Any) -> None:
 
 
 @pytest.mark.skipif(not (TEMPLATES / "selfservice.html").exists(), reason="no /selfservice screen in this build yet")
-def test_the_self_service_screen_has_no_violations(shop: Callable[..., LiveApp], acquirer: str, axe_page: Any) -> None:
+def test_the_self_service_screen_has_no_violations(
+    shop: Callable[..., LiveApp], tmp_path_factory: pytest.TempPathFactory, axe_page: Any
+) -> None:
     """A self-service till's states: attract, a sale with a line, the touch menu, the card
-    payment, and French. (Its own e2e tests drive the rest of the flow.)"""
-    app = shop(GROCERY, STAFF, gateway_url=acquirer, config={"mode": "self_service"})
+    payment on the terminal (declined: its words and buttons), and French. (Its own e2e tests
+    drive the rest of the flow.)"""
+    with simulator("caisse-ap", tmp_path_factory.mktemp("caisse-ap")) as terminal:
+        terminal.tell("decline")
+        app = shop(GROCERY, STAFF, config={"mode": "self_service", "terminal_url": terminal.url})
+        _check_self_service(app, axe_page)
+
+
+def _check_self_service(app: LiveApp, axe_page: Any) -> None:
     page, axe = axe_page, Axe()
     page.goto(app.url + "/selfservice")
     page.locator("#start-button").wait_for()
@@ -265,7 +275,7 @@ def test_the_self_service_screen_has_no_violations(shop: Callable[..., LiveApp],
     axe.check(page, "selfservice-menu")
     page.keyboard.press("Escape")
     page.locator("#pay-button").click()
-    expect(page.locator("#pay-dialog")).to_be_visible()
+    expect(page.locator("#terminal-retry")).to_be_visible(timeout=20_000)
     axe.check(page, "selfservice-pay")
     page.keyboard.press("Escape")
     page.locator(".ss-lang[data-lang=fr]").click()

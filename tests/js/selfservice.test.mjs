@@ -9,9 +9,9 @@ import { awaitingApproval, liveLines, state, totalsOf } from "../../appliance/ap
 import { describe, expired, money, trouble } from "../../appliance/app/web/static/selfservice/kiosk.js";
 import { notFound } from "../../appliance/app/web/static/selfservice/sale.js";
 import { menuGroups } from "../../appliance/app/web/static/selfservice/menu.js";
-import { cardComplete, cardPayment, refusal } from "../../appliance/app/web/static/selfservice/card.js";
+import { declineWords, findTerminal, outcome, refusal, stateWords } from "../../appliance/app/web/static/selfservice/card.js";
 import { refused } from "../../appliance/app/web/static/selfservice/approval.js";
-import { digitsOnly, keyLabel, nextField, typeDigit } from "../../appliance/app/web/static/selfservice/keys.js";
+import { keyLabel, nextField } from "../../appliance/app/web/static/selfservice/keys.js";
 import { countdown } from "../../appliance/app/web/static/selfservice/idle.js";
 
 const catalogue = (code) =>
@@ -85,19 +85,36 @@ test("the menu: products without a barcode by category, none sold by weight, gro
     "when every product has a barcode the menu shows them all");
 });
 
-test("a card typed: complete enough to send, digits only, and the payment of what is due", () => {
-  assert.equal(cardComplete("4242424242424242", 12, "29"), true);
-  assert.equal(cardComplete("42424242424", 12, "29"), false, "11 digits");
-  assert.equal(cardComplete("4242424242424242", 13, "29"), false);
-  assert.equal(cardComplete("4242424242424242", 0, "29"), false);
-  assert.equal(cardComplete("4242424242424242", 1, "2"), false);
-  assert.deepEqual(cardPayment(1150, "4242424242424242", 3, "29"),
-    { method: "card", amount: 1150, card: { number: "4242424242424242", exp_month: 3, exp_year: 2029 } });
-  assert.equal(digitsOnly("4242 4242-42a", 8), "42424242");
-  assert.equal(typeDigit("12", 2, "3"), "12", "a full field takes no more");
-  assert.equal(typeDigit("1", 2, "3"), "13");
+test("the terminal's live state and its outcome, in the words a customer reads", async () => {
+  await loadWords(words);
+  speak("en");
+  assert.equal(t(stateWords("waiting_for_card")), "Waiting for your card.");
+  assert.equal(t(stateWords("pin")), "Enter your PIN on the terminal.");
+  assert.equal(stateWords("checking"), "terminal_checking");
+  assert.equal(stateWords("something_new"), "terminal_processing", "a state this screen does not know");
+  assert.equal(declineWords("insufficient funds"), "terminal_declined_funds");
+  assert.equal(declineWords("Wrong PIN"), "terminal_declined_pin");
+  assert.equal(declineWords("expired card"), "terminal_declined_expired");
+  assert.equal(declineWords("do not honour"), "terminal_declined");
+  assert.equal(declineWords(null), "terminal_declined");
+  assert.deepEqual(outcome({ status: "declined", decline_reason: "refused" }), { key: "terminal_declined", retry: true });
+  assert.deepEqual(outcome({ status: "cancelled" }), { key: "terminal_cancelled", retry: true });
+  assert.deepEqual(outcome({ status: "failed" }), { key: "terminal_failed", retry: true });
+  assert.deepEqual(outcome({ status: "flagged" }), { key: "terminal_trouble", retry: false }, "staff's to settle");
+  assert.deepEqual(refusal({ code: "card_declined", message: "the card was declined (insufficient funds)" }),
+    { key: "terminal_declined_funds", retry: true });
+  assert.deepEqual(refusal({ code: "payment_pending" }), { key: "terminal_trouble", retry: false });
+  assert.deepEqual(refusal({ code: "attendant_approval_needed" }), { key: "approval_needed", retry: false });
+  assert.deepEqual(refusal({ status: 0 }), { text: "The till is not answering. Please wait.", retry: true });
   assert.equal(nextField(["a", "b", "c"], "c"), "a");
   assert.equal(keyLabel("q", true), "Q");
+});
+
+test("a till has a terminal unless its status says none is configured", async () => {
+  const answering = (err) => async () => { if (err) throw err; return { state: "idle" }; };
+  assert.equal(await findTerminal(answering(null)), true);
+  assert.equal(await findTerminal(answering({ status: 404, code: "terminal_not_configured" })), false);
+  await assert.rejects(findTerminal(answering({ status: 0 })), (err) => err.status === 0, "the till away: ask again");
 });
 
 test("how trouble is said: an unknown item, a refused card or attendant, the till away", async () => {
@@ -110,9 +127,6 @@ test("how trouble is said: an unknown item, a refused card or attendant, the til
   assert.equal(trouble({ status: 0 }), "offline");
   assert.equal(trouble({ status: 409, code: "not_self_service" }), "not_self_service");
   assert.equal(describe({ status: 500 }), "Something went wrong. Please call an attendant.");
-  assert.equal(refusal({ code: "card_declined" }), "The card was declined. Try another card.");
-  assert.equal(refusal({ code: "attendant_approval_needed" }), t("approval_needed"));
-  assert.equal(refusal({ status: 0 }), "The till is not answering. Please wait.");
   assert.deepEqual([401, 403, 423, 429, 500].map((status) => refused({ status })), [true, true, true, true, false]);
   assert.equal(expired({ status: 401 }), true);
   assert.equal(expired({ status: 403, code: "csrf_failed" }), true);

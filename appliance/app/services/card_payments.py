@@ -107,6 +107,10 @@ def pay_card(
 ) -> PaidSale:
     """A card tender of `amount` on an open sale; the sale view with a `card` result."""
     require(shop, actor, Permission.SELL)
+    if actor.role == "customer":
+        # A customer alone at a self-service screen never types a card number on it: their
+        # card is read by the payment terminal (services/terminal_payments.py).
+        raise Invalid("at self-service a card is taken on the payment terminal", "tender_unavailable")
     _not_in_transaction(shop)
     key = _gateway_key(shop, actor, sale_id, idempotency_key)
     existing = payment_attempts.by_key(shop.db.conn, key)

@@ -27,6 +27,7 @@ These functions call the terminal: they must not run inside an open transaction.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import logging
@@ -92,16 +93,32 @@ def _not_in_transaction(shop: Shop) -> None:
         raise RuntimeError("terminal payments call the terminal: not inside a transaction")
 
 
+def _own_sale(shop: Shop, actor: Actor, sale_id: int) -> None:
+    """A customer at a self-service till touches only the sales of their session (as
+    sale_view.read holds): another sale is not found, as it is everywhere else."""
+    if actor.role != "customer":
+        return
+    head = sales_store.header(shop.db.conn, sale_id)
+    if head is None or head["cashier_id"] != actor.user_id:
+        raise NotFound(f"no sale {sale_id}", "sale_not_found")
+
+
 def _reference(shop: Shop, actor: Actor, sale_id: int, client_key: str | None) -> str:
     """Our reference: the sale's payment key. A retried request (same Idempotency-Key) gets
     the same one; another user's, sale's or store's never collides with it."""
     if client_key is None:
-        return "trm-" + uuid.uuid4().hex
+        return "trm-" + _short(uuid.uuid4().bytes)
     head = sales_store.header(shop.db.conn, sale_id)
     if head is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
     seed = f"{shop.config.terminal_id}|{head['opened_at']}|{actor.user_id}|{sale_id}|{client_key}"
-    return "trm-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return "trm-" + _short(hashlib.sha256(seed.encode()).digest())
+
+
+def _short(raw: bytes) -> str:
+    # Caisse-AP carries our reference in CF, 1-32 characters, and a reversal or refund adds
+    # "-reversal" or "-refund-ID" to it: 16 characters here (72 bits, base64url) leave room.
+    return base64.urlsafe_b64encode(raw[:9]).decode()
 
 
 def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAttempt:
@@ -143,6 +160,8 @@ def pay(
     _not_in_transaction(shop)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Invalid("the amount must be positive", "invalid_amount")
+    # Before anything asks the terminal about this sale: a customer pays only their own.
+    _own_sale(shop, actor, sale_id)
     reference = _reference(shop, actor, sale_id, idempotency_key)
     row = store.by_reference(shop.db.conn, reference)
     if row is None:

@@ -18,7 +18,16 @@ from appliance.app.web.http import actor, call, int_param, json_body, shop_of
 
 TERMINAL_PAYMENT = {
     "type": "object",
-    "properties": {"amount": {"type": "integer", "minimum": 1, "description": "minor units"}},
+    "properties": {
+        "amount": {"type": "integer", "minimum": 1, "description": "minor units"},
+        "wait": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 30,
+            "description": "seconds to wait for the outcome before answering 202 (default: the till's);"
+            " 0 answers at once, so a screen can follow the terminal's live state and cancel",
+        },
+    },
     "required": ["amount"],
     "additionalProperties": False,
 }
@@ -44,7 +53,10 @@ async def pay(request: Request) -> Response:
         idempotency.check_key(key)  # kept with the payment's intent, as a card's is
     shop = shop_of(request)
     desk = _desk(shop)
-    attempt = await call(terminal_payments.pay, shop, who, desk, sale_id, body["amount"], key)
+    wait = body.get("wait")
+    attempt = await call(
+        terminal_payments.pay, shop, who, desk, sale_id, body["amount"], key, wait=None if wait is None else float(wait)
+    )
     # Still pending (the customer or the terminal takes longer): 202, follow it by its id.
     return ok(await call(terminal_payments.answer, shop, desk, attempt), 202 if attempt["status"] == "pending" else 201)
 

@@ -9,7 +9,7 @@
  * idle countdown), all sharing one state (selfservice/state.js); then the kiosk starts.
  */
 import { $, closeDialog, say } from "./comptoir.js";
-import { clearCard } from "./selfservice/card.js";
+import { findTerminal } from "./selfservice/card.js";
 import { api, describe, signIn } from "./selfservice/kiosk.js";
 import { setLanguage } from "./selfservice/language.js";
 import { buildMenu } from "./selfservice/menu.js";
@@ -32,15 +32,11 @@ for (const button of document.querySelectorAll(".close-dialog")) {
   button.addEventListener("click", () => {
     const dialog = button.closest("dialog");
     closeDialog(dialog);
-    if (dialog.id === "pay-dialog") clearCard();
     if (dialog.id === "approve-dialog") $("approve-form").reset();
   });
 }
 for (const dialog of document.querySelectorAll("dialog")) {
-  dialog.addEventListener("close", () => {
-    if (dialog.id === "pay-dialog") clearCard();
-    focusScanner();
-  });
+  dialog.addEventListener("close", focusScanner);
 }
 // After a tap anywhere outside a dialog (a language, Start, the page itself) the focus goes
 // back to the scan input, so the next scan lands there and not on the button just touched.
@@ -53,12 +49,14 @@ async function start() {
   words.catch(() => {}); // a failure is met below, not reported as unhandled while signing in
   try {
     await signIn();
-    const [settings, config, found] = await Promise.all([
+    const [settings, config, found, terminal] = await Promise.all([
       api("GET", "/settings"),
       api("GET", "/selfservice/config"),
       api("GET", "/products?q="),
+      findTerminal(api),
       words,
     ]);
+    state.terminal = terminal;
     state.storeName = settings.store_name;
     state.currency = settings.currency;
     $("store-name").textContent = state.storeName;

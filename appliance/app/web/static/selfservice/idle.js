@@ -1,7 +1,7 @@
 /* Cancel, idle and reset: a sale left alone is cancelled after a countdown, and the screen
  * goes back to its welcome, in the default language, for the next customer. */
 import { $, closeDialog, openDialog, say } from "../comptoir.js";
-import { clearCard } from "./card.js";
+import { forgetPayment } from "./card.js";
 import { api } from "./kiosk.js";
 import { setLanguage } from "./language.js";
 import { render } from "./sale.js";
@@ -29,7 +29,7 @@ async function cancelSale() {
 
 export async function reset() {
   for (const dialog of openDialogs()) dialog.close();
-  clearCard();
+  forgetPayment();
   $("approve-form").reset();
   $("receipt-text").textContent = "";
   say($("sale-error"), "");
@@ -50,11 +50,15 @@ function activity() {
 
 export function tick() {
   if (state.view === "attract" && !state.sale) return;
+  if (state.paying) {
+    // The customer is at the terminal, not at the screen: never cancel a sale being paid.
+    state.lastActivity = Date.now();
+    return;
+  }
   const left = countdown((Date.now() - state.lastActivity) / 1000, state.idleSeconds, state.countdownSeconds);
   if (left === null) return;
   if (!$("idle-dialog").open) {
     for (const dialog of openDialogs()) dialog.close();
-    clearCard();
     $("approve-password").value = "";
     openDialog($("idle-dialog"), $("idle-continue"));
   }

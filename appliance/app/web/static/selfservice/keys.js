@@ -1,5 +1,6 @@
-/* The on-screen keys of the card keypad and the attendant's keyboard, and what a key does to
- * the field being typed (pure: the value in, the value out). */
+/* The on-screen keys of the attendant's keyboard, and what a key does to the field being
+ * typed (pure: the value in, the value out). No card is typed at self-service: the terminal
+ * reads it. */
 
 export function keyButton(label, onPress, extraClass, name) {
   const button = document.createElement("button");
@@ -11,16 +12,6 @@ export function keyButton(label, onPress, extraClass, name) {
   button.addEventListener("pointerdown", (event) => event.preventDefault());
   button.addEventListener("click", onPress);
   return button;
-}
-
-/** A digit typed into a field that holds at most `max`: the field full, it is not typed. */
-export function typeDigit(value, max, digit) {
-  return value.length < max ? value + digit : value;
-}
-
-/** What a card field keeps of what was typed or pasted: digits, up to its length. */
-export function digitsOnly(value, max) {
-  return value.replace(/\D/g, "").slice(0, max);
 }
 
 /** The field after `current` in `fields`, round to the first. */

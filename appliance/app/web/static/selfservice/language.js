@@ -1,7 +1,6 @@
 /* The language a customer picks: the page's marked words, the keys and what is on screen,
  * said again in it. */
 import { buildKeyboard } from "./approval.js";
-import { buildKeypad } from "./card.js";
 import { buildMenu } from "./menu.js";
 import { render } from "./sale.js";
 import { state } from "./state.js";
@@ -14,7 +13,6 @@ export function setLanguage(code) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === document.documentElement.lang));
   }
   document.title = t("brand_sub") + " — " + state.storeName;
-  buildKeypad();
   buildKeyboard();
   if (state.sale) render(state.sale);
   if (state.products.length) buildMenu();

@@ -37,6 +37,9 @@ export function render(current) {
   $("t-due").textContent = money(totals.due);
   $("pay-due").textContent = money(totals.due);
   $("pay-button").disabled = !current || totals.due <= 0;
+  // Self-service takes a card on the terminal only: without one it says where to pay instead.
+  $("pay-button").hidden = !state.terminal;
+  $("no-card-notice").hidden = state.terminal;
   $("restricted-box").hidden = !awaitingApproval(current);
 }
 

@@ -10,6 +10,8 @@ export const state = {
   lastActivity: Date.now(),
   countdownLeft: 0,
   busy: false,
+  terminal: false, // the till has a payment terminal (GET /terminal/status)
+  paying: false, // a payment on the terminal is under way: the screen is not idle
   view: "attract",
 };
 
