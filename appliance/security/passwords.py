@@ -47,15 +47,22 @@ class Passwords:
             parallelism=self.params.parallelism,
             type=Type.ID,
         )
-        # Verifying against this keeps a login for an unknown user as slow as a real one.
-        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._decoy: str | None = None
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
+    def _decoy_hash(self) -> str:
+        # Verifying against this keeps a login for an unknown user as slow as a real one. Made
+        # at the first such login, not at start (one Argon2 hash, tens of ms); two threads
+        # racing to make it each make a good one.
+        if self._decoy is None:
+            self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._decoy
+
     def verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored_hash or self._decoy, password) and stored_hash is not None
+            return self._hasher.verify(stored_hash or self._decoy_hash(), password) and stored_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

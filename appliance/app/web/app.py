@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.resources
 import json
 import logging
@@ -110,8 +111,15 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+@functools.cache
+def _description() -> dict[str, Any]:
+    # Made at the first request for it, not at start: it walks every route's types (about
+    # 70 ms), and a till starting up has customers waiting, not integrators.
+    return describe()
+
+
 async def openapi(request: Request) -> Response:
-    return JSONResponse(request.app.state.openapi)
+    return JSONResponse(_description())
 
 
 def routes() -> list[BaseRoute]:
@@ -180,5 +188,4 @@ def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None, *, star
         },
     )
     app.state.shop = shop
-    app.state.openapi = describe()
     return app
