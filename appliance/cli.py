@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -153,8 +154,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"One-time password: {password}   (shown once; you will choose a new one)")
     else:
         print(f"Using the demo store in {directory} (delete it to start over).")
-    with _stopped_by_term_and_hup(), _demo_acquirer(directory, args.port + 1) as gateway_url:
-        return run(load(directory, port=args.port, gateway_url=gateway_url))
+    with (
+        _stopped_by_term_and_hup(),
+        _demo_acquirer(directory, args.port + 1) as gateway_url,
+        _demo_terminal(directory, args.port + 2) as terminal_url,
+    ):
+        return run(load(directory, port=args.port, gateway_url=gateway_url, terminal_url=terminal_url))
 
 
 @contextlib.contextmanager
@@ -230,6 +235,95 @@ def _demo_acquirer(directory: Path, port: int) -> Iterator[str | None]:
             print("Simulated card acquirer stopped.", flush=True)
 
 
+DEMO_TERMINALS = ("nexo", "caisse-ap", "none")
+TERMINAL_SIM = (sys.executable, "-m", "appliance", "terminal-sim", "serve")
+
+
+@contextlib.contextmanager
+def _demo_terminal(directory: Path, port: int) -> Iterator[str | None]:
+    """A simulated payment terminal beside the demo store, so that the Card tender asks a
+    terminal as at a shop's counter: the nexo one, or $COMPTOIR_DEMO_TERMINAL=caisse-ap, or
+    none. It listens on the port two after the till's (any free one when taken) and stops
+    with the demo, however the demo ends. A real terminal in the environment wins.
+
+    The nexo driver reads the shared key's passphrase and the terminal's CA from the store's
+    key dir: they are copied there from the simulator's folder, as a shop's owner would."""
+    protocol = os.environ.get("COMPTOIR_DEMO_TERMINAL", "nexo").strip() or "nexo"
+    if protocol not in DEMO_TERMINALS:
+        raise UsageError(f"COMPTOIR_DEMO_TERMINAL is one of {', '.join(DEMO_TERMINALS)}, not {protocol!r}")
+    if protocol == "none" or os.environ.get("COMPTOIR_TERMINAL_URL"):
+        yield None
+        return
+    folder = directory / f"terminal-sim-{protocol}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    state = folder / "state.json"
+    if not _port_free(port):
+        port = _any_free_port()  # the Caisse-AP simulator does not say which port 0 gave it
+    proc = subprocess.Popen(
+        [*TERMINAL_SIM, "--protocol", protocol, "--port", str(port), "--state", str(state)],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ended_with_us(),  # no thread of ours runs yet: safe between fork and exec
+    )
+    started = False
+    try:
+        url = _demo_terminal_url(directory, protocol, port, folder, proc)
+        if url is None:
+            _stop_child(proc)
+            print("The simulated payment terminal did not start; the Card tender takes keyed cards.")
+            yield None
+            return
+        print(
+            f"Simulated payment terminal ({protocol}) listening on port {port}: make it decline the next card"
+            f" with `comptoir terminal-sim tell --protocol {protocol} --state {state} decline`.",
+            flush=True,
+        )
+        started = True
+        yield url
+    finally:
+        _stop_child(proc)
+        if started:
+            print("Simulated payment terminal stopped.", flush=True)
+
+
+def _demo_terminal_url(
+    directory: Path, protocol: str, port: int, folder: Path, proc: subprocess.Popen[str]
+) -> str | None:
+    """The till's terminal_url for the simulator once it listens, None when it did not start."""
+    if protocol == "caisse-ap":
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _listening(port):
+                return f"caisse-ap://127.0.0.1:{port}?lookup=journal&currency=CAD"
+            time.sleep(0.1)
+        return None
+    from appliance.drivers.nexo_protocol import CA_FILE, PASSPHRASE_FILE, write_private
+    from appliance.drivers.nexo_sim_answers import POIID
+    from appliance.drivers.terminal_sim_nexo import KEY_ID
+    from appliance.security.keys import ensure_key_dir, key_dir_for
+
+    if _announced(proc, timeout=10) is None:
+        return None
+    key_dir = key_dir_for(directory)
+    ensure_key_dir(key_dir)
+    for name in (PASSPHRASE_FILE, CA_FILE):
+        write_private(key_dir / name, (folder / name).read_bytes())
+    return f"nexo://127.0.0.1:{port}?poi={POIID}&key_id={KEY_ID}"
+
+
+def _any_free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the simulator binds
@@ -248,7 +342,7 @@ def _announced(proc: subprocess.Popen[str], timeout: float) -> str | None:
         ready.register(proc.stdout, selectors.EVENT_READ)
         if not ready.select(timeout):
             return None
-    found = re.search(r"listening on (http://\S+)", proc.stdout.readline())
+    found = re.search(r"listening on (https?://\S+)", proc.stdout.readline())
     return found.group(1) if found else None
 
 

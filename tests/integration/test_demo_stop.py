@@ -1,5 +1,6 @@
-"""`comptoir demo` (what `make run` runs) stops everything it started: the till and the simulated
-card acquirer beside it, however it is stopped. Real processes on free loopback ports."""
+"""`comptoir demo` (what `make run` runs) stops everything it started: the till, the simulated
+card acquirer and the simulated payment terminal beside it, however it is stopped. Real
+processes on free loopback ports."""
 
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ class Demo:
     acquirer_port: int
     acquirer_pid: int
     acquirer_started: str
+    terminal_port: int
+    kids: dict[int, str]
 
     def output(self) -> str:
         return self.out.read_text(errors="replace")
@@ -89,7 +92,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo(data_dir: Path, out: Path, till_port: int) -> Iterator[Demo]:
     """`comptoir demo` in a session of its own, as a terminal would run it in its own process
     group; yields once the till and the acquirer both answer /healthz. Kills what is left at the end."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "COMPTOIR_GATEWAY_URL")}
+    dropped = ("DISPLAY", "WAYLAND_DISPLAY", "COMPTOIR_GATEWAY_URL", "COMPTOIR_TERMINAL_URL", "COMPTOIR_DEMO_TERMINAL")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["PYTHONUNBUFFERED"] = "1"
     with open(out, "wb") as sink:
         proc = subprocess.Popen(
@@ -103,20 +107,25 @@ def demo(data_dir: Path, out: Path, till_port: int) -> Iterator[Demo]:
     kids: dict[int, str] = {}
     try:
         deadline = time.monotonic() + STARTS_WITHIN
-        acquirer_port = None
+        acquirer_port = terminal_port = None
         while time.monotonic() < deadline and proc.poll() is None:
             said = re.search(r"Simulated card acquirer listening on port (\d+) ", out.read_text(errors="replace"))
             acquirer_port = int(said.group(1)) if said else None
-            if acquirer_port and healthy(till_port) and healthy(acquirer_port):
+            told = re.search(
+                r"Simulated payment terminal \(nexo\) listening on port (\d+):", out.read_text(errors="replace")
+            )
+            terminal_port = int(told.group(1)) if told else None
+            if acquirer_port and terminal_port and healthy(till_port) and healthy(acquirer_port):
                 break
             time.sleep(0.2)
         else:
             pytest.fail(f"the demo did not come up (exit {proc.poll()}):\n{out.read_text(errors='replace')}")
-        assert acquirer_port is not None
+        assert acquirer_port is not None and terminal_port is not None
+        assert listening(terminal_port)
         kids = children(proc.pid)
-        assert len(kids) == 1, f"the demo should have started one process, the acquirer: {kids}"
-        ((pid, started),) = kids.items()
-        yield Demo(proc, out, till_port, acquirer_port, pid, started)
+        assert len(kids) == 2, f"the demo should have started two processes, the acquirer and the terminal: {kids}"
+        acquirer = acquirer_port_owner(kids, acquirer_port)
+        yield Demo(proc, out, till_port, acquirer_port, acquirer, kids[acquirer], terminal_port, kids)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -126,17 +135,27 @@ def demo(data_dir: Path, out: Path, till_port: int) -> Iterator[Demo]:
                 os.kill(pid, signal.SIGKILL)
 
 
+def acquirer_port_owner(kids: dict[int, str], acquirer_port: int) -> int:
+    """Which child is the acquirer: the one whose command line names `acquirer`."""
+    for pid in kids:
+        if b"acquirer" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+            return pid
+    pytest.fail(f"no child of the demo is the acquirer (port {acquirer_port}): {kids}")
+
+
 def assert_all_stopped(run: Demo) -> None:
     try:
         run.proc.wait(STOPS_WITHIN)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the demo still runs {STOPS_WITHIN:.0f} s after being told to stop:\n{run.output()}")
     deadline = time.monotonic() + STOPS_WITHIN
-    while time.monotonic() < deadline and alive(run.acquirer_pid, run.acquirer_started):
+    while time.monotonic() < deadline and any(alive(pid, started) for pid, started in run.kids.items()):
         time.sleep(0.1)
     assert not alive(run.acquirer_pid, run.acquirer_started), "the simulated acquirer outlived the demo"
+    assert not any(alive(pid, started) for pid, started in run.kids.items()), "the simulated terminal outlived the demo"
     assert not listening(run.till_port), "something still listens on the till's port"
     assert not listening(run.acquirer_port), "something still listens on the acquirer's port"
+    assert not listening(run.terminal_port), "something still listens on the terminal's port"
     assert "Traceback" not in run.output(), run.output()
 
 
@@ -149,6 +168,7 @@ def test_ctrl_c_at_the_terminal_stops_the_till_and_the_acquirer(data_dir: Path, 
         assert_all_stopped(run)
         assert run.proc.returncode == 130
         assert "Simulated card acquirer stopped." in run.output()
+        assert "Simulated payment terminal stopped." in run.output()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
