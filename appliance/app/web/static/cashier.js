@@ -44,6 +44,7 @@ import * as discount from "./till/discount.js";
 import * as price from "./till/price.js";
 import * as returns from "./till/returns.js";
 import * as card from "./till/card.js";
+import * as terminal from "./till/terminal.js";
 import * as customers from "./till/customers.js";
 import * as giftcards from "./till/giftcards.js";
 import * as tenders from "./till/tenders.js";
@@ -58,7 +59,7 @@ import * as shortcuts from "./till/shortcuts.js";
 // Each part finds its buttons and fields once, in the order the screen was built in (parts
 // that listen on one node, as the wedge and the shortcuts both do on the keys, keep theirs).
 const PARTS = [
-  weight, search, items, sale, keypad, lines, payment, discount, price, returns, card, customers,
+  weight, search, items, sale, keypad, lines, payment, discount, price, returns, card, terminal, customers,
   giftcards, tenders, noreceipt, devices, shifts, drawer, timeclock, scanners, shortcuts,
 ];
 for (const part of PARTS) part.wire();
@@ -78,6 +79,7 @@ const session = C.session({
       .some((p) => me.permissions.includes(p));
     C.show($("to-backoffice"), office);
     startStatus();
+    terminal.startTerminalStatus();
     refreshShift();
     refreshClock();
     startScanStream();
@@ -110,6 +112,7 @@ const session = C.session({
     // themselves is written again from the same state: the sale on screen stays as it is.
     render();
     startStatus();
+    terminal.startTerminalStatus();
     refreshShift();
     refreshClock();
     refreshParked();

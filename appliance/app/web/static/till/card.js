@@ -6,9 +6,11 @@ import { DECLINES } from "./constants.js";
 import { amountError, completed } from "./payment.js";
 import { fmt, reload, setSale } from "./sale.js";
 import { SHIFT_WORDS } from "./shifts.js";
+import { hasTerminal, openTerminal } from "./terminal.js";
 
 export function openCard(amount) {
   if ($("card-button").disabled) return;
+  if (hasTerminal()) return openTerminal(amount); // card present: the keyed dialog stays for a till without one
   const due = state.sale.totals.due;
   $("card-due").textContent = C.moneyLocal(due, state.currency);
   $("card-amount").value = C.formatAmount(amount && amount < due ? amount : due, state.currency).replace(/,/g, "");
