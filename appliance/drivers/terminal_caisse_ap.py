@@ -68,6 +68,7 @@ and nothing of the PIN.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import time
@@ -106,6 +107,7 @@ DEFAULT_VERSION = "0320"
 # a terminal configured for another one is given it with `?cj=`.
 DEFAULT_CJ = "247300123456"
 _REFERENCE = re.compile(r"[\x21-\x7e]{1,32}")  # CF is echoed on 1-32 characters
+_LONG_REFERENCE = re.compile(r"[\x21-\x7e]{33,200}")
 QUIET = 0.3  # seconds of silence after a complete answer before it is taken as whole
 
 
@@ -175,8 +177,8 @@ class CaisseApTerminal:
         )
 
     def status(self, reference: str) -> TerminalResult:
-        _check_reference(reference)
-        request = [*self._head(CONSULTATION, "00", currency_field(self.currency)), ("CF", reference)]
+        cf = _check_reference(reference)
+        request = [*self._head(CONSULTATION, "00", currency_field(self.currency)), ("CF", cf)]
         fields = self._exchange(encode(request), self.status_timeout, None, final_only=False)
         return self._consulted(fields, reference)
 
@@ -224,17 +226,17 @@ class CaisseApTerminal:
         timeout: float,
         on_state: StateListener | None,
     ) -> TerminalResult:
-        _check_reference(reference)
+        cf = _check_reference(reference)
         numeric = currency_field(currency)
         request = self._head(action, amount_field(amount), numeric)
-        request += [("BA", "0"), ("BF", "0"), ("CF", reference)]
+        request += [("BA", "0"), ("BF", "0"), ("CF", cf)]
         if self.receipts:
             request.append(("CK", "100"))
         fields = self._exchange(encode(request), timeout, on_state, final_only=True)
         # An answer that names another till, action, currency or reference is not ours; one
         # that leaves a tag out (a refusal of a malformed request may) does not contradict.
         mismatch = [t for t, v in (("CA", self.caisse), ("CD", action), ("CE", numeric)) if fields.get(t, v) != v]
-        if mismatch or fields.get("CF", reference) != reference:
+        if mismatch or fields.get("CF", cf) != cf:
             raise TerminalTimeout(
                 f"the terminal answered another transaction ({', '.join(mismatch) or 'CF'}): outcome unknown"
             )
@@ -249,7 +251,7 @@ class CaisseApTerminal:
         def unknown(outcome: Outcome) -> TerminalResult:
             return TerminalResult(reference=reference, kind="payment", outcome=outcome, amount=0, currency=currency)
 
-        ours = fields.get("CF") == reference
+        ours = fields.get("CF") == _check_reference(reference)
         action = fields.get("CD")
         if ours and fields.get("AE") == TAKEN:
             return unknown("in_progress")
@@ -301,9 +303,15 @@ class CaisseApTerminal:
                     return outcome[0]
 
 
-def _check_reference(reference: str) -> None:
-    if not _REFERENCE.fullmatch(reference):
-        raise TerminalRejected("a reference is 1 to 32 printable ASCII characters (Caisse-AP CF)", "reference")
+def _check_reference(reference: str) -> str:
+    """What CF carries for `reference`: itself when it fits CF's 32 characters, else a digest
+    of it on 32 (a refund's or a reversal's reference is its payment's and more), the same
+    for every send and consultation of the reference."""
+    if _REFERENCE.fullmatch(reference):
+        return reference
+    if not _LONG_REFERENCE.fullmatch(reference):
+        raise TerminalRejected("a reference is printable ASCII characters (Caisse-AP CF)", "reference")
+    return "h-" + hashlib.sha256(reference.encode("ascii")).hexdigest()[:30]
 
 
 def _answered(buf: bytes) -> bool:

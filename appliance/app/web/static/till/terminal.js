@@ -12,6 +12,7 @@ import { SHIFT_WORDS } from "./shifts.js";
 
 const POLL_MS = 700;
 const STATUS_MS = 10000;
+const ANSWER_WAIT_S = 1;
 
 // What the terminal's screen says, in the shop's words (the attempt's `state`).
 const STATES = {
@@ -109,8 +110,9 @@ async function send(amount) {
   showState(t("till.terminal_sending", { amount: C.moneyLocal(amount, state.currency) }), "sending");
   const key = tenderKey("terminal", amount);
   try {
+    // A short wait: a pending payment's id comes back at once, to follow it and to cancel it.
     const paid = await api("POST", `/sales/${saleId}/payments/terminal`, {
-      json: { amount },
+      json: { amount, wait: ANSWER_WAIT_S },
       headers: { "Idempotency-Key": key },
     });
     following = { sale: saleId, attempt: paid.terminal.id, amount, timer: null };
