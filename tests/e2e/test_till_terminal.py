@@ -29,6 +29,7 @@ from appliance.app.services.shop import Shop
 from appliance.drivers.nexo_protocol import CA_FILE, PASSPHRASE_FILE
 from appliance.drivers.nexo_sim_answers import POIID
 from appliance.drivers.terminal_sim_nexo import KEY_ID
+from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp, free_port
 from tests.e2e.screens import leave_the_till_empty, log_in_at_till, scan, staff_api
 from tests.e2e.seed import BREAD, CASHIER, GROCERY, SUPERVISOR
@@ -224,3 +225,25 @@ def test_cancel_while_the_terminal_waits_for_the_card(
     with staff_api(app.url, CASHIER) as api:
         sale = api.get("/sales", params={"status": "open"}).json()["sales"][0]
         assert sale["paid"] == 0
+
+
+def test_the_terminal_dialog_and_header_are_clean_under_axe(
+    app: LiveApp, terminal: tuple[Terminal, int], axe_page: Any
+) -> None:
+    sim, _ = terminal
+    if sim.protocol == "caisse-ap":
+        pytest.skip("the screen is the same for both protocols: one axe run")
+    page, axe = axe_page, Axe()
+    log_in_at_till(page, app.url, CASHIER)
+    sim.tell("wait:30", "decline")
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    dialog = on_terminal(page)
+    expect(dialog.get_by_role("status")).to_have_text("Waiting for the card…")
+    axe.check(page, "till-terminal-waiting")
+    dialog.get_by_role("button", name="Cancel on the terminal").click()
+    expect(dialog).to_be_hidden()
+    dialog = on_terminal(page)
+    expect(dialog.get_by_role("alert")).to_contain_text("Card declined:")
+    axe.check(page, "till-terminal-declined")
+    axe.assert_clean()
