@@ -152,7 +152,8 @@ async function send(amount) {
 
 function follow(attempt) {
   const words = STATES[attempt.state];
-  showState(words ? t(words) : attempt.state, attempt.state);
+  // While a cancel is asked, the terminal may still say "waiting for the card": say what the till does.
+  if (!(following && following.cancelling)) showState(words ? t(words) : attempt.state, attempt.state);
   buttons({ pending: true, settled: false });
   if (following) following.timer = setTimeout(poll, POLL_MS);
 }
@@ -170,10 +171,19 @@ async function poll() {
   }
   if (!following || following.attempt !== attempt) return; // closed or another payment meanwhile
   if (now.status === "pending") return follow(now);
-  settle(now);
+  await settle(now);
 }
 
 async function settle(attempt) {
+  try {
+    await conclude(attempt);
+  } catch (err) {
+    // The outcome is known and kept; only the sale's refresh failed: the screen catches up on reload.
+    say($("terminal-error"), err.message);
+  }
+}
+
+async function conclude(attempt) {
   stopFollowing();
   if (attempt.status === "approved") {
     state.tender = null;
@@ -211,14 +221,17 @@ async function approved(sale, attempt) {
 async function cancel() {
   if (!following) return;
   const { sale, attempt } = following;
+  following.cancelling = true;
   $("terminal-cancel").disabled = true;
   showState(t("till.terminal_cancelling"), "cancelling");
   try {
     const now = await api("POST", `/sales/${sale}/payments/terminal/${attempt}/cancel`, { json: {} });
-    if (now.status !== "pending") settle(now); // else the poll sees the terminal confirm it
+    // Else the poll sees the terminal confirm it; a poll may also have settled it meanwhile.
+    if (now.status !== "pending" && following && following.attempt === attempt) await settle(now);
   } catch (err) {
     // payment_settled: the card was quicker; the poll shows how it ended.
     if (err.code !== "payment_settled") say($("terminal-error"), err.message);
+    if (following) following.cancelling = false;
   } finally {
     $("terminal-cancel").disabled = false;
   }
