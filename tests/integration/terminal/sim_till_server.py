@@ -17,7 +17,7 @@ from appliance.cli import main
 
 def run(argv: list[str]) -> int:
     timeout, window, answer_wait = (float(a) for a in argv[:3])
-    devices.start_terminal = functools.partial(  # type: ignore[assignment]
+    devices.start_terminal = functools.partial(
         devices.start_terminal, timeout=timeout, in_flight_window=window, answer_wait=answer_wait
     )
     return main(argv[4:] if argv[3] == "--" else argv[3:])

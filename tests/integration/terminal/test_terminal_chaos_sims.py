@@ -555,9 +555,8 @@ def terminal_records(protocol: str, state: Path) -> list[dict[str, Any]]:
             reference = record["reference"]
             kind = "payment" if record["action"] == "debit" else "refund"
             moved = record["amount"]
-        state = record["state"]
-        moved = moved if state == "approved" else 0
-        found.append({"reference": reference, "kind": kind, "state": state, "moved": moved})
+        now = record["state"]
+        found.append({"reference": reference, "kind": kind, "state": now, "moved": moved if now == "approved" else 0})
     return found
 
 
