@@ -31,7 +31,7 @@ Then everything is settled (the terminal restarted as a manager would, the serve
 past the in-flight window) and the store is checked against the SIMULATOR's records
 (`comptoir terminal-sim records`): 0 double charges, 0 charges without a payment or a
 reversed/flagged one, 0 payments without a charge, every refund given back once or flagged.
-COMPTOIR_CHAOS_KILLS (default 12, about a minute a protocol) sets the kills per protocol
+COMPTOIR_CHAOS_KILLS (default 14: each step once, about a minute a protocol) sets the kills per protocol
 (50 or more at full size), COMPTOIR_CHAOS_SEED the randomness (printed, to replay a run).
 """
 
@@ -70,7 +70,7 @@ pytestmark = pytest.mark.slow
 
 PASSWORD = "Sesame-2026-open"  # test account only
 CATALOG = "sku,name,price,tax_class,barcodes,stock\nAPL,Apple,10.00,exempt,,100000\n"
-KILLS = int(os.environ.get("COMPTOIR_CHAOS_KILLS", "12"))
+KILLS = int(os.environ.get("COMPTOIR_CHAOS_KILLS", "14"))  # every step fires once at least
 SEED = int(os.environ.get("COMPTOIR_CHAOS_SEED", str(random.randrange(1 << 30))))
 REPO = Path(__file__).parents[3]
 # The till's desk: a customer may take TIMEOUT s, a "not found" is final WINDOW s after a send
