@@ -445,7 +445,8 @@ class Chaos(threading.Thread):
     def _during_refund(self) -> bool:
         if not self.till.refunding.wait(20):
             return False
-        return self._at_next_request(self._victim("server", "terminal"), "during_refund")
+        which = self._victim("server", "terminal")
+        return self._at_next_request(which, f"{which}_during_refund")
 
 
 class Till:
