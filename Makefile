@@ -79,6 +79,7 @@ api-doc: venv
 
 bench: venv
 	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/terminal.py
 
 lock:
 	uv pip compile pyproject.toml -o requirements/runtime.txt --python-version 3.11 -q

@@ -23,7 +23,8 @@ codec is appliance.drivers.caisse_ap_messages.
 Tags sent:   CZ version · CJ till's protocol identifier (12) · CA till number (2) · CB amount
              in the currency's minor units (2-12 digits) · CD action (0 debit, 1 credit,
              3 consultation) · CE currency, ISO 4217 numeric · BA 0 (answer at the end of
-             the transaction) · BF 0 (no partial approval) · CF private data: OUR reference,
+             the transaction) · BF 0 (no partial approval) · CF private data: OUR reference
+             (a digest of it when longer than CF's 32 characters: `private_data`),
              echoed in the answer · CK 100 (return the customer receipt).
 Tags read:   AE result (10 done, 01 not done, 11 request taken, answer to follow) · AF
              reason when not done (2 digits, then the acquirer's details) · CB amount
@@ -107,7 +108,7 @@ DEFAULT_VERSION = "0320"
 # a terminal configured for another one is given it with `?cj=`.
 DEFAULT_CJ = "247300123456"
 _REFERENCE = re.compile(r"[\x21-\x7e]{1,32}")  # CF is echoed on 1-32 characters
-_LONG_REFERENCE = re.compile(r"[\x21-\x7e]{33,200}")
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
 QUIET = 0.3  # seconds of silence after a complete answer before it is taken as whole
 
 
@@ -177,10 +178,10 @@ class CaisseApTerminal:
         )
 
     def status(self, reference: str) -> TerminalResult:
-        cf = _check_reference(reference)
+        cf = private_data(reference)
         request = [*self._head(CONSULTATION, "00", currency_field(self.currency)), ("CF", cf)]
         fields = self._exchange(encode(request), self.status_timeout, None, final_only=False)
-        return self._consulted(fields, reference)
+        return self._consulted(fields, reference, cf)
 
     def terminal_status(self) -> TerminalState:
         """A terminal known to answer consultations (`lookup=journal`) is asked whether it is
@@ -226,7 +227,7 @@ class CaisseApTerminal:
         timeout: float,
         on_state: StateListener | None,
     ) -> TerminalResult:
-        cf = _check_reference(reference)
+        cf = private_data(reference)
         numeric = currency_field(currency)
         request = self._head(action, amount_field(amount), numeric)
         request += [("BA", "0"), ("BF", "0"), ("CF", cf)]
@@ -245,13 +246,13 @@ class CaisseApTerminal:
         except MessageError as exc:
             raise TerminalTimeout(f"unreadable answer ({exc}): outcome unknown") from None
 
-    def _consulted(self, fields: Mapping[str, str], reference: str) -> TerminalResult:
+    def _consulted(self, fields: Mapping[str, str], reference: str, cf: str) -> TerminalResult:
         currency = LETTERS.get(fields.get("CE", ""), self.currency)
 
         def unknown(outcome: Outcome) -> TerminalResult:
             return TerminalResult(reference=reference, kind="payment", outcome=outcome, amount=0, currency=currency)
 
-        ours = fields.get("CF") == _check_reference(reference)
+        ours = fields.get("CF") == cf
         action = fields.get("CD")
         if ours and fields.get("AE") == TAKEN:
             return unknown("in_progress")
@@ -303,15 +304,16 @@ class CaisseApTerminal:
                     return outcome[0]
 
 
-def _check_reference(reference: str) -> str:
-    """What CF carries for `reference`: itself when it fits CF's 32 characters, else a digest
-    of it on 32 (a refund's or a reversal's reference is its payment's and more), the same
-    for every send and consultation of the reference."""
+def private_data(reference: str) -> str:
+    """What travels in CF for our reference: the reference itself when it fits CF (1 to 32
+    printable characters), else a digest of it that does. The till's references are longer
+    (a payment's is 36 characters, a reversal's 45), and the same reference always gives
+    the same CF, so that status() finds a transaction after any restart."""
     if _REFERENCE.fullmatch(reference):
         return reference
-    if not _LONG_REFERENCE.fullmatch(reference):
-        raise TerminalRejected("a reference is printable ASCII characters (Caisse-AP CF)", "reference")
-    return "h-" + hashlib.sha256(reference.encode("ascii")).hexdigest()[:30]
+    if not _PRINTABLE.fullmatch(reference):
+        raise TerminalRejected("a reference is printable ASCII characters, no space (Caisse-AP CF)", "reference")
+    return "#" + hashlib.sha256(reference.encode("ascii")).hexdigest()[:31]
 
 
 def _answered(buf: bytes) -> bool:

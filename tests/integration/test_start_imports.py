@@ -22,6 +22,12 @@ from appliance.app.services.setup import NewStore, init_store
 ROOT = Path(__file__).parents[2]
 
 DRIVERS = ("escpos", "usb", "serial", "evdev", "qrcode", "barcode", "PIL", "httpx")
+# The payment terminal's drivers and the nexo message protection they need.
+TERMINAL_DRIVERS = (
+    "appliance.drivers.terminal_nexo",
+    "appliance.drivers.terminal_caisse_ap",
+    "appliance.drivers.nexo_protocol",
+)
 
 # What `comptoir serve` does up to its first request, then the modules it holds.
 START = """
@@ -42,7 +48,8 @@ async def start_and_stop():
 
 started = asyncio.run(start_and_stop())
 shop.close()
-print(json.dumps({"started": started, "loaded": sorted({m.split(".")[0] for m in sys.modules})}))
+loaded = sorted({m.split(".")[0] for m in sys.modules} | {m for m in sys.modules if m.startswith("appliance.drivers.")})
+print(json.dumps({"started": started, "loaded": loaded}))
 """
 
 
@@ -54,8 +61,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def start(data_dir: Path, **settings: str) -> set[str]:
-    """The top-level packages a till started with these COMPTOIR_* settings has loaded."""
+def loaded_at_start(data_dir: Path, **settings: str) -> set[str]:
+    """The top-level packages and the appliance.drivers modules a till started with these
+    COMPTOIR_* settings has loaded."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
     env.update({f"COMPTOIR_{name.upper()}": value for name, value in settings.items()})
     out = subprocess.run(
@@ -69,11 +77,27 @@ def start(data_dir: Path, **settings: str) -> set[str]:
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["started"], out.stderr
-    return set(answer["loaded"]) & set(DRIVERS)
+    return set(answer["loaded"])
+
+
+def start(data_dir: Path, **settings: str) -> set[str]:
+    """The device libraries a till started with these COMPTOIR_* settings has loaded."""
+    return loaded_at_start(data_dir, **settings) & set(DRIVERS)
 
 
 def test_a_till_with_no_device_loads_no_driver(data_dir: Path) -> None:
     assert start(data_dir) == set()
+
+
+def test_a_till_with_no_terminal_loads_no_terminal_driver(data_dir: Path) -> None:
+    assert loaded_at_start(data_dir) & set(TERMINAL_DRIVERS) == set()
+
+
+def test_a_till_with_a_caisse_ap_terminal_loads_that_driver_only(data_dir: Path) -> None:
+    # The control of the test above: the same start-up with a terminal does load one.
+    # Nothing listens there; a fresh store has no transaction in flight to ask about.
+    loaded = loaded_at_start(data_dir, terminal_url="caisse-ap://127.0.0.1:9")
+    assert loaded & set(TERMINAL_DRIVERS) == {"appliance.drivers.terminal_caisse_ap"}
 
 
 def test_a_till_with_a_printer_loads_python_escpos_at_start(data_dir: Path) -> None:

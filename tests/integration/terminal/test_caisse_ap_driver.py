@@ -44,6 +44,21 @@ def test_the_driver_is_reached_through_the_terminal_url(sim: Simulator) -> None:
     assert records(sim.state)[0]["caisse"] == "07"
 
 
+def test_the_tills_long_references_travel_as_a_digest_that_status_finds(sim: Simulator) -> None:
+    # The till's references are longer than CF's 32 characters: a payment's is 36, its
+    # reversal's 45. They were refused unsent ("reference"), so no card sale went through.
+    payment = "trm-" + "0123456789abcdef" * 2
+    reversal = payment + "-reversal"
+    assert sim.terminal().pay(payment, 700, "EUR", timeout=10).approved
+    assert sim.terminal().refund(reversal, 700, "EUR", timeout=10).approved
+    sent = [r["reference"] for r in records(sim.state)]
+    assert [len(cf) for cf in sent] == [32, 32] and sent[0] != sent[1]
+    assert sim.terminal().status(payment).outcome == "approved"
+    assert sim.terminal().status(payment).reference == payment
+    assert sim.terminal().status(reversal).kind == "refund"
+    assert sim.terminal().status(payment + "x").outcome == "not_found"
+
+
 def test_a_decline_says_why_and_charges_nothing(sim: Simulator) -> None:
     tell(sim.state, ["decline"])
     result = sim.terminal().pay("cmp-0002", 5000, "EUR", timeout=10)
