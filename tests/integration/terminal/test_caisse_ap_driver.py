@@ -185,23 +185,3 @@ def _luhn(number: str) -> bool:
         d = int(ch) * (2 if i % 2 else 1)
         total += d - 9 if d > 9 else d
     return total % 10 == 0
-
-
-def test_a_reference_longer_than_cf_travels_as_its_digest_and_is_found_again(sim: Simulator) -> None:
-    """The till's references are longer than CF's 32 characters (a refund's is its payment's
-    and more): each goes as a digest of 32, the same for the send and the consultation."""
-    terminal = sim.terminal()
-    payment = "trm-" + "0123456789abcdef" * 2
-    paid = terminal.pay(payment, 700, "EUR", timeout=10)
-    refund = payment + "-refund-12"
-    refunded = terminal.refund(refund, 700, "EUR", original=paid, timeout=10)
-    assert (paid.reference, paid.outcome, refunded.reference, refunded.outcome) == (
-        payment,
-        "approved",
-        refund,
-        "approved",
-    )
-    sent = [r["reference"] for r in records(sim.state)]
-    assert len(sent) == 2 and all(len(cf) == 32 for cf in sent) and sent[0] != sent[1]
-    assert terminal.status(refund).outcome == "approved" and terminal.status(refund).kind == "refund"
-    assert terminal.status(payment).outcome == "approved"
