@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import threading
 import uuid
 from typing import Any, cast
 
@@ -47,6 +46,7 @@ from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.completion import announce_receipt, complete_if_settled
+from appliance.app.services.resolver import Resolver
 from appliance.app.services.sale_results import PaidSale
 from appliance.app.services.sale_view import load, read, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
@@ -453,11 +453,12 @@ def anything_pending(shop: Shop) -> bool:
     return card_refunds.anything_pending(conn)
 
 
-class PendingCardsResolver:
+class PendingCardsResolver(Resolver):
     """A background thread that settles pending card payments and sends pending card
-    refunds: a round every `first` seconds while something waits, backing off to `longest`
-    while the same things keep waiting (the acquirer down), and a cheap check every `idle`
-    seconds when nothing does. Started with the devices, stopped with them."""
+    refunds (services.resolver: soon while something waits, backing off while the acquirer
+    is down, a cheap check when nothing waits). Started with the devices, stopped with them."""
+
+    name = "card-resolver"
 
     def __init__(
         self,
@@ -468,29 +469,22 @@ class PendingCardsResolver:
         longest: float | None = None,
         idle: float = 5.0,
     ) -> None:
+        # Past the window a "not found" is final: never wait much longer than it to ask.
+        super().__init__(
+            first=first,
+            longest=longest if longest is not None else max(first, min(30.0, desk.in_flight_window / 2)),
+            idle=idle,
+        )
         self.shop = shop
         self.desk = desk
-        self.first = first
-        # Past the window a "not found" is final: never wait much longer than it to ask.
-        self.longest = longest if longest is not None else max(first, min(30.0, desk.in_flight_window / 2))
-        self.idle = idle
         # A send stamps its attempt within milliseconds of writing it: an attempt unsent for
         # this long was left by a crash, and is failed (nothing was charged).
         self.unsent_grace = max(30.0, desk.in_flight_window)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.rounds = 0
 
     def start(self) -> PendingCardsResolver:
-        self._thread = threading.Thread(target=self._run, name="card-resolver", daemon=True)
-        self._thread.start()
+        super().start()
         return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def run_once(self) -> bool:
         """One round; True when something is still pending after it."""
@@ -502,24 +496,6 @@ class PendingCardsResolver:
         self.rounds += 1
         return anything_pending(self.shop)
 
-    def _waiting(self) -> frozenset[str]:
+    def waiting(self) -> frozenset[str]:
         conn = self.shop.db.conn
         return frozenset([*payment_attempts.waiting_keys(conn), *card_refunds.pending_keys(conn)])
-
-    def _run(self) -> None:
-        delay, backoff, seen = self.first, self.first, frozenset[str]()
-        while not self._stop.wait(delay):
-            try:
-                waiting = self._waiting()
-                if not waiting:
-                    delay, backoff, seen = self.idle, self.first, waiting
-                    continue
-                if not waiting <= seen:
-                    backoff = self.first  # something new waits: ask soon
-                still = self.run_once()
-                seen = self._waiting() if still else frozenset()
-                delay = backoff if still else self.idle
-                backoff = min(backoff * 2, self.longest)
-            except Exception:
-                log.exception("the card resolver's round failed; it tries again")
-                delay = backoff = min(backoff * 2, self.longest)

@@ -3,19 +3,16 @@ about every transaction whose outcome is still unknown (terminal_payments.resolv
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import TypedDict
 
 from appliance.app.domain.errors import NotFound
 from appliance.app.services.auth import require
+from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.services.terminal_payments import resolve_open
 from appliance.app.store import terminal_transactions as store
 from appliance.security.rbac import Permission
-
-log = logging.getLogger(__name__)
 
 
 class TerminalHeader(TypedDict):
@@ -44,47 +41,29 @@ def header(shop: Shop, actor: Actor, desk: TerminalDesk | None) -> TerminalHeade
     }
 
 
-class TerminalResolver:
-    """A background thread that asks the terminal about open transactions: every `first`
-    seconds while some wait, backing off to `longest` while the same ones keep waiting,
-    a cheap check every `idle` seconds when none do."""
+class TerminalResolver(Resolver):
+    """A background thread that asks the terminal about open transactions
+    (services.resolver: soon while some wait, backing off while the same ones keep waiting,
+    a cheap check when none do)."""
+
+    name = "terminal-resolver"
 
     def __init__(
         self, shop: Shop, desk: TerminalDesk, *, first: float = 1.0, longest: float = 30.0, idle: float = 5.0
     ) -> None:
+        super().__init__(first=first, longest=longest, idle=idle)
         self.shop = shop
         self.desk = desk
-        self.first, self.longest, self.idle = first, longest, idle
         # A send stamps its transaction within milliseconds of writing it.
         self.unsent_grace = max(30.0, desk.in_flight_window)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> TerminalResolver:
-        self._thread = threading.Thread(target=self._run, name="terminal-resolver", daemon=True)
-        self._thread.start()
+        super().start()
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def waiting(self) -> frozenset[str]:
+        return frozenset(store.open_references(self.shop.db.conn))
 
-    def _run(self) -> None:
-        delay, backoff, seen = self.first, self.first, frozenset[str]()
-        while not self._stop.wait(delay):
-            try:
-                waiting = frozenset(store.open_references(self.shop.db.conn))
-                if not waiting:
-                    delay, backoff, seen = self.idle, self.first, waiting
-                    continue
-                if not waiting <= seen:
-                    backoff = self.first
-                resolve_open(self.shop, self.desk, unsent_grace=self.unsent_grace)
-                seen = frozenset(store.open_references(self.shop.db.conn))
-                delay = backoff if seen else self.idle
-                backoff = min(backoff * 2, self.longest)
-            except Exception:
-                log.exception("the terminal resolver's round failed; it tries again")
-                delay = backoff = min(backoff * 2, self.longest)
+    def run_once(self) -> bool:
+        resolve_open(self.shop, self.desk, unsent_grace=self.unsent_grace)
+        return bool(self.waiting())
