@@ -330,7 +330,8 @@ def test_pin_and_badge_changes_are_audited_without_the_secret(client: Any, as_ro
         ("manager", "badge_clear"),
     ):
         assert expected in actions, actions
-    text = json.dumps(entries)
+    # The chain's own hashes are hex: a 4-digit PIN turns up in one now and then by chance.
+    text = json.dumps([{k: v for k, v in e.items() if k not in ("hash", "prev_hash")} for e in entries])
     for secret in (one_time, "2580", BADGE):
         assert secret not in text
 
