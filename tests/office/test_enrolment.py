@@ -8,6 +8,7 @@ import socket
 import ssl
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -42,7 +43,12 @@ def test_a_good_token_gives_the_till_a_key_a_certificate_and_the_pinned_ca(
     assert link.lane_url == running_office.lane_url
 
 
-def test_the_enrol_command_enrols_and_says_hello(running_office: RunningOffice, till_dir: Path, capsys) -> None:
+def test_the_enrol_command_enrols_and_says_hello(
+    running_office: RunningOffice, till_dir: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One random token in 64 started with "-", which the command line took for an option.
+    unlucky = SimpleNamespace(token_urlsafe=lambda n: "-" + "A" * (4 * n // 3 - 1))
+    monkeypatch.setattr("appliance.office.services.enrolment.secrets", unlucky)
     issued = _token(running_office)
     pretty = pki.show_fingerprint(issued.ca_fingerprint).upper()  # pasted as shown, in capitals
     argv = ["enrol", "--data-dir", str(till_dir), "--office", running_office.enrol_url, "--token", issued.token]

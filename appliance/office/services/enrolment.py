@@ -4,7 +4,9 @@ certificate request, answered with the lane's client certificate and the office'
 A token is 192 random bits, shown once; the office keeps only its SHA-256 (a slow hash
 would add nothing against guessing 2^192 values, and a copy of the database then holds no
 usable token). It is good for one enrolment, for a short time (15 minutes unless said
-otherwise), for the one store and till it names.
+otherwise), for the one store and till it names. It starts with a fixed word so that it
+never starts with "-" (a command line would read such a token as an option) and so that a
+secret scanner can find one pasted where it should not be.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from appliance.office.services.office import CA_CERT, CA_KEY, Office
 from appliance.office.store import lanes, stores, tokens
 from appliance.security import pki
 
+LEADING_WORD = "enrol_"
 DEFAULT_TTL = dt.timedelta(minutes=15)
 MAX_TTL = dt.timedelta(hours=24)
+
+
+def new_token() -> str:
+    return LEADING_WORD + secrets.token_urlsafe(24)
 
 
 def token_hash(token: str) -> str:
@@ -59,7 +66,7 @@ def issue_token(
         raise Invalid(str(exc), "invalid_name") from None
     if not dt.timedelta(0) < ttl <= MAX_TTL:
         raise Invalid("a token lives more than 0 and at most 24 hours", "invalid_ttl")
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     now = office.now()
     with office.connection() as conn:
         with conn.transaction():
