@@ -35,7 +35,7 @@ class TerminalDesk:
             if transaction_id in self._done:
                 return False
             self._done[transaction_id] = threading.Event()
-            self._states[transaction_id] = "waiting_for_card"
+            self._states[transaction_id] = "in_progress"  # until the driver hears more
             return True
 
     def end(self, transaction_id: int) -> None:

@@ -33,7 +33,7 @@ import hashlib
 import logging
 import threading
 import uuid
-from typing import Any, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money
@@ -64,6 +64,35 @@ class PaymentPending(Conflict):
     code = "payment_pending"
 
 
+# What the terminal says of one payment, for the till's and the customer's screens: while it
+# is on the terminal, the step the protocol tells (waiting_for_card, pin, processing), else
+# in_progress (Caisse-AP, or a nexo terminal whose display notifications do not reach the
+# till); unknown while the till asks the terminal after a lost answer or a restart; then
+# its outcome (unavailable: the terminal never took it).
+TerminalLiveState = Literal[
+    "waiting_for_card",
+    "pin",
+    "processing",
+    "in_progress",
+    "unknown",
+    "approved",
+    "declined",
+    "cancelled",
+    "unavailable",
+]
+_SETTLED_STATES: dict[str, TerminalLiveState] = {
+    "approved": "approved",
+    # approved by the terminal, then given back (or to be) because the sale could not take it
+    "unattached": "approved",
+    "reversed": "approved",
+    "flagged": "approved",
+    "declined": "declined",
+    "cancelled": "cancelled",
+    "failed": "unavailable",
+}
+_LIVE: tuple[TerminalLiveState, ...] = ("waiting_for_card", "pin", "processing", "in_progress")
+
+
 class TerminalAttempt(TypedDict):
     """One terminal payment as the till's screen follows it."""
 
@@ -77,9 +106,17 @@ class TerminalAttempt(TypedDict):
     # what the terminal's screen says: waiting_for_card, pin, processing while on its way;
     # checking when the outcome is unknown and the till asks the terminal; else the status
     state: str
+    terminal_state: TerminalLiveState
+    # the terminal's words when it declined (or why it did not take the payment)
     decline_reason: str | None
     brand: str | None
     last4: str | None
+
+
+class TerminalAttempts(TypedDict):
+    """A sale's terminal payments still in progress (a till reopens its dialog after a reload)."""
+
+    in_progress: list[TerminalAttempt]
 
 
 class TerminalPaid(SaleView):
@@ -123,9 +160,11 @@ def _short(raw: bytes) -> str:
 
 def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAttempt:
     state = row["status"]
+    terminal_state: TerminalLiveState = _SETTLED_STATES.get(row["status"], "unknown")
     if row["status"] == "pending":
         live = desk.state(row["id"]) if desk is not None else None
         state = live if live is not None else "checking"
+        terminal_state = live if live in _LIVE else "unknown"
     return {
         "id": row["id"],
         "sale_id": row["sale_id"],
@@ -134,6 +173,7 @@ def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAtte
         "currency": row["currency"],
         "status": row["status"],
         "state": state,
+        "terminal_state": terminal_state,
         "decline_reason": row["decline_reason"],
         "brand": row["brand"],
         "last4": row["last_four"],
@@ -237,6 +277,14 @@ def attempt(shop: Shop, actor: Actor, desk: TerminalDesk | None, sale_id: int, a
     if row is None or row["sale_id"] != sale_id or row["kind"] != "payment":
         raise NotFound(f"no terminal payment {attempt_id} on sale {sale_id}", "attempt_not_found")
     return attempt_view(desk, row)
+
+
+def in_progress(shop: Shop, actor: Actor, desk: TerminalDesk | None, sale_id: int) -> TerminalAttempts:
+    """The sale's terminal payments whose outcome is not known yet, oldest first: a screen
+    reloaded meanwhile follows them again instead of offering another card tender."""
+    require(shop, actor, Permission.SELL)
+    load(shop.db.conn, sale_id, actor)  # a customer sees only their own sale
+    return {"in_progress": [attempt_view(desk, row) for row in store.pending_payments_on_sale(shop.db.conn, sale_id)]}
 
 
 def cancel(shop: Shop, actor: Actor, desk: TerminalDesk, sale_id: int, attempt_id: int) -> TerminalAttempt:

@@ -140,6 +140,8 @@ def _drive_the_terminal(d: Day, cashier: dict[str, str], supervisor: dict[str, s
     pending = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal", ok=202, json={"amount": due})
     assert pending["terminal"]["state"] == "waiting_for_card" and pending["status"] == "open"
     attempt = pending["terminal"]["id"]
+    following = d.call(cashier, "GET", f"/sales/{waiting}/payments/terminal")["in_progress"]
+    assert [(a["id"], a["terminal_state"]) for a in following] == [(attempt, "waiting_for_card")]
     cancelled = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal/{attempt}/cancel", json={})
     assert cancelled["status"] == "cancelled"
     desk.answer_wait = 5.0
