@@ -6,7 +6,8 @@ the CA file in the key dir.
 URL: `nexo://HOST:PORT?poi=V400m-324688179&key_id=NAME[&key_version=1][&sale_id=comptoir]
 [&display=HOST:PORT]`. `display` is where the till hears the terminal's display
 notifications (its live state: waiting for the card, PIN; `nexo_display`); without it, a
-payment's state is "in progress on the terminal" until its answer. The passphrase is read from `terminal-nexo.passphrase` in the key dir, never from the URL.
+payment's state is "in progress on the terminal" until its answer. The passphrase is read
+from `terminal-nexo.passphrase` in the key dir, never from the URL.
 
 Our reference is the sale's TransactionID. nexo asks the terminal about a transaction by the
 ServiceID of the request that started it, so a ServiceID is made from the reference: eight

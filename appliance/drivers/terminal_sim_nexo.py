@@ -11,9 +11,10 @@ certificate for `POIID.test.terminal.adyen.com` signed by it. Point the till's k
 What the next transactions do is told ahead (`tell`), one word each, first told first:
 `approve` (the default), `decline`, `pin` (the customer types a PIN before the answer),
 `pin:SECONDS` (the terminal asks for the PIN and waits that long, or until told
-`pin-entered`, then approves; an abort ends the wait), `wait:SECONDS` (no card is presented for that long; an abort ends the wait), `timeout`
-(charged and recorded, the answer never sent), `lose-answer` (charged and recorded, then the
-connection dropped), `restart` (the process exits mid-transaction after recording it in
+`pin-entered`, then approves; an abort ends the wait), `wait:SECONDS` (no card is
+presented for that long; an abort ends the wait), `timeout` (charged and recorded, the
+answer never sent), `lose-answer` (charged and recorded, then the connection dropped),
+`restart` (the process exits mid-transaction after recording it in
 progress; when it starts again it closes such a transaction as cancelled, the card never
 having been charged, and a status request finds it so).
 
@@ -43,12 +44,12 @@ import ssl
 import string
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from appliance.drivers.nexo_protocol import (
     CA_FILE,
@@ -67,6 +68,7 @@ from appliance.drivers.nexo_protocol import (
 from appliance.drivers.nexo_sim_answers import (
     POIID,
     answer_header,
+    display_notification,
     make_certificates,
     now,
     payment_response,
@@ -395,41 +397,12 @@ class Terminal:
 
 
 def _display(url: str | None, header: dict[str, Any], record: dict[str, Any], event: str) -> None:
-    """A display notification as an Adyen terminal POSTs it to its Display URL ("Decrypted"):
-    the payment's ServiceID in the header, the event form-encoded in ReferenceID. Not retried."""
+    """POSTs a display notification to the Display URL, as an Adyen terminal does; not retried."""
     if not url:
         return
-    reference = urllib.parse.urlencode(
-        {"event": event, "TransactionID": record["transaction_id"], "TimeStamp": now()}
-    )
-    message = {
-        "SaleToPOIRequest": {
-            "MessageHeader": {
-                "ProtocolVersion": PROTOCOL_VERSION,
-                "MessageClass": "Device",
-                "MessageCategory": "Display",
-                "MessageType": "Request",
-                "SaleID": header["SaleID"],
-                "ServiceID": header["ServiceID"],
-                "POIID": POIID,
-                "DeviceID": "0",
-            },
-            "DisplayRequest": {
-                "DisplayOutput": [
-                    {
-                        "Device": "CashierDisplay",
-                        "InfoQualify": "Status",
-                        "OutputContent": {"OutputFormat": "Text", "PredefinedContent": {"ReferenceID": reference}},
-                    }
-                ]
-            },
-        }
-    }
-    request = urllib.request.Request(
-        url, data=dumps(message).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with contextlib.suppress(OSError, urllib.error.URLError):
-        urllib.request.urlopen(request, timeout=2).close()  # noqa: S310 (an http(s) URL, checked on tell)
+    body = dumps(display_notification(header, record["transaction_id"], event)).encode("utf-8")
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=2)
 
 
 # -- HTTPS -------------------------------------------------------------------------------------------

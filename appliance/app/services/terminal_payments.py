@@ -33,7 +33,7 @@ import hashlib
 import logging
 import threading
 import uuid
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money
@@ -43,7 +43,7 @@ from appliance.app.services.completion import announce_receipt, complete_if_sett
 from appliance.app.services.sale_results import SaleView
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
-from appliance.app.services.terminal_desk import TerminalDesk
+from appliance.app.services.terminal_desk import TerminalDesk, TerminalLiveState, live_state
 from appliance.app.services.terminal_refunds import RESOLVER, TerminalRefund, answer_fields, apply_refund, send_refund
 from appliance.app.store import sales as sales_store
 from appliance.app.store import terminal_transactions as store
@@ -62,35 +62,6 @@ class PaymentPending(Conflict):
     """A terminal payment on this sale has an unknown outcome: no other card tender yet."""
 
     code = "payment_pending"
-
-
-# What the terminal says of one payment, for the till's and the customer's screens: while it
-# is on the terminal, the step the protocol tells (waiting_for_card, pin, processing), else
-# in_progress (Caisse-AP, or a nexo terminal whose display notifications do not reach the
-# till); unknown while the till asks the terminal after a lost answer or a restart; then
-# its outcome (unavailable: the terminal never took it).
-TerminalLiveState = Literal[
-    "waiting_for_card",
-    "pin",
-    "processing",
-    "in_progress",
-    "unknown",
-    "approved",
-    "declined",
-    "cancelled",
-    "unavailable",
-]
-_SETTLED_STATES: dict[str, TerminalLiveState] = {
-    "approved": "approved",
-    # approved by the terminal, then given back (or to be) because the sale could not take it
-    "unattached": "approved",
-    "reversed": "approved",
-    "flagged": "approved",
-    "declined": "declined",
-    "cancelled": "cancelled",
-    "failed": "unavailable",
-}
-_LIVE: tuple[TerminalLiveState, ...] = ("waiting_for_card", "pin", "processing", "in_progress")
 
 
 class TerminalAttempt(TypedDict):
@@ -160,11 +131,9 @@ def _short(raw: bytes) -> str:
 
 def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAttempt:
     state = row["status"]
-    terminal_state: TerminalLiveState = _SETTLED_STATES.get(row["status"], "unknown")
     if row["status"] == "pending":
         live = desk.state(row["id"]) if desk is not None else None
         state = live if live is not None else "checking"
-        terminal_state = live if live in _LIVE else "unknown"
     return {
         "id": row["id"],
         "sale_id": row["sale_id"],
@@ -173,7 +142,7 @@ def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAtte
         "currency": row["currency"],
         "status": row["status"],
         "state": state,
-        "terminal_state": terminal_state,
+        "terminal_state": live_state(desk, row["id"], row["status"]),
         "decline_reason": row["decline_reason"],
         "brand": row["brand"],
         "last4": row["last_four"],
