@@ -18,9 +18,11 @@ read: the till says "processing" for them, having no finer words. A notification
 words on the screen: the outcome always comes from the payment's answer or its status, so a
 forged or lost notification never moves money; one that names no payment of ours is ignored.
 
-URL option `display=HOST:PORT`: where the till listens (plain HTTP on the shop's LAN, as
-Adyen allows for the test environment; a live Adyen account requires HTTPS, so such a till
-puts a TLS proxy in front). Without it the till shows "in progress on the terminal".
+URL option `display=127.0.0.1:PORT`: where the till listens. The box opens no port to the
+shop's network, so this is loopback only (the simulator, or a relay on the box); plain HTTP,
+as Adyen allows for the test environment (a live Adyen account requires HTTPS). A terminal on
+the LAN therefore cannot reach it: such a till shows "in progress on the terminal", as it
+does without the option.
 """
 
 from __future__ import annotations

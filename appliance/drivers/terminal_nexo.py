@@ -24,6 +24,7 @@ message protection and the certificate check are written here from Adyen's docum
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import secrets
 import ssl
@@ -124,7 +125,19 @@ def _host_port(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise TerminalConfigError(f"nexo terminal_url: display is HOST:PORT (where the till listens), not {value!r}")
-    return host.strip("[]"), int(port)
+    host = host.strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        # The box opens no port to the shop's network (its firewall drops what comes in, and
+        # the compliance scan fails a listener): a terminal's display notifications can only
+        # be heard from a relay on the box itself.
+        raise TerminalConfigError(
+            f"nexo terminal_url: the till listens on loopback only, so display is 127.0.0.1:PORT, not {value!r}"
+        )
+    return host, int(port)
 
 
 def tls_context(ca_file: Path, poi: str) -> ssl.SSLContext:

@@ -217,6 +217,10 @@ def test_a_display_notification_for_another_payment_or_terminal_is_not_heard() -
 def test_a_display_option_that_is_not_host_port_is_refused(sim: Simulator) -> None:
     with pytest.raises(terminal.TerminalConfigError, match="display is HOST:PORT"):
         terminal.connect(f"{sim.url}&display=nowhere", key_dir=sim.folder)
+    # The till opens no port to the shop's network, for the terminal's words either.
+    for lan in ("0.0.0.0:8555", "192.168.1.20:8555", "[::]:8555", "till.local:8555"):
+        with pytest.raises(terminal.TerminalConfigError, match="loopback only"):
+            terminal.connect(f"{sim.url}&display={lan}", key_dir=sim.folder)
 
 
 @pytest.mark.parametrize(("amount", "currency"), [(1500, "JPY"), (0, "JPY"), (1999, "EUR"), (12345, "KWD")])
