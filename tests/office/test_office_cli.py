@@ -51,7 +51,7 @@ def test_enrol_token_prints_a_token_and_the_cas_fingerprint(
     assert pki.show_fingerprint(ca) in out
     assert f"--ca-fingerprint {ca}" in out
     token = out.split(": ", 1)[1].split()[0]
-    assert len(token) == 32
+    assert token.startswith("enrol_") and len(token) == len("enrol_") + 32  # never read as an option
     import psycopg
 
     with psycopg.connect(office_dsn) as conn:
