@@ -51,9 +51,7 @@ def test_a_cash_sale_writes_its_event_with_the_amounts_in_minor_units(store: Sto
     assert body["tenders"] == [{"method": "cash", "amount": 698, "rounding": 2}]  # to the 0.05 coin
 
 
-def test_a_failed_completion_writes_no_event_and_leaves_no_hole(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_completion_writes_no_event_and_leaves_no_hole(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     cashier = store.actor("cashier")
     sale = sales.open_sale(store.shop, cashier)
     sales.add_item(store.shop, cashier, sale["id"], sku="BRD", quantity=1)
