@@ -204,9 +204,10 @@ def create(
             customer_id = customers_store.insert(tx, *values, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
-        # The chain's own office shares the customer with its other lanes (docs/office.md).
-        fields = dict(zip(("name", "email", "phone", "consent", "loyalty_card"), values, strict=True))
-        outbox.event(shop, "customer_created", actor, customer_id=customer_id, fields=fields)
+        # Which fields, not their values: the outbox is append-only, and an erased customer's
+        # name must not outlive the erasure in it (docs/office.md).
+        filled = [k for k, v in zip(("name", "email", "phone", "consent", "loyalty_card"), values, strict=True) if v]
+        outbox.event(shop, "customer_created", actor, customer_id=customer_id, fields=filled)
         # Personal data: who created the record is on file, the data itself is not copied.
         audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
         return _json(_row(tx, customer_id), tx, contact=_manages(actor))
@@ -311,7 +312,7 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
             customers_store.update(tx, customer_id, sets, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
-        outbox.event(shop, "customer_changed", actor, customer_id=customer_id, fields=sets)
+        outbox.event(shop, "customer_changed", actor, customer_id=customer_id, fields=sorted(sets))
         audit_log.record(
             shop,
             actor=actor,

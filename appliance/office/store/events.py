@@ -25,23 +25,14 @@ def insert_new(conn: Connection, store: str, till: str, events: Sequence[dict[st
     """Stores the events whose seq the lane does not hold yet (one statement); their seqs."""
     if not events:
         return set()
+    # One JSON document for the batch: arrays of jsonb would be quoted element by element.
     rows = conn.execute(
         "INSERT INTO lane_events (store, till, seq, at, kind, body, prev_hash, hash, received_at)"
         " SELECT %s, %s, e.seq, e.at, e.kind, e.body, e.prev_hash, e.hash, %s"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::text[], %s::text[])"
-        " AS e(seq, at, kind, body, prev_hash, hash)"
+        " FROM jsonb_to_recordset(%s::jsonb)"
+        " AS e(seq bigint, at text, kind text, body jsonb, prev_hash text, hash text)"
         " ON CONFLICT (store, till, seq) DO NOTHING RETURNING seq",
-        (
-            store,
-            till,
-            at,
-            [e["seq"] for e in events],
-            [e["at"] for e in events],
-            [e["kind"] for e in events],
-            [Jsonb(e["body"]) for e in events],
-            [e["prev_hash"] for e in events],
-            [e["hash"] for e in events],
-        ),
+        (store, till, at, Jsonb(list(events))),
     ).fetchall()
     return {int(str(r["seq"])) for r in rows}
 

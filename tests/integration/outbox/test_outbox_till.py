@@ -153,3 +153,18 @@ def test_the_backlog_counts_what_the_office_has_not_acknowledged(store: Store) -
     state = outbox.backlog(shop)
     assert state["backlog"] == 1 and state["last_contact"] is not None
     assert [e["seq"] for e in outbox.unsent(shop)] == [state["last_seq"]]
+
+
+def test_a_customers_event_names_the_fields_not_their_values(store: Store) -> None:
+    cashier, manager = store.actor("cashier"), store.actor("manager")
+    customer = customers.create(store.shop, cashier, "Ada Lovelace", email="ada@example.org", phone="514 555 0100")
+    customers.update(store.shop, manager, customer["id"], {"email": "ada@example.com"})
+    customers.erase(store.shop, manager, customer["id"])
+    seen = [e for e in outbox.events(store.shop) if e["kind"].startswith("customer_")]
+    assert [(e["kind"], e["body"].get("fields")) for e in seen] == [
+        ("customer_created", ["name", "email", "phone"]),
+        ("customer_changed", ["email"]),
+        ("customer_erased", None),
+    ]
+    text = json.dumps([e["body"] for e in outbox.events(store.shop)])
+    assert "Lovelace" not in text and "ada@" not in text and "555" not in text
