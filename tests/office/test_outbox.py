@@ -209,3 +209,33 @@ def test_alarms_command_lists_open_alarms(
     assert "lyon/T01 gap at seq 2: OPEN" in capsys.readouterr().out
     assert main(["office", "lanes", *where]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[-3:] == ["1", "2", "1"]  # the till said 3; 1 held
+
+
+def test_a_till_behind_what_the_office_holds_is_an_alarm(running_office: RunningOffice, store: Store) -> None:
+    enrol(running_office, store)
+    mine = raw(store)
+    wire.send(store.path, mine[:4], 4)
+    # The till's store restored from a backup taken at event 2: it says it has written 2.
+    answer = wire.send(store.path, [], 2)
+    assert answer["alarms"] == [{"kind": "till_behind", "seq": 4}]
+    assert wire.send(store.path, [], 2)["alarms"] == []  # raised once while open
+
+
+def test_the_loop_backs_off_when_the_office_takes_none_of_a_batch(running_office: RunningOffice, store: Store) -> None:
+    enrol(running_office, store)
+    # Someone with the store's key rewrote event 1 at the till, past the trigger that refuses it.
+    with store.shop.db.transaction() as tx:
+        tx.execute("DROP TRIGGER outbox_no_update")
+        tx.execute("UPDATE outbox SET body = '{\"forged\":true}' WHERE seq = 1")
+    waits: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return len(waits) > 3
+
+    pusher(store, first=1.0, longest=8.0, rng=lambda: 1.0).run(wait)
+    assert waits[1:] == [1.0, 2.0, 4.0]  # not the same batch every 3 s
+    state = outbox.backlog(store.shop)
+    assert "see its alarms" in str(state["last_error"]) and state["acked_seq"] == 0
+    alarms = lane_events.alarms(running_office.office)  # type: ignore[arg-type]
+    assert [(a["kind"], a["seq"]) for a in alarms] == [("bad_hash", 1), ("gap", 1)]  # 2 on are held, 1 is not

@@ -35,6 +35,10 @@ ENROLLED_MARK = ("office", "client.pem")
 Send = Callable[[Sequence[dict[str, Any]], int], dict[str, Any]]
 
 
+class OfficeRefused(Exception):
+    """The office answered, and took none of the batch."""
+
+
 def enrolled(shop: Shop) -> bool:
     return shop.data_dir.joinpath(*ENROLLED_MARK).exists()
 
@@ -84,6 +88,12 @@ class Pusher:
         outbox.acknowledged(self.shop, acked)
         if answer.get("alarms"):
             log.error("the office raised alarms on this till's events: %s", answer["alarms"])
+        if batch and acked < batch[0]["seq"]:
+            # The office took none of it (a changed or unlinked event it raised an alarm on):
+            # sending the same batch every few seconds would help nobody; back off.
+            message = f"the office holds nothing past event {acked}: see its alarms"
+            outbox.failed(self.shop, message)
+            raise OfficeRefused(message)
         # More at once only when the office moved on past this batch: a batch it would not
         # take (an alarm) is not sent again and again without a pause.
         return bool(batch) and acked >= batch[-1]["seq"] and acked < last_seq

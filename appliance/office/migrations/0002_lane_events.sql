@@ -36,12 +36,13 @@ CREATE TRIGGER lane_events_no_truncate BEFORE TRUNCATE ON lane_events
 -- conflicting_resend: a seq already held came again with another content (offered_hash).
 -- broken_chain: an event does not link to the one before it. bad_hash: an event's hash is not
 -- its content's (refused, not stored). gap: events held after a missing one (resolved when
--- the missing ones come).
+-- the missing ones come). till_behind: the lane says it has written fewer events than the
+-- office holds of it (its store restored from an old backup, or another box under its name).
 CREATE TABLE lane_alarms (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     store        text NOT NULL,
     till         text NOT NULL,
-    kind         text NOT NULL CHECK (kind IN ('conflicting_resend', 'broken_chain', 'bad_hash', 'gap')),
+    kind         text NOT NULL CHECK (kind IN ('conflicting_resend', 'broken_chain', 'bad_hash', 'gap', 'till_behind')),
     seq          bigint NOT NULL,
     offered_hash text NOT NULL DEFAULT '',
     details      jsonb NOT NULL,

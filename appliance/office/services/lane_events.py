@@ -7,8 +7,10 @@ the same hash again is a duplicate (a retry: acknowledged, nothing written); wit
 it is an alarm, and the stored event stays as it was. An event that does not link to the one
 before it is stored and raised as an alarm (it is what the till said; the alarm says the till's
 history was changed or lost). Events held past a missing one raise a gap alarm, closed when
-the missing ones come. The answer names the highest seq held with none missing before it: the
-till sends again from there.
+the missing ones come. A lane that says it has written fewer events than the office holds of
+it (restored from an old backup, or another box under its name) raises an alarm too: its
+next events would come under numbers already held. The answer names the highest seq held
+with none missing before it: the till sends again from there.
 """
 
 from __future__ import annotations
@@ -114,6 +116,9 @@ def ingest(office: Office, cert_fingerprint: str, events: object, till_last_seq:
             events_store.moved(conn, store, till, top, highest, till_last)
             done.acked_seq = top
             filled = events_store.resolve_gaps(conn, store, till, top, now)
+            if till_last < highest:
+                said = {"till_last_seq": till_last, "office_last_seq": highest}
+                alarms.append(("till_behind", highest, said, ""))
             following = events_store.first_after(conn, store, till, top)
             if following is not None:
                 alarms.append(("gap", top + 1, {"missing_from": top + 1, "missing_to": following - 1}, ""))
