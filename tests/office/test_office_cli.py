@@ -150,8 +150,11 @@ def test_lanes_lists_store_till_enrolled_at_and_last_contact(
     capsys.readouterr()
     code, out, _ = _run(["office", "lanes", *where], capsys)
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["store", "till", "enrolled", "at", "last", "contact"]
+    assert code == 0 and lines[0].split() == [
+        "store", "till", "enrolled", "at", "last", "contact", "seq", "backlog", "alarms"
+    ]  # fmt: skip
     assert [line.split()[:2] for line in lines[1:]] == [["lyon", "T01"], ["lyon", "T02"]]
+    assert [line.split()[-3:] for line in lines[1:]] == [["0", "0", "0"], ["0", "0", "0"]]  # nothing pushed yet
     assert all("never" not in line for line in lines[1:])  # each said hello at enrolment
     code, out, _ = _run(["office", "audit-verify", *where], capsys)
     assert code == 0 and ", 0 problems" in out
