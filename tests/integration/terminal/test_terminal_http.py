@@ -3,6 +3,7 @@ their reasons, and a retried POST (same Idempotency-Key) charging once."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -82,5 +83,10 @@ def test_a_short_wait_answers_202_with_the_payment_to_follow_and_cancel(client: 
     assert (attempt["status"], attempt["state"]) == ("pending", "waiting_for_card")
     live = cashier.get(f"{base}/{attempt['id']}").json()
     assert live["state"] == "waiting_for_card"
+    # The cashier cancels once the terminal asks for the card: the payment's own thread has
+    # sent it by then (a cancel that overtakes the payment on its way is another story).
+    deadline = time.monotonic() + 5
+    while not [c for c in fake.calls if c[0] == "payment"] and time.monotonic() < deadline:
+        time.sleep(0.001)
     assert cashier.post(f"{base}/{attempt['id']}/cancel", json={}).json()["status"] == "cancelled"
     assert sum(fake.charged().values()) == 0
