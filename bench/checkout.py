@@ -294,6 +294,10 @@ def one_till(port: int, pid: int, data: Path, products: int, sales: int, block: 
         n = min(block, sales - done)
 
         def http_block(n: int = n, done: int = done) -> float:
+            # A fresh connection: after a floor block longer than uvicorn's keep-alive (5 s, on
+            # a loaded machine) the server has closed the idle one and the next POST would fail.
+            till.close()
+            till.conn.connect()
             before = cpu_of(pid)
             for i in range(n):
                 t = time.perf_counter()

@@ -13,9 +13,10 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
 from appliance.app.domain.money import round_cash
 from appliance.app.domain.pricing import Discount
-from appliance.app.domain.sale import COMPLETED, Sale
+from appliance.app.domain.sale import COMPLETED, OPEN, Sale
 from appliance.app.services.auth import require
 from appliance.app.services.completion import Completion
+from appliance.app.services.open_sales import OpenSales
 from appliance.app.services.sale_results import (
     DaySale,
     LeftOpenSale,
@@ -38,10 +39,19 @@ def load(conn: Connection, sale_id: int, actor: Actor | None = None) -> Sale:
     return read(conn, sale_id, actor).sale
 
 
-def read(conn: Connection, sale_id: int, actor: Actor | None = None) -> SaleRecord:
+def read(conn: Connection, sale_id: int, actor: Actor | None = None, held: OpenSales | None = None) -> SaleRecord:
     """The sale and what its view shows, read once for the whole request: the caller changes
-    `.sale` and answers with `changed` (or `shown`), with no second read of the same rows."""
-    found = sales_store.record(conn, sale_id)
+    `.sale` and answers with `changed` (or `shown`), with no second read of the same rows.
+    With `held` (the shop's open sales), inside the write transaction: this process's own
+    copy when the store's revision is still the one it wrote, with the promotions live now."""
+    found = None
+    if held is not None and conn.in_transaction:
+        stamp = sales_store.revision(conn, sale_id)
+        found = held.get(sale_id, stamp) if stamp is not None else None
+        if found is not None and found.sale.business_day is not None:
+            found.sale.promotions = sales_store.live_promotions(conn, found.sale.business_day)
+    if found is None:
+        found = sales_store.record(conn, sale_id)
     if found is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
     if actor is not None and actor.role == "customer" and found.head["cashier_id"] != actor.user_id:
@@ -69,6 +79,27 @@ def changed(shop: Shop, found: SaleRecord) -> SaleView:
     answer = shown(shop, found, shop.db.conn)
     _tell(shop, answer)
     return answer
+
+
+def remember(shop: Shop, tx: Connection, found: SaleRecord, stamp: tuple[int, str] | None = None) -> None:
+    """`found` is now exactly what the store holds of the sale (the change wrote it so): the
+    next change starts from it once this transaction commits, unless the sale moved since.
+    The stamp (revision, opening time) is read after the writes, unless the caller knows it."""
+    if found.sale.status != OPEN:
+        shop.open_sales.forget(found.sale.id)
+        return
+    stamp = stamp or sales_store.revision(tx, found.sale.id)
+    if stamp is None:
+        return
+    kept = found.copy()
+    shop.db.after_commit(lambda: shop.open_sales.keep(stamp, kept))
+
+
+def remember_line(shop: Shop, tx: Connection, found: SaleRecord, line_no: int) -> None:
+    """`remember` after a line was written as the sale holds it (a new line frozen at no
+    discount and no promotion until the sale completes, as the store reads it back)."""
+    found.frozen.setdefault(line_no, (0, None))
+    remember(shop, tx, found)
 
 
 def _tell(shop: Shop, answer: SaleView) -> None:

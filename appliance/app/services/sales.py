@@ -3,8 +3,10 @@ tenders settled inside the store.
 
 Each function is one thing a cashier does and one transaction: it commits whole or not
 at all. The tender that settles a sale completes it in that same transaction
-(`completion.complete_if_settled`). Each reads its sale once (`sale_view.read`) and
-answers with `sale_view.changed`, built from what it read and wrote, after the commit.
+(`completion.complete_if_settled`). Each reads its sale once (`sale_view.read`; opening,
+scans, quantities and tenders from the copy this process kept, open_sales.py, while the
+store's revision is the one it wrote) and answers with `sale_view.changed`, built from what
+it read and wrote, after the commit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from appliance.app.domain.money import format_amount, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import check_quantity, stacked_share
-from appliance.app.services import audit_log, outbox
+from appliance.app.services import audit_log, outbox, sale_view
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView
@@ -58,6 +60,8 @@ def open_sale(shop: Shop, actor: Actor) -> SaleView:
             now=shop.now(),
             business_day=business_day(shop).isoformat(),
         )
+        # Just inserted: revision 0 (no trigger moves a sale on its insert).
+        sale_view.remember(shop, tx, opened, (opened.head["revision"], opened.head["opened_at"]))
     return changed(shop, opened)
 
 
@@ -96,7 +100,7 @@ def add_item(
                 raise Invalid(f"{product.name} is not sold by weight", "not_weighed")
         if not product.active:
             raise Invalid(f"product withdrawn: {product.name} ({product.sku}) is no longer sold", "product_withdrawn")
-        found = read(tx, sale_id, actor)
+        found = read(tx, sale_id, actor, shop.open_sales)
         sale = found.sale
         line = sale.add_item(
             product_id=product.id,
@@ -113,6 +117,7 @@ def add_item(
             restricted_approved_by=None if actor.role == "customer" else actor.username,
         )
         sales_store.save_line(tx, sale_id, line)
+        sale_view.remember_line(shop, tx, found, line.line_no)
     return changed(shop, found)
 
 
@@ -188,7 +193,7 @@ def add_priced_line(
         product = catalog_store.by_sku(tx, sku)
         if product is None:
             raise Invalid(f"unknown sku {sku}", "unknown_sku")
-        found = read(tx, sale_id, actor)
+        found = read(tx, sale_id, actor, shop.open_sales)
         sale = found.sale
         line = sale.add_item(
             product_id=product.id,
@@ -199,16 +204,18 @@ def add_priced_line(
             quantity=quantity,
         )
         sales_store.save_line(tx, sale_id, line)
+        sale_view.remember_line(shop, tx, found, line.line_no)
     return changed(shop, found)
 
 
 def set_quantity(shop: Shop, actor: Actor, sale_id: int, line_no: int, quantity: int) -> SaleView:
     require(shop, actor, Permission.SELL)
     with shop.db.transaction(durable=False) as tx:
-        found = read(tx, sale_id, actor)
+        found = read(tx, sale_id, actor, shop.open_sales)
         sale = found.sale
         line = sale.set_quantity(line_no, quantity)
         sales_store.save_line(tx, sale_id, line)
+        sale_view.remember_line(shop, tx, found, line.line_no)
     return changed(shop, found)
 
 
@@ -441,7 +448,7 @@ def pay_cash(shop: Shop, actor: Actor, sale_id: int, amount: int) -> SaleView:
     rounded to the store's smallest coin (rule cash_rounding); a partial tender is not."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        found = read(tx, sale_id, actor)
+        found = read(tx, sale_id, actor, shop.open_sales)
         sale = found.sale
         tender = sale.take_cash(amount, shop.tax_classes, shop.settings.tax_rounding, shop.settings.cash_increment)
         payment_id = sales_store.insert_payment(tx, sale_id, tender, actor.user_id, shop.now())
@@ -469,7 +476,7 @@ def pay_tender(
     the card payment service instead."""
     require(shop, actor, Permission.SELL)
     with shop.db.transaction() as tx:
-        found = read(tx, sale_id, actor)
+        found = read(tx, sale_id, actor, shop.open_sales)
         sale = found.sale
         tender = sale.take_tender(method, amount, shop.tax_classes, shop.settings.tax_rounding, reference)
         if charge is not None:
@@ -488,5 +495,6 @@ def _paid(shop: Shop, found: SaleRecord, completed: bool) -> SaleView:
     do, so that it has the completed sale already and need not read it again."""
     answer = changed(shop, found)
     if completed:
+        shop.open_sales.forget(found.sale.id)
         announce_receipt(shop, found.sale.id)
     return answer

@@ -18,6 +18,7 @@ from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Money, Rounding, c
 from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.card_desk import CardDesk
+from appliance.app.services.open_sales import OpenSales
 from appliance.app.services.sale_results import SaleView
 from appliance.app.services.session_cache import SessionCache
 from appliance.app.services.terminal_desk import TerminalDesk
@@ -231,6 +232,8 @@ class Shop:
     effects: Effects = field(default_factory=Effects, repr=False)  # registered by open_shop
     # The live sessions this process checked (session_cache.py): no SQL to know who asks.
     sessions: SessionCache = field(default_factory=SessionCache, repr=False, compare=False)
+    # The open sales this process last wrote (open_sales.py): a scan need not read them back.
+    open_sales: OpenSales = field(default_factory=OpenSales, repr=False, compare=False)
 
     @property
     def data_dir(self) -> Path:

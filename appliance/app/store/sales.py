@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from appliance.app.domain.pricing import Discount, Promotion
@@ -64,6 +64,12 @@ class SaleRecord:
     payments: list[dict[str, Any]]
     frozen: dict[int, tuple[int, str | None]]
     taxes: list[TaxLine] | None = None
+
+    def copy(self) -> SaleRecord:
+        """A copy whose changes leave this one as it is (its lines and tenders are immutable)."""
+        sale = replace(self.sale, lines=list(self.sale.lines), tenders=list(self.sale.tenders))
+        taxes = None if self.taxes is None else list(self.taxes)
+        return SaleRecord(sale, dict(self.head), [dict(p) for p in self.payments], dict(self.frozen), taxes)
 
 
 def load(conn: Connection, sale_id: int) -> Sale | None:
@@ -141,6 +147,13 @@ def record(conn: Connection, sale_id: int) -> SaleRecord | None:
     return SaleRecord(sale, head, paid, frozen)
 
 
+def revision(conn: Connection, sale_id: int) -> tuple[int, str] | None:
+    """The sale's revision (one more at each change to what `record` reads of it but the live
+    promotions, kept by the triggers of migration 0039) and when it opened, or None."""
+    row = conn.execute("SELECT revision, opened_at FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
 def insert(
     conn: Connection,
     *,
@@ -174,6 +187,7 @@ def insert(
         "business_day": business_day,
         "customer_id": None,
         "card_pending": 0,
+        "revision": 0,
     }
     sale = Sale(sale_id, currency, prices_include_tax, business_day=dt.date.fromisoformat(business_day))
     return SaleRecord(sale, head, [], {})

@@ -29,6 +29,7 @@ from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, call_checked, handle_errors
 from appliance.app.web.openapi import describe
 from appliance.app.web.routes import all_endpoints
+from appliance.app.web.workers import WORKERS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -47,6 +48,7 @@ HEADERS = [
 
 
 log = logging.getLogger("comptoir.web")
+DRAIN_S = 10.0  # as long as a writer may wait for the store: longer is a fault, logged
 INTERNAL_ERROR = json.dumps(
     {"error": {"code": "internal_error", "message": "something went wrong on our side; it was logged"}},
     separators=(",", ":"),
@@ -169,6 +171,10 @@ def create_app(shop: Shop, allowed_hosts: tuple[str, ...] | None = None, *, star
         if start_devices and shop.devices is None:
             await run_in_threadpool(devices.start, shop)
         yield
+        # uvicorn has let the requests end (or cancelled them, and each waits for its work):
+        # no service call may still run when the devices, then the store, close.
+        if not await WORKERS.drained(DRAIN_S):
+            log.error("work still running %.0f s after the last request; closing the devices anyway", DRAIN_S)
         if shop.devices is not None:
             await run_in_threadpool(shop.devices.close)
             shop.devices = None

@@ -12,7 +12,6 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator, validators
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,6 +29,7 @@ from appliance.app.domain.errors import (
 from appliance.app.services import auth
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.web.endpoint import INT_QUERY, MAX_PATH_TEXT, MAX_QUERY_TEXT, Endpoint, is_int_path
+from appliance.app.web.workers import WORKERS
 from appliance.security.rbac import Permission, require
 
 log = logging.getLogger("comptoir.web")
@@ -239,12 +239,13 @@ _touch_due: ContextVar[tuple[Shop, str] | None] = ContextVar("touch_due", defaul
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Services block (SQLite, Argon2): run them off the event loop."""
+    """Services block (SQLite, Argon2): run them off the event loop, one hop (workers.py)."""
+    work = functools.partial(fn, *args, **kwargs)
     due = _touch_due.get()
     if due is not None:
         _touch_due.set(None)
-        return await run_in_threadpool(_touch_then, due, functools.partial(fn, *args, **kwargs))
-    return await run_in_threadpool(fn, *args, **kwargs)
+        return await WORKERS.run(functools.partial(_touch_then, due, work))
+    return await WORKERS.run(work)
 
 
 def _touch_then(due: tuple[Shop, str], work: Callable[[], T]) -> T:

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import anyio.to_thread
 import pytest
 
 from appliance.app.services import auth, session_cache
 from appliance.app.store import staff
+from appliance.app.web import workers
 from tests.conftest import PASSWORD, Api, Store, logged_in
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -34,19 +34,19 @@ def refused(answer: Any) -> str:
 
 @pytest.fixture
 def hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The name of every function sent to a worker thread (what starlette's
-    run_in_threadpool, and so http.call, goes through)."""
+    """The name of every function sent to a worker thread (workers.WORKERS.run, which
+    http.call goes through)."""
     sent: list[str] = []
-    real = anyio.to_thread.run_sync
+    real = workers.WORKERS.run
 
-    async def counted(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        inner = fn
+    async def counted(work: Callable[[], Any]) -> Any:
+        inner = work
         while isinstance(inner, functools.partial):
             inner = inner.func
         sent.append(inner.__name__)
-        return await real(fn, *args, **kwargs)
+        return await real(work)
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    monkeypatch.setattr(workers.WORKERS, "run", counted)
     yield sent
 
 

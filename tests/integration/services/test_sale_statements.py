@@ -1,11 +1,12 @@
 """The till's hot path does only the work a request needs: the statements each request of a
 cash sale runs, counted on the real store behind the real app, against the floor.
 
-A scan reads its product and its sale once (the sale's row, lines, payments and live
-promotions: what adding a line needs), writes the line and, as the till sends it with an
+A scan reads its product and, of the sale this process last wrote (services/open_sales.py),
+only its revision and the live promotions; writes the line, reads the revision it moved to
+(what the copy kept in memory is stamped with) and, as the till sends it with an
 Idempotency-Key, the stored answer; the answer is made from what was read, with no read
 after the write. A change without a key builds its answer after its commit. A cash tender
-that completes the sale reads the sale once, and nothing of it back after the completion.
+that completes the sale reads its revision and nothing of it back after the completion.
 
 Each bound below is the floor this code reaches, with the statements that make it named;
 a new read on the path fails here with the request's statements printed."""
@@ -31,16 +32,17 @@ SESSION = 0  # a held session costs no statement (services/session_cache.py)
 # BEGIN IMMEDIATE, the terminal (INSERT OR IGNORE) and the sale written, COMMIT.
 OPEN = SESSION + 4
 # BEGIN, the key's first answer looked up, the product by its barcode (with its codes), the
-# sale (row, lines, payments, promotions), the line written, the answer stored, COMMIT.
-SCAN = SESSION + 1 + 1 + 1 + 4 + 1 + 1 + 1
+# sale as this process wrote it (its revision, the promotions live now), the line written,
+# the revision it moved to, the answer stored, COMMIT.
+SCAN = SESSION + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1
 # The same without a key: no answer looked up nor stored.
 SCAN_WITHOUT_KEY = SCAN - 2
-# BEGIN, the key, the drawer's shift and the store rule it follows, the sale (4), the payment
+# BEGIN, the key, the drawer's shift and the store rule it follows, the sale (2), the payment
 # written; the completion: receipt counter (3), the sale frozen (1), each line's discount (2
 # lines), each tax (GST, QST) and each line's stock; the gift cards sold on it and its
 # customer looked up (its effects); its outbox event (the last event read, this one written:
 # services/outbox.py); the answer stored, COMMIT.
-CASH_COMPLETING = SESSION + 1 + 1 + 2 + 4 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 1 + 1
+CASH_COMPLETING = SESSION + 1 + 1 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 1 + 1
 
 APPLE, BREAD = "4006381333931", "96385074"  # standard-rated and tax-exempt, in CATALOG
 
@@ -132,9 +134,10 @@ def test_a_cash_sale_runs_no_statement_beyond_the_floor(traced: tuple[Api, Trace
     scanned, statements = scan(APPLE, "scan-apple-1")
     assert len(statements) <= SCAN, statements
     assert [ln["sku"] for ln in scanned["lines"]] == ["APL"] and scanned["totals"]["total"] == 143
-    # In the write lock: the key, the product and the sale (once each), and the writes.
+    # In the write lock: the key, the product, the sale's revision before and after the line
+    # and the promotions; none of its lines or payments (the copy the opening kept).
     reads = [read_from(s) for s in inside_transaction(statements) if s.startswith("SELECT")]
-    assert sorted(reads) == sorted(["idempotency", "products", "sales", "sale_lines", "payments", "promotions"])
+    assert sorted(reads) == sorted(["idempotency", "products", "sales", "promotions", "sales"])
 
     scanned, statements = scan(BREAD, None)
     assert len(statements) <= SCAN_WITHOUT_KEY, statements
@@ -151,9 +154,9 @@ def test_a_cash_sale_runs_no_statement_beyond_the_floor(traced: tuple[Api, Trace
     assert paid["status"] == "completed" and paid["change"] == 10 and paid["receipt_number"] == "T01-000001"
     assert [t["amount"] for t in paid["taxes"]] == [6, 12] and paid["totals"]["due"] == 0
     assert len(statements) <= CASH_COMPLETING, statements
-    # The sale and its payments read once; nothing read back once the completion is written,
-    # by the answer or by the customer display that hears of the receipt.
-    assert selects_of(statements, "sales") == 1 and selects_of(statements, "payments") == 1
+    # The sale's revision read once, none of its payments; nothing read back once the
+    # completion is written, by the answer or by the customer display that hears of the receipt.
+    assert selects_of(statements, "sales") == 1 and selects_of(statements, "payments") == 0
     assert selects_of(statements, "sale_taxes") == 0 and statements[-1] == "COMMIT"
 
     # What the tender answered is what the sale now is.
@@ -181,6 +184,7 @@ def test_a_change_without_a_key_answers_after_its_commit(
     assert built_in_transaction == [False, False]
     assert scanned["lines"][0]["quantity"] == 2 and changed["lines"][0]["quantity"] == 3
     assert changed["totals"]["total"] == 431 and statements[-1] == "COMMIT"
-    # A quantity changed: the sale read once, the line written, nothing after the commit.
-    assert len(more) <= SESSION + 1 + 4 + 1 + 1, more
+    # A quantity changed: the sale's revision and promotions, the line written, the revision
+    # it moved to, nothing after the commit.
+    assert len(more) <= SESSION + 1 + 2 + 1 + 1 + 1, more
     assert more[-1] == "COMMIT"
