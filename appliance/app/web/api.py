@@ -702,6 +702,7 @@ async def store_settings(request: Request) -> Response:
         "locale": s.locale,
         "cash_rounding": s.cash_rounding,
         "cash_increment": s.cash_increment,
+        "keyed_card_payments": s.keyed_card_payments,
     }
     return ok(answer)
 
