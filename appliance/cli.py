@@ -189,8 +189,9 @@ def _stopped_by_term_and_hup() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _demo_acquirer(directory: Path, port: int) -> Iterator[str | None]:
-    """The simulated card acquirer beside the demo store, so a newcomer can pay by card
-    (test cards: docs/acquirer-protocol.md), on the port after the till's or, when that one is
+    """The simulated card acquirer beside the demo store, so a newcomer can key a card in
+    (test cards: docs/acquirer-protocol.md; the store rule keyed_card_payments is off, as on
+    any new store, until the admin turns it on), on the port after the till's or, when that one is
     taken, on any free one; it stops with the demo, however the demo ends. A real gateway in
     the environment wins."""
     if os.environ.get("COMPTOIR_GATEWAY_URL"):
@@ -224,7 +225,8 @@ def _demo_acquirer(directory: Path, port: int) -> Iterator[str | None]:
             return
         print(
             f"Simulated card acquirer listening on port {url.rsplit(':', 1)[1]} ({url}):"
-            " pay with its test cards (docs/acquirer-protocol.md).",
+            " a manager keys its test cards in (docs/acquirer-protocol.md) once the admin turns on"
+            " keyed card payments (card not present) in Store rules.",
             flush=True,
         )
         started = True

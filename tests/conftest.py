@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from appliance.app.domain.card import KEYED_RULE
 from appliance.app.services import auth, catalog, shifts, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
@@ -57,6 +58,15 @@ def set_locale(shop: Shop, locale: str) -> None:
     set as a manager would in Store rules, without the audit entry."""
     with shop.db.transaction() as tx:
         settings_store.put(tx, "locale", locale)
+
+
+def set_keyed_cards(shop: Shop, on: bool) -> None:
+    """The store rule "a manager may key in a card's number" (off as a store is shipped), set
+    as the store's admin would in Store rules, without the audit entry: for the tests of the keyed
+    card path (tests/integration/card/test_keyed_rule.py holds the rule and its audit)."""
+    with shop.db.transaction() as tx:
+        settings_store.put(tx, KEYED_RULE, on)
+    shop.forget_settings()
 
 
 @pytest.fixture

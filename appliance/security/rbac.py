@@ -30,6 +30,7 @@ class Permission(StrEnum):
     APPROVE_VARIANCE = "approve_variance"  # close a shift whose count is off by more than the limit
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
     POINTS_WITHOUT_CARD = "points_without_card"  # spend a customer's points who cannot show their loyalty card
+    KEYED_CARD = "keyed_card"  # type a card's number at the till, card not present (when the store rule allows it)
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -83,6 +84,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.CLOCK_IN,
             _P.NO_SALE,
             _P.REPRINT,
+            _P.KEYED_CARD,
         }
     ),
     "admin": frozenset(Permission),

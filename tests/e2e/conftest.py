@@ -10,7 +10,8 @@ driven by Playwright.
   (the store rule as shipped; off by default here, on for the tests about the drawer), and
   `locale` (the store rule: en-CA here, so that the screens speak the English the tests
   read; "fr-CA" or "uk-UA" for a test about a store in another language, None for the
-  store as shipped, whose CAD default is fr-CA).
+  store as shipped, whose CAD default is fr-CA), and `keyed_cards` (the store rule: off as
+  shipped; on for the tests where a manager keys a card's number in, card not present).
 - `shop` (module scope): `make_live_app` with the seed written out as options (the people
   and products of tests/e2e/seed.py): `shop(GROCERY, {CASHIER: "cashier"}, pins=…,
   badges=…, then=…, gateway_url=…, locale=…)` — the catalogue's CSV, the staff by role (a PIN
@@ -47,7 +48,7 @@ from appliance.app.services import catalog
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop
 from appliance.config import load
-from tests.conftest import set_cash_needs_shift, set_locale
+from tests.conftest import set_cash_needs_shift, set_keyed_cards, set_locale
 from tests.e2e.seed import Who, staff
 
 CHROMIUM = "/usr/bin/chromium"
@@ -104,6 +105,7 @@ def serve_store(
     config: dict[str, Any] | None = None,
     cash_needs_shift: bool = False,
     locale: str | None = ENGLISH,
+    keyed_cards: bool = False,
 ) -> Iterator[LiveApp]:
     from appliance.app.server import in_thread
 
@@ -114,6 +116,8 @@ def serve_store(
         set_cash_needs_shift(shop, cash_needs_shift)
         if locale is not None:
             set_locale(shop, locale)
+        if keyed_cards:
+            set_keyed_cards(shop, True)
         if seed is not None:
             seed(shop)
     finally:
@@ -131,7 +135,7 @@ def make_live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
     with contextlib.ExitStack() as stack:
 
         def make(seed: Callable[[Shop], Any] | None = None, **options: Any) -> LiveApp:
-            """serve_store's options: new, gateway_url, config, cash_needs_shift, locale."""
+            """serve_store's options: new, gateway_url, config, cash_needs_shift, locale, keyed_cards."""
             return stack.enter_context(serve_store(tmp_path_factory.mktemp("store"), seed, **options))
 
         yield make

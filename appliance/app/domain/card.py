@@ -23,6 +23,10 @@ MAX_LENGTH = 19
 # generous bound that still catches a typo like 2205 for 2025.
 MAX_YEARS_AHEAD = 20
 
+# The store rule that lets a manager key a card's number in at the till (card not present):
+# off on a new store, so that no card number reaches the vault unless a manager chose it.
+KEYED_RULE = "keyed_card_payments"
+
 # Spaces and dashes are how people and card readers group digits; nothing else is accepted.
 _SEPARATORS = re.compile(r"[ \-]")
 

@@ -1,4 +1,11 @@
-"""Card tenders: no payment lost, none taken twice, no card number kept.
+"""Card tenders keyed in at the till (card not present): no payment lost, none taken twice,
+no card number kept.
+
+A card the customer holds is read by the payment terminal (services/terminal_payments.py).
+Typing its number here is the exception: the store rule `keyed_card_payments` (off on a new
+store) must allow it, and only a role with the `keyed_card` permission (a manager) may take
+one; self-service never does. A refusal comes before the card is read, the vault written or
+the acquirer called.
 
 A card payment is three steps with a commit between each, so that a crash at any line
 leaves something that says what to do next:
@@ -41,7 +48,7 @@ import uuid
 from typing import Any, cast
 
 from appliance.app.domain.card import parse_card
-from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.services import audit_log, card_vault
 from appliance.app.services.auth import require
 from appliance.app.services.card_desk import CardDesk
@@ -59,7 +66,7 @@ from appliance.drivers.payment import (
     GatewayTimeout,
     GatewayUnavailable,
 )
-from appliance.security.rbac import Permission
+from appliance.security.rbac import Permission, can
 from appliance.security.vault import Audit, VaultError
 
 log = logging.getLogger(__name__)
@@ -105,12 +112,13 @@ def pay_card(
     card: dict[str, Any],
     idempotency_key: str | None = None,
 ) -> PaidSale:
-    """A card tender of `amount` on an open sale; the sale view with a `card` result."""
+    """A keyed card tender of `amount` on an open sale; the sale view with a `card` result."""
     require(shop, actor, Permission.SELL)
     if actor.role == "customer":
         # A customer alone at a self-service screen never types a card number on it: their
         # card is read by the payment terminal (services/terminal_payments.py).
         raise Invalid("at self-service a card is taken on the payment terminal", "tender_unavailable")
+    keyed_allowed(shop, actor)
     _not_in_transaction(shop)
     key = _gateway_key(shop, actor, sale_id, idempotency_key)
     existing = payment_attempts.by_key(shop.db.conn, key)
@@ -155,6 +163,22 @@ def pay_card(
         finally:
             card_vault.forget_settled(shop, desk.vault)
     return _answer(shop, existing)
+
+
+def keyed_allowed(shop: Shop, actor: Actor) -> None:
+    """Refuses a keyed card payment the store or the role does not allow: 422 with the rule
+    off (for anybody), 403 for a role without `keyed_card`."""
+    if not shop.settings.keyed_card_payments:
+        raise Invalid(
+            "card numbers are not keyed in at this store (the store rule keyed_card_payments is off):"
+            " the customer presents the card on the payment terminal",
+            "keyed_card_off",
+        )
+    if not can(actor.role, Permission.KEYED_CARD):
+        raise Forbidden(
+            f"the {actor.role} role may not key in a card's number (card not present): a manager takes it",
+            "forbidden",
+        )
 
 
 def _check_sale(shop: Shop, desk: CardDesk, sale_id: int) -> None:

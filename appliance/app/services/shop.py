@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
 from appliance.app.domain.barcode import DEFAULT_LAYOUT, DEFAULT_PREFIXES
+from appliance.app.domain.card import KEYED_RULE
 from appliance.app.domain.money import DEFAULT_CASH_ROUNDING, Money, Rounding, cash_increment
 from appliance.app.domain.tax import TaxClass
 from appliance.app.services.broadcast import Broadcast
@@ -66,6 +67,7 @@ class StoreSettings:
     variable_measure_layout: str = DEFAULT_LAYOUT
     cash_rounding: str = "none"  # one of money.CASH_ROUNDINGS; the currency's default when unset
     locale: str = "en"  # how people here write and read amounts (BCP 47: fr-CA), the screens' Intl locale
+    keyed_card_payments: bool = False  # card not present: a manager may type a card's number (card.KEYED_RULE)
 
     @property
     def cash_increment(self) -> int:
@@ -88,6 +90,7 @@ class StoreSettings:
             variable_measure_layout=str(values.get("variable_measure_layout", DEFAULT_LAYOUT)),
             cash_rounding=str(values.get("cash_rounding") or DEFAULT_CASH_ROUNDING.get(currency, "none")),
             locale=str(values.get("locale") or DEFAULT_LOCALE.get(currency, "en")),
+            keyed_card_payments=values.get(KEYED_RULE) is True,  # off unless a manager turned it on
         )
 
 
@@ -106,6 +109,7 @@ class TillSettings(TypedDict):
     locale: str
     cash_rounding: str
     cash_increment: Money  # what cash rounds to (5 for CAD's 0.05); 1 means none
+    keyed_card_payments: bool  # whether the till may offer "card not present (keyed)" to who may take it
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The back office's store settings: loyalty rules, gift card expiry, how the scale's
 labels are read, cash rounding and the store's locale, whether cash needs an open shift, and
 how long the card vault may keep a settled card number and how long an idempotency answer
-is kept for a retry (changes audited)."""
+is kept for a retry, and whether a manager may key a card's number in at the till (card not
+present; off on a new store). Changes audited; turning keyed cards on or off has its own entry."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
+from appliance.app.domain.card import KEYED_RULE
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
 from appliance.app.services import audit_log, card_vault, idempotency, shifts
@@ -31,6 +33,7 @@ RULES = (
     "locale",
     shifts.CASH_NEEDS_SHIFT,
     idempotency.KEEP_RULE,
+    KEYED_RULE,
 )
 # A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -48,6 +51,7 @@ class StoreRules(TypedDict):
     locale: str
     cash_requires_shift: bool  # shifts.CASH_NEEDS_SHIFT
     idempotency_keep_hours: int  # idempotency.KEEP_RULE
+    keyed_card_payments: bool  # card.KEYED_RULE: off unless a manager turned it on
 
 
 def get(shop: Shop, actor: Actor) -> StoreRules:
@@ -67,6 +71,7 @@ def get(shop: Shop, actor: Actor) -> StoreRules:
         "locale": labels.locale,
         "cash_requires_shift": shifts.cash_needs_shift(values),
         "idempotency_keep_hours": idempotency.keep_hours(values),
+        "keyed_card_payments": values.get(KEYED_RULE) is True,
     }
 
 
@@ -117,6 +122,8 @@ def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
             f" (a whole number; {idempotency.DEFAULT_KEEP_HOURS} by default), so that a till's retry still finds it",
             "invalid_keep",
         )
+    if KEYED_RULE in changes and not isinstance(changes[KEYED_RULE], bool):
+        raise Invalid("whether a manager may key in a card's number is true or false", "invalid_rule")
 
 
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:
@@ -149,5 +156,15 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:
         for key, value in changes.items():
             settings_store.put(tx, key, value)
         audit_log.record(shop, actor=actor, action="settings_change", object="settings", details=changes)
+        if KEYED_RULE in changes and changes[KEYED_RULE] != current["keyed_card_payments"]:
+            # Card numbers typed at the till bring the vault into play (docs/pci-scope.md): an
+            # auditor finds who allowed it, and when, without reading every settings change.
+            audit_log.record(
+                shop,
+                actor=actor,
+                action="keyed_cards_on" if changes[KEYED_RULE] else "keyed_cards_off",
+                object="settings",
+                details={KEYED_RULE: changes[KEYED_RULE]},
+            )
     shop.forget_settings()  # the till reads the new rules (and label layout) at its next scan
     return get(shop, actor)

@@ -173,6 +173,8 @@ PAYMENT = {
         "amount": INT,
         "card": {
             "type": "object",
+            "description": "a card not present, keyed in: where the store rule keyed_card_payments is on, by a "
+            "role with keyed_card (a card the customer holds goes to /payments/terminal)",
             "properties": {"number": STR, "exp_month": INT, "exp_year": INT},
             "required": ["number", "exp_month", "exp_year"],
             "additionalProperties": False,
@@ -702,6 +704,7 @@ async def store_settings(request: Request) -> Response:
         "locale": s.locale,
         "cash_rounding": s.cash_rounding,
         "cash_increment": s.cash_increment,
+        "keyed_card_payments": s.keyed_card_payments,
     }
     return ok(answer)
 
@@ -929,10 +932,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/sales/{sale_id}/payments",
         add_payment,
-        "Take a tender; the sale completes when due is 0",
+        "Take a tender; the sale completes when due is 0. A card keyed in (card not present) needs the store "
+        "rule keyed_card_payments (422 keyed_card_off) and the keyed_card permission, a manager's (403)",
         "cashier+",
         PAYMENT,
-        statuses=(201, 400, 401, 404, 409, 422),
+        statuses=(201, 400, 401, 403, 404, 409, 422),
         headers=("Idempotency-Key",),
         returns=PaidSale,
     ),

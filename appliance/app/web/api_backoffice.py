@@ -128,6 +128,12 @@ RULES = _object(
             "48 by default; older answers are purged at start-up and after a shift closes, and a key sent "
             "again after that is a new request",
         },
+        "keyed_card_payments": {
+            "type": "boolean",
+            "description": "card not present: a manager may type a card's number at the till (the card vault "
+            "keeps it until the acquirer answers); off by default, when every card goes to the payment "
+            "terminal; turning it on or off is audited",
+        },
     }
 )
 
@@ -719,8 +725,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/settings/rules",
         get_rules,
-        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale and "
-        "whether cash needs an open shift",
+        "Loyalty rules, gift card expiry, how scale labels are read, cash rounding, the store's locale, "
+        "whether cash needs an open shift and whether a manager may key in a card's number",
         "cashier+",
         statuses=(200, 401, 403),
         returns=store_rules.StoreRules,
@@ -730,7 +736,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/settings/rules",
         put_rules,
         "Change loyalty rules, gift card expiry, the scale-label prefixes and layout, cash rounding, the "
-        "store's locale or whether cash needs an open shift (audited)",
+        "store's locale, whether cash needs an open shift or whether a manager may key in a card's number "
+        "(audited)",
         "manage_settings",
         RULES,
         statuses=(200, 400, 401, 403, 422),

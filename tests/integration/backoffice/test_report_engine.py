@@ -20,7 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from appliance.app.web.app import create_app
-from tests.conftest import PASSWORD, Api, Store
+from tests.conftest import PASSWORD, Api, Store, set_keyed_cards
 from tests.integration.card.simulator import running_simulator
 
 MONTREAL = dt.timezone(dt.timedelta(hours=-5))  # EST: 1 March is before daylight saving
@@ -101,6 +101,7 @@ def day(store: Store, tmp_path: Path) -> Iterator[Day]:
     store.shop.clock = clock
     with running_simulator(state=tmp_path / "acquirer.json") as url:
         store.shop.config = dataclasses.replace(store.shop.config, gateway_url=url)
+        set_keyed_cards(store.shop, True)  # the manager keys the card sales' numbers in
         with TestClient(create_app(store.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
             d = Day(store, client, clock, {}, "", {})
             ROUNDED.clear()

@@ -1,8 +1,12 @@
 """A fresh encrypted store and vault per test; keys are made at test time, never committed.
 
 For the tests of card payments on a whole store: `card_shop(...)` (a store with its staff and
-products), the simulated acquirer (`sim_url`, one a module), and `cashier` and `desk`, the
-cashier and the card desk of the module's own `shop` fixture (`desk` waits `read_timeout`)."""
+products), the simulated acquirer (`sim_url`, one a module), and `cashier`, `keyer` and `desk`,
+the cashier, the manager and the card desk of the module's own `shop` fixture (`desk` waits
+`read_timeout`).
+
+These tests take keyed card payments (card not present): `card_shop` turns the store rule on,
+which a new store has off, and `keyer`, a manager, takes them (a cashier may not)."""
 
 from __future__ import annotations
 
@@ -20,10 +24,11 @@ from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import db as store
 from appliance.drivers.payment import GatewayConfig, HttpGateway
 from appliance.security.vault import TokenVault
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, set_keyed_cards
 
 from .simulator import running_simulator
 
+KEYER = "keyer"  # the manager who takes the keyed card payments
 APPLES = "sku,name,price,tax_class,barcodes,stock\nAPL,Apple,10.00,exempt,,100\n"
 
 
@@ -66,11 +71,13 @@ def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @contextlib.contextmanager
 def card_shop(data_dir: Path, store_name: str, staff: Mapping[str, str], products: str = APPLES) -> Iterator[Shop]:
-    """A new store with `staff` (user name → role; all with the tests' PASSWORD) and `products`
-    (a catalogue's CSV): what a card test's `shop` fixture yields."""
+    """A new store with `staff` (user name → role; all with the tests' PASSWORD, and "keyer",
+    a manager) and `products` (a catalogue's CSV), that takes keyed card payments: what a card
+    test's `shop` fixture yields."""
     shop, _ = init_store(data_dir, NewStore(store_name=store_name))
     try:
-        for username, role in staff.items():
+        set_keyed_cards(shop, True)
+        for username, role in {**staff, KEYER: "manager"}.items():
             users.add_user(shop, None, username, role, PASSWORD)
         catalog.import_csv(shop, None, products)
         auth.throttle._failures.clear()
@@ -87,6 +94,12 @@ def logged_in(shop: Shop, username: str) -> Actor:
 def cashier(shop: Shop) -> Actor:
     """The module's `shop`'s cashier (user name "cashier"), logged in."""
     return logged_in(shop, "cashier")
+
+
+@pytest.fixture
+def keyer(shop: Shop) -> Actor:
+    """The module's `shop`'s manager who keys card numbers in (user name "keyer"), logged in."""
+    return logged_in(shop, KEYER)
 
 
 @pytest.fixture

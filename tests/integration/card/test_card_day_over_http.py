@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from appliance.app.web.app import create_app
 from appliance.security.pan_scan import scan_database, scan_paths
-from tests.conftest import PASSWORD, Store
+from tests.conftest import PASSWORD, Store, set_keyed_cards
 from tests.integration.card.simulator import running_simulator
 
 # Public test numbers of the simulator's card table (docs/acquirer-protocol.md).
@@ -32,8 +32,9 @@ def card_till(store: Store, tmp_path: Path) -> Any:
     logging.getLogger().setLevel(logging.DEBUG)  # the most talkative the app can be
     with running_simulator(state=tmp_path / "acquirer.json") as url:
         store.shop.config = dataclasses.replace(store.shop.config, gateway_url=url)
+        set_keyed_cards(store.shop, True)  # card numbers typed at the till: by a manager, the rule on
         with TestClient(create_app(store.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
-            token = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD}).json()
+            token = client.post("/api/v1/auth/login", json={"username": "manager", "password": PASSWORD}).json()
             client.cookies.clear()
             client.headers["authorization"] = f"Bearer {token['token']}"
             yield client

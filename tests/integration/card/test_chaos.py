@@ -46,6 +46,7 @@ from appliance.app.services import auth, catalog, users
 from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
 from appliance.config import load
+from tests.conftest import set_keyed_cards
 from tests.fakes.latency_proxy import DROP, FORWARD, Faults, LatencyProxy
 
 pytestmark = pytest.mark.slow
@@ -285,7 +286,7 @@ class Till:
         self.http = httpx.Client(base_url=cluster.url, timeout=60, trust_env=False)
         self.counts: Counter[str] = Counter()
         self.anomalies: list[str] = []
-        token = self.call("POST", "/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD})
+        token = self.call("POST", "/api/v1/auth/login", json={"username": "manager", "password": PASSWORD})
         self.http.headers["authorization"] = f"Bearer {token.json()['token']}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -356,7 +357,8 @@ class Till:
 
 def _seed_store(data_dir: Path) -> None:
     shop, _ = init_store(data_dir, NewStore(store_name="Chaos Market"))
-    users.add_user(shop, None, "supervisor", "supervisor", PASSWORD)
+    set_keyed_cards(shop, True)  # the till keys card numbers in: a manager, with the rule on
+    users.add_user(shop, None, "manager", "manager", PASSWORD)
     catalog.import_csv(shop, None, CATALOG)
     auth.throttle._failures.clear()
     shop.close()

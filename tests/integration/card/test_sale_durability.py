@@ -117,7 +117,7 @@ def test_a_cash_sale_commits_its_steps_at_normal_and_its_money_at_full(
 
 
 def test_a_card_sale_commits_every_card_step_at_full(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trace = Trace(shop, monkeypatch)
     with trace.during("open_sale"):
@@ -125,7 +125,7 @@ def test_a_card_sale_commits_every_card_step_at_full(
     with trace.during("add_item"):
         sales.add_item(shop, cashier, sale_id, sku="APL")
     with trace.during("pay_card"):
-        done = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "card-0001")
+        done = card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "card-0001")
     assert done["status"] == "completed"
     assert trace.steps == {"open_sale": {"normal"}, "add_item": {"normal"}, "pay_card": {"full"}}
 

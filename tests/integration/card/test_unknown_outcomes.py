@@ -31,7 +31,7 @@ from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_A
 from appliance.drivers.payment import GatewayConfig, GatewayTimeout, HttpGateway
 from tests.conftest import PASSWORD
 
-from .conftest import card_shop, charged, logged_in, new_sale
+from .conftest import KEYER, card_shop, charged, logged_in, new_sale
 from .simulator import running_simulator
 
 VISA = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
@@ -65,7 +65,7 @@ def free_port() -> int:
 
 
 def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(
-    shop: Shop, cashier: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """(a): captured, the acquirer killed before it answered, the till retrying while it is
     down. The old code took the retry's "connection refused" for "nothing was charged"."""
@@ -84,16 +84,16 @@ def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(
 
         monkeypatch.setattr(gateway, "authorise", captured_then_died)
         with pytest.raises(PaymentPending):
-            card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-1")
+            card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-1")
         monkeypatch.undo()
 
         # The till retries with the same key while the acquirer is down: refused connection.
         with pytest.raises(Conflict) as retry:
-            card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-1")
+            card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-1")
         assert retry.value.code == "payment_pending", retry.value.message
         # Another card under a new key is refused until the first is settled.
         with pytest.raises(Conflict) as other:
-            card_payments.pay_card(shop, cashier, desk, sale_id, 1000, MASTERCARD, "till-2")
+            card_payments.pay_card(shop, keyer, desk, sale_id, 1000, MASTERCARD, "till-2")
         assert other.value.code == "payment_pending"
         view = sale_view.get_sale(shop, cashier, sale_id)
         assert view["status"] == "open" and view["card_pending"] == 1000
@@ -104,13 +104,13 @@ def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(
             view = sale_view.get_sale(shop, cashier, sale_id)
             assert view["status"] == "completed" and view["card_pending"] == 0
             assert charged(desk, shop, sale_id) == 1000
-            again = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-1")
+            again = card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-1")
             assert again["status"] == "completed"
         assert shop.db.conn.execute("SELECT count(*) FROM payments").fetchone()[0] == 1
 
 
 def test_a_request_in_flight_at_a_restart_is_not_taken_for_nothing(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """(b): the server dies with the authorisation on the wire; at the restart the look-up
     finds nothing yet. The old code marked it failed; then the request landed, captured."""
@@ -123,7 +123,7 @@ def test_a_request_in_flight_at_a_restart_is_not_taken_for_nothing(
 
     monkeypatch.setattr(desk.gateway, "authorise", dies_while_sending)
     with pytest.raises(Crash):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-b")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-b")
     monkeypatch.undo()
 
     # Restart: "not found", but younger than the window: it may still land.
@@ -137,12 +137,12 @@ def test_a_request_in_flight_at_a_restart_is_not_taken_for_nothing(
 
 
 def test_a_not_found_past_the_window_is_final(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sale_id = new_sale(shop, cashier)
     monkeypatch.setattr(desk.gateway, "authorise", lambda *a, **k: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-w")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-w")
     monkeypatch.undo()
     assert card_payments.resolve_pending(shop, desk) == ["pending"]
     later = dt.timedelta(seconds=desk.in_flight_window + 1)
@@ -151,7 +151,7 @@ def test_a_not_found_past_the_window_is_final(
     row = shop.db.conn.execute("SELECT status, decline_code, sends, first_sent_at FROM payment_attempts").fetchone()
     assert (row[0], row[1], row[2]) == ("failed", "not_received", 1) and row[3] is not None
     # Settled as nothing charged: the sale takes a card again, and is charged once.
-    done = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, MASTERCARD, "till-w2")
+    done = card_payments.pay_card(shop, keyer, desk, sale_id, 1000, MASTERCARD, "till-w2")
     assert done["status"] == "completed" and charged(desk, shop, sale_id) == 1000
 
 
@@ -181,38 +181,38 @@ def test_the_acquirer_never_processes_a_request_older_than_the_window(sim_url: s
 
 
 def test_a_retry_resends_what_never_arrived(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A lost request is pending, not failed; the till's retry under the same key sends it
     again, and it is charged once."""
     sale_id = new_sale(shop, cashier)
     monkeypatch.setattr(desk.gateway, "authorise", lambda *a, **k: (_ for _ in ()).throw(GatewayTimeout("lost")))
     with pytest.raises(PaymentPending):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-r")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-r")
     monkeypatch.undo()
-    done = card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-r")
+    done = card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-r")
     assert done["status"] == "completed" and charged(desk, shop, sale_id) == 1000
     assert shop.db.conn.execute("SELECT sends FROM payment_attempts").fetchone()[0] == 2
 
 
-def test_a_first_send_that_never_connected_is_failed_at_once(shop: Shop, cashier: Actor) -> None:
+def test_a_first_send_that_never_connected_is_failed_at_once(shop: Shop, cashier: Actor, keyer: Actor) -> None:
     with HttpGateway(GatewayConfig(f"http://127.0.0.1:{free_port()}", connect_timeout=1.0)) as gateway:
         desk = CardDesk(card_vault.open_vault(shop.db, shop.data_dir), gateway)
         sale_id = new_sale(shop, cashier)
         with pytest.raises(Conflict) as caught:
-            card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-f")
+            card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-f")
         assert caught.value.code == "gateway_unavailable"
     assert shop.db.conn.execute("SELECT status FROM payment_attempts").fetchone()[0] == "failed"
     assert sale_view.get_sale(shop, cashier, sale_id)["card_pending"] == 0
 
 
 def test_a_refund_on_the_books_is_sent_after_a_crash(
-    shop: Shop, cashier: Actor, manager: Actor, desk: CardDesk
+    shop: Shop, cashier: Actor, keyer: Actor, manager: Actor, desk: CardDesk
 ) -> None:
     """(c): the refund commits and the server dies before the card part is sent. The old
     code wrote the card_refunds row in a second transaction: nothing was ever sent."""
     sale_id = new_sale(shop, cashier, apples=2)
-    card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA, "till-c")
+    card_payments.pay_card(shop, keyer, desk, sale_id, 2000, VISA, "till-c")
     refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
     # …crash here, before send_card_refunds.
     queued = shop.db.conn.execute(
@@ -227,7 +227,7 @@ def test_a_refund_on_the_books_is_sent_after_a_crash(
 
 
 def test_the_background_resolver_settles_without_being_asked(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sale_id = new_sale(shop, cashier)
     real = desk.gateway.authorise
@@ -239,7 +239,7 @@ def test_the_background_resolver_settles_without_being_asked(
     monkeypatch.setattr(desk.gateway, "authorise", answer_lost)
     monkeypatch.setattr(desk.gateway, "lookup", lambda **k: None)  # nothing known yet
     with pytest.raises(PaymentPending):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-bg")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-bg")
     monkeypatch.undo()
     resolver = PendingCardsResolver(shop, desk, first=0.05, idle=0.05).start()
     try:
@@ -264,7 +264,7 @@ def test_over_http_a_pending_card_payment_shows_and_blocks_another(
     with card_shop(tmp_path / "http", "Pending Over HTTP", {"cashier": "cashier"}) as shop:
         shop.config = dataclasses.replace(shop.config, gateway_url=sim_url)
         with TestClient(create_app(shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as api:
-            token = api.post("/api/v1/auth/login", json={"username": "cashier", "password": PASSWORD}).json()
+            token = api.post("/api/v1/auth/login", json={"username": KEYER, "password": PASSWORD}).json()
             api.cookies.clear()
             api.headers["authorization"] = f"Bearer {token['token']}"
             sale = api.post("/api/v1/sales").json()["id"]
@@ -290,12 +290,12 @@ def test_over_http_a_pending_card_payment_shows_and_blocks_another(
 
 
 def test_the_migration_queues_a_refund_an_older_build_left_unsent(
-    shop: Shop, cashier: Actor, manager: Actor, desk: CardDesk
+    shop: Shop, cashier: Actor, keyer: Actor, manager: Actor, desk: CardDesk
 ) -> None:
     """A store from before 0016 whose refund lost its card_refunds row (fault c) gets it back
     as pending, and it is sent; a settled attempt is left as it was."""
     sale_id = new_sale(shop, cashier, apples=2)
-    card_payments.pay_card(shop, cashier, desk, sale_id, 2000, VISA, "till-m")
+    card_payments.pay_card(shop, keyer, desk, sale_id, 2000, VISA, "till-m")
     refund = returns.refund(shop, manager, sale_id, [{"line": 1, "quantity": 1}], "customer changed mind")
     conn = shop.db.conn
     with shop.db.transaction() as tx:  # back to how the older build left it
@@ -314,12 +314,12 @@ def test_the_migration_queues_a_refund_an_older_build_left_unsent(
 
 
 def test_a_lost_void_is_sent_again_until_the_acquirer_answers(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sale_id = new_sale(shop, cashier)
     monkeypatch.setattr(desk.gateway, "authorise", lambda *a, **k: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, VISA, "till-v")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, VISA, "till-v")
     monkeypatch.undo()
     (args,) = [dict(r) for r in shop.db.conn.execute("SELECT * FROM payment_attempts")]
     sales.cancel_sale(shop, cashier, sale_id)  # the customer walked away; the request lands

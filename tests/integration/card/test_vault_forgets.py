@@ -89,23 +89,23 @@ def recover_every_number(shop: Shop) -> list[str]:
 
 
 def test_a_day_of_keyed_sales_leaves_no_number(
-    shop: Shop, cashier: Actor, manager: Actor, desk: CardDesk, capsys: pytest.CaptureFixture[str]
+    shop: Shop, cashier: Actor, keyer: Actor, manager: Actor, desk: CardDesk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Approved, declined then paid by another card, partial then the rest, a refund,
     # the acquirer down, the same card twice.
     paid = new_sale(shop, cashier, apples=2)
-    card_payments.pay_card(shop, cashier, desk, paid, 2000, card(APPROVED), "day-1")
+    card_payments.pay_card(shop, keyer, desk, paid, 2000, card(APPROVED), "day-1")
     declined = new_sale(shop, cashier)
     with pytest.raises(Invalid):
-        card_payments.pay_card(shop, cashier, desk, declined, 1000, card(DECLINED), "day-2")
-    card_payments.pay_card(shop, cashier, desk, declined, 1000, card(APPROVED_MC), "day-3")
+        card_payments.pay_card(shop, keyer, desk, declined, 1000, card(DECLINED), "day-2")
+    card_payments.pay_card(shop, keyer, desk, declined, 1000, card(APPROVED_MC), "day-3")
     split = new_sale(shop, cashier, apples=3)
-    partial = card_payments.pay_card(shop, cashier, desk, split, 3000, card(PARTIAL), "day-4")
+    partial = card_payments.pay_card(shop, keyer, desk, split, 3000, card(PARTIAL), "day-4")
     assert partial["card"]["approved_amount"] == 1500
-    card_payments.pay_card(shop, cashier, desk, split, 1500, card(APPROVED), "day-5")
+    card_payments.pay_card(shop, keyer, desk, split, 1500, card(APPROVED), "day-5")
     down = new_sale(shop, cashier)
     with pytest.raises(Conflict):
-        card_payments.pay_card(shop, cashier, desk, down, 1000, card(DOWN), "day-6")
+        card_payments.pay_card(shop, keyer, desk, down, 1000, card(DOWN), "day-6")
     refund = returns.refund(shop, manager, paid, [{"line": 1, "quantity": 1}], "changed mind")
     assert card_payments.send_card_refunds(shop, desk, refund["id"]) == ["refunded"]
 
@@ -115,7 +115,7 @@ def test_a_day_of_keyed_sales_leaves_no_number(
     # The last forgetting emptied the write-ahead log: no older copy of a page with a number.
     wal = shop.data_dir / "store.db-wal"
     after_last = new_sale(shop, cashier)
-    card_payments.pay_card(shop, cashier, desk, after_last, 1000, card(APPROVED_MC), "day-7")
+    card_payments.pay_card(shop, keyer, desk, after_last, 1000, card(APPROVED_MC), "day-7")
     assert not wal.exists() or wal.stat().st_size == 0
     # What receipts and payments show is still there.
     tokens = shop.db.conn.execute("SELECT brand, last_four, exp_month, exp_year FROM card_tokens").fetchall()
@@ -129,18 +129,18 @@ def test_a_day_of_keyed_sales_leaves_no_number(
 
 
 def test_a_pending_attempt_keeps_its_number_until_settled(
-    shop: Shop, cashier: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pending_sale = new_sale(shop, cashier)
     monkeypatch.setattr(desk.gateway, "lookup", lambda **k: None)  # "not found", inside the window
     with pytest.raises(PaymentPending):
-        card_payments.pay_card(shop, cashier, desk, pending_sale, 1000, card(DROPS), "pend-1")
+        card_payments.pay_card(shop, keyer, desk, pending_sale, 1000, card(DROPS), "pend-1")
     monkeypatch.undo()
     [(token, status)] = held_numbers(shop)
     assert status == "pending"
     # Other payments settle around it, and start-up sweeps: the pending number stays.
     other = new_sale(shop, cashier)
-    card_payments.pay_card(shop, cashier, desk, other, 1000, card(APPROVED), "pend-2")
+    card_payments.pay_card(shop, keyer, desk, other, 1000, card(APPROVED), "pend-2")
     assert card_vault.sweep(shop) == 0
     assert desk.vault.held() == [token]
     assert card_payments.resolve_pending(shop, desk) == ["approved"]
@@ -150,7 +150,7 @@ def test_a_pending_attempt_keeps_its_number_until_settled(
 
 
 def test_a_declined_number_is_never_kept_even_with_a_keep_window(
-    shop: Shop, cashier: Actor, manager: Actor, desk: CardDesk, clock: Clock
+    shop: Shop, cashier: Actor, keyer: Actor, manager: Actor, desk: CardDesk, clock: Clock
 ) -> None:
     assert store_rules.get(shop, manager)[card_vault.KEEP_RULE] == 0
     store_rules.put(shop, manager, {card_vault.KEEP_RULE: 30})
@@ -158,9 +158,9 @@ def test_a_declined_number_is_never_kept_even_with_a_keep_window(
         store_rules.put(shop, manager, {card_vault.KEEP_RULE: 61})
     sale_id = new_sale(shop, cashier)
     with pytest.raises(Invalid):
-        card_payments.pay_card(shop, cashier, desk, sale_id, 1000, card(DECLINED), "keep-1")
+        card_payments.pay_card(shop, keyer, desk, sale_id, 1000, card(DECLINED), "keep-1")
     assert held_numbers(shop) == []
-    card_payments.pay_card(shop, cashier, desk, sale_id, 1000, card(APPROVED), "keep-2")
+    card_payments.pay_card(shop, keyer, desk, sale_id, 1000, card(APPROVED), "keep-2")
     assert [status for _, status in held_numbers(shop)] == ["approved"]  # kept for the window
     clock.now += dt.timedelta(minutes=29)
     assert card_vault.sweep(shop) == 0
@@ -169,21 +169,21 @@ def test_a_declined_number_is_never_kept_even_with_a_keep_window(
     assert held_numbers(shop) == []
 
 
-def test_a_card_seen_again_after_its_number_went_gets_a_new_token(shop: Shop, cashier: Actor, desk: CardDesk) -> None:
+def test_a_card_seen_again_after_its_number_went_gets_a_new_token(
+    shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk
+) -> None:
     first = new_sale(shop, cashier)
-    card_payments.pay_card(shop, cashier, desk, first, 1000, card(APPROVED), "again-1")
+    card_payments.pay_card(shop, keyer, desk, first, 1000, card(APPROVED), "again-1")
     second = new_sale(shop, cashier)
-    assert card_payments.pay_card(shop, cashier, desk, second, 1000, card(APPROVED), "again-2")["status"] == (
-        "completed"
-    )
+    assert card_payments.pay_card(shop, keyer, desk, second, 1000, card(APPROVED), "again-2")["status"] == ("completed")
     tokens = shop.db.conn.execute("SELECT DISTINCT token FROM payment_attempts").fetchall()
     assert len(tokens) == 2 and held_numbers(shop) == []
     assert desk.vault.find(APPROVED) is None
 
 
-def test_retired_data_keys_go_with_their_last_number(shop: Shop, cashier: Actor, desk: CardDesk) -> None:
+def test_retired_data_keys_go_with_their_last_number(shop: Shop, cashier: Actor, keyer: Actor, desk: CardDesk) -> None:
     sale_id = new_sale(shop, cashier)
-    card_payments.pay_card(shop, cashier, desk, sale_id, 1000, card(APPROVED), "rot-1")
+    card_payments.pay_card(shop, keyer, desk, sale_id, 1000, card(APPROVED), "rot-1")
     desk.vault.rotate()  # a new data key; the first one is retired and holds nothing
     purposes = shop.db.conn.execute("SELECT purpose, active FROM vault_keys ORDER BY id").fetchall()
     assert [tuple(p) for p in purposes] == [("data", 0), ("fingerprint", 1), ("data", 1)]
@@ -191,9 +191,7 @@ def test_retired_data_keys_go_with_their_last_number(shop: Shop, cashier: Actor,
     purposes = shop.db.conn.execute("SELECT purpose, active FROM vault_keys ORDER BY id").fetchall()
     assert [tuple(p) for p in purposes] == [("fingerprint", 1), ("data", 1)]
     other = new_sale(shop, cashier)
-    assert card_payments.pay_card(shop, cashier, desk, other, 1000, card(APPROVED_MC), "rot-2")["status"] == (
-        "completed"
-    )
+    assert card_payments.pay_card(shop, keyer, desk, other, 1000, card(APPROVED_MC), "rot-2")["status"] == ("completed")
 
 
 def test_the_statuses_in_the_sql_are_those_of_the_rule() -> None:
@@ -250,13 +248,14 @@ def test_a_store_made_before_the_rule_is_swept_by_its_migration(
 def test_comptoir_vault_sweep_erases_what_a_payment_left(
     shop: Shop,
     cashier: Actor,
+    keyer: Actor,
     desk: CardDesk,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(card_vault, "forget_settled", lambda *a: 0)  # as a build before this rule
     sale_id = new_sale(shop, cashier)
-    card_payments.pay_card(shop, cashier, desk, sale_id, 1000, card(APPROVED), "sweep-1")
+    card_payments.pay_card(shop, keyer, desk, sale_id, 1000, card(APPROVED), "sweep-1")
     monkeypatch.undo()
     assert [status for _, status in held_numbers(shop)] == ["approved"]
     assert cli.main(["vault", "sweep", "--data-dir", str(shop.data_dir)]) == 0

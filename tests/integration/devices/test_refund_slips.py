@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from appliance.app.domain.words import Words
 from appliance.app.services.shop import parse_iso
 from appliance.app.web.app import create_app
-from tests.conftest import PASSWORD, Api, Store, approval
+from tests.conftest import PASSWORD, Api, Store, approval, set_keyed_cards
 from tests.fakes.escpos_printer import VirtualPrinter, VirtualPrinterServer
 from tests.integration.card.simulator import running_simulator
 from tests.integration.devices.conftest import sell
@@ -126,8 +126,9 @@ def card_till(store: Store, printer: VirtualPrinterServer, tmp_path: Path) -> It
         store.shop.config = dataclasses.replace(
             store.shop.config, gateway_url=url, printer=f"{printer.spec}?timeout=1", drawer_pin=2
         )
+        set_keyed_cards(store.shop, True)  # the card is keyed in: by a manager, the rule on
         with TestClient(create_app(store.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
-            token = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD}).json()
+            token = client.post("/api/v1/auth/login", json={"username": "manager", "password": PASSWORD}).json()
             client.cookies.clear()
             yield Api(client, token["token"])
 

@@ -14,7 +14,7 @@ from appliance.app.services import auth, card_payments
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.devices import TillDevices
 from appliance.app.services.terminal_desk import TerminalDesk
-from tests.conftest import Api, Store, logged_in, new_sale
+from tests.conftest import Api, Store, logged_in, new_sale, set_keyed_cards
 from tests.fakes.terminal import FakeTerminal
 from tests.integration.terminal.test_terminal_http import until_state
 
@@ -90,6 +90,7 @@ def test_a_customer_cannot_touch_another_sales_terminal_payment(client: TestClie
 
 
 def test_a_customer_never_pays_with_a_typed_card_number(client: TestClient, store: Store) -> None:
+    set_keyed_cards(store.shop, True)  # even where a manager may key a number in
     customer = _kiosk(client, store)
     sale = new_sale(customer, "96385074")
     who = auth.kiosk_session(store.shop, "testclient").actor  # the same kiosk account

@@ -56,6 +56,12 @@ def test_roles_hold_what_the_shop_expects() -> None:
         require("cashier", Permission.REFUND)
 
 
+def test_only_managers_and_admins_key_a_card_in() -> None:
+    """Card not present: the number typed at the till is a manager's act (docs/pci-scope.md)."""
+    holders = sorted(role for role, held in PERMISSIONS.items() if Permission.KEYED_CARD in held)
+    assert holders == ["admin", "manager"]
+
+
 def test_managers_create_staff_below_them_only() -> None:
     assert may_grant("manager", "cashier")
     assert not may_grant("manager", "admin")

@@ -71,7 +71,7 @@ const session = C.session({
     state.me = me;
     state.currency = settings.currency;
     state.timezone = settings.timezone;
-    state.cards = true; // until a card tender says the till has no gateway
+    state.keyedCards = !!settings.keyed_card_payments;
     state.printer = true;
     for (const code of document.querySelectorAll(".currency-code")) code.textContent = settings.currency;
     // One back office, for whoever may open a part of it (a cashier: customers, gift cards, the clock).

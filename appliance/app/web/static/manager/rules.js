@@ -1,5 +1,5 @@
 /* The store's rules, each part its own form (loyalty, gift card expiry, cash and locale,
- * scale labels); only what changed is sent, so that the audit log says what was changed. */
+ * keyed card payments, scale labels); only what changed is sent, so that the audit log says what was changed. */
 import C, { $, api, el, say } from "../comptoir.js";
 import { Problem, blame, clearBlame, notAnAmount, readOrSay, state, w } from "./shared.js";
 
@@ -72,6 +72,13 @@ const RULE_PARTS = {
       return { cash_rounding: $("ru-rounding").value, locale: tag, cash_requires_shift: $("ru-cash-shift").checked };
     },
     field: (err) => (err.code === "invalid_locale" ? "ru-locale" : "ru-rounding"),
+  },
+  keyed: {
+    show(r) {
+      $("ru-keyed").checked = !!r.keyed_card_payments;
+    },
+    wanted: () => ({ keyed_card_payments: $("ru-keyed").checked }),
+    field: () => "ru-keyed",
   },
   labels: {
     show(r) {

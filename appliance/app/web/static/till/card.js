@@ -1,16 +1,30 @@
-/* The till: the card tender (the card network's answer, declines, a payment still being checked). */
+/* The till: the Card tender, on the payment terminal (terminal.js), and a card not present
+ * keyed in (a manager, where the store allows it): the card network's answer, declines, a
+ * payment still being checked. */
 
 import C, { $, api, say, t } from "../comptoir.js";
-import { state, tenderKey } from "./state.js";
+import { mayKeyCards, state, tenderKey } from "./state.js";
 import { DECLINES } from "./constants.js";
 import { amountError, completed } from "./payment.js";
 import { fmt, reload, setSale } from "./sale.js";
 import { SHIFT_WORDS } from "./shifts.js";
 import { hasTerminal, openTerminal } from "./terminal.js";
 
+/** The Card tender: the payment terminal. */
 export function openCard(amount) {
   if ($("card-button").disabled) return;
-  if (hasTerminal()) return openTerminal(amount); // card present: the keyed dialog stays for a till without one
+  openTerminal(amount);
+}
+
+/** "Rest by card": the terminal when the till has one, else the number keyed in. */
+export function openRestByCard() {
+  if (hasTerminal()) openCard();
+  else openKeyed();
+}
+
+/** Card not present: the number keyed in, once the store and the person's role allow it. */
+export function openKeyed(amount) {
+  if ($("keyed-button").disabled || !mayKeyCards()) return;
   const due = state.sale.totals.due;
   $("card-due").textContent = C.moneyLocal(due, state.currency);
   $("card-amount").value = C.formatAmount(amount && amount < due ? amount : due, state.currency).replace(/,/g, "");
@@ -32,6 +46,7 @@ function cardWords(err) {
 
 /** Its buttons and fields, once the page is there (cashier.js calls it once). */
 export function wire() {
+  $("keyed-button").addEventListener("click", () => openKeyed());
   $("card-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (state.busy) return;

@@ -1,7 +1,7 @@
 /* The till: the sale on screen (lines, totals, what can be done now), selecting a line, a new sale. */
 
 import C, { $, api, el, say, t } from "../comptoir.js";
-import { clearSale, selectLine, state, stepSelection, takeSale } from "./state.js";
+import { clearSale, hasTerminal, mayKeyCards, selectLine, state, stepSelection, takeSale } from "./state.js";
 import { GIFT_SKU, SALE_KEY } from "./constants.js";
 import { forgetExtras, loadExtras, renderCustomer } from "./customers.js";
 
@@ -122,7 +122,12 @@ export function render() {
   const giftLine = !!line && line.sku === GIFT_SKU; // its value is the card's: no quantity, price or discount
   const payable = open && live && totals.due > 0;
   $("pay-button").disabled = !payable;
-  $("card-button").disabled = !(payable && state.cards);
+  // A card the customer holds goes to the payment terminal; keyed in only where the store and
+  // the person's role allow it (card not present).
+  $("card-button").disabled = !(payable && hasTerminal());
+  C.show($("keyed-button"), mayKeyCards());
+  $("keyed-button").disabled = !payable;
+  C.show($("pay-card-rest"), hasTerminal() || mayKeyCards());
   $("gift-button").disabled = !payable;
   $("points-button").disabled = !(payable && state.customer);
   $("qty-button").disabled = !editable || !!line.measure || giftLine;

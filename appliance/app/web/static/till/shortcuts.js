@@ -2,7 +2,7 @@
 
 import C, { $ } from "../comptoir.js";
 import { keepKey, state } from "./state.js";
-import { openCard } from "./card.js";
+import { openCard, openRestByCard } from "./card.js";
 import { openCustomer } from "./customers.js";
 import { openDiscount } from "./discount.js";
 import { openNoSale, openPrinterQueue, openReprint } from "./drawer.js";
@@ -125,7 +125,7 @@ export function wire() {
   $("pay-card-rest").addEventListener("click", () => {
     if (state.busy) return;
     C.closeDialog($("pay-dialog"));
-    openCard();
+    openRestByCard();
   });
 
   document.addEventListener("keydown", (event) => {

@@ -25,7 +25,20 @@ export const state = {
   noreceipt: [], // the items of a return without a receipt: {product, quantity}
   noreceiptKey: null,
   keyWhileBusy: null, // the last shortcut pressed while the till was busy, played once it is not
+  terminal: undefined, // the payment terminal's status; false on a till without one
+  keyedCards: false, // the store rule: a card not present may be keyed in (GET /settings)
 };
+
+/** Whether the Card tender goes to a payment terminal on this till. */
+export function hasTerminal() {
+  return !!state.terminal;
+}
+
+/** Whether "Card not present (keyed)" is offered: the store allows it and the person logged
+ * in may take one (a manager); the API refuses it otherwise anyway. */
+export function mayKeyCards() {
+  return !!(state.keyedCards && state.me && state.me.permissions.includes("keyed_card"));
+}
 
 // `busy` is set by every call that must finish before the next act (a payment, a refund…).
 // A shortcut pressed meanwhile (F9 for the next sale as the payment goes through) is kept

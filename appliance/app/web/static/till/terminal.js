@@ -6,9 +6,9 @@
  * terminal reopens the dialog on it (`resumeTerminal`): no second card tender meanwhile. */
 
 import C, { $, api, say, t } from "../comptoir.js";
-import { state, tenderKey } from "./state.js";
+import { hasTerminal as terminalKnown, state, tenderKey } from "./state.js";
 import { completed } from "./payment.js";
-import { announce, fmt, reload, setSale } from "./sale.js";
+import { announce, fmt, reload, render, setSale } from "./sale.js";
 import { setStatus } from "./devices.js";
 import { SHIFT_WORDS } from "./shifts.js";
 
@@ -34,15 +34,20 @@ let following = null; // {sale, attempt, amount, timer}: the payment the dialog 
 let asked = 0; // the amount the dialog sends, again on "Send to the terminal again"
 
 /** The Card tender goes to the terminal when the till has one (GET /terminal/status answered). */
-export function hasTerminal() {
-  return !!state.terminal;
+export const hasTerminal = terminalKnown;
+
+/** The terminal's status; the tender buttons follow when the till learns it has one or not. */
+function setTerminal(header) {
+  const before = hasTerminal();
+  state.terminal = header;
+  if (hasTerminal() !== before) render();
 }
 
 /** GET /terminal/status: {protocol, state, unresolved, flagged}; 404 is a till without one. */
 export async function checkTerminal() {
   try {
     const header = await api("GET", "/terminal/status");
-    state.terminal = header;
+    setTerminal(header);
     let mood = header.state === "offline" ? "bad" : header.state === "idle" ? "ok" : "warn";
     let words = t(STATES[header.state] || "till.terminal_busy");
     if (header.flagged > 0) {
@@ -56,7 +61,7 @@ export async function checkTerminal() {
     C.show($("terminal-status"), true);
   } catch (err) {
     if (err.status === 404 || err.status === 405) {
-      state.terminal = false; // no terminal on this till: the keyed card dialog
+      setTerminal(false); // no terminal on this till: no Card tender (a manager may key one in)
       C.show($("terminal-status"), false);
     } else if (err.status !== 401) {
       setStatus("terminal-status", "terminal-text", "bad", t("till.terminal_status", { status: t("till.terminal_unknown") }));
