@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,7 @@ from appliance.office.services.office import Office
 from appliance.office.store import catalogue as store
 from appliance.office.store import lanes as lanes_store
 from appliance.office.store.catalogue import Change
+from appliance.office.store.db import Connection
 
 MAX_BARCODES = 20
 PAGE = 1000  # rows a lane gets at most per call, unless it asks for fewer
@@ -137,7 +139,16 @@ def check_tax_class(code: Any, name: Any, taxes: list[tuple[str, str]]) -> dict[
 # -- changes ---------------------------------------------------------------------------------
 
 
-def _apply(office: Office, conn: Any, changes: list[Change], actor: str) -> tuple[int, int]:
+@contextmanager
+def _changing(office: Office) -> Iterator[Connection]:
+    """A transaction that changes the catalogue; the audit log's anchor moves after it commits."""
+    with office.connection() as conn:
+        with conn.transaction():
+            yield conn
+        audit_log.anchor(office, conn)
+
+
+def _apply(office: Office, conn: Connection, changes: list[Change], actor: str) -> tuple[int, int]:
     """Gives each change that changes something the next version; (changed, version)."""
     version = store.lock_head(conn)
     by_kind: dict[str, list[Change]] = {}
@@ -160,21 +171,20 @@ def put_tax_class(
     office: Office, code: str, name: str, taxes: list[tuple[str, str]], *, actor: str, origin: str = "cli"
 ) -> Applied:
     body = check_tax_class(code, name, taxes)
-    with office.connection() as conn, conn.transaction():
+    with _changing(office) as conn:
         changed, version = _apply(office, conn, [Change("tax_class", body["code"], body)], actor)
         if changed:
             audit_log.record(
                 office, conn, actor=actor, action="catalogue_tax_class", object=f"tax_class:{code}",
                 details={"name": body["name"], "taxes": body["taxes"], "version": version}, origin=origin,
             )  # fmt: skip
-    audit_log.anchor(office, conn)
     return Applied(changed, 1 - changed, version)
 
 
 def withdraw(office: Office, skus: list[str], *, actor: str, origin: str = "cli") -> Applied:
     """Takes products off sale in every store: a lane marks them withdrawn (never deletes:
     its sales and history keep them)."""
-    with office.connection() as conn, conn.transaction():
+    with _changing(office) as conn:
         had = store.current(conn, "product", skus)
         missing = sorted(set(skus) - set(had))
         if missing:
@@ -186,7 +196,6 @@ def withdraw(office: Office, skus: list[str], *, actor: str, origin: str = "cli"
                 office, conn, actor=actor, action="catalogue_withdraw", object="catalogue",
                 details={"skus": sorted(skus)[:100], "count": changed, "version": version}, origin=origin,
             )  # fmt: skip
-    audit_log.anchor(office, conn)
     return Applied(changed, len(skus) - changed, version)
 
 
@@ -211,7 +220,7 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
             errors.append(f"line {reader.line_num}: more fields than the header has")
             continue
         read.append((reader.line_num, {(k or "").strip(): (v or "").strip() for k, v in row.items()}))
-    with office.connection() as conn, conn.transaction():
+    with _changing(office) as conn:
         tax_classes = {k for k, (_, removed) in store.current(conn, "tax_class").items() if not removed}
         had = store.current(conn, "product", [values.get("sku", "") for _, values in read])
         rows: list[tuple[int, dict[str, Any], bool]] = []
@@ -254,7 +263,6 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
             office, conn, actor=actor, action="catalogue_import", object="catalogue",
             details={"rows": len(rows), "changed": changed, "version": version}, origin=origin,
         )  # fmt: skip
-    audit_log.anchor(office, conn)
     return Applied(changed, len(changes) - changed, version)
 
 
