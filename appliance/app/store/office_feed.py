@@ -42,9 +42,12 @@ def put_product(conn: Connection, product: OfficeProduct, version: int, now: str
     sku becomes the office's. Stock and cost stay the till's."""
     if product.plu is not None:
         conn.execute("UPDATE products SET plu = NULL WHERE plu = ? AND sku <> ?", (product.plu, product.sku))
-    row = conn.execute("SELECT id FROM products WHERE sku = ?", (product.sku,)).fetchone()
+    row = conn.execute(
+        "SELECT id, name, (SELECT group_concat(code, ' ') FROM barcodes WHERE product_id = p.id) AS codes"
+        " FROM products p WHERE sku = ?",
+        (product.sku,),
+    ).fetchone()
     values = (
-        product.name,
         product.price,
         product.tax_class,
         product.category_id,
@@ -57,20 +60,26 @@ def put_product(conn: Connection, product: OfficeProduct, version: int, now: str
     if row is None:
         product_id = int(
             conn.execute(
-                "INSERT INTO products(name, price, tax_class, category_id, sold_by, age_restricted, plu,"
-                " office_version, updated_at, sku, created_at, stock_on_hand, active)"
+                "INSERT INTO products(price, tax_class, category_id, sold_by, age_restricted, plu, office_version,"
+                " updated_at, name, sku, created_at, stock_on_hand, active)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
-                (*values, product.sku, now),
+                (*values, product.name, product.sku, now),
             ).lastrowid
         )
+        codes: set[str] = set()
     else:
         product_id = int(row["id"])
         conn.execute(
-            "UPDATE products SET name = ?, price = ?, tax_class = ?, category_id = ?, sold_by = ?,"
-            " age_restricted = ?, plu = ?, office_version = ?, updated_at = ?, active = 1 WHERE id = ?",
+            "UPDATE products SET price = ?, tax_class = ?, category_id = ?, sold_by = ?, age_restricted = ?,"
+            " plu = ?, office_version = ?, updated_at = ?, active = 1 WHERE id = ?",
             (*values, product_id),
         )
-    _barcodes(conn, product_id, product.barcodes)
+        if row["name"] != product.name:
+            # Apart: setting the name re-indexes the words of it (product_words), even unchanged.
+            conn.execute("UPDATE products SET name = ? WHERE id = ?", (product.name, product_id))
+        codes = set(row["codes"].split(" ")) if row["codes"] else set()
+    if codes != set(product.barcodes):
+        _barcodes(conn, product_id, product.barcodes)
 
 
 def _barcodes(conn: Connection, product_id: int, codes: Sequence[str]) -> None:
