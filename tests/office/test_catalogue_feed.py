@@ -264,3 +264,68 @@ def test_a_bad_file_imports_nothing(running_office: RunningOffice) -> None:
     assert any("line 3" in e and "luxury" in e for e in errors)
     assert any("line 4" in e and "96385074 already belongs to BRD" in e for e in errors)
     assert catalogue.status(office) == before
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from appliance.app.services import office_feed
+from appliance.app.services.opening import open_shop
+from appliance.app.store import office_feed as feed_store
+from appliance.config import load
+from appliance.lane.feed import Fetcher
+
+real = feed_store.put_product
+def slowly(*args):
+    time.sleep(0.002)  # long enough for the parent to catch it between two chunks' commits
+    real(*args)
+feed_store.put_product = slowly
+shop = open_shop(load(Path(sys.argv[1])))
+office_feed.pull(shop, Fetcher(shop.data_dir), page_size=200, chunk=20)
+"""
+
+
+def test_a_till_killed_by_signal_mid_apply_resumes_exactly(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    office = _office(running_office)
+    _standard_taxes(office)
+    till = tills[0]
+    till.pull()
+    rows = [f"K{n:05d},Kill {n},1.00" for n in range(1000)]
+    catalogue.import_csv(office, "sku,name,price\n" + "\n".join(rows) + "\n", actor="test")
+    final = catalogue.status(office)["version"]
+    start = office_feed.cursor(till.shop)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(till.shop.data_dir)], cwd=Path(__file__).resolve().parents[2]
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while office_feed.cursor(till.shop) == start:
+            assert child.poll() is None, "the child ended before it applied anything"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    at_kill = office_feed.cursor(till.shop)
+    assert start < at_kill < final, "the kill came after the whole change: nothing to resume"
+    present = {n for n in range(1000) if till.product(f"K{n:05d}") is not None}
+    assert present == set(range(len(present)))  # a prefix, committed with the cursor
+    resumed: list[str] = []
+    real = feed_store.put_product
+
+    def counted(conn: Any, product: Any, version: int, now: str) -> None:
+        resumed.append(product.sku)
+        real(conn, product, version, now)
+
+    monkeypatch.setattr(feed_store, "put_product", counted)
+    till.pull()
+    assert resumed == [f"K{n:05d}" for n in range(len(present), 1000)]  # none twice, none lost
+    assert office_feed.cursor(till.shop) == final
