@@ -1,14 +1,26 @@
 """The till's side of the office's catalogue feed: one page after a version, over the lane's
-mutual TLS (services/office_feed.py applies it)."""
+mutual TLS (services/office_feed.py applies it).
+
+httpx and the enrolment module are loaded by the first fetch only: every till's start-up asks
+`enrolled`, and a till that is not loads no HTTP client (tests/integration/test_start_imports).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
-from appliance.lane.enrolment import EnrolmentError, client, link
+# Where lane/enrolment.py keeps the lane's certificate, its presence meaning enrolled (a test
+# holds the two modules to the same names).
+OFFICE_DIR = "office"
+CLIENT_CERT = "client.pem"
+
+
+def enrolled(data_dir: Path) -> bool:
+    return (data_dir / OFFICE_DIR / CLIENT_CERT).is_file()
 
 
 class Fetcher:
@@ -19,6 +31,10 @@ class Fetcher:
         self._http: httpx.Client | None = None
 
     def __call__(self, after: int, limit: int) -> dict[str, Any]:
+        import httpx
+
+        from appliance.lane.enrolment import EnrolmentError, client, link
+
         if self._http is None:
             self._http = client(link(self.data_dir))
         try:
@@ -39,11 +55,3 @@ class Fetcher:
         if self._http is not None:
             self._http.close()
             self._http = None
-
-
-def enrolled(data_dir: Path) -> bool:
-    try:
-        link(data_dir)
-    except EnrolmentError:
-        return False
-    return True

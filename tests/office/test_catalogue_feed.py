@@ -329,3 +329,44 @@ def test_a_till_killed_by_signal_mid_apply_resumes_exactly(
     till.pull()
     assert resumed == [f"K{n:05d}" for n in range(len(present), 1000)]  # none twice, none lost
     assert office_feed.cursor(till.shop) == final
+
+
+def test_the_feed_knows_a_till_enrolled_as_enrolment_leaves_it(running_office: RunningOffice, tmp_path: Path) -> None:
+    from appliance.lane import feed
+
+    assert (feed.OFFICE_DIR, feed.CLIENT_CERT) == (lane.OFFICE_DIR, lane.CLIENT_CERT)
+    folder = tmp_path / "a-till"
+    folder.mkdir()
+    assert not feed.enrolled(folder)
+    issued = enrolment.issue_token(_office(running_office), "lyon", "T07", issued_by="test")
+    lane.enrol(folder, running_office.enrol_url, issued.token, ca_fingerprint=issued.ca_fingerprint)
+    assert feed.enrolled(folder)
+
+
+def test_an_enrolled_tills_start_up_pulls_the_catalogue_in_the_background(
+    running_office: RunningOffice, tills: list[Till], tmp_path: Path
+) -> None:
+    import time
+
+    from appliance.app import server
+
+    office = _office(running_office)
+    _standard_taxes(office)
+    catalogue.import_csv(office, CATALOGUE, actor="test")
+    final = catalogue.status(office)["version"]
+    unenrolled, _ = init_store(tmp_path / "alone" / "data", NewStore(store_name="Alone"))
+    try:
+        assert server.start_office_feed(unenrolled) is None  # nothing runs on a till that is not a lane
+    finally:
+        unenrolled.close()
+    till = tills[0]
+    loop = server.start_office_feed(till.shop)
+    assert loop is not None
+    try:
+        deadline = time.monotonic() + 60
+        while office_feed.cursor(till.shop) < final:
+            assert time.monotonic() < deadline, "the loop never applied the office's catalogue"
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    assert till.product("APL").price == 125
