@@ -370,3 +370,19 @@ def test_an_enrolled_tills_start_up_pulls_the_catalogue_in_the_background(
     finally:
         loop.stop()
     assert till.product("APL").price == 125
+
+
+def test_a_barcode_moves_from_one_product_to_another_in_one_file(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    office = _office(running_office)
+    _standard_taxes(office)
+    catalogue.import_csv(office, CATALOGUE, actor="test")
+    till = tills[0]
+    till.pull()
+    catalogue.import_csv(
+        office, "sku,name,price,barcodes\nAPL,Apple,1.25,\nPEA,Pear,0.90,4006381333931\n", actor="test"
+    )
+    till.pull()
+    assert till.scan("4006381333931") == 90
+    assert till.product("APL").barcodes == ()

@@ -246,13 +246,13 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
                 errors.append(f"line {line}: {exc.message}")
         if not rows and not errors:
             raise Invalid("the file has no products", "import_rejected")
-        lines = {body["sku"]: line for line, body, _ in rows}
-        owners = store.barcode_owners(conn, [c for _, body, gone in rows if not gone for c in body["barcodes"]])
-        for code, sku in owners.items():
-            line = seen[f"barcode {code}"]
-            holder = next(b["sku"] for ln, b, _ in rows if ln == line)
-            if sku != holder and sku not in lines:
-                errors.append(f"line {line}: barcode {code} already belongs to {sku}")
+        in_file = {body["sku"] for _, body, _ in rows}
+        wanted = {c: (line, body["sku"]) for line, body, gone in rows if not gone for c in body["barcodes"]}
+        for code, owner in store.barcode_owners(conn, list(wanted)).items():
+            line, sku = wanted[code]
+            # A product of this file may give its barcode to another one of it.
+            if owner != sku and owner not in in_file:
+                errors.append(f"line {line}: barcode {code} already belongs to {owner}")
         if errors:
             raise ImportRejected(errors)
         categories = sorted({b["category"] for _, b, gone in rows if b["category"] and not gone})
