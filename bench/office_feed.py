@@ -23,8 +23,10 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -150,6 +152,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=ROOT / "build" / "bench" / "office_feed")
     parser.add_argument("--dsn", help="an empty PostgreSQL database (default: a throwaway cluster under --dir)")
     args = parser.parse_args()
+    # A SIGTERM (timeout, kill) unwinds like Ctrl-C, so the throwaway cluster is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     shutil.rmtree(args.dir, ignore_errors=True)
     args.dir.mkdir(parents=True)
     if args.dsn:
