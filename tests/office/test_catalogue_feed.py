@@ -386,3 +386,12 @@ def test_a_barcode_moves_from_one_product_to_another_in_one_file(
     till.pull()
     assert till.scan("4006381333931") == 90
     assert till.product("APL").barcodes == ()
+
+
+def test_a_bad_cursor_is_a_422_with_its_reason(running_office: RunningOffice, tills: list[Till]) -> None:
+    with lane.client(lane.link(tills[0].shop.data_dir)) as http:
+        for query in ("after=x", "after=-1", "after=0&limit=0", "after=0&limit=5001"):
+            answer = http.get(f"/v1/catalogue?{query}")
+            assert answer.status_code == 422, query
+            assert answer.json()["error"] == "invalid_cursor"
+        assert http.get("/v1/catalogue").json()["changes"] == []
