@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from appliance.app.services.opening import open_shop
+from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Shop
 from appliance.app.web.app import create_app
 from appliance.config import Config
@@ -42,13 +43,27 @@ def build(cfg: Config) -> tuple[Shop, uvicorn.Server]:
     return shop, uvicorn.Server(uv_config)
 
 
+def start_office_feed(shop: Shop) -> Resolver | None:
+    """The office's catalogue, pulled in the background by an enrolled till (docs/office.md);
+    nothing at all on a till that is not."""
+    from appliance.app.services.office_feed import CatalogueFeed
+    from appliance.lane.feed import Fetcher, enrolled
+
+    if not enrolled(shop.data_dir):
+        return None
+    return CatalogueFeed(shop, Fetcher(shop.data_dir)).start()
+
+
 def serve(cfg: Config) -> int:
     shop, server = build(cfg)
+    feed = start_office_feed(shop)
     where = f"unix:{cfg.unix_socket}" if cfg.unix_socket else cfg.url
     print(f"Comptoir is serving {shop.settings.store_name} on {where}/ (Ctrl-C stops it)", flush=True)
     try:
         server.run()
     finally:
+        if feed is not None:
+            feed.stop()
         shop.close()
         if cfg.unix_socket:
             # uvicorn leaves the socket file behind on SIGTERM.
@@ -64,11 +79,14 @@ def in_thread(cfg: Config) -> Iterator[uvicorn.Server]:
     server.config.install_signal_handlers = False  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
+    feed = start_office_feed(shop)
     try:
         yield server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if feed is not None:
+            feed.stop()
         shop.close()
 
 

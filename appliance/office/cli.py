@@ -180,6 +180,56 @@ def cmd_office_audit_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_office_catalogue_import(args: argparse.Namespace) -> int:
+    from appliance.office.services import catalogue
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid(f"cannot read {args.file}: {exc}") from None
+    office = _open(args)
+    done = catalogue.import_csv(office, text, actor=_actor(), currency=args.currency)
+    print(f"{done.changed} changed, {done.unchanged} as they were; the catalogue is at version {done.version}.")
+    return 0
+
+
+def _tax(text: str) -> tuple[str, str]:
+    name, sep, rate = text.rpartition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"a tax is NAME=RATE (VAT=20), not {text!r}")
+    return name, rate
+
+
+def cmd_office_catalogue_tax_class(args: argparse.Namespace) -> int:
+    from appliance.office.services import catalogue
+
+    office = _open(args)
+    done = catalogue.put_tax_class(office, args.code, args.name, args.tax or [], actor=_actor())
+    print(f"Tax class {args.code}: {'changed' if done.changed else 'as it was'}; version {done.version}.")
+    return 0
+
+
+def cmd_office_catalogue_withdraw(args: argparse.Namespace) -> int:
+    from appliance.office.services import catalogue
+
+    office = _open(args)
+    done = catalogue.withdraw(office, args.sku, actor=_actor())
+    print(f"{done.changed} withdrawn from sale in every store; version {done.version}.")
+    return 0
+
+
+def cmd_office_catalogue_status(args: argparse.Namespace) -> int:
+    from appliance.office.services import catalogue
+
+    found = catalogue.status(_open(args))
+    counts = found["counts"]
+    print(
+        f"Version {found['version']}: {counts.get('product', 0)} products on sale,"
+        f" {counts.get('category', 0)} categories, {counts.get('tax_class', 0)} tax classes."
+    )
+    return 0
+
+
 def cmd_enrol(args: argparse.Namespace) -> int:
     from appliance.lane import enrolment
 
@@ -264,6 +314,23 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("--all", action="store_true", help="resolved alarms too")
     where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
+
+    catalogue = command("catalogue", lambda a: 2, "the chain's catalogue, which every lane pulls", sub)
+    csub = catalogue.add_subparsers(dest="catalogue_command", metavar="ACTION", parser_class=type(group))
+    csub.required = True
+    p = command("import", _plain(cmd_office_catalogue_import), "make or change products from a CSV file", csub)
+    where(p)
+    p.add_argument("file", metavar="FILE.csv", help="sku,name,price[,tax_class,barcodes,category,…] ('-': stdin)")
+    p.add_argument("--currency", default="EUR", help="the currency of the prices in the file (default EUR)")
+    p = command("tax-class", _plain(cmd_office_catalogue_tax_class), "make or change a tax class", csub)
+    where(p)
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--tax", type=_tax, action="append", metavar="NAME=RATE", help="a tax and its rate (repeat)")
+    p = command("withdraw", _plain(cmd_office_catalogue_withdraw), "take products off sale in every store", csub)
+    where(p)
+    p.add_argument("sku", nargs="+")
+    where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
 
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")

@@ -18,6 +18,7 @@ from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
+from appliance.app.store import office_feed as office_feed_store
 from appliance.app.store.catalog import Category, Owner
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
@@ -254,6 +255,8 @@ def _product(conn: Connection, sku: str) -> Product:
 
 
 PRODUCT_FIELDS = ("name", "price", "tax_class", "barcodes", "category", "cost", "active", "plu")
+# What the office owns of a product it sends (services/office_feed.py); cost and stock stay the till's.
+OFFICE_FIELDS = ("name", "price", "tax_class", "barcodes", "category", "active", "plu")
 
 
 def _as_audited(product: Product, field: str) -> Any:
@@ -316,6 +319,13 @@ def change_product(shop: Shop, actor: Actor, sku: str, changes: dict[str, Any]) 
         changed = [f for f in PRODUCT_FIELDS if f in wanted and wanted[f] != getattr(before, f)]
         if not changed:
             return before
+        theirs = [f for f in changed if f in OFFICE_FIELDS]
+        if theirs and office_feed_store.office_owned(tx, before.sku):
+            raise Conflict(
+                f"{before.sku} is the office's product: its {', '.join(theirs)} change at the office"
+                " (comptoir office catalogue), and reach this till with its catalogue",
+                "office_owned",
+            )
         columns = {f: wanted[f] for f in changed if f in catalog_store.CHANGEABLE}
         if "category" in columns:
             columns["category"] = category.id if category else None

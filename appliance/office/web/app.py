@@ -25,7 +25,7 @@ from appliance.app.domain.errors import (
     NotFound,
     Unauthenticated,
 )
-from appliance.office.services import enrolment, lane_events, lanes
+from appliance.office.services import catalogue, enrolment, lane_events, lanes
 from appliance.office.services.office import Office, Unavailable
 from appliance.security import pki
 
@@ -147,7 +147,26 @@ def lane_app(office: Office) -> Starlette:
             }
         )
 
+    async def catalogue_feed(request: Request) -> Response:
+        der = request.scope.get(PEER_CERT)
+        if not isinstance(der, bytes):
+            return _refused("no_client_certificate", "a lane calls with its client certificate", 401)
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = int(request.query_params.get("limit", str(catalogue.PAGE)))
+        except ValueError:
+            return _refused("invalid_cursor", "after and limit are whole numbers", 422)
+        try:
+            page = await run_in_threadpool(catalogue.feed, office, pki.der_fingerprint(der), after, limit)
+        except DomainError as exc:
+            return _error(exc)
+        return JSONResponse(page)
+
     return Starlette(
-        routes=[Route("/v1/hello", hello), Route("/v1/events", events, methods=["POST"])],
+        routes=[
+            Route("/v1/hello", hello),
+            Route("/v1/events", events, methods=["POST"]),
+            Route("/v1/catalogue", catalogue_feed),
+        ],
         exception_handlers={Unavailable: _unavailable},
     )

@@ -1,0 +1,234 @@
+"""The office's catalogue on this till: pages of changes pulled after the till's cursor and
+applied between sales (docs/office.md, "The catalogue feed").
+
+A page comes in version order. It is applied in short transactions of `chunk` rows, each
+through the writer queue like any sale's write, each moving the cursor to its last row in
+the same transaction: a sale waits for one chunk at most (milliseconds), never for a whole
+100,000-product change, and a crash between two chunks re-applies nothing and loses
+nothing. The office's rows are checked here like any input: a bad row stops the page before
+it is applied, and the till keeps selling what it has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.app.domain.barcode import normalise
+from appliance.app.domain.errors import Invalid
+from appliance.app.domain.money import MAX_AMOUNT
+from appliance.app.domain.tax import Tax, TaxClass
+from appliance.app.services import audit_log
+from appliance.app.services.resolver import Resolver
+from appliance.app.services.shop import Shop
+from appliance.app.store import catalog as catalog_store
+from appliance.app.store import office_feed as store
+from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection
+from appliance.app.store.office_feed import OfficeProduct
+
+log = logging.getLogger(__name__)
+
+ACTOR = "office"  # who the audit log says changed what the feed brought
+# Rows per transaction: a scan that writes waits at most for one chunk (tens of ms, bench/office_feed.py).
+CHUNK = 100
+PAGE = 1000  # rows asked of the office per call
+
+# Fetches the page after a version: (after, limit) → the office's answer (lane/feed.py).
+Fetch = Callable[[int, int], dict[str, Any]]
+
+
+class FeedError(Exception):
+    """The office's answer is not a page this till can apply; nothing of it was applied."""
+
+
+@dataclass(frozen=True)
+class Row:
+    version: int
+    kind: str
+    key: str
+    removed: bool
+    body: dict[str, Any]
+
+
+def _rows(page: dict[str, Any], name: str) -> list[Row]:
+    found = []
+    for raw in page.get(name) or ():
+        try:
+            row = Row(int(raw["version"]), str(raw["kind"]), str(raw["key"]), bool(raw["removed"]), dict(raw["body"]))
+        except (KeyError, TypeError, ValueError):
+            raise FeedError(f"the office sent a {name} row that is not one: {str(raw)[:120]}") from None
+        if row.kind not in ("tax_class", "category", "product"):
+            raise FeedError(f"the office sent a row of an unknown kind {row.kind!r}")
+        found.append(row)
+    versions = [r.version for r in found]
+    if versions != sorted(set(versions)):
+        raise FeedError(f"the office's {name} are not in version order")
+    return found
+
+
+def _tax_class(row: Row) -> TaxClass:
+    try:
+        taxes = tuple(Tax(str(t["name"]), str(t["rate"])) for t in row.body["taxes"])
+        return TaxClass(row.key, str(row.body["name"]), taxes)
+    except (KeyError, TypeError):
+        raise FeedError(f"tax class {row.key}: the office's row lacks its name or taxes") from None
+
+
+def _product(tx: Connection, row: Row, known: Known, now: str) -> OfficeProduct:
+    tax_classes, categories = known.tax_classes, known.categories
+    body = row.body
+    try:
+        price = body["price"]
+        if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
+            raise Invalid(f"price {price!r} is not an amount")
+        if body["tax_class"] not in tax_classes:
+            raise Invalid(f"unknown tax class {body['tax_class']!r}")
+        if body.get("sold_by", "unit") not in ("unit", "weight"):
+            raise Invalid("sold_by is unit or weight")
+        name = str(body["name"]).strip()
+        if not 1 <= len(name) <= 120:
+            raise Invalid("a name is 1-120 characters")
+        category = body.get("category")
+        category_id = categories.get(str(category)) if category else None
+        if category and category_id is None:
+            found = catalog_store.category_named(tx, str(category)) or catalog_store.insert_category(
+                tx, str(category), now
+            )
+            category_id = categories[str(category)] = found.id
+        return OfficeProduct(
+            sku=row.key,
+            name=name,
+            price=price,
+            tax_class=str(body["tax_class"]),
+            barcodes=tuple(dict.fromkeys(normalise(str(c)) for c in body.get("barcodes") or ())),
+            category_id=category_id,
+            sold_by=str(body.get("sold_by", "unit")),
+            age_restricted=bool(body.get("age_restricted", False)),
+            plu=str(body["plu"]) if body.get("plu") else None,
+        )
+    except (KeyError, TypeError) as exc:
+        raise FeedError(f"product {row.key}: the office's row lacks {exc}") from None
+    except Invalid as exc:
+        raise FeedError(f"product {row.key}: {exc.message}") from None
+
+
+@dataclass
+class Known:
+    """What one transaction has looked up already: the tax classes, categories' ids by name."""
+
+    tax_classes: set[str]
+    categories: dict[str, int]
+
+
+def _apply_row(tx: Connection, row: Row, now: str, known: Known) -> None:
+    if row.kind == "tax_class":
+        settings_store.put_tax_class(tx, _tax_class(row))
+        known.tax_classes.add(row.key)
+    elif row.kind == "category":
+        if catalog_store.category_named(tx, row.key) is None:
+            catalog_store.insert_category(tx, row.key, now)
+    elif row.removed:
+        store.withdraw(tx, row.key, row.version, now)
+    else:
+        store.put_product(tx, _product(tx, row, known, now), row.version, now)
+
+
+def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:
+    """Applies the rows of `page` after the stored cursor; returns how many. Rows at or below
+    the cursor (a page fetched twice, a retry after a crash) are skipped, so each row is
+    applied once whatever happens between the chunks."""
+    references = _rows(page, "references")
+    changes = _rows(page, "changes")
+    if not changes and not references:
+        return 0
+    applied = 0
+    taxes_changed = False
+    first = True
+    start = 0
+    while start < len(changes) or first:
+        # Not durable (no fsync of its own): a power cut may take back the last chunks, never
+        # half of one, and the cursor goes back with them, so they are simply fetched again.
+        with shop.db.transaction(durable=False) as tx:
+            done = store.cursor(tx)
+            now = shop.now()
+            known = Known(set(settings_store.tax_classes(tx)), {})
+            if first:
+                # What this page's products may name, before them (re-applying one changes nothing).
+                for row in references:
+                    _apply_row(tx, row, now, known)
+                taxes_changed = any(r.kind == "tax_class" for r in references)
+            part = [r for r in changes[start : start + chunk] if r.version > done]
+            for row in part:
+                _apply_row(tx, row, now, known)
+            if part:
+                store.set_cursor(tx, part[-1].version, now)
+                applied += len(part)
+                taxes_changed = taxes_changed or any(r.kind == "tax_class" for r in part)
+            start += chunk
+            if part and start >= len(changes):
+                audit_log.record(
+                    shop,
+                    actor=ACTOR,
+                    action="office_catalogue_applied",
+                    object="catalogue",
+                    details={"after": page.get("after"), "to": part[-1].version, "rows": applied},
+                    origin="office",
+                )
+        first = False
+    if taxes_changed:
+        shop.forget_settings()  # the tax classes are cached per process
+    return applied
+
+
+def cursor(shop: Shop) -> int:
+    return store.cursor(shop.db.conn)
+
+
+def pull(shop: Shop, fetch: Fetch, *, page_size: int = PAGE, chunk: int = CHUNK) -> int:
+    """Pages after the cursor until the office has no more; returns the rows applied."""
+    total = 0
+    while True:
+        after = cursor(shop)
+        page = fetch(after, page_size)
+        if int(page.get("after", -1)) != after:
+            raise FeedError(f"the office answered after {page.get('after')!r}, not after {after}")
+        total += apply_page(shop, page, chunk=chunk)
+        if not page.get("more") or not page.get("changes"):
+            return total
+
+
+class CatalogueFeed(Resolver):
+    """Pulls the office's catalogue in the background: a look every `idle` seconds, backing
+    off to `longest` while the office cannot be reached."""
+
+    name = "office-catalogue-feed"
+
+    def __init__(
+        self, shop: Shop, fetch: Fetch, *, first: float = 2.0, longest: float = 300.0, idle: float = 30.0
+    ) -> None:
+        super().__init__(first=first, longest=longest, idle=idle)
+        self.shop, self.fetch = shop, fetch
+        self.last_error: str | None = None
+
+    def waiting(self) -> frozenset[str]:
+        # Only the office knows whether something changed: always worth a look.
+        return frozenset({"office"})
+
+    def run_once(self) -> bool:
+        try:
+            applied = pull(self.shop, self.fetch)
+        except Exception as exc:  # noqa: BLE001 - the office down, or a bad page: the till sells on
+            self.last_error = str(exc)
+            log.warning("the office's catalogue could not be pulled: %s", exc)
+            return True  # back off
+        self.last_error = None
+        if applied:
+            log.info("applied %d change(s) of the office's catalogue", applied)
+        return False
+
+    def start(self) -> CatalogueFeed:
+        super().start()
+        return self
