@@ -30,6 +30,8 @@ class Permission(StrEnum):
     APPROVE_VARIANCE = "approve_variance"  # close a shift whose count is off by more than the limit
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
     POINTS_WITHOUT_CARD = "points_without_card"  # spend a customer's points who cannot show their loyalty card
+    # settle what the payment terminal moved and the till could not put right on its own
+    SETTLE_TERMINAL = "settle_terminal"
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -74,6 +76,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.APPROVE_RESTRICTED,
             _P.POINTS_WITHOUT_CARD,
             _P.APPROVE_VARIANCE,
+            _P.SETTLE_TERMINAL,
             _P.RETURN_WITHOUT_RECEIPT,
             _P.STORE_CREDIT,
             _P.MANAGE_STOCK,
