@@ -246,7 +246,14 @@ def decide(
         "approved": _journal,
         "not_approved": _journal if why == "outcome_unknown" else _close,
     }
-    steps[decision](shop, actor, desk, row, decision, text, sale_id)
+    try:
+        steps[decision](shop, actor, desk, row, decision, text, sale_id)
+    except Conflict:
+        now = store.latest_decision(shop.db.conn, transaction_id)
+        twin = now is not None and (last is None or now["id"] != last["id"])
+        if twin and now is not None and (now["decision"], now["sale_id"]) == (decision, sale_id):
+            return _decided(shop, transaction_id)  # the same request, answered first by another thread
+        raise
     return _decided(shop, transaction_id)
 
 

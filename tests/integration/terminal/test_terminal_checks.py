@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 
@@ -339,3 +340,23 @@ def test_bad_decisions_get_their_reasons(
         terminal_checks.decide(shop, manager, desk, approved["id"], "refund")
     assert settled.value.code == "transaction_settled"
     assert terminal_transactions.latest_decision(shop.db.conn, held) is None  # nothing was recorded
+
+
+def test_the_same_decision_sent_twice_at_once_is_made_once_and_answered_alike(
+    shop: Shop, cashier: Actor, manager: Actor, desk: TerminalDesk, fake: FakeTerminal
+) -> None:
+    held = _held_charge(shop, cashier, desk, fake)
+    start = threading.Barrier(2)
+    answers: list[terminal_checks.TerminalDecided] = []
+
+    def twin() -> None:
+        start.wait()
+        answers.append(terminal_checks.decide(shop, manager, desk, held, "keep", note="cash back"))
+
+    threads = [threading.Thread(target=twin) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == 2 and answers[0] == answers[1]
+    assert _decisions(shop) == [(held, "keep", "cash back")]
