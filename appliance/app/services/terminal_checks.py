@@ -174,6 +174,13 @@ def _decided(shop: Shop, transaction_id: int) -> TerminalDecided:
     last = store.latest_decision(shop.db.conn, transaction_id)
     assert row is not None and last is not None
     waiting = row["status"] in ("pending", "unattached") or (row["status"] == "flagged" and not last["closes"])
+    if last["replaced_by"] is not None and row["kind"] == "refund":
+        # A refused refund sent again is settled when the new one is.
+        again = store.by_id(shop.db.conn, last["replaced_by"])
+        closed = store.latest_decision(shop.db.conn, last["replaced_by"])
+        waiting = again is not None and (
+            again["status"] == "pending" or (again["status"] == "flagged" and not (closed and closed["closes"]))
+        )
     return {
         "transaction_id": transaction_id,
         "decision": str(last["decision"]),

@@ -207,6 +207,20 @@ def test_a_refused_refund_sent_again_reaches_the_card(
     assert _listed(shop, manager, desk) == {} and header(shop, cashier, desk)["flagged"] == 0
 
 
+def test_a_refused_refund_refused_again_is_listed_as_the_new_one(
+    shop: Shop, cashier: Actor, manager: Actor, desk: TerminalDesk, fake: FakeTerminal
+) -> None:
+    _, refused = _refused_refund(shop, cashier, manager, desk, fake)
+    fake.script = ["refuse_refund"]
+    decided = terminal_checks.decide(shop, manager, desk, refused, "refund")
+    assert not decided["settled"] and decided["replaced_by"] is not None
+    assert list(_listed(shop, manager, desk)) == [decided["replaced_by"]]  # the old one is closed
+    assert header(shop, cashier, desk)["flagged"] == 1
+    terminal_checks.decide(shop, manager, desk, decided["replaced_by"] or 0, "keep", note="cash")
+    assert terminal_checks.decide(shop, manager, desk, refused, "refund")["settled"]  # answered anew: all done
+    assert sum(fake.charged().values()) == 1000
+
+
 def test_a_refused_refund_given_back_in_cash_is_kept_with_the_note(
     shop: Shop, cashier: Actor, manager: Actor, desk: TerminalDesk, fake: FakeTerminal
 ) -> None:
