@@ -90,6 +90,33 @@ def payment_response(record: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def display_notification(header: dict[str, Any], transaction_id: str, event: str) -> dict[str, Any]:
+    """A display notification as an Adyen terminal sends it to its Display URL, "Decrypted"
+    (appliance.drivers.nexo_display): the payment's ServiceID in the header, the event
+    form-encoded in ReferenceID."""
+    reference = urllib.parse.urlencode({"event": event, "TransactionID": transaction_id, "TimeStamp": now()})
+    output = {
+        "Device": "CashierDisplay",
+        "InfoQualify": "Status",
+        "OutputContent": {"OutputFormat": "Text", "PredefinedContent": {"ReferenceID": reference}},
+    }
+    return {
+        "SaleToPOIRequest": {
+            "MessageHeader": {
+                "ProtocolVersion": PROTOCOL_VERSION,
+                "MessageClass": "Device",
+                "MessageCategory": "Display",
+                "MessageType": "Request",
+                "SaleID": header["SaleID"],
+                "ServiceID": header["ServiceID"],
+                "POIID": POIID,
+                "DeviceID": "0",
+            },
+            "DisplayRequest": {"DisplayOutput": [output]},
+        }
+    }
+
+
 def reject(details: str) -> dict[str, Any]:
     """How a terminal answers what it will not read: an EventNotification, not protected
     (the sender may not hold the key)."""

@@ -39,7 +39,10 @@ TerminalState = Literal[
     "idle",  # ready for a transaction
     "waiting_for_card",  # the customer is asked to tap, insert or swipe
     "pin",  # the customer is typing the PIN
-    "processing",  # online to the acquirer
+    "processing",  # the card is read: the terminal works on it (online to the acquirer)
+    # The request is on the terminal and the protocol says no more (Caisse-AP carries no
+    # intermediate display; a nexo terminal whose display notifications do not reach us).
+    "in_progress",
     "busy",  # in a transaction that is not ours, or in its own maintenance
     "offline",  # does not answer
 ]
@@ -55,8 +58,9 @@ Outcome = Literal[
 
 Kind = Literal["payment", "refund"]
 
-# Called by a driver, from the thread that runs pay/refund, each time it learns that the
-# terminal's state changed (the screen shows "insert card", then "PIN", ...).
+# Called by a driver each time it learns that the terminal's state changed (the screen shows
+# "insert card", then "PIN", ...): from the thread that runs pay/refund, or from the thread
+# that hears the terminal's own notifications (nexo display notifications).
 StateListener = Callable[[TerminalState], None]
 
 

@@ -63,8 +63,10 @@ action unknown (AF 12) or the currency unsupported (AF 13), or a request we refu
 → TerminalRejected. Caisse-AP has no "busy" answer: a terminal in another till's session
 does not take the connection, or drops it unanswered, which is TerminalTimeout (resolved by
 status(), which a journal terminal answers even then). Caisse-AP over IP carries no
-intermediate display events: `on_state` hears "waiting_for_card" once the request is sent,
-and nothing of the PIN.
+intermediate display events (BA 0 asks for the answer at the end of the transaction; AE 11,
+"request taken", is all a terminal may say before it): `on_state` hears "in_progress" once
+the request is sent, and nothing of the card or the PIN, so the till says "in progress on
+the terminal" rather than guess.
 """
 
 from __future__ import annotations
@@ -291,7 +293,7 @@ class CaisseApTerminal:
             except OSError as exc:
                 raise TerminalTimeout(f"sending to the terminal failed ({exc}): outcome unknown") from None
             if on_state is not None:
-                on_state("waiting_for_card")
+                on_state("in_progress")
             deadline = time.monotonic() + timeout
             while True:
                 messages = _read_answer(sock, deadline, timeout)

@@ -3,8 +3,11 @@ HTTPS to the terminal on the shop's LAN (`POST https://HOST:PORT/nexo`), every m
 protected with the shared key (`nexo_protocol`), the terminal's certificate checked against
 the CA file in the key dir.
 
-URL: `nexo://HOST:PORT?poi=V400m-324688179&key_id=NAME[&key_version=1][&sale_id=comptoir]`.
-The passphrase is read from `terminal-nexo.passphrase` in the key dir, never from the URL.
+URL: `nexo://HOST:PORT?poi=V400m-324688179&key_id=NAME[&key_version=1][&sale_id=comptoir]
+[&display=HOST:PORT]`. `display` is where the till hears the terminal's display
+notifications (its live state: waiting for the card, PIN; `nexo_display`); without it, a
+payment's state is "in progress on the terminal" until its answer. The passphrase is read
+from `terminal-nexo.passphrase` in the key dir, never from the URL.
 
 Our reference is the sale's TransactionID. nexo asks the terminal about a transaction by the
 ServiceID of the request that started it, so a ServiceID is made from the reference: eight
@@ -21,6 +24,7 @@ message protection and the certificate check are written here from Adyen's docum
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import secrets
 import ssl
@@ -33,6 +37,7 @@ from typing import Any
 import httpx
 
 from appliance.drivers.nexo_answers import AnswerRefused, body_of, payment_result, rejection
+from appliance.drivers.nexo_display import DisplayListener
 from appliance.drivers.nexo_protocol import (
     CA_FILE,
     PASSPHRASE_FILE,
@@ -76,6 +81,7 @@ def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
     key_id = options.pop("key_id", "")
     sale_id = options.pop("sale_id", "comptoir")
     version = options.pop("key_version", "1")
+    display = options.pop("display", None)
     if not poi or not key_id:
         raise TerminalConfigError("nexo terminal_url needs ?poi=POIID&key_id=KEY (the terminal's id and shared key)")
     if options:
@@ -84,6 +90,7 @@ def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
         raise TerminalConfigError(f"nexo terminal_url: key_version must be a number, not {version!r}")
     if not 1 <= len(sale_id) <= 20:  # nexo: SaleID is 1-20 characters here
         raise TerminalConfigError("nexo terminal_url: sale_id is 1 to 20 characters")
+    display_at = _host_port(display) if display is not None else None
     if key_dir is None:
         raise TerminalConfigError(f"the nexo terminal needs a key dir holding {PASSPHRASE_FILE} and {CA_FILE}")
     passphrase_file = key_dir / PASSPHRASE_FILE
@@ -108,9 +115,29 @@ def connect(where: TerminalUrl, key_dir: Path | None) -> NexoTerminal:
             sale_id=sale_id,
             key=SharedKey(key_id, int(version), passphrase),
             ca_file=ca,
+            display=display_at,
         )
     except ssl.SSLError as exc:
         raise TerminalConfigError(f"{ca} does not hold a CA certificate (PEM): {exc}") from None
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise TerminalConfigError(f"nexo terminal_url: display is HOST:PORT (where the till listens), not {value!r}")
+    host = host.strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        # The box opens no port to the shop's network (its firewall drops what comes in, and
+        # the compliance scan fails a listener): a terminal's display notifications can only
+        # be heard from a relay on the box itself.
+        raise TerminalConfigError(
+            f"nexo terminal_url: the till listens on loopback only, so display is 127.0.0.1:PORT, not {value!r}"
+        )
+    return host, int(port)
 
 
 def tls_context(ca_file: Path, poi: str) -> ssl.SSLContext:
@@ -164,6 +191,7 @@ class NexoTerminal:
         key: SharedKey,
         ca_file: Path,
         transport: httpx.BaseTransport | None = None,
+        display: tuple[str, int] | None = None,
     ) -> None:
         self.url = f"https://{host}:{port}/nexo"
         self.poi = poi
@@ -176,6 +204,14 @@ class NexoTerminal:
         self._lock = threading.Lock()
         self._running: dict[str, tuple[str, str]] = {}  # reference -> (ServiceID, category)
         self._seen: dict[str, str] = {}  # POI TransactionID -> its TimeStamp, for refunds
+        self._listeners: dict[str, StateListener] = {}  # ServiceID -> the screen following it
+        self.display: DisplayListener | None = None
+        if display is not None:
+            try:
+                self.display = DisplayListener(*display, poi=poi, sale_id=sale_id, key=key, heard=self._heard)
+            except OSError as exc:
+                # The till still takes cards; its screen only says "in progress" meanwhile.
+                log.warning("cannot hear the terminal's display notifications on %s:%s: %s", *display, exc)
 
     # -- the interface ----------------------------------------------------------------------------
 
@@ -256,7 +292,15 @@ class NexoTerminal:
         return states.get(str(part(body, "POIStatus").get("GlobalStatus")), "offline")
 
     def close(self) -> None:
+        if self.display is not None:
+            self.display.close()
         self._client.close()
+
+    def _heard(self, sid: str, state: TerminalState) -> None:
+        with self._lock:
+            listener = self._listeners.get(sid)
+        if listener is not None:
+            listener(state)
 
     # -- transactions --------------------------------------------------------------------------------
 
@@ -286,13 +330,16 @@ class NexoTerminal:
             if reference in self._running:
                 raise TerminalUnavailable(f"{reference} is already under way on this till")
             self._running[reference] = (sid, "Payment")
+            if on_state is not None:
+                self._listeners[sid] = on_state
         try:
             if on_state is not None:
-                on_state("waiting_for_card")
+                on_state("in_progress")  # until the terminal's display notifications say more
             answer = self._send("Payment", {"PaymentRequest": body}, timeout, sid=sid)
         finally:
             with self._lock:
                 self._running.pop(reference, None)
+                self._listeners.pop(sid, None)
         payment = body_of(answer, "PaymentResponse")
         condition = part(payment, "Response").get("ErrorCondition")
         if part(payment, "Response").get("Result") == "Failure" and condition in NOT_PROCESSED:

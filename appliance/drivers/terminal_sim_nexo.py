@@ -10,11 +10,19 @@ certificate for `POIID.test.terminal.adyen.com` signed by it. Point the till's k
 
 What the next transactions do is told ahead (`tell`), one word each, first told first:
 `approve` (the default), `decline`, `pin` (the customer types a PIN before the answer),
-`wait:SECONDS` (no card is presented for that long; an abort ends the wait), `timeout`
-(charged and recorded, the answer never sent), `lose-answer` (charged and recorded, then the
-connection dropped), `restart` (the process exits mid-transaction after recording it in
+`pin:SECONDS` (the terminal asks for the PIN and waits that long, or until told
+`pin-entered`, then approves; an abort ends the wait), `wait:SECONDS` (no card is
+presented for that long; an abort ends the wait), `timeout` (charged and recorded, the
+answer never sent), `lose-answer` (charged and recorded, then the connection dropped),
+`restart` (the process exits mid-transaction after recording it in
 progress; when it starts again it closes such a transaction as cancelled, the card never
 having been charged, and a status request finds it so).
+
+Two words act at once instead of waiting for a transaction: `pin-entered` (the customer
+has typed the PIN the terminal waits for) and `display=URL` (where it POSTs its display
+notifications, as an Adyen terminal does to its Display URL: a DisplayRequest with
+TENDER_CREATED when it asks for the card, WAIT_FOR_PIN when it asks for the PIN; see
+appliance.drivers.nexo_display; `display=` alone stops them).
 
 The state file holds the transactions as the terminal recorded them: our references, the
 amounts, brand and last four, never a card number.
@@ -35,9 +43,13 @@ import socket
 import ssl
 import string
 import threading
+import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from appliance.drivers.nexo_protocol import (
     CA_FILE,
@@ -56,6 +68,7 @@ from appliance.drivers.nexo_protocol import (
 from appliance.drivers.nexo_sim_answers import (
     POIID,
     answer_header,
+    display_notification,
     make_certificates,
     now,
     payment_response,
@@ -67,22 +80,29 @@ KEY_VERSION = 1
 CERT_FILE = "terminal-nexo-sim-cert.pem"
 KEY_FILE = "terminal-nexo-sim-key.pem"
 WORDS = ("approve", "decline", "pin", "timeout", "lose-answer", "restart")
+AT_ONCE = ("pin-entered",)
 IN_PROGRESS = ("waiting_for_card", "pin", "processing")
 MAX_BODY = 1 << 20
 CARDS = (("mc", "9999"), ("visa", "0004"), ("amex", "8431"), ("maestro", "0013"))
 
 
 def check_behaviour(word: str) -> str:
-    if word in WORDS:
+    if word in WORDS or word in AT_ONCE:
         return word
-    if word.startswith("wait:"):
+    if word.startswith("display="):
+        url = word[len("display=") :]
+        if not url or urllib.parse.urlsplit(url).scheme in ("http", "https"):
+            return word
+    if word.startswith(("wait:", "pin:")):
         try:
-            seconds = float(word[5:])
+            seconds = float(word[4 if word.startswith("pin:") else 5 :])
         except ValueError:
             seconds = -1.0
         if 0 <= seconds <= 3600:
             return word
-    raise ValueError(f"unknown behaviour {word!r}: one of {', '.join(WORDS)}, wait:SECONDS")
+    raise ValueError(
+        f"unknown behaviour {word!r}: one of {', '.join(WORDS + AT_ONCE)}, wait:SECONDS, pin:SECONDS, display=URL"
+    )
 
 
 # -- the state file ------------------------------------------------------------------------------
@@ -119,7 +139,13 @@ def tell(state: Path, behaviours: list[str]) -> None:
     """Queues what the next transactions do, in order."""
     words = [check_behaviour(w) for w in behaviours]
     with _books(state) as data:
-        data["queue"].extend(words)
+        for word in words:
+            if word == "pin-entered":
+                data["pin_entered"] = True
+            elif word.startswith("display="):
+                data["display_url"] = word[len("display=") :] or None
+            else:
+                data["queue"].append(word)
 
 
 def records(state: Path) -> list[dict[str, Any]]:
@@ -211,8 +237,10 @@ class Terminal:
             if any(r["service_id"] == sid and r["sale_id"] == header["SaleID"] for r in data["transactions"]):
                 raise Refusal(f"ServiceID {sid} was used already")
             busy = any(r["state"] in IN_PROGRESS for r in data["transactions"])
+            display_url = data.get("display_url")
             if not busy:
                 behaviour = data["queue"].pop(0) if data["queue"] else "approve"
+                data["pin_entered"] = False
                 record["behaviour"] = behaviour
                 data["transactions"].append(record)
                 with self._lock:
@@ -223,10 +251,14 @@ class Terminal:
         try:
             if behaviour == "restart":
                 os._exit(75)  # mid-transaction, as a terminal that loses power
+            _display(display_url, header, record, "TENDER_CREATED")
             if behaviour.startswith("wait:"):
                 abort.wait(float(behaviour[5:]))
-            if behaviour == "pin" and not abort.is_set():
+            if behaviour.startswith("pin") and not abort.is_set():
                 self._update(sid, header["SaleID"], state="pin")
+                _display(display_url, header, record, "WAIT_FOR_PIN")
+                if behaviour.startswith("pin:"):
+                    self._wait_for_pin(float(behaviour[4:]), abort)
             if abort.is_set():
                 outcome = {"state": "cancelled", "reason": "cancelled from the till"}
             elif behaviour == "decline":
@@ -243,6 +275,15 @@ class Terminal:
         if behaviour == "lose-answer":
             return "drop", answer, sid
         return "answer", answer, sid
+
+    def _wait_for_pin(self, seconds: float, abort: threading.Event) -> None:
+        """Until the customer has typed the PIN (`pin-entered`), the time is up or an abort."""
+        deadline = time.monotonic() + seconds
+        while not abort.wait(0.1) and time.monotonic() < deadline:
+            with _books(self.state) as data:
+                if data.get("pin_entered"):
+                    data["pin_entered"] = False
+                    return
 
     def _new_record(self, header: dict[str, Any], request: Any) -> dict[str, Any]:
         if not isinstance(request, dict):
@@ -353,6 +394,15 @@ class Terminal:
                 },
             }
         return {"MessageHeader": answer_header(header), "TransactionStatusResponse": body}
+
+
+def _display(url: str | None, header: dict[str, Any], record: dict[str, Any], event: str) -> None:
+    """POSTs a display notification to the Display URL, as an Adyen terminal does; not retried."""
+    if not url:
+        return
+    body = dumps(display_notification(header, record["transaction_id"], event)).encode("utf-8")
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=2)
 
 
 # -- HTTPS -------------------------------------------------------------------------------------------

@@ -136,12 +136,33 @@ def cmd_office_lanes(args: argparse.Namespace) -> int:
     if not rows:
         print("No lane enrolled yet.")
         return 0
-    print(f"{'store':<20} {'till':<10} {'enrolled at':<26} last contact")
+    # The largest backlog first: the lane that most needs looking at.
+    print(f"{'store':<20} {'till':<10} {'enrolled at':<26} {'last contact':<26} {'seq':>9} {'backlog':>8} alarms")
     for row in rows:
         enrolled = _when(row["enrolled_at"])
         contact = _when(row["last_contact"]) if row["last_contact"] else "never"
-        print(f"{row['store']!s:<20} {row['till']!s:<10} {enrolled:<26} {contact}")
+        print(
+            f"{row['store']!s:<20} {row['till']!s:<10} {enrolled:<26} {contact:<26}"
+            f" {row['acked_seq']!s:>9} {row['backlog']!s:>8} {row['open_alarms']}"
+        )
     return 0
+
+
+def cmd_office_alarms(args: argparse.Namespace) -> int:
+    from appliance.office.services import lane_events
+
+    office = _open(args)
+    rows = lane_events.alarms(office, open_only=not args.all)
+    if not rows:
+        print("No open alarm." if not args.all else "No alarm.")
+        return 0
+    for row in rows:
+        state = f"resolved {_when(row['resolved_at'])}" if row["resolved_at"] else "OPEN"
+        print(
+            f"#{row['id']} {_when(row['raised_at'])} {row['store']}/{row['till']} {row['kind']}"
+            f" at seq {row['seq']}: {state}"
+        )
+    return 1 if any(r["resolved_at"] is None for r in rows) else 0
 
 
 def _when(value: object) -> str:
@@ -231,7 +252,17 @@ def register(command: Command) -> None:
     p.add_argument("--store", required=True)
     p.add_argument("--till", required=True)
     p.add_argument("--minutes", type=_minutes, default=15, help="how long it is good for (default 15)")
-    where(command("lanes", _plain(cmd_office_lanes), "the lanes: store, till, enrolled at, last contact", sub))
+    where(
+        command(
+            "lanes",
+            _plain(cmd_office_lanes),
+            "the lanes: last contact, the seq held with none missing, backlog, open alarms",
+            sub,
+        )
+    )
+    p = command("alarms", _plain(cmd_office_alarms), "the lanes' alarms: changed, missing or unlinked events", sub)
+    where(p)
+    p.add_argument("--all", action="store_true", help="resolved alarms too")
     where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
 
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")

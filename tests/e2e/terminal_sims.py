@@ -6,6 +6,10 @@ with its state file in a folder of its own; `tell` and `records` go through the 
   terminal_url, `tell(*behaviours)`, `records()`, and `install(shop)`, the `then=` of the
   `shop` fixture that puts the nexo terminal's passphrase and CA in the store's key dir, as
   a shop owner copies them).
+
+The nexo one is set up as a shop sets up an Adyen terminal's Display URL: it POSTs its
+display notifications to a port of the till's (`display` in the URL), so that the till shows
+the terminal's live state (waiting for the card, the PIN).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class Sim:
     protocol: str
     port: int
     folder: Path
+    display_port: int = 0  # where the till hears the nexo terminal's display notifications
 
     @property
     def state(self) -> Path:
@@ -45,7 +50,10 @@ class Sim:
     @property
     def url(self) -> str:
         if self.protocol == "nexo":
-            return f"nexo://127.0.0.1:{self.port}?poi={POIID}&key_id={KEY_ID}&sale_id=kiosk-1"
+            return (
+                f"nexo://127.0.0.1:{self.port}?poi={POIID}&key_id={KEY_ID}&sale_id=kiosk-1"
+                f"&display=127.0.0.1:{self.display_port}"
+            )
         # The simulator searches its journal by our reference, and the shop sells in CAD.
         return f"caisse-ap://127.0.0.1:{self.port}?caisse=01&currency=CAD&lookup=journal"
 
@@ -77,7 +85,7 @@ class Sim:
 
 @contextlib.contextmanager
 def simulator(protocol: str, folder: Path) -> Iterator[Sim]:
-    sim = Sim(protocol, free_port(), folder)
+    sim = Sim(protocol, free_port(), folder, free_port() if protocol == "nexo" else 0)
     proc = subprocess.Popen(
         [*CLI, "serve", "--protocol", protocol, "--port", str(sim.port), "--state", str(sim.state)],
         stdout=subprocess.DEVNULL,
@@ -93,6 +101,8 @@ def simulator(protocol: str, folder: Path) -> Iterator[Sim]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the {protocol} terminal simulator did not start") from None
                 time.sleep(0.05)
+        if protocol == "nexo":
+            sim.tell(f"display=http://127.0.0.1:{sim.display_port}/")
         yield sim
     finally:
         proc.terminate()

@@ -44,6 +44,7 @@ STARTS_WITHIN = 20.0
 class Terminal:
     protocol: str
     state: Path
+    display_port: int = 0  # the till's port for the nexo terminal's display notifications
 
     def tell(self, *behaviours: str) -> None:
         subprocess.run(
@@ -88,7 +89,10 @@ def terminal(
             assert proc.poll() is None, f"the {protocol} simulator ended ({proc.returncode})"
             assert time.monotonic() < deadline, f"the {protocol} simulator did not listen on {port}"
             time.sleep(0.1)
-        yield Terminal(protocol, state), port
+        sim = Terminal(protocol, state, free_port() if protocol == "nexo" else 0)
+        if protocol == "nexo":  # its Display URL, as the shop sets it up: the till's live state
+            sim.tell(f"display=http://127.0.0.1:{sim.display_port}/")
+        yield sim, port
     finally:
         proc.terminate()
         try:
@@ -102,7 +106,7 @@ def terminal(
 def app(shop: Callable[..., LiveApp], terminal: tuple[Terminal, int]) -> LiveApp:
     sim, port = terminal
     if sim.protocol == "nexo":
-        url = f"nexo://127.0.0.1:{port}?poi={POIID}&key_id={KEY_ID}"
+        url = f"nexo://127.0.0.1:{port}?poi={POIID}&key_id={KEY_ID}&display=127.0.0.1:{sim.display_port}"
     else:
         url = f"caisse-ap://127.0.0.1:{port}?lookup=journal&currency=CAD"
 
@@ -225,6 +229,57 @@ def test_cancel_while_the_terminal_waits_for_the_card(
     with staff_api(app.url, CASHIER) as api:
         sale = api.get("/sales", params={"status": "open"}).json()["sales"][0]
         assert sale["paid"] == 0
+
+
+def test_the_dialog_says_the_pin_then_the_sale_is_approved(
+    app: LiveApp, terminal: tuple[Terminal, int], page: Any, screenshot: Any
+) -> None:
+    sim, _ = terminal
+    if sim.protocol == "caisse-ap":
+        pytest.skip("Caisse-AP does not tell the till of the PIN: its dialog says 'in progress' (driver tests)")
+    log_in_at_till(page, app.url, CASHIER)
+    sim.tell("pin:60")  # the terminal asks for the PIN and waits for it
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    dialog = on_terminal(page)
+    expect(dialog.get_by_role("status")).to_have_text("The customer is typing the PIN…")
+    expect(dialog.get_by_role("button", name="Cancel on the terminal")).to_be_visible()
+    screenshot(page, "till-terminal-04-pin")
+    sim.tell("pin-entered")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+    assert [r["state"] for r in sim.records()][-1] == "approved"
+
+
+def test_a_reload_reopens_the_dialog_on_the_card_payment_still_on_the_terminal(
+    app: LiveApp, terminal: tuple[Terminal, int], page: Any, screenshot: Any
+) -> None:
+    """The page reloaded while the customer types the PIN: the till finds the payment and
+    follows it again, Cancel at hand, rather than offering a second card tender."""
+    sim, _ = terminal
+    if sim.protocol == "caisse-ap":
+        pytest.skip("the simulated Caisse-AP terminal cannot hold a payment open and then finish it")
+    log_in_at_till(page, app.url, CASHIER)
+    before = len(sim.records())
+    sim.tell("pin:60")
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).to_have_text("3.50")
+    dialog = on_terminal(page)
+    expect(dialog.get_by_role("status")).to_have_text("The customer is typing the PIN…")
+    page.reload()
+    dialog = page.get_by_role("dialog", name="Present card on the terminal")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#terminal-amount")).to_contain_text("3.50")
+    expect(dialog.get_by_role("status")).to_have_text("The customer is typing the PIN…")
+    expect(dialog.get_by_role("button", name="Cancel on the terminal")).to_be_visible()
+    screenshot(page, "till-terminal-05-reloaded")
+    sim.tell("pin-entered")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#receipt-text")).to_contain_text("TOTAL CAD")
+    # One transaction on the terminal for the sale, approved: the reload sent nothing again.
+    assert [(r["amount"], r["state"]) for r in sim.records()[before:]] == [(350, "approved")]
+    with staff_api(app.url, CASHIER) as api:
+        assert api.get("/sales", params={"status": "open"}).json()["sales"] == []
 
 
 def test_the_terminal_dialog_and_header_are_clean_under_axe(

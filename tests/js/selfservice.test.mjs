@@ -91,7 +91,9 @@ test("the terminal's live state and its outcome, in the words a customer reads",
   assert.equal(t(stateWords("waiting_for_card")), "Waiting for your card.");
   assert.equal(t(stateWords("pin")), "Enter your PIN on the terminal.");
   assert.equal(stateWords("checking"), "terminal_checking");
-  assert.equal(stateWords("something_new"), "terminal_processing", "a state this screen does not know");
+  assert.equal(t(stateWords("in_progress")), "Your payment is in progress on the terminal: follow its screen.");
+  assert.equal(stateWords("unknown"), "terminal_checking");
+  assert.equal(stateWords("something_new"), "terminal_in_progress", "a state this screen does not know");
   assert.equal(declineWords("insufficient funds"), "terminal_declined_funds");
   assert.equal(declineWords("Wrong PIN"), "terminal_declined_pin");
   assert.equal(declineWords("expired card"), "terminal_declined_expired");

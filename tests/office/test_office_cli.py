@@ -51,7 +51,7 @@ def test_enrol_token_prints_a_token_and_the_cas_fingerprint(
     assert pki.show_fingerprint(ca) in out
     assert f"--ca-fingerprint {ca}" in out
     token = out.split(": ", 1)[1].split()[0]
-    assert len(token) == 32
+    assert token.startswith("enrol_") and len(token) == len("enrol_") + 32  # never read as an option
     import psycopg
 
     with psycopg.connect(office_dsn) as conn:
@@ -150,8 +150,11 @@ def test_lanes_lists_store_till_enrolled_at_and_last_contact(
     capsys.readouterr()
     code, out, _ = _run(["office", "lanes", *where], capsys)
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["store", "till", "enrolled", "at", "last", "contact"]
+    assert code == 0 and lines[0].split() == [
+        "store", "till", "enrolled", "at", "last", "contact", "seq", "backlog", "alarms"
+    ]  # fmt: skip
     assert [line.split()[:2] for line in lines[1:]] == [["lyon", "T01"], ["lyon", "T02"]]
+    assert [line.split()[-3:] for line in lines[1:]] == [["0", "0", "0"], ["0", "0", "0"]]  # nothing pushed yet
     assert all("never" not in line for line in lines[1:])  # each said hello at enrolment
     code, out, _ = _run(["office", "audit-verify", *where], capsys)
     assert code == 0 and ", 0 problems" in out

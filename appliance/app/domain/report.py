@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from appliance.app.domain.report_shapes import ReturnRow, ShiftFigures, WithoutReceipt
+from appliance.app.domain.report_shapes import ReturnRow, ShiftFigures, TaxRow, WithoutReceipt
 
 GIFT_CARDS_SOLD = "Gift cards sold (liability)"
 
@@ -39,6 +39,8 @@ LABELS = {
     "net": "Net",
     "rate": "Rate (%)",
     "base": "Taxable amount",
+    "refunded_base": "Taxable amount refunded",
+    "net_base": "Net taxable amount",
     "amount": "Amount",
     "sku": "SKU",
     "name": "Product",
@@ -272,6 +274,21 @@ def sales_by_hour(rows: Iterable[Sequence[Any]], cards: Iterable[CardSale], zone
     for card in cards:
         hours[card.moment.hour].less_cards(card)
     return hours
+
+
+def tax_row(key: tuple[str, str], collected: list[int], refunded: list[int]) -> TaxRow:
+    """One tax's row of the by-tax report: what the sales collected, what refunds gave back,
+    and the difference, which is what the shop owes for the period."""
+    return {
+        "tax": key[0],
+        "rate": key[1],
+        "base": collected[0],
+        "amount": collected[1],
+        "refunded_base": refunded[0],
+        "refunded": refunded[1],
+        "net_base": collected[0] - refunded[0],
+        "net": collected[1] - refunded[1],
+    }
 
 
 def totals(rows: Sequence[Mapping[str, object]], skip: tuple[str, ...] = ()) -> dict[str, int]:

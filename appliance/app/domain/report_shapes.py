@@ -135,10 +135,17 @@ class TenderRow(TypedDict):
 
 
 class TaxRow(TypedDict):
+    """A tax's figures over a period: collected on the sales completed in it (base, amount),
+    given back by the refunds made in it, and what is due (net)."""
+
     tax: str
     rate: str
     base: Money
     amount: Money
+    refunded_base: Money
+    refunded: Money
+    net_base: Money
+    net: Money
 
 
 class VoidRow(TypedDict):

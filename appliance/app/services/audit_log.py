@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
+from appliance.app.services import outbox
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import audit as audit_store
 from appliance.security.audit import GENESIS, Anchor, ChainProblem, entry_mac, load_key, verify_chain
@@ -77,6 +78,7 @@ def record(
         }
         link = entry_mac(shop.audit_key, prev_link, entry)
         audit_store.insert(tx, entry, prev_link=prev_link, link=link)
+        outbox.audit_entry(shop, entry)
     shop.db.after_commit(lambda: _anchor(shop, Anchor(entry_id, link), Anchor(prev_id, prev_link)))
 
 

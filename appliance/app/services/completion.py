@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appliance.app.domain.sale import Sale, SaleTotals
+from appliance.app.services import outbox
 from appliance.app.services.shop import Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import sales as sales_store
@@ -49,6 +50,7 @@ def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> Completion | 
     for line in sale.lines:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
+    outbox.sale_completed(shop, sale, totals, now)  # before its effects' own events
     shop.effects.on_sale_completed(shop, tx, sale.id)
     return Completion(receipt_no, now, totals)
 

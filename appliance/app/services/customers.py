@@ -18,7 +18,7 @@ from appliance.app.domain import loyalty
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
-from appliance.app.services import audit_log, gift_cards, sale_view, sales
+from appliance.app.services import audit_log, gift_cards, outbox, sale_view, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import SaleFigures, SaleView
 from appliance.app.services.shop import Actor, Shop, iso
@@ -204,6 +204,10 @@ def create(
             customer_id = customers_store.insert(tx, *values, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
+        # Which fields, not their values: the outbox is append-only, and an erased customer's
+        # name must not outlive the erasure in it (docs/office.md).
+        filled = [k for k, v in zip(("name", "email", "phone", "consent", "loyalty_card"), values, strict=True) if v]
+        outbox.event(shop, "customer_created", actor, customer_id=customer_id, fields=filled)
         # Personal data: who created the record is on file, the data itself is not copied.
         audit_log.record(shop, actor=actor, action="customer_create", object=f"customer:{customer_id}")
         return _json(_row(tx, customer_id), tx, contact=_manages(actor))
@@ -308,6 +312,7 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
             customers_store.update(tx, customer_id, sets, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
+        outbox.event(shop, "customer_changed", actor, customer_id=customer_id, fields=sorted(sets))
         audit_log.record(
             shop,
             actor=actor,
@@ -327,10 +332,12 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
         if row["erased_at"] is not None:
             raise Conflict("this customer was already erased", "customer_erased")
         if row["points"]:
-            customers_store.add_entry(
-                tx, customer_id, "adjust", -row["points"], shop.now(), user_id=actor.user_id, reason="erased"
+            outbox.points_entry(
+                shop, tx, customer_id, "adjust", -row["points"], shop.now(), user_id=actor.user_id, reason="erased"
             )
         customers_store.erase(tx, customer_id, ERASED_NAME, shop.now())
+        # The id only: the office erases its copy too; what was erased is not sent again.
+        outbox.event(shop, "customer_erased", actor, customer_id=customer_id)
         audit_log.record(
             shop,
             actor=actor,
@@ -400,8 +407,8 @@ def _entry(
     reason: str = "",
 ) -> None:
     customers_store.add_points(tx, customer_id, points)
-    customers_store.add_entry(
-        tx, customer_id, kind, points, shop.now(), sale_id=sale_id, user_id=user_id, reason=reason
+    outbox.points_entry(
+        shop, tx, customer_id, kind, points, shop.now(), sale_id=sale_id, user_id=user_id, reason=reason
     )
 
 
@@ -506,8 +513,8 @@ def pay_with_points(
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
         if not customers_store.spend_points(tx, customer_id, points):
             raise Conflict("the points were spent meanwhile", "insufficient_points")
-        customers_store.add_entry(
-            tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
+        outbox.points_entry(
+            shop, tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
         customers_store.attach(tx, sale_id, customer_id, replace=False, card_shown=holder is not None)
         taken["points"] = points

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from appliance.app.services import card_vault, idempotency
+from appliance.app.services import card_vault, idempotency, outbox_push
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.card_payments import PendingCardsResolver, resolve_pending, send_pending_card_refunds
 from appliance.app.services.display import CustomerDisplay, start_display
@@ -38,8 +38,11 @@ class TillDevices:
     terminal_resolver: TerminalResolver | None = None
     scans: ScannerHub | None = None
     display: CustomerDisplay | None = None
+    outbox_pusher: outbox_push.Pusher | None = None
 
     def close(self) -> None:
+        if self.outbox_pusher is not None:
+            self.outbox_pusher.stop()
         for part in (self.scans, self.display):
             if part is not None:
                 part.stop()  # their threads, and the screens' event streams with them
@@ -94,6 +97,7 @@ def start(shop: Shop) -> TillDevices:
         devices.card_resolver = PendingCardsResolver(shop, devices.cards).start()
     if shop.config.terminal_url:
         start_terminal(shop, devices)
+    devices.outbox_pusher = outbox_push.start(shop)  # an enrolled till only
     shop.devices = devices
     return devices
 

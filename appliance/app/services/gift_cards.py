@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money, money_words
-from appliance.app.services import audit_log, sales
+from appliance.app.services import audit_log, outbox, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import GiftCardOnSale, SaleView, SaleWithGiftCard
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
@@ -148,7 +148,7 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
             else:
                 cards_store.top_up(tx, p["card_id"], p["amount"])
             balance = cards_store.balance(tx, p["card_id"])
-            cards_store.add_entry(tx, p["card_id"], p["kind"], p["amount"], balance, iso(now), sale_id=sale_id)
+            outbox.gift_card_entry(shop, tx, p["card_id"], p["kind"], p["amount"], balance, iso(now), sale_id=sale_id)
         elif p["kind"] == "issue":
             cards_store.void_unsold(tx, p["card_id"])
         cards_store.mark_applied(tx, p["id"], live_used)
@@ -178,8 +178,8 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
         status = "void" if r["kind"] == "issue" else "active"
         balance = r["balance"] - r["amount"]
         cards_store.set_balance(tx, r["card_id"], balance, status)
-        cards_store.add_entry(
-            tx, r["card_id"], "void", -r["amount"], balance, shop.now(), sale_id=sale_id, user_id=actor.user_id
+        outbox.gift_card_entry(
+            shop, tx, r["card_id"], "void", -r["amount"], balance, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
         cards_store.mark_returned(tx, r["id"])
         taken += r["amount"]
@@ -201,7 +201,8 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> Sa
         # The balance guard in SQL is the last word: never below zero, whatever raced us.
         if not cards_store.debit(tx, row["id"], applied):
             raise Conflict("the gift card was used meanwhile", "gift_card_insufficient")
-        cards_store.add_entry(
+        outbox.gift_card_entry(
+            shop,
             tx,
             row["id"],
             "redeem",
@@ -256,7 +257,7 @@ def void(shop: Shop, actor: Actor, card_id: int, reason: str) -> GiftCard:
         if row["status"] == "void":
             raise Conflict("this gift card is already void", "gift_card_void")
         cards_store.void(tx, card_id)
-        cards_store.add_entry(tx, card_id, "void", -row["balance"], 0, shop.now(), user_id=actor.user_id)
+        outbox.gift_card_entry(shop, tx, card_id, "void", -row["balance"], 0, shop.now(), user_id=actor.user_id)
         audit_log.record(
             shop,
             actor=actor,

@@ -211,12 +211,16 @@ def by_tender(shop: Shop, actor: Actor, p: Period) -> shapes.ByTender:
 
 def by_tax(shop: Shop, actor: Actor, p: Period) -> shapes.ByTax:
     require(shop, actor, Permission.VIEW_REPORTS)
-    rows = sorted(q.taxes_by_rate(shop.db.conn, p.bounds).items())
-    out: list[shapes.TaxRow] = [{"tax": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in rows]
+    collected = q.taxes_by_rate(shop.db.conn, p.bounds)
+    back = q.refund_taxes_by_rate(shop.db.conn, p.bounds)
+    keys = sorted(collected.keys() | back.keys())
+    out = [rules.tax_row(k, collected.get(k, [0, 0]), back.get(k, [0, 0])) for k in keys]
+    columns = ["tax", "rate", "base", "amount", "refunded_base", "refunded", "net_base", "net"]
     return {
-        **_head("by_tax", shop, p, ["tax", "rate", "base", "amount"]),
+        **_head("by_tax", shop, p, columns),
         "rows": out,
-        "totals": rules.totals(out, skip=("rate", "base")),
+        # A line taxed twice counts its base under each tax: bases do not add up.
+        "totals": rules.totals(out, skip=("rate", "base", "refunded_base", "net_base")),
     }
 
 
@@ -454,7 +458,7 @@ REPORTS: dict[str, tuple[Callable[..., shapes.PeriodReport], str]] = {
     "by-hour": (by_hour, "Sales by hour of the day"),
     "by-employee": (by_employee, "Sales per employee"),
     "by-tender": (by_tender, "Takings and refunds by tender"),
-    "by-tax": (by_tax, "Tax collected by tax"),
+    "by-tax": (by_tax, "Tax collected and refunded, by tax"),
     "top-products": (top_products, "Best-selling products"),
     "slow-products": (slow_products, "Slowest-selling products"),
     "voids-and-discounts": (voids_and_discounts, "Voided lines, cancelled sales, discounts"),

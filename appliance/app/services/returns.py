@@ -18,7 +18,7 @@ from appliance.app.domain.receipt import RefundSlip
 from appliance.app.domain.refund import RefundPart, TenderLeft, allocate
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity
 from appliance.app.domain.tax import Totals, compute_totals
-from appliance.app.services import audit_log, gift_cards, printing, shifts
+from appliance.app.services import audit_log, gift_cards, outbox, printing, shifts
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView, TaxAmount
@@ -115,8 +115,8 @@ def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, a
     with its slip queued (when the till has a printer): the slip is where its number goes."""
     card_id, code = gift_cards.new_card(shop, tx)
     gift_cards_store.activate_with(tx, card_id, amount, shop.now())
-    gift_cards_store.add_entry(
-        tx, card_id, "issue", amount, amount, iso(shop.clock()), sale_id=sale_id, user_id=actor.user_id
+    outbox.gift_card_entry(
+        shop, tx, card_id, "issue", amount, amount, iso(shop.clock()), sale_id=sale_id, user_id=actor.user_id
     )
     if shop.config.printer != "none":
         printing.queue_gift_card_slip(shop, tx, card_id, "store_credit", amount, sale_id)
@@ -201,6 +201,7 @@ def without_receipt(
             card_id, code = issue_credit(shop, tx, totals.total, None, actor)
             refunds_store.set_receiptless_card(tx, return_id, card_id)
             answer["gift_card"] = {"code": card_rules.display(code), "balance": totals.total}
+        outbox.returned_without_receipt(shop, actor, return_id, totals, rounding, refund_to, approver, returned)
         if shop.config.printer != "none":
             # A slip as a refund's, and the drawer opens for the cash (printing.queue_refund_slip).
             printing.queue_return_slip(shop, tx, return_id)
@@ -463,8 +464,8 @@ def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_i
         if card is None:
             raise Conflict("the gift card that paid this sale is not on record", "gift_card_missing")
         balance = gift_cards_store.credit(tx, card, part)
-        gift_cards_store.add_entry(
-            tx, card, "top_up", part, balance, shop.now(), sale_id=sale_id, user_id=actor.user_id
+        outbox.gift_card_entry(
+            shop, tx, card, "top_up", part, balance, shop.now(), sale_id=sale_id, user_id=actor.user_id
         )
     elif method == "loyalty":
         reference = sales_store.payment_reference(tx, payment_id) or ""
@@ -473,7 +474,8 @@ def _give_back(shop: Shop, tx: Connection, actor: Actor, sale_id: int, payment_i
             raise Conflict("the customer whose points paid is not on record", "customer_missing")
         points = loyalty.points_to_pay(loyalty.LoyaltyRules.from_settings(settings_store.get_all(tx)), part)
         customers_store.add_points(tx, int(customer), points)
-        customers_store.add_entry(
+        outbox.points_entry(
+            shop,
             tx,
             int(customer),
             "adjust",

@@ -21,7 +21,7 @@ from appliance.app.domain.money import format_amount, round_fraction
 from appliance.app.domain.pricing import PERCENT, Discount, percent_of
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import check_quantity, stacked_share
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, outbox
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView
@@ -220,6 +220,7 @@ def void_line(shop: Shop, actor: Actor, sale_id: int, line_no: int, approval: st
         line = sale.void_line(line_no)
         sales_store.save_line(tx, sale_id, line)
         sales_store.mark_voided_by(tx, sale_id, line_no, actor.user_id)
+        outbox.line_voided(shop, actor, sale, line, approver)
         audit_log.record(
             shop,
             actor=actor,

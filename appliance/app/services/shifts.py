@@ -17,7 +17,7 @@ from appliance.app.domain.cashup import DrawerBalance, count_total, denomination
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, format_amount, money_words
 from appliance.app.domain.report_shapes import ShiftFigures, WithoutReceipt
-from appliance.app.services import audit_log, idempotency
+from appliance.app.services import audit_log, idempotency, outbox
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import reports as reports_store
@@ -166,6 +166,7 @@ def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> OpenShift:
             shift_id = shifts_store.insert(
                 tx, shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)
             )
+            outbox.event(shop, "shift_opened", actor, shift_id=shift_id, float=opening)
             audit_log.record(
                 shop, actor=actor, action="shift_open", object=f"shift:{shift_id}", details={"float": opening}
             )
@@ -211,6 +212,7 @@ def move_cash(shop: Shop, actor: Actor, kind: str, amount: int, reason: str) -> 
         if row["user_id"] != actor.user_id:
             raise _in_use(tx, row)
         shifts_store.add_movement(tx, row["id"], kind, amount, why, actor.user_id, shop.now())
+        outbox.event(shop, kind, actor, shift_id=row["id"], amount=amount, reason=why)
         audit_log.record(
             shop, actor=actor, action=kind, object=f"shift:{row['id']}", details={"amount": amount, "reason": why}
         )
@@ -394,6 +396,8 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
         )
         if not done:
             raise Conflict("the shift was closed meanwhile", "shift_closed")
+        # The Z goes whole: the office checks its day against the sum of the lanes' Z reports.
+        outbox.event(shop, "shift_closed", actor, shift_id=row["id"], currency=shop.settings.currency, z=z)
         audit_log.record(
             shop,
             actor=actor,

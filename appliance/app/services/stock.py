@@ -13,7 +13,7 @@ from appliance.app.domain import stock as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money
 from appliance.app.domain.report_shapes import StockValueRow, StockValueTotals
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, outbox
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import purchase_orders as orders_store
@@ -196,6 +196,17 @@ def _move(
     if abs(on_hand) > rules.MAX_ON_HAND:
         raise Invalid("that would take on-hand out of range", "invalid_quantity")
     stock_store.add_movement(tx, product_id, kind, delta, on_hand, reason, ref, actor.user_id, shop.now())
+    outbox.event(
+        shop,
+        "stock_moved",
+        actor,
+        product_id=product_id,
+        kind=kind,
+        delta=delta,
+        on_hand=on_hand,
+        reason=reason,
+        ref=ref,
+    )
     return on_hand
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Literal
 
 from appliance.drivers.terminal import PaymentTerminal, TerminalState
 
@@ -35,7 +36,7 @@ class TerminalDesk:
             if transaction_id in self._done:
                 return False
             self._done[transaction_id] = threading.Event()
-            self._states[transaction_id] = "waiting_for_card"
+            self._states[transaction_id] = "in_progress"  # until the driver hears more
             return True
 
     def end(self, transaction_id: int) -> None:
@@ -65,3 +66,45 @@ class TerminalDesk:
             done = self._done.get(transaction_id)
         if done is not None:
             done.wait(seconds)
+
+
+# What the terminal says of one payment, for the till's and the customer's screens: while it
+# is on the terminal, the step the protocol tells (waiting_for_card, pin, processing), else
+# in_progress (Caisse-AP, or a nexo terminal whose display notifications do not reach the
+# till); unknown while the till asks the terminal after a lost answer or a restart; then
+# its outcome (unavailable: the terminal never took it).
+TerminalLiveState = Literal[
+    "waiting_for_card",
+    "pin",
+    "processing",
+    "in_progress",
+    "unknown",
+    "approved",
+    "declined",
+    "cancelled",
+    "unavailable",
+]
+_SETTLED_STATES: dict[str, TerminalLiveState] = {
+    "approved": "approved",
+    # approved by the terminal, then given back (or to be) because the sale could not take it
+    "unattached": "approved",
+    "reversed": "approved",
+    "flagged": "approved",
+    "declined": "declined",
+    "cancelled": "cancelled",
+    "failed": "unavailable",
+}
+_LIVE: dict[str, TerminalLiveState] = {
+    "waiting_for_card": "waiting_for_card",
+    "pin": "pin",
+    "processing": "processing",
+    "in_progress": "in_progress",
+}
+
+
+def live_state(desk: TerminalDesk | None, transaction_id: int, status: str) -> TerminalLiveState:
+    """A payment's `TerminalLiveState`, from its status and, while pending, what the desk heard."""
+    if status != "pending":
+        return _SETTLED_STATES.get(status, "unknown")
+    live = desk.state(transaction_id) if desk is not None else None
+    return _LIVE.get(live or "", "unknown")  # not on its way in this process: being asked

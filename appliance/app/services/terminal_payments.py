@@ -43,7 +43,7 @@ from appliance.app.services.completion import announce_receipt, complete_if_sett
 from appliance.app.services.sale_results import SaleView
 from appliance.app.services.sale_view import load, view
 from appliance.app.services.shop import Actor, Shop, parse_iso
-from appliance.app.services.terminal_desk import TerminalDesk
+from appliance.app.services.terminal_desk import TerminalDesk, TerminalLiveState, live_state
 from appliance.app.services.terminal_refunds import RESOLVER, TerminalRefund, answer_fields, apply_refund, send_refund
 from appliance.app.store import sales as sales_store
 from appliance.app.store import terminal_transactions as store
@@ -77,9 +77,17 @@ class TerminalAttempt(TypedDict):
     # what the terminal's screen says: waiting_for_card, pin, processing while on its way;
     # checking when the outcome is unknown and the till asks the terminal; else the status
     state: str
+    terminal_state: TerminalLiveState
+    # the terminal's words when it declined (or why it did not take the payment)
     decline_reason: str | None
     brand: str | None
     last4: str | None
+
+
+class TerminalAttempts(TypedDict):
+    """A sale's terminal payments still in progress (a till reopens its dialog after a reload)."""
+
+    in_progress: list[TerminalAttempt]
 
 
 class TerminalPaid(SaleView):
@@ -134,6 +142,7 @@ def attempt_view(desk: TerminalDesk | None, row: dict[str, Any]) -> TerminalAtte
         "currency": row["currency"],
         "status": row["status"],
         "state": state,
+        "terminal_state": live_state(desk, row["id"], row["status"]),
         "decline_reason": row["decline_reason"],
         "brand": row["brand"],
         "last4": row["last_four"],
@@ -237,6 +246,14 @@ def attempt(shop: Shop, actor: Actor, desk: TerminalDesk | None, sale_id: int, a
     if row is None or row["sale_id"] != sale_id or row["kind"] != "payment":
         raise NotFound(f"no terminal payment {attempt_id} on sale {sale_id}", "attempt_not_found")
     return attempt_view(desk, row)
+
+
+def in_progress(shop: Shop, actor: Actor, desk: TerminalDesk | None, sale_id: int) -> TerminalAttempts:
+    """The sale's terminal payments whose outcome is not known yet, oldest first: a screen
+    reloaded meanwhile follows them again instead of offering another card tender."""
+    require(shop, actor, Permission.SELL)
+    load(shop.db.conn, sale_id, actor)  # a customer sees only their own sale
+    return {"in_progress": [attempt_view(desk, row) for row in store.pending_payments_on_sale(shop.db.conn, sale_id)]}
 
 
 def cancel(shop: Shop, actor: Actor, desk: TerminalDesk, sale_id: int, attempt_id: int) -> TerminalAttempt:

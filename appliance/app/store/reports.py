@@ -253,6 +253,16 @@ def cash_refund_rounding(conn: Connection, bounds: Bounds) -> list[Row]:
     return _per_quarter(conn, "r.created_at", "'', sum(t.rounding)", _REFUND_TENDERS, bounds, "t.method = 'cash' AND ")
 
 
+def refund_taxes_by_rate(conn: Connection, bounds: Bounds) -> dict[tuple[str, str], list[int]]:
+    """{(tax, rate): [base, amount]} given back by the refunds made in bounds."""
+    rows = conn.execute(
+        "SELECT x.name, x.rate, sum(x.base), sum(x.amount) FROM refunds r "
+        "JOIN refund_taxes x ON x.refund_id = r.id WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1, 2",
+        bounds,
+    )
+    return {(r[0], r[1]): [r[2] or 0, r[3] or 0] for r in rows}
+
+
 def refund_list(conn: Connection, bounds: Bounds) -> list[Row]:
     """(id, at, terminal, receipt no, employee, reason, amount, tax, items) of each refund."""
     return _rows(

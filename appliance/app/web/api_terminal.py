@@ -69,6 +69,13 @@ async def get_attempt(request: Request) -> Response:
     return ok(await call(terminal_payments.attempt, shop, who, desk, sale_id, attempt_id))
 
 
+async def in_progress(request: Request) -> Response:
+    who = await actor(request)
+    shop = shop_of(request)
+    desk = shop.devices.terminal if shop.devices else None
+    return ok(await call(terminal_payments.in_progress, shop, who, desk, params.sale_id(request)))
+
+
 async def cancel(request: Request) -> Response:
     who = await actor(request)
     sale_id, attempt_id = params.sale_id(request), _attempt_id(request)
@@ -143,9 +150,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "GET",
+        "/sales/{sale_id}/payments/terminal",
+        in_progress,
+        "The sale's terminal payments still in progress, with the terminal's live state (a screen reloaded"
+        " meanwhile follows them again)",
+        "cashier+",
+        statuses=(200, 400, 401, 404),
+        returns=terminal_payments.TerminalAttempts,
+    ),
+    Endpoint(
+        "GET",
         "/sales/{sale_id}/payments/terminal/{attempt_id}",
         get_attempt,
-        "A terminal payment with the terminal's live state (waiting_for_card, pin, processing, checking)",
+        "A terminal payment with the terminal's live state (terminal_state: waiting_for_card, pin,"
+        " processing, in_progress, unknown, approved, declined, cancelled, unavailable) and a decline's reason",
         "cashier+",
         statuses=(200, 400, 401, 404),
         returns=terminal_payments.TerminalAttempt,

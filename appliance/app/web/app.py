@@ -26,7 +26,7 @@ from appliance.app.services import devices
 from appliance.app.services.shop import Shop
 from appliance.app.web import pages, words
 from appliance.app.web.endpoint import Endpoint
-from appliance.app.web.http import BadRequest, check_parameters, handle_errors
+from appliance.app.web.http import BadRequest, call_checked, handle_errors
 from appliance.app.web.openapi import describe
 from appliance.app.web.routes import all_endpoints
 
@@ -143,8 +143,7 @@ def _checked(ep: Endpoint) -> Any:
     """The handler behind the checks every route shares (ids and query values, endpoint.py)."""
 
     async def endpoint(request: Request) -> Response:
-        await check_parameters(request, ep)
-        return await ep.handler(request)
+        return await call_checked(request, ep)
 
     endpoint.__name__ = ep.handler.__name__
     return endpoint

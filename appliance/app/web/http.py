@@ -197,6 +197,14 @@ def _is_written_with_a_point(err: Any) -> bool:
 
 
 async def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return await _json_body(request, schema)
+    except (BadRequest, DomainError):
+        setattr(request.state, BODY_REFUSED, True)  # call_checked asks who is calling first
+        raise
+
+
+async def _json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip() not in ("application/json", ""):
         raise BadRequest("send the body as application/json", "unsupported_media_type")
@@ -215,6 +223,9 @@ async def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(f"{where}: must be a whole number written without a decimal point", "not_an_integer")
         raise BadRequest(_describe(problem), "invalid_request")
     return data  # type: ignore[no-any-return]
+
+
+BODY_REFUSED = "comptoir_body_refused"
 
 
 def _no_constant(name: str) -> None:
@@ -329,14 +340,21 @@ def _parameter_problem(request: Request, ep: Endpoint) -> Exception | None:
     return None
 
 
-async def check_parameters(request: Request, ep: Endpoint) -> None:
-    """Before the handler: a bad id or query refused, but only to a caller who may use the
-    route at all. Whoever has no session hears 401 and whoever lacks the permission 403,
-    whatever the id, so that the answer says nothing of which ids are well-formed."""
+async def call_checked(request: Request, ep: Endpoint) -> Response:
+    """The handler, behind the checks every route shares: a bad id, query or body is refused
+    only to a caller who may use the route at all. Whoever has no session hears 401 and
+    whoever lacks the permission 403, whatever the id or body, so that the answer says
+    nothing of which ids are well-formed nor what the body's schema is."""
     problem = _parameter_problem(request, ep)
     if problem is not None:
         await _may_use(request, ep)
         raise problem
+    try:
+        return await ep.handler(request)
+    except (BadRequest, DomainError):
+        if getattr(request.state, BODY_REFUSED, False):
+            await _may_use(request, ep)
+        raise
 
 
 async def _may_use(request: Request, ep: Endpoint) -> None:

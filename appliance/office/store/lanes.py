@@ -40,6 +40,13 @@ def touch(conn: Connection, fingerprint: str, at: dt.datetime) -> dict[str, obje
 
 
 def all_lanes(conn: Connection) -> list[dict[str, object]]:
+    """Each lane with its outbox: the seq held with none missing (acked_seq), the highest
+    held, what the till last said it has written, its backlog and its open alarms; the lanes
+    with the largest backlog first."""
     return conn.execute(
-        "SELECT store, till, enrolled_at, last_contact, cert_not_after FROM lanes ORDER BY store, till"
+        "SELECT l.store, l.till, l.enrolled_at, l.last_contact, l.cert_not_after, l.acked_seq, l.last_seq,"
+        " l.till_last_seq, l.last_push, greatest(l.till_last_seq - l.acked_seq, 0) AS backlog,"
+        " (SELECT count(*) FROM lane_alarms a WHERE a.store = l.store AND a.till = l.till"
+        "  AND a.resolved_at IS NULL) AS open_alarms"
+        " FROM lanes l ORDER BY backlog DESC, l.store, l.till"
     ).fetchall()

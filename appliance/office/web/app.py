@@ -25,11 +25,12 @@ from appliance.app.domain.errors import (
     NotFound,
     Unauthenticated,
 )
-from appliance.office.services import enrolment, lanes
+from appliance.office.services import enrolment, lane_events, lanes
 from appliance.office.services.office import Office, Unavailable
 from appliance.security import pki
 
 MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
+MAX_BATCH_BODY = 8 * 1024 * 1024  # a batch of events: the till sends 500, some 200 KiB
 PEER_CERT = "comptoir.peer_cert_der"  # set in the scope by the server for each TLS connection
 
 _STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Forbidden: 403, Unauthenticated: 401}
@@ -44,14 +45,14 @@ def _refused(code: str, message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
-async def _json_body(request: Request) -> dict[str, Any] | JSONResponse:
+async def _json_body(request: Request, limit: int = MAX_BODY) -> dict[str, Any] | JSONResponse:
     if "application/json" not in request.headers.get("content-type", ""):
         return _refused("unsupported_media_type", "send JSON (Content-Type: application/json)", 415)
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            return _refused("too_large", f"the body must be at most {MAX_BODY} bytes", 413)
+        if len(body) > limit:
+            return _refused("too_large", f"the body must be at most {limit} bytes", 413)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -103,17 +104,50 @@ def enrol_app(office: Office, lane_port: int) -> Starlette:
     )
 
 
+def _peer(request: Request) -> str | None:
+    """The caller's certificate's fingerprint. The handshake requires one; None is only seen
+    if the server was started without it, and then nobody is let in."""
+    der = request.scope.get(PEER_CERT)
+    return pki.der_fingerprint(der) if isinstance(der, bytes) else None
+
+
 def lane_app(office: Office) -> Starlette:
     async def hello(request: Request) -> Response:
-        der = request.scope.get(PEER_CERT)
-        if not isinstance(der, bytes):
-            # The handshake requires a certificate; this is only reached if the server was
-            # started without it, and then nobody is let in.
+        peer = _peer(request)
+        if peer is None:
             return _refused("no_client_certificate", "a lane calls with its client certificate", 401)
         try:
-            lane = await run_in_threadpool(lanes.hello, office, pki.der_fingerprint(der))
+            lane = await run_in_threadpool(lanes.hello, office, peer)
         except DomainError as exc:
             return _error(exc)
         return JSONResponse({k: str(v) if v is not None else None for k, v in lane.items()})
 
-    return Starlette(routes=[Route("/v1/hello", hello)], exception_handlers={Unavailable: _unavailable})
+    async def events(request: Request) -> Response:
+        """A batch of the lane's outbox: {events: [...], last_seq}. The answer's acked_seq is
+        the highest seq held with none missing before it; the lane sends again after it."""
+        peer = _peer(request)
+        if peer is None:
+            return _refused("no_client_certificate", "a lane calls with its client certificate", 401)
+        data = await _json_body(request, MAX_BATCH_BODY)
+        if isinstance(data, JSONResponse):
+            return data
+        try:
+            done = await run_in_threadpool(
+                lane_events.ingest, office, peer, data.get("events"), data.get("last_seq", 0), _origin(request)
+            )
+        except DomainError as exc:
+            return _error(exc)
+        return JSONResponse(
+            {
+                "acked_seq": done.acked_seq,
+                "stored": done.stored,
+                "duplicates": done.duplicates,
+                "refused": done.refused,
+                "alarms": done.alarms,
+            }
+        )
+
+    return Starlette(
+        routes=[Route("/v1/hello", hello), Route("/v1/events", events, methods=["POST"])],
+        exception_handlers={Unavailable: _unavailable},
+    )

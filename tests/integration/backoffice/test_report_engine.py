@@ -201,6 +201,13 @@ def test_tenders_tax_products_and_employees(day: Day) -> None:
     assert tender["gift_cards_sold"] == CARDS_SOLD and tender["labels"]["method"] == "Tender"
     taxes = day.get(f"/api/v1/reports/by-tax?from={DAY}&to={DAY}")
     assert taxes["totals"]["amount"] == _goods(day)["tax"]
+    # The tax a refund gave back is taken off what the shop owes, as the journal books it.
+    journal = day.get(f"/api/v1/reports/journal?from={DAY}&to={DAY}")["rows"]
+    tax_back = sum(r["debit"] for r in journal if r["account"] == "Tax refunded")
+    assert tax_back > 0 and taxes["totals"]["refunded"] == tax_back
+    assert taxes["totals"]["net"] == taxes["totals"]["amount"] - tax_back
+    for row in taxes["rows"]:
+        assert (row["net"], row["net_base"]) == (row["amount"] - row["refunded"], row["base"] - row["refunded_base"])
     top = day.get(f"/api/v1/reports/top-products?from={DAY}&to={DAY}")["rows"]
     assert {r["sku"] for r in top} == {"APL", "MLK", "BRD"}
     people = day.get(f"/api/v1/reports/by-employee?from={DAY}&to={DAY}")["rows"]

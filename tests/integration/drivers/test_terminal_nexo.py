@@ -18,13 +18,15 @@ import pytest
 
 from appliance import cli
 from appliance.drivers import nexo_protocol as nexo
+from appliance.drivers import terminal
 from appliance.drivers.nexo_answers import AnswerRefused
+from appliance.drivers.nexo_display import display_event
 from appliance.drivers.nexo_sim_answers import POIID
 from appliance.drivers.terminal import TerminalRejected, TerminalResult, TerminalTimeout, TerminalUnavailable
 from appliance.drivers.terminal_nexo import NexoTerminal, tls_context
 from appliance.drivers.terminal_sim_nexo import KEY_ID, KEY_VERSION, records, tell
 from appliance.security.pan_scan import scan_paths
-from tests.integration.drivers.nexo_sim import Simulator, until
+from tests.integration.drivers.nexo_sim import Simulator, free_port, until
 
 
 @pytest.fixture
@@ -54,7 +56,8 @@ def test_an_approved_payment_is_recorded_once_with_brand_and_last_four(sim: Simu
     assert result.brand and result.last_four and len(result.last_four) == 4 and result.last_four.isdigit()
     assert result.terminal_reference and result.card_token and result.auth_code
     assert "APPROVED" in result.customer_receipt and "MERCHANT COPY" in result.merchant_receipt
-    assert states == ["waiting_for_card"]
+    # No display URL set up: the till cannot see the terminal's screen, and says no more.
+    assert states == ["in_progress"]
     [record] = records(sim.state)
     assert (record["transaction_id"], record["state"], record["amount"]) == ("sale-1", "approved", 1099)
     assert record["poi_transaction_id"] == result.terminal_reference
@@ -160,6 +163,64 @@ def test_a_pin_payment_is_approved_after_the_pin(sim: Simulator, till: NexoTermi
     assert till.pay("sale-1", 1000, "CAD", timeout=10).outcome == "approved"
     [record] = records(sim.state)
     assert (record["behaviour"], record["state"]) == ("pin", "approved")
+
+
+def test_the_display_notifications_say_card_then_pin_then_the_answer(sim: Simulator) -> None:
+    """The terminal asks for the PIN and waits for it: the till hears each step from the
+    terminal's display notifications while the payment is still on its way."""
+    port = free_port()
+    driver = terminal.connect(f"{sim.url}&display=127.0.0.1:{port}", key_dir=sim.folder)
+    assert isinstance(driver, NexoTerminal) and driver.display is not None
+    tell(sim.state, [f"display=http://127.0.0.1:{port}/", "pin:60"])
+    states: list[str] = []
+    outcome: list[TerminalResult] = []
+    paying = threading.Thread(
+        target=lambda: outcome.append(driver.pay("sale-pin", 1250, "CAD", timeout=90, on_state=states.append))
+    )
+    try:
+        paying.start()
+        until(lambda: states[-1:] == ["pin"])
+        assert states == ["in_progress", "waiting_for_card", "pin"] and not outcome
+        tell(sim.state, ["pin-entered"])
+        paying.join(30)
+        assert [r.outcome for r in outcome] == ["approved"]
+        assert states == ["in_progress", "waiting_for_card", "pin"]  # nothing heard once it answered
+    finally:
+        paying.join(30)
+        driver.close()
+
+
+def test_a_display_notification_for_another_payment_or_terminal_is_not_heard() -> None:
+    key = nexo.SharedKey(KEY_ID, KEY_VERSION, "not the real one")
+
+    def notification(**header: str) -> dict[str, Any]:
+        head = {"MessageClass": "Device", "MessageCategory": "Display", "SaleID": "till-1", "POIID": POIID}
+        head.update(ServiceID="abcdefgh00", **header)
+        output = {"OutputContent": {"PredefinedContent": {"ReferenceID": "event=WAIT_FOR_PIN&TransactionID=x"}}}
+        return {"SaleToPOIRequest": {"MessageHeader": head, "DisplayRequest": {"DisplayOutput": [output]}}}
+
+    def heard(envelope: dict[str, Any]) -> tuple[str, str] | None:
+        return display_event(envelope, poi=POIID, sale_id="till-1", key=key)
+
+    assert heard(notification()) == ("abcdefgh00", "pin")
+    assert heard(notification(POIID="OTHER-1")) is None
+    assert heard(notification(SaleID="till-2")) is None
+    assert heard(notification(MessageCategory="Payment")) is None
+    event = notification()
+    output = event["SaleToPOIRequest"]["DisplayRequest"]["DisplayOutput"][0]
+    output["OutputContent"]["PredefinedContent"]["ReferenceID"] = "event=ASK_SIGNATURE"
+    assert heard(event) == ("abcdefgh00", "processing")  # past the card, in words the till has
+    event["SaleToPOIRequest"]["SecurityTrailer"] = {"KeyIdentifier": KEY_ID}
+    assert heard(event) is None  # "protected" with a key that does not open it
+
+
+def test_a_display_option_that_is_not_host_port_is_refused(sim: Simulator) -> None:
+    with pytest.raises(terminal.TerminalConfigError, match="display is HOST:PORT"):
+        terminal.connect(f"{sim.url}&display=nowhere", key_dir=sim.folder)
+    # The till opens no port to the shop's network, for the terminal's words either.
+    for lan in ("0.0.0.0:8555", "192.168.1.20:8555", "[::]:8555", "till.local:8555"):
+        with pytest.raises(terminal.TerminalConfigError, match="loopback only"):
+            terminal.connect(f"{sim.url}&display={lan}", key_dir=sim.folder)
 
 
 @pytest.mark.parametrize(("amount", "currency"), [(1500, "JPY"), (0, "JPY"), (1999, "EUR"), (12345, "KWD")])

@@ -139,8 +139,10 @@ def _drive_the_terminal(d: Day, cashier: dict[str, str], supervisor: dict[str, s
     due = d.call(cashier, "GET", f"/sales/{waiting}")["totals"]["due"]
     fake.script, desk.answer_wait = ["wait_for_card", "decline"], 0.2
     pending = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal", ok=202, json={"amount": due})
-    assert pending["terminal"]["state"] == "waiting_for_card" and pending["status"] == "open"
+    assert pending["terminal"]["terminal_state"] in ("in_progress", "waiting_for_card") and pending["status"] == "open"
     attempt = pending["terminal"]["id"]
+    following = d.call(cashier, "GET", f"/sales/{waiting}/payments/terminal")["in_progress"]
+    assert [a["id"] for a in following] == [attempt]
     cancelled = d.call(cashier, "POST", f"/sales/{waiting}/payments/terminal/{attempt}/cancel", json={})
     assert cancelled["status"] == "cancelled"
     desk.answer_wait = 5.0

@@ -182,7 +182,7 @@ def test_reopening_a_switched_store_writes_no_second_switch(shop: Shop) -> None:
         again.close()
 
 
-def test_writing_an_entry_is_one_read_and_one_insert(shop: Shop) -> None:
+def test_writing_an_entry_is_one_read_and_one_insert_and_its_outbox_event_the_same(shop: Shop) -> None:
     statements: list[str] = []
     shop.db.conn.set_trace_callback(statements.append)
     with shop.db.transaction():
@@ -190,7 +190,14 @@ def test_writing_an_entry_is_one_read_and_one_insert(shop: Shop) -> None:
         note(shop, "a")
         inside = list(statements)
     shop.db.conn.set_trace_callback(None)
-    assert [s.split()[0] for s in inside] == ["SELECT", "INSERT"]
+    # The entry (its predecessor's link read, the entry written), then its event for the
+    # office (the last event read, this one written: services/outbox.py).
+    assert [" ".join(s.split()[:4]) for s in inside] == [
+        "SELECT (SELECT seq FROM",
+        "INSERT INTO audit_log(id, at,",
+        "SELECT seq, hash FROM",
+        "INSERT INTO outbox (seq,",
+    ]
 
 
 def test_the_anchor_reaches_the_disk_before_it_counts(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:

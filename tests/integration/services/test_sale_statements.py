@@ -38,8 +38,9 @@ SCAN_WITHOUT_KEY = SCAN - 2
 # BEGIN, the key, the drawer's shift and the store rule it follows, the sale (4), the payment
 # written; the completion: receipt counter (3), the sale frozen (1), each line's discount (2
 # lines), each tax (GST, QST) and each line's stock; the gift cards sold on it and its
-# customer looked up (its effects); the answer stored, COMMIT.
-CASH_COMPLETING = SESSION + 1 + 1 + 2 + 4 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 1 + 1
+# customer looked up (its effects); its outbox event (the last event read, this one written:
+# services/outbox.py); the answer stored, COMMIT.
+CASH_COMPLETING = SESSION + 1 + 1 + 2 + 4 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 1 + 1
 
 APPLE, BREAD = "4006381333931", "96385074"  # standard-rated and tax-exempt, in CATALOG
 

@@ -26,7 +26,7 @@ def test_an_approved_payment_carries_what_the_shop_keeps(sim: Simulator) -> None
     assert result.auth_code and result.auth_code.isdigit() and result.terminal_reference == result.auth_code
     assert "NUM AUTO : " + result.auth_code in result.customer_receipt
     assert "123,45 EUR" in result.customer_receipt
-    assert heard == ["waiting_for_card"]
+    assert heard == ["in_progress"]  # Caisse-AP says nothing of the card or the PIN before the end
     [record] = records(sim.state)
     assert (record["reference"], record["action"], record["amount"], record["currency"]) == (
         "cmp-0001",
@@ -120,7 +120,10 @@ def test_an_amount_or_currency_caisse_ap_cannot_carry_is_refused_before_sending(
 def test_pin_then_approved(sim: Simulator) -> None:
     tell(sim.state, ["pin", "approve"])
     terminal = sim.terminal()
-    assert terminal.pay("cmp-pin", 700, "EUR", timeout=10).approved
+    heard: list[TerminalState] = []
+    assert terminal.pay("cmp-pin", 700, "EUR", timeout=10, on_state=heard.append).approved
+    # The terminal asked for the PIN; Caisse-AP does not tell the till so: "in progress" only.
+    assert heard == ["in_progress"]
     assert terminal.pay("cmp-next", 800, "EUR", timeout=10).approved
     assert [(r["behaviour"], r["state"]) for r in records(sim.state)] == [("pin", "approved"), ("approve", "approved")]
 

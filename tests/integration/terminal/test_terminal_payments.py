@@ -22,6 +22,7 @@ from appliance.app.services.terminal_resolver import header
 from appliance.config import Config
 from appliance.drivers.terminal import TerminalResult, TerminalTimeout
 from tests.fakes.terminal import FakeTerminal
+from tests.integration.drivers.nexo_sim import until
 
 from .conftest import actions, logged_in, new_sale, row_of
 
@@ -189,8 +190,11 @@ def test_cancel_while_the_terminal_waits_for_the_card(
     sale_id = new_sale(shop, cashier)
     fake.script = ["wait_for_card"]
     attempt = terminal_payments.pay(shop, cashier, desk, sale_id, 1000, "k1", wait=0.2)
-    assert (attempt["status"], attempt["state"]) == ("pending", "waiting_for_card")
-    assert terminal_payments.attempt(shop, cashier, desk, sale_id, attempt["id"])["state"] == "waiting_for_card"
+    # Sent; the terminal's worker tells its state as the terminal gives it (another thread).
+    assert attempt["status"] == "pending" and attempt["terminal_state"] in ("in_progress", "waiting_for_card")
+    until(lambda: desk.state(attempt["id"]) == "waiting_for_card")
+    live = terminal_payments.attempt(shop, cashier, desk, sale_id, attempt["id"])
+    assert (live["state"], live["terminal_state"]) == ("waiting_for_card", "waiting_for_card")
     cancelled = terminal_payments.cancel(shop, cashier, desk, sale_id, attempt["id"])
     assert cancelled["status"] == "cancelled" and fake.charged() == {}
     assert "terminal_payment_cancel" in actions(shop)

@@ -16,6 +16,7 @@ from appliance.app.services.devices import TillDevices
 from appliance.app.services.terminal_desk import TerminalDesk
 from tests.conftest import Api, Store, logged_in, new_sale
 from tests.fakes.terminal import FakeTerminal
+from tests.integration.terminal.test_terminal_http import until_state
 
 
 def _with_terminal(store: Store) -> FakeTerminal:
@@ -49,7 +50,8 @@ def test_a_customer_pays_by_terminal_and_cancels_on_their_own_sale(client: TestC
     waiting = customer.post(base, json=body, headers={"Idempotency-Key": "kiosk-pay-1"})
     assert waiting.status_code == 202, waiting.text
     attempt = waiting.json()["terminal"]["id"]
-    assert customer.get(f"{base}/{attempt}").json()["state"] == "waiting_for_card"
+    assert until_state(customer, f"{base}/{attempt}", "waiting_for_card")["state"] == "waiting_for_card"
+    assert [a["id"] for a in customer.get(base).json()["in_progress"]] == [attempt]
     cancelled = customer.post(f"{base}/{attempt}/cancel", json={})
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     paid = customer.post(base, json={"amount": sale["totals"]["due"]}, headers={"Idempotency-Key": "kiosk-pay-2"})

@@ -98,6 +98,7 @@ const session = C.session({
     newSale({ keepFocus: true });
     // A sale is never lost by the screen: what is open on this till comes back.
     await recoverOpenSale(remembered);
+    await terminal.resumeTerminal(); // a card still on the terminal: its dialog, not a second tender
     focusScan();
   },
   async beforeLogout() {

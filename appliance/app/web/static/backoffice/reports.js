@@ -9,6 +9,7 @@ const ReportCharts = globalThis.ReportCharts;
 
 // The columns of money, shown in the currency.
 const MONEY = new Set(["subtotal", "tax", "total", "average", "amount", "taken", "refunded", "net", "base",
+  "refunded_base", "net_base",
   "cost", "value", "retail_value", "balance", "liability", "expired_balance", "debit", "credit", "gift_cards_sold"]);
 // Each report's name for people is its backoffice.* word.
 export const REPORTS = [

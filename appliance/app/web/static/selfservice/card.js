@@ -28,15 +28,18 @@ export async function findTerminal(get = api) {
   }
 }
 
-/** The words of the terminal's live state (TerminalAttempt.state in docs/api.md). */
+/** The words of the terminal's live state (TerminalAttempt.terminal_state in docs/api.md):
+ * "in progress on the terminal" where its protocol tells no more (Caisse-AP). */
 export function stateWords(live) {
   const words = {
     waiting_for_card: "terminal_waiting_for_card",
     pin: "terminal_pin",
     processing: "terminal_processing",
+    in_progress: "terminal_in_progress",
+    unknown: "terminal_checking",
     checking: "terminal_checking",
   };
-  return words[live] || "terminal_processing";
+  return words[live] || "terminal_in_progress";
 }
 
 /** Why a card was declined, as a customer reads it: the terminal's own reason is for staff
@@ -114,7 +117,7 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function follow(attempt, mine) {
   let misses = 0;
   while (attempt.status === "pending") {
-    live(stateWords(attempt.state));
+    live(stateWords(attempt.terminal_state || attempt.state));
     if (!$("terminal-cancel").dataset.attempt) {
       $("terminal-cancel").dataset.attempt = String(attempt.id);
       if (cancelAsked === mine) cancelPayment();

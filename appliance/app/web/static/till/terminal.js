@@ -1,7 +1,9 @@
 /* The till: the card tender on the shop's payment terminal (card present). The amount goes to
  * the terminal; the customer presents the card there; the screen follows the terminal's own
- * state (waiting for the card, PIN, processing) by asking for the payment until it is known,
- * and the terminal's state shows in the header beside the printer's. */
+ * state (waiting for the card, PIN, processing; "in progress on the terminal" when its
+ * protocol tells no more) by asking for the payment until it is known, and the terminal's
+ * state shows in the header beside the printer's. A reload while a payment is on the
+ * terminal reopens the dialog on it (`resumeTerminal`): no second card tender meanwhile. */
 
 import C, { $, api, say, t } from "../comptoir.js";
 import { state, tenderKey } from "./state.js";
@@ -14,11 +16,14 @@ const POLL_MS = 700;
 const STATUS_MS = 10000;
 const ANSWER_WAIT_S = 1;
 
-// What the terminal's screen says, in the shop's words (the attempt's `state`).
+// What the terminal's screen says, in the shop's words (the attempt's `terminal_state`, and
+// the header's state).
 const STATES = {
   waiting_for_card: "till.terminal_waiting_for_card",
   pin: "till.terminal_pin",
   processing: "till.terminal_processing",
+  in_progress: "till.terminal_in_progress",
+  unknown: "till.terminal_checking",
   checking: "till.terminal_checking",
   idle: "till.terminal_ready",
   busy: "till.terminal_busy",
@@ -151,9 +156,10 @@ async function send(amount) {
 }
 
 function follow(attempt) {
-  const words = STATES[attempt.state];
+  const live = attempt.terminal_state || attempt.state;
+  const words = STATES[live];
   // While a cancel is asked, the terminal may still say "waiting for the card": say what the till does.
-  if (!(following && following.cancelling)) showState(words ? t(words) : attempt.state, attempt.state);
+  if (!(following && following.cancelling)) showState(t(words || "till.terminal_in_progress"), live);
   buttons({ pending: true, settled: false });
   if (following) following.timer = setTimeout(poll, POLL_MS);
 }
@@ -235,6 +241,27 @@ async function cancel() {
   } finally {
     $("terminal-cancel").disabled = false;
   }
+}
+
+/** After a reload (or a sale taken up again): a card payment of the sale on screen still on
+ * the terminal reopens the dialog and is followed to its end, with Cancel, as if never left. */
+export async function resumeTerminal() {
+  const sale = state.sale;
+  if (!sale || !sale.id || sale.status !== "open" || following) return;
+  let found;
+  try {
+    found = await api("GET", `/sales/${sale.id}/payments/terminal`);
+  } catch (err) {
+    return; // a till without a terminal, or out of reach: the sale's own state says card_pending
+  }
+  const [attempt] = found.in_progress || [];
+  if (!attempt || !state.sale || state.sale.id !== sale.id || following) return;
+  asked = attempt.amount;
+  $("terminal-amount").textContent = C.moneyLocal(attempt.amount, state.currency);
+  say($("terminal-error"), "");
+  C.openDialog($("terminal-dialog"), $("terminal-cancel"));
+  following = { sale: sale.id, attempt: attempt.id, amount: attempt.amount, timer: null };
+  follow(attempt);
 }
 
 /** Its buttons, once the page is there (cashier.js calls it once). */
