@@ -31,6 +31,8 @@ class Permission(StrEnum):
     APPROVE_RESTRICTED = "approve_restricted"  # an attendant's OK for age-restricted items at self-service
     POINTS_WITHOUT_CARD = "points_without_card"  # spend a customer's points who cannot show their loyalty card
     KEYED_CARD = "keyed_card"  # type a card's number at the till, card not present (when the store rule allows it)
+    # settle what the payment terminal moved and the till could not put right on its own
+    SETTLE_TERMINAL = "settle_terminal"
 
 
 # Least to most; auditor sits beside the line, it reads and changes nothing.
@@ -75,6 +77,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.APPROVE_RESTRICTED,
             _P.POINTS_WITHOUT_CARD,
             _P.APPROVE_VARIANCE,
+            _P.SETTLE_TERMINAL,
             _P.RETURN_WITHOUT_RECEIPT,
             _P.STORE_CREDIT,
             _P.MANAGE_STOCK,

@@ -15,6 +15,11 @@ What the next pay/refund does is scripted (`script`, consumed in order; `default
   (approved) or `cancel(reference)` (cancelled);
 - "refuse_refund": a refund is declined (the acquirer refuses to give back).
 
+`cannot_tell` holds references whose status() answers in_progress whatever the record says,
+as a Caisse-AP terminal whose consultation cannot tell (only its own journal, which a
+manager reads, shows them). `tokenless` is a terminal that gives no card token (Caisse-AP):
+a refund is a credit to the card presented.
+
 `serve_over_http` puts a double behind a loopback HTTP server and `HttpTerminal` talks to it,
 so that a till in another process (killed at random by the chaos test) and the test share
 one terminal whose record survives the till.
@@ -66,6 +71,8 @@ class FakeTerminal:
     script: list[str] = field(default_factory=list)
     records: dict[str, Record] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (what, reference): pay, refund, status, cancel
+    cannot_tell: set[str] = field(default_factory=set)
+    tokenless: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _waiting: dict[str, threading.Event] = field(default_factory=dict, repr=False)
 
@@ -84,7 +91,7 @@ class FakeTerminal:
             terminal_reference=f"T-{record.reference}",
             brand="VISA" if approved and record.kind == "payment" else None,
             last_four="4242" if approved and record.kind == "payment" else None,
-            card_token="tok-4242" if approved and record.kind == "payment" else None,
+            card_token="tok-4242" if approved and record.kind == "payment" and not self.tokenless else None,
             auth_code="A1B2C3" if approved else None,
             decline_reason=None if approved or record.outcome == "in_progress" else "insufficient funds",
             customer_receipt=RECEIPT if approved else (),
@@ -152,7 +159,8 @@ class FakeTerminal:
         timeout: float,
         on_state: StateListener | None = None,
     ) -> TerminalResult:
-        assert original is not None and original.card_token == "tok-4242", "a refund goes to the same card"
+        assert original is not None, "a refund names the payment it gives back"
+        assert self.tokenless or original.card_token == "tok-4242", "a refund goes to the same card"
         with self._lock:
             paid = self.records.get(original.reference)
         assert paid is not None and paid.outcome == "approved", "a refund of a payment the terminal never took"
@@ -174,6 +182,8 @@ class FakeTerminal:
             record = self.records.get(reference)
         if record is None:
             return TerminalResult(reference, "payment", "not_found", 0, "EUR")
+        if reference in self.cannot_tell:
+            return TerminalResult(reference, record.kind, "in_progress", 0, record.currency)
         return self._result(record)
 
     def terminal_status(self) -> TerminalState:

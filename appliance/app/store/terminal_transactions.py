@@ -100,14 +100,90 @@ def counts(conn: Connection) -> dict[str, int]:
     """How many wait for the terminal (pending, unattached) and for a manager (flagged)."""
     rows = conn.execute(
         "SELECT status, count(*) FROM terminal_transactions"
-        " WHERE status IN ('pending', 'unattached', 'flagged') GROUP BY status"
+        " WHERE status IN ('pending', 'unattached') OR (status = 'flagged' AND NOT EXISTS (SELECT 1"
+        " FROM terminal_decisions d WHERE d.transaction_id = terminal_transactions.id AND d.closes = 1))"
+        " GROUP BY status"
     ).fetchall()
     return {str(row[0]): int(row[1]) for row in rows}
 
 
 def flagged(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT * FROM terminal_transactions WHERE status = 'flagged' ORDER BY id").fetchall()
+    """What the terminal moved and the till could not put right, no manager has closed yet."""
+    rows = conn.execute(
+        # A flagged one a manager closed (kept, or sent again as a new one) waits for no one.
+        "SELECT * FROM terminal_transactions WHERE status = 'flagged' AND NOT EXISTS (SELECT 1"
+        " FROM terminal_decisions d WHERE d.transaction_id = terminal_transactions.id AND d.closes = 1)"
+        " ORDER BY id"
+    ).fetchall()
     return [r for r in (_row(row) for row in rows) if r is not None]
+
+
+def sent_before(conn: Connection, cutoff: str) -> list[dict[str, Any]]:
+    """Pending transactions last sent before `cutoff` whose outcome the terminal has not told
+    (a Caisse-AP terminal that cannot say stays so): a manager may settle them."""
+    rows = conn.execute(
+        "SELECT * FROM terminal_transactions WHERE status = 'pending' AND sends > 0 AND last_sent_at < ? ORDER BY id",
+        (cutoff,),
+    ).fetchall()
+    return [r for r in (_row(row) for row in rows) if r is not None]
+
+
+def reopen_for_reversal(tx: Connection, transaction_id: int) -> bool:
+    """A flagged charge a manager sends back to the card again: unattached, as the reversal's
+    answer expects it. False when it is no longer flagged."""
+    cur = tx.execute(
+        "UPDATE terminal_transactions SET status = 'unattached' WHERE id = ? AND status = 'flagged'",
+        (transaction_id,),
+    )
+    return bool(cur.rowcount == 1)
+
+
+def attach(tx: Connection, transaction_id: int, *, sale_id: int, payment_id: int, now: str) -> bool:
+    """A flagged charge a manager puts on another (open) sale: an approved payment of it."""
+    cur = tx.execute(
+        "UPDATE terminal_transactions SET status = 'approved', sale_id = ?, payment_id = ?, resolved_at = ?"
+        " WHERE id = ? AND status = 'flagged' AND kind = 'payment'",
+        (sale_id, payment_id, now, transaction_id),
+    )
+    return bool(cur.rowcount == 1)
+
+
+def resends_of(conn: Connection, original_id: int, kind: str) -> int:
+    """How many refunds or reversals of `original_id` there are (a resend's reference counts them)."""
+    row = conn.execute(
+        "SELECT count(*) FROM terminal_transactions WHERE original_id = ? AND kind = ?", (original_id, kind)
+    ).fetchone()
+    return int(row[0])
+
+
+def insert_decision(
+    tx: Connection,
+    *,
+    transaction_id: int,
+    decision: str,
+    sale_id: int | None,
+    note: str,
+    user_id: int,
+    now: str,
+    closes: bool,
+    replaced_by: int | None = None,
+) -> int:
+    cur = tx.execute(
+        "INSERT INTO terminal_decisions (transaction_id, decision, sale_id, note, user_id, decided_at, closes,"
+        " replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (transaction_id, decision, sale_id, note, user_id, now, int(closes), replaced_by),
+    )
+    return int(cur.lastrowid)
+
+
+def latest_decision(conn: Connection, transaction_id: int) -> dict[str, Any] | None:
+    """A transaction's last decision, with who made it (None: no manager decided on it)."""
+    found = conn.execute(
+        "SELECT d.*, u.username FROM terminal_decisions d JOIN users u ON u.id = d.user_id"
+        " WHERE d.transaction_id = ? ORDER BY d.id DESC LIMIT 1",
+        (transaction_id,),
+    ).fetchone()
+    return None if found is None else dict(found)
 
 
 def mark_sent(tx: Connection, transaction_id: int, now: str) -> bool:
@@ -155,9 +231,11 @@ def settle(
 
 
 def reversal_of(conn: Connection, original_id: int) -> dict[str, Any] | None:
+    """A charge's latest reversal (a manager may send one again after a refusal)."""
     return _row(
         conn.execute(
-            "SELECT * FROM terminal_transactions WHERE original_id = ? AND kind = 'reversal'", (original_id,)
+            "SELECT * FROM terminal_transactions WHERE original_id = ? AND kind = 'reversal' ORDER BY id DESC LIMIT 1",
+            (original_id,),
         ).fetchone()
     )
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from appliance.app.domain.errors import Invalid
-from appliance.app.services import idempotency, terminal_payments, terminal_resolver
+from appliance.app.services import idempotency, terminal_checks, terminal_payments, terminal_resolver
 from appliance.app.services.shop import Shop
 from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.web import params
@@ -91,6 +91,50 @@ async def status(request: Request) -> Response:
     return ok(await call(terminal_resolver.header, shop, who, desk))
 
 
+DECISION = {
+    "type": "object",
+    "properties": {
+        "decision": {
+            "type": "string",
+            "enum": list(terminal_checks.DECISIONS),
+            "description": "refund: give it back on the terminal; attach: it pays sale_id; keep: settled another way"
+            " (note required); approved / not_approved: what the terminal's own journal shows",
+        },
+        "note": {"type": "string", "maxLength": terminal_checks.NOTE_LIMIT, "description": "why, for the audit log"},
+        "sale_id": {"type": "integer", "minimum": 1, "description": "attach: the open sale the charge pays"},
+    },
+    "required": ["decision"],
+    "additionalProperties": False,
+}
+
+
+async def list_checks(request: Request) -> Response:
+    who = await actor(request)
+    shop = shop_of(request)
+    desk = shop.devices.terminal if shop.devices else None
+    return ok(await call(terminal_checks.checks, shop, who, desk))
+
+
+async def decide(request: Request) -> Response:
+    who = await actor(request)
+    transaction_id = int_param(request.path_params["transaction_id"], "transaction id")
+    body = await json_body(request, DECISION)
+    shop = shop_of(request)
+    desk = shop.devices.terminal if shop.devices else None
+    return ok(
+        await call(
+            terminal_checks.decide,
+            shop,
+            who,
+            desk,
+            transaction_id,
+            body["decision"],
+            note=body.get("note"),
+            sale_id=body.get("sale_id"),
+        )
+    )
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST",
@@ -142,5 +186,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         statuses=(200, 401, 404),
         returns=terminal_resolver.TerminalHeader,
+    ),
+    Endpoint(
+        "GET",
+        "/terminal/checks",
+        list_checks,
+        "What the payment terminal moved and the till could not put right: charges held with no sale,"
+        " refunds it refused, outcomes it cannot tell; each with the decisions a manager may take",
+        "settle_terminal",
+        statuses=(200, 401, 403),
+        returns=terminal_checks.TerminalChecks,
+    ),
+    Endpoint(
+        "POST",
+        "/terminal/checks/{transaction_id}/decision",
+        decide,
+        "A manager settles one: refund on the terminal, attach to an open sale, keep (with a note), or what"
+        " the terminal's journal shows (approved, not_approved); audited; the same decision again answers the"
+        " same, another on a settled one is 409",
+        "settle_terminal",
+        DECISION,
+        statuses=(200, 400, 401, 403, 404, 409, 422),
+        returns=terminal_checks.TerminalDecided,
     ),
 )

@@ -26,6 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's nudge toward httpx2, as in tests/conftest.py
     from starlette.testclient import TestClient
 
+from appliance.app.services import terminal_payments
 from appliance.app.services.devices import TillDevices
 from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.web.app import create_app
@@ -151,6 +152,28 @@ def _drive_the_terminal(d: Day, cashier: dict[str, str], supervisor: dict[str, s
     assert d.call(cashier, "GET", "/terminal/status")["unresolved"] == 0
 
 
+def _settle_what_the_terminal_left(d: Day, cashier: dict[str, str], manager: dict[str, str]) -> None:
+    """A late tap on a sale paid cash meanwhile, whose reversal the terminal refuses: the
+    manager lists it and gives it back on the terminal."""
+    devices = d.store.shop.devices
+    assert isinstance(devices, TillDevices) and devices.terminal is not None
+    desk = devices.terminal
+    fake = desk.terminal
+    assert isinstance(fake, FakeTerminal)
+    sale = _sell(d, cashier, "MLK")
+    due = d.call(cashier, "GET", f"/sales/{sale}")["totals"]["due"]
+    fake.script = ["in_progress", "refuse_refund"]
+    pending = d.call(cashier, "POST", f"/sales/{sale}/payments/terminal", ok=202, json={"amount": due})
+    d.call(cashier, "POST", f"/sales/{sale}/payments", ok=201, json={"method": "cash", "amount": due})
+    reference = next(r.reference for r in fake.records.values() if r.outcome == "in_progress")
+    fake.finish(reference, "approved")
+    terminal_payments.resolve_open(d.store.shop, desk)
+    [check] = d.call(manager, "GET", "/terminal/checks")["checks"]
+    assert check["id"] == pending["terminal"]["id"]
+    decided = d.call(manager, "POST", f"/terminal/checks/{check['id']}/decision", json={"decision": "refund"})
+    assert decided["status"] == "reversed"
+
+
 def _drive_a_day(d: Day) -> None:
     cashier = d.login("cashier")
     supervisor = d.login("supervisor")
@@ -186,6 +209,7 @@ def _drive_a_day(d: Day) -> None:
     assert paid["status"] == "completed"
     d.call(cashier, "GET", f"/sales/{mixed}/receipt")
     _drive_the_terminal(d, cashier, supervisor)
+    _settle_what_the_terminal_left(d, cashier, manager)
 
     # All cash with change, then a refund of one line to its tenders.
     cash = _sell(d, cashier, "MLK", "GUM")

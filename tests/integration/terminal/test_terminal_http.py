@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from appliance.app.services import terminal_payments
 from appliance.app.services.devices import TillDevices
 from appliance.app.services.terminal_desk import TerminalDesk
 from tests.conftest import Store, logged_in, new_sale
@@ -98,3 +99,46 @@ def until_state(client: TestClient, url: str, state: str) -> dict[str, Any]:
         if found["terminal_state"] == state or time.monotonic() > deadline:
             return found
         time.sleep(0.02)
+
+
+def test_a_manager_settles_a_held_charge_over_http_and_bad_decisions_get_reasons(
+    client: TestClient, store: Store
+) -> None:
+    fake = _with_terminal(store)
+    fake.script = ["in_progress", "refuse_refund"]
+    cashier = logged_in(client, "cashier")
+    manager = logged_in(client, "manager")
+    sale = new_sale(cashier, "96385074")
+    base = f"/api/v1/sales/{sale['id']}/payments/terminal"
+    attempt = cashier.post(base, json={"amount": 349}, headers={"Idempotency-Key": "late-tap"}).json()["terminal"]
+    assert (
+        cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 500}).status_code == 201
+    )
+    reference = next(iter(fake.records))
+    fake.finish(reference, "approved")
+    devices = store.shop.devices
+    assert isinstance(devices, TillDevices) and devices.terminal is not None
+    terminal_payments.resolve_open(store.shop, devices.terminal)
+    assert cashier.get("/api/v1/terminal/status").json()["flagged"] == 1
+
+    assert _code(cashier.get("/api/v1/terminal/checks")) == (403, "forbidden")
+    [check] = manager.get("/api/v1/terminal/checks").json()["checks"]
+    assert (check["id"], check["why"], check["amount"]) == (attempt["id"], "charge_held", 349)
+    decide = f"/api/v1/terminal/checks/{check['id']}/decision"
+    assert manager.post(decide, json={"decision": "burn"}).status_code == 400  # not one of the enum
+    assert manager.post(decide, json={"decision": "keep", "sale": 3}).status_code == 400
+    assert manager.post("/api/v1/terminal/checks/abc/decision", json={"decision": "keep"}).status_code == 400
+    assert _code(manager.post(decide, json={"decision": "keep"})) == (422, "note_required")
+    assert _code(manager.post(decide, json={"decision": "attach"})) == (422, "sale_required")
+    assert _code(manager.post(decide, json={"decision": "approved"})) == (422, "decision_not_allowed")
+    assert _code(manager.post("/api/v1/terminal/checks/999/decision", json={"decision": "refund"})) == (
+        404,
+        "transaction_not_found",
+    )
+    assert _code(manager.post(decide, json={"decision": "attach", "sale_id": sale["id"]})) == (409, "sale_completed")
+    first = manager.post(decide, json={"decision": "refund", "note": "back to the card"})
+    again = manager.post(decide, json={"decision": "refund", "note": "back to the card"})
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert first.json()["status"] == "reversed" and fake.charged() == {reference: 0}
+    assert _code(manager.post(decide, json={"decision": "keep", "note": "x"})) == (409, "transaction_settled")
+    assert manager.get("/api/v1/terminal/checks").json() == {"checks": [], "unresolved": 0}

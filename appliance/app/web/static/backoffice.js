@@ -1,5 +1,6 @@
 /* The back office's stock, customers and time: time clock; stock (levels, adjustments, rules,
  * counts, movements), suppliers and purchase orders; customers and their points; gift cards;
+ * what the card terminal left for a manager to check;
  * reports with CSV; the till's item buttons. office.js shows the sections (by the URL's hash
  * and the role's permissions; inside a section, an element with data-needs shows only to a
  * role that holds it).
@@ -17,13 +18,14 @@ import * as suppliers from "./backoffice/suppliers.js";
 import * as orders from "./backoffice/orders.js";
 import * as customers from "./backoffice/customers.js";
 import * as giftcards from "./backoffice/giftcards.js";
+import * as terminal from "./backoffice/terminal.js";
 import * as reports from "./backoffice/reports.js";
 import * as itemgrid from "./backoffice/itemgrid.js";
 
 frame.can = Office.can;
 frame.route = Office.route;
 
-const PARTS = [clock, stock, count, movements, suppliers, orders, customers, giftcards, reports, itemgrid];
+const PARTS = [clock, stock, count, movements, suppliers, orders, customers, giftcards, terminal, reports, itemgrid];
 for (const part of PARTS) part.wire();
 
 const each = (hook, ...args) => {
