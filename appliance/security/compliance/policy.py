@@ -26,6 +26,7 @@ ROLES = [
     "no_remote_access",
     "accounts",
     "usb",
+    "hardening",
     "audit",
     "compliance",
 ]

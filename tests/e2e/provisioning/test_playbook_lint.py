@@ -17,6 +17,7 @@ ROLES = [
     "no_remote_access",
     "accounts",
     "usb",
+    "hardening",
     "audit",
     "compliance",
 ]

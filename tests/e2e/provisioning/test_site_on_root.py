@@ -181,6 +181,28 @@ def test_usb(provisioned: Provisioned) -> None:
         assert f"install {module} /bin/false" in modprobe
 
 
+def test_hardening(provisioned: Provisioned) -> None:
+    root = provisioned.root
+    assert re.search(r"^\* hard core 0$", read(root, "/etc/security/limits.d/10-comptoir-core.conf"), re.M)
+    coredump = read(root, "/etc/systemd/coredump.conf.d/50-comptoir.conf")
+    assert "Storage=none" in coredump and "ProcessSizeMax=0" in coredump
+    sysctls = read(root, "/etc/sysctl.d/70-comptoir-hardening.conf")
+    for line in ("fs.suid_dumpable = 0", "kernel.kptr_restrict = 2", "kernel.unprivileged_bpf_disabled = 1"):
+        assert line in sysctls
+    protocols = read(root, "/etc/modprobe.d/comptoir-protocols.conf")
+    for protocol in ("dccp", "sctp", "rds", "tipc"):
+        assert f"install {protocol} /bin/true" in protocols
+    assert "authorised staff only" in read(root, "/etc/issue")
+    packages = installed_packages(root)
+    assert {"debsums", "apt-show-versions", "acct", "sysstat", "libpam-tmpdir"} <= packages
+    # needrestart would bring binutils: no assembler or linker on the till.
+    assert not {"needrestart", "binutils"} & packages
+    assert enabled(root, "acct.service")
+    assert 'ENABLED="true"' in read(root, "/etc/default/sysstat")
+    assert re.search(r"^session\s+optional\s+pam_tmpdir\.so$", read(root, "/etc/pam.d/common-session"), re.M)
+    assert re.search(r"^SHA_CRYPT_MIN_ROUNDS\s+65536$", read(root, "/etc/login.defs"), re.M)
+
+
 def test_pos_app(provisioned: Provisioned) -> None:
     root = provisioned.root
     user = passwd_entry(root, "comptoir")
