@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # Where `comptoir enrol` keeps the client certificate (appliance/lane/enrolment.py): its
 # presence means enrolled. Read here without importing the link's HTTPS client at start-up.
 ENROLLED_MARK = ("office", "client.pem")
+# An idle till's hello: the office's last contact is never older than this while in touch
+# (services/office_link.py reads it).
+HEARTBEAT = 60.0
 
 Send = Callable[[Sequence[dict[str, Any]], int], dict[str, Any]]
 
@@ -59,7 +62,7 @@ class Pusher:
         send: Send,
         *,
         interval: float = 3.0,
-        heartbeat: float = 60.0,
+        heartbeat: float = HEARTBEAT,
         first: float = 1.0,
         longest: float = 300.0,
         rng: Callable[[], float] = random.random,

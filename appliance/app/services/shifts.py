@@ -17,7 +17,7 @@ from appliance.app.domain.cashup import DrawerBalance, count_total, denomination
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, format_amount, money_words
 from appliance.app.domain.report_shapes import ShiftFigures, WithoutReceipt
-from appliance.app.services import audit_log, idempotency, outbox
+from appliance.app.services import audit_log, idempotency, office_link, outbox
 from appliance.app.services.auth import approved_by, require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import reports as reports_store
@@ -93,6 +93,7 @@ class ZReport(ShiftReport):
     count: dict[str, int]  # denomination → how many
     variance: Money
     approved_by: str | None
+    office: NotRequired[office_link.OfficeAtClose]  # an enrolled till's link at the close
 
 
 class PrintedReport(TypedDict):
@@ -382,6 +383,7 @@ def close_shift(shop: Shop, actor: Actor, count: dict[str, int], approval: str |
             "count": count,
             "variance": off,
             "approved_by": approver,
+            **office_link.at_close(shop),  # before the Z's own event: what waited at the close
         }
         done = shifts_store.close(
             tx,
@@ -446,6 +448,8 @@ def report_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows += [("Counted", money(report["counted"])), ("Variance", money(report["variance"]))]
         if report.get("approved_by"):
             rows.append(("Approved by", str(report["approved_by"])))
+        if report.get("office"):
+            rows += office_link.report_rows(report["office"], report.get("timezone") or "UTC")
     return rows
 
 

@@ -1,7 +1,8 @@
 """API for the till's devices: the receipt printer's queue, reprints and cancels, the cash
 drawer's "no sale", two server-sent event streams — scans from the backend's scanners for
 the cashier screen, and the sale for the customer display — and the display's pairing with
-its till by a code (services/display_pairing.py) instead of a login."""
+its till by a code (services/display_pairing.py) instead of a login; and the link to the
+office for the header (services/office_link.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from appliance.app.domain.errors import Conflict, Unauthenticated
-from appliance.app.services import display_pairing, drawer, receipt_printer
+from appliance.app.services import display_pairing, drawer, office_link, receipt_printer
 from appliance.app.services.auth import require
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.display_pairing import NOT_PAIRED
@@ -48,6 +49,11 @@ RETRY_MS = 1000  # how soon a screen's EventSource reconnects after the stream e
 async def printer_state(request: Request) -> Response:
     who = await actor(request)
     return ok(await call(receipt_printer.state, shop_of(request), who))
+
+
+async def office_status(request: Request) -> Response:
+    who = await actor(request)
+    return ok(await call(office_link.status, shop_of(request), who))
 
 
 async def reprint(request: Request) -> Response:
@@ -319,5 +325,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cashier+",
         returns=display_pairing.Unpaired,
         statuses=(200, 401, 403),
+    ),
+    Endpoint(
+        "GET",
+        "/office/status",
+        office_status,
+        "The till's link to the office for the header: enrolled, in touch or since when not, events"
+        " waiting and the age of the oldest, the last failure in one line",
+        "staff",
+        statuses=(200, 401, 403),
+        returns=office_link.OfficeStatus,
     ),
 )

@@ -28,6 +28,7 @@ with warnings.catch_warnings():
 
 from appliance.app.services import terminal_payments
 from appliance.app.services.devices import TillDevices
+from appliance.app.services.outbox_push import ENROLLED_MARK
 from appliance.app.services.terminal_desk import TerminalDesk
 from appliance.app.web.app import create_app
 from appliance.app.web.openapi import describe
@@ -174,6 +175,13 @@ def _settle_what_the_terminal_left(d: Day, cashier: dict[str, str], manager: dic
     assert decided["status"] == "reversed"
 
 
+def _enrol(store: Store) -> None:
+    """What `comptoir enrol` leaves that says enrolled (services/outbox_push.ENROLLED_MARK)."""
+    mark = store.shop.data_dir.joinpath(*ENROLLED_MARK)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text("not a certificate: the push loop is not started in this test\n")
+
+
 def _drive_a_day(d: Day) -> None:
     cashier = d.login("cashier")
     supervisor = d.login("supervisor")
@@ -290,7 +298,11 @@ def _drive_a_day(d: Day) -> None:
     expected = d.call(manager, "GET", "/shifts/current/x-report")["cash"]["expected"]
     d.call(cashier, "GET", "/shifts/current/x-report")
     nickels = (expected - 20500) // 5  # the day's cash over the float, counted in 5 ¢ coins
+    assert d.call(cashier, "GET", "/office/status")["enrolled"] is False
+    _enrol(d.store)  # the Z of an enrolled till carries the office link's figures
+    assert d.call(cashier, "GET", "/office/status")["enrolled"] is True
     closed = d.call(cashier, "POST", "/shifts/current/close", json={"count": {**FLOAT, "5": nickels}})
+    assert closed["office"]["backlog"] > 0  # nothing was sent: no office answers in this test
     d.call(manager, "GET", f"/shifts/{closed['shift']}/z-report")
     d.call(manager, "GET", "/shifts/z-reports")
     d.call(manager, "GET", "/reports/sales")

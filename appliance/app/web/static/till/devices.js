@@ -1,8 +1,9 @@
-/* The till: status of the network (this screen's reach of the service) and of the printer,
- * and the customer display's pairing (pairing.js). */
+/* The till: status of the network (this screen's reach of the service), of the printer and
+ * of the link to the office (officelink.js), and the customer display's pairing (pairing.js). */
 
 import C, { $, api, t } from "../comptoir.js";
 import { setupDisplayPairing } from "../pairing.js";
+import { checkOffice } from "./officelink.js";
 import { state } from "./state.js";
 import { announce } from "./sale.js";
 
@@ -66,10 +67,12 @@ export async function checkPrinter() {
 export function startStatus() {
   checkNetwork();
   checkPrinter();
+  checkOffice();
   if (!state.statusTimer) {
     state.statusTimer = setInterval(() => {
       checkNetwork();
       if (state.me) checkPrinter();
+      if (state.me) checkOffice();
     }, 10000);
   }
 }
