@@ -1,0 +1,64 @@
+"""The till's link to the office in its header: nothing on a till that is not enrolled; on
+one enrolled at an office it cannot reach, the line says so with what waits, in the
+cashier's language, and stays clean under axe. Debian's Chromium, headless, against the real
+app on loopback (its push loop running, and failing: no office answers here).
+
+Screenshots land in test-artifacts/screens/ (names start with `till-office-`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.app.services.outbox_push import ENROLLED_MARK
+from appliance.app.services.shop import Shop
+from tests.e2e.axe import Axe
+from tests.e2e.conftest import LiveApp
+from tests.e2e.screens import log_in_at_till
+
+pytestmark = pytest.mark.slow
+
+CASHIER = ("lea", "Till-pass-2024")
+
+
+def enrolled(shop: Shop) -> None:
+    """What `comptoir enrol` leaves that says enrolled; its certificate is not one, and the
+    office it names does not exist, so the push loop fails and says why."""
+    mark = shop.data_dir.joinpath(*ENROLLED_MARK)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text("not a certificate\n")
+
+
+def test_a_till_not_enrolled_shows_no_office(shop: Callable[..., LiveApp], page: Any) -> None:
+    app = shop(None, {CASHIER: "cashier"})
+    log_in_at_till(page, app.url, CASHIER)
+    expect(page.locator("#printer-status")).to_be_visible()  # the header's checks have run
+    expect(page.locator("#office-status")).to_be_hidden()
+
+
+def test_an_enrolled_till_that_cannot_reach_its_office_says_so(
+    shop: Callable[..., LiveApp], axe_page: Any, screenshot: Any
+) -> None:
+    app = shop(None, {CASHIER: "cashier"}, then=enrolled)
+    page = axe_page
+    log_in_at_till(page, app.url, CASHIER)
+    office = page.locator("#office-status")
+    expect(office).to_be_visible()
+    expect(office).to_have_attribute("data-state", "bad")
+    expect(page.locator("#office-text")).to_have_text(
+        # The store's own making (its staff, its catalogue) waits to go, from the start.
+        re.compile(r"Office: not reached yet, \d+ events waiting \(oldest \d+ (s|min)\)")
+    )
+    axe = Axe()
+    axe.check(page, "till-office-unreached")
+    page.get_by_role("button", name="FR", exact=True).click()
+    expect(page.locator("#office-text")).to_have_text(
+        re.compile(r"Siège : jamais joint, \d+ événements en attente \(le plus ancien : \d+ (s|min)\)")
+    )
+    axe.check(page, "till-office-unreached-fr")
+    screenshot(page, "till-office-01-unreached-fr")
+    axe.assert_clean()
