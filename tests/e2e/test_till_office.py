@@ -62,3 +62,27 @@ def test_an_enrolled_till_that_cannot_reach_its_office_says_so(
     axe.check(page, "till-office-unreached-fr")
     screenshot(page, "till-office-01-unreached-fr")
     axe.assert_clean()
+
+
+def test_the_z_of_an_enrolled_till_says_what_the_office_did_not_have(
+    shop: Callable[..., LiveApp], page: Any, screenshot: Any
+) -> None:
+    app = shop(None, {CASHIER: "cashier"}, then=enrolled)
+    log_in_at_till(page, app.url, CASHIER)
+    page.keyboard.press("Alt+s")
+    opening = page.get_by_role("dialog", name="Open a shift")
+    opening.get_by_label("20.00 ×").fill("1")
+    opening.get_by_role("button", name="Open shift").click()
+    expect(page.locator("#shift-text")).to_have_text("Shift: open (lea)")
+    shift = page.locator("#shift-dialog")
+    shift.get_by_role("button", name="Close shift").click()
+    close = page.get_by_role("dialog", name="Close the shift: count the drawer")
+    close.get_by_label("20.00 ×").fill("1")
+    close.get_by_role("button", name="Count and close").click()
+    z = page.get_by_role("dialog", name="Z report")
+    expect(z.locator("tr", has_text="Office at the close")).to_be_visible()
+    # No office ever answered: everything the till made waits, and it never had contact.
+    expect(z.locator("tr", has_text="Events not sent").locator("td")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(z.locator("tr", has_text="Oldest not sent")).to_contain_text(re.compile(r"\d+ (s|min)"))
+    expect(z.locator("tr", has_text="Last contact")).to_contain_text("never")
+    screenshot(page, "till-office-02-z")

@@ -6,6 +6,7 @@ import { approvalBox, reasonGiven } from "./approval.js";
 import { setStatus } from "./devices.js";
 import { amountError } from "./payment.js";
 import { announce, clock, fmt } from "./sale.js";
+import { age } from "./officelink.js";
 
 export const SHIFT_WORDS = {
   drawer_in_use: "till.drawer_in_use",
@@ -251,6 +252,13 @@ function showReport(r) {
   if (r.cash.rounding) row(t("till.cash_rounding"), money(r.cash.rounding));
   row(t("till.paid_in"), money(r.cash.paid_in));
   row(t("till.paid_out"), money(r.cash.paid_out));
+  if (z && r.office) {
+    // An enrolled till's link at the close: what the office did not have yet.
+    group(t("till.office_at_close"));
+    row(t("till.office_not_sent"), String(r.office.backlog));
+    if (r.office.oldest_unsent_age_seconds !== null) row(t("till.office_oldest_not_sent"), age(r.office.oldest_unsent_age_seconds));
+    row(t("till.office_last_contact"), r.office.last_contact ? clock(r.office.last_contact) : t("till.office_no_contact"));
+  }
   $("report-note").textContent = z ? t("till.z_report_note") : t("till.x_report_note");
   $("shift-dialog").querySelector(".close-dialog").focus();
 }
