@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from appliance.app.services import outbox
+from appliance.app.services.background import BackgroundLoop
 from appliance.app.services.shop import Shop
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def backoff(failures: int, *, first: float, longest: float, rng: Callable[[], fl
     return float(base / 2 + rng() * base / 2)
 
 
-class Pusher:
+class Pusher(BackgroundLoop):
     name = "outbox-push"
 
     def __init__(
@@ -71,8 +71,7 @@ class Pusher:
         self.interval, self.heartbeat, self.first, self.longest, self.rng = interval, heartbeat, first, longest, rng
         self.failures = 0
         self._last_answer = float("-inf")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def run_once(self) -> bool:
         """One round; True when more events wait to go at once. Raises when the office did
@@ -115,16 +114,8 @@ class Pusher:
                 delay = backoff(self.failures, first=self.first, longest=self.longest, rng=self.rng)
                 log.warning("outbox: the office did not take the batch (%s); again in %.0f s", exc, delay)
 
-    def start(self) -> Pusher:
-        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _loop(self) -> None:
+        self.run()
 
 
 def office_sender(shop: Shop) -> Send:

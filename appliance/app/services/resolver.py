@@ -5,12 +5,13 @@ the same things keep waiting (the party down), and a cheap check when nothing do
 from __future__ import annotations
 
 import logging
-import threading
+
+from appliance.app.services.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
 
-class Resolver:
+class Resolver(BackgroundLoop):
     """A round every `first` seconds while something waits, backing off to `longest` while
     the same things keep waiting, a look every `idle` seconds when nothing does. A subclass
     says what waits (`waiting`) and settles what it can (`run_once`)."""
@@ -18,9 +19,8 @@ class Resolver:
     name = "resolver"
 
     def __init__(self, *, first: float, longest: float, idle: float) -> None:
+        super().__init__()
         self.first, self.longest, self.idle = first, longest, idle
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def waiting(self) -> frozenset[str]:
         """The keys of what still waits on the other party (cheap: the store only)."""
@@ -30,18 +30,7 @@ class Resolver:
         """One round; True when something is still waiting after it."""
         raise NotImplementedError
 
-    def start(self) -> Resolver:
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
+    def _loop(self) -> None:
         delay, backoff, seen = self.first, self.first, frozenset[str]()
         while not self._stop.wait(delay):
             try:
