@@ -12,8 +12,19 @@ from typing import Any, TypedDict
 from appliance.app.domain import stock as stock_rules
 from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
-from appliance.app.domain.money import MAX_AMOUNT, Money, parse_amount
+from appliance.app.domain.money import Money, parse_amount
 from appliance.app.domain.product import Product
+from appliance.app.domain.product_rules import (
+    check_active,
+    check_age_restricted,
+    check_barcodes,
+    check_category_name,
+    check_name,
+    check_plu,
+    check_price,
+    check_sku,
+    check_sold_by,
+)
 from appliance.app.services import audit_log, gift_cards
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
@@ -24,7 +35,6 @@ from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 MAX_STOCK = 10**9
-MAX_BARCODES = 20
 
 
 class ProductJson(TypedDict):
@@ -85,19 +95,6 @@ class NewProduct:
 # -- one rule per field: the same for a new product, a CSV row and a change --------------------
 
 
-def check_name(value: Any) -> str:
-    name = value.strip() if isinstance(value, str) else ""
-    if not 1 <= len(name) <= 120:
-        raise Invalid("name must be 1-120 characters", "invalid_name")
-    return name
-
-
-def check_price(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
-        raise Invalid("price must be a whole number of minor units, 0 or more", "invalid_price")
-    return value
-
-
 def check_tax_class(shop: Shop, value: Any) -> str:
     tax_class = value or "standard"
     if tax_class not in shop.tax_classes:
@@ -105,48 +102,13 @@ def check_tax_class(shop: Shop, value: Any) -> str:
     return str(tax_class)
 
 
-def check_barcodes(values: Any) -> tuple[str, ...]:
-    if not isinstance(values, list | tuple) or not all(isinstance(c, str) for c in values):
-        raise Invalid("barcodes is a list of codes", "invalid_barcode")
-    codes = tuple(dict.fromkeys(normalise(c) for c in values))
-    if len(codes) > MAX_BARCODES:
-        raise Invalid(f"a product has at most {MAX_BARCODES} barcodes", "invalid_barcode")
-    return codes
-
-
-def check_category_name(value: Any) -> str | None:
-    """A category's name as given (None or empty: no category)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 40:
-        raise Invalid("category must be 1-40 characters", "invalid_category")
-    return value.strip()
-
-
 def check_cost(value: Any) -> int:
     return stock_rules.check_cost(value)
 
 
-def check_plu(value: Any) -> str | None:
-    """A PLU, loose produce's code (4011 bananas): 4 or 5 digits; None or empty: none."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not (value.isascii() and value.isdigit() and 4 <= len(value) <= 5):
-        raise Invalid("a PLU is 4 or 5 digits (4011 bananas)", "invalid_plu")
-    return value
-
-
-def check_active(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid("active is true (on sale) or false (withdrawn)", "invalid_active")
-    return value
-
-
 def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     """Validates one product as given through the API or a CSV row."""
-    sku = str(data.get("sku", "")).strip()
-    if not 1 <= len(sku) <= 64 or any(c.isspace() for c in sku):
-        raise Invalid("sku must be 1-64 characters without spaces", "invalid_sku")
+    sku = check_sku(data.get("sku"))
     name = check_name(str(data.get("name", "")))
     price = check_price(data.get("price"))
     tax_class = check_tax_class(shop, data.get("tax_class"))
@@ -155,12 +117,8 @@ def check_product(shop: Shop, data: dict[str, Any]) -> NewProduct:
     if isinstance(stock, bool) or not isinstance(stock, int) or not -MAX_STOCK <= stock <= MAX_STOCK:
         raise Invalid("stock must be a whole number", "invalid_stock")
     category = check_category_name(data.get("category"))
-    sold_by = data.get("sold_by") or "unit"
-    if sold_by not in ("unit", "weight"):
-        raise Invalid("sold_by is unit or weight (price per kilogram)", "invalid_sold_by")
-    restricted = data.get("age_restricted", False)
-    if not isinstance(restricted, bool):
-        raise Invalid("age_restricted is true or false", "invalid_age_restricted")
+    sold_by = check_sold_by(data.get("sold_by"))
+    restricted = check_age_restricted(data.get("age_restricted", False))
     cost = check_cost(data.get("cost", 0))
     plu = check_plu(data.get("plu"))
     return NewProduct(sku, name, price, tax_class, codes, stock, category, sold_by, restricted, cost, plu)

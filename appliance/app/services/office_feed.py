@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.app.domain.barcode import normalise
+from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
-from appliance.app.domain.money import MAX_AMOUNT
 from appliance.app.domain.tax import Tax, TaxClass
 from appliance.app.services import audit_log
 from appliance.app.services.resolver import Resolver
@@ -81,33 +80,26 @@ def _product(tx: Connection, row: Row, known: Known, now: str) -> OfficeProduct:
     tax_classes, categories = known.tax_classes, known.categories
     body = row.body
     try:
-        price = body["price"]
-        if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
-            raise Invalid(f"price {price!r} is not an amount")
+        # The office's word is checked by the till's own rules: a row its screens would
+        # refuse is not stored because the office sent it.
+        price = rules.check_price(body["price"])
         if body["tax_class"] not in tax_classes:
             raise Invalid(f"unknown tax class {body['tax_class']!r}")
-        if body.get("sold_by", "unit") not in ("unit", "weight"):
-            raise Invalid("sold_by is unit or weight")
-        name = str(body["name"]).strip()
-        if not 1 <= len(name) <= 120:
-            raise Invalid("a name is 1-120 characters")
-        category = body.get("category")
-        category_id = categories.get(str(category)) if category else None
+        category = rules.check_category_name(body.get("category"))
+        category_id = categories.get(category) if category else None
         if category and category_id is None:
-            found = catalog_store.category_named(tx, str(category)) or catalog_store.insert_category(
-                tx, str(category), now
-            )
-            category_id = categories[str(category)] = found.id
+            found = catalog_store.category_named(tx, category) or catalog_store.insert_category(tx, category, now)
+            category_id = categories[category] = found.id
         return OfficeProduct(
             sku=row.key,
-            name=name,
+            name=rules.check_name(body["name"]),
             price=price,
             tax_class=str(body["tax_class"]),
-            barcodes=tuple(dict.fromkeys(normalise(str(c)) for c in body.get("barcodes") or ())),
+            barcodes=rules.check_barcodes(body.get("barcodes") or []),
             category_id=category_id,
-            sold_by=str(body.get("sold_by", "unit")),
-            age_restricted=bool(body.get("age_restricted", False)),
-            plu=str(body["plu"]) if body.get("plu") else None,
+            sold_by=rules.check_sold_by(body.get("sold_by", "unit")),
+            age_restricted=rules.check_age_restricted(body.get("age_restricted", False)),
+            plu=rules.check_plu(body.get("plu")),
         )
     except (KeyError, TypeError) as exc:
         raise FeedError(f"product {row.key}: the office's row lacks {exc}") from None

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from appliance.app.domain.barcode import normalise
+from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import DomainError, Forbidden, Invalid, NotFound
-from appliance.app.domain.money import MAX_AMOUNT, parse_amount
+from appliance.app.domain.money import parse_amount
 from appliance.office.services import audit_log
 from appliance.office.services.office import Office
 from appliance.office.store import catalogue as store
@@ -28,7 +28,6 @@ from appliance.office.store import lanes as lanes_store
 from appliance.office.store.catalogue import Change
 from appliance.office.store.db import Connection
 
-MAX_BARCODES = 20
 PAGE = 1000  # rows a lane gets at most per call, unless it asks for fewer
 MAX_PAGE = 5000
 CSV_COLUMNS = (
@@ -79,43 +78,20 @@ class ImportRejected(Invalid):
 
 
 def check_product(data: dict[str, Any], tax_classes: set[str]) -> dict[str, Any]:
-    sku = str(data.get("sku", "")).strip()
-    if not 1 <= len(sku) <= 64 or any(c.isspace() for c in sku):
-        raise Invalid("sku must be 1-64 characters without spaces", "invalid_sku")
-    name = str(data.get("name", "")).strip()
-    if not 1 <= len(name) <= 120:
-        raise Invalid("name must be 1-120 characters", "invalid_name")
-    price = data.get("price")
-    if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
-        raise Invalid("price must be a whole number of minor units, 0 or more", "invalid_price")
+    """A product of the chain's catalogue, by the till's own rules (domain/product_rules)."""
     tax_class = str(data.get("tax_class") or "standard")
     if tax_class not in tax_classes:
         raise Invalid(f"unknown tax class {tax_class!r}: add it first (comptoir office catalogue tax-class)")
-    codes = list(dict.fromkeys(normalise(str(c)) for c in data.get("barcodes") or ()))
-    if len(codes) > MAX_BARCODES:
-        raise Invalid(f"a product has at most {MAX_BARCODES} barcodes", "invalid_barcode")
-    category = data.get("category") or None
-    if category is not None and not (isinstance(category, str) and 1 <= len(category.strip()) <= 40):
-        raise Invalid("category must be 1-40 characters", "invalid_category")
-    sold_by = data.get("sold_by") or "unit"
-    if sold_by not in ("unit", "weight"):
-        raise Invalid("sold_by is unit or weight (price per kilogram)", "invalid_sold_by")
-    restricted = data.get("age_restricted", False)
-    if not isinstance(restricted, bool):
-        raise Invalid("age_restricted is true or false", "invalid_age_restricted")
-    plu = data.get("plu") or None
-    if plu is not None and not (isinstance(plu, str) and plu.isascii() and plu.isdigit() and 4 <= len(plu) <= 5):
-        raise Invalid("a PLU is 4 or 5 digits (4011 bananas)", "invalid_plu")
     return {
-        "sku": sku,
-        "name": name,
-        "price": price,
+        "sku": rules.check_sku(data.get("sku")),
+        "name": rules.check_name(str(data.get("name", ""))),
+        "price": rules.check_price(data.get("price")),
         "tax_class": tax_class,
-        "barcodes": sorted(codes),
-        "category": category.strip() if category else None,
-        "sold_by": sold_by,
-        "age_restricted": restricted,
-        "plu": plu,
+        "barcodes": sorted(rules.check_barcodes([str(c) for c in data.get("barcodes") or ()])),
+        "category": rules.check_category_name(data.get("category") or None),
+        "sold_by": rules.check_sold_by(data.get("sold_by")),
+        "age_restricted": rules.check_age_restricted(data.get("age_restricted", False)),
+        "plu": rules.check_plu(data.get("plu") or None),
     }
 
 
