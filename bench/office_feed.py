@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("COMPTOIR_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -163,23 +164,41 @@ def main() -> None:
             run(dsn, args.dir, args.products)
 
 
-def run(dsn: str, folder: Path, count: int) -> None:
-    from appliance.app.services import auth, catalog, users
-    from appliance.app.services.setup import NewStore, init_store
-    from appliance.lane import enrolment as lane
-    from appliance.lane.feed import Fetcher
+@contextmanager
+def served_office(dsn: str, folder: Path) -> Iterator[tuple[Any, int]]:
+    """An office made in the empty database `dsn` and served in a thread on two loopback
+    ports: the office and its enrolment port."""
     from appliance.office import server
-    from appliance.office.services import catalogue, enrolment
     from appliance.office.services.office import open_office
     from appliance.office.services.setup import init_office
 
-    init_office(dsn, folder / "office", password="Office-2026-open", host_names=["127.0.0.1"])
-    office = open_office(dsn, folder / "office", pooled=True)
+    init_office(dsn, folder, password="Office-2026-open", host_names=["127.0.0.1"])
+    office = open_office(dsn, folder, pooled=True)
     port, enrol_port = free_port(), free_port()
     found = server.servers(office, "127.0.0.1", port, enrol_port)
     threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True).start()
     while not all(s.started for s in found):
         time.sleep(0.02)
+    try:
+        yield office, enrol_port
+    finally:
+        for s in found:
+            s.should_exit = True
+        office.close()
+
+
+def run(dsn: str, folder: Path, count: int) -> dict[str, object]:
+    with served_office(dsn, folder / "office") as (office, enrol_port):
+        return run_served(office, enrol_port, folder, count)
+
+
+def run_served(office: Any, enrol_port: int, folder: Path, count: int) -> dict[str, object]:
+    from appliance.app.services import auth, catalog, users
+    from appliance.app.services.setup import NewStore, init_store
+    from appliance.lane import enrolment as lane
+    from appliance.lane.feed import Fetcher
+    from appliance.office.services import catalogue, enrolment
+
     shop, _ = init_store(folder / "till" / "data", NewStore(store_name="Bench", currency="EUR", taxes=(("VAT", "20"),)))
     users.add_user(shop, None, "cashier", "cashier", PASSWORD)
     catalog.import_csv(shop, None, "sku,name,price,tax_class,barcodes\nAPL,Apple,1.25,standard,4006381333931\n")
@@ -200,10 +219,8 @@ def run(dsn: str, folder: Path, count: int) -> None:
         print(f"{case}: office import {office_s} s ({done.changed} changes); till {applied}")
     fetch.close()
     shop.close()
-    for s in found:
-        s.should_exit = True
-    office.close()
     print(json.dumps(results))
+    return results
 
 
 if __name__ == "__main__":
