@@ -9,7 +9,7 @@ UV     := $(BIN)/uv
 DEMO_DIR ?= .demo-data
 PORT   ?= 8787
 
-.PHONY: run test test-fast lint typecheck venv system-deps system-deps-run system-deps-fast js-deps js-test lock wheel clean bench image api-doc
+.PHONY: run run-store test test-fast lint typecheck venv system-deps system-deps-run system-deps-fast js-deps js-test lock wheel clean bench image api-doc
 
 # A stamp per lock file: the venv is rebuilt only when a pin changes. The Debian packages come
 # first (order-only): the window's GTK bindings are Debian's python3-gi, which the venv sees
@@ -52,6 +52,12 @@ js-test: | system-deps-fast
 
 run: venv
 	$(BIN)/comptoir demo --data-dir $(DEMO_DIR) --port $(PORT)
+
+# An office on a local PostgreSQL cluster and two demo tills enrolled to it (README).
+STORE_DIR  ?= build/run-store
+STORE_PORT ?= 8790
+run-store: venv
+	$(BIN)/comptoir demo-store --dir $(STORE_DIR) --port $(STORE_PORT)
 
 lint: venv
 	$(BIN)/ruff check appliance tests bench image

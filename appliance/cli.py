@@ -14,7 +14,6 @@ import json
 import os
 import re
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from appliance import __version__
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
+from appliance.processes import ended_with_us as _ended_with_us
+from appliance.processes import port_free as _port_free
+from appliance.processes import stop_child as _stop_child
+from appliance.processes import stopped_by_term_and_hup as _stopped_by_term_and_hup
 from appliance.security.keys import KeyError_, provider_for
 
 if TYPE_CHECKING:
@@ -162,29 +165,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run(load(directory, port=args.port, gateway_url=gateway_url, terminal_url=terminal_url))
 
 
-@contextlib.contextmanager
-def _stopped_by_term_and_hup() -> Iterator[None]:
-    """SIGTERM (`kill`, an editor's stop button, make passing it on) and SIGHUP (the terminal
-    closed) stop the demo as Ctrl-C does, through every `finally`: Python's default for them ends
-    the process on the spot and left the simulated acquirer running. While uvicorn serves it
-    catches SIGTERM itself, stops, and raises it again: it lands here then. SIGHUP is taken as
-    SIGTERM, so that uvicorn stops the same way."""
+def cmd_demo_store(args: argparse.Namespace) -> int:
+    """`make run-store`: an office on PostgreSQL and two demo tills enrolled to it."""
+    from appliance.demo_store import DemoStoreError, run
 
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    def hang_up(signum: int, frame: object) -> None:
-        signal.raise_signal(signal.SIGTERM)
-
-    previous = {
-        signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
-        signal.SIGHUP: signal.signal(signal.SIGHUP, hang_up),
-    }
     try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        return run(Path(args.dir), args.port)
+    except DemoStoreError as exc:
+        raise UsageError(f"demo-store: {exc}") from None
 
 
 @contextlib.contextmanager
@@ -326,16 +314,6 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the simulator binds
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _announced(proc: subprocess.Popen[str], timeout: float) -> str | None:
     """The URL of the simulator's `acquirer-sim listening on http://HOST:PORT` line; None when it
     ended first or said nothing in time."""
@@ -346,40 +324,6 @@ def _announced(proc: subprocess.Popen[str], timeout: float) -> str | None:
             return None
     found = re.search(r"listening on (https?://\S+)", proc.stdout.readline())
     return found.group(1) if found else None
-
-
-def _ended_with_us() -> Callable[[], None] | None:
-    """For Popen's preexec_fn: the child is sent SIGTERM when this process ends, however it
-    ends (SIGKILL, the window's os._exit after a stuck close), so nothing is left behind."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    parent = os.getpid()
-
-    def in_child() -> None:
-        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # we were already gone before that took effect
-            os._exit(1)
-
-    return in_child
-
-
-def _stop_child(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM, 5 s to stop, then SIGKILL; a second Ctrl-C while waiting goes straight to SIGKILL."""
-    try:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(5)
-    except subprocess.TimeoutExpired:
-        pass
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 # -- users ------------------------------------------------------------------------------------------
@@ -665,6 +609,9 @@ def build_parser() -> Parser:
     p = command("demo", cmd_demo, "create (once) and run the demo store")
     data_dir(p)
     p.add_argument("--port", type=int, default=8787)
+    p = command("demo-store", cmd_demo_store, "an office and two demo tills enrolled to it, until Ctrl-C")
+    p.add_argument("--dir", default="build/run-store", help="where it all lives (default build/run-store)")
+    p.add_argument("--port", type=int, default=8790, help="the office's port; enrolment, lane 1, lane 2 the next three")
 
     usub = actions("user", "staff accounts")
     p = command("add", cmd_user_add, "add a staff account", usub)

@@ -21,11 +21,8 @@ import argparse
 import asyncio
 import json
 import os
-import pwd
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,8 +32,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from appliance.office import local_cluster
+from appliance.office.local_cluster import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path(os.environ.get("COMPTOIR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PASSWORD = "Sesame-2026-open"  # bench accounts only
 
 
@@ -45,42 +44,20 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def cluster(folder: Path) -> Iterator[str]:
-    """A PostgreSQL 15 cluster reached by a UNIX socket in `folder`; its DSN."""
-    owner = "postgres" if os.geteuid() == 0 else None
-    as_owner = ["runuser", "-u", owner, "--"] if owner else []
+    """A throwaway PostgreSQL 15 cluster under `folder` (appliance/office/local_cluster.py); its DSN."""
+    import psycopg
+
     folder.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="pg-", dir=folder))
-    root.chmod(0o755)
-    (root / "run").mkdir()
-    if owner:
-        entry = pwd.getpwnam(owner)
-        for path in (root, root / "run"):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-    port = free_port()
-    subprocess.run(
-        [*as_owner, str(PG_BIN / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "bench", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-k {root / 'run'} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-    pg_ctl = [*as_owner, str(PG_BIN / "pg_ctl"), "-D", str(root / "data")]
-    subprocess.run([*pg_ctl, "-o", options, "-l", str(root / "log"), "-w", "start"], check=True, capture_output=True)
+    found = local_cluster.start(root, superuser="bench", throwaway=True)
     try:
-        import psycopg
-
-        with psycopg.connect(f"host={root / 'run'} port={port} user=bench dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(found.dsn(), autocommit=True) as c:
             c.execute("CREATE DATABASE office")
-        yield f"host={root / 'run'} port={port} user=bench dbname=office"
+        yield found.dsn("office")
     finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], check=False, capture_output=True)
+        found.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -2,19 +2,16 @@
 test run itself in a temporary folder, reached only through a UNIX socket in that folder
 (no TCP port is opened), and a fresh database for each test.
 
-The server refuses to run as root: when the tests run as root, initdb and postgres run as
-the `postgres` user (Debian's package makes it) through runuser. Nothing is started as a
-service on the host, and the cluster is stopped and removed at the end of the session.
+The cluster is appliance/office/local_cluster.py's (as root, the server runs as the `postgres`
+user). Nothing is started as a service on the host, and the cluster is stopped and removed at
+the end of the session.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,75 +19,23 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("COMPTOIR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+from appliance.office import local_cluster
+from appliance.office.local_cluster import Cluster, free_port
+
 SUPERUSER = "comptoir_test"
-
-
-@dataclass(frozen=True)
-class Cluster:
-    socket_dir: Path
-    port: int
-
-    def dsn(self, database: str = "postgres") -> str:
-        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={database}"
-
-
-def _as_owner(owner: str | None, command: list[str]) -> list[str]:
-    return ["runuser", "-u", owner, "--", *command] if owner else command
-
-
-def free_port() -> int:
-    # Only names the socket file (.s.PGSQL.<port>); no TCP listener is opened.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL 15 is not installed ({PG_BIN}); make system-deps-fast installs it")
-    owner = None
-    if os.geteuid() == 0:
-        owner = "postgres"
-        try:
-            pwd.getpwnam(owner)
-        except KeyError:
-            pytest.skip("running as root, and there is no postgres user to run the server as")
+    why = local_cluster.missing()
+    if why:
+        pytest.skip(why)
     root = Path(tempfile.mkdtemp(prefix="comptoir-pg-"))
-    root.chmod(0o755)
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    if owner:
-        entry = pwd.getpwnam(owner)
-        os.chown(root, entry.pw_uid, entry.pw_gid)
-        os.chown(sockets, entry.pw_uid, entry.pw_gid)
-    port = free_port()
-    subprocess.run(
-        _as_owner(
-            owner, [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
-    subprocess.run(
-        _as_owner(
-            owner, [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    cluster = local_cluster.start(root, superuser=SUPERUSER, throwaway=True)
     try:
-        yield Cluster(sockets, port)
+        yield cluster
     finally:
-        subprocess.run(
-            _as_owner(owner, [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            check=False,
-            capture_output=True,
-        )
+        cluster.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
 
 
