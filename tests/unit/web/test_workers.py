@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 from appliance.app.web.workers import Workers
 
 asked_by: contextvars.ContextVar[str] = contextvars.ContextVar("asked_by", default="nobody")
+T = TypeVar("T")
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on a thread of its own: the browser tests' sync API, which pytest runs
+    before these, leaves its event loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main).result()
 
 
 def test_the_work_runs_on_a_daemon_thread_in_the_callers_context() -> None:
@@ -24,7 +35,7 @@ def test_the_work_runs_on_a_daemon_thread_in_the_callers_context() -> None:
         asked_by.set("till 1")
         return await workers.run(work)
 
-    assert asyncio.run(request()) == ("till 1", False, True)
+    assert run_loop(request()) == ("till 1", False, True)
 
 
 def test_an_error_reaches_the_caller_as_raised() -> None:
@@ -34,7 +45,7 @@ def test_an_error_reaches_the_caller_as_raised() -> None:
         raise LookupError("no sale 7")
 
     with pytest.raises(LookupError, match="no sale 7"):
-        asyncio.run(workers.run(work))
+        run_loop(workers.run(work))
     assert workers.busy == 0
 
 
@@ -45,7 +56,7 @@ def test_one_request_after_another_lands_on_the_same_thread() -> None:
     async def requests() -> set[int]:
         return {await workers.run(threading.get_ident) for _ in range(20)}
 
-    assert len(asyncio.run(requests())) == 1
+    assert len(run_loop(requests())) == 1
 
 
 def test_no_more_threads_than_the_size_and_every_job_runs() -> None:
@@ -62,7 +73,7 @@ def test_no_more_threads_than_the_size_and_every_job_runs() -> None:
     async def requests() -> list[int]:
         return list(await asyncio.gather(*(workers.run(lambda n=n: work(n)) for n in range(6))))
 
-    assert asyncio.run(requests()) == [0, 1, 2, 3, 4, 5]
+    assert run_loop(requests()) == [0, 1, 2, 3, 4, 5]
     assert len(seen) == 2
 
 
@@ -92,7 +103,7 @@ def test_a_cancelled_request_waits_for_its_work_to_end() -> None:
             await request
         ended.append("request")
 
-    asyncio.run(scenario())
+    run_loop(scenario())
     assert ended == ["work", "request"]
 
 
@@ -108,4 +119,4 @@ def test_drained_waits_for_the_work_under_way() -> None:
         await request
         return while_running, await workers.drained(1)
 
-    assert asyncio.run(scenario()) == (False, True)
+    assert run_loop(scenario()) == (False, True)
