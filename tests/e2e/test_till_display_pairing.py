@@ -108,7 +108,7 @@ def test_the_pairing_states_are_clean_under_axe(app: LiveApp, axe_page: Any, bro
         axe.check(display, "display-pairing-error")
         display.goto(f"{app.url}/display?code={code}")  # the code in the address, as the till says
         expect(display.locator("#welcome")).to_be_visible()
-        assert display.url == app.url + "/display", "the spent code leaves the address bar"
+        expect(display).to_have_url(app.url + "/display")  # the spent code leaves the address bar
         axe.check(display, "display-paired-welcome")
     finally:
         context.close()

@@ -155,13 +155,11 @@ async function speak(language) {
 const UNREACHABLE = "The till cannot be reached. Check it is running, then try again.";
 
 async function start() {
-  await speak(C.rememberedLanguage() || "en");
   const code = new URLSearchParams(window.location.search).get("code");
-  if (code !== null) {
-    // Spent or not, the code leaves the address bar and the history.
-    window.history.replaceState(null, "", window.location.pathname);
-    if (!(await pair(code.replace(/\s/g, "")))) return;
-  }
+  // Spent or not, the code leaves the address bar and the history, before anything waits.
+  if (code !== null) window.history.replaceState(null, "", window.location.pathname);
+  await speak(C.rememberedLanguage() || "en");
+  if (code !== null && !(await pair(code.replace(/\s/g, "")))) return;
   connect();
 }
 
