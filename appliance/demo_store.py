@@ -17,10 +17,10 @@ import importlib.resources
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from appliance import shell
 from appliance.office import local_cluster
 from appliance.processes import ended_with_us, port_free, stop_child, stopped_by_term_and_hup
 
@@ -66,7 +66,7 @@ def run(folder: Path, port: int) -> int:
         }
         for lane, till, till_port in zip(lanes, TILLS, (port + 2, port + 3), strict=True):
             _till(lane, till, dsn, office_dir, port + 1)
-            name, up = f"lane {till}", functools.partial(_healthy, till_port)
+            name, up = f"lane {till}", functools.partial(shell.healthy, f"http://127.0.0.1:{till_port}")
             servers[name] = running.enter_context(
                 _served(name, ["serve", "--data-dir", str(lane), "--port", str(till_port)], up)
             )
@@ -197,14 +197,6 @@ def _served(name: str, command: list[str], up: Callable[[], bool]) -> Iterator[s
 
 def _listening_on(*ports: int) -> bool:
     return not any(port_free(p) for p in ports)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
 
 
 def _tell(folder: Path, dsn: str, office_dir: Path, port: int) -> None:
