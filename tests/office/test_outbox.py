@@ -14,7 +14,7 @@ from appliance.app.services import outbox, outbox_push, sales
 from appliance.cli import main
 from appliance.lane import enrolment as lane
 from appliance.lane import outbox as wire
-from appliance.office.services import audit_log, enrolment, lane_events, lanes
+from appliance.office.services import audit_log, enrolment, lane_events, lanes, projections
 from tests.conftest import Store
 from tests.office.conftest import RunningOffice, free_port
 
@@ -239,3 +239,42 @@ def test_the_loop_backs_off_when_the_office_takes_none_of_a_batch(running_office
     assert "see its alarms" in str(state["last_error"]) and state["acked_seq"] == 0
     alarms = lane_events.alarms(running_office.office)  # type: ignore[arg-type]
     assert [(a["kind"], a["seq"]) for a in alarms] == [("bad_hash", 1), ("gap", 1)]  # 2 on are held, 1 is not
+
+
+def test_a_projection_sees_each_new_event_once_in_the_ingest_transaction(
+    running_office: RunningOffice, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str, int]] = []
+
+    def count_sales(conn: Any, lane: projections.Lane, event: dict[str, Any]) -> list[projections.Found]:
+        seen.append((lane.store, lane.till, int(event["seq"])))
+        if len(seen) == 2:
+            return [projections.Found("second_sale", int(event["seq"]), {"total": event["body"]["total"]})]
+        return []
+
+    registered = projections.Registered(frozenset({"sale_completed"}), count_sales)
+    monkeypatch.setattr(projections, "PROJECTIONS", (registered,))
+    sell(store, 2)
+    enrol(running_office, store)
+    mine = raw(store)
+    sales_seqs = [e["seq"] for e in mine if e["kind"] == "sale_completed"]
+    answer = wire.send(store.path, mine, len(mine))
+    assert seen == [("lyon", "T01", s) for s in sales_seqs]
+    assert answer["alarms"] == [{"kind": "second_sale", "seq": sales_seqs[1]}]
+    wire.send(store.path, mine, len(mine))  # a retry: held already, projected no more
+    assert len(seen) == 2
+
+    # A projection that fails takes its batch with it: the events are not held, and come again.
+    sell(store)
+    more = raw(store)[len(mine) :]
+
+    def broken(conn: Any, lane: projections.Lane, event: dict[str, Any]) -> list[projections.Found]:
+        raise RuntimeError("the projection's table is gone")
+
+    monkeypatch.setattr(projections, "PROJECTIONS", (projections.Registered(frozenset({"sale_completed"}), broken),))
+    with pytest.raises(wire.OfficeUnreachable, match="HTTP 500"):
+        wire.send(store.path, more, len(mine) + len(more))
+    assert len(office_events(running_office)) == len(mine)
+    monkeypatch.setattr(projections, "PROJECTIONS", (registered,))
+    assert wire.send(store.path, more, len(mine) + len(more))["stored"] == len(more)
+    assert len(seen) == 3

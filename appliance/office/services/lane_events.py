@@ -21,7 +21,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid
 from appliance.app.domain.outbox import GENESIS, event_hash
-from appliance.office.services import audit_log
+from appliance.office.services import audit_log, projections
 from appliance.office.services.office import Office
 from appliance.office.store import events as events_store
 
@@ -122,6 +122,9 @@ def ingest(office: Office, cert_fingerprint: str, events: object, till_last_seq:
             following = events_store.first_after(conn, store, till, top)
             if following is not None:
                 alarms.append(("gap", top + 1, {"missing_from": top + 1, "missing_to": following - 1}, ""))
+            stored = [e for e in sound if int(e["seq"]) in new]
+            for f in projections.project(conn, projections.Lane(store, till), stored):
+                alarms.append((f.kind, f.seq, f.details, ""))
             for kind, seq, details, offered in alarms:
                 if events_store.raise_alarm(conn, store, till, kind, seq, details, now, offered):
                     done.alarms.append({"kind": kind, "seq": seq})
