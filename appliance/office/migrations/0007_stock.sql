@@ -1,7 +1,8 @@
 -- Stock as a ledger (issue 17 point 6, docs/office.md "Stock"): every movement of every lane
--- of a store, never an absolute figure; the store's on-hand is their sum, kept beside them in
--- the transaction that adds each one. Reorder points and levels per store and product, and the
--- store's purchase orders, are the office's own.
+-- of a store, never an absolute figure; the store's on-hand is their sum, read through the
+-- index (no running total: two lanes pushing at once would queue on its row, or deadlock when
+-- their batches name products in another order). Reorder points and levels per store and
+-- product, and the store's purchase orders, are the office's own.
 
 -- till is '' for a movement made at the office (goods received against its purchase order);
 -- seq and line name the lane's event and the line in it, so an event is never counted twice.
@@ -22,14 +23,7 @@ CREATE TABLE stock_movements (
     recorded_at timestamptz NOT NULL,
     UNIQUE (store, till, seq, line)
 );
-CREATE INDEX stock_movements_product ON stock_movements (store, sku, id);
-
-CREATE TABLE stock_on_hand (
-    store   text NOT NULL REFERENCES stores (name),
-    sku     text NOT NULL,
-    on_hand bigint NOT NULL,
-    PRIMARY KEY (store, sku)
-);
+CREATE INDEX stock_movements_product ON stock_movements (store, sku) INCLUDE (delta);
 
 CREATE TABLE stock_rules (
     store         text NOT NULL REFERENCES stores (name),

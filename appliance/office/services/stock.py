@@ -76,14 +76,12 @@ def _changing(office: Office) -> Iterator[Connection]:
 
 
 def on_hand(office: Office, who: Person, store: str, sku: str | None = None) -> list[dict[str, Any]]:
-    """Each product's on-hand in the store (sku, on_hand, and the sum of its movements)."""
+    """Each product's on-hand in the store: the sum of its movements from every lane."""
     _may_read(who, store)
     with office.connection() as conn:
         _store(conn, store)
-        return [
-            {"sku": r["sku"], "on_hand": int(str(r["on_hand"])), "moved": int(str(r["moved"]))}
-            for r in stock_store.on_hand(conn, store, check_sku(sku) if sku is not None else None)
-        ]
+        rows = stock_store.on_hand(conn, store, check_sku(sku) if sku is not None else None)
+    return [{"sku": r["sku"], "on_hand": int(str(r["on_hand"]))} for r in rows]
 
 
 def movements(office: Office, who: Person, store: str, sku: str, limit: int = 200) -> dict[str, Any]:

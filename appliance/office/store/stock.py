@@ -1,5 +1,5 @@
-"""The stores' stock ledgers: movements (added, never changed), the on-hand kept as their sum,
-and the reorder rules of each store's products."""
+"""The stores' stock ledgers: movements (added, never changed), the on-hand as their sum, and
+the reorder rules of each store's products."""
 
 from __future__ import annotations
 
@@ -27,8 +27,7 @@ class Movement:
 
 
 def add(conn: Connection, m: Movement, recorded_at: dt.datetime) -> bool:
-    """Adds the movement and moves the store's on-hand by its delta; False (and nothing moved)
-    when the lane's event line is held already."""
+    """Adds the movement; False (and nothing added) when the lane's event line is held already."""
     row = conn.execute(
         "INSERT INTO stock_movements (store, till, seq, line, sku, kind, delta, lane_on_hand, reason, ref, at, by,"
         " recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -49,25 +48,17 @@ def add(conn: Connection, m: Movement, recorded_at: dt.datetime) -> bool:
             recorded_at,
         ),
     ).fetchone()
-    if row is None:
-        return False
-    # Adding commutes: lanes that push at once each take the row's lock in turn, in any order.
-    conn.execute(
-        "INSERT INTO stock_on_hand (store, sku, on_hand) VALUES (%s, %s, %s)"
-        " ON CONFLICT (store, sku) DO UPDATE SET on_hand = stock_on_hand.on_hand + excluded.on_hand",
-        (m.store, m.sku, m.delta),
-    )
-    return True
+    return row is not None
+
+
+_ON_HAND = "SELECT sku, sum(delta) AS on_hand FROM stock_movements WHERE store = %s"
 
 
 def on_hand(conn: Connection, store: str, sku: str | None = None) -> list[dict[str, Any]]:
-    """sku, on_hand, and the sum of the movements (the same, unless the ledger was tampered)."""
-    return conn.execute(
-        "SELECT h.sku, h.on_hand, (SELECT coalesce(sum(m.delta), 0) FROM stock_movements m"
-        " WHERE m.store = h.store AND m.sku = h.sku) AS moved"
-        " FROM stock_on_hand h WHERE h.store = %s AND (%s::text IS NULL OR h.sku = %s) ORDER BY h.sku",
-        (store, sku, sku),
-    ).fetchall()
+    """sku and on_hand (the sum of its movements) of each product moved in the store."""
+    if sku is not None:
+        return conn.execute(_ON_HAND + " AND sku = %s GROUP BY sku", (store, sku)).fetchall()
+    return conn.execute(_ON_HAND + " GROUP BY sku ORDER BY sku", (store,)).fetchall()
 
 
 def movements(conn: Connection, store: str, sku: str, limit: int) -> list[dict[str, Any]]:
@@ -105,7 +96,8 @@ def at_or_below_point(conn: Connection, store: str) -> list[dict[str, Any]]:
         " coalesce((SELECT sum(l.quantity - l.received) FROM purchase_order_lines l"
         "  JOIN purchase_orders o ON o.id = l.order_id"
         "  WHERE o.store = r.store AND l.sku = r.sku AND o.status IN ('draft', 'sent')), 0) AS on_order"
-        " FROM stock_rules r LEFT JOIN stock_on_hand h ON h.store = r.store AND h.sku = r.sku"
+        " FROM stock_rules r LEFT JOIN LATERAL (SELECT sum(m.delta) AS on_hand FROM stock_movements m"
+        "  WHERE m.store = r.store AND m.sku = r.sku) h ON true"
         " WHERE r.store = %s AND coalesce(h.on_hand, 0) <= r.reorder_point ORDER BY r.sku",
         (store,),
     ).fetchall()
