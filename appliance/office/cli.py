@@ -332,6 +332,10 @@ def register(command: Command) -> None:
     p.add_argument("sku", nargs="+")
     where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
 
+    from appliance.office import cli_stock  # argparse only, like this module
+
+    cli_stock.register(command, sub, where, _plain, _open)
+
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")

@@ -96,6 +96,8 @@ def refunded(
 ) -> dict[str, Any]:
     """An effect of every refund (services/opening.py registers it): the refund as recorded."""
     head = refunds_store.header(tx, refund_id) or {}
+    # The sku of each line: the office's stock ledger puts the goods back by product.
+    skus = {int(r["line_no"]): r["sku"] for r in refunds_store.lines(tx, refund_id)}
     emit(
         shop,
         "refund",
@@ -109,7 +111,7 @@ def refunded(
             "tax": head.get("tax"),
             "by": actor.username,
             "approved_by": head.get("approved_by"),
-            "lines": [{"line_no": n, "quantity": q} for n, q in sorted(lines.items())],
+            "lines": [{"line_no": n, "sku": skus.get(n), "quantity": q} for n, q in sorted(lines.items())],
         },
     )
     return {}
