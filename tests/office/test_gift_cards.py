@@ -21,10 +21,12 @@ from appliance.app.services import auth, catalog, gift_cards, outbox_push, sales
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import gift_cards as till_cards
+from appliance.cli import main
 from appliance.lane import enrolment as lane
-from appliance.office.services import enrolment, lane_events
+from appliance.lane import gift_cards as wire
+from appliance.office.services import audit_log, enrolment, lane_events
 from appliance.office.services import gift_cards as office_cards
-from appliance.office.services.office import Office
+from appliance.office.services.office import Office, open_office
 from appliance.security import pki
 from tests.conftest import PASSWORD, set_cash_needs_shift
 from tests.office.conftest import RunningOffice, free_port
@@ -205,3 +207,78 @@ def test_an_offline_overspend_is_an_alarm_naming_the_card_and_the_lanes(
         {"store": "paris", "till": "T01", "spent": 5000, "offline": 4000},
     ]
     assert office_card(running_office, lyon1, code)["available"] == 0
+
+
+def test_a_tender_that_fails_after_its_hold_gives_the_hold_back(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(15000)
+    lyon1.push()
+    with pytest.raises(Invalid) as refused:
+        paris.spend(code, 13000)  # the basket is 120.00 with its tax: a card pays no more than is due
+    assert refused.value.code == "amount_exceeds_due"
+    at_office = office_card(running_office, lyon1, code)
+    assert (at_office["held"], at_office["available"]) == (0, 15000)
+
+
+def test_a_hold_asked_again_with_its_key_is_the_same_hold_and_bad_input_is_a_4xx(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    ask = {"card_ref": rules.card_ref(rules.normalise(code)), "amount": 1000, "key": "paris:T01:retry-1"}
+    first = wire.call(paris.shop.data_dir, "POST", "/v1/gift-cards/holds", ask)
+    again = wire.call(paris.shop.data_dir, "POST", "/v1/gift-cards/holds", ask)
+    assert (first.status, again.status) == (200, 200)
+    assert first.body["available"] == again.body["available"] == 5000  # what was free before the hold
+    assert office_card(running_office, lyon1, code)["held"] == 1000  # held once
+    other = wire.call(paris.shop.data_dir, "POST", "/v1/gift-cards/holds", {**ask, "amount": 2000})
+    assert (other.status, other.body["error"]) == (409, "hold_key_reused")
+    for bad, error in (
+        ({**ask, "amount": 0}, "invalid_amount"),
+        ({**ask, "amount": "10"}, "invalid_amount"),
+        ({**ask, "card_ref": code}, "invalid_card_ref"),
+        ({**ask, "key": "x"}, "invalid_key"),
+    ):
+        answer = wire.call(paris.shop.data_dir, "POST", "/v1/gift-cards/holds", bad)
+        assert (answer.status, answer.body["error"]) == (422, error)
+    released = wire.call(paris.shop.data_dir, "DELETE", "/v1/gift-cards/holds/paris:T01:retry-1")
+    assert (released.status, released.body) == (200, {"released": True})
+    assert office_card(running_office, lyon1, code)["held"] == 0
+    looked = wire.call(paris.shop.data_dir, "GET", f"/v1/gift-cards/{ask['card_ref']}")
+    assert (looked.status, looked.body["balance"], looked.body["offline_cap"]) == (200, 5000, rules.DEFAULT_OFFLINE_CAP)
+
+
+def test_the_offline_cap_is_shown_and_set_from_the_command_line_and_never_off(
+    office_dsn: str, office_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ["--database", office_dsn, "--data-dir", str(office_dir)]
+    assert main(["office", "gift-cards", "offline-cap", *where]) == 0
+    assert "5000 minor units" in capsys.readouterr().out
+    assert main(["office", "gift-cards", "offline-cap", "2500", *where]) == 0
+    assert "2500 minor units" in capsys.readouterr().out
+    assert main(["office", "gift-cards", "offline-cap", "0", *where]) == 2
+    assert "cannot be switched off" in capsys.readouterr().err
+    office = open_office(office_dsn, office_dir)
+    assert office_cards.offline_cap(office) == 2500
+    (entry,) = [e for e in audit_log.entries(office) if e["action"] == "gift_card_offline_cap"]
+    assert json.loads(entry["details"]) == {"before": 5000, "after": 2500}
+
+
+def test_a_card_spent_where_it_was_sold_before_the_office_heard_of_it(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.spend(code, 1000)  # the office does not know the card yet: nobody else can have spent it
+    assert lyon1.card(code)["balance"] == 4000
+    with pytest.raises(NotFound):
+        paris.spend(code, 100)  # nor can another lane find it before its till pushes
+    lyon1.push()
+    assert office_card(running_office, lyon1, code)["balance"] == 4000
+    paris.spend(code, 4000)
+    paris.push()
+    assert office_card(running_office, lyon1, code)["balance"] == 0
+    assert lane_events.alarms(_office(running_office)) == []

@@ -123,7 +123,10 @@ def hold(office: Office, fingerprint: str, ref: object, amount: object, key: obj
         if before is not None:
             if before["card_id"] != card["id"] or before["amount"] != amount:
                 raise Conflict("that idempotency key names another hold", "hold_key_reused")
-            return {**_answer(conn, card, now), "hold": key, "state": before["state"]}
+            answer = _answer(conn, card, now)
+            if before["state"] == "held" and before["expires_at"] > now:
+                answer["available"] += amount  # the answer names what was free before the hold, as the first did
+            return {**answer, "hold": key, "state": before["state"]}
         answer = _answer(conn, card, now)
         if amount > answer["available"]:
             raise Conflict(
