@@ -5,6 +5,7 @@ does not answer spends under the chain's offline cap; an offline overspend is an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from appliance.app.services import auth, catalog, gift_cards, outbox_push, sales
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import gift_cards as till_cards
+from appliance.app.store import settings as settings_store
 from appliance.cli import main
 from appliance.lane import enrolment as lane
 from appliance.lane import gift_cards as wire
@@ -282,3 +284,26 @@ def test_a_card_spent_where_it_was_sold_before_the_office_heard_of_it(
     paris.push()
     assert office_card(running_office, lyon1, code)["balance"] == 0
     assert lane_events.alarms(_office(running_office)) == []
+
+
+def test_a_card_expired_where_it_was_sold_is_expired_at_every_lane(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, _, paris = tills
+    with lyon1.shop.db.transaction() as tx:
+        settings_store.put(tx, "gift_card_expiry_days", 30)
+    code = lyon1.sell_card(5000)
+    expires = lyon1.card(code)["expires_at"]
+    lyon1.push()
+    paris.spend(code, 1000)
+    assert paris.card(code)["expires_at"] == expires  # Paris's copy learnt it from the office
+    office = _office(running_office)
+    real = office.now
+    office.now = lambda: real() + dt.timedelta(days=31)
+    try:
+        with pytest.raises(Invalid) as refused:
+            lyon2 = tills[1]
+            lyon2.spend(code, 1000)
+    finally:
+        office.now = real
+    assert refused.value.code == "gift_card_expired"

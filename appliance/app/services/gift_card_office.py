@@ -8,6 +8,7 @@ silent (the office did not answer in time: the till may spend under the chain's 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.services import outbox_push
-from appliance.app.services.shop import Shop
+from appliance.app.services.shop import Shop, iso
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
 
@@ -31,6 +32,7 @@ class Held:
     available: int  # what the card had free before this hold
     currency: str
     offline_cap: int
+    expires_at: str | None  # as the lane that sold it set it
 
 
 class Silent(Exception):
@@ -78,9 +80,16 @@ def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
             int(answer.body["available"]),
             str(answer.body["currency"]),
             card_rules.check_offline_cap(int(answer.body["offline_cap"])),
+            _time(answer.body.get("expires_at")),
         )
     except (KeyError, TypeError, ValueError, Invalid):
         raise Silent("the office's answer to a hold is not one") from None
+
+
+def _time(value: object) -> str | None:
+    if value is None:
+        return None
+    return iso(dt.datetime.fromisoformat(str(value)))
 
 
 def release(shop: Shop, key: str) -> None:

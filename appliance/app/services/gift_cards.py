@@ -289,7 +289,9 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
         gift_card_office.remember_cap(tx, answered.offline_cap)
         row = cards_store.by_code(tx, code)
         if row is None:
-            card_id = cards_store.insert_office_card(tx, code, answered.currency, answered.available, shop.now())
+            card_id = cards_store.insert_office_card(
+                tx, code, answered.currency, answered.available, answered.expires_at, shop.now()
+            )
         else:
             # The office's balance is the chain's; an own card's copy may only be lower (a
             # spend here the office has not heard of yet).

@@ -272,13 +272,16 @@ def gift_card_entry(
     shared: dict[str, Any] = {"hold": hold} if hold else {}
     if offline:
         shared["offline"] = True
+    card = gift_cards_store.by_id(tx, card_id)
+    if kind == "issue":
+        shared["expires_at"] = card["expires_at"]  # other lanes learn it through the office
     emit(
         shop,
         "gift_card_moved",
         shared
         | {
             "card_id": card_id,
-            "card_ref": card_ref(gift_cards_store.by_id(tx, card_id)["code"]),
+            "card_ref": card_ref(card["code"]),
             "kind": kind,
             "amount": amount,
             "balance": balance,

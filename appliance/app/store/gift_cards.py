@@ -204,12 +204,14 @@ def slip_figures(conn: Connection, card_id: int) -> Any:
     ).fetchone()
 
 
-def insert_office_card(conn: Connection, code: str, currency: str, balance: int, now: str) -> int:
+def insert_office_card(
+    conn: Connection, code: str, currency: str, balance: int, expires_at: str | None, now: str
+) -> int:
     """A card sold at another lane, as the office answered for it: live, held by the office."""
     cur = conn.execute(
-        "INSERT INTO gift_cards(code, status, balance, currency, created_at, activated_at, office_held) "
-        "VALUES (?, 'active', ?, ?, ?, ?, 1)",
-        (code, balance, currency, now, now),
+        "INSERT INTO gift_cards(code, status, balance, currency, created_at, activated_at, expires_at, office_held) "
+        "VALUES (?, 'active', ?, ?, ?, ?, ?, 1)",
+        (code, balance, currency, now, now, expires_at),
     )
     return int(cur.lastrowid)
 

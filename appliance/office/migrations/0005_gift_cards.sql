@@ -19,7 +19,8 @@ CREATE TABLE gift_cards (
     -- Where it was sold; NULL until its issue event comes (a spend may come before it).
     store     text NULL,
     till      text NULL,
-    issued_at timestamptz NULL
+    issued_at timestamptz NULL,
+    expires_at timestamptz NULL  -- as the selling lane set it; NULL: never
 );
 
 -- Each lane event that moved a card, once (the event's own key).

@@ -42,7 +42,7 @@ def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
     card = store.card_for_update(conn, ref, str(body.get("currency") or ""))
     balance = store.add_entry(conn, card["id"], lane.store, lane.till, event, bool(body.get("offline")))
     if body.get("kind") == "issue":
-        store.issued(conn, card["id"], lane.store, lane.till, dt.datetime.now(dt.UTC))
+        store.issued(conn, card["id"], lane.store, lane.till, dt.datetime.now(dt.UTC), _when(body.get("expires_at")))
         card["issued_at"] = True
     if isinstance(body.get("hold"), str):
         store.end_hold(conn, lane.store, lane.till, body["hold"], "spent")
@@ -64,6 +64,17 @@ def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
             },
         )
     ]
+
+
+def _when(value: object) -> dt.datetime | None:
+    """The till's ISO time as the office keeps it; None for none (or one that is not a time)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
 # -- a lane's questions, over its mutual TLS --------------------------------------------------
@@ -90,6 +101,7 @@ def _answer(conn: Connection, card: dict[str, Any], now: dt.datetime) -> dict[st
         "balance": card["balance"],
         "held": held,
         "available": max(0, int(card["balance"]) - held),
+        "expires_at": card["expires_at"].isoformat() if card["expires_at"] else None,
         "offline_cap": store.offline_cap(conn),
     }
 
@@ -119,6 +131,8 @@ def hold(office: Office, fingerprint: str, ref: object, amount: object, key: obj
         card = store.issued_card_for_update(conn, wanted)
         if card is None:
             raise NotFound("no gift card with that number at the office", "gift_card_not_found")
+        if card["expires_at"] is not None and card["expires_at"] <= now:
+            raise Invalid(f"this gift card expired on {card['expires_at']:%Y-%m-%d}", "gift_card_expired")
         before = store.hold_by_key(conn, lane_store, lane_till, key)
         if before is not None:
             if before["card_id"] != card["id"] or before["amount"] != amount:

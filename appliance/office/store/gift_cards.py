@@ -52,10 +52,13 @@ def add_entry(conn: Connection, card_id: int, store: str, till: str, event: dict
     return int(str(row["balance"]))
 
 
-def issued(conn: Connection, card_id: int, store: str, till: str, at: dt.datetime) -> None:
+def issued(
+    conn: Connection, card_id: int, store: str, till: str, at: dt.datetime, expires_at: dt.datetime | None
+) -> None:
     conn.execute(
-        "UPDATE gift_cards SET store = %s, till = %s, issued_at = %s WHERE id = %s AND issued_at IS NULL",
-        (store, till, at, card_id),
+        "UPDATE gift_cards SET store = %s, till = %s, issued_at = %s, expires_at = %s"
+        " WHERE id = %s AND issued_at IS NULL",
+        (store, till, at, expires_at, card_id),
     )
 
 
