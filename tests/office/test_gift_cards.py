@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from appliance.app.domain import gift_card as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import auth, catalog, gift_cards, outbox_push, sales, users
+from appliance.app.services import auth, catalog, gift_cards, outbox_push, returns, sales, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import gift_cards as till_cards
@@ -57,6 +57,9 @@ class Till:
         assert paid["amount"] == amount
         return view
 
+    def manager(self) -> Actor:
+        return auth.login(self.shop, "manager", PASSWORD, "127.0.0.1").actor
+
     def push(self) -> None:
         pusher = outbox_push.Pusher(self.shop, outbox_push.office_sender(self.shop))
         while pusher.run_once():
@@ -92,6 +95,7 @@ def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]
         shop, _ = init_store(data, NewStore(store_name=store.title(), currency="EUR", taxes=(("VAT", "20"),)))
         set_cash_needs_shift(shop, False)
         users.add_user(shop, None, "cashier", "cashier", PASSWORD)
+        users.add_user(shop, None, "manager", "manager", PASSWORD)
         catalog.import_csv(shop, None, "sku,name,price,tax_class\nTV,Television,100.00,standard\n")
         issued = enrolment.issue_token(_office(running_office), store, till, issued_by="test")
         lane.enrol(shop.data_dir, running_office.enrol_url, issued.token, ca_fingerprint=issued.ca_fingerprint)
@@ -307,3 +311,25 @@ def test_a_card_expired_where_it_was_sold_is_expired_at_every_lane(
     finally:
         office.now = real
     assert refused.value.code == "gift_card_expired"
+
+
+def test_store_credit_given_in_one_store_is_spent_in_another_and_a_refund_there_puts_it_back(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, _, paris = tills
+    back = returns.without_receipt(lyon1.shop, lyon1.manager(), [{"sku": "TV"}], "unopened", refund_to="gift_card")
+    credit = back["gift_card"]
+    code, amount = credit["code"], credit["balance"]
+    assert amount == 12000  # 100.00 and its 20% VAT
+    lyon1.push()
+    sale = sales.open_sale(paris.shop, paris.cashier)
+    sales.add_item(paris.shop, paris.cashier, sale["id"], sku="TV", quantity=1)
+    assert gift_cards.redeem(paris.shop, paris.cashier, sale["id"], amount, code)["status"] == "completed"
+    paris.push()
+    assert office_card(running_office, lyon1, code)["balance"] == 0
+    returns.refund(paris.shop, paris.manager(), sale["id"], [{"line": 1}], "changed their mind")
+    assert paris.card(code)["balance"] == amount  # back on the card it was paid with
+    paris.push()
+    assert office_card(running_office, lyon1, code)["balance"] == amount
+    lyon1.spend(code, 5000)  # and spendable where it was given
+    assert lane_events.alarms(_office(running_office)) == []
