@@ -117,7 +117,9 @@ def test_a_card_sold_on_one_lane_is_spent_on_two_others(running_office: RunningO
     code = lyon1.sell_card(5000)
     lyon1.push()
     assert office_card(running_office, lyon1, code)["balance"] == 5000
-    # Paris never saw the card: the office finds it, holds 30.00, and Paris keeps a copy.
+    # Paris never saw the card: the office finds it, for a balance enquiry as for a tender.
+    assert gift_cards.balance(paris.shop, paris.cashier, code)["balance"] == 5000
+    assert paris.card(code)["office_held"] == 1
     assert "office" not in paris.spend(code, 3000)  # online: the answer says nothing of the office
     assert paris.card(code)["office_held"] == 1 and paris.card(code)["balance"] == 2000
     # Before Paris pushes, its hold already keeps the 30.00 from anyone else.
@@ -137,6 +139,11 @@ def test_a_card_sold_on_one_lane_is_spent_on_two_others(running_office: RunningO
     with pytest.raises(Conflict) as refused:
         lyon1.spend(code, 500)
     assert refused.value.code == "gift_card_insufficient"
+    assert gift_cards.balance(lyon1.shop, lyon1.cashier, code)["balance"] == 0  # its copy takes the office's
+    paris.office_down()
+    # Without the office, Paris answers from its copy: what the office last said, less its own spend.
+    assert gift_cards.balance(paris.shop, paris.cashier, code)["balance"] == 2000
+    paris.office_back()
     assert lane_events.alarms(_office(running_office)) == []
 
 

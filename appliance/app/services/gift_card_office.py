@@ -58,6 +58,32 @@ def _refusal(status: int, body: dict[str, Any]) -> DomainError:
     return Invalid(message, code)
 
 
+def _held(key: str, body: dict[str, Any]) -> Held:
+    try:
+        return Held(
+            key,
+            int(body["available"]),
+            str(body["currency"]),
+            card_rules.check_offline_cap(int(body["offline_cap"])),
+            _time(body.get("expires_at")),
+        )
+    except (KeyError, TypeError, ValueError, Invalid):
+        raise Silent("the office's answer about a gift card is not one") from None
+
+
+def lookup(shop: Shop, code: str) -> Held:
+    """What the office says the card has free (a Held with no key), or its refusal, or Silent."""
+    from appliance.lane import gift_cards as wire
+
+    try:
+        answer = wire.call(shop.data_dir, "GET", f"/v1/gift-cards/{card_rules.card_ref(code)}")
+    except wire.OfficeSilent as exc:
+        raise Silent(str(exc)) from None
+    if answer.status != 200:
+        raise _refusal(answer.status, answer.body)
+    return _held("", answer.body)
+
+
 def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
     """Reserves `amount` on the card at the office. Raises the office's refusal as a
     DomainError (NotFound when the office does not know the card), or Silent."""
@@ -74,16 +100,7 @@ def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
         raise Silent(str(exc)) from None
     if answer.status != 200:
         raise _refusal(answer.status, answer.body)
-    try:
-        return Held(
-            key,
-            int(answer.body["available"]),
-            str(answer.body["currency"]),
-            card_rules.check_offline_cap(int(answer.body["offline_cap"])),
-            _time(answer.body.get("expires_at")),
-        )
-    except (KeyError, TypeError, ValueError, Invalid):
-        raise Silent("the office's answer to a hold is not one") from None
+    return _held(key, answer.body)
 
 
 def _time(value: object) -> str | None:

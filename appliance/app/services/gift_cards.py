@@ -286,18 +286,7 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
     answered = held
 
     def charge_held(tx: Connection, applied: int) -> None:
-        gift_card_office.remember_cap(tx, answered.offline_cap)
-        row = cards_store.by_code(tx, code)
-        if row is None:
-            card_id = cards_store.insert_office_card(
-                tx, code, answered.currency, answered.available, answered.expires_at, shop.now()
-            )
-        else:
-            # The office's balance is the chain's; an own card's copy may only be lower (a
-            # spend here the office has not heard of yet).
-            mine = answered.available if row["office_held"] else min(row["balance"], answered.available)
-            card_id = row["id"]
-            cards_store.office_answered(tx, card_id, mine)
+        card_id = _office_copy(shop, tx, code, answered)
         _debit(shop, actor, tx, cards_store.by_id(tx, card_id), sale_id, applied, hold=answered.key)
 
     try:
@@ -308,9 +297,35 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
 
 
 def balance(shop: Shop, actor: Actor, code: str) -> GiftCardBalance:
+    """The card's balance: on an enrolled till, what the office says it has free (a card
+    sold at another lane is found there, and this till keeps a copy); the till's own
+    figure when the office does not answer, or has not heard of a card sold here yet."""
     require(shop, actor, Permission.SELL)
+    if gift_card_office.enrolled(shop):
+        normal = card_rules.normalise(code)
+        try:
+            found = gift_card_office.lookup(shop, normal)
+        except gift_card_office.Silent:
+            pass
+        except NotFound:
+            if (known := cards_store.by_code(shop.db.conn, normal)) is None or known["office_held"]:
+                raise
+        else:
+            with shop.db.transaction() as tx:
+                _office_copy(shop, tx, normal, found)
     row = _card(shop.db.conn, code)
     return {**_json(row), "expired": _expired(row, shop.clock())}
+
+
+def _office_copy(shop: Shop, tx: Connection, code: str, found: gift_card_office.Held) -> int:
+    """This till's copy of a card as the office answered for it: made for a card sold at
+    another lane, its balance the office's figure (the chain's) for any card."""
+    gift_card_office.remember_cap(tx, found.offline_cap)
+    row = cards_store.by_code(tx, code)
+    if row is None:
+        return cards_store.insert_office_card(tx, code, found.currency, found.available, found.expires_at, shop.now())
+    cards_store.office_answered(tx, row["id"], found.available)
+    return int(row["id"])
 
 
 def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> GiftCardList:
