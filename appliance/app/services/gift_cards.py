@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 from appliance.app.domain import gift_card as card_rules
@@ -209,7 +210,14 @@ def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> Sa
 
 
 def _pay(
-    shop: Shop, actor: Actor, sale_id: int, amount: int, code: str, charge: Any, *, offline: bool = False
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    amount: int,
+    code: str,
+    charge: Callable[[Connection, int], None],
+    *,
+    offline: bool = False,
 ) -> SaleView:
     # An offline spend says so where the tender is shown (the receipt, the sale's answer).
     reference = card_rules.masked(code) + (" (office offline)" if offline else "")
@@ -225,7 +233,17 @@ def _pay(
     return view
 
 
-def _debit(shop: Shop, actor: Actor, tx: Connection, row: Any, sale_id: int, applied: int, **shared: Any) -> None:
+def _debit(
+    shop: Shop,
+    actor: Actor,
+    tx: Connection,
+    row: Any,
+    sale_id: int,
+    applied: int,
+    *,
+    hold: str | None = None,
+    offline: bool = False,
+) -> None:
     card_rules.check_redeemable(
         row["status"], row["balance"], _expires(row), shop.clock(), applied, shop.settings.currency
     )
@@ -242,7 +260,8 @@ def _debit(shop: Shop, actor: Actor, tx: Connection, row: Any, sale_id: int, app
         shop.now(),
         sale_id=sale_id,
         user_id=actor.user_id,
-        **shared,
+        hold=hold,
+        offline=offline,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.office.services import gift_cards
-from appliance.office.services.found import Found as Found  # a projection's alarm, named here as before
+from appliance.office.services.found import Found as Found  # apart: a projection names them with no cycle
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
 
