@@ -20,7 +20,7 @@ from typing import Any
 
 # Found and Lane live apart so that a projection can name them without importing this module,
 # which imports it (an import cycle otherwise).
-from appliance.office.services import stock_ledger
+from appliance.office.services import gift_cards, stock_ledger
 from appliance.office.services.found import Found as Found
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
@@ -35,7 +35,10 @@ class Registered:
 
 
 # One line per projection: `Registered(frozenset({"sale_completed"}), books.project)`.
-PROJECTIONS: tuple[Registered, ...] = (Registered(stock_ledger.KINDS, stock_ledger.project),)
+PROJECTIONS: tuple[Registered, ...] = (
+    Registered(stock_ledger.KINDS, stock_ledger.project),
+    Registered(gift_cards.KINDS, gift_cards.project),
+)
 
 
 def project(
