@@ -41,7 +41,6 @@ def cmd_push(args: argparse.Namespace) -> int:
             report = compliance.read(path)
         except compliance.NoReport as exc:
             raise Invalid(str(exc)) from None
-    status = 0
     if not args.no_logs:
         shop = open_shop(config)
         try:
@@ -53,14 +52,17 @@ def cmd_push(args: argparse.Namespace) -> int:
             shop.close()
         said = f"audit head {head['entry_id']}" if head else "audit head unchanged"
         print(f"journal: {kept} security entr{'y' if kept == 1 else 'ies'} of {read} read; {said}: in the outbox")
-    if report is not None:
+    if report is not None and not args.again and compliance.already_sent(config.data_dir, report):
+        print("compliance report: the office has it already")
+    elif report is not None:
         try:
             done = compliance.send(config.data_dir, report)
         except OfficeUnreachable as exc:
             print(f"comptoir compliance push: {exc}", file=sys.stderr)
             return 1
+        compliance.mark_sent(config.data_dir, report)
         print(f"compliance report of {done.get('scanned_at')} taken by the office for {done['store']}/{done['till']}")
-    return status
+    return 0
 
 
 def cmd_office_fleet_report(args: argparse.Namespace) -> int:
@@ -114,3 +116,4 @@ def register(command: Command, compliance_sub: Any) -> None:
     p.add_argument("--report", metavar="FILE", help="send this JSON report instead")
     p.add_argument("--no-report", action="store_true", help="only the journal and the audit head")
     p.add_argument("--no-logs", action="store_true", help="only the report")
+    p.add_argument("--again", action="store_true", help="send the report even if the office took it already")

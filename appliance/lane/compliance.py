@@ -9,6 +9,7 @@ Who sent it is the lane's certificate; the signature stays with the report at th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from appliance.lane.outbox import OfficeUnreachable
 from appliance.security import pki, signing
 
 PATTERN = "compliance-*.json"  # the scanner's name: compliance-YYYYmmddTHHMMSSZ.json, sorts by time
+SENT = "compliance.sent"  # in the data dir's office folder: the SHA-256 of the last report the office took
 
 
 class NoReport(Exception):
@@ -61,3 +63,24 @@ def send(data_dir: Path, report: str) -> dict[str, Any]:
         message = body.get("message") if isinstance(body, dict) else None
         raise OfficeUnreachable(f"the office refused the report (HTTP {answer.status_code}): {message or ''}".strip())
     return body
+
+
+def _sent_file(data_dir: Path) -> Path:
+    return data_dir / enrolment.OFFICE_DIR / SENT
+
+
+def already_sent(data_dir: Path, report: str) -> bool:
+    """The office took this very report already: the push timer runs every few minutes for
+    the logs, and the weekly report need not go again each time."""
+    try:
+        held = _sent_file(data_dir).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return held == hashlib.sha256(report.encode("utf-8")).hexdigest()
+
+
+def mark_sent(data_dir: Path, report: str) -> None:
+    path = _sent_file(data_dir)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(hashlib.sha256(report.encode("utf-8")).hexdigest() + "\n", encoding="ascii")
+    tmp.replace(path)

@@ -107,6 +107,8 @@ def test_a_box_pushes_its_report_and_logs_and_the_fleet_report_lists_it_without_
     said = capsys.readouterr().out
     assert "4 security entries of 6 read" in said and "taken by the office for lyon/T01" in said
     push_all(store)  # the till's push loop: the journal's and audit's events go up the outbox
+    assert main(argv) == 0  # the timer's next run: nothing new
+    assert "0 security entries of 0 read" in (said := capsys.readouterr().out) and "has it already" in said
 
     # The office holds the report, signed by the lane's key, and the security entries.
     held = [e for e in lane_events.events(running_office.office, "lyon", "T01", limit=10_000)]  # type: ignore[arg-type]
