@@ -178,6 +178,14 @@ def test_the_journal_is_read_once_from_where_the_last_event_left_it(store: Store
     assert security_log.cursor(store.shop) == "s=abc;i=7"
 
 
+def test_a_card_number_in_the_journal_never_leaves_the_box(store: Store) -> None:
+    pan = "4111111111111111"
+    fake = FakeJournal([entry(1, "sudo", f"kiosk : COMMAND=/usr/bin/echo card {pan} exp 12/30")])
+    assert security_log.send_journal(store.shop, fake) == (1, 1)
+    text = json.dumps([e["body"] for e in outbox.events(store.shop)])
+    assert pan not in text and "411111" in text and "withheld" in text
+
+
 def test_the_audit_head_goes_up_only_when_it_moved(store: Store) -> None:
     first = security_log.send_audit_head(store.shop)
     assert first is not None and security_log.send_audit_head(store.shop) is None

@@ -21,6 +21,7 @@ from appliance.app.domain.security_log import kept
 from appliance.app.services import audit_log, outbox
 from appliance.app.services.shop import Shop
 from appliance.app.store import outbox as outbox_store
+from appliance.security import pan_scan
 
 BATCH = 200  # entries per event: some 60 KiB at most, far under a push's batch
 JournalSource = Callable[[str | None], Iterable[Mapping[str, object]]]
@@ -30,6 +31,17 @@ def _last(shop: Shop, kind: str) -> dict[str, Any] | None:
     text = outbox_store.last_body_of_kind(shop.db.conn, kind)
     body = json.loads(text) if text else None
     return body if isinstance(body, dict) else None
+
+
+def _without_card_data(entry: dict[str, Any]) -> dict[str, Any]:
+    """A message that holds a card number (a program that logged one) leaves the box as the
+    number's first six and last four only (PCI DSS 3.4.1): the outbox and the office keep
+    what they are sent forever."""
+    found = pan_scan.scan_bytes(str(entry["message"]).encode("utf-8"), "journal")
+    if not found:
+        return entry
+    masked = ", ".join(sorted({f.masked for f in found}))
+    return entry | {"message": f"(withheld: the message held card data: {masked})"}
 
 
 def cursor(shop: Shop) -> str | None:
@@ -54,7 +66,7 @@ def send_journal(shop: Shop, source: JournalSource, batch: int = BATCH) -> tuple
             last_cursor = found
         entry = kept(raw)
         if entry is not None:
-            entries.append(entry)
+            entries.append(_without_card_data(entry))
             kept_count += 1
         if len(entries) >= batch and last_cursor:
             outbox.emit(shop, "journal_entries", {"cursor": last_cursor, "read": pending, "entries": entries})
