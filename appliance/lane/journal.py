@@ -51,7 +51,9 @@ def read(after_cursor: str | None, limit: int = 5000) -> Iterator[dict[str, obje
         done = subprocess.run(command(after_cursor), capture_output=True, text=True, timeout=TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise JournalUnreadable(f"journalctl: {exc}") from None
-    if done.returncode not in (0, 1):  # 1: no entry matched, on some versions
+    # 1 with nothing said: no entry matched, on some versions; 1 with a reason (a cursor it
+    # cannot seek to, say) is an error, or the cursor would stay stuck there unsaid.
+    if done.returncode != 0 and (done.returncode != 1 or done.stderr.strip()):
         raise JournalUnreadable(f"journalctl exited {done.returncode}: {done.stderr.strip()[:200]}")
     count = 0
     for line in done.stdout.splitlines():

@@ -284,3 +284,25 @@ def test_an_audit_head_that_goes_back_is_an_alarm_whatever_order_the_events_come
     with running_office.office.connection() as conn:  # type: ignore[attr-defined]
         held = security_log_store.audit_head(conn, "lyon", "T01")
     assert held is not None and (held["seq"], held["entry_id"]) == (14, 12)
+
+
+def test_the_journal_is_read_through_journalctl_and_its_refusals_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin" / "journalctl"
+    fake.parent.mkdir()
+    # Answers two entries, or refuses a cursor it cannot seek to, as systemd 252 does.
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *"i=bad"*) echo "Failed to seek to cursor: Invalid argument" >&2; exit 1;; esac\n'
+        'echo "$@" > "$(dirname "$0")/argv"\n'
+        'printf \'%s\\n\' \'{"__CURSOR": "s=1;i=1", "SYSLOG_IDENTIFIER": "sudo", "MESSAGE": "x"}\' \'\' '
+        '\'{"__CURSOR": "s=1;i=2", "_PID": "1", "MESSAGE": "Reached target"}\'\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    assert [e["__CURSOR"] for e in journal.read("s=1;i=0")] == ["s=1;i=1", "s=1;i=2"]
+    assert (fake.parent / "argv").read_text().startswith("--output json --no-pager --after-cursor s=1;i=0 ")
+    assert [e["__CURSOR"] for e in journal.read(None, limit=1)] == ["s=1;i=1"]
+    with pytest.raises(journal.JournalUnreadable, match="seek to cursor"):
+        list(journal.read("s=1;i=bad"))
