@@ -97,17 +97,32 @@ def cmd_office_serve(args: argparse.Namespace) -> int:
     enrol_port = args.enrol_port or args.port + 1
     if enrol_port == args.port:
         raise Invalid("--enrol-port must differ from --port")
+    back_office_port = _back_office_port(args, enrol_port)
     office = _open(args, pooled=True)
     print(
         f"Office on https://{args.host}:{args.port} (lanes, with their certificates)"
         f" and https://{args.host}:{enrol_port} (enrolment)",
         flush=True,
     )
+    if back_office_port is not None:
+        print(f"Back office on https://{args.host}:{back_office_port}/ (people, with their passwords)", flush=True)
     try:
-        server.serve(office, args.host, args.port, enrol_port)
+        server.serve(office, args.host, args.port, enrol_port, back_office_port)
     finally:
         office.close()
     return 0
+
+
+def _back_office_port(args: argparse.Namespace, enrol_port: int) -> int | None:
+    """The back office's port: --back-office-port, else the enrolment port + 1; 0 serves none."""
+    if args.back_office_port == 0:
+        return None
+    chosen = int(args.back_office_port or enrol_port + 1)
+    if chosen in (args.port, enrol_port):
+        raise Invalid("--back-office-port must differ from --port and --enrol-port")
+    if not 1 <= chosen <= 65535:
+        raise Invalid("--back-office-port is 1 to 65535 (0: no back office)")
+    return chosen
 
 
 def cmd_office_enrol_token(args: argparse.Namespace) -> int:
@@ -272,6 +287,18 @@ def _port(text: str) -> int:
     return value
 
 
+def _back_office_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--back-office-port",
+        type=_port_or_zero,
+        help="the back office's port, for people with a browser (default: --enrol-port + 1; 0: none)",
+    )
+
+
+def _port_or_zero(text: str) -> int:
+    return 0 if text.strip() == "0" else _port(text)
+
+
 def register(command: Command) -> None:
     """Adds `office` and `enrol`; `command(name, fn, help, group)` is build_parser's helper."""
     group = command("office", lambda a: 2, "the office: lanes and stores that share, on PostgreSQL")
@@ -297,6 +324,7 @@ def register(command: Command) -> None:
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, required=True, help="the lanes' port (mutual TLS)")
     p.add_argument("--enrol-port", type=_port, help="the enrolment port (default: --port + 1)")
+    _back_office_option(p)
     p = command("enrol-token", _plain(cmd_office_enrol_token), "a one-time token to enrol a till", sub)
     where(p)
     p.add_argument("--store", required=True)
