@@ -114,14 +114,10 @@ def cmd_office_serve(args: argparse.Namespace) -> int:
 
 
 def _back_office_port(args: argparse.Namespace, enrol_port: int) -> int | None:
-    """The back office's port: --back-office-port, else the enrolment port + 1; 0 serves none."""
-    if args.back_office_port == 0:
-        return None
-    chosen = int(args.back_office_port or enrol_port + 1)
-    if chosen in (args.port, enrol_port):
+    """The back office's port, when asked for: an office upgraded opens no new port by itself."""
+    chosen: int | None = args.back_office_port
+    if chosen is not None and chosen in (args.port, enrol_port):
         raise Invalid("--back-office-port must differ from --port and --enrol-port")
-    if not 1 <= chosen <= 65535:
-        raise Invalid("--back-office-port is 1 to 65535 (0: no back office)")
     return chosen
 
 
@@ -290,13 +286,9 @@ def _port(text: str) -> int:
 def _back_office_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--back-office-port",
-        type=_port_or_zero,
-        help="the back office's port, for people with a browser (default: --enrol-port + 1; 0: none)",
+        type=_port,
+        help="serve the back office, for people with a browser, on this port (default: not served)",
     )
-
-
-def _port_or_zero(text: str) -> int:
-    return 0 if text.strip() == "0" else _port(text)
 
 
 def register(command: Command) -> None:

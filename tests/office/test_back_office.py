@@ -345,3 +345,14 @@ def test_the_back_office_is_served_on_its_own_tls_port(office_dsn: str, office_d
             s.should_exit = True
         thread.join(timeout=20)
         served.close()
+
+
+def test_serve_refuses_a_back_office_port_already_given_to_the_lanes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from appliance.cli import main
+
+    for taken in ("8443", "8444"):
+        argv = ["office", "serve", "--data-dir", str(tmp_path), "--port", "8443", "--back-office-port", taken]
+        assert main(argv) == 2
+        assert "--back-office-port must differ" in capsys.readouterr().err
