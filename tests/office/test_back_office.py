@@ -356,3 +356,24 @@ def test_serve_refuses_a_back_office_port_already_given_to_the_lanes(
         argv = ["office", "serve", "--data-dir", str(tmp_path), "--port", "8443", "--back-office-port", taken]
         assert main(argv) == 2
         assert "--back-office-port must differ" in capsys.readouterr().err
+
+
+def test_routes_mounted_beside_the_pages_know_who_is_signed_in(office: Office) -> None:
+    from starlette.requests import Request
+
+    from appliance.office.web.back_office_http import person_of
+
+    app = back_office_app(office)
+
+    def asking(cookie: str | None) -> Request:
+        headers = [(b"cookie", f"{SESSION_COOKIE}={cookie}".encode())] if cookie else []
+        return Request({"type": "http", "method": "GET", "path": "/", "headers": headers, "app": app})
+
+    client = browser(office)
+    log_in(client, "admin", ADMIN_PASSWORD)
+    token = str(client.cookies.get(SESSION_COOKIE))
+    assert person_of(asking(token)) is None  # their password is still the given one
+    client.post("/password", data={"csrf": csrf(client), "current": ADMIN_PASSWORD, "new": NEW_PASSWORD})
+    who = person_of(asking(token))
+    assert who is not None and (who.username, who.role, who.scope) == ("admin", "chain_admin", None)
+    assert person_of(asking(None)) is None and person_of(asking("forged")) is None

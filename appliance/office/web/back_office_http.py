@@ -131,3 +131,11 @@ def back(path: str, notice: str) -> RedirectResponse:
 
 def done_notice(request: Request) -> str | None:
     return request.query_params.get("done", "")[:200] or None
+
+
+def person_of(request: Request) -> Person | None:
+    """Who is signed in on this request, for routes mounted beside the pages that read only
+    (the reports' JSON, web/books.py): None without a live session, or before the person has
+    chosen their own password. One query, on the caller's thread."""
+    who = sign_in.person(request.app.state.office, request.cookies.get(SESSION_COOKIE))
+    return None if who is None or who.must_change else who
