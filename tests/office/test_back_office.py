@@ -377,3 +377,10 @@ def test_routes_mounted_beside_the_pages_know_who_is_signed_in(office: Office) -
     who = person_of(asking(token))
     assert who is not None and (who.username, who.role, who.scope) == ("admin", "chain_admin", None)
     assert person_of(asking(None)) is None and person_of(asking("forged")) is None
+
+
+def test_what_a_change_did_is_shown_once_and_no_link_can_write_on_a_page(office: Office) -> None:
+    client = admin(office)
+    assert "Your password is changed." in client.get("/lanes").text
+    assert "Your password is changed." not in client.get("/lanes").text
+    assert "Send your password" not in client.get("/lanes", params={"done": "Send your password"}).text

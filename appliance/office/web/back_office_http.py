@@ -4,7 +4,7 @@ gate each page is behind (a live session; on a POST, the session's CSRF token)."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,6 +18,7 @@ from appliance.office.services.sign_in import Person
 from appliance.office.web.html import message, page
 
 SESSION_COOKIE = "__Host-comptoir_office"  # __Host-: Secure, Path=/, no Domain, or the browser drops it
+NOTICE_COOKIE = "__Host-comptoir_office_notice"  # what the last change did, shown once
 LOGIN_COOKIE = "__Host-comptoir_office_login"  # the login form's CSRF token, before any session
 MAX_FORM = 8 * 1024 * 1024  # a catalogue file pasted in the import form
 CSP = (
@@ -112,7 +113,10 @@ def signed_in(handler: Handler, *, allow_must_change: bool = False) -> Callable[
                 )
         if who.must_change and not allow_must_change:
             return RedirectResponse("/password", status_code=303)
-        return await handler(request, who, csrf, form)
+        response = await handler(request, who, csrf, form)
+        if request.method == "GET" and NOTICE_COOKIE in request.cookies:
+            response.delete_cookie(NOTICE_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+        return response
 
     return endpoint
 
@@ -126,11 +130,18 @@ def problem_page(title: str, reason: str, status: int, who: Person | None = None
 
 
 def back(path: str, notice: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?" + urlencode({"done": notice}), status_code=303)
+    """After a change, to the page that shows it, with a word of what was done. The word goes
+    in a cookie the next page shows once, not in the address: a link made elsewhere cannot put
+    its own words on the office's pages."""
+    response = RedirectResponse(path, status_code=303)
+    response.set_cookie(
+        NOTICE_COOKIE, quote(notice[:200]), max_age=60, path="/", secure=True, httponly=True, samesite="strict"
+    )
+    return response
 
 
 def done_notice(request: Request) -> str | None:
-    return request.query_params.get("done", "")[:200] or None
+    return unquote(request.cookies.get(NOTICE_COOKIE, ""))[:200] or None
 
 
 def person_of(request: Request) -> Person | None:
