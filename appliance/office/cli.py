@@ -287,22 +287,19 @@ def _port(text: str) -> int:
 
 
 def cmd_office_gift_cards_offline_cap(args: argparse.Namespace) -> int:
+    from appliance.app.domain.money import format_amount, parse_amount
     from appliance.office.services import gift_cards
 
     office = _open(args)
+    currency = args.currency.upper()
     if args.amount is None:
-        print(f"A till the office does not answer may spend {gift_cards.offline_cap(office)} minor units of a card.")
+        cap = gift_cards.offline_cap(office)
+        print(f"A till the office does not answer may spend {format_amount(cap, currency)} {currency} of a card.")
         return 0
-    cap = gift_cards.set_offline_cap(office, args.amount, actor=_actor())
-    print(f"Offline cap set: a till the office does not answer may spend {cap} minor units of a card.")
+    cap = gift_cards.set_offline_cap(office, parse_amount(args.amount, currency), actor=_actor())
+    written = format_amount(cap, currency)
+    print(f"Offline cap set: a till the office does not answer may spend {written} {currency} of a card.")
     return 0
-
-
-def _minor_units(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"an amount in minor units (2000 for 20.00), not {text!r}") from None
 
 
 def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -316,7 +313,8 @@ def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.A
         gsub,
     )
     where(p)
-    p.add_argument("amount", nargs="?", type=_minor_units, help="the new cap in minor units (none: show it)")
+    p.add_argument("amount", nargs="?", help="the new cap as the shop writes it, 50.00 (none: show it)")
+    p.add_argument("--currency", default="EUR", help="the chain's currency (default EUR)")
 
 
 def _back_office_option(p: argparse.ArgumentParser) -> None:

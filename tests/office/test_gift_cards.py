@@ -269,11 +269,13 @@ def test_the_offline_cap_is_shown_and_set_from_the_command_line_and_never_off(
 ) -> None:
     where = ["--database", office_dsn, "--data-dir", str(office_dir)]
     assert main(["office", "gift-cards", "offline-cap", *where]) == 0
-    assert "5000 minor units" in capsys.readouterr().out
-    assert main(["office", "gift-cards", "offline-cap", "2500", *where]) == 0
-    assert "2500 minor units" in capsys.readouterr().out
+    assert "may spend 50.00 EUR of a card" in capsys.readouterr().out
+    assert main(["office", "gift-cards", "offline-cap", "25.00", *where]) == 0
+    assert "may spend 25.00 EUR of a card" in capsys.readouterr().out
     assert main(["office", "gift-cards", "offline-cap", "0", *where]) == 2
     assert "cannot be switched off" in capsys.readouterr().err
+    assert main(["office", "gift-cards", "offline-cap", "25,00€", *where]) == 2
+    assert "is not an amount" in capsys.readouterr().err
     office = open_office(office_dsn, office_dir)
     assert office_cards.offline_cap(office) == 2500
     (entry,) = [e for e in audit_log.entries(office) if e["action"] == "gift_card_offline_cap"]
