@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from appliance.office.services import books
 from appliance.office.store.db import Connection
 
 
@@ -46,7 +47,7 @@ class Registered:
 
 
 # One line per projection: `Registered(frozenset({"sale_completed"}), books.project)`.
-PROJECTIONS: tuple[Registered, ...] = ()
+PROJECTIONS: tuple[Registered, ...] = (Registered(books.KINDS, books.project),)
 
 
 def project(
