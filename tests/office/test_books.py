@@ -6,6 +6,7 @@ equal to the sum of the lanes' Z reports, or names the lane that differs."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -242,3 +243,92 @@ def test_a_z_that_disagrees_with_the_lanes_events_is_named(running_office: Runni
         }
     }
     assert books.day_check(office, "paris", lyon1.day)["equal"] is True
+
+
+def test_the_command_line_reads_the_books_and_the_day_check_exits_1_when_a_lane_differs(
+    running_office: RunningOffice, tills: list[Till], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_day_of_trade(tills)
+    lyon1, lyon2, paris = tills
+    lyon1.push()
+    paris.push()
+    day = paris.day.isoformat()
+    where = ["--database", running_office.dsn, "--data-dir", str(running_office.data_dir)]
+    capsys.readouterr()
+    assert main(["office", "day-check", *where, "--store", "paris", "--day", day]) == 0
+    assert "equal" in capsys.readouterr().out
+    # Lyon's T02 has sent nothing yet: its shift's takings are in no Z the office holds.
+    mine = lyon2.events()
+    closing = next(e for e in mine if e["kind"] == "shift_closed")
+    wire.send(lyon2.path, [e for e in mine if e["seq"] < closing["seq"]], len(mine))
+    assert main(["office", "day-check", *where, "--store", "lyon", "--day", day]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERS in T02" in out and "lane T02: no Z yet for 1 sale(s)" in out
+    argv = ["office", "report", "summary", *where, "--store", "paris", "--from", day, "--json"]
+    assert main(argv) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["stores"] == ["paris"] and found["totals"]["CAD"]["total"] == paris.z["sales"]["total"]  # type: ignore[index]
+    assert main(["office", "report", "journal", *where, "--from", day, "--to", day]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[1].split() == ["store", "date", "account", "debit", "credit", "memo"]
+    assert main(["office", "report", "profits", *where, "--from", day]) == 2
+    assert "no report 'profits'" in capsys.readouterr().err
+    assert main(["office", "report", "summary", *where, "--from", "yesterday"]) == 2
+
+
+def test_the_json_routes_answer_each_person_with_the_stores_they_may_read(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.testclient import TestClient
+
+    from appliance.office.web import books as books_web
+
+    a_day_of_trade(tills)
+    for till in tills:
+        till.push()
+    day = tills[0].day.isoformat()
+    people = {"admin": Reader("admin", "chain_admin"), "anne": Reader("anne", "store_manager", "paris")}
+
+    def person(request: Request) -> Reader | None:
+        return people.get(request.headers.get("x-person", ""))
+
+    app = Starlette(routes=books_web.routes(_office(running_office), person))
+    with TestClient(app) as client:
+        assert client.get("/books/day-check", params={"store": "lyon", "day": day}).status_code == 401
+        admin, anne = {"x-person": "admin"}, {"x-person": "anne"}
+        answer = client.get("/books/day-check", params={"store": "lyon", "day": day}, headers=admin)
+        assert answer.status_code == 200 and answer.json()["equal"] is True
+        answer = client.get("/books/day-check", params={"store": "lyon", "day": day}, headers=anne)
+        assert answer.status_code == 403 and answer.json()["error"] == "forbidden"
+        answer = client.get("/books/reports/by-day", params={"from": day}, headers=anne)
+        assert answer.status_code == 200 and answer.json()["stores"] == ["paris"]
+        assert answer.json()["rows"][0]["total"] == tills[2].z["sales"]["total"]  # type: ignore[index]
+        answer = client.get("/books/reports/journal", params={"from": day, "store": "lyon"}, headers=admin)
+        assert answer.status_code == 200 and {r["store"] for r in answer.json()["rows"]} == {"lyon"}
+        for params in ({"from": "6 Dec"}, {}, {"from": day, "timezone": "Mars/Olympus"}):
+            answer = client.get("/books/reports/summary", params=params, headers=admin)
+            assert answer.status_code == 422 and answer.json()["message"]
+        assert client.get("/books/day-check", params={"store": "nice", "day": day}, headers=admin).status_code == 404
+
+
+def test_an_event_the_books_cannot_read_is_an_alarm_and_the_batch_is_stored(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    from appliance.office.services import lane_events
+
+    paris = tills[2]
+    paris.sell("APL")
+    outbox.emit(paris.shop, "sale_completed", {"sale_id": 77, "terminal_id": "T01"})  # no time, no total
+    paris.sell("MLK")
+    paris.push()
+    office = _office(running_office)
+    held = lane_events.events(office, "paris", "T01", limit=1000)
+    assert len(held) == len(paris.events())  # every event stored, the odd one too
+    (alarm,) = lane_events.alarms(office)
+    assert alarm["kind"] == "books_unreadable" and alarm["details"]["event_kind"] == "sale_completed"
+    today = paris.events()[-1]["body"]["completed_at"][:10]
+    week = (dt.date.fromisoformat(today) - dt.timedelta(days=1)).isoformat()
+    found = books.report(office, books.OFFICE_CLI, "summary", store="paris", start=week, end=today)
+    assert found["totals"]["CAD"]["sales"] == 2

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import psycopg
+
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
 from appliance.office.services.office import Office
 from appliance.office.store import books as q
@@ -56,9 +58,29 @@ class LaneNamed(Protocol):
     def till(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """What the projection raises (shaped as projections.Found) for an event whose body it
+    cannot book: an alarm at the office, never a refused batch that would hold the lane."""
+
+    kind: str
+    seq: int
+    details: dict[str, Any]
+
+
 def project(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> list[Any]:
-    """Writes what the event says into the books; it finds nothing to raise (the day check
-    is where the Z meets the events)."""
+    """Writes what the event says into the books (the day check is where the Z meets the
+    events). Its own savepoint: a body it cannot book leaves the rest of the batch stored."""
+    try:
+        with conn.transaction():
+            _book(conn, lane, event)
+    except (KeyError, TypeError, ValueError, AttributeError, psycopg.DataError) as exc:
+        why = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+        return [Unreadable("books_unreadable", int(event["seq"]), {"event_kind": event["kind"], "why": why})]
+    return []
+
+
+def _book(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> None:
     body, kind = event["body"], event["kind"]
     store, till = lane.store, lane.till
     if kind == "sale_completed":
@@ -71,7 +93,6 @@ def project(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> list[An
         q.shift_opened(conn, store, till, int(body["shift_id"]), event["at"])
     elif kind == "shift_closed":
         q.shift_closed(conn, store, till, int(body["shift_id"]), str(body.get("currency", "")), body["z"])
-    return []
 
 
 # -- who reads what -----------------------------------------------------------------------------
