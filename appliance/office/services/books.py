@@ -179,17 +179,18 @@ def _zs(conn: Connection, s: q.Scope) -> dict[str, Any]:
     out = []
     for r in q.z_reports(conn, s):
         z = r["z"]
+        sales = z.get("sales") if isinstance(z.get("sales"), dict) else {}
         out.append(
             {
                 "store": r["store"],
                 "till": r["till"],
                 "shift": int(r["shift_id"]),
-                "opened_at": z["opened_at"],
-                "closed_at": z["until"],
+                "opened_at": z.get("opened_at"),
+                "closed_at": z.get("until"),
                 "currency": r["currency"],
-                "sales": z["sales"]["count"],
-                "total": z["sales"]["total"],
-                "tax": z["sales"]["tax"],
+                "sales": sales.get("count"),
+                "total": sales.get("total"),
+                "tax": sales.get("tax"),
                 "variance": z.get("variance"),
             }
         )
@@ -253,22 +254,31 @@ def _z_figures(z: dict[str, Any]) -> dict[str, int]:
     """What a Z says, in the office's terms: its sales gross of the gift cards they loaded
     (the office's sale events do not tell them apart), its refunds gross of the cards they
     took back, and each tender taken."""
-    cards = z.get("gift_cards", {}).get("amount", 0)
-    cards_back = z.get("gift_cards_returned", {}).get("amount", 0)
-    receiptless = z.get("returns_without_receipt", {})
+
+    def part(name: str) -> dict[str, Any]:
+        # A Z frozen before a part of it was added has none: nothing of it to compare.
+        found = z.get(name)
+        return found if isinstance(found, dict) else {}
+
+    def whole(value: Any) -> int:
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    sales, refunds, cash, receiptless = part("sales"), part("refunds"), part("cash"), part("returns_without_receipt")
     figures = {
-        "sales_total": int(z["sales"]["total"]) + int(cards),
-        "tax": int(z["sales"]["tax"]),
-        "refunds_count": int(z["refunds"]["count"]),
-        "refunds_amount": int(z["refunds"]["amount"]) + int(cards_back),
-        "returns_without_receipt_count": int(receiptless.get("count", 0)),
-        "returns_without_receipt_amount": int(receiptless.get("amount", 0)),
-        "paid_in": int(z["cash"]["paid_in"]),
-        "paid_out": int(z["cash"]["paid_out"]),
+        "sales_total": whole(sales.get("total")) + whole(part("gift_cards").get("amount")),
+        "tax": whole(sales.get("tax")),
+        "refunds_count": whole(refunds.get("count")),
+        "refunds_amount": whole(refunds.get("amount")) + whole(part("gift_cards_returned").get("amount")),
+        "returns_without_receipt_count": whole(receiptless.get("count")),
+        "returns_without_receipt_amount": whole(receiptless.get("amount")),
+        "paid_in": whole(cash.get("paid_in")),
+        "paid_out": whole(cash.get("paid_out")),
     }
-    for t in z.get("tenders", []):
-        figures[f"tender_{t['method']}_count"] = int(t["count"])
-        figures[f"tender_{t['method']}_amount"] = int(t["amount"])
+    tenders = z.get("tenders")
+    for t in tenders if isinstance(tenders, list) else []:
+        if isinstance(t, dict):
+            figures[f"tender_{t.get('method')}_count"] = whole(t.get("count"))
+            figures[f"tender_{t.get('method')}_amount"] = whole(t.get("amount"))
     return figures
 
 

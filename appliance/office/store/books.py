@@ -382,8 +382,10 @@ def journal(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
       UNION ALL
       SELECT z.store, {day.format(a="z", c="closed_at")}, a.account, greatest(a.v, 0), greatest(-a.v, 0),
              'drawer counted against expected'
-        FROM book_shifts z CROSS JOIN LATERAL (VALUES ('Cash', (z.z->>'variance')::bigint),
-             ('Cash over/short', -(z.z->>'variance')::bigint)) AS a(account, v)
+        FROM book_shifts z
+        CROSS JOIN LATERAL (SELECT CASE jsonb_typeof(z.z->'variance') WHEN 'number'
+             THEN (z.z->>'variance')::numeric::bigint ELSE 0 END AS variance) AS counted
+        CROSS JOIN LATERAL (VALUES ('Cash', counted.variance), ('Cash over/short', -counted.variance)) AS a(account, v)
        WHERE z.z IS NOT NULL AND {zs}
     )
     SELECT store, day::text AS date, account, sum(debit)::bigint AS debit, sum(credit)::bigint AS credit,
