@@ -18,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import psycopg
-
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
 from appliance.office.services.office import Office
 from appliance.office.store import books as q
@@ -70,29 +68,119 @@ class Unreadable:
 
 def project(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> list[Any]:
     """Writes what the event says into the books (the day check is where the Z meets the
-    events). Its own savepoint: a body it cannot book leaves the rest of the batch stored."""
+    events). The body is read whole before anything is written, so one the books cannot read
+    writes nothing and leaves the rest of the batch to be stored."""
     try:
-        with conn.transaction():
-            _book(conn, lane, event)
-    except (KeyError, TypeError, ValueError, AttributeError, psycopg.DataError) as exc:
+        write = _booking(lane.store, lane.till, event)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         why = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
         return [Unreadable("books_unreadable", int(event["seq"]), {"event_kind": event["kind"], "why": why})]
+    write(conn)
     return []
 
 
-def _book(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> None:
-    body, kind = event["body"], event["kind"]
-    store, till = lane.store, lane.till
+_BIG = 2**62  # a bigint with room: an amount past it is no till's
+
+
+def _int(value: Any, name: str, *, default: int | None = None) -> int:
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not -_BIG < value < _BIG:
+        raise ValueError(f"{name} is not a whole number")
+    return value
+
+
+def _time(value: Any, name: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} has no time zone")
+    return moment
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not text")
+    return value
+
+
+def _sale(body: dict[str, Any]) -> dict[str, Any]:
+    taxes: dict[tuple[str, str], list[int]] = {}
+    for t in body.get("taxes") or []:
+        held = taxes.setdefault((_text(t["name"], "tax name"), str(t["rate"])), [0, 0])
+        held[0] += _int(t["base"], "tax base")
+        held[1] += _int(t["amount"], "tax amount")
+    return {
+        "sale_id": _int(body["sale_id"], "sale_id"),
+        "receipt_no": None if body.get("receipt_no") is None else _int(body["receipt_no"], "receipt_no"),
+        "completed_at": _time(body["completed_at"], "completed_at"),
+        "currency": _text(body["currency"], "currency"),
+        "subtotal": _int(body.get("subtotal"), "subtotal", default=0),
+        "tax": _int(body.get("tax"), "tax", default=0),
+        "total": _int(body["total"], "total"),
+        "discount": _int(body.get("discount"), "discount", default=0),
+        "cash_rounding": _int(body.get("cash_rounding"), "cash_rounding", default=0),
+        "lines": [
+            {
+                "line_no": _int(ln["line_no"], "line_no"),
+                "sku": _text(ln["sku"], "sku"),
+                "quantity": _int(ln["quantity"], "quantity"),
+                "unit_price": _int(ln["unit_price"], "unit_price"),
+                "discount": _int(ln.get("discount"), "discount", default=0),
+                "tax_class": None if ln.get("tax_class") is None else str(ln["tax_class"]),
+            }
+            for ln in body.get("lines") or []
+        ],
+        "taxes": [{"name": k[0], "rate": k[1], "base": v[0], "amount": v[1]} for k, v in taxes.items()],
+        "tenders": [
+            {
+                "n": n,
+                "method": _text(t["method"], "method"),
+                "amount": _int(t["amount"], "tender amount"),
+                "rounding": _int(t.get("rounding"), "rounding", default=0),
+            }
+            for n, t in enumerate(body.get("tenders") or [], 1)
+        ],
+    }
+
+
+def _refund(at: dt.datetime, body: dict[str, Any], *, receipted: bool) -> dict[str, Any]:
+    return {
+        "refund_id": _int(body["refund_id"] if receipted else body["return_id"], "refund_id"),
+        "receipted": receipted,
+        "sale_id": None if body.get("sale_id") is None else _int(body["sale_id"], "sale_id"),
+        "at": at,
+        "currency": _text(body["currency"], "currency"),
+        "amount": _int(body.get("amount"), "amount", default=0),
+        "tax": _int(body.get("tax"), "tax", default=0),
+        "rounding": 0 if receipted else _int(body.get("rounding"), "rounding", default=0),
+        "refund_to": "original" if receipted else _text(body.get("refund_to", "cash"), "refund_to"),
+    }
+
+
+def _booking(store: str, till: str, event: dict[str, Any]) -> Callable[[Connection], None]:
+    """The write an event makes, its body read and checked first."""
+    body, kind, seq = event["body"], event["kind"], int(event["seq"])
+    at = _time(event["at"], "at")
     if kind == "sale_completed":
-        q.add_sale(conn, store, till, int(event["seq"]), body)
-    elif kind in ("refund", "return_without_receipt"):
-        q.add_refund(conn, store, till, event["at"], body, receipted=kind == "refund")
-    elif kind in ("paid_in", "paid_out"):
-        q.add_cash_move(conn, store, till, int(event["seq"]), event["at"], kind, body)
-    elif kind == "shift_opened":
-        q.shift_opened(conn, store, till, int(body["shift_id"]), event["at"])
-    elif kind == "shift_closed":
-        q.shift_closed(conn, store, till, int(body["shift_id"]), str(body.get("currency", "")), body["z"])
+        sale = _sale(body)
+        return lambda conn: q.add_sale(conn, store, till, seq, sale)
+    if kind in ("refund", "return_without_receipt"):
+        refund = _refund(at, body, receipted=kind == "refund")
+        return lambda conn: q.add_refund(conn, store, till, refund)
+    shift = _int(body["shift_id"], "shift_id")
+    if kind in ("paid_in", "paid_out"):
+        currency, amount = _text(body["currency"], "currency"), _int(body["amount"], "amount")
+        return lambda conn: q.add_cash_move(conn, store, till, seq, shift, kind, at, currency, amount)
+    if kind == "shift_opened":
+        return lambda conn: q.shift_opened(conn, store, till, shift, at)
+    if kind != "shift_closed":
+        raise ValueError(f"the books do not read {kind}")
+    z = body["z"]
+    if not isinstance(z, dict):
+        raise TypeError("z is not a report")
+    span = (_time(z["opened_at"], "opened_at"), _time(z["until"], "until"))
+    currency = _text(body.get("currency", ""), "currency")
+    return lambda conn: q.shift_closed(conn, store, till, shift, span, currency, z)
 
 
 # -- who reads what -----------------------------------------------------------------------------

@@ -43,94 +43,66 @@ class Scope:
 # -- written by the projection ------------------------------------------------------------------
 
 
-def add_sale(conn: Connection, store: str, till: str, seq: int, body: dict[str, Any]) -> bool:
-    """The sale, its lines, taxes and tenders; False when the lane's sale is held already."""
-    key = (store, till, body["sale_id"])
-    row = conn.execute(
-        "INSERT INTO book_sales (store, till, sale_id, seq, receipt_no, completed_at, currency, subtotal, tax,"
-        " total, discount, cash_rounding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT DO NOTHING RETURNING sale_id",
-        (
-            *key,
-            seq,
-            body.get("receipt_no"),
-            body["completed_at"],
-            body["currency"],
-            body.get("subtotal", 0),
-            body.get("tax", 0),
-            body["total"],
-            body.get("discount", 0) or 0,
-            body.get("cash_rounding", 0) or 0,
-        ),
-    ).fetchone()
-    if row is None:
-        return False
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO book_sale_lines (store, till, sale_id, line_no, sku, quantity, unit_price, discount,"
-            " tax_class) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    *key,
-                    ln["line_no"],
-                    ln["sku"],
-                    ln["quantity"],
-                    ln["unit_price"],
-                    ln.get("discount", 0) or 0,
-                    ln.get("tax_class"),
-                )
-                for ln in body.get("lines", [])
-            ],
-        )
-        cur.executemany(
-            "INSERT INTO book_sale_taxes (store, till, sale_id, name, rate, base, amount)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (store, till, sale_id, name, rate)"
-            " DO UPDATE SET base = book_sale_taxes.base + excluded.base,"
-            " amount = book_sale_taxes.amount + excluded.amount",
-            [(*key, t["name"], str(t["rate"]), t["base"], t["amount"]) for t in body.get("taxes", [])],
-        )
-        cur.executemany(
-            "INSERT INTO book_sale_tenders (store, till, sale_id, n, method, amount, rounding)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            [
-                (*key, n, t["method"], t["amount"], t.get("rounding", 0) or 0)
-                for n, t in enumerate(body.get("tenders", []), 1)
-            ],
-        )
-    return True
+def add_sale(conn: Connection, store: str, till: str, seq: int, sale: dict[str, Any]) -> None:
+    """The sale, its lines, taxes and tenders, in one statement (one round trip per sale
+    event, in the ingest's transaction); nothing when the lane's sale is held already."""
+    conn.execute(
+        "WITH sale AS ("
+        " INSERT INTO book_sales (store, till, sale_id, seq, receipt_no, completed_at, currency, subtotal, tax,"
+        " total, discount, cash_rounding) VALUES (%(store)s, %(till)s, %(sale_id)s, %(seq)s, %(receipt_no)s,"
+        " %(completed_at)s, %(currency)s, %(subtotal)s, %(tax)s, %(total)s, %(discount)s, %(cash_rounding)s)"
+        " ON CONFLICT DO NOTHING RETURNING store, till, sale_id),"
+        " lines AS (INSERT INTO book_sale_lines (store, till, sale_id, line_no, sku, quantity, unit_price, discount,"
+        " tax_class) SELECT sale.store, sale.till, sale.sale_id, l.line_no, l.sku, l.quantity, l.unit_price,"
+        " l.discount, l.tax_class FROM sale, jsonb_to_recordset(%(lines)s::jsonb)"
+        " AS l(line_no integer, sku text, quantity bigint, unit_price bigint, discount bigint, tax_class text)),"
+        " taxes AS (INSERT INTO book_sale_taxes (store, till, sale_id, name, rate, base, amount)"
+        " SELECT sale.store, sale.till, sale.sale_id, t.name, t.rate, t.base, t.amount FROM sale,"
+        " jsonb_to_recordset(%(taxes)s::jsonb) AS t(name text, rate text, base bigint, amount bigint))"
+        " INSERT INTO book_sale_tenders (store, till, sale_id, n, method, amount, rounding)"
+        " SELECT sale.store, sale.till, sale.sale_id, t.n, t.method, t.amount, t.rounding FROM sale,"
+        " jsonb_to_recordset(%(tenders)s::jsonb) AS t(n integer, method text, amount bigint, rounding bigint)",
+        {
+            **sale,
+            "store": store,
+            "till": till,
+            "seq": seq,
+            "lines": Jsonb(sale["lines"]),
+            "taxes": Jsonb(sale["taxes"]),
+            "tenders": Jsonb(sale["tenders"]),
+        },
+    )
 
 
-def add_refund(conn: Connection, store: str, till: str, at: str, body: dict[str, Any], *, receipted: bool) -> None:
+def add_refund(conn: Connection, store: str, till: str, refund: dict[str, Any]) -> None:
     """A refund of a sale (receipted) or a return without a receipt, as its event told it."""
     conn.execute(
         "INSERT INTO book_refunds (store, till, refund_id, receipted, sale_id, at, currency, amount, tax, rounding,"
-        " refund_to) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (
-            store,
-            till,
-            body["refund_id"] if receipted else body["return_id"],
-            receipted,
-            body.get("sale_id"),
-            at,
-            body["currency"],
-            body.get("amount") or 0,
-            body.get("tax") or 0,
-            0 if receipted else body.get("rounding") or 0,
-            "original" if receipted else body.get("refund_to", "cash"),
-        ),
+        " refund_to) VALUES (%(store)s, %(till)s, %(refund_id)s, %(receipted)s, %(sale_id)s, %(at)s, %(currency)s,"
+        " %(amount)s, %(tax)s, %(rounding)s, %(refund_to)s) ON CONFLICT DO NOTHING",
+        {**refund, "store": store, "till": till},
     )
 
 
-def add_cash_move(conn: Connection, store: str, till: str, seq: int, at: str, kind: str, body: dict[str, Any]) -> None:
+def add_cash_move(
+    conn: Connection,
+    store: str,
+    till: str,
+    seq: int,
+    shift_id: int,
+    kind: str,
+    at: dt.datetime,
+    currency: str,
+    amount: int,
+) -> None:
     conn.execute(
         "INSERT INTO book_cash_moves (store, till, seq, shift_id, kind, at, currency, amount)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (store, till, seq, body["shift_id"], kind, at, body["currency"], body["amount"]),
+        (store, till, seq, shift_id, kind, at, currency, amount),
     )
 
 
-def shift_opened(conn: Connection, store: str, till: str, shift_id: int, at: str) -> None:
+def shift_opened(conn: Connection, store: str, till: str, shift_id: int, at: dt.datetime) -> None:
     conn.execute(
         "INSERT INTO book_shifts (store, till, shift_id, opened_at) VALUES (%s, %s, %s, %s)"
         " ON CONFLICT (store, till, shift_id) DO UPDATE SET opened_at = excluded.opened_at",
@@ -138,13 +110,21 @@ def shift_opened(conn: Connection, store: str, till: str, shift_id: int, at: str
     )
 
 
-def shift_closed(conn: Connection, store: str, till: str, shift_id: int, currency: str, z: dict[str, Any]) -> None:
+def shift_closed(
+    conn: Connection,
+    store: str,
+    till: str,
+    shift_id: int,
+    span: tuple[dt.datetime, dt.datetime],
+    currency: str,
+    z: dict[str, Any],
+) -> None:
     """The Z as the lane froze it; its shift opened when the Z says, whatever came first."""
     conn.execute(
         "INSERT INTO book_shifts (store, till, shift_id, opened_at, closed_at, currency, z)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (store, till, shift_id) DO UPDATE SET"
         " opened_at = excluded.opened_at, closed_at = excluded.closed_at, currency = excluded.currency, z = excluded.z",
-        (store, till, shift_id, z["opened_at"], z["until"], currency, Jsonb(z)),
+        (store, till, shift_id, span[0], span[1], currency, Jsonb(z)),
     )
 
 
