@@ -2,10 +2,14 @@
 -- money, in rows the reports can add up. Filled by the books projection in the transaction
 -- that stores each event (once); keyed by the till's own ids, so an event coming late or out
 -- of order lands in its place. Amounts are integer minor units with their currency.
--- No foreign keys: every row comes from a lane's event (lane_events holds the lane's), a
--- sale's lines, taxes and tenders are written in the statement that writes the sale, and a
+-- No foreign keys: every row comes from a lane's event (lane_events holds the lane's), and a
 -- check per row would be paid on every event ingested.
 
+-- A sale's lines, taxes and tenders are arrays of its row, as the event gave them (read back
+-- with jsonb_to_recordset): one row written per sale, which is what ingest pays for the books.
+--   lines:   [{line_no, sku, quantity, unit_price, discount, tax_class}]
+--   taxes:   [{name, rate, base, amount}]   (one per name and rate)
+--   tenders: [{n, method, amount, rounding}]
 CREATE TABLE book_sales (
     store         text NOT NULL,
     till          text NOT NULL,
@@ -19,44 +23,12 @@ CREATE TABLE book_sales (
     total         bigint NOT NULL,
     discount      bigint NOT NULL,
     cash_rounding bigint NOT NULL,
+    lines         jsonb NOT NULL,
+    taxes         jsonb NOT NULL,
+    tenders       jsonb NOT NULL,
     PRIMARY KEY (store, till, sale_id)
 );
 CREATE INDEX book_sales_when ON book_sales (store, completed_at);
-
-CREATE TABLE book_sale_lines (
-    store      text NOT NULL,
-    till       text NOT NULL,
-    sale_id    bigint NOT NULL,
-    line_no    integer NOT NULL,
-    sku        text NOT NULL,
-    quantity   bigint NOT NULL,
-    unit_price bigint NOT NULL,
-    discount   bigint NOT NULL,
-    tax_class  text NULL,
-    PRIMARY KEY (store, till, sale_id, line_no)
-);
-
-CREATE TABLE book_sale_taxes (
-    store   text NOT NULL,
-    till    text NOT NULL,
-    sale_id bigint NOT NULL,
-    name    text NOT NULL,
-    rate    text NOT NULL,
-    base    bigint NOT NULL,
-    amount  bigint NOT NULL,
-    PRIMARY KEY (store, till, sale_id, name, rate)
-);
-
-CREATE TABLE book_sale_tenders (
-    store    text NOT NULL,
-    till     text NOT NULL,
-    sale_id  bigint NOT NULL,
-    n        integer NOT NULL,
-    method   text NOT NULL,
-    amount   bigint NOT NULL,
-    rounding bigint NOT NULL,
-    PRIMARY KEY (store, till, sale_id, n)
-);
 
 -- Refunds of a sale and returns without a receipt; `at` is the event's time at the till.
 CREATE TABLE book_refunds (

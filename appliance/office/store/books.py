@@ -44,24 +44,13 @@ class Scope:
 
 
 def add_sale(conn: Connection, store: str, till: str, seq: int, sale: dict[str, Any]) -> None:
-    """The sale, its lines, taxes and tenders, in one statement (one round trip per sale
-    event, in the ingest's transaction); nothing when the lane's sale is held already."""
+    """The sale with its lines, taxes and tenders (jsonb arrays of its row: one row written
+    per sale event, read back with jsonb_to_recordset); nothing when the lane's sale is held."""
     conn.execute(
-        "WITH sale AS ("
-        " INSERT INTO book_sales (store, till, sale_id, seq, receipt_no, completed_at, currency, subtotal, tax,"
-        " total, discount, cash_rounding) VALUES (%(store)s, %(till)s, %(sale_id)s, %(seq)s, %(receipt_no)s,"
-        " %(completed_at)s, %(currency)s, %(subtotal)s, %(tax)s, %(total)s, %(discount)s, %(cash_rounding)s)"
-        " ON CONFLICT DO NOTHING RETURNING store, till, sale_id),"
-        " lines AS (INSERT INTO book_sale_lines (store, till, sale_id, line_no, sku, quantity, unit_price, discount,"
-        " tax_class) SELECT sale.store, sale.till, sale.sale_id, l.line_no, l.sku, l.quantity, l.unit_price,"
-        " l.discount, l.tax_class FROM sale, jsonb_to_recordset(%(lines)s::jsonb)"
-        " AS l(line_no integer, sku text, quantity bigint, unit_price bigint, discount bigint, tax_class text)),"
-        " taxes AS (INSERT INTO book_sale_taxes (store, till, sale_id, name, rate, base, amount)"
-        " SELECT sale.store, sale.till, sale.sale_id, t.name, t.rate, t.base, t.amount FROM sale,"
-        " jsonb_to_recordset(%(taxes)s::jsonb) AS t(name text, rate text, base bigint, amount bigint))"
-        " INSERT INTO book_sale_tenders (store, till, sale_id, n, method, amount, rounding)"
-        " SELECT sale.store, sale.till, sale.sale_id, t.n, t.method, t.amount, t.rounding FROM sale,"
-        " jsonb_to_recordset(%(tenders)s::jsonb) AS t(n integer, method text, amount bigint, rounding bigint)",
+        "INSERT INTO book_sales (store, till, sale_id, seq, receipt_no, completed_at, currency, subtotal, tax,"
+        " total, discount, cash_rounding, lines, taxes, tenders) VALUES (%(store)s, %(till)s, %(sale_id)s,"
+        " %(seq)s, %(receipt_no)s, %(completed_at)s, %(currency)s, %(subtotal)s, %(tax)s, %(total)s, %(discount)s,"
+        " %(cash_rounding)s, %(lines)s, %(taxes)s, %(tenders)s) ON CONFLICT DO NOTHING",
         {
             **sale,
             "store": store,
@@ -195,7 +184,8 @@ def by_tax(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(
         "SELECT t.name, t.rate, s.currency, sum(t.base) AS base, sum(t.amount) AS amount"  # noqa: S608
-        " FROM book_sale_taxes t JOIN book_sales s USING (store, till, sale_id)"
+        " FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.taxes)"
+        " AS t(name text, rate text, base bigint, amount bigint)"
         f" WHERE {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         args,
     ).fetchall()
@@ -205,7 +195,8 @@ def by_tender(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(
         "SELECT t.method, s.currency, count(*) AS count, sum(t.amount) AS amount, sum(t.rounding) AS rounding"  # noqa: S608
-        " FROM book_sale_tenders t JOIN book_sales s USING (store, till, sale_id)"
+        " FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.tenders)"
+        " AS t(n integer, method text, amount bigint, rounding bigint)"
         f" WHERE {where} GROUP BY 1, 2 ORDER BY 4 DESC, 1",
         args,
     ).fetchall()
@@ -215,7 +206,8 @@ def top_products(conn: Connection, scope: Scope, limit: int) -> list[dict[str, A
     where, args = scope.where("s", "completed_at")
     return conn.execute(
         "SELECT l.sku, s.currency, sum(l.quantity) AS quantity, sum(l.unit_price * l.quantity - l.discount) AS amount"  # noqa: S608
-        " FROM book_sale_lines l JOIN book_sales s USING (store, till, sale_id)"
+        " FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.lines)"
+        " AS l(line_no integer, sku text, quantity bigint, unit_price bigint, discount bigint)"
         f" WHERE {where} GROUP BY 1, 2 ORDER BY 4 DESC, 3 DESC, 1 LIMIT %(limit)s",
         {**args, "limit": limit},
     ).fetchall()
@@ -244,8 +236,9 @@ def shift_takings(conn: Connection, store: str, till: str, shift_id: int, start:
         window,
     ).fetchone()
     tenders = conn.execute(
-        "SELECT t.method, count(*) AS count, sum(t.amount) AS amount FROM book_sale_tenders t"
-        " JOIN book_sales s USING (store, till, sale_id) WHERE s.store = %(store)s AND s.till = %(till)s"
+        "SELECT t.method, count(*) AS count, sum(t.amount) AS amount FROM book_sales s"
+        " CROSS JOIN LATERAL jsonb_to_recordset(s.tenders) AS t(method text, amount bigint)"
+        " WHERE s.store = %(store)s AND s.till = %(till)s"
         " AND s.completed_at BETWEEN %(start)s AND %(until)s GROUP BY t.method",
         window,
     ).fetchall()
@@ -329,14 +322,16 @@ def journal(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     sql = f"""
     WITH lines (store, day, account, debit, credit, memo) AS (
       SELECT s.store, {day.format(a="s", c="completed_at")}, {_ACCOUNT}, t.amount, 0, t.method || ' taken'
-        FROM book_sale_tenders t JOIN book_sales s USING (store, till, sale_id) WHERE {sales}
+        FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.tenders) AS t(method text, amount bigint)
+       WHERE {sales}
       UNION ALL
       SELECT s.store, {day.format(a="s", c="completed_at")}, 'Sales', 0, s.total - s.tax, 'sales before tax'
         FROM book_sales s WHERE {sales}
       UNION ALL
       SELECT s.store, {day.format(a="s", c="completed_at")}, 'Tax payable: ' || x.name, 0, x.amount,
              x.name || ' collected'
-        FROM book_sale_taxes x JOIN book_sales s USING (store, till, sale_id) WHERE {sales}
+        FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.taxes) AS x(name text, amount bigint)
+       WHERE {sales}
       UNION ALL
       SELECT s.store, {day.format(a="s", c="completed_at")}, a.account, greatest(a.v, 0), greatest(-a.v, 0),
              'cash rounding'
