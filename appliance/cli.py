@@ -672,9 +672,10 @@ def build_parser() -> Parser:
                 help="approve, decline, pin, wait:SECONDS, timeout, lose-answer, restart",
             )
 
+    from appliance import fleet_cli
     from appliance.security.compliance import cli as compliance_cli
 
-    compliance_cli.register(command)
+    fleet_cli.register(command, compliance_cli.register(command, fleet_cli.cmd_office_fleet_report))
 
     from appliance.office import cli as office_cli
 

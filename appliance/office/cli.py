@@ -272,6 +272,42 @@ def _port(text: str) -> int:
     return value
 
 
+# -- gift cards (docs/office.md, "Shared balances") ----------------------------------------------
+
+
+def cmd_office_gift_cards_offline_cap(args: argparse.Namespace) -> int:
+    from appliance.office.services import gift_cards
+
+    office = _open(args)
+    if args.amount is None:
+        print(f"A till the office does not answer may spend {gift_cards.offline_cap(office)} minor units of a card.")
+        return 0
+    cap = gift_cards.set_offline_cap(office, args.amount, actor=_actor())
+    print(f"Offline cap set: a till the office does not answer may spend {cap} minor units of a card.")
+    return 0
+
+
+def _minor_units(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an amount in minor units (2000 for 20.00), not {text!r}") from None
+
+
+def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    cards = command("gift-cards", lambda a: 2, "gift cards, points and store credit shared by the chain", sub)
+    gsub = cards.add_subparsers(dest="gift_cards_command", metavar="ACTION", parser_class=type(cards))
+    gsub.required = True
+    p = command(
+        "offline-cap",
+        _plain(cmd_office_gift_cards_offline_cap),
+        "show or set what a till may spend of a card while the office does not answer (never off)",
+        gsub,
+    )
+    where(p)
+    p.add_argument("amount", nargs="?", type=_minor_units, help="the new cap in minor units (none: show it)")
+
+
 def register(command: Command) -> None:
     """Adds `office` and `enrol`; `command(name, fn, help, group)` is build_parser's helper."""
     group = command("office", lambda a: 2, "the office: lanes and stores that share, on PostgreSQL")
@@ -331,6 +367,11 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("sku", nargs="+")
     where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
+    _register_gift_cards(command, sub, where)
+
+    from appliance.office import cli_stock  # argparse only, like this module
+
+    cli_stock.register(command, sub, where, _plain, _open)
 
     _register_books(command, sub, where)
 

@@ -16,9 +16,10 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
+from appliance.office.services.found import Found, Lane
 from appliance.office.services.office import Office
 from appliance.office.store import books as q
 from appliance.office.store.db import Connection
@@ -45,28 +46,7 @@ OFFICE_CLI = Reader("cli", "chain_admin")
 # -- the projection -----------------------------------------------------------------------------
 
 
-class LaneNamed(Protocol):
-    """projections.Lane, named by its shape: projections lists this module, so this module
-    importing it back would make a cycle."""
-
-    @property
-    def store(self) -> str: ...
-
-    @property
-    def till(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """What the projection raises (shaped as projections.Found) for an event whose body it
-    cannot book: an alarm at the office, never a refused batch that would hold the lane."""
-
-    kind: str
-    seq: int
-    details: dict[str, Any]
-
-
-def project(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> list[Any]:
+def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
     """Writes what the event says into the books (the day check is where the Z meets the
     events). The body is read whole before anything is written, so one the books cannot read
     writes nothing and leaves the rest of the batch to be stored."""
@@ -74,7 +54,7 @@ def project(conn: Connection, lane: LaneNamed, event: dict[str, Any]) -> list[An
         write = _booking(lane.store, lane.till, event)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         why = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
-        return [Unreadable("books_unreadable", int(event["seq"]), {"event_kind": event["kind"], "why": why})]
+        return [Found("books_unreadable", int(event["seq"]), {"event_kind": event["kind"], "why": why})]
     write(conn)
     return []
 
