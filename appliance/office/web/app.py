@@ -27,6 +27,7 @@ from appliance.app.domain.errors import (
 )
 from appliance.office.services import catalogue, enrolment, lane_events, lanes
 from appliance.office.services.office import Office, Unavailable
+from appliance.office.web import returns_across
 from appliance.security import pki
 
 MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
@@ -167,6 +168,7 @@ def lane_app(office: Office) -> Starlette:
             Route("/v1/hello", hello),
             Route("/v1/events", events, methods=["POST"]),
             Route("/v1/catalogue", catalogue_feed),
+            *returns_across.routes(office, _peer, _error, _json_body),
         ],
         exception_handlers={Unavailable: _unavailable},
     )
