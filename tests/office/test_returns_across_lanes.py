@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from starlette.testclient import TestClient
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.app.services import auth, catalog, outbox, outbox_push, returns, returns_across, sales, users
@@ -18,13 +20,15 @@ from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import stock as stock_store
+from appliance.app.web.app import create_app
+from appliance.app.web.openapi import describe
 from appliance.lane import enrolment as lane
 from appliance.lane.returns import OfficeReturns
 from appliance.office.services import enrolment, lane_events
 from appliance.office.services import returns_across as office_returns
 from appliance.office.services.found import Lane
 from appliance.office.services.office import Office
-from tests.conftest import CATALOG, PASSWORD, set_cash_needs_shift
+from tests.conftest import CATALOG, PASSWORD, logged_in, set_cash_needs_shift
 from tests.office.conftest import RunningOffice, free_port
 
 
@@ -81,6 +85,14 @@ def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[dict[str, T
     yield made
     for t in made.values():
         t.shop.close()
+
+
+def _schema_problems(method: str, path: str, status: int, body: Any) -> list[str]:
+    """The body against its route's OpenAPI schema (tests/integration/http/test_contract.py
+    leaves these routes to this file: its day has no office)."""
+    op = describe()["paths"][f"/api/v1{path}"][method.lower()]
+    schema = op["responses"][str(status)]["content"]["application/json"]["schema"]
+    return [f"{e.json_path}: {e.message}" for e in Draft202012Validator(schema).iter_errors(body)]
 
 
 def _returnable(found: dict[str, Any]) -> dict[int, int]:
@@ -295,3 +307,32 @@ def test_events_out_of_order_and_a_lane_refunding_its_own_sale_offline(
         assert [f.kind for f in again] == ["over_returned"]  # counted once: still 5, not 8
         broken = office_returns.project(conn, Lane("lyon", "T01"), {"seq": 10, "kind": "refund", "body": {"x": 1}})
         assert [f.kind for f in broken] == ["unreadable_sale_event"]
+
+
+def test_the_tills_api_finds_another_lanes_receipt_and_returns_it(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        cashier, supervisor = logged_in(client, "cashier"), logged_in(client, "supervisor")
+        found = cashier.get(f"/api/v1/office/receipts/{number}")
+        assert found.status_code == 200, found.text
+        assert _schema_problems("GET", "/office/receipts/{number}", 200, found.json()) == []
+        assert found.json()["lines"][0]["returnable"] == 2
+        assert cashier.get("/api/v1/office/receipts/T01-999999").json()["error"]["code"] == "receipt_not_found"
+        body = {"receipt": number, "lines": [{"line": 1, "quantity": 1}], "reason": "bruised"}
+        refused = cashier.post("/api/v1/office/returns", json=body)
+        assert refused.status_code == 403  # a cashier may not refund without an approval
+        key = {"Idempotency-Key": "return-across-1"}
+        done = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert done.status_code == 201, done.text
+        assert _schema_problems("POST", "/office/returns", 201, done.json()) == []
+        assert done.json()["origin"] == {"store": "lyon", "till": "T01", "sale_id": sold["id"]}
+        assert supervisor.post("/api/v1/office/returns", json=body, headers=key).json()["id"] == done.json()["id"]
+        more = supervisor.post("/api/v1/office/returns", json={**body, "lines": [{"line": 1, "quantity": 2}]})
+        assert (more.status_code, more.json()["error"]["code"]) == (409, "refund_exceeds_returnable")
+        card = supervisor.post("/api/v1/office/returns", json={**body, "refund_to": "card"})
+        assert card.status_code == 400  # the schema: cash or gift_card only

@@ -55,11 +55,61 @@ class OfficeReturns(Protocol):
     def release(self, key: str) -> dict[str, Any]: ...
 
 
+class ForeignLine(TypedDict):
+    line_no: int
+    product_id: int | None
+    sku: str
+    quantity: int
+    unit_price: Money
+    discount: Money
+    tax_class: str
+    refunded: int  # given back at any lane
+    held: int  # held right now by a lane refunding it
+    returnable: int  # quantity - refunded - held
+
+
+class ForeignTender(TypedDict):
+    method: str  # cash, card, gift_card…: the method and amount only, never a card's reference
+    amount: Money
+
+
+class ForeignTax(TypedDict):
+    name: str
+    rate: str  # a percentage as written: "9.975"
+    base: Money
+    amount: Money
+
+
+class ForeignReceipt(TypedDict):
+    """Another lane's receipt as the office answers it."""
+
+    store: str
+    till: str
+    sale_id: int
+    own: bool  # the asking lane's own sale
+    receipt_number: str
+    currency: str
+    completed_at: str
+    subtotal: Money
+    tax: Money
+    total: Money
+    discount: Money
+    taxes: list[ForeignTax]
+    tenders: list[ForeignTender]
+    lines: list[ForeignLine]
+
+
+class Origin(TypedDict):
+    store: str
+    till: str
+    sale_id: int
+
+
 class ReturnAcross(TypedDict):
     id: int  # the return on this till's ledger of returns
     hold_key: str
     receipt_number: str
-    origin: dict[str, Any]  # {store, till, sale_id}
+    origin: Origin
     amount: Money
     tax: Money
     currency: str
@@ -295,7 +345,11 @@ def _again(shop: Shop, key: str, done: dict[str, Any]) -> ReturnAcross:
         "id": int(done["return_id"]),
         "hold_key": key,
         "receipt_number": str(done["receipt_number"]),
-        "origin": {"store": done["origin_store"], "till": done["origin_till"], "sale_id": done["origin_sale_id"]},
+        "origin": {
+            "store": str(done["origin_store"]),
+            "till": str(done["origin_till"]),
+            "sale_id": int(done["origin_sale_id"]),
+        },
         "amount": int(done["amount"]),
         "tax": int(done["tax"]),
         "currency": shop.settings.currency,
