@@ -21,13 +21,16 @@ _ERRORS: dict[int, type[DomainError]] = {404: NotFound, 409: Conflict, 403: Forb
 class OfficeReturns:
     """One lane's calls to its office for returns across lanes."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, timeout: float | None = None) -> None:
         self.data_dir = data_dir
+        self.timeout = timeout  # the link's own (enrolment.TIMEOUT) when None
 
     def _call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         try:
             found = enrolment.link(self.data_dir)
             with enrolment.client(found) as http:
+                if self.timeout is not None:
+                    kw["timeout"] = self.timeout
                 answer = http.request(method, path, **kw)
         except (httpx.HTTPError, OSError, enrolment.EnrolmentError) as exc:
             raise Conflict(

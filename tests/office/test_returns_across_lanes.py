@@ -336,3 +336,33 @@ def test_the_tills_api_finds_another_lanes_receipt_and_returns_it(
         assert (more.status_code, more.json()["error"]["code"]) == (409, "refund_exceeds_returnable")
         card = supervisor.post("/api/v1/office/returns", json={**body, "refund_to": "card"})
         assert card.status_code == 400  # the schema: cash or gift_card only
+
+
+def test_the_lane_that_sold_it_does_not_refund_what_another_lane_gave_back(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 3))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    returns_across.refund(t2.shop, t2.actor("supervisor"), number, [{"line": 1, "quantity": 2}], "too many")
+    t2.push()
+    supervisor = t1.actor("supervisor")
+    for asked in ([{"line": 1, "quantity": 2}], [{"line": 1}]):  # no quantity: all the till thinks is left
+        with pytest.raises(Conflict) as refused:
+            returns.refund(t1.shop, supervisor, sold["id"], asked, "changed my mind")
+        assert refused.value.code == "refund_exceeds_returnable"
+    assert t1.events("refund") == []  # nothing refunded, nothing held
+    returns.refund(t1.shop, supervisor, sold["id"], [{"line": 1, "quantity": 1}], "changed my mind")
+    t1.push()
+    (line,) = returns_across.find_receipt(t2.shop, t2.actor("supervisor"), number)["lines"]
+    assert (line["refunded"], line["held"], line["returnable"]) == (3, 0, 0)  # its own hold used by its event
+    assert lane_events.alarms(_office(running_office)) == []
+    # The office out of reach: the lane refunds its own sale on what it knows.
+    other = t1.sell(("GUM", 1))
+    t1.push()
+    link_file = t1.shop.data_dir / lane.OFFICE_DIR / lane.LINK_FILE
+    link_file.write_text(
+        json.dumps({**json.loads(link_file.read_text()), "lane_url": f"https://127.0.0.1:{free_port()}"})
+    )
+    assert returns.refund(t1.shop, supervisor, other["id"], [{"line": 1}], "changed my mind")["amount"] > 0

@@ -79,7 +79,10 @@ def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
         elif event["kind"] == "refund":
             sale = (lane.store, lane.till, _whole(body["sale_id"]))
             refund = f"refund:{_whole(body['refund_id'])}"
-            store.add_refunded(conn, sale, (lane.store, lane.till), refund, _refund_lines(body["lines"]), seq)
+            given = _refund_lines(body["lines"])
+            store.add_refunded(conn, sale, (lane.store, lane.till), refund, given, seq)
+            # The lane held its own sale's lines before refunding them (till's office_holds.py).
+            store.close_own_hold(conn, sale, given)
         else:
             origin = body["origin"]
             sale = (str(origin["store"]), str(origin["till"]), _whole(origin["sale_id"]))

@@ -132,3 +132,19 @@ def close_hold(conn: Connection, by: tuple[str, str], key: str, status: str, at:
         " WHERE by_store = %s AND by_till = %s AND hold_key = %s AND status = 'held'",
         (status, at, *by, key),
     ).rowcount
+
+
+def close_own_hold(conn: Connection, sale: tuple[str, str, int], lines: dict[int, int]) -> None:
+    """A lane's refund of its own sale: the oldest hold it took for exactly those lines
+    (a key `own-…`) is used now."""
+    rows = conn.execute(
+        "SELECT hold_key, jsonb_object_agg(line_no::text, quantity) AS lines, min(created_at) AS at"
+        " FROM return_holds WHERE by_store = %s AND by_till = %s AND store = %s AND till = %s AND sale_id = %s"
+        " AND status = 'held' AND hold_key LIKE 'own-%%' GROUP BY hold_key ORDER BY at, hold_key",
+        (sale[0], sale[1], *sale),
+    ).fetchall()
+    for row in rows:
+        held: dict[str, Any] = row["lines"]  # type: ignore[assignment]  # jsonb: {"1": 2}
+        if {int(k): int(v) for k, v in held.items()} == lines:
+            close_hold(conn, (sale[0], sale[1]), str(row["hold_key"]), "used", None)
+            return
