@@ -22,9 +22,10 @@ from appliance.app.store import catalog as catalog_store
 from appliance.app.store import stock as stock_store
 from appliance.app.web.app import create_app
 from appliance.app.web.openapi import describe
+from appliance.cli import main
 from appliance.lane import enrolment as lane
 from appliance.lane.returns import OfficeReturns
-from appliance.office.services import enrolment, lane_events
+from appliance.office.services import audit_log, enrolment, lane_events
 from appliance.office.services import returns_across as office_returns
 from appliance.office.services.found import Lane
 from appliance.office.services.office import Office
@@ -366,3 +367,24 @@ def test_the_lane_that_sold_it_does_not_refund_what_another_lane_gave_back(
         json.dumps({**json.loads(link_file.read_text()), "lane_url": f"https://127.0.0.1:{free_port()}"})
     )
     assert returns.refund(t1.shop, supervisor, other["id"], [{"line": 1}], "changed my mind")["amount"] > 0
+
+
+def test_a_hold_a_lane_left_is_listed_and_released_by_the_chain_admin(
+    running_office: RunningOffice, tills: dict[str, Till], capsys: pytest.CaptureFixture[str]
+) -> None:
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    t1.push()
+    origin = {"store": "lyon", "till": "T01", "sale_id": sold["id"]}
+    OfficeReturns(t2.shop.data_dir).hold("left-behind-1", origin, [{"line": 1, "quantity": 2}])
+    where = ["--database", running_office.dsn, "--data-dir", str(running_office.data_dir)]
+    assert main(["office", "return-holds", *where]) == 0
+    assert "lyon/T02 holds left-behind-1: sale" in capsys.readouterr().out
+    assert main(["office", "return-hold-release", *where, "lyon/T02", "nothing-held"]) == 2
+    assert main(["office", "return-hold-release", *where, "lyon/T02", "left-behind-1"]) == 0
+    assert main(["office", "return-holds", *where]) == 0
+    assert "No return hold open." in capsys.readouterr().out
+    number = f"T01-{sold['receipt_no']:06d}"
+    assert _returnable(returns_across.find_receipt(t2.shop, t2.actor("supervisor"), number)) == {1: 2}
+    entries = [e for e in audit_log.entries(_office(running_office)) if e["action"] == "return_hold_released"]
+    assert [e["object"] for e in entries] == ["hold:lyon/T02/left-behind-1"]

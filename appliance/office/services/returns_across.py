@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.office.services import audit_log
 from appliance.office.services.found import Found, Lane
 from appliance.office.services.office import Office
 from appliance.office.store import lane_sales as store
@@ -240,3 +241,35 @@ def release(office: Office, fingerprint: str, key: object) -> dict[str, Any]:
         store.close_hold(conn, by, key, "released", office.now())
         status = str(store.hold_of(conn, by, key)[0]["status"])
     return {"hold_key": key, "status": status}
+
+
+def open_holds(office: Office) -> list[dict[str, Any]]:
+    """Holds no refund used nor released yet: a till that went offline between its hold and
+    its refund's event, or whose refund failed while the office was out of reach."""
+    with office.connection() as conn:
+        return store.open_holds(conn)
+
+
+def release_at_office(office: Office, actor: str, lane: str, key: str, origin: str = "cli") -> int:
+    """A chain admin gives back a hold a lane left (its refund never came, say the till was
+    replaced); audited. Look at the lane's events first: a refund still in its outbox marks
+    the hold used when it arrives, and releasing it before would let those units go twice."""
+    by_store, sep, by_till = lane.partition("/")
+    if not sep or not by_store or not by_till:
+        raise Invalid("a lane is STORE/TILL", "invalid_lane")
+    with office.connection() as conn, conn.transaction():
+        released = store.close_hold(conn, (by_store, by_till), key, "released", office.now())
+        if not released:
+            raise NotFound(f"no hold {key} held by {lane}", "hold_not_found")
+        audit_log.record(
+            office,
+            conn,
+            actor=actor,
+            action="return_hold_released",
+            object=f"hold:{lane}/{key}",
+            details={"lines": released},
+            origin=origin,
+        )
+    with office.connection() as conn:
+        audit_log.anchor(office, conn)
+    return released

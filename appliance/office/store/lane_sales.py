@@ -148,3 +148,13 @@ def close_own_hold(conn: Connection, sale: tuple[str, str, int], lines: dict[int
         if {int(k): int(v) for k, v in held.items()} == lines:
             close_hold(conn, (sale[0], sale[1]), str(row["hold_key"]), "used", None)
             return
+
+
+def open_holds(conn: Connection) -> list[dict[str, Any]]:
+    """The holds still held, oldest first: the lane that holds, the sale and its lines."""
+    return conn.execute(
+        "SELECT by_store, by_till, hold_key, store, till, sale_id, min(created_at) AS created_at,"
+        " jsonb_agg(jsonb_build_object('line', line_no, 'quantity', quantity) ORDER BY line_no) AS lines"
+        " FROM return_holds WHERE status = 'held'"
+        " GROUP BY by_store, by_till, hold_key, store, till, sale_id ORDER BY created_at, hold_key"
+    ).fetchall()
