@@ -153,7 +153,7 @@ def test_a_receipt_of_one_lane_is_returned_at_another_once(
         paris.shop,
         paris.actor("manager"),
         number,
-        [{"line": 1, "quantity": 1}, {"line": 2, "quantity": 1}],
+        [{"line": 1, "quantity": 1}, {"line": 2}],
         "moving house",
         refund_to="gift_card",
         store_name="lyon",

@@ -173,7 +173,11 @@ def _wanted(sale: dict[str, Any], lines: object) -> dict[int, int]:
             raise Invalid("each refund line needs a line number", "invalid_line")
         if line_no not in held:
             raise NotFound(f"the receipt has no line {line_no}", "line_not_found")
-        quantity = check_quantity(item.get("quantity", 1))
+        # No quantity: all that is still returnable, as a refund of the till's own sale takes it.
+        asked = item.get("quantity")
+        quantity = int(held[line_no]["returnable"]) if asked is None else check_quantity(asked)
+        if quantity < 1:
+            raise Conflict(f"line {line_no} has nothing left to return across all lanes", "refund_exceeds_returnable")
         wanted[line_no] = wanted.get(line_no, 0) + quantity
         if wanted[line_no] > int(held[line_no]["returnable"]):
             raise Conflict(

@@ -193,7 +193,12 @@ def hold(office: Office, fingerprint: str, key: object, sale: object, lines: obj
     if not isinstance(sale, dict):
         raise Invalid("sale is {store, till, sale_id}", "invalid_sale")
     target_store, target_till, sale_id = sale.get("store"), sale.get("till"), sale.get("sale_id")
-    if not isinstance(target_store, str) or not isinstance(target_till, str) or not isinstance(sale_id, int):
+    if (
+        not isinstance(target_store, str)
+        or not isinstance(target_till, str)
+        or isinstance(sale_id, bool)
+        or not isinstance(sale_id, int)
+    ):
         raise Invalid("sale is {store, till, sale_id}", "invalid_sale")
     target = (target_store, target_till, sale_id)
     wanted = _wanted(lines)
