@@ -1,5 +1,5 @@
-"""What a projection (services/projections.py) is given and what it gives back, apart from
-the list of projections so that each projection can name them without importing that list."""
+"""What a projection is given and what it gives back (services/projections.py), apart from
+the list of projections so that a projection's module can name them without a cycle."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from typing import Any
 
 # Found and Lane live apart so that a projection can name them without importing this module,
 # which imports it (an import cycle otherwise).
-from appliance.office.services import returns_across
+from appliance.office.services import gift_cards, returns_across, security_log, stock_ledger
 from appliance.office.services.found import Found as Found
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
@@ -35,7 +35,12 @@ class Registered:
 
 
 # One line per projection: `Registered(frozenset({"sale_completed"}), books.project)`.
-PROJECTIONS: tuple[Registered, ...] = (Registered(returns_across.KINDS, returns_across.project),)
+PROJECTIONS: tuple[Registered, ...] = (
+    Registered(stock_ledger.KINDS, stock_ledger.project),
+    Registered(gift_cards.KINDS, gift_cards.project),
+    Registered(security_log.KINDS, security_log.project),
+    Registered(returns_across.KINDS, returns_across.project),
+)
 
 
 def project(
