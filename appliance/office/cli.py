@@ -368,6 +368,7 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("--all", action="store_true", help="resolved alarms too")
     where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
+    register_return_holds(command, sub, where)
 
     catalogue = command("catalogue", lambda a: 2, "the chain's catalogue, which every lane pulls", sub)
     csub = catalogue.add_subparsers(dest="catalogue_command", metavar="ACTION", parser_class=type(group))
@@ -478,3 +479,39 @@ def _register_books(command: Command, sub: Any, where: Callable[[argparse.Argume
     p.add_argument("--store", required=True)
     p.add_argument("--day", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="the check as JSON")
+# -- returns across lanes (docs/office.md, "Returns across lanes") ---------------------------------
+
+
+def cmd_office_return_holds(args: argparse.Namespace) -> int:
+    from appliance.office.services import returns_across
+
+    rows = returns_across.open_holds(_open(args))
+    if not rows:
+        print("No return hold open.")
+        return 0
+    for row in rows:
+        lines = ", ".join(f"line {ln['line']} x{ln['quantity']}" for ln in row["lines"])
+        print(
+            f"{_when(row['created_at'])} {row['by_store']}/{row['by_till']} holds {row['hold_key']}:"
+            f" sale {row['sale_id']} of {row['store']}/{row['till']}, {lines}"
+        )
+    return 0
+
+
+def cmd_office_return_hold_release(args: argparse.Namespace) -> int:
+    from appliance.office.services import returns_across
+
+    with _plainly():
+        returns_across.release_at_office(_open(args), _actor(), args.lane, args.key)
+    print(f"Released {args.key} of {args.lane}: those units may be returned again.")
+    return 0
+
+
+def register_return_holds(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    where(command("return-holds", _plain(cmd_office_return_holds), "return holds no refund used yet", sub))
+    p = command(
+        "return-hold-release", _plain(cmd_office_return_hold_release), "give back a hold a lane left (audited)", sub
+    )
+    where(p)
+    p.add_argument("lane", metavar="STORE/TILL", help="the lane that holds it")
+    p.add_argument("key", help="the hold's key, as return-holds lists it")

@@ -326,3 +326,27 @@ def points_entry(
             "terminal_id": shop.config.terminal_id,
         },
     )
+
+
+def refunded_across_lanes(
+    shop: Shop,
+    actor: Actor,
+    return_id: int,
+    hold_key: str,
+    origin: tuple[str, str, int],
+    receipt_number: str,
+    lines: list[dict[str, int]],
+) -> None:
+    """Which sale of which lane a return here gave back (services/returns_across.py): the
+    office counts the lines against that sale and marks its hold used. Its money is in the
+    `return_without_receipt` event of the same return_id, written just before it."""
+    event(
+        shop,
+        "refund_across_lanes",
+        actor,
+        refund_id=return_id,
+        hold_key=hold_key,
+        receipt_number=receipt_number,
+        origin={"store": origin[0], "till": origin[1], "sale_id": origin[2]},
+        lines=[{"line_no": ln["line"], "quantity": ln["quantity"]} for ln in lines],
+    )

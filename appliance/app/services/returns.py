@@ -18,7 +18,7 @@ from appliance.app.domain.receipt import RefundSlip
 from appliance.app.domain.refund import RefundPart, TenderLeft, allocate
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity
 from appliance.app.domain.tax import Totals, compute_totals
-from appliance.app.services import audit_log, gift_cards, outbox, printing, shifts
+from appliance.app.services import audit_log, gift_cards, office_holds, outbox, printing, shifts
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView, TaxAmount
@@ -249,7 +249,8 @@ def refund(
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
-    answer, completed_exchange = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    with office_holds.holding_own(shop, sale_id, lines):  # not what another lane gave back (docs/office.md)
+        answer, completed_exchange = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
     if shop.devices is not None and shop.devices.printer is not None:
         shop.devices.printer.wake()  # the refund's slip (and the drawer, for cash) now, not at the next poll
     if completed_exchange is not None:

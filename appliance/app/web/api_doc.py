@@ -13,6 +13,7 @@ from appliance.app.web import (
     api,
     api_backoffice,
     api_devices,
+    api_office_returns,
     api_selfservice,
     api_selling,
     api_shifts,
@@ -31,6 +32,7 @@ AREAS = (
     ("Self-service", api_selfservice.ENDPOINTS),
     ("Devices", api_devices.ENDPOINTS),
     ("Payment terminal: card-present tenders", api_terminal.ENDPOINTS),
+    ("Returns across lanes, through the office", api_office_returns.ENDPOINTS),
 )
 
 

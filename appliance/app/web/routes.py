@@ -7,6 +7,7 @@ from appliance.app.web import (
     api,
     api_backoffice,
     api_devices,
+    api_office_returns,
     api_selfservice,
     api_selling,
     api_shifts,
@@ -24,4 +25,5 @@ def all_endpoints() -> tuple[Endpoint, ...]:
         *api_selfservice.ENDPOINTS,
         *api_devices.ENDPOINTS,
         *api_terminal.ENDPOINTS,
+        *api_office_returns.ENDPOINTS,
     )

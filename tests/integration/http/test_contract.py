@@ -50,6 +50,11 @@ NOT_JSON = {
 FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}
 
 
+# Routes that answer only with an office behind them: tests/office/test_returns_across_lanes.py
+# checks their bodies against the same schemas, with a real office.
+NEEDS_AN_OFFICE = {"GET /office/receipts/{number}", "POST /office/returns"}
+
+
 def _route(ep: Any) -> str:
     return f"{ep.method} {ep.path}"
 
@@ -336,7 +341,7 @@ def test_every_success_body_of_a_day_matches_the_openapi_schema_of_its_route(day
     _drive_a_day(day)
     drive_the_back_office(day, store.shop)
     document = describe()
-    typed = {_route(ep) for ep in all_endpoints() if ep.returns is not None}
+    typed = {_route(ep) for ep in all_endpoints() if ep.returns is not None} - NEEDS_AN_OFFICE
     problems: list[str] = []
     checked: set[str] = set()
     for seen in day.seen:
