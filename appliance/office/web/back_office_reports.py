@@ -172,7 +172,8 @@ def _chart(found: dict[str, Any], query: dict[str, str]) -> Html:
     if name not in CHARTS or not found["rows"]:
         return Html("")
     labels, value = CHARTS[name]
-    title = f"Chart: {found['title']} ({value})"
+    heading = next(c[0] for c in COLUMNS[name] if c[1] == value)
+    title = f"Chart: {found['title']}, {heading.lower()}"
     canvas = tag(
         "canvas",
         id="report-chart",
