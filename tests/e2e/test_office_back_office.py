@@ -1,7 +1,9 @@
 """The office's back office in Debian's Chromium, headless: a chain admin logs in over TLS on
 its own port, chooses their password, and reads the stores and lanes, the largest backlog
 first; under the real CSP no script or style is refused, and axe finds nothing on the login
-and lanes pages. A real office on a throwaway PostgreSQL cluster (tests/office/conftest.py).
+and lanes pages. The Reports page draws its chart (Chart.js, a file of the office) from the
+books' JSON with the page's session, and the Day check names the lane that differs. A real
+office on a throwaway PostgreSQL cluster (tests/office/conftest.py).
 
 Screenshots land in test-artifacts/screens/ (names start with `office-`)."""
 
@@ -30,12 +32,12 @@ NEW_PASSWORD = "Counter-2026-desk"  # test accounts only
 @pytest.fixture
 def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F811 the fixtures above
     """The office served on three loopback ports; the back office's address. Two stores with
-    a lane each, Paris with a backlog of 37 events and an open alarm."""
+    a lane each, Paris with a backlog of 37 events, an open alarm and two sales on SALES_DAY."""
     from appliance.office import server
     from appliance.office.local_cluster import free_port
     from appliance.office.services import enrolment
     from appliance.office.services.office import open_office
-    from appliance.office.store import events, lanes
+    from appliance.office.store import books, events, lanes
 
     office = open_office(office_dsn, office_dir, pooled=True)
     now = office.now()
@@ -47,6 +49,8 @@ def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F8
             lanes.touch(conn, f"{n:064x}", now)
         events.moved(conn, "paris", "T01", 3, 3, 40)
         events.raise_alarm(conn, "paris", "T01", "gap", 4, {"missing_from": 4, "missing_to": 9}, now)
+        for sale_id, (total, method) in enumerate(((1399, "cash"), (601, "card")), 1):
+            books.add_sale(conn, "paris", "T01", sale_id, a_sale(sale_id, total, method))
     port = free_port()
     found = server.servers(office, "127.0.0.1", free_port(), free_port(), port)
     thread = threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True)
@@ -62,6 +66,27 @@ def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F8
             s.should_exit = True
         thread.join(timeout=20)
         office.close()
+
+
+SALES_DAY = dt.date(2026, 11, 30)
+
+
+def a_sale(sale_id: int, total: int, method: str) -> dict[str, Any]:
+    """A sale as the books projection writes it, at noon UTC on SALES_DAY."""
+    return {
+        "sale_id": sale_id,
+        "receipt_no": sale_id,
+        "completed_at": dt.datetime.combine(SALES_DAY, dt.time(12), dt.UTC),
+        "currency": "EUR",
+        "subtotal": total - total // 6,
+        "tax": total // 6,
+        "total": total,
+        "discount": 0,
+        "cash_rounding": 0,
+        "lines": [{"line_no": 1, "sku": "APL", "quantity": 1, "unit_price": total, "discount": 0, "tax_class": "std"}],
+        "taxes": [{"name": "VAT", "rate": "0.2", "base": total - total // 6, "amount": total // 6}],
+        "tenders": [{"n": 1, "method": method, "amount": total, "rounding": 0}],
+    }
 
 
 def tab(browser: Any, *, axe: bool = False) -> tuple[Any, Any, list[str]]:
@@ -144,4 +169,61 @@ def test_the_login_and_lanes_pages_are_clean_under_axe(browser: Any, back_office
         context.close()
     assert not problems, "\n".join(problems)
     assert ARTIFACTS.exists()
+    axe.assert_clean()
+
+
+def choose_a_report(page: Any, url: str, report: str) -> None:
+    page.goto(f"{url}/reports")
+    expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    page.get_by_label("Report").select_option(report)
+    page.get_by_label("From (day, YYYY-MM-DD)").fill(SALES_DAY.isoformat())
+    page.get_by_label("To (day, included)").fill(SALES_DAY.isoformat())
+    page.get_by_role("button", name="Show").click()
+
+
+def test_the_reports_page_draws_its_chart_under_the_csp_and_the_day_check_names_the_lane(
+    browser: Any, back_office: str, screenshot: Any
+) -> None:
+    context, page, problems = tab(browser)
+    try:
+        log_in_and_choose_a_password(page, back_office)
+        choose_a_report(page, back_office, "by-tender")
+        tenders = page.get_by_role("table", name="Takings by tender")
+        expect(tenders.get_by_role("row").nth(1)).to_contain_text("13.99 EUR")
+        expect(tenders.get_by_role("row").nth(2)).to_contain_text("6.01 EUR")
+        chart = page.get_by_role("img", name="Chart: Takings by tender, taken", exact=False)
+        # reports.js marks the canvas with the number of bars once Chart.js has drawn them.
+        expect(chart).to_have_attribute("data-drawn", "2")
+        size = chart.bounding_box()
+        assert size is not None and size["width"] > 100 and size["height"] > 100
+        screenshot(page, "office-03-reports-chart")
+        page.get_by_role("link", name="Day check", exact=False).click()
+        expect(page.get_by_role("heading", name="Day check")).to_be_visible()
+        page.get_by_label("Store").select_option("paris")
+        page.get_by_label("Day (YYYY-MM-DD)").fill(SALES_DAY.isoformat())
+        page.get_by_role("button", name="Check").click()
+        expect(page.get_by_role("alert")).to_have_text("Differs in lane(s) T01.")
+        expect(page.get_by_role("table", name="Where the lanes differ")).to_contain_text("takings with no Z yet")
+        screenshot(page, "office-04-day-check")
+    finally:
+        context.close()
+    assert not problems, "the pages logged errors (a CSP refusal shows here):\n" + "\n".join(problems)
+
+
+def test_the_reports_and_day_check_pages_are_clean_under_axe(browser: Any, back_office: str) -> None:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
+    context, page, problems = tab(browser, axe=True)
+    axe = Axe()
+    try:
+        log_in_and_choose_a_password(page, back_office)
+        choose_a_report(page, back_office, "summary")
+        expect(page.get_by_role("img", name="Chart: Sales summary", exact=False)).to_have_attribute("data-drawn", "1")
+        axe.check(page, "office-reports-summary")
+        page.goto(f"{back_office}/reports/day-check?store=paris&day={SALES_DAY.isoformat()}")
+        expect(page.get_by_role("alert")).to_contain_text("Differs")
+        axe.check(page, "office-day-check")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
     axe.assert_clean()

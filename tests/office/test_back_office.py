@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from appliance.office.services import audit_log, enrolment, sign_in
 from appliance.office.services.office import Office, open_office
+from appliance.office.store import books as books_store
 from appliance.office.store import events as events_store
 from appliance.office.store import lanes as lanes_store
 from appliance.office.web.back_office import LOGIN_COOKIE, SESSION_COOKIE, back_office_app
@@ -206,7 +207,9 @@ def test_pages_carry_the_csp_and_no_inline_script_or_style(office: Office) -> No
         assert answer.status_code == 200, path
         assert "script-src 'self'" in answer.headers["content-security-policy"]
         assert answer.headers["cache-control"] == "no-store"
-        assert "<script" not in answer.text and "style=" not in answer.text and "<style" not in answer.text
+        assert "style=" not in answer.text and "<style" not in answer.text
+        # Scripts are files of this site, never inline.
+        assert re.sub(r'<script src="/static/[a-z.]+\.js" defer></script>', "", answer.text).count("<script") == 0
 
 
 def test_stores_and_lanes_largest_backlog_first(office: Office) -> None:
@@ -384,3 +387,127 @@ def test_what_a_change_did_is_shown_once_and_no_link_can_write_on_a_page(office:
     assert "Your password is changed." in client.get("/lanes").text
     assert "Your password is changed." not in client.get("/lanes").text
     assert "Send your password" not in client.get("/lanes", params={"done": "Send your password"}).text
+
+
+# -- reports: the chain's books behind the back office's session -----------------------------------
+
+DAY = dt.date(2026, 11, 30)
+
+
+def sell(office: Office, store: str, sale_id: int, total: int, method: str = "cash") -> None:
+    """A sale in the books as the projection writes it (noon UTC on DAY, no Z yet)."""
+    sale = {
+        "sale_id": sale_id,
+        "receipt_no": sale_id,
+        "completed_at": dt.datetime.combine(DAY, dt.time(12), dt.UTC),
+        "currency": "EUR",
+        "subtotal": total - total // 6,
+        "tax": total // 6,
+        "total": total,
+        "discount": 0,
+        "cash_rounding": 0,
+        "lines": [{"line_no": 1, "sku": "APL", "quantity": 1, "unit_price": total, "discount": 0, "tax_class": "std"}],
+        "taxes": [{"name": "VAT", "rate": "0.2", "base": total - total // 6, "amount": total // 6}],
+        "tenders": [{"n": 1, "method": method, "amount": total, "rounding": 0}],
+    }
+    with office.connection() as conn, conn.transaction():
+        books_store.add_sale(conn, store, "T01", sale_id, sale)
+
+
+def test_the_books_json_answers_only_behind_a_session_past_its_first_password(office: Office) -> None:
+    sell(office, "paris", 1, 1399)
+    period = {"from": DAY.isoformat()}
+    nobody = browser(office)
+    assert nobody.get("/books/reports/by-day", params=period).status_code == 401
+    given = browser(office)
+    log_in(given, "admin", ADMIN_PASSWORD)  # still the given password
+    answer = given.get("/books/reports/by-day", params=period)
+    assert answer.status_code == 401 and answer.json()["error"] == "not_logged_in"
+    assert given.get("/books/day-check", params={"store": "paris", "day": DAY.isoformat()}).status_code == 401
+    chief = admin(office)
+    answer = chief.get("/books/reports/by-day", params=period)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == [{"day": "2026-11-30", "currency": "EUR", "sales": 1, "subtotal": 1166,
+                                      "tax": 233, "total": 1399}]  # fmt: skip
+    assert "no-store" in answer.headers["cache-control"]
+    check = chief.get("/books/day-check", params={"store": "paris", "day": DAY.isoformat()})
+    assert check.status_code == 200 and check.json()["differing_lanes"] == ["T01"]
+    assert chief.get("/books/reports/by-day", params={"from": "30 Nov"}).status_code == 422
+
+
+def test_a_store_manager_reads_their_stores_books_only(office: Office) -> None:
+    sell(office, "paris", 1, 1399)
+    sell(office, "lyon", 1, 500)
+    chief = admin(office)
+    manager = person(office, chief, "lea", "store_manager", "lyon")
+    period = {"from": DAY.isoformat()}
+    own = manager.get("/books/reports/summary", params=period)
+    assert own.status_code == 200 and own.json()["stores"] == ["lyon"]
+    assert [(r["store"], r["total"]) for r in own.json()["rows"]] == [("lyon", 500)]
+    other = manager.get("/books/reports/summary", params={**period, "store": "paris"})
+    assert other.status_code == 403 and other.json()["error"] == "forbidden"
+    assert manager.get("/books/day-check", params={"store": "paris", "day": DAY.isoformat()}).status_code == 403
+    assert manager.get("/books/day-check", params={"store": "lyon", "day": DAY.isoformat()}).status_code == 200
+    # The page offers their store only, and a store put in the address is not read.
+    shown = manager.get("/reports", params={"report": "summary", **period, "store": "paris"})
+    assert shown.status_code == 200
+    assert '<option value="lyon" selected>' in shown.text and "paris" not in shown.text.split("<main")[1]
+    auditor = person(office, chief, "ana", "auditor")
+    both = auditor.get("/books/reports/summary", params=period).json()
+    assert both["stores"] is None and {r["store"] for r in both["rows"]} == {"lyon", "paris"}
+
+
+def test_the_reports_page_shows_the_report_as_tables_and_names_its_chart(office: Office) -> None:
+    sell(office, "paris", 1, 1399)
+    sell(office, "paris", 2, 601, "card")
+    chief = admin(office)
+    shown = chief.get("/reports", params={"report": "by-tender", "from": DAY.isoformat(), "to": DAY.isoformat()})
+    assert shown.status_code == 200
+    body = shown.text
+    assert "<caption>Takings by tender</caption>" in body
+    assert "<td>card</td>" in body and '<td class="num">6.01 EUR</td>' in body
+    assert '<td class="num">13.99 EUR</td>' in body
+    chart = re.search(r'<canvas id="report-chart" role="img" aria-label="([^"]+)" data-source="([^"]+)"', body)
+    assert chart and "Takings by tender" in chart.group(1)
+    source = chart.group(2).replace("&amp;", "&")
+    assert source == "/books/reports/by-tender?from=2026-11-30&to=2026-11-30"
+    assert [r["amount"] for r in chief.get(source).json()["rows"]] == [1399, 601]  # the chart's figures are the table's
+    assert '<script src="/static/chart.umd.min.js" defer></script>' in body
+    summary = chief.get("/reports", params={"report": "summary", "from": DAY.isoformat()}).text
+    assert "<caption>Totals in EUR</caption>" in summary and "20.00 EUR" in summary
+    journal = chief.get("/reports", params={"report": "journal", "from": DAY.isoformat()}).text
+    assert "Journal totals (debit equals credit)" in journal and "report-chart" not in journal
+    refused = chief.get("/reports", params={"report": "by-day", "from": DAY.isoformat(), "to": "2026-11-01"})
+    assert refused.status_code == 422 and "the period ends before it starts" in refused.text
+    unknown = chief.get("/reports", params={"report": "gossip", "from": DAY.isoformat()})
+    assert unknown.status_code == 422 and "no report" in unknown.text
+
+
+def test_the_chart_library_is_the_tills_pinned_copy(office: Office) -> None:
+    import hashlib
+
+    served = browser(office).get("/static/chart.umd.min.js")
+    assert served.status_code == 200
+    assert hashlib.sha256(served.content).hexdigest() == (
+        "48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f54a"  # tests/unit/test_vendored.py
+    )
+    assert browser(office).get("/static/chart.js-LICENSE.md").text.startswith("The MIT License (MIT)")
+
+
+def test_the_day_check_says_equal_or_names_the_lanes_that_differ(office: Office) -> None:
+    sell(office, "paris", 1, 1399)
+    chief = admin(office)
+    with office.connection() as conn, conn.transaction():
+        lanes_store.touch(conn, f"{0:064x}", office.now())  # lyon's lane holds every event it wrote
+    equal = chief.get("/reports/day-check", params={"store": "lyon", "day": DAY.isoformat()})
+    assert equal.status_code == 200
+    assert "<strong>Equal</strong>" in equal.text
+    differs = chief.get("/reports/day-check", params={"store": "paris", "day": DAY.isoformat()})
+    assert differs.status_code == 200 and "<strong>Differs</strong> in lane(s) T01." in differs.text
+    assert "takings with no Z yet" in differs.text and "13.99" in differs.text
+    assert "events the office lacks" in differs.text  # the backlog of 37 events
+    bad = chief.get("/reports/day-check", params={"store": "nice", "day": DAY.isoformat()})
+    assert bad.status_code == 404 and "no store nice" in bad.text
+    manager = person(office, chief, "lea", "store_manager", "lyon")
+    mine = manager.get("/reports/day-check", params={"store": "paris", "day": DAY.isoformat()})
+    assert mine.status_code == 200 and "<strong>Equal</strong>" in mine.text  # their own store, whatever was asked

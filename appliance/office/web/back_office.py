@@ -22,6 +22,8 @@ from appliance.office.services import sign_in
 from appliance.office.services.office import Office, Unavailable
 from appliance.office.services.sign_in import Person
 from appliance.office.web import back_office_pages as pages
+from appliance.office.web import back_office_reports as reports
+from appliance.office.web import books
 from appliance.office.web.back_office_http import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -164,7 +166,8 @@ def routes() -> list[BaseRoute]:
         Route("/staff", signed_in(pages.staff_page), methods=["GET"]),
         Route("/staff", signed_in(pages.staff_add), methods=["POST"]),
         Route("/staff/{username}/disable", signed_in(pages.staff_disable), methods=["POST"]),
-        Route("/reports", signed_in(pages.reports_page)),
+        Route("/reports", signed_in(reports.reports_page)),
+        Route("/reports/day-check", signed_in(reports.day_check_page)),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
     ]
 
@@ -175,5 +178,7 @@ def back_office_app(office: Office) -> Starlette:
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={Unavailable: _unavailable},
     )
+    # The books' JSON behind the same session (reads only: no CSRF); nobody before their own password.
+    app.router.routes += books.routes(office, reports.reader_on)
     app.state.office = office
     return app

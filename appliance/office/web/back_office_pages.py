@@ -367,14 +367,3 @@ async def staff_disable(request: Request, who: Person, csrf: str, form: dict[str
     except DomainError as exc:
         return await _staff(request, who, csrf, message(problem=exc.message), status_of(exc))
     return back("/staff", f"{username} is disabled; their sessions are over.")
-
-
-async def reports_page(request: Request, who: Person, csrf: str, form: dict[str, str] | None) -> Response:
-    # The reports' services and JSON routes come with books.py (docs/office.md, "The back office").
-    body = join(
-        [
-            tag("p", "The chain's reports (sales by store and day, tenders, taxes, with charts) come here."),
-            tag("div", tag("p", "No report is served by this office yet.", class_="muted"), id="reports"),
-        ]
-    )
-    return html_page(page("Reports", body, who=who, csrf=csrf, here="/reports"))
