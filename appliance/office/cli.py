@@ -479,6 +479,8 @@ def _register_books(command: Command, sub: Any, where: Callable[[argparse.Argume
     p.add_argument("--store", required=True)
     p.add_argument("--day", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="the check as JSON")
+
+
 # -- returns across lanes (docs/office.md, "Returns across lanes") ---------------------------------
 
 
