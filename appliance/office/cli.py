@@ -331,9 +331,67 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("sku", nargs="+")
     where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
+    _register_feed_more(command, sub, where)
 
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")
     p.add_argument("--token", required=True, help="the one-time token from comptoir office enrol-token")
     p.add_argument("--ca-fingerprint", help="the office CA's SHA-256, as the token's printout shows it")
+
+
+# -- more of the feed: prices from a date, staff, store rules (docs/office.md "Down") ----------
+
+
+def cmd_office_price_set(args: argparse.Namespace) -> int:
+    from appliance.office.services import prices
+
+    office = _open(args)
+    done = prices.set_price(
+        office, args.sku, args.price, args.start, store=args.store, actor=_actor(), currency=args.currency
+    )
+    where = f"in {args.store}" if args.store else "in every store"
+    print(f"{args.sku} at {args.price} from {args.start} {where}: {'set' if done.changed else 'as it was'};"
+          f" version {done.version}.")  # fmt: skip
+    return 0
+
+
+def cmd_office_price_cancel(args: argparse.Namespace) -> int:
+    from appliance.office.services import prices
+
+    done = prices.cancel_price(_open(args), args.sku, args.start, store=args.store, actor=_actor())
+    print(f"The price of {args.sku} from {args.start} is taken back; version {done.version}.")
+    return 0
+
+
+def cmd_office_price_list(args: argparse.Namespace) -> int:
+    from appliance.app.domain.money import format_amount
+    from appliance.office.services import prices
+
+    found = prices.prices(_open(args), args.sku)
+    for row in found:
+        print(f"{row['from']}  {format_amount(int(row['price']), args.currency):>12}  {row['store'] or 'every store'}")
+    if not found:
+        print(f"{args.sku} has no price set from a date: its catalogue price holds.")
+    return 0
+
+
+def _register_feed_more(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    group = command("price", lambda a: 2, "a product's price from a date, for the chain or one store", sub)
+    psub = group.add_subparsers(dest="price_command", metavar="ACTION", parser_class=type(group))
+    psub.required = True
+    for name, fn, text in (
+        ("set", cmd_office_price_set, "the price of a product from a date and time on"),
+        ("cancel", cmd_office_price_cancel, "take back a price set from a date"),
+        ("list", cmd_office_price_list, "the prices of a product set from a date"),
+    ):
+        p = command(name, _plain(fn), text, psub)
+        where(p)
+        p.add_argument("--sku", required=True)
+        p.add_argument("--currency", default="EUR", help="the currency of the price (default EUR)")
+        if name == "list":
+            continue
+        p.add_argument("--start", required=True, help="from when: 2026-12-07T00:00+01:00 (its offset is needed)")
+        p.add_argument("--store", help="this store only (default: every store of the chain)")
+        if name == "set":
+            p.add_argument("--price", required=True, help="in major units: 2.99")

@@ -21,9 +21,10 @@ from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
 from appliance.app.services import audit_log
 from appliance.app.services.resolver import Resolver
-from appliance.app.services.shop import Shop
+from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import office_feed as store
+from appliance.app.store import office_prices as prices_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
 from appliance.app.store.office_feed import OfficeProduct
@@ -34,6 +35,7 @@ ACTOR = "office"  # who the audit log says changed what the feed brought
 # Rows per transaction: a scan that writes waits at most for one chunk (tens of ms, bench/office_feed.py).
 CHUNK = 100
 PAGE = 1000  # rows asked of the office per call
+KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules")
 
 # Fetches the page after a version: (after, limit) → the office's answer (lane/feed.py).
 Fetch = Callable[[int, int], dict[str, Any]]
@@ -59,7 +61,7 @@ def _rows(page: dict[str, Any], name: str) -> list[Row]:
             row = Row(int(raw["version"]), str(raw["kind"]), str(raw["key"]), bool(raw["removed"]), dict(raw["body"]))
         except (KeyError, TypeError, ValueError):
             raise FeedError(f"the office sent a {name} row that is not one: {str(raw)[:120]}") from None
-        if row.kind not in ("tax_class", "category", "product"):
+        if row.kind not in KINDS:
             raise FeedError(f"the office sent a row of an unknown kind {row.kind!r}")
         found.append(row)
     versions = [r.version for r in found]
@@ -122,10 +124,27 @@ def _apply_row(tx: Connection, row: Row, now: str, known: Known) -> None:
     elif row.kind == "category":
         if catalog_store.category_named(tx, row.key) is None:
             catalog_store.insert_category(tx, row.key, now)
+    elif row.kind == "price":
+        _apply_price(tx, row)
     elif row.removed:
         store.withdraw(tx, row.key, row.version, now)
     else:
         store.put_product(tx, _product(tx, row, known, now), row.version, now)
+
+
+def _apply_price(tx: Connection, row: Row) -> None:
+    try:
+        sku, starts, store_only = str(row.body["sku"]), str(row.body["from"]), row.body.get("store") is not None
+        parse_iso(starts)  # the till's own format: compared as text at each scan
+        price = rules.check_price(row.body["price"])
+    except (KeyError, TypeError, ValueError):
+        raise FeedError(f"price {row.key}: the office's row lacks its sku, price or start") from None
+    except Invalid as exc:
+        raise FeedError(f"price {row.key}: {exc.message}") from None
+    if row.removed:
+        prices_store.remove(tx, sku, starts, store_only)
+    else:
+        prices_store.put(tx, sku, starts, store_only, price, row.version)
 
 
 def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:

@@ -30,8 +30,8 @@ from appliance.app.services.sale_results import SaleView
 from appliance.app.services.sale_view import changed, customer_may_change, discount_json, freeze, load, read
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
+from appliance.app.store import office_prices, staff
 from appliance.app.store import sales as sales_store
-from appliance.app.store import staff
 from appliance.app.store.db import Connection
 from appliance.app.store.sales import SaleRecord
 from appliance.security.rbac import Permission
@@ -90,7 +90,7 @@ def add_item(
             product, unit_price, measure = _scan(shop, tx, code, quantity)
         else:
             code = normalise(barcode) if barcode is not None else None
-            product = _by_code(tx, code, sku, plu)
+            product = office_prices.priced(tx, _by_code(tx, code, sku, plu), shop.now())
             unit_price = product.price
             if product.sold_by == "weight":
                 if grams is None:
@@ -152,7 +152,7 @@ def _weighed(shop: Shop, product: Product, grams: int, quantity: int) -> tuple[i
 def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product, int, str]:
     """The product behind a scanned code and its price; a scale label (EAN-13 with a 2x
     prefix) carries the item and its weight or price in the code itself."""
-    product = catalog_store.by_barcode(tx, code)
+    product = office_prices.priced(tx, catalog_store.by_barcode(tx, code), shop.now())
     if product is not None:
         if product.sold_by == "weight":
             raise Invalid(f"{product.name} is sold by weight: weigh it or scan the scale's label", "weigh_item")
@@ -161,7 +161,7 @@ def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product
     measured = read_variable_measure(code, settings.variable_measure_prefixes, settings.variable_measure_layout)
     if measured is None:
         raise Invalid(f"unknown barcode {code}", "unknown_barcode")
-    product = catalog_store.by_barcode(tx, measured.item_key)
+    product = office_prices.priced(tx, catalog_store.by_barcode(tx, measured.item_key), shop.now())
     if product is None:
         raise Invalid(f"unknown item {measured.item_key} in scale label {code}", "unknown_barcode")
     if quantity != 1:

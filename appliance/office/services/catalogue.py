@@ -116,7 +116,7 @@ def check_tax_class(code: Any, name: Any, taxes: list[tuple[str, str]]) -> dict[
 
 
 @contextmanager
-def _changing(office: Office) -> Iterator[Connection]:
+def changing(office: Office) -> Iterator[Connection]:
     """A transaction that changes the catalogue; the audit log's anchor moves after it commits."""
     with office.connection() as conn:
         with conn.transaction():
@@ -124,7 +124,7 @@ def _changing(office: Office) -> Iterator[Connection]:
         audit_log.anchor(office, conn)
 
 
-def _apply(office: Office, conn: Connection, changes: list[Change], actor: str) -> tuple[int, int]:
+def apply_changes(office: Office, conn: Connection, changes: list[Change], actor: str) -> tuple[int, int]:
     """Gives each change that changes something the next version; (changed, version)."""
     version = store.lock_head(conn)
     by_kind: dict[str, list[Change]] = {}
@@ -147,8 +147,8 @@ def put_tax_class(
     office: Office, code: str, name: str, taxes: list[tuple[str, str]], *, actor: str, origin: str = "cli"
 ) -> Applied:
     body = check_tax_class(code, name, taxes)
-    with _changing(office) as conn:
-        changed, version = _apply(office, conn, [Change("tax_class", body["code"], body)], actor)
+    with changing(office) as conn:
+        changed, version = apply_changes(office, conn, [Change("tax_class", body["code"], body)], actor)
         if changed:
             audit_log.record(
                 office, conn, actor=actor, action="catalogue_tax_class", object=f"tax_class:{code}",
@@ -160,13 +160,13 @@ def put_tax_class(
 def withdraw(office: Office, skus: list[str], *, actor: str, origin: str = "cli") -> Applied:
     """Takes products off sale in every store: a lane marks them withdrawn (never deletes:
     its sales and history keep them)."""
-    with _changing(office) as conn:
+    with changing(office) as conn:
         had = store.current(conn, "product", skus)
         missing = sorted(set(skus) - set(had))
         if missing:
             raise NotFound(f"the chain has no product {', '.join(missing)}", "product_not_found")
         changes = [Change("product", sku, body, removed=True) for sku, (body, _) in had.items()]
-        changed, version = _apply(office, conn, changes, actor)
+        changed, version = apply_changes(office, conn, changes, actor)
         if changed:
             audit_log.record(
                 office, conn, actor=actor, action="catalogue_withdraw", object="catalogue",
@@ -196,7 +196,7 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
             errors.append(f"line {reader.line_num}: more fields than the header has")
             continue
         read.append((reader.line_num, {(k or "").strip(): (v or "").strip() for k, v in row.items()}))
-    with _changing(office) as conn:
+    with changing(office) as conn:
         tax_classes = {k for k, (_, removed) in store.current(conn, "tax_class").items() if not removed}
         had = store.current(conn, "product", [values.get("sku", "") for _, values in read])
         rows: list[tuple[int, dict[str, Any], bool]] = []
@@ -234,7 +234,7 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
         categories = sorted({b["category"] for _, b, gone in rows if b["category"] and not gone})
         changes = [Change("category", name, {"name": name}) for name in categories]
         changes += [Change("product", body["sku"], body, removed=gone) for _, body, gone in rows]
-        changed, version = _apply(office, conn, changes, actor)
+        changed, version = apply_changes(office, conn, changes, actor)
         audit_log.record(
             office, conn, actor=actor, action="catalogue_import", object="catalogue",
             details={"rows": len(rows), "changed": changed, "version": version}, origin=origin,
@@ -263,14 +263,17 @@ def feed(office: Office, cert_fingerprint: str, after: int, limit: int = PAGE) -
         if lane is None:
             raise Forbidden("this certificate is not a lane's current one: enrol the till again", "unknown_lane")
         version = store.head(conn)
-        rows = store.after(conn, after, limit)
+        # One more than asked: whether more is left for this lane (the head may be another store's).
+        rows = store.after(conn, after, limit + 1, str(lane["store"]))
+        more = len(rows) > limit
+        rows = rows[:limit]
         references = store.references_after(conn, after) if rows else []
     last = int(str(rows[-1]["version"])) if rows else after
     return {
         "after": after,
         "next": last,
         "version": version,
-        "more": last < version,
+        "more": more,
         "references": references,
         "changes": rows,
     }
