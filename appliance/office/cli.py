@@ -376,7 +376,75 @@ def cmd_office_price_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secret(what: str, wanted: bool) -> str | None:
+    """A password or PIN from stdin, one a line, in the order asked (never an argument: the
+    process list would show it)."""
+    if not wanted:
+        return None
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{what}: ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise Invalid(f"the {what} is missing on stdin")
+    return line.rstrip("\n")
+
+
+def cmd_office_staff_add(args: argparse.Namespace) -> int:
+    from appliance.office.services import staff
+
+    password, pin = _secret("password", True), _secret("PIN", args.pin_stdin)
+    office = _open(args)
+    done = staff.add(office, args.store, args.username, args.role, str(password), pin=pin, actor=_actor())
+    print(f"{args.username}, {args.role} of {args.store}: at its tills after their next pull; version {done.version}.")
+    return 0
+
+
+def cmd_office_staff_change(args: argparse.Namespace) -> int:
+    from appliance.office.services import staff
+
+    password, pin = _secret("password", args.password_stdin), _secret("PIN", args.pin_stdin)
+    active = False if args.disable else True if args.enable else None
+    office = _open(args)
+    done = staff.change(
+        office, args.store, args.username, role=args.role, active=active, password=password, pin=pin, actor=_actor()
+    )
+    print(f"{args.username} of {args.store}: {'changed' if done.changed else 'as they were'}; version {done.version}.")
+    return 0
+
+
+def cmd_office_staff_list(args: argparse.Namespace) -> int:
+    from appliance.office.services import staff
+
+    for person in staff.people(_open(args), args.store):
+        state = "active" if person["active"] else "disabled"
+        print(f"{person['username']:<32} {person['role']:<11} {state:<8} {'PIN' if person['pin'] else ''}")
+    return 0
+
+
 def _register_feed_more(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    group = command("staff", lambda a: 2, "the people of a store, at its tills after their next pull", sub)
+    ssub = group.add_subparsers(dest="staff_command", metavar="ACTION", parser_class=type(group))
+    ssub.required = True
+    p = command("add", _plain(cmd_office_staff_add), "a person of a store (password on stdin)", ssub)
+    where(p)
+    p.add_argument("--store", required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, help="cashier, supervisor, manager, admin or auditor")
+    p.add_argument("--pin-stdin", action="store_true", help="a PIN too, on the line after the password")
+    p = command("change", _plain(cmd_office_staff_change), "a person's role, password, PIN, or disable", ssub)
+    where(p)
+    p.add_argument("--store", required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--role")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true", help="logged out and refused at the tills")
+    state.add_argument("--enable", action="store_true")
+    p.add_argument("--password-stdin", action="store_true", help="a new password on stdin")
+    p.add_argument("--pin-stdin", action="store_true", help="a new PIN on stdin (after the password if both)")
+    p = command("list", _plain(cmd_office_staff_list), "the people of a store", ssub)
+    where(p)
+    p.add_argument("--store", required=True)
+
     group = command("price", lambda a: 2, "a product's price from a date, for the chain or one store", sub)
     psub = group.add_subparsers(dest="price_command", metavar="ACTION", parser_class=type(group))
     psub.required = True

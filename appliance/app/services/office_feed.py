@@ -12,6 +12,7 @@ it is applied, and the till keeps selling what it has.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, office_staff
 from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
@@ -117,8 +118,15 @@ class Known:
     categories: dict[str, int]
 
 
-def _apply_row(tx: Connection, row: Row, now: str, known: Known) -> None:
-    if row.kind == "tax_class":
+def _apply_row(shop: Shop, tx: Connection, row: Row, now: str, known: Known) -> None:
+    if row.kind == "staff":
+        try:
+            office_staff.apply(shop, tx, row.body.get("username"), row.body, row.version, now)
+        except (KeyError, TypeError):
+            raise FeedError(f"person {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
+        except Invalid as exc:
+            raise FeedError(f"person {row.key}: {exc.message}") from None
+    elif row.kind == "tax_class":
         settings_store.put_tax_class(tx, _tax_class(row))
         known.tax_classes.add(row.key)
     elif row.kind == "category":
@@ -169,11 +177,11 @@ def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:
             if first:
                 # What this page's products may name, before them (re-applying one changes nothing).
                 for row in references:
-                    _apply_row(tx, row, now, known)
+                    _apply_row(shop, tx, row, now, known)
                 taxes_changed = any(r.kind == "tax_class" for r in references)
             part = [r for r in changes[start : start + chunk] if r.version > done]
             for row in part:
-                _apply_row(tx, row, now, known)
+                _apply_row(shop, tx, row, now, known)
             if part:
                 store.set_cursor(tx, part[-1].version, now)
                 applied += len(part)
