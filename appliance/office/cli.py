@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.office import feed_cli
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -331,135 +332,10 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("sku", nargs="+")
     where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
-    _register_feed_more(command, sub, where)
+    feed_cli.register(command, sub, where, feed_cli.Tools(_plain, _open, _actor))
 
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")
     p.add_argument("--token", required=True, help="the one-time token from comptoir office enrol-token")
     p.add_argument("--ca-fingerprint", help="the office CA's SHA-256, as the token's printout shows it")
-
-
-# -- more of the feed: prices from a date, staff, store rules (docs/office.md "Down") ----------
-
-
-def cmd_office_price_set(args: argparse.Namespace) -> int:
-    from appliance.office.services import prices
-
-    office = _open(args)
-    done = prices.set_price(
-        office, args.sku, args.price, args.start, store=args.store, actor=_actor(), currency=args.currency
-    )
-    where = f"in {args.store}" if args.store else "in every store"
-    print(f"{args.sku} at {args.price} from {args.start} {where}: {'set' if done.changed else 'as it was'};"
-          f" version {done.version}.")  # fmt: skip
-    return 0
-
-
-def cmd_office_price_cancel(args: argparse.Namespace) -> int:
-    from appliance.office.services import prices
-
-    done = prices.cancel_price(_open(args), args.sku, args.start, store=args.store, actor=_actor())
-    print(f"The price of {args.sku} from {args.start} is taken back; version {done.version}.")
-    return 0
-
-
-def cmd_office_price_list(args: argparse.Namespace) -> int:
-    from appliance.app.domain.money import format_amount
-    from appliance.office.services import prices
-
-    found = prices.prices(_open(args), args.sku)
-    for row in found:
-        print(f"{row['from']}  {format_amount(int(row['price']), args.currency):>12}  {row['store'] or 'every store'}")
-    if not found:
-        print(f"{args.sku} has no price set from a date: its catalogue price holds.")
-    return 0
-
-
-def _secret(what: str, wanted: bool) -> str | None:
-    """A password or PIN from stdin, one a line, in the order asked (never an argument: the
-    process list would show it)."""
-    if not wanted:
-        return None
-    if sys.stdin.isatty():
-        return getpass.getpass(f"{what}: ")
-    line = sys.stdin.readline()
-    if not line.strip():
-        raise Invalid(f"the {what} is missing on stdin")
-    return line.rstrip("\n")
-
-
-def cmd_office_staff_add(args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
-
-    password, pin = _secret("password", True), _secret("PIN", args.pin_stdin)
-    office = _open(args)
-    done = staff.add(office, args.store, args.username, args.role, str(password), pin=pin, actor=_actor())
-    print(f"{args.username}, {args.role} of {args.store}: at its tills after their next pull; version {done.version}.")
-    return 0
-
-
-def cmd_office_staff_change(args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
-
-    password, pin = _secret("password", args.password_stdin), _secret("PIN", args.pin_stdin)
-    active = False if args.disable else True if args.enable else None
-    office = _open(args)
-    done = staff.change(
-        office, args.store, args.username, role=args.role, active=active, password=password, pin=pin, actor=_actor()
-    )
-    print(f"{args.username} of {args.store}: {'changed' if done.changed else 'as they were'}; version {done.version}.")
-    return 0
-
-
-def cmd_office_staff_list(args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
-
-    for person in staff.people(_open(args), args.store):
-        state = "active" if person["active"] else "disabled"
-        print(f"{person['username']:<32} {person['role']:<11} {state:<8} {'PIN' if person['pin'] else ''}")
-    return 0
-
-
-def _register_feed_more(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
-    group = command("staff", lambda a: 2, "the people of a store, at its tills after their next pull", sub)
-    ssub = group.add_subparsers(dest="staff_command", metavar="ACTION", parser_class=type(group))
-    ssub.required = True
-    p = command("add", _plain(cmd_office_staff_add), "a person of a store (password on stdin)", ssub)
-    where(p)
-    p.add_argument("--store", required=True)
-    p.add_argument("--username", required=True)
-    p.add_argument("--role", required=True, help="cashier, supervisor, manager, admin or auditor")
-    p.add_argument("--pin-stdin", action="store_true", help="a PIN too, on the line after the password")
-    p = command("change", _plain(cmd_office_staff_change), "a person's role, password, PIN, or disable", ssub)
-    where(p)
-    p.add_argument("--store", required=True)
-    p.add_argument("--username", required=True)
-    p.add_argument("--role")
-    state = p.add_mutually_exclusive_group()
-    state.add_argument("--disable", action="store_true", help="logged out and refused at the tills")
-    state.add_argument("--enable", action="store_true")
-    p.add_argument("--password-stdin", action="store_true", help="a new password on stdin")
-    p.add_argument("--pin-stdin", action="store_true", help="a new PIN on stdin (after the password if both)")
-    p = command("list", _plain(cmd_office_staff_list), "the people of a store", ssub)
-    where(p)
-    p.add_argument("--store", required=True)
-
-    group = command("price", lambda a: 2, "a product's price from a date, for the chain or one store", sub)
-    psub = group.add_subparsers(dest="price_command", metavar="ACTION", parser_class=type(group))
-    psub.required = True
-    for name, fn, text in (
-        ("set", cmd_office_price_set, "the price of a product from a date and time on"),
-        ("cancel", cmd_office_price_cancel, "take back a price set from a date"),
-        ("list", cmd_office_price_list, "the prices of a product set from a date"),
-    ):
-        p = command(name, _plain(fn), text, psub)
-        where(p)
-        p.add_argument("--sku", required=True)
-        p.add_argument("--currency", default="EUR", help="the currency of the price (default EUR)")
-        if name == "list":
-            continue
-        p.add_argument("--start", required=True, help="from when: 2026-12-07T00:00+01:00 (its offset is needed)")
-        p.add_argument("--store", help="this store only (default: every store of the chain)")
-        if name == "set":
-            p.add_argument("--price", required=True, help="in major units: 2.99")

@@ -11,6 +11,7 @@ import pytest
 
 from appliance.app.domain.errors import Invalid, NotFound
 from appliance.app.services import office_feed
+from appliance.cli import main
 from appliance.office.services import audit_log, catalogue, prices
 from tests.office.conftest import RunningOffice
 from tests.office.two_stores import START, Till, make_tills, office_of
@@ -119,3 +120,20 @@ def test_a_product_changed_after_its_price_keeps_the_price_in_force(
     till.at(AT_MIDNIGHT)
     assert till.scan(APPLE) == 99
     assert START < AT_MIDNIGHT
+
+
+def test_prices_from_the_command_line(
+    running_office: RunningOffice, tills: list[Till], capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ["--database", running_office.dsn, "--data-dir", str(running_office.data_dir)]
+    price = ["office", "price", "set", "--sku", "BRD", "--price", "2.99", "--start", MIDNIGHT, *where]
+    assert main([*price, "--store", "lyon"]) == 0
+    assert "BRD at 2.99 from 2026-12-07T00:00+01:00 in lyon: set" in capsys.readouterr().out
+    assert main(["office", "price", "list", "--sku", "BRD", *where]) == 0
+    assert capsys.readouterr().out.split() == ["2026-12-06T23:00:00.000000Z", "2.99", "lyon"]
+    assert main(["office", "price", "set", "--sku", "BRD", "--price", "2.99", "--start", "tomorrow", *where]) == 2
+    assert main(["office", "price", "cancel", "--sku", "BRD", "--start", MIDNIGHT, "--store", "lyon", *where]) == 0
+    lyon = tills[0]
+    assert lyon.pull() == 1  # set then taken back: one row, as it is now (taken back)
+    lyon.at(AT_MIDNIGHT)
+    assert lyon.scan("96385074") == 349

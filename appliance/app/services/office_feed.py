@@ -20,7 +20,7 @@ from typing import Any
 from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
-from appliance.app.services import audit_log, office_staff
+from appliance.app.services import audit_log, office_staff, store_rules
 from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
@@ -126,6 +126,13 @@ def _apply_row(shop: Shop, tx: Connection, row: Row, now: str, known: Known) -> 
             raise FeedError(f"person {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
         except Invalid as exc:
             raise FeedError(f"person {row.key}: {exc.message}") from None
+    elif row.kind == "store_rules":
+        try:
+            store_rules.apply_from_office(shop, tx, dict(row.body["rules"]), row.version)
+        except (KeyError, TypeError, ValueError):
+            raise FeedError(f"store rules {row.key}: the office's row lacks its rules") from None
+        except Invalid as exc:
+            raise FeedError(f"store rules {row.key}: {exc.message}") from None
     elif row.kind == "tax_class":
         settings_store.put_tax_class(tx, _tax_class(row))
         known.tax_classes.add(row.key)
@@ -185,7 +192,8 @@ def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:
             if part:
                 store.set_cursor(tx, part[-1].version, now)
                 applied += len(part)
-                taxes_changed = taxes_changed or any(r.kind == "tax_class" for r in part)
+                # Tax classes and store rules are cached per process: forgotten after.
+                taxes_changed = taxes_changed or any(r.kind in ("tax_class", "store_rules") for r in part)
             start += chunk
             if part and start >= len(changes):
                 audit_log.record(
