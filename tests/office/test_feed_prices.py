@@ -14,7 +14,7 @@ from appliance.app.services import office_feed
 from appliance.cli import main
 from appliance.office.services import audit_log, catalogue, prices
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import START, Till, make_tills, office_of
+from tests.office.two_stores import Till, make_tills, office_of
 
 APPLE = "4006381333931"
 MIDNIGHT = "2026-12-07T00:00+01:00"  # Lyon's midnight, 23:00 UTC the day before
@@ -109,17 +109,33 @@ def test_prices_are_audited_listed_and_checked_at_the_office(running_office: Run
     assert catalogue.status(office)["counts"]["price"] == 1
 
 
-def test_a_product_changed_after_its_price_keeps_the_price_in_force(
+def test_a_new_price_in_a_file_takes_back_the_chains_started_price(
     running_office: RunningOffice, tills: list[Till]
 ) -> None:
     office = office_of(running_office)
-    till = tills[0]
-    prices.set_price(office, "APL", "0.99", MIDNIGHT, actor="test")
-    catalogue.import_csv(office, "sku,name\nAPL,Green apple\n", actor="test")
-    assert till.pull() == 2
-    till.at(AT_MIDNIGHT)
-    assert till.scan(APPLE) == 99
-    assert START < AT_MIDNIGHT
+    lyon, paris = tills
+    long_ago, far_ahead = "2020-01-01T00:00Z", "2099-01-01T00:00Z"
+    prices.set_price(office, "APL", "0.99", long_ago, actor="test")
+    prices.set_price(office, "APL", "0.89", far_ahead, actor="test")
+    prices.set_price(office, "APL", "1.09", long_ago, store="lyon", actor="test")
+    for till in tills:
+        till.pull()
+    assert (lyon.scan(APPLE), paris.scan(APPLE)) == (109, 99)
+    catalogue.import_csv(office, "sku,name\nAPL,Green apple\n", actor="test")  # no price: the dated ones hold
+    paris.pull()
+    assert paris.scan(APPLE) == 99
+    catalogue.import_csv(office, "sku,price\nAPL,1.35\n", actor="test")
+    for till in tills:
+        till.pull()
+    # The chain's started price is taken back; the store's own and the one to come are not.
+    assert (lyon.scan(APPLE), paris.scan(APPLE)) == (109, 135)
+    assert [(p["from"][:4], p["store"]) for p in prices.prices(office, "APL")] == [
+        ("2020", "lyon"),
+        ("2099", None),
+    ]
+    for till in tills:
+        till.at(dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    assert (lyon.scan(APPLE), paris.scan(APPLE)) == (89, 89)
 
 
 def test_prices_from_the_command_line(

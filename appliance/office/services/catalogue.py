@@ -10,6 +10,7 @@ entry), 100,000 versions, and reaches a lane in pages.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from appliance.app.domain.money import parse_amount
 from appliance.office.services import audit_log
 from appliance.office.services.office import Office
 from appliance.office.store import catalogue as store
+from appliance.office.store import feed_rows
 from appliance.office.store import lanes as lanes_store
 from appliance.office.store.catalogue import Change
 from appliance.office.store.db import Connection
@@ -72,6 +74,11 @@ class ImportRejected(Invalid):
     def __init__(self, errors: list[str]) -> None:
         shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
         super().__init__(f"nothing imported: {shown}", "import_rejected", details={"errors": errors})
+
+
+def stamp(value: dt.datetime) -> str:
+    """The till's own way of writing a moment (services/shop.iso): comparable as text there."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- rules, one per field, for a row of a file and a change through the API ---------------------
@@ -234,6 +241,11 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
         categories = sorted({b["category"] for _, b, gone in rows if b["category"] and not gone})
         changes = [Change("category", name, {"name": name}) for name in categories]
         changes += [Change("product", body["sku"], body, removed=gone) for _, body, gone in rows]
+        # A new price in the file is the chain's price from now: a dated one already started
+        # would otherwise outlive it (docs/office.md, "Prices from a date").
+        repriced = [b["sku"] for _, b, _ in rows if b["sku"] in had and had[b["sku"]][0].get("price") != b["price"]]
+        for key, body in feed_rows.started_chain_prices(conn, repriced, stamp(office.now())) if repriced else ():
+            changes.append(Change("price", key, body, removed=True))
         changed, version = apply_changes(office, conn, changes, actor)
         audit_log.record(
             office, conn, actor=actor, action="catalogue_import", object="catalogue",

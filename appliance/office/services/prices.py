@@ -16,7 +16,7 @@ from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid, NotFound
 from appliance.app.domain.money import parse_amount
 from appliance.office.services import audit_log
-from appliance.office.services.catalogue import Applied, apply_changes, changing
+from appliance.office.services.catalogue import Applied, apply_changes, changing, stamp
 from appliance.office.services.office import Office
 from appliance.office.store import catalogue as catalogue_store
 from appliance.office.store import feed_rows
@@ -36,11 +36,6 @@ def moment(text: str) -> dt.datetime:
     if value.tzinfo is None:
         raise Invalid(f"{text!r} lacks its offset from UTC: 2026-12-07T00:00+01:00, or Z", "invalid_start")
     return value
-
-
-def stamp(value: dt.datetime) -> str:
-    """The till's own way of writing a moment (services/shop.iso): comparable as text there."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _key(store: str | None, sku: str, starts: str) -> str:

@@ -22,3 +22,13 @@ def rows(conn: Connection, kind: str, *, store: str | None = None, prefix: str =
         (kind, store, store, prefix),
     ).fetchall()
     return [{**r, "body": r["body"] if isinstance(r["body"], dict) else json.loads(str(r["body"]))} for r in found]
+
+
+def started_chain_prices(conn: Connection, skus: list[str], at: str) -> list[tuple[str, dict[str, Any]]]:
+    """The chain's prices of `skus` from a date that have started by `at`: (key, body)."""
+    found = conn.execute(
+        "SELECT key, body FROM catalogue WHERE kind = 'price' AND store IS NULL AND NOT removed"
+        " AND body ->> 'sku' = ANY(%s) AND body ->> 'from' <= %s",
+        (skus, at),
+    ).fetchall()
+    return [(str(r["key"]), r["body"] if isinstance(r["body"], dict) else json.loads(str(r["body"]))) for r in found]
