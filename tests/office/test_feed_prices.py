@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from appliance.app.domain.errors import Invalid, NotFound
-from appliance.app.services import office_feed
+from appliance.app.services import auth, catalog, item_grid, office_feed, users
 from appliance.cli import main
 from appliance.office.services import audit_log, catalogue, prices
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import Till, make_tills, office_of
+from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
 
 APPLE = "4006381333931"
 MIDNIGHT = "2026-12-07T00:00+01:00"  # Lyon's midnight, 23:00 UTC the day before
@@ -153,3 +153,24 @@ def test_prices_from_the_command_line(
     assert lyon.pull() == 1  # set then taken back: one row, as it is now (taken back)
     lyon.at(AT_MIDNIGHT)
     assert lyon.scan("96385074") == 349
+
+
+def test_the_till_shows_the_price_a_scan_would_charge(running_office: RunningOffice, tills: list[Till]) -> None:
+    office = office_of(running_office)
+    lyon = tills[0]
+    catalogue.import_csv(office, "sku,category\nAPL,Fruit\n", actor="test")
+    prices.set_price(office, "APL", "0.99", MIDNIGHT, actor="test")
+    lyon.pull()
+    users.add_user(lyon.shop, None, "boss", "admin", PASSWORD)
+    boss = auth.login(lyon.shop, "boss", PASSWORD, "127.0.0.1").actor
+    item_grid.set_grid(lyon.shop, boss, [{"category": "Fruit", "products": ["APL"]}])
+
+    def shown() -> tuple[int, int, int]:
+        button = item_grid.grid(lyon.shop, lyon.cashier)[0]["products"][0]
+        found = catalog.find(lyon.shop, lyon.cashier, text="Apple")[0]
+        by_code = catalog.find(lyon.shop, lyon.cashier, barcode=APPLE)[0]
+        return button["price"], found.price, by_code.price
+
+    assert shown() == (125, 125, 125)
+    lyon.at(AT_MIDNIGHT)
+    assert shown() == (99, 99, 99)

@@ -4,6 +4,7 @@ till shows the tabs with the products on sale."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, TypedDict
 
 from appliance.app.domain.errors import Invalid
@@ -13,6 +14,7 @@ from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import item_grid as grid_store
+from appliance.app.store import office_prices
 from appliance.security.rbac import Permission
 
 MAX_TABS = 12
@@ -54,7 +56,10 @@ def grid(shop: Shop, actor: Actor, *, withdrawn: bool = False) -> list[Tab]:
     """The tabs in order, each with its products in order: on sale only for the till (a
     withdrawn product's button is hidden, its place kept); withdrawn ones too for the back office."""
     require(shop, actor, Permission.MANAGE_PRODUCTS if withdrawn else Permission.SELL)
-    return _tabs(grid_store.buttons(shop.db.conn), withdrawn=withdrawn)
+    conn, now = shop.db.conn, shop.now()
+    # Each button at the price a scan now would charge (a dated price of the office's).
+    found = [replace(b, price=office_prices.price_at(conn, b.sku, b.price, now)) for b in grid_store.buttons(conn)]
+    return _tabs(found, withdrawn=withdrawn)
 
 
 def set_grid(shop: Shop, actor: Actor, tabs: Any) -> list[Tab]:

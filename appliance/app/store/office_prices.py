@@ -32,6 +32,12 @@ def in_force(conn: Connection, sku: str, at: str) -> int | None:
     return int(row["price"]) if row else None
 
 
+def price_at(conn: Connection, sku: str, own: int, at: str) -> int:
+    """The price of `sku` at `at`: the office's dated one once started, else `own`."""
+    price = in_force(conn, sku, at)
+    return own if price is None else price
+
+
 @overload
 def priced(conn: Connection, product: Product, at: str) -> Product: ...
 @overload
