@@ -142,6 +142,31 @@ def cmd_office_rules_show(tools: Tools, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_office_grid_set(tools: Tools, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from appliance.office.services import item_grids
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        tabs = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise Invalid(f"cannot read the grid in {args.file}: {exc}") from None
+    done = item_grids.set_grid(tools.open(args), tabs, store=args.store, actor=tools.actor())
+    where = args.store or "every store"
+    print(f"The grid of {where}: {'set' if done.changed else 'as it was'}; version {done.version}.")
+    return 0
+
+
+def cmd_office_grid_release(tools: Tools, args: argparse.Namespace) -> int:
+    from appliance.office.services import item_grids
+
+    done = item_grids.release(tools.open(args), args.store, actor=tools.actor())
+    print(f"{args.store} takes the chain's grid again; version {done.version}.")
+    return 0
+
+
 def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None], tools: Tools) -> None:
     def run(fn: Callable[[Tools, argparse.Namespace], int]) -> Run:
         return tools.plain(partial(fn, tools))
@@ -198,3 +223,13 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
         p.add_argument("--store", help="this store only (default: every store of the chain)")
         if name == "set":
             p.add_argument("--price", required=True, help="in major units: 2.99")
+    group = command("grid", lambda a: 2, "the till's grid of item buttons, for the chain or one store", sub)
+    gsub = group.add_subparsers(dest="grid_command", metavar="ACTION", parser_class=type(group))
+    gsub.required = True
+    p = command("set", run(cmd_office_grid_set), "lay out the grid from a JSON file", gsub)
+    where(p)
+    p.add_argument("file", metavar="FILE.json", help='[{"category": "Bakery", "products": ["CRO", …]}, …] (- : stdin)')
+    p.add_argument("--store", help="this store only, over the chain's grid (default: every store)")
+    p = command("release", run(cmd_office_grid_release), "a store takes the chain's grid again", gsub)
+    where(p)
+    p.add_argument("--store", required=True)
