@@ -167,6 +167,26 @@ def cmd_office_grid_release(tools: Tools, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_office_promotion_set(tools: Tools, args: argparse.Namespace) -> int:
+    from appliance.office.services import promotions
+
+    done = promotions.put(
+        tools.open(args), args.code, name=args.name, kind=args.kind, starts=args.starts, ends=args.ends,
+        sku=args.sku, category=args.category, quantity=args.quantity, price=args.price, percent=args.percent,
+        store=args.store, currency=args.currency, actor=tools.actor(),
+    )  # fmt: skip
+    print(f"Promotion {args.code}: {'set' if done.changed else 'as it was'}; version {done.version}.")
+    return 0
+
+
+def cmd_office_promotion_end(tools: Tools, args: argparse.Namespace) -> int:
+    from appliance.office.services import promotions
+
+    done = promotions.end(tools.open(args), args.code, store=args.store, actor=tools.actor())
+    print(f"Promotion {args.code} ends at the tills' next pull; version {done.version}.")
+    return 0
+
+
 def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None], tools: Tools) -> None:
     def run(fn: Callable[[Tools, argparse.Namespace], int]) -> Run:
         return tools.plain(partial(fn, tools))
@@ -233,3 +253,24 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
     p = command("release", run(cmd_office_grid_release), "a store takes the chain's grid again", gsub)
     where(p)
     p.add_argument("--store", required=True)
+    group = command("promotion", lambda a: 2, "the chain's offers, for every store or one", sub)
+    osub = group.add_subparsers(dest="promotion_command", metavar="ACTION", parser_class=type(group))
+    osub.required = True
+    p = command("set", run(cmd_office_promotion_set), "make or change an offer", osub)
+    where(p)
+    p.add_argument("code", help="the office's name for it: summer-bread")
+    p.add_argument("--name", required=True, help="as the receipt shows it")
+    p.add_argument("--kind", required=True, choices=("multi_price", "buy_n_get_one", "category_percent"))
+    p.add_argument("--sku")
+    p.add_argument("--category")
+    p.add_argument("--quantity", type=int, default=0, help="N of 'N for a price' or 'buy N get one'")
+    p.add_argument("--price", default="0", help="the price of N, in major units: 5.00")
+    p.add_argument("--percent", default="0", help="off a category: 12.5")
+    p.add_argument("--starts", required=True, help="YYYY-MM-DD, the stores' calendar")
+    p.add_argument("--ends", required=True, help="YYYY-MM-DD, the last day included")
+    p.add_argument("--store", help="this store only (default: every store)")
+    p.add_argument("--currency", default="EUR")
+    p = command("end", run(cmd_office_promotion_end), "end an offer at the tills", osub)
+    where(p)
+    p.add_argument("code")
+    p.add_argument("--store")

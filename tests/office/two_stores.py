@@ -51,15 +51,22 @@ def office_of(running: RunningOffice) -> Office:
     return running.office  # type: ignore[return-value]
 
 
-def make_tills(running: RunningOffice, root: Path, stores: tuple[str, ...] = ("lyon", "paris")) -> list[Till]:
+def make_tills(
+    running: RunningOffice,
+    root: Path,
+    stores: tuple[str, ...] = ("lyon", "paris"),
+    *,
+    first: int = 1,
+    pull: bool = True,
+) -> list[Till]:
     """One till in each store, with a cashier made at the till, the office's standard tax
     class and two products already pulled."""
     office = office_of(running)
     catalogue.put_tax_class(office, "standard", "Standard", [("VAT", "20")], actor="test")
     catalogue.import_csv(office, CATALOGUE, actor="test")
     made: list[Till] = []
-    for number, store in enumerate(stores, 1):
-        data = root / f"till-{store}" / "data"
+    for number, store in enumerate(stores, first):
+        data = root / f"till-{store}-{number}" / "data"
         data.parent.mkdir()
         shop, _ = init_store(data, NewStore(store_name=store, currency="EUR", taxes=(("VAT", "20"),)))
         users.add_user(shop, None, "cashier", "cashier", PASSWORD)
@@ -68,6 +75,7 @@ def make_tills(running: RunningOffice, root: Path, stores: tuple[str, ...] = ("l
         cashier = auth.login(shop, "cashier", PASSWORD, "127.0.0.1").actor
         till = Till(store, shop, Fetcher(shop.data_dir), cashier)
         shop.clock = lambda now=till.now: now[0]
-        till.pull()
+        if pull:
+            till.pull()
         made.append(till)
     return made

@@ -85,7 +85,12 @@ def apply_from_office(shop: Shop, tx: Connection, body: dict[str, Any], removed:
     values = settings_store.get_all(tx)
     tabs = values.get(OFFICE_GRIDS[1]) or values.get(OFFICE_GRIDS[0])
     if tabs is not None:
-        _replace(shop, tx, "office", tabs, origin="office")
+        # What the office checked; a product this till never had (withdrawn before it came) is left out.
+        on_sale = [
+            {**tab, "products": [s for s in tab["products"] if (p := catalog_store.by_sku(tx, s)) and p.active]}
+            for tab in tabs
+        ]
+        _replace(shop, tx, "office", on_sale, origin="office")
 
 
 def _replace(shop: Shop, tx: Connection, actor: Actor | str, tabs: Any, *, origin: str | None = None) -> list[Tab]:

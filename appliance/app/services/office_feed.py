@@ -20,7 +20,7 @@ from typing import Any
 from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
-from appliance.app.services import audit_log, item_grid, office_staff, store_rules
+from appliance.app.services import audit_log, item_grid, office_staff, promotions, store_rules
 from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
@@ -36,7 +36,7 @@ ACTOR = "office"  # who the audit log says changed what the feed brought
 # Rows per transaction: a scan that writes waits at most for one chunk (tens of ms, bench/office_feed.py).
 CHUNK = 100
 PAGE = 1000  # rows asked of the office per call
-KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid")
+KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
 
 # Fetches the page after a version: (after, limit) → the office's answer (lane/feed.py).
 Fetch = Callable[[int, int], dict[str, Any]]
@@ -126,6 +126,13 @@ def _apply_row(shop: Shop, tx: Connection, row: Row, now: str, known: Known) -> 
             raise FeedError(f"person {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
         except Invalid as exc:
             raise FeedError(f"person {row.key}: {exc.message}") from None
+    elif row.kind == "promotion":
+        try:
+            promotions.apply_from_office(shop, tx, row.key, row.body, row.removed)
+        except (KeyError, TypeError, ValueError):
+            raise FeedError(f"promotion {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
+        except Invalid as exc:
+            raise FeedError(f"promotion {row.key}: {exc.message}") from None
     elif row.kind == "item_grid":
         try:
             item_grid.apply_from_office(shop, tx, row.body, row.removed)

@@ -262,6 +262,17 @@ def status(office: Office) -> dict[str, Any]:
 # -- the feed a lane pulls ------------------------------------------------------------------------
 
 
+def _products_named(rows: list[dict[str, Any]]) -> list[str]:
+    skus: set[str] = set()
+    for row in rows:
+        body = row["body"]
+        if row["kind"] == "promotion" and body.get("sku"):
+            skus.add(str(body["sku"]))
+        elif row["kind"] == "item_grid":
+            skus.update(str(sku) for tab in body["tabs"] for sku in tab["products"])
+    return sorted(skus)
+
+
 def feed(office: Office, cert_fingerprint: str, after: int, limit: int = PAGE) -> dict[str, Any]:
     """What changed after version `after`, oldest first, at most `limit` rows; with them every
     tax class and category changed after `after` (`references`), so that a lane can apply a
@@ -280,6 +291,11 @@ def feed(office: Office, cert_fingerprint: str, after: int, limit: int = PAGE) -
         more = len(rows) > limit
         rows = rows[:limit]
         references = store.references_after(conn, after) if rows else []
+        named = _products_named(rows)
+        if named:
+            # Grids and offers name products that may come in a later page (changed since).
+            references += store.products_after(conn, after, named)
+            references.sort(key=lambda r: int(str(r["version"])))
     last = int(str(rows[-1]["version"])) if rows else after
     return {
         "after": after,

@@ -12,7 +12,7 @@ from typing import Any
 from appliance.office.store.db import Connection
 
 # Applied in this order within a change: what a product names before it, a product before its prices.
-KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid")
+KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,17 @@ def references_after(conn: Connection, version: int) -> list[dict[str, object]]:
             "SELECT version, kind, key, removed, body FROM catalogue"
             " WHERE version > %s AND kind IN ('tax_class', 'category') ORDER BY version",
             (version,),
+        ).fetchall()
+    )
+
+
+def products_after(conn: Connection, version: int, skus: Sequence[str]) -> list[dict[str, object]]:
+    """The products of `skus` changed after `version` (what a page's grids and offers name)."""
+    return _rows(
+        conn.execute(
+            "SELECT version, kind, key, removed, body FROM catalogue"
+            " WHERE version > %s AND kind = 'product' AND key = ANY(%s) ORDER BY version",
+            (version, list(skus)),
         ).fetchall()
     )
 

@@ -1,5 +1,5 @@
 -- More of the office's feed (issue 17 point 4, docs/office.md "Down"): prices from a date,
--- staff of this store, this store's rules.
+-- staff of this store, this store's rules, item grids, promotions.
 --
 -- Prices the office set from a moment, for the chain or for this store only (`store_only`),
 -- kept ahead of their start: a scan takes the one in force at its moment (the latest start
@@ -17,3 +17,9 @@ CREATE TABLE office_prices (
 -- applied): the office owns their role, password, PIN and whether they may log in. NULL: a
 -- person made at this till, who stays the till's.
 ALTER TABLE users ADD COLUMN office_version INTEGER;
+
+-- A promotion from the office's feed: its key there (STORE|CODE, or *|CODE for the chain's).
+-- NULL: the till's own. A change at the office ends the till's row and starts a new one, so
+-- the sales that had the old terms keep pointing at them.
+ALTER TABLE promotions ADD COLUMN office_key TEXT;
+CREATE INDEX promotions_office_key ON promotions (office_key) WHERE office_key IS NOT NULL;
