@@ -473,11 +473,11 @@ def find(
     require(shop, actor, Permission.SELL)
     conn, now = shop.db.conn, shop.now()  # prices as a scan now would charge them (office_prices)
     if barcode is not None:
-        found = catalog_store.by_barcode(conn, normalise(barcode))
-        return [office_prices.priced(conn, found, now)] if found else []
+        found = catalog_store.by_barcode(conn, normalise(barcode), now)
+        return [found] if found else []
     if plu is not None:
-        found = catalog_store.by_plu(conn, check_plu(plu) or "")
-        return [office_prices.priced(conn, found, now)] if found else []
+        found = catalog_store.by_plu(conn, check_plu(plu) or "", now)
+        return [found] if found else []
     wanted = (text or "").strip()
     if len(wanted) > 120:
         raise Invalid("a search is at most 120 characters", "search_too_long")
