@@ -74,7 +74,7 @@ def _secret(what: str, wanted: bool) -> str | None:
 
 
 def cmd_office_staff_add(tools: Tools, args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
+    from appliance.office.services import store_staff as staff
 
     password, pin = _secret("password", True), _secret("PIN", args.pin_stdin)
     office = tools.open(args)
@@ -84,7 +84,7 @@ def cmd_office_staff_add(tools: Tools, args: argparse.Namespace) -> int:
 
 
 def cmd_office_staff_change(tools: Tools, args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
+    from appliance.office.services import store_staff as staff
 
     password, pin = _secret("password", args.password_stdin), _secret("PIN", args.pin_stdin)
     active = False if args.disable else True if args.enable else None
@@ -98,7 +98,7 @@ def cmd_office_staff_change(tools: Tools, args: argparse.Namespace) -> int:
 
 
 def cmd_office_staff_list(tools: Tools, args: argparse.Namespace) -> int:
-    from appliance.office.services import staff
+    from appliance.office.services import store_staff as staff
 
     for person in staff.people(tools.open(args), args.store):
         state = "active" if person["active"] else "disabled"

@@ -14,7 +14,8 @@ from appliance.app.domain.errors import Conflict, DomainError, Unauthenticated
 from appliance.app.services import auth, users
 from appliance.app.store import staff as till_staff
 from appliance.cli import main
-from appliance.office.services import audit_log, staff
+from appliance.office.services import audit_log
+from appliance.office.services import store_staff as staff
 from tests.office.conftest import RunningOffice
 from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
 
