@@ -611,7 +611,9 @@ def build_parser() -> Parser:
     p.add_argument("--port", type=int, default=8787)
     p = command("demo-store", cmd_demo_store, "an office and two demo tills enrolled to it, until Ctrl-C")
     p.add_argument("--dir", default="build/run-store", help="where it all lives (default build/run-store)")
-    p.add_argument("--port", type=int, default=8790, help="the office's port; enrolment, lane 1, lane 2 the next three")
+    p.add_argument(
+        "--port", type=int, default=8790, help="the office's port; enrolment, lanes 1, 2, back office: the next four"
+    )
 
     usub = actions("user", "staff accounts")
     p = command("add", cmd_user_add, "add a staff account", usub)
@@ -672,9 +674,10 @@ def build_parser() -> Parser:
                 help="approve, decline, pin, wait:SECONDS, timeout, lose-answer, restart",
             )
 
+    from appliance import fleet_cli
     from appliance.security.compliance import cli as compliance_cli
 
-    compliance_cli.register(command)
+    fleet_cli.register(command, compliance_cli.register(command, fleet_cli.cmd_office_fleet_report))
 
     from appliance.office import cli as office_cli
 

@@ -37,8 +37,15 @@ class DemoStoreError(Exception):
 
 
 def run(folder: Path, port: int) -> int:
-    """Serves the office on `port` (lanes) and `port`+1 (enrolment), the tills on the two after."""
-    ports = {"the office": port, "its enrolment": port + 1, "lane 1": port + 2, "lane 2": port + 3}
+    """Serves the office on `port` (lanes) and `port`+1 (enrolment), the tills on the two after,
+    and the office's back office on the one after them (`port`+4)."""
+    ports = {
+        "the office": port,
+        "its enrolment": port + 1,
+        "lane 1": port + 2,
+        "lane 2": port + 3,
+        "its back office": port + 4,
+    }
     taken = [f"{p} ({name})" for name, p in ports.items() if not port_free(p)]
     if taken:
         raise DemoStoreError(f"port {', '.join(taken)} already taken: stop what uses it or pick others with --port")
@@ -59,8 +66,8 @@ def run(folder: Path, port: int) -> int:
         office_dir = folder / "office"
         _office(dsn, office_dir)
         office_args = ["--database", dsn, "--data-dir", str(office_dir), "--port", str(port)]
-        office_args += ["--enrol-port", str(port + 1)]
-        office_up = functools.partial(_listening_on, port, port + 1)
+        office_args += ["--enrol-port", str(port + 1), "--back-office-port", str(port + 4)]
+        office_up = functools.partial(_listening_on, port, port + 1, port + 4)
         servers = {
             "the office": running.enter_context(_served("the office", ["office", "serve", *office_args], office_up))
         }
@@ -202,9 +209,10 @@ def _listening_on(*ports: int) -> bool:
 def _tell(folder: Path, dsn: str, office_dir: Path, port: int) -> None:
     print()
     print(f"Office of store {STORE}: https://127.0.0.1:{port} (lanes, mutual TLS), enrolment on {port + 1}.")
-    print("  It has no screen yet: ask it from another terminal, after")
-    print(f"    export COMPTOIR_OFFICE_DATABASE='{dsn}'")
-    print(f"  with: comptoir office lanes --data-dir {office_dir}")
+    print(f"Back office: https://127.0.0.1:{port + 4}/   log in as admin: the office's password shown when it")
+    print(f"  was made (its certificate is the office's own: the browser asks you to trust {office_dir}/ca.pem)")
+    print(f"  From a terminal: export COMPTOIR_OFFICE_DATABASE='{dsn}'")
+    print(f"  then: comptoir office lanes --data-dir {office_dir}")
     for n, till in enumerate(TILLS, start=1):
         print(f"Lane {n} (till {till}): http://127.0.0.1:{port + 1 + n}/   log in as admin: the password shown")
         lane = folder / f"lane{n}"

@@ -98,17 +98,28 @@ def cmd_office_serve(args: argparse.Namespace) -> int:
     enrol_port = args.enrol_port or args.port + 1
     if enrol_port == args.port:
         raise Invalid("--enrol-port must differ from --port")
+    back_office_port = _back_office_port(args, enrol_port)
     office = _open(args, pooled=True)
     print(
         f"Office on https://{args.host}:{args.port} (lanes, with their certificates)"
         f" and https://{args.host}:{enrol_port} (enrolment)",
         flush=True,
     )
+    if back_office_port is not None:
+        print(f"Back office on https://{args.host}:{back_office_port}/ (people, with their passwords)", flush=True)
     try:
-        server.serve(office, args.host, args.port, enrol_port)
+        server.serve(office, args.host, args.port, enrol_port, back_office_port)
     finally:
         office.close()
     return 0
+
+
+def _back_office_port(args: argparse.Namespace, enrol_port: int) -> int | None:
+    """The back office's port, when asked for: an office upgraded opens no new port by itself."""
+    chosen: int | None = args.back_office_port
+    if chosen is not None and chosen in (args.port, enrol_port):
+        raise Invalid("--back-office-port must differ from --port and --enrol-port")
+    return chosen
 
 
 def cmd_office_enrol_token(args: argparse.Namespace) -> int:
@@ -273,6 +284,48 @@ def _port(text: str) -> int:
     return value
 
 
+# -- gift cards (docs/office.md, "Shared balances") ----------------------------------------------
+
+
+def cmd_office_gift_cards_offline_cap(args: argparse.Namespace) -> int:
+    from appliance.app.domain.money import format_amount, parse_amount
+    from appliance.office.services import gift_cards
+
+    office = _open(args)
+    currency = args.currency.upper()
+    if args.amount is None:
+        cap = gift_cards.offline_cap(office)
+        print(f"A till the office does not answer may spend {format_amount(cap, currency)} {currency} of a card.")
+        return 0
+    cap = gift_cards.set_offline_cap(office, parse_amount(args.amount, currency), actor=_actor())
+    written = format_amount(cap, currency)
+    print(f"Offline cap set: a till the office does not answer may spend {written} {currency} of a card.")
+    return 0
+
+
+def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    cards = command("gift-cards", lambda a: 2, "gift cards, points and store credit shared by the chain", sub)
+    gsub = cards.add_subparsers(dest="gift_cards_command", metavar="ACTION", parser_class=type(cards))
+    gsub.required = True
+    p = command(
+        "offline-cap",
+        _plain(cmd_office_gift_cards_offline_cap),
+        "show or set what a till may spend of a card while the office does not answer (never off)",
+        gsub,
+    )
+    where(p)
+    p.add_argument("amount", nargs="?", help="the new cap as the shop writes it, 50.00 (none: show it)")
+    p.add_argument("--currency", default="EUR", help="the chain's currency (default EUR)")
+
+
+def _back_office_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--back-office-port",
+        type=_port,
+        help="serve the back office, for people with a browser, on this port (default: not served)",
+    )
+
+
 def register(command: Command) -> None:
     """Adds `office` and `enrol`; `command(name, fn, help, group)` is build_parser's helper."""
     group = command("office", lambda a: 2, "the office: lanes and stores that share, on PostgreSQL")
@@ -298,6 +351,7 @@ def register(command: Command) -> None:
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, required=True, help="the lanes' port (mutual TLS)")
     p.add_argument("--enrol-port", type=_port, help="the enrolment port (default: --port + 1)")
+    _back_office_option(p)
     p = command("enrol-token", _plain(cmd_office_enrol_token), "a one-time token to enrol a till", sub)
     where(p)
     p.add_argument("--store", required=True)
@@ -332,6 +386,11 @@ def register(command: Command) -> None:
     where(p)
     p.add_argument("sku", nargs="+")
     where(command("status", _plain(cmd_office_catalogue_status), "the catalogue's version and counts", csub))
+    _register_gift_cards(command, sub, where)
+
+    from appliance.office import cli_stock  # argparse only, like this module
+
+    cli_stock.register(command, sub, where, _plain, _open)
     feed_cli.register(command, sub, where, feed_cli.Tools(_plain, _open, _actor))
 
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")

@@ -1,4 +1,5 @@
-"""`comptoir office serve`: the office's two HTTPS ports under one process.
+"""`comptoir office serve`: the office's HTTPS ports under one process: the lanes' (mutual
+TLS), enrolment, and the back office for people (its own port, docs/office.md).
 
 uvicorn does not hand an app the client's certificate, so the connection's protocol puts
 the certificate's DER in each request's scope (`web.app.PEER_CERT`); it comes from the TLS
@@ -20,6 +21,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from appliance.office.services.office import CA_CERT, SERVER_CERT, SERVER_KEY, Office
 from appliance.office.web.app import PEER_CERT, enrol_app, lane_app
+from appliance.office.web.back_office import back_office_app
 
 
 def tls_context(data_dir: Path, *, client_certificates: bool) -> ssl.SSLContext:
@@ -62,9 +64,16 @@ class QuietServer(uvicorn.Server):
         yield
 
 
-def servers(office: Office, host: str, port: int, enrol_port: int) -> list[uvicorn.Server]:
+def servers(
+    office: Office, host: str, port: int, enrol_port: int, back_office_port: int | None = None
+) -> list[uvicorn.Server]:
     made: list[uvicorn.Server] = []
-    for app, at, with_certs in ((lane_app(office), port, True), (enrol_app(office, port), enrol_port, False)):
+    apps: list[tuple[Any, int, bool]] = [(lane_app(office), port, True), (enrol_app(office, port), enrol_port, False)]
+    if back_office_port is not None:
+        # People's browsers hold no certificate of the office's CA: TLS with the office's
+        # server certificate, and a password.
+        apps.append((back_office_app(office), back_office_port, False))
+    for app, at, with_certs in apps:
         context = tls_context(office.data_dir, client_certificates=with_certs)
         config = uvicorn.Config(
             app,
@@ -93,5 +102,5 @@ async def run(found: list[uvicorn.Server]) -> None:
     await asyncio.gather(*(server.serve() for server in found))
 
 
-def serve(office: Office, host: str, port: int, enrol_port: int) -> None:
-    asyncio.run(run(servers(office, host, port, enrol_port)))
+def serve(office: Office, host: str, port: int, enrol_port: int, back_office_port: int | None = None) -> None:
+    asyncio.run(run(servers(office, host, port, enrol_port, back_office_port)))

@@ -28,15 +28,16 @@ ACKED_WITHIN = 20.0  # a till pushes its outbox every 3 s
 STOPS_WITHIN = 20.0
 
 
-def four_free_ports() -> int:
-    """The first of four consecutive free loopback ports (office, enrolment, lane 1, lane 2)."""
+def five_free_ports() -> int:
+    """The first of five consecutive free loopback ports (office, enrolment, lane 1, lane 2,
+    back office)."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             first = int(probe.getsockname()[1])
-        if first + 3 < 65536 and all(free(first + n) for n in range(4)):
+        if first + 4 < 65536 and all(free(first + n) for n in range(5)):
             return first
-    raise AssertionError("no four free ports in a row")
+    raise AssertionError("no five free ports in a row")
 
 
 def free(port: int) -> bool:
@@ -135,6 +136,7 @@ def demo_store(folder: Path, port: int) -> Iterator[Running]:
             time.sleep(0.3)
         said = out.read_text()
         assert f"http://127.0.0.1:{port + 2}/" in said and f"http://127.0.0.1:{port + 3}/" in said
+        assert f"Back office: https://127.0.0.1:{port + 4}/" in said and listening(port + 4), said
         dsn = re.search(r"COMPTOIR_OFFICE_DATABASE='([^']+)'", said)
         assert dsn, said
         seen = descendants(proc.pid)
@@ -151,7 +153,7 @@ def demo_store(folder: Path, port: int) -> Iterator[Running]:
         assert said.index("Lane T01 stopped.") < said.index("The office stopped.") < said.index("PostgreSQL stopped.")
         assert not [pid for pid in seen if alive(pid)], said
         assert not alive(pg), "the cluster is still running"
-        assert not any(listening(port + n) for n in range(4))
+        assert not any(listening(port + n) for n in range(5))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -182,7 +184,7 @@ def test_demo_store_starts_an_office_and_two_lanes_and_ctrl_c_stops_them_all(fol
     why = local_cluster.missing()
     if why:
         pytest.skip(why)
-    port = four_free_ports()
+    port = five_free_ports()
     with demo_store(folder, port) as first:
         # Shown once, made on the spot: the office's chain admin, each lane's admin.
         assert len(re.findall(r"one-time password: \S{8,}", first.said)) == 3, first.said
@@ -212,7 +214,7 @@ def refused(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_port_taken_is_said_and_nothing_is_made(folder: Path) -> None:
-    port = four_free_ports()
+    port = five_free_ports()
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port + 3))
         squatter.listen()
@@ -223,6 +225,6 @@ def test_a_port_taken_is_said_and_nothing_is_made(folder: Path) -> None:
 
 
 def test_without_postgresql_it_says_how_to_get_it(folder: Path) -> None:
-    done = refused("--dir", str(folder), "--port", str(four_free_ports()), COMPTOIR_PG_BIN=str(folder / "nowhere"))
+    done = refused("--dir", str(folder), "--port", str(five_free_ports()), COMPTOIR_PG_BIN=str(folder / "nowhere"))
     assert done.returncode == 2
     assert "PostgreSQL 15 is not installed" in done.stderr and "make system-deps-fast" in done.stderr

@@ -219,6 +219,26 @@ def test_a_till_behind_what_the_office_holds_is_an_alarm(running_office: Running
     answer = wire.send(store.path, [], 2)
     assert answer["alarms"] == [{"kind": "till_behind", "seq": 4}]
     assert wire.send(store.path, [], 2)["alarms"] == []  # raised once while open
+    # It was a batch held in the network, not a restore: the lane's next events, linked to
+    # those held, close it.
+    answer = wire.send(store.path, mine[4:6], 6)
+    assert answer["acked_seq"] == 6 and answer["alarms"] == []
+    assert lane_events.alarms(running_office.office) == []  # type: ignore[arg-type]
+    actions = [e["action"] for e in audit_log.entries(running_office.office)]  # type: ignore[arg-type]
+    assert actions[-2:] == ["lane_alarm_till_behind", "lane_caught_up"]
+
+
+def test_a_restored_till_stays_behind_while_its_events_do_not_link(running_office: RunningOffice, store: Store) -> None:
+    enrol(running_office, store)
+    mine = raw(store)
+    wire.send(store.path, mine[:4], 4)
+    assert wire.send(store.path, [], 2)["alarms"] == [{"kind": "till_behind", "seq": 4}]
+    # Restored at event 2, the till wrote 3, 4 and 5 anew: 5 links to its own 4, not the office's.
+    fifth = rehashed(mine[4], prev_hash="ab" * 32)
+    answer = wire.send(store.path, [fifth], 5)
+    assert answer["alarms"] == [{"kind": "broken_chain", "seq": 5}]
+    open_kinds = [a["kind"] for a in lane_events.alarms(running_office.office)]  # type: ignore[arg-type]
+    assert open_kinds == ["till_behind", "broken_chain"]
 
 
 def test_the_loop_backs_off_when_the_office_takes_none_of_a_batch(running_office: RunningOffice, store: Store) -> None:

@@ -10,6 +10,7 @@ the PAN scanner has nothing to flag on a receipt or in a log.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,3 +113,42 @@ class Slip:
     expires_on: str | None  # YYYY-MM-DD on the store's calendar; None: never
     printed_at: str  # as the receipt shows its time
     locale: str = "en-CA"  # the store's: the slip's words, amounts and date
+
+
+# -- the office's shared balance (docs/office.md, "Shared balances") ------------------------------
+
+# Domain-separated so that the reference of a code is never the hash of it anywhere else.
+_REF_PREFIX = b"comptoir gift card v1:"
+# What a till may spend of one card while the office does not answer, unless the chain set
+# another amount: small enough that an overspend costs little, large enough for most baskets.
+DEFAULT_OFFLINE_CAP = 5000
+MAX_OFFLINE_CAP = MAX_CARD_VALUE
+
+
+def card_ref(code: str) -> str:
+    """How the office finds a card without holding its code: SHA-256 of the normalised code.
+    The code has 75 random bits, so the reference cannot be turned back into it by trying
+    codes (docs/office.md says what that costs)."""
+    return hashlib.sha256(_REF_PREFIX + code.encode("ascii")).hexdigest()
+
+
+def check_offline_cap(amount: object) -> int:
+    """The chain's offline cap as set at the office: a positive amount, never 0 (off)."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= MAX_OFFLINE_CAP:
+        raise Invalid(
+            f"the offline cap is an amount from 1 to {MAX_OFFLINE_CAP} minor units; it cannot be switched off",
+            "invalid_offline_cap",
+        )
+    return amount
+
+
+def check_offline_spend(amount: int, cap: int, spent_offline: int, currency: str) -> None:
+    """Refuses what would take this till's spending of the card, since the office last
+    answered for it, past the chain's offline cap."""
+    left = max(0, cap - spent_offline)
+    if amount > left:
+        raise Conflict(
+            f"the office does not answer: this card may take at most {money_words(left, currency)} more "
+            f"until it does (offline cap {money_words(cap, currency)})",
+            "gift_card_offline_cap",
+        )

@@ -26,6 +26,7 @@ from appliance.app.domain.product_rules import (
     check_sold_by,
 )
 from appliance.app.services import audit_log, gift_cards
+from appliance.app.services import stock as stock_service
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -148,7 +149,9 @@ def _category(shop: Shop, tx: Connection, name: str | None, *, create: bool = Fa
     return found
 
 
-def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = False) -> int:
+def _insert(
+    shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = False, actor: Actor | str | None = None
+) -> int:
     if catalog_store.by_sku(tx, product.sku) is not None:
         raise Conflict(f"sku {product.sku} already exists", "sku_exists")
     owners = catalog_store.barcode_owners(tx, product.barcodes)
@@ -156,7 +159,7 @@ def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = 
         raise _barcodes_taken(owners)
     _plu_free(tx, product.plu)
     category = _category(shop, tx, product.category, create=new_categories)
-    return catalog_store.insert(
+    product_id = catalog_store.insert(
         tx,
         sku=product.sku,
         name=product.name,
@@ -171,13 +174,16 @@ def _insert(shop: Shop, tx: Any, product: NewProduct, *, new_categories: bool = 
         cost=product.cost,
         plu=product.plu,
     )
+    if product.stock:
+        stock_service.opening(shop, actor, product_id, product.sku, product.stock)
+    return product_id
 
 
 def create_product(shop: Shop, actor: Actor, data: dict[str, Any]) -> Product:
     require(shop, actor, Permission.MANAGE_PRODUCTS)
     product = check_product(shop, data)
     with shop.db.transaction() as tx:
-        product_id = _insert(shop, tx, product)
+        product_id = _insert(shop, tx, product, actor=actor)
         audit_log.record(
             shop,
             actor=actor,
@@ -426,7 +432,7 @@ def import_csv(shop: Shop, actor: Actor | None, text: str) -> int:
         had = {c.name for c in catalog_store.categories(tx)}
         for line, product in products:
             try:
-                _insert(shop, tx, product, new_categories=True)
+                _insert(shop, tx, product, new_categories=True, actor=actor)
             except DomainError as exc:
                 errors.append(RowError(line, exc.message))
         if errors:

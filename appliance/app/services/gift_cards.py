@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 from appliance.app.domain import gift_card as card_rules
-from appliance.app.domain.errors import Conflict, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.domain.money import Money, money_words
-from appliance.app.services import audit_log, outbox, sales
+from appliance.app.services import audit_log, gift_card_office, outbox, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import GiftCardOnSale, SaleView, SaleWithGiftCard
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
@@ -41,6 +42,13 @@ class GiftCard(TypedDict):
 
 class GiftCardBalance(GiftCard):
     expired: bool
+
+
+class PaidOffline(SaleView):
+    """A gift card tender the till took while the office did not answer, under the chain's
+    offline cap: the answer says so, for the cashier to see."""
+
+    office: str  # "offline"
 
 
 class GiftCardList(TypedDict):
@@ -192,43 +200,151 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
 def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> SaleView:
     require(shop, actor, Permission.SELL)
     normal = card_rules.normalise(code)
+    if gift_card_office.enrolled(shop):
+        return _redeem_through_office(shop, actor, sale_id, amount, normal)
 
     def charge(tx: Connection, applied: int) -> None:
-        row = _card(tx, normal)
-        card_rules.check_redeemable(
-            row["status"], row["balance"], _expires(row), shop.clock(), applied, shop.settings.currency
-        )
-        # The balance guard in SQL is the last word: never below zero, whatever raced us.
-        if not cards_store.debit(tx, row["id"], applied):
-            raise Conflict("the gift card was used meanwhile", "gift_card_insufficient")
-        outbox.gift_card_entry(
-            shop,
-            tx,
-            row["id"],
-            "redeem",
-            -applied,
-            row["balance"] - applied,
-            shop.now(),
-            sale_id=sale_id,
-            user_id=actor.user_id,
-        )
+        _debit(shop, actor, tx, _card(tx, normal), sale_id, applied)
 
-    return sales.pay_tender(
+    return _pay(shop, actor, sale_id, amount, normal, charge)
+
+
+def _pay(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    amount: int,
+    code: str,
+    charge: Callable[[Connection, int], None],
+    *,
+    offline: bool = False,
+) -> SaleView:
+    # An offline spend says so where the tender is shown (the receipt, the sale's answer).
+    reference = card_rules.masked(code) + (" (office offline)" if offline else "")
+    details: dict[str, Any] = {"gift_card": card_rules.masked(code)}
+    if offline:
+        details["office"] = "offline"
+    view = sales.pay_tender(
+        shop, actor, sale_id, "gift_card", amount, reference=reference, details=details, charge=charge
+    )
+    if offline:
+        answer: PaidOffline = {**view, "office": "offline"}
+        return answer
+    return view
+
+
+def _debit(
+    shop: Shop,
+    actor: Actor,
+    tx: Connection,
+    row: Any,
+    sale_id: int,
+    applied: int,
+    *,
+    hold: str | None = None,
+    offline: bool = False,
+) -> None:
+    card_rules.check_redeemable(
+        row["status"], row["balance"], _expires(row), shop.clock(), applied, shop.settings.currency
+    )
+    # The balance guard in SQL is the last word: never below zero, whatever raced us.
+    if not cards_store.debit(tx, row["id"], applied):
+        raise Conflict("the gift card was used meanwhile", "gift_card_insufficient")
+    outbox.gift_card_entry(
         shop,
-        actor,
-        sale_id,
-        "gift_card",
-        amount,
-        reference=card_rules.masked(normal),
-        details={"gift_card": card_rules.masked(normal)},
-        charge=charge,
+        tx,
+        row["id"],
+        "redeem",
+        -applied,
+        row["balance"] - applied,
+        shop.now(),
+        sale_id=sale_id,
+        user_id=actor.user_id,
+        hold=hold,
+        offline=offline,
     )
 
 
+def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> SaleView:
+    """An enrolled till asks the office for a hold before every gift card tender: the office
+    holds the card's ledger for the whole chain (docs/office.md, "Shared balances")."""
+    key = gift_card_office.new_key(shop, sale_id)
+    known = cards_store.by_code(shop.db.conn, code)
+    try:
+        held: gift_card_office.Held | None = gift_card_office.hold(shop, code, amount, key)
+    except gift_card_office.Silent:
+        held = None
+    except NotFound:
+        if known is None or known["office_held"]:
+            raise
+
+        # Sold here and not yet pushed: nobody else can have found it, this till's ledger is
+        # the whole of it.
+        def charge_own(tx: Connection, applied: int) -> None:
+            _debit(shop, actor, tx, _card(tx, code), sale_id, applied)
+
+        return _pay(shop, actor, sale_id, amount, code, charge_own)
+
+    if held is None:
+        if known is None:
+            raise Conflict(
+                "the office does not answer, and this gift card was sold at another lane: "
+                "take another tender, or try again when the office answers",
+                "office_unavailable",
+            )
+
+        def charge_offline(tx: Connection, applied: int) -> None:
+            row = _card(tx, code)
+            cap = gift_card_office.offline_cap(tx)
+            card_rules.check_offline_spend(applied, cap, row["offline_spent"], shop.settings.currency)
+            _debit(shop, actor, tx, row, sale_id, applied, offline=True)
+            cards_store.spent_offline(tx, row["id"], applied)
+
+        return _pay(shop, actor, sale_id, amount, code, charge_offline, offline=True)
+
+    answered = held
+
+    def charge_held(tx: Connection, applied: int) -> None:
+        card_id = _office_copy(shop, tx, code, answered)
+        _debit(shop, actor, tx, cards_store.by_id(tx, card_id), sale_id, applied, hold=answered.key)
+
+    try:
+        return _pay(shop, actor, sale_id, amount, code, charge_held)
+    except DomainError:
+        gift_card_office.release(shop, answered.key)
+        raise
+
+
 def balance(shop: Shop, actor: Actor, code: str) -> GiftCardBalance:
+    """The card's balance: on an enrolled till, what the office says it has free (a card
+    sold at another lane is found there, and this till keeps a copy); the till's own
+    figure when the office does not answer, or has not heard of a card sold here yet."""
     require(shop, actor, Permission.SELL)
+    if gift_card_office.enrolled(shop):
+        normal = card_rules.normalise(code)
+        try:
+            found = gift_card_office.lookup(shop, normal)
+        except gift_card_office.Silent:
+            pass
+        except NotFound:
+            if (known := cards_store.by_code(shop.db.conn, normal)) is None or known["office_held"]:
+                raise
+        else:
+            with shop.db.transaction() as tx:
+                _office_copy(shop, tx, normal, found)
     row = _card(shop.db.conn, code)
     return {**_json(row), "expired": _expired(row, shop.clock())}
+
+
+def _office_copy(shop: Shop, tx: Connection, code: str, found: gift_card_office.Held) -> int:
+    """This till's copy of a card as the office answered for it: made for a card sold at
+    another lane, its balance the office's figure (the chain's) for any card."""
+    gift_card_office.remember_cap(tx, found.offline_cap)
+    row = cards_store.by_code(tx, code)
+    if row is None:
+        return cards_store.insert_office_card(tx, code, found.currency, found.available, found.expires_at, shop.now())
+    cards_store.office_answered(tx, row["id"], found.available)
+    return int(row["id"])
 
 
 def cards(shop: Shop, actor: Actor, status: str | None = None, limit: int = 200) -> GiftCardList:

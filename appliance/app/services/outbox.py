@@ -20,6 +20,7 @@ import datetime as dt
 import json
 from typing import Any, TypedDict
 
+from appliance.app.domain.gift_card import card_ref
 from appliance.app.domain.outbox import GENESIS, OutboxEvent, canonical, chain_problems, event_hash, forbidden_keys
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import Sale, SaleLine, SaleTotals
@@ -96,6 +97,8 @@ def refunded(
 ) -> dict[str, Any]:
     """An effect of every refund (services/opening.py registers it): the refund as recorded."""
     head = refunds_store.header(tx, refund_id) or {}
+    # The sku of each line: the office's stock ledger puts the goods back by product.
+    skus = {int(r["line_no"]): r["sku"] for r in refunds_store.lines(tx, refund_id)}
     emit(
         shop,
         "refund",
@@ -109,7 +112,7 @@ def refunded(
             "tax": head.get("tax"),
             "by": actor.username,
             "approved_by": head.get("approved_by"),
-            "lines": [{"line_no": n, "quantity": q} for n, q in sorted(lines.items())],
+            "lines": [{"line_no": n, "sku": skus.get(n), "quantity": q} for n, q in sorted(lines.items())],
         },
     )
     return {}
@@ -260,15 +263,27 @@ def gift_card_entry(
     *,
     sale_id: int | None = None,
     user_id: int | None = None,
+    hold: str | None = None,
+    offline: bool = False,
 ) -> None:
     """A line of a gift card's ledger (store/gift_cards.add_entry) and its event: the card by
-    its id only (its code is what spends it, and stays at the till)."""
+    its id and its reference (the SHA-256 the office finds it by, docs/office.md); its code is
+    what spends it, and stays at the till. `hold`: the office's hold this spend uses;
+    `offline`: spent while the office did not answer."""
     gift_cards_store.add_entry(tx, card_id, kind, amount, balance, at, sale_id=sale_id, user_id=user_id)
+    shared: dict[str, Any] = {"hold": hold} if hold else {}
+    if offline:
+        shared["offline"] = True
+    card = gift_cards_store.by_id(tx, card_id)
+    if kind == "issue":
+        shared["expires_at"] = card["expires_at"]  # other lanes learn it through the office
     emit(
         shop,
         "gift_card_moved",
-        {
+        shared
+        | {
             "card_id": card_id,
+            "card_ref": card_ref(card["code"]),
             "kind": kind,
             "amount": amount,
             "balance": balance,

@@ -190,8 +190,12 @@ def _level_json(level: rules.StockLevel) -> ProductStock:
 
 
 def _move(
-    shop: Shop, tx: Connection, actor: Actor, product_id: int, kind: str, delta: int, reason: str, ref: str | None
+    shop: Shop, tx: Connection, actor: Actor, product: Any, kind: str, delta: int, reason: str, ref: str | None
 ) -> int:
+    """On-hand moves by `delta`, as a movement here and a `stock_moved` event for the office,
+    whose ledger adds deltas (a count's on_hand is the figure counted, its delta what it
+    changed)."""
+    product_id = product["id"]
     on_hand = stock_store.move(tx, product_id, delta)
     if abs(on_hand) > rules.MAX_ON_HAND:
         raise Invalid("that would take on-hand out of range", "invalid_quantity")
@@ -201,6 +205,7 @@ def _move(
         "stock_moved",
         actor,
         product_id=product_id,
+        sku=product["sku"],
         kind=kind,
         delta=delta,
         on_hand=on_hand,
@@ -208,6 +213,12 @@ def _move(
         ref=ref,
     )
     return on_hand
+
+
+def opening(shop: Shop, actor: Actor | str | None, product_id: int, sku: str, quantity: int) -> None:
+    """A new product's opening stock goes up as a movement too: the office's ledger only adds."""
+    fields = {"product_id": product_id, "sku": sku, "kind": "opening", "delta": quantity, "on_hand": quantity}
+    outbox.event(shop, "stock_moved", actor, **fields, reason="opening stock", ref=None)
 
 
 # -- levels ------------------------------------------------------------------------------------
@@ -279,7 +290,7 @@ def adjust(shop: Shop, actor: Actor, sku: str, quantity: int, reason: str, note:
     text = f"{why}: {note.strip()[:200]}" if note and note.strip() else why
     with shop.db.transaction() as tx:
         product = _product(tx, sku)
-        on_hand = _move(shop, tx, actor, product["id"], "adjustment", delta, text, None)
+        on_hand = _move(shop, tx, actor, product, "adjustment", delta, text, None)
         audit_log.record(
             shop,
             actor=actor,
@@ -310,7 +321,7 @@ def count(shop: Shop, actor: Actor, lines: list[dict[str, Any]], reason: str) ->
             product = _product(tx, sku)
             variance = counted - product["stock_on_hand"]
             if variance:
-                _move(shop, tx, actor, product["id"], "count", variance, why, None)
+                _move(shop, tx, actor, product, "count", variance, why, None)
             out.append(
                 {
                     "sku": product["sku"],
@@ -565,7 +576,7 @@ def receive(shop: Shop, actor: Actor, po_id: int, lines: list[dict[str, Any]]) -
             new_cost = rules.average_cost(product["stock_on_hand"], product["cost"], qty, unit_cost)
             orders_store.receive_line(tx, line["id"], qty, unit_cost)
             stock_store.set_cost(tx, product["id"], new_cost)
-            _move(shop, tx, actor, product["id"], "receipt", qty, "received", f"po:{po_id}")
+            _move(shop, tx, actor, product, "receipt", qty, "received", f"po:{po_id}")
             received[product["sku"]] = qty
         outstanding = orders_store.outstanding(tx, po_id)
         status = "received" if outstanding == 0 else "partial"

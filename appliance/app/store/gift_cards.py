@@ -179,6 +179,7 @@ def liability(conn: Connection, now: str) -> list[Any]:
         conn.execute(
             "SELECT CASE WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 'expired' ELSE 'outstanding' END "
             "AS state, count(*), coalesce(sum(balance), 0) FROM gift_cards WHERE status = 'active' AND balance > 0 "
+            "AND NOT office_held "
             "GROUP BY 1",
             (now,),
         ).fetchall()
@@ -201,3 +202,24 @@ def slip_figures(conn: Connection, card_id: int) -> Any:
     return conn.execute(
         "SELECT code, balance, currency, expires_at FROM gift_cards WHERE id = ?", (card_id,)
     ).fetchone()
+
+
+def insert_office_card(
+    conn: Connection, code: str, currency: str, balance: int, expires_at: str | None, now: str
+) -> int:
+    """A card sold at another lane, as the office answered for it: live, held by the office."""
+    cur = conn.execute(
+        "INSERT INTO gift_cards(code, status, balance, currency, created_at, activated_at, expires_at, office_held) "
+        "VALUES (?, 'active', ?, ?, ?, ?, ?, 1)",
+        (code, balance, currency, now, now, expires_at),
+    )
+    return int(cur.lastrowid)
+
+
+def office_answered(conn: Connection, card_id: int, balance: int) -> None:
+    """The office answered for the card: its balance as the office has it, nothing spent offline."""
+    conn.execute("UPDATE gift_cards SET balance = ?, offline_spent = 0 WHERE id = ?", (balance, card_id))
+
+
+def spent_offline(conn: Connection, card_id: int, amount: int) -> None:
+    conn.execute("UPDATE gift_cards SET offline_spent = offline_spent + ? WHERE id = ?", (amount, card_id))

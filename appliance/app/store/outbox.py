@@ -55,3 +55,10 @@ def acknowledged(conn: Connection, acked_seq: int, at: str) -> None:
 
 def failed(conn: Connection, error: str, at: str) -> None:
     conn.execute("UPDATE outbox_link SET last_error = ?, last_try = ? WHERE id = 1", (error[:300], at))
+
+
+def last_body_of_kind(conn: Connection, kind: str) -> str | None:
+    """The newest event of a kind, its body as written (from the end: the kinds asked for
+    here are written at every run of a timer, so the walk back is short)."""
+    row = conn.execute("SELECT body FROM outbox WHERE kind = ? ORDER BY seq DESC LIMIT 1", (kind,)).fetchone()
+    return str(row[0]) if row else None

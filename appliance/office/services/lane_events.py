@@ -9,7 +9,9 @@ before it is stored and raised as an alarm (it is what the till said; the alarm 
 history was changed or lost). Events held past a missing one raise a gap alarm, closed when
 the missing ones come. A lane that says it has written fewer events than the office holds of
 it (restored from an old backup, or another box under its name) raises an alarm too: its
-next events would come under numbers already held. The answer names the highest seq held
+next events would come under numbers already held. A batch held in the network and delivered
+after newer ones says the same, so that alarm closes when new events past it link to what the
+office holds. The answer names the highest seq held
 with none missing before it: the till sends again from there.
 """
 
@@ -28,6 +30,8 @@ from appliance.office.store import events as events_store
 MAX_EVENTS = 1000  # in one batch; the till sends 500
 _HASH = re.compile(r"[0-9a-f]{64}")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# Alarms that say the lane's history was changed or cut: while one comes, till_behind stays.
+_HISTORY_CUT = ("bad_hash", "conflicting_resend", "broken_chain", "till_behind")
 
 
 @dataclass
@@ -125,6 +129,12 @@ def ingest(office: Office, cert_fingerprint: str, events: object, till_last_seq:
             stored = [e for e in sound if int(e["seq"]) in new]
             for f in projections.project(conn, projections.Lane(store, till), stored):
                 alarms.append((f.kind, f.seq, f.details, ""))
+            caught_up: list[int] = []
+            if till_last >= highest and not any(a[0] in _HISTORY_CUT for a in alarms):
+                # A batch held in the network and delivered after newer ones says less than the
+                # lane has written since: it raised till_behind. New events past it, linked to
+                # what the office holds, show the lane was never behind.
+                caught_up = events_store.resolve_caught_up(conn, store, till, top, now)
             for kind, seq, details, offered in alarms:
                 if events_store.raise_alarm(conn, store, till, kind, seq, details, now, offered):
                     done.alarms.append({"kind": kind, "seq": seq})
@@ -138,6 +148,15 @@ def ingest(office: Office, cert_fingerprint: str, events: object, till_last_seq:
                         origin=origin or "lane",
                         outcome="failure",
                     )
+            for seq in caught_up:
+                audit_log.record(
+                    office,
+                    conn,
+                    actor=f"lane:{store}/{till}",
+                    action="lane_caught_up",
+                    object=f"lane:{store}/{till}#{seq}",
+                    origin=origin or "lane",
+                )
             for seq in filled:
                 audit_log.record(
                     office,
@@ -147,7 +166,7 @@ def ingest(office: Office, cert_fingerprint: str, events: object, till_last_seq:
                     object=f"lane:{store}/{till}#{seq}",
                     origin=origin or "lane",
                 )
-            if done.alarms or filled:
+            if done.alarms or filled or caught_up:
                 audit_log.anchor(office, conn)
     return done
 

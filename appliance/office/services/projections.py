@@ -18,23 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# Found and Lane live apart so that a projection can name them without importing this module,
+# which imports it (an import cycle otherwise).
+from appliance.office.services import gift_cards, security_log, stock_ledger
+from appliance.office.services.found import Found as Found
+from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
-
-
-@dataclass(frozen=True)
-class Found:
-    """An alarm a projection raises: its kind, the event's seq, and what it saw."""
-
-    kind: str
-    seq: int
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Lane:
-    store: str
-    till: str
-
 
 Projection = Callable[[Connection, Lane, dict[str, Any]], list[Found]]
 
@@ -46,7 +35,11 @@ class Registered:
 
 
 # One line per projection: `Registered(frozenset({"sale_completed"}), books.project)`.
-PROJECTIONS: tuple[Registered, ...] = ()
+PROJECTIONS: tuple[Registered, ...] = (
+    Registered(stock_ledger.KINDS, stock_ledger.project),
+    Registered(gift_cards.KINDS, gift_cards.project),
+    Registered(security_log.KINDS, security_log.project),
+)
 
 
 def project(

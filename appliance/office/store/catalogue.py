@@ -149,3 +149,15 @@ def products_after(conn: Connection, version: int, skus: Sequence[str]) -> list[
 def counts(conn: Connection) -> dict[str, int]:
     rows = conn.execute("SELECT kind, count(*) FILTER (WHERE NOT removed) AS n FROM catalogue GROUP BY kind").fetchall()
     return {str(r["kind"]): int(str(r["n"])) for r in rows}
+
+
+def products(conn: Connection, text: str = "", limit: int = 200) -> list[dict[str, object]]:
+    """The chain's products whose sku, name or a barcode holds `text`, by sku (the back office's list)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return conn.execute(
+        "SELECT key AS sku, body, removed, version, changed_at, changed_by FROM catalogue"
+        " WHERE kind = 'product' AND (%s = '' OR key ILIKE %s OR body->>'name' ILIKE %s"
+        "  OR EXISTS (SELECT 1 FROM catalogue_barcodes b WHERE b.sku = catalogue.key AND b.code LIKE %s))"
+        " ORDER BY key LIMIT %s",
+        (text, pattern, pattern, pattern, limit),
+    ).fetchall()

@@ -102,6 +102,17 @@ def resolve_gaps(conn: Connection, store: str, till: str, acked: int, at: dt.dat
     return [int(str(r["seq"])) for r in rows]
 
 
+def resolve_caught_up(conn: Connection, store: str, till: str, acked: int, at: dt.datetime) -> list[int]:
+    """Closes the `till_behind` alarms of a lane now holding, with none missing, events past
+    what the office held when each was raised; the seqs they were raised at."""
+    rows = conn.execute(
+        "UPDATE lane_alarms SET resolved_at = %s WHERE store = %s AND till = %s AND kind = 'till_behind'"
+        " AND seq < %s AND resolved_at IS NULL RETURNING seq",
+        (at, store, till, acked),
+    ).fetchall()
+    return [int(str(r["seq"])) for r in rows]
+
+
 def alarms(conn: Connection, *, open_only: bool = True, limit: int = 500) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT id, store, till, kind, seq, offered_hash, details, raised_at, resolved_at FROM lane_alarms"

@@ -27,6 +27,8 @@ from appliance.app.domain.errors import (
 )
 from appliance.office.services import catalogue, enrolment, lane_events, lanes
 from appliance.office.services.office import Office, Unavailable
+from appliance.office.web import compliance as compliance_web
+from appliance.office.web import gift_cards as gift_card_routes
 from appliance.security import pki
 
 MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
@@ -167,6 +169,8 @@ def lane_app(office: Office) -> Starlette:
             Route("/v1/hello", hello),
             Route("/v1/events", events, methods=["POST"]),
             Route("/v1/catalogue", catalogue_feed),
+            *gift_card_routes.routes(office, _peer, _json_body, _error),
+            *compliance_web.routes(office, PEER_CERT),
         ],
         exception_handlers={Unavailable: _unavailable},
     )

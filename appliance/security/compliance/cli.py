@@ -91,6 +91,14 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_fleet_report(args: argparse.Namespace) -> int:
     from appliance.security.compliance import fleet
 
+    if args.office_data_dir or args.office_database:
+        if args.reports:
+            raise Usage("fleet-report reads either report folders (the bench) or the office, not both")
+        if args.office_fleet_report is None:
+            raise Usage("this comptoir cannot read an office")
+        return int(args.office_fleet_report(args))
+    if not args.reports:
+        raise Usage("fleet-report needs report folders (the bench) or --office-data-dir (the office)")
     try:
         loaded = fleet.load([Path(p) for p in args.reports])
     except fleet.FleetError as exc:
@@ -118,8 +126,10 @@ def _guarded(fn: Command) -> Command:
     return run
 
 
-def register(command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Adds `compliance` to the CLI; `command(name, fn, help, group)` is build_parser's helper."""
+def register(command: Callable[..., argparse.ArgumentParser], office_fleet_report: Command | None = None) -> Any:
+    """Adds `compliance` to the CLI; `command(name, fn, help, group)` is build_parser's helper.
+    `office_fleet_report` builds the fleet report from the office (this module reads files
+    only); the subcommands come back for the commands that talk to the office (`push`)."""
     from appliance.security.compliance.report import FORMATS
 
     group = command("compliance", lambda a: 2, "audit a kiosk, an image root or a fleet against policies")
@@ -154,7 +164,23 @@ def register(command: Callable[..., argparse.ArgumentParser]) -> None:
     policy_option(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = command("fleet-report", _guarded(cmd_fleet_report), "hosts × controls from many JSON scan reports", sub)
-    p.add_argument("reports", nargs="+", metavar="DIR", help="folders (searched for *.json) or report files")
+    p = command(
+        "fleet-report",
+        _guarded(cmd_fleet_report),
+        "hosts × controls: from JSON scan reports (the bench, over SSH) or from the office (no SSH)",
+        sub,
+    )
+    p.add_argument("reports", nargs="*", metavar="DIR", help="folders (searched for *.json) or report files")
     p.add_argument("--json", metavar="FILE", help="write the fleet report as JSON")
     p.add_argument("--html", metavar="FILE", help="write the fleet report as one HTML page")
+    p.add_argument(
+        "--office-database", metavar="DSN", help="the office's PostgreSQL (default $COMPTOIR_OFFICE_DATABASE)"
+    )
+    p.add_argument("--office-data-dir", metavar="DIR", help="the office's folder: read what the lanes sent it")
+    p.add_argument("--format", choices=("text", "json", "html", "csv"), default="text", help="with the office")
+    p.add_argument("--output", metavar="FILE", help="with the office: write the report here (default: stdout)")
+    p.add_argument(
+        "--stale-days", type=float, default=8.0, help="with the office: a report older than this is stale (8)"
+    )
+    p.set_defaults(office_fleet_report=office_fleet_report)
+    return sub

@@ -3,7 +3,9 @@ and HTML). Any host with a failing (or erroring) control makes the fleet fail.""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,42 +56,51 @@ def _files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _host(file: Path) -> HostReport:
+def parse(data: Any, host: str, where: str) -> tuple[HostReport, dict[str, dict[str, str]]]:
+    """One scan report (its JSON, loaded) as a host's row, and its controls' titles,
+    severities and policies. `where` names the report in an error: a file, or a lane."""
     try:
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
         results = data["results"]
         hostname = str(data.get("target", {}).get("hostname") or "")
         statuses = {str(r["id"]): str(r["status"]) for r in results}
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise FleetError(f"{file}: not a compliance scan report ({type(exc).__name__}: {exc})") from None
+        controls = {
+            str(r["id"]): {
+                "title": str(r.get("title", "")),
+                "severity": str(r.get("severity", "")),
+                "policy": str(r.get("policy", "")),
+            }
+            for r in results
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise FleetError(f"{where}: not a compliance scan report ({type(exc).__name__}: {exc})") from None
     known = {str(s) for s in Status}
     odd = sorted({s for s in statuses.values() if s not in known})
     if odd:
-        raise FleetError(f"{file}: unknown status {', '.join(odd)}")
+        raise FleetError(f"{where}: unknown status {', '.join(odd)}")
     failing = sorted(i for i, s in statuses.items() if s in (Status.FAIL, Status.ERROR))
     summary = {str(s): sum(v == s for v in statuses.values()) for s in Status}
-    return HostReport(file.stem, hostname, str(file), summary, statuses, failing)
+    return HostReport(host, hostname, where, summary, statuses, failing), controls
+
+
+def _host(file: Path) -> tuple[HostReport, dict[str, dict[str, str]]]:
+    try:
+        data: Any = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FleetError(f"{file}: not a compliance scan report ({type(exc).__name__}: {exc})") from None
+    return parse(data, file.stem, str(file))
 
 
 def load(paths: list[Path]) -> Fleet:
     fleet = Fleet()
     seen: dict[str, str] = {}
     for file in _files(paths):
-        host = _host(file)
+        host, controls = _host(file)
         if host.host in seen:
             raise FleetError(f"{file}: host {host.host} already reported by {seen[host.host]}")
         seen[host.host] = str(file)
         fleet.hosts.append(host)
-        data = json.loads(file.read_text(encoding="utf-8"))
-        for r in data["results"]:
-            fleet.controls.setdefault(
-                str(r["id"]),
-                {
-                    "title": str(r.get("title", "")),
-                    "severity": str(r.get("severity", "")),
-                    "policy": str(r.get("policy", "")),
-                },
-            )
+        for cid, meta in controls.items():
+            fleet.controls.setdefault(cid, meta)
     fleet.hosts.sort(key=lambda h: h.host)
     return fleet
 
@@ -166,3 +177,138 @@ def to_html(fleet: Fleet) -> str:
         f"<h2>Controls × hosts</h2><table><tr><th>control</th>{head}</tr>{''.join(rows)}</table>"
     )
     return page("Fleet compliance", body)
+
+
+# -- the fleet as the office knows it (office/services/fleet.report's dict) -------------------
+
+
+def office_exit_code(data: dict[str, Any]) -> int:
+    """1 when a lane fails a control, sent a stale report, none, or one not signed by it."""
+    keys = ("failing_lanes", "stale_lanes", "unreported_lanes", "bad_signature_lanes")
+    return 1 if any(data.get(k) for k in keys) else 0
+
+
+def office_to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _age(lane: dict[str, Any]) -> str:
+    report = lane.get("report")
+    return str(report["scanned_at"]) if report else "never"
+
+
+def office_to_text(data: dict[str, Any]) -> str:
+    lanes = data["lanes"]
+    lines = [
+        f"{len(lanes)} lane(s), {len(data['controls'])} control(s); failing: {len(data['failing_lanes'])}, "
+        f"stale: {len(data['stale_lanes'])}, no report: {len(data['unreported_lanes'])} (as of {data['generated_at']})"
+    ]
+    for lane in lanes:
+        report = lane.get("report") or {}
+        failing = report.get("failing") or []
+        shown = ", ".join(failing[:8]) + (f" and {len(failing) - 8} more" if len(failing) > 8 else "")
+        state = lane["state"].upper() + (f", {len(failing)} control(s): {shown}" if failing else "")
+        lines.append(
+            f"  {lane['lane']}: {state}; scanned {_age(lane)}, version {lane['version'] or '?'}, "
+            f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+CSV_LANE_COLUMNS = (
+    "lane",
+    "store",
+    "till",
+    "hostname",
+    "state",
+    "version",
+    "last_contact",
+    "backlog",
+    "scanned_at",
+    "received_at",
+    "stale",
+    "signature_ok",
+    "failing",
+)
+
+
+def _cell(value: object) -> object:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection); a
+    # hostname or control id comes from a box, so such a cell is quoted as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def office_to_csv(data: dict[str, Any]) -> str:
+    """One row per lane: who, how it stands, then one column per control (its status)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    ids = list(data["controls"])
+    writer.writerow([_cell(v) for v in (*CSV_LANE_COLUMNS, *ids)])
+    for lane in data["lanes"]:
+        report = lane.get("report") or {}
+        statuses = report.get("statuses") or {}
+        row = [
+            lane["lane"],
+            lane["store"],
+            lane["till"],
+            lane["hostname"],
+            lane["state"],
+            lane["version"] or "",
+            lane["last_contact"] or "",
+            lane["backlog"],
+            report.get("scanned_at", ""),
+            report.get("received_at", ""),
+            report.get("stale", ""),
+            report.get("signature_ok", ""),
+            len(report.get("failing") or []),
+            *(statuses.get(cid, "") for cid in ids),
+        ]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+_STATE_CSS = {"passing": "pass", "failing": "fail", "stale": "error", "no report": "error", "bad signature": "fail"}
+
+
+def office_to_html(data: dict[str, Any]) -> str:
+    e = html.escape
+    lanes = data["lanes"]
+    ids = sorted(data["controls"], key=lambda c: (not data["controls"][c]["failing_lanes"], c))
+    summary = ""
+    for lane in lanes:
+        report = lane.get("report") or {}
+        css = _STATE_CSS.get(lane["state"], "not_applicable")
+        counts = "".join(
+            f"<td>{(report.get('summary') or {}).get(s, '')}</td>" for s in ("pass", "fail", "error", "waived")
+        )
+        summary += (
+            f"<tr><td>{e(lane['lane'])}<div class='muted'>{e(lane['hostname'])}</div></td>"
+            f'<td><span class="s {css}">{e(lane["state"])}</span></td>'
+            f"<td>{e(_age(lane))}</td><td>{e(lane['version'] or '?')}</td>"
+            f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}</tr>"
+        )
+    head = "".join(f"<th>{e(lane['lane'])}</th>" for lane in lanes)
+    rows = []
+    for cid in ids:
+        cells = ""
+        for lane in lanes:
+            status = ((lane.get("report") or {}).get("statuses") or {}).get(cid, "missing")
+            css = status if status in _SHORT and status != "missing" else "not_applicable"
+            cells += f'<td><span class="s {css}" title="{e(status)}">{_SHORT.get(status, "?")}</span></td>'
+        title = e(data["controls"][cid]["title"])
+        rows.append(f"<tr><td><code>{e(cid)}</code><div class='muted'>{title}</div></td>{cells}</tr>")
+    body = (
+        f"<h1>Fleet compliance: {len(lanes)} lane(s), {len(data['failing_lanes'])} failing, "
+        f"{len(data['stale_lanes'])} stale, {len(data['unreported_lanes'])} with no report</h1>"
+        f'<p class="muted">From what the office received, as of {e(data["generated_at"])}; '
+        f"a report older than {data['stale_after_days']:g} days is stale.</p>"
+        "<h2>Lanes</h2><table><tr><th>lane</th><th>state</th><th>scanned</th><th>version</th>"
+        f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th></tr>{summary}"
+        f"</table><h2>Controls × lanes</h2><table><tr><th>control</th>{head}</tr>{''.join(rows)}</table>"
+    )
+    return page("Fleet compliance", body)
+
+
+OFFICE_RENDER = {"json": office_to_json, "html": office_to_html, "csv": office_to_csv, "text": office_to_text}

@@ -1,0 +1,147 @@
+"""The office's back office in Debian's Chromium, headless: a chain admin logs in over TLS on
+its own port, chooses their password, and reads the stores and lanes, the largest backlog
+first; under the real CSP no script or style is refused, and axe finds nothing on the login
+and lanes pages. A real office on a throwaway PostgreSQL cluster (tests/office/conftest.py).
+
+Screenshots land in test-artifacts/screens/ (names start with `office-`)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.axe import AXE, Axe
+from tests.e2e.conftest import ARTIFACTS, VIEWPORT
+from tests.office.conftest import ADMIN_PASSWORD, office_dir, office_dsn, pg_cluster  # noqa: F401 fixtures
+
+pytestmark = pytest.mark.slow
+
+NEW_PASSWORD = "Counter-2026-desk"  # test accounts only
+
+
+@pytest.fixture
+def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F811 the fixtures above
+    """The office served on three loopback ports; the back office's address. Two stores with
+    a lane each, Paris with a backlog of 37 events and an open alarm."""
+    from appliance.office import server
+    from appliance.office.local_cluster import free_port
+    from appliance.office.services import enrolment
+    from appliance.office.services.office import open_office
+    from appliance.office.store import events, lanes
+
+    office = open_office(office_dsn, office_dir, pooled=True)
+    now = office.now()
+    for store in ("lyon", "paris"):
+        enrolment.issue_token(office, store, "T01", issued_by="test")
+    with office.connection() as conn, conn.transaction():
+        for n, store in enumerate(("lyon", "paris")):
+            lanes.enrol(conn, store, "T01", f"{n:064x}", "1", now + dt.timedelta(days=365), now)
+            lanes.touch(conn, f"{n:064x}", now)
+        events.moved(conn, "paris", "T01", 3, 3, 40)
+        events.raise_alarm(conn, "paris", "T01", "gap", 4, {"missing_from": 4, "missing_to": 9}, now)
+    port = free_port()
+    found = server.servers(office, "127.0.0.1", free_port(), free_port(), port)
+    thread = threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not all(s.started for s in found):
+        assert thread.is_alive() and time.monotonic() < deadline, "the office did not start"
+        time.sleep(0.02)
+    try:
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        for s in found:
+            s.should_exit = True
+        thread.join(timeout=20)
+        office.close()
+
+
+def tab(browser: Any, *, axe: bool = False) -> tuple[Any, Any, list[str]]:
+    # The office's CA is this test's own, trusted by no browser: its errors are let through.
+    context = browser.new_context(viewport=VIEWPORT, locale="en-CA", ignore_https_errors=True, bypass_csp=axe)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    # A refused login is a 401 page, which the browser logs as a resource it failed to load.
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    return context, page, problems
+
+
+def log_in_and_choose_a_password(page: Any, url: str) -> None:
+    page.goto(f"{url}/lanes")
+    expect(page).to_have_title("Log in · Comptoir office")
+    page.get_by_label("Name").fill("admin")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="My password")).to_be_visible()
+    page.get_by_label("Current password").fill(ADMIN_PASSWORD)
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("heading", name="Stores and lanes")).to_be_visible()
+
+
+def test_a_chain_admin_logs_in_and_reads_the_lanes_largest_backlog_first(
+    browser: Any, back_office: str, screenshot: Any
+) -> None:
+    context, page, problems = tab(browser)
+    try:
+        log_in_and_choose_a_password(page, back_office)
+        expect(page.get_by_role("status")).to_have_text("Your password is changed.")
+        stores = page.get_by_role("table", name="Stores, the largest backlog first")
+        expect(stores.get_by_role("row").nth(1)).to_contain_text("paris")
+        expect(stores.get_by_role("row").nth(2)).to_contain_text("lyon")
+        paris = page.get_by_role("table", name="Lanes of paris, the largest backlog first")
+        expect(paris.get_by_role("row").nth(1)).to_contain_text("37")
+        paris.get_by_role("link", name="1").click()
+        expect(page.get_by_role("heading", name="Alarms")).to_be_visible()
+        expect(page.get_by_role("table")).to_contain_text("paris/T01")
+        screenshot(page, "office-01-alarms")
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_title("Log in · Comptoir office")
+        page.goto(f"{back_office}/lanes")
+        expect(page).to_have_title("Log in · Comptoir office")  # the session is over on the server too
+    finally:
+        context.close()
+    assert not problems, "the pages logged errors (a CSP refusal shows here):\n" + "\n".join(problems)
+
+
+def test_the_login_and_lanes_pages_are_clean_under_axe(browser: Any, back_office: str, screenshot: Any) -> None:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
+    context, page, problems = tab(browser, axe=True)
+    axe = Axe()
+    try:
+        page.goto(f"{back_office}/login")
+        axe.check(page, "office-login")
+        page.get_by_label("Name").fill("admin")
+        page.get_by_label("Password").fill("Not-the-one-1")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_have_text("wrong name or password")
+        axe.check(page, "office-login-refused")
+        log_in_and_choose_a_password(page, back_office)
+        axe.check(page, "office-lanes")
+        screenshot(page, "office-02-lanes")
+        for path in ("/alarms", "/catalogue", "/staff", "/reports"):
+            page.goto(back_office + path)
+            axe.check(page, "office-" + path.strip("/"))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+    assert ARTIFACTS.exists()
+    axe.assert_clean()
