@@ -51,6 +51,7 @@ def set_cash_needs_shift(shop: Shop, on: bool) -> None:
     would in Store rules, without the audit entry a test has no use for."""
     with shop.db.transaction() as tx:
         settings_store.put(tx, shifts.CASH_NEEDS_SHIFT, on)
+    shop.forget_settings()  # as Store rules does: the rule is held with the other settings
 
 
 def set_locale(shop: Shop, locale: str) -> None:

@@ -393,8 +393,90 @@ def register(command: Command) -> None:
     cli_stock.register(command, sub, where, _plain, _open)
     feed_cli.register(command, sub, where, feed_cli.Tools(_plain, _open, _actor))
 
+    _register_books(command, sub, where)
+
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")
     p.add_argument("--token", required=True, help="the one-time token from comptoir office enrol-token")
     p.add_argument("--ca-fingerprint", help="the office CA's SHA-256, as the token's printout shows it")
+
+
+# -- the chain's books (docs/office.md, "The chain's books") ----------------------------------------
+
+
+def _print_rows(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("Nothing in this period.")
+        return
+    columns = list(rows[0])
+    print("  ".join(columns))
+    for row in rows:
+        print("  ".join(str(row[c]) for c in columns))
+
+
+def cmd_office_report(args: argparse.Namespace) -> int:
+    import json
+
+    from appliance.office.services import books
+
+    office = _open(args)
+    with _plainly():
+        found = books.report(
+            office,
+            books.OFFICE_CLI,
+            args.name,
+            store=args.store,
+            start=args.start,
+            end=args.end or args.start,
+            lane=args.lane,
+            timezone=args.timezone,
+        )
+    if args.json:
+        print(json.dumps(found, indent=2, default=str))
+        return 0
+    where = ", ".join(found["stores"]) if found["stores"] else "every store"
+    lane = f", lane {found['lane']}" if found["lane"] else ""
+    print(f"{found['title']}: {where}{lane}, {found['from']} to {found['to']} ({found['timezone']})")
+    _print_rows(found["rows"])
+    if isinstance(found.get("totals"), dict) and found["totals"]:
+        print(f"totals: {json.dumps(found['totals'], default=str)}")
+    return 0
+
+
+def cmd_office_day_check(args: argparse.Namespace) -> int:
+    import json
+
+    from appliance.office.services import books
+
+    office = _open(args)
+    with _plainly():
+        found = books.day_check(office, args.store, args.day)
+    print(json.dumps(found, indent=2, default=str) if args.json else "\n".join(books.day_check_words(found)))
+    return 0 if found["equal"] else 1  # for cron: a day that differs is mailed
+
+
+def _register_books(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = command("report", _plain(cmd_office_report), "the chain's books: a report across stores, lanes and days", sub)
+    where(p)
+    # The names are the service's (books.REPORTS), written out here: the parser is built on every
+    # till, which has no psycopg to import the service with.
+    p.add_argument(
+        "name", metavar="NAME", help="summary, by-day, by-hour, by-tax, by-tender, top-products, z-reports, journal"
+    )
+    p.add_argument("--store", help="one store (default: every store)")
+    p.add_argument("--lane", help="one till of the store")
+    p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="the first day")
+    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="the last day, included (default: --from)")
+    p.add_argument("--timezone", help="whose days and hours (default: the store's, as its tills' Z reports say)")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p = command(
+        "day-check",
+        _plain(cmd_office_day_check),
+        "a store's day: the office's totals against the sum of its lanes' Z reports (exit 1 if they differ)",
+        sub,
+    )
+    where(p)
+    p.add_argument("--store", required=True)
+    p.add_argument("--day", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="the check as JSON")

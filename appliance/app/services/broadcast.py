@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger("comptoir.broadcast")
 
 QUEUE_SIZE = 256
 
@@ -69,27 +73,55 @@ class Broadcast:
         self._subscribers: list[Subscription] = []
         self._lock = threading.Lock()
         self._next_id = time.time_ns() // 1000
+        self._unmade: Callable[[], dict[str, Any]] | None = None  # news nobody has heard yet
         self.closed = False
 
     def publish(self, data: dict[str, Any]) -> Item:
         with self._lock:
-            self._next_id += 1
-            item = Item(self._next_id, data)
-            self._recent.append(item)
+            item = self._append(data)
             subscribers = list(self._subscribers)
         for sub in subscribers:
             self._send(sub, item)
         return item
 
+    def publish_later(self, make: Callable[[], dict[str, Any]]) -> None:
+        """`publish(make())`, except that with nobody listening `make` is kept, not called: it
+        is made only if a listener comes before newer news (a sale's view on a display that
+        nobody has open costs the sale nothing). `make` must not block: it may run on the
+        event loop, when a listener subscribes."""
+        with self._lock:
+            if not self._subscribers:
+                self._unmade = make
+                return
+        self.publish(make())
+
+    def _append(self, data: dict[str, Any]) -> Item:
+        self._unmade = None
+        self._next_id += 1
+        item = Item(self._next_id, data)
+        self._recent.append(item)
+        return item
+
+    def _make_kept(self) -> None:
+        """Under the lock: the news kept by publish_later, made now that someone asks."""
+        make, self._unmade = self._unmade, None
+        if make is not None:
+            try:
+                self._append(make())
+            except Exception:
+                log.exception("could not make the news kept for a listener")
+
     @property
     def latest(self) -> Item | None:
         with self._lock:
+            self._make_kept()
             return self._recent[-1] if self._recent else None
 
     def subscribe(self, last_id: int | None = None) -> Subscription:
         """From inside the event loop the listener will read on."""
         sub = Subscription(self, asyncio.get_running_loop())
         with self._lock:
+            self._make_kept()
             if last_id is not None:
                 backlog = [item for item in self._recent if item.id > last_id]
             else:

@@ -157,12 +157,17 @@ class CustomerDisplay:
         if sale.get("terminal_id") not in (None, self.shop.config.terminal_id):
             return  # another lane's sale (a back-office lookup) is not this customer's
         self._shown = (sale.get("id"), sale.get("status"))
-        view = customer_view(sale, self.shop.settings.store_name, self.shop.settings.locale)
+        store_name, locale = self.shop.settings.store_name, self.shop.settings.locale
+        if self.pole is None:
+            # Built only when a screen is open (or opens before the next change): a till
+            # with no customer display does no work for one on each scan.
+            self.feed.publish_later(lambda: dict(customer_view(sale, store_name, locale)))
+            return
+        view = customer_view(sale, store_name, locale)
         self.feed.publish(dict(view))
-        if self.pole is not None:
-            with self._wake:
-                self._pending = pole_lines(view)
-                self._wake.notify()
+        with self._wake:
+            self._pending = pole_lines(view)
+            self._wake.notify()
 
     def sale_completed(self, sale_id: int) -> None:
         if self._shown == (sale_id, "completed"):

@@ -70,7 +70,7 @@ class Ticket:
 
 def stamp_of(data_dir: Path) -> Stamp:
     try:
-        found = os.stat(data_dir / STAMP_FILE)
+        found = os.stat(os.path.join(data_dir, STAMP_FILE))  # not pathlib: once per request
     except OSError:
         return None
     return (found.st_ino, found.st_size, found.st_mtime_ns)

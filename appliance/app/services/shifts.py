@@ -19,6 +19,7 @@ from appliance.app.domain.money import Money, format_amount, money_words
 from appliance.app.domain.report_shapes import ShiftFigures, WithoutReceipt
 from appliance.app.services import audit_log, idempotency, office_link, outbox
 from appliance.app.services.auth import approved_by, require
+from appliance.app.services.shop import CASH_NEEDS_SHIFT as CASH_NEEDS_SHIFT  # the rule is read with the settings
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import reports as reports_store
 from appliance.app.store import sales as sales_store
@@ -104,9 +105,6 @@ class PrintedReport(TypedDict):
 
 
 DEFAULT_VARIANCE_LIMIT = 500  # minor units: 5.00
-# The store rule "cash needs an open shift": on unless a manager switched it off, so that
-# every coin taken or given back is counted into a drawer someone answers for.
-CASH_NEEDS_SHIFT = "cash_requires_shift"
 
 
 def cash_needs_shift(values: dict[str, Any]) -> bool:
@@ -126,7 +124,7 @@ def check_shift_open(shop: Shop, conn: Connection) -> Any:
     """Before cash moves at this till: a shift is open on it, unless the store rule lets cash
     move without one. Returns the open shift's row, or None."""
     row = open_row(conn, shop.config.terminal_id)
-    if row is None and cash_needs_shift(settings_store.get_all(conn)):
+    if row is None and shop.settings.cash_needs_shift:
         raise Conflict(
             "no shift is open on this till: open a shift with a counted float before taking or giving back cash",
             "no_open_shift",

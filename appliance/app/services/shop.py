@@ -48,6 +48,9 @@ def parse_iso(text: str) -> dt.datetime:
 # Canadian store reads fr-CA, which also takes 4.50 as English Canada writes it.
 DEFAULT_LOCALE = {"CAD": "fr-CA", "USD": "en-US", "GBP": "en-GB"}
 
+# The store rule "cash needs an open shift": on unless a manager switched it off, so that
+# every coin taken or given back is counted into a drawer someone answers for.
+CASH_NEEDS_SHIFT = "cash_requires_shift"
 DEFAULT_DISCOUNT_LIMITS = {"cashier": 10, "supervisor": 50, "manager": 100, "admin": 100}
 
 
@@ -68,6 +71,9 @@ class StoreSettings:
     cash_rounding: str = "none"  # one of money.CASH_ROUNDINGS; the currency's default when unset
     locale: str = "en"  # how people here write and read amounts (BCP 47: fr-CA), the screens' Intl locale
     keyed_card_payments: bool = False  # card not present: a manager may type a card's number (card.KEYED_RULE)
+    # Cash only on a till with an open shift (CASH_NEEDS_SHIFT): held here, with the other
+    # rules, so that a cash payment reads no settings from the store.
+    cash_needs_shift: bool = True
 
     @property
     def cash_increment(self) -> int:
@@ -91,6 +97,7 @@ class StoreSettings:
             cash_rounding=str(values.get("cash_rounding") or DEFAULT_CASH_ROUNDING.get(currency, "none")),
             locale=str(values.get("locale") or DEFAULT_LOCALE.get(currency, "en")),
             keyed_card_payments=values.get(KEYED_RULE) is True,  # off unless a manager turned it on
+            cash_needs_shift=bool(values.get(CASH_NEEDS_SHIFT, True)),
         )
 
 

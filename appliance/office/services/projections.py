@@ -20,7 +20,7 @@ from typing import Any
 
 # Found and Lane live apart so that a projection can name them without importing this module,
 # which imports it (an import cycle otherwise).
-from appliance.office.services import gift_cards, security_log, stock_ledger
+from appliance.office.services import books, gift_cards, security_log, stock_ledger
 from appliance.office.services.found import Found as Found
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
@@ -39,6 +39,7 @@ PROJECTIONS: tuple[Registered, ...] = (
     Registered(stock_ledger.KINDS, stock_ledger.project),
     Registered(gift_cards.KINDS, gift_cards.project),
     Registered(security_log.KINDS, security_log.project),
+    Registered(books.KINDS, books.project),
 )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.app.store import settings as settings_store
-from tests.conftest import Store, approval
+from tests.conftest import Store, approval, set_cash_needs_shift
 
 FLOAT = {"2000": 5, "1000": 5, "500": 4, "200": 10, "100": 10, "25": 20}  # 100 + 50 + 20 + 20 + 10 + 5 = 205.00
 
@@ -68,8 +67,7 @@ def test_one_drawer_one_operator(as_role: Any, store: Store) -> None:
 
 
 def test_a_store_can_require_a_shift_for_cash(as_role: Any, store: Store) -> None:
-    with store.shop.db.transaction() as tx:
-        settings_store.put(tx, "cash_requires_shift", True)
+    set_cash_needs_shift(store.shop, True)
     cashier = as_role("cashier")
     sale = cashier.post("/api/v1/sales").json()["id"]
     cashier.post(f"/api/v1/sales/{sale}/items", json={"sku": "BRD"})
