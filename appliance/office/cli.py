@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.office import feed_cli
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -391,6 +392,7 @@ def register(command: Command) -> None:
     from appliance.office import cli_stock  # argparse only, like this module
 
     cli_stock.register(command, sub, where, _plain, _open)
+    feed_cli.register(command, sub, where, feed_cli.Tools(_plain, _open, _actor))
 
     from appliance.office import cli_books  # argparse only, like this module
 

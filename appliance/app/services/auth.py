@@ -19,13 +19,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-from appliance.app.domain.errors import Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, Locked, TooManyAttempts, Unauthenticated
 from appliance.app.domain.staff import User
 from appliance.app.domain.words import LANGUAGES
 from appliance.app.services import audit_log
 from appliance.app.services.session_cache import Held, announce
 from appliance.app.services.shop import FIRST_PASSWORD_FILE, Actor, Shop, iso, parse_iso
-from appliance.app.store import staff
+from appliance.app.store import office_staff, staff
 from appliance.security.passwords import badge_digest, check_badge, check_pin, check_strength, looks_like_pin
 from appliance.security.rbac import PIN_LOGIN_ROLES, PIN_ROLES, Permission, can, idle_timeout_minutes
 
@@ -501,6 +501,8 @@ def change_password(shop: Shop, actor: Actor, current: str, new: str) -> None:
     ends every other session of the user: whoever else held one must log in anew."""
     user = staff.by_id(shop.db.conn, actor.user_id)
     assert user is not None
+    if office_staff.office_owned(shop.db.conn, user.username):
+        raise Conflict("your account is managed at the office: change it there", "office_owned")
     _refuse_if_locked(shop, user, actor.origin, "password_change")
     throttle.check(_account_key(user.username))
     if not shop.passwords.verify(user.password_hash, current):
@@ -544,6 +546,8 @@ def change_pin(shop: Shop, actor: Actor, current: str, new: str) -> None:
     counts toward the lockout, and the change ends the user's other sessions."""
     user = staff.by_id(shop.db.conn, actor.user_id)
     assert user is not None
+    if office_staff.office_owned(shop.db.conn, user.username):
+        raise Conflict("your account is managed at the office: change it there", "office_owned")
     if user.role not in PIN_ROLES:
         raise Forbidden(f"a {user.role} has no PIN", "forbidden")
     _refuse_if_locked(shop, user, actor.origin, "pin_change")

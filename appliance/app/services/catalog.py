@@ -31,6 +31,7 @@ from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import office_feed as office_feed_store
+from appliance.app.store import office_prices
 from appliance.app.store.catalog import Category, Owner
 from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
@@ -476,16 +477,16 @@ def find(
     products by name), on sale only unless asked, at most `limit`. The till asks for 3
     characters before it searches (MIN_SEARCH); a shorter text still finds a short sku."""
     require(shop, actor, Permission.SELL)
-    conn = shop.db.conn
+    conn, now = shop.db.conn, shop.now()  # prices as a scan now would charge them (office_prices)
     if barcode is not None:
-        found = catalog_store.by_barcode(conn, normalise(barcode))
+        found = catalog_store.by_barcode(conn, normalise(barcode), now)
         return [found] if found else []
     if plu is not None:
-        found = catalog_store.by_plu(conn, check_plu(plu) or "")
+        found = catalog_store.by_plu(conn, check_plu(plu) or "", now)
         return [found] if found else []
     wanted = (text or "").strip()
     if len(wanted) > 120:
         raise Invalid("a search is at most 120 characters", "search_too_long")
     if not 1 <= limit <= MAX_RESULTS:
         raise Invalid(f"limit is 1 to {MAX_RESULTS}", "invalid_limit")
-    return catalog_store.search(conn, wanted, limit=limit, withdrawn=withdrawn)
+    return [office_prices.priced(conn, p, now) for p in catalog_store.search(conn, wanted, limit, withdrawn)]

@@ -12,6 +12,7 @@ it is applied, and the till keeps selling what it has.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +20,12 @@ from typing import Any
 from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
-from appliance.app.services import audit_log
+from appliance.app.services import audit_log, item_grid, office_staff, promotions, store_rules
 from appliance.app.services.resolver import Resolver
-from appliance.app.services.shop import Shop
+from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
 from appliance.app.store import office_feed as store
+from appliance.app.store import office_prices as prices_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
 from appliance.app.store.office_feed import OfficeProduct
@@ -34,6 +36,7 @@ ACTOR = "office"  # who the audit log says changed what the feed brought
 # Rows per transaction: a scan that writes waits at most for one chunk (tens of ms, bench/office_feed.py).
 CHUNK = 100
 PAGE = 1000  # rows asked of the office per call
+KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
 
 # Fetches the page after a version: (after, limit) → the office's answer (lane/feed.py).
 Fetch = Callable[[int, int], dict[str, Any]]
@@ -59,7 +62,7 @@ def _rows(page: dict[str, Any], name: str) -> list[Row]:
             row = Row(int(raw["version"]), str(raw["kind"]), str(raw["key"]), bool(raw["removed"]), dict(raw["body"]))
         except (KeyError, TypeError, ValueError):
             raise FeedError(f"the office sent a {name} row that is not one: {str(raw)[:120]}") from None
-        if row.kind not in ("tax_class", "category", "product"):
+        if row.kind not in KINDS:
             raise FeedError(f"the office sent a row of an unknown kind {row.kind!r}")
         found.append(row)
     versions = [r.version for r in found]
@@ -115,17 +118,62 @@ class Known:
     categories: dict[str, int]
 
 
-def _apply_row(tx: Connection, row: Row, now: str, known: Known) -> None:
-    if row.kind == "tax_class":
+def _apply_row(shop: Shop, tx: Connection, row: Row, now: str, known: Known) -> None:
+    if row.kind == "staff":
+        try:
+            office_staff.apply(shop, tx, row.body.get("username"), row.body, row.version, now)
+        except (KeyError, TypeError):
+            raise FeedError(f"person {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
+        except Invalid as exc:
+            raise FeedError(f"person {row.key}: {exc.message}") from None
+    elif row.kind == "promotion":
+        try:
+            promotions.apply_from_office(shop, tx, row.key, row.body, row.removed)
+        except (KeyError, TypeError, ValueError):
+            raise FeedError(f"promotion {row.key}: the office's row lacks {sys.exc_info()[1]}") from None
+        except Invalid as exc:
+            raise FeedError(f"promotion {row.key}: {exc.message}") from None
+    elif row.kind == "item_grid":
+        try:
+            item_grid.apply_from_office(shop, tx, row.body, row.removed)
+        except (KeyError, TypeError):
+            raise FeedError(f"item grid {row.key}: the office's row lacks its tabs") from None
+        except Invalid as exc:
+            raise FeedError(f"item grid {row.key}: {exc.message}") from None
+    elif row.kind == "store_rules":
+        try:
+            store_rules.apply_from_office(shop, tx, dict(row.body["rules"]), row.version)
+        except (KeyError, TypeError, ValueError):
+            raise FeedError(f"store rules {row.key}: the office's row lacks its rules") from None
+        except Invalid as exc:
+            raise FeedError(f"store rules {row.key}: {exc.message}") from None
+    elif row.kind == "tax_class":
         settings_store.put_tax_class(tx, _tax_class(row))
         known.tax_classes.add(row.key)
     elif row.kind == "category":
         if catalog_store.category_named(tx, row.key) is None:
             catalog_store.insert_category(tx, row.key, now)
+    elif row.kind == "price":
+        _apply_price(tx, row)
     elif row.removed:
         store.withdraw(tx, row.key, row.version, now)
     else:
         store.put_product(tx, _product(tx, row, known, now), row.version, now)
+
+
+def _apply_price(tx: Connection, row: Row) -> None:
+    try:
+        sku, starts, store_only = str(row.body["sku"]), str(row.body["from"]), row.body.get("store") is not None
+        parse_iso(starts)  # the till's own format: compared as text at each scan
+        price = rules.check_price(row.body["price"])
+    except (KeyError, TypeError, ValueError):
+        raise FeedError(f"price {row.key}: the office's row lacks its sku, price or start") from None
+    except Invalid as exc:
+        raise FeedError(f"price {row.key}: {exc.message}") from None
+    if row.removed:
+        prices_store.remove(tx, sku, starts, store_only)
+    else:
+        prices_store.put(tx, sku, starts, store_only, price, row.version)
 
 
 def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:
@@ -150,15 +198,16 @@ def apply_page(shop: Shop, page: dict[str, Any], *, chunk: int = CHUNK) -> int:
             if first:
                 # What this page's products may name, before them (re-applying one changes nothing).
                 for row in references:
-                    _apply_row(tx, row, now, known)
+                    _apply_row(shop, tx, row, now, known)
                 taxes_changed = any(r.kind == "tax_class" for r in references)
             part = [r for r in changes[start : start + chunk] if r.version > done]
             for row in part:
-                _apply_row(tx, row, now, known)
+                _apply_row(shop, tx, row, now, known)
             if part:
                 store.set_cursor(tx, part[-1].version, now)
                 applied += len(part)
-                taxes_changed = taxes_changed or any(r.kind == "tax_class" for r in part)
+                # Tax classes and store rules are cached per process: forgotten after.
+                taxes_changed = taxes_changed or any(r.kind in ("tax_class", "store_rules") for r in part)
             start += chunk
             if part and start >= len(changes):
                 audit_log.record(

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from appliance.app.domain.errors import Invalid, NotFound
+from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money
 from appliance.app.domain.pricing import Promotion, check_promotion
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
+from appliance.app.store import office_promotions
 from appliance.app.store import promotions as promotions_store
+from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 
@@ -116,6 +118,37 @@ def end(shop: Shop, actor: Actor, promotion_id: int) -> None:
     """Ends an offer now. Sales already completed keep the price they were given."""
     require(shop, actor, Permission.MANAGE_PRODUCTS)
     with shop.db.transaction() as tx:
+        if office_promotions.office_owned(tx, promotion_id):
+            raise Conflict("the office runs this promotion: end it there", "office_owned")
         if not promotions_store.end(tx, promotion_id):
             raise NotFound(f"no running promotion {promotion_id}", "promotion_not_found")
         audit_log.record(shop, actor=actor, action="promotion_end", object=f"promotion:{promotion_id}")
+
+
+def apply_from_office(shop: Shop, tx: Connection, key: str, body: dict[str, Any], removed: bool) -> None:
+    """An offer from the office's feed (docs/office.md, "Promotions"): the till's row of that
+    offer ends and, unless the office ended it, a new one starts with the office's terms."""
+    office_promotions.end_office(tx, key)
+    if removed:
+        audit_log.record(shop, actor="office", action="promotion_end", object=f"office:{key}", origin="office")
+        return
+    product = catalog_store.by_sku(tx, str(body["sku"])) if body.get("sku") else None
+    if body.get("sku") and product is None:
+        return  # withdrawn at the office before it ever reached this till: nothing to price
+    category = catalog_store.category_named(tx, str(body["category"])) if body.get("category") else None
+    if body.get("category") and category is None:
+        raise Invalid(f"no category {body['category']!r}", "unknown_category")
+    offer = check_promotion(
+        Promotion(
+            id=0, name=str(body["name"]), kind=str(body["kind"]), starts=_date(body["starts"], "starts"),
+            ends=_date(body["ends"], "ends"), product_id=product.id if product else None,
+            category=category.name if category else None, quantity=int(body["quantity"]),
+            price=int(body["price"]), percent=int(body["percent"]),
+        )
+    )  # fmt: skip
+    promotion_id = promotions_store.insert(tx, offer, category_id=category.id if category else None, at=shop.now())
+    office_promotions.tag(tx, promotion_id, key)
+    audit_log.record(
+        shop, actor="office", action="promotion_create", object=f"promotion:{promotion_id}",
+        details={**body, "office_key": key}, origin="office",
+    )  # fmt: skip

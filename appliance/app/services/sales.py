@@ -90,7 +90,7 @@ def add_item(
             product, unit_price, measure = _scan(shop, tx, code, quantity)
         else:
             code = normalise(barcode) if barcode is not None else None
-            product = _by_code(tx, code, sku, plu)
+            product = _by_code(tx, code, sku, plu, shop.now())
             unit_price = product.price
             if product.sold_by == "weight":
                 if grams is None:
@@ -124,15 +124,15 @@ def add_item(
 MAX_GRAMS = 99_999  # what a scale label can carry
 
 
-def _by_code(tx: Connection, code: str | None, sku: str | None, plu: str | None) -> Product:
+def _by_code(tx: Connection, code: str | None, sku: str | None, plu: str | None, at: str) -> Product:
     if code is not None:
-        found = catalog_store.by_barcode(tx, code)
+        found = catalog_store.by_barcode(tx, code, at)
         what = f"unknown barcode {code}", "unknown_barcode"
     elif plu is not None:
-        found = catalog_store.by_plu(tx, plu)
+        found = catalog_store.by_plu(tx, plu, at)
         what = f"no product has PLU {plu}", "unknown_plu"
     else:
-        found = catalog_store.by_sku(tx, str(sku))
+        found = catalog_store.by_sku(tx, str(sku), at)
         what = f"unknown sku {sku}", "unknown_sku"
     if found is None:
         raise Invalid(*what)
@@ -152,7 +152,7 @@ def _weighed(shop: Shop, product: Product, grams: int, quantity: int) -> tuple[i
 def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product, int, str]:
     """The product behind a scanned code and its price; a scale label (EAN-13 with a 2x
     prefix) carries the item and its weight or price in the code itself."""
-    product = catalog_store.by_barcode(tx, code)
+    product = catalog_store.by_barcode(tx, code, shop.now())  # at the price in force now
     if product is not None:
         if product.sold_by == "weight":
             raise Invalid(f"{product.name} is sold by weight: weigh it or scan the scale's label", "weigh_item")
@@ -161,7 +161,7 @@ def _scan(shop: Shop, tx: Connection, code: str, quantity: int) -> tuple[Product
     measured = read_variable_measure(code, settings.variable_measure_prefixes, settings.variable_measure_layout)
     if measured is None:
         raise Invalid(f"unknown barcode {code}", "unknown_barcode")
-    product = catalog_store.by_barcode(tx, measured.item_key)
+    product = catalog_store.by_barcode(tx, measured.item_key, shop.now())
     if product is None:
         raise Invalid(f"unknown item {measured.item_key} in scale label {code}", "unknown_barcode")
     if quantity != 1:

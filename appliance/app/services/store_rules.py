@@ -12,15 +12,18 @@ from typing import Any, TypedDict
 from appliance.app.domain import loyalty
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.card import KEYED_RULE
-from appliance.app.domain.errors import Invalid
+from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.domain.money import CASH_ROUNDINGS, cash_increment
 from appliance.app.services import audit_log, card_vault, idempotency, shifts
 from appliance.app.services.auth import require
 from appliance.app.services.shop import Actor, Shop, StoreSettings
 from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection
 from appliance.security.rbac import Permission
 
 MAX_EXPIRY_DAYS = 3650
+OFFICE_OWNED = "office_rules"  # the setting that lists the rules the office decides here
+ACTOR_OFFICE = "office"
 RULES = (
     "loyalty_enabled",
     "loyalty_points_per_unit",
@@ -56,7 +59,11 @@ class StoreRules(TypedDict):
 
 def get(shop: Shop, actor: Actor) -> StoreRules:
     require(shop, actor, Permission.SELL)
-    values = settings_store.get_all(shop.db.conn)
+    return _read(shop.db.conn)
+
+
+def _read(conn: Connection) -> StoreRules:
+    values = settings_store.get_all(conn)
     rules = loyalty.LoyaltyRules.from_settings(values)
     labels = StoreSettings.from_mapping(values)  # the same defaults the till reads labels with
     return {
@@ -130,41 +137,80 @@ def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:
     require(shop, actor, Permission.MANAGE_SETTINGS)
     if not changes:
         raise Invalid("nothing to change", "nothing_to_change")
+    changes = _checked(shop, changes)
+    with shop.db.transaction() as tx:
+        owned = sorted(set(changes) & set(settings_store.get_all(tx).get(OFFICE_OWNED) or ()))
+        if owned:
+            raise Conflict(f"{', '.join(owned)}: the office decides it for this store", "office_owned")
+        _write(shop, tx, actor, changes)
+    shop.forget_settings()  # the till reads the new rules (and label layout) at its next scan
+    return get(shop, actor)
+
+
+def apply_from_office(shop: Shop, tx: Connection, rules: dict[str, Any], version: int) -> None:
+    """The rules the office decides for this store (docs/office.md, "Store rules"), in the feed's
+    transaction, checked like a manager's change; from now on the till refuses to change
+    them (409 `office_owned`), and a rule the office stops deciding is the store's again.
+    The caller forgets the cached settings after its commit."""
+    checked = _checked(shop, rules)
+    _write(shop, tx, ACTOR_OFFICE, checked, origin="office", version=version)
+    settings_store.put(tx, OFFICE_OWNED, sorted(checked))
+
+
+def _checked(shop: Shop, changes: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(RULES))
     if unknown:
         raise Invalid(f"no store rule {', '.join(unknown)}; one of {', '.join(RULES)}", "unknown_rule")
     changes = _scale_labels(changes)
     _money_rules(shop, changes)
-    with shop.db.transaction() as tx:
-        current = get(shop, actor)
-        merged: dict[str, Any] = {**current, **changes}
-        loyalty.LoyaltyRules(
-            enabled=bool(merged["loyalty_enabled"]),
-            points_per_unit=merged["loyalty_points_per_unit"],
-            point_value=merged["loyalty_point_value"],
-        ).check()
-        days = merged["gift_card_expiry_days"]
-        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_EXPIRY_DAYS:
-            raise Invalid(f"gift card expiry is 0 (never) to {MAX_EXPIRY_DAYS} days", "invalid_expiry")
-        keep = merged[card_vault.KEEP_RULE]
-        if isinstance(keep, bool) or not isinstance(keep, int) or not 0 <= keep <= card_vault.MAX_KEEP_MINUTES:
-            raise Invalid(
-                f"a settled card number is kept 0 (not at all) to {card_vault.MAX_KEEP_MINUTES} minutes;"
-                " a declined one never",
-                "invalid_keep",
-            )
-        for key, value in changes.items():
-            settings_store.put(tx, key, value)
-        audit_log.record(shop, actor=actor, action="settings_change", object="settings", details=changes)
-        if KEYED_RULE in changes and changes[KEYED_RULE] != current["keyed_card_payments"]:
-            # Card numbers typed at the till bring the vault into play (docs/pci-scope.md): an
-            # auditor finds who allowed it, and when, without reading every settings change.
-            audit_log.record(
-                shop,
-                actor=actor,
-                action="keyed_cards_on" if changes[KEYED_RULE] else "keyed_cards_off",
-                object="settings",
-                details={KEYED_RULE: changes[KEYED_RULE]},
-            )
-    shop.forget_settings()  # the till reads the new rules (and label layout) at its next scan
-    return get(shop, actor)
+    return changes
+
+
+def _write(
+    shop: Shop,
+    tx: Connection,
+    actor: Actor | str,
+    changes: dict[str, Any],
+    *,
+    origin: str | None = None,
+    version: int | None = None,
+) -> None:
+    """Checks the rules as they would be after `changes`, writes and audits them."""
+    current = _read(tx)
+    merged: dict[str, Any] = {**current, **changes}
+    loyalty.LoyaltyRules(
+        enabled=bool(merged["loyalty_enabled"]),
+        points_per_unit=merged["loyalty_points_per_unit"],
+        point_value=merged["loyalty_point_value"],
+    ).check()
+    days = merged["gift_card_expiry_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_EXPIRY_DAYS:
+        raise Invalid(f"gift card expiry is 0 (never) to {MAX_EXPIRY_DAYS} days", "invalid_expiry")
+    keep = merged[card_vault.KEEP_RULE]
+    if isinstance(keep, bool) or not isinstance(keep, int) or not 0 <= keep <= card_vault.MAX_KEEP_MINUTES:
+        raise Invalid(
+            f"a settled card number is kept 0 (not at all) to {card_vault.MAX_KEEP_MINUTES} minutes;"
+            " a declined one never",
+            "invalid_keep",
+        )
+    for key, value in changes.items():
+        settings_store.put(tx, key, value)
+    # The office sends all its rules each time: its entry names those that changed here.
+    details = changes if version is None else {**_changed(current, changes), "version": version}
+    audit_log.record(shop, actor=actor, action="settings_change", object="settings", details=details, origin=origin)
+    if KEYED_RULE in changes and changes[KEYED_RULE] != current["keyed_card_payments"]:
+        # Card numbers typed at the till bring the vault into play (docs/pci-scope.md): an
+        # auditor finds who allowed it, and when, without reading every settings change.
+        audit_log.record(
+            shop,
+            actor=actor,
+            action="keyed_cards_on" if changes[KEYED_RULE] else "keyed_cards_off",
+            object="settings",
+            details={KEYED_RULE: changes[KEYED_RULE]},
+            origin=origin,
+        )
+
+
+def _changed(current: StoreRules, changes: dict[str, Any]) -> dict[str, Any]:
+    before: dict[str, Any] = dict(current)
+    return {k: v for k, v in changes.items() if before.get(k) != v}

@@ -12,7 +12,7 @@ from appliance.app.domain.staff import User
 from appliance.app.services import audit_log
 from appliance.app.services.auth import require, user_changed
 from appliance.app.services.shop import Actor, Shop
-from appliance.app.store import staff
+from appliance.app.store import office_staff, staff
 from appliance.app.store.db import Connection
 from appliance.security.passwords import badge_digest, check_badge, check_strength, one_time_password, one_time_pin
 from appliance.security.rbac import PIN_ROLES, Permission, check_role, may_grant
@@ -169,6 +169,8 @@ def _managed(tx: Connection, actor: Actor | None, username: str, act: str) -> Us
     user = staff.by_name(tx, username)
     if user is None:
         raise NotFound(f"no user {username}", "user_not_found")
+    if "badge" not in act and office_staff.office_owned(tx, username):  # a badge stays the till's
+        raise Conflict(f"{username} is managed at the office: change them there", "office_owned")
     if actor is not None:
         if not may_grant(actor.role, user.role):
             raise Forbidden(f"a {actor.role} may not {act} a {user.role}", "forbidden")

@@ -34,6 +34,15 @@ _COLUMNS = (
     "p.age_restricted, p.cost, p.plu, (SELECT group_concat(b.code, ' ') FROM barcodes b WHERE b.product_id = p.id) "
     "AS codes"
 )
+# The same with the price in force at a moment (bound first): the office's dated price once
+# started (migration 0042, docs/office.md "Prices from a date"), else the product's own; in
+# the same read, so that a scan costs no statement more.
+_COLUMNS_AT = _COLUMNS.replace(
+    "p.price,",
+    "COALESCE((SELECT o.price FROM office_prices o WHERE o.sku = p.sku AND o.starts <= ?"
+    " ORDER BY o.starts DESC, o.store_only DESC LIMIT 1), p.price) AS price,",
+    1,
+)
 _FROM = "products p LEFT JOIN categories c ON c.id = p.category_id"
 
 
@@ -56,16 +65,19 @@ def _product(row: Row) -> Product:
     )
 
 
-def by_barcode(conn: Connection, code: str) -> Product | None:
+def by_barcode(conn: Connection, code: str, at: str | None = None) -> Product | None:
+    """The product of `code`; with `at`, at its price in force then."""
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = (SELECT product_id FROM barcodes WHERE code = ?)",  # noqa: S608
-        (code,),
+        f"SELECT {_COLUMNS if at is None else _COLUMNS_AT} FROM {_FROM}"  # noqa: S608
+        " WHERE p.id = (SELECT product_id FROM barcodes WHERE code = ?)",
+        (code,) if at is None else (at, code),
     ).fetchone()
     return _product(row) if row else None
 
 
-def by_sku(conn: Connection, sku: str) -> Product | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.sku = ?", (sku,)).fetchone()  # noqa: S608
+def by_sku(conn: Connection, sku: str, at: str | None = None) -> Product | None:
+    columns, args = (_COLUMNS, (sku,)) if at is None else (_COLUMNS_AT, (at, sku))
+    row = conn.execute(f"SELECT {columns} FROM {_FROM} WHERE p.sku = ?", args).fetchone()  # noqa: S608
     return _product(row) if row else None
 
 
@@ -74,8 +86,9 @@ def by_id(conn: Connection, product_id: int) -> Product | None:
     return _product(row) if row else None
 
 
-def by_plu(conn: Connection, plu: str) -> Product | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.plu = ?", (plu,)).fetchone()  # noqa: S608
+def by_plu(conn: Connection, plu: str, at: str | None = None) -> Product | None:
+    columns, args = (_COLUMNS, (plu,)) if at is None else (_COLUMNS_AT, (at, plu))
+    row = conn.execute(f"SELECT {columns} FROM {_FROM} WHERE p.plu = ?", args).fetchone()  # noqa: S608
     return _product(row) if row else None
 
 

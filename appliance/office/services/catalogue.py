@@ -10,6 +10,7 @@ entry), 100,000 versions, and reaches a lane in pages.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from appliance.app.domain.money import parse_amount
 from appliance.office.services import audit_log
 from appliance.office.services.office import Office
 from appliance.office.store import catalogue as store
+from appliance.office.store import feed_rows
 from appliance.office.store import lanes as lanes_store
 from appliance.office.store.catalogue import Change
 from appliance.office.store.db import Connection
@@ -74,6 +76,11 @@ class ImportRejected(Invalid):
         super().__init__(f"nothing imported: {shown}", "import_rejected", details={"errors": errors})
 
 
+def stamp(value: dt.datetime) -> str:
+    """The till's own way of writing a moment (services/shop.iso): comparable as text there."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 # -- rules, one per field, for a row of a file and a change through the API ---------------------
 
 
@@ -116,7 +123,7 @@ def check_tax_class(code: Any, name: Any, taxes: list[tuple[str, str]]) -> dict[
 
 
 @contextmanager
-def _changing(office: Office) -> Iterator[Connection]:
+def changing(office: Office) -> Iterator[Connection]:
     """A transaction that changes the catalogue; the audit log's anchor moves after it commits."""
     with office.connection() as conn:
         with conn.transaction():
@@ -124,7 +131,7 @@ def _changing(office: Office) -> Iterator[Connection]:
         audit_log.anchor(office, conn)
 
 
-def _apply(office: Office, conn: Connection, changes: list[Change], actor: str) -> tuple[int, int]:
+def apply_changes(office: Office, conn: Connection, changes: list[Change], actor: str) -> tuple[int, int]:
     """Gives each change that changes something the next version; (changed, version)."""
     version = store.lock_head(conn)
     by_kind: dict[str, list[Change]] = {}
@@ -147,8 +154,8 @@ def put_tax_class(
     office: Office, code: str, name: str, taxes: list[tuple[str, str]], *, actor: str, origin: str = "cli"
 ) -> Applied:
     body = check_tax_class(code, name, taxes)
-    with _changing(office) as conn:
-        changed, version = _apply(office, conn, [Change("tax_class", body["code"], body)], actor)
+    with changing(office) as conn:
+        changed, version = apply_changes(office, conn, [Change("tax_class", body["code"], body)], actor)
         if changed:
             audit_log.record(
                 office, conn, actor=actor, action="catalogue_tax_class", object=f"tax_class:{code}",
@@ -160,13 +167,13 @@ def put_tax_class(
 def withdraw(office: Office, skus: list[str], *, actor: str, origin: str = "cli") -> Applied:
     """Takes products off sale in every store: a lane marks them withdrawn (never deletes:
     its sales and history keep them)."""
-    with _changing(office) as conn:
+    with changing(office) as conn:
         had = store.current(conn, "product", skus)
         missing = sorted(set(skus) - set(had))
         if missing:
             raise NotFound(f"the chain has no product {', '.join(missing)}", "product_not_found")
         changes = [Change("product", sku, body, removed=True) for sku, (body, _) in had.items()]
-        changed, version = _apply(office, conn, changes, actor)
+        changed, version = apply_changes(office, conn, changes, actor)
         if changed:
             audit_log.record(
                 office, conn, actor=actor, action="catalogue_withdraw", object="catalogue",
@@ -196,7 +203,7 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
             errors.append(f"line {reader.line_num}: more fields than the header has")
             continue
         read.append((reader.line_num, {(k or "").strip(): (v or "").strip() for k, v in row.items()}))
-    with _changing(office) as conn:
+    with changing(office) as conn:
         tax_classes = {k for k, (_, removed) in store.current(conn, "tax_class").items() if not removed}
         had = store.current(conn, "product", [values.get("sku", "") for _, values in read])
         rows: list[tuple[int, dict[str, Any], bool]] = []
@@ -234,7 +241,12 @@ def import_csv(office: Office, text: str, *, actor: str, currency: str = "EUR", 
         categories = sorted({b["category"] for _, b, gone in rows if b["category"] and not gone})
         changes = [Change("category", name, {"name": name}) for name in categories]
         changes += [Change("product", body["sku"], body, removed=gone) for _, body, gone in rows]
-        changed, version = _apply(office, conn, changes, actor)
+        # A new price in the file is the chain's price from now: a dated one already started
+        # would otherwise outlive it (docs/office.md, "Prices from a date").
+        repriced = [b["sku"] for _, b, _ in rows if b["sku"] in had and had[b["sku"]][0].get("price") != b["price"]]
+        for key, body in feed_rows.started_chain_prices(conn, repriced, stamp(office.now())) if repriced else ():
+            changes.append(Change("price", key, body, removed=True))
+        changed, version = apply_changes(office, conn, changes, actor)
         audit_log.record(
             office, conn, actor=actor, action="catalogue_import", object="catalogue",
             details={"rows": len(rows), "changed": changed, "version": version}, origin=origin,
@@ -250,6 +262,17 @@ def status(office: Office) -> dict[str, Any]:
 # -- the feed a lane pulls ------------------------------------------------------------------------
 
 
+def _products_named(rows: list[dict[str, Any]]) -> list[str]:
+    skus: set[str] = set()
+    for row in rows:
+        body = row["body"]
+        if row["kind"] == "promotion" and body.get("sku"):
+            skus.add(str(body["sku"]))
+        elif row["kind"] == "item_grid":
+            skus.update(str(sku) for tab in body["tabs"] for sku in tab["products"])
+    return sorted(skus)
+
+
 def feed(office: Office, cert_fingerprint: str, after: int, limit: int = PAGE) -> dict[str, Any]:
     """What changed after version `after`, oldest first, at most `limit` rows; with them every
     tax class and category changed after `after` (`references`), so that a lane can apply a
@@ -263,14 +286,22 @@ def feed(office: Office, cert_fingerprint: str, after: int, limit: int = PAGE) -
         if lane is None:
             raise Forbidden("this certificate is not a lane's current one: enrol the till again", "unknown_lane")
         version = store.head(conn)
-        rows = store.after(conn, after, limit)
+        # One more than asked: whether more is left for this lane (the head may be another store's).
+        rows = store.after(conn, after, limit + 1, str(lane["store"]))
+        more = len(rows) > limit
+        rows = rows[:limit]
         references = store.references_after(conn, after) if rows else []
+        named = _products_named(rows)
+        if named:
+            # Grids and offers name products that may come in a later page (changed since).
+            references += store.products_after(conn, after, named)
+            references.sort(key=lambda r: int(str(r["version"])))
     last = int(str(rows[-1]["version"])) if rows else after
     return {
         "after": after,
         "next": last,
         "version": version,
-        "more": last < version,
+        "more": more,
         "references": references,
         "changes": rows,
     }

@@ -11,7 +11,8 @@ from typing import Any
 
 from appliance.office.store.db import Connection
 
-KINDS = ("tax_class", "category", "product")
+# Applied in this order within a change: what a product names before it, a product before its prices.
+KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Change:
     key: str
     body: dict[str, Any]
     removed: bool = False
+    store: str | None = None  # only that store's lanes get it; None: every lane
 
 
 def lock_head(conn: Connection) -> int:
@@ -55,9 +57,10 @@ def write(conn: Connection, changes: Sequence[Change], first_version: int, at: d
     lock and moves it with `set_head`). COPY, then one statement: a 100,000-product change
     is one round trip of rows, not 100,000."""
     conn.execute(
-        "CREATE TEMP TABLE incoming (kind text, key text, body jsonb, removed boolean, version bigint) ON COMMIT DROP"
+        "CREATE TEMP TABLE incoming (kind text, key text, body jsonb, removed boolean, version bigint, store text)"
+        " ON COMMIT DROP"
     )
-    with conn.cursor().copy("COPY incoming (kind, key, body, removed, version) FROM STDIN") as copy:
+    with conn.cursor().copy("COPY incoming (kind, key, body, removed, version, store) FROM STDIN") as copy:
         for offset, change in enumerate(changes):
             copy.write_row(
                 (
@@ -66,11 +69,12 @@ def write(conn: Connection, changes: Sequence[Change], first_version: int, at: d
                     json.dumps(change.body, sort_keys=True),
                     change.removed,
                     first_version + offset,
+                    change.store,
                 )
             )
     conn.execute(
-        "INSERT INTO catalogue (kind, key, body, removed, version, changed_at, changed_by)"
-        " SELECT kind, key, body, removed, version, %s, %s FROM incoming"
+        "INSERT INTO catalogue (kind, key, body, removed, version, changed_at, changed_by, store)"
+        " SELECT kind, key, body, removed, version, %s, %s, store FROM incoming"
         " ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body, removed = excluded.removed,"
         " version = excluded.version, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
         (at, by),
@@ -108,12 +112,14 @@ def _rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     ]
 
 
-def after(conn: Connection, version: int, limit: int) -> list[dict[str, object]]:
-    """The rows changed after `version`, oldest change first, at most `limit`."""
+def after(conn: Connection, version: int, limit: int, store: str | None = None) -> list[dict[str, object]]:
+    """The rows changed after `version` for the lanes of `store` (the chain's and that store's
+    own), oldest change first, at most `limit`."""
     return _rows(
         conn.execute(
-            "SELECT version, kind, key, removed, body FROM catalogue WHERE version > %s ORDER BY version LIMIT %s",
-            (version, limit),
+            "SELECT version, kind, key, removed, body FROM catalogue WHERE version > %s"
+            " AND (store IS NULL OR store = %s) ORDER BY version LIMIT %s",
+            (version, store, limit),
         ).fetchall()
     )
 
@@ -125,6 +131,17 @@ def references_after(conn: Connection, version: int) -> list[dict[str, object]]:
             "SELECT version, kind, key, removed, body FROM catalogue"
             " WHERE version > %s AND kind IN ('tax_class', 'category') ORDER BY version",
             (version,),
+        ).fetchall()
+    )
+
+
+def products_after(conn: Connection, version: int, skus: Sequence[str]) -> list[dict[str, object]]:
+    """The products of `skus` changed after `version` (what a page's grids and offers name)."""
+    return _rows(
+        conn.execute(
+            "SELECT version, kind, key, removed, body FROM catalogue"
+            " WHERE version > %s AND kind = 'product' AND key = ANY(%s) ORDER BY version",
+            (version, list(skus)),
         ).fetchall()
     )
 
