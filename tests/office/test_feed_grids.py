@@ -14,21 +14,18 @@ from appliance.app.services import auth, item_grid, users
 from appliance.cli import main
 from appliance.office.services import audit_log, catalogue, item_grids
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
+from tests.office.two_stores import PASSWORD, Till, office_of, two_stores
 
 CHAIN_GRID = [{"category": "Fruit", "products": ["APL"]}, {"category": "Bakery", "products": ["BRD"]}]
 
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    catalogue.import_csv(office_of(running_office), "sku,category\nAPL,Fruit\nBRD,Bakery\n", actor="test")
-    for till in made:
-        till.pull()
-    yield made
-    for till in made:
-        till.fetch.close()
-        till.shop.close()
+    with two_stores(running_office, tmp_path) as made:
+        catalogue.import_csv(office_of(running_office), "sku,category\nAPL,Fruit\nBRD,Bakery\n", actor="test")
+        for till in made:
+            till.pull()
+        yield made
 
 
 def _layout(till: Till) -> list[tuple[str, list[str]]]:

@@ -14,7 +14,7 @@ from appliance.app.services import auth, catalog, item_grid, office_feed, users
 from appliance.cli import main
 from appliance.office.services import audit_log, catalogue, prices
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
+from tests.office.two_stores import PASSWORD, Till, office_of, two_stores
 
 APPLE = "4006381333931"
 MIDNIGHT = "2026-12-07T00:00+01:00"  # Lyon's midnight, 23:00 UTC the day before
@@ -24,11 +24,8 @@ SECOND = dt.timedelta(seconds=1)
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    yield made
-    for till in made:
-        till.fetch.close()
-        till.shop.close()
+    with two_stores(running_office, tmp_path) as made:
+        yield made
 
 
 def test_a_future_chain_price_is_in_force_from_its_start_without_a_pull(

@@ -14,7 +14,7 @@ from appliance.cli import main
 from appliance.office.services import audit_log, catalogue
 from appliance.office.services import promotions as office_promotions
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
+from tests.office.two_stores import PASSWORD, Till, make_tills, office_of, two_stores
 
 APPLE = "4006381333931"
 DECEMBER = {"starts": "2026-12-01", "ends": "2026-12-31"}
@@ -22,11 +22,8 @@ DECEMBER = {"starts": "2026-12-01", "ends": "2026-12-31"}
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    yield made
-    for till in made:
-        till.fetch.close()
-        till.shop.close()
+    with two_stores(running_office, tmp_path) as made:
+        yield made
 
 
 def _two_apples(till: Till) -> int:

@@ -9,28 +9,20 @@ from pathlib import Path
 import pytest
 
 from appliance.app.domain.errors import Conflict, DomainError
-from appliance.app.services import auth, office_feed, store_rules, users
+from appliance.app.services import office_feed, store_rules
 from appliance.app.services.office_feed import FeedError
 from appliance.app.store import audit as till_audit
 from appliance.cli import main
 from appliance.office.services import audit_log
 from appliance.office.services import store_rules as office_rules
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
+from tests.office.two_stores import Till, admin_of, office_of, two_stores
 
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    yield made
-    for till in made:
-        till.fetch.close()
-        till.shop.close()
-
-
-def _boss(till: Till) -> auth.Actor:
-    users.add_user(till.shop, None, "boss", "admin", PASSWORD)
-    return auth.login(till.shop, "boss", PASSWORD, "127.0.0.1").actor
+    with two_stores(running_office, tmp_path) as made:
+        yield made
 
 
 def test_rules_set_for_one_store_reach_its_tills_only(running_office: RunningOffice, tills: list[Till]) -> None:
@@ -51,7 +43,7 @@ def test_rules_set_for_one_store_reach_its_tills_only(running_office: RunningOff
 def test_the_till_keeps_the_rules_the_office_does_not_decide(running_office: RunningOffice, tills: list[Till]) -> None:
     office = office_of(running_office)
     lyon = tills[0]
-    boss = _boss(lyon)
+    boss = admin_of(lyon)
     office_rules.change(office, "lyon", {"keyed_card_payments": False}, actor="test")
     lyon.pull()
     with pytest.raises(Conflict) as refused:

@@ -17,7 +17,7 @@ from appliance.cli import main
 from appliance.office.services import audit_log
 from appliance.office.services import store_staff as staff
 from tests.office.conftest import RunningOffice
-from tests.office.two_stores import PASSWORD, Till, make_tills, office_of
+from tests.office.two_stores import PASSWORD, Till, admin_of, office_of, two_stores
 
 MARIE = "Tulipe-2026-caisse"  # test accounts only
 PIN = "4825"
@@ -25,16 +25,8 @@ PIN = "4825"
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    yield made
-    for till in made:
-        till.fetch.close()
-        till.shop.close()
-
-
-def _boss(till: Till) -> auth.Actor:
-    users.add_user(till.shop, None, "boss", "admin", PASSWORD)
-    return auth.login(till.shop, "boss", PASSWORD, "127.0.0.1").actor
+    with two_stores(running_office, tmp_path) as made:
+        yield made
 
 
 def test_a_person_of_one_store_logs_in_at_its_tills_only(running_office: RunningOffice, tills: list[Till]) -> None:
@@ -109,7 +101,7 @@ def test_the_till_refuses_to_change_the_offices_people(running_office: RunningOf
     lyon = tills[0]
     staff.add(office, "lyon", "marie", "cashier", MARIE, pin=PIN, actor="test")
     lyon.pull()
-    boss = _boss(lyon)
+    boss = admin_of(lyon)
     for change in (
         lambda: users.change_account(lyon.shop, boss, "marie", active=False),
         lambda: users.reset_password(lyon.shop, boss, "marie"),

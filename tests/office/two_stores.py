@@ -4,6 +4,8 @@ is sent the other is not."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,21 @@ def make_tills(
             till.pull()
         made.append(till)
     return made
+
+
+@contextmanager
+def two_stores(running: RunningOffice, root: Path) -> Iterator[list[Till]]:
+    """`make_tills`, closed after: each test module's `tills` fixture."""
+    made = make_tills(running, root)
+    try:
+        yield made
+    finally:
+        for till in made:
+            till.fetch.close()
+            till.shop.close()
+
+
+def admin_of(till: Till) -> Actor:
+    """The till's own admin, made at the till (not by the office)."""
+    users.add_user(till.shop, None, "boss", "admin", PASSWORD)
+    return auth.login(till.shop, "boss", PASSWORD, "127.0.0.1").actor
