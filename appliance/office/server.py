@@ -2,7 +2,7 @@
 TLS), enrolment, and the back office for people (its own port, docs/office.md).
 
 uvicorn does not hand an app the client's certificate, so the connection's protocol puts
-the certificate's DER in each request's scope (`web.app.PEER_CERT`); it comes from the TLS
+the certificate's DER in each request's scope (`web.lane_http.PEER_CERT`); it comes from the TLS
 handshake, which the lanes' port refuses without a certificate the office's CA signed.
 """
 
@@ -20,8 +20,9 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from appliance.office.services.office import CA_CERT, SERVER_CERT, SERVER_KEY, Office
-from appliance.office.web.app import PEER_CERT, enrol_app, lane_app
+from appliance.office.web.app import enrol_app, lane_app
 from appliance.office.web.back_office import back_office_app
+from appliance.office.web.lane_http import PEER_CERT
 
 
 def tls_context(data_dir: Path, *, client_certificates: bool) -> ssl.SSLContext:

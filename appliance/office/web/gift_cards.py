@@ -3,68 +3,31 @@ amount for a tender, release a hold (services/gift_cards.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from appliance.app.domain.errors import DomainError
 from appliance.office.services import gift_cards
 from appliance.office.services.office import Office
-
-Peer = Callable[[Request], str | None]
-Body = Callable[[Request], Awaitable[dict[str, Any] | JSONResponse]]
-Error = Callable[[DomainError], JSONResponse]
+from appliance.office.web.lane_http import MAX_BODY, lane_call
 
 
-def _no_certificate() -> JSONResponse:
-    return JSONResponse(
-        {"error": "no_client_certificate", "message": "a lane calls with its client certificate"}, status_code=401
-    )
-
-
-def routes(office: Office, peer: Peer, body: Body, error: Error) -> list[Route]:
-    """The routes, given the lane app's own helpers (the caller's fingerprint, a JSON body, an
-    error's answer) so that every route of the port answers alike."""
-
+def routes(office: Office) -> list[Route]:
     async def lookup(request: Request) -> Response:
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        try:
-            found = await run_in_threadpool(gift_cards.lookup, office, fingerprint, request.path_params["ref"])
-        except DomainError as exc:
-            return error(exc)
-        return JSONResponse(found)
+        ref = request.path_params["ref"]
+        return await lane_call(request, lambda lane, _: gift_cards.lookup(office, lane, ref))
 
     async def hold(request: Request) -> Response:
         """{card_ref, amount, key}: the amount reserved for the lane's tender, or 409."""
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        data = await body(request)
-        if isinstance(data, JSONResponse):
-            return data
-        try:
-            held = await run_in_threadpool(
-                gift_cards.hold, office, fingerprint, data.get("card_ref"), data.get("amount"), data.get("key")
-            )
-        except DomainError as exc:
-            return error(exc)
-        return JSONResponse(held)
+        return await lane_call(
+            request,
+            lambda lane, d: gift_cards.hold(office, lane, d.get("card_ref"), d.get("amount"), d.get("key")),
+            body_limit=MAX_BODY,
+        )
 
     async def release(request: Request) -> Response:
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        try:
-            done = await run_in_threadpool(gift_cards.release, office, fingerprint, request.path_params["key"])
-        except DomainError as exc:
-            return error(exc)
-        return JSONResponse({"released": done})
+        key = request.path_params["key"]
+        return await lane_call(request, lambda lane, _: {"released": gift_cards.release(office, lane, key)})
 
     return [
         Route("/v1/gift-cards/holds", hold, methods=["POST"]),

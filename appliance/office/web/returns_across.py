@@ -1,83 +1,32 @@
 """A lane's calls for returns across lanes, on the lanes' port (mutual TLS): a receipt of
-another lane found by its number, quantities held before a refund, a hold given back.
-
-`app.lane_app` adds these routes and hands in its own helpers (the caller's certificate, a
-domain error's answer, a JSON body), so that this module does not import the app."""
+another lane found by its number, quantities held before a refund, a hold given back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from appliance.app.domain.errors import DomainError
 from appliance.office.services import returns_across
 from appliance.office.services.office import Office
-
-Peer = Callable[[Request], str | None]
-Error = Callable[[DomainError], JSONResponse]
-Body = Callable[[Request], Awaitable[dict[str, Any] | JSONResponse]]
+from appliance.office.web.lane_http import MAX_BODY, lane_call
 
 
-def _no_certificate() -> JSONResponse:
-    return JSONResponse(
-        {"error": "no_client_certificate", "message": "a lane calls with its client certificate"}, status_code=401
-    )
-
-
-def _answer(error: Error, exc: DomainError) -> JSONResponse:
-    answer = error(exc)
-    if exc.details:
-        body: dict[str, Any] = {"error": exc.code, "message": str(exc), **exc.details}
-        return JSONResponse(body, status_code=answer.status_code)
-    return answer
-
-
-def routes(office: Office, peer: Peer, error: Error, body: Body) -> list[Route]:
+def routes(office: Office) -> list[Route]:
     async def receipt(request: Request) -> Response:
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        try:
-            found = await run_in_threadpool(
-                returns_across.lookup,
-                office,
-                fingerprint,
-                request.path_params["number"],
-                request.query_params.get("store"),
-            )
-        except DomainError as exc:
-            return _answer(error, exc)
-        return JSONResponse(found)
+        number, store = request.path_params["number"], request.query_params.get("store")
+        return await lane_call(request, lambda lane, _: returns_across.lookup(office, lane, number, store))
 
     async def hold(request: Request) -> Response:
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        data = await body(request)
-        if isinstance(data, JSONResponse):
-            return data
-        try:
-            held = await run_in_threadpool(
-                returns_across.hold, office, fingerprint, data.get("hold_key"), data.get("sale"), data.get("lines")
-            )
-        except DomainError as exc:
-            return _answer(error, exc)
-        return JSONResponse(held)
+        return await lane_call(
+            request,
+            lambda lane, d: returns_across.hold(office, lane, d.get("hold_key"), d.get("sale"), d.get("lines")),
+            body_limit=MAX_BODY,
+        )
 
     async def release(request: Request) -> Response:
-        fingerprint = peer(request)
-        if fingerprint is None:
-            return _no_certificate()
-        try:
-            done = await run_in_threadpool(returns_across.release, office, fingerprint, request.path_params["key"])
-        except DomainError as exc:
-            return _answer(error, exc)
-        return JSONResponse(done)
+        key = request.path_params["key"]
+        return await lane_call(request, lambda lane, _: returns_across.release(office, lane, key))
 
     return [
         Route("/v1/receipts/{number}", receipt),
