@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from appliance.app.domain import gift_card as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import auth, catalog, gift_cards, outbox_push, returns, sales, users
+from appliance.app.services import auth, catalog, gift_card_office, gift_cards, outbox_push, returns, sales, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import gift_cards as till_cards
@@ -190,6 +190,28 @@ def test_offline_a_till_spends_up_to_the_chains_cap_and_no_further(
     paris.push()
     assert office_card(running_office, lyon1, code)["balance"] == 5000 - 1000 - 1500 - 500
     assert lane_events.alarms(office) == []
+
+
+def test_a_hold_whose_answer_was_lost_ends_when_the_offline_spend_arrives(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    paris.spend(code, 1000)  # Paris learns the card
+    real_hold = gift_card_office.hold
+
+    def answer_lost(shop: Shop, code: str, amount: int, key: str) -> gift_card_office.Held:
+        real_hold(shop, code, amount, key)  # the office took it...
+        raise gift_card_office.Silent("...and its answer never came")
+
+    monkeypatch.setattr(gift_card_office, "hold", answer_lost)
+    assert paris.spend(code, 1500)["office"] == "offline"
+    held = office_card(running_office, lyon1, code)
+    assert held["held"] == 1000 + 1500  # both of Paris's tenders, neither pushed yet
+    paris.push()
+    after = office_card(running_office, lyon1, code)
+    assert (after["balance"], after["held"], after["available"]) == (2500, 0, 2500)
 
 
 def test_an_offline_overspend_is_an_alarm_naming_the_card_and_the_lanes(

@@ -297,7 +297,9 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
             row = _card(tx, code)
             cap = gift_card_office.offline_cap(tx)
             card_rules.check_offline_spend(applied, cap, row["offline_spent"], shop.settings.currency)
-            _debit(shop, actor, tx, row, sale_id, applied, offline=True)
+            # The key goes up too: an office that took the hold and whose answer was lost
+            # ends it when the spend arrives, instead of keeping the amount aside an hour.
+            _debit(shop, actor, tx, row, sale_id, applied, hold=key, offline=True)
             cards_store.spent_offline(tx, row["id"], applied)
 
         return _pay(shop, actor, sale_id, amount, code, charge_offline, offline=True)
