@@ -339,6 +339,36 @@ def test_the_tills_api_finds_another_lanes_receipt_and_returns_it(
         assert card.status_code == 400  # the schema: cash or gift_card only
 
 
+def test_a_return_asked_again_after_the_offices_answer_was_lost_takes_the_same_hold(
+    running_office: RunningOffice, tills: dict[str, Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    real_hold = OfficeReturns.hold
+    lost: list[str] = []
+
+    def answer_lost_once(self: OfficeReturns, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> Any:
+        held = real_hold(self, key, sale, lines)  # the office holds both apples...
+        if not lost:
+            lost.append(key)
+            raise Conflict("the office did not answer", "office_unreachable")  # ...and its answer is lost
+        return held
+
+    monkeypatch.setattr(OfficeReturns, "hold", answer_lost_once)
+    with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        supervisor = logged_in(client, "supervisor")
+        body = {"receipt": number, "lines": [{"line": 1, "quantity": 2}], "reason": "bruised"}
+        key = {"Idempotency-Key": "return-across-lost"}
+        first = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert (first.status_code, first.json()["error"]["code"]) == (409, "office_unreachable")
+        again = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert again.status_code == 201, again.text  # the same hold, not a second one
+        assert again.json()["hold_key"] == lost[0] == returns_across.hold_key_for("return-across-lost")
+    assert _returnable(OfficeReturns(t1.shop.data_dir).lookup(number, "lyon")) == {1: 0}
+
+
 def test_the_lane_that_sold_it_does_not_refund_what_another_lane_gave_back(
     running_office: RunningOffice, tills: dict[str, Till]
 ) -> None:

@@ -20,6 +20,7 @@ drawer, the Z report, the slip and the stock count it as they count any return, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -150,6 +151,13 @@ def find_receipt(
     return (office or office_of(shop)).lookup(_number(number), store_name)
 
 
+def hold_key_for(idempotency_key: str) -> str:
+    """The office hold of a return asked with this Idempotency-Key: a retry after the office's
+    answer was lost takes the same hold again instead of a second one that finds the units
+    already held (the office keys holds by lane and key, so no other lane's key can meet it)."""
+    return "idem-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+
+
 def _key(hold_key: object) -> str:
     if hold_key is None:
         return "ret-" + secrets.token_hex(12)
@@ -162,7 +170,10 @@ def _key(hold_key: object) -> str:
     return hold_key
 
 
-def _wanted(sale: dict[str, Any], lines: object) -> dict[int, int]:
+def _wanted(sale: dict[str, Any], lines: object, *, held_by_us: bool = False) -> dict[int, int]:
+    """Line → quantity coming back. `held_by_us`: the office may already hold these units
+    for this return's key (a retry after its answer was lost), so what it says is returnable
+    is not checked here: the office's hold, idempotent by key, is the last word."""
     if not isinstance(lines, list) or not 1 <= len(lines) <= 100:
         raise Invalid("return 1 to 100 lines", "no_lines")
     held = {int(ln["line_no"]): ln for ln in sale["lines"]}
@@ -179,7 +190,7 @@ def _wanted(sale: dict[str, Any], lines: object) -> dict[int, int]:
         if quantity < 1:
             raise Conflict(f"line {line_no} has nothing left to return across all lanes", "refund_exceeds_returnable")
         wanted[line_no] = wanted.get(line_no, 0) + quantity
-        if wanted[line_no] > int(held[line_no]["returnable"]):
+        if not held_by_us and wanted[line_no] > int(held[line_no]["returnable"]):
             raise Conflict(
                 f"line {line_no}: {wanted[line_no]} is more than the {held[line_no]['returnable']} "
                 "still returnable across all lanes",
@@ -222,7 +233,13 @@ def refund(
         raise Conflict(
             f"the receipt is in {sale['currency']}, this till sells in {shop.settings.currency}", "currency_differs"
         )
-    wanted = _wanted(sale, lines)
+    try:
+        wanted = _wanted(sale, lines)
+    except Conflict as exc:
+        explicit = isinstance(lines, list) and all(isinstance(i, dict) and "quantity" in i for i in lines)
+        if exc.code != "refund_exceeds_returnable" or not explicit:
+            raise
+        wanted = _wanted(sale, lines, held_by_us=True)
     asked = [{"line": n, "quantity": q} for n, q in sorted(wanted.items())]
     origin = {"store": sale["store"], "till": sale["till"], "sale_id": sale["sale_id"]}
     link.hold(key, origin, asked)

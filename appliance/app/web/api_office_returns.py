@@ -38,11 +38,15 @@ async def return_across(request: Request) -> Response:
     body = await json_body(request, RETURN_ACROSS)
     shop = shop_of(request)
     approval = request.headers.get("x-approval")
+    retry_key = request.headers.get("idempotency-key")
+    hold_key = body.get("hold_key")
+    if hold_key is None and retry_key:
+        hold_key = returns_across.hold_key_for(retry_key)
     status, answer = await call(
         idempotency.run_once,
         shop,
         who,
-        request.headers.get("idempotency-key"),
+        retry_key,
         "returns_across",
         body,
         lambda: (
@@ -56,7 +60,7 @@ async def return_across(request: Request) -> Response:
                 body.get("refund_to", "cash"),
                 approval,
                 body.get("store"),
-                body.get("hold_key"),
+                hold_key,
             ),
         ),
     )
