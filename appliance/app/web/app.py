@@ -31,21 +31,10 @@ from appliance.app.web.http import BadRequest, call_checked, handle_errors
 from appliance.app.web.openapi import describe
 from appliance.app.web.routes import all_endpoints
 from appliance.app.web.workers import WORKERS
+from appliance.security import web_headers
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-]
+# The security headers are security/web_headers.py's, the office's back office's too.
+HEADERS = web_headers.HEADERS
 
 
 log = logging.getLogger("comptoir.web")

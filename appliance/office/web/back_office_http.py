@@ -16,25 +16,14 @@ from appliance.office.services import sign_in
 from appliance.office.services.office import Office
 from appliance.office.services.sign_in import Person
 from appliance.office.web.html import message, page
+from appliance.security import web_headers
 
 SESSION_COOKIE = "__Host-comptoir_office"  # __Host-: Secure, Path=/, no Domain, or the browser drops it
 NOTICE_COOKIE = "__Host-comptoir_office_notice"  # what the last change did, shown once
 LOGIN_COOKIE = "__Host-comptoir_office_login"  # the login form's CSRF token, before any session
 MAX_FORM = 8 * 1024 * 1024  # a catalogue file pasted in the import form
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-    (b"strict-transport-security", b"max-age=31536000"),
-]
+# The till's headers (security/web_headers.py), and HTTPS only: the back office is never plain HTTP.
+HEADERS = [*web_headers.HEADERS, (b"strict-transport-security", b"max-age=31536000")]
 _STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Forbidden: 403, Unauthenticated: 401, Locked: 423}
 
 
