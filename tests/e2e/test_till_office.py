@@ -64,7 +64,7 @@ def test_an_enrolled_till_that_cannot_reach_its_office_says_so(
     axe.assert_clean()
 
 
-def test_the_z_of_an_enrolled_till_says_what_the_office_did_not_have(
+def test_the_x_and_z_of_an_enrolled_till_say_what_the_office_did_not_have(
     shop: Callable[..., LiveApp], page: Any, screenshot: Any
 ) -> None:
     app = shop(None, {CASHIER: "cashier"}, then=enrolled)
@@ -75,6 +75,13 @@ def test_the_z_of_an_enrolled_till_says_what_the_office_did_not_have(
     opening.get_by_role("button", name="Open shift").click()
     expect(page.locator("#shift-text")).to_have_text("Shift: open (lea)")
     shift = page.locator("#shift-dialog")
+    # Mid-shift, the X says the same of the link as it is now.
+    shift.get_by_role("button", name="X report").click()
+    x = page.locator("#report-view")
+    expect(x).to_contain_text("X report, shift")
+    expect(x.locator("tr", has_text="Office now")).to_be_visible()
+    expect(x.locator("tr", has_text="Last contact")).to_contain_text("never")
+    shift.get_by_role("button", name="Back", exact=True).click()
     shift.get_by_role("button", name="Close shift").click()
     close = page.get_by_role("dialog", name="Close the shift: count the drawer")
     close.get_by_label("20.00 ×").fill("1")

@@ -86,6 +86,7 @@ class SaleHolding(TypedDict):
 class XReport(ShiftReport):
     kind: Literal["X"]
     open_sales: list[SaleHolding]
+    office: NotRequired[office_link.OfficeAtClose]  # an enrolled till's link now, as a Z keeps it
 
 
 class ZReport(ShiftReport):
@@ -308,7 +309,7 @@ def x_report(shop: Shop, actor: Actor) -> XReport:
         cash = report["cash"].copy()
         del cash["expected"]
         report["cash"] = cash
-    return {**report, "kind": "X", "open_sales": _holding(shop, shop.db.conn)}
+    return {**report, "kind": "X", "open_sales": _holding(shop, shop.db.conn), **office_link.at_close(shop)}
 
 
 def _holding(shop: Shop, conn: Connection) -> list[SaleHolding]:
@@ -446,8 +447,8 @@ def report_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows += [("Counted", money(report["counted"])), ("Variance", money(report["variance"]))]
         if report.get("approved_by"):
             rows.append(("Approved by", str(report["approved_by"])))
-        if report.get("office"):
-            rows += office_link.report_rows(report["office"], report.get("timezone") or "UTC")
+    if report.get("office"):  # an X's link now, a Z's at its close
+        rows += office_link.report_rows(report["office"], report.get("timezone") or "UTC")
     return rows
 
 

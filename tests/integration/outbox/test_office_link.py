@@ -90,6 +90,14 @@ def test_the_z_of_an_enrolled_till_keeps_the_link_at_close_and_prints_it(store: 
     sale = sales.open_sale(shop, cashier)
     sales.add_item(shop, cashier, sale["id"], sku="BRD", quantity=1)
     sales.pay_cash(shop, cashier, sale["id"], 350)
+    # Mid-shift, the X says the same of the link as it is now.
+    x = shifts.x_report(shop, cashier)
+    assert x["office"] == {
+        "backlog": outbox.backlog(shop)["backlog"],
+        "oldest_unsent_age_seconds": 3 * 3600,
+        "last_contact": "2026-12-06T10:00:00.000000Z",
+    }
+    assert ("Office", "") in shifts.report_rows(x)
     z = shifts.close_shift(shop, cashier, {"2000": 5, "100": 3, "25": 2})
     # What waited at the close: everything unacknowledged before the Z's own event.
     closed_at_seq = [e["seq"] for e in outbox.events(shop) if e["kind"] == "shift_closed"][-1]

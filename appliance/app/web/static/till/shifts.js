@@ -252,9 +252,9 @@ function showReport(r) {
   if (r.cash.rounding) row(t("till.cash_rounding"), money(r.cash.rounding));
   row(t("till.paid_in"), money(r.cash.paid_in));
   row(t("till.paid_out"), money(r.cash.paid_out));
-  if (z && r.office) {
-    // An enrolled till's link at the close: what the office did not have yet.
-    group(t("till.office_at_close"));
+  if (r.office) {
+    // An enrolled till's link: at the close for a Z, now for an X; what the office did not have yet.
+    group(t(z ? "till.office_at_close" : "till.office_now"));
     row(t("till.office_not_sent"), String(r.office.backlog));
     if (r.office.oldest_unsent_age_seconds !== null) row(t("till.office_oldest_not_sent"), age(r.office.oldest_unsent_age_seconds));
     row(t("till.office_last_contact"), r.office.last_contact ? clock(r.office.last_contact) : t("till.office_no_contact"));
