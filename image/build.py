@@ -99,7 +99,8 @@ def hash_files(paths: Iterable[Path], base: Path) -> str:
         elif path.exists():
             files.append(path)
     for f in sorted(files):
-        digest.update(str(f.relative_to(base)).encode() + b"\0")
+        # A file outside the repository (a --vars file of the site's) by its whole name.
+        digest.update(str(f.relative_to(base) if f.is_relative_to(base) else f.resolve()).encode() + b"\0")
         digest.update(hashlib.sha256(f.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -32,3 +32,14 @@ def test_every_name_a_script_takes_from_the_app_exists(script: Path) -> None:
     assert taken, f"{script.name} takes nothing from the app?"
     missing = [f"{module}.{name}" for module, name in taken if not hasattr(importlib.import_module(module), name)]
     assert not missing, f"{script.name} imports what the app no longer has: {missing}"
+
+
+def test_the_build_hashes_a_vars_file_from_outside_the_repository(tmp_path: Path) -> None:
+    build = importlib.import_module("image.build")
+    inside = Path(build.REPO) / "pyproject.toml"
+    site = tmp_path / "site.yml"
+    site.write_text("comptoir_ntp: ntp.example\n")
+    first = build.hash_files([inside, site], build.REPO)
+    assert first == build.hash_files([inside, site], build.REPO)  # the same inputs, the same key
+    site.write_text("comptoir_ntp: ntp2.example\n")
+    assert build.hash_files([inside, site], build.REPO) != first  # a changed site file is a new build
