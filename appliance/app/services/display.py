@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from decimal import Decimal
 from typing import Literal, TypedDict
 
-from appliance.app.domain.money import Money, format_amount
-from appliance.app.domain.words import language_of
+from appliance.app.domain.money import Money, exponent
+from appliance.app.domain.words import Words, language_of
 from appliance.app.services import sale_view
 from appliance.app.services.broadcast import Broadcast
 from appliance.app.services.sale_results import SaleView
@@ -75,8 +76,11 @@ def customer_view(sale: SaleView, store_name: str, locale: str = "en") -> Custom
     currency = sale["currency"]
     totals = sale["totals"]
 
+    words = Words(locale)
+
     def money(amount: int) -> str:
-        return format_amount(amount, currency)
+        # As the till's own screen writes the sale (6,51 in French, 6.51 in English).
+        return words.number(Decimal(amount).scaleb(-exponent(currency)))
 
     tendered = sum(p["tendered"] for p in sale["payments"])
     if sale["status"] not in SHOWN or sale.get("parked"):

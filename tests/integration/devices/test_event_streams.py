@@ -96,6 +96,7 @@ def test_the_streams_need_a_session(server: str) -> None:
 
 
 def test_the_customer_display_follows_the_sale(server: str) -> None:
+    # The test store writes amounts as fr-CA does: so does its customer display.
     headers = login(server, "cashier")
     with (
         httpx.Client(timeout=5) as client,
@@ -106,17 +107,17 @@ def test_the_customer_display_follows_the_sale(server: str) -> None:
         assert next(stream)["data"] == {"idle": True, "store_name": "Test Market", "language": "fr"}, "on screen now"
         sale = httpx.post(f"{server}/api/v1/sales", headers=headers).json()
         opened = next(stream)["data"]
-        assert opened["lines"] == [] and opened["total_text"] == "0.00"
+        assert opened["lines"] == [] and opened["total_text"] == "0,00"
         httpx.post(f"{server}/api/v1/sales/{sale['id']}/items", json={"barcode": "96385074"}, headers=headers)
         shown = next(stream)["data"]
-        assert [(line["name"], line["amount_text"]) for line in shown["lines"]] == [("Bread", "3.49")]
-        assert shown["total_text"] == "3.49" and "cashier" not in json.dumps(shown)
+        assert [(line["name"], line["amount_text"]) for line in shown["lines"]] == [("Bread", "3,49")]
+        assert shown["total_text"] == "3,49" and "cashier" not in json.dumps(shown)
         httpx.post(
             f"{server}/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 500}, headers=headers
         )
         done = next(stream)["data"]
-        assert done["status"] == "completed" and done["change_text"] == "1.50" and done["paid_text"] == "5.00"
-        assert done["rounding_text"] == "0.01"  # 3.49 is 3.50 in cash
+        assert done["status"] == "completed" and done["change_text"] == "1,50" and done["paid_text"] == "5,00"
+        assert done["rounding_text"] == "0,01"  # 3.49 is 3.50 in cash
 
 
 def test_a_paired_display_follows_the_sale_until_the_till_unpairs_it(server: str) -> None:

@@ -60,3 +60,11 @@ def test_the_display_speaks_the_stores_language_whoever_is_at_the_till() -> None
     assert customer_view(sale(), "Test Market", "fr-CA")["language"] == "fr"
     assert customer_view(sale("cancelled"), "Test Market", "uk-UA")["language"] == "uk"
     assert customer_view(sale(), "Test Market", "de-DE")["language"] == "en", "no words in German: English"
+
+
+def test_the_display_writes_amounts_as_the_stores_language_does() -> None:
+    done = sale("completed", payments=[{"tendered": 1000}], change=331)
+    french = customer_view(done, "Test Market", "fr-CA")
+    assert (french["total_text"], french["paid_text"], french["change_text"]) == ("6,69", "10,00", "3,31")
+    assert [line["amount_text"] for line in french["lines"]] == ["3,49", "3,20"]
+    assert customer_view(done, "Test Market", "en-CA")["total_text"] == "6.69"
