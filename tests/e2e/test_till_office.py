@@ -38,6 +38,10 @@ def test_a_till_not_enrolled_shows_no_office(shop: Callable[..., LiveApp], page:
     log_in_at_till(page, app.url, CASHIER)
     expect(page.locator("#printer-status")).to_be_visible()  # the header's checks have run
     expect(page.locator("#office-status")).to_be_hidden()
+    # No payment terminal here either: the greyed card button says why.
+    card = page.locator("#card-button")
+    expect(card).to_be_disabled()
+    expect(card).to_have_attribute("title", "No payment terminal is set up on this till: take another tender.")
 
 
 def test_an_enrolled_till_that_cannot_reach_its_office_says_so(

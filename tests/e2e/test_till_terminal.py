@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -133,6 +134,7 @@ def on_terminal(page: Any) -> Any:
     """Card (F6) once the sale is on screen: the terminal's dialog."""
     expect(page.locator("#terminal-status")).to_be_visible()  # the till knows it has a terminal
     expect(page.locator("#card-button")).to_be_enabled()
+    expect(page.locator("#card-button")).not_to_have_attribute("title", re.compile(".+"))  # nothing to explain
     page.keyboard.press("F6")
     dialog = page.get_by_role("dialog", name="Present card on the terminal")
     expect(dialog).to_be_visible()

@@ -125,6 +125,9 @@ export function render() {
   // A card the customer holds goes to the payment terminal; keyed in only where the store and
   // the person's role allow it (card not present).
   $("card-button").disabled = !(payable && hasTerminal());
+  // Greyed out for good on a till with no terminal: say why, rather than leave a dead button.
+  if (hasTerminal()) $("card-button").removeAttribute("title");
+  else $("card-button").title = C.t("till.no_card_terminal");
   C.show($("keyed-button"), mayKeyCards());
   $("keyed-button").disabled = !payable;
   C.show($("pay-card-rest"), hasTerminal() || mayKeyCards());
