@@ -46,6 +46,7 @@ from appliance.app.store import sales as sales_store
 from appliance.app.store import terminal_transactions as store
 from appliance.app.store.db import Connection
 from appliance.drivers.terminal import TerminalError, TerminalResult
+from appliance.security import pan_scan
 from appliance.security.rbac import Permission
 
 DECISIONS = ("refund", "attach", "keep", "approved", "not_approved")
@@ -202,6 +203,9 @@ def _checked_input(decision: str, note: str | None, sale_id: int | None) -> str:
         raise Invalid(f"the note is longer than {NOTE_LIMIT} characters", "note_too_long")
     if decision == "keep" and not text:
         raise Invalid("say how it was settled (a note) to keep it", "note_required")
+    if pan_scan.scan_bytes(text.encode("utf-8"), "note"):
+        # The note is kept and audited for years: a card's number typed into it would be too.
+        raise Invalid("a note may not hold a card number: name the card by its last four digits", "note_holds_card")
     if decision == "attach" and sale_id is None:
         raise Invalid("name the sale the charge pays (sale_id)", "sale_required")
     if decision != "attach" and sale_id is not None:

@@ -338,6 +338,7 @@ def test_bad_decisions_get_their_reasons(
     cases: list[tuple[str, str | None, int | None, str]] = [
         ("burn", None, None, "invalid_decision"),
         ("keep", "x" * 501, None, "note_too_long"),
+        ("keep", "cash back to card 4111 1111 1111 1111", None, "note_holds_card"),
         ("refund", None, 3, "sale_not_expected"),
     ]
     for decision, note, sale_id, code in cases:
