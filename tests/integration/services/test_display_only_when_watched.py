@@ -11,6 +11,7 @@ import pytest
 from appliance.app.services import display, sales
 from appliance.app.services.broadcast import Broadcast, Item
 from tests.conftest import Store
+from tests.loops import run_loop
 
 APPLE, BREAD = "4006381333931", "96385074"
 
@@ -44,7 +45,7 @@ def _first(feed: Broadcast) -> Item | None:
         finally:
             subscription.close()
 
-    return asyncio.run(listen())
+    return run_loop(listen())
 
 
 def test_no_view_is_built_while_nobody_watches_and_a_late_screen_sees_the_sale_now(
@@ -75,7 +76,7 @@ def test_a_watched_display_hears_each_change_as_it_commits(store: Store, built: 
             subscription.close()
 
     try:
-        asyncio.run(watch())
+        run_loop(watch())
     finally:
         screen.stop()
     counts = [item.data.get("count") for item in heard]

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextvars
 import threading
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from appliance.app.web.workers import Workers
+from tests.loops import run_loop
 
 asked_by: contextvars.ContextVar[str] = contextvars.ContextVar("asked_by", default="nobody")
 T = TypeVar("T")
-
-
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run on a thread of its own: the browser tests' sync API, which pytest runs
-    before these, leaves its event loop running on the main thread."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main).result()
 
 
 def test_the_work_runs_on_a_daemon_thread_in_the_callers_context() -> None:
