@@ -15,7 +15,7 @@ every event of every till held once, the same content and chain, no alarm left o
 the card overspent offline, raised once; every gap closed; and the books: for each store and
 day, the office's totals equal the sum of its lanes' Z reports to the cent.
 
-COMPTOIR_OFFICE_CHAOS_SALES (default 40 per till, CI size) and COMPTOIR_OFFICE_CHAOS_KILLS
+COMPTOIR_OFFICE_CHAOS_SALES (default 25 a shift, CI size; 100 for a long run) and COMPTOIR_OFFICE_CHAOS_KILLS
 (default 6) set the size; COMPTOIR_OFFICE_CHAOS_SEED the randomness (printed, to replay).
 """
 
@@ -57,7 +57,7 @@ CATALOG = (
     "sku,name,price,tax_class,barcodes,stock\n"
     "APL,Apple,1.25,standard,,100000\nBRD,Bread,3.49,exempt,,100000\nTV,Television,100.00,standard,,100000\n"
 )
-SALES = int(os.environ.get("COMPTOIR_OFFICE_CHAOS_SALES", "40"))
+SALES = int(os.environ.get("COMPTOIR_OFFICE_CHAOS_SALES", "25"))
 KILLS = int(os.environ.get("COMPTOIR_OFFICE_CHAOS_KILLS", "6"))
 SEED = int(os.environ.get("COMPTOIR_OFFICE_CHAOS_SEED", str(random.randrange(1 << 30))))
 T = TypeVar("T")
