@@ -10,12 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from appliance.app.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from appliance.lane import enrolment
-
-_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 409: Conflict, 403: Forbidden}
+from appliance.app.domain.errors import Conflict
+from appliance.lane import gift_cards as wire  # the lanes' port's one call
 
 
 class OfficeReturns:
@@ -25,38 +21,24 @@ class OfficeReturns:
         self.data_dir = data_dir
         self.timeout = timeout  # the link's own (enrolment.TIMEOUT) when None
 
-    def _call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
         try:
-            found = enrolment.link(self.data_dir)
-            with enrolment.client(found) as http:
-                if self.timeout is not None:
-                    kw["timeout"] = self.timeout
-                answer = http.request(method, path, **kw)
-        except (httpx.HTTPError, OSError, enrolment.EnrolmentError) as exc:
+            answer = wire.call(self.data_dir, method, path, body, timeout=self.timeout, **kw)
+        except wire.OfficeSilent as exc:
             raise Conflict(
                 f"the office cannot be reached, and a receipt of another lane is found only through it: {exc}",
                 "office_unreachable",
             ) from None
-        try:
-            body = answer.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise Conflict(f"the office's answer is not one (HTTP {answer.status_code})", "office_unreachable")
-        if answer.status_code == 200:
-            return body
-        if answer.status_code >= 500:
-            raise Conflict(f"the office cannot answer now: {body.get('message', '')}".strip(), "office_unreachable")
-        kind = _ERRORS.get(answer.status_code, Invalid)
-        details = {k: v for k, v in body.items() if k not in ("error", "message")}
-        raise kind(str(body.get("message") or f"HTTP {answer.status_code}"), str(body.get("error")), details)
+        if answer.status == 200:
+            return answer.body
+        raise wire.refusal(answer)
 
     def lookup(self, number: str, store: str | None) -> dict[str, Any]:
         params = {"store": store} if store else {}
         return self._call("GET", f"/v1/receipts/{quote(number, safe='')}", params=params)
 
     def hold(self, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> dict[str, Any]:
-        return self._call("POST", "/v1/return-holds", json={"hold_key": key, "sale": sale, "lines": lines})
+        return self._call("POST", "/v1/return-holds", {"hold_key": key, "sale": sale, "lines": lines})
 
     def release(self, key: str) -> dict[str, Any]:
         return self._call("POST", f"/v1/return-holds/{quote(key, safe='')}/release")

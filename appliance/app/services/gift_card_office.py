@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain import gift_card as card_rules
-from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
+from appliance.app.domain.errors import Invalid
 from appliance.app.services import outbox_push
 from appliance.app.services.shop import Shop, iso
 from appliance.app.store import settings as settings_store
@@ -48,16 +48,6 @@ def new_key(shop: Shop, sale_id: int) -> str:
     return f"{shop.config.terminal_id}:{sale_id}:{secrets.token_hex(8)}"
 
 
-def _refusal(status: int, body: dict[str, Any]) -> DomainError:
-    code = str(body.get("error") or "office_refused")
-    message = str(body.get("message") or f"the office refused (HTTP {status})")
-    if status == 404:
-        return NotFound(message, code)
-    if status == 409:
-        return Conflict(message, code)
-    return Invalid(message, code)
-
-
 def _held(key: str, body: dict[str, Any]) -> Held:
     try:
         return Held(
@@ -80,7 +70,7 @@ def lookup(shop: Shop, code: str) -> Held:
     except wire.OfficeSilent as exc:
         raise Silent(str(exc)) from None
     if answer.status != 200:
-        raise _refusal(answer.status, answer.body)
+        raise wire.refusal(answer)
     return _held("", answer.body)
 
 
@@ -99,7 +89,7 @@ def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
     except wire.OfficeSilent as exc:
         raise Silent(str(exc)) from None
     if answer.status != 200:
-        raise _refusal(answer.status, answer.body)
+        raise wire.refusal(answer)
     return _held(key, answer.body)
 
 
