@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from appliance.app.domain.gift_card import Slip, display
-from appliance.app.domain.receipt import Receipt, RefundSlip, line_rows, refund_rows, tax_label, tender_name
+from appliance.app.domain.receipt import (
+    Receipt,
+    RefundSlip,
+    line_rows,
+    refund_rows,
+    tax_label,
+    tender_label,
+)
 from appliance.app.domain.words import Words
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.profiles import PrinterProfile
@@ -250,10 +257,11 @@ def render_escpos(receipt: Receipt, profile: PrinterProfile, *, open_drawer: Dra
         page.row(words("receipt.total_paid"), money(receipt.total + receipt.rounding), bold=True)
     page.line()
     for tender in receipt.tenders:
-        name = tender_name(tender.method, words)
-        if tender.detail:
-            name = f"{name} {tender.detail}"
-        page.row(name, money(tender.tendered))
+        amount = money(tender.tendered)
+        name, note = tender_label(tender, words, page.width - len(printable(amount)) - 1)
+        page.row(name, amount)
+        if note:
+            page.line(note)
         for line in tender.terminal_lines:
             page.line(line)
     if receipt.change:

@@ -38,6 +38,8 @@ class ReceiptTender:
     tendered: int
     change: int
     detail: str = ""  # e.g. "VISA •••• 1111": never more than the last four digits
+    # A gift card spent while the office did not answer (under the chain's offline cap).
+    office_offline: bool = False
     # The lines a payment terminal requires on the customer's receipt, printed as it gave them.
     terminal_lines: tuple[str, ...] = ()
 
@@ -102,6 +104,20 @@ def tender_name(method: str, words: Words) -> str:
     return method.replace("_", " ").title() if name == key else name
 
 
+def tender_label(tender: ReceiptTender, words: Words, room: int) -> tuple[str, str]:
+    """A tender's name on paper with its detail (`Gift card ****1234`), and a line of its own
+    for what does not fit in `room` columns beside it: an offline spend's note goes on the
+    tender's line when it fits, else just under it, never cut."""
+    name = tender_name(tender.method, words)
+    if tender.detail:
+        name = f"{name} {tender.detail}"
+    if not tender.office_offline:
+        return name, ""
+    note = words("receipt.office_offline")
+    together = f"{name} {note}"
+    return (together, "") if len(together) <= room else (name, f"  {note}")
+
+
 def tax_label(tax: ReceiptTax, words: Words, included: bool) -> str:
     """A tax's row label: its name as configured, its rate as the locale writes numbers."""
     if not tax.rate:  # a refund older than its taxes' rows: their sum under one name
@@ -154,10 +170,11 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
         out.append(_row(words("receipt.total_paid"), money(receipt.total + receipt.rounding), width))
     out.append("")
     for tender in receipt.tenders:
-        name = tender_name(tender.method, words)
-        if tender.detail:
-            name = f"{name} {tender.detail}"
-        out.append(_row(name, money(tender.tendered), width))
+        amount = money(tender.tendered)
+        name, note = tender_label(tender, words, width - len(amount) - 1)
+        out.append(_row(name, amount, width))
+        if note:
+            out.append(note[:width])
         out.extend(line[:width] for line in tender.terminal_lines)
     if receipt.change:
         out.append(_row(words("receipt.change"), money(receipt.change), width))

@@ -75,6 +75,7 @@ def _receipt(shop: Shop, conn: Connection, found: SaleRecord, copy: bool) -> Rec
                 tendered=p["tendered"],
                 change=p["change"],
                 detail=_tender_detail(p),
+                office_offline=json.loads(p.get("details") or "{}").get("office") == "offline",
                 terminal_lines=tuple(str(x) for x in json.loads(p.get("details") or "{}").get("terminal_receipt", ())),
             )
             for p in found.payments
@@ -89,6 +90,9 @@ def _tender_detail(payment: dict[str, Any]) -> str:
     details = json.loads(payment.get("details") or "{}")
     if details.get("brand") and details.get("last4"):
         return f"{details['brand'].upper()} **** {details['last4']}"
+    card = details.get("gift_card")  # masked when the tender was taken: ****-****-****-1234
+    if isinstance(card, str) and len(card) >= 4 and card[-4:].isalnum():
+        return f"****{card[-4:]}"
     return ""
 
 

@@ -226,3 +226,43 @@ def test_a_retried_gift_card_sale_puts_one_card_on_the_sale(cashier: Any) -> Non
     assert len(cashier.get(f"/api/v1/sales/{sale['id']}").json()["lines"]) == 1
     other = cashier.post(f"/api/v1/sales/{sale['id']}/gift-cards", json={"amount": 3000}, headers=key)
     assert code_of(other) == (409, "idempotency_key_reused")
+
+
+def test_a_card_spent_while_the_office_does_not_answer_says_so_on_the_receipts_tender_line(
+    store: Store, cashier: Any
+) -> None:
+    from appliance.app.services.outbox_push import ENROLLED_MARK
+    from tests.conftest import set_locale
+
+    _, code = sell_card(cashier, 5000)
+    # Enrolled at an office that never answers (the mark `comptoir enrol` leaves, no link).
+    mark = store.shop.data_dir.joinpath(*ENROLLED_MARK)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text("not a certificate\n")
+    sale = new_sale(cashier, "96385074")
+    total = sale["totals"]["total"]
+    paid = cashier.post(
+        f"/api/v1/sales/{sale['id']}/payments", json={"method": "gift_card", "amount": total, "gift_card": code}
+    )
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["status"], paid.json()["office"]) == ("completed", "offline")
+
+    def tender_lines() -> list[str]:
+        text: str = cashier.get(f"/api/v1/sales/{sale['id']}/receipt?format=text").text
+        lines = text.splitlines()
+        at = next(i for i, ln in enumerate(lines) if ln.startswith(("Gift card", "Carte-cadeau")))
+        assert all(len(ln) <= 42 for ln in lines)
+        return lines[at : at + 2]
+
+    last4 = code[-4:]
+    set_locale(store.shop, "en-CA")
+    store.shop.forget_settings()
+    name, after = tender_lines()
+    assert name.startswith(f"Gift card ****{last4} (office offline)") and name.endswith("$3.49")
+    assert "office" not in after
+    # In French the words do not fit beside the amount: the note has the next line, whole.
+    set_locale(store.shop, "fr-CA")
+    store.shop.forget_settings()
+    name, after = tender_lines()
+    assert name.startswith(f"Carte-cadeau ****{last4} ") and name.endswith("3,49 $")
+    assert after == "  (siège hors ligne)"

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from appliance.app.domain.receipt import Receipt, RefundSlipLine, RefundSlipTender, render_refund_text, render_text
+from appliance.app.domain.receipt import (
+    Receipt,
+    ReceiptTender,
+    RefundSlipLine,
+    RefundSlipTender,
+    render_refund_text,
+    render_text,
+)
 from appliance.drivers.drawer import DrawerKick
 from appliance.drivers.escpos_receipt import (
     TEST_PAGE_TEXT,
@@ -44,14 +51,23 @@ def inked(lines: list[str]) -> list[str]:
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
 @pytest.mark.parametrize(
     "receipt",
-    [cafe_receipt(), cafe_receipt(copy=True), hardware_receipt(), hardware_receipt(rounding=-2)],
-    ids=["cafe", "cafe-copy", "hardware", "hardware-cash-rounding"],
+    [
+        cafe_receipt(),
+        cafe_receipt(copy=True),
+        hardware_receipt(),
+        hardware_receipt(rounding=-2),
+        # Spent while the office did not answer: the note beside the tender, or under it.
+        cafe_receipt(tenders=(ReceiptTender("gift_card", 1305, 1305, 0, detail="****1234", office_offline=True),)),
+    ],
+    ids=["cafe", "cafe-copy", "hardware", "hardware-cash-rounding", "gift-card-office-offline"],
 )
 def test_paper_says_what_the_screen_says(receipt: Receipt, profile: PrinterProfile) -> None:
     paper = printed(render_escpos(receipt, profile), profile)
     screen = render_text(receipt, profile.columns).splitlines()
     assert inked([line.text for line in paper.lines]) == inked(screen)
     assert all(len(line.text) <= profile.columns for line in paper.lines)
+    if any(t.office_offline for t in receipt.tenders):
+        assert sum("(office offline)" in line for line in screen) == 1
 
 
 def test_store_name_is_centred_and_emphasised_and_the_total_stands_out() -> None:

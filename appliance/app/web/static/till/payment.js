@@ -117,6 +117,9 @@ export async function completed(sale) {
   const parts = Array.from(byMethod, ([m, v]) => `${names[m] || m} ${local(v)}`);
   const rounding = sale.rounding ? [t("till.rounding", { amount: local(sale.rounding) })] : [];
   $("change-note").textContent = [...parts, t("till.total_amount", { amount: local(sale.totals.total) }), ...rounding].join(" · ");
+  // A gift card taken while the office did not answer (this tender or an earlier one): a
+  // plain note, the sale is done; the receipt's tender line says it too.
+  C.show($("gift-offline-note"), sale.office === "offline" || state.giftOffline === sale.id);
   C.show($("change-box"), true);
   $("receipt-number").textContent = sale.receipt_number || "";
   $("receipt-text").textContent = t("till.loading_receipt");

@@ -209,6 +209,7 @@ export function newSale({ keepFocus } = {}) {
   if (state.done && state.sale) forgetExtras(state.sale.id);
   clearSale();
   C.show($("loyalty-note"), false);
+  C.show($("gift-offline-note"), false);
   C.show($("cards-issued"), false);
   try {
     sessionStorage.removeItem(SALE_KEY);

@@ -18,6 +18,9 @@ export const state = {
   discountFor: null, // {line} or {order: true}
   refundSale: null, // the sale being returned
   refundKey: null, // Idempotency-Key of the refund on screen
+  officeReceipt: null, // another lane's receipt being returned, as the office answered it
+  officeReturn: null, // {key, json}: a return the office's answer was lost for, sent again as it was
+  giftOffline: null, // the sale a gift card was taken offline on (the office did not answer)
   giftSellKey: null, // {what, key}: the Idempotency-Key of the gift card being put on the sale
   customer: null, // the customer named on the sale on screen, as the API last gave them
   giftCards: [], // gift cards sold or topped up on the sale on screen: {code, kind, amount, line}

@@ -136,7 +136,12 @@ export function wire() {
       $("gift-due").textContent = C.moneyLocal(sale.totals.due, state.currency);
       $("gift-amount").value = C.formatAmount(sale.totals.due, state.currency).replace(/,/g, "");
       $("gift-code").value = "";
-      say($("gift-balance"), C.t("till.taken_from_card", { amount: fmt(amount), due: C.moneyLocal(sale.totals.due, state.currency) }));
+      let note = C.t("till.taken_from_card", { amount: fmt(amount), due: C.moneyLocal(sale.totals.due, state.currency) });
+      if (sale.office === "offline") {
+        state.giftOffline = sale.id; // said again when the sale completes
+        note += " " + C.t("till.gift_card_offline");
+      }
+      say($("gift-balance"), note);
       $("gift-code").focus();
     });
   });
