@@ -323,6 +323,7 @@ def test_the_tills_api_finds_another_lanes_receipt_and_returns_it(
         assert found.status_code == 200, found.text
         assert _schema_problems("GET", "/office/receipts/{number}", 200, found.json()) == []
         assert found.json()["lines"][0]["returnable"] == 2
+        assert found.json()["lines"][0]["name"] == "Apple"  # this till's name for APL: the screen shows it
         assert cashier.get("/api/v1/office/receipts/T01-999999").json()["error"]["code"] == "receipt_not_found"
         body = {"receipt": number, "lines": [{"line": 1, "quantity": 1}], "reason": "bruised"}
         refused = cashier.post("/api/v1/office/returns", json=body)

@@ -60,6 +60,7 @@ class ForeignLine(TypedDict):
     line_no: int
     product_id: int | None
     sku: str
+    name: str  # this till's name for the sku (the office keeps skus): what the cashier reads
     quantity: int
     unit_price: Money
     discount: Money
@@ -146,9 +147,14 @@ def _number(number: object) -> str:
 def find_receipt(
     shop: Shop, actor: Actor, number: object, store_name: str | None = None, office: OfficeReturns | None = None
 ) -> dict[str, Any]:
-    """Another lane's receipt, as the office knows it, with what is still returnable."""
+    """Another lane's receipt, as the office knows it, with what is still returnable, each
+    line named as this till's catalogue names its sku (the sku itself when it has none)."""
     _seller(shop, actor)
-    return (office or office_of(shop)).lookup(_number(number), store_name)
+    found = (office or office_of(shop)).lookup(_number(number), store_name)
+    for line in found.get("lines") or ():
+        product = catalog_store.by_sku(shop.db.conn, str(line.get("sku")))
+        line["name"] = product.name if product is not None else str(line.get("sku"))
+    return found
 
 
 def hold_key_for(idempotency_key: str) -> str:

@@ -461,16 +461,19 @@ const Comptoir = (() => {
     }
     let code = "http_" + response.status;
     let message = t("session.request_failed", { status: response.status });
+    let details = null; // what a refusal names (receipt_ambiguous: the stores)
     try {
       const data = await response.json();
       if (data && data.error) {
         code = data.error.code || code;
         message = data.error.message || message;
+        details = data.error.details || null;
       }
     } catch (e) {
       /* not JSON: keep the generic words */
     }
     const err = new ApiError(response.status, code, sentence(message));
+    err.details = details;
     if (response.status === 401 && code !== "bad_credentials" && !opts.noExpiry) {
       setCsrf(null);
       if (handlers.expired) handlers.expired(err);
