@@ -1,6 +1,7 @@
 """The till's link to the office in its header: nothing on a till that is not enrolled; on
 one enrolled at an office it cannot reach, the line says so with what waits, in the
-cashier's language, and stays clean under axe. Debian's Chromium, headless, against the real
+cashier's language, and stays clean under axe; a gift card spent there (offline, under the
+chain's cap) is said to the cashier and on the receipt. Debian's Chromium, headless, against the real
 app on loopback (its push loop running, and failing: no office answers here).
 
 Screenshots land in test-artifacts/screens/ (names start with `till-office-`)."""
@@ -14,11 +15,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from appliance.app.services import auth, gift_cards, sales
 from appliance.app.services.outbox_push import ENROLLED_MARK
 from appliance.app.services.shop import Shop
 from tests.e2e.axe import Axe
 from tests.e2e.conftest import LiveApp
-from tests.e2e.screens import log_in_at_till
+from tests.e2e.screens import log_in_at_till, pay_exact_cash, scan
+from tests.e2e.seed import COFFEE, GROCERY
 
 pytestmark = pytest.mark.slow
 
@@ -97,3 +100,40 @@ def test_the_x_and_z_of_an_enrolled_till_say_what_the_office_did_not_have(
     expect(z.locator("tr", has_text="Oldest not sent")).to_contain_text(re.compile(r"\d+ (s|min)"))
     expect(z.locator("tr", has_text="Last contact")).to_contain_text("never")
     screenshot(page, "till-office-02-z")
+
+
+def test_a_gift_card_spent_while_the_office_does_not_answer_is_said_on_screen_and_receipt(
+    shop: Callable[..., LiveApp], page: Any, screenshot: Any
+) -> None:
+    codes: list[str] = []
+
+    def card_then_enrolled(shop: Shop) -> None:
+        """A card sold at this till before it was enrolled: the till knows it, offline too."""
+        seller = auth.login(shop, CASHIER[0], CASHIER[1], "127.0.0.1").actor
+        sale = sales.open_sale(shop, seller)
+        codes.append(str(gift_cards.sell(shop, seller, sale["id"], 1000)["gift_card"]["code"]))
+        sales.pay_cash(shop, seller, sale["id"], 1000)
+        enrolled(shop)
+
+    app = shop(GROCERY, {CASHIER: "cashier"}, then=card_then_enrolled)
+    log_in_at_till(page, app.url, CASHIER)
+    scan(page, COFFEE)
+    expect(page.locator("#t-total")).to_have_text("21.83")
+    page.keyboard.press("Alt+g")
+    dialog = page.get_by_role("dialog", name="Pay by gift card")
+    dialog.get_by_label("Gift card number").fill(codes[0])
+    dialog.get_by_label("Amount from the card").fill("10")
+    dialog.get_by_role("button", name="Take from the card").click()
+    # A plain notice, not an error: the tender is taken.
+    expect(dialog.get_by_role("status")).to_have_text(
+        "10.00 taken from the card; 11.83 CAD still due. The office did not answer: the gift card was taken "
+        "offline, within the chain's offline limit. The receipt says so."
+    )
+    expect(dialog.get_by_role("alert")).to_be_hidden()
+    page.keyboard.press("Escape")
+    pay_exact_cash(page)
+    expect(page.locator("#gift-offline-note")).to_be_visible()
+    expect(page.locator("#receipt-text")).to_contain_text(f"Gift card ****{codes[0][-4:]} (office offline)")
+    screenshot(page, "till-office-03-gift-card-offline")
+    page.keyboard.press("F9")
+    expect(page.locator("#gift-offline-note")).to_be_hidden()
