@@ -13,7 +13,10 @@ NAV = (
     ("/lanes", "Stores and lanes"),
     ("/alarms", "Alarms"),
     ("/catalogue", "Catalogue"),
+    ("/prices", "Prices from a date"),
     ("/staff", "Staff"),
+    ("/store-staff", "Store staff"),
+    ("/rules", "Store rules"),
     ("/reports", "Reports"),
 )
 ROLE_NAMES = {"chain_admin": "chain admin", "store_manager": "store manager", "auditor": "auditor"}

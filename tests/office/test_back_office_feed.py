@@ -1,0 +1,321 @@
+"""The back office's pages for the feed beyond the catalogue (docs/office.md, "The back
+office"): prices from a date typed the office's way (a French office types 12,50), the people
+of a store, a store's rules; what each role may do, checked on the server; bad input refused
+with a 4xx and its reason; each change in the audit log. HTTP against a real office on a real
+PostgreSQL, and one price that reaches real tills."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from appliance.office.services import audit_log, catalogue, enrolment, prices, store_rules, store_staff
+from appliance.office.services.office import Office, open_office
+from appliance.office.web.back_office import back_office_app
+from tests.office.conftest import ADMIN_PASSWORD, RunningOffice
+from tests.office.test_back_office import NEW_PASSWORD, csrf, log_in
+from tests.office.two_stores import CATALOGUE, Till, office_of, two_stores
+
+MIDNIGHT = "2026-12-07T00:00+01:00"
+FROM = "2026-12-06T23:00:00.000000Z"  # MIDNIGHT as the office keeps it
+CLERK_PASSWORD = "Till-2026-counter"  # test accounts only
+
+
+@pytest.fixture
+def office(office_dsn: str, office_dir: Path) -> Iterator[Office]:
+    opened = open_office(office_dsn, office_dir)
+    for store in ("lyon", "paris"):
+        enrolment.issue_token(opened, store, "T01", issued_by="test")
+    catalogue.put_tax_class(opened, "standard", "Standard", [("VAT", "20")], actor="test")
+    catalogue.import_csv(opened, CATALOGUE, actor="test")
+    yield opened
+    opened.close()
+
+
+def browser(office: Office) -> TestClient:
+    # A French office: its people type 12,50.
+    app = back_office_app(office, locale="fr", currency="EUR")
+    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+
+def signed_in(office: Office, username: str, password: str) -> TestClient:
+    client = browser(office)
+    assert log_in(client, username, password).headers["location"] == "/password"
+    done = client.post("/password", data={"csrf": csrf(client), "current": password, "new": NEW_PASSWORD})
+    assert done.status_code == 303, done.text
+    return client
+
+
+def admin(office: Office) -> TestClient:
+    return signed_in(office, "admin", ADMIN_PASSWORD)
+
+
+def person(office: Office, chief: TestClient, username: str, role: str, store: str = "") -> TestClient:
+    added = chief.post("/staff", data={"csrf": csrf(chief), "username": username, "role": role, "store": store})
+    found = re.search(r'class="secret">([^<]+)<', added.text)
+    assert found, added.text
+    return signed_in(office, username, found.group(1))
+
+
+def audited(office: Office, action: str) -> list[dict[str, object]]:
+    return [e for e in audit_log.entries(office) if e["action"] == action]
+
+
+def schedule(
+    client: TestClient, price: str, store: str = "", starts: str = MIDNIGHT, sku: str = "APL"
+) -> httpx.Response:
+    form = {"csrf": csrf(client), "sku": sku, "price": price, "starts": starts, "store": store}
+    answer: httpx.Response = client.post("/prices", data=form)
+    return answer
+
+
+# -- prices from a date ------------------------------------------------------------------------
+
+
+def test_a_chain_admin_sets_a_price_typed_the_french_way_and_takes_it_back(office: Office) -> None:
+    chief = admin(office)
+    shown = chief.get("/prices?sku=APL")
+    assert shown.status_code == 200
+    assert "1,25 EUR" in shown.text  # the catalogue's price, written the French way
+    done = schedule(chief, "12,50")
+    assert done.status_code == 303, done.text
+    assert prices.prices(office, "APL") == [{"sku": "APL", "price": 1250, "from": FROM, "store": None}]
+    page = chief.get(done.headers["location"])
+    assert "12,50 EUR" in page.text and "every store" in page.text and "set; version" in page.text
+    [entry] = audited(office, "catalogue_price")
+    assert entry["actor"] == "office:admin" and entry["object"] == "product:APL"
+    # A thousand grouped the French way is read as one.
+    assert schedule(chief, "1 234,50", store="lyon").status_code == 303
+    assert [p["price"] for p in prices.prices(office, "APL")] == [1250, 123450]
+    taken = chief.post("/prices/cancel", data={"csrf": csrf(chief), "sku": "APL", "starts": FROM, "store": ""})
+    assert taken.status_code == 303, taken.text
+    assert prices.prices(office, "APL") == [{"sku": "APL", "price": 123450, "from": FROM, "store": "lyon"}]
+    assert [e["actor"] for e in audited(office, "catalogue_price_cancel")] == ["office:admin"]
+
+
+@pytest.mark.parametrize(
+    ("price", "starts", "sku", "status", "reason"),
+    [
+        ("12,345", MIDNIGHT, "APL", 422, "ambiguous"),  # a thousand, or too many decimals?
+        ("12,5,0", MIDNIGHT, "APL", 422, "grouped wrongly"),
+        ("douze", MIDNIGHT, "APL", 422, "not an amount"),
+        ("-1,00", MIDNIGHT, "APL", 422, "below zero"),
+        ("", MIDNIGHT, "APL", 422, "type an amount"),
+        ("12,50", "2026-12-07T00:00", "APL", 422, "offset"),
+        ("12,50", "tomorrow", "APL", 422, "not a date and time"),
+        ("12,50", MIDNIGHT, "NOPE", 404, "no product NOPE"),
+    ],
+)
+def test_a_bad_price_is_refused_with_its_reason_and_nothing_changes(
+    office: Office, price: str, starts: str, sku: str, status: int, reason: str
+) -> None:
+    chief = admin(office)
+    refused = schedule(chief, price, starts=starts, sku=sku)
+    assert refused.status_code == status, refused.text
+    assert reason in refused.text
+    assert prices.prices(office, sku) == [] and audited(office, "catalogue_price") == []
+
+
+def test_a_price_for_an_unknown_store_or_an_unknown_one_taken_back_is_a_404(office: Office) -> None:
+    chief = admin(office)
+    assert schedule(chief, "1,00", store="nantes").status_code == 404
+    gone = chief.post("/prices/cancel", data={"csrf": csrf(chief), "sku": "APL", "starts": FROM, "store": ""})
+    assert gone.status_code == 404 and "no price of APL" in gone.text
+
+
+def test_a_form_without_the_sessions_csrf_token_changes_nothing(office: Office) -> None:
+    chief = admin(office)
+    forged = chief.post("/prices", data={"sku": "APL", "price": "1,00", "starts": MIDNIGHT, "store": ""})
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert prices.prices(office, "APL") == []
+    anonymous = browser(office).post("/rules", data={"store": "lyon", "keyed_card_payments": "no"})
+    assert anonymous.status_code == 401
+    assert store_rules.rules(office, "lyon") == {}
+
+
+def test_a_store_manager_prices_their_store_only_and_an_auditor_reads(office: Office) -> None:
+    chief = admin(office)
+    schedule(chief, "1,10", store="paris")
+    manager = person(office, chief, "lena", "store_manager", "lyon")
+    assert schedule(manager, "1,05", store="lyon").status_code == 303
+    chain = schedule(manager, "0,99")
+    assert chain.status_code == 403 and "own store" in chain.text
+    assert schedule(manager, "0,99", store="paris").status_code == 403
+    theirs = manager.get("/prices?sku=APL").text
+    assert "1,05 EUR" in theirs and "1,10 EUR" not in theirs  # Paris's price is not theirs to see
+    cancel = {"csrf": csrf(manager), "sku": "APL", "starts": FROM, "store": "paris"}
+    assert manager.post("/prices/cancel", data=cancel).status_code == 403
+    auditor = person(office, chief, "alma", "auditor")
+    read = auditor.get("/prices?sku=APL")
+    assert read.status_code == 200 and "1,05 EUR" in read.text and "1,10 EUR" in read.text
+    assert "Set the price" not in read.text
+    assert schedule(auditor, "0,50", store="lyon").status_code == 403
+    assert sorted((p["store"], p["price"]) for p in prices.prices(office, "APL")) == [("lyon", 105), ("paris", 110)]
+    assert [e["actor"] for e in audited(office, "catalogue_price")] == ["office:admin", "office:lena"]
+
+
+# -- the people of a store ---------------------------------------------------------------------
+
+
+def add_clerk(client: TestClient, store: str, username: str, **more: str) -> httpx.Response:
+    form = {"csrf": csrf(client), "store": store, "username": username, "role": "cashier",
+            "password": CLERK_PASSWORD, "pin": "4711", **more}  # fmt: skip
+    answer: httpx.Response = client.post("/store-staff", data=form)
+    return answer
+
+
+def test_a_chain_admin_adds_a_person_to_a_store_and_disables_them(office: Office) -> None:
+    chief = admin(office)
+    done = add_clerk(chief, "lyon", "marc")
+    assert done.status_code == 303, done.text
+    page = chief.get(done.headers["location"])
+    assert "marc" in page.text and "cashier" in page.text
+    assert CLERK_PASSWORD not in page.text and "$argon2" not in page.text
+    assert store_staff.people(office, "lyon") == [{"username": "marc", "role": "cashier", "active": True, "pin": True}]
+    assert store_staff.people(office, "paris") == []
+    off = chief.post("/store-staff/active", data={"csrf": csrf(chief), "store": "lyon", "username": "marc",
+                                                  "active": "no"})  # fmt: skip
+    assert off.status_code == 303
+    assert store_staff.people(office, "lyon")[0]["active"] is False
+    entries = audited(office, "staff_add") + audited(office, "staff_change")
+    assert [(e["actor"], e["object"]) for e in entries] == [("office:admin", "staff:lyon/marc")] * 2
+    assert CLERK_PASSWORD not in str(audit_log.entries(office))
+
+
+@pytest.mark.parametrize(
+    ("store", "username", "more", "status", "reason"),
+    [
+        ("lyon", "Marc!", {}, 422, "user name"),
+        ("lyon", "marc", {"password": "short"}, 422, "12"),
+        ("lyon", "marc", {"role": "boss"}, 422, "unknown role"),
+        ("lyon", "marc", {"role": "auditor"}, 422, "has no PIN"),
+        ("nantes", "marc", {}, 404, "no store nantes"),
+    ],
+)
+def test_a_bad_person_is_refused_with_its_reason(
+    office: Office, store: str, username: str, more: dict[str, str], status: int, reason: str
+) -> None:
+    chief = admin(office)
+    refused = add_clerk(chief, store, username, **more)
+    assert refused.status_code == status, refused.text
+    assert reason in refused.text
+    assert store_staff.people(office, "lyon") == [] and audited(office, "staff_add") == []
+
+
+def test_the_same_person_twice_is_a_409(office: Office) -> None:
+    chief = admin(office)
+    add_clerk(chief, "lyon", "marc")
+    again = add_clerk(chief, "lyon", "marc")
+    assert again.status_code == 409 and "already has marc" in again.text
+
+
+def test_a_store_manager_manages_their_stores_people_only_and_an_auditor_reads(office: Office) -> None:
+    chief = admin(office)
+    add_clerk(chief, "paris", "paul")
+    manager = person(office, chief, "lena", "store_manager", "lyon")
+    assert add_clerk(manager, "lyon", "marc").status_code == 303
+    assert add_clerk(manager, "paris", "pia").status_code == 403
+    assert manager.get("/store-staff?store=paris").text.count("paul") == 0  # their own store is shown
+    off = {"csrf": csrf(manager), "store": "paris", "username": "paul", "active": "no"}
+    assert manager.post("/store-staff/active", data=off).status_code == 403
+    auditor = person(office, chief, "alma", "auditor")
+    read = auditor.get("/store-staff?store=paris")
+    assert read.status_code == 200 and "paul" in read.text and "Add someone" not in read.text
+    assert add_clerk(auditor, "paris", "pia").status_code == 403
+    assert [p["username"] for p in store_staff.people(office, "paris")] == ["paul"]
+    assert store_staff.people(office, "paris")[0]["active"] is True
+
+
+# -- a store's rules ---------------------------------------------------------------------------
+
+
+def test_a_chain_admin_sets_a_stores_rules_the_french_way_and_gives_one_back(office: Office) -> None:
+    chief = admin(office)
+    form = {"csrf": csrf(chief), "store": "lyon", "loyalty_enabled": "yes", "loyalty_point_value": "0,05",
+            "gift_card_expiry_days": "365", "keyed_card_payments": "no"}  # fmt: skip
+    done = chief.post("/rules", data=form)
+    assert done.status_code == 303, done.text
+    assert store_rules.rules(office, "lyon") == {
+        "loyalty_enabled": True, "loyalty_point_value": 5, "gift_card_expiry_days": 365,
+        "keyed_card_payments": False,
+    }  # fmt: skip
+    assert store_rules.rules(office, "paris") == {}
+    page = chief.get(done.headers["location"])
+    assert 'value="0,05"' in page.text  # the point's value shown as the office writes an amount
+    again = chief.post("/rules", data=form)
+    assert again.status_code == 303 and "Nothing changed." in chief.get(again.headers["location"]).text
+    released = chief.post("/rules", data={**form, "csrf": csrf(chief), "keyed_card_payments": ""})
+    assert released.status_code == 303
+    assert "keyed_card_payments" not in store_rules.rules(office, "lyon")
+    entries = audited(office, "store_rules")
+    assert [(e["actor"], e["object"]) for e in entries] == [("office:admin", "store:lyon")] * 2
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "reason"),
+    [
+        ("loyalty_point_value", "0,0555", "more decimals"),
+        ("loyalty_point_value", "0,055", "ambiguous"),
+        ("loyalty_point_value", "cinq", "not an amount"),
+        ("gift_card_expiry_days", "un an", "whole number"),
+        ("gift_card_expiry_days", "4000", "3650"),
+        ("keyed_card_payments", "maybe", "yes, no"),
+        ("variable_measure_prefixes", "{2: price}", "JSON"),
+    ],
+)
+def test_a_bad_rule_is_refused_with_its_reason_and_the_form_keeps_what_was_typed(
+    office: Office, field: str, typed: str, reason: str
+) -> None:
+    chief = admin(office)
+    refused = chief.post("/rules", data={"csrf": csrf(chief), "store": "lyon", "locale": "fr-FR", field: typed})
+    assert refused.status_code == 422, refused.text
+    assert reason in refused.text
+    assert 'value="fr-FR"' in refused.text
+    assert store_rules.rules(office, "lyon") == {} and audited(office, "store_rules") == []
+
+
+def test_a_store_manager_changes_their_stores_rules_only_and_an_auditor_reads(office: Office) -> None:
+    chief = admin(office)
+    manager = person(office, chief, "lena", "store_manager", "lyon")
+    mine = manager.post("/rules", data={"csrf": csrf(manager), "store": "lyon", "cash_requires_shift": "yes"})
+    assert mine.status_code == 303
+    theirs = manager.post("/rules", data={"csrf": csrf(manager), "store": "paris", "cash_requires_shift": "yes"})
+    assert theirs.status_code == 403
+    assert manager.get("/rules?store=paris").status_code == 200  # shown their own store, whatever is asked
+    auditor = person(office, chief, "alma", "auditor")
+    read = auditor.get("/rules?store=lyon")
+    assert read.status_code == 200 and "Cash needs an open shift" in read.text and "Save the rules" not in read.text
+    refused = auditor.post("/rules", data={"csrf": csrf(auditor), "store": "lyon", "cash_requires_shift": "no"})
+    assert refused.status_code == 403
+    assert store_rules.rules(office, "lyon") == {"cash_requires_shift": True}
+    assert store_rules.rules(office, "paris") == {}
+    assert auditor.get("/rules?store=nantes").status_code == 404
+
+
+# -- to the tills ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
+    with two_stores(running_office, tmp_path) as made:
+        yield made
+
+
+def test_a_price_set_on_the_page_reaches_its_stores_tills_at_its_start(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    office = office_of(running_office)
+    chief = admin(office)
+    assert schedule(chief, "1,05", store="lyon").status_code == 303
+    lyon, paris = tills
+    assert (lyon.pull(), paris.pull()) == (1, 0)
+    midnight = dt.datetime(2026, 12, 6, 23, 0, tzinfo=dt.UTC)
+    for till in tills:
+        till.at(midnight)
+    assert (lyon.scan("4006381333931"), paris.scan("4006381333931")) == (105, 125)
