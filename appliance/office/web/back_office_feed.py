@@ -5,6 +5,7 @@ locale, `comptoir office serve --locale`): a French office types 12,50."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from appliance.office.web.back_office_http import (
     signed_in,
     status_of,
 )
-from appliance.office.web.html import Html, csrf_field, join, message, page, table, tag, void
+from appliance.office.web.html import Html, csrf_field, join, message, page, table, tag, void, when
 
 EVERY_STORE = ""  # the store field's value for a price of the whole chain
 STAFF_ROLES = ("cashier", "supervisor", "manager", "admin", "auditor")  # the till's (security/rbac)
@@ -88,10 +89,18 @@ async def _prices(
     return html_page(page("Prices from a date", join(parts), who=who, csrf=csrf, here="/prices"), status)
 
 
+def _from(stamp: str) -> str:
+    """The office's stamp of a start (2026-12-06T23:00:00.000000Z) as people read it."""
+    try:
+        return when(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+    except ValueError:
+        return stamp
+
+
 def _price_table(request: Request, who: Person, csrf: str, sku: str, rows: list[dict[str, Any]]) -> Html:
     shown = []
     for row in rows:
-        cells: list[object] = [row["from"], _shown(request, row["price"]), row["store"] or "every store"]
+        cells: list[object] = [_from(row["from"]), _shown(request, row["price"]), row["store"] or "every store"]
         may = who.changes_the_chain or (who.role == "store_manager" and row["store"] == who.scope)
         if who.changes_the_chain or who.role == "store_manager":
             cells.append(
@@ -105,7 +114,7 @@ def _price_table(request: Request, who: Person, csrf: str, sku: str, rows: list[
                         "button",
                         "Cancel",
                         type="submit",
-                        aria_label=f"Cancel the price from {row['from']} in {row['store'] or 'every store'}",
+                        aria_label=f"Cancel the price from {_from(row['from'])} in {row['store'] or 'every store'}",
                     ),
                     method="post",
                     action="/prices/cancel",
