@@ -1,7 +1,8 @@
 """The back office's prices from a date in Debian's Chromium, headless: a chain admin of a
 French office sets Lyon's apple at 0,99 from midnight on the Prices page; a real till of
 Lyon pulls the feed over mutual TLS and scans the apple at 0.99 from midnight on, while
-Paris's till is sent nothing. The new pages are clean under axe. A real office on a throwaway
+Paris's till is sent nothing. The new pages (prices, store staff,
+store rules, promotions, item grids) are clean under axe. A real office on a throwaway
 PostgreSQL cluster (tests/office/conftest.py), real tills (tests/office/two_stores.py).
 
 Screenshots land in test-artifacts/screens/ (names start with `office-feed-`)."""
@@ -97,7 +98,9 @@ def test_a_price_set_on_the_prices_page_reaches_the_stores_till_at_midnight(
     assert (lyon.scan(APPLE), paris.scan(APPLE)) == (99, 125)
 
 
-def test_the_prices_store_staff_and_rules_pages_are_clean_under_axe(browser: Any, back_office: str) -> None:
+def test_the_prices_store_staff_rules_promotions_and_grids_pages_are_clean_under_axe(
+    browser: Any, back_office: str
+) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")
     context, page, problems = tab(browser, axe=True)
@@ -108,6 +111,8 @@ def test_the_prices_store_staff_and_rules_pages_are_clean_under_axe(browser: Any
             ("/prices?sku=APL", "office-prices"),
             ("/store-staff?store=lyon", "office-store-staff"),
             ("/rules?store=lyon", "office-rules"),
+            ("/promotions", "office-promotions"),
+            ("/item-grids", "office-item-grids"),
         ):
             page.goto(back_office + path)
             axe.check(page, name)

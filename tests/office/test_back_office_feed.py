@@ -15,7 +15,16 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from appliance.office.services import audit_log, catalogue, enrolment, prices, store_rules, store_staff
+from appliance.office.services import (
+    audit_log,
+    catalogue,
+    enrolment,
+    item_grids,
+    prices,
+    promotions,
+    store_rules,
+    store_staff,
+)
 from appliance.office.services.office import Office, open_office
 from appliance.office.web.back_office import back_office_app
 from tests.office.conftest import ADMIN_PASSWORD, RunningOffice
@@ -34,6 +43,7 @@ def office(office_dsn: str, office_dir: Path) -> Iterator[Office]:
         enrolment.issue_token(opened, store, "T01", issued_by="test")
     catalogue.put_tax_class(opened, "standard", "Standard", [("VAT", "20")], actor="test")
     catalogue.import_csv(opened, CATALOGUE, actor="test")
+    catalogue.import_csv(opened, "sku,category\nAPL,Fruit\nBRD,Bakery\n", actor="test")
     yield opened
     opened.close()
 
@@ -296,6 +306,113 @@ def test_a_store_manager_changes_their_stores_rules_only_and_an_auditor_reads(of
     assert store_rules.rules(office, "lyon") == {"cash_requires_shift": True}
     assert store_rules.rules(office, "paris") == {}
     assert auditor.get("/rules?store=nantes").status_code == 404
+
+
+# -- promotions and item grids -----------------------------------------------------------------
+
+
+def offer(client: TestClient, code: str, store: str = "", **more: str) -> httpx.Response:
+    form = {"csrf": csrf(client), "code": code, "name": "2 pommes", "kind": "multi_price", "sku": "APL",
+            "quantity": "2", "price": "2,00", "starts": "2026-12-07", "ends": "2026-12-31", "store": store,
+            **more}  # fmt: skip
+    answer: httpx.Response = client.post("/promotions", data=form)
+    return answer
+
+
+def test_a_chain_admin_makes_an_offer_typed_the_french_way_and_ends_it(office: Office) -> None:
+    chief = admin(office)
+    done = offer(chief, "apples")
+    assert done.status_code == 303, done.text
+    [made] = promotions.offers(office)
+    assert (made["price"], made["quantity"], made["store"]) == (200, 2, None)
+    assert "2 for 2,00 EUR" in chief.get("/promotions").text
+    fruit = offer(chief, "fruit", "lyon", kind="category_percent", sku="", category="Fruit", price="", percent="12,5")
+    assert fruit.status_code == 303, fruit.text
+    assert {o["code"]: o["percent"] for o in promotions.offers(office)} == {"apples": 0, "fruit": 1250}
+    assert "12,5 %" in chief.get("/promotions").text
+    ended = chief.post("/promotions/end", data={"csrf": csrf(chief), "code": "apples", "store": ""})
+    assert ended.status_code == 303
+    assert [o["code"] for o in promotions.offers(office)] == ["fruit"]
+    assert [e["actor"] for e in audited(office, "promotion") + audited(office, "promotion_end")] == ["office:admin"] * 3
+
+
+@pytest.mark.parametrize(
+    ("more", "status", "reason"),
+    [
+        ({"price": "2,005"}, 422, "ambiguous"),
+        ({"quantity": "deux"}, 422, "whole number"),
+        ({"starts": "demain"}, 422, "YYYY-MM-DD"),
+        ({"kind": "category_percent", "sku": "", "category": "Fruit", "percent": "douze"}, 422, "percentage"),
+        ({"sku": "NOPE"}, 404, "no product on sale NOPE"),
+        ({"code": "Des Pommes!"}, 422, "code"),
+    ],
+)
+def test_a_bad_offer_is_refused_with_its_reason_and_the_form_keeps_it(
+    office: Office, more: dict[str, str], status: int, reason: str
+) -> None:
+    chief = admin(office)
+    refused = offer(chief, more.get("code", "apples"), **{k: v for k, v in more.items() if k != "code"})
+    assert refused.status_code == status, refused.text
+    assert reason in refused.text and 'value="2 pommes"' in refused.text
+    assert promotions.offers(office) == [] and audited(office, "promotion") == []
+
+
+def test_a_store_manager_makes_offers_and_grids_for_their_store_only(office: Office) -> None:
+    chief = admin(office)
+    manager = person(office, chief, "lena", "store_manager", "lyon")
+    assert offer(manager, "lyon-apples", "lyon").status_code == 303
+    assert offer(manager, "all-apples").status_code == 403
+    assert offer(manager, "paris-apples", "paris").status_code == 403
+    grid = {"csrf": csrf(manager), "tabs": "Fruit: APL", "store": "paris"}
+    assert manager.post("/item-grids", data=grid).status_code == 403
+    assert manager.post("/item-grids", data={**grid, "store": "lyon"}).status_code == 303
+    auditor = person(office, chief, "alma", "auditor")
+    assert "lyon-apples" in auditor.get("/promotions").text and "Save the offer" not in auditor.get("/promotions").text
+    assert offer(auditor, "more", "lyon").status_code == 403
+    end = {"csrf": csrf(auditor), "code": "lyon-apples", "store": "lyon"}
+    assert auditor.post("/promotions/end", data=end).status_code == 403
+    assert [o["code"] for o in promotions.offers(office)] == ["lyon-apples"]
+    assert [g["store"] for g in item_grids.grids(office)] == ["lyon"]
+
+
+def test_a_chain_admin_lays_out_the_chains_grid_and_a_store_gives_its_own_back(office: Office) -> None:
+    chief = admin(office)
+    chain = chief.post("/item-grids", data={"csrf": csrf(chief), "tabs": "Fruit: APL\n\nBakery: BRD\n", "store": ""})
+    assert chain.status_code == 303, chain.text
+    own = chief.post("/item-grids", data={"csrf": csrf(chief), "tabs": "Bakery: BRD, APL", "store": "lyon"})
+    assert own.status_code == 303
+    assert item_grids.grids(office) == [
+        {
+            "store": None,
+            "tabs": [{"category": "Fruit", "products": ["APL"]}, {"category": "Bakery", "products": ["BRD"]}],
+        },
+        {"store": "lyon", "tabs": [{"category": "Bakery", "products": ["BRD", "APL"]}]},
+    ]
+    assert "Bakery: BRD, APL" in chief.get("/item-grids").text
+    released = chief.post("/item-grids/release", data={"csrf": csrf(chief), "store": "lyon"})
+    assert released.status_code == 303
+    assert [g["store"] for g in item_grids.grids(office)] == [None]
+    entries = audited(office, "item_grid") + audited(office, "item_grid_release")
+    assert [(e["actor"], e["object"]) for e in entries] == [
+        ("office:admin", "item_grid:*"), ("office:admin", "item_grid:lyon"), ("office:admin", "item_grid:lyon")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tabs", "reason"),
+    [
+        ("Fruit APL", "a tab is"),
+        ("Meat: APL", "no category"),
+        ("Fruit: APL, NOPE", "no product on sale NOPE"),
+        ("Fruit: APL, APL", "twice"),
+    ],
+)
+def test_a_bad_grid_is_refused_with_its_reason_and_the_form_keeps_it(office: Office, tabs: str, reason: str) -> None:
+    chief = admin(office)
+    refused = chief.post("/item-grids", data={"csrf": csrf(chief), "tabs": tabs, "store": ""})
+    assert refused.status_code == 422, refused.text
+    assert reason in refused.text and tabs in refused.text
+    assert item_grids.grids(office) == []
 
 
 # -- to the tills ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from appliance.app.domain.errors import Forbidden, NotFound
 from appliance.app.domain.money import format_amount
-from appliance.office.services import prices, store_rules, store_staff
+from appliance.office.services import item_grids, prices, promotions, store_rules, store_staff
 from appliance.office.services.catalogue import Applied
 from appliance.office.services.office import Office
 from appliance.office.services.sign_in import Person
@@ -109,3 +109,37 @@ def change_rules(office: Office, who: Person, store: str, wanted: dict[str, Any]
     if not values and not release:
         return None
     return store_rules.change(office, store, values, release=release, actor=who.actor, origin=origin)
+
+
+# -- promotions and item grids ---------------------------------------------------------------
+
+
+def offers(office: Office, who: Person) -> list[dict[str, Any]]:
+    """The chain's offers and each store's (a store manager's own store only)."""
+    return [o for o in promotions.offers(office) if who.scope is None or o["store"] in (None, who.scope)]
+
+
+def put_offer(office: Office, who: Person, code: str, store: str | None, origin: str, **offer: Any) -> Applied:
+    """Makes or changes an offer (promotions.put's fields; the price in major units)."""
+    _changes(who, store, "offers")
+    return promotions.put(office, code, store=store, actor=who.actor, origin=origin, **offer)
+
+
+def end_offer(office: Office, who: Person, code: str, store: str | None, origin: str) -> Applied:
+    _changes(who, store, "offers")
+    return promotions.end(office, code, store=store, actor=who.actor, origin=origin)
+
+
+def grids(office: Office, who: Person) -> list[dict[str, Any]]:
+    """The chain's grid and each store's own (a store manager's own store only)."""
+    return [g for g in item_grids.grids(office) if who.scope is None or g["store"] in (None, who.scope)]
+
+
+def set_grid(office: Office, who: Person, tabs: list[dict[str, Any]], store: str | None, origin: str) -> Applied:
+    _changes(who, store, "item grids")
+    return item_grids.set_grid(office, tabs, store=store, actor=who.actor, origin=origin)
+
+
+def release_grid(office: Office, who: Person, store: str, origin: str) -> Applied:
+    _changes(who, store, "item grids")
+    return item_grids.release(office, store, actor=who.actor, origin=origin)

@@ -22,6 +22,7 @@ from appliance.office.services import sign_in
 from appliance.office.services.office import Office, Unavailable
 from appliance.office.services.sign_in import Person
 from appliance.office.web import back_office_feed as feed
+from appliance.office.web import back_office_offers as offers
 from appliance.office.web import back_office_pages as pages
 from appliance.office.web import back_office_reports as reports
 from appliance.office.web import books
@@ -168,6 +169,7 @@ def routes() -> list[BaseRoute]:
         Route("/staff", signed_in(pages.staff_add), methods=["POST"]),
         Route("/staff/{username}/disable", signed_in(pages.staff_disable), methods=["POST"]),
         *feed.routes(),
+        *offers.routes(),
         Route("/reports", signed_in(reports.reports_page)),
         Route("/reports/day-check", signed_in(reports.day_check_page)),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),

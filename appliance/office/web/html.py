@@ -17,6 +17,8 @@ NAV = (
     ("/staff", "Staff"),
     ("/store-staff", "Store staff"),
     ("/rules", "Store rules"),
+    ("/promotions", "Promotions"),
+    ("/item-grids", "Item grids"),
     ("/reports", "Reports"),
 )
 ROLE_NAMES = {"chain_admin": "chain admin", "store_manager": "store manager", "auditor": "auditor"}
