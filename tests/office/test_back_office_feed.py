@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from appliance.office.services import (
     audit_log,
+    back_office,
     catalogue,
     enrolment,
     item_grids,
@@ -413,6 +414,65 @@ def test_a_bad_grid_is_refused_with_its_reason_and_the_form_keeps_it(office: Off
     assert refused.status_code == 422, refused.text
     assert reason in refused.text and tabs in refused.text
     assert item_grids.grids(office) == []
+
+
+# -- a catalogue file sent ---------------------------------------------------------------------
+
+
+def upload(client: TestClient, data: bytes, name: str = "catalogue.csv", **fields: str) -> httpx.Response:
+    form = {"csrf": csrf(client), "currency": "EUR", **fields}
+    answer: httpx.Response = client.post("/catalogue/upload", data=form, files={"file": (name, data, "text/csv")})
+    return answer
+
+
+def catalogue_price(office: Office, sku: str) -> object:
+    return next(r["body"]["price"] for r in back_office.products(office, sku) if r["sku"] == sku)
+
+
+def test_a_chain_admin_sends_a_catalogue_file_and_it_is_imported(office: Office) -> None:
+    chief = admin(office)
+    page = chief.get("/catalogue").text
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    done = upload(chief, "\ufeffsku,name,price\nAPL,Apple,1.35\nKIW,Kiwi,0.50\n".encode())
+    assert done.status_code == 303, done.text
+    assert re.search(r"\d+ changed, \d+ as they were; version \d+", chief.get(done.headers["location"]).text)
+    assert (catalogue_price(office, "APL"), catalogue_price(office, "KIW")) == (135, 50)
+    assert [e["actor"] for e in audited(office, "catalogue_import")][-1] == "office:admin"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "reason"),
+    [
+        (b"sku,name,price\nAPL,Apple,un euro\n", 422, "nothing imported"),
+        ("sku,name,price\nAPL,Pomme \u00e0 cidre,1.35\n".encode("latin-1"), 400, "not text in UTF-8"),
+        (b"", 422, "is empty"),
+        (b"x" * (8 * 1024 * 1024 + 1), 413, "at most 8 MiB"),
+    ],
+)
+def test_a_bad_catalogue_file_is_refused_with_its_reason(office: Office, data: bytes, status: int, reason: str) -> None:
+    chief = admin(office)
+    before = len(audited(office, "catalogue_import"))
+    refused = upload(chief, data)
+    assert refused.status_code == status, refused.text[:500]
+    assert reason in refused.text
+    assert catalogue_price(office, "APL") == 125 and len(audited(office, "catalogue_import")) == before
+
+
+def test_a_catalogue_file_needs_the_form_its_csrf_token_and_a_chain_admin(office: Office) -> None:
+    chief = admin(office)
+    plain = chief.post("/catalogue/upload", data={"csrf": csrf(chief), "file": "sku,price\nAPL,1.35\n"})
+    assert plain.status_code == 415 and "multipart/form-data" in plain.text
+    no_file = chief.post("/catalogue/upload", data={"csrf": csrf(chief)}, files={"other": ("x.txt", b"x")})
+    assert no_file.status_code == 422 and "choose the CSV file" in no_file.text
+    forged = upload(chief, b"sku,price\nAPL,1.35\n", csrf="")
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    broken = chief.post(
+        "/catalogue/upload", content=b"--b\r\nnothing", headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert broken.status_code == 400
+    manager = person(office, chief, "lena", "store_manager", "lyon")
+    assert upload(manager, b"sku,price\nAPL,1.35\n").status_code == 403
+    assert catalogue_price(office, "APL") == 125
 
 
 # -- to the tills ------------------------------------------------------------------------------

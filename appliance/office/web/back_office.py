@@ -164,6 +164,7 @@ def routes() -> list[BaseRoute]:
         Route("/alarms/{alarm}/close", signed_in(pages.close_alarm), methods=["POST"]),
         Route("/catalogue", signed_in(pages.catalogue_page)),
         Route("/catalogue/import", signed_in(pages.catalogue_import), methods=["POST"]),
+        Route("/catalogue/upload", signed_in(pages.catalogue_upload, upload=True), methods=["POST"]),
         Route("/catalogue/withdraw", signed_in(pages.catalogue_withdraw), methods=["POST"]),
         Route("/staff", signed_in(pages.staff_page), methods=["GET"]),
         Route("/staff", signed_in(pages.staff_add), methods=["POST"]),
