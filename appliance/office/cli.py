@@ -108,7 +108,9 @@ def cmd_office_serve(args: argparse.Namespace) -> int:
     if back_office_port is not None:
         print(f"Back office on https://{args.host}:{back_office_port}/ (people, with their passwords)", flush=True)
     try:
-        server.serve(office, args.host, args.port, enrol_port, back_office_port)
+        server.serve(
+            office, args.host, args.port, enrol_port, back_office_port, locale=args.locale, currency=args.currency
+        )
     finally:
         office.close()
     return 0
@@ -323,6 +325,12 @@ def _back_office_option(p: argparse.ArgumentParser) -> None:
         "--back-office-port",
         type=_port,
         help="serve the back office, for people with a browser, on this port (default: not served)",
+    )
+    p.add_argument(
+        "--locale", default="en", help="how the back office's people write amounts: fr types 12,50 (default en)"
+    )
+    p.add_argument(
+        "--currency", default="EUR", help="the chain's currency, for the back office's amounts (default EUR)"
     )
 
 

@@ -66,14 +66,21 @@ class QuietServer(uvicorn.Server):
 
 
 def servers(
-    office: Office, host: str, port: int, enrol_port: int, back_office_port: int | None = None
+    office: Office,
+    host: str,
+    port: int,
+    enrol_port: int,
+    back_office_port: int | None = None,
+    *,
+    locale: str = "en",
+    currency: str = "EUR",
 ) -> list[uvicorn.Server]:
     made: list[uvicorn.Server] = []
     apps: list[tuple[Any, int, bool]] = [(lane_app(office), port, True), (enrol_app(office, port), enrol_port, False)]
     if back_office_port is not None:
         # People's browsers hold no certificate of the office's CA: TLS with the office's
         # server certificate, and a password.
-        apps.append((back_office_app(office), back_office_port, False))
+        apps.append((back_office_app(office, locale=locale, currency=currency), back_office_port, False))
     for app, at, with_certs in apps:
         context = tls_context(office.data_dir, client_certificates=with_certs)
         config = uvicorn.Config(
@@ -103,5 +110,14 @@ async def run(found: list[uvicorn.Server]) -> None:
     await asyncio.gather(*(server.serve() for server in found))
 
 
-def serve(office: Office, host: str, port: int, enrol_port: int, back_office_port: int | None = None) -> None:
-    asyncio.run(run(servers(office, host, port, enrol_port, back_office_port)))
+def serve(
+    office: Office,
+    host: str,
+    port: int,
+    enrol_port: int,
+    back_office_port: int | None = None,
+    *,
+    locale: str = "en",
+    currency: str = "EUR",
+) -> None:
+    asyncio.run(run(servers(office, host, port, enrol_port, back_office_port, locale=locale, currency=currency)))

@@ -75,3 +75,10 @@ def release(office: Office, store: str, *, actor: str, origin: str = "cli") -> A
             details={"version": version}, origin=origin,
         )  # fmt: skip
     return Applied(changed, 1 - changed, version)
+
+
+def grids(office: Office) -> list[dict[str, Any]]:
+    """The chain's grid (store None) and each store's own, the chain's first."""
+    with office.connection() as conn:
+        found = [r["body"] for r in feed_rows.rows(conn, "item_grid")]
+    return sorted(found, key=lambda g: (g["store"] is not None, g["store"] or ""))

@@ -21,6 +21,8 @@ from appliance.app.domain.errors import DomainError, Locked, Unauthenticated
 from appliance.office.services import sign_in
 from appliance.office.services.office import Office, Unavailable
 from appliance.office.services.sign_in import Person
+from appliance.office.web import back_office_feed as feed
+from appliance.office.web import back_office_offers as offers
 from appliance.office.web import back_office_pages as pages
 from appliance.office.web import back_office_reports as reports
 from appliance.office.web import books
@@ -162,17 +164,21 @@ def routes() -> list[BaseRoute]:
         Route("/alarms/{alarm}/close", signed_in(pages.close_alarm), methods=["POST"]),
         Route("/catalogue", signed_in(pages.catalogue_page)),
         Route("/catalogue/import", signed_in(pages.catalogue_import), methods=["POST"]),
+        Route("/catalogue/upload", signed_in(pages.catalogue_upload, upload=True), methods=["POST"]),
         Route("/catalogue/withdraw", signed_in(pages.catalogue_withdraw), methods=["POST"]),
         Route("/staff", signed_in(pages.staff_page), methods=["GET"]),
         Route("/staff", signed_in(pages.staff_add), methods=["POST"]),
         Route("/staff/{username}/disable", signed_in(pages.staff_disable), methods=["POST"]),
+        *feed.routes(),
+        *offers.routes(),
         Route("/reports", signed_in(reports.reports_page)),
         Route("/reports/day-check", signed_in(reports.day_check_page)),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
     ]
 
 
-def back_office_app(office: Office) -> Starlette:
+def back_office_app(office: Office, *, locale: str = "en", currency: str = "EUR") -> Starlette:
+    """`locale` and `currency`: how the office's people type and read amounts (12,50 EUR in fr)."""
     app = Starlette(
         routes=routes(),
         middleware=[Middleware(SecurityHeaders)],
@@ -181,4 +187,5 @@ def back_office_app(office: Office) -> Starlette:
     # The books' JSON behind the same session (reads only: no CSRF); nobody before their own password.
     app.router.routes += books.routes(office, reports.reader_on)
     app.state.office = office
+    app.state.locale, app.state.currency = locale, currency.strip().upper()
     return app

@@ -3,6 +3,8 @@ gate each page is behind (a live session; on a POST, the session's CSRF token)."
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
@@ -60,14 +62,23 @@ class BadForm(Exception):
         self.status = status
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-        raise BadForm(415, "send the page's form (application/x-www-form-urlencoded)")
+async def _body(request: Request) -> bytes:
+    too_big = BadForm(413, f"the form must be at most {MAX_FORM // (1024 * 1024)} MiB")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM:
+        raise too_big
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM:
-            raise BadForm(413, f"the form must be at most {MAX_FORM // (1024 * 1024)} MiB")
+            raise too_big
+    return body
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        raise BadForm(415, "send the page's form (application/x-www-form-urlencoded)")
+    body = await _body(request)
     try:
         parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
@@ -75,11 +86,47 @@ async def read_form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
+async def read_upload(request: Request) -> dict[str, str]:
+    """A form with a file (multipart/form-data), each field as text: a file's text under its
+    field's name, its name under NAME.filename. The standard library's MIME parser reads it
+    (the office's one upload is a catalogue's CSV file, MAX_FORM at most)."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("multipart/form-data") or "boundary=" not in kind:
+        raise BadForm(415, "send the page's form with its file (multipart/form-data)")
+    body = await _body(request)
+    try:
+        head = b"Content-Type: " + kind.encode("latin-1") + b"\r\n\r\n"
+        parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    except (UnicodeError, ValueError):
+        raise BadForm(400, "the form is not readable") from None
+    if not parsed.is_multipart() or parsed.defects:
+        raise BadForm(400, "the form is not readable (a broken multipart body)")
+    fields: dict[str, str] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or len(fields) >= 200:
+            raise BadForm(400, "the form is not readable (a part without its name)")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        try:
+            fields[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            what = f"the file {filename}" if filename else f"the field {name}"
+            raise BadForm(400, f"{what} is not text in UTF-8 (save it as CSV UTF-8)") from None
+        if filename is not None:
+            fields[f"{name}.filename"] = filename
+    return fields
+
+
 Handler = Callable[[Request, Person, str, dict[str, str] | None], Awaitable[Response]]
 
 
-def signed_in(handler: Handler, *, allow_must_change: bool = False) -> Callable[[Request], Awaitable[Response]]:
-    """The page for a live session only; a POST must carry the session's CSRF token."""
+def signed_in(
+    handler: Handler, *, allow_must_change: bool = False, upload: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """The page for a live session only; a POST must carry the session's CSRF token (in a
+    form with a file when `upload`)."""
 
     async def endpoint(request: Request) -> Response:
         office: Office = request.app.state.office
@@ -93,7 +140,7 @@ def signed_in(handler: Handler, *, allow_must_change: bool = False) -> Callable[
         form: dict[str, str] | None = None
         if request.method == "POST":
             try:
-                form = await read_form(request)
+                form = await (read_upload(request) if upload else read_form(request))
             except BadForm as exc:
                 return problem_page("Refused", str(exc), exc.status, who, csrf)
             if not sign_in.csrf_ok(token, form.get("csrf")):

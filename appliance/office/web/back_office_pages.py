@@ -14,7 +14,15 @@ from appliance.app.domain.errors import DomainError, Forbidden, Invalid
 from appliance.office.services import back_office, catalogue, staff
 from appliance.office.services.office import Office
 from appliance.office.services.sign_in import Person
-from appliance.office.web.back_office_http import back, done_notice, html_page, origin, problem_page, status_of
+from appliance.office.web.back_office_http import (
+    MAX_FORM,
+    back,
+    done_notice,
+    html_page,
+    origin,
+    problem_page,
+    status_of,
+)
 from appliance.office.web.html import Html, csrf_field, join, message, page, table, tag, void, when
 
 
@@ -205,6 +213,22 @@ def _catalogue_body(who: Person, csrf: str, text: str, rows: list[dict[str, Any]
                 class_="stack",
             )
         )
+        parts.append(tag("h2", "Or send the file"))
+        parts.append(
+            tag(
+                "form",
+                csrf_field(csrf),
+                tag("label", f"A CSV file in UTF-8, at most {MAX_FORM // (1024 * 1024)} MiB", for_="file"),
+                void("input", id="file", name="file", type="file", accept=".csv,text/csv", required=True),
+                tag("label", "Currency of the prices", for_="file-currency"),
+                void("input", id="file-currency", name="currency", value="EUR", maxlength="3", size="4"),
+                tag("button", "Send and import", type="submit"),
+                method="post",
+                action="/catalogue/upload",
+                enctype="multipart/form-data",
+                class_="stack",
+            )
+        )
     return join(parts)
 
 
@@ -236,12 +260,27 @@ def _chain_admin_only(who: Person, what: str) -> None:
 
 async def catalogue_import(request: Request, who: Person, csrf: str, form: dict[str, str] | None) -> Response:
     form = form or {}
+    return await _import(request, who, csrf, form.get("csv", ""), form.get("currency", "EUR"))
+
+
+async def catalogue_upload(request: Request, who: Person, csrf: str, form: dict[str, str] | None) -> Response:
+    """The same import, from a file sent with the form (multipart/form-data)."""
+    form = form or {}
+    if "file.filename" not in form:
+        return await _catalogue(request, who, csrf, problem="choose the CSV file to send", status=422)
+    if not form.get("file", "").strip():
+        name = form["file.filename"][:80]
+        return await _catalogue(request, who, csrf, problem=f"the file {name} is empty", status=422)
+    return await _import(request, who, csrf, form["file"], form.get("currency", "EUR"))
+
+
+async def _import(request: Request, who: Person, csrf: str, text: str, currency: str) -> Response:
     try:
         _chain_admin_only(who, "changes the catalogue")
         done = await run_in_threadpool(
             lambda: catalogue.import_csv(
-                request.app.state.office, form.get("csv", "").lstrip("\ufeff"), actor=who.actor,
-                currency=form.get("currency", "EUR").strip().upper() or "EUR", origin=origin(request),
+                request.app.state.office, text.lstrip("\ufeff"), actor=who.actor,
+                currency=currency.strip().upper() or "EUR", origin=origin(request),
             )
         )  # fmt: skip
     except DomainError as exc:

@@ -13,7 +13,12 @@ NAV = (
     ("/lanes", "Stores and lanes"),
     ("/alarms", "Alarms"),
     ("/catalogue", "Catalogue"),
+    ("/prices", "Prices from a date"),
     ("/staff", "Staff"),
+    ("/store-staff", "Store staff"),
+    ("/rules", "Store rules"),
+    ("/promotions", "Promotions"),
+    ("/item-grids", "Item grids"),
     ("/reports", "Reports"),
 )
 ROLE_NAMES = {"chain_admin": "chain admin", "store_manager": "store manager", "auditor": "auditor"}
