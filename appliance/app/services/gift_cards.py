@@ -182,12 +182,8 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
         return
     now = shop.clock()
     expires = card_rules.expiry(now, expiry_days(tx))
-    used: dict[int, int] = {}
-    for p in pending:
-        live = p["quantity"] is not None and not p["voided"] and p["unit_price"] == p["amount"]
-        live_used = live and used.get(p["line_no"], 0) < p["quantity"]
+    for p, live_used in zip(pending, card_rules.loading(pending), strict=True):
         if live_used:
-            used[p["line_no"]] = used.get(p["line_no"], 0) + 1
             if p["kind"] == "issue":
                 cards_store.activate(tx, p["card_id"], p["amount"], iso(now), iso(expires) if expires else None)
             else:
