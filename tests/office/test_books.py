@@ -231,6 +231,15 @@ def test_gift_cards_refunds_to_mixed_tenders_and_a_rounded_return_agree_with_the
     assert totals["refunds_amount"] == z["refunds"]["amount"]
     by_day = books.report(office, books.OFFICE_CLI, "by-day", store="lyon", start=day, end=day, lane="T01")
     assert [(r["total"], r["gift_cards_sold"]) for r in by_day["rows"]] == [(z["sales"]["total"], cards["loaded"])]
+    # Refunds split by the tender they went to, as the till's by-tender report splits them
+    # (which leaves store credit out: no tender of the sale took it).
+    by_tender = books.report(office, books.OFFICE_CLI, "by-tender", store="lyon", start=day, end=day, lane="T01")
+    refunded = {r["method"]: r["refunded"] for r in by_tender["rows"]}
+    at_till_tenders = reports.by_tender(lyon1.shop, lyon1.manager, reports.period(lyon1.shop, day, day))
+    assert {m: refunded.get(m) for m in ("cash", "gift_card")} == {
+        r["method"]: r["refunded"] for r in at_till_tenders["rows"] if r["method"] in ("cash", "gift_card")
+    }
+    assert refunded["gift_card"] == 500 and refunded["store_credit"] > 0 and "original" not in refunded
     # The office's journal of the lane is the till's own, account by account, to the cent.
     journal = books.report(office, books.OFFICE_CLI, "journal", store="lyon", start=day, end=day, lane="T01")
     at_till = reports.journal(lyon1.shop, lyon1.manager, reports.period(lyon1.shop, day, day))

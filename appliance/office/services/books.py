@@ -268,6 +268,18 @@ def _rows(fn: Callable[[Connection, q.Scope], list[dict[str, Any]]]) -> Callable
     return report
 
 
+def _by_tender(conn: Connection, s: q.Scope) -> dict[str, Any]:
+    """Taken and given back per tender and currency, and the difference."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    blank = {"count": 0, "amount": 0, "rounding": 0, "refunded": 0, "refund_rounding": 0}
+    for r in [*q.by_tender(conn, s), *q.refunds_by_tender(conn, s)]:
+        row = rows.setdefault((r["method"], r["currency"]), {"method": r["method"], "currency": r["currency"], **blank})
+        row.update({k: v for k, v in _ints(r).items() if k not in ("method", "currency")})
+    for row in rows.values():
+        row["net"] = row["amount"] - row["refunded"]
+    return {"rows": sorted(rows.values(), key=lambda r: (-r["amount"], -r["refunded"], r["method"], r["currency"]))}
+
+
 def _top(conn: Connection, s: q.Scope) -> dict[str, Any]:
     return {"rows": [_ints(r) for r in q.top_products(conn, s, 20)]}
 
@@ -304,7 +316,7 @@ REPORTS: dict[str, tuple[Callable[[Connection, q.Scope], dict[str, Any]], str]] 
     "by-day": (_rows(q.by_day), "Sales by day"),
     "by-hour": (_rows(q.by_hour), "Sales by hour of the day"),
     "by-tax": (_rows(q.by_tax), "Tax collected, by tax"),
-    "by-tender": (_rows(q.by_tender), "Takings by tender"),
+    "by-tender": (_by_tender, "Takings by tender"),
     "top-products": (_top, "Best-selling products"),
     "z-reports": (_zs, "The lanes' Z reports"),
     "journal": (_journal, "Accounting journal, per store and day"),

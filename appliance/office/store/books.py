@@ -221,6 +221,20 @@ def by_tender(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     ).fetchall()
 
 
+def refunds_by_tender(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """What refunds and returns without a receipt gave back per tender (`store_credit` on a
+    new card; `original` for an older till's refund, which did not say which tender)."""
+    where, args = scope.where("r", "at")
+    return conn.execute(
+        "SELECT t.method, r.currency, sum(t.amount) AS refunded, sum(t.rounding) AS refund_rounding"  # noqa: S608
+        " FROM book_refunds r CROSS JOIN LATERAL jsonb_to_recordset(coalesce(r.tenders, jsonb_build_array("
+        "jsonb_build_object('method', CASE r.refund_to WHEN 'gift_card' THEN 'store_credit' ELSE r.refund_to END,"
+        " 'amount', r.amount, 'rounding', r.rounding)))) AS t(method text, amount bigint, rounding bigint)"
+        f" WHERE {where} GROUP BY 1, 2",
+        args,
+    ).fetchall()
+
+
 def top_products(conn: Connection, scope: Scope, limit: int) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(

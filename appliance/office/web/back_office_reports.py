@@ -68,6 +68,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("Payments", "count", "count"),
         ("Taken", "amount", "money"),
         ("Cash rounding", "rounding", "money"),
+        ("Refunded", "refunded", "money"),
+        ("Net", "net", "money"),
     ),
     "top-products": (("SKU", "sku", "text"), ("Quantity", "quantity", "count"), ("Sold for", "amount", "money")),
     "z-reports": (
