@@ -16,7 +16,18 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Forbidden, Invalid
-from appliance.app.services import auth, catalog, outbox, outbox_push, returns, sales, shifts, users
+from appliance.app.services import (
+    auth,
+    catalog,
+    gift_cards,
+    outbox,
+    outbox_push,
+    reports,
+    returns,
+    sales,
+    shifts,
+    users,
+)
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.cli import main
@@ -148,6 +159,134 @@ def test_the_office_adds_up_the_chain_and_its_day_equals_the_lanes_z_reports(
         ("paris", "Sales"),
         ("paris", "Cash over/short"),
     } <= accounts
+
+
+def a_day_of_gift_cards_and_refunds(till: Till) -> dict[str, int]:
+    """Gift cards sold alone, with goods and topped up; a sale paid by a card and cash, refunded
+    back to both; a refund to store credit; a card sold and returned on its receipt; goods
+    taken back without a receipt for rounded cash. What it loaded and took back."""
+    shop, who = till.shop, till.manager
+
+    def open_sale() -> int:
+        return int(sales.open_sale(shop, who)["id"])
+
+    alone = open_sale()
+    code = str(gift_cards.sell(shop, who, alone, 5000)["gift_card"]["code"])
+    sales.pay_cash(shop, who, alone, 5000)
+    with_goods = open_sale()
+    sales.add_item(shop, who, with_goods, sku="APL", quantity=1)
+    gift_cards.sell(shop, who, with_goods, 2000, code)  # a top-up beside the goods
+    sales.pay_cash(shop, who, with_goods, 10_000)
+    mixed = open_sale()
+    sales.add_item(shop, who, mixed, sku="MLK", quantity=2)
+    gift_cards.redeem(shop, who, mixed, 500, code)
+    sales.pay_cash(shop, who, mixed, 10_000)
+    back = returns.refund(shop, who, mixed, [{"line": 1, "quantity": 2}], "both spoiled")
+    assert {t["method"] for t in back["tenders"]} == {"cash", "gift_card"}
+    credited = open_sale()
+    sales.add_item(shop, who, credited, sku="GUM", quantity=1)
+    sales.pay_cash(shop, who, credited, 1000)
+    returns.refund(shop, who, credited, [{"line": 1, "quantity": 1}], "wrong flavour", refund_to="gift_card")
+    gift = open_sale()
+    sales.add_item(shop, who, gift, sku="BRD", quantity=1)
+    gift_cards.sell(shop, who, gift, 1000)
+    sales.pay_cash(shop, who, gift, 10_000)
+    returns.refund(shop, who, gift, [{"line": 2, "quantity": 1}], "changed their mind")
+    returns.without_receipt(shop, who, [{"sku": "GUM", "quantity": 1}], "no receipt kept", refund_to="cash")
+    return {"loaded": 5000 + 2000 + 1000, "taken_back": 1000}
+
+
+def test_gift_cards_refunds_to_mixed_tenders_and_a_rounded_return_agree_with_the_z_and_the_tills_journal(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    office = _office(running_office)
+    lyon1 = tills[0]
+    cards = a_day_of_gift_cards_and_refunds(lyon1)
+    for till in tills:
+        till.close()
+        till.push()
+    z = lyon1.z
+    assert z is not None and z["gift_cards"]["amount"] == cards["loaded"]
+    assert z["returns_without_receipt"]["cash_rounding"] != 0  # the return is rounded: the journal must book it
+    day = lyon1.day.isoformat()
+    found = books.day_check(office, "lyon", day)
+    assert found["equal"] is True, books.day_check_words(found)
+    # The gift cards, the refunds' cash and the drawer's rounding are checked, not skipped.
+    office_said = found["office"]
+    assert office_said["gift_cards_amount"] == cards["loaded"] and office_said["gift_cards_count"] == 3
+    assert office_said["gift_cards_returned"] == cards["taken_back"]
+    assert (
+        office_said["cash_refunded"] == z["cash"]["refunds"] and office_said["cash_rounding"] == z["cash"]["rounding"]
+    )
+    assert office_said["refunds_count"] == 3 and office_said["sales_total"] == z["sales"]["total"]
+    # Sales net of the cards they loaded, and no sale for the one of nothing but a card.
+    summary = books.report(office, books.OFFICE_CLI, "summary", store="lyon", start=day, end=day, lane="T01")
+    totals = summary["totals"][z["currency"]]
+    assert (totals["sales"], totals["total"], totals["tax"]) == (
+        z["sales"]["count"],
+        z["sales"]["total"],
+        z["sales"]["tax"],
+    )
+    assert totals["gift_cards"] == cards["loaded"] and totals["gift_cards_returned"] == cards["taken_back"]
+    assert totals["refunds_amount"] == z["refunds"]["amount"]
+    by_day = books.report(office, books.OFFICE_CLI, "by-day", store="lyon", start=day, end=day, lane="T01")
+    assert [(r["total"], r["gift_cards_sold"]) for r in by_day["rows"]] == [(z["sales"]["total"], cards["loaded"])]
+    # Refunds split by the tender they went to, as the till's by-tender report splits them
+    # (which leaves store credit out: no tender of the sale took it).
+    by_tender = books.report(office, books.OFFICE_CLI, "by-tender", store="lyon", start=day, end=day, lane="T01")
+    refunded = {r["method"]: r["refunded"] for r in by_tender["rows"]}
+    at_till_tenders = reports.by_tender(lyon1.shop, lyon1.manager, reports.period(lyon1.shop, day, day))
+    assert {m: refunded.get(m) for m in ("cash", "gift_card")} == {
+        r["method"]: r["refunded"] for r in at_till_tenders["rows"] if r["method"] in ("cash", "gift_card")
+    }
+    assert refunded["gift_card"] == 500 and refunded["store_credit"] > 0 and "original" not in refunded
+    # The office's journal of the lane is the till's own, account by account, to the cent.
+    journal = books.report(office, books.OFFICE_CLI, "journal", store="lyon", start=day, end=day, lane="T01")
+    at_till = reports.journal(lyon1.shop, lyon1.manager, reports.period(lyon1.shop, day, day))
+
+    def net(rows: list[dict[str, Any]]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in rows:
+            out[r["account"]] = out.get(r["account"], 0) + r["debit"] - r["credit"]
+        return {k: v for k, v in out.items() if v}
+
+    assert net(journal["rows"]) == net(list(at_till["rows"]))  # type: ignore[arg-type]
+    assert journal["totals"]["debit"] == journal["totals"]["credit"]
+    accounts = {r["account"] for r in journal["rows"]}
+    assert {"Gift card liability", "Cash rounding"} <= accounts and "Refunds paid" not in accounts
+
+
+def test_events_from_a_till_older_than_gift_card_marks_and_refund_tenders_are_still_read(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    """An older till's sale says nothing of gift cards and its refund nothing of tenders: the
+    books count the sale whole and pay the refund to "Refunds paid", as they always did."""
+    office = _office(running_office)
+    paris = tills[2]
+    sale = paris.sell("APL")
+    new = [e for e in paris.events() if e["kind"] == "sale_completed"][-1]["body"]
+    assert new["gift_cards"] == {"cards": 0, "amount": 0}
+    old = {k: v for k, v in new.items() if k != "gift_cards"}
+    lone = {"sale_id": 901, "subtotal": 700, "total": 700, "tax": 0, "taxes": [], "lines": []}
+    outbox.emit(paris.shop, "sale_completed", {**old, **lone, "tenders": [{"method": "cash", "amount": 700}]})
+    outbox.emit(
+        paris.shop,
+        "refund",
+        {"refund_id": 902, "sale_id": sale["id"], "currency": old["currency"], "amount": 300, "tax": 0, "lines": []},
+    )
+    paris.push()
+    day = old["completed_at"][:10]
+    around = (
+        (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat(),
+        (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat(),
+    )
+    summary = books.report(office, books.OFFICE_CLI, "summary", store="paris", start=around[0], end=around[1])
+    totals = summary["totals"][old["currency"]]
+    assert (totals["sales"], totals["total"], totals["gift_cards"]) == (2, new["total"] + 700, 0)
+    journal = books.report(office, books.OFFICE_CLI, "journal", store="paris", start=around[0], end=around[1])
+    paid = [r for r in journal["rows"] if r["account"] == "Refunds paid"]
+    assert [r["credit"] for r in paid] == [300]
+    assert sum(r["debit"] for r in journal["rows"]) == sum(r["credit"] for r in journal["rows"])
 
 
 def test_who_reads_which_stores_books(running_office: RunningOffice, tills: list[Till]) -> None:

@@ -48,6 +48,11 @@ class Till:
         sales.pay_cash(self.shop, self.cashier, sale["id"], amount)
         return code
 
+    def top_up(self, code: str, amount: int) -> None:
+        sale = sales.open_sale(self.shop, self.cashier)
+        gift_cards.sell(self.shop, self.cashier, sale["id"], amount, code)
+        sales.pay_cash(self.shop, self.cashier, sale["id"], amount)
+
     def spend(self, code: str, amount: int) -> dict[str, Any]:
         """A basket of 100.00, part of it paid with the card."""
         sale = sales.open_sale(self.shop, self.cashier)
@@ -144,6 +149,43 @@ def test_a_card_sold_on_one_lane_is_spent_on_two_others(running_office: RunningO
     # Without the office, Paris answers from its copy: what the office last said, less its own spend.
     assert gift_cards.balance(paris.shop, paris.cashier, code)["balance"] == 2000
     paris.office_back()
+    assert lane_events.alarms(_office(running_office)) == []
+
+
+def test_a_card_is_topped_up_at_a_lane_that_never_saw_it_and_spent_at_a_third(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    lyon1, lyon2, paris = tills
+    code = lyon1.sell_card(5000)
+    other = lyon1.sell_card(1000)
+    lyon1.push()
+    assert paris.card(code) is None
+    paris.top_up(code, 3000)  # the office finds it; Paris keeps a copy and tops it up
+    assert paris.card(code)["office_held"] == 1 and paris.card(code)["balance"] == 8000
+    assert office_card(running_office, lyon1, code)["balance"] == 5000  # not pushed yet
+    paris.push()  # the top-up's gift_card_moved reaches the office's ledger
+    assert office_card(running_office, lyon1, code)["balance"] == 8000
+    lyon2.spend(code, 8000)  # the whole new balance, at a lane that saw neither sale
+    lyon2.push()
+    assert office_card(running_office, lyon1, code)["balance"] == 0
+    with pytest.raises(Conflict) as refused:
+        paris.spend(code, 100)
+    assert refused.value.code == "gift_card_insufficient"
+    # Unknown at the office: refused, and nothing kept.
+    with pytest.raises(NotFound) as missing:
+        paris.top_up("0000-0000-0000-0000", 1000)
+    assert missing.value.code == "gift_card_not_found"
+    # Offline, a card Paris never saw cannot be topped up; one it holds a copy of can.
+    paris.office_down()
+    with pytest.raises(Conflict) as refused:
+        paris.top_up(other, 1000)
+    assert refused.value.code == "office_unavailable"
+    assert paris.card(other) is None
+    paris.top_up(code, 500)
+    paris.office_back()
+    paris.push()
+    assert office_card(running_office, lyon1, code)["balance"] == 500
+    assert office_card(running_office, lyon1, other)["balance"] == 1000
     assert lane_events.alarms(_office(running_office)) == []
 
 

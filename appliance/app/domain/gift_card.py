@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.domain.money import money_words
@@ -152,3 +153,19 @@ def check_offline_spend(amount: int, cap: int, spent_offline: int, currency: str
             f"until it does (offline cap {money_words(cap, currency)})",
             "gift_card_offline_cap",
         )
+
+
+def loading(pending: Sequence[Mapping[str, Any]]) -> list[bool]:
+    """Which of a completing sale's pending cards (in the order they were put on it: line_no,
+    amount, and their line's quantity, voided flag and unit price) get their money: those on
+    a live line still at their price, no more of them than the line's quantity. The others
+    (a voided line, a changed price, a quantity taken down) load nothing."""
+    used: dict[int, int] = {}
+    out = []
+    for p in pending:
+        live = p["quantity"] is not None and not p["voided"] and p["unit_price"] == p["amount"]
+        loads = live and used.get(p["line_no"], 0) < p["quantity"]
+        if loads:
+            used[p["line_no"]] = used.get(p["line_no"], 0) + 1
+        out.append(bool(loads))
+    return out

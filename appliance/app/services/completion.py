@@ -50,7 +50,7 @@ def complete_if_settled(shop: Shop, tx: Connection, sale: Sale) -> Completion | 
     for line in sale.lines:
         if not line.voided:
             catalog_store.adjust_stock(tx, line.product_id, -line.quantity)
-    outbox.sale_completed(shop, sale, totals, now)  # before its effects' own events
+    outbox.sale_completed(shop, tx, sale, totals, now)  # before its effects' own events
     shop.effects.on_sale_completed(shop, tx, sale.id)
     return Completion(receipt_no, now, totals)
 

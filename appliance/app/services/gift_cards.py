@@ -98,12 +98,16 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
     The money reaches the card only when the sale completes."""
     require(shop, actor, Permission.SELL)
     value = card_rules.check_value(amount)
+    # Asked before the transaction: a cashier may wait on the office, the store's lock may not.
+    found = _ask_office_for_top_up(shop, code) if code is not None else None
     with shop.db.transaction() as tx:
         ensure_product(tx, shop.now())
         if code is None:
             card_id, new_code = new_card(shop, tx)
             kind, name = "issue", f"{PRODUCT_NAME} {card_rules.masked(new_code)}"
         else:
+            if found is not None:
+                _office_copy(shop, tx, card_rules.normalise(code), found)
             row = _card(tx, code)
             if row["status"] != "active":
                 raise Conflict("only an active gift card can be topped up", "gift_card_inactive")
@@ -126,6 +130,39 @@ def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None =
         return {**view, "gift_card": on_sale}
 
 
+def _ask_office_for_top_up(shop: Shop, code: str) -> gift_card_office.Held | None:
+    """On an enrolled till, the office's word on a card about to be topped up: a card sold at
+    another lane is found there (the till then keeps a copy, as for a tender), and any card's
+    copy takes the chain's balance before the top-up is weighed against the most a card may
+    hold. None when the till's own card is enough: the office is silent about a card the till
+    knows, or has not heard yet of one it sold. A card the till never saw, with the office
+    silent, cannot be topped up: nobody could say it exists."""
+    if not gift_card_office.enrolled(shop):
+        return None
+    normal = card_rules.normalise(code)
+    try:
+        found = gift_card_office.lookup(shop, normal)
+    except gift_card_office.Silent:
+        if cards_store.by_code(shop.db.conn, normal) is None:
+            raise Conflict(
+                "the office does not answer, and this gift card was sold at another lane: "
+                "top it up when the office answers",
+                "office_unavailable",
+            ) from None
+        return None
+    except NotFound:
+        known = cards_store.by_code(shop.db.conn, normal)
+        if known is None or known["office_held"]:
+            raise
+        return None
+    if found.currency != shop.settings.currency:
+        raise Conflict(
+            f"this gift card holds {found.currency}; this till sells in {shop.settings.currency}",
+            "gift_card_currency",
+        )
+    return found
+
+
 def new_card(shop: Shop, tx: Connection) -> tuple[int, str]:
     for _ in range(5):  # 75 random bits: a clash is all but impossible, but never fatal
         code = card_rules.new_code(secrets.randbelow)
@@ -145,12 +182,8 @@ def activate_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:
         return
     now = shop.clock()
     expires = card_rules.expiry(now, expiry_days(tx))
-    used: dict[int, int] = {}
-    for p in pending:
-        live = p["quantity"] is not None and not p["voided"] and p["unit_price"] == p["amount"]
-        live_used = live and used.get(p["line_no"], 0) < p["quantity"]
+    for p, live_used in zip(pending, card_rules.loading(pending), strict=True):
         if live_used:
-            used[p["line_no"]] = used.get(p["line_no"], 0) + 1
             if p["kind"] == "issue":
                 cards_store.activate(tx, p["card_id"], p["amount"], iso(now), iso(expires) if expires else None)
             else:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from appliance.app.services import audit_log, customers, gift_cards, outbox, printing, sales
+from appliance.app.services import audit_log, customers, gift_cards, printing, sales
 from appliance.app.services.shop import Actor, Shop, utc_now
 from appliance.app.store.db import DB_FILE, Connection, Database, StoreError
 from appliance.config import Config
@@ -37,7 +37,7 @@ def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now) -> Sho
 def register_effects(shop: Shop) -> None:
     effects = shop.effects
     effects.sale_completed += [gift_cards.activate_on_completion, customers.earn_on_completion, _queue_receipt]
-    effects.refunded += [_take_back_gift_cards, _take_back_points, outbox.refunded]
+    effects.refunded += [_take_back_gift_cards, _take_back_points]
     effects.logging_out.append(_park_open_sales)
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 from typing import Any, TypedDict
 
-from appliance.app.domain.gift_card import card_ref
+from appliance.app.domain.gift_card import card_ref, loading
 from appliance.app.domain.outbox import GENESIS, OutboxEvent, canonical, chain_problems, event_hash, forbidden_keys
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import Sale, SaleLine, SaleTotals
@@ -57,7 +57,37 @@ def _who(actor: Actor | str | None) -> str | None:
 # -- the events, in the shop's words -------------------------------------------------------------
 
 
-def sale_completed(shop: Shop, sale: Sale, totals: SaleTotals, completed_at: str) -> None:
+def _cards_loaded(tx: Connection, sale_id: int) -> dict[int, dict[str, int]]:
+    """{line no: {cards, amount}} of the gift cards the completing sale loads (sold or topped
+    up): as gift_cards.activate_on_completion is about to apply them."""
+    pending = gift_cards_store.pending_on_sale(tx, sale_id)
+    out: dict[int, dict[str, int]] = {}
+    for p, loads in zip(pending, loading(pending), strict=True):
+        if loads:
+            held = out.setdefault(int(p["line_no"]), {"cards": 0, "amount": 0})
+            held["cards"] += 1
+            held["amount"] += int(p["amount"])
+    return out
+
+
+def _line(line: SaleLine, discount: int, cards: dict[str, int] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "line_no": line.line_no,
+        "product_id": line.product_id,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount": discount,
+        "tax_class": line.tax_class,
+    }
+    if cards:
+        # Money loaded on gift cards is owed, not earned: the office keeps it out of sales.
+        body["gift_card"] = cards
+    return body
+
+
+def sale_completed(shop: Shop, tx: Connection, sale: Sale, totals: SaleTotals, completed_at: str) -> None:
+    cards = _cards_loaded(tx, sale.id)
     emit(
         shop,
         "sale_completed",
@@ -72,19 +102,12 @@ def sale_completed(shop: Shop, sale: Sale, totals: SaleTotals, completed_at: str
             "total": totals.total,
             "discount": totals.discount,
             "cash_rounding": sale.cash_rounding,
-            "lines": [
-                {
-                    "line_no": p.line.line_no,
-                    "product_id": p.line.product_id,
-                    "sku": p.line.sku,
-                    "quantity": p.line.quantity,
-                    "unit_price": p.line.unit_price,
-                    "discount": p.discount,
-                    "tax_class": p.line.tax_class,
-                }
-                for p in totals.lines
-                if not p.line.voided
-            ],
+            "lines": [_line(p.line, p.discount, cards.get(p.line.line_no)) for p in totals.lines if not p.line.voided],
+            # Always there (zeros when none), so the office tells "no cards" from an older till.
+            "gift_cards": {
+                "cards": sum(c["cards"] for c in cards.values()),
+                "amount": sum(c["amount"] for c in cards.values()),
+            },
             "taxes": [{"name": t.name, "rate": t.rate, "base": t.base, "amount": t.amount} for t in totals.taxes.taxes],
             # The method and amount only: a card's reference, brand and digits stay at the till.
             "tenders": [{"method": t.method, "amount": t.amount, "rounding": t.rounding} for t in sale.tenders],
@@ -93,9 +116,19 @@ def sale_completed(shop: Shop, sale: Sale, totals: SaleTotals, completed_at: str
 
 
 def refunded(
-    shop: Shop, tx: Connection, actor: Actor, sale_id: int, refund_id: int, lines: dict[int, int]
-) -> dict[str, Any]:
-    """An effect of every refund (services/opening.py registers it): the refund as recorded."""
+    shop: Shop,
+    tx: Connection,
+    actor: Actor,
+    sale_id: int,
+    refund_id: int,
+    lines: dict[int, int],
+    tenders: list[dict[str, int | str]],
+    gift_cards: int,
+) -> None:
+    """Every refund (services/returns.refund, once the money's way is written): the refund
+    as recorded, the tenders its money went to (`method`: the sale's tender it went back to,
+    `store_credit` on a new card, or `exchange` into another sale; `rounding`: what cash
+    paid beyond it), and what it took back off the gift cards the refunded lines sold."""
     head = refunds_store.header(tx, refund_id) or {}
     # The sku of each line: the office's stock ledger puts the goods back by product.
     skus = {int(r["line_no"]): r["sku"] for r in refunds_store.lines(tx, refund_id)}
@@ -113,9 +146,10 @@ def refunded(
             "by": actor.username,
             "approved_by": head.get("approved_by"),
             "lines": [{"line_no": n, "sku": skus.get(n), "quantity": q} for n, q in sorted(lines.items())],
+            "tenders": tenders,
+            "gift_cards": gift_cards,
         },
     )
-    return {}
 
 
 def line_voided(shop: Shop, actor: Actor, sale: Sale, line: SaleLine, approved_by: str | None) -> None:

@@ -297,12 +297,13 @@ def _refund(
             refunds_store.insert_line(tx, refund_id, sale_id, ln.line_no, ln.quantity, paid_for[ln.line_no])
             sales_store.add_refunded(tx, sale_id, ln.line_no, ln.quantity)
             catalog_store.adjust_stock(tx, ln.product_id, ln.quantity)
-        undone = shop.effects.on_refund(shop, tx, actor, sale_id, refund_id, wanted)
         credit: StoreCredit | None = None
+        paid: list[dict[str, int | str]] = []  # where the money went (the refund's event)
         if refund_to == "gift_card":
             card_id, code = issue_credit(shop, tx, amount, sale_id, actor)
             refunds_store.insert_store_credit(tx, refund_id, card_id, amount)
             credit = {"code": card_rules.display(code), "balance": amount}
+            paid.append({"method": "store_credit", "amount": amount, "rounding": 0})
             back: list[RefundPart] = []
         elif exchange_into is not None:
             into = load(tx, exchange_into, actor)
@@ -317,13 +318,13 @@ def _refund(
                 )
                 if complete_if_settled(shop, tx, into):
                     completed_exchange = exchange_into
+                paid.append({"method": "exchange", "amount": applied, "rounding": 0})
             # Whatever the new goods do not use up goes back the way it came.
             back = _tenders_back(tx, sale_id, amount - applied) if amount > applied else []
         else:
             back = _tenders_back(tx, sale_id, amount)
         if any(part.method == "cash" and part.amount for part in back):
-            # Cash given back leaves a drawer someone counts: the till's open shift, whoever's it
-            # is (a supervisor refunds from the cashier's drawer).
+            # Cash given back leaves a counted drawer: the till's open shift, whoever's it is.
             shifts.check_shift_open(shop, tx)
         given: list[RefundTender] = []
         for part in back:
@@ -336,6 +337,9 @@ def _refund(
             if cash:
                 given_back["rounding"] = rounding
             given.append(given_back)
+            paid.append({"method": part.method, "amount": part.amount, "rounding": rounding})
+        undone = shop.effects.on_refund(shop, tx, actor, sale_id, refund_id, wanted)  # once the money's way is known
+        outbox.refunded(shop, tx, actor, sale_id, refund_id, wanted, paid, undone.get("gift_cards_taken_back", 0))
         # The card part goes back through the acquirer after the commit; what sends it is
         # written here, so a crash after the commit still sends it at the next start.
         queue_card_refunds(tx, refund_id, shop.now())

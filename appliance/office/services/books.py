@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain.errors import Forbidden, Invalid, NotFound
+from appliance.office.services import day_figures as figures
 from appliance.office.services.found import Found, Lane
 from appliance.office.services.office import Office
 from appliance.office.store import books as q
@@ -84,6 +85,11 @@ def _text(value: Any, name: str) -> str:
 
 
 def _sale(body: dict[str, Any]) -> dict[str, Any]:
+    # A till from before gift card loads were marked says nothing (None): its loads stay in
+    # its sales, as they always were at the office.
+    cards = body.get("gift_cards")
+    if cards is not None and not isinstance(cards, dict):
+        raise TypeError("gift_cards is not {cards, amount}")
     taxes: dict[tuple[str, str], list[int]] = {}
     for t in body.get("taxes") or []:
         held = taxes.setdefault((_text(t["name"], "tax name"), str(t["rate"])), [0, 0])
@@ -99,6 +105,8 @@ def _sale(body: dict[str, Any]) -> dict[str, Any]:
         "total": _int(body["total"], "total"),
         "discount": _int(body.get("discount"), "discount", default=0),
         "cash_rounding": _int(body.get("cash_rounding"), "cash_rounding", default=0),
+        "gift_cards": None if cards is None else _int(cards["amount"], "gift card amount"),
+        "gift_card_count": None if cards is None else _int(cards["cards"], "gift cards"),
         "lines": [
             {
                 "line_no": _int(ln["line_no"], "line_no"),
@@ -107,6 +115,7 @@ def _sale(body: dict[str, Any]) -> dict[str, Any]:
                 "unit_price": _int(ln["unit_price"], "unit_price"),
                 "discount": _int(ln.get("discount"), "discount", default=0),
                 "tax_class": None if ln.get("tax_class") is None else str(ln["tax_class"]),
+                "gift_card": ln.get("gift_card") is not None,
             }
             for ln in body.get("lines") or []
         ],
@@ -123,7 +132,29 @@ def _sale(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tenders(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Where a refund's money went; None from a till older than the refund's tenders."""
+    found = body.get("tenders")
+    if found is None:
+        return None
+    return [
+        {
+            "method": _text(t["method"], "method"),
+            "amount": _int(t["amount"], "tender amount"),
+            "rounding": _int(t.get("rounding"), "rounding", default=0),
+        }
+        for t in found
+    ]
+
+
 def _refund(at: dt.datetime, body: dict[str, Any], *, receipted: bool) -> dict[str, Any]:
+    tenders = _tenders(body) if receipted else None
+    if receipted:
+        # A refund's cash rounding is its cash tenders' (a receiptless return says its own).
+        rounding = sum(t["rounding"] for t in tenders or [] if t["method"] == "cash")
+        cards = None if body.get("gift_cards") is None else _int(body["gift_cards"], "gift_cards")
+    else:
+        rounding, cards = _int(body.get("rounding"), "rounding", default=0), 0
     return {
         "refund_id": _int(body["refund_id"] if receipted else body["return_id"], "refund_id"),
         "receipted": receipted,
@@ -132,8 +163,10 @@ def _refund(at: dt.datetime, body: dict[str, Any], *, receipted: bool) -> dict[s
         "currency": _text(body["currency"], "currency"),
         "amount": _int(body.get("amount"), "amount", default=0),
         "tax": _int(body.get("tax"), "tax", default=0),
-        "rounding": 0 if receipted else _int(body.get("rounding"), "rounding", default=0),
+        "rounding": rounding,
         "refund_to": "original" if receipted else _text(body.get("refund_to", "cash"), "refund_to"),
+        "tenders": tenders,
+        "gift_cards": cards,
     }
 
 
@@ -213,7 +246,7 @@ def _summary(conn: Connection, s: q.Scope) -> dict[str, Any]:
     totals: dict[str, dict[str, int]] = {}
     for r in lanes:
         t = totals.setdefault(r["currency"], {})
-        for k in ("sales", "subtotal", "tax", "total", "discount", "cash_rounding"):
+        for k in ("sales", "subtotal", "tax", "total", "gift_cards", "discount", "cash_rounding"):
             t[k] = t.get(k, 0) + r[k]
     for r in back:
         t = totals.setdefault(r["currency"], {})
@@ -221,6 +254,7 @@ def _summary(conn: Connection, s: q.Scope) -> dict[str, Any]:
         t[f"{prefix}_count"] = t.get(f"{prefix}_count", 0) + r["count"]
         t[f"{prefix}_amount"] = t.get(f"{prefix}_amount", 0) + r["amount"]
         t[f"{prefix}_tax"] = t.get(f"{prefix}_tax", 0) + r["tax"]
+        t["gift_cards_returned"] = t.get("gift_cards_returned", 0) + r["gift_cards_returned"]
     for r in moved:
         t = totals.setdefault(r["currency"], {})
         t[r["kind"]] = t.get(r["kind"], 0) + r["amount"]
@@ -232,6 +266,18 @@ def _rows(fn: Callable[[Connection, q.Scope], list[dict[str, Any]]]) -> Callable
         return {"rows": [_ints(r) for r in fn(conn, s)]}
 
     return report
+
+
+def _by_tender(conn: Connection, s: q.Scope) -> dict[str, Any]:
+    """Taken and given back per tender and currency, and the difference."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    blank = {"count": 0, "amount": 0, "rounding": 0, "refunded": 0, "refund_rounding": 0}
+    for r in [*q.by_tender(conn, s), *q.refunds_by_tender(conn, s)]:
+        row = rows.setdefault((r["method"], r["currency"]), {"method": r["method"], "currency": r["currency"], **blank})
+        row.update({k: v for k, v in _ints(r).items() if k not in ("method", "currency")})
+    for row in rows.values():
+        row["net"] = row["amount"] - row["refunded"]
+    return {"rows": sorted(rows.values(), key=lambda r: (-r["amount"], -r["refunded"], r["method"], r["currency"]))}
 
 
 def _top(conn: Connection, s: q.Scope) -> dict[str, Any]:
@@ -270,7 +316,7 @@ REPORTS: dict[str, tuple[Callable[[Connection, q.Scope], dict[str, Any]], str]] 
     "by-day": (_rows(q.by_day), "Sales by day"),
     "by-hour": (_rows(q.by_hour), "Sales by hour of the day"),
     "by-tax": (_rows(q.by_tax), "Tax collected, by tax"),
-    "by-tender": (_rows(q.by_tender), "Takings by tender"),
+    "by-tender": (_by_tender, "Takings by tender"),
     "top-products": (_top, "Best-selling products"),
     "z-reports": (_zs, "The lanes' Z reports"),
     "journal": (_journal, "Accounting journal, per store and day"),
@@ -318,62 +364,6 @@ def report(
 # -- the day check ------------------------------------------------------------------------------
 
 
-def _z_figures(z: dict[str, Any]) -> dict[str, int]:
-    """What a Z says, in the office's terms: its sales gross of the gift cards they loaded
-    (the office's sale events do not tell them apart), its refunds gross of the cards they
-    took back, and each tender taken."""
-
-    def part(name: str) -> dict[str, Any]:
-        # A Z frozen before a part of it was added has none: nothing of it to compare.
-        found = z.get(name)
-        return found if isinstance(found, dict) else {}
-
-    def whole(value: Any) -> int:
-        return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
-
-    sales, refunds, cash, receiptless = part("sales"), part("refunds"), part("cash"), part("returns_without_receipt")
-    figures = {
-        "sales_total": whole(sales.get("total")) + whole(part("gift_cards").get("amount")),
-        "tax": whole(sales.get("tax")),
-        "refunds_count": whole(refunds.get("count")),
-        "refunds_amount": whole(refunds.get("amount")) + whole(part("gift_cards_returned").get("amount")),
-        "returns_without_receipt_count": whole(receiptless.get("count")),
-        "returns_without_receipt_amount": whole(receiptless.get("amount")),
-        "paid_in": whole(cash.get("paid_in")),
-        "paid_out": whole(cash.get("paid_out")),
-    }
-    tenders = z.get("tenders")
-    for t in tenders if isinstance(tenders, list) else []:
-        if isinstance(t, dict):
-            figures[f"tender_{t.get('method')}_count"] = whole(t.get("count"))
-            figures[f"tender_{t.get('method')}_amount"] = whole(t.get("amount"))
-    return figures
-
-
-def _office_figures(held: dict[str, Any]) -> dict[str, int]:
-    sales = held["sales"]
-    figures = {
-        "sales_total": int(sales["total"]),
-        "tax": int(sales["tax"]),
-        "refunds_count": 0,
-        "refunds_amount": 0,
-        "returns_without_receipt_count": 0,
-        "returns_without_receipt_amount": 0,
-        "paid_in": 0,
-        "paid_out": 0,
-    }
-    for r in held["refunds"]:
-        prefix = "refunds" if r["receipted"] else "returns_without_receipt"
-        figures[f"{prefix}_count"] = int(r["count"])
-        figures[f"{prefix}_amount"] = int(r["amount"])
-    for m in held["moved"]:
-        figures[str(m["kind"])] = int(m["amount"])
-    for t in held["tenders"]:
-        figures[f"tender_{t['method']}_count"] = int(t["count"])
-        figures[f"tender_{t['method']}_amount"] = int(t["amount"])
-    return figures
-
-
 def day_check(office: Office, store: str, day: str | dt.date, reader: Reader = OFFICE_CLI) -> dict[str, Any]:
     """The store's day: the office's totals (from the sale, refund and cash events) against
     the sum of its lanes' Z reports, to the cent. A shift's takings belong to the day its Z
@@ -393,10 +383,9 @@ def day_check(office: Office, store: str, day: str | dt.date, reader: Reader = O
         z_sum: dict[str, int] = {}
         for r in zs:
             z = r["z"]
-            said = _z_figures(z)
-            held = _office_figures(
-                q.shift_takings(conn, store, r["till"], int(r["shift_id"]), z["opened_at"], z["until"])
-            )
+            takings = q.shift_takings(conn, store, r["till"], int(r["shift_id"]), z["opened_at"], z["until"])
+            told = figures.said(takings)
+            said, held = figures.of_z(z, told), figures.of_office(takings, told)
             for k, v in said.items():
                 z_sum[k] = z_sum.get(k, 0) + v
             for k, v in held.items():

@@ -48,10 +48,13 @@ def add_sale(conn: Connection, store: str, till: str, seq: int, sale: dict[str, 
     per sale event, read back with jsonb_to_recordset); nothing when the lane's sale is held."""
     conn.execute(
         "INSERT INTO book_sales (store, till, sale_id, seq, receipt_no, completed_at, currency, subtotal, tax,"
-        " total, discount, cash_rounding, lines, taxes, tenders) VALUES (%(store)s, %(till)s, %(sale_id)s,"
-        " %(seq)s, %(receipt_no)s, %(completed_at)s, %(currency)s, %(subtotal)s, %(tax)s, %(total)s, %(discount)s,"
-        " %(cash_rounding)s, %(lines)s, %(taxes)s, %(tenders)s) ON CONFLICT DO NOTHING",
+        " total, discount, cash_rounding, gift_cards, gift_card_count, lines, taxes, tenders) VALUES (%(store)s,"
+        " %(till)s, %(sale_id)s, %(seq)s, %(receipt_no)s, %(completed_at)s, %(currency)s, %(subtotal)s, %(tax)s,"
+        " %(total)s, %(discount)s, %(cash_rounding)s, %(gift_cards)s, %(gift_card_count)s, %(lines)s, %(taxes)s,"
+        " %(tenders)s) ON CONFLICT DO NOTHING",
         {
+            "gift_cards": None,  # a sale that does not say (an older till's)
+            "gift_card_count": None,
             **sale,
             "store": store,
             "till": till,
@@ -67,9 +70,16 @@ def add_refund(conn: Connection, store: str, till: str, refund: dict[str, Any]) 
     """A refund of a sale (receipted) or a return without a receipt, as its event told it."""
     conn.execute(
         "INSERT INTO book_refunds (store, till, refund_id, receipted, sale_id, at, currency, amount, tax, rounding,"
-        " refund_to) VALUES (%(store)s, %(till)s, %(refund_id)s, %(receipted)s, %(sale_id)s, %(at)s, %(currency)s,"
-        " %(amount)s, %(tax)s, %(rounding)s, %(refund_to)s) ON CONFLICT DO NOTHING",
-        {**refund, "store": store, "till": till},
+        " refund_to, tenders, gift_cards) VALUES (%(store)s, %(till)s, %(refund_id)s, %(receipted)s, %(sale_id)s,"
+        " %(at)s, %(currency)s, %(amount)s, %(tax)s, %(rounding)s, %(refund_to)s, %(tenders)s, %(gift_cards)s)"
+        " ON CONFLICT DO NOTHING",
+        {
+            "gift_cards": None,
+            **refund,
+            "store": store,
+            "till": till,
+            "tenders": None if refund.get("tenders") is None else Jsonb(refund["tenders"]),
+        },
     )
 
 
@@ -130,21 +140,31 @@ def store_zone(conn: Connection, stores: list[str] | None) -> str | None:
     return str(row["zone"]) if row and row["zone"] else None
 
 
+# Sales are net of the gift cards they loaded (owed, not earned), as the till's reports are;
+# a sale of nothing but cards is no sale. A sale from a till that did not say (gift_cards
+# NULL) counts whole, as it always did.
+_CARDS = "coalesce(s.gift_cards, 0)"
+_SALES = f"count(*) FILTER (WHERE NOT ({_CARDS} > 0 AND s.subtotal = s.gift_cards))"
+_NET = f"sum(s.subtotal - {_CARDS}) AS subtotal, sum(s.tax) AS tax, sum(s.total - {_CARDS}) AS total"
+
+
 def sales_by_lane(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(
-        "SELECT s.store, s.till, s.currency, count(*) AS sales, sum(s.subtotal) AS subtotal, sum(s.tax) AS tax,"  # noqa: S608
-        " sum(s.total) AS total, sum(s.discount) AS discount, sum(s.cash_rounding) AS cash_rounding"
+        f"SELECT s.store, s.till, s.currency, {_SALES} AS sales, {_NET}, sum({_CARDS}) AS gift_cards,"  # noqa: S608
+        " sum(s.discount) AS discount, sum(s.cash_rounding) AS cash_rounding"
         f" FROM book_sales s WHERE {where} GROUP BY s.store, s.till, s.currency ORDER BY s.store, s.till",
         args,
     ).fetchall()
 
 
 def refunds_by_lane(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """Refunds net of the gift cards they took back (`gift_cards_returned`), as the Z's are."""
     where, args = scope.where("r", "at")
     return conn.execute(
-        "SELECT r.store, r.till, r.currency, r.receipted, count(*) AS count, sum(r.amount) AS amount,"  # noqa: S608
-        f" sum(r.tax) AS tax FROM book_refunds r WHERE {where}"
+        "SELECT r.store, r.till, r.currency, r.receipted, count(*) AS count,"  # noqa: S608
+        " sum(r.amount - coalesce(r.gift_cards, 0)) AS amount, sum(coalesce(r.gift_cards, 0)) AS gift_cards_returned,"
+        f" sum(r.tax) AS tax, sum(r.rounding) AS cash_rounding FROM book_refunds r WHERE {where}"
         " GROUP BY r.store, r.till, r.currency, r.receipted ORDER BY r.store, r.till",
         args,
     ).fetchall()
@@ -163,9 +183,8 @@ def cash_moves_by_lane(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 def by_day(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(
-        "SELECT (s.completed_at AT TIME ZONE %(zone)s)::date::text AS day, s.currency, count(*) AS sales,"  # noqa: S608
-        " sum(s.subtotal) AS subtotal, sum(s.tax) AS tax, sum(s.total) AS total"
-        f" FROM book_sales s WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
+        f"SELECT (s.completed_at AT TIME ZONE %(zone)s)::date::text AS day, s.currency, {_SALES} AS sales,"  # noqa: S608
+        f" {_NET}, sum({_CARDS}) AS gift_cards_sold FROM book_sales s WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
         args,
     ).fetchall()
 
@@ -174,8 +193,8 @@ def by_hour(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     where, args = scope.where("s", "completed_at")
     return conn.execute(
         "SELECT extract(hour FROM s.completed_at AT TIME ZONE %(zone)s)::int AS hour, s.currency,"  # noqa: S608
-        f" count(*) AS sales, sum(s.total) AS total FROM book_sales s WHERE {where}"
-        " GROUP BY 1, 2 ORDER BY 1, 2",
+        f" {_SALES} AS sales, sum(s.total - {_CARDS}) AS total, sum({_CARDS}) AS gift_cards_sold"
+        f" FROM book_sales s WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
         args,
     ).fetchall()
 
@@ -198,6 +217,20 @@ def by_tender(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         " FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.tenders)"
         " AS t(n integer, method text, amount bigint, rounding bigint)"
         f" WHERE {where} GROUP BY 1, 2 ORDER BY 4 DESC, 1",
+        args,
+    ).fetchall()
+
+
+def refunds_by_tender(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """What refunds and returns without a receipt gave back per tender (`store_credit` on a
+    new card; `original` for an older till's refund, which did not say which tender)."""
+    where, args = scope.where("r", "at")
+    return conn.execute(
+        "SELECT t.method, r.currency, sum(t.amount) AS refunded, sum(t.rounding) AS refund_rounding"  # noqa: S608
+        " FROM book_refunds r CROSS JOIN LATERAL jsonb_to_recordset(coalesce(r.tenders, jsonb_build_array("
+        "jsonb_build_object('method', CASE r.refund_to WHEN 'gift_card' THEN 'store_credit' ELSE r.refund_to END,"
+        " 'amount', r.amount, 'rounding', r.rounding)))) AS t(method text, amount bigint, rounding bigint)"
+        f" WHERE {where} GROUP BY 1, 2",
         args,
     ).fetchall()
 
@@ -231,8 +264,10 @@ def shift_takings(conn: Connection, store: str, till: str, shift_id: int, start:
     counts them): the sales' total and tax, the tenders, refunds, returns and cash moved."""
     window = {"store": store, "till": till, "start": start, "until": until, "shift": shift_id}
     sales = conn.execute(
-        "SELECT count(*) AS count, coalesce(sum(total), 0) AS total, coalesce(sum(tax), 0) AS tax FROM book_sales"
-        " WHERE store = %(store)s AND till = %(till)s AND completed_at BETWEEN %(start)s AND %(until)s",
+        "SELECT count(*) AS count, coalesce(sum(total), 0) AS total, coalesce(sum(tax), 0) AS tax,"
+        " coalesce(sum(gift_cards), 0) AS gift_cards, coalesce(sum(gift_card_count), 0) AS gift_card_count,"
+        " count(*) FILTER (WHERE gift_cards IS NULL) AS unsaid, coalesce(sum(cash_rounding), 0) AS cash_rounding"
+        " FROM book_sales WHERE store = %(store)s AND till = %(till)s AND completed_at BETWEEN %(start)s AND %(until)s",
         window,
     ).fetchone()
     tenders = conn.execute(
@@ -243,7 +278,11 @@ def shift_takings(conn: Connection, store: str, till: str, shift_id: int, start:
         window,
     ).fetchall()
     refunds = conn.execute(
-        "SELECT receipted, count(*) AS count, sum(amount) AS amount FROM book_refunds"
+        "SELECT receipted, count(*) AS count, sum(amount) AS amount, sum(coalesce(gift_cards, 0)) AS gift_cards,"
+        " sum(rounding) AS rounding, count(*) FILTER (WHERE tenders IS NULL) AS unsaid,"
+        " sum(CASE WHEN receipted THEN (SELECT coalesce(sum(t.amount), 0) FROM jsonb_to_recordset(tenders)"
+        "  AS t(method text, amount bigint) WHERE t.method = 'cash') WHEN refund_to = 'cash' THEN amount ELSE 0 END)"
+        " AS cash FROM book_refunds"
         " WHERE store = %(store)s AND till = %(till)s AND at BETWEEN %(start)s AND %(until)s GROUP BY receipted",
         window,
     ).fetchall()
@@ -310,6 +349,16 @@ _ACCOUNT = (
 )
 
 
+# Where a refund's money went: the tender its lane names; a return without a receipt's
+# `refund_to` (cash, gift_card: store credit); a refund from a till that did not say, to
+# "Refunds paid" (`original`: the sale's tenders, unknown which).
+_REFUND_ACCOUNT = (
+    "CASE t.method WHEN 'cash' THEN 'Cash' WHEN 'card' THEN 'Card clearing' WHEN 'gift_card'"
+    " THEN 'Gift card liability' WHEN 'store_credit' THEN 'Gift card liability' WHEN 'loyalty'"
+    " THEN 'Loyalty points redeemed' WHEN 'original' THEN 'Refunds paid' ELSE 'Tender: ' || t.method END"
+)
+
+
 def journal(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     """The journal's lines per store, day and account, in one grouped query: tenders debited;
     sales before tax and each tax credited; refunds and returns the other way round; cash
@@ -325,7 +374,12 @@ def journal(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         FROM book_sales s CROSS JOIN LATERAL jsonb_to_recordset(s.tenders) AS t(method text, amount bigint)
        WHERE {sales}
       UNION ALL
-      SELECT s.store, {day.format(a="s", c="completed_at")}, 'Sales', 0, s.total - s.tax, 'sales before tax'
+      SELECT s.store, {day.format(a="s", c="completed_at")}, 'Sales', 0, s.total - s.tax - {_CARDS},
+             'sales before tax'
+        FROM book_sales s WHERE {sales}
+      UNION ALL
+      SELECT s.store, {day.format(a="s", c="completed_at")}, 'Gift card liability', 0, {_CARDS},
+             'gift cards sold (liability)'
         FROM book_sales s WHERE {sales}
       UNION ALL
       SELECT s.store, {day.format(a="s", c="completed_at")}, 'Tax payable: ' || x.name, 0, x.amount,
@@ -340,11 +394,20 @@ def journal(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
       UNION ALL
       SELECT r.store, {day.format(a="r", c="at")}, a.account, a.debit, a.credit, a.memo
         FROM book_refunds r CROSS JOIN LATERAL (VALUES
-             ('Sales returns', r.amount - r.tax, 0, 'refunds before tax'),
-             ('Tax refunded', r.tax, 0, 'tax given back on refunds'),
-             (CASE r.refund_to WHEN 'cash' THEN 'Cash' WHEN 'gift_card' THEN 'Gift card liability'
-                   ELSE 'Refunds paid' END, 0, r.amount, r.refund_to || ' refunded')) AS a(account, debit, credit, memo)
+             ('Sales returns', r.amount - r.tax - coalesce(r.gift_cards, 0), 0, 'refunds before tax'),
+             ('Gift card liability', coalesce(r.gift_cards, 0), 0, 'gift cards returned'),
+             ('Tax refunded', r.tax, 0, 'tax given back on refunds')) AS a(account, debit, credit, memo)
        WHERE {backs}
+      UNION ALL
+      SELECT r.store, {day.format(a="r", c="at")}, {_REFUND_ACCOUNT}, 0, t.amount, t.method || ' refunded'
+        FROM book_refunds r CROSS JOIN LATERAL jsonb_to_recordset(coalesce(r.tenders,
+             jsonb_build_array(jsonb_build_object('method', r.refund_to, 'amount', r.amount))))
+             AS t(method text, amount bigint)
+       WHERE {backs}
+      UNION ALL
+      SELECT r.store, {day.format(a="r", c="at")}, a.account, greatest(a.v, 0), greatest(-a.v, 0), 'cash rounding'
+        FROM book_refunds r CROSS JOIN LATERAL (VALUES ('Cash', -r.rounding), ('Cash rounding', r.rounding))
+             AS a(account, v) WHERE {backs}
       UNION ALL
       SELECT m.store, {day.format(a="m", c="at")}, a.account, a.debit, a.credit, m.kind
         FROM book_cash_moves m CROSS JOIN LATERAL (VALUES
