@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
-from appliance.app.services import customers, outbox, outbox_push, sales
+from appliance.app.domain.errors import Conflict
+from appliance.app.services import customers, outbox, outbox_push, sale_view, sales
 from appliance.app.store import customers as customers_store
 from appliance.lane import gift_cards as wire
 from appliance.office.local_cluster import free_port
+from appliance.office.services import lane_events
+from tests.conftest import set_cash_needs_shift
 from tests.office.conftest import RunningOffice
 from tests.office.two_stores import Till, admin_of, make_tills, office_of
 
@@ -237,3 +240,94 @@ def test_the_office_refuses_what_is_not_a_customer(running_office: RunningOffice
     for params in ({}, {"phone": PHONE, "email": EMAIL}):
         answer = wire.call(data, "GET", "/v1/customers", params=params)
         assert (answer.status, answer.body["error"]) == (422, "invalid_customer_query")
+
+
+def _sell_to(till: Till, customer_id: int, *lines: tuple[str, int]) -> dict[str, Any]:
+    sale = sales.open_sale(till.shop, till.cashier)
+    for sku, quantity in lines:
+        sales.add_item(till.shop, till.cashier, sale["id"], sku=sku, quantity=quantity)
+    customers.attach_to_sale(till.shop, till.cashier, sale["id"], customer_id)
+    return dict(sale)
+
+
+def _spend_points(till: Till, customer_id: int, points: int) -> dict[str, Any]:
+    """A bread, `points` of it paid with points (a point is a cent), the card shown."""
+    sale = _sell_to(till, customer_id, ("BRD", 1))
+    return dict(customers.pay_with_points(till.shop, till.cashier, sale["id"], points, loyalty_card=CARD))
+
+
+def _points_here(till: Till, customer_id: int) -> int:
+    return int(customers_store.by_id(till.shop.db.conn, customer_id)["points"])
+
+
+def test_points_earned_at_lyon_are_one_balance_with_paris(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    lyon, paris = tills["lyon/T01"], tills["paris/T01"]
+    for till in (lyon, paris):
+        set_cash_needs_shift(till.shop, False)
+    made = enrol_camille(lyon)
+    sale = _sell_to(lyon, made["id"], ("BRD", 10))
+    total = int(sale_view.get_sale(lyon.shop, lyon.cashier, sale["id"])["totals"]["due"])
+    view = sales.pay_cash(lyon.shop, lyon.cashier, sale["id"], total)
+    assert view["status"] == "completed"
+    earned = _points_here(lyon, made["id"])
+    assert earned >= 30
+    push(lyon)
+    the_chain_id = chain_id(lyon, made["id"])
+    held = office_customer(running_office, the_chain_id)
+    assert held is not None and held["points"] == earned
+
+    # Paris finds them with the chain's balance, and spends some: the office holds them first.
+    (copy,) = customers.find(paris.shop, paris.cashier, PHONE)["customers"]
+    assert copy["points"] == earned
+    paid = _spend_points(paris, copy["id"], 20)
+    assert "office" not in paid
+    assert _points_here(paris, copy["id"]) == earned - 20
+    # Before Paris pushes, the hold keeps those 20 from Lyon, whose own figure is stale.
+    assert _points_here(lyon, made["id"]) == earned
+    with pytest.raises(Conflict) as refused:
+        _spend_points(lyon, made["id"], earned - 10)
+    assert refused.value.code == "insufficient_points"
+    push(paris)
+    held = office_customer(running_office, the_chain_id)
+    assert held is not None and held["points"] == earned - 20
+    # What is left is spent at Lyon, whose copy takes the office's figure.
+    _spend_points(lyon, made["id"], 5)
+    assert _points_here(lyon, made["id"]) == earned - 25
+    push(lyon)
+    held = office_customer(running_office, the_chain_id)
+    assert held is not None and held["points"] == earned - 25
+    assert lane_events.alarms(office_of(running_office)) == []
+
+    # Cut off, Paris spends on its own figure (under the chain's cap): taken below zero with
+    # Lyon's spend, the office raises it.
+    url = office_down(paris)
+    _spend_points(paris, copy["id"], earned - 20)  # Paris still thinks earned - 20 are left
+    (last,) = [e for e in outbox.events(paris.shop) if e["kind"] == "points_moved"][-1:]
+    assert last["body"]["offline"] is True and last["body"]["points"] == -(earned - 20)
+    office_back(paris, url)
+    push(paris)
+    held = office_customer(running_office, the_chain_id)
+    assert held is not None and held["points"] == -5
+    (alarm,) = lane_events.alarms(office_of(running_office))
+    assert alarm["kind"] == "points_overspent" and (alarm["store"], alarm["till"]) == ("paris", "T01")
+    assert alarm["details"]["overspent"] == 5 and alarm["details"]["chain_id"] == the_chain_id
+    spent = {(lane["store"], lane["till"]): (lane["spent"], lane["offline"]) for lane in alarm["details"]["lanes"]}
+    assert spent == {("paris", "T01"): (earned, earned - 20), ("lyon", "T01"): (5, 0)}
+
+
+def test_points_spent_offline_stop_at_the_chain_cap(running_office: RunningOffice, tills: dict[str, Till]) -> None:
+    lyon = tills["lyon/T01"]
+    set_cash_needs_shift(lyon.shop, False)
+    made = enrol_camille(lyon)
+    push(lyon)
+    with lyon.shop.db.transaction() as tx:
+        customers_store.add_points(tx, made["id"], 900)  # a balance above the cap, as the office last said
+    url = office_down(lyon)
+    _spend_points(lyon, made["id"], 300)
+    with pytest.raises(Conflict) as refused:
+        _spend_points(lyon, made["id"], 300)
+    assert refused.value.code == "points_offline_cap" and "200 more points" in refused.value.message
+    _spend_points(lyon, made["id"], 200)
+    office_back(lyon, url)

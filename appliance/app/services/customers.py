@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
-from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log, customers_office, gift_cards, outbox, sale_view, sales
@@ -538,31 +538,75 @@ def pay_with_points(
             refusal="scan the customer's loyalty card, or a supervisor approves spending points without it",
         )
     taken: dict[str, int] = {}
+    held, key, offline = _hold_at_office(shop, sale_id, customer_id, amount)
 
     def charge(tx: Connection, applied: int) -> None:
         row = _row(tx, customer_id)
         if row["erased_at"] is not None:
             raise Conflict("this customer was erased", "customer_erased")
+        if held is not None:
+            customers_office.took_office_figure(tx, customer_id, held)
+            row = _row(tx, customer_id)
         points = loyalty.redeem(rules(tx), row["points"], applied, shop.settings.currency)
+        if offline:
+            cap, spent = customers_office.points_offline_cap(tx), row["points_offline_spent"]
+            if spent + points > cap:
+                raise Conflict(
+                    f"the office does not answer: {max(0, cap - spent)} more points of this customer may be "
+                    "spent until it does",
+                    "points_offline_cap",
+                )
+            customers_store.spent_offline(tx, customer_id, points)
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
         if not customers_store.spend_points(tx, customer_id, points):
             raise Conflict("the points were spent meanwhile", "insufficient_points")
         outbox.points_entry(
-            shop, tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
+            shop,
+            tx,
+            customer_id,
+            "redeem",
+            -points,
+            shop.now(),
+            sale_id=sale_id,
+            user_id=actor.user_id,
+            hold=key,
+            offline=offline,
         )
         customers_store.attach(tx, sale_id, customer_id, replace=False, card_shown=holder is not None)
         taken["points"] = points
 
-    return sales.pay_tender(
-        shop,
-        actor,
-        sale_id,
-        "loyalty",
-        amount,
-        reference=f"customer:{customer_id}",
-        details={"customer_id": customer_id, **({"approved_by": approver} if approver else {})},
-        charge=charge,
-    )
+    details: dict[str, Any] = {"customer_id": customer_id, **({"approved_by": approver} if approver else {})}
+    if offline:
+        details["office"] = "offline"
+    try:
+        return sales.pay_tender(
+            shop, actor, sale_id, "loyalty", amount, reference=f"customer:{customer_id}", details=details, charge=charge
+        )
+    except DomainError:
+        if held is not None:
+            customers_office.release_points(shop, held.key)
+        raise
+
+
+def _hold_at_office(
+    shop: Shop, sale_id: int, customer_id: int, amount: int
+) -> tuple[customers_office.PointsHeld | None, str | None, bool]:
+    """On an enrolled till the office holds the points' ledger for the chain: it holds them
+    first (held, its key, False); silent, the till spends under the chain's offline cap
+    (None, a key, True); a customer it has not heard of yet was made here and not sent, so
+    this till's ledger is all of theirs (None, None, False), as on a till not enrolled."""
+    conn = shop.db.conn
+    chain_id = _row(conn, customer_id)["chain_id"]
+    if not chain_id or not customers_office.enrolled(shop):
+        return None, None, False
+    key = customers_office.new_key(shop, sale_id)
+    try:
+        points = loyalty.points_to_pay(rules(conn), amount)
+        return customers_office.hold_points(shop, str(chain_id), points, key), key, False
+    except customers_office.Silent:
+        return None, key, True
+    except NotFound:
+        return None, None, False
 
 
 def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.services import audit_log, outbox
 from appliance.app.services.shop import Shop
 from appliance.app.store import customers as customers_store
+from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,19 @@ ACTOR = "office"
 SEARCH_TIMEOUT = 2.0  # a cashier is waiting: a slow office is no office
 BATCH = 100  # customers sent per round of the push loop
 _LIMITS = {"name": 80, "email": 254, "phone": 16, "loyalty_card": 32}
+POINTS_OFFLINE_CAP = "points_offline_cap"  # the chain's cap as the office last said it (settings)
+DEFAULT_POINTS_OFFLINE_CAP = 500
+
+
+@dataclass(frozen=True)
+class PointsHeld:
+    key: str
+    available: int  # the points the customer had free across the chain before this hold
+    offline_cap: int
+
+
+class Silent(Exception):
+    """The office did not answer: the till decides alone, under the offline cap."""
 
 
 def _enrolled(shop: Shop) -> bool:
@@ -39,6 +54,10 @@ def _enrolled(shop: Shop) -> bool:
     from appliance.lane.feed import enrolled
 
     return enrolled(shop.data_dir)
+
+
+def enrolled(shop: Shop) -> bool:
+    return _enrolled(shop)
 
 
 def new_chain_id() -> str:
@@ -153,6 +172,7 @@ def _copy(shop: Shop, body: dict[str, Any]) -> int | None:
         name = _text(body, "name")
         values = {k: _text(body, k) for k in ("email", "phone", "loyalty_card")}
         consent = int(bool(body.get("consent")))
+        points = body.get("points_available")
     except (KeyError, ValueError):
         log.warning("customers: the office sent a customer that is not one")
         return None
@@ -171,6 +191,8 @@ def _copy(shop: Shop, body: dict[str, Any]) -> int | None:
             else:
                 customer_id = int(had["id"])
                 customers_store.update(tx, customer_id, {"name": name, **values, "consent": consent}, shop.now())
+            if isinstance(points, int) and not isinstance(points, bool):
+                customers_store.take_office_points(tx, customer_id, points)
             # The office links this till's id to the chain's (its points events name it).
             queue(tx, customer_id)
             audit_log.record(
@@ -203,3 +225,53 @@ def erase_copy(shop: Shop, tx: Connection, chain_id: str) -> bool:
         origin="office",
     )
     return True
+
+
+# -- points as one balance ----------------------------------------------------------------------
+
+
+def new_key(shop: Shop, sale_id: int) -> str:
+    """An idempotency key for one points tender: the same key names the same hold."""
+    return f"{shop.config.terminal_id}:{sale_id}:{secrets.token_hex(8)}"
+
+
+def hold_points(shop: Shop, chain_id: str, points: int, key: str) -> PointsHeld:
+    """Reserves `points` of the customer at the office. Raises its refusal as a DomainError
+    (NotFound when it has not heard of the customer), or Silent."""
+    from appliance.lane import gift_cards as wire
+
+    try:
+        answer = wire.call(
+            shop.data_dir, "POST", "/v1/points/holds", {"chain_id": chain_id, "points": points, "key": key}
+        )
+    except wire.OfficeSilent as exc:
+        raise Silent(str(exc)) from None
+    if answer.status != 200:
+        raise wire.refusal(answer)
+    try:
+        cap = int(answer.body["offline_cap"])
+        held = PointsHeld(key, int(answer.body["available"]), cap if cap > 0 else DEFAULT_POINTS_OFFLINE_CAP)
+    except (KeyError, TypeError, ValueError):
+        raise Silent("the office's answer about points is not one") from None
+    return held
+
+
+def release_points(shop: Shop, key: str) -> None:
+    """Gives the hold back (the tender failed); a hold the office does not hear of expires."""
+    from appliance.lane import gift_cards as wire
+
+    try:
+        wire.call(shop.data_dir, "DELETE", f"/v1/points/holds/{key}")
+    except wire.OfficeSilent as exc:
+        log.warning("points: the office did not hear the release of hold %s (%s); it expires", key, exc)
+
+
+def points_offline_cap(conn: Connection) -> int:
+    value = settings_store.get_all(conn).get(POINTS_OFFLINE_CAP)
+    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_POINTS_OFFLINE_CAP
+
+
+def took_office_figure(tx: Connection, customer_id: int, held: PointsHeld) -> None:
+    """The office answered for the customer: this till's copy takes its figure and its cap."""
+    customers_store.take_office_points(tx, customer_id, held.available)
+    settings_store.put(tx, POINTS_OFFLINE_CAP, held.offline_cap)

@@ -272,3 +272,17 @@ def office_failed(conn: Connection, customer_id: int, error: str) -> None:
 
 def not_for_office(conn: Connection, customer_id: int) -> None:
     conn.execute("DELETE FROM customers_to_office WHERE customer_id = ?", (customer_id,))
+
+
+def take_office_points(conn: Connection, customer_id: int, points: int) -> None:
+    """The office's figure for the customer's points (what is free across the chain): this
+    till's copy takes it, and the count of what was spent offline starts again."""
+    conn.execute(
+        "UPDATE customers SET points = ?, points_offline_spent = 0 WHERE id = ?", (max(0, points), customer_id)
+    )
+
+
+def spent_offline(conn: Connection, customer_id: int, points: int) -> None:
+    conn.execute(
+        "UPDATE customers SET points_offline_spent = points_offline_spent + ? WHERE id = ?", (points, customer_id)
+    )

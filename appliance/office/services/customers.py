@@ -9,11 +9,13 @@ lane on the feed as a `customer_erased` row naming the chain id only.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
-from appliance.app.domain.errors import Conflict, Forbidden, Invalid
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.office.services import audit_log, catalogue
+from appliance.office.services.found import Found, Lane
 from appliance.office.services.office import Office
 from appliance.office.store import customers as store
 from appliance.office.store import lanes as lanes_store
@@ -21,6 +23,10 @@ from appliance.office.store.catalogue import Change
 from appliance.office.store.db import Connection
 
 ERASED = "customer_erased"  # the feed's kind for an erasure
+KINDS = frozenset({"points_moved"})
+HOLD_TIME = dt.timedelta(hours=1)  # as a gift card's: the sale's event spends it within seconds
+MAX_POINTS = 10**9
+_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
 _CHAIN_ID = re.compile(r"[0-9a-f]{32}")
 # The lane checked each field with its own rules; these only keep what is stored sane.
 _LIMITS = {"name": 80, "email": 254, "phone": 16, "loyalty_card": 32}
@@ -118,4 +124,98 @@ def find(office: Office, fingerprint: str, query: dict[str, str]) -> dict[str, A
             email=value if keys[0] == "email" else None,
             card=value if keys[0] == "loyalty_card" else None,
         )
+        now = office.now()
+        for row in rows:
+            row["points_available"] = max(0, int(row.pop("points")) - store.held_points(conn, row["chain_id"], now))
     return {"customers": rows}
+
+
+# -- points as one balance ----------------------------------------------------------------------
+
+
+def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
+    """A lane's `points_moved`: added to its chain customer's balance (once the lane's id is
+    linked to one); a hold it names is spent; a balance taken below zero is an alarm."""
+    body = event["body"]
+    customer_id, points = body.get("customer_id"), body.get("points")
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not isinstance(points, int):
+        return []
+    chain_id = store.chain_of(conn, lane.store, lane.till, customer_id)
+    customer = store.for_update(conn, chain_id) if chain_id else None
+    # An erased customer's points were forfeited with them: their lanes' entries count no more.
+    counted = customer is not None and customer["erased_at"] is None
+    balance = store.add_points_entry(conn, lane.store, lane.till, event, chain_id, counted)
+    if isinstance(body.get("hold"), str):
+        store.end_hold(conn, lane.store, lane.till, body["hold"], "spent")
+    if balance is None or balance >= 0 or points >= 0 or chain_id is None:
+        return []
+    return [
+        Found(
+            "points_overspent",
+            int(event["seq"]),
+            {"chain_id": chain_id, "overspent": -balance, "lanes": store.spenders(conn, chain_id)},
+        )
+    ]
+
+
+def _points_answer(conn: Connection, customer: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    held = store.held_points(conn, customer["chain_id"], now)
+    return {
+        "chain_id": customer["chain_id"],
+        "points": int(customer["points"]),
+        "held": held,
+        "available": max(0, int(customer["points"]) - held),
+        "offline_cap": store.points_offline_cap(conn),
+    }
+
+
+def _live(conn: Connection, chain_id: str) -> dict[str, Any]:
+    customer = store.for_update(conn, chain_id)
+    if customer is None:
+        raise NotFound("the office has not heard of this customer yet", "customer_not_found")
+    if customer["erased_at"] is not None:
+        raise Conflict("this customer was erased", ERASED)
+    return customer
+
+
+def points(office: Office, fingerprint: str, chain_id: object) -> dict[str, Any]:
+    """The customer's points across the chain, what holds reserve, what is free, the cap."""
+    wanted = _chain_id(chain_id)
+    with office.connection() as conn, conn.transaction():
+        _lane(conn, office, fingerprint)
+        return _points_answer(conn, _live(conn, wanted), office.now())
+
+
+def hold_points(office: Office, fingerprint: str, chain_id: object, points: object, key: object) -> dict[str, Any]:
+    """Reserves `points` for a lane's points tender (409 `points_insufficient` beyond what is
+    free). The same key again answers the same hold; another customer or count under it is
+    409 `hold_key_reused`. The answer's `available` is what was free before this hold."""
+    wanted = _chain_id(chain_id)
+    if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise Invalid("points are a positive whole number", "invalid_points")
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise Invalid("the idempotency key is 8 to 80 letters, digits or . _ : -", "invalid_key")
+    now = office.now()
+    with office.connection() as conn, conn.transaction():
+        lane_store, lane_till = _lane(conn, office, fingerprint)
+        customer = _live(conn, wanted)
+        before = store.hold_by_key(conn, lane_store, lane_till, key)
+        answer = _points_answer(conn, customer, now)
+        if before is not None:
+            if before["chain_id"] != wanted or before["points"] != points:
+                raise Conflict("that idempotency key names another hold", "hold_key_reused")
+            if before["state"] == "held" and before["expires_at"] > now:
+                answer["available"] += points
+            return {**answer, "hold": key, "state": before["state"]}
+        if points > answer["available"]:
+            raise Conflict(f"the customer has only {answer['available']} points", "insufficient_points")
+        store.add_hold(conn, wanted, lane_store, lane_till, key, points, now, now + HOLD_TIME)
+        return {**answer, "hold": key, "state": "held"}
+
+
+def release_points(office: Office, fingerprint: str, key: object) -> bool:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise Invalid("the idempotency key is 8 to 80 letters, digits or . _ : -", "invalid_key")
+    with office.connection() as conn, conn.transaction():
+        lane_store, lane_till = _lane(conn, office, fingerprint)
+        return store.end_hold(conn, lane_store, lane_till, key, "released")

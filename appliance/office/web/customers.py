@@ -30,7 +30,26 @@ def routes(office: Office) -> list[Route]:
         customer_id = int(raw) if raw and raw.isdigit() else None
         return await lane_call(request, lambda lane, _: customers.erase(office, lane, chain_id, customer_id))
 
+    async def points(request: Request) -> Response:
+        chain_id = request.path_params["chain_id"]
+        return await lane_call(request, lambda lane, _: customers.points(office, lane, chain_id))
+
+    async def hold(request: Request) -> Response:
+        """{chain_id, points, key}: the points reserved for the lane's tender, or 409."""
+        return await lane_call(
+            request,
+            lambda lane, d: customers.hold_points(office, lane, d.get("chain_id"), d.get("points"), d.get("key")),
+            body_limit=MAX_BODY,
+        )
+
+    async def release(request: Request) -> Response:
+        key = request.path_params["key"]
+        return await lane_call(request, lambda lane, _: {"released": customers.release_points(office, lane, key)})
+
     return [
+        Route("/v1/points/holds", hold, methods=["POST"]),
+        Route("/v1/points/holds/{key}", release, methods=["DELETE"]),
+        Route("/v1/customers/{chain_id}/points", points),
         Route("/v1/customers", find),
         Route("/v1/customers/{chain_id}", put, methods=["PUT"]),
         Route("/v1/customers/{chain_id}", erase, methods=["DELETE"]),

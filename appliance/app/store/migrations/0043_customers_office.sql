@@ -17,3 +17,9 @@ CREATE TABLE customers_to_office (
 );
 -- Those already on file go to the office once this till is enrolled.
 INSERT INTO customers_to_office(customer_id) SELECT id FROM customers WHERE erased_at IS NULL;
+
+-- Points as one balance (docs/office.md): on an enrolled till the office holds the ledger of
+-- record; a customer's `points` here is the office's figure as it last answered, less what was
+-- spent here since. What this till spent of them while the office was silent, since it last
+-- answered for them: the chain's offline cap bounds it.
+ALTER TABLE customers ADD COLUMN points_offline_spent INTEGER NOT NULL DEFAULT 0;
