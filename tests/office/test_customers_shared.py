@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict
-from appliance.app.services import customers, outbox, outbox_push, sale_view, sales
+from appliance.app.services import customers, customers_office, outbox, outbox_push, sale_view, sales
 from appliance.app.store import customers as customers_store
+from appliance.cli import main
 from appliance.lane import gift_cards as wire
 from appliance.office.local_cluster import free_port
+from appliance.office.services import customers as office_customers
 from appliance.office.services import lane_events
 from tests.conftest import set_cash_needs_shift
 from tests.office.conftest import RunningOffice
@@ -321,13 +323,35 @@ def test_points_spent_offline_stop_at_the_chain_cap(running_office: RunningOffic
     lyon = tills["lyon/T01"]
     set_cash_needs_shift(lyon.shop, False)
     made = enrol_camille(lyon)
+    sale = _sell_to(lyon, made["id"], ("BRD", 1))
+    total = int(sale_view.get_sale(lyon.shop, lyon.cashier, sale["id"])["totals"]["due"])
+    sales.pay_cash(lyon.shop, lyon.cashier, sale["id"], total)  # 3 points
     push(lyon)
+    # The chain's cap comes with every answer of the office: 500 points at first.
+    assert customers_office.points_offline_cap(lyon.shop.db.conn) == 500
+    office_customers.set_points_offline_cap(office_of(running_office), 400, actor="test")
+    _spend_points(lyon, made["id"], 1)  # online: the office's answer brings the cap
+    assert customers_office.points_offline_cap(lyon.shop.db.conn) == 400
     with lyon.shop.db.transaction() as tx:
-        customers_store.add_points(tx, made["id"], 900)  # a balance above the cap, as the office last said
+        customers_store.add_points(tx, made["id"], 900)  # a balance above the cap, as if the office had said so
     url = office_down(lyon)
     _spend_points(lyon, made["id"], 300)
     with pytest.raises(Conflict) as refused:
         _spend_points(lyon, made["id"], 300)
-    assert refused.value.code == "points_offline_cap" and "200 more points" in refused.value.message
-    _spend_points(lyon, made["id"], 200)
+    assert refused.value.code == "points_offline_cap" and "100 more points" in refused.value.message
+    _spend_points(lyon, made["id"], 100)
     office_back(lyon, url)
+
+
+def test_the_points_offline_cap_is_shown_and_set_from_the_command_line_and_never_off(
+    office_dsn: str, office_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ["--database", office_dsn, "--data-dir", str(office_dir)]
+    assert main(["office", "gift-cards", "points-offline-cap", *where]) == 0
+    assert "may spend 500 points of a customer" in capsys.readouterr().out
+    assert main(["office", "gift-cards", "points-offline-cap", "250", *where]) == 0
+    assert "may spend 250 points" in capsys.readouterr().out
+    assert main(["office", "gift-cards", "points-offline-cap", "0", *where]) == 2
+    assert "cannot be switched off" in capsys.readouterr().err
+    assert main(["office", "gift-cards", "points-offline-cap", "2.5", *where]) == 2
+    assert "whole number of points" in capsys.readouterr().err

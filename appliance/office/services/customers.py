@@ -219,3 +219,32 @@ def release_points(office: Office, fingerprint: str, key: object) -> bool:
     with office.connection() as conn, conn.transaction():
         lane_store, lane_till = _lane(conn, office, fingerprint)
         return store.end_hold(conn, lane_store, lane_till, key, "released")
+
+
+# -- the chain's rule ---------------------------------------------------------------------------
+
+
+def points_offline_cap(office: Office) -> int:
+    with office.connection() as conn:
+        return store.points_offline_cap(conn)
+
+
+def set_points_offline_cap(office: Office, points: object, *, actor: str, origin: str = "cli") -> int:
+    """Sets the points a till may spend of one customer while the office is silent; never off
+    (a till that cannot reach the office must still be able to say no)."""
+    if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise Invalid("the cap is a whole number of points, 1 or more (it cannot be switched off)", "invalid_cap")
+    with office.connection() as conn:
+        with conn.transaction():
+            before = store.set_points_offline_cap(conn, points, actor, office.now())
+            audit_log.record(
+                office,
+                conn,
+                actor=actor,
+                action="points_offline_cap",
+                object="points_rules",
+                details={"before": before, "after": points},
+                origin=origin,
+            )
+        audit_log.anchor(office, conn)
+    return points
