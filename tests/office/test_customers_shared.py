@@ -355,3 +355,19 @@ def test_the_points_offline_cap_is_shown_and_set_from_the_command_line_and_never
     assert "cannot be switched off" in capsys.readouterr().err
     assert main(["office", "gift-cards", "points-offline-cap", "2.5", *where]) == 2
     assert "whole number of points" in capsys.readouterr().err
+
+
+def test_a_customer_the_office_refuses_is_audited_and_not_sent_again(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    lyon = tills["lyon/T01"]
+    made = enrol_camille(lyon)
+    with lyon.shop.db.transaction() as tx:  # a row no screen would write: longer than the office keeps
+        tx.execute("UPDATE customers SET name = ? WHERE id = ?", ("C" * 100, made["id"]))
+    push(lyon)
+    assert customers_store.for_office(lyon.shop.db.conn, 10) == []
+    assert office_customer(running_office, chain_id(lyon, made["id"])) is None
+    refused = lyon.shop.db.conn.execute(
+        "SELECT details FROM audit_log WHERE action = 'customer_office_refused'"
+    ).fetchall()
+    assert [json.loads(r[0]) for r in refused] == [{"error": "invalid_name"}]

@@ -82,7 +82,8 @@ def _fields(row: Any) -> dict[str, Any]:
 
 def send_pending(shop: Shop, limit: int = BATCH) -> int:
     """Sends what the office has not heard yet; the number it took. Stops at the first
-    silence (the next round tries again); a refusal is logged and audited, and not retried."""
+    silence or at a lane the office does not let in (the next round tries again); a refusal
+    of the customer (a 4xx) is logged and audited, and not retried."""
     if not _enrolled(shop):
         return 0
     from appliance.lane import gift_cards as wire  # httpx and TLS only on an enrolled till
@@ -105,6 +106,13 @@ def send_pending(shop: Shop, limit: int = BATCH) -> int:
             with shop.db.transaction() as tx:
                 customers_store.office_failed(tx, customer_id, str(exc))
             log.warning("customers: the office did not answer (%s); sent again later", exc)
+            return taken
+        if answer.status in (401, 403):
+            # This lane's certificate is not let in (enrolled again elsewhere, or revoked):
+            # nothing is wrong with the customer, so it waits for a lane the office knows.
+            with shop.db.transaction() as tx:
+                customers_store.office_failed(tx, customer_id, str(answer.body.get("error") or answer.status))
+            log.warning("customers: the office does not let this lane in (HTTP %s)", answer.status)
             return taken
         with shop.db.transaction() as tx:
             if answer.status == 200:
