@@ -305,6 +305,21 @@ def cmd_office_gift_cards_offline_cap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_office_points_offline_cap(args: argparse.Namespace) -> int:
+    from appliance.office.services import customers
+
+    office = _open(args)
+    if args.points is None:
+        cap = customers.points_offline_cap(office)
+        print(f"A till the office does not answer may spend {cap} points of a customer.")
+        return 0
+    if not args.points.isdigit():
+        raise Invalid("the cap is a whole number of points, 1 or more", "invalid_cap")
+    cap = customers.set_points_offline_cap(office, int(args.points), actor=_actor())
+    print(f"Offline cap set: a till the office does not answer may spend {cap} points of a customer.")
+    return 0
+
+
 def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
     cards = command("gift-cards", lambda a: 2, "gift cards, points and store credit shared by the chain", sub)
     gsub = cards.add_subparsers(dest="gift_cards_command", metavar="ACTION", parser_class=type(cards))
@@ -318,6 +333,14 @@ def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.A
     where(p)
     p.add_argument("amount", nargs="?", help="the new cap as the shop writes it, 50.00 (none: show it)")
     p.add_argument("--currency", default="EUR", help="the chain's currency (default EUR)")
+    p = command(
+        "points-offline-cap",
+        _plain(cmd_office_points_offline_cap),
+        "show or set the points a till may spend of a customer while the office does not answer (never off)",
+        gsub,
+    )
+    where(p)
+    p.add_argument("points", nargs="?", help="the new cap in points, 500 (none: show it)")
 
 
 def _back_office_option(p: argparse.ArgumentParser) -> None:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from appliance.app.domain import loyalty
-from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
-from appliance.app.services import audit_log, gift_cards, outbox, sale_view, sales
+from appliance.app.services import audit_log, customers_office, gift_cards, outbox, sale_view, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import SaleFigures, SaleView
 from appliance.app.services.shop import Actor, Shop, iso
@@ -29,7 +29,7 @@ from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission, can
 
-ERASED_NAME = "(erased)"
+ERASED_NAME = customers_office.ERASED_NAME
 # Reasons on the points ledger for what refunds set off.
 TAKEN_BACK = "earned on goods returned"
 OWED_SETTLED = "owed from a return"
@@ -76,6 +76,7 @@ class SaleWithCustomer(SaleFigures):
 class Found(TypedDict):
     customers: list[Customer]
     by_card: bool  # the text was a loyalty card's number
+    from_office: bool  # none here: found at the office (made at another lane), now copied here
 
 
 class Purchase(TypedDict):
@@ -201,9 +202,10 @@ def create(
     values = (_name(name), _email(email), _phone(phone), int(bool(consent)), _loyalty_card(loyalty_card))
     with shop.db.transaction() as tx:
         try:
-            customer_id = customers_store.insert(tx, *values, shop.now())
+            customer_id = customers_store.insert(tx, *values, shop.now(), customers_office.new_chain_id())
         except IntegrityError as exc:
             raise _unique(exc) from None
+        customers_office.queue(tx, customer_id)
         # Which fields, not their values: the outbox is append-only, and an erased customer's
         # name must not outlive the erasure in it (docs/office.md).
         filled = [k for k, v in zip(("name", "email", "phone", "consent", "loyalty_card"), values, strict=True) if v]
@@ -244,11 +246,41 @@ def find(shop: Shop, actor: Actor, text: str, limit: int = 50) -> Found:
     else:
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = customers_store.by_name(conn, like, limit)
+    from_office = False
+    if not rows and text:
+        rows, carded_there = _at_office(shop, text)
+        from_office = bool(rows)
+        carded = carded or (rows[0] if carded_there else None)
     if not manages:
         _remember_found(actor, [int(r["id"]) for r in rows])
     # `by_card` tells the till the text was the customer's card: naming them with it lets
     # them spend their points.
-    return {"customers": [_json(r, conn, contact=manages) for r in rows], "by_card": carded is not None}
+    return {
+        "customers": [_json(r, conn, contact=manages) for r in rows],
+        "by_card": carded is not None,
+        "from_office": from_office,
+    }
+
+
+def _at_office(shop: Shop, text: str) -> tuple[list[Any], bool]:
+    """A customer this till does not have, asked of the office by an exact phone, e-mail or
+    loyalty card (never a name: that would page through the chain's customers) and copied
+    here; whether they were found by their card. Nothing when not enrolled or silent."""
+    asks: list[tuple[str, str]] = []
+    if "@" in text:
+        asks.append(("email", text.lower()))
+    elif re.fullmatch(r"\+?[\d\s().-]{6,}", text):
+        asks.append(("phone", str(_phone(text))))
+    if _LOYALTY_CARD.fullmatch(text.upper()):
+        asks.append(("loyalty_card", text.upper()))
+    for key, value in asks:
+        ids = customers_office.find_at_office(shop, key, value)
+        if ids is None:
+            return [], False  # silent, or not enrolled: no second try
+        if ids:
+            rows = [customers_store.by_id(shop.db.conn, i) for i in ids]
+            return [r for r in rows if r is not None and r["erased_at"] is None], key == "loyalty_card"
+    return [], False
 
 
 # Which customers each session found by a search: the ids it may then read (their points,
@@ -312,6 +344,7 @@ def update(shop: Shop, actor: Actor, customer_id: int, changes: dict[str, Any]) 
             customers_store.update(tx, customer_id, sets, shop.now())
         except IntegrityError as exc:
             raise _unique(exc) from None
+        customers_office.queue(tx, customer_id)
         outbox.event(shop, "customer_changed", actor, customer_id=customer_id, fields=sorted(sets))
         audit_log.record(
             shop,
@@ -336,6 +369,7 @@ def erase(shop: Shop, actor: Actor, customer_id: int, reason: str = "customer's 
                 shop, tx, customer_id, "adjust", -row["points"], shop.now(), user_id=actor.user_id, reason="erased"
             )
         customers_store.erase(tx, customer_id, ERASED_NAME, shop.now())
+        customers_office.queue(tx, customer_id)  # the office erases its copy, and tells the other lanes
         # The id only: the office erases its copy too; what was erased is not sent again.
         outbox.event(shop, "customer_erased", actor, customer_id=customer_id)
         audit_log.record(
@@ -504,31 +538,75 @@ def pay_with_points(
             refusal="scan the customer's loyalty card, or a supervisor approves spending points without it",
         )
     taken: dict[str, int] = {}
+    held, key, offline = _hold_at_office(shop, sale_id, customer_id, amount)
 
     def charge(tx: Connection, applied: int) -> None:
         row = _row(tx, customer_id)
         if row["erased_at"] is not None:
             raise Conflict("this customer was erased", "customer_erased")
+        if held is not None:
+            customers_office.took_office_figure(tx, customer_id, held)
+            row = _row(tx, customer_id)
         points = loyalty.redeem(rules(tx), row["points"], applied, shop.settings.currency)
+        if offline:
+            cap, spent = customers_office.points_offline_cap(tx), row["points_offline_spent"]
+            if spent + points > cap:
+                raise Conflict(
+                    f"the office does not answer: {max(0, cap - spent)} more points of this customer may be "
+                    "spent until it does",
+                    "points_offline_cap",
+                )
+            customers_store.spent_offline(tx, customer_id, points)
         # Guarded in SQL too: the balance can never go below zero, whoever else is paying.
         if not customers_store.spend_points(tx, customer_id, points):
             raise Conflict("the points were spent meanwhile", "insufficient_points")
         outbox.points_entry(
-            shop, tx, customer_id, "redeem", -points, shop.now(), sale_id=sale_id, user_id=actor.user_id
+            shop,
+            tx,
+            customer_id,
+            "redeem",
+            -points,
+            shop.now(),
+            sale_id=sale_id,
+            user_id=actor.user_id,
+            hold=key,
+            offline=offline,
         )
         customers_store.attach(tx, sale_id, customer_id, replace=False, card_shown=holder is not None)
         taken["points"] = points
 
-    return sales.pay_tender(
-        shop,
-        actor,
-        sale_id,
-        "loyalty",
-        amount,
-        reference=f"customer:{customer_id}",
-        details={"customer_id": customer_id, **({"approved_by": approver} if approver else {})},
-        charge=charge,
-    )
+    details: dict[str, Any] = {"customer_id": customer_id, **({"approved_by": approver} if approver else {})}
+    if offline:
+        details["office"] = "offline"
+    try:
+        return sales.pay_tender(
+            shop, actor, sale_id, "loyalty", amount, reference=f"customer:{customer_id}", details=details, charge=charge
+        )
+    except DomainError:
+        if held is not None:
+            customers_office.release_points(shop, held.key)
+        raise
+
+
+def _hold_at_office(
+    shop: Shop, sale_id: int, customer_id: int, amount: int
+) -> tuple[customers_office.PointsHeld | None, str | None, bool]:
+    """On an enrolled till the office holds the points' ledger for the chain: it holds them
+    first (held, its key, False); silent, the till spends under the chain's offline cap
+    (None, a key, True); a customer it has not heard of yet was made here and not sent, so
+    this till's ledger is all of theirs (None, None, False), as on a till not enrolled."""
+    conn = shop.db.conn
+    chain_id = _row(conn, customer_id)["chain_id"]
+    if not chain_id or not customers_office.enrolled(shop):
+        return None, None, False
+    key = customers_office.new_key(shop, sale_id)
+    try:
+        points = loyalty.points_to_pay(rules(conn), amount)
+        return customers_office.hold_points(shop, str(chain_id), points, key), key, False
+    except customers_office.Silent:
+        return None, key, True
+    except NotFound:
+        return None, None, False
 
 
 def earn_on_completion(shop: Shop, tx: Connection, sale_id: int) -> None:

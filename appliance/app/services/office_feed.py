@@ -20,7 +20,7 @@ from typing import Any
 from appliance.app.domain import product_rules as rules
 from appliance.app.domain.errors import Invalid
 from appliance.app.domain.tax import Tax, TaxClass
-from appliance.app.services import audit_log, item_grid, office_staff, promotions, store_rules
+from appliance.app.services import audit_log, customers_office, item_grid, office_staff, promotions, store_rules
 from appliance.app.services.resolver import Resolver
 from appliance.app.services.shop import Shop, parse_iso
 from appliance.app.store import catalog as catalog_store
@@ -36,7 +36,17 @@ ACTOR = "office"  # who the audit log says changed what the feed brought
 # Rows per transaction: a scan that writes waits at most for one chunk (tens of ms, bench/office_feed.py).
 CHUNK = 100
 PAGE = 1000  # rows asked of the office per call
-KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
+KINDS = (
+    "tax_class",
+    "category",
+    "product",
+    "price",
+    "staff",
+    "store_rules",
+    "item_grid",
+    "promotion",
+    "customer_erased",  # the chain id of a customer erased at a lane: erase the copy here too
+)
 
 # Fetches the page after a version: (after, limit) → the office's answer (lane/feed.py).
 Fetch = Callable[[int, int], dict[str, Any]]
@@ -119,7 +129,9 @@ class Known:
 
 
 def _apply_row(shop: Shop, tx: Connection, row: Row, now: str, known: Known) -> None:
-    if row.kind == "staff":
+    if row.kind == "customer_erased":
+        customers_office.erase_copy(shop, tx, row.key)
+    elif row.kind == "staff":
         try:
             office_staff.apply(shop, tx, row.body.get("username"), row.body, row.version, now)
         except (KeyError, TypeError):

@@ -341,8 +341,11 @@ def points_entry(
     payment_id: int | None = None,
     user_id: int | None = None,
     reason: str = "",
+    hold: str | None = None,
+    offline: bool = False,
 ) -> None:
-    """A line of a customer's points ledger (store/customers.add_entry) and its event."""
+    """A line of a customer's points ledger (store/customers.add_entry) and its event; `hold`
+    names the office's hold the spend ends, `offline` a spend made while it was silent."""
     customers_store.add_entry(
         tx, customer_id, kind, points, at, sale_id=sale_id, payment_id=payment_id, user_id=user_id, reason=reason
     )
@@ -358,6 +361,8 @@ def points_entry(
             "user_id": user_id,
             "reason": reason,
             "terminal_id": shop.config.terminal_id,
+            **({"hold": hold} if hold else {}),
+            **({"offline": True} if offline else {}),
         },
     )
 

@@ -123,6 +123,11 @@ def office_sender(shop: Shop) -> Send:
     from appliance.lane import outbox as wire  # httpx and the TLS context only on an enrolled till
 
     def send(events: Sequence[dict[str, Any]], last_seq: int) -> dict[str, Any]:
+        # The customers' contact fields go by a call of their own, never in the events: the
+        # outbox is append-only, and an erased customer must not live on in it.
+        from appliance.app.services import customers_office
+
+        customers_office.send_pending(shop)
         return wire.send(shop.data_dir, events, last_seq)
 
     return send

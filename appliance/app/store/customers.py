@@ -68,12 +68,13 @@ def insert(
     consent: int,
     loyalty_card: str | None,
     now: str,
+    chain_id: str | None = None,
 ) -> int:
     """A new customer; IntegrityError when another has that email, phone or loyalty card."""
     cur = conn.execute(
-        "INSERT INTO customers(name, email, phone, consent, loyalty_card, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (name, email, phone, consent, loyalty_card, now, now),
+        "INSERT INTO customers(name, email, phone, consent, loyalty_card, created_at, updated_at, chain_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, email, phone, consent, loyalty_card, now, now, chain_id),
     )
     return int(cur.lastrowid)
 
@@ -224,4 +225,64 @@ def add_take_back(conn: Connection, refund_id: int, sale_id: int, customer_id: i
     conn.execute(
         "INSERT INTO loyalty_take_backs(refund_id, sale_id, customer_id, taken, owed) VALUES (?, ?, ?, ?, ?)",
         (refund_id, sale_id, customer_id, taken, owed),
+    )
+
+
+# -- what the office has not heard yet (customers_to_office, migration 0043) --------------------
+
+
+def by_chain_id(conn: Connection, chain_id: str) -> Any:
+    return conn.execute("SELECT * FROM customers WHERE chain_id = ?", (chain_id,)).fetchone()
+
+
+def set_chain_id(conn: Connection, customer_id: int, chain_id: str) -> None:
+    conn.execute("UPDATE customers SET chain_id = ? WHERE id = ? AND chain_id IS NULL", (chain_id, customer_id))
+
+
+def queue_for_office(conn: Connection, customer_id: int) -> None:
+    conn.execute(
+        "INSERT INTO customers_to_office(customer_id) VALUES (?) "
+        "ON CONFLICT(customer_id) DO UPDATE SET changes = changes + 1",
+        (customer_id,),
+    )
+
+
+def for_office(conn: Connection, limit: int) -> list[Any]:
+    """The customers waiting to go to the office, with the count of changes each had then."""
+    return list(
+        conn.execute(
+            "SELECT q.changes, c.* FROM customers_to_office q JOIN customers c ON c.id = q.customer_id "
+            "ORDER BY q.customer_id LIMIT ?",
+            (limit,),
+        ).fetchall()
+    )
+
+
+def office_took(conn: Connection, customer_id: int, changes: int) -> None:
+    """The office has the customer as they were at `changes`; a change since stays queued."""
+    conn.execute("DELETE FROM customers_to_office WHERE customer_id = ? AND changes = ?", (customer_id, changes))
+
+
+def office_failed(conn: Connection, customer_id: int, error: str) -> None:
+    conn.execute(
+        "UPDATE customers_to_office SET tries = tries + 1, last_error = ? WHERE customer_id = ?",
+        (error[:200], customer_id),
+    )
+
+
+def not_for_office(conn: Connection, customer_id: int) -> None:
+    conn.execute("DELETE FROM customers_to_office WHERE customer_id = ?", (customer_id,))
+
+
+def take_office_points(conn: Connection, customer_id: int, points: int) -> None:
+    """The office's figure for the customer's points (what is free across the chain): this
+    till's copy takes it, and the count of what was spent offline starts again."""
+    conn.execute(
+        "UPDATE customers SET points = ?, points_offline_spent = 0 WHERE id = ?", (max(0, points), customer_id)
+    )
+
+
+def spent_offline(conn: Connection, customer_id: int, points: int) -> None:
+    conn.execute(
+        "UPDATE customers SET points_offline_spent = points_offline_spent + ? WHERE id = ?", (points, customer_id)
     )

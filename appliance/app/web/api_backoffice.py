@@ -586,9 +586,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/customers",
         find_customers,
-        "Find customers by email, phone or name",
+        "Find customers by email, phone, loyalty card or name; an enrolled till asks the office for an exact "
+        "email, phone or card it does not hold, and keeps a copy (`from_office`)",
         "serve_customers",
-        query=(("q", "an email, a phone number or the start of a name"),),
+        query=(("q", "an email, a phone number, a loyalty card or the start of a name"),),
         statuses=(200, 401, 403, 422),
         returns=customers.Found,
     ),

@@ -20,7 +20,7 @@ from typing import Any
 
 # Found and Lane live apart so that a projection can name them without importing this module,
 # which imports it (an import cycle otherwise).
-from appliance.office.services import books, gift_cards, returns_across, security_log, stock_ledger
+from appliance.office.services import books, customers, gift_cards, returns_across, security_log, stock_ledger
 from appliance.office.services.found import Found as Found
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
@@ -38,6 +38,7 @@ class Registered:
 PROJECTIONS: tuple[Registered, ...] = (
     Registered(stock_ledger.KINDS, stock_ledger.project),
     Registered(gift_cards.KINDS, gift_cards.project),
+    Registered(customers.KINDS, customers.project),
     Registered(security_log.KINDS, security_log.project),
     Registered(books.KINDS, books.project),
     Registered(returns_across.KINDS, returns_across.project),

@@ -12,7 +12,17 @@ from typing import Any
 from appliance.office.store.db import Connection
 
 # Applied in this order within a change: what a product names before it, a product before its prices.
-KINDS = ("tax_class", "category", "product", "price", "staff", "store_rules", "item_grid", "promotion")
+KINDS = (
+    "tax_class",
+    "category",
+    "product",
+    "price",
+    "staff",
+    "store_rules",
+    "item_grid",
+    "promotion",
+    "customer_erased",
+)
 
 
 @dataclass(frozen=True)

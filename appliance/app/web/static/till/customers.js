@@ -179,8 +179,12 @@ export function wire() {
       for (const c of found.customers) {
         const pick = el("button", { type: "button", class: "primary", "aria-label": C.t("till.name_on_sale", { name: c.name }) }, C.t("till.choose"));
         pick.addEventListener("click", () => attachCustomer(c.id, c.name, found.by_card ? q : null));
+        // Not on this till before: found at the office, made at another lane.
+        const name = found.from_office
+          ? el("td", {}, c.name, " ", el("small", { class: "from-office" }, `(${C.t("till.from_another_store")})`))
+          : el("td", {}, c.name);
         body.append(el("tr", {},
-          el("td", {}, c.name),
+          name,
           // The till gets a hint (the phone's last digits), never the contact details themselves.
           el("td", {}, c.contact_hint || "—"),
           el("td", { class: "num" }, String(c.points)),
