@@ -83,7 +83,7 @@ def register(command: Any, sub: Any, where: Where, plain: Wrap, open_office: Cal
     p.add_argument("--lane", help="one till of the store")
     p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="the first day")
     p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="the last day, included (default: --from)")
-    p.add_argument("--timezone", help="whose days and hours (default: the store's, as its tills' Z reports say)")
+    p.add_argument("--timezone", help="whose days and hours (default: the store's, as its tills say)")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p = command(
         "day-check",

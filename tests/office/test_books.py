@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from appliance.app.services import (
     users,
 )
 from appliance.app.services.setup import NewStore, init_store
-from appliance.app.services.shop import Actor, Shop
+from appliance.app.services.shop import Actor, Shop, utc_now
 from appliance.cli import main
 from appliance.lane import enrolment as lane
 from appliance.lane import outbox as wire
@@ -38,6 +38,12 @@ from appliance.office.services.books import Reader
 from appliance.office.services.office import Office
 from tests.conftest import CATALOG, PASSWORD
 from tests.office.conftest import RunningOffice
+
+# The tills keep Montreal's time (init_store's default). From 00:00 to 05:00 UTC their day is
+# the UTC day before, which is when CI runs at night: every test here runs its tills at 01:00
+# UTC unless it says otherwise, so that trap is sprung at any hour of the real clock.
+AT_NIGHT = dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC)  # 20:00 on 6 December in Montreal
+IN_THE_EVENING = dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.UTC)  # 18:30, the same day on both clocks
 
 
 @dataclass
@@ -76,19 +82,37 @@ class Till:
         until = dt.datetime.fromisoformat(self.z["until"])
         return until.astimezone(zoneinfo.ZoneInfo(self.z["timezone"])).date()
 
+    @property
+    def today(self) -> dt.date:
+        """The store's day on the till's clock (not the machine's: date.today() is UTC's)."""
+        return self.shop.clock().astimezone(zoneinfo.ZoneInfo(self.shop.settings.timezone)).date()
+
 
 def _office(running: RunningOffice) -> Office:
     return running.office  # type: ignore[return-value]
 
 
+def running_from(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock that reads `moment` now and runs on as the real one does."""
+    started = utc_now()
+    return lambda: moment + (utc_now() - started)
+
+
 @pytest.fixture
-def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    """Lyon's T01 and T02 and Paris's T01, enrolled, each with a shift open."""
+def now() -> dt.datetime:
+    """When the tills trade (a test parametrised on `now` picks its own hour)."""
+    return AT_NIGHT
+
+
+@pytest.fixture
+def tills(running_office: RunningOffice, tmp_path: Path, now: dt.datetime) -> Iterator[list[Till]]:
+    """Lyon's T01 and T02 and Paris's T01, enrolled, each with a shift open, their clocks at `now`."""
     made: list[Till] = []
     for store, name in (("lyon", "T01"), ("lyon", "T02"), ("paris", "T01")):
         data = tmp_path / f"{store}-{name}" / "data"
         data.parent.mkdir()
         shop, _ = init_store(data, NewStore(store_name=f"{store} {name}"))
+        shop.clock = running_from(now)
         users.add_user(shop, None, "manager", "manager", PASSWORD)
         catalog.import_csv(shop, None, CATALOG)
         issued = enrolment.issue_token(_office(running_office), store, name, issued_by="test")
@@ -295,8 +319,9 @@ def test_who_reads_which_stores_books(running_office: RunningOffice, tills: list
     tills[2].sell("MLK")
     for till in tills:
         till.push()
-    today = dt.date.today().isoformat()
-    week = ((dt.date.today() - dt.timedelta(days=3)).isoformat(), (dt.date.today() + dt.timedelta(days=3)).isoformat())
+    day = tills[2].today
+    today = day.isoformat()
+    week = ((day - dt.timedelta(days=3)).isoformat(), (day + dt.timedelta(days=3)).isoformat())
     manager = Reader("anne", "store_manager", "paris")
     mine = books.report(office, manager, "summary", store=None, start=week[0], end=week[1])
     assert mine["stores"] == ["paris"] and {r["store"] for r in mine["rows"]} == {"paris"}
@@ -348,14 +373,18 @@ def test_a_sale_withheld_names_its_lane_until_it_comes(running_office: RunningOf
     assert books.day_check(office, "lyon", lyon2.day)["equal"] is True
 
 
-def test_a_z_not_come_yet_names_its_lane(running_office: RunningOffice, tills: list[Till]) -> None:
+@pytest.mark.parametrize("now", [AT_NIGHT, IN_THE_EVENING], ids=["01h00-utc", "23h30-utc"])
+def test_a_z_not_come_yet_names_its_lane(running_office: RunningOffice, tills: list[Till], now: dt.datetime) -> None:
     office = _office(running_office)
     a_day_of_trade(tills)
     paris = tills[2]
     mine = paris.events()
     closing = next(e for e in mine if e["kind"] == "shift_closed")
     wire.send(paris.path, [e for e in mine if e["seq"] < closing["seq"]], len(mine))
+    # No Z of any store has come: the store's day is still Montreal's, as its shift's opening
+    # said, not UTC's (at 01:00 UTC that is the day before).
     found = books.day_check(office, "paris", paris.day)
+    assert found["timezone"] == "America/Montreal" and paris.day == dt.date(2026, 12, 6)
     assert found["equal"] is False and found["differing_lanes"] == ["T01"]
     whys = {p["why"] for p in found["differing"]}
     assert {"no_z_yet", "shift_open", "events_missing"} <= whys
@@ -474,7 +503,8 @@ def test_an_event_the_books_cannot_read_is_an_alarm_and_the_batch_is_stored(
     alarms = {a["kind"]: a for a in lane_events.alarms(office)}
     assert set(alarms) == {"books_unreadable", "unreadable_sale_event"}
     assert alarms["books_unreadable"]["details"]["event_kind"] == "sale_completed"
-    today = paris.events()[-1]["body"]["completed_at"][:10]
-    week = (dt.date.fromisoformat(today) - dt.timedelta(days=1)).isoformat()
-    found = books.report(office, books.OFFICE_CLI, "summary", store="paris", start=week, end=today)
+    # No Z has come: the report's day is the store's, as the shift's opening names its clock.
+    today = paris.today.isoformat()
+    found = books.report(office, books.OFFICE_CLI, "summary", store="paris", start=today, end=today)
+    assert found["timezone"] == "America/Montreal"
     assert found["totals"]["CAD"]["sales"] == 2

@@ -161,12 +161,15 @@ def open_shift(shop: Shop, actor: Actor, count: dict[str, int]) -> OpenShift:
     if actor.role == "customer":
         raise Forbidden("a self-service till has no drawer", "forbidden")
     opening = count_total(count, shop.settings.currency)
+    # The store's clock rides on the opening as on the Z: until a lane's first Z comes, the
+    # office has no other way to know which of the store's days its takings fall on.
+    zone = str(report_rules.zone_named(shop.settings.timezone))
     try:
         with shop.db.transaction() as tx:
             shift_id = shifts_store.insert(
                 tx, shop.config.terminal_id, actor.user_id, shop.now(), opening, json.dumps(count, sort_keys=True)
             )
-            outbox.event(shop, "shift_opened", actor, shift_id=shift_id, float=opening)
+            outbox.event(shop, "shift_opened", actor, shift_id=shift_id, float=opening, timezone=zone)
             audit_log.record(
                 shop, actor=actor, action="shift_open", object=f"shift:{shift_id}", details={"float": opening}
             )

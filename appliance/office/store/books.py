@@ -131,11 +131,21 @@ def shift_closed(
 
 
 def store_zone(conn: Connection, stores: list[str] | None) -> str | None:
-    """The time zone the stores' tills keep, as their latest Z names it."""
+    """The time zone the stores' tills keep, as the latest of their word on it says: a Z, or
+    the opening of a shift whose Z has not come (a store's first day has no Z yet; only the
+    shift's `shift_opened` event, kept as it came, names its clock)."""
     row = conn.execute(
-        "SELECT z->>'timezone' AS zone FROM book_shifts WHERE z ? 'timezone'"
-        " AND (%s::text[] IS NULL OR store = ANY(%s)) ORDER BY closed_at DESC LIMIT 1",
-        (stores, stores),
+        "SELECT zone FROM ("
+        " SELECT z->>'timezone' AS zone, closed_at AS said_at FROM book_shifts"
+        "  WHERE z ? 'timezone' AND (%(stores)s::text[] IS NULL OR store = ANY(%(stores)s))"
+        " UNION ALL"
+        " SELECT e.body->>'timezone', s.opened_at FROM book_shifts s JOIN lane_events e"
+        "  ON e.store = s.store AND e.till = s.till AND e.kind = 'shift_opened'"
+        "  AND e.body->>'shift_id' = s.shift_id::text"
+        "  WHERE s.z IS NULL AND e.body ? 'timezone'"
+        "  AND (%(stores)s::text[] IS NULL OR s.store = ANY(%(stores)s))"
+        ") said WHERE zone <> '' ORDER BY said_at DESC NULLS LAST LIMIT 1",
+        {"stores": stores},
     ).fetchone()
     return str(row["zone"]) if row and row["zone"] else None
 

@@ -100,6 +100,9 @@ def test_shifts_cash_stock_gift_cards_points_customers_and_audit_each_write_even
         "audit_entry",
     ):
         assert kind in got, kind
+    # The opening names the store's clock as the Z does: the office's days before a Z comes.
+    opened = next(e for e in seen if e["kind"] == "shift_opened")["body"]
+    assert opened["timezone"] == shop.settings.timezone and opened["float"] == 10_000
     closed = next(e for e in seen if e["kind"] == "shift_closed")["body"]
     assert closed["z"]["counted"] == z["counted"] and closed["z"]["variance"] == z["variance"]
     assert closed["currency"] == "CAD"
