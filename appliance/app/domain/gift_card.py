@@ -18,6 +18,8 @@ from typing import Any
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.domain.money import money_words
 
+PRODUCT_SKU = "GIFT-CARD"  # the product every gift card line is sold as
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASE = len(ALPHABET)
 RANDOM_LENGTH = 15

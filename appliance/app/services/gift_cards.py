@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
+from appliance.app.domain.gift_card import PRODUCT_SKU as PRODUCT_SKU
 from appliance.app.domain.money import Money, money_words
 from appliance.app.services import audit_log, gift_card_office, outbox, sales
 from appliance.app.services.auth import require
@@ -26,7 +27,6 @@ from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection, IntegrityError
 from appliance.security.rbac import Permission
 
-PRODUCT_SKU = "GIFT-CARD"
 PRODUCT_NAME = "Gift card"
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 from typing import Any, TypedDict
 
-from appliance.app.domain.gift_card import card_ref, loading
+from appliance.app.domain.gift_card import PRODUCT_SKU, card_ref, loading
 from appliance.app.domain.outbox import GENESIS, OutboxEvent, canonical, chain_problems, event_hash, forbidden_keys
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import Sale, SaleLine, SaleTotals
@@ -57,10 +57,12 @@ def _who(actor: Actor | str | None) -> str | None:
 # -- the events, in the shop's words -------------------------------------------------------------
 
 
-def _cards_loaded(tx: Connection, sale_id: int) -> dict[int, dict[str, int]]:
+def _cards_loaded(tx: Connection, sale: Sale) -> dict[int, dict[str, int]]:
     """{line no: {cards, amount}} of the gift cards the completing sale loads (sold or topped
     up): as gift_cards.activate_on_completion is about to apply them."""
-    pending = gift_cards_store.pending_on_sale(tx, sale_id)
+    if not any(line.sku == PRODUCT_SKU for line in sale.lines):
+        return {}  # the common sale: no read on its hot path
+    pending = gift_cards_store.pending_on_sale(tx, sale.id)
     out: dict[int, dict[str, int]] = {}
     for p, loads in zip(pending, loading(pending), strict=True):
         if loads:
@@ -87,7 +89,7 @@ def _line(line: SaleLine, discount: int, cards: dict[str, int] | None) -> dict[s
 
 
 def sale_completed(shop: Shop, tx: Connection, sale: Sale, totals: SaleTotals, completed_at: str) -> None:
-    cards = _cards_loaded(tx, sale.id)
+    cards = _cards_loaded(tx, sale)
     emit(
         shop,
         "sale_completed",
