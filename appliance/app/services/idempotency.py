@@ -68,6 +68,10 @@ def run_once(
                     "this Idempotency-Key was used for a different request",
                     "idempotency_key_reused",
                 )
+            if durable:
+                # The first try may still be syncing its commit: what we repeat is on the
+                # disk before we say it again (a read-only transaction syncs nothing itself).
+                shop.db.after_commit(shop.db.sync_log)
             return int(row["status"]), json.loads(row["response"])
         status, answer = action()
         idempotency_store.remember(

@@ -1,13 +1,13 @@
 """The encrypted store: one SQLCipher 4 file, opened with a raw key from a key provider.
 
-Each thread gets its own connection (Starlette runs sync routes in a thread pool; WAL lets
-readers run beside the one writer). Writes go through `Database.transaction()`, which queues
-behind this process's other writers (`writers.WriterQueue`) and then takes SQLite's write
-lock up front (BEGIN IMMEDIATE) so that two writers never deadlock on upgrade.
+Each thread reads on a connection of its own (WAL lets readers run beside the writer). Writes
+go through `Database.transaction()`, which queues behind this process's other writers
+(`writers.WriterQueue`), then runs on the process's one writer connection and takes SQLite's
+write lock up front (BEGIN IMMEDIATE) so that two processes never deadlock on upgrade.
 
-A transaction commits at synchronous=FULL unless it asks for less (`durable=False`): in WAL
-mode a FULL commit syncs the log, and with it every commit written before it, so the steps
-of an unpaid sale commit at NORMAL and the payment that completes the sale makes them all
+A transaction is durable unless it asks for less (`durable=False`): its COMMIT is followed by
+a sync of the write-ahead log, which makes every commit written before it durable too, so the
+steps of an unpaid sale skip the sync and the payment that completes the sale makes them all
 durable at once. What a power cut can lose: docs/architecture.md.
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from appliance.app.store.checkpoints import BACKSTOP_PAGES, Checkpointer
 from appliance.app.store.writers import queue_for
 from appliance.security.keys import (
     KeyError_,
@@ -40,6 +41,9 @@ Row = sqlcipher.Row
 IntegrityError = sqlcipher.IntegrityError
 DB_FILE = "store.db"
 FULL, NORMAL = 2, 1  # PRAGMA synchronous levels
+# The writer's page cache: a sale's pages (catalogue index, open sales, stock, counters) stay
+# decrypted across the transactions of every till.
+WRITER_CACHE_KIB = 16 * 1024
 
 
 class StoreError(Exception):
@@ -79,6 +83,8 @@ class Database:
         self._all: list[Connection] = []
         self._lock = threading.Lock()
         self._writers = queue_for(path)
+        self._writer: Connection = None  # opened by the first transaction
+        self.checkpoints = Checkpointer(lambda: _open(self.path, self._key))
         self._key = self._resolve_key()
 
     def _resolve_key(self) -> bytes:
@@ -107,42 +113,55 @@ class Database:
 
     @property
     def conn(self) -> Connection:
-        conn = getattr(self._local, "conn", None)
+        """The connection this thread reads with; inside a transaction, the writer's, so that
+        a read sees what the transaction wrote."""
+        local = self._local
+        if getattr(local, "writing", False):
+            return self._writer
+        conn = getattr(local, "conn", None)
         if conn is None:
-            conn = _open(self.path, self._key)
-            self._local.conn = conn
-            self._local.level = FULL
-            with self._lock:
-                self._all.append(conn)
+            conn = self._connect()
+            local.conn = conn
+        return conn
+
+    def _connect(self) -> Connection:
+        conn = _open(self.path, self._key)
+        with self._lock:
+            self._all.append(conn)
         return conn
 
     @contextlib.contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
         """All or nothing: commits when the block ends, rolls back on any exception.
 
-        durable=False commits at synchronous=NORMAL: a power cut may take the commit back
-        until the next durable one (never a half of it). Only for the steps of an unpaid sale.
+        A durable transaction (the default) is on the disk when this returns. durable=False
+        may be taken back by a power cut until the next durable one (never a half of it):
+        only for the steps of an unpaid sale.
+
+        Every transaction of the process runs on one writer connection, in turn (the queue):
+        a connection's page cache is emptied whenever another connection commits, so with one
+        connection per thread each write began by reading and decrypting its pages anew,
+        inside the queue that every other writer waits on (issue 18, eight tills). The writer
+        commits at synchronous=NORMAL; a durable transaction then syncs the write-ahead log
+        itself, after giving the queue back: the next writer is not held up by our fsync, and
+        one sync makes every commit written before it durable (a group commit). Nobody is told
+        of a durable transaction before its sync: the callbacks and our caller come after it.
         """
-        conn = self.conn
         local = self._local
-        if conn.in_transaction:
-            # A nested unit of work joins the outer one; the outer one decides. SQLite cannot
-            # change the level inside a transaction: a durable part of a NORMAL one (an audit
-            # entry, say) has the log synced after the COMMIT, before anyone is told.
-            if durable and not getattr(local, "durable", True):
+        if getattr(local, "writing", False):
+            # A nested unit of work joins the outer one: a durable part makes the whole durable.
+            if durable:
                 local.sync_log = True
-            yield conn
+            yield self._writer
             return
-        level = FULL if durable else NORMAL
-        if local.level != level:
-            conn.execute(f"PRAGMA synchronous = {level}")
-            local.level = level
         local.after_commit = []
-        local.durable = durable
-        local.sync_log = False
+        local.sync_log = durable
         self._writers.acquire()
         try:
+            conn = self._writer_conn()
+            changes = conn.total_changes
             conn.execute("BEGIN IMMEDIATE")
+            local.writing = True
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -150,21 +169,37 @@ class Database:
                 if conn.in_transaction:  # a failed COMMIT may have rolled back already
                     conn.execute("ROLLBACK")
                 raise
-            if local.sync_log:
-                self._sync_log()
+            finally:
+                local.writing = False
+            # A transaction that changed no row wrote no page: there is nothing to sync.
+            local.sync_log = local.sync_log and conn.total_changes != changes
         except BaseException:
             local.after_commit = []
+            local.sync_log = False
             raise
         finally:
-            local.durable = True
             self._writers.release()
+        if local.sync_log:
+            self.sync_log()
+            self.checkpoints.nudge()
         # After the queue moved on: a callback (an anchor file, a display) is no write of ours.
         callbacks, local.after_commit = local.after_commit, []
         for callback in callbacks:
             callback()
 
-    def _sync_log(self) -> None:
-        """What a FULL commit does at its end: the write-ahead log to disk."""
+    def _writer_conn(self) -> Connection:
+        """The one connection that writes (only while this thread holds the queue)."""
+        if self._writer is None:
+            writer = self._connect()
+            writer.execute(f"PRAGMA synchronous = {NORMAL}")
+            writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+            writer.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+            self._writer = writer
+        return self._writer
+
+    def sync_log(self) -> None:
+        """The write-ahead log to disk: every commit made before this call is durable after it
+        (what synchronous=FULL does at the end of each COMMIT)."""
         fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -180,12 +215,14 @@ class Database:
             pending.append(callback)
 
     def close(self) -> None:
+        self.checkpoints.stop()
         with self._lock:
             for conn in self._all:
                 with contextlib.suppress(Exception):
                     conn.close()
             self._all.clear()
         self._local = threading.local()
+        self._writer = None
 
     # -- maintenance -------------------------------------------------------------------
 
@@ -271,7 +308,8 @@ class Database:
         key = new_key()
         write_key_file(pending, key)
         conn = self.conn
-        # Every page is rewritten: no other thread of this process writes meanwhile.
+        # Every page is rewritten: no other thread of this process writes or checkpoints meanwhile.
+        self.checkpoints.stop()
         self._writers.acquire()
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

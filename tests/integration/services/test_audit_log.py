@@ -184,12 +184,11 @@ def test_reopening_a_switched_store_writes_no_second_switch(shop: Shop) -> None:
 
 def test_writing_an_entry_is_one_read_and_one_insert_and_its_outbox_event_the_same(shop: Shop) -> None:
     statements: list[str] = []
-    shop.db.conn.set_trace_callback(statements.append)
-    with shop.db.transaction():
-        statements.clear()
+    with shop.db.transaction() as tx:
+        tx.set_trace_callback(statements.append)
         note(shop, "a")
         inside = list(statements)
-    shop.db.conn.set_trace_callback(None)
+        tx.set_trace_callback(None)
     # The entry (its predecessor's link read, the entry written), then its event for the
     # office (the last event read, this one written: services/outbox.py).
     assert [" ".join(s.split()[:4]) for s in inside] == [
@@ -201,12 +200,16 @@ def test_writing_an_entry_is_one_read_and_one_insert_and_its_outbox_event_the_sa
 
 
 def test_the_anchor_reaches_the_disk_before_it_counts(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Synced as a file, renamed over the old one, and the rename synced in its folder."""
+    """After the store's log is synced: synced as a file, renamed over the old one, and the
+    rename synced in its folder."""
     steps: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
 
     def fsync(fd: int) -> None:
-        steps.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal"):
+            steps.append("fsync the store's log")
+        else:
+            steps.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
         real_fsync(fd)
 
     def replace(src: Any, dst: Any) -> None:
@@ -216,7 +219,7 @@ def test_the_anchor_reaches_the_disk_before_it_counts(shop: Shop, monkeypatch: p
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     note(shop, "a")
-    assert steps == ["fsync file", "rename audit.head.tmp audit.head", "fsync folder"]
+    assert steps == ["fsync the store's log", "fsync file", "rename audit.head.tmp audit.head", "fsync folder"]
 
 
 def test_writers_in_several_threads_leave_the_anchor_on_the_last_entry(shop: Shop) -> None:

@@ -1,16 +1,18 @@
-"""The store's writers: one at a time in the process, in the order they came, and each
-transaction at the durability it asked for (FULL unless it asks for NORMAL)."""
+"""The store's writers: one at a time in the process, in the order they came, on one writer
+connection, and each transaction at the durability it asked for (durable unless it asks for less)."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from appliance.app.store.db import FULL, NORMAL, Database, create
+from appliance.app.store.checkpoints import BACKSTOP_PAGES
+from appliance.app.store.db import NORMAL, Database, create
 from appliance.app.store.writers import WriterQueue, queue_for
 
 THREADS = 8
@@ -22,10 +24,6 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database, _ = create(tmp_path / "data")
     yield database
     database.close()
-
-
-def level(db: Database) -> int:
-    return int(db.conn.execute("PRAGMA synchronous").fetchone()[0])
 
 
 def bump(db: Database, key: str = "counter", *, durable: bool = True) -> None:
@@ -57,63 +55,89 @@ def wal_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # -- durability -----------------------------------------------------------------------------
 
 
-def test_a_transaction_is_full_unless_it_asks_for_normal(db: Database) -> None:
-    with db.transaction():
-        assert level(db) == FULL
-    with db.transaction(durable=False):
-        assert level(db) == NORMAL
-    with db.transaction():
-        assert level(db) == FULL
-
-
-def test_the_level_is_set_only_when_it_changes(db: Database) -> None:
-    pragmas: list[str] = []
-    db.conn.set_trace_callback(lambda sql: pragmas.append(sql) if "synchronous" in sql else None)
-    for durable in (False, False, False, True, True, False):
-        with db.transaction(durable=durable):
-            pass
-    assert pragmas == [
-        f"PRAGMA synchronous = {NORMAL}",
-        f"PRAGMA synchronous = {FULL}",
-        f"PRAGMA synchronous = {NORMAL}",
-    ]
-
-
-def test_a_nested_normal_transaction_does_not_lower_the_outer_one(db: Database) -> None:
-    with db.transaction():
-        with db.transaction(durable=False):
-            assert level(db) == FULL
-            bump(db)
-    assert counter(db) == 1
-
-
-def test_a_durable_part_of_a_normal_transaction_syncs_the_log_before_anyone_hears(
+def test_the_writer_commits_at_normal_and_a_durable_transaction_syncs_the_log_before_it_returns(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     syncs = wal_syncs(monkeypatch)
     heard: list[list[str]] = []
-    with db.transaction(durable=False):
-        bump(db, durable=False)
+    with db.transaction() as tx:
+        assert int(tx.execute("PRAGMA synchronous").fetchone()[0]) == NORMAL
+        bump(db)
         db.after_commit(lambda: heard.append(list(syncs)))
-    assert syncs == [] and heard == [[]]  # a plain NORMAL commit: nothing synced
+        assert syncs == []
+    assert syncs == ["wal"]
+    assert heard == [["wal"]], "the log was synced before the after-commit callbacks ran"
+
+
+def test_a_normal_transaction_syncs_nothing(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    syncs = wal_syncs(monkeypatch)
+    bump(db, durable=False)
+    bump(db, durable=False)
+    assert syncs == [] and counter(db) == 2
+
+
+def test_a_durable_part_of_a_normal_transaction_makes_the_whole_durable(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    syncs = wal_syncs(monkeypatch)
     with db.transaction(durable=False):
         bump(db)  # durable: an audit entry, say, written inside a scan
-        db.after_commit(lambda: heard.append(list(syncs)))
+        assert syncs == []
     assert syncs == ["wal"]
-    assert heard[-1] == ["wal"], "the log was synced before the after-commit callbacks ran"
     with db.transaction():
-        bump(db)
-    assert syncs == ["wal"], "a FULL commit syncs in SQLite, not here"
+        bump(db, durable=False)  # a NORMAL part of a durable one does not lower it
+    assert syncs == ["wal", "wal"]
 
 
-def test_a_rolled_back_normal_transaction_syncs_nothing(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rolled_back_or_empty_transaction_syncs_nothing(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     syncs = wal_syncs(monkeypatch)
-    with pytest.raises(ValueError), db.transaction(durable=False):
-        bump(db)  # a durable part: the log would be synced had it committed
+    with pytest.raises(ValueError), db.transaction():
+        bump(db)
         raise ValueError("refused")
+    with db.transaction() as tx:
+        tx.execute("SELECT count(*) FROM settings").fetchone()  # read only: no page written
     assert syncs == []
-    with db.transaction():
-        assert level(db) == FULL
+
+
+def test_the_log_is_synced_after_the_queue_moved_on(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group commit: while one writer waits for its sync, the next one commits."""
+    syncing, go_on = threading.Event(), threading.Event()
+    real = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal") and threading.current_thread().name == "durable":
+            syncing.set()
+            assert go_on.wait(10)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    durable = threading.Thread(target=bump, args=(db, "paid"), name="durable")
+    durable.start()
+    assert syncing.wait(10)
+    bump(db, "scanned", durable=False)  # not held up by the sync under way
+    assert durable.is_alive()
+    go_on.set()
+    durable.join()
+    assert counter(db, "paid") == 1 and counter(db, "scanned") == 1
+
+
+def test_every_transaction_runs_on_the_one_writer_connection(db: Database) -> None:
+    """Its page cache stays warm: no other connection's commit empties it."""
+    seen: list[object] = []
+
+    def write() -> None:
+        with db.transaction() as tx:
+            assert db.conn is tx, "a read inside the transaction sees its writes"
+            seen.append(tx)
+
+    threads = [threading.Thread(target=write) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    write()
+    assert len(seen) == 4 and all(tx is seen[0] for tx in seen)
+    assert db.conn is not seen[0], "outside a transaction a thread reads on its own connection"
 
 
 # -- one writer at a time -------------------------------------------------------------------
@@ -176,8 +200,9 @@ def test_writers_are_served_in_the_order_they_came(db: Database) -> None:
     queue = queue_for(db.path)
 
     def writer(n: int) -> None:
-        bump(db)
-        served.append(n)
+        with db.transaction():
+            bump(db)
+            served.append(n)  # in its turn (the syncs after it may end in any order)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(THREADS)]
     with db.transaction():
@@ -228,3 +253,30 @@ def test_a_waiter_that_gives_up_does_not_hold_up_the_queue() -> None:
     patient.start()
     patient.join()
     assert served == [True] and queue.waiting == 0
+
+
+def checkpoints_reach(db: Database, count: int) -> int:
+    deadline = time.monotonic() + 10
+    while db.checkpoints.done < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return db.checkpoints.done
+
+
+def test_the_log_is_copied_into_the_store_by_a_thread_of_its_own(db: Database) -> None:
+    """Not by whichever COMMIT finds the log long: that one holds up every other writer."""
+    with db.transaction() as writer:
+        assert int(writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == BACKSTOP_PAGES
+    db.close()  # the store's own set-up asked for some: start from none
+    assert not db.checkpoints.running
+    before = db.checkpoints.done
+    bump(db, durable=False)
+    time.sleep(0.2)
+    assert db.checkpoints.done == before, "a step of an unpaid sale asks for no checkpoint"
+    bump(db)
+    assert checkpoints_reach(db, before + 1) == before + 1
+    assert db.checkpoints.running
+    db.close()
+    assert not db.checkpoints.running
+    bump(db)  # closed and used again: a new thread, and the store's key still opens it
+    assert checkpoints_reach(db, before + 2) == before + 2
+    assert counter(db) == 3
