@@ -532,6 +532,7 @@ def test_the_till_pays_only_on_a_live_hold_of_exactly_its_lines(
         {"status": "released"},
         {"status": "used"},
         {"status": "held", "lines": [{"line": 1, "quantity": 1}]},
+        {"status": "held", "sale": {"store": "lyon", "till": "T01", "sale_id": sold["id"] + 1}},
     ):
         with pytest.raises(Conflict) as refused:
             returns_across.refund(
