@@ -3,7 +3,8 @@ it, so the screen asks the office (a real one, on a throwaway PostgreSQL cluster
 tests/office/conftest.py), says which store and till printed it, lets the cashier pick the
 store when two printed the number, and pays back in cash with a supervisor's approval. An
 answer lost on the way is asked again under the same Idempotency-Key: one return, and the
-office's returnable goes down once; clean under axe. Debian's Chromium, headless, against the real till on
+office's returnable goes down once; a hold the office no longer holds pays nothing and the next
+try is a new key; clean under axe. Debian's Chromium, headless, against the real till on
 loopback, enrolled at the office over mutual TLS.
 
 Screenshots land in test-artifacts/screens/ (names start with `till-return-across-`)."""
@@ -178,4 +179,38 @@ def test_a_receipt_of_another_lane_is_found_through_the_office_and_given_back_in
     expect(bread_row.locator("td").nth(3)).to_have_text("1")
     expect(bread).to_have_value("1")
     expect(dialog.locator("#refund-body tr", has_text="Coffee beans").locator("td").nth(3)).to_have_text("1")
+
+    # A hold the office no longer holds (given back meanwhile; its refusal as the till's API
+    # gives it, tests/office has the real one): nothing paid, the figures again, and the next
+    # try is a new key, not the dead one again.
+    sent: list[str] = []
+    dead = {"error": {"code": "hold_not_live", "message": "hold idem-x is released, no longer held"}}
+
+    def hold_given_back_once(route: Any) -> None:
+        sent.append(route.request.headers["idempotency-key"])
+        if len(sent) == 1:
+            route.fulfill(status=409, json=dead)
+        else:
+            route.continue_()
+
+    page.unroute("**/api/v1/office/returns")
+    page.route("**/api/v1/office/returns", hold_given_back_once)
+    coffee.fill("0")
+    dialog.get_by_label("Reason").fill("Stale")
+    dialog.get_by_label("Supervisor user name or badge").fill(SUPERVISOR[0])
+    dialog.get_by_label("Supervisor password or PIN").fill(SUPERVISOR[1])
+    dialog.get_by_role("button", name="Refund", exact=True).click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "This return's hold at the office is no longer held, so nothing was paid: "
+        "what is still returnable is shown again, to return anew."
+    )
+    expect(bread).to_be_enabled()
+    expect(bread_row.locator("td").nth(3)).to_have_text("1")
+    dialog.get_by_label("Reason").fill("Stale")
+    dialog.get_by_label("Supervisor user name or badge").fill(SUPERVISOR[0])
+    dialog.get_by_label("Supervisor password or PIN").fill(SUPERVISOR[1])
+    coffee.fill("0")
+    dialog.get_by_role("button", name="Refund", exact=True).click()
+    expect(dialog.get_by_role("status")).to_have_text("Refunded 3.50 CAD: 3.50 to cash.")
+    assert len(sent) == 2 and sent[0] != sent[1] and keys[0] not in sent
     axe.assert_clean()

@@ -100,6 +100,16 @@ def _returnable(found: dict[str, Any]) -> dict[int, int]:
     return {int(ln["line_no"]): int(ln["returnable"]) for ln in found["lines"]}
 
 
+def _holds_of(running: RunningOffice, store: str, till: str) -> list[tuple[str, str]]:
+    """Every hold the lane ever took at the office, held, used or released: (key, status)."""
+    with _office(running).connection() as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT hold_key, status FROM return_holds WHERE by_store = %s AND by_till = %s ORDER BY 1",
+            (store, till),
+        ).fetchall()
+    return [(str(r["hold_key"]), str(r["status"])) for r in rows]
+
+
 def test_a_receipt_of_one_lane_is_returned_at_another_once(
     running_office: RunningOffice, tills: dict[str, Till]
 ) -> None:
@@ -197,9 +207,10 @@ def test_the_office_refuses_a_hold_past_what_remains_and_a_failed_refund_gives_i
     assert refused.value.code == "refund_exceeds_returnable" and "across all lanes" in refused.value.message
     assert paris.events("refund_across_lanes") == []
     OfficeReturns(t2.shop.data_dir).release("lane2-hold-1")
-    # A cashier may not refund: the refund fails after the hold, and the hold is given back.
+    # A cashier may not refund: refused before any hold is taken at the office.
     with pytest.raises(Forbidden):
         returns_across.refund(paris.shop, paris.actor("cashier"), number, [{"line": 1}], "broken", store_name="lyon")
+    assert _holds_of(running_office, "paris", "T01") == []
     assert _returnable(link.lookup(number, "lyon")) == {1: 2}
     # A hold is idempotent by its key, and the same key for other lines is refused.
     assert link.hold("paris-hold-1", origin, [{"line": 1, "quantity": 1}])["status"] == "held"
@@ -326,8 +337,10 @@ def test_the_tills_api_finds_another_lanes_receipt_and_returns_it(
         assert found.json()["lines"][0]["name"] == "Apple"  # this till's name for APL: the screen shows it
         assert cashier.get("/api/v1/office/receipts/T01-999999").json()["error"]["code"] == "receipt_not_found"
         body = {"receipt": number, "lines": [{"line": 1, "quantity": 1}], "reason": "bruised"}
-        refused = cashier.post("/api/v1/office/returns", json=body)
-        assert refused.status_code == 403  # a cashier may not refund without an approval
+        refused = cashier.post("/api/v1/office/returns", json=body, headers={"Idempotency-Key": "cashier-try-1"})
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+        # Refused before the office is asked: no hold taken and given back for it.
+        assert _holds_of(running_office, "lyon", "T02") == []
         key = {"Idempotency-Key": "return-across-1"}
         done = supervisor.post("/api/v1/office/returns", json=body, headers=key)
         assert done.status_code == 201, done.text
@@ -419,3 +432,112 @@ def test_a_hold_a_lane_left_is_listed_and_released_by_the_chain_admin(
     assert _returnable(returns_across.find_receipt(t2.shop, t2.actor("supervisor"), number)) == {1: 2}
     entries = [e for e in audit_log.entries(_office(running_office)) if e["action"] == "return_hold_released"]
     assert [e["object"] for e in entries] == ["hold:lyon/T02/left-behind-1"]
+
+
+def test_a_hold_no_longer_held_pays_nothing_and_a_completed_return_answers_again(
+    running_office: RunningOffice,
+    tills: dict[str, Till],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 17: a return retried under a key whose hold was released (or used) is refused at
+    the office and at the till, and moves no money; a completed one answers the same return."""
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    link = OfficeReturns(t2.shop.data_dir)
+    real_hold = OfficeReturns.hold
+    lost: list[str] = []
+
+    def answer_lost_once(self: OfficeReturns, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> Any:
+        held = real_hold(self, key, sale, lines)
+        if not lost:
+            lost.append(key)
+            raise Conflict("the office did not answer", "office_unreachable")
+        return held
+
+    monkeypatch.setattr(OfficeReturns, "hold", answer_lost_once)
+    where = ["--database", running_office.dsn, "--data-dir", str(running_office.data_dir)]
+    body = {"receipt": number, "lines": [{"line": 1, "quantity": 2}], "reason": "bruised"}
+    with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        supervisor = logged_in(client, "supervisor")
+        key = {"Idempotency-Key": "return-dead-hold"}
+        first = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert (first.status_code, first.json()["error"]["code"]) == (409, "office_unreachable")
+        # The chain admin, seeing the hold left, gives it back; then the till retries.
+        assert main(["office", "return-hold-release", *where, "lyon/T02", lost[0]]) == 0
+        capsys.readouterr()
+        again = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert again.status_code == 409, again.text
+        assert again.json()["error"]["code"] == "hold_not_live"
+        assert "released" in again.json()["error"]["message"]
+        assert t2.events("return_without_receipt") == [] and t2.events("refund_across_lanes") == []
+        assert _holds_of(running_office, "lyon", "T02") == [(lost[0], "released")]
+        assert _returnable(link.lookup(number, "lyon")) == {1: 2}  # nothing given back, nothing held
+
+        # A new key is a new hold and the return is made; its event marks the hold used.
+        done = supervisor.post("/api/v1/office/returns", json=body, headers={"Idempotency-Key": "return-live-1"})
+        assert done.status_code == 201, done.text
+        t2.push()
+        used = done.json()["hold_key"]
+        assert (used, "used") in _holds_of(running_office, "lyon", "T02")
+        # Asked again, under the same Idempotency-Key or with its hold key: the same return, paid once.
+        replay = supervisor.post("/api/v1/office/returns", json=body, headers={"Idempotency-Key": "return-live-1"})
+        by_hold = supervisor.post(
+            "/api/v1/office/returns", json={**body, "hold_key": used}, headers={"Idempotency-Key": "return-live-2"}
+        )
+        for answer in (replay, by_hold):
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["id"] == done.json()["id"] and answer.json()["amount"] == done.json()["amount"]
+        assert [e["return_id"] for e in t2.events("return_without_receipt")] == [done.json()["id"]]
+    # The office itself: a key whose hold was released or used is not a hold any more.
+    origin = {"store": "lyon", "till": "T01", "sale_id": sold["id"]}
+    monkeypatch.setattr(OfficeReturns, "hold", real_hold)
+    for dead, status in ((lost[0], "released"), (used, "used")):
+        with pytest.raises(Conflict) as refused:
+            link.hold(dead, origin, [{"line": 1, "quantity": 2}])
+        assert refused.value.code == "hold_not_live" and refused.value.details["status"] == status
+    assert _returnable(link.lookup(number, "lyon")) == {1: 0}
+    assert lane_events.alarms(_office(running_office)) == []
+
+
+def test_the_till_pays_only_on_a_live_hold_of_exactly_its_lines(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    """An office answering a hold that does not hold (as one before issue 17 answered a
+    released key with its status), or holds other lines, gets no money paid out."""
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    link = OfficeReturns(t2.shop.data_dir)
+    released: list[str] = []
+
+    class Answers:
+        def __init__(self, answer: dict[str, Any]) -> None:
+            self.answer = answer
+
+        def lookup(self, number: str, store: str | None) -> dict[str, Any]:
+            return link.lookup(number, store)
+
+        def hold(self, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> dict[str, Any]:
+            return {"hold_key": key, "sale": sale, "lines": lines, **self.answer}
+
+        def release(self, key: str) -> dict[str, Any]:
+            released.append(key)
+            return link.release(key)
+
+    for answer in (
+        {"status": "released"},
+        {"status": "used"},
+        {"status": "held", "lines": [{"line": 1, "quantity": 1}]},
+        {"status": "held", "sale": {"store": "lyon", "till": "T01", "sale_id": sold["id"] + 1}},
+    ):
+        with pytest.raises(Conflict) as refused:
+            returns_across.refund(
+                t2.shop, t2.actor("supervisor"), number, [{"line": 1, "quantity": 2}], "bruised", office=Answers(answer)
+            )
+        assert refused.value.code == "hold_not_live", answer
+    assert t2.events("return_without_receipt") == [] and t2.events("refund_across_lanes") == []
+    assert released == []  # not a hold of ours to give back

@@ -248,15 +248,45 @@ def refund(
         wanted = _wanted(sale, lines, held_by_us=True)
     asked = [{"line": n, "quantity": q} for n, q in sorted(wanted.items())]
     origin = {"store": sale["store"], "till": sale["till"], "sale_id": sale["sale_id"]}
-    link.hold(key, origin, asked)
+    held = False
     try:
-        return _write(shop, actor, sale, wanted, reason.strip(), refund_to, approval, key)
+        # One till transaction from the permissions to the return: a refused actor or approval
+        # never reaches the office (no hold taken and given back for nothing), and an approval
+        # is used up only with the return it approved.
+        with shop.db.transaction() as tx:
+            needs = (Permission.STORE_CREDIT, Permission.REFUND) if refund_to == "gift_card" else (Permission.REFUND,)
+            approver = require_all(shop, actor, needs, approval)
+            if refund_to == "cash":
+                shifts.check_drawer(shop, actor, tx)
+            _live(link.hold(key, origin, asked), key, origin, asked)
+            held = True
+            return _write(shop, actor, sale, wanted, reason.strip(), refund_to, approver, key)
     except BaseException:
-        try:
-            link.release(key)
-        except Conflict:
-            pass  # unreachable now: the hold stays, and the office lists it as held (docs/office.md)
+        if held:
+            try:
+                link.release(key)
+            except Conflict:
+                pass  # unreachable now: the hold stays, and the office lists it as held (docs/office.md)
         raise
+
+
+def _live(answer: dict[str, Any], key: str, origin: dict[str, Any], asked: list[dict[str, int]]) -> None:
+    """No money without a hold that holds exactly these lines of this sale under this key:
+    an office answering anything else (a hold released or used, another sale's) pays nothing."""
+    if answer.get("status") != "held":
+        raise Conflict(
+            f"the office does not hold these lines under {key} ({answer.get('status')}): nothing was paid",
+            "hold_not_live",
+            {"hold_key": key, "status": answer.get("status")},
+        )
+    # An office from before the hold named its sale answers no `sale`; its key is the lane's
+    # own and refused there for another sale (hold_key_reused), so its lines are the check.
+    if answer.get("hold_key") != key or answer.get("sale", origin) != origin or answer.get("lines") != asked:
+        raise Conflict(
+            f"the office's hold {key} is not for these lines of this receipt: nothing was paid",
+            "hold_not_live",
+            {"hold_key": key, "status": "other_lines"},
+        )
 
 
 def _write(
@@ -266,13 +296,12 @@ def _write(
     wanted: dict[int, int],
     reason: str,
     refund_to: str,
-    approval: str | None,
+    approver: str | None,
     key: str,
 ) -> ReturnAcross:
+    """The return on this till's books, in the caller's transaction, once the office holds it."""
     sold = {int(ln["line_no"]): ln for ln in sale["lines"]}
     with shop.db.transaction() as tx:
-        needs = (Permission.STORE_CREDIT, Permission.REFUND) if refund_to == "gift_card" else (Permission.REFUND,)
-        approver = require_all(shop, actor, needs, approval)
         returned: list[tuple[Product, int, int, int]] = []  # product, quantity, unit price, paid for them
         for line_no, quantity in sorted(wanted.items()):
             ln = sold[line_no]
@@ -290,8 +319,6 @@ def _write(
         )
         cash = refund_to == "cash"
         rounding = round_cash(totals.total, shop.settings.cash_increment) - totals.total if cash else 0
-        if cash:
-            shifts.check_drawer(shop, actor, tx)
         number = str(sale["receipt_number"])
         return_id = refunds_store.insert_receiptless(
             tx,

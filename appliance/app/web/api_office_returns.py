@@ -84,9 +84,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/office/returns",
         return_across,
-        "Give back lines of another lane's receipt: held at the office first (409 refund_exceeds_returnable "
-        "beyond what remains across all lanes), then paid here in cash or as store credit (never to the card "
-        "that paid at the other lane)",
+        "Give back lines of another lane's receipt: the permissions and approval checked, then held at the "
+        "office (409 refund_exceeds_returnable beyond what remains across all lanes; 409 hold_not_live for a "
+        "hold key whose hold was released or used), then paid here in cash or as store credit (never to the "
+        "card that paid at the other lane); the same key after the return was made answers that return",
         "supervisor+",
         RETURN_ACROSS,
         statuses=(201, 400, 401, 403, 404, 409, 422),

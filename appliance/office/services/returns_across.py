@@ -187,7 +187,8 @@ def _wanted(raw: object) -> dict[int, int]:
 
 def hold(office: Office, fingerprint: str, key: object, sale: object, lines: object) -> dict[str, Any]:
     """Holds quantities of another lane's sale for a refund about to be made; the same key
-    again answers the same hold (a retry), and with other lines is refused."""
+    again answers the same hold while it holds (a retry), is refused with other lines
+    (`hold_key_reused`), and once released or used is refused (`hold_not_live`)."""
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise Invalid("hold_key is 8 to 64 letters, digits, _ : or -", "invalid_hold_key")
     if not isinstance(sale, dict):
@@ -211,7 +212,17 @@ def hold(office: Office, fingerprint: str, key: object, sale: object, lines: obj
             )
             if not same:
                 raise Conflict(f"hold {key} was taken for other lines", "hold_key_reused")
-            return {"hold_key": key, "status": str(held[0]["status"]), "lines": _lines(wanted)}
+            status = str(held[0]["status"])
+            if status != "held":
+                # Released (its refund failed, or a chain admin gave it back) or used by the
+                # refund it was for: answering its status as if it held would let a lane pay
+                # for units this key no longer keeps from the other lanes.
+                raise Conflict(
+                    f"hold {key} is {status}, no longer held: take a new hold with a new key",
+                    "hold_not_live",
+                    {"hold_key": key, "status": status},
+                )
+            return {"hold_key": key, "status": "held", "sale": _sale(target), "lines": _lines(wanted)}
         sold = {int(ln["line_no"]): ln for ln in store.lines(conn, target, lock=True)}
         if not sold:
             raise NotFound(f"no sale {sale_id} of {target_store}/{target_till} at the office", "sale_not_found")
@@ -227,7 +238,11 @@ def hold(office: Office, fingerprint: str, key: object, sale: object, lines: obj
                     {"line": line_no, "returnable": max(left, 0)},
                 )
         store.insert_hold(conn, by, key, target, wanted, office.now())
-    return {"hold_key": key, "status": "held", "lines": _lines(wanted)}
+    return {"hold_key": key, "status": "held", "sale": _sale(target), "lines": _lines(wanted)}
+
+
+def _sale(target: tuple[str, str, int]) -> dict[str, Any]:
+    return {"store": target[0], "till": target[1], "sale_id": target[2]}
 
 
 def _lines(wanted: dict[int, int]) -> list[dict[str, int]]:

@@ -428,5 +428,10 @@ function refusedAtOffice(err, pending) {
     findAtOffice(pending.json.receipt, pending.json.store, "");
     return new C.ApiError(err.status, err.code, C.t("till.office_returnable_changed"));
   }
+  if (err.code === "hold_not_live") {
+    // The key's hold was given back or used: nothing was paid; the next try is a new key.
+    findAtOffice(pending.json.receipt, pending.json.store, "");
+    return new C.ApiError(err.status, err.code, C.t("till.office_hold_not_live"));
+  }
   return err;
 }
