@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,8 @@ from appliance.office.web.back_office_http import (
     status_of,
 )
 from appliance.office.web.html import Html, csrf_field, join, message, page, table, tag, void, when
+
+T = TypeVar("T")
 
 EVERY_STORE = ""  # the store field's value for a price of the whole chain
 STAFF_ROLES = ("cashier", "supervisor", "manager", "admin", "auditor")  # the till's (security/rbac)
@@ -213,24 +216,40 @@ def _changes_store(who: Person, store: str) -> bool:
     return who.changes_the_chain or (who.role == "store_manager" and who.scope == store)
 
 
-async def _store_staff(
-    request: Request, who: Person, csrf: str, store: str | None = None, *, problem: str | None = None,
-    status: int = 200,
-) -> Response:  # fmt: skip
+async def _store_page(
+    request: Request, who: Person, csrf: str, store: str | None, problem: str | None, status: int, title: str,
+    here: str, read: Callable[[Office, Person, str], T],
+) -> tuple[str, list[Html], T] | Response:  # fmt: skip
+    """A page of one store's things: the store chosen (a picker for the chain's people), its
+    notice, and what `read` finds there; or the whole page when there is no store or the
+    reading is refused."""
     office: Office = request.app.state.office
     stores = await run_in_threadpool(back_office_feed.stores_of, office, who)
     chosen = _chosen_store(request, who, stores, store)
     parts: list[Html] = [message(done_notice(request) if problem is None else None, problem)]
     if not stores:
         parts.append(tag("p", "No store yet: a store appears with its first enrolment token."))
-        return html_page(page("Store staff", join(parts), who=who, csrf=csrf, here="/store-staff"), status)
+        return html_page(page(title, join(parts), who=who, csrf=csrf, here=here), status)
     if who.scope is None:
-        parts.append(_store_picker("/store-staff", stores, chosen))
+        parts.append(_store_picker(here, stores, chosen))
     try:
-        found = await run_in_threadpool(back_office_feed.people, office, who, chosen)
+        found = await run_in_threadpool(read, office, who, chosen)
     except DomainError as exc:
         parts.append(message(problem=exc.message))
-        return html_page(page("Store staff", join(parts), who=who, csrf=csrf, here="/store-staff"), status_of(exc))
+        return html_page(page(title, join(parts), who=who, csrf=csrf, here=here), status_of(exc))
+    return chosen, parts, found
+
+
+async def _store_staff(
+    request: Request, who: Person, csrf: str, store: str | None = None, *, problem: str | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    opened = await _store_page(
+        request, who, csrf, store, problem, status, "Store staff", "/store-staff", back_office_feed.people
+    )
+    if isinstance(opened, Response):
+        return opened
+    chosen, parts, found = opened
     may = _changes_store(who, chosen)
     rows = []
     for person in found:
@@ -409,20 +428,12 @@ async def _rules(
     request: Request, who: Person, csrf: str, store: str | None = None, *, typed: dict[str, str] | None = None,
     problem: str | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
-    office: Office = request.app.state.office
-    stores = await run_in_threadpool(back_office_feed.stores_of, office, who)
-    chosen = _chosen_store(request, who, stores, store)
-    parts: list[Html] = [message(done_notice(request) if problem is None else None, problem)]
-    if not stores:
-        parts.append(tag("p", "No store yet: a store appears with its first enrolment token."))
-        return html_page(page("Store rules", join(parts), who=who, csrf=csrf, here="/rules"), status)
-    if who.scope is None:
-        parts.append(_store_picker("/rules", stores, chosen))
-    try:
-        had = await run_in_threadpool(back_office_feed.rules, office, who, chosen)
-    except DomainError as exc:
-        parts.append(message(problem=exc.message))
-        return html_page(page("Store rules", join(parts), who=who, csrf=csrf, here="/rules"), status_of(exc))
+    opened = await _store_page(
+        request, who, csrf, store, problem, status, "Store rules", "/rules", back_office_feed.rules
+    )
+    if isinstance(opened, Response):
+        return opened
+    chosen, parts, had = opened
     may = _changes_store(who, chosen)
     decided = [[RULE_WORDS[n], _typed(request, n, v)] for n, v in sorted(had.items()) if n in RULE_KINDS]
     parts.append(table(f"What the office decides for {chosen} (the rest is the store's own)", ["Rule", "Value"],
