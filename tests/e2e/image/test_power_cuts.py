@@ -9,8 +9,8 @@ both verifications pass, that the receipt numbers run 1..N without a gap, that e
 acknowledged before a cut (its receipt number printed by the guest after the POS answered) is
 there, and that nothing else is, but for the one sale whose payment was in flight at the cut.
 What it does not assert on is the open sale a cut may fall in: its opening and its scan commit
-at synchronous=NORMAL and may be lost with the power until a FULL commit (its payment) syncs
-them; the guest prints how many open sales it found (`open-sales`), as a figure only. What a
+with no sync of the log and may be lost with the power until a durable commit (its payment)
+syncs them; the guest prints how many open sales it found (`open-sales`), as a figure only. What a
 power cut may and may not lose: docs/architecture.md, "What a power cut can lose".
 
 The kill falls either at a random moment of the loop after a random number of sales, or
