@@ -5,21 +5,25 @@ office and at every lane after its pull; their name, e-mail and phone are in no 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from appliance.app.domain.errors import Conflict
+from appliance.app.domain.errors import Conflict, TooManyAttempts
 from appliance.app.services import customers, customers_office, outbox, outbox_push, sale_view, sales
 from appliance.app.store import customers as customers_store
 from appliance.cli import main
+from appliance.lane import enrolment
 from appliance.lane import gift_cards as wire
 from appliance.office.local_cluster import free_port
 from appliance.office.services import customers as office_customers
 from appliance.office.services import lane_events
+from appliance.office.services.office import open_office
 from tests.conftest import set_cash_needs_shift
 from tests.office.conftest import RunningOffice
 from tests.office.two_stores import Till, admin_of, make_tills, office_of
@@ -371,3 +375,93 @@ def test_a_customer_the_office_refuses_is_audited_and_not_sent_again(
         "SELECT details FROM audit_log WHERE action = 'customer_office_refused'"
     ).fetchall()
     assert [json.loads(r[0]) for r in refused] == [{"error": "invalid_name"}]
+
+
+def _lookup(till: Till, phone: str) -> httpx.Response:
+    """The lane's own lookup over its mutual TLS, its headers too."""
+    with enrolment.client(enrolment.link(till.shop.data_dir)) as http:
+        return http.get("/v1/customers", params={"phone": phone})
+
+
+def _fingerprint(running: RunningOffice, store: str, till: str) -> str:
+    with office_of(running).connection() as conn:
+        row = conn.execute(
+            "SELECT cert_fingerprint FROM lanes WHERE store = %s AND till = %s", (store, till)
+        ).fetchone()
+    assert row is not None
+    return str(row["cert_fingerprint"])
+
+
+def test_a_lane_that_finds_nobody_too_often_is_refused_and_raised_and_no_other_lane_is(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    lyon, second, paris = tills["lyon/T01"], tills["lyon/T02"], tills["paris/T01"]
+    office = office_of(running_office)
+    per_minute = office_customers.LOOKUP_MISSES[0][1]
+    enrol_camille(lyon)
+    push(lyon)
+    start = dt.datetime.combine(office.now().date(), dt.time(12), tzinfo=dt.UTC)  # one day throughout
+    office.now = lambda: start
+    # Hits are a cashier finding customers: they count for nothing.
+    for _ in range(per_minute + 2):
+        assert [c["name"] for c in _lookup(lyon, PHONE).json()["customers"]] == [NAME]
+    guesses = [f"+336000000{n:02d}" for n in range(per_minute + 3)]
+    for phone in guesses[:per_minute]:
+        answer = _lookup(lyon, phone)
+        assert (answer.status_code, answer.json()) == (200, {"customers": []})
+    refused = _lookup(lyon, guesses[per_minute])
+    assert (refused.status_code, refused.json()["error"]) == (429, "lookup_limit")
+    assert refused.headers["Retry-After"] == "60" and refused.json()["retry_after"] == 60
+    # Refused whatever the answer would be: a refusal only for strangers would name the customers.
+    assert _lookup(lyon, PHONE).status_code == 429
+    # Another lane, of the same store too, is not held back.
+    for other in (second, paris):
+        assert _lookup(other, guesses[0]).status_code == 200
+        assert [c["name"] for c in _lookup(other, PHONE).json()["customers"]] == [NAME]
+    # The limit is the database's: another worker of the office (or the office restarted)
+    # refuses the lane too.
+    other_worker = open_office(running_office.dsn, running_office.data_dir)
+    other_worker.now = lambda: start + dt.timedelta(seconds=30)
+    try:
+        with pytest.raises(TooManyAttempts) as limited:
+            office_customers.find(other_worker, _fingerprint(running_office, "lyon", "T01"), {"phone": guesses[0]})
+        assert limited.value.code == "lookup_limit" and limited.value.details == {"retry_after": 30}
+    finally:
+        other_worker.close()
+    # At the till the cashier is told nobody was found, nothing breaks.
+    assert customers.find(lyon.shop, lyon.cashier, "+33 6 00 00 00 99") == {
+        "customers": [],
+        "by_card": False,
+        "from_office": False,
+    }
+
+    # One alarm for the lane that day, one audit entry for its refusals in a row; no number anywhere.
+    (alarm,) = [a for a in lane_events.alarms(office) if a["kind"] == office_customers.LOOKUP_LIMIT]
+    assert (alarm["store"], alarm["till"]) == ("lyon", "T01")
+    assert alarm["details"]["misses_last_minute"] == per_minute
+    with office.connection() as conn:
+        audited = conn.execute(
+            "SELECT actor, outcome FROM audit_log WHERE action = %s", (office_customers.LOOKUP_LIMIT,)
+        ).fetchall()
+        assert [(r["actor"], r["outcome"]) for r in audited] == [("lane:lyon/T01", "failure")]
+        for phone in guesses:
+            assert _office_holding(conn, phone) == [], phone
+
+    # A minute on, the lane looks up again; once over the day's limit it waits for the day.
+    office.now = lambda: start + dt.timedelta(seconds=61)
+    assert _lookup(lyon, guesses[-1]).status_code == 200
+    per_day = office_customers.LOOKUP_MISSES[1][1]
+    with office.connection() as conn, conn.transaction():
+        for n in range(per_day - per_minute - 1):
+            conn.execute(
+                "INSERT INTO customer_lookup_misses (store, till, at) VALUES ('lyon', 'T01', %s)",
+                (start - dt.timedelta(hours=2, minutes=n),),
+            )
+    later = start + dt.timedelta(minutes=10)
+    office.now = lambda: later
+    day = _lookup(lyon, guesses[-2])
+    oldest = start - dt.timedelta(hours=2, minutes=per_day - per_minute - 2)
+    assert day.status_code == 429
+    assert int(day.headers["Retry-After"]) == int((oldest + dt.timedelta(days=1) - later).total_seconds())
+    # Still the one alarm that day (and one more audit entry: a refusal after an answer).
+    assert len([a for a in lane_events.alarms(office) if a["kind"] == office_customers.LOOKUP_LIMIT]) == 1

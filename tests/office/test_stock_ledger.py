@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid
-from appliance.app.services import auth, catalog, outbox, outbox_push, returns, sales, stock, users
+from appliance.app.domain.gift_card import PRODUCT_SKU
+from appliance.app.services import auth, catalog, gift_cards, outbox, outbox_push, returns, sales, stock, users
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import stock as till_stock_store
@@ -288,3 +289,43 @@ def test_a_refund_sent_before_its_lines_named_the_sku_is_placed_from_the_lanes_s
     assert placed == []
     assert [(f.kind, f.seq) for f in unplaced] == [("stock_unplaced", 10_002)]  # raised, not guessed
     assert _by_sku(office_stock.on_hand(office, ADMIN, "lyon", "BRD")) == {"BRD": 10 - 2 + 1}
+
+
+def test_a_gift_card_sold_or_refunded_moves_no_stock_at_the_office(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    office = _office(running_office)
+    one = tills[0]
+    shop, who = one.shop, one.manager
+    alone = int(sales.open_sale(shop, who)["id"])
+    code = str(gift_cards.sell(shop, who, alone, 5000)["gift_card"]["code"])
+    sales.pay_cash(shop, who, alone, 5000)
+    with_bread = int(sales.open_sale(shop, who)["id"])
+    sales.add_item(shop, who, with_bread, sku="BRD", quantity=2)
+    gift_cards.sell(shop, who, with_bread, 1000)
+    gift_cards.sell(shop, who, with_bread, 2000, code)  # a top-up beside the goods
+    sales.pay_cash(shop, who, with_bread, 100_000)
+    returns.refund(shop, who, with_bread, [{"line": 2, "quantity": 1}, {"line": 1, "quantity": 1}], "changed mind")
+    one.push()
+    sent = [e for e in outbox.events(shop) if e["kind"] == "sale_completed"]
+    assert [ln["sku"] for ln in sent[-1]["body"]["lines"]] == ["BRD", PRODUCT_SKU, PRODUCT_SKU]
+    assert all("gift_card" in ln for ln in sent[-1]["body"]["lines"][1:])
+
+    # Only the bread moved: sold two, one back; the cards, sold, topped up or refunded, none.
+    assert _by_sku(office_stock.on_hand(office, ADMIN, "lyon")) == {"APL": 20, "BRD": 10 - 2 + 1}
+    with office.connection() as conn:
+        held = conn.execute("SELECT count(*) AS n FROM stock_movements WHERE sku = %s", (PRODUCT_SKU,)).fetchone()
+    assert held is not None and held["n"] == 0
+    assert [a for a in lane_events.alarms(office) if a["kind"] == "stock_unplaced"] == []
+
+    # A refund from a till that did not name its lines' skus: placed from the sale, a card is
+    # still no stock. A line marked a gift card under another sku neither.
+    lyon = Lane("lyon", "T01")
+    old_refund = {"sale_id": with_bread, "lines": [{"line_no": 2, "quantity": 1}]}
+    marked = {"lines": [{"line_no": 1, "sku": "CARD-50", "quantity": 1, "gift_card": {"cards": 1, "amount": 5000}}]}
+    with office.connection() as conn, conn.transaction():
+        assert stock_ledger.project(conn, lyon, {"seq": 10_001, "at": "t", "kind": "refund", "body": old_refund}) == []
+        assert (
+            stock_ledger.project(conn, lyon, {"seq": 10_002, "at": "t", "kind": "sale_completed", "body": marked}) == []
+        )
+    assert _by_sku(office_stock.on_hand(office, ADMIN, "lyon")) == {"APL": 20, "BRD": 10 - 2 + 1}

@@ -161,6 +161,11 @@ def find_at_office(shop: Shop, key: str, value: str) -> list[int] | None:
         log.warning("customers: the office did not answer a search (%s)", exc)
         return None
     found = answer.body.get("customers")
+    if answer.status == 429:
+        # The office limits the lookups of a lane that finds nobody too often (a stolen
+        # certificate trying numbers): for the cashier it is nobody found, the till's own answer.
+        log.warning("customers: the office limits this lane's lookups for %s s", answer.body.get("retry_after"))
+        return None
     if answer.status != 200 or not isinstance(found, list):
         log.warning("customers: the office refused a search (%s)", answer.body.get("error"))
         return None

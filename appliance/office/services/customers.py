@@ -10,14 +10,16 @@ lane on the feed as a `customer_erased` row naming the chain id only.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
-from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from appliance.office.services import audit_log, catalogue
 from appliance.office.services.found import Found, Lane
 from appliance.office.services.office import Office
 from appliance.office.store import customers as store
+from appliance.office.store import events as events_store
 from appliance.office.store import lanes as lanes_store
 from appliance.office.store.catalogue import Change
 from appliance.office.store.db import Connection
@@ -30,6 +32,13 @@ _KEY = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
 _CHAIN_ID = re.compile(r"[0-9a-f]{32}")
 # The lane checked each field with its own rules; these only keep what is stored sane.
 _LIMITS = {"name": 80, "email": 254, "phone": 16, "loyalty_card": 32}
+# A lane's lookups that find nobody (docs/office.md, "A lane's lookups are limited"). A till
+# asks the office only for a customer it does not have, a handful an hour; a lookup that finds
+# nobody is mostly a new customer about to be made. Six a minute lets a cashier retype a
+# number or two; a hundred a day is a busy till's new customers with room to spare, and
+# a few hundred numbers a week to a thief, against the chain's millions.
+LOOKUP_MISSES = ((dt.timedelta(minutes=1), 6), (dt.timedelta(days=1), 100))
+LOOKUP_LIMIT = "customer_lookup_limit"  # the alarm's kind and the audit's action
 
 
 def _lane(conn: Connection, office: Office, fingerprint: str) -> tuple[str, str]:
@@ -111,23 +120,92 @@ def erase(office: Office, fingerprint: str, chain_id: object, customer_id: objec
 def find(office: Office, fingerprint: str, query: dict[str, str]) -> dict[str, Any]:
     """The live customers with that exact phone, e-mail or loyalty card (the lane normalised
     it as it stores it). Never a name search: that would let any lane page through the chain's
-    customers and copy them."""
+    customers and copy them. Past the lane's limit of lookups that found nobody, 429
+    `lookup_limit` for any lookup, a hit too: a refusal that depended on the answer would
+    tell a thief which numbers are customers."""
     keys = [k for k in ("phone", "email", "loyalty_card") if query.get(k)]
     if len(keys) != 1 or len(query[keys[0]]) > 254:
         raise Invalid("ask by one of phone, email or loyalty_card", "invalid_customer_query")
     value = query[keys[0]]
-    with office.connection() as conn, conn.transaction():
-        _lane(conn, office, fingerprint)
-        rows = store.find(
-            conn,
-            phone=value if keys[0] == "phone" else None,
-            email=value if keys[0] == "email" else None,
-            card=value if keys[0] == "loyalty_card" else None,
-        )
-        now = office.now()
-        for row in rows:
-            row["points_available"] = max(0, int(row.pop("points")) - store.held_points(conn, row["chain_id"], now))
-    return {"customers": rows}
+    now = office.now()
+    with office.connection() as conn:
+        with conn.transaction():
+            lane_store, lane_till = _lane(conn, office, fingerprint)
+            lane = store.lookup_lane(conn, lane_store, lane_till)
+            misses = store.lookup_misses(conn, lane_store, lane_till, now - LOOKUP_MISSES[-1][0])
+            retry_after = _retry_after(misses, now)
+            if retry_after is None:
+                rows = store.find(
+                    conn,
+                    phone=value if keys[0] == "phone" else None,
+                    email=value if keys[0] == "email" else None,
+                    card=value if keys[0] == "loyalty_card" else None,
+                )
+                for row in rows:
+                    row["points_available"] = max(
+                        0, int(row.pop("points")) - store.held_points(conn, row["chain_id"], now)
+                    )
+                if not rows:
+                    store.lookup_missed(conn, lane_store, lane_till, now, now - LOOKUP_MISSES[-1][0])
+                store.lookup_answered(conn, lane_store, lane_till)
+                return {"customers": rows}
+            audited = _refused(office, conn, lane, lane_store, lane_till, misses, now, retry_after)
+        if audited:
+            audit_log.anchor(office, conn)
+    raise TooManyAttempts(
+        f"this lane found nobody too often: it may look customers up again in {retry_after} seconds",
+        "lookup_limit",
+        {"retry_after": retry_after},
+    )
+
+
+def _retry_after(misses: list[dt.datetime], now: dt.datetime) -> int | None:
+    """Seconds until the lane may look up again (its misses oldest first), None if it may now."""
+    waits: list[float] = []
+    for window, limit in LOOKUP_MISSES:
+        counted = [at for at in misses if at > now - window]
+        if len(counted) >= limit:
+            # The window lets one more in when the miss that fills it up to the limit leaves it.
+            waits.append((counted[len(counted) - limit] + window - now).total_seconds())
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+def _refused(
+    office: Office,
+    conn: Connection,
+    lane: dict[str, Any],
+    lane_store: str,
+    lane_till: str,
+    misses: list[dt.datetime],
+    now: dt.datetime,
+    retry_after: int,
+) -> bool:
+    """The alarm (once a lane a day) and the audit entry (once each time a lane that was
+    answered is refused); True when audited. The counts, never a value asked."""
+    minute, day = LOOKUP_MISSES
+    details = {
+        "misses_last_minute": sum(at > now - minute[0] for at in misses),
+        "misses_last_day": len(misses),
+        "limits": {"minute": minute[1], "day": day[1]},
+    }
+    today = now.astimezone(dt.UTC).date()
+    alarm = lane["alarmed_on"] != today and events_store.raise_alarm(
+        conn, lane_store, lane_till, LOOKUP_LIMIT, 0, details, now, today.isoformat()
+    )
+    store.lookup_refused(conn, lane_store, lane_till, now, today if alarm else None)
+    if lane["refused_since"] is not None and not alarm:
+        return False
+    audit_log.record(
+        office,
+        conn,
+        actor=f"lane:{lane_store}/{lane_till}",
+        action=LOOKUP_LIMIT,
+        object=f"lane:{lane_store}/{lane_till}",
+        details={**details, "retry_after": retry_after, "alarm": alarm},
+        origin="lane",
+        outcome="failure",
+    )
+    return True
 
 
 # -- points as one balance ----------------------------------------------------------------------

@@ -5,6 +5,9 @@ lines (`sale_completed`), a refund's and a receiptless return's lines, and `stoc
 the rest (adjustments, counts, receipts at the lane, opening stock). A count goes up as the
 delta it made, the figure counted beside it: the office adds deltas and never sets an
 on-hand, so events from several lanes, in any order, add up to the same figure.
+
+A gift card line (sku `GIFT-CARD`; a sale's line loading cards says `gift_card` too) sells
+money owed, not goods on a shelf: it moves no stock, sold or refunded.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from appliance.app.domain.gift_card import PRODUCT_SKU
 from appliance.office.services.found import Found, Lane
 from appliance.office.store import stock as stock_store
 from appliance.office.store.db import Connection
@@ -35,6 +39,8 @@ def _lines(conn: Connection, lane: Lane, kind: str, body: dict[str, Any]) -> Ite
     lines: list[dict[str, Any]] = [ln for ln in raw if isinstance(ln, dict)] if isinstance(raw, list) else []
     if kind == "sale_completed":
         for ln in lines:
+            if "gift_card" in ln:
+                continue
             yield ln.get("line_no"), ln.get("sku"), -(_int(ln.get("quantity")) or 0)
     elif kind == "refund":
         # Refunds sent before their lines named the sku: the lane's sale, as it was sent, does.
@@ -61,7 +67,7 @@ def project(conn: Connection, lane: Lane, event: dict[str, Any]) -> list[Found]:
     found: list[Found] = []
     moved_kind = _MOVEMENT.get(kind) or str(body.get("kind") or "moved")
     for line, sku_text, delta in _lines(conn, lane, kind, body):
-        if not delta:
+        if not delta or (sku_text == PRODUCT_SKU and kind != "stock_moved"):
             continue
         sku = _sku(sku_text)
         if sku is None or _int(line) is None:

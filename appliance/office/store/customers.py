@@ -172,3 +172,49 @@ def find(conn: Connection, *, phone: str | None, email: str | None, card: str | 
         (value,),
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+# -- a lane's lookups (migration 0014) ------------------------------------------------------------
+
+
+def lookup_lane(conn: Connection, store: str, till: str) -> dict[str, Any]:
+    """The lane's lookup row, locked for the caller's transaction (made on its first lookup)."""
+    row = conn.execute(
+        "INSERT INTO customer_lookup_lanes (store, till) VALUES (%s, %s)"
+        " ON CONFLICT (store, till) DO UPDATE SET store = excluded.store RETURNING refused_since, alarmed_on",
+        (store, till),
+    ).fetchone()
+    return dict(row) if row else {"refused_since": None, "alarmed_on": None}
+
+
+def lookup_misses(conn: Connection, store: str, till: str, since: dt.datetime) -> list[dt.datetime]:
+    """When the lane's lookups since `since` found nobody, the oldest first."""
+    rows = conn.execute(
+        "SELECT at FROM customer_lookup_misses WHERE store = %s AND till = %s AND at > %s ORDER BY at",
+        (store, till, since),
+    ).fetchall()
+    return [at for r in rows if isinstance(at := r["at"], dt.datetime)]
+
+
+def lookup_missed(conn: Connection, store: str, till: str, at: dt.datetime, forget_before: dt.datetime) -> None:
+    """Counts a lookup that found nobody, and forgets the lane's misses no window counts now."""
+    conn.execute(
+        "DELETE FROM customer_lookup_misses WHERE store = %s AND till = %s AND at <= %s", (store, till, forget_before)
+    )
+    conn.execute("INSERT INTO customer_lookup_misses (store, till, at) VALUES (%s, %s, %s)", (store, till, at))
+
+
+def lookup_answered(conn: Connection, store: str, till: str) -> None:
+    conn.execute(
+        "UPDATE customer_lookup_lanes SET refused_since = NULL WHERE store = %s AND till = %s"
+        " AND refused_since IS NOT NULL",
+        (store, till),
+    )
+
+
+def lookup_refused(conn: Connection, store: str, till: str, at: dt.datetime, alarmed_on: dt.date | None) -> None:
+    conn.execute(
+        "UPDATE customer_lookup_lanes SET refused_since = coalesce(refused_since, %s),"
+        " alarmed_on = coalesce(%s, alarmed_on) WHERE store = %s AND till = %s",
+        (at, alarmed_on, store, till),
+    )

@@ -21,6 +21,7 @@ from appliance.app.domain.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 from appliance.security import pki
@@ -28,7 +29,7 @@ from appliance.security import pki
 MAX_BODY = 16 * 1024  # a P-256 request is under 1 KiB; anything far larger is not one
 PEER_CERT = "comptoir.peer_cert_der"  # set in the scope by the server for each TLS connection
 
-_STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Forbidden: 403, Unauthenticated: 401}
+_STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Forbidden: 403, Unauthenticated: 401, TooManyAttempts: 429}
 
 
 def refused(code: str, message: str, status: int) -> JSONResponse:
@@ -36,9 +37,13 @@ def refused(code: str, message: str, status: int) -> JSONResponse:
 
 
 def error(exc: DomainError) -> JSONResponse:
-    """A refusal's answer: its code, its message and what it names (a conflict's other store…)."""
+    """A refusal's answer: its code, its message and what it names (a conflict's other store…);
+    a limit's `retry_after` as the Retry-After header too."""
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 422)
-    return JSONResponse({"error": exc.code, "message": exc.message, **(exc.details or {})}, status_code=status)
+    wait = (exc.details or {}).get("retry_after")
+    headers = {"Retry-After": str(wait)} if status == 429 and isinstance(wait, int) else None
+    body = {"error": exc.code, "message": exc.message, **(exc.details or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def peer_der(request: Request) -> bytes | None:
