@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from appliance.app.domain.errors import Conflict, TooManyAttempts
-from appliance.app.services import customers, customers_office, outbox, outbox_push, sale_view, sales
+from appliance.app.services import customers, customers_office, outbox, outbox_push, sale_view, sales, tenders
 from appliance.app.store import customers as customers_store
 from appliance.cli import main
 from appliance.lane import enrolment
@@ -465,3 +465,65 @@ def test_a_lane_that_finds_nobody_too_often_is_refused_and_raised_and_no_other_l
     assert int(day.headers["Retry-After"]) == int((oldest + dt.timedelta(days=1) - later).total_seconds())
     # Still the one alarm that day (and one more audit entry: a refusal after an answer).
     assert len([a for a in lane_events.alarms(office) if a["kind"] == office_customers.LOOKUP_LIMIT]) == 1
+
+
+def _live_holds(running: RunningOffice, the_chain_id: str) -> list[tuple[str, int]]:
+    with office_of(running).connection() as conn:
+        rows = conn.execute(
+            "SELECT key, points FROM points_holds WHERE chain_id = %s AND state = 'held'", (the_chain_id,)
+        ).fetchall()
+    return [(str(r["key"]), int(str(r["points"]))) for r in rows]
+
+
+def test_a_points_tender_holds_outside_the_transaction_and_a_retry_holds_once_and_spends_once(
+    running_office: RunningOffice, tills: dict[str, Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The till stopped between the office's hold and its payment: nothing is spent, the
+    points are only reserved; the request retried under its Idempotency-Key takes the same
+    hold and spends once, and retried again is answered from the till's store."""
+    lyon, paris = tills["lyon/T01"], tills["paris/T01"]
+    for till in (lyon, paris):
+        set_cash_needs_shift(till.shop, False)
+    made = enrol_camille(lyon)
+    sale = _sell_to(lyon, made["id"], ("BRD", 10))
+    sales.pay_cash(
+        lyon.shop, lyon.cashier, sale["id"], sale_view.get_sale(lyon.shop, lyon.cashier, sale["id"])["totals"]["due"]
+    )
+    earned = _points_here(lyon, made["id"])
+    push(lyon)
+    the_chain_id = chain_id(lyon, made["id"])
+    (copy,) = customers.find(paris.shop, paris.cashier, PHONE)["customers"]
+    bread = _sell_to(paris, copy["id"], ("BRD", 1))
+    asked: list[str] = []
+    real_call, real_pay = wire.call, sales.pay_tender
+
+    def spy(data_dir: Path, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        if method == "POST" and path == "/v1/points/holds":
+            assert not paris.shop.db.conn.in_transaction, "asked inside a transaction"
+            asked.append(str(body["key"]))
+        return real_call(data_dir, method, path, body, **kw)
+
+    def crash(*args: Any, **kw: Any) -> Any:
+        raise RuntimeError("the till stops")  # before its transaction commits
+
+    monkeypatch.setattr(wire, "call", spy)
+    monkeypatch.setattr(sales, "pay_tender", crash)
+    body = {"method": "loyalty", "amount": 20, "loyalty_card": CARD}
+    with pytest.raises(RuntimeError, match="the till stops"):
+        tenders.pay_once(paris.shop, paris.cashier, bread["id"], body, None, "points-retry-1")
+    assert _points_here(paris, copy["id"]) == earned
+    assert _live_holds(running_office, the_chain_id) == [(asked[0], 20)]  # reserved, not spent
+    monkeypatch.setattr(sales, "pay_tender", real_pay)
+    first = tenders.pay_once(paris.shop, paris.cashier, bread["id"], body, None, "points-retry-1")
+    again = tenders.pay_once(paris.shop, paris.cashier, bread["id"], body, None, "points-retry-1")
+    assert first == again and first[0] == 201
+    assert [p["amount"] for p in first[1]["payments"] if p["method"] == "loyalty"] == [20]
+    assert len(asked) == 2 and asked[0] == asked[1], "one hold, asked again under its key once"
+    assert _points_here(paris, copy["id"]) == earned - 20
+    assert _live_holds(running_office, the_chain_id) == [(asked[0], 20)]
+    push(paris)
+    assert _live_holds(running_office, the_chain_id) == []
+    held = office_customer(running_office, the_chain_id)
+    assert held is not None and held["points"] == earned - 20
+    with paris.shop.db.transaction(), pytest.raises(RuntimeError, match="not inside a transaction"):
+        customers_office.hold_points(paris.shop, the_chain_id, 1, "paris:T01:in-tx-1")

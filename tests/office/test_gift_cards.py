@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,18 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from appliance.app.domain import gift_card as rules
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
-from appliance.app.services import auth, catalog, gift_card_office, gift_cards, outbox_push, returns, sales, users
+from appliance.app.services import (
+    auth,
+    catalog,
+    gift_card_office,
+    gift_cards,
+    outbox_push,
+    returns,
+    sale_view,
+    sales,
+    tenders,
+    users,
+)
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import gift_cards as till_cards
@@ -406,3 +418,156 @@ def test_store_credit_given_in_one_store_is_spent_in_another_and_a_refund_there_
     assert office_card(running_office, lyon1, code)["balance"] == amount
     lyon1.spend(code, 5000)  # and spendable where it was given
     assert lane_events.alarms(_office(running_office)) == []
+
+
+# -- the hold comes before the till's transaction ---------------------------------------------
+
+
+def _tender(till: Till, sale_id: int, code: str, amount: int, key: str) -> tuple[int, Any]:
+    """The till's POST /sales/{id}/payments, as the API runs it (an Idempotency-Key each time)."""
+    body = {"method": "gift_card", "amount": amount, "gift_card": code}
+    return tenders.pay_once(till.shop, till.cashier, sale_id, body, None, key)
+
+
+def _basket(till: Till) -> int:
+    sale = sales.open_sale(till.shop, till.cashier)
+    sales.add_item(till.shop, till.cashier, sale["id"], sku="TV", quantity=1)  # 120.00 with its tax
+    return int(sale["id"])
+
+
+def _holds_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the holds the till asks the office for, as they leave."""
+    asked: list[str] = []
+    real = wire.call
+
+    def spy(data_dir: Path, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        if method == "POST" and path == "/v1/gift-cards/holds":
+            asked.append(str(body["key"]))
+        return real(data_dir, method, path, body, **kw)
+
+    monkeypatch.setattr(wire, "call", spy)
+    return asked
+
+
+def test_while_the_office_is_asked_for_a_hold_the_tills_other_writes_go_on(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office slow to answer does not hold the process's one writer queue."""
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    sale_id = _basket(paris)
+    asking, go_on = threading.Event(), threading.Event()
+    real = wire.call
+
+    def slow(data_dir: Path, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        if path == "/v1/gift-cards/holds":
+            asking.set()
+            assert go_on.wait(10)
+        return real(data_dir, method, path, body, **kw)
+
+    monkeypatch.setattr(wire, "call", slow)
+    answers: list[tuple[int, Any]] = []
+    tender = threading.Thread(target=lambda: answers.append(_tender(paris, sale_id, code, 2000, "slow-office-1")))
+    tender.start()
+    try:
+        assert asking.wait(10)
+        opened: list[Any] = []  # another write of the same till, while the office is asked
+        other = threading.Thread(target=lambda: opened.append(sales.open_sale(paris.shop, paris.cashier)))
+        other.start()
+        other.join(10)
+        went_on = not other.is_alive() and len(opened) == 1
+    finally:
+        go_on.set()
+        tender.join(10)
+    assert went_on, "a write waited for the office's answer"
+    ((status, paid),) = answers
+    assert status == 201 and [p["amount"] for p in paid["payments"]] == [2000]
+
+
+def test_an_office_hold_inside_a_transaction_is_refused_loudly(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    _, _, paris = tills
+    with paris.shop.db.transaction() as tx:
+        assert tx.in_transaction
+        with pytest.raises(RuntimeError, match="not inside a transaction"):
+            gift_card_office.hold(paris.shop, "0" * 16, 100, "paris:T01:in-tx-1")
+        with pytest.raises(RuntimeError, match="not inside a transaction"):
+            gift_card_office.release(paris.shop, "paris:T01:in-tx-1")
+
+
+def test_a_tender_retried_after_its_answer_was_lost_holds_once_and_spends_once(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    sale_id = _basket(paris)
+    asked = _holds_asked(monkeypatch)
+    first = _tender(paris, sale_id, code, 2000, "lost-answer-1")
+    again = _tender(paris, sale_id, code, 2000, "lost-answer-1")  # the first answer never reached the till
+    assert first == again and first[0] == 201
+    assert len(asked) == 1, "the retry is answered from the till's store, the office not asked again"
+    assert [p["amount"] for p in again[1]["payments"]] == [2000]
+    assert paris.card(code)["balance"] == 3000
+    assert office_card(running_office, lyon1, code)["held"] == 2000  # one hold, until the push spends it
+    paris.push()
+    at_office = office_card(running_office, lyon1, code)
+    assert (at_office["balance"], at_office["held"], at_office["available"]) == (3000, 0, 3000)
+
+
+def test_a_till_stopped_between_the_hold_and_the_payment_takes_the_same_hold_on_the_retry(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hold taken, the local payment never committed: no money is taken; the hold only
+    reserves (an hour, docs/office.md), and the request retried reuses it and spends once."""
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    sale_id = _basket(paris)
+    asked = _holds_asked(monkeypatch)
+    real_pay = sales.pay_tender
+
+    def crash(*args: Any, **kw: Any) -> Any:
+        raise RuntimeError("the till stops")  # before its transaction commits
+
+    monkeypatch.setattr(sales, "pay_tender", crash)
+    with pytest.raises(RuntimeError, match="the till stops"):
+        _tender(paris, sale_id, code, 2000, "crash-between-1")
+    assert paris.card(code) is None  # its copy comes with the first payment that commits
+    assert sale_view.get_sale(paris.shop, paris.cashier, sale_id)["payments"] == []
+    at_office = office_card(running_office, lyon1, code)
+    assert (at_office["balance"], at_office["held"]) == (5000, 2000)  # reserved, not spent
+    monkeypatch.setattr(sales, "pay_tender", real_pay)
+    status, paid = _tender(paris, sale_id, code, 2000, "crash-between-1")
+    assert status == 201 and [p["amount"] for p in paid["payments"]] == [2000]
+    assert len(asked) == 2 and asked[0] == asked[1], "the retry asks for the same hold"
+    assert office_card(running_office, lyon1, code)["held"] == 2000  # still one hold
+    paris.push()
+    at_office = office_card(running_office, lyon1, code)
+    assert (at_office["balance"], at_office["held"], at_office["available"]) == (3000, 0, 3000)
+
+
+def test_a_tender_retried_after_it_failed_and_gave_its_hold_back_holds_afresh(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office answers a released hold's key with the ended hold, which reserves nothing:
+    the retry (the sale changed meanwhile) asks under a renewed key."""
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(20000)
+    lyon1.push()
+    sale_id = _basket(paris)
+    asked = _holds_asked(monkeypatch)
+    with pytest.raises(Invalid) as refused:
+        _tender(paris, sale_id, code, 13000, "failed-once-1")  # more than the 120.00 due
+    assert refused.value.code == "amount_exceeds_due"
+    assert office_card(running_office, lyon1, code)["held"] == 0
+    sales.add_item(paris.shop, paris.cashier, sale_id, sku="TV", quantity=1)  # now 240.00 due
+    status, paid = _tender(paris, sale_id, code, 13000, "failed-once-1")
+    assert status == 201 and [p["amount"] for p in paid["payments"]] == [13000]
+    assert len(asked) == 3 and asked[1] == asked[0] and asked[2].startswith(asked[0] + ".")
+    assert office_card(running_office, lyon1, code)["held"] == 13000
+    paris.push()
+    at_office = office_card(running_office, lyon1, code)
+    assert (at_office["balance"], at_office["held"]) == (7000, 0)

@@ -20,7 +20,7 @@ from appliance.app.domain.money import Money, exponent
 from appliance.app.domain.sale import COMPLETED
 from appliance.app.services import audit_log, customers_office, gift_cards, outbox, sale_view, sales
 from appliance.app.services.auth import require
-from appliance.app.services.sale_results import SaleFigures, SaleView
+from appliance.app.services.sale_results import Commit, SaleFigures, SaleView, at_once
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import customers as customers_store
 from appliance.app.store import refunds as refunds_store
@@ -499,6 +499,8 @@ def pay_with_points(
     customer_id: int | None = None,
     loyalty_card: str | None = None,
     approval: str | None = None,
+    client_key: str | None = None,
+    commit: Commit = at_once,
 ) -> SaleView:
     """Points as a tender: the sale's customer (or the one named, who is then attached) pays
     `amount` with points, debited in the payment's own transaction. Points are spent by the
@@ -538,7 +540,9 @@ def pay_with_points(
             refusal="scan the customer's loyalty card, or a supervisor approves spending points without it",
         )
     taken: dict[str, int] = {}
-    held, key, offline = _hold_at_office(shop, sale_id, customer_id, amount)
+    # The office's hold first, with no transaction open; then `commit` runs the payment (in
+    # the request's idempotency transaction, from tenders.pay_once).
+    held, key, offline = _hold_at_office(shop, actor, sale_id, customer_id, amount, client_key)
 
     def charge(tx: Connection, applied: int) -> None:
         row = _row(tx, customer_id)
@@ -579,8 +583,17 @@ def pay_with_points(
     if offline:
         details["office"] = "offline"
     try:
-        return sales.pay_tender(
-            shop, actor, sale_id, "loyalty", amount, reference=f"customer:{customer_id}", details=details, charge=charge
+        return commit(
+            lambda: sales.pay_tender(
+                shop,
+                actor,
+                sale_id,
+                "loyalty",
+                amount,
+                reference=f"customer:{customer_id}",
+                details=details,
+                charge=charge,
+            )
         )
     except DomainError:
         if held is not None:
@@ -589,7 +602,7 @@ def pay_with_points(
 
 
 def _hold_at_office(
-    shop: Shop, sale_id: int, customer_id: int, amount: int
+    shop: Shop, actor: Actor, sale_id: int, customer_id: int, amount: int, client_key: str | None
 ) -> tuple[customers_office.PointsHeld | None, str | None, bool]:
     """On an enrolled till the office holds the points' ledger for the chain: it holds them
     first (held, its key, False); silent, the till spends under the chain's offline cap
@@ -599,10 +612,11 @@ def _hold_at_office(
     chain_id = _row(conn, customer_id)["chain_id"]
     if not chain_id or not customers_office.enrolled(shop):
         return None, None, False
-    key = customers_office.new_key(shop, sale_id)
+    key = customers_office.new_key(shop, sale_id, client_key, actor.user_id)
     try:
         points = loyalty.points_to_pay(rules(conn), amount)
-        return customers_office.hold_points(shop, str(chain_id), points, key), key, False
+        held = customers_office.hold_points(shop, str(chain_id), points, key)
+        return held, held.key, False  # its key is renewed when the first one's hold had ended
     except customers_office.Silent:
         return None, key, True
     except NotFound:

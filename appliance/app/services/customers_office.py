@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.app.services import audit_log, outbox
+from appliance.app.services import audit_log, outbox, tender_holds
 from appliance.app.services.shop import Shop
 from appliance.app.store import customers as customers_store
 from appliance.app.store import settings as settings_store
@@ -243,9 +243,10 @@ def erase_copy(shop: Shop, tx: Connection, chain_id: str) -> bool:
 # -- points as one balance ----------------------------------------------------------------------
 
 
-def new_key(shop: Shop, sale_id: int) -> str:
-    """An idempotency key for one points tender: the same key names the same hold."""
-    return f"{shop.config.terminal_id}:{sale_id}:{secrets.token_hex(8)}"
+def new_key(shop: Shop, sale_id: int, client_key: str | None = None, user_id: int = 0) -> str:
+    """An idempotency key for one points tender: the same key names the same hold (made
+    from the till's Idempotency-Key when there is one, as a gift card's is)."""
+    return tender_holds.new_key(shop, sale_id, client_key, user_id, kind="points")
 
 
 def hold_points(shop: Shop, chain_id: str, points: int, key: str) -> PointsHeld:
@@ -253,6 +254,7 @@ def hold_points(shop: Shop, chain_id: str, points: int, key: str) -> PointsHeld:
     (NotFound when it has not heard of the customer), or Silent."""
     from appliance.lane import gift_cards as wire
 
+    tender_holds.not_in_transaction(shop)
     try:
         answer = wire.call(
             shop.data_dir, "POST", "/v1/points/holds", {"chain_id": chain_id, "points": points, "key": key}
@@ -261,6 +263,8 @@ def hold_points(shop: Shop, chain_id: str, points: int, key: str) -> PointsHeld:
         raise Silent(str(exc)) from None
     if answer.status != 200:
         raise wire.refusal(answer)
+    if not tender_holds.live(answer.body):  # the key's hold ended: this try holds afresh
+        return hold_points(shop, chain_id, points, tender_holds.renewed_key(key))
     try:
         cap = int(answer.body["offline_cap"])
         held = PointsHeld(key, int(answer.body["available"]), cap if cap > 0 else DEFAULT_POINTS_OFFLINE_CAP)
@@ -273,6 +277,7 @@ def release_points(shop: Shop, key: str) -> None:
     """Gives the hold back (the tender failed); a hold the office does not hear of expires."""
     from appliance.lane import gift_cards as wire
 
+    tender_holds.not_in_transaction(shop)
     try:
         wire.call(shop.data_dir, "DELETE", f"/v1/points/holds/{key}")
     except wire.OfficeSilent as exc:

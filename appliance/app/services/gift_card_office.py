@@ -1,6 +1,11 @@
 """A till's gift card questions to the office it is enrolled at (docs/office.md, "Shared
 balances"): a hold before every gift card tender, and its release when the tender fails.
 
+A hold and its release call the network (3 s when the office is silent): never inside a
+transaction, which would hold the process's one writer queue that long (every till served
+by this box, the outbox push). They say so if they are. The tender then commits the local
+payment with its idempotency answer in one transaction.
+
 The answer is one of three: held (the office reserved the amount and says what the card has
 left), refused (a 4xx the cashier sees as it is: too little on the card, unknown card), or
 silent (the office did not answer in time: the till may spend under the chain's offline cap).
@@ -10,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Invalid
-from appliance.app.services import outbox_push
+from appliance.app.services import outbox_push, tender_holds
 from appliance.app.services.shop import Shop, iso
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
@@ -43,9 +47,10 @@ def enrolled(shop: Shop) -> bool:
     return outbox_push.enrolled(shop)
 
 
-def new_key(shop: Shop, sale_id: int) -> str:
-    """An idempotency key for one tender: the same key names the same hold at the office."""
-    return f"{shop.config.terminal_id}:{sale_id}:{secrets.token_hex(8)}"
+def new_key(shop: Shop, sale_id: int, client_key: str | None = None, user_id: int = 0) -> str:
+    """An idempotency key for one tender: the same key names the same hold at the office
+    (made from the till's Idempotency-Key when there is one: tender_holds.new_key)."""
+    return tender_holds.new_key(shop, sale_id, client_key, user_id, kind="gift_card")
 
 
 def _held(key: str, body: dict[str, Any]) -> Held:
@@ -79,6 +84,7 @@ def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
     DomainError (NotFound when the office does not know the card), or Silent."""
     from appliance.lane import gift_cards as wire  # httpx and TLS only on an enrolled till
 
+    tender_holds.not_in_transaction(shop)
     try:
         answer = wire.call(
             shop.data_dir,
@@ -90,6 +96,8 @@ def hold(shop: Shop, code: str, amount: int, key: str) -> Held:
         raise Silent(str(exc)) from None
     if answer.status != 200:
         raise wire.refusal(answer)
+    if not tender_holds.live(answer.body):  # the key's hold ended: this try holds afresh
+        return hold(shop, code, amount, tender_holds.renewed_key(key))
     return _held(key, answer.body)
 
 
@@ -104,6 +112,7 @@ def release(shop: Shop, key: str) -> None:
     of expires on its own."""
     from appliance.lane import gift_cards as wire
 
+    tender_holds.not_in_transaction(shop)
     try:
         wire.call(shop.data_dir, "DELETE", f"/v1/gift-cards/holds/{key}")
     except wire.OfficeSilent as exc:

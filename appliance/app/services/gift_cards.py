@@ -20,7 +20,7 @@ from appliance.app.domain.gift_card import PRODUCT_SKU as PRODUCT_SKU
 from appliance.app.domain.money import Money, money_words
 from appliance.app.services import audit_log, gift_card_office, outbox, sales
 from appliance.app.services.auth import require
-from appliance.app.services.sale_results import GiftCardOnSale, SaleView, SaleWithGiftCard
+from appliance.app.services.sale_results import Commit, GiftCardOnSale, SaleView, SaleWithGiftCard, at_once
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
 from appliance.app.store import gift_cards as cards_store
 from appliance.app.store import settings as settings_store
@@ -230,16 +230,26 @@ def take_back_on_refund(shop: Shop, tx: Connection, actor: Actor, sale_id: int, 
 # -- redeeming --------------------------------------------------------------------------------------
 
 
-def redeem(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> SaleView:
+def redeem(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    amount: int,
+    code: str,
+    client_key: str | None = None,
+    commit: Commit = at_once,
+) -> SaleView:
+    """A gift card tender. `commit` runs the local payment (in the request's idempotency
+    transaction, from tenders.pay_once); the office's hold comes before it, outside any."""
     require(shop, actor, Permission.SELL)
     normal = card_rules.normalise(code)
     if gift_card_office.enrolled(shop):
-        return _redeem_through_office(shop, actor, sale_id, amount, normal)
+        return _redeem_through_office(shop, actor, sale_id, amount, normal, client_key, commit)
 
     def charge(tx: Connection, applied: int) -> None:
         _debit(shop, actor, tx, _card(tx, normal), sale_id, applied)
 
-    return _pay(shop, actor, sale_id, amount, normal, charge)
+    return commit(lambda: _pay(shop, actor, sale_id, amount, normal, charge))
 
 
 def _pay(
@@ -298,10 +308,14 @@ def _debit(
     )
 
 
-def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str) -> SaleView:
+def _redeem_through_office(
+    shop: Shop, actor: Actor, sale_id: int, amount: int, code: str, client_key: str | None, commit: Commit
+) -> SaleView:
     """An enrolled till asks the office for a hold before every gift card tender: the office
-    holds the card's ledger for the whole chain (docs/office.md, "Shared balances")."""
-    key = gift_card_office.new_key(shop, sale_id)
+    holds the card's ledger for the whole chain (docs/office.md, "Shared balances"). A hold
+    whose payment never commits (the till stopped between) reserves the amount until it
+    expires, an hour; the same request retried finds the same hold by its key."""
+    key = gift_card_office.new_key(shop, sale_id, client_key, actor.user_id)
     known = cards_store.by_code(shop.db.conn, code)
     try:
         held: gift_card_office.Held | None = gift_card_office.hold(shop, code, amount, key)
@@ -316,7 +330,7 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
         def charge_own(tx: Connection, applied: int) -> None:
             _debit(shop, actor, tx, _card(tx, code), sale_id, applied)
 
-        return _pay(shop, actor, sale_id, amount, code, charge_own)
+        return commit(lambda: _pay(shop, actor, sale_id, amount, code, charge_own))
 
     if held is None:
         if known is None:
@@ -335,7 +349,7 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
             _debit(shop, actor, tx, row, sale_id, applied, hold=key, offline=True)
             cards_store.spent_offline(tx, row["id"], applied)
 
-        return _pay(shop, actor, sale_id, amount, code, charge_offline, offline=True)
+        return commit(lambda: _pay(shop, actor, sale_id, amount, code, charge_offline, offline=True))
 
     answered = held
 
@@ -344,7 +358,7 @@ def _redeem_through_office(shop: Shop, actor: Actor, sale_id: int, amount: int, 
         _debit(shop, actor, tx, cards_store.by_id(tx, card_id), sale_id, applied, hold=answered.key)
 
     try:
-        return _pay(shop, actor, sale_id, amount, code, charge_held)
+        return commit(lambda: _pay(shop, actor, sale_id, amount, code, charge_held))
     except DomainError:
         gift_card_office.release(shop, answered.key)
         raise

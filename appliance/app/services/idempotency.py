@@ -25,6 +25,7 @@ from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import idempotency as idempotency_store
 from appliance.app.store import settings as settings_store
+from appliance.app.store.db import Connection
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +60,11 @@ def run_once(
     if key is None:
         return action()
     check_key(key)
-    request_hash = hashlib.sha256(json.dumps([route, body], sort_keys=True).encode()).hexdigest()
+    request_hash = _request_hash(route, body)
     with shop.db.transaction(durable=durable) as tx:
-        row = idempotency_store.first_answer(tx, key, actor.user_id)
-        if row is not None:
-            if row["request_hash"] != request_hash:
-                raise Conflict(
-                    "this Idempotency-Key was used for a different request",
-                    "idempotency_key_reused",
-                )
-            if durable:
-                # The first try may still be syncing its commit: what we repeat is on the
-                # disk before we say it again (a read-only transaction syncs nothing itself).
-                shop.db.after_commit(shop.db.sync_log)
-            return int(row["status"]), json.loads(row["response"])
+        first = _first_answer(shop, tx, actor, key, request_hash, durable=durable)
+        if first is not None:
+            return first
         status, answer = action()
         idempotency_store.remember(
             tx,
@@ -85,6 +77,35 @@ def run_once(
             at=shop.now(),
         )
         return status, answer
+
+
+def answered(shop: Shop, actor: Actor, key: str, route: str, body: Any) -> tuple[int, Any] | None:
+    """The first answer to this request when there is one, read with no transaction open:
+    a step that must call the network before its transaction (an office hold) asks this
+    first, so that a retry whose answer was lost repeats it and calls nobody. `run_once`
+    asks again inside the transaction (a twin request may have committed meanwhile)."""
+    check_key(key)
+    return _first_answer(shop, shop.db.conn, actor, key, _request_hash(route, body), durable=True)
+
+
+def _request_hash(route: str, body: Any) -> str:
+    return hashlib.sha256(json.dumps([route, body], sort_keys=True).encode()).hexdigest()
+
+
+def _first_answer(
+    shop: Shop, conn: Connection, actor: Actor, key: str, request_hash: str, *, durable: bool
+) -> tuple[int, Any] | None:
+    row = idempotency_store.first_answer(conn, key, actor.user_id)
+    if row is None:
+        return None
+    if row["request_hash"] != request_hash:
+        raise Conflict("this Idempotency-Key was used for a different request", "idempotency_key_reused")
+    if durable:
+        # The first try may still be syncing its commit: what we repeat is on the disk
+        # before we say it again (a read-only transaction syncs nothing itself; outside one
+        # this syncs now).
+        shop.db.after_commit(shop.db.sync_log)
+    return int(row["status"]), json.loads(row["response"])
 
 
 def valid_keep_hours(value: object) -> bool:

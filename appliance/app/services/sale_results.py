@@ -5,6 +5,7 @@ import cycle; Endpoint.returns turns them into the OpenAPI document's schemas.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NotRequired, TypedDict
 
 from appliance.app.domain.money import Money
@@ -173,3 +174,13 @@ class FoundSales(TypedDict):
 
     sales: list[SaleView | ParkedSale | LeftOpenSale | DaySale]
     next_offset: int | None  # the next page of a day, or null
+
+
+# How a tender's local payment is committed: at once (the default), or inside the request's
+# idempotency transaction, so that the payment and the answer stored for a retry commit
+# together, after the office's hold was taken outside it (services/tenders.pay_once).
+Commit = Callable[[Callable[[], SaleView]], SaleView]
+
+
+def at_once(local: Callable[[], SaleView]) -> SaleView:
+    return local()
