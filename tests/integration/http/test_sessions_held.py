@@ -78,7 +78,7 @@ def test_a_held_session_needs_no_store_and_no_thread_of_its_own(
     hops.clear()
     paid = cashier.post(f"/api/v1/sales/{sale['id']}/payments", json={"method": "cash", "amount": 500})
     assert paid.status_code == 201, paid.text
-    assert hops == ["run_once"]
+    assert hops == ["pay_once"], "the payment's only trip is its own service call (services/tenders.pay_once)"
 
 
 def test_a_cookie_session_checks_its_csrf_token_from_memory_too(
