@@ -42,14 +42,13 @@ attempt must be committed before the call), and they say so if they are.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import uuid
 from typing import Any, cast
 
 from appliance.app.domain.card import parse_card
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.services import audit_log, card_vault
+from appliance.app.services import audit_log, card_vault, idempotency
 from appliance.app.services.auth import require
 from appliance.app.services.card_desk import CardDesk
 from appliance.app.services.completion import announce_receipt, complete_if_settled
@@ -93,14 +92,10 @@ def _auditor(shop: Shop, actor: Actor | str) -> Audit:
 def _gateway_key(shop: Shop, actor: Actor, sale_id: int, client_key: str | None) -> str:
     if client_key is None:
         return "cmp-" + uuid.uuid4().hex
-    # The same request retried with the same Idempotency-Key reaches the gateway under
-    # the same key; another user's, sale's or store's key never collides with it (the
-    # sale's opening time tells apart two stores that both have a sale 1).
-    head = sales_store.header(shop.db.conn, sale_id)
-    if head is None:
+    digest = idempotency.sale_digest(shop, sale_id, actor.user_id, client_key)
+    if digest is None:
         raise NotFound(f"no sale {sale_id}", "sale_not_found")
-    seed = f"{shop.config.terminal_id}|{head['opened_at']}|{actor.user_id}|{sale_id}|{client_key}"
-    return "cmp-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return "cmp-" + digest[:32]
 
 
 def pay_card(

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from appliance.app.domain.errors import Conflict, Invalid
 from appliance.app.services.shop import Actor, Shop, iso
 from appliance.app.store import idempotency as idempotency_store
+from appliance.app.store import sales as sales_store
 from appliance.app.store import settings as settings_store
 from appliance.app.store.db import Connection
 
@@ -86,6 +87,18 @@ def answered(shop: Shop, actor: Actor, key: str, route: str, body: Any) -> tuple
     asks again inside the transaction (a twin request may have committed meanwhile)."""
     check_key(key)
     return _first_answer(shop, shop.db.conn, actor, key, _request_hash(route, body), durable=True)
+
+
+def sale_digest(shop: Shop, sale_id: int, user_id: int, client_key: str, kind: str = "") -> str | None:
+    """A key for another party (a gateway, the office) made from the till's Idempotency-Key:
+    the same request retried after its answer was lost reaches that party under the same key;
+    another user's, sale's, store's or `kind`'s never collides with it (the sale's opening
+    time tells apart two stores that both have a sale 1). None when there is no such sale."""
+    head = sales_store.header(shop.db.conn, sale_id)
+    if head is None:
+        return None
+    seed = f"{shop.config.terminal_id}|{head['opened_at']}|{user_id}|{sale_id}|{client_key}"
+    return hashlib.sha256((f"{kind}|{seed}" if kind else seed).encode()).hexdigest()
 
 
 def _request_hash(route: str, body: Any) -> str:

@@ -6,26 +6,20 @@ the outbox push waiting with it. (A refund's hold of its own lines is `office_ho
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
+from appliance.app.services import idempotency
 from appliance.app.services.shop import Shop
-from appliance.app.store import sales as sales_store
 
 
 def new_key(shop: Shop, sale_id: int, client_key: str | None, user_id: int, kind: str) -> str:
     """An idempotency key for one tender: the same key names the same hold at the office.
-    Under the till's Idempotency-Key it is made from it, so that the request retried after
-    its answer was lost asks for the same hold instead of a second one; another user's,
-    sale's, store's or tender kind's key never collides with it (the sale's opening time
-    tells apart two stores that both have a sale 1)."""
-    if client_key is None:
-        return f"{shop.config.terminal_id}:{sale_id}:{secrets.token_hex(8)}"
-    head = sales_store.header(shop.db.conn, sale_id)
-    opened = head["opened_at"] if head is not None else ""
-    seed = f"{kind}|{shop.config.terminal_id}|{opened}|{user_id}|{sale_id}|{client_key}"
-    return f"{shop.config.terminal_id}:{sale_id}:{hashlib.sha256(seed.encode()).hexdigest()[:24]}"
+    Under the till's Idempotency-Key it is made from it (idempotency.sale_digest), so that
+    the request retried after its answer was lost asks for the same hold, not a second one."""
+    digest = None if client_key is None else idempotency.sale_digest(shop, sale_id, user_id, client_key, kind)
+    # No sale: the tender is refused after, and its hold given back; any key will do.
+    return f"{shop.config.terminal_id}:{sale_id}:{digest[:24] if digest else secrets.token_hex(8)}"
 
 
 def renewed_key(key: str) -> str:
