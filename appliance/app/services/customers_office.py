@@ -275,13 +275,7 @@ def hold_points(shop: Shop, chain_id: str, points: int, key: str) -> PointsHeld:
 
 def release_points(shop: Shop, key: str) -> None:
     """Gives the hold back (the tender failed); a hold the office does not hear of expires."""
-    from appliance.lane import gift_cards as wire
-
-    tender_holds.not_in_transaction(shop)
-    try:
-        wire.call(shop.data_dir, "DELETE", f"/v1/points/holds/{key}")
-    except wire.OfficeSilent as exc:
-        log.warning("points: the office did not hear the release of hold %s (%s); it expires", key, exc)
+    tender_holds.release(shop, f"/v1/points/holds/{key}", "points")
 
 
 def points_offline_cap(conn: Connection) -> int:

@@ -110,13 +110,7 @@ def _time(value: object) -> str | None:
 def release(shop: Shop, key: str) -> None:
     """Gives the hold back (the tender failed). Best effort: a hold the office does not hear
     of expires on its own."""
-    from appliance.lane import gift_cards as wire
-
-    tender_holds.not_in_transaction(shop)
-    try:
-        wire.call(shop.data_dir, "DELETE", f"/v1/gift-cards/holds/{key}")
-    except wire.OfficeSilent as exc:
-        log.warning("gift card: the office did not hear the release of hold %s (%s); it expires", key, exc)
+    tender_holds.release(shop, f"/v1/gift-cards/holds/{key}", "gift card")
 
 
 def offline_cap(conn: Connection) -> int:

@@ -6,11 +6,14 @@ the outbox push waiting with it. (A refund's hold of its own lines is `office_ho
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
 from appliance.app.services import idempotency
 from appliance.app.services.shop import Shop
+
+log = logging.getLogger(__name__)
 
 
 def new_key(shop: Shop, sale_id: int, client_key: str | None, user_id: int, kind: str) -> str:
@@ -39,3 +42,15 @@ def live(body: dict[str, Any]) -> bool:
 def not_in_transaction(shop: Shop) -> None:
     if shop.db.conn.in_transaction:
         raise RuntimeError("an office hold calls the network: not inside a transaction (it holds the writer queue)")
+
+
+def release(shop: Shop, path: str, what: str) -> None:
+    """Gives the hold at `path` back (its tender failed). Best effort: a hold the office does
+    not hear of expires on its own."""
+    from appliance.lane import gift_cards as wire  # httpx and TLS only on an enrolled till
+
+    not_in_transaction(shop)
+    try:
+        wire.call(shop.data_dir, "DELETE", path)
+    except wire.OfficeSilent as exc:
+        log.warning("%s: the office did not hear the release of hold %s (%s); it expires", what, path, exc)
