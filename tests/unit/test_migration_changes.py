@@ -111,5 +111,5 @@ def test_a_migration_without_its_change_is_refused(first: str) -> None:
 def test_the_office_runner_refuses_an_unmarked_migration(tmp_path: Path) -> None:
     (tmp_path / "0001_first.sql").write_text("-- change: expand\nCREATE TABLE t (id int);")
     (tmp_path / "0002_second.sql").write_text("CREATE TABLE u (id int);")
-    with pytest.raises(office_db.OfficeDatabaseError, match="0002_second.sql does not begin with"):
+    with pytest.raises(office_db.OfficeDatabaseError, match=r"0002_second\.sql does not begin with"):
         office_db.migrations(tmp_path)
