@@ -56,6 +56,18 @@ def _shop(args: argparse.Namespace, **overrides: Any) -> Any:
     return open_shop(_config(args, **overrides))
 
 
+def _shop_to_check(args: argparse.Namespace) -> Any:
+    """The shop for a command that only checks the store: one a newer version moved beyond what
+    this version reads (a rolled-back till) is checked as it is, and said so."""
+    from appliance.app.services.opening import open_shop
+
+    shop = open_shop(_config(args), checking=True)
+    if shop.db.newer:
+        newer = ", ".join(str(m) for m in shop.db.newer)
+        print(f"comptoir: this store has migrations of a newer version: {newer}", file=sys.stderr)
+    return shop
+
+
 # -- store ----------------------------------------------------------------------------------------
 
 
@@ -400,7 +412,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 
 
 def cmd_db_verify(args: argparse.Namespace) -> int:
-    shop = _shop(args)
+    shop = _shop_to_check(args)
     problems = shop.db.verify()
     if problems:
         for problem in problems:
@@ -423,7 +435,7 @@ def cmd_db_rekey(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from appliance.app.services import audit_log
 
-    count, problems = audit_log.verify(_shop(args))
+    count, problems = audit_log.verify(_shop_to_check(args))
     if problems:
         named = sorted({i for p in problems for i in p.entry_ids()})
         where = f"at entries {_id_runs(named)}" if named else "at its anchor"

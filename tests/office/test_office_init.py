@@ -63,8 +63,8 @@ def test_migrations_are_recorded_and_applied_once(office_dsn: str, office_dir: P
 def test_a_failing_migration_leaves_nothing_behind(office_dsn: str, tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
-    (folder / "0001_good.sql").write_text("CREATE TABLE kept (id int);")
-    (folder / "0002_bad.sql").write_text("CREATE TABLE half (id int); SELECT no_such_function();")
+    (folder / "0001_good.sql").write_text("-- change: expand\nCREATE TABLE kept (id int);")
+    (folder / "0002_bad.sql").write_text("-- change: expand\nCREATE TABLE half (id int); SELECT no_such_function();")
     with db.connect(office_dsn) as conn:
         with pytest.raises(psycopg.Error):
             db.migrate(conn, folder)

@@ -7,24 +7,41 @@ module that completes a sale, refunds it or logs a person out imports none of th
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from appliance.app.services import audit_log, customers, gift_cards, printing, sales
 from appliance.app.services.shop import Actor, Shop, utc_now
-from appliance.app.store.db import DB_FILE, Connection, Database, StoreError
+from appliance.app.store.db import DB_FILE, Connection, Database, StoreError, StoreTooNew
 from appliance.config import Config
 from appliance.security.keys import provider_for
 from appliance.security.passwords import Passwords
 
+log = logging.getLogger(__name__)
 
-def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now) -> Shop:
+
+def open_shop(config: Config, clock: Callable[[], dt.datetime] = utc_now, *, checking: bool = False) -> Shop:
+    """The shop on its store, migrated. A store a newer version moved by a contract is refused
+    (StoreTooNew), unless `checking`: the commands that only check it (db verify, audit verify)
+    read it as it is, so that a rolled-back till can still be checked before it is restored."""
     path = config.data_dir / DB_FILE
     if not path.exists():
         raise StoreError(f"no store in {config.data_dir}: run 'comptoir init --data-dir {config.data_dir}' first")
     db = Database(path, provider_for("store", config.data_dir))
     try:
-        db.migrate()
+        try:
+            db.migrate()
+        except StoreTooNew as exc:
+            if not checking:
+                raise
+            log.warning("checking the store as it is: %s", exc)
+        if db.newer and not checking:
+            log.warning(
+                "this store has migrations of a newer version that this one does not know: %s"
+                " (expands only: this version runs on it)",
+                ", ".join(str(m) for m in db.newer),
+            )
         shop = Shop(config=config, db=db, passwords=Passwords(config.argon2), clock=clock)
         audit_log.open_chain(shop)
     except BaseException:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,47 @@ WRITER_CACHE_KIB = 16 * 1024
 
 class StoreError(Exception):
     """The store cannot be opened or used as it is. The message says why."""
+
+
+# What a migration does to the store, said on its first line (`-- change: expand`): an expand
+# only adds (tables, columns with defaults, indexes, backfills), so the previous version still
+# runs on the store; a contract drops, renames or changes meaning, only what the previous
+# release already stopped using. docs/architecture.md, "Migrations: expand, then contract".
+EXPAND, CONTRACT = "expand", "contract"
+_CHANGE = re.compile(r"-- change: (expand|contract)\b.*")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A migration as the store recorded it."""
+
+    version: int
+    name: str
+    change: str  # EXPAND, CONTRACT, or "" when the store does not say
+
+    def __str__(self) -> str:
+        return f"{self.version:04d}_{self.name} ({self.change or 'unmarked'})"
+
+
+class StoreTooNew(StoreError):
+    """A newer version moved the store by a change this version cannot read (a contract)."""
+
+    def __init__(self, newer: list[Applied], refused: list[Applied], code_version: int) -> None:
+        self.newer, self.refused, self.code_version = newer, refused, code_version
+        store_version = max(m.version for m in newer)
+        super().__init__(
+            f"this store was moved to version {store_version} by a change version {code_version} cannot read"
+            f" ({', '.join(str(m) for m in refused)}); boot the newer slot or restore"
+        )
+
+
+def change_of(version: int, sql: str) -> str:
+    """EXPAND or CONTRACT, from the migration's first line."""
+    first = sql.split("\n", 1)[0].strip()
+    match = _CHANGE.fullmatch(first)
+    if match is None:
+        raise StoreError(f"migration {version:04d} does not begin with '-- change: expand' or '-- change: contract'")
+    return match[1]
 
 
 def _key_pragma(key: bytes) -> str:
@@ -86,6 +129,9 @@ class Database:
         self._writer: Connection = None  # opened by the first transaction
         self.checkpoints = Checkpointer(lambda: _open(self.path, self._key))
         self._key = self._resolve_key()
+        # The migrations a newer version applied that this one does not know (all expands:
+        # `migrate` refuses a contract), set by `migrate`.
+        self.newer: list[Applied] = []
 
     def _resolve_key(self) -> bytes:
         """The key that opens the file, finishing a rekey that a crash interrupted."""
@@ -227,30 +273,60 @@ class Database:
     # -- maintenance -------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Applies every migration newer than the recorded version; returns the version."""
+        """Applies every migration newer than the recorded version; returns the version.
+
+        A store that a newer version moved on (an A/B update rolled back: docs/architecture.md,
+        "Migrations: expand, then contract") still opens when each migration this code does not
+        know is an expand; `newer` then names them. One contract among them: StoreTooNew, and
+        nothing is written.
+        """
         conn = self.conn
+        known = migrations()
         with self.transaction() as tx:
             tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version "
-                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL, change TEXT)"
             )
+            # Stores made before migrations said their change: each is filled in from its file.
+            if "change" not in {str(r[1]) for r in tx.execute("PRAGMA table_info(schema_version)")}:
+                tx.execute("ALTER TABLE schema_version ADD COLUMN change TEXT")
+            for version, _, sql in known:
+                tx.execute(
+                    "UPDATE schema_version SET change = ? WHERE version = ? AND change IS NULL",
+                    (change_of(version, sql), version),
+                )
+        self.newer = self.unknown_migrations(known)
+        refused = [m for m in self.newer if m.change != EXPAND]
+        if refused:
+            raise StoreTooNew(self.newer, refused, max((v for v, _, _ in known), default=0))
         # Every missing number runs, not only those above the highest: a store made by a build
         # that had 0010 but not yet 0005 still gets 0005 when it arrives.
         applied = {row[0] for row in conn.execute("SELECT version FROM schema_version")}
         current = max(applied, default=0)
-        for version, name, sql in migrations():
+        for version, name, sql in known:
             if version in applied:
                 continue
+            change = change_of(version, sql)
             # executescript would commit on its own; run statement by statement in one txn.
             with self.transaction() as tx:
                 for statement in _statements(sql):
                     tx.execute(statement)
                 tx.execute(
-                    "INSERT INTO schema_version VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
-                    (version, name),
+                    "INSERT INTO schema_version (version, name, applied_at, change)"
+                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'), ?)",
+                    (version, name, change),
                 )
             current = max(current, version)
         return int(current)
+
+    def unknown_migrations(self, known: list[tuple[int, str, str]] | None = None) -> list[Applied]:
+        """The migrations applied to this store that this code does not ship (a newer version's)."""
+        versions = {v for v, _, _ in (migrations() if known is None else known)}
+        try:
+            rows = self.conn.execute("SELECT version, name, change FROM schema_version ORDER BY version").fetchall()
+        except sqlcipher.OperationalError:  # no table yet, or one from before `change`
+            return []
+        return [Applied(int(r[0]), str(r[1]), str(r[2] or "")) for r in rows if r[0] not in versions]
 
     def version(self) -> int:
         row = self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()

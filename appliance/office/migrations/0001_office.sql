@@ -1,3 +1,4 @@
+-- change: expand
 -- The office's first schema: its people, stores, lanes, enrolment tokens and audit log.
 
 CREATE TABLE roles (

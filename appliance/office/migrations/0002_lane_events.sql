@@ -1,3 +1,4 @@
+-- change: expand
 -- The lanes' outboxes (docs/office.md, "Up: the outbox"): each event stored once per
 -- (store, till, seq), never changed; what does not fit (the same number with another
 -- content, a gap, a broken link) is an alarm, kept beside it.

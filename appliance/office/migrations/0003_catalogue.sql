@@ -1,3 +1,4 @@
+-- change: expand
 -- What the office owns of the chain's catalogue (issue 17 point 4): tax classes, categories
 -- and products, each row as it is now, stamped with the version of its last change.
 --

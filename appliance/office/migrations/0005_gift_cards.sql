@@ -1,3 +1,4 @@
+-- change: expand
 -- Gift cards as the chain's ledger of record (docs/office.md, "Shared balances"). A card is
 -- found by its reference (SHA-256 of its code): the office never holds a code in clear.
 

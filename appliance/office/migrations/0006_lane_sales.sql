@@ -1,3 +1,4 @@
+-- change: expand
 -- Returns across lanes (docs/office.md, "Returns across lanes"): each lane's completed sales
 -- and their lines, from its `sale_completed` events; what was given back of each line, from
 -- `refund` and `refund_across_lanes` events; and the quantities a lane holds while it

@@ -1,3 +1,4 @@
+-- change: expand
 -- Stock as a ledger (issue 17 point 6, docs/office.md "Stock"): every movement of every lane
 -- of a store, never an absolute figure; the store's on-hand is their sum, read through the
 -- index (no running total: two lanes pushing at once would queue on its row, or deadlock when

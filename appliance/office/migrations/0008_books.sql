@@ -1,3 +1,4 @@
+-- change: expand
 -- The chain's books (docs/office.md, "The chain's books"): what the lanes' events say about
 -- money, in rows the reports can add up. Filled by the books projection in the transaction
 -- that stores each event (once); keyed by the till's own ids, so an event coming late or out

@@ -1,3 +1,4 @@
+-- change: expand
 -- The back office (docs/office.md, "The back office"): people sign in with a password, are
 -- locked out for a while after failed tries, can be disabled (never deleted: the audit log
 -- names them), and hold sessions kept here by the hash of their cookie only.

@@ -1,3 +1,4 @@
+-- change: expand
 -- More of what the office owns on its feed (issue 17 point 4, docs/office.md "Down"): prices
 -- from a date, staff of a store, a store's rules, item grids, promotions. They take versions from the same counter as
 -- the catalogue, so one cursor per lane still says how far it has applied all of it.

@@ -1,3 +1,4 @@
+-- change: expand
 -- Compliance and logs pushed by the lanes (docs/office.md, "Compliance and logs").
 
 -- Each signed compliance report a lane sent, as it sent it: the text that was signed, its

@@ -1,3 +1,4 @@
+-- change: expand
 -- What newer lanes' events tell the books (docs/office.md, "The chain's books"). NULL: the
 -- event came from a till older than this, which did not say; the books then count as they
 -- did before (a card loaded as a sale, a refund paid to "Refunds paid").

@@ -1,3 +1,4 @@
+-- change: expand
 -- The chain's customer directory (docs/office.md, "Customers across lanes"): a customer made
 -- at one lane is found at another. Erasable, unlike the lanes' events: the contact fields live
 -- here only, sent by the lanes over a call of their own, never in the outbox.

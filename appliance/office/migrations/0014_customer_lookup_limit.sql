@@ -1,3 +1,4 @@
+-- change: expand
 -- A lane's customer lookups that found nobody (docs/office.md, "A lane's lookups are
 -- limited"): counted per lane over the last minute and the last day, so that a stolen lane
 -- certificate cannot try the chain's phone numbers one after another. In the database, not

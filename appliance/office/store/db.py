@@ -19,6 +19,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _FILE_NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
+# What a migration does to the schema, said on its first line, as the till's say it
+# (appliance/app/store/db.py): an expand only adds; a contract drops, renames or changes meaning.
+_CHANGE = re.compile(r"-- change: (expand|contract)\b.*")
 # Any constant: the advisory lock the migrations take, so that one office applies them at a time.
 _MIGRATION_LOCK = 0x434F4D50
 
@@ -34,6 +37,7 @@ class Migration:
     number: int
     name: str
     path: Path
+    change: str  # "expand" or "contract", from its first line (docs/architecture.md, "expand, then contract")
 
 
 def migrations(folder: Path = MIGRATIONS) -> list[Migration]:
@@ -42,7 +46,11 @@ def migrations(folder: Path = MIGRATIONS) -> list[Migration]:
         match = _FILE_NAME.fullmatch(path.name)
         if not match:
             raise OfficeDatabaseError(f"{path.name}: a migration is named NNNN_name.sql")
-        found.append(Migration(int(match[1]), match[2], path))
+        with path.open(encoding="utf-8") as sql:
+            change = _CHANGE.fullmatch(sql.readline().strip())
+        if change is None:
+            raise OfficeDatabaseError(f"{path.name} does not begin with '-- change: expand' or '-- change: contract'")
+        found.append(Migration(int(match[1]), match[2], path, change[1]))
     numbers = [m.number for m in found]
     if numbers != list(range(1, len(found) + 1)):
         raise OfficeDatabaseError(f"migration numbers must run 1, 2, 3… with no gap: found {numbers}")

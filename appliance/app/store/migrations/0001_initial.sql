@@ -1,3 +1,4 @@
+-- change: expand
 -- The spine: store settings, catalogue, staff, sessions, audit, sales, receipts.
 -- Money columns are integers in minor units of settings.currency.
 

@@ -1,3 +1,4 @@
+-- change: expand
 -- The card token vault (appliance/security/vault.py). No PAN is ever stored in the clear:
 -- card_tokens.ciphertext is AES-256-GCM under a data key, and each data key is kept only
 -- wrapped by the vault's key-encryption key, which lives outside this file (vault.key or

@@ -1,3 +1,4 @@
+-- change: expand
 -- Card payments that cannot be lost or taken twice (appliance/app/services/card_payments.py).
 -- An attempt is written, with the key the gateway will see, and committed BEFORE the
 -- gateway is called; whatever happens next, the attempt says what to look up.

@@ -1,3 +1,4 @@
+-- change: expand
 -- Discounts, price overrides, promotions, weighed items and parked sales.
 
 ALTER TABLE products ADD COLUMN category TEXT;

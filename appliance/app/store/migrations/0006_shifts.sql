@@ -1,3 +1,4 @@
+-- change: expand
 -- Shifts on a drawer: counted float, paid in/out, blind count at close, X and Z reports.
 
 CREATE TABLE shifts (

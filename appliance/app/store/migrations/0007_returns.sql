@@ -1,3 +1,4 @@
+-- change: expand
 -- Returns without a receipt, and refunds paid as store credit on a gift card.
 
 CREATE TABLE receiptless_returns (

@@ -1,3 +1,4 @@
+-- change: expand
 -- Stock beyond what sales move: what each product cost, when to reorder it, who supplies
 -- it; every change to on-hand that is not a sale or a refund is a movement with a reason,
 -- so the on-hand figure can always be explained line by line.

@@ -1,3 +1,4 @@
+-- change: expand
 -- Customers with the least personal data that loyalty needs. Erasing a customer blanks
 -- the person in place (name, email, phone) and keeps the row, so the sales that point to
 -- it stay whole and the totals do not move.

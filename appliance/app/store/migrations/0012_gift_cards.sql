@@ -1,3 +1,4 @@
+-- change: expand
 -- Gift cards. A card is sold (or topped up) as an untaxed sale line and becomes active
 -- only when that sale completes; until then it is a pending row tied to the line.
 -- The code is random with a check character (appliance/app/domain/gift_card.py).

@@ -1,3 +1,4 @@
+-- change: expand
 -- Staff time: one row per stretch of work or of break. An open stretch has no ended_at;
 -- a person has at most one open work stretch and at most one open break.
 

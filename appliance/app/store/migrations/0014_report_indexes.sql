@@ -1,3 +1,4 @@
+-- change: expand
 -- Indexes the reports need to answer over a year of a busy store (1,000,000 sale lines)
 -- in under a second (bench/reports.py). Each covers its query, so a report reads the index
 -- alone, in order, and never the table rows.

@@ -1,3 +1,4 @@
+-- change: expand
 -- Points a refund takes back from the customer who earned them on the sale. What the
 -- customer had already spent is owed, not forgiven: their next earnings pay it off first, so
 -- buying, spending the points and returning the goods does not leave the points' value in hand.

@@ -1,3 +1,4 @@
+-- change: expand
 -- A card payment whose answer was lost is settled only by the acquirer's definitive answer
 -- (docs/acquirer-protocol.md, "the in-flight window"). Each attempt says whether, and when,
 -- its request may have left the till: the stamp is committed BEFORE each send, so an attempt

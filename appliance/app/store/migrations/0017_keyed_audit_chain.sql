@@ -1,3 +1,4 @@
+-- change: expand
 -- The audit log's links become keyed: from here on each entry's `hash` is an HMAC-SHA256
 -- under the audit key (kept by the key provider, never in the store) of the previous link
 -- and the entry (appliance.security.audit), and its number comes from the AUTOINCREMENT

@@ -1,3 +1,4 @@
+-- change: contract (card_tokens rebuilt: a number's columns may be NULL, settled numbers erased)
 -- The vault keeps a card number only while a payment needs it (appliance/security/vault.py,
 -- `TokenVault.forget_settled`): once the acquirer has answered an attempt definitively, the
 -- number is erased and the token row keeps only what a receipt may show (brand, last four,

@@ -1,3 +1,4 @@
+-- change: expand
 -- Cash rounding (the store rule cash_rounding: Canada has had no cent since 2013). A cash
 -- tender that settles a sale applies the whole due (`amount`) while the drawer keeps the
 -- due rounded to the smallest coin: `rounding` is the difference, signed, in minor units,

@@ -1,3 +1,4 @@
+-- change: contract (products.category and promotions.category dropped for category_id)
 -- Categories are rows of their own: a product and a category offer point at one, so a typo
 -- ("diary") is refused instead of making an offer that prices nothing. Names are unique
 -- whatever their case ("Dairy" and "dairy" are one category, the first spelling kept) and

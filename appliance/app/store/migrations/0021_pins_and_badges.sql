@@ -1,3 +1,4 @@
+-- change: expand
 -- Staff the way shops work: a cashier logs in with a PIN of 4 to 8 digits or a badge, and a
 -- supervisor approves at the till with either (PCI DSS v4.0 keeps POS cashier IDs that see
 -- at most one card number at a time out of the 8.3 password rules; supervisors and above

@@ -1,3 +1,4 @@
+-- change: expand
 -- Finding an item that carries no barcode: a PLU for loose produce (4 or 5 digits, e.g.
 -- 4011 bananas; a code of its own, never one of the product's barcodes), and the till's
 -- grid of item buttons, arranged per store in the back office: tabs (categories) in their

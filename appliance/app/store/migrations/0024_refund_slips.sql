@@ -1,3 +1,4 @@
+-- change: expand
 -- A refund's own slip names who approved it and the taxes it gave back, as they were when
 -- it was made (as a sale keeps its sale_taxes), so that reading it again later prints the
 -- same paper. approved_by is the approving supervisor's user name (NULL: none was needed).

@@ -1,3 +1,4 @@
+-- change: expand
 -- The customer display pairs with its till by a short code the till shows, instead of a
 -- second login. One code at a time per till (a new one replaces the old); it is kept
 -- hashed, dies at expires_at or at its first use, and after `failures` wrong tries.

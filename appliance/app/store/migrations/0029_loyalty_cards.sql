@@ -1,3 +1,4 @@
+-- change: expand
 -- A loyalty card's number (its barcode): a scan finds the customer at the till, and points
 -- are spent only by whoever shows the card, or with a supervisor's approval.
 ALTER TABLE customers ADD COLUMN loyalty_card TEXT;

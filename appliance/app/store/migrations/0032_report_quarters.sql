@@ -1,3 +1,4 @@
+-- change: expand
 -- What the reports need to answer a year of a busy store (1,000,000 sale lines) in under
 -- half a second (bench/reports.py).
 

@@ -1,3 +1,4 @@
+-- change: expand
 -- Card-present payments and refunds through the payment terminal
 -- (appliance/app/services/terminal_payments.py). A row is written with OUR reference (the
 -- sale's payment key, or the refund's), and committed BEFORE the request leaves for the

@@ -1,3 +1,4 @@
+-- change: expand
 -- The outbox to the office (docs/office.md, "Up: the outbox"): every business event,
 -- written in the transaction that makes it, numbered per till with no gap (seq is given as
 -- the last one + 1 inside that transaction, so a rollback leaves no hole; a sequence would)

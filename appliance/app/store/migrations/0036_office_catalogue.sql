@@ -1,3 +1,4 @@
+-- change: expand
 -- The office's catalogue feed (issue 17 point 4, docs/office.md): which products the office
 -- owns, and how far this till has applied the office's changes.
 --

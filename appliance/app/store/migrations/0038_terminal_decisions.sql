@@ -1,3 +1,4 @@
+-- change: expand
 -- A manager's decision on a terminal transaction the till could not put right on its own
 -- (services/terminal_checks.py): a charge held with no sale, a refund the terminal refused,
 -- an outcome the terminal cannot tell. One row per decision, never changed.

@@ -1,3 +1,4 @@
+-- change: expand
 -- A sale's revision: one more at every change to the rows its view is made of (the sale's
 -- own row, its lines, payments, customer, card and terminal attempts), whoever writes them
 -- (this server, another process, a trigger). A server keeps the open sale it last wrote in

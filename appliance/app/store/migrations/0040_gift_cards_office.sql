@@ -1,3 +1,4 @@
+-- change: expand
 -- Gift cards shared through the office (docs/office.md, "Shared balances").
 -- office_held: a card sold at another lane, found through the office; the office holds its
 -- ledger, and this row is this till's copy (its balance as the office last said, less what

@@ -1,3 +1,4 @@
+-- change: expand
 -- A receipt of another lane given back here (services/returns_across.py): the money and the
 -- goods are a return on this till's ledger of returns (receiptless_returns, so the drawer,
 -- the Z report, the slip and the stock count it as they count any return), and this row says

@@ -1,3 +1,4 @@
+-- change: expand
 -- More of the office's feed (issue 17 point 4, docs/office.md "Down"): prices from a date,
 -- staff of this store, this store's rules, item grids, promotions.
 --

@@ -1,3 +1,4 @@
+-- change: expand
 -- Customers shared through the office (docs/office.md, "Customers across lanes").
 -- chain_id: the customer's id across the chain (32 hex digits, random: minted here for a
 -- customer made here, the office's for a copy of one made at another lane).
