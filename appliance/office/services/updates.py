@@ -178,9 +178,7 @@ def overview(office: Office) -> dict[str, Any]:
     with office.connection() as conn:
         return {
             "mirror_url": store.mirror_url(conn),
-            "releases": [
-                {k: (str(v) if k == "added_at" else v) for k, v in r.items()} for r in store.releases(conn)
-            ],
+            "releases": [{k: (str(v) if k == "added_at" else v) for k, v in r.items()} for r in store.releases(conn)],
             "rings": {str(r["name"]): r["version"] for r in store.rings(conn)},
             "stores": wanted(conn),
         }

@@ -54,7 +54,8 @@ def ring_exists(conn: Connection, name: str) -> bool:
 
 def place(conn: Connection, store: str, ring: str) -> None:
     conn.execute(
-        "INSERT INTO update_stores (store, ring) VALUES (%s, %s) ON CONFLICT (store) DO UPDATE SET ring = excluded.ring",
+        "INSERT INTO update_stores (store, ring) VALUES (%s, %s)"
+        " ON CONFLICT (store) DO UPDATE SET ring = excluded.ring",
         (store, ring),
     )
 
