@@ -2,7 +2,8 @@
 labels are read, cash rounding and the store's locale, whether cash needs an open shift, and
 how long the card vault may keep a settled card number and how long an idempotency answer
 is kept for a retry, whether a manager may key a card's number in at the till (card not
-present; off on a new store), and the hours when the box may install an update. Changes audited; turning keyed cards on or off has its own entry."""
+present; off on a new store), and the hours when the box may install an update. Changes
+audited; turning keyed cards on or off has its own entry."""
 
 from __future__ import annotations
 
