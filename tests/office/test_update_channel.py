@@ -20,6 +20,7 @@ import pytest
 
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.services import outbox, outbox_push, shifts, updates
+from appliance.app.services import store_rules as till_rules
 from appliance.app.store import settings as settings_store
 from appliance.cli import main
 from appliance.lane import updates as wire
@@ -28,7 +29,7 @@ from appliance.office.services import updates as office_updates
 from appliance.update_cli import RaucBox, _asker, _fetcher
 from tests.office.conftest import RunningOffice
 from tests.office.fake_rauc import FakeRauc, bundle
-from tests.office.two_stores import Till, make_tills, office_of
+from tests.office.two_stores import Till, admin_of, make_tills, office_of
 
 IN_WINDOW = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)  # 03:00 in Montreal: inside 02:00-05:00
 OUTSIDE = dt.datetime(2026, 12, 6, 15, 0, tzinfo=dt.UTC)  # 10:00 in Montreal
@@ -218,6 +219,10 @@ def test_the_gate_refuses_outside_the_window_during_a_shift_and_with_unsent_even
     apply(lyon, downloads)  # the timer asks again: the same refusal is not written twice
     assert [k for k, _ in local_events(lyon)] == ["update_refused"]
 
+    with pytest.raises(Invalid):  # the till checks the rule as the office does
+        till_rules.put(lyon.shop, admin_of(lyon), {"update_window": "25:00-01:00"})
+    with pytest.raises(Invalid):
+        store_rules.change(office, "lyon", {"update_window": "10:00"}, actor="test")
     # The office moves the store's window (a store rule): now is inside it.
     store_rules.change(office, "lyon", {"update_window": "09:30-11:00"}, actor="test")
     lyon.pull()
