@@ -26,6 +26,7 @@ from appliance.cli import main
 from appliance.lane import updates as wire
 from appliance.office.services import fleet, lane_events, store_rules
 from appliance.office.services import updates as office_updates
+from appliance.security.compliance.fleet import OFFICE_RENDER
 from appliance.update_cli import RaucBox, _asker, _fetcher
 from tests.office.conftest import RunningOffice
 from tests.office.fake_rauc import FakeRauc, bundle
@@ -328,6 +329,16 @@ def test_a_good_install_from_the_mirror_boots_and_a_failed_one_rolls_back(
     assert row["last_update"]["kind"] == "update_rolled_back" and row["last_update"]["version"] == "1.2"
     paris = next(r for r in report["lanes"] if r["lane"] == "paris/T02")
     assert paris["last_update"] is None and paris["wanted_version"] == "1.2"
+    text = OFFICE_RENDER["text"](report)
+    assert "software: runs 1.1, should run 1.2 (ring stores); last update event update_rolled_back 1.2" in text
+    header, *rows = OFFICE_RENDER["csv"](report).splitlines()
+    columns = header.split(",")
+    lyon_row = dict(zip(columns, next(r for r in rows if r.startswith("lyon/T01")).split(","), strict=False))
+    assert (lyon_row["running_version"], lyon_row["wanted_version"], lyon_row["last_update"]) == (
+        "1.1",
+        "1.2",
+        "update_rolled_back",
+    )
 
 
 def test_a_bundle_from_the_update_stick_and_the_cli_refusal(
