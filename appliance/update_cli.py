@@ -55,7 +55,7 @@ class RaucBox:
                 print(f"comptoir update: {exc}; reboot the box to run the new version", file=sys.stderr)
 
 
-def _fetcher(downloads: Path, usb_dirs: list[Path]) -> Callable[[dict[str, Any]], Path]:
+def fetcher(downloads: Path, usb_dirs: list[Path]) -> Callable[[dict[str, Any]], Path]:
     def fetch(answer: dict[str, Any]) -> Path:
         from appliance.app.services.updates import UpdateFailed
         from appliance.lane import updates as wire
@@ -72,7 +72,7 @@ def _fetcher(downloads: Path, usb_dirs: list[Path]) -> Callable[[dict[str, Any]]
     return fetch
 
 
-def _asker(data_dir: Path) -> Callable[[], dict[str, Any]]:
+def asker(data_dir: Path) -> Callable[[], dict[str, Any]]:
     def ask() -> dict[str, Any]:
         from appliance.app.services.updates import UpdateFailed
         from appliance.lane import updates as wire
@@ -103,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     shop = _open(args)
     try:
-        running, answer = updates.check(RaucBox(), _asker(shop.data_dir))
+        running, answer = updates.check(RaucBox(), asker(shop.data_dir))
         closed = updates.gate(shop)
     except updates.UpdateFailed as exc:
         print(f"comptoir update: {exc.message}", file=sys.stderr)
@@ -128,7 +128,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     usb = [Path(d) for d in (args.usb_dir or [])] or [Path("/media/comptoir-update")]
     try:
         done = updates.apply(
-            shop, RaucBox(reboot=not args.no_reboot), _asker(shop.data_dir), _fetcher(Path(args.downloads), usb)
+            shop, RaucBox(reboot=not args.no_reboot), asker(shop.data_dir), fetcher(Path(args.downloads), usb)
         )
     except updates.UpdateFailed as exc:
         print(f"comptoir update: not installed: {exc.message}", file=sys.stderr)

@@ -27,7 +27,7 @@ from appliance.lane import updates as wire
 from appliance.office.services import fleet, lane_events, store_rules
 from appliance.office.services import updates as office_updates
 from appliance.security.compliance.fleet import OFFICE_RENDER
-from appliance.update_cli import RaucBox, _asker, _fetcher
+from appliance.update_cli import RaucBox, asker, fetcher
 from tests.office.conftest import RunningOffice
 from tests.office.fake_rauc import FakeRauc, bundle
 from tests.office.two_stores import Till, admin_of, make_tills, office_of
@@ -126,7 +126,7 @@ def push_all(till: Till) -> None:
 def apply(till: Till, downloads: Path, usb: list[Path] | None = None) -> updates.Outcome:
     """`comptoir update apply`'s wiring, on the test's till (its clock is the test's)."""
     data = till.shop.data_dir
-    return updates.apply(till.shop, RaucBox(), _asker(data), _fetcher(downloads, usb or []))
+    return updates.apply(till.shop, RaucBox(), asker(data), fetcher(downloads, usb or []))
 
 
 def update_events(running: RunningOffice, store: str, till: str) -> list[tuple[str, dict[str, Any]]]:
