@@ -62,7 +62,11 @@ def fetcher(downloads: Path, usb_dirs: list[Path]) -> Callable[[dict[str, Any]],
 
         try:
             if answer.get("url"):
-                return wire.fetch(str(answer["url"]), str(answer["bundle"]), str(answer["sha256"]), downloads)
+                size = answer.get("size")
+                return wire.fetch(
+                    str(answer["url"]), str(answer["bundle"]), str(answer["sha256"]), downloads,
+                    size if isinstance(size, int) else None,
+                )  # fmt: skip
             return wire.from_stick(str(answer["bundle"]), str(answer["sha256"]), usb_dirs)
         except wire.ChecksumMismatch as exc:
             raise UpdateFailed("sha256_mismatch", str(exc)) from None

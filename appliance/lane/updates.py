@@ -21,6 +21,7 @@ USB_DIRS = (Path("/media/comptoir-update"),)  # where the update stick is mounte
 CHUNK = 1 << 20
 FETCH_TIMEOUT = httpx.Timeout(30.0, read=120.0)
 _BUNDLE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+~_-]{0,199}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class UpdateUnavailable(Exception):
@@ -70,9 +71,11 @@ def _checked(path: Path, sha256: str) -> Path:
     return path
 
 
-def fetch(url: str, bundle: str, sha256: str, downloads: Path = DOWNLOADS) -> Path:
+def fetch(url: str, bundle: str, sha256: str, downloads: Path = DOWNLOADS, size: int | None = None) -> Path:
     """The bundle from the mirror into `downloads`, resumed from an earlier try's part file;
-    its SHA-256 checked. A bundle whose SHA-256 is wrong is removed."""
+    its SHA-256 checked. A bundle whose SHA-256 is wrong is removed, and one that grows past
+    the office's `size` is cut off there (a mirror that sends without end must not fill the
+    data partition)."""
     downloads.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = downloads / bundle
     if final.exists():
@@ -91,9 +94,14 @@ def fetch(url: str, bundle: str, sha256: str, downloads: Path = DOWNLOADS) -> Pa
                 raise UpdateUnavailable(f"the update mirror answered HTTP {answer.status_code} for {url}")
             else:
                 mode = "ab" if answer.status_code == 206 else "wb"  # 200: the mirror sends it all again
+                written = have if mode == "ab" else 0
                 with part.open(mode) as out:
                     for chunk in answer.iter_bytes(CHUNK):
+                        if size is not None and written + len(chunk) > size:
+                            out.write(chunk[: max(0, size - written)])
+                            break  # no more than the office's size: the check below says the rest
                         out.write(chunk)
+                        written += len(chunk)
                     out.flush()
                     os.fsync(out.fileno())
     except httpx.HTTPError as exc:

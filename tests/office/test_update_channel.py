@@ -271,6 +271,22 @@ def test_a_bundle_whose_sha256_is_not_the_offices_is_refused_and_removed(
     ]
 
 
+def test_a_mirror_that_sends_past_the_release_size_is_read_only_up_to_it(
+    running_office: RunningOffice, tills: list[Till], rauc: FakeRauc, mirror: Mirror, tmp_path: Path
+) -> None:
+    office = office_of(running_office)
+    path = release(running_office, mirror.folder, "1.1")
+    good = path.read_bytes()
+    path.write_bytes(good + b"\0" * 5_000_000)  # a mirror that would fill the data partition
+    office_updates.set_ring(office, "stores", "1.1", actor="test")
+    office_updates.set_mirror(office, mirror.url, actor="test")
+    lyon = tills[0]
+    push_all(lyon)
+    lyon.at(IN_WINDOW)
+    assert apply(lyon, tmp_path / "downloads").state == "installed"
+    assert (tmp_path / "downloads" / "comptoir-1.1.raucb").read_bytes() == good  # the office's bytes, no more
+
+
 def test_a_good_install_from_the_mirror_boots_and_a_failed_one_rolls_back(
     running_office: RunningOffice, tills: list[Till], rauc: FakeRauc, mirror: Mirror, tmp_path: Path
 ) -> None:
