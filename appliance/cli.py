@@ -691,6 +691,10 @@ def build_parser() -> Parser:
 
     fleet_cli.register(command, compliance_cli.register(command, fleet_cli.cmd_office_fleet_report))
 
+    from appliance import update_cli
+
+    update_cli.register(command)
+
     from appliance.office import cli as office_cli
 
     office_cli.register(command)

@@ -233,6 +233,24 @@ def test_store_rules_changed_on_screen_are_the_rules_the_api_gives(
     assert "cash_requires_shift" in changes[-1] and "false" in changes[-1]  # switching it off is audited
 
 
+def test_the_update_window_is_shown_and_changed_with_the_other_store_rules(
+    app: LiveApp, page: Any, till: httpx.Client
+) -> None:
+    login(page, app.url + "/backoffice", ADMIN)
+    page.get_by_role("link", name="Store rules").click()
+    field = page.get_by_label("Update window (the store's time)")
+    expect(field).to_have_value("02:00-05:00")  # the default: the small hours
+    updates = page.locator("#updates-form")
+    field.fill("2:00-5")
+    updates.get_by_role("button", name="Save update window").click()
+    expect(updates.get_by_role("alert")).to_contain_text("HH:MM-HH:MM")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.fill("23:30-01:30")
+    updates.get_by_role("button", name="Save update window").click()
+    expect(page.locator("#updates-done")).to_contain_text("Saved")
+    assert till.get("/settings/rules").json()["update_window"] == "23:30-01:30"
+
+
 def test_the_new_manager_sections_have_no_axe_violations(app: LiveApp, axe_page: Any) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci --prefix tests/e2e --no-audit --no-fund")

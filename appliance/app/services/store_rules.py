@@ -1,15 +1,16 @@
 """The back office's store settings: loyalty rules, gift card expiry, how the scale's
 labels are read, cash rounding and the store's locale, whether cash needs an open shift, and
 how long the card vault may keep a settled card number and how long an idempotency answer
-is kept for a retry, and whether a manager may key a card's number in at the till (card not
-present; off on a new store). Changes audited; turning keyed cards on or off has its own entry."""
+is kept for a retry, whether a manager may key a card's number in at the till (card not
+present; off on a new store), and the hours when the box may install an update. Changes
+audited; turning keyed cards on or off has its own entry."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, TypedDict
 
-from appliance.app.domain import loyalty
+from appliance.app.domain import loyalty, update_window
 from appliance.app.domain.barcode import check_layout, check_prefixes
 from appliance.app.domain.card import KEYED_RULE
 from appliance.app.domain.errors import Conflict, Invalid
@@ -37,6 +38,7 @@ RULES = (
     shifts.CASH_NEEDS_SHIFT,
     idempotency.KEEP_RULE,
     KEYED_RULE,
+    update_window.RULE,
 )
 # A BCP 47 tag as the screens' Intl.NumberFormat takes it: language, then script or region.
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -55,6 +57,7 @@ class StoreRules(TypedDict):
     cash_requires_shift: bool  # shifts.CASH_NEEDS_SHIFT
     idempotency_keep_hours: int  # idempotency.KEEP_RULE
     keyed_card_payments: bool  # card.KEYED_RULE: off unless a manager turned it on
+    update_window: str  # update_window.RULE: HH:MM-HH:MM in the store's time, when updates install
 
 
 def get(shop: Shop, actor: Actor) -> StoreRules:
@@ -79,6 +82,7 @@ def _read(conn: Connection) -> StoreRules:
         "cash_requires_shift": shifts.cash_needs_shift(values),
         "idempotency_keep_hours": idempotency.keep_hours(values),
         "keyed_card_payments": values.get(KEYED_RULE) is True,
+        "update_window": str(values.get(update_window.RULE) or update_window.DEFAULT),
     }
 
 
@@ -131,6 +135,8 @@ def _money_rules(shop: Shop, changes: dict[str, Any]) -> None:
         )
     if KEYED_RULE in changes and not isinstance(changes[KEYED_RULE], bool):
         raise Invalid("whether a manager may key in a card's number is true or false", "invalid_rule")
+    if update_window.RULE in changes:
+        update_window.parse(changes[update_window.RULE])
 
 
 def put(shop: Shop, actor: Actor, changes: dict[str, Any]) -> StoreRules:

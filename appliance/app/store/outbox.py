@@ -62,3 +62,13 @@ def last_body_of_kind(conn: Connection, kind: str) -> str | None:
     here are written at every run of a timer, so the walk back is short)."""
     row = conn.execute("SELECT body FROM outbox WHERE kind = ? ORDER BY seq DESC LIMIT 1", (kind,)).fetchone()
     return str(row[0]) if row else None
+
+
+def last_of_kinds(conn: Connection, kinds: tuple[str, ...]) -> tuple[str, str] | None:
+    """The newest event of any of `kinds`: its kind and body as written."""
+    marks = ", ".join("?" for _ in kinds)
+    row = conn.execute(
+        f"SELECT kind, body FROM outbox WHERE kind IN ({marks}) ORDER BY seq DESC LIMIT 1",  # noqa: S608 marks only
+        kinds,
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row else None

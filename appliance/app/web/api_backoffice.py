@@ -134,6 +134,13 @@ RULES = _object(
             "keeps it until the acquirer answers); off by default, when every card goes to the payment "
             "terminal; turning it on or off is audited",
         },
+        "update_window": {
+            "type": "string",
+            "description": "when the box may install a software update, HH:MM-HH:MM in the store's time zone "
+            "(02:00-05:00 by default; it may run past midnight); never during an open shift or with events "
+            "the office has not had",
+            "maxLength": 11,
+        },
     }
 )
 

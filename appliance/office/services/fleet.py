@@ -1,6 +1,7 @@
 """The fleet's compliance as the office knows it, with no SSH: each lane's newest signed
-compliance report (hosts × controls), its last contact, its software version, its outbox
-backlog, its security log and its audit chain's head.
+compliance report (hosts × controls), its last contact, its software version (the one it runs,
+the one its ring or pin says, its last update event), its outbox backlog, its security log and
+its audit chain's head.
 
 `report(office)` is what `comptoir compliance fleet-report --office-database …` prints and
 what the office's back office shows; `security/compliance/fleet.py` renders it as HTML, JSON,
@@ -14,10 +15,12 @@ import datetime as dt
 import json
 from typing import Any
 
+from appliance.office.services import updates
 from appliance.office.services.office import Office
 from appliance.office.store import compliance_reports
 from appliance.office.store import lanes as lanes_store
 from appliance.office.store import security_log as security_log_store
+from appliance.office.store import updates as updates_store
 from appliance.security import signing
 from appliance.security.compliance.fleet import FleetError, parse
 
@@ -59,6 +62,25 @@ def _report(row: dict[str, Any], name: str, now: dt.datetime, stale_after: dt.ti
     }
 
 
+def _update(event: dict[str, Any] | None, wanted: dict[str, Any] | None, reported: str | None) -> dict[str, Any]:
+    """What the box runs (its newest update event says; else its compliance report's
+    version), what its ring or pin says it should, and its newest update event."""
+    body = event["body"] if event and isinstance(event["body"], dict) else {}
+    running = body.get("version") if event and event["kind"] == "update_booted" else body.get("running")
+    return {
+        "running_version": str(running) if running else reported,
+        "wanted_version": wanted["version"] if wanted else None,
+        "ring": wanted["ring"] if wanted else None,
+        "pinned": bool(wanted and wanted["pinned"]),
+        "last_update": (
+            {"kind": str(event["kind"]), "at": str(event["at"]), "version": body.get("version"),
+             "reason": body.get("reason")}
+            if event
+            else None
+        ),
+    }  # fmt: skip
+
+
 def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER) -> dict[str, Any]:
     """Every lane with its newest report; the controls × lanes matrix; who fails, who is
     stale, who never reported. Lanes are named `store/till`."""
@@ -67,6 +89,8 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
         lanes = lanes_store.all_lanes(conn)
         reports = {(str(r["store"]), str(r["till"])): r for r in compliance_reports.newest(conn)}
         heads = {(str(h["store"]), str(h["till"])): h for h in security_log_store.audit_heads(conn)}
+        update_events = updates_store.last_update_events(conn)
+        wanted = updates.wanted(conn)  # the rings' and pins' decision, as a lane hears it
         logs: dict[tuple[str, str], dict[str, int]] = {}
         for c in security_log_store.counts(conn):
             logs.setdefault((str(c["store"]), str(c["till"])), {})[str(c["category"])] = int(str(c["entries"]))
@@ -81,6 +105,7 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
             for cid, meta in mine.pop("controls").items():
                 controls.setdefault(cid, meta)
         head = heads.get(key)
+        update = _update(update_events.get(key), wanted.get(key[0]), str(found["version"]) if found else None)
         if mine is None:
             state = "no report"
         elif not mine["signature_ok"]:
@@ -99,6 +124,7 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
                 "state": state,
                 "hostname": mine["hostname"] if mine else "",
                 "version": str(found["version"]) if found else None,
+                **update,
                 "last_contact": _iso(lane["last_contact"]),
                 "backlog": int(str(lane["backlog"])),
                 "open_alarms": int(str(lane["open_alarms"])),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from appliance.app.domain import update_window
 from appliance.app.domain.errors import Invalid, NotFound
 from appliance.office.services import audit_log
 from appliance.office.services.catalogue import Applied, apply_changes, changing
@@ -37,6 +38,14 @@ def _prefixes(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and v in ("price", "weight") for k, v in value.items())
 
 
+def _window(value: Any) -> bool:
+    try:
+        update_window.parse(value)
+    except Invalid:
+        return False
+    return True
+
+
 # The till's rules (services/store_rules.RULES) and what a value of each may be.
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "loyalty_enabled": (_flag, "true or false"),
@@ -51,6 +60,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "cash_requires_shift": (_flag, "true or false"),
     "idempotency_keep_hours": (_whole(1, 1_000_000), "a whole number of hours"),
     "keyed_card_payments": (_flag, "true or false"),
+    "update_window": (_window, "HH:MM-HH:MM in the store's time, e.g. 02:00-05:00"),
 }
 
 

@@ -23,6 +23,7 @@ from appliance.office.web import compliance as compliance_web
 from appliance.office.web import customers as customer_routes
 from appliance.office.web import gift_cards as gift_card_routes
 from appliance.office.web import returns_across
+from appliance.office.web import updates as update_routes
 from appliance.office.web.lane_http import error, json_body, lane_call, origin, peer, refused
 
 MAX_BATCH_BODY = 8 * 1024 * 1024  # a batch of events: the till sends 500, some 200 KiB
@@ -109,6 +110,7 @@ def lane_app(office: Office) -> Starlette:
             *compliance_web.routes(office),
             *returns_across.routes(office),
             *customer_routes.routes(office),
+            *update_routes.routes(office),
         ],
         exception_handlers={Unavailable: _unavailable},
     )

@@ -348,6 +348,7 @@ RULE_KINDS = {
     "cash_requires_shift": "flag",
     "idempotency_keep_hours": "whole",
     "keyed_card_payments": "flag",
+    "update_window": "text",
 }
 RULE_WORDS = {
     "loyalty_enabled": "Loyalty points are earned",
@@ -362,6 +363,7 @@ RULE_WORDS = {
     "cash_requires_shift": "Cash needs an open shift",
     "idempotency_keep_hours": "Hours a repeated request is recognised",
     "keyed_card_payments": "Card numbers may be keyed in",
+    "update_window": "When the tills may install an update (02:00-05:00, the store's time)",
 }
 
 

@@ -197,6 +197,17 @@ def _age(lane: dict[str, Any]) -> str:
     return str(report["scanned_at"]) if report else "never"
 
 
+def _software(lane: dict[str, Any]) -> str:
+    """Runs R, should run W (ring, pinned); its last update event."""
+    said = f"runs {lane.get('running_version') or '?'}, should run {lane.get('wanted_version') or 'as it is'}"
+    said += f" (ring {lane.get('ring') or '?'}{', pinned' if lane.get('pinned') else ''})"
+    last = lane.get("last_update")
+    if last:
+        said += f"; last update event {last['kind']} {last.get('version') or ''} at {last['at']}"
+        said += f" ({last['reason']})" if last.get("reason") else ""
+    return said
+
+
 def office_to_text(data: dict[str, Any]) -> str:
     lanes = data["lanes"]
     lines = [
@@ -212,6 +223,8 @@ def office_to_text(data: dict[str, Any]) -> str:
             f"  {lane['lane']}: {state}; scanned {_age(lane)}, version {lane['version'] or '?'}, "
             f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}"
         )
+        if "running_version" in lane:
+            lines.append(f"    software: {_software(lane)}")
     return "\n".join(lines) + "\n"
 
 
@@ -229,6 +242,9 @@ CSV_LANE_COLUMNS = (
     "stale",
     "signature_ok",
     "failing",
+    "running_version",
+    "wanted_version",
+    "last_update",
 )
 
 
@@ -263,6 +279,9 @@ def office_to_csv(data: dict[str, Any]) -> str:
             report.get("stale", ""),
             report.get("signature_ok", ""),
             len(report.get("failing") or []),
+            lane.get("running_version") or "",
+            lane.get("wanted_version") or "",
+            (lane.get("last_update") or {}).get("kind", ""),
             *(statuses.get(cid, "") for cid in ids),
         ]
         writer.writerow([_cell(v) for v in row])
@@ -287,7 +306,8 @@ def office_to_html(data: dict[str, Any]) -> str:
             f"<tr><td>{e(lane['lane'])}<div class='muted'>{e(lane['hostname'])}</div></td>"
             f'<td><span class="s {css}">{e(lane["state"])}</span></td>'
             f"<td>{e(_age(lane))}</td><td>{e(lane['version'] or '?')}</td>"
-            f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}</tr>"
+            f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}"
+            f"<td>{e(_software(lane))}</td></tr>"
         )
     head = "".join(f"<th>{e(lane['lane'])}</th>" for lane in lanes)
     rows = []
@@ -305,7 +325,8 @@ def office_to_html(data: dict[str, Any]) -> str:
         f'<p class="muted">From what the office received, as of {e(data["generated_at"])}; '
         f"a report older than {data['stale_after_days']:g} days is stale.</p>"
         "<h2>Lanes</h2><table><tr><th>lane</th><th>state</th><th>scanned</th><th>version</th>"
-        f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th></tr>{summary}"
+        f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th>"
+        f"<th>software</th></tr>{summary}"
         f"</table><h2>Controls × lanes</h2><table><tr><th>control</th>{head}</tr>{''.join(rows)}</table>"
     )
     return page("Fleet compliance", body)

@@ -1,5 +1,5 @@
 /* The store's rules, each part its own form (loyalty, gift card expiry, cash and locale,
- * keyed card payments, scale labels); only what changed is sent, so that the audit log says what was changed. */
+ * keyed card payments, the update window, scale labels); only what changed is sent, so that the audit log says what was changed. */
 import C, { $, api, el, say } from "../comptoir.js";
 import { Problem, blame, clearBlame, notAnAmount, readOrSay, state, w } from "./shared.js";
 
@@ -79,6 +79,19 @@ const RULE_PARTS = {
     },
     wanted: () => ({ keyed_card_payments: $("ru-keyed").checked }),
     field: () => "ru-keyed",
+  },
+  updates: {
+    show(r) {
+      $("ru-update-window").value = r.update_window;
+    },
+    wanted() {
+      const text = $("ru-update-window").value.trim();
+      if (!/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(text)) {
+        throw new Problem(w("update_window_format"), "ru-update-window");
+      }
+      return { update_window: text };
+    },
+    field: () => "ru-update-window",
   },
   labels: {
     show(r) {
