@@ -183,8 +183,16 @@ def to_html(fleet: Fleet) -> str:
 
 
 def office_exit_code(data: dict[str, Any]) -> int:
-    """1 when a lane fails a control, sent a stale report, none, or one not signed by it."""
-    keys = ("failing_lanes", "stale_lanes", "unreported_lanes", "bad_signature_lanes")
+    """1 when a lane fails a control, sent a stale report, none, or one not signed by it, or
+    its pulled configuration failed or drifted."""
+    keys = (
+        "failing_lanes",
+        "stale_lanes",
+        "unreported_lanes",
+        "bad_signature_lanes",
+        "config_drift_lanes",
+        "config_failed_lanes",
+    )
     return 1 if any(data.get(k) for k in keys) else 0
 
 
@@ -195,6 +203,21 @@ def office_to_json(data: dict[str, Any]) -> str:
 def _age(lane: dict[str, Any]) -> str:
     report = lane.get("report")
     return str(report["scanned_at"]) if report else "never"
+
+
+def config_said(lane: dict[str, Any]) -> str:
+    """The lane's pulled configuration in a few words: its state, the version applied
+    (short) against the one served, and the last run's counts."""
+    config = lane.get("config") or {}
+    run = config.get("last_run")
+    if not run:
+        return str(config.get("state", "never pulled"))
+    served = str(config.get("served_version") or "?")[:12]
+    applied = str(run["bundle_version"] or "-")[:12]
+    return (
+        f"{config['state']} {applied} (serving {served}): "
+        f"ok {run['ok']}, changed {run['changed']}, failed {run['failed']}"
+    )
 
 
 def office_to_text(data: dict[str, Any]) -> str:
@@ -210,7 +233,8 @@ def office_to_text(data: dict[str, Any]) -> str:
         state = lane["state"].upper() + (f", {len(failing)} control(s): {shown}" if failing else "")
         lines.append(
             f"  {lane['lane']}: {state}; scanned {_age(lane)}, version {lane['version'] or '?'}, "
-            f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}"
+            f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}; "
+            f"config {config_said(lane)}"
         )
     return "\n".join(lines) + "\n"
 
@@ -229,6 +253,7 @@ CSV_LANE_COLUMNS = (
     "stale",
     "signature_ok",
     "failing",
+    "config",
 )
 
 
@@ -263,6 +288,7 @@ def office_to_csv(data: dict[str, Any]) -> str:
             report.get("stale", ""),
             report.get("signature_ok", ""),
             len(report.get("failing") or []),
+            config_said(lane),
             *(statuses.get(cid, "") for cid in ids),
         ]
         writer.writerow([_cell(v) for v in row])
@@ -287,7 +313,8 @@ def office_to_html(data: dict[str, Any]) -> str:
             f"<tr><td>{e(lane['lane'])}<div class='muted'>{e(lane['hostname'])}</div></td>"
             f'<td><span class="s {css}">{e(lane["state"])}</span></td>'
             f"<td>{e(_age(lane))}</td><td>{e(lane['version'] or '?')}</td>"
-            f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}</tr>"
+            f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}"
+            f"<td>{e(config_said(lane))}</td></tr>"
         )
     head = "".join(f"<th>{e(lane['lane'])}</th>" for lane in lanes)
     rows = []
@@ -305,7 +332,8 @@ def office_to_html(data: dict[str, Any]) -> str:
         f'<p class="muted">From what the office received, as of {e(data["generated_at"])}; '
         f"a report older than {data['stale_after_days']:g} days is stale.</p>"
         "<h2>Lanes</h2><table><tr><th>lane</th><th>state</th><th>scanned</th><th>version</th>"
-        f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th></tr>{summary}"
+        f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th>"
+        f"<th>configuration</th></tr>{summary}"
         f"</table><h2>Controls × lanes</h2><table><tr><th>control</th>{head}</tr>{''.join(rows)}</table>"
     )
     return page("Fleet compliance", body)
