@@ -162,8 +162,17 @@ def apply(bundle: bytes, playbook: str, version: str) -> dict[str, Any]:
         }
         command = [playbook, "-i", INVENTORY, "site.yml"]
         try:
+            # umask 022: the CLI's 077 is for the store; what the playbook writes (a locale
+            # archive, a package's files) is read by others.
             done = subprocess.run(
-                command, cwd=provisioning, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+                command,
+                cwd=provisioning,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                check=False,
+                umask=0o022,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PullFailed("failed", f"ansible-playbook did not run: {exc}", version) from None
