@@ -109,6 +109,9 @@ def test_a_box_pulls_its_stores_config_applies_it_and_the_office_sees_each_run(
         set_vars(running_office, tmp_path, {"firewall_root": str(box), "firewall_allowed_destinations": [GATEWAY]}) == 0
     )
     assert "2 variable(s) set for store lyon" in capsys.readouterr().out
+    assert office_cli(running_office, "show") == 0
+    shown = capsys.readouterr().out
+    assert "# store lyon, set" in shown and "address: 192.0.2.50" in shown
     assert office_runs(running_office)["state"] == "never pulled"
 
     # The first pull: the key is pinned, the allow-list written, the recap in the outbox.
