@@ -115,6 +115,7 @@ def test_a_box_pulls_a_config_change_pushes_its_report_and_logs_and_the_office_l
 
     # A second run on the unchanged bundle changes nothing.
     second = pull(box)["said"]
+    print(f"\nfirst pull: {str(first).strip()[-1500:]}\nsecond pull: {str(second).strip()[-500:]}")
     assert "changed=0 failed=0" in str(second), second
 
     # The box scans itself and pushes its report and its logs, as its timers do.
