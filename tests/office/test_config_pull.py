@@ -94,6 +94,8 @@ def test_a_box_pulls_its_stores_config_applies_it_and_the_office_sees_each_run(
     box = tmp_path / "box"
     box.mkdir()
     enrol(running_office, store)
+    key = running_office.data_dir / configuration.SIGNING_KEY
+    assert key.stat().st_mode & 0o777 == 0o600  # made by office init, before any bundle was served
 
     # Bad input at the office: exit 2 with a message, nothing kept.
     assert set_vars(running_office, tmp_path, {"firewall_root": str(box), "sshd_port": 22}) == 2
