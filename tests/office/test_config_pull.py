@@ -16,10 +16,11 @@ import yaml
 
 from appliance.cli import main
 from appliance.lane import config_pull
-from appliance.office.services import configuration, fleet
+from appliance.office.services import configuration, enrolment, fleet
 from appliance.security import config_bundle
 from tests.conftest import Store
 from tests.office.conftest import RunningOffice
+from tests.office.test_back_office import admin, person
 from tests.office.test_outbox import enrol, push_all
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
@@ -237,3 +238,29 @@ def test_a_tampered_bundle_or_another_key_is_refused_and_the_office_hears_of_it(
     assert pull(store) == 1
     said = capsys.readouterr()
     assert "unreachable" in said.err and "did not answer" in said.err and "Traceback" not in said.err
+
+
+def test_the_back_office_shows_each_stores_variables_read_only_to_whom_may_see_the_store(
+    office_dsn: str, office_dir: Path, playbook: Path, tmp_path: Path
+) -> None:
+    from appliance.office.services.office import open_office
+
+    office = open_office(office_dsn, office_dir)
+    try:
+        for store in ("lyon", "paris"):
+            enrolment.issue_token(office, store, "T01", issued_by="test")
+        known = configuration.known_names(playbook)
+        configuration.set_vars(office, "lyon", "", {"firewall_allowed_destinations": [GATEWAY]}, "cli:test")
+        configuration.set_vars(
+            office, "paris", "T01", configuration.parse_vars("firewall_root: /srv\n", known), "cli:test"
+        )
+        chief = admin(office)
+        page = chief.get("/configuration")
+        assert page.status_code == 200
+        assert "Store lyon" in page.text and "192.0.2.50" in page.text and "paris/T01" in page.text
+        assert "<form" not in page.text.split("<main")[-1]  # read-only: the CLI sets them
+        manager = person(office, chief, "marie", "store_manager", "paris")
+        theirs = manager.get("/configuration").text
+        assert "paris/T01" in theirs and "192.0.2.50" not in theirs and "Store lyon" not in theirs
+    finally:
+        office.close()

@@ -132,9 +132,11 @@ def set_vars(office: Office, store: str, till: str, values: dict[str, Any], by: 
     return {"store": store, "till": till, "names": sorted(values)}
 
 
-def listing(office: Office) -> list[dict[str, Any]]:
+def listing(office: Office, scope: str | None = None) -> list[dict[str, Any]]:
+    """The variables kept, every store's or (a store's staff) only `scope`'s."""
     with office.connection() as conn:
-        return config_vars.listing(conn)
+        rows = config_vars.listing(conn)
+    return [r for r in rows if scope is None or r["store"] == scope]
 
 
 # -- the bundle ---------------------------------------------------------------------------
