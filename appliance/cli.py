@@ -699,6 +699,10 @@ def build_parser() -> Parser:
 
     office_cli.register(command)
 
+    from appliance import config_cli
+
+    config_cli.register_lane(command)
+
     vsub = actions("devices", "the printer, drawer, scanners and displays")
     p = command("list", cmd_devices, "what is configured and what is plugged in", vsub)
     data_dir(p)

@@ -433,6 +433,10 @@ def register(command: Command) -> None:
 
     cli_updates.register(command, sub, where, _plain, _open, _actor)
 
+    from appliance import config_cli  # argparse only, like this module
+
+    config_cli.register_office(command, sub, where, _plain, _open, _actor)
+
     p = command("enrol", _plain(cmd_enrol), "make this till a lane of an office (key pair, certificate, pinned CA)")
     p.add_argument("--data-dir", help="the till's folder (default: $COMPTOIR_DATA_DIR)")
     p.add_argument("--office", required=True, help="the office's enrolment address, https://HOST:PORT")

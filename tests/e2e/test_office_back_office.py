@@ -162,7 +162,7 @@ def test_the_login_and_lanes_pages_are_clean_under_axe(browser: Any, back_office
         log_in_and_choose_a_password(page, back_office)
         axe.check(page, "office-lanes")
         screenshot(page, "office-02-lanes")
-        for path in ("/alarms", "/catalogue", "/staff", "/reports"):
+        for path in ("/alarms", "/catalogue", "/staff", "/reports", "/configuration"):
             page.goto(back_office + path)
             axe.check(page, "office-" + path.strip("/"))
     finally:

@@ -1,7 +1,8 @@
 """The fleet's compliance as the office knows it, with no SSH: each lane's newest signed
 compliance report (hosts × controls), its last contact, its software version (the one it runs,
-the one its ring or pin says, its last update event), its outbox backlog, its security log and
-its audit chain's head.
+the one its ring or pin says, its last update event), its outbox backlog, its security log,
+its audit chain's head and its last run of the pulled configuration (the version it applied
+against the one the office serves it now, and drift).
 
 `report(office)` is what `comptoir compliance fleet-report --office-database …` prints and
 what the office's back office shows; `security/compliance/fleet.py` renders it as HTML, JSON,
@@ -15,7 +16,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from appliance.office.services import updates
+from appliance.office.services import configuration, updates
 from appliance.office.services.office import Office
 from appliance.office.store import compliance_reports
 from appliance.office.store import lanes as lanes_store
@@ -94,6 +95,8 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
         logs: dict[tuple[str, str], dict[str, int]] = {}
         for c in security_log_store.counts(conn):
             logs.setdefault((str(c["store"]), str(c["till"])), {})[str(c["category"])] = int(str(c["entries"]))
+    keys = sorted((str(r["store"]), str(r["till"])) for r in lanes)
+    configs = configuration.fleet_states(office, keys)
     rows: list[dict[str, Any]] = []
     controls: dict[str, dict[str, str]] = {}
     for lane in sorted(lanes, key=lambda r: (str(r["store"]), str(r["till"]))):
@@ -130,6 +133,7 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
                 "open_alarms": int(str(lane["open_alarms"])),
                 "report": mine,
                 "security_log": logs.get(key, {}),
+                "config": configs[key],
                 "audit_head": (
                     {"entry_id": int(str(head["entry_id"])), "link": str(head["link"]), "at": str(head["at"])}
                     if head
@@ -155,4 +159,6 @@ def report(office: Office, now: dt.datetime | None = None, stale_after: dt.timed
         "stale_lanes": [r["lane"] for r in rows if r["report"] and r["report"]["stale"]],
         "unreported_lanes": [r["lane"] for r in rows if r["report"] is None],
         "bad_signature_lanes": [r["lane"] for r in rows if r["report"] and not r["report"]["signature_ok"]],
+        "config_drift_lanes": [r["lane"] for r in rows if r["config"]["state"] == "drift"],
+        "config_failed_lanes": [r["lane"] for r in rows if r["config"]["state"] in ("failed", "refused")],
     }

@@ -20,6 +20,7 @@ CA_CERT = "ca.pem"
 SERVER_KEY = "server.key"
 SERVER_CERT = "server.pem"
 AUDIT_KEY = "audit.key"
+CONFIG_KEY = "config-signing.key"  # Ed25519: signs the configuration bundles the lanes pull
 
 
 def utc_now() -> dt.datetime:

@@ -20,7 +20,15 @@ from typing import Any
 
 # Found and Lane live apart so that a projection can name them without importing this module,
 # which imports it (an import cycle otherwise).
-from appliance.office.services import books, customers, gift_cards, returns_across, security_log, stock_ledger
+from appliance.office.services import (
+    books,
+    configuration,
+    customers,
+    gift_cards,
+    returns_across,
+    security_log,
+    stock_ledger,
+)
 from appliance.office.services.found import Found as Found
 from appliance.office.services.found import Lane as Lane
 from appliance.office.store.db import Connection
@@ -42,6 +50,7 @@ PROJECTIONS: tuple[Registered, ...] = (
     Registered(security_log.KINDS, security_log.project),
     Registered(books.KINDS, books.project),
     Registered(returns_across.KINDS, returns_across.project),
+    Registered(configuration.KINDS, configuration.project),
 )
 
 

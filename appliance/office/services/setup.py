@@ -19,13 +19,14 @@ from appliance.office.services.office import (
     AUDIT_KEY,
     CA_CERT,
     CA_KEY,
+    CONFIG_KEY,
     SERVER_CERT,
     SERVER_KEY,
     Office,
     audit_key_file,
 )
 from appliance.office.store import db, people
-from appliance.security import pki
+from appliance.security import config_bundle, pki
 from appliance.security.keys import ensure_key_dir
 from appliance.security.passwords import Passwords, check_strength, one_time_password
 
@@ -101,6 +102,9 @@ def _make(
             pki.write_public(data_dir / name, data)
     made.append(data_dir / AUDIT_KEY)
     key = audit_key_file(data_dir).create()
+    # The configuration bundles' signing key: boxes pin its public half at their first pull.
+    made.append(data_dir / CONFIG_KEY)
+    pki.write_private(data_dir / CONFIG_KEY, config_bundle.key_pem(config_bundle.new_key()))
     secret = password or one_time_password()
     office = Office(data_dir, contextmanager(lambda: iter([conn])), key)
     ca_fingerprint = pki.fingerprint(authority.cert)

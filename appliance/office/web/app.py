@@ -20,6 +20,7 @@ from appliance.app.domain.errors import DomainError
 from appliance.office.services import catalogue, enrolment, lane_events, lanes
 from appliance.office.services.office import Office, Unavailable
 from appliance.office.web import compliance as compliance_web
+from appliance.office.web import configuration as configuration_web
 from appliance.office.web import customers as customer_routes
 from appliance.office.web import gift_cards as gift_card_routes
 from appliance.office.web import returns_across
@@ -108,6 +109,7 @@ def lane_app(office: Office) -> Starlette:
             Route("/v1/catalogue", catalogue_feed),
             *gift_card_routes.routes(office),
             *compliance_web.routes(office),
+            *configuration_web.routes(office),
             *returns_across.routes(office),
             *customer_routes.routes(office),
             *update_routes.routes(office),

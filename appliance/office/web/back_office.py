@@ -172,6 +172,7 @@ def routes() -> list[BaseRoute]:
         *feed.routes(),
         *offers.routes(),
         Route("/reports", signed_in(reports.reports_page)),
+        Route("/configuration", signed_in(pages.configuration_page)),
         Route("/reports/day-check", signed_in(reports.day_check_page)),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
     ]

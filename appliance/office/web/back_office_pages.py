@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from appliance.app.domain.errors import DomainError, Forbidden, Invalid
-from appliance.office.services import back_office, catalogue, staff
+from appliance.office.services import back_office, catalogue, configuration, staff
 from appliance.office.services.office import Office
 from appliance.office.services.sign_in import Person
 from appliance.office.web.back_office_http import (
@@ -406,3 +407,23 @@ async def staff_disable(request: Request, who: Person, csrf: str, form: dict[str
     except DomainError as exc:
         return await _staff(request, who, csrf, message(problem=exc.message), status_of(exc))
     return back("/staff", f"{username} is disabled; their sessions are over.")
+
+
+def _configuration_body(rows: list[dict[str, Any]]) -> Html:
+    if not rows:
+        return tag("p", "No store has configuration variables yet (comptoir office config set).")
+    parts = [
+        tag("p", "What the boxes pull, read-only here: set with comptoir office config set --store S --file vars.yml.")
+    ]
+    for row in rows:
+        whose = f"{row['store']}/{row['till']}" if row["till"] else f"Store {row['store']}"
+        parts.append(tag("h2", whose))
+        parts.append(tag("p", f"Set {when(row['set_at'])} by {row['set_by']}", class_="muted"))
+        parts.append(tag("pre", yaml.safe_dump(dict(row["vars"]), sort_keys=True)))
+    return join(parts)
+
+
+async def configuration_page(request: Request, who: Person, csrf: str, form: dict[str, str] | None) -> Response:
+    rows = await run_in_threadpool(configuration.listing, request.app.state.office, who.scope)
+    body = _configuration_body(rows)
+    return html_page(page("Configuration", body, who=who, csrf=csrf, here="/configuration"))

@@ -20,6 +20,7 @@ NAV = (
     ("/promotions", "Promotions"),
     ("/item-grids", "Item grids"),
     ("/reports", "Reports"),
+    ("/configuration", "Configuration"),
 )
 ROLE_NAMES = {"chain_admin": "chain admin", "store_manager": "store manager", "auditor": "auditor"}
 

@@ -183,8 +183,16 @@ def to_html(fleet: Fleet) -> str:
 
 
 def office_exit_code(data: dict[str, Any]) -> int:
-    """1 when a lane fails a control, sent a stale report, none, or one not signed by it."""
-    keys = ("failing_lanes", "stale_lanes", "unreported_lanes", "bad_signature_lanes")
+    """1 when a lane fails a control, sent a stale report, none, or one not signed by it, or
+    its pulled configuration failed or drifted."""
+    keys = (
+        "failing_lanes",
+        "stale_lanes",
+        "unreported_lanes",
+        "bad_signature_lanes",
+        "config_drift_lanes",
+        "config_failed_lanes",
+    )
     return 1 if any(data.get(k) for k in keys) else 0
 
 
@@ -208,6 +216,21 @@ def _software(lane: dict[str, Any]) -> str:
     return said
 
 
+def config_said(lane: dict[str, Any]) -> str:
+    """The lane's pulled configuration in a few words: its state, the version applied
+    (short) against the one served, and the last run's counts."""
+    config = lane.get("config") or {}
+    run = config.get("last_run")
+    if not run:
+        return str(config.get("state", "never pulled"))
+    served = str(config.get("served_version") or "?")[:12]
+    applied = str(run["bundle_version"] or "-")[:12]
+    return (
+        f"{config['state']} {applied} (serving {served}): "
+        f"ok {run['ok']}, changed {run['changed']}, failed {run['failed']}"
+    )
+
+
 def office_to_text(data: dict[str, Any]) -> str:
     lanes = data["lanes"]
     lines = [
@@ -221,7 +244,8 @@ def office_to_text(data: dict[str, Any]) -> str:
         state = lane["state"].upper() + (f", {len(failing)} control(s): {shown}" if failing else "")
         lines.append(
             f"  {lane['lane']}: {state}; scanned {_age(lane)}, version {lane['version'] or '?'}, "
-            f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}"
+            f"last contact {lane['last_contact'] or 'never'}, backlog {lane['backlog']}; "
+            f"config {config_said(lane)}"
         )
         if "running_version" in lane:
             lines.append(f"    software: {_software(lane)}")
@@ -245,6 +269,7 @@ CSV_LANE_COLUMNS = (
     "running_version",
     "wanted_version",
     "last_update",
+    "config",
 )
 
 
@@ -282,6 +307,7 @@ def office_to_csv(data: dict[str, Any]) -> str:
             lane.get("running_version") or "",
             lane.get("wanted_version") or "",
             (lane.get("last_update") or {}).get("kind", ""),
+            config_said(lane),
             *(statuses.get(cid, "") for cid in ids),
         ]
         writer.writerow([_cell(v) for v in row])
@@ -307,7 +333,7 @@ def office_to_html(data: dict[str, Any]) -> str:
             f'<td><span class="s {css}">{e(lane["state"])}</span></td>'
             f"<td>{e(_age(lane))}</td><td>{e(lane['version'] or '?')}</td>"
             f"<td>{e(lane['last_contact'] or 'never')}</td><td>{lane['backlog']}</td>{counts}"
-            f"<td>{e(_software(lane))}</td></tr>"
+            f"<td>{e(_software(lane))}</td><td>{e(config_said(lane))}</td></tr>"
         )
     head = "".join(f"<th>{e(lane['lane'])}</th>" for lane in lanes)
     rows = []
@@ -326,7 +352,7 @@ def office_to_html(data: dict[str, Any]) -> str:
         f"a report older than {data['stale_after_days']:g} days is stale.</p>"
         "<h2>Lanes</h2><table><tr><th>lane</th><th>state</th><th>scanned</th><th>version</th>"
         f"<th>last contact</th><th>backlog</th><th>pass</th><th>fail</th><th>error</th><th>waived</th>"
-        f"<th>software</th></tr>{summary}"
+        f"<th>software</th><th>configuration</th></tr>{summary}"
         f"</table><h2>Controls × lanes</h2><table><tr><th>control</th>{head}</tr>{''.join(rows)}</table>"
     )
     return page("Fleet compliance", body)

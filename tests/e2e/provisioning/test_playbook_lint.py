@@ -20,6 +20,7 @@ ROLES = [
     "hardening",
     "audit",
     "compliance",
+    "config_pull",
 ]
 
 
