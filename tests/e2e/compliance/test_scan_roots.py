@@ -123,12 +123,20 @@ def pan_in_a_log(root: Path) -> None:
     log.write_text(f"2026-11-23 10:02:11 payment declined for card {TEST_PAN} (do not log this)\n")
 
 
+def no_push_to_the_office(root: Path) -> None:
+    unit = root / "etc/systemd/system/comptoir-office-push.service"
+    text, count = re.subn(r"(?m)^ExecStart=.*$", "ExecStart=/bin/true", unit.read_text())
+    assert count == 1
+    unit.write_text(text)
+
+
 UNDO_CASES = [
     ("ssh server package", add_ssh_server, "TA14-002A-6.1", "installed: openssh-server"),
     ("firewall output policy open", open_output_policy, "TA14-002A-5.1", "policy accept"),
     ("faillock dropped", drop_faillock, "TA14-212A-RD-1.1", "/etc/pam.d/common-auth: no matching line"),
     ("store key world-readable", world_readable_store_key, "PCI-3.6.1-KEY-PRIVATE", "mode 0644 (extra 0044)"),
     ("PAN planted in a log", pan_in_a_log, "PCI-3.3.1-NO-PAN-AT-REST", "pan 411111******1111 (visa)"),
+    ("no push to the office", no_push_to_the_office, "PCI-10.3.3-LOGS-TO-OFFICE", "no matching line"),
 ]
 
 
@@ -157,6 +165,7 @@ TOUCHED = [
     "etc/pam.d/common-auth",
     "etc/credstore.encrypted/comptoir-store-key",
     "var/log/comptoir/app.log",
+    "etc/systemd/system/comptoir-office-push.service",
 ]
 
 

@@ -2,10 +2,12 @@
 
 The floor is the index the roles reach today (issue 19 asks for 90): raise it when a role
 earns more, never lower it to let a change through. Inside nspawn Lynis reads the host's
-kernel, so the hardening role's sysctl settings (KRNL-6000, 10 points on this machine's
-host) and the installed kernel's version (KRNL-5830, "reboot needed", 5 points) count
-against the image whatever the roles do, and auditd cannot run (ACCT-9628): 16 of the 41
-points missing at 82. The report, log and console land in test-artifacts/lynis/.
+kernel, so the hardening role's kernel settings (KRNL-6000, 9 points on this machine's host:
+only the net.* keys act in the container's own network namespace) and the installed kernel's
+version (KRNL-5830, "reboot needed", 5 points) count against the image whatever the roles
+do, and auditd cannot run (ACCT-9628, 1): 15 of the 38 points missing at 83 (193 of 231).
+Counting those, the root has 208 of 231 (90); a real boot (qemu) is not measured yet.
+The report, log and console land in test-artifacts/lynis/.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tests.e2e.lynis.booted import missing_tools, run_lynis
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(5400)]
 
-LYNIS_FLOOR = 82
+LYNIS_FLOOR = 83
 ARTIFACTS = REPO / "test-artifacts" / "lynis"
 
 

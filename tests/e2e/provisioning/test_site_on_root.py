@@ -163,7 +163,11 @@ def test_firewall(provisioned: Provisioned) -> None:
     assert enabled(root, "nftables.service")
     # Written for systemd-sysctl at boot; the build host's kernel is left alone.
     network = rules(root, "/etc/sysctl.d/60-comptoir-network.conf").split("\n")
-    for setting in ("net.ipv4.conf.all.rp_filter = 1", "net.ipv4.conf.all.accept_redirects = 0"):
+    for setting in (
+        "net.ipv4.conf.all.rp_filter = 1",
+        "net.ipv4.conf.all.accept_redirects = 0",
+        "net.ipv4.conf.default.log_martians = 1",
+    ):
         assert setting in network, setting
     assert _host_network_sysctls() == HOST_NETWORK_SYSCTLS, "provisioning a root changed this machine's kernel"
 
@@ -297,6 +301,10 @@ def test_audit(provisioned: Provisioned) -> None:
     assert enabled(root, "comptoir-aide-check.timer")
     assert "OnCalendar=Sun *-*-* 02:30" in read(root, "/etc/systemd/system/comptoir-aide-check.timer")
     assert not enabled(root, "dailyaidecheck.timer")
+    # One named hash, set before the first-boot baseline (Debian's `H` would be every hash).
+    assert [line for line in read(root, "/etc/aide/aide.conf").splitlines() if line.startswith("Checksums")] == [
+        "Checksums = sha512"
+    ]
     assert enabled(root, "comptoir-clamscan.timer")
     assert not any((root / "var/lib/clamav").glob("*.c[lv]d")), "no signature download in a test"
 
