@@ -67,7 +67,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 test: system-deps venv js-deps lint typecheck js-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-fast: system-deps-fast venv lint typecheck js-test
 	$(BIN)/python -m pytest -m "not slow"
