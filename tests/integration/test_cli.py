@@ -339,3 +339,12 @@ def test_bad_arguments_exit_2_with_one_line(data: Path, args: list[str]) -> None
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert len([ln for ln in done.stderr.splitlines() if ln.startswith("comptoir")]) == 1
+
+
+def test_a_box_with_no_office_boots_with_no_update_to_record(data: Path) -> None:
+    # comptoir-update-booted.service runs this at every boot of an A/B box, enrolled or not.
+    done = comptoir("update", "booted", "--data-dir", str(data))
+    assert done.returncode == 0, done.stderr
+    assert "no update waited for this boot" in done.stdout
+    refused = comptoir("update", "check", "--data-dir", str(data))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr  # asking the office needs an enrolment
