@@ -95,6 +95,17 @@ class Guest:
         subprocess.run(["cp", "--sparse=always", str(ab["disk"]), str(self.disk)], check=True)
         shutil.copyfile(OVMF_VARS, self.vars)
         self.boots: list[Boot] = []
+        # The test's words on slot A's entry (the only change to the disk as built); the
+        # backend carries them to every slot it makes primary.
+        entry = work / "comptoir-a.conf"
+        entry.write_text(
+            f"title Comptoir {self.layout['version']} (slot A, test)\nsort-key comptoir\nversion 1\n"
+            f"linux /comptoir-a/vmlinuz\ninitrd /comptoir-a/initrd.img\noptions {self.layout['options']} {OPTIONS}\n"
+        )
+        env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+        subprocess.run(
+            ["mcopy", "-o", "-i", self.esp(), str(entry), "::/loader/entries/comptoir-a.conf"], env=env, check=True
+        )
 
     def esp(self) -> str:
         return f"{self.disk}@@{self.layout['esp_offset']}"
