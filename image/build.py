@@ -75,9 +75,10 @@ ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 ROOT_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 MIB = 1024 * 1024
 ESP_MIB = 192
-# What the A/B image adds to the root, beside site.yml: RAUC, and systemd-boot's userland
+# What the A/B image adds to the root, beside site.yml: RAUC (rauc-service: its D-Bus service,
+# which `rauc install` talks to), and systemd-boot's userland
 # (systemd-bless-boot marks a counted boot good once boot-complete.target is reached).
-AB_PACKAGES = ["rauc", "systemd-boot"]
+AB_PACKAGES = ["rauc", "rauc-service", "systemd-boot"]
 # Kernel command line of the loader entry (the root is given by UUID, see disk stage).
 KERNEL_OPTIONS = "rw console=tty0 console=ttyS0,115200 quiet loglevel=4"
 

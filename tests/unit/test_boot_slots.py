@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "image/files/usr/local/sbin/comptoir-boot-slots"
-CMDLINE = "initrd=\\comptoir-a\\initrd.img root=PARTUUID=aaaa rauc.slot=A rw console=ttyS0,115200 quiet comptoir.abtest"
+CMDLINE = (
+    "initrd=\\comptoir-a\\initrd.img root=PARTUUID=aaaa rauc.slot=A rw console=ttyS0,115200 quiet comptoir.abtest"
+    " systemd.machine_id=ffffffffffffffffffffffffffffffff"
+)
 
 
 @pytest.fixture
@@ -40,12 +43,15 @@ def box(tmp_path: Path) -> dict[str, str]:
     (root_b / "boot/initrd.img-6.1.0-99-amd64").write_bytes(b"initrd of B")
     (root_b / "usr/lib/comptoir").mkdir(parents=True)
     (root_b / "usr/lib/comptoir/image-version").write_text("1.1.0\n")
+    machine_id = tmp_path / "machine-id"
+    machine_id.write_text("0123456789abcdef0123456789abcdef\n")
     return {
         "COMPTOIR_ESP": str(esp),
         "COMPTOIR_BOOT_SLOTS": str(slots),
         "COMPTOIR_SLOT_ROOT_B": str(root_b),
         "COMPTOIR_SLOT_ROOT_A": str(root_b),
         "COMPTOIR_CMDLINE": CMDLINE,
+        "COMPTOIR_MACHINE_ID_FILE": str(machine_id),
     }
 
 
@@ -78,6 +84,11 @@ def test_an_install_puts_the_new_slot_first_on_trial_with_its_own_kernel(box: di
     # B's own root and slot; what the site (here the test) put on the command line carried over;
     # A's root, slot and loader-made words not.
     assert options[:2] == ["root=PARTUUID=bbbb", "rauc.slot=B"]
+    # The box keeps its machine id on the new slot (systemd's host key for the sealed keys is
+    # bound to it), said once.
+    assert [w for w in options if w.startswith("systemd.machine_id=")] == [
+        "systemd.machine_id=0123456789abcdef0123456789abcdef"
+    ]
     assert "comptoir.abtest" in options and "quiet" in options
     assert not [w for w in options if w.startswith(("initrd=", "root=PARTUUID=aaaa", "rauc.slot=A"))]
     assert rauc(box, "get-primary").stdout == "B\n"
