@@ -72,9 +72,11 @@ test: system-deps venv js-deps lint typecheck js-test
 test-fast: system-deps-fast venv lint typecheck js-test
 	$(BIN)/python -m pytest -m "not slow"
 
-# The kiosk image (not part of the two quick-start commands): see image/README.md.
+# The kiosk image (not part of the two quick-start commands): see image/README.md. With
+# SIGNING_KEY, SIGNING_CERT and KEYRING (the fleet's update CA) it also makes the signed
+# A/B update bundle; the keys are never in the repository.
 image: venv system-deps
-	$(BIN)/python image/build.py
+	$(BIN)/python image/build.py $(if $(SIGNING_KEY),--signing-key "$(SIGNING_KEY)" --signing-cert "$(SIGNING_CERT)" --keyring "$(KEYRING)")
 
 wheel: venv
 	rm -rf dist && $(BIN)/python -m pip wheel -q --no-deps -w dist .

@@ -31,6 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a script, only image/ is on sys.path: its sibling module is taken as the tests take it.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from image import ab_disk  # noqa: E402
+
 IMAGE_SRC = REPO / "image"
 PROVISIONING = REPO / "provisioning"
 DEFAULT_OUT = REPO / "build" / "image"
@@ -60,15 +65,20 @@ ROOT_PACKAGES = [
 
 # Bump a stage's recipe when its code here changes: that stage and the ones after it run again.
 ROOT_RECIPE = "root-1"
-PROVISION_RECIPE = "provision-2"
+PROVISION_RECIPE = "provision-3"
 TAR_RECIPE = "tar-1"
 DISK_RECIPE = "disk-2"
+AB_RECIPE = "ab-1"
 
 # GPT type GUIDs (UEFI spec; Discoverable Partitions Specification for the x86-64 root).
 ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 ROOT_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 MIB = 1024 * 1024
 ESP_MIB = 192
+# What the A/B image adds to the root, beside site.yml: RAUC (rauc-service: its D-Bus service,
+# which `rauc install` talks to), and systemd-boot's userland
+# (systemd-bless-boot marks a counted boot good once boot-complete.target is reached).
+AB_PACKAGES = ["rauc", "rauc-service", "systemd-boot"]
 # Kernel command line of the loader entry (the root is given by UUID, see disk stage).
 KERNEL_OPTIONS = "rw console=tty0 console=ttyS0,115200 quiet loglevel=4"
 
@@ -169,6 +179,8 @@ class Build:
     epoch: int
     vars_files: list[Path]
     no_cache: bool = False
+    version: str = "0"
+    signing: ab_disk.Signing | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
@@ -350,8 +362,10 @@ class Build:
         if proc.returncode != 0:
             tail = "\n".join(log.read_text().splitlines()[-40:])
             raise BuildError(f"provision: site.yml failed (full log {log}):\n{tail}")
+        progress("provision", f"A/B update tools: {', '.join(AB_PACKAGES)}")
+        self.chroot(rootfs, "apt-get", "-q", "-y", "--no-install-recommends", "install", *AB_PACKAGES)
         share_debs(archives, self.out / "apt-archives")
-        progress("provision", "first-boot, self-test and power-cut units, clean-up for a read-only root")
+        progress("provision", "first-boot, self-test, power-cut and health units, clean-up for a read-only root")
         self.install_image_files(rootfs)
         self.finish_root(rootfs)
         stage.done()
@@ -369,7 +383,13 @@ class Build:
             shutil.copyfile(src, dest)
             dest.chmod(0o755 if os.access(src, os.X_OK) else 0o644)
             os.chown(dest, 0, 0)
-        for unit in ("comptoir-firstboot.service", "comptoir-selftest.service", "comptoir-powercut.service"):
+        for unit in (
+            "comptoir-firstboot.service",
+            "comptoir-selftest.service",
+            "comptoir-powercut.service",
+            "comptoir-health.service",
+            "comptoir-abtest.service",
+        ):
             self.chroot(rootfs, "systemctl", "enable", "--quiet", unit)
 
     def chroot(self, rootfs: Path, *cmd: str) -> None:
@@ -514,14 +534,9 @@ class Build:
         initrd = rootfs / "boot" / f"initrd.img-{version}"
         if not initrd.exists():
             raise BuildError(f"disk: no initramfs for {version}")
-        efi = rootfs / "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 
         progress("disk", f"ESP: systemd-boot, kernel {version}, initramfs (mkfs.vfat + mtools)")
-        esp = out / "esp.vfat"
-        with open(esp, "wb") as f:
-            f.truncate(ESP_MIB * MIB)
-        volume_id = derived_uuid(seed, "esp").replace("-", "")[:8]
-        run(["mkfs.vfat", "-F", "32", "-n", "ESP", "-i", volume_id, "--invariant", esp], stdout=subprocess.DEVNULL)
+        esp = self.esp_image(out / "esp.vfat", seed, rootfs)
         fs_uuid = derived_uuid(seed, "root-fs")
         loader = out / "loader"
         (loader / "entries").mkdir(parents=True)
@@ -531,11 +546,8 @@ class Build:
             f"options root=UUID={fs_uuid} {KERNEL_OPTIONS}\n"
         )
         mtools_env = {**self.env(), "MTOOLS_SKIP_CHECK": "1"}
-        for folder in ("::/EFI", "::/EFI/BOOT", "::/EFI/systemd", "::/loader", "::/loader/entries", "::/comptoir"):
-            run(["mmd", "-i", esp, folder], env=mtools_env)
+        run(["mmd", "-i", esp, "::/comptoir"], env=mtools_env)
         for src, dest in (
-            (efi, "::/EFI/BOOT/BOOTX64.EFI"),
-            (efi, "::/EFI/systemd/systemd-bootx64.efi"),
             (loader / "loader.conf", "::/loader/loader.conf"),
             (loader / "entries/comptoir.conf", "::/loader/entries/comptoir.conf"),
             (kernel, "::/comptoir/vmlinuz"),
@@ -612,6 +624,65 @@ class Build:
         self.timed("disk", started)
         return stage
 
+    def esp_image(self, esp: Path, seed: str, rootfs: Path) -> Path:
+        """An empty FAT32 ESP with systemd-boot as the removable-media loader (mkfs.vfat + mtools)."""
+        with open(esp, "wb") as f:
+            f.truncate(ESP_MIB * MIB)
+        volume_id = derived_uuid(seed, "esp").replace("-", "")[:8]
+        run(["mkfs.vfat", "-F", "32", "-n", "ESP", "-i", volume_id, "--invariant", esp], stdout=subprocess.DEVNULL)
+        efi = rootfs / "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+        mtools_env = {**self.env(), "MTOOLS_SKIP_CHECK": "1"}
+        for folder in ("::/EFI", "::/EFI/BOOT", "::/EFI/systemd", "::/loader", "::/loader/entries"):
+            run(["mmd", "-i", esp, folder], env=mtools_env)
+        for src, dest in ((efi, "::/EFI/BOOT/BOOTX64.EFI"), (efi, "::/EFI/systemd/systemd-bootx64.efi")):
+            run(["mcopy", "-m", "-i", esp, src, dest], env=mtools_env)
+        return esp
+
+    # -- ab -----------------------------------------------------------------------------------------
+
+    def ab(self, prov: Stage, tar: Stage) -> Stage:
+        """The A/B disk (two root slots, a data partition) and, when the builder gave a signing
+        key, the signed RAUC bundle of the same slot image."""
+        signing = self.signing
+        sign_key = [hash_files([signing.cert, signing.keyring], REPO)] if signing else ["unsigned"]
+        stage = self.stage(
+            "ab", [AB_RECIPE, tar.key, self.version, KERNEL_OPTIONS, *sign_key], ["comptoir-ab.img", "rootfs.ext4"]
+        )
+        if self.skip(stage) and (signing is None or any(stage.out.glob("*.raucb"))):
+            return stage
+        started = time.monotonic()
+        out = stage.begin()
+        rootfs = prov.out / "rootfs"
+        seed = prov.key
+        kernel = sorted((rootfs / "boot").glob("vmlinuz-*"))[-1]
+        initrd = rootfs / "boot" / f"initrd.img-{kernel.name.removeprefix('vmlinuz-')}"
+        esp = self.esp_image(out / "esp.vfat", seed + ":ab", rootfs)
+        slots = ab_disk.Slots(
+            esp_uuid=derived_uuid(seed, "ab-esp-part"),
+            a_uuid=derived_uuid(seed, "ab-root-a"),
+            b_uuid=derived_uuid(seed, "ab-root-b"),
+            data_uuid=derived_uuid(seed, "ab-data"),
+        )
+        ab_disk.build_ab(
+            run=run,
+            out=out,
+            tarball=tar.out / "comptoir-root.tar",
+            esp=esp,
+            kernel=kernel,
+            initrd=initrd,
+            slots=slots,
+            version=self.version,
+            kernel_options=KERNEL_OPTIONS,
+            signing=signing,
+            env=self.env(),
+            hash_seed=derived_uuid(seed, f"ab-hash-seed:{self.version}"),
+            progress=lambda message: progress("ab", message),
+        )
+        esp.unlink()
+        stage.done()
+        self.timed("ab", started)
+        return stage
+
     # -- manifest -----------------------------------------------------------------------------------
 
     def manifest(self, prov: Stage, tar: Stage, disk: Stage) -> Path:
@@ -669,17 +740,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="extra Ansible variables file (a store's allow-list, USB devices…); repeatable",
     )
     parser.add_argument("--no-cache", action="store_true", help="run every stage even when its inputs are unchanged")
+    parser.add_argument("--version", help="the image's version (default: the project's, from pyproject.toml)")
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        default=os.environ.get("COMPTOIR_SIGNING_KEY") or None,
+        help="bundle signing key (PEM)",
+    )
+    parser.add_argument(
+        "--signing-cert", type=Path, default=os.environ.get("COMPTOIR_SIGNING_CERT") or None, help="its certificate"
+    )
+    parser.add_argument(
+        "--keyring",
+        type=Path,
+        default=os.environ.get("COMPTOIR_KEYRING") or None,
+        help="the CA certificates the boxes trust for updates (put in the image)",
+    )
     args = parser.parse_args(argv)
+    given = [a for a in (args.signing_key, args.signing_cert, args.keyring) if a is not None]
+    if given and len(given) != 3:
+        print("image/build.py: --signing-key, --signing-cert and --keyring go together", file=sys.stderr)
+        return 2
+    for path in given:
+        if not path.is_file():
+            print(f"image/build.py: {path}: no such file", file=sys.stderr)
+            return 2
+    signing = (
+        ab_disk.Signing(args.signing_key.resolve(), args.signing_cert.resolve(), args.keyring.resolve())
+        if given
+        else None
+    )
+    with open(REPO / "pyproject.toml", "rb") as f:
+        project_version = str(tomllib.load(f)["project"]["version"])
     if os.geteuid() != 0:
         print("image/build.py: run as root (chroot, file ownership)", file=sys.stderr)
         return 2
-    missing = [t for t in ("mmdebstrap", "mkfs.vfat", "mcopy", "sfdisk", "mkfs.ext4", "unshare") if not shutil.which(t)]
+    tools = ["mmdebstrap", "mkfs.vfat", "mcopy", "sfdisk", "mkfs.ext4", "unshare"] + (
+        ["rauc", "mksquashfs"] if given else []
+    )
+    missing = [t for t in tools if not shutil.which(t)]
     if missing:
         print(f"image/build.py: missing {', '.join(missing)}: run `make system-deps`", file=sys.stderr)
         return 2
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH))
     build = Build(
-        out=args.out.resolve(), epoch=epoch, vars_files=[v.resolve() for v in args.vars], no_cache=args.no_cache
+        out=args.out.resolve(),
+        epoch=epoch,
+        vars_files=[v.resolve() for v in args.vars],
+        no_cache=args.no_cache,
+        version=args.version or project_version,
+        signing=signing,
     )
     build.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -689,6 +799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prov = build.provision(root, wheels)
         tar = build.tar(prov)
         disk = build.disk(prov, tar)
+        build.ab(prov, tar)
         build.manifest(prov, tar, disk)
     except BuildError as exc:
         print(f"image/build.py: {exc}", file=sys.stderr)

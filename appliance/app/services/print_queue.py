@@ -163,6 +163,10 @@ class PrintWorker:
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def send_now(self, data: bytes) -> None:
         """Sends at once, not queued, between jobs; raises PrinterError. For what is only
         worth doing now, like opening the drawer on "no sale": a drawer that springs open

@@ -184,6 +184,9 @@ class ReceiptPrinter(Protocol):
     @property
     def problem(self) -> str | None: ...  # the last failure, until a job goes through
 
+    @property
+    def running(self) -> bool: ...  # its thread is alive: queued receipts will print
+
     def wake(self, _: object = None) -> None: ...
 
     def send_now(self, data: bytes) -> None: ...

@@ -100,7 +100,11 @@ async def healthz(request: Request) -> Response:
     shop: Shop | None = getattr(request.app.state, "shop", None)
     if shop is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    # The A/B health check (image/files/usr/local/sbin/comptoir-health) keeps a new slot only
+    # when receipts can print: a till whose print worker died is not healthy.
+    printer = shop.devices.printer if shop.devices is not None else None
+    queue = "none" if printer is None else ("running" if printer.running else "stopped")
+    return JSONResponse({"status": "ok", "print_queue": queue})
 
 
 @functools.cache

@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
+from tests.e2e.image.signing import signing_ca
 from tests.e2e.image.vm import ARTIFACTS, BUILD, DISK, REPO, ROOTFS, Image, require
 
 
@@ -20,12 +22,18 @@ def image() -> Image:
     layout_file = BUILD / "disk/layout.json"
     if os.environ.get("COMPTOIR_IMAGE_PREBUILT") and layout_file.exists():
         # Developer's shortcut: test the image already in build/image without building it again.
-        return Image(disk=DISK, rootfs=ROOTFS, layout=json.loads(layout_file.read_text()), build_seconds=0.0)
+        return Image(
+            disk=DISK, rootfs=ROOTFS, layout=json.loads(layout_file.read_text()), build_seconds=0.0, ab=ab_image()
+        )
     started = time.monotonic()
     log = ARTIFACTS / "build.log"
+    # The test image trusts a throwaway CA made under build/ (never in the repository), and the
+    # build signs its bundle with it, as a real build is given the fleet's update key.
+    ca = signing_ca()
+    signing = ["--signing-key", ca["key"], "--signing-cert", ca["cert"], "--keyring", ca["keyring"]]
     with open(log, "w") as f:
         proc = subprocess.run(
-            [sys.executable, str(REPO / "image/build.py")],
+            [sys.executable, str(REPO / "image/build.py"), *map(str, signing)],
             stdout=f,
             stderr=subprocess.STDOUT,
             timeout=4800,
@@ -36,4 +44,15 @@ def image() -> Image:
     print(f"\nimage build ({seconds:.0f} s):\n{text}")
     assert proc.returncode == 0, f"image/build.py failed:\n{text[-4000:]}"
     layout = json.loads(layout_file.read_text())
-    return Image(disk=DISK, rootfs=ROOTFS, layout=layout, build_seconds=seconds)
+    return Image(disk=DISK, rootfs=ROOTFS, layout=layout, build_seconds=seconds, ab=ab_image())
+
+
+def ab_image() -> dict[str, Any] | None:
+    layout = BUILD / "ab/layout.json"
+    if not layout.exists():
+        return None
+    return {
+        "disk": BUILD / "ab/comptoir-ab.img",
+        "slot_image": BUILD / "ab/rootfs.ext4",
+        "layout": json.loads(layout.read_text()),
+    }

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,8 @@ class Image:
     rootfs: Path
     layout: dict[str, object]
     build_seconds: float
+    # The A/B disk, its slot image and its layout (image/ab_disk.py), when built.
+    ab: dict[str, Any] | None = None
 
 
 def guest_copy(image: Image, dest: Path, options: str, title: str) -> None:

@@ -128,7 +128,7 @@ def test_security_headers_and_loopback_host_only(client: Any) -> None:
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "print_queue": "none"}  # no printer set up
     assert client.get("/api/v1/auth/me").headers["cache-control"] == "no-store"
     evil = client.get("/healthz", headers={"host": "evil.example"})
     assert evil.status_code == 400

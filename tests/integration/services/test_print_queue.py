@@ -280,3 +280,13 @@ def test_no_sale_opens_the_drawer_now_or_says_why_not(
         worker.send_now(DrawerKick().command())
     assert caught.value.reason == PAPER_OUT
     assert len(server.printer.pulses) == 1
+
+
+def test_the_worker_says_whether_it_runs(db: Database, server: VirtualPrinterServer) -> None:
+    # What /healthz reports as print_queue, and the A/B health check refuses a slot on.
+    worker = PrintWorker(db, printer_from_spec(f"{server.spec}?timeout=1"), idle_poll=0.05)
+    assert not worker.running
+    worker.start()
+    assert worker.running
+    worker.stop()
+    assert not worker.running

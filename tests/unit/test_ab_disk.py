@@ -1,0 +1,64 @@
+"""What the A/B slot root adds to the built tree (image/ab_disk.py), checked on a folder: the
+qemu test (tests/e2e/image/test_ab_update.py) proves the same files on a booted box."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from image import ab_disk
+
+SLOTS = ab_disk.Slots(esp_uuid="e", a_uuid="aaaa", b_uuid="bbbb", data_uuid="d")
+
+
+def test_every_state_folder_is_bound_from_the_data_partition() -> None:
+    lines = [line.split() for line in ab_disk.fstab().splitlines() if line and not line.startswith("#")]
+    mounts = {fields[1]: fields for fields in lines}
+    assert mounts["/data"][0] == "PARTLABEL=comptoir-data" and "noexec" in mounts["/data"][3]
+    assert mounts["/efi"][0] == "PARTLABEL=ESP"
+    for path in ("/var/lib/comptoir", "/etc/credstore.encrypted", "/var/lib/systemd", "/var/log"):
+        source, _, kind, options, *_ = mounts[path]
+        assert source.startswith("/data/") and kind == "none" and "bind" in options
+    assert "/" not in mounts  # the slot comes from the kernel command line, not fstab
+
+
+def test_a_box_without_a_keyring_refuses_every_bundle_and_plain_bundles_are_refused() -> None:
+    unsigned = ab_disk.system_conf(with_keyring=False)
+    signed = ab_disk.system_conf(with_keyring=True)
+    assert "[keyring]" not in unsigned and "path=/etc/rauc/keyring.pem" in signed
+    for conf in (unsigned, signed):
+        assert "bundle-formats=-plain" in conf
+        assert "bootloader-custom-backend=/usr/local/sbin/comptoir-boot-slots" in conf
+        assert "device=/dev/disk/by-partlabel/comptoir-root-a" in conf and "bootname=B" in conf
+
+
+def test_the_slot_root_carries_the_keyring_the_slots_map_and_its_version(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    keyring = tmp_path / "ca.crt"
+    keyring.write_text("-----BEGIN CERTIFICATE-----\n")
+    signing = ab_disk.Signing(key=tmp_path / "k", cert=tmp_path / "c", keyring=keyring)
+    ab_disk.make_slot_root(root, SLOTS, "2.0.1", signing)
+    assert (root / "etc/rauc/keyring.pem").read_text() == keyring.read_text()
+    assert not (root / "etc/rauc/k").exists() and not list(root.rglob("*.key"))  # never the signing key
+    slots = json.loads((root / "etc/comptoir/boot-slots.json").read_text())["slots"]
+    assert slots["A"]["root"] == "PARTUUID=aaaa" and slots["B"]["root"] == "PARTUUID=bbbb"
+    assert (root / "usr/lib/comptoir/image-version").read_text() == "2.0.1\n"
+    assert (root / "data").is_dir() and (root / "efi").is_dir()
+
+
+def test_the_data_partition_starts_with_the_roots_own_state_owners_kept(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    store = root / "var/lib/comptoir"
+    store.mkdir(parents=True)
+    (store / "keep").write_text("x")
+    os.chown(store, 1234, 1234)
+    store.chmod(0o700)
+    (root / "var/log").mkdir(parents=True)
+    data = tmp_path / "data"
+    ab_disk.make_data_tree(root, data)
+    assert (data / "comptoir/keep").read_text() == "x"
+    assert (data / "comptoir").stat().st_uid == 1234 and (data / "comptoir").stat().st_mode & 0o777 == 0o700
+    assert (data / "credstore.encrypted").stat().st_mode & 0o777 == 0o700  # made: the root had none
+    assert (data / "rauc").is_dir() and (data / "updates").stat().st_mode & 0o777 == 0o700
