@@ -169,5 +169,7 @@ def test_a_customers_event_names_the_fields_not_their_values(store: Store) -> No
         ("customer_changed", ["email"]),
         ("customer_erased", None),
     ]
+    # The whole phone number, not "555": a hash or a time in another event may hold those digits.
     text = json.dumps([e["body"] for e in outbox.events(store.shop)])
-    assert "Lovelace" not in text and "ada@" not in text and "555" not in text
+    for value in ("Lovelace", "ada@", "514 555 0100", "5145550100"):
+        assert value not in text, value
