@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from appliance import __version__
+from appliance import __version__, cli_parts
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
 from appliance.processes import ended_with_us as _ended_with_us
@@ -578,15 +578,9 @@ def build_parser() -> Parser:
         return p
 
     def actions(name: str, help_text: str) -> Any:
-        """A command made of actions (`user add`, `db verify`): the group its actions join."""
-        group = command(name, lambda a: 2, help_text).add_subparsers(
-            dest=f"{name}_command", metavar="ACTION", parser_class=Parser
-        )
-        group.required = True
-        return group
+        return cli_parts.actions(command, name, help_text)
 
-    def data_dir(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
+    data_dir = cli_parts.data_dir_option
 
     p = command("init", cmd_init, "create a new encrypted store and its admin")
     data_dir(p)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.cli_parts import Command, actions, data_dir_option, read_input
 
-Command = Callable[..., argparse.ArgumentParser]
 Where = Callable[[argparse.ArgumentParser], None]
 
 
@@ -29,10 +29,7 @@ def register_office(
     def cmd_set(args: argparse.Namespace) -> int:
         from appliance.office.services import configuration
 
-        try:
-            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Invalid(f"cannot read {args.file}: {exc}") from None
+        text = read_input(args.file)
         office = open_office(args)
         known = configuration.known_names(configuration.source(office))
         values = configuration.parse_vars(text, known)
@@ -55,9 +52,7 @@ def register_office(
             print(yaml.safe_dump(dict(row["vars"]), sort_keys=True), end="")
         return 0
 
-    group = command("config", lambda a: 2, "each store's inventory variables, which its boxes pull", sub)
-    csub = group.add_subparsers(dest="config_command", metavar="ACTION", parser_class=type(group))
-    csub.required = True
+    csub = actions(command, "config", "each store's inventory variables, which its boxes pull", sub)
     p = command("set", plain(cmd_set), "set a store's (or one till's) variables from a YAML file", csub)
     where(p)
     p.add_argument("--store", required=True)
@@ -132,16 +127,13 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def register_lane(command: Command) -> None:
-    group = command("config", lambda a: 2, "this box's configuration, pulled from its office")
-    csub = group.add_subparsers(dest="config_command", metavar="ACTION", parser_class=type(group))
-    csub.required = True
+    csub = actions(command, "config", "this box's configuration, pulled from its office")
     p = command("pull", cmd_pull, "fetch the office's signed bundle, apply it to this box, report the recap", csub)
-    p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
+    data_dir_option(p)
     p.add_argument("--ansible-playbook", metavar="PATH", help="the ansible-playbook to run (default: on PATH)")
     p.add_argument(
         "--no-report",
         action="store_true",
         help="leave the recap in the spool for `comptoir config report` (the unit runs that as the till's user)",
     )
-    p = command("report", cmd_report, "put the spooled configuration recaps in the outbox", csub)
-    p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
+    data_dir_option(command("report", cmd_report, "put the spooled configuration recaps in the outbox", csub))

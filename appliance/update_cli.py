@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
-
-Command = Callable[..., argparse.ArgumentParser]
+from appliance.cli_parts import Command, actions, data_dir_option
 
 
 class RaucBox:
@@ -165,18 +164,15 @@ def cmd_booted(args: argparse.Namespace) -> int:
 
 
 def register(command: Command) -> None:
-    group = command("update", lambda a: 2, "this box's software: what the office says it should run, and installing it")
-    sub = group.add_subparsers(dest="update_command", metavar="ACTION", parser_class=type(group))
-    sub.required = True
-
-    def data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", help="the store's folder (default: $COMPTOIR_DATA_DIR)")
-        return p
-
-    data_dir(command("check", cmd_check, "what runs, what the office says should, and whether it may install now", sub))
-    p = data_dir(command("apply", cmd_apply, "install the version the office says, if the gate is open", sub))
+    sub = actions(command, "update", "this box's software: what the office says it should run, and installing it")
+    data_dir_option(
+        command("check", cmd_check, "what runs, what the office says should, and whether it may install now", sub)
+    )
+    p = data_dir_option(command("apply", cmd_apply, "install the version the office says, if the gate is open", sub))
     p.add_argument("--downloads", default="/var/lib/comptoir-updates", help="where bundles are fetched to")
     p.add_argument("--usb-dir", action="append", metavar="DIR",
                    help="where an update stick is mounted (repeatable; default /media/comptoir-update)")  # fmt: skip
     p.add_argument("--no-reboot", action="store_true", help="install only; the next reboot runs the new version")
-    data_dir(command("booted", cmd_booted, "at boot: record whether the installed version booted or rolled back", sub))
+    data_dir_option(
+        command("booted", cmd_booted, "at boot: record whether the installed version booted or rolled back", sub)
+    )

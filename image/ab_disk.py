@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIB = 1024 * 1024
+DATA_MIB_DEFAULT = 1024
 # State that must outlive the slot: bound from the data partition over the root's own folder.
 # (name on the data partition, path in the root, mode when the root has no such folder)
 DATA_BINDS = (
@@ -334,6 +335,3 @@ def make_bundle(
     )
     shutil.rmtree(content)
     return bundle
-
-
-DATA_MIB_DEFAULT = 1024

@@ -648,7 +648,9 @@ class Build:
         stage = self.stage(
             "ab", [AB_RECIPE, tar.key, self.version, KERNEL_OPTIONS, *sign_key], ["comptoir-ab.img", "rootfs.ext4"]
         )
-        if self.skip(stage) and (signing is None or any(stage.out.glob("*.raucb"))):
+        # A fresh disk whose signed bundle is missing is built again: `skip` (and its
+        # "unchanged") only when nothing is.
+        if (signing is None or any(stage.out.glob("*.raucb"))) and self.skip(stage):
             return stage
         started = time.monotonic()
         out = stage.begin()

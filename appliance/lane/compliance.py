@@ -55,14 +55,12 @@ def send(data_dir: Path, report: str) -> dict[str, Any]:
             answer = http.post("/v1/compliance", json={"report": report, "signature": signature})
     except (httpx.HTTPError, OSError, pki.CertificateError) as exc:
         raise OfficeUnreachable(f"the office did not answer: {exc}") from None
-    try:
-        body: Any = answer.json()
-    except ValueError:
-        body = {}
-    if answer.status_code != 200 or not isinstance(body, dict):
-        message = body.get("message") if isinstance(body, dict) else None
-        raise OfficeUnreachable(f"the office refused the report (HTTP {answer.status_code}): {message or ''}".strip())
-    return body
+    return enrolment.accepted(
+        answer,
+        lambda status, message: OfficeUnreachable(
+            f"the office refused the report (HTTP {status}): {message or ''}".strip()
+        ),
+    )
 
 
 def _sent_file(data_dir: Path) -> Path:

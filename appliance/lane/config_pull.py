@@ -75,13 +75,12 @@ def fetch(data_dir: Path) -> Fetched:
             answer = http.get("/v1/config", timeout=FETCH_TIMEOUT)
     except (httpx.HTTPError, OSError, enrolment.EnrolmentError) as exc:
         raise PullFailed("unreachable", f"the office did not answer: {exc}") from None
-    try:
-        body = answer.json()
-    except ValueError:
-        body = {}
-    if answer.status_code != 200 or not isinstance(body, dict):
-        message = body.get("message") if isinstance(body, dict) else None
-        raise PullFailed("unreachable", f"the office refused (HTTP {answer.status_code}): {message or ''}".strip())
+    body = enrolment.accepted(
+        answer,
+        lambda status, message: PullFailed(
+            "unreachable", f"the office refused (HTTP {status}): {message or ''}".strip()
+        ),
+    )
     try:
         bundle = base64.b64decode(str(body["bundle"]).encode("ascii"), validate=True)
         return Fetched(str(body["version"]), bundle, str(body["signature"]), str(body["public_key"]))

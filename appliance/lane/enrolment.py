@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,18 @@ def enrol(
     if answer.status_code != 200:
         raise EnrolmentError(f"the office refused: {body.get('message') or f'HTTP {answer.status_code}'}")
     return _keep(data_dir, key, body, ca_bytes, found, host)
+
+
+def accepted(answer: httpx.Response, refused: Callable[[int, object], Exception]) -> dict[str, Any]:
+    """The office's answer when it said yes: HTTP 200 and a JSON object. Any other answer is
+    raised as `refused(its status, the office's message or None)`: each caller words it."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if answer.status_code != 200 or not isinstance(body, dict):
+        raise refused(answer.status_code, body.get("message") if isinstance(body, dict) else None)
+    return body
 
 
 def _json(answer: httpx.Response) -> dict[str, Any]:

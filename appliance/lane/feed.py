@@ -33,7 +33,7 @@ class Fetcher:
     def __call__(self, after: int, limit: int) -> dict[str, Any]:
         import httpx
 
-        from appliance.lane.enrolment import EnrolmentError, client, link
+        from appliance.lane.enrolment import EnrolmentError, accepted, client, link
 
         if self._http is None:
             self._http = client(link(self.data_dir))
@@ -42,14 +42,10 @@ class Fetcher:
         except httpx.HTTPError as exc:
             self.close()
             raise EnrolmentError(f"the office did not answer: {exc}") from None
-        try:
-            body = answer.json()
-        except ValueError:
-            body = None
-        if answer.status_code != 200 or not isinstance(body, dict):
-            message = body.get("message") if isinstance(body, dict) else None
-            raise EnrolmentError(f"the office refused the catalogue: {message or f'HTTP {answer.status_code}'}")
-        return body
+        return accepted(
+            answer,
+            lambda status, message: EnrolmentError(f"the office refused the catalogue: {message or f'HTTP {status}'}"),
+        )
 
     def close(self) -> None:
         if self._http is not None:

@@ -40,13 +40,10 @@ def ask(data_dir: Path) -> dict[str, Any]:
             answer = http.get("/v1/update")
     except (httpx.HTTPError, OSError, enrolment.EnrolmentError) as exc:
         raise UpdateUnavailable(f"the office did not answer: {exc}") from None
-    try:
-        body = answer.json()
-    except ValueError:
-        body = None
-    if answer.status_code != 200 or not isinstance(body, dict):
-        message = body.get("message") if isinstance(body, dict) else None
-        raise UpdateUnavailable(f"the office refused (HTTP {answer.status_code}): {message or ''}".strip())
+    body = enrolment.accepted(
+        answer,
+        lambda status, message: UpdateUnavailable(f"the office refused (HTTP {status}): {message or ''}".strip()),
+    )
     if body.get("version") is not None and not (
         isinstance(body.get("bundle"), str)
         and _BUNDLE.fullmatch(body["bundle"])

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.cli_parts import Command, actions, read_input
 from appliance.office import feed_cli
-
-Command = Callable[..., argparse.ArgumentParser]
 
 
 @contextmanager
@@ -197,10 +196,7 @@ def cmd_office_audit_verify(args: argparse.Namespace) -> int:
 def cmd_office_catalogue_import(args: argparse.Namespace) -> int:
     from appliance.office.services import catalogue
 
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(f"cannot read {args.file}: {exc}") from None
+    text = read_input(args.file, encoding="utf-8-sig")
     office = _open(args)
     done = catalogue.import_csv(office, text, actor=_actor(), currency=args.currency)
     print(f"{done.changed} changed, {done.unchanged} as they were; the catalogue is at version {done.version}.")
@@ -321,9 +317,7 @@ def cmd_office_points_offline_cap(args: argparse.Namespace) -> int:
 
 
 def _register_gift_cards(command: Command, sub: Any, where: Callable[[argparse.ArgumentParser], None]) -> None:
-    cards = command("gift-cards", lambda a: 2, "gift cards, points and store credit shared by the chain", sub)
-    gsub = cards.add_subparsers(dest="gift_cards_command", metavar="ACTION", parser_class=type(cards))
-    gsub.required = True
+    gsub = actions(command, "gift-cards", "gift cards, points and store credit shared by the chain", sub)
     p = command(
         "offline-cap",
         _plain(cmd_office_gift_cards_offline_cap),
@@ -359,9 +353,7 @@ def _back_office_option(p: argparse.ArgumentParser) -> None:
 
 def register(command: Command) -> None:
     """Adds `office` and `enrol`; `command(name, fn, help, group)` is build_parser's helper."""
-    group = command("office", lambda a: 2, "the office: lanes and stores that share, on PostgreSQL")
-    sub = group.add_subparsers(dest="office_command", metavar="ACTION", parser_class=type(group))
-    sub.required = True
+    sub = actions(command, "office", "the office: lanes and stores that share, on PostgreSQL")
 
     def where(p: argparse.ArgumentParser) -> None:
         p.add_argument("--database", help="the PostgreSQL DSN (default: $COMPTOIR_OFFICE_DATABASE)")
@@ -402,9 +394,7 @@ def register(command: Command) -> None:
     where(command("audit-verify", _plain(cmd_office_audit_verify), "check the office's audit chain", sub))
     register_return_holds(command, sub, where)
 
-    catalogue = command("catalogue", lambda a: 2, "the chain's catalogue, which every lane pulls", sub)
-    csub = catalogue.add_subparsers(dest="catalogue_command", metavar="ACTION", parser_class=type(group))
-    csub.required = True
+    csub = actions(command, "catalogue", "the chain's catalogue, which every lane pulls", sub)
     p = command("import", _plain(cmd_office_catalogue_import), "make or change products from a CSV file", csub)
     where(p)
     p.add_argument("file", metavar="FILE.csv", help="sku,name,price[,tax_class,barcodes,category,…] ('-': stdin)")

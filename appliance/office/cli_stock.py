@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.cli_parts import actions
 
 Where = Callable[[argparse.ArgumentParser], None]
 
@@ -164,9 +165,7 @@ def register(
 ) -> None:
     """Adds `comptoir office stock …` under the office's group (`sub`); `open_office(args)` is
     cli.py's, which reads --database and --data-dir."""
-    group = command("stock", lambda a: 2, "each store's stock: on-hand, movements, low, orders", sub)
-    ssub = group.add_subparsers(dest="stock_command", metavar="ACTION", parser_class=type(group))
-    ssub.required = True
+    ssub = actions(command, "stock", "each store's stock: on-hand, movements, low, orders", sub)
 
     def acting(p: argparse.ArgumentParser, *, store: bool = True) -> argparse.ArgumentParser:
         where(p)
@@ -188,9 +187,7 @@ def register(
     acting(command("low", plain(cmd_low), "products at or below their reorder point", ssub))
     acting(command("suggest", plain(cmd_suggest), "what to order to reach the reorder levels", ssub))
 
-    po = command("po", lambda a: 2, "a store's purchase orders: draft, sent, received", ssub)
-    psub = po.add_subparsers(dest="po_command", metavar="ACTION", parser_class=type(group))
-    psub.required = True
+    psub = actions(command, "po", "a store's purchase orders: draft, sent, received", ssub)
     p = acting(command("create", plain(cmd_po_create), "a draft order (the suggested lines unless --line)", psub))
     p.add_argument("--supplier", required=True)
     p.add_argument("--line", type=_line, action="append", metavar="SKU=QTY", help="a line (repeat)")

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from appliance.app.domain.errors import Invalid
+from appliance.cli_parts import Command, actions
 
-Command = Callable[..., argparse.ArgumentParser]
 Plain = Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]
 NONE = "none"  # the word that clears a ring's version, a pin or the mirror
 
@@ -78,21 +78,24 @@ def register(
         print(f"release {args.version}: {parts['bundle']} ({parts['size']} bytes, sha256 {parts['sha256']}) {said}")
         return 0
 
-    def ring_set(args: argparse.Namespace) -> int:
-        version = _optional(args.version)
-        _updates().set_ring(open_office(args), args.ring, version, actor=actor())
-        print(f"ring {args.ring}: {'stays as it is' if version is None else 'runs ' + version}")
-        return 0
+    def version_of(whose: str, change: str, cleared: str, chosen: str) -> Callable[[argparse.Namespace], int]:
+        """`ring set` and `pin`: the version a ring (or a store) runs, `none` clearing it;
+        `whose` is both the argument and the word the answer starts with."""
+
+        def run(args: argparse.Namespace) -> int:
+            name, version = getattr(args, whose), _optional(args.version)
+            getattr(_updates(), change)(open_office(args), name, version, actor=actor())
+            print(f"{whose} {name}: {cleared if version is None else chosen + version}")
+            return 0
+
+        return run
+
+    ring_set = version_of("ring", "set_ring", "stays as it is", "runs ")
+    pin = version_of("store", "pin_store", "its ring decides", "pinned to ")
 
     def ring_place(args: argparse.Namespace) -> int:
         _updates().place_store(open_office(args), args.store, args.ring, actor=actor())
         print(f"store {args.store} is in ring {args.ring}")
-        return 0
-
-    def pin(args: argparse.Namespace) -> int:
-        version = _optional(args.version)
-        _updates().pin_store(open_office(args), args.store, version, actor=actor())
-        print(f"store {args.store}: {'its ring decides' if version is None else 'pinned to ' + version}")
         return 0
 
     def mirror(args: argparse.Namespace) -> int:
@@ -105,9 +108,7 @@ def register(
         print(json.dumps(_updates().overview(open_office(args)), indent=2, sort_keys=True))
         return 0
 
-    group = command("release", lambda a: 2, "the software releases (RAUC bundles) the office knows", sub)
-    rsub = group.add_subparsers(dest="release_command", metavar="ACTION", parser_class=type(group))
-    rsub.required = True
+    rsub = actions(command, "release", "the software releases (RAUC bundles) the office knows", sub)
     p = command("add", plain(release_add), "add a release: its version and its bundle", rsub)
     where(p)
     p.add_argument("--version", required=True, help="the version the bundle installs, e.g. 1.4.0")
@@ -115,9 +116,7 @@ def register(
     p.add_argument("--sha256", help="the bundle's SHA-256 (needed with a URL; checked with a file)")
     p.add_argument("--size", type=int, help="the bundle's size in bytes (needed with a URL)")
 
-    group = command("ring", lambda a: 2, "update rings: the version each ring's stores run", sub)
-    gsub = group.add_subparsers(dest="ring_command", metavar="ACTION", parser_class=type(group))
-    gsub.required = True
+    gsub = actions(command, "ring", "update rings: the version each ring's stores run", sub)
     p = command("set", plain(ring_set), "the version a ring's stores run (none: they stay as they are)", gsub)
     where(p)
     p.add_argument("ring", help="the ring's name: pilot, stores (every store not placed)…")

@@ -13,8 +13,8 @@ from functools import partial
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
+from appliance.cli_parts import Command, actions
 
-Command = Callable[..., argparse.ArgumentParser]
 Run = Callable[[argparse.Namespace], int]
 
 
@@ -191,9 +191,7 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
     def run(fn: Callable[[Tools, argparse.Namespace], int]) -> Run:
         return tools.plain(partial(fn, tools))
 
-    group = command("rules", lambda a: 2, "the rules of a store that the chain decides", sub)
-    rsub = group.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=type(group))
-    rsub.required = True
+    rsub = actions(command, "rules", "the rules of a store that the chain decides", sub)
     p = command("set", run(cmd_office_rules_set), "set rules of a store, or give them back to it", rsub)
     where(p)
     p.add_argument("--store", required=True)
@@ -202,9 +200,7 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
     p = command("show", run(cmd_office_rules_show), "the rules the office decides for a store", rsub)
     where(p)
     p.add_argument("--store", required=True)
-    group = command("staff", lambda a: 2, "the people of a store, at its tills after their next pull", sub)
-    ssub = group.add_subparsers(dest="staff_command", metavar="ACTION", parser_class=type(group))
-    ssub.required = True
+    ssub = actions(command, "staff", "the people of a store, at its tills after their next pull", sub)
     p = command("add", run(cmd_office_staff_add), "a person of a store (password on stdin)", ssub)
     where(p)
     p.add_argument("--store", required=True)
@@ -225,9 +221,7 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
     where(p)
     p.add_argument("--store", required=True)
 
-    group = command("price", lambda a: 2, "a product's price from a date, for the chain or one store", sub)
-    psub = group.add_subparsers(dest="price_command", metavar="ACTION", parser_class=type(group))
-    psub.required = True
+    psub = actions(command, "price", "a product's price from a date, for the chain or one store", sub)
     for name, fn, text in (
         ("set", cmd_office_price_set, "the price of a product from a date and time on"),
         ("cancel", cmd_office_price_cancel, "take back a price set from a date"),
@@ -243,9 +237,7 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
         p.add_argument("--store", help="this store only (default: every store of the chain)")
         if name == "set":
             p.add_argument("--price", required=True, help="in major units: 2.99")
-    group = command("grid", lambda a: 2, "the till's grid of item buttons, for the chain or one store", sub)
-    gsub = group.add_subparsers(dest="grid_command", metavar="ACTION", parser_class=type(group))
-    gsub.required = True
+    gsub = actions(command, "grid", "the till's grid of item buttons, for the chain or one store", sub)
     p = command("set", run(cmd_office_grid_set), "lay out the grid from a JSON file", gsub)
     where(p)
     p.add_argument("file", metavar="FILE.json", help='[{"category": "Bakery", "products": ["CRO", …]}, …] (- : stdin)')
@@ -253,9 +245,7 @@ def register(command: Command, sub: Any, where: Callable[[argparse.ArgumentParse
     p = command("release", run(cmd_office_grid_release), "a store takes the chain's grid again", gsub)
     where(p)
     p.add_argument("--store", required=True)
-    group = command("promotion", lambda a: 2, "the chain's offers, for every store or one", sub)
-    osub = group.add_subparsers(dest="promotion_command", metavar="ACTION", parser_class=type(group))
-    osub.required = True
+    osub = actions(command, "promotion", "the chain's offers, for every store or one", sub)
     p = command("set", run(cmd_office_promotion_set), "make or change an offer", osub)
     where(p)
     p.add_argument("code", help="the office's name for it: summer-bread")

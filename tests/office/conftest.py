@@ -79,6 +79,23 @@ class RunningOffice:
         return f"https://127.0.0.1:{self.port}"
 
 
+def fleet_cli(office: RunningOffice, *extra: str) -> int:
+    """`comptoir compliance fleet-report` built from this office alone; its exit code."""
+    from appliance.cli import main
+
+    return main(
+        [
+            "compliance",
+            "fleet-report",
+            "--office-database",
+            office.dsn,
+            "--office-data-dir",
+            str(office.data_dir),
+            *extra,
+        ]
+    )
+
+
 @pytest.fixture
 def office_dir(office_dsn: str, tmp_path: Path) -> Path:
     """An initialised office: its data dir (the database is `office_dsn`)."""

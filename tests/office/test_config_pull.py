@@ -19,7 +19,7 @@ from appliance.lane import config_pull
 from appliance.office.services import configuration, enrolment, fleet
 from appliance.security import config_bundle
 from tests.conftest import Store
-from tests.office.conftest import RunningOffice
+from tests.office.conftest import RunningOffice, fleet_cli
 from tests.office.test_back_office import admin, person
 from tests.office.test_outbox import enrol, push_all
 
@@ -61,6 +61,15 @@ def playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tree
 
 
+@pytest.fixture
+def box(running_office: RunningOffice, store: Store, tmp_path: Path) -> Path:
+    """The folder the test's playbook writes the allow-list to, its till enrolled at the office."""
+    folder = tmp_path / "box"
+    folder.mkdir()
+    enrol(running_office, store)
+    return folder
+
+
 def office_cli(office: RunningOffice, *args: str) -> int:
     return main(["office", "config", *args, "--database", office.dsn, "--data-dir", str(office.data_dir)])
 
@@ -89,12 +98,10 @@ def test_a_box_pulls_its_stores_config_applies_it_and_the_office_sees_each_run(
     running_office: RunningOffice,
     store: Store,
     playbook: Path,
+    box: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    box = tmp_path / "box"
-    box.mkdir()
-    enrol(running_office, store)
     key = running_office.data_dir / configuration.SIGNING_KEY
     assert key.stat().st_mode & 0o777 == 0o600  # made by office init, before any bundle was served
 
@@ -169,23 +176,7 @@ def test_a_box_pulls_its_stores_config_applies_it_and_the_office_sees_each_run(
 
     # The fleet report from the office: the config state is there, in words too.
     out = tmp_path / "fleet.json"
-    assert (
-        main(
-            [
-                "compliance",
-                "fleet-report",
-                "--office-database",
-                running_office.dsn,
-                "--office-data-dir",
-                str(running_office.data_dir),
-                "--format",
-                "json",
-                "--output",
-                str(out),
-            ]
-        )
-        == 1
-    )
+    assert fleet_cli(running_office, "--format", "json", "--output", str(out)) == 1
     assert "config drift" in capsys.readouterr().out
     assert json.loads(out.read_text())["lanes"][0]["config"]["state"] == "drift"
 
@@ -194,12 +185,10 @@ def test_a_tampered_bundle_or_another_key_is_refused_and_the_office_hears_of_it(
     running_office: RunningOffice,
     store: Store,
     playbook: Path,
+    box: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    box = tmp_path / "box"
-    box.mkdir()
-    enrol(running_office, store)
     assert (
         set_vars(running_office, tmp_path, {"firewall_root": str(box), "firewall_allowed_destinations": [GATEWAY]}) == 0
     )

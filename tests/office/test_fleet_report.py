@@ -26,7 +26,7 @@ from appliance.office.services import audit_log, enrolment, fleet, lane_events
 from appliance.office.store import security_log as security_log_store
 from appliance.security import pki, signing
 from tests.conftest import Store
-from tests.office.conftest import RunningOffice
+from tests.office.conftest import RunningOffice, fleet_cli
 from tests.office.test_outbox import enrol, push_all
 
 T0 = 1_796_000_000_000_000  # µs since the epoch: 2026-11-30
@@ -75,20 +75,6 @@ def scan_report(tmp_path: Path, hostname: str = "lyon-t01") -> Path:
     reports = tmp_path / "reports"
     assert main(["compliance", "scan", "--root", str(root), "--report-dir", str(reports), "--output", "/dev/null"]) == 1
     return reports
-
-
-def fleet_cli(office: RunningOffice, *extra: str) -> int:
-    return main(
-        [
-            "compliance",
-            "fleet-report",
-            "--office-database",
-            office.dsn,
-            "--office-data-dir",
-            str(office.data_dir),
-            *extra,
-        ]
-    )
 
 
 def test_a_box_pushes_its_report_and_logs_and_the_fleet_report_lists_it_without_ssh(

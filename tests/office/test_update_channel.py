@@ -30,7 +30,7 @@ from appliance.security.compliance.fleet import OFFICE_RENDER
 from appliance.update_cli import RaucBox, asker, fetcher
 from tests.office.conftest import RunningOffice
 from tests.office.fake_rauc import FakeRauc, bundle
-from tests.office.two_stores import Till, admin_of, make_tills, office_of
+from tests.office.two_stores import Till, admin_of, office_of, two_stores
 
 IN_WINDOW = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)  # 03:00 in Montreal: inside 02:00-05:00
 OUTSIDE = dt.datetime(2026, 12, 6, 15, 0, tzinfo=dt.UTC)  # 10:00 in Montreal
@@ -81,13 +81,8 @@ class Mirror:
 
 @pytest.fixture
 def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]:
-    made = make_tills(running_office, tmp_path)
-    try:
+    with two_stores(running_office, tmp_path) as made:
         yield made
-    finally:
-        for till in made:
-            till.fetch.close()
-            till.shop.close()
 
 
 @pytest.fixture

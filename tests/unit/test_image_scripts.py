@@ -45,3 +45,36 @@ def test_the_build_hashes_a_vars_file_from_outside_the_repository(tmp_path: Path
     assert first == build.hash_files([inside, site], build.REPO)  # the same inputs, the same key
     site.write_text("comptoir_ntp: ntp2.example\n")
     assert build.hash_files([inside, site], build.REPO) != first  # a changed site file is a new build
+
+
+def test_the_ab_stage_says_unchanged_only_when_it_builds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build = importlib.import_module("image.build")
+    built: list[Path] = []
+
+    def build_ab(*, out: Path, signing: object, **_: object) -> None:
+        built.append(out)
+        for name in ("comptoir-ab.img", "rootfs.ext4", *(["comptoir-0.raucb"] if signing else [])):
+            (out / name).write_bytes(b"")
+
+    def esp_image(esp: Path, seed: str, rootfs: Path) -> Path:
+        esp.write_bytes(b"")
+        return esp
+
+    monkeypatch.setattr(build.ab_disk, "build_ab", build_ab)
+    (tmp_path / "prov" / "rootfs" / "boot").mkdir(parents=True)
+    (tmp_path / "prov" / "rootfs" / "boot" / "vmlinuz-6.1.0").write_bytes(b"")
+    prov = build.Stage("prov", tmp_path / "prov", "prov-key")
+    tar = build.Stage("tar", tmp_path / "tar", "tar-key")
+    signing = build.ab_disk.Signing(key=tmp_path / "k.pem", cert=tmp_path / "c.pem", keyring=tmp_path / "r.pem")
+    image = build.Build(out=tmp_path / "out", epoch=0, vars_files=[], signing=signing)
+    monkeypatch.setattr(image, "esp_image", esp_image)
+
+    image.ab(prov, tar)
+    assert len(built) == 1 and "unchanged" not in capsys.readouterr().out
+    image.ab(prov, tar)  # the same inputs, the disk and its bundle there: kept
+    assert len(built) == 1 and "unchanged" in capsys.readouterr().out
+    (built[0] / "comptoir-0.raucb").unlink()  # the bundle lost: built again, and not called unchanged
+    image.ab(prov, tar)
+    assert len(built) == 2 and "unchanged" not in capsys.readouterr().out

@@ -30,7 +30,7 @@ from appliance.lane import enrolment as lane
 from appliance.office.services import enrolment, fleet
 from tests.conftest import Store
 from tests.e2e.image.vm import Image
-from tests.office.conftest import RunningOffice
+from tests.office.conftest import RunningOffice, fleet_cli
 from tests.office.conftest import office_dir as office_dir  # the fixtures, by their names
 from tests.office.conftest import office_dsn as office_dsn
 from tests.office.conftest import pg_cluster as pg_cluster
@@ -56,8 +56,13 @@ NOT_THE_HOSTS = {
         "no_remote_access_verify_listeners",
     )
 }
-GATEWAY = {"name": "payment gateway", "address": "192.0.2.50", "protocol": "tcp", "ports": [443]}
-SUPPLIER = {"name": "new supplier portal", "address": "192.0.2.77", "protocol": "tcp", "ports": [8443]}
+GATEWAY: dict[str, object] = {"name": "payment gateway", "address": "192.0.2.50", "protocol": "tcp", "ports": [443]}
+SUPPLIER: dict[str, object] = {
+    "name": "new supplier portal",
+    "address": "192.0.2.77",
+    "protocol": "tcp",
+    "ports": [8443],
+}
 
 
 def inside(box: Path, *command: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
@@ -145,20 +150,7 @@ def test_a_box_pulls_a_config_change_pushes_its_report_and_logs_and_the_office_l
 
     # The fleet report, from the office alone.
     out = tmp_path / "fleet.json"
-    main(
-        [
-            "compliance",
-            "fleet-report",
-            "--office-database",
-            running_office.dsn,
-            "--office-data-dir",
-            str(running_office.data_dir),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-        ]
-    )
+    fleet_cli(running_office, "--format", "json", "--output", str(out))
     (row,) = json.loads(out.read_text())["lanes"]
     assert row["lane"] == "lyon/T01" and row["report"] is not None and row["report"]["signature_ok"]
     assert row["audit_head"] is not None
