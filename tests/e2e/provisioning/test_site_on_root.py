@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from appliance.security.compliance.checks.sysctl import boot_values
+from appliance.security.compliance.target import Target
+
 from .conftest import CLAMAV_MIRROR, GATEWAY, HEAD_OFFICE, Provisioned
 from .helpers import REPO, installed_packages, processes_in_root, run_playbook
 
@@ -193,6 +196,15 @@ def test_hardening(provisioned: Provisioned) -> None:
     sysctls = read(root, "/etc/sysctl.d/70-comptoir-hardening.conf")
     for line in ("fs.suid_dumpable = 0", "kernel.kptr_restrict = 2", "kernel.unprivileged_bpf_disabled = 1"):
         assert line in sysctls
+    # What systemd-sysctl sets at boot, every file in its order: procps's 99-protect-links.conf
+    # no longer takes fs.protected_fifos back to 1.
+    at_boot = boot_values(Target(root=root))
+    for key, value in (("fs.protected_fifos", "2"), ("fs.protected_regular", "2"), ("kernel.kptr_restrict", "2")):
+        assert at_boot[key][0] == value, (key, at_boot[key])
+    filesystems = read(root, "/etc/modprobe.d/comptoir-filesystems.conf")
+    for filesystem in ("freevxfs", "hfs", "hfsplus", "jffs2", "udf"):
+        assert f"install {filesystem} /bin/true" in filesystems
+    assert "squashfs" not in rules(root, "/etc/modprobe.d/comptoir-filesystems.conf")  # RAUC's bundles
     protocols = read(root, "/etc/modprobe.d/comptoir-protocols.conf")
     for protocol in ("dccp", "sctp", "rds", "tipc"):
         assert f"install {protocol} /bin/true" in protocols
