@@ -5,6 +5,7 @@ a receipt of one lane found and given back at another lane and at another store,
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from appliance.office.services import audit_log, enrolment, lane_events
 from appliance.office.services import returns_across as office_returns
 from appliance.office.services.found import Lane
 from appliance.office.services.office import Office
-from tests.conftest import CATALOG, PASSWORD, logged_in, set_cash_needs_shift
+from tests.conftest import CATALOG, PASSWORD, approval, logged_in, set_cash_needs_shift
 from tests.office.conftest import RunningOffice, free_port
 
 
@@ -541,3 +542,86 @@ def test_the_till_pays_only_on_a_live_hold_of_exactly_its_lines(
         assert refused.value.code == "hold_not_live", answer
     assert t2.events("return_without_receipt") == [] and t2.events("refund_across_lanes") == []
     assert released == []  # not a hold of ours to give back
+
+
+def test_while_the_office_is_asked_for_a_returns_hold_the_tills_other_writes_go_on(
+    running_office: RunningOffice, tills: dict[str, Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office slow to answer a hold does not hold the process's one writer queue: the
+    hold is asked with no transaction open, and only the till's side commits after."""
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 2))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    asking, go_on = threading.Event(), threading.Event()
+    real_hold = OfficeReturns.hold
+    in_transaction: list[bool] = []
+
+    def slow(self: OfficeReturns, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> Any:
+        in_transaction.append(t2.shop.db.conn.in_transaction)
+        asking.set()
+        assert go_on.wait(10)
+        return real_hold(self, key, sale, lines)
+
+    monkeypatch.setattr(OfficeReturns, "hold", slow)
+    body = {"receipt": number, "lines": [{"line": 1, "quantity": 2}], "reason": "bruised"}
+    answers: list[Any] = []
+    with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        supervisor = logged_in(client, "supervisor")
+        key = {"Idempotency-Key": "return-slow-office"}
+        asked = threading.Thread(
+            target=lambda: answers.append(supervisor.post("/api/v1/office/returns", json=body, headers=key))
+        )
+        asked.start()
+        try:
+            assert asking.wait(10)
+            opened: list[Any] = []  # another write of the same till, while the office is asked
+            other = threading.Thread(target=lambda: opened.append(sales.open_sale(t2.shop, t2.actor("cashier"))))
+            other.start()
+            other.join(10)
+            went_on = not other.is_alive() and len(opened) == 1
+        finally:
+            go_on.set()
+            asked.join(10)
+        assert went_on, "a write waited for the office's answer to a return's hold"
+        assert in_transaction == [False]
+        (done,) = answers
+        assert done.status_code == 201, done.text
+        # The answer lost and the request sent again: answered from the till, the office not asked.
+        again = supervisor.post("/api/v1/office/returns", json=body, headers=key)
+        assert again.status_code == 201 and again.json()["id"] == done.json()["id"]
+    assert len(in_transaction) == 1
+    assert [e["return_id"] for e in t2.events("return_without_receipt")] == [done.json()["id"]]
+
+
+def test_an_approval_is_used_up_only_by_the_return_it_approved(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    """A cashier's return on a supervisor's approval: checked before the office is asked (a
+    refused one takes no hold), used up only when the return is written, not by one the
+    office refused."""
+    t1, t2 = tills["lyon/T01"], tills["lyon/T02"]
+    sold = t1.sell(("APL", 3))
+    number = f"T01-{sold['receipt_no']:06d}"
+    t1.push()
+    origin = {"store": "lyon", "till": "T01", "sale_id": sold["id"]}
+    other_lane = OfficeReturns(tills["paris/T01"].shop.data_dir)
+    other_lane.hold("paris-has-them", origin, [{"line": 1, "quantity": 3}])
+    body = {"receipt": number, "lines": [{"line": 1, "quantity": 2}], "reason": "bruised"}
+    with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        cashier = logged_in(client, "cashier")
+        refused = cashier.post("/api/v1/office/returns", json=body, headers={"X-Approval": "not-an-approval"})
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "approval_invalid")
+        approved = approval(cashier, "supervisor", "refund")
+        blocked = cashier.post("/api/v1/office/returns", json=body, headers=approved)
+        assert (blocked.status_code, blocked.json()["error"]["code"]) == (409, "refund_exceeds_returnable")
+        other_lane.release("paris-has-them")
+        done = cashier.post("/api/v1/office/returns", json=body, headers=approved)
+        assert done.status_code == 201, done.text  # still live: the office's refusal used nothing up
+        one_more = {**body, "lines": [{"line": 1, "quantity": 1}]}
+        used = cashier.post("/api/v1/office/returns", json=one_more, headers=approved)
+        assert (used.status_code, used.json()["error"]["code"]) == (403, "approval_invalid")
+    # The refused tries took no hold: only the return's own, used by its event.
+    t2.push()
+    assert _holds_of(running_office, "lyon", "T02") == [(done.json()["hold_key"], "used")]
+    assert [e["return_id"] for e in t2.events("return_without_receipt")] == [done.json()["id"]]

@@ -664,16 +664,23 @@ def _require_own_secrets(actor: Actor) -> None:
 
 
 def require(
-    shop: Shop, actor: Actor, permission: Permission, approval: str | None = None, refusal: str | None = None
+    shop: Shop,
+    actor: Actor,
+    permission: Permission,
+    approval: str | None = None,
+    refusal: str | None = None,
+    *,
+    use_up: bool = True,
 ) -> str | None:
     """Passes when the actor's role holds the permission, or a live approval for it is
-    given (used up here, inside the caller's transaction). Returns the approver's name.
-    `refusal` says, in the shop's words, what else would do (the role's name otherwise)."""
+    given (used up here, inside the caller's transaction; `use_up=False` only looks, for a
+    check before a call that must not wait inside a transaction). Returns the approver's
+    name. `refusal` says, in the shop's words, what else would do (the role's name otherwise)."""
     _require_own_secrets(actor)
     if can(actor.role, permission):
         return None
     if approval:
-        return approved_by(shop, actor, permission, approval)
+        return approved_by(shop, actor, permission, approval, use_up=use_up)
     raise Forbidden(
         refusal or f"the {actor.role} role may not {permission.value.replace('_', ' ')}; a supervisor can approve it",
         "forbidden",
@@ -681,7 +688,7 @@ def require(
 
 
 def require_all(
-    shop: Shop, actor: Actor, permissions: tuple[Permission, ...], approval: str | None = None
+    shop: Shop, actor: Actor, permissions: tuple[Permission, ...], approval: str | None = None, *, use_up: bool = True
 ) -> str | None:
     """One act that takes several permissions (a refund onto store credit): the actor's role
     holds them all, or one approval covers those it lacks. `permissions` go strongest first;
@@ -690,7 +697,7 @@ def require_all(
     missing = [p for p in permissions if not can(actor.role, p)]
     if not missing:
         return None
-    approver = require(shop, actor, missing[0], approval)
+    approver = require(shop, actor, missing[0], approval, use_up=use_up)
     user = staff.by_name(shop.db.conn, approver or "")
     beyond = [p for p in missing[1:] if user is None or not can(user.role, p)]
     if beyond:
@@ -700,9 +707,11 @@ def require_all(
     return approver
 
 
-def approved_by(shop: Shop, actor: Actor, permission: Permission, approval: str) -> str:
-    """Uses up a supervisor's approval of `permission` on this session; names the approver."""
-    approver_id = staff.use_approval(shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now())
+def approved_by(shop: Shop, actor: Actor, permission: Permission, approval: str, *, use_up: bool = True) -> str:
+    """Uses up a supervisor's approval of `permission` on this session (or only finds it
+    live, `use_up=False`); names the approver."""
+    found = staff.use_approval if use_up else staff.live_approval
+    approver_id = found(shop.db.conn, token_hash(approval), actor.session, permission.value, shop.now())
     approver = staff.by_id(shop.db.conn, approver_id) if approver_id is not None else None
     if approver is None:
         raise Forbidden("the approval is unknown, used or expired; ask again", "approval_invalid")

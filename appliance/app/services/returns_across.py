@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, NotRequired, Protocol, TypedDict
 
@@ -33,7 +34,7 @@ from appliance.app.domain.money import Money, round_cash, round_fraction
 from appliance.app.domain.product import Product
 from appliance.app.domain.sale import check_quantity
 from appliance.app.domain.tax import compute_totals
-from appliance.app.services import audit_log, outbox, outbox_push, printing, shifts
+from appliance.app.services import audit_log, idempotency, outbox, outbox_push, printing, shifts, tender_holds
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.returns import StoreCredit, issue_credit
 from appliance.app.services.shop import Actor, Shop
@@ -119,6 +120,10 @@ class ReturnAcross(TypedDict):
     lines: list[dict[str, int]]
     rounding: NotRequired[Money]  # cash only: what is handed back is amount + rounding
     gift_card: NotRequired[StoreCredit]
+
+
+# Runs the till's side of a return (the request's idempotency transaction, from the web).
+Commit = Callable[[Callable[[], ReturnAcross]], ReturnAcross]
 
 
 def office_of(shop: Shop) -> OfficeReturns:
@@ -216,9 +221,11 @@ def refund(
     store_name: str | None = None,
     hold_key: object = None,
     office: OfficeReturns | None = None,
+    commit: Commit | None = None,
 ) -> ReturnAcross:
     """Gives back lines of another lane's receipt: found and held at the office, then the
-    return written here; the same hold_key again answers the return already made."""
+    return written here; the same hold_key again answers the return already made. `commit`
+    runs the till's transaction (the request's idempotency transaction, from the web)."""
     _seller(shop, actor)
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
@@ -248,26 +255,69 @@ def refund(
         wanted = _wanted(sale, lines, held_by_us=True)
     asked = [{"line": n, "quantity": q} for n, q in sorted(wanted.items())]
     origin = {"store": sale["store"], "till": sale["till"], "sale_id": sale["sale_id"]}
-    held = False
-    try:
-        # One till transaction from the permissions to the return: a refused actor or approval
-        # never reaches the office (no hold taken and given back for nothing), and an approval
-        # is used up only with the return it approved.
-        with shop.db.transaction() as tx:
-            needs = (Permission.STORE_CREDIT, Permission.REFUND) if refund_to == "gift_card" else (Permission.REFUND,)
+    needs = (Permission.STORE_CREDIT, Permission.REFUND) if refund_to == "gift_card" else (Permission.REFUND,)
+    # Checked before the office is asked, the approval only looked at: a refused actor,
+    # approval or drawer takes no hold (none taken and given back for nothing).
+    require_all(shop, actor, needs, approval, use_up=False)
+    if refund_to == "cash":
+        shifts.check_drawer(shop, actor, shop.db.conn)
+    # The hold is asked with no transaction open: the office may take its 3 s, and a
+    # transaction waiting on it would hold the process's one writer queue (every till this
+    # box serves) as long. The same hold key asks for the same hold, so a retry holds once.
+    tender_holds.not_in_transaction(shop)
+    _live(link.hold(key, origin, asked), key, origin, asked)
+
+    def local() -> ReturnAcross:
+        with shop.db.transaction():
+            twin = store.by_hold(shop.db.conn, key)
+            if twin is not None:  # the same return asked twice at once: the first one made it
+                return _again(shop, key, twin)
+            # Checked again, and the approval used up, only with the return it approved.
             approver = require_all(shop, actor, needs, approval)
             if refund_to == "cash":
-                shifts.check_drawer(shop, actor, tx)
-            _live(link.hold(key, origin, asked), key, origin, asked)
-            held = True
+                shifts.check_drawer(shop, actor, shop.db.conn)
             return _write(shop, actor, sale, wanted, reason.strip(), refund_to, approver, key)
+
+    try:
+        return local() if commit is None else commit(local)
     except BaseException:
-        if held:
-            try:
-                link.release(key)
-            except Conflict:
-                pass  # unreachable now: the hold stays, and the office lists it as held (docs/office.md)
+        if store.by_hold(shop.db.conn, key) is not None:
+            raise  # committed before it failed (its sync): the return uses its hold
+        try:
+            link.release(key)
+        except Conflict:
+            pass  # unreachable now: the hold stays, and the office lists it as held (docs/office.md)
         raise
+
+
+def refund_once(
+    shop: Shop, who: Actor, retry_key: str | None, body: dict[str, Any], approval: str | None, hold_key: object
+) -> tuple[int, ReturnAcross]:
+    """The return with its answer kept under the Idempotency-Key. The office's hold is asked
+    with no transaction open (`refund`); only the till's side commits with the
+    stored answer. A retry whose answer was lost is answered from the store before any hold."""
+    route = "returns_across"
+    if retry_key is not None:
+        first = idempotency.answered(shop, who, retry_key, route, body)
+        if first is not None:
+            return first
+
+    def commit(local: Callable[[], ReturnAcross]) -> ReturnAcross:
+        return idempotency.run_once(shop, who, retry_key, route, body, lambda: (201, local()))[1]
+
+    made = refund(
+        shop,
+        who,
+        body["receipt"],
+        body["lines"],
+        body["reason"],
+        body.get("refund_to", "cash"),
+        approval,
+        body.get("store"),
+        hold_key,
+        commit=commit,
+    )
+    return 201, made
 
 
 def _live(answer: dict[str, Any], key: str, origin: dict[str, Any], asked: list[dict[str, int]]) -> None:

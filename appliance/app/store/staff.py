@@ -192,17 +192,22 @@ def insert_approval(
     )
 
 
-def use_approval(conn: Connection, token_hash: str, session_hash: str, permission: str, now: str) -> int | None:
-    """Marks a live approval used and returns its approver, or None when there is none."""
+def live_approval(conn: Connection, token_hash: str, session_hash: str, permission: str, now: str) -> int | None:
+    """The approver of a live approval, or None when there is none; nothing is used up."""
     row = conn.execute(
         "SELECT approver_id FROM approvals WHERE token_hash = ? AND session_hash = ? AND permission = ? "
         "AND used_at IS NULL AND expires_at > ?",
         (token_hash, session_hash, permission, now),
     ).fetchone()
-    if row is None:
-        return None
-    conn.execute("UPDATE approvals SET used_at = ? WHERE token_hash = ?", (now, token_hash))
-    return int(row[0])
+    return None if row is None else int(row[0])
+
+
+def use_approval(conn: Connection, token_hash: str, session_hash: str, permission: str, now: str) -> int | None:
+    """Marks a live approval used and returns its approver, or None when there is none."""
+    approver_id = live_approval(conn, token_hash, session_hash, permission, now)
+    if approver_id is not None:
+        conn.execute("UPDATE approvals SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+    return approver_id
 
 
 def language(conn: Connection, user_id: int) -> str | None:

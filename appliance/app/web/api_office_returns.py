@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from appliance.app.services import idempotency, returns_across
+from appliance.app.services import returns_across
 from appliance.app.web.api import REFUND_LINES, ok
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import actor, call, json_body, shop_of
@@ -42,28 +42,7 @@ async def return_across(request: Request) -> Response:
     hold_key = body.get("hold_key")
     if hold_key is None and retry_key:
         hold_key = returns_across.hold_key_for(retry_key)
-    status, answer = await call(
-        idempotency.run_once,
-        shop,
-        who,
-        retry_key,
-        "returns_across",
-        body,
-        lambda: (
-            201,
-            returns_across.refund(
-                shop,
-                who,
-                body["receipt"],
-                body["lines"],
-                body["reason"],
-                body.get("refund_to", "cash"),
-                approval,
-                body.get("store"),
-                hold_key,
-            ),
-        ),
-    )
+    status, answer = await call(returns_across.refund_once, shop, who, retry_key, body, approval, hold_key)
     return ok(answer, status)
 
 
