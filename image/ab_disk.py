@@ -27,13 +27,66 @@ from pathlib import Path
 MIB = 1024 * 1024
 DATA_MIB_DEFAULT = 1024
 # State that must outlive the slot: bound from the data partition over the root's own folder.
-# (name on the data partition, path in the root, mode when the root has no such folder)
+# The slot itself is mounted read-only, so whatever the box writes in normal use is here or
+# in memory (TMPFS). (name on the data partition, path in the root, mode when the root has
+# no such folder)
 DATA_BINDS = (
     ("comptoir", "var/lib/comptoir", 0o750),
     ("credstore.encrypted", "etc/credstore.encrypted", 0o700),
     ("systemd", "var/lib/systemd", 0o755),
     ("log", "var/log", 0o755),
+    ("updates", "var/lib/comptoir-updates", 0o700),  # bundles fetched by `comptoir update`
+    ("clamav", "var/lib/clamav", 0o755),  # the signatures freshclam fetches
+    ("aide", "var/lib/aide", 0o700),  # the file integrity baseline (made again for a new version)
+    ("dhcpcd", "var/lib/dhcpcd", 0o755),
+    ("logrotate", "var/lib/logrotate", 0o755),
+    ("tmp", "var/tmp", 0o1777),
 )
+# Scratch that need not outlive a boot: (path, mode). The kiosk's browser profile and caches
+# are forgotten at every boot, as a shop's public screen should.
+TMPFS = (("tmp", "1777"),)
+KIOSK_USER = "kiosk"
+# The slot is read-only: timers that would change it in place have no work on it. Debian's
+# fixes come in the next signed bundle (docs/updates.md), not from apt on the box.
+MASKED = ("apt-daily.timer", "apt-daily-upgrade.timer", "apt-show-versions.timer", "dpkg-db-backup.timer")
+# dhcpcd fills the resolver from its lease: on the read-only slot, /etc/resolv.conf points
+# into /run, made empty at each boot by tmpfiles (dhcpcd's unit may write only that file).
+RESOLV = "/run/comptoir-net/resolv.conf"
+TMPFILES = f"""# The A/B slot is read-only (image/ab_disk.py): the resolver dhcpcd writes lives in /run.
+d /run/comptoir-net 0755 root root -
+f {RESOLV} 0644 root root -
+"""
+# AIDE's baseline is on the data partition (the slot cannot hold it); it is made again when
+# the booted image version is not the one it was made of (after an update or a rollback).
+AIDE_INIT_DROPIN = """# The A/B slot (image/ab_disk.py): AIDE's baseline, on the data partition, is made again at
+# the first boot of another image version (an update, a rollback), as at the box's first boot.
+[Unit]
+ConditionPathExists=
+
+[Service]
+ExecCondition=/bin/sh -c '! cmp -s /usr/lib/comptoir/image-version /var/lib/aide/image-version \\
+    || [ ! -e /var/lib/aide/aide.db ]'
+# The version is stamped once the baseline is whole: a cut in the middle makes it again.
+ExecStart=
+ExecStart=/bin/sh -c '/usr/sbin/aideinit --yes --force \\
+    && cp /usr/lib/comptoir/image-version /var/lib/aide/image-version'
+"""
+
+# What AIDE must not compare on an A/B box: the data partition (its state is already left out
+# under the paths it is bound to) and the loader entries boot counting renames. The slot's
+# kernels on the ESP stay checked.
+AIDE_EXCLUDES = """# The A/B slot (image/ab_disk.py).
+!/data
+!/efi/loader/entries
+!/efi/loader/random-seed
+"""
+
+
+def slot_options(kernel_options: str) -> str:
+    """The slots' kernel command line: the root mounted read-only, and never remounted
+    read-write by fstab (the slot's fstab has no line for /)."""
+    words = [w for w in kernel_options.split() if w not in ("rw", "ro")]
+    return " ".join(["ro", *words])
 
 
 @dataclass(frozen=True)
@@ -56,15 +109,21 @@ class Slots:
         return f"PARTUUID={self.a_uuid if slot == 'A' else self.b_uuid}"
 
 
-def fstab() -> str:
+def fstab(kiosk: tuple[int, int] | None = None) -> str:
     lines = [
-        "# A/B root: the slot is named by the kernel command line (root=, rauc.slot=).",
+        "# A/B root: the slot is named by the kernel command line (root=, rauc.slot=) and mounted",
+        "# read-only (`ro`, and no line here for /).",
         "# What outlives an update or a rollback lives on the data partition and is bound here.",
         "PARTLABEL=comptoir-data /data ext4 defaults,nodev,nosuid,noexec,errors=remount-ro 0 2",
         "PARTLABEL=ESP /efi vfat umask=0077,shortname=winnt,nodev,nosuid,noexec 0 2",
     ]
     for name, path, _ in DATA_BINDS:
         lines.append(f"/data/{name} /{path} none bind,x-systemd.requires-mounts-for=/data 0 0")
+    for path, mode in TMPFS:
+        lines.append(f"tmpfs /{path} tmpfs mode={mode},nodev,nosuid,size=25% 0 0")
+    if kiosk is not None:
+        uid, gid = kiosk
+        lines.append(f"tmpfs /home/{KIOSK_USER} tmpfs mode=0700,uid={uid},gid={gid},nodev,nosuid,noexec,size=25% 0 0")
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +136,8 @@ def system_conf(with_keyring: bool) -> str:
         "bootloader=custom\n"
         "bundle-formats=-plain\n"
         "data-directory=/data/rauc\n"
+        "# The bundle and the slots are mounted under /run: the root slot is read-only.\n"
+        "mountprefix=/run/rauc\n"
         "\n"
         "[handlers]\n"
         "bootloader-custom-backend=/usr/local/sbin/comptoir-boot-slots\n"
@@ -98,7 +159,8 @@ def system_conf(with_keyring: bool) -> str:
 
 def make_slot_root(staging: Path, slots: Slots, version: str, signing: Signing | None) -> None:
     """Turns an unpacked root into an A/B slot root (in place)."""
-    (staging / "etc/fstab").write_text(fstab())
+    (staging / "etc/fstab").write_text(fstab(account(staging, KIOSK_USER)))
+    read_only(staging)
     for folder in ("data", "efi"):
         (staging / folder).mkdir(mode=0o755, exist_ok=True)
     rauc = staging / "etc/rauc"
@@ -126,6 +188,60 @@ def make_slot_root(staging: Path, slots: Slots, version: str, signing: Signing |
     (lib / "image-version").write_text(version + "\n")
 
 
+def account(root: Path, user: str) -> tuple[int, int] | None:
+    """The user's uid and gid in the root's passwd file (None: no such user)."""
+    passwd = root / "etc/passwd"
+    for line in passwd.read_text().splitlines() if passwd.exists() else []:
+        fields = line.split(":")
+        if len(fields) > 3 and fields[0] == user:
+            return int(fields[2]), int(fields[3])
+    return None
+
+
+def read_only(staging: Path) -> None:
+    """What a read-only slot needs in its own tree; measured on the A/B disk booted under qemu
+    (image/README.md, "Read-only root"): every other write goes to a bind of DATA_BINDS."""
+    # The resolver, into /run (dhcpcd's hook writes through the link).
+    resolv = staging / "etc/resolv.conf"
+    resolv.unlink(missing_ok=True)
+    resolv.symlink_to(RESOLV)
+    tmpfiles = staging / "usr/lib/tmpfiles.d/comptoir-read-only.conf"
+    tmpfiles.parent.mkdir(parents=True, exist_ok=True)
+    tmpfiles.write_text(TMPFILES)
+    # dbus makes this link at boot when it is missing.
+    dbus_id = staging / "var/lib/dbus/machine-id"
+    dbus_id.parent.mkdir(parents=True, exist_ok=True)
+    dbus_id.unlink(missing_ok=True)
+    dbus_id.symlink_to("/etc/machine-id")
+    units = staging / "etc/systemd/system"
+    units.mkdir(parents=True, exist_ok=True)
+    for unit in MASKED:
+        (units / unit).unlink(missing_ok=True)
+        (units / unit).symlink_to("/dev/null")
+        for wants in units.glob(f"*.wants/{unit}"):
+            wants.unlink()
+    dropin = units / "comptoir-aide-init.service.d"
+    dropin.mkdir(exist_ok=True)
+    (dropin / "ab-slot.conf").write_text(AIDE_INIT_DROPIN)
+    aide_conf = staging / "etc/aide/aide.conf.d"
+    aide_conf.mkdir(parents=True, exist_ok=True)
+    (aide_conf / "99_comptoir_ab").write_text(AIDE_EXCLUDES)
+    # Every mount point is in the slot: none can be made on a read-only root at boot.
+    for _, path, mode in DATA_BINDS:
+        if not (staging / path).is_dir():
+            (staging / path).mkdir(parents=True)
+            (staging / path).chmod(mode)
+
+
+def audit_rules(run: Run, staging: Path) -> None:
+    """auditd's rules file as augenrules makes it from rules.d, made now: at boot augenrules
+    then finds "No change" and only loads it (it would rewrite a file that differs)."""
+    run(["chroot", str(staging), "/bin/sh", "/sbin/augenrules"], stdout=subprocess.DEVNULL)
+    null = staging / "dev/null"
+    if null.is_file():  # the script's "> /dev/null" in a chroot with no /dev mounted
+        null.unlink()
+
+
 def make_data_tree(staging: Path, data: Path) -> None:
     """The data partition's first content: the root's own state folders, owners and modes kept."""
     data.mkdir()
@@ -135,8 +251,7 @@ def make_data_tree(staging: Path, data: Path) -> None:
             subprocess.run(["cp", "-a", str(src), str(data / name)], check=True)
         else:
             (data / name).mkdir(mode=mode)
-    for name in ("rauc", "updates"):
-        (data / name).mkdir(mode=0o700)
+    (data / "rauc").mkdir(mode=0o700)
 
 
 @dataclass
@@ -173,6 +288,7 @@ def build_ab(
     unpack = ["--numeric-owner", "--same-permissions", "--xattrs", "--xattrs-include=security.capability"]
     run(["tar", "--extract", "--file", tarball, "--directory", staging, *unpack])
     make_slot_root(staging, slots, version, signing)
+    audit_rules(run, staging)
     data_tree = out / "data-tree"
     make_data_tree(staging, data_tree)
     used = int(run(["du", "-s", "--block-size=1M", staging], capture_output=True).stdout.split()[0])
@@ -220,7 +336,7 @@ def build_ab(
     entry.write_text(
         f"title Comptoir {version} (slot A)\nsort-key comptoir\nversion 1\n"
         "linux /comptoir-a/vmlinuz\ninitrd /comptoir-a/initrd.img\n"
-        f"options root={slots.root('A')} rauc.slot=A {kernel_options}\n"
+        f"options root={slots.root('A')} rauc.slot=A {slot_options(kernel_options)}\n"
     )
     loader_conf = out / "loader.conf"
     # No `default`: systemd-boot takes the first entry in its order, which puts entries with no
@@ -282,7 +398,7 @@ def build_ab(
         "data_offset": offsets["data"] * MIB,
         "data_size": DATA_MIB_DEFAULT * MIB,
         "version": version,
-        "options": f"root={slots.root('A')} rauc.slot=A {kernel_options}",
+        "options": f"root={slots.root('A')} rauc.slot=A {slot_options(kernel_options)}",
         "bundle": bundle.name if bundle else None,
     }
     (out / "layout.json").write_text(json.dumps(layout, indent=2) + "\n")

@@ -388,6 +388,7 @@ class Build:
             "comptoir-selftest.service",
             "comptoir-powercut.service",
             "comptoir-health.service",
+            "comptoir-machine-id.service",
             "comptoir-abtest.service",
         ):
             self.chroot(rootfs, "systemctl", "enable", "--quiet", unit)

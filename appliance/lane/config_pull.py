@@ -45,6 +45,7 @@ CALLBACK = "comptoir_recap"
 MARKER = "comptoir_recap"  # the key of the recap's line
 RUN_TIMEOUT = 3600
 FETCH_TIMEOUT = 120.0
+ROOT = "/"
 
 
 class PullFailed(Exception):
@@ -125,6 +126,20 @@ def ansible_playbook(given: str | None) -> str:
     return found
 
 
+def read_only(path: str) -> bool:
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
+def on_writable_root(command: list[str], root: str) -> list[str]:
+    """The command run with `root` writable in a mount namespace of its own, read-only again
+    after it. An A/B slot is mounted read-only (image/ab_disk.py); the signed configuration is
+    the one thing that changes it. Only this namespace's view of the root turns writable: every
+    other process keeps its read-only mount while the playbook runs, the services it restarts
+    included."""
+    script = 'mount -o remount,rw "$0" || exit 97; "$@"; rc=$?; mount -o remount,ro "$0"; exit $rc'
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, root, *command]
+
+
 def _recap(stdout: str) -> dict[str, Any] | None:
     for line in reversed(stdout.splitlines()):
         if MARKER in line:
@@ -160,6 +175,8 @@ def apply(bundle: bytes, playbook: str, version: str) -> dict[str, Any]:
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
         }
         command = [playbook, "-i", INVENTORY, "site.yml"]
+        if read_only(ROOT):
+            command = on_writable_root(command, ROOT)
         try:
             # umask 022: the CLI's 077 is for the store; what the playbook writes (a locale
             # archive, a package's files) is read by others.

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from image import ab_disk
 
@@ -17,10 +21,31 @@ def test_every_state_folder_is_bound_from_the_data_partition() -> None:
     mounts = {fields[1]: fields for fields in lines}
     assert mounts["/data"][0] == "PARTLABEL=comptoir-data" and "noexec" in mounts["/data"][3]
     assert mounts["/efi"][0] == "PARTLABEL=ESP"
-    for path in ("/var/lib/comptoir", "/etc/credstore.encrypted", "/var/lib/systemd", "/var/log"):
+    for path in (
+        "/var/lib/comptoir",
+        "/etc/credstore.encrypted",
+        "/var/lib/systemd",
+        "/var/log",
+        "/var/lib/comptoir-updates",
+        "/var/lib/clamav",
+        "/var/lib/aide",
+        "/var/tmp",
+    ):
         source, _, kind, options, *_ = mounts[path]
         assert source.startswith("/data/") and kind == "none" and "bind" in options
-    assert "/" not in mounts  # the slot comes from the kernel command line, not fstab
+    assert "/" not in mounts  # the slot comes from the kernel command line (ro), and stays so
+    assert mounts["/tmp"][2] == "tmpfs" and "/home/kiosk" not in mounts
+
+
+def test_the_kiosks_home_is_memory_owned_by_the_kiosk() -> None:
+    lines = [line.split() for line in ab_disk.fstab((1001, 1002)).splitlines() if line and not line.startswith("#")]
+    (home,) = [fields for fields in lines if fields[1] == "/home/kiosk"]
+    assert home[2] == "tmpfs" and {"uid=1001", "gid=1002", "mode=0700", "noexec"} <= set(home[3].split(","))
+
+
+def test_the_slots_are_booted_read_only_whatever_the_image_says() -> None:
+    assert ab_disk.slot_options("rw console=ttyS0,115200 quiet") == "ro console=ttyS0,115200 quiet"
+    assert ab_disk.slot_options("quiet") == "ro quiet"
 
 
 def test_a_box_without_a_keyring_refuses_every_bundle_and_plain_bundles_are_refused() -> None:
@@ -62,3 +87,36 @@ def test_the_data_partition_starts_with_the_roots_own_state_owners_kept(tmp_path
     assert (data / "comptoir").stat().st_uid == 1234 and (data / "comptoir").stat().st_mode & 0o777 == 0o700
     assert (data / "credstore.encrypted").stat().st_mode & 0o777 == 0o700  # made: the root had none
     assert (data / "rauc").is_dir() and (data / "updates").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_slot_root_needs_no_write_of_its_own(tmp_path: Path) -> None:
+    """What the read-only slot carries instead of writing at boot (measured on the booted slot)."""
+    root = tmp_path / "root"
+    (root / "etc/systemd/system/timers.target.wants").mkdir(parents=True)
+    (root / "etc/systemd/system/timers.target.wants/apt-daily.timer").symlink_to("/lib/systemd/system/apt-daily.timer")
+    (root / "etc/resolv.conf").write_text("")
+    (root / "etc/passwd").write_text("root:x:0:0::/root:/bin/sh\nkiosk:x:1001:1002::/home/kiosk:/usr/sbin/nologin\n")
+    ab_disk.make_slot_root(root, SLOTS, "2.0.1", None)
+    assert os.readlink(root / "etc/resolv.conf") == ab_disk.RESOLV
+    assert ab_disk.RESOLV in (root / "usr/lib/tmpfiles.d/comptoir-read-only.conf").read_text()
+    assert os.readlink(root / "var/lib/dbus/machine-id") == "/etc/machine-id"
+    for timer in ab_disk.MASKED:
+        assert os.readlink(root / "etc/systemd/system" / timer) == "/dev/null"
+    assert not (root / "etc/systemd/system/timers.target.wants/apt-daily.timer").is_symlink()
+    dropin = (root / "etc/systemd/system/comptoir-aide-init.service.d/ab-slot.conf").read_text()
+    assert "ConditionPathExists=\n" in dropin and "image-version" in dropin
+    assert "!/data\n" in (root / "etc/aide/aide.conf.d/99_comptoir_ab").read_text()
+    for _, path, _ in ab_disk.DATA_BINDS:
+        assert (root / path).is_dir(), path  # no mount point can be made on a read-only root
+    assert (root / "var/tmp").stat().st_mode & 0o7777 == 0o1777
+    assert "uid=1001,gid=1002" in (root / "etc/fstab").read_text()
+
+
+@pytest.mark.skipif(shutil.which("rauc") is None, reason="RAUC is not installed here")
+def test_rauc_takes_the_system_conf_the_slot_carries(tmp_path: Path) -> None:
+    """Every key of the file is one RAUC 1.8 knows (an unknown one stops it at load)."""
+    conf = tmp_path / "system.conf"
+    conf.write_text(ab_disk.system_conf(with_keyring=False).replace("/data/rauc", str(tmp_path / "rauc")))
+    said = subprocess.run(["rauc", f"--conf={conf}", "status"], capture_output=True, text=True, timeout=60, check=False)
+    assert "Failed to load system config" not in said.stderr, said.stderr
+    assert "mountprefix=/run/rauc" in conf.read_text()

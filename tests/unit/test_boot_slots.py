@@ -16,6 +16,7 @@ CMDLINE = (
     "initrd=\\comptoir-a\\initrd.img root=PARTUUID=aaaa rauc.slot=A rw console=ttyS0,115200 quiet comptoir.abtest"
     " systemd.machine_id=ffffffffffffffffffffffffffffffff"
 )
+ID = "0123456789abcdef0123456789abcdef"  # the box's machine id (systemd's, in /etc/machine-id)
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def box(tmp_path: Path) -> dict[str, str]:
     (root_b / "usr/lib/comptoir").mkdir(parents=True)
     (root_b / "usr/lib/comptoir/image-version").write_text("1.1.0\n")
     machine_id = tmp_path / "machine-id"
-    machine_id.write_text("0123456789abcdef0123456789abcdef\n")
+    machine_id.write_text(f"{ID}\n")
     return {
         "COMPTOIR_ESP": str(esp),
         "COMPTOIR_BOOT_SLOTS": str(slots),
@@ -135,3 +136,34 @@ def test_bad_calls_are_refused_with_a_reason(box: dict[str, str]) -> None:
     assert refused.returncode == 1 and "no kernel" in refused.stderr
     assert entries(box) == ["comptoir-a.conf"]  # nothing half-made
     assert "Traceback" not in refused.stderr + unknown.stderr
+
+
+def test_the_first_boots_machine_id_is_pinned_on_the_running_slots_entry_once(box: dict[str, str]) -> None:
+    """The read-only slot A boots first with no id on its command line: systemd's id of that
+    boot (in memory) goes into A's entry, and stays the one every later boot and B use."""
+    first_boot = {**box, "COMPTOIR_CMDLINE": "root=PARTUUID=aaaa rauc.slot=A ro quiet"}
+    entry = Path(box["COMPTOIR_ESP"]) / "loader/entries/comptoir-a.conf"
+    pinned = rauc(first_boot, "pin-machine-id")
+    assert pinned.returncode == 0 and "pinned" in pinned.stdout, pinned.stderr
+    options = [line for line in entry.read_text().splitlines() if line.startswith("options ")]
+    assert options == [f"options root=PARTUUID=aaaa rauc.slot=A rw quiet systemd.machine_id={ID}"]
+    before = entry.read_text()
+    again = rauc(first_boot, "pin-machine-id")
+    assert again.returncode == 0 and "already pinned" in again.stdout and entry.read_text() == before
+    # Booted with it, an install gives B the same id (and not twice).
+    booted = {
+        **box,
+        "COMPTOIR_CMDLINE": f"root=PARTUUID=aaaa rauc.slot=A ro quiet systemd.machine_id={ID}",
+    }
+    assert rauc(booted, "set-primary", "B").returncode == 0
+    b_entry = (Path(box["COMPTOIR_ESP"]) / "loader/entries/comptoir-b+3.conf").read_text()
+    assert b_entry.count(f"systemd.machine_id={ID}") == 1
+
+
+def test_a_boot_that_names_no_slot_pins_nothing(box: dict[str, str]) -> None:
+    plain = rauc({**box, "COMPTOIR_CMDLINE": "root=UUID=1234 ro quiet"}, "pin-machine-id")
+    assert plain.returncode == 1 and "names no slot" in plain.stderr
+    no_id = {**box, "COMPTOIR_MACHINE_ID_FILE": str(Path(box["COMPTOIR_ESP"]) / "none")}
+    refused = rauc({**no_id, "COMPTOIR_CMDLINE": "rauc.slot=A"}, "pin-machine-id")
+    assert refused.returncode == 1 and "no machine id" in refused.stderr
+    assert "systemd.machine_id" not in (Path(box["COMPTOIR_ESP"]) / "loader/entries/comptoir-a.conf").read_text()

@@ -266,6 +266,9 @@ def test_signed_ab_update_installs_falls_back_and_survives_a_kill(
     guest.steps("sell 3", f"install {url}/{bundles[v1].name}")
     first = guest.boot(timeout=BOOT_TIMEOUT + INSTALL_TIMEOUT)
     assert first.slot == f"A {version}"
+    assert first.one("root ").split()[1].split(",")[0] == "ro", first.one("root ")
+    box_id = first.one("machine-id ").split()[1]
+    assert first.one("machine-id ").split()[3:] == ["comptoir-a.conf"]  # pinned on its first boot
     assert first.one("health ").startswith("health active")
     assert len(first.sold()) == 3
     assert first.one("installed in"), first.lines
@@ -277,6 +280,8 @@ def test_signed_ab_update_installs_falls_back_and_survives_a_kill(
     guest.steps("sell 2", f"install {url}/{bundles[v2].name}")
     second = guest.boot(timeout=BOOT_TIMEOUT + INSTALL_TIMEOUT)
     assert second.slot == f"B {v1}"
+    assert second.one("root ").split()[1].split(",")[0] == "ro", second.one("root ")
+    assert second.one("machine-id ").split()[1] == box_id  # the same box on the new slot
     assert second.one("health ").startswith("health active")
     assert "comptoir-b.conf" in second.one("entries "), second.one("entries ")  # counter dropped: good
     figures["boot_to_good_seconds"] = second.seconds_at("health ")
@@ -314,6 +319,8 @@ def test_signed_ab_update_installs_falls_back_and_survives_a_kill(
     assert after.slot == f"B {v1}"
     assert after.one("health ").startswith("health active")
     assert after.receipts() == sold
+    ids = {b.one("machine-id ").split()[1] for b in guest.boots if b.find("machine-id ")}
+    assert ids == {box_id}, ids
     figures["kill_after_install_start_seconds"] = round(delay, 1)
     figures["boots"] = [
         {"slot": b.slot if b.find("boot slot=") else "?", "seconds": round(b.seconds)} for b in guest.boots

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from appliance.security.compliance import coverage
+from appliance.security.compliance.model import Status
 from appliance.security.compliance.policy import Policy, PolicyError, load_policies, load_policy
 from appliance.security.compliance.sources import TA14_002A_ITEMS
+from image import ab_disk
+
+from .conftest import Root
 
 REPO = Path(__file__).resolve().parents[3]
 POLICIES = REPO / "policies"
@@ -153,3 +157,31 @@ def test_an_item_the_readme_gives_a_control_is_covered_by_that_control() -> None
         control = controls[named.group(1)]
         cited = [r.item for r in control.references]
         assert any(c == item or c.startswith(item + ".") or item.startswith(c + ".") for c in cited), (item, cited)
+
+
+def test_a_read_only_ab_slot_updates_by_signed_bundles_and_that_counts(root: Root) -> None:
+    """TA14-002A-2.1 and 2.5 on the A/B slot the image builds (image/ab_disk.py): its apt timers
+    are masked (the root cannot change in place) and the office's signed bundles update it."""
+    controls = {c.id: c for p in shipped() for c in p.controls if c.id in ("TA14-002A-2.1", "TA14-002A-2.5")}
+    root.link("/lib", "usr/lib")
+    for unit in ("apt-daily.timer", "apt-daily-upgrade.timer", "comptoir-update.timer"):
+        root.write(f"/usr/lib/systemd/system/{unit}", "[Unit]\n")
+    for unit in ab_disk.MASKED:
+        root.link(f"/etc/systemd/system/{unit}", "/dev/null")
+    root.write("/etc/systemd/system/comptoir-update.timer", "[Timer]\n")
+    root.link(
+        "/etc/systemd/system/timers.target.wants/comptoir-update.timer", "/etc/systemd/system/comptoir-update.timer"
+    )
+    root.packages("unattended-upgrades")
+    root.write("/etc/rauc/system.conf", ab_disk.system_conf(with_keyring=True))
+    assert {i: root.check(c.check).status for i, c in controls.items()} == {
+        "TA14-002A-2.1": Status.FAIL,  # no keyring: the box would install nothing
+        "TA14-002A-2.5": Status.FAIL,
+    }
+    root.write("/etc/rauc/keyring.pem", "-----BEGIN CERTIFICATE-----\n")
+    assert {i: root.check(c.check).status for i, c in controls.items()} == {
+        "TA14-002A-2.1": Status.PASS,
+        "TA14-002A-2.5": Status.PASS,
+    }
+    root.write("/etc/rauc/system.conf", ab_disk.system_conf(with_keyring=False))  # an unsigned image
+    assert {root.check(c.check).status for c in controls.values()} == {Status.FAIL}
