@@ -120,3 +120,24 @@ def test_rauc_takes_the_system_conf_the_slot_carries(tmp_path: Path) -> None:
     said = subprocess.run(["rauc", f"--conf={conf}", "status"], capture_output=True, text=True, timeout=60, check=False)
     assert "Failed to load system config" not in said.stderr, said.stderr
     assert "mountprefix=/run/rauc" in conf.read_text()
+
+
+def test_aides_baseline_is_made_again_only_for_another_image_version(tmp_path: Path) -> None:
+    """The drop-in's condition and its stamp, run as systemd would (continuations joined)."""
+    text = ab_disk.AIDE_INIT_DROPIN.replace("\\\n", " ")
+    lines = {k: v for k, _, v in (line.partition("=") for line in text.splitlines() if "=" in line) if v}
+    version, aide = tmp_path / "image-version", tmp_path / "aide"
+    aide.mkdir()
+    version.write_text("1.1.0\n")
+
+    def sh(command: str) -> int:
+        command = command.replace("/usr/lib/comptoir/image-version", str(version)).replace("/var/lib/aide", str(aide))
+        command = command.replace("/usr/sbin/aideinit --yes --force", f"touch {aide}/aide.db")
+        assert command.startswith("/bin/sh -c '") and command.endswith("'")
+        return subprocess.run(["/bin/sh", "-c", command[len("/bin/sh -c '") : -1]], check=False).returncode
+
+    assert sh(lines["ExecCondition"]) == 0  # the box's first boot: no baseline
+    assert sh(lines["ExecStart"]) == 0 and (aide / "image-version").read_text() == "1.1.0\n"
+    assert sh(lines["ExecCondition"]) != 0  # the same version booted again: kept
+    version.write_text("1.2.0\n")  # an update (or a rollback)
+    assert sh(lines["ExecCondition"]) == 0
