@@ -42,8 +42,9 @@ DATA_BINDS = (
     ("logrotate", "var/lib/logrotate", 0o755),
     ("tmp", "var/tmp", 0o1777),
 )
-# Scratch that need not outlive a boot: (path, mode). The kiosk's browser profile and caches
-# are forgotten at every boot, as a shop's public screen should.
+# Scratch that need not outlive a boot: (path, mode). The kiosk user's home is memory too
+# (fstab): its browser profile and caches are forgotten at every boot, as a shop's public
+# screen's should be.
 TMPFS = (("tmp", "1777"),)
 KIOSK_USER = "kiosk"
 # The slot is read-only: timers that would change it in place have no work on it. Debian's

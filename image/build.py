@@ -646,8 +646,11 @@ class Build:
         key, the signed RAUC bundle of the same slot image."""
         signing = self.signing
         sign_key = [hash_files([signing.cert, signing.keyring], REPO)] if signing else ["unsigned"]
+        recipe = hash_files([IMAGE_SRC / "ab_disk.py"], REPO)  # what the stage adds to the slot
         stage = self.stage(
-            "ab", [AB_RECIPE, tar.key, self.version, KERNEL_OPTIONS, *sign_key], ["comptoir-ab.img", "rootfs.ext4"]
+            "ab",
+            [AB_RECIPE, recipe, tar.key, self.version, KERNEL_OPTIONS, *sign_key],
+            ["comptoir-ab.img", "rootfs.ext4"],
         )
         # A fresh disk whose signed bundle is missing is built again: `skip` (and its
         # "unchanged") only when nothing is.

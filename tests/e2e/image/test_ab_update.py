@@ -11,6 +11,9 @@ added to the kernel command line).
 4. N+1 installs again and qemu is killed in the middle of it: the next boot is still N+1 on a
    good slot with every sale.
 
+Every slot boots read-only (image/README.md, "Read-only root"), and the box keeps the machine id
+its first boot pinned in slot A's loader entry on every slot.
+
 The bundles N+1 and N+2 are the built slot image with its version file (and, for N+2, its health
 check) changed in place with debugfs, signed by the same throwaway CA the image trusts
 (tests/e2e/image/signing.py). Figures (bundle size, install time, boot-to-good) are printed and
@@ -271,6 +274,7 @@ def test_signed_ab_update_installs_falls_back_and_survives_a_kill(
     assert first.one("machine-id ").split()[3:] == ["comptoir-a.conf"]  # pinned on its first boot
     assert first.one("health ").startswith("health active")
     assert len(first.sold()) == 3
+    assert "nameserver" in first.one("resolver "), first.one("resolver ")  # dhcpcd wrote it, through /run
     assert first.one("installed in"), first.lines
     figures["install_seconds"] = int(first.one("installed in").split()[2])
     assert first.one("primary ") == "primary B"
@@ -321,6 +325,9 @@ def test_signed_ab_update_installs_falls_back_and_survives_a_kill(
     assert after.receipts() == sold
     ids = {b.one("machine-id ").split()[1] for b in guest.boots if b.find("machine-id ")}
     assert ids == {box_id}, ids
+    # No unit failed on a read-only slot (a boot that reached the line: the broken N+2 reboots first).
+    failed = [b.one("failed-units").split()[1:] for b in guest.boots if b.find("failed-units")]
+    assert len(failed) >= 4 and not any(failed), failed
     figures["kill_after_install_start_seconds"] = round(delay, 1)
     figures["boots"] = [
         {"slot": b.slot if b.find("boot slot=") else "?", "seconds": round(b.seconds)} for b in guest.boots
