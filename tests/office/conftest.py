@@ -13,7 +13,8 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +140,24 @@ def till_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "till"
     folder.mkdir(mode=0o700)
     return folder
+
+
+def writes_go_on_while_asked(
+    asking: threading.Event, go_on: threading.Event, ask: Callable[[], object], write: Callable[[], object]
+) -> bool:
+    """`ask` (a till's request whose office call sets `asking`, then waits for `go_on`) runs on a
+    thread; while the office is being asked, `write` (another write of the same till) runs on
+    another. True when that write finished before the office answered: the office call held no
+    transaction, so the process's one writer queue was free."""
+    asked = threading.Thread(target=ask)
+    asked.start()
+    try:
+        assert asking.wait(10), "the office was never asked"
+        done: list[object] = []
+        other = threading.Thread(target=lambda: done.append(write()))
+        other.start()
+        other.join(10)
+        return not other.is_alive() and len(done) == 1
+    finally:
+        go_on.set()
+        asked.join(10)

@@ -43,7 +43,7 @@ from appliance.office.services import gift_cards as office_cards
 from appliance.office.services.office import Office, open_office
 from appliance.security import pki
 from tests.conftest import PASSWORD, set_cash_needs_shift
-from tests.office.conftest import RunningOffice, free_port
+from tests.office.conftest import RunningOffice, free_port, writes_go_on_while_asked
 
 LANES = (("lyon", "T01"), ("lyon", "T02"), ("paris", "T01"))
 
@@ -468,18 +468,12 @@ def test_while_the_office_is_asked_for_a_hold_the_tills_other_writes_go_on(
 
     monkeypatch.setattr(wire, "call", slow)
     answers: list[tuple[int, Any]] = []
-    tender = threading.Thread(target=lambda: answers.append(_tender(paris, sale_id, code, 2000, "slow-office-1")))
-    tender.start()
-    try:
-        assert asking.wait(10)
-        opened: list[Any] = []  # another write of the same till, while the office is asked
-        other = threading.Thread(target=lambda: opened.append(sales.open_sale(paris.shop, paris.cashier)))
-        other.start()
-        other.join(10)
-        went_on = not other.is_alive() and len(opened) == 1
-    finally:
-        go_on.set()
-        tender.join(10)
+    went_on = writes_go_on_while_asked(
+        asking,
+        go_on,
+        lambda: answers.append(_tender(paris, sale_id, code, 2000, "slow-office-1")),
+        lambda: sales.open_sale(paris.shop, paris.cashier),
+    )
     assert went_on, "a write waited for the office's answer"
     ((status, paid),) = answers
     assert status == 201 and [p["amount"] for p in paid["payments"]] == [2000]

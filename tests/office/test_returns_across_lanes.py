@@ -31,7 +31,7 @@ from appliance.office.services import returns_across as office_returns
 from appliance.office.services.found import Lane
 from appliance.office.services.office import Office
 from tests.conftest import CATALOG, PASSWORD, approval, logged_in, set_cash_needs_shift
-from tests.office.conftest import RunningOffice, free_port
+from tests.office.conftest import RunningOffice, free_port, writes_go_on_while_asked
 
 
 @dataclass
@@ -569,20 +569,13 @@ def test_while_the_office_is_asked_for_a_returns_hold_the_tills_other_writes_go_
     with TestClient(create_app(t2.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         supervisor = logged_in(client, "supervisor")
         key = {"Idempotency-Key": "return-slow-office"}
-        asked = threading.Thread(
-            target=lambda: answers.append(supervisor.post("/api/v1/office/returns", json=body, headers=key))
+        cashier = t2.actor("cashier")
+        went_on = writes_go_on_while_asked(
+            asking,
+            go_on,
+            lambda: answers.append(supervisor.post("/api/v1/office/returns", json=body, headers=key)),
+            lambda: sales.open_sale(t2.shop, cashier),
         )
-        asked.start()
-        try:
-            assert asking.wait(10)
-            opened: list[Any] = []  # another write of the same till, while the office is asked
-            other = threading.Thread(target=lambda: opened.append(sales.open_sale(t2.shop, t2.actor("cashier"))))
-            other.start()
-            other.join(10)
-            went_on = not other.is_alive() and len(opened) == 1
-        finally:
-            go_on.set()
-            asked.join(10)
         assert went_on, "a write waited for the office's answer to a return's hold"
         assert in_transaction == [False]
         (done,) = answers
