@@ -565,3 +565,46 @@ def test_a_tender_retried_after_it_failed_and_gave_its_hold_back_holds_afresh(
     paris.push()
     at_office = office_card(running_office, lyon1, code)
     assert (at_office["balance"], at_office["held"]) == (7000, 0)
+
+
+def test_a_top_up_asks_the_office_with_no_transaction_open_and_its_retry_adds_one_line(
+    running_office: RunningOffice, tills: list[Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A top-up on an enrolled till asks the office for the card first: with the office slow,
+    the till's other writes go on (the Idempotency-Key's transaction used to be open around
+    that call), and the request sent again after its answer was lost puts no second line on
+    the sale and does not ask the office again."""
+    lyon1, _, paris = tills
+    code = lyon1.sell_card(5000)
+    lyon1.push()
+    sale = sales.open_sale(paris.shop, paris.cashier)
+    asking, go_on = threading.Event(), threading.Event()
+    lookups: list[bool] = []  # in a transaction, for each lookup the till made
+    real = wire.call
+
+    def slow(data_dir: Path, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        if method == "GET" and path.startswith("/v1/gift-cards/"):
+            lookups.append(paris.shop.db.conn.in_transaction)
+            asking.set()
+            assert go_on.wait(10)
+        return real(data_dir, method, path, body, **kw)
+
+    monkeypatch.setattr(wire, "call", slow)
+    body = {"amount": 2500, "code": code}
+    answers: list[tuple[int, Any]] = []
+    went_on = writes_go_on_while_asked(
+        asking,
+        go_on,
+        lambda: answers.append(gift_cards.sell_once(paris.shop, paris.cashier, sale["id"], body, "top-up-slow-1")),
+        lambda: sales.open_sale(paris.shop, paris.cashier),
+    )
+    assert went_on, "a write waited for the office's answer about the card"
+    ((status, topped),) = answers
+    assert status == 200 and topped["gift_card"]["kind"] == "top_up"
+    again = gift_cards.sell_once(paris.shop, paris.cashier, sale["id"], body, "top-up-slow-1")
+    assert again == (200, topped)
+    assert lookups == [False]  # the retry was answered from the till
+    view = sale_view.view(paris.shop, sale["id"])
+    assert [ln["unit_price"] for ln in view["lines"] if not ln["voided"]] == [2500]
+    with paris.shop.db.transaction(), pytest.raises(RuntimeError, match="not inside a transaction"):
+        gift_card_office.lookup(paris.shop, code)

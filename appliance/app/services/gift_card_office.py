@@ -70,6 +70,7 @@ def lookup(shop: Shop, code: str) -> Held:
     """What the office says the card has free (a Held with no key), or its refusal, or Silent."""
     from appliance.lane import gift_cards as wire
 
+    tender_holds.not_in_transaction(shop)
     try:
         answer = wire.call(shop.data_dir, "GET", f"/v1/gift-cards/{card_rules.card_ref(code)}")
     except wire.OfficeSilent as exc:

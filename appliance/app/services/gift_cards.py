@@ -18,7 +18,7 @@ from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain.errors import Conflict, DomainError, Invalid, NotFound
 from appliance.app.domain.gift_card import PRODUCT_SKU as PRODUCT_SKU
 from appliance.app.domain.money import Money, money_words
-from appliance.app.services import audit_log, gift_card_office, outbox, sales
+from appliance.app.services import audit_log, gift_card_office, idempotency, outbox, sales
 from appliance.app.services.auth import require
 from appliance.app.services.sale_results import Commit, GiftCardOnSale, SaleView, SaleWithGiftCard, at_once
 from appliance.app.services.shop import Actor, Shop, iso, parse_iso
@@ -93,13 +93,51 @@ def _json(row: Any, *, full_code: bool = False) -> GiftCard:
 # -- selling and topping up -----------------------------------------------------------------------
 
 
-def sell(shop: Shop, actor: Actor, sale_id: int, amount: int, code: str | None = None) -> SaleWithGiftCard:
+def sell_once(
+    shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any], key: str | None
+) -> tuple[int, SaleWithGiftCard]:
+    """`sell` with its answer kept under the Idempotency-Key (services/idempotency.py). A
+    top-up on an enrolled till asks the office first, with no transaction open (the office
+    may take 3 s, and a transaction would hold every till's writes that long); a retry whose
+    answer was lost is answered from the store before the office is asked; only the line on
+    the sale commits with the stored answer, so a retry never puts a second card on it."""
+    route = f"gift-cards:{sale_id}"
+    if key is not None:
+        first = idempotency.answered(shop, actor, key, route, body)
+        if first is not None:
+            return first
+
+    def commit(local: Callable[[], SaleWithGiftCard]) -> SaleWithGiftCard:
+        return idempotency.run_once(shop, actor, key, route, body, lambda: (200, local()))[1]
+
+    return 200, sell(shop, actor, sale_id, body["amount"], body.get("code"), commit=commit)
+
+
+def sell(
+    shop: Shop,
+    actor: Actor,
+    sale_id: int,
+    amount: int,
+    code: str | None = None,
+    commit: Callable[[Callable[[], SaleWithGiftCard]], SaleWithGiftCard] | None = None,
+) -> SaleWithGiftCard:
     """Puts a gift card on an open sale: a new card (no code) or a top-up of a live one.
-    The money reaches the card only when the sale completes."""
+    The money reaches the card only when the sale completes. `commit` runs the till's
+    transaction (the request's idempotency transaction, from `sell_once`)."""
     require(shop, actor, Permission.SELL)
     value = card_rules.check_value(amount)
     # Asked before the transaction: a cashier may wait on the office, the store's lock may not.
     found = _ask_office_for_top_up(shop, code) if code is not None else None
+
+    def local() -> SaleWithGiftCard:
+        return _put_on_sale(shop, actor, sale_id, value, code, found)
+
+    return local() if commit is None else commit(local)
+
+
+def _put_on_sale(
+    shop: Shop, actor: Actor, sale_id: int, value: int, code: str | None, found: gift_card_office.Held | None
+) -> SaleWithGiftCard:
     with shop.db.transaction() as tx:
         ensure_product(tx, shop.now())
         if code is None:

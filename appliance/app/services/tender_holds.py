@@ -41,7 +41,9 @@ def live(body: dict[str, Any]) -> bool:
 
 def not_in_transaction(shop: Shop) -> None:
     if shop.db.conn.in_transaction:
-        raise RuntimeError("an office hold calls the network: not inside a transaction (it holds the writer queue)")
+        raise RuntimeError(
+            "the office is called over the network: not inside a transaction (it would hold the writer queue)"
+        )
 
 
 def release(shop: Shop, path: str, what: str) -> None:

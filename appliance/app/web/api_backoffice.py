@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from appliance.app.services import customers, gift_cards, idempotency, reports, stock, store_rules, time_clock
+from appliance.app.services import customers, gift_cards, reports, stock, store_rules, time_clock
 from appliance.app.services.sale_results import SaleWithGiftCard
 from appliance.app.web.endpoint import Endpoint
 from appliance.app.web.http import BadRequest, actor, call, int_param, json_body, shop_of
@@ -341,15 +341,8 @@ async def sell_gift_card(request: Request) -> Response:
     body = await json_body(request, GIFT_CARD_SALE)
     shop = shop_of(request)
     # A retry after a lost answer must not put a second card on the sale.
-    status, answer = await call(
-        idempotency.run_once,
-        shop,
-        who,
-        request.headers.get("idempotency-key"),
-        f"gift-cards:{sale_id}",
-        body,
-        lambda: (200, gift_cards.sell(shop, who, sale_id, body["amount"], body.get("code"))),
-    )
+    key = request.headers.get("idempotency-key")
+    status, answer = await call(gift_cards.sell_once, shop, who, sale_id, body, key)
     return ok(answer, status)
 
 
