@@ -25,6 +25,7 @@ from appliance.app.services import (
     gift_card_office,
     gift_cards,
     outbox_push,
+    receiptless_returns,
     returns,
     sale_view,
     sales,
@@ -402,7 +403,9 @@ def test_store_credit_given_in_one_store_is_spent_in_another_and_a_refund_there_
     running_office: RunningOffice, tills: list[Till]
 ) -> None:
     lyon1, _, paris = tills
-    back = returns.without_receipt(lyon1.shop, lyon1.manager(), [{"sku": "TV"}], "unopened", refund_to="gift_card")
+    back = receiptless_returns.without_receipt(
+        lyon1.shop, lyon1.manager(), [{"sku": "TV"}], "unopened", refund_to="gift_card"
+    )
     credit = back["gift_card"]
     code, amount = credit["code"], credit["balance"]
     assert amount == 12000  # 100.00 and its 20% VAT

@@ -16,7 +16,17 @@ from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
 from appliance.app.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.app.services import auth, catalog, outbox, outbox_push, returns, returns_across, sales, users
+from appliance.app.services import (
+    auth,
+    catalog,
+    office_holds,
+    outbox,
+    outbox_push,
+    returns,
+    returns_across,
+    sales,
+    users,
+)
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Actor, Shop
 from appliance.app.store import catalog as catalog_store
@@ -618,3 +628,84 @@ def test_an_approval_is_used_up_only_by_the_return_it_approved(
     t2.push()
     assert _holds_of(running_office, "lyon", "T02") == [(done.json()["hold_key"], "used")]
     assert [e["return_id"] for e in t2.events("return_without_receipt")] == [done.json()["id"]]
+
+
+def test_a_lanes_own_refund_holds_with_no_transaction_open_and_its_retry_holds_once(
+    running_office: RunningOffice, tills: dict[str, Till], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refund of the lane's own sale holds its lines at the office first: with the office
+    slow, the till's other writes go on; a till stopped between the hold and the refund's
+    write retries under the same Idempotency-Key into the same hold (a hold never lapses: a
+    second one would keep those units unreturnable), and a retry after the answer was lost is
+    answered from the till without asking the office."""
+    t1 = tills["lyon/T01"]
+    sold = t1.sell(("APL", 3))
+    t1.push()
+    supervisor = t1.actor("supervisor")
+    asking, go_on = threading.Event(), threading.Event()
+    real_hold = OfficeReturns.hold
+    asked: list[tuple[str, bool]] = []  # (hold key, in a transaction)
+
+    def slow(self: OfficeReturns, key: str, sale: dict[str, Any], lines: list[dict[str, int]]) -> Any:
+        asked.append((key, t1.shop.db.conn.in_transaction))
+        asking.set()
+        assert go_on.wait(10)
+        return real_hold(self, key, sale, lines)
+
+    monkeypatch.setattr(OfficeReturns, "hold", slow)
+    body = {"lines": [{"line": 1, "quantity": 2}], "reason": "bruised"}
+    # The first try: held, then the till stops (a power cut: nothing gives the hold back).
+    real_hold_own = office_holds.hold_own
+
+    def hold_then_stop(*args: Any, **kwargs: Any) -> Any:
+        real_hold_own(*args, **kwargs)
+        raise KeyboardInterrupt("the till stopped")
+
+    monkeypatch.setattr(office_holds, "hold_own", hold_then_stop)
+    go_on.set()
+    with pytest.raises(KeyboardInterrupt):
+        returns.refund_once(t1.shop, supervisor, sold["id"], body, None, "own-refund-1")
+    monkeypatch.setattr(office_holds, "hold_own", real_hold_own)
+    go_on.clear()
+    asking.clear()
+    answers: list[Any] = []
+    cashier = t1.actor("cashier")
+    went_on = writes_go_on_while_asked(
+        asking,
+        go_on,
+        lambda: answers.append(returns.refund_once(t1.shop, supervisor, sold["id"], body, None, "own-refund-1")),
+        lambda: sales.open_sale(t1.shop, cashier),
+    )
+    assert went_on, "a write waited for the office's answer to the refund's hold"
+    ((status, done),) = answers
+    assert status == 201 and done["amount"] > 0
+    again = returns.refund_once(t1.shop, supervisor, sold["id"], body, None, "own-refund-1")
+    assert again == (201, done)
+    assert len(asked) == 2 and asked[0][0] == asked[1][0]  # the retry asked for the same hold
+    assert [in_tx for _, in_tx in asked] == [False, False]
+    t1.push()
+    assert _holds_of(running_office, "lyon", "T01") == [(asked[0][0], "used")]
+    assert _returnable(OfficeReturns(t1.shop.data_dir).lookup(f"T01-{sold['receipt_no']:06d}", "lyon")) == {1: 1}
+
+
+def test_a_lanes_own_refund_refused_then_approved_under_the_same_key_holds_afresh(
+    running_office: RunningOffice, tills: dict[str, Till]
+) -> None:
+    """The till sends the approved request again under the Idempotency-Key of the refused one:
+    the refused try gave its hold back, so this one takes a new hold and is paid once."""
+    t1 = tills["lyon/T01"]
+    sold = t1.sell(("APL", 2))
+    t1.push()
+    body = {"lines": [{"line": 1, "quantity": 1}], "reason": "bruised"}
+    with TestClient(create_app(t1.shop), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        cashier = logged_in(client, "cashier")
+        key = {"Idempotency-Key": "own-refund-approved-1"}
+        refused = cashier.post(f"/api/v1/sales/{sold['id']}/refunds", json=body, headers=key)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+        approved = {**key, **approval(cashier, "supervisor", "refund")}
+        done = cashier.post(f"/api/v1/sales/{sold['id']}/refunds", json=body, headers=approved)
+        assert done.status_code == 201, done.text
+    t1.push()
+    holds = _holds_of(running_office, "lyon", "T01")
+    assert sorted(status for _, status in holds) == ["released", "used"], holds
+    assert len(t1.events("refund")) == 1

@@ -17,19 +17,26 @@ from contextlib import contextmanager
 
 from appliance.app.domain.errors import Conflict, DomainError, NotFound
 from appliance.app.domain.sale import COMPLETED
-from appliance.app.services import outbox_push
+from appliance.app.services import idempotency, outbox_push, tender_holds
 from appliance.app.services.shop import Shop
 from appliance.app.store import sales as sales_store
 
 OWN_HOLD_PREFIX = "own-"  # the office marks such a hold used when the lane's `refund` event comes
 TIMEOUT = 3.0
+# The office's answers to a key whose hold ended (released, used) or holds other lines.
+RENEW = ("hold_not_live", "hold_key_reused")
 
 
-def hold_own(shop: Shop, sale_id: int, lines: list[dict[str, int]]) -> Callable[[], None] | None:
+def hold_own(
+    shop: Shop, sale_id: int, lines: list[dict[str, int]], client_key: str | None = None, user_id: int = 0
+) -> Callable[[], None] | None:
     """Holds the lines about to be refunded; what gives the hold back if the refund fails
-    (None when nothing was held)."""
+    (None when nothing was held). Under the till's Idempotency-Key the hold's key is made
+    from it: a refund retried after a crash between the hold and its write takes the same
+    hold, not a second one that would keep those units unreturnable (a hold never lapses)."""
     if not outbox_push.enrolled(shop):
         return None
+    tender_holds.not_in_transaction(shop)
     sale = sales_store.load(shop.db.conn, sale_id)
     if sale is None or sale.status != COMPLETED:
         return None  # the refund itself says why
@@ -52,10 +59,20 @@ def hold_own(shop: Shop, sale_id: int, lines: list[dict[str, int]]) -> Callable[
     except EnrolmentError:
         return None
     office = OfficeReturns(shop.data_dir, timeout=TIMEOUT)
-    key = OWN_HOLD_PREFIX + secrets.token_hex(12)
+    digest = None if client_key is None else idempotency.sale_digest(shop, sale_id, user_id, client_key, "own-return")
+    key = OWN_HOLD_PREFIX + (digest[:24] if digest else secrets.token_hex(12))
     asked = [{"line": n, "quantity": q} for n, q in sorted(wanted.items())]
+    origin = {"store": me.store, "till": me.till, "sale_id": sale_id}
     try:
-        office.hold(key, {"store": me.store, "till": me.till, "sale_id": sale_id}, asked)
+        try:
+            office.hold(key, origin, asked)
+        except Conflict as exc:
+            if exc.code not in RENEW:
+                raise
+            # An earlier try under this key failed and gave its hold back (or asked for other
+            # lines): this one holds afresh.
+            key = f"{key}-{secrets.token_hex(4)}"
+            office.hold(key, origin, asked)
     except NotFound:
         return None
     except Conflict as exc:
@@ -73,9 +90,11 @@ def hold_own(shop: Shop, sale_id: int, lines: list[dict[str, int]]) -> Callable[
 
 
 @contextmanager
-def holding_own(shop: Shop, sale_id: int, lines: list[dict[str, int]]) -> Iterator[None]:
+def holding_own(
+    shop: Shop, sale_id: int, lines: list[dict[str, int]], client_key: str | None = None, user_id: int = 0
+) -> Iterator[None]:
     """Around a refund of the lane's own sale: held first, given back if the refund fails."""
-    release = hold_own(shop, sale_id, lines)
+    release = hold_own(shop, sale_id, lines, client_key, user_id)
     try:
         yield
     except BaseException:

@@ -180,7 +180,7 @@ def returned_without_receipt(
     approved_by: str | None,
     returned: list[tuple[Product, int, int]],
 ) -> None:
-    """Goods taken back with no sale to point to (services/returns.without_receipt)."""
+    """Goods taken back with no sale to point to (services/receiptless_returns.without_receipt)."""
     lines = [{"product_id": p.id, "sku": p.sku, "quantity": q, "unit_price": price} for p, q, price in returned]
     event(
         shop,

@@ -5,20 +5,20 @@ too). Nothing is deleted: each refund or return is a new record; stock comes bac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any, NamedTuple, NotRequired, TypedDict, cast
 
 from appliance.app.domain import gift_card as card_rules
 from appliance.app.domain import loyalty
-from appliance.app.domain.barcode import normalise
 from appliance.app.domain.errors import Conflict, Invalid, NotFound
 from appliance.app.domain.money import Money, round_cash, round_fraction
 from appliance.app.domain.receipt import RefundSlip
 from appliance.app.domain.refund import RefundPart, TenderLeft, allocate
 from appliance.app.domain.sale import COMPLETED, Sale, SaleLine, check_quantity
 from appliance.app.domain.tax import Totals, compute_totals
-from appliance.app.services import audit_log, gift_cards, office_holds, outbox, printing, shifts
+from appliance.app.services import audit_log, gift_cards, idempotency, office_holds, outbox, printing, shifts
 from appliance.app.services.auth import require, require_all
 from appliance.app.services.completion import announce_receipt, complete_if_settled
 from appliance.app.services.sale_results import SaleView, TaxAmount
@@ -79,16 +79,6 @@ class RefundAnswer(Refund):
     terminal_refunds: NotRequired[list[TerminalRefund]]
 
 
-class ReceiptlessReturn(TypedDict):
-    id: int
-    amount: Money
-    tax: Money
-    currency: str
-    refund_to: str  # cash or gift_card
-    gift_card: NotRequired[StoreCredit]
-    rounding: NotRequired[Money]  # cash only: what is handed back is amount + rounding
-
-
 class QuotedLine(TypedDict):
     line: int
     quantity: int
@@ -104,12 +94,6 @@ class RefundQuote(TypedDict):
     currency: str
 
 
-def _reason(reason: str) -> str:
-    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 200:
-        raise Invalid("a return needs a reason of 3 to 200 characters", "reason_required")
-    return reason.strip()
-
-
 def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, actor: Actor) -> tuple[int, str]:
     """A new, active gift card holding `amount` of store credit, in the caller's transaction,
     with its slip queued (when the till has a printer): the slip is where its number goes."""
@@ -123,105 +107,36 @@ def issue_credit(shop: Shop, tx: Connection, amount: int, sale_id: int | None, a
     return card_id, code
 
 
-def without_receipt(
-    shop: Shop,
-    actor: Actor,
-    lines: list[dict[str, Any]],
-    reason: str,
-    refund_to: str = "cash",
-    approval: str | None = None,
-) -> ReceiptlessReturn:
-    """Takes goods back with no sale to point to: at today's shelf price (or a lower price
-    the staff member gives), tax included as the shelf would charge it."""
-    why = _reason(reason)
-    if refund_to not in REFUND_TO:
-        raise Invalid("refund_to is cash or gift_card", "invalid_refund_to")
-    if not lines or len(lines) > 100:
-        raise Invalid("return 1 to 100 lines", "no_lines")
-    with shop.db.transaction() as tx:
-        needs: tuple[Permission, ...] = (Permission.RETURN_WITHOUT_RECEIPT,)
-        if refund_to == "gift_card":
-            needs = (Permission.STORE_CREDIT, *needs)  # one manager's approval of the credit covers both
-        approver = require_all(shop, actor, needs, approval)
-        returned = []
-        for item in lines:
-            code, sku = item.get("barcode"), item.get("sku")
-            product = (
-                catalog_store.by_barcode(tx, normalise(str(code))) if code else catalog_store.by_sku(tx, str(sku or ""))
-            )
-            if product is None:
-                raise Invalid(f"unknown item {code or sku}", "unknown_item")
-            if product.sku == gift_cards.PRODUCT_SKU:
-                # Its money is on a card only its sale can name; see gift_cards.take_back_on_refund.
-                raise Invalid(
-                    "a gift card is returned on its sale's receipt, not without one", "gift_card_needs_receipt"
-                )
-            quantity = check_quantity(item.get("quantity", 1))
-            price = item.get("unit_price", product.price)
-            if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= product.price:
-                raise Invalid(
-                    f"{product.name}: the price may be lowered, not raised above the shelf's", "invalid_price"
-                )
-            returned.append((product, quantity, price))
-        totals = compute_totals(
-            ((p.tax_class, q * price) for p, q, price in returned),
-            shop.tax_classes,
-            prices_include_tax=shop.settings.prices_include_tax,
-            rounding=shop.settings.tax_rounding,
-        )
-        # Cash leaves the drawer in whole coins, as a refund's cash does (refund_tenders.rounding).
-        rounding = round_cash(totals.total, shop.settings.cash_increment) - totals.total if refund_to == "cash" else 0
-        if refund_to == "cash":
-            shifts.check_drawer(shop, actor, tx)
-        return_id = refunds_store.insert_receiptless(
-            tx,
-            terminal_id=shop.config.terminal_id,
-            user_id=actor.user_id,
-            approved_by=approver,
-            reason=why,
-            amount=totals.total,
-            tax=totals.tax,
-            refund_to=refund_to,
-            created_at=shop.now(),
-            cash_rounding=rounding,
-        )
-        for product, quantity, price in returned:
-            refunds_store.insert_receiptless_line(tx, return_id, product.id, quantity, price, quantity * price)
-            catalog_store.adjust_stock(tx, product.id, quantity)
-        answer: ReceiptlessReturn = {
-            "id": return_id,
-            "amount": totals.total,
-            "tax": totals.tax,
-            "currency": shop.settings.currency,
-            "refund_to": refund_to,
-        }
-        if refund_to == "cash":
-            answer["rounding"] = rounding
-        if refund_to == "gift_card":
-            card_id, code = issue_credit(shop, tx, totals.total, None, actor)
-            refunds_store.set_receiptless_card(tx, return_id, card_id)
-            answer["gift_card"] = {"code": card_rules.display(code), "balance": totals.total}
-        outbox.returned_without_receipt(shop, actor, return_id, totals, rounding, refund_to, approver, returned)
-        if shop.config.printer != "none":
-            # A slip as a refund's, and the drawer opens for the cash (printing.queue_refund_slip).
-            printing.queue_return_slip(shop, tx, return_id)
-        audit_log.record(
-            shop,
-            actor=actor,
-            action="return_without_receipt",
-            object=f"return:{return_id}",
-            details={
-                "amount": totals.total,
-                "rounding": rounding,
-                "reason": why,
-                "refund_to": refund_to,
-                "approved_by": approver,
-                "items": [{"sku": p.sku, "quantity": q, "unit_price": price} for p, q, price in returned],
-            },
-        )
-    if shop.devices is not None and shop.devices.printer is not None:
-        shop.devices.printer.wake()  # the slip (and the drawer, for cash) now, not at the next poll
-    return answer
+def refund_once(
+    shop: Shop, actor: Actor, sale_id: int, body: dict[str, Any], approval: str | None, key: str | None
+) -> tuple[int, Refund]:
+    """`refund` with its answer kept under the Idempotency-Key (services/idempotency.py). On
+    an enrolled till the lines are held at the office first, with no transaction open (the
+    office may take 3 s; a transaction would hold every till's writes that long); a retry whose
+    answer was lost is answered from the store before the office is asked; only the refund
+    commits with the stored answer."""
+    route = f"refunds:{sale_id}"
+    if key is not None:
+        first = idempotency.answered(shop, actor, key, route, body)
+        if first is not None:
+            return first
+
+    def commit(local: Callable[[], Refund]) -> Refund:
+        return idempotency.run_once(shop, actor, key, route, body, lambda: (201, local()))[1]
+
+    made = refund(
+        shop,
+        actor,
+        sale_id,
+        body["lines"],
+        body["reason"],
+        approval,
+        body.get("refund_to", "original"),
+        body.get("exchange_into"),
+        client_key=key,
+        commit=commit,
+    )
+    return 201, made
 
 
 def refund(
@@ -233,6 +148,9 @@ def refund(
     approval: str | None = None,
     refund_to: str = "original",
     exchange_into: int | None = None,
+    *,
+    client_key: str | None = None,
+    commit: Callable[[Callable[[], Refund]], Refund] | None = None,
 ) -> Refund:
     """Returns some lines of a completed sale; the money goes back to the sale's tenders,
     newest first (or, with the store_credit permission, onto a new gift card; or, for an
@@ -249,8 +167,18 @@ def refund(
         raise Invalid("a refund needs a reason of 3 to 200 characters", "reason_required")
     if not lines:
         raise Invalid("name at least one line to refund", "no_lines")
-    with office_holds.holding_own(shop, sale_id, lines):  # not what another lane gave back (docs/office.md)
-        answer, completed_exchange = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+    exchanged: list[int | None] = []
+
+    def local() -> Refund:
+        answer, completed = _refund(shop, actor, sale_id, lines, reason, approval, refund_to, exchange_into)
+        exchanged.append(completed)
+        return answer
+
+    # Held at the office first, with no transaction open: not what another lane gave back
+    # (docs/office.md).
+    with office_holds.holding_own(shop, sale_id, lines, client_key, actor.user_id):
+        answer = local() if commit is None else commit(local)
+    completed_exchange = exchanged[-1] if exchanged else None
     if shop.devices is not None and shop.devices.printer is not None:
         shop.devices.printer.wake()  # the refund's slip (and the drawer, for cash) now, not at the next poll
     if completed_exchange is not None:

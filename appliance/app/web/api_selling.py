@@ -10,7 +10,16 @@ from starlette.responses import PlainTextResponse, Response
 
 from appliance.app.domain.pricing import check_discount
 from appliance.app.domain.receipt import render_refund_text
-from appliance.app.services import idempotency, item_grid, printing, promotions, returns, sale_view, sales
+from appliance.app.services import (
+    idempotency,
+    item_grid,
+    printing,
+    promotions,
+    receiptless_returns,
+    returns,
+    sale_view,
+    sales,
+)
 from appliance.app.services.sale_results import FoundSales, SaleView
 from appliance.app.web import params
 from appliance.app.web.api import EMPTY, INT, REFUND_LINES, STR, ok
@@ -156,7 +165,9 @@ async def return_without_receipt(request: Request) -> Response:
         body,
         lambda: (
             201,
-            returns.without_receipt(shop, who, body["lines"], body["reason"], body.get("refund_to", "cash"), approval),
+            receiptless_returns.without_receipt(
+                shop, who, body["lines"], body["reason"], body.get("refund_to", "cash"), approval
+            ),
         ),
     )
     return ok(answer, status)
@@ -275,7 +286,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RETURN,
         statuses=(201, 400, 401, 403, 409, 422),
         headers=("Idempotency-Key", "X-Approval"),
-        returns=returns.ReceiptlessReturn,
+        returns=receiptless_returns.ReceiptlessReturn,
     ),
     Endpoint(
         "POST",
