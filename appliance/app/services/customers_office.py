@@ -152,6 +152,7 @@ def find_at_office(shop: Shop, key: str, value: str) -> list[int] | None:
     till is not enrolled or the office is silent: the till's own answer stands."""
     if not _enrolled(shop):
         return None
+    tender_holds.not_in_transaction(shop)
     from appliance.lane import gift_cards as wire
 
     send_pending(shop, limit=10)  # what this till made lately, before asking for others'
