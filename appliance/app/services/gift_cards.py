@@ -101,16 +101,15 @@ def sell_once(
     may take 3 s, and a transaction would hold every till's writes that long); a retry whose
     answer was lost is answered from the store before the office is asked; only the line on
     the sale commits with the stored answer, so a retry never puts a second card on it."""
-    route = f"gift-cards:{sale_id}"
-    if key is not None:
-        first = idempotency.answered(shop, actor, key, route, body)
-        if first is not None:
-            return first
-
-    def commit(local: Callable[[], SaleWithGiftCard]) -> SaleWithGiftCard:
-        return idempotency.run_once(shop, actor, key, route, body, lambda: (200, local()))[1]
-
-    return 200, sell(shop, actor, sale_id, body["amount"], body.get("code"), commit=commit)
+    return idempotency.run_after_network(
+        shop,
+        actor,
+        key,
+        f"gift-cards:{sale_id}",
+        body,
+        200,
+        lambda commit: sell(shop, actor, sale_id, body["amount"], body.get("code"), commit=commit),
+    )
 
 
 def sell(

@@ -89,6 +89,30 @@ def answered(shop: Shop, actor: Actor, key: str, route: str, body: Any) -> tuple
     return _first_answer(shop, shop.db.conn, actor, key, _request_hash(route, body), durable=True)
 
 
+def run_after_network(
+    shop: Shop,
+    actor: Actor,
+    key: str | None,
+    route: str,
+    body: Any,
+    status: int,
+    action: Callable[[Callable[[Callable[[], Body]], Body]], Body],
+) -> tuple[int, Body]:
+    """`run_once` for a step that must call the network (the office) before its transaction:
+    a retry whose answer was lost is answered from the store first, calling nobody; otherwise
+    `action` makes its call with no transaction open and hands its local part to the `commit`
+    it is given, which runs it in the idempotency transaction with the stored answer."""
+    if key is not None:
+        first = answered(shop, actor, key, route, body)
+        if first is not None:
+            return first
+
+    def commit(local: Callable[[], Body]) -> Body:
+        return run_once(shop, actor, key, route, body, lambda: (status, local()))[1]
+
+    return status, action(commit)
+
+
 def sale_digest(shop: Shop, sale_id: int, user_id: int, client_key: str, kind: str = "") -> str | None:
     """A key for another party (a gateway, the office) made from the till's Idempotency-Key:
     the same request retried after its answer was lost reaches that party under the same key;

@@ -115,28 +115,26 @@ def refund_once(
     office may take 3 s; a transaction would hold every till's writes that long); a retry whose
     answer was lost is answered from the store before the office is asked; only the refund
     commits with the stored answer."""
-    route = f"refunds:{sale_id}"
-    if key is not None:
-        first = idempotency.answered(shop, actor, key, route, body)
-        if first is not None:
-            return first
-
-    def commit(local: Callable[[], Refund]) -> Refund:
-        return idempotency.run_once(shop, actor, key, route, body, lambda: (201, local()))[1]
-
-    made = refund(
+    return idempotency.run_after_network(
         shop,
         actor,
-        sale_id,
-        body["lines"],
-        body["reason"],
-        approval,
-        body.get("refund_to", "original"),
-        body.get("exchange_into"),
-        client_key=key,
-        commit=commit,
+        key,
+        f"refunds:{sale_id}",
+        body,
+        201,
+        lambda commit: refund(
+            shop,
+            actor,
+            sale_id,
+            body["lines"],
+            body["reason"],
+            approval,
+            body.get("refund_to", "original"),
+            body.get("exchange_into"),
+            client_key=key,
+            commit=commit,
+        ),
     )
-    return 201, made
 
 
 def refund(

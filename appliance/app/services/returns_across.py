@@ -296,28 +296,26 @@ def refund_once(
     """The return with its answer kept under the Idempotency-Key. The office's hold is asked
     with no transaction open (`refund`); only the till's side commits with the
     stored answer. A retry whose answer was lost is answered from the store before any hold."""
-    route = "returns_across"
-    if retry_key is not None:
-        first = idempotency.answered(shop, who, retry_key, route, body)
-        if first is not None:
-            return first
-
-    def commit(local: Callable[[], ReturnAcross]) -> ReturnAcross:
-        return idempotency.run_once(shop, who, retry_key, route, body, lambda: (201, local()))[1]
-
-    made = refund(
+    return idempotency.run_after_network(
         shop,
         who,
-        body["receipt"],
-        body["lines"],
-        body["reason"],
-        body.get("refund_to", "cash"),
-        approval,
-        body.get("store"),
-        hold_key,
-        commit=commit,
+        retry_key,
+        "returns_across",
+        body,
+        201,
+        lambda commit: refund(
+            shop,
+            who,
+            body["receipt"],
+            body["lines"],
+            body["reason"],
+            body.get("refund_to", "cash"),
+            approval,
+            body.get("store"),
+            hold_key,
+            commit=commit,
+        ),
     )
-    return 201, made
 
 
 def _live(answer: dict[str, Any], key: str, origin: dict[str, Any], asked: list[dict[str, int]]) -> None:

@@ -4,7 +4,6 @@ a retry under the till's Idempotency-Key (`pay_once`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from appliance.app.domain.errors import Invalid
@@ -34,14 +33,15 @@ def pay_once(
         return idempotency.run_once(
             shop, actor, key, route, body, lambda: (201, pay(shop, actor, sale_id, body, approval))
         )
-    first = idempotency.answered(shop, actor, key, route, body)
-    if first is not None:
-        return first
-
-    def commit(local: Callable[[], SaleView]) -> SaleView:
-        return idempotency.run_once(shop, actor, key, route, body, lambda: (201, local()))[1]
-
-    return 201, pay(shop, actor, sale_id, body, approval, client_key=key, commit=commit)
+    return idempotency.run_after_network(
+        shop,
+        actor,
+        key,
+        route,
+        body,
+        201,
+        lambda commit: pay(shop, actor, sale_id, body, approval, client_key=key, commit=commit),
+    )
 
 
 def pay(
