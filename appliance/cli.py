@@ -26,6 +26,7 @@ from appliance import __version__, cli_parts
 from appliance.app.domain.errors import DomainError
 from appliance.config import Config, ConfigError, load
 from appliance.processes import ended_with_us as _ended_with_us
+from appliance.processes import free_port
 from appliance.processes import port_free as _port_free
 from appliance.processes import stop_child as _stop_child
 from appliance.processes import stopped_by_term_and_hup as _stopped_by_term_and_hup
@@ -260,7 +261,7 @@ def _demo_terminal(directory: Path, port: int) -> Iterator[str | None]:
     folder.mkdir(mode=0o700, exist_ok=True)
     state = folder / "state.json"
     if not _port_free(port):
-        port = _any_free_port()  # the Caisse-AP simulator does not say which port 0 gave it
+        port = free_port()  # the Caisse-AP simulator does not say which port 0 gave it
     proc = subprocess.Popen(
         [*TERMINAL_SIM, "--protocol", protocol, "--port", str(port), "--state", str(state)],
         stdout=subprocess.PIPE,
@@ -311,13 +312,6 @@ def _demo_terminal_url(
     for name in (PASSPHRASE_FILE, CA_FILE):
         write_private(key_dir / name, (folder / name).read_bytes())
     return f"nexo://127.0.0.1:{port}?poi={POIID}&key_id={KEY_ID}"
-
-
-def _any_free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _listening(port: int) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -45,6 +47,32 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, for a server about to start. Not bind(0): the port it
+    gives is in the kernel's ephemeral range, from which every outgoing connection of this machine
+    takes its own port, and one took it between our close and the server's bind (an office in a
+    test failed to start so). Below that range only listeners take ports: one is picked there at
+    random and checked."""
+    low = _ephemeral_ports_start()
+    draw = random.SystemRandom()
+    for _ in range(100):
+        port = draw.randrange(max(1024, low - 12000), low) if low > 2048 else 0
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise OSError("no free loopback port below the ephemeral range")
+
+
+def _ephemeral_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default, and below the IANA range (49152) of other systems
 
 
 def ended_with_us() -> Callable[[], None] | None:

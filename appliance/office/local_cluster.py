@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import pwd
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from appliance.processes import free_port
 
 PG_BIN = Path(os.environ.get("COMPTOIR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SERVER_USER = "postgres"  # who runs the server when we are root
@@ -63,12 +64,6 @@ def missing() -> str | None:
         except KeyError:
             return f"running as root, and there is no {SERVER_USER} user to run the server as"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_owner(owner: str | None, command: list[str]) -> list[str]:

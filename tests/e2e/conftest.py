@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +47,7 @@ from appliance.app.services import catalog
 from appliance.app.services.setup import NewStore, init_store
 from appliance.app.services.shop import Shop
 from appliance.config import load
+from appliance.processes import free_port
 from tests.conftest import set_cash_needs_shift, set_keyed_cards, set_locale
 from tests.e2e.seed import Who, staff
 
@@ -73,13 +73,6 @@ class LiveApp:
     url: str
     admin_password: str
     data_dir: Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_healthy(url: str, timeout: float = 15.0) -> None:

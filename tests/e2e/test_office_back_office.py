@@ -9,10 +9,7 @@ Screenshots land in test-artifacts/screens/ (names start with `office-`)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.axe import AXE, Axe
 from tests.e2e.conftest import ARTIFACTS, VIEWPORT
-from tests.office.conftest import ADMIN_PASSWORD, office_dir, office_dsn, pg_cluster  # noqa: F401 fixtures
+from tests.office.conftest import ADMIN_PASSWORD, office_dir, office_dsn, pg_cluster, served  # noqa: F401 fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +31,10 @@ def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F8
     """The office served on three loopback ports; the back office's address. Two stores with
     a lane each, Paris with a backlog of 37 events, an open alarm and two sales on SALES_DAY."""
     from appliance.office import server
-    from appliance.office.local_cluster import free_port
     from appliance.office.services import enrolment
     from appliance.office.services.office import open_office
     from appliance.office.store import books, events, lanes
+    from appliance.processes import free_port
 
     office = open_office(office_dsn, office_dir, pooled=True)
     now = office.now()
@@ -53,18 +50,10 @@ def back_office(office_dsn: str, office_dir: Path) -> Iterator[str]:  # noqa: F8
             books.add_sale(conn, "paris", "T01", sale_id, a_sale(sale_id, total, method))
     port = free_port()
     found = server.servers(office, "127.0.0.1", free_port(), free_port(), port)
-    thread = threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not all(s.started for s in found):
-        assert thread.is_alive() and time.monotonic() < deadline, "the office did not start"
-        time.sleep(0.02)
     try:
-        yield f"https://127.0.0.1:{port}"
+        with served(found):
+            yield f"https://127.0.0.1:{port}"
     finally:
-        for s in found:
-            s.should_exit = True
-        thread.join(timeout=20)
         office.close()
 
 

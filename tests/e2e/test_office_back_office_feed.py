@@ -9,10 +9,7 @@ Screenshots land in test-artifacts/screens/ (names start with `office-feed-`).""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from tests.office.conftest import (  # noqa: F401 fixtures
     office_dsn,
     pg_cluster,
     running_office,
+    served,
 )
 from tests.office.two_stores import Till, office_of, two_stores
 
@@ -47,22 +45,12 @@ def tills(running_office: RunningOffice, tmp_path: Path) -> Iterator[list[Till]]
 def back_office(running_office: RunningOffice, tills: list[Till]) -> Iterator[str]:  # noqa: F811
     """The same office's back office, French (its people type 12,50), on a port of its own."""
     from appliance.office import server
-    from appliance.office.local_cluster import free_port
+    from appliance.processes import free_port
 
     port = free_port()
     found = server.servers(office_of(running_office), "127.0.0.1", free_port(), free_port(), port, locale="fr")
-    thread = threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not all(s.started for s in found):
-        assert thread.is_alive() and time.monotonic() < deadline, "the back office did not start"
-        time.sleep(0.02)
-    try:
+    with served(found):
         yield f"https://127.0.0.1:{port}"
-    finally:
-        for s in found:
-            s.should_exit = True
-        thread.join(timeout=20)
 
 
 def test_a_price_set_on_the_prices_page_reaches_the_stores_till_at_midnight(

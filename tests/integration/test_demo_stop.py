@@ -19,15 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from appliance.processes import free_port
+
 STARTS_WITHIN = 60.0  # seconds; the first run also makes the demo store
 STOPS_WITHIN = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def healthy(port: int) -> bool:

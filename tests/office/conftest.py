@@ -9,19 +9,24 @@ the end of the session.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from appliance.office import local_cluster
-from appliance.office.local_cluster import Cluster, free_port
+from appliance.office.local_cluster import Cluster
+from appliance.processes import free_port
 
 SUPERUSER = "comptoir_test"
 
@@ -110,29 +115,45 @@ def office_dir(office_dsn: str, tmp_path: Path) -> Path:
 @pytest.fixture
 def running_office(office_dsn: str, office_dir: Path) -> Iterator[RunningOffice]:
     """The office served on two free loopback ports, in a thread of the test process."""
-    import asyncio
-    import threading
-    import time
-
     from appliance.office import server
     from appliance.office.services.office import open_office
 
     office = open_office(office_dsn, office_dir, pooled=True)
     port, enrol_port = free_port(), free_port()
-    servers = server.servers(office, "127.0.0.1", port, enrol_port)
-    thread = threading.Thread(target=lambda: asyncio.run(server.run(servers)), daemon=True)
+    try:
+        with served(server.servers(office, "127.0.0.1", port, enrol_port)):
+            yield RunningOffice(office, office_dir, office_dsn, port, enrol_port)
+    finally:
+        office.close()  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def served(found: list[uvicorn.Server]) -> Iterator[None]:
+    """The office's servers on a thread of the test process while the block runs. One that
+    cannot start (uvicorn says why in the log, then exits its thread) fails the test with that."""
+    from appliance.office import server
+
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(server.run(found))
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 reported below; SystemExit is uvicorn's failed bind
+            ended.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
-    while not all(s.started for s in servers):
-        assert thread.is_alive() and time.monotonic() < deadline, "the office did not start"
+    while not all(s.started for s in found):
+        assert thread.is_alive(), f"the office's servers did not start: {ended!r} (the log above says why)"
+        assert time.monotonic() < deadline, "the office's servers did not start within 20 s"
         time.sleep(0.02)
     try:
-        yield RunningOffice(office, office_dir, office_dsn, port, enrol_port)
+        yield
     finally:
-        for s in servers:
+        for s in found:
             s.should_exit = True
         thread.join(timeout=20)
-        office.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from appliance.office.store import books as books_store
 from appliance.office.store import events as events_store
 from appliance.office.store import lanes as lanes_store
 from appliance.office.web.back_office import LOGIN_COOKIE, SESSION_COOKIE, back_office_app
-from tests.office.conftest import ADMIN_PASSWORD
+from tests.office.conftest import ADMIN_PASSWORD, served
 
 NEW_PASSWORD = "Counter-2026-desk"  # test accounts only
 
@@ -317,37 +317,24 @@ def test_a_store_manager_needs_a_store_of_the_chain(office: Office) -> None:
 
 
 def test_the_back_office_is_served_on_its_own_tls_port(office_dsn: str, office_dir: Path) -> None:
-    import asyncio
-    import threading
-    import time
-
     from appliance.office import server
-    from appliance.office.local_cluster import free_port
+    from appliance.processes import free_port
 
-    served = open_office(office_dsn, office_dir, pooled=True)
+    office = open_office(office_dsn, office_dir, pooled=True)
     port, enrol_port, back = free_port(), free_port(), free_port()
-    found = server.servers(served, "127.0.0.1", port, enrol_port, back)
-    thread = threading.Thread(target=lambda: asyncio.run(server.run(found)), daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not all(s.started for s in found):
-            assert thread.is_alive() and time.monotonic() < deadline
-            time.sleep(0.02)
-        trusted = ssl.create_default_context(cafile=str(office_dir / "ca.pem"))
-        with httpx.Client(verify=trusted, base_url=f"https://127.0.0.1:{back}") as client:
-            page = client.get("/login")
-            assert page.status_code == 200 and "Log in" in page.text
-            done = client.post(
-                "/login",
-                data={"csrf": client.cookies.get(LOGIN_COOKIE), "username": "admin", "password": ADMIN_PASSWORD},
-            )
-            assert done.status_code == 303 and done.headers["location"] == "/password"
+        with served(server.servers(office, "127.0.0.1", port, enrol_port, back)):
+            trusted = ssl.create_default_context(cafile=str(office_dir / "ca.pem"))
+            with httpx.Client(verify=trusted, base_url=f"https://127.0.0.1:{back}") as client:
+                page = client.get("/login")
+                assert page.status_code == 200 and "Log in" in page.text
+                done = client.post(
+                    "/login",
+                    data={"csrf": client.cookies.get(LOGIN_COOKIE), "username": "admin", "password": ADMIN_PASSWORD},
+                )
+                assert done.status_code == 303 and done.headers["location"] == "/password"
     finally:
-        for s in found:
-            s.should_exit = True
-        thread.join(timeout=20)
-        served.close()
+        office.close()
 
 
 def test_serve_refuses_a_back_office_port_already_given_to_the_lanes(

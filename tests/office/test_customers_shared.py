@@ -20,10 +20,10 @@ from appliance.app.store import customers as customers_store
 from appliance.cli import main
 from appliance.lane import enrolment
 from appliance.lane import gift_cards as wire
-from appliance.office.local_cluster import free_port
 from appliance.office.services import customers as office_customers
 from appliance.office.services import lane_events
 from appliance.office.services.office import open_office
+from appliance.processes import free_port
 from tests.conftest import set_cash_needs_shift
 from tests.office.conftest import RunningOffice
 from tests.office.two_stores import Till, admin_of, make_tills, office_of

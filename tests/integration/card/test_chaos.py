@@ -46,6 +46,7 @@ from appliance.app.services import auth, catalog, users
 from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
 from appliance.config import load
+from appliance.processes import free_port
 from tests.conftest import set_keyed_cards
 from tests.fakes.latency_proxy import DROP, FORWARD, Faults, LatencyProxy
 
@@ -75,14 +76,6 @@ def _is_refund(line: str) -> bool:
     return line.startswith("POST /v1/authorisations/") and "/refunds " in line
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Cluster:
     """The two processes, started, killed and restarted; the proxy between them."""
 
@@ -90,7 +83,7 @@ class Cluster:
         self.tmp = tmp
         self.data_dir = tmp / "data"
         self.state = tmp / "acquirer.json"
-        self.sim_port, self.server_port = _free_port(), _free_port()
+        self.sim_port, self.server_port = free_port(), free_port()
         self.proxy = LatencyProxy(self.sim_port, seed=SEED).start()
         self.sim: subprocess.Popen[bytes] | None = None
         self.server: subprocess.Popen[bytes] | None = None

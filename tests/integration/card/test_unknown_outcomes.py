@@ -13,7 +13,6 @@ replayed deterministically against the simulated acquirer (a real process).
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -29,6 +28,7 @@ from appliance.app.services.card_payments import CardDesk, PaymentPending, Pendi
 from appliance.app.services.shop import Actor, Shop, utc_now
 from appliance.drivers.acquirer_protocol import IN_FLIGHT_WINDOW_SECONDS, SENT_AT_FORMAT
 from appliance.drivers.payment import GatewayConfig, GatewayTimeout, HttpGateway
+from appliance.processes import free_port
 from tests.conftest import PASSWORD
 
 from .conftest import KEYER, card_shop, charged, logged_in, new_sale
@@ -56,12 +56,6 @@ def manager(shop: Shop) -> Actor:
 @pytest.fixture
 def read_timeout() -> float:
     return 2.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_capture_whose_answer_died_with_the_acquirer_is_charged_once(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from appliance.drivers import terminal
 from appliance.drivers.nexo_sim_answers import POIID
 from appliance.drivers.terminal_nexo import NexoTerminal
 from appliance.drivers.terminal_sim_nexo import KEY_ID
+from appliance.processes import free_port
 
 SERVE = (sys.executable, "-m", "appliance", "terminal-sim", "serve", "--protocol", "nexo")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Simulator:

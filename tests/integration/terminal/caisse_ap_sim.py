@@ -13,15 +13,9 @@ from pathlib import Path
 import pytest
 
 from appliance.drivers.terminal_caisse_ap import CaisseApTerminal
+from appliance.processes import free_port
 
 SIMULATOR = "appliance.drivers.terminal_sim_caisse_ap"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Simulator:

@@ -46,6 +46,7 @@ from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
 from appliance.config import load
 from appliance.drivers.terminal import StateListener, TerminalResult
+from appliance.processes import free_port
 from tests.conftest import set_cash_needs_shift
 from tests.fakes.terminal import FakeTerminal, serve_over_http
 
@@ -67,14 +68,6 @@ HOW = (
     ("lost_request", 6),
     ("unavailable", 5),
 )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ChaosTerminal(FakeTerminal):
@@ -112,7 +105,7 @@ class ChaosTerminal(FakeTerminal):
 class Server:
     def __init__(self, tmp: Path, terminal_url: str) -> None:
         self.data_dir = tmp / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.terminal_url = terminal_url
         self.proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.RLock()

@@ -63,6 +63,7 @@ from appliance.app.services.opening import open_shop
 from appliance.app.services.setup import NewStore, init_store
 from appliance.config import load
 from appliance.drivers.terminal_caisse_ap import private_data
+from appliance.processes import free_port
 from appliance.security.keys import key_dir_for
 from tests.conftest import set_cash_needs_shift
 
@@ -87,12 +88,6 @@ PROTOCOLS = {
 SIM_COMMAND = (sys.executable, "-m", "appliance", "terminal-sim", "serve")
 SERVER_COMMAND = (sys.executable, "-m", "tests.integration.terminal.sim_till_server")
 KEY_FILES = {"nexo": ("terminal-nexo.passphrase", "terminal-nexo-ca.pem"), "caisse-ap": ()}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
@@ -256,7 +251,7 @@ class Rig:
         self.data_dir = tmp / "data"
         self.state = tmp / "terminal" / "state.json"
         self.sim_module = importlib.import_module("appliance.drivers.terminal_sim_" + protocol.replace("-", "_"))
-        sim_port = _free_port()
+        sim_port = free_port()
         self.sim = Process(
             "terminal",
             [*SIM_COMMAND, "--protocol", protocol, "--port", str(sim_port), "--state", str(self.state)],
@@ -265,7 +260,7 @@ class Rig:
             dict(os.environ),
         )
         self.link = Link(sim_port, rng)
-        server_port = _free_port()
+        server_port = free_port()
         env = {
             **os.environ,
             "COMPTOIR_TERMINAL_URL": PROTOCOLS[protocol].format(port=self.link.port),
