@@ -24,6 +24,8 @@ driven by Playwright.
 - `page` (function scope): a fresh context (no cookies, no storage) at 1280×800.
 - `axe_page` (function scope): the same with the CSP bypassed, for axe runs (tests/e2e/axe.py).
 - `screenshot(page, name)` fixture: saves test-artifacts/screens/NAME.png.
+- `base_root`, `wheels`, `provisioned` (session scope): a debootstrap root and the same root
+  after site.yml, for the provisioning and compliance suites (tests/e2e/provisioning/roots.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from appliance.app.services.shop import Shop
 from appliance.config import load
 from appliance.processes import free_port
 from tests.conftest import set_cash_needs_shift, set_keyed_cards, set_locale
+from tests.e2e.provisioning.roots import base_root, provisioned, wheels  # noqa: F401 fixtures, one of each
 from tests.e2e.seed import Who, staff
 
 CHROMIUM = "/usr/bin/chromium"

@@ -19,10 +19,8 @@ import pytest
 from appliance.security.compliance.engine import ScanReport, scan
 from appliance.security.compliance.policy import Policy, load_policies
 from appliance.security.compliance.target import Target
-
-# The provisioning suite's fixtures, imported so that pytest finds them here too.
-from tests.e2e.provisioning.conftest import Provisioned, base_root, provisioned, wheels  # noqa: F401
 from tests.e2e.provisioning.helpers import ROOTS, remove_root
+from tests.e2e.provisioning.roots import Provisioned
 
 REPO = Path(__file__).resolve().parents[3]
 

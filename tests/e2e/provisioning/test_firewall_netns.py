@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import GATEWAY, HEAD_OFFICE, Provisioned
+from .roots import GATEWAY, HEAD_OFFICE, Provisioned
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ import pytest
 from appliance.security.compliance.checks.sysctl import boot_values
 from appliance.security.compliance.target import Target
 
-from .conftest import CLAMAV_MIRROR, GATEWAY, HEAD_OFFICE, Provisioned
+from .roots import CLAMAV_MIRROR, GATEWAY, HEAD_OFFICE, Provisioned
 from .helpers import REPO, installed_packages, processes_in_root, run_playbook
 
 pytestmark = pytest.mark.slow
