@@ -478,18 +478,19 @@ def serve(*, host: str, port: int, state: Path) -> None:
         raise ValueError(f"the simulator listens on loopback only, not {host}")
     key, tls = prepare(state.parent)
     terminal = Terminal(state, key)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    _Server.address_family = family
+    _Server.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server = _Server((host, port), _Handler)
     server.terminal, server.tls = terminal, tls
-    stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    stopping: list[int] = []
+    # A flag, not an Event: a demo's death sends one SIGTERM per thread of it that exits, and one
+    # handled while the last one's held the Event's lock deadlocked us (the simulator outlived it).
+    previous = {s: signal.signal(s, lambda signum, _: stopping.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     worker.start()
     print(f"terminal-sim nexo listening on https://{host}:{server.server_address[1]}", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stopping:
+            time.sleep(0.1)
     finally:
         terminal.stopping.set()
         server.shutdown()
