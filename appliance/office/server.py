@@ -92,6 +92,9 @@ def servers(
             lifespan="off",
             log_level="warning",
             server_header=False,
+            # A lane idle on a kept TLS connection does not answer the close: asyncio waits
+            # 30 s for it, and the office's stop (a restart, an update) waited with it.
+            timeout_graceful_shutdown=5,
         )
         made.append(QuietServer(config))
     return made

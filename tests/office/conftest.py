@@ -154,6 +154,7 @@ def served(found: list[uvicorn.Server]) -> Iterator[None]:
         for s in found:
             s.should_exit = True
         thread.join(timeout=20)
+        assert not thread.is_alive(), "the office's servers did not stop within 20 s"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from appliance.lane import enrolment as lane
 from appliance.lane.feed import Fetcher
 from appliance.office.services import catalogue, enrolment
 from appliance.office.services.office import Office
-from tests.office.conftest import RunningOffice
+from tests.office.conftest import RunningOffice, served
 
 PASSWORD = "Sesame-2026-open"  # test accounts only
 
@@ -395,3 +395,58 @@ def test_a_bad_cursor_is_a_422_with_its_reason(running_office: RunningOffice, ti
             assert answer.status_code == 422, query
             assert answer.json()["error"] == "invalid_cursor"
         assert http.get("/v1/catalogue").json()["changes"] == []
+
+
+class Closing:
+    """A till's fetcher that counts its closes."""
+
+    def __init__(self, fetch: Fetcher) -> None:
+        self.fetch, self.closed = fetch, 0
+
+    def __call__(self, after: int, limit: int) -> dict[str, Any]:
+        return self.fetch(after, limit)
+
+    def close(self) -> None:
+        self.closed += 1
+        self.fetch.close()
+
+
+def test_a_stopped_feed_closes_its_connection_to_the_office(running_office: RunningOffice, tills: list[Till]) -> None:
+    import time
+
+    office = _office(running_office)
+    _standard_taxes(office)
+    catalogue.import_csv(office, CATALOGUE, actor="test")
+    till = tills[0]
+    fetch = Closing(till.fetch)
+    loop = office_feed.CatalogueFeed(till.shop, fetch, first=0.0).start()
+    deadline = time.monotonic() + 60
+    while office_feed.cursor(till.shop) < catalogue.status(office)["version"]:
+        assert time.monotonic() < deadline, "the loop never applied the office's catalogue"
+        time.sleep(0.05)
+    assert fetch.closed == 0, "the connection is kept between looks"
+    loop.stop()
+    assert fetch.closed == 1
+
+
+def test_the_office_stops_promptly_while_a_lane_idles_on_a_kept_connection(
+    running_office: RunningOffice, tills: list[Till]
+) -> None:
+    """A lane's kept TLS connection does not answer the office's close: the office's stop (a
+    restart, an update) waited 30 s on it."""
+    import json
+    import time
+
+    from appliance.office import server
+    from appliance.processes import free_port
+
+    till = tills[0]
+    link = till.shop.data_dir / "office" / "office.json"
+    port = free_port()
+    link.write_text(json.dumps({**json.loads(link.read_text()), "lane_url": f"https://127.0.0.1:{port}"}))
+    with served(server.servers(_office(running_office), "127.0.0.1", port, free_port())):
+        till.pull()  # the fetcher keeps its connection open, idle
+        stopping = time.monotonic()
+    stopped = time.monotonic() - stopping
+    assert stopped < 12, f"the office took {stopped:.1f} s to stop"
+    till.fetch.close()

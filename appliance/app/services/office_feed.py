@@ -285,3 +285,11 @@ class CatalogueFeed(Resolver):
     def start(self) -> CatalogueFeed:
         super().start()
         return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        # The fetcher keeps its connection to the office between looks: it ends with the loop,
+        # not whenever the collector gets to it (the office's stop waited on it).
+        close = getattr(self.fetch, "close", None)
+        if callable(close):
+            close()
