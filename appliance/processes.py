@@ -52,9 +52,9 @@ def port_free(port: int) -> bool:
 def free_port() -> int:
     """A loopback port nobody listens on, for a server about to start. Not bind(0): the port it
     gives is in the kernel's ephemeral range, from which every outgoing connection of this machine
-    takes its own port, and one took it between our close and the server's bind (an office in a
-    test failed to start so). Below that range only listeners take ports: one is picked there at
-    random and checked."""
+    takes its own port, and one can take it between our close and the server's bind (the likely
+    end of a test office that failed to start). Below that range only listeners take ports: one
+    is picked there at random and checked."""
     low = _ephemeral_ports_start()
     draw = random.SystemRandom()
     for _ in range(100):

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from image.build import share_debs
+
 from .helpers import BUILD, REPO, ROOTS, Run, remove_root, run_playbook
 
 SUITE = "bookworm"
@@ -144,18 +146,6 @@ def write_inventory(path: Path, root: Path, wheels: Wheels) -> None:
     )
 
 
-def _share_debs(src: Path, dest: Path) -> None:
-    """Hard-link the .deb files of src into dest (same file system: no copy)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for deb in src.glob("*.deb"):
-        target = dest / deb.name
-        if not target.exists():
-            try:
-                os.link(deb, target)
-            except OSError:
-                shutil.copy2(deb, target)
-
-
 @dataclass
 class Provisioned:
     root: Path
@@ -173,11 +163,11 @@ def provisioned(base_root: Path, wheels: Wheels) -> Iterator[Provisioned]:
     try:
         subprocess.run(["cp", "-a", str(base_root), str(root)], check=True)
         archives = root / "var/cache/apt/archives"
-        _share_debs(APT_ARCHIVES, archives)
+        share_debs(APT_ARCHIVES, archives)
         inventory = work / "inventory.yml"
         write_inventory(inventory, root, wheels)
         first = run_playbook(inventory)
-        _share_debs(archives, APT_ARCHIVES)
+        share_debs(archives, APT_ARCHIVES)
         yield Provisioned(root=root, inventory=inventory, first=first)
     finally:
         remove_root(work)
